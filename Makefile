@@ -1,0 +1,24 @@
+# lately — the two commands that matter: `make run` and `make test`.
+SHELL := bash
+CARGO ?= cargo
+
+.PHONY: run test lint fmt check clean
+
+## Run the whole system locally on the embedded SQLite log.
+run:
+	@scripts/run-local
+
+## Run every test against a real PostgreSQL (a throwaway cluster unless DATABASE_URL is set).
+test:
+	scripts/with-postgres $(CARGO) test --workspace --locked
+
+## What CI checks besides the tests.
+lint:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean

@@ -1,0 +1,402 @@
+//! The item events and how they are stored.
+//!
+//! In the log every event is a `(type name, schema version, JSON payload)` triple. The type names
+//! are a public, stable vocabulary (`item_added`, `item_finished`, …); the payload of a type may
+//! change shape over time, and each change bumps that type's schema version. Decoding *upcasts*
+//! an old payload step by step to the current shape before parsing it, so events written years
+//! ago load with today's code and the log is never rewritten.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::types::{Creator, MediaKind, Percent, Rating, Review, Tag, Title, Url, Visibility};
+
+/// An item was added to the person's list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemAdded {
+    pub kind: MediaKind,
+    pub title: Title,
+    #[serde(default)]
+    pub creators: Vec<Creator>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<Url>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cover_url: Option<Url>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    pub at: DateTime<Utc>,
+}
+
+/// They started it (or started it again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Started {
+    pub at: DateTime<Utc>,
+}
+
+/// They are this far through it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgressLogged {
+    pub percent: Percent,
+    pub at: DateTime<Utc>,
+}
+
+/// They finished it: the event the feed and the tweets are about. An item can be finished more
+/// than once (a re-read, a re-watch); each finish is its own entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Finished {
+    pub at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<Rating>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Review>,
+}
+
+/// They gave up on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Abandoned {
+    pub at: DateTime<Utc>,
+}
+
+/// Some of the item's details changed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Edited {
+    pub changes: ItemChanges,
+    pub at: DateTime<Utc>,
+}
+
+/// The item was removed: it disappears from every output; its events stay in the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Removed {
+    pub at: DateTime<Utc>,
+}
+
+/// The fields an edit changes. An absent field is unchanged; for the optional URLs, an explicit
+/// `null` clears the value.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemChanges {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<MediaKind>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<Title>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creators: Option<Vec<Creator>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
+    pub url: Option<Option<Url>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
+    pub cover_url: Option<Option<Url>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<Tag>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+}
+
+impl ItemChanges {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// `Option<Option<T>>` as "absent / null / value".
+mod nullable {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<T: Serialize, S: Serializer>(
+        v: &Option<Option<T>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(inner) => inner.serialize(s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<T>>, D::Error> {
+        Option::<T>::deserialize(d).map(Some)
+    }
+}
+
+/// Everything that can happen to an item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemEvent {
+    Added(ItemAdded),
+    Started(Started),
+    ProgressLogged(ProgressLogged),
+    Finished(Finished),
+    Abandoned(Abandoned),
+    Edited(Edited),
+    Removed(Removed),
+}
+
+/// An event as the log keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub event_type: &'static str,
+    pub schema_version: i32,
+    pub data: Value,
+}
+
+/// Why a stored event could not be turned back into an [`ItemEvent`].
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("unknown event type {0:?}")]
+    UnknownType(String),
+    #[error("{event_type} has schema version {version}, newer than this build knows ({known}); upgrade this service")]
+    FromTheFuture {
+        event_type: String,
+        version: i32,
+        known: i32,
+    },
+    #[error("{event_type} v{version} payload is malformed: {reason}")]
+    Malformed {
+        event_type: String,
+        version: i32,
+        reason: String,
+    },
+}
+
+/// Type names and current schema versions. Bump a version together with an upcaster in
+/// [`upcast`] whenever a payload changes shape.
+const TYPES: [(&str, i32); 7] = [
+    ("item_added", 2),
+    ("item_started", 1),
+    ("item_progress_logged", 1),
+    ("item_finished", 2),
+    ("item_abandoned", 1),
+    ("item_edited", 1),
+    ("item_removed", 1),
+];
+
+impl ItemEvent {
+    pub fn event_type(&self) -> &'static str {
+        TYPES[self.type_index()].0
+    }
+
+    pub fn schema_version(&self) -> i32 {
+        TYPES[self.type_index()].1
+    }
+
+    fn type_index(&self) -> usize {
+        match self {
+            Self::Added(_) => 0,
+            Self::Started(_) => 1,
+            Self::ProgressLogged(_) => 2,
+            Self::Finished(_) => 3,
+            Self::Abandoned(_) => 4,
+            Self::Edited(_) => 5,
+            Self::Removed(_) => 6,
+        }
+    }
+
+    /// When it happened, as the person says (possibly backdated); not when it was recorded.
+    pub fn at(&self) -> DateTime<Utc> {
+        match self {
+            Self::Added(e) => e.at,
+            Self::Started(e) => e.at,
+            Self::ProgressLogged(e) => e.at,
+            Self::Finished(e) => e.at,
+            Self::Abandoned(e) => e.at,
+            Self::Edited(e) => e.at,
+            Self::Removed(e) => e.at,
+        }
+    }
+
+    pub fn encode(&self) -> StoredEvent {
+        let data = match self {
+            Self::Added(e) => serde_json::to_value(e),
+            Self::Started(e) => serde_json::to_value(e),
+            Self::ProgressLogged(e) => serde_json::to_value(e),
+            Self::Finished(e) => serde_json::to_value(e),
+            Self::Abandoned(e) => serde_json::to_value(e),
+            Self::Edited(e) => serde_json::to_value(e),
+            Self::Removed(e) => serde_json::to_value(e),
+        }
+        // Serialising these plain structs into a `Value` cannot fail: no maps with non-string
+        // keys, no custom serialisers that error.
+        .expect("item events serialise to JSON");
+        StoredEvent {
+            event_type: self.event_type(),
+            schema_version: self.schema_version(),
+            data,
+        }
+    }
+
+    /// Decodes a stored event of any schema version this build knows, upcasting old payloads.
+    pub fn decode(event_type: &str, schema_version: i32, data: Value) -> Result<Self, DecodeError> {
+        let Some(&(name, current)) = TYPES.iter().find(|(name, _)| *name == event_type) else {
+            return Err(DecodeError::UnknownType(event_type.to_owned()));
+        };
+        if schema_version > current {
+            return Err(DecodeError::FromTheFuture {
+                event_type: name.to_owned(),
+                version: schema_version,
+                known: current,
+            });
+        }
+        let malformed = |reason: String| DecodeError::Malformed {
+            event_type: name.to_owned(),
+            version: schema_version,
+            reason,
+        };
+        let mut data = data;
+        for from in schema_version..current {
+            data = upcast(name, from, data).map_err(malformed)?;
+        }
+        let parsed = match name {
+            "item_added" => serde_json::from_value(data).map(Self::Added),
+            "item_started" => serde_json::from_value(data).map(Self::Started),
+            "item_progress_logged" => serde_json::from_value(data).map(Self::ProgressLogged),
+            "item_finished" => serde_json::from_value(data).map(Self::Finished),
+            "item_abandoned" => serde_json::from_value(data).map(Self::Abandoned),
+            "item_edited" => serde_json::from_value(data).map(Self::Edited),
+            "item_removed" => serde_json::from_value(data).map(Self::Removed),
+            _ => unreachable!("every name in TYPES has a decoder"),
+        };
+        parsed.map_err(|e| malformed(e.to_string()))
+    }
+}
+
+/// Rewrites a payload of `event_type` from schema version `from` to `from + 1`.
+///
+/// The history so far:
+/// * `item_added` v1 → v2: a single optional `author` string became the `creators` list, and
+///   `visibility` was introduced (everything before it was public).
+/// * `item_finished` v1 → v2: whole `stars` (1–5) became `rating` in half steps (0.5–5.0).
+fn upcast(event_type: &str, from: i32, mut data: Value) -> Result<Value, String> {
+    let obj = data
+        .as_object_mut()
+        .ok_or_else(|| "payload is not a JSON object".to_owned())?;
+    match (event_type, from) {
+        ("item_added", 1) => {
+            let creators = match obj.remove("author") {
+                Some(Value::String(a)) if !a.trim().is_empty() => vec![Value::String(a)],
+                _ => vec![],
+            };
+            obj.insert("creators".into(), Value::Array(creators));
+            obj.entry("visibility").or_insert_with(|| "public".into());
+        }
+        ("item_finished", 1) => {
+            if let Some(stars) = obj.remove("stars") {
+                if !stars.is_null() {
+                    obj.insert("rating".into(), stars);
+                }
+            }
+        }
+        _ => {
+            return Err(format!(
+                "no upcaster from v{from} (this type has never had that version)"
+            ))
+        }
+    }
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn at() -> DateTime<Utc> {
+        "2026-11-01T20:00:00Z".parse().unwrap()
+    }
+
+    fn every_event() -> Vec<ItemEvent> {
+        vec![
+            ItemEvent::Added(ItemAdded {
+                kind: MediaKind::Book,
+                title: Title::parse("Piranesi").unwrap(),
+                creators: vec![Creator::parse("Susanna Clarke").unwrap()],
+                url: Some(Url::parse("https://example.com/piranesi").unwrap()),
+                cover_url: None,
+                tags: vec![Tag::parse("Fantasy").unwrap()],
+                visibility: Visibility::Private,
+                at: at(),
+            }),
+            ItemEvent::Started(Started { at: at() }),
+            ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(40).unwrap(),
+                at: at(),
+            }),
+            ItemEvent::Finished(Finished {
+                at: at(),
+                rating: Some(Rating::parse(4.5).unwrap()),
+                review: Some(Review::parse("Strange\nand lovely.").unwrap()),
+            }),
+            ItemEvent::Abandoned(Abandoned { at: at() }),
+            ItemEvent::Edited(Edited {
+                changes: ItemChanges {
+                    url: Some(None),
+                    title: Some(Title::parse("Piranesi (2020)").unwrap()),
+                    ..Default::default()
+                },
+                at: at(),
+            }),
+            ItemEvent::Removed(Removed { at: at() }),
+        ]
+    }
+
+    #[test]
+    fn every_event_round_trips_through_its_stored_form() {
+        for event in every_event() {
+            let stored = event.encode();
+            let back =
+                ItemEvent::decode(stored.event_type, stored.schema_version, stored.data).unwrap();
+            assert_eq!(back, event);
+        }
+    }
+
+    #[test]
+    fn an_edit_distinguishes_clearing_from_leaving_alone() {
+        let clear: ItemChanges = serde_json::from_value(json!({"url": null})).unwrap();
+        assert_eq!(clear.url, Some(None));
+        let keep: ItemChanges = serde_json::from_value(json!({"title": "x"})).unwrap();
+        assert_eq!(keep.url, None);
+        assert_eq!(serde_json::to_value(&clear).unwrap(), json!({"url": null}));
+    }
+
+    /// A v1 `item_added` exactly as an early build stored it (see tests/fixtures).
+    #[test]
+    fn a_stored_v1_item_added_upcasts() {
+        let stored: Value =
+            serde_json::from_str(include_str!("../tests/fixtures/item_added.v1.json")).unwrap();
+        let ItemEvent::Added(added) = ItemEvent::decode("item_added", 1, stored).unwrap() else {
+            panic!("not an item_added");
+        };
+        assert_eq!(added.title.as_str(), "The Left Hand of Darkness");
+        assert_eq!(
+            added.creators,
+            vec![Creator::parse("Ursula K. Le Guin").unwrap()]
+        );
+        assert_eq!(added.visibility, Visibility::Public);
+        assert!(added.tags.is_empty());
+    }
+
+    #[test]
+    fn a_stored_v1_item_finished_upcasts_whole_stars() {
+        let stored: Value =
+            serde_json::from_str(include_str!("../tests/fixtures/item_finished.v1.json")).unwrap();
+        let ItemEvent::Finished(f) = ItemEvent::decode("item_finished", 1, stored).unwrap() else {
+            panic!("not an item_finished");
+        };
+        assert_eq!(f.rating, Some(Rating::parse(4.0).unwrap()));
+    }
+
+    #[test]
+    fn unknown_and_future_events_are_refused_not_guessed() {
+        assert!(matches!(
+            ItemEvent::decode("item_loved", 1, json!({})),
+            Err(DecodeError::UnknownType(_))
+        ));
+        assert!(matches!(
+            ItemEvent::decode("item_started", 9, json!({"at": at()})),
+            Err(DecodeError::FromTheFuture { .. })
+        ));
+        let bad = ItemEvent::decode("item_finished", 2, json!({"at": at(), "rating": 7}));
+        assert!(matches!(bad, Err(DecodeError::Malformed { .. })), "{bad:?}");
+    }
+}

@@ -1,0 +1,333 @@
+//! One item's state, folded from its own events, and the rules for what may happen next.
+//!
+//! The writer loads an item's stream, folds it with [`ItemState::replay`], asks [`check`] whether
+//! the requested event may follow, and appends it with the version it saw as the expected
+//! version — so a rule checked here cannot be invalidated by a concurrent write.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::event::{ItemAdded, ItemEvent};
+use crate::types::{Creator, MediaKind, Percent, Tag, Title, Url, Visibility};
+
+/// Where an item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Added, not started yet.
+    Queued,
+    InProgress,
+    Finished,
+    Abandoned,
+    Removed,
+}
+
+/// An item as its events describe it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ItemState {
+    /// The stream version of the last event applied: 1 after `item_added`.
+    pub version: i64,
+    pub kind: MediaKind,
+    pub title: Title,
+    pub creators: Vec<Creator>,
+    pub url: Option<Url>,
+    pub cover_url: Option<Url>,
+    pub tags: Vec<Tag>,
+    pub visibility: Visibility,
+    pub status: Status,
+    pub progress: Option<Percent>,
+    pub times_finished: u32,
+    pub added_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl ItemState {
+    pub fn new(added: &ItemAdded) -> Self {
+        Self {
+            version: 1,
+            kind: added.kind,
+            title: added.title.clone(),
+            creators: added.creators.clone(),
+            url: added.url.clone(),
+            cover_url: added.cover_url.clone(),
+            tags: added.tags.clone(),
+            visibility: added.visibility,
+            status: Status::Queued,
+            progress: None,
+            times_finished: 0,
+            added_at: added.at,
+            updated_at: added.at,
+        }
+    }
+
+    /// Folds a stream's events, oldest first. `None` if the stream is empty or does not start
+    /// with `item_added` (which [`check`] never lets happen).
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a ItemEvent>) -> Option<Self> {
+        let mut events = events.into_iter();
+        let mut state = match events.next()? {
+            ItemEvent::Added(added) => Self::new(added),
+            _ => return None,
+        };
+        for event in events {
+            state.apply(event);
+        }
+        Some(state)
+    }
+
+    /// Applies the next event of this item's stream. Total: never panics, whatever the event.
+    pub fn apply(&mut self, event: &ItemEvent) {
+        self.version += 1;
+        self.updated_at = self.updated_at.max(event.at());
+        match event {
+            // A second `item_added` cannot pass `check`; if one is ever in a log, it reads as an
+            // edit of everything rather than as a crash.
+            ItemEvent::Added(a) => {
+                let version = self.version;
+                *self = Self {
+                    version,
+                    status: self.status,
+                    progress: self.progress,
+                    times_finished: self.times_finished,
+                    added_at: self.added_at,
+                    updated_at: self.updated_at,
+                    ..Self::new(a)
+                };
+            }
+            ItemEvent::Started(_) => {
+                self.status = Status::InProgress;
+                self.progress = None;
+            }
+            ItemEvent::ProgressLogged(p) => {
+                self.status = Status::InProgress;
+                self.progress = Some(p.percent);
+            }
+            ItemEvent::Finished(_) => {
+                self.status = Status::Finished;
+                self.progress = None;
+                self.times_finished += 1;
+            }
+            ItemEvent::Abandoned(_) => self.status = Status::Abandoned,
+            ItemEvent::Edited(e) => {
+                let c = &e.changes;
+                if let Some(v) = c.kind {
+                    self.kind = v;
+                }
+                if let Some(v) = &c.title {
+                    self.title = v.clone();
+                }
+                if let Some(v) = &c.creators {
+                    self.creators = v.clone();
+                }
+                if let Some(v) = &c.url {
+                    self.url = v.clone();
+                }
+                if let Some(v) = &c.cover_url {
+                    self.cover_url = v.clone();
+                }
+                if let Some(v) = &c.tags {
+                    self.tags = v.clone();
+                }
+                if let Some(v) = c.visibility {
+                    self.visibility = v;
+                }
+            }
+            ItemEvent::Removed(_) => self.status = Status::Removed,
+        }
+    }
+}
+
+/// Why an event may not happen now.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("an item with this id already exists")]
+    AlreadyExists,
+    #[error("no item with this id")]
+    NotFound,
+    #[error("the item was removed")]
+    Removed,
+    #[error("the item is already in progress")]
+    AlreadyInProgress,
+    #[error("only an item in progress can be abandoned (this one is {0})")]
+    NotInProgress(&'static str),
+    #[error("an edit must change at least one field")]
+    NothingToChange,
+    #[error("expected version {expected}, but the item is at version {current}")]
+    VersionMismatch { expected: i64, current: i64 },
+}
+
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Queued => "queued",
+        Status::InProgress => "in progress",
+        Status::Finished => "finished",
+        Status::Abandoned => "abandoned",
+        Status::Removed => "removed",
+    }
+}
+
+/// May `event` be appended to an item whose current state is `state` (`None`: no such item)?
+///
+/// * `item_added` only for a new id; everything else only for an existing, not removed item.
+/// * An item can be finished from any state — including finished, for a re-read — and progress
+///   can be logged at any time (logging progress means it is in progress).
+/// * Starting needs an item not already in progress; abandoning needs one in progress.
+pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejection> {
+    let state = match (state, event) {
+        (None, ItemEvent::Added(_)) => return Ok(()),
+        (Some(_), ItemEvent::Added(_)) => return Err(Rejection::AlreadyExists),
+        (None, _) => return Err(Rejection::NotFound),
+        (Some(s), _) if s.status == Status::Removed => return Err(Rejection::Removed),
+        (Some(s), _) => s,
+    };
+    match event {
+        ItemEvent::Started(_) if state.status == Status::InProgress => {
+            Err(Rejection::AlreadyInProgress)
+        }
+        ItemEvent::Abandoned(_) if state.status != Status::InProgress => {
+            Err(Rejection::NotInProgress(status_name(state.status)))
+        }
+        ItemEvent::Edited(e) if e.changes.is_empty() => Err(Rejection::NothingToChange),
+        _ => Ok(()),
+    }
+}
+
+/// Optimistic concurrency at the domain level: `expected` (if given) must equal the current
+/// stream version (0 for an item that does not exist).
+pub fn check_expected_version(current: i64, expected: Option<i64>) -> Result<(), Rejection> {
+    match expected {
+        Some(expected) if expected != current => {
+            Err(Rejection::VersionMismatch { expected, current })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::*;
+    use crate::types::*;
+
+    fn at() -> DateTime<Utc> {
+        "2026-11-01T20:00:00Z".parse().unwrap()
+    }
+    fn added() -> ItemEvent {
+        ItemEvent::Added(ItemAdded {
+            kind: MediaKind::Game,
+            title: Title::parse("Outer Wilds").unwrap(),
+            creators: vec![],
+            url: None,
+            cover_url: None,
+            tags: vec![],
+            visibility: Visibility::Public,
+            at: at(),
+        })
+    }
+    fn started() -> ItemEvent {
+        ItemEvent::Started(Started { at: at() })
+    }
+    fn finished() -> ItemEvent {
+        ItemEvent::Finished(Finished {
+            at: at(),
+            rating: None,
+            review: None,
+        })
+    }
+    fn abandoned() -> ItemEvent {
+        ItemEvent::Abandoned(Abandoned { at: at() })
+    }
+    fn removed() -> ItemEvent {
+        ItemEvent::Removed(Removed { at: at() })
+    }
+    fn state_after(events: &[ItemEvent]) -> ItemState {
+        ItemState::replay(events).unwrap()
+    }
+
+    #[test]
+    fn adding_needs_a_new_id() {
+        assert_eq!(check(None, &added()), Ok(()));
+        let s = state_after(&[added()]);
+        assert_eq!(check(Some(&s), &added()), Err(Rejection::AlreadyExists));
+    }
+
+    #[test]
+    fn nothing_happens_to_an_unknown_item() {
+        for e in [started(), finished(), abandoned(), removed()] {
+            assert_eq!(check(None, &e), Err(Rejection::NotFound));
+        }
+    }
+
+    #[test]
+    fn a_removed_item_cannot_be_finished_or_changed() {
+        let s = state_after(&[added(), started(), removed()]);
+        assert_eq!(s.status, Status::Removed);
+        for e in [started(), finished(), abandoned(), removed()] {
+            assert_eq!(check(Some(&s), &e), Err(Rejection::Removed));
+        }
+    }
+
+    #[test]
+    fn an_item_can_be_finished_again() {
+        let s = state_after(&[added(), started(), finished(), started(), finished()]);
+        assert_eq!(s.times_finished, 2);
+        assert_eq!(s.version, 5);
+        assert_eq!(check(Some(&s), &finished()), Ok(()));
+    }
+
+    #[test]
+    fn starting_twice_and_abandoning_what_is_not_started_are_refused() {
+        let queued = state_after(&[added()]);
+        assert_eq!(
+            check(Some(&queued), &abandoned()),
+            Err(Rejection::NotInProgress("queued"))
+        );
+        let reading = state_after(&[added(), started()]);
+        assert_eq!(
+            check(Some(&reading), &started()),
+            Err(Rejection::AlreadyInProgress)
+        );
+        assert_eq!(check(Some(&reading), &abandoned()), Ok(()));
+        let dropped = state_after(&[added(), started(), abandoned()]);
+        assert_eq!(
+            check(Some(&dropped), &started()),
+            Ok(()),
+            "picking it up again"
+        );
+    }
+
+    #[test]
+    fn an_empty_edit_is_refused_and_a_real_one_applies() {
+        let s = state_after(&[added()]);
+        let empty = ItemEvent::Edited(Edited {
+            changes: ItemChanges::default(),
+            at: at(),
+        });
+        assert_eq!(check(Some(&s), &empty), Err(Rejection::NothingToChange));
+        let private = ItemEvent::Edited(Edited {
+            changes: ItemChanges {
+                visibility: Some(Visibility::Private),
+                ..Default::default()
+            },
+            at: at(),
+        });
+        assert_eq!(check(Some(&s), &private), Ok(()));
+        assert_eq!(
+            state_after(&[added(), private]).visibility,
+            Visibility::Private
+        );
+    }
+
+    #[test]
+    fn expected_versions_must_match_exactly() {
+        assert_eq!(check_expected_version(3, None), Ok(()));
+        assert_eq!(check_expected_version(3, Some(3)), Ok(()));
+        assert_eq!(
+            check_expected_version(3, Some(2)),
+            Err(Rejection::VersionMismatch {
+                expected: 2,
+                current: 3
+            })
+        );
+        assert_eq!(check_expected_version(0, Some(0)), Ok(()));
+    }
+}

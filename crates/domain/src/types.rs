@@ -1,0 +1,501 @@
+//! Values that are valid by construction.
+//!
+//! Each type has one way in — `parse` (also used by `Deserialize`) — so a `Title` in hand is
+//! always 1–300 characters without control characters, a `Rating` is always a half step in
+//! 0.5–5.0, and so on. Handlers never re-check; they parse at the edge and pass values along.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a raw value was refused. The message names the rule, so it can go straight into an
+/// HTTP problem's `detail`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ParseError(pub String);
+
+fn err<T>(msg: impl Into<String>) -> Result<T, ParseError> {
+    Err(ParseError(msg.into()))
+}
+
+/// Checks free text: trimmed length in `min..=max` characters, and no control characters
+/// (newlines and tabs only where `multiline`).
+fn text(what: &str, raw: &str, max: usize, multiline: bool) -> Result<String, ParseError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return err(format!("{what} must not be empty"));
+    }
+    let len = s.chars().count();
+    if len > max {
+        return err(format!(
+            "{what} must be at most {max} characters (got {len})"
+        ));
+    }
+    if let Some(c) = s
+        .chars()
+        .find(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+    {
+        return err(format!(
+            "{what} must not contain control characters (found U+{:04X})",
+            c as u32
+        ));
+    }
+    Ok(s.to_owned())
+}
+
+macro_rules! string_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl TryFrom<String> for $name {
+            type Error = ParseError;
+            fn try_from(s: String) -> Result<Self, ParseError> {
+                Self::parse(&s)
+            }
+        }
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl std::str::FromStr for $name {
+            type Err = ParseError;
+            fn from_str(s: &str) -> Result<Self, ParseError> {
+                Self::parse(s)
+            }
+        }
+    };
+}
+
+string_newtype!(
+    /// An item's title: 1–300 characters after trimming, no control characters.
+    Title
+);
+impl Title {
+    pub const MAX_CHARS: usize = 300;
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        text("title", raw, Self::MAX_CHARS, false).map(Self)
+    }
+}
+
+string_newtype!(
+    /// A person credited for an item (author, director, studio, host): 1–200 characters.
+    Creator
+);
+impl Creator {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        text("creator", raw, 200, false).map(Self)
+    }
+}
+
+string_newtype!(
+    /// A free-form tag, normalised to lower case: 1–50 characters, no control characters.
+    Tag
+);
+impl Tag {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        text("tag", raw, 50, false).map(|s| Self(s.to_lowercase()))
+    }
+}
+
+string_newtype!(
+    /// A review: up to 10,000 characters; line breaks allowed, other control characters not.
+    Review
+);
+impl Review {
+    pub const MAX_CHARS: usize = 10_000;
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        text("review", raw, Self::MAX_CHARS, true).map(Self)
+    }
+}
+
+string_newtype!(
+    /// An item's id, which is also its stream id in the log: a UUID or a slug —
+    /// 1–100 characters of `a-z`, `0-9`, `-` and `_`, starting with a letter or digit.
+    ItemId
+);
+impl ItemId {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let ok_len = (1..=100).contains(&raw.len());
+        let mut chars = raw.chars();
+        let ok_first = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let ok_rest =
+            chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        if ok_len && ok_first && ok_rest {
+            Ok(Self(raw.to_owned()))
+        } else {
+            err("id must be a UUID or a slug: 1-100 characters of a-z, 0-9, '-' and '_', starting with a letter or digit")
+        }
+    }
+
+    /// A new random id (UUID v4).
+    pub fn random() -> Self {
+        Self(uuid::Uuid::new_v4().to_string())
+    }
+
+    /// A readable id made from a title, e.g. `the-left-hand-of-darkness-3f2a9c`: the suffix (from
+    /// `seed`) keeps two items with the same title apart.
+    pub fn slug(title: &Title, seed: u64) -> Self {
+        let mut slug = String::new();
+        for c in title.as_str().chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c);
+            } else if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+            if slug.len() >= 60 {
+                break;
+            }
+        }
+        let slug = slug.trim_end_matches('-');
+        let suffix = format!("{:06x}", seed & 0xff_ffff);
+        if slug.is_empty() {
+            Self(suffix)
+        } else {
+            Self(format!("{slug}-{suffix}"))
+        }
+    }
+}
+
+/// A link: an absolute `http` or `https` URL, at most 2,048 characters. Nothing else can be a
+/// link or an image anywhere `lately` renders user data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Url(url::Url);
+
+impl Url {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let raw = raw.trim();
+        if raw.len() > 2048 {
+            return err("URL must be at most 2048 characters");
+        }
+        let url = match url::Url::parse(raw) {
+            Ok(url) => url,
+            Err(e) => return err(format!("not a valid absolute URL: {e}")),
+        };
+        match url.scheme() {
+            "http" | "https" if url.host_str().is_some() => Ok(Self(url)),
+            "http" | "https" => err("URL must have a host"),
+            other => err(format!("URL scheme must be http or https, not {other:?}")),
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+}
+impl TryFrom<String> for Url {
+    type Error = ParseError;
+    fn try_from(s: String) -> Result<Self, ParseError> {
+        Self::parse(&s)
+    }
+}
+impl From<Url> for String {
+    fn from(v: Url) -> String {
+        v.0.into()
+    }
+}
+impl fmt::Display for Url {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0.as_str())
+    }
+}
+
+/// What kind of media an item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MediaKind {
+    Book,
+    Article,
+    Movie,
+    Tv,
+    Game,
+    Podcast,
+}
+
+impl MediaKind {
+    pub const ALL: [MediaKind; 6] = [
+        Self::Book,
+        Self::Article,
+        Self::Movie,
+        Self::Tv,
+        Self::Game,
+        Self::Podcast,
+    ];
+
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+            .ok_or_else(|| {
+                ParseError(format!(
+                    "unknown kind {raw:?}: expected one of book, article, movie, tv, game, podcast"
+                ))
+            })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Book => "book",
+            Self::Article => "article",
+            Self::Movie => "movie",
+            Self::Tv => "tv",
+            Self::Game => "game",
+            Self::Podcast => "podcast",
+        }
+    }
+
+    /// The past-tense verb for finishing one: "read", "watched", "played", "listened to".
+    pub fn verb(self) -> &'static str {
+        match self {
+            Self::Book | Self::Article => "read",
+            Self::Movie | Self::Tv => "watched",
+            Self::Game => "played",
+            Self::Podcast => "listened to",
+        }
+    }
+}
+
+impl std::str::FromStr for MediaKind {
+    type Err = ParseError;
+    fn from_str(s: &str) -> Result<Self, ParseError> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for MediaKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who may see an item. Private items are kept (and count in the owner's history) but never
+/// appear in any public output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Visibility {
+    #[default]
+    Public,
+    Private,
+}
+
+impl Visibility {
+    pub fn is_public(self) -> bool {
+        self == Self::Public
+    }
+}
+
+/// A rating from 0.5 to 5.0 stars in half steps, kept as a count of half stars (1–10) so that
+/// equality and hashing are exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Rating(u8);
+
+impl Rating {
+    pub fn parse(stars: f64) -> Result<Self, ParseError> {
+        let halves = stars * 2.0;
+        if !stars.is_finite() || !(1.0..=10.0).contains(&halves) || halves.fract() != 0.0 {
+            return err(format!(
+                "rating must be between 0.5 and 5.0 in steps of 0.5 (got {stars})"
+            ));
+        }
+        Ok(Self(halves as u8))
+    }
+
+    pub fn from_half_stars(halves: u8) -> Result<Self, ParseError> {
+        Self::parse(f64::from(halves) / 2.0)
+    }
+
+    pub fn half_stars(self) -> u8 {
+        self.0
+    }
+
+    pub fn stars(self) -> f64 {
+        f64::from(self.0) / 2.0
+    }
+
+    /// The rating drawn with stars: `★★★★½`.
+    pub fn to_stars(self) -> String {
+        let mut s = "★".repeat(usize::from(self.0 / 2));
+        if self.0 % 2 == 1 {
+            s.push('½');
+        }
+        s
+    }
+}
+
+impl TryFrom<f64> for Rating {
+    type Error = ParseError;
+    fn try_from(v: f64) -> Result<Self, ParseError> {
+        Self::parse(v)
+    }
+}
+impl From<Rating> for f64 {
+    fn from(r: Rating) -> f64 {
+        r.stars()
+    }
+}
+
+/// How far through an item someone is: a whole percentage, 0–100.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "u8")]
+pub struct Percent(u8);
+
+impl Percent {
+    pub fn parse(v: i64) -> Result<Self, ParseError> {
+        match u8::try_from(v) {
+            Ok(p) if p <= 100 => Ok(Self(p)),
+            _ => err(format!(
+                "percent must be a whole number from 0 to 100 (got {v})"
+            )),
+        }
+    }
+    pub fn get(self) -> u8 {
+        self.0
+    }
+}
+impl TryFrom<i64> for Percent {
+    type Error = ParseError;
+    fn try_from(v: i64) -> Result<Self, ParseError> {
+        Self::parse(v)
+    }
+}
+impl From<Percent> for u8 {
+    fn from(p: Percent) -> u8 {
+        p.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn titles_are_trimmed_and_bounded() {
+        assert_eq!(Title::parse("  Dune ").unwrap().as_str(), "Dune");
+        assert!(Title::parse("   ").unwrap_err().0.contains("empty"));
+        assert!(Title::parse(&"x".repeat(300)).is_ok());
+        assert!(Title::parse(&"x".repeat(301))
+            .unwrap_err()
+            .0
+            .contains("at most 300"));
+        // 300 characters, not bytes: CJK titles are not penalised for their UTF-8 size.
+        assert!(Title::parse(&"字".repeat(300)).is_ok());
+        assert!(Title::parse("a\u{0007}b").unwrap_err().0.contains("U+0007"));
+        assert!(Title::parse("two\nlines").is_err());
+    }
+
+    #[test]
+    fn reviews_may_span_lines_but_not_hold_other_controls() {
+        assert!(Review::parse("Great.\n\nWould read again.").is_ok());
+        assert!(Review::parse("bell\u{0007}").is_err());
+    }
+
+    #[test]
+    fn ratings_are_half_steps_between_half_and_five() {
+        for ok in [0.5, 1.0, 3.5, 5.0] {
+            assert_eq!(Rating::parse(ok).unwrap().stars(), ok);
+        }
+        for bad in [0.0, 0.25, 4.4, 5.5, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(Rating::parse(bad).is_err(), "{bad} accepted");
+        }
+        assert_eq!(Rating::parse(4.5).unwrap().to_stars(), "★★★★½");
+        assert_eq!(Rating::parse(0.5).unwrap().to_stars(), "½");
+    }
+
+    #[test]
+    fn rating_deserialises_through_parse() {
+        assert!(serde_json::from_str::<Rating>("4.5").is_ok());
+        let e = serde_json::from_str::<Rating>("4.3")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("steps of 0.5"), "{e}");
+    }
+
+    #[test]
+    fn urls_must_be_http_or_https() {
+        assert!(Url::parse("https://example.com/book").is_ok());
+        assert!(Url::parse("http://example.com").is_ok());
+        for bad in [
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "ftp://example.com",
+            "/relative",
+            "https://",
+            "",
+        ] {
+            assert!(Url::parse(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn kinds_parse_and_name_themselves() {
+        for k in MediaKind::ALL {
+            assert_eq!(MediaKind::parse(k.as_str()).unwrap(), k);
+        }
+        assert!(MediaKind::parse("vinyl")
+            .unwrap_err()
+            .0
+            .contains("book, article"));
+        assert_eq!(MediaKind::Podcast.verb(), "listened to");
+    }
+
+    #[test]
+    fn percent_is_zero_to_hundred() {
+        assert!(Percent::parse(0).is_ok() && Percent::parse(100).is_ok());
+        assert!(Percent::parse(101).is_err() && Percent::parse(-1).is_err());
+        assert!(serde_json::from_str::<Percent>("42.5").is_err());
+    }
+
+    #[test]
+    fn ids_are_uuids_or_slugs() {
+        assert!(ItemId::parse(&uuid::Uuid::new_v4().to_string()).is_ok());
+        assert!(ItemId::parse("left-hand-of-darkness").is_ok());
+        for bad in ["", "-x", "Upper", "a b", "../etc", &"a".repeat(101)] {
+            assert!(ItemId::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        let t = Title::parse("The Left Hand of Darkness!").unwrap();
+        assert_eq!(
+            ItemId::slug(&t, 0xabc).as_str(),
+            "the-left-hand-of-darkness-000abc"
+        );
+        assert_eq!(
+            ItemId::slug(&Title::parse("字").unwrap(), 1).as_str(),
+            "000001"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn parsed_titles_always_hold_the_invariant(s in "\\PC{0,400}") {
+            if let Ok(t) = Title::parse(&s) {
+                let n = t.as_str().chars().count();
+                prop_assert!((1..=300).contains(&n));
+                prop_assert!(!t.as_str().chars().any(char::is_control));
+            }
+        }
+
+        #[test]
+        fn slugs_are_always_valid_ids(s in "\\PC{1,80}", seed in any::<u64>()) {
+            if let Ok(t) = Title::parse(&s) {
+                let id = ItemId::slug(&t, seed);
+                prop_assert!(ItemId::parse(id.as_str()).is_ok(), "{}", id);
+            }
+        }
+    }
+}

@@ -1,0 +1,309 @@
+//! The shared, append-only event log — the source of truth of `lately`.
+//!
+//! Every service talks to one table of events. This crate is the only code that touches it, and
+//! it guarantees, on PostgreSQL and on SQLite alike:
+//!
+//! 1. **Gap-free, commit-ordered positions.** Appends are serialised (a transaction-scoped
+//!    advisory lock on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) and each event gets
+//!    `max(position) + 1`. A position therefore becomes visible only after every lower one is,
+//!    and a tailer that has read up to `P` has seen every committed event at or below `P`.
+//! 2. **Durable acknowledgement.** [`Appender::append`] returns only after the transaction that
+//!    holds the events has committed.
+//! 3. **Group commit.** Concurrent appends are queued to one task that commits whatever is waiting
+//!    in a single transaction; each caller still gets its own outcome and positions.
+//! 4. **Idempotency.** An event whose `event_id` is already in the log is not appended again: the
+//!    append answers with the original positions.
+//! 5. **Optimistic concurrency.** An append may name the stream version it expects; a mismatch is
+//!    [`AppendError::Conflict`] carrying the current version, and nothing is appended.
+//! 6. **Tailing.** [`EventLog::subscribe`] yields every event after a position exactly once, in
+//!    order: woken by `LISTEN/NOTIFY` where available, polling always as the fallback.
+//!
+//! The decisions about *which* events to append live in `lately-domain`; this crate only
+//! stores opaque, typed JSON payloads.
+
+mod appender;
+mod error;
+mod plan;
+mod postgres;
+mod sqlite;
+mod subscription;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+pub use appender::{AppendOptions, Appender};
+pub use error::{AppendError, LogError};
+pub use subscription::Subscription;
+
+/// An event to append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// Globally unique; the idempotency key of the event itself.
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub data: Value,
+    /// Who and what caused it: request id, actor.
+    pub metadata: Value,
+}
+
+/// One atomic append to one stream: all of its events are committed together or not at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppendRequest {
+    pub stream_id: String,
+    /// `None`: append whatever the stream's version. `Some(v)`: only if the stream is at version
+    /// `v` now (`Some(0)`: only if the stream does not exist yet).
+    pub expected_version: Option<i64>,
+    pub events: Vec<NewEvent>,
+}
+
+/// Where an append's events are in the log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Appended {
+    pub stream_id: String,
+    pub first_position: i64,
+    pub last_position: i64,
+    /// The stream version of the last event.
+    pub version: i64,
+    /// The events were already in the log (an idempotent retry): nothing was appended now.
+    pub duplicate: bool,
+}
+
+/// An event as read back from the log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordedEvent {
+    pub position: i64,
+    pub stream_id: String,
+    pub stream_version: i64,
+    pub event_id: Uuid,
+    pub event_type: String,
+    pub schema_version: i32,
+    pub data: Value,
+    pub metadata: Value,
+    pub recorded_at: DateTime<Utc>,
+}
+
+/// Tuning for [`EventLog::connect`]. The defaults suit a service; tests shrink the timeouts.
+#[derive(Debug, Clone)]
+pub struct LogOptions {
+    pub max_connections: u32,
+    /// How long a request may wait for a database connection before failing with
+    /// [`LogError::Unavailable`]: short, so that callers fail fast while the database is down.
+    pub acquire_timeout: Duration,
+    /// How often a subscription looks for new events when nothing woke it. Notifications make
+    /// this a fallback on PostgreSQL; on SQLite (and a hot standby) it is the only mechanism.
+    pub poll_interval: Duration,
+    /// Use PostgreSQL `LISTEN/NOTIFY` to wake subscriptions (ignored on SQLite; turned off
+    /// automatically on a hot standby, which cannot `LISTEN`).
+    pub listen: bool,
+}
+
+impl Default for LogOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(2),
+            poll_interval: Duration::from_millis(500),
+            listen: true,
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Backend {
+    Postgres(sqlx::PgPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+struct Shared {
+    backend: Backend,
+    options: LogOptions,
+    /// The highest position this process knows to be committed: raised by the local appender
+    /// and by notifications. Subscriptions wait on it.
+    head: watch::Sender<i64>,
+    listener: std::sync::OnceLock<()>,
+}
+
+/// A handle on the log: reading, tailing, and (through [`Appender`]) appending. Cheap to clone.
+#[derive(Clone)]
+pub struct EventLog {
+    shared: Arc<Shared>,
+}
+
+impl EventLog {
+    /// Opens the log at `url`: `postgres://…` or `sqlite:path` (`sqlite://path`). Connections are
+    /// made lazily, so this succeeds while the database is down; [`EventLog::ping`] tells
+    /// whether it answers.
+    pub fn connect(url: &str, options: LogOptions) -> Result<Self, LogError> {
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres(postgres::pool(url, &options)?)
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite(sqlite::pool(url, &options)?)
+        } else {
+            return Err(LogError::Config(format!(
+                "unsupported database URL {:?}: expected postgres://… or sqlite:…",
+                redact(url)
+            )));
+        };
+        Ok(Self {
+            shared: Arc::new(Shared {
+                backend,
+                options,
+                head: watch::channel(0).0,
+                listener: std::sync::OnceLock::new(),
+            }),
+        })
+    }
+
+    /// `"postgres"` or `"sqlite"`.
+    pub fn backend_name(&self) -> &'static str {
+        match self.shared.backend {
+            Backend::Postgres(_) => "postgres",
+            Backend::Sqlite(_) => "sqlite",
+        }
+    }
+
+    /// Applies the migrations in `migrations/` that have not run yet. Safe when several
+    /// processes start at once on PostgreSQL (the migrator takes an advisory lock); on SQLite
+    /// let one process (the writer) own the schema.
+    pub async fn migrate(&self) -> Result<(), LogError> {
+        match &self.shared.backend {
+            Backend::Postgres(pool) => postgres::MIGRATOR.run(pool).await?,
+            Backend::Sqlite(pool) => sqlite::MIGRATOR.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers and every migration this build knows has been applied.
+    pub async fn schema_ready(&self) -> Result<bool, LogError> {
+        let (latest, applied) = match &self.shared.backend {
+            Backend::Postgres(pool) => (
+                postgres::MIGRATOR.iter().map(|m| m.version).max(),
+                postgres::applied_migration(pool).await?,
+            ),
+            Backend::Sqlite(pool) => (
+                sqlite::MIGRATOR.iter().map(|m| m.version).max(),
+                sqlite::applied_migration(pool).await?,
+            ),
+        };
+        Ok(applied.is_some() && applied >= latest)
+    }
+
+    /// Round-trips a trivial query.
+    pub async fn ping(&self) -> Result<(), LogError> {
+        match &self.shared.backend {
+            Backend::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+            Backend::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+        }
+        .map_err(LogError::from)
+    }
+
+    /// The position of the last committed event (0 for an empty log).
+    pub async fn head(&self) -> Result<i64, LogError> {
+        let head = match &self.shared.backend {
+            Backend::Postgres(pool) => postgres::head(pool).await?,
+            Backend::Sqlite(pool) => sqlite::head(pool).await?,
+        };
+        self.observe_head(head);
+        Ok(head)
+    }
+
+    /// Up to `limit` events with positions after `after`, in order.
+    pub async fn read_after(
+        &self,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, LogError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        Ok(match &self.shared.backend {
+            Backend::Postgres(pool) => postgres::read_after(pool, after, limit).await?,
+            Backend::Sqlite(pool) => sqlite::read_after(pool, after, limit).await?,
+        })
+    }
+
+    /// Every event of one stream, oldest first.
+    pub async fn read_stream(&self, stream_id: &str) -> Result<Vec<RecordedEvent>, LogError> {
+        Ok(match &self.shared.backend {
+            Backend::Postgres(pool) => postgres::read_stream(pool, stream_id).await?,
+            Backend::Sqlite(pool) => sqlite::read_stream(pool, stream_id).await?,
+        })
+    }
+
+    /// The current version of a stream (0 if it has no events).
+    pub async fn stream_version(&self, stream_id: &str) -> Result<i64, LogError> {
+        Ok(match &self.shared.backend {
+            Backend::Postgres(pool) => postgres::stream_version(pool, stream_id).await?,
+            Backend::Sqlite(pool) => sqlite::stream_version(pool, stream_id).await?,
+        })
+    }
+
+    /// Follows the log from just after `after`: see [`Subscription`].
+    pub fn subscribe(&self, after: i64) -> Subscription {
+        if let Backend::Postgres(pool) = &self.shared.backend {
+            if self.shared.options.listen {
+                self.shared.listener.get_or_init(|| {
+                    postgres::spawn_listener(pool.clone(), Arc::downgrade(&self.shared));
+                });
+            }
+        }
+        Subscription::new(self.clone(), after)
+    }
+
+    /// The PostgreSQL pool, for crates that keep their own tables next to the log (snapshots,
+    /// the notifier's outbox). `None` on SQLite.
+    pub fn pg_pool(&self) -> Option<&sqlx::PgPool> {
+        match &self.shared.backend {
+            Backend::Postgres(pool) => Some(pool),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// The SQLite pool, for the same purpose as [`EventLog::pg_pool`].
+    pub fn sqlite_pool(&self) -> Option<&sqlx::SqlitePool> {
+        match &self.shared.backend {
+            Backend::Sqlite(pool) => Some(pool),
+            Backend::Postgres(_) => None,
+        }
+    }
+
+    /// Closes the pool: in-flight queries finish, new ones fail.
+    pub async fn close(&self) {
+        match &self.shared.backend {
+            Backend::Postgres(pool) => pool.close().await,
+            Backend::Sqlite(pool) => pool.close().await,
+        }
+    }
+
+    /// Raises the known head (never lowers it), waking subscriptions.
+    fn observe_head(&self, head: i64) {
+        observe_head(&self.shared.head, head);
+    }
+}
+
+fn observe_head(sender: &watch::Sender<i64>, head: i64) {
+    sender.send_if_modified(|known| {
+        if head > *known {
+            *known = head;
+            true
+        } else {
+            false
+        }
+    });
+}
+
+/// A database URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}

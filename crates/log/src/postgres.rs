@@ -1,0 +1,271 @@
+//! The PostgreSQL backend: the production log, shared by every service.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Weak;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow};
+use sqlx::{PgPool, Row};
+use uuid::Uuid;
+
+use crate::plan::{plan, Placed};
+use crate::{observe_head, AppendError, AppendRequest, Appended, LogError, LogOptions};
+use crate::{RecordedEvent, Shared};
+
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// The channel commits notify, with the new head as payload.
+pub(crate) const CHANNEL: &str = "lately_events";
+
+/// Serialises appends across every connection and process: held from before the head is read
+/// until the transaction commits. (The value spells "lately" in ASCII.)
+const APPEND_LOCK: i64 = 0x6c61_7465_6c79;
+
+const COLUMNS: &str = "position, stream_id, stream_version, event_id, event_type, schema_version, \
+                       data, metadata, recorded_at";
+
+pub(crate) fn pool(url: &str, options: &LogOptions) -> Result<PgPool, LogError> {
+    let connect = PgConnectOptions::from_str(url)
+        .map_err(|e| LogError::Config(format!("invalid PostgreSQL URL: {e}")))?
+        .application_name("lately");
+    Ok(PgPoolOptions::new()
+        .max_connections(options.max_connections)
+        .acquire_timeout(options.acquire_timeout)
+        // A connection broken by a server restart is found out before use, not by a request.
+        .test_before_acquire(true)
+        .connect_lazy_with(connect))
+}
+
+pub(crate) async fn applied_migration(pool: &PgPool) -> Result<Option<i64>, LogError> {
+    let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+        .fetch_one(pool)
+        .await?;
+    if !exists {
+        return Ok(None);
+    }
+    Ok(
+        sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+pub(crate) async fn head(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COALESCE(MAX(position), 0)::BIGINT FROM events")
+        .fetch_one(pool)
+        .await
+}
+
+pub(crate) async fn read_after(
+    pool: &PgPool,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<RecordedEvent>, LogError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+    ))
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(decode).collect()
+}
+
+pub(crate) async fn read_stream(
+    pool: &PgPool,
+    stream_id: &str,
+) -> Result<Vec<RecordedEvent>, LogError> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version"
+    ))
+    .bind(stream_id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(decode).collect()
+}
+
+pub(crate) async fn stream_version(pool: &PgPool, stream_id: &str) -> Result<i64, LogError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COALESCE(MAX(stream_version), 0)::BIGINT FROM events WHERE stream_id = $1",
+    )
+    .bind(stream_id)
+    .fetch_one(pool)
+    .await?)
+}
+
+fn decode(row: &PgRow) -> Result<RecordedEvent, LogError> {
+    let get = || -> Result<RecordedEvent, sqlx::Error> {
+        Ok(RecordedEvent {
+            position: row.try_get("position")?,
+            stream_id: row.try_get("stream_id")?,
+            stream_version: row.try_get("stream_version")?,
+            event_id: row.try_get("event_id")?,
+            event_type: row.try_get("event_type")?,
+            schema_version: row.try_get("schema_version")?,
+            data: row.try_get("data")?,
+            metadata: row.try_get("metadata")?,
+            recorded_at: row.try_get("recorded_at")?,
+        })
+    };
+    get().map_err(|e| LogError::Corrupt {
+        position: row.try_get("position").unwrap_or_default(),
+        reason: e.to_string(),
+    })
+}
+
+/// Commits one batch in one transaction, under the append lock. Returns each request's outcome
+/// and the head after the commit.
+pub(crate) async fn commit(
+    pool: &PgPool,
+    requests: &[&AppendRequest],
+) -> Result<(Vec<Result<Appended, AppendError>>, i64), LogError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)")
+        .bind(APPEND_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    // Read under the lock: every earlier append has committed and is visible to this snapshot.
+    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0)::BIGINT FROM events")
+        .fetch_one(&mut *tx)
+        .await?;
+
+    let ids: Vec<Uuid> = requests
+        .iter()
+        .flat_map(|r| r.events.iter().map(|e| e.event_id))
+        .collect();
+    let existing: HashMap<Uuid, Placed> = sqlx::query(
+        "SELECT event_id, stream_id, stream_version, position FROM events \
+         WHERE event_id = ANY($1)",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|row| {
+        Ok((
+            row.try_get("event_id")?,
+            Placed {
+                stream_id: row.try_get("stream_id")?,
+                stream_version: row.try_get("stream_version")?,
+                position: row.try_get("position")?,
+            },
+        ))
+    })
+    .collect::<Result<_, sqlx::Error>>()?;
+
+    let mut streams: Vec<&str> = requests.iter().map(|r| r.stream_id.as_str()).collect();
+    streams.sort_unstable();
+    streams.dedup();
+    let versions: HashMap<String, i64> = sqlx::query_as(
+        "SELECT stream_id, MAX(stream_version)::BIGINT FROM events \
+         WHERE stream_id = ANY($1) GROUP BY stream_id",
+    )
+    .bind(&streams)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+
+    let plan = plan(head, requests, &existing, &versions);
+    if !plan.rows.is_empty() {
+        let n = plan.rows.len();
+        let (mut positions, mut stream_ids, mut versions) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut event_ids, mut types, mut schemas) = (
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+            Vec::with_capacity(n),
+        );
+        let (mut data, mut metadata) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for row in &plan.rows {
+            positions.push(row.position);
+            stream_ids.push(row.stream_id);
+            versions.push(row.stream_version);
+            event_ids.push(row.event.event_id);
+            types.push(row.event.event_type.as_str());
+            schemas.push(row.event.schema_version);
+            data.push(&row.event.data);
+            metadata.push(&row.event.metadata);
+        }
+        sqlx::query(
+            "INSERT INTO events (position, stream_id, stream_version, event_id, event_type, \
+                                 schema_version, data, metadata) \
+             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::UUID[], \
+                                  $5::TEXT[], $6::INT[], $7::JSONB[], $8::JSONB[])",
+        )
+        .bind(&positions)
+        .bind(&stream_ids)
+        .bind(&versions)
+        .bind(&event_ids)
+        .bind(&types)
+        .bind(&schemas)
+        .bind(&data)
+        .bind(&metadata)
+        .execute(&mut *tx)
+        .await?;
+        // Delivered to listeners only when (and if) the transaction commits.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(plan.head.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok((plan.outcomes, plan.head))
+}
+
+/// Keeps a `LISTEN` connection open and raises the shared head on every notification. Lost
+/// notifications (during a reconnect) are covered by the subscriptions' polling; a hot standby,
+/// which refuses `LISTEN`, is left to polling alone.
+pub(crate) fn spawn_listener(pool: PgPool, shared: Weak<Shared>) {
+    tokio::spawn(async move {
+        loop {
+            if shared.strong_count() == 0 {
+                return;
+            }
+            let mut listener = match PgListener::connect_with(&pool).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::debug!(error = %e, "LISTEN connection failed; polling until it returns");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(CHANNEL).await {
+                let standby = matches!(&e, sqlx::Error::Database(db) if db.code().as_deref() == Some("25006"));
+                if standby {
+                    tracing::info!("database is a hot standby (no LISTEN); subscriptions poll");
+                    return;
+                }
+                tracing::debug!(error = %e, "LISTEN failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(note)) => {
+                        let Some(shared) = shared.upgrade() else {
+                            return;
+                        };
+                        if let Ok(head) = note.payload().parse::<i64>() {
+                            observe_head(&shared.head, head);
+                        }
+                    }
+                    // The connection dropped; notifications may have been lost meanwhile, so
+                    // wake every subscription to look for itself, then listen again.
+                    Ok(None) | Err(_) => {
+                        let Some(shared) = shared.upgrade() else {
+                            return;
+                        };
+                        shared.head.send_modify(|_| {});
+                        break;
+                    }
+                }
+            }
+        }
+    });
+}

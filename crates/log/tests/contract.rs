@@ -1,0 +1,545 @@
+//! The log's contract, proven against a real PostgreSQL and a real SQLite file: every test
+//! here runs on both backends.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+use lately_log::{
+    AppendError, AppendOptions, AppendRequest, Appender, EventLog, LogError, LogOptions, NewEvent,
+};
+use lately_testkit::Backend;
+use serde_json::json;
+use uuid::Uuid;
+
+fn options() -> LogOptions {
+    LogOptions {
+        max_connections: 8,
+        acquire_timeout: Duration::from_secs(5),
+        poll_interval: Duration::from_millis(20),
+        listen: true,
+    }
+}
+
+/// A migrated log on a fresh database; the guard keeps a SQLite file alive.
+async fn fresh(backend: Backend) -> (Option<tempfile::TempDir>, String, EventLog) {
+    let (guard, url) = lately_testkit::database(backend).await;
+    let log = EventLog::connect(&url, options()).unwrap();
+    log.migrate().await.unwrap();
+    (guard, url, log)
+}
+
+fn event(n: usize) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::new_v4(),
+        event_type: "thing_happened".into(),
+        schema_version: 1,
+        data: json!({ "n": n, "text": "naïve “quotes” 字" }),
+        metadata: json!({ "request_id": format!("req-{n}") }),
+    }
+}
+
+fn request(stream: &str, expected: Option<i64>, events: Vec<NewEvent>) -> AppendRequest {
+    AppendRequest {
+        stream_id: stream.into(),
+        expected_version: expected,
+        events,
+    }
+}
+
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(lately_testkit::Backend::Postgres).await
+                }
+            )*
+        }
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(lately_testkit::Backend::Sqlite).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    appended_events_read_back_in_order_with_consecutive_positions,
+    an_acknowledged_append_is_visible_to_every_other_connection,
+    a_retried_event_id_returns_the_original_position_and_appends_nothing,
+    a_stale_expected_version_is_a_conflict_that_appends_nothing,
+    concurrent_appenders_and_tailers_see_every_event_exactly_once_in_order,
+    concurrent_appends_are_committed_in_shared_transactions,
+    a_subscription_resumes_from_its_position_without_loss_or_repeats,
+    the_log_refuses_updates_and_deletes,
+    migrations_report_ready_and_run_once,
+);
+
+async fn appended_events_read_back_in_order_with_consecutive_positions(backend: Backend) {
+    let (_guard, _url, log) = fresh(backend).await;
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    assert_eq!(log.head().await.unwrap(), 0);
+
+    let first = appender
+        .append(request("book-1", Some(0), vec![event(1), event(2)]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.first_position, first.last_position, first.version),
+        (1, 2, 2)
+    );
+    let second = appender
+        .append(request("book-2", None, vec![event(3)]))
+        .await
+        .unwrap();
+    assert_eq!((second.first_position, second.version), (3, 1));
+
+    let all = log.read_after(0, 100).await.unwrap();
+    let got: Vec<_> = all
+        .iter()
+        .map(|e| {
+            (
+                e.position,
+                e.stream_id.as_str(),
+                e.stream_version,
+                e.data["n"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (1, "book-1", 1, json!(1)),
+            (2, "book-1", 2, json!(2)),
+            (3, "book-2", 1, json!(3)),
+        ]
+    );
+    assert_eq!(all[0].data["text"], "naïve “quotes” 字");
+    assert_eq!(all[2].metadata["request_id"], "req-3");
+    assert_eq!(all[0].event_type, "thing_happened");
+    assert!(
+        (chrono::Utc::now() - all[0].recorded_at)
+            .num_seconds()
+            .abs()
+            < 60
+    );
+
+    assert_eq!(log.read_after(1, 1).await.unwrap()[0].position, 2);
+    let stream = log.read_stream("book-1").await.unwrap();
+    assert_eq!(stream.len(), 2);
+    assert_eq!(log.stream_version("book-1").await.unwrap(), 2);
+    assert_eq!(log.stream_version("nope").await.unwrap(), 0);
+    assert_eq!(log.head().await.unwrap(), 3);
+}
+
+async fn an_acknowledged_append_is_visible_to_every_other_connection(backend: Backend) {
+    let (_guard, url, log) = fresh(backend).await;
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    let other = EventLog::connect(&url, options()).unwrap();
+    for n in 0..20 {
+        let done = appender
+            .append(request("s", None, vec![event(n)]))
+            .await
+            .unwrap();
+        // No waiting: acknowledgement means the transaction has committed.
+        assert_eq!(other.head().await.unwrap(), done.last_position);
+    }
+}
+
+async fn a_retried_event_id_returns_the_original_position_and_appends_nothing(backend: Backend) {
+    let (_guard, _url, log) = fresh(backend).await;
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    let e = event(1);
+    let original = appender
+        .append(request("movie-1", Some(0), vec![e.clone()]))
+        .await
+        .unwrap();
+    appender
+        .append(request("movie-2", None, vec![event(2)]))
+        .await
+        .unwrap();
+
+    // The same request again — even with an expected version that is now stale.
+    let retry = appender
+        .append(request("movie-1", Some(0), vec![e.clone()]))
+        .await
+        .unwrap();
+    assert!(retry.duplicate && !original.duplicate);
+    assert_eq!(retry.first_position, original.first_position);
+    assert_eq!(retry.version, original.version);
+    assert_eq!(log.head().await.unwrap(), 2);
+
+    // Retries racing each other (and the original) in one batch: still appended once.
+    let fresh_event = event(3);
+    let racing = futures::future::join_all(
+        (0..10).map(|_| appender.append(request("movie-3", None, vec![fresh_event.clone()]))),
+    )
+    .await;
+    let positions: HashSet<i64> = racing
+        .iter()
+        .map(|r| r.as_ref().unwrap().first_position)
+        .collect();
+    assert_eq!(positions, HashSet::from([3]));
+    assert_eq!(log.head().await.unwrap(), 3);
+
+    // The same id for a different stream is not a retry.
+    let misuse = appender.append(request("movie-9", None, vec![e])).await;
+    assert!(
+        matches!(misuse, Err(AppendError::EventIdReused { .. })),
+        "{misuse:?}"
+    );
+    assert_eq!(log.head().await.unwrap(), 3);
+}
+
+async fn a_stale_expected_version_is_a_conflict_that_appends_nothing(backend: Backend) {
+    let (_guard, _url, log) = fresh(backend).await;
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    appender
+        .append(request("game-1", Some(0), vec![event(1)]))
+        .await
+        .unwrap();
+
+    let again = appender
+        .append(request("game-1", Some(0), vec![event(2)]))
+        .await;
+    match again {
+        Err(AppendError::Conflict {
+            current,
+            expected,
+            stream_id,
+        }) => {
+            assert_eq!((current, expected, stream_id.as_str()), (1, 0, "game-1"));
+        }
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let ahead = appender
+        .append(request("game-1", Some(5), vec![event(3)]))
+        .await;
+    assert!(matches!(
+        ahead,
+        Err(AppendError::Conflict { current: 1, .. })
+    ));
+    assert_eq!(log.head().await.unwrap(), 1);
+
+    // Of two writers that both saw version 1, exactly one wins.
+    let (a, b) = tokio::join!(
+        appender.append(request("game-1", Some(1), vec![event(4)])),
+        appender.append(request("game-1", Some(1), vec![event(5)])),
+    );
+    assert_eq!(a.is_ok() as u8 + b.is_ok() as u8, 1, "{a:?} {b:?}");
+    assert_eq!(log.head().await.unwrap(), 2);
+}
+
+/// The central guarantee. Several independent appenders (separate pools and group-commit tasks,
+/// as separate writer processes would be) append concurrently while tailers follow the log.
+/// Every tailer must see exactly the acknowledged events, each once, at positions 1..=N.
+///
+/// With a BIGSERIAL-style log (positions handed out at insert, not serialised until commit),
+/// tailers read past a position whose transaction has not committed yet and skip it for good;
+/// this test then fails on a missing event or on the gap check.
+async fn concurrent_appenders_and_tailers_see_every_event_exactly_once_in_order(backend: Backend) {
+    const APPENDERS: usize = 4;
+    const TASKS_PER_APPENDER: usize = 8;
+    const APPENDS_PER_TASK: usize = 40;
+    let total = APPENDERS * TASKS_PER_APPENDER * APPENDS_PER_TASK;
+
+    let (_guard, url, _log) = fresh(backend).await;
+
+    let mut tailers = Vec::new();
+    for t in 0..3 {
+        let tail_log = EventLog::connect(&url, options()).unwrap();
+        tailers.push(tokio::spawn(async move {
+            let mut sub = tail_log.subscribe(0).with_page_size(7 + t);
+            let mut seen = Vec::with_capacity(total);
+            while seen.len() < total {
+                let page = tokio::time::timeout(Duration::from_secs(60), sub.next())
+                    .await
+                    .expect("tailer stalled")
+                    .expect("tailer read failed");
+                seen.extend(
+                    page.into_iter()
+                        .map(|e| (e.position, e.event_id, e.stream_id, e.stream_version)),
+                );
+            }
+            seen
+        }));
+    }
+
+    let mut writers = Vec::new();
+    for a in 0..APPENDERS {
+        let log = EventLog::connect(&url, options()).unwrap();
+        let appender = Appender::spawn(
+            &log,
+            AppendOptions {
+                max_batch_events: 16,
+                ..Default::default()
+            },
+        );
+        for t in 0..TASKS_PER_APPENDER {
+            let appender = appender.clone();
+            writers.push(tokio::spawn(async move {
+                let mut acked = Vec::new();
+                for i in 0..APPENDS_PER_TASK {
+                    let e = event(i);
+                    let id = e.event_id;
+                    let stream = format!("item-{a}-{t}-{}", i % 3);
+                    let done = appender
+                        .append(request(&stream, None, vec![e]))
+                        .await
+                        .unwrap();
+                    acked.push((id, done.first_position));
+                }
+                acked
+            }));
+        }
+    }
+    let mut acknowledged: HashMap<Uuid, i64> = HashMap::new();
+    for w in writers {
+        acknowledged.extend(w.await.unwrap());
+    }
+    assert_eq!(acknowledged.len(), total);
+    let positions: HashSet<i64> = acknowledged.values().copied().collect();
+    assert_eq!(
+        positions,
+        (1..=total as i64).collect(),
+        "positions are not 1..=N"
+    );
+
+    for tailer in tailers {
+        let seen = tailer.await.unwrap();
+        assert_eq!(seen.len(), total);
+        for (i, (position, id, _, _)) in seen.iter().enumerate() {
+            assert_eq!(*position, i as i64 + 1, "tailer saw positions out of order");
+            assert_eq!(
+                acknowledged.get(id),
+                Some(position),
+                "tailer saw an unacknowledged or moved event"
+            );
+        }
+        let mut versions: BTreeMap<&str, i64> = BTreeMap::new();
+        for (_, _, stream, version) in &seen {
+            let last = versions.entry(stream).or_insert(0);
+            assert_eq!(*version, *last + 1, "stream {stream} versions out of order");
+            *last = *version;
+        }
+    }
+}
+
+async fn concurrent_appends_are_committed_in_shared_transactions(backend: Backend) {
+    let (_guard, _url, log) = fresh(backend).await;
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    let results = futures::future::join_all(
+        (0..300).map(|n| appender.append(request(&format!("s{}", n % 10), None, vec![event(n)]))),
+    )
+    .await;
+    assert!(results.iter().all(Result::is_ok));
+    // Every event of one transaction carries that transaction's recorded time.
+    let events = log.read_after(0, 1000).await.unwrap();
+    let transactions: HashSet<_> = events.iter().map(|e| e.recorded_at).collect();
+    assert_eq!(events.len(), 300);
+    assert!(
+        transactions.len() < 150,
+        "300 concurrent appends took {} transactions: no group commit",
+        transactions.len()
+    );
+}
+
+async fn a_subscription_resumes_from_its_position_without_loss_or_repeats(backend: Backend) {
+    let (_guard, url, log) = fresh(backend).await;
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    for n in 0..10 {
+        appender
+            .append(request("s", None, vec![event(n)]))
+            .await
+            .unwrap();
+    }
+    let reader = EventLog::connect(&url, options()).unwrap();
+    let mut sub = reader.subscribe(0).with_page_size(4);
+    let mut seen: Vec<i64> = Vec::new();
+    while seen.len() < 6 {
+        seen.extend(sub.next().await.unwrap().iter().map(|e| e.position));
+    }
+    // A replica restarts from its last position (as after a crash or a snapshot).
+    let resumed_at = seen.len() as i64;
+    drop(sub);
+    let mut sub = reader.subscribe(resumed_at);
+    for n in 10..15 {
+        appender
+            .append(request("s", None, vec![event(n)]))
+            .await
+            .unwrap();
+    }
+    while seen.len() < 15 {
+        let page = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .unwrap()
+            .unwrap();
+        seen.extend(page.iter().map(|e| e.position));
+    }
+    assert_eq!(seen, (1..=15).collect::<Vec<_>>());
+    assert_eq!(sub.position(), 15);
+}
+
+async fn the_log_refuses_updates_and_deletes(backend: Backend) {
+    let (_guard, _url, log) = fresh(backend).await;
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    appender
+        .append(request("s", None, vec![event(1)]))
+        .await
+        .unwrap();
+    let (update, delete) = match (log.pg_pool(), log.sqlite_pool()) {
+        (Some(pool), _) => (
+            sqlx::query("UPDATE events SET event_type = 'x'")
+                .execute(pool)
+                .await
+                .err(),
+            sqlx::query("DELETE FROM events").execute(pool).await.err(),
+        ),
+        (_, Some(pool)) => (
+            sqlx::query("UPDATE events SET event_type = 'x'")
+                .execute(pool)
+                .await
+                .err(),
+            sqlx::query("DELETE FROM events").execute(pool).await.err(),
+        ),
+        _ => unreachable!(),
+    };
+    for e in [update, delete] {
+        let e = e.expect("a change to history was allowed");
+        assert!(e.to_string().contains("append-only"), "{e}");
+    }
+    assert_eq!(
+        log.read_after(0, 10).await.unwrap()[0].event_type,
+        "thing_happened"
+    );
+}
+
+async fn migrations_report_ready_and_run_once(backend: Backend) {
+    let (_guard, url) = lately_testkit::database(backend).await;
+    let log = EventLog::connect(&url, options()).unwrap();
+    assert!(!log.schema_ready().await.unwrap());
+    log.migrate().await.unwrap();
+    assert!(log.schema_ready().await.unwrap());
+    log.migrate().await.unwrap();
+    assert_eq!(log.head().await.unwrap(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_migrations_are_safe_when_several_writers_start_at_once() {
+    let url = lately_testkit::postgres_database().await;
+    let logs: Vec<EventLog> = (0..4)
+        .map(|_| EventLog::connect(&url, options()).unwrap())
+        .collect();
+    let results = futures::future::join_all(logs.iter().map(EventLog::migrate)).await;
+    for r in results {
+        r.unwrap();
+    }
+    assert!(logs[0].schema_ready().await.unwrap());
+}
+
+/// Nothing but a `NOTIFY` can wake this subscriber: it polls once a minute and shares nothing
+/// with the appending process.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_subscribers_are_woken_by_notifications() {
+    let url = lately_testkit::postgres_database().await;
+    let log = EventLog::connect(&url, options()).unwrap();
+    log.migrate().await.unwrap();
+    let appender = Appender::spawn(&log, AppendOptions::default());
+
+    let slow_poll = LogOptions {
+        poll_interval: Duration::from_secs(60),
+        ..options()
+    };
+    let reader = EventLog::connect(&url, slow_poll).unwrap();
+    let mut sub = reader.subscribe(0);
+    // Let the listener connect before the first append.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for n in 1..=3 {
+        appender
+            .append(request("s", None, vec![event(n)]))
+            .await
+            .unwrap();
+        let page = tokio::time::timeout(Duration::from_secs(10), sub.next())
+            .await
+            .expect("not woken by NOTIFY")
+            .unwrap();
+        assert_eq!(page.last().unwrap().position, n as i64);
+    }
+}
+
+/// A tailer whose connections are killed under it resumes on new ones, missing and repeating
+/// nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_subscription_survives_killed_connections() {
+    let url = lately_testkit::postgres_database().await;
+    let log = EventLog::connect(&url, options()).unwrap();
+    log.migrate().await.unwrap();
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    let reader = EventLog::connect(&url, options()).unwrap();
+    let mut sub = reader.subscribe(0);
+
+    let admin = EventLog::connect(&url, options()).unwrap();
+    let kill_readers = || async {
+        sqlx::query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .execute(admin.pg_pool().unwrap())
+        .await
+        .unwrap();
+    };
+
+    let mut seen = Vec::new();
+    for round in 0..5 {
+        for n in 0..10 {
+            appender
+                .append(request("s", None, vec![event(round * 10 + n)]))
+                .await
+                .unwrap();
+        }
+        kill_readers().await;
+        while seen.len() < (round + 1) * 10 {
+            match tokio::time::timeout(Duration::from_secs(15), sub.next())
+                .await
+                .expect("stalled")
+            {
+                Ok(page) => seen.extend(page.iter().map(|e| e.position)),
+                // The first read on a killed connection may fail; the next one reconnects.
+                Err(LogError::Unavailable(_)) | Err(LogError::Database(_)) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await
+                }
+                Err(e) => panic!("{e}"),
+            }
+        }
+    }
+    assert_eq!(seen, (1..=50).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn an_unreachable_database_fails_fast_as_unavailable() {
+    // Port 1 on loopback: nothing listens there.
+    let log = EventLog::connect(
+        "postgres://lately@127.0.0.1:1/lately",
+        LogOptions {
+            acquire_timeout: Duration::from_millis(300),
+            ..options()
+        },
+    )
+    .unwrap();
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    let started = std::time::Instant::now();
+    let err = appender
+        .append(request("s", None, vec![event(1)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppendError::Log(e) if e.is_unavailable()),
+        "{err:?}"
+    );
+    assert!(matches!(log.head().await, Err(e) if e.is_unavailable()));
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
