@@ -8,6 +8,7 @@
 
 use std::time::{Duration, Instant};
 
+use sqlx::pool::PoolOptions;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{observe_head, postgres, sqlite, AppendError, AppendRequest, Appended, Backend};
@@ -45,9 +46,27 @@ pub struct Appender {
 
 impl Appender {
     /// Starts the group-commit task on the current Tokio runtime.
+    ///
+    /// The appender commits over a connection of its own, so that appends never queue behind
+    /// reads for a pooled connection.
     pub fn spawn(log: &EventLog, options: AppendOptions) -> Self {
         let (jobs, queue) = mpsc::channel(options.queue_depth.max(1));
-        tokio::spawn(run(log.clone(), queue, options));
+        let own = match &log.shared.backend {
+            Backend::Postgres(pool) => Backend::Postgres(
+                PoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(log.shared.options.acquire_timeout)
+                    .test_before_acquire(true)
+                    .connect_lazy_with((*pool.connect_options()).clone()),
+            ),
+            Backend::Sqlite(pool) => Backend::Sqlite(
+                PoolOptions::new()
+                    .max_connections(1)
+                    .acquire_timeout(pool.options().get_acquire_timeout())
+                    .connect_lazy_with((*pool.connect_options()).clone()),
+            ),
+        };
+        tokio::spawn(run(log.clone(), own, queue, options));
         Self { jobs }
     }
 
@@ -62,7 +81,12 @@ impl Appender {
     }
 }
 
-async fn run(log: EventLog, mut queue: mpsc::Receiver<Job>, options: AppendOptions) {
+async fn run(
+    log: EventLog,
+    backend: Backend,
+    mut queue: mpsc::Receiver<Job>,
+    options: AppendOptions,
+) {
     let max = options.max_batch_events.max(1);
     let mut batch: Vec<Job> = Vec::new();
     while let Some(first) = queue.recv().await {
@@ -80,7 +104,7 @@ async fn run(log: EventLog, mut queue: mpsc::Receiver<Job>, options: AppendOptio
 
         let started = Instant::now();
         let requests: Vec<&AppendRequest> = batch.iter().map(|j| &j.request).collect();
-        let committed = match &log.shared.backend {
+        let committed = match &backend {
             Backend::Postgres(pool) => postgres::commit(pool, &requests).await,
             Backend::Sqlite(pool) => sqlite::commit(pool, &requests).await,
         };

@@ -235,6 +235,14 @@ impl EventLog {
         })
     }
 
+    /// The event with this id, if the log has it (how a retried request finds its original).
+    pub async fn event_by_id(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, LogError> {
+        Ok(match &self.shared.backend {
+            Backend::Postgres(pool) => postgres::event_by_id(pool, event_id).await?,
+            Backend::Sqlite(pool) => sqlite::event_by_id(pool, event_id).await?,
+        })
+    }
+
     /// The current version of a stream (0 if it has no events).
     pub async fn stream_version(&self, stream_id: &str) -> Result<i64, LogError> {
         Ok(match &self.shared.backend {

@@ -85,6 +85,17 @@ pub(crate) async fn read_stream(
     rows.iter().map(decode).collect()
 }
 
+pub(crate) async fn event_by_id(
+    pool: &SqlitePool,
+    event_id: Uuid,
+) -> Result<Option<RecordedEvent>, LogError> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM events WHERE event_id = ?1"))
+        .bind(event_id.to_string())
+        .fetch_optional(pool)
+        .await?;
+    row.as_ref().map(decode).transpose()
+}
+
 pub(crate) async fn stream_version(pool: &SqlitePool, stream_id: &str) -> Result<i64, LogError> {
     Ok(sqlx::query_scalar(
         "SELECT COALESCE(MAX(stream_version), 0) FROM events WHERE stream_id = ?1",

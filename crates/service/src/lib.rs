@@ -1,0 +1,10 @@
+//! The plumbing every `lately` service shares, so that each binary only holds what is its own:
+//! structured logs ([`telemetry`]), Prometheus metrics ([`metrics`]), RFC 9457 problem
+//! responses ([`problem`]) and shutdown on SIGTERM ([`shutdown`]).
+
+pub mod metrics;
+pub mod problem;
+pub mod shutdown;
+pub mod telemetry;
+
+pub use problem::Problem;

@@ -1,0 +1,198 @@
+//! Request bodies: read with a size limit, checked for content type, and parsed straight into
+//! domain types, so that a body that parses is a valid command. The JSON path of a bad value
+//! goes into the error (`rating: rating must be between 0.5 and 5.0 …`).
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use lately_domain::{
+    Creator, ItemChanges, ItemId, MediaKind, Percent, Rating, Review, Tag, Title, Url, Visibility,
+};
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+
+use crate::error::ApiError;
+
+/// The largest body the writer reads.
+pub const MAX_BODY: usize = 64 * 1024;
+/// The most creators or tags an item may have.
+pub const MAX_LIST: usize = 50;
+
+/// Reads a JSON body into `T`. An empty body reads as `{}` when `optional` (commands whose
+/// fields are all optional, such as `start`).
+pub async fn json<T: DeserializeOwned>(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    optional: bool,
+) -> Result<T, ApiError> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY) {
+        return Err(ApiError::PayloadTooLarge(MAX_BODY));
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("could not read the body: {e}")))?;
+        if bytes.len() + chunk.len() > MAX_BODY {
+            return Err(ApiError::PayloadTooLarge(MAX_BODY));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        if optional {
+            return parse(b"{}");
+        }
+        return Err(ApiError::BadRequest("the request needs a JSON body".into()));
+    }
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .map(|v| v.to_str().unwrap_or("(unreadable)"))
+        .unwrap_or("");
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if essence != "application/json" && !essence.ends_with("+json") {
+        let got = if content_type.is_empty() {
+            "none"
+        } else {
+            content_type
+        };
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "the body must be JSON with Content-Type: application/json (got {got})"
+        )));
+    }
+    parse(&bytes)
+}
+
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let at = if path == "." || path.is_empty() {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
+        match inner.classify() {
+            serde_json::error::Category::Data => ApiError::Invalid(format!("{at}{inner}")),
+            _ => ApiError::BadRequest(format!("malformed JSON: {inner}")),
+        }
+    })
+}
+
+/// When something happened: given, or now. Backdating is fine (finishing last year's book);
+/// more than a day in the future is a mistake.
+pub fn when(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    match at {
+        Some(at) if at > now + chrono::Duration::days(1) => {
+            Err(ApiError::Invalid(format!("at: {at} is in the future")))
+        }
+        Some(at) => Ok(at),
+        None => Ok(now),
+    }
+}
+
+fn bounded<T>(what: &str, list: Vec<T>) -> Result<Vec<T>, ApiError> {
+    if list.len() > MAX_LIST {
+        return Err(ApiError::Invalid(format!(
+            "{what}: at most {MAX_LIST} entries (got {})",
+            list.len()
+        )));
+    }
+    Ok(list)
+}
+
+/// `POST /v1/items`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AddItem {
+    /// Chosen by the client (a slug or UUID); otherwise derived from the Idempotency-Key, or
+    /// made from the title.
+    pub id: Option<ItemId>,
+    pub kind: MediaKind,
+    pub title: Title,
+    #[serde(default)]
+    pub creators: Vec<Creator>,
+    pub url: Option<Url>,
+    pub cover_url: Option<Url>,
+    #[serde(default)]
+    pub tags: Vec<Tag>,
+    #[serde(default)]
+    pub visibility: Visibility,
+    pub at: Option<DateTime<Utc>>,
+}
+
+impl AddItem {
+    pub fn checked(mut self) -> Result<Self, ApiError> {
+        self.creators = bounded("creators", self.creators)?;
+        self.tags = bounded("tags", dedup(self.tags))?;
+        Ok(self)
+    }
+}
+
+fn dedup(mut tags: Vec<Tag>) -> Vec<Tag> {
+    let mut seen = std::collections::HashSet::new();
+    tags.retain(|t| seen.insert(t.clone()));
+    tags
+}
+
+/// `start`, `abandon`, `DELETE`: only the time and the optional expected version.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Simple {
+    pub at: Option<DateTime<Utc>>,
+    pub expected_version: Option<i64>,
+}
+
+/// `POST /v1/items/{id}/progress`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Progress {
+    pub percent: Percent,
+    pub at: Option<DateTime<Utc>>,
+    pub expected_version: Option<i64>,
+}
+
+/// `POST /v1/items/{id}/finish`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Finish {
+    pub at: Option<DateTime<Utc>>,
+    pub rating: Option<Rating>,
+    pub review: Option<Review>,
+    pub expected_version: Option<i64>,
+}
+
+/// `PATCH /v1/items/{id}`: the fields of [`ItemChanges`] plus `at` and `expected_version`.
+#[derive(Debug, Deserialize)]
+pub struct Edit {
+    #[serde(flatten)]
+    pub changes: serde_json::Map<String, serde_json::Value>,
+    pub at: Option<DateTime<Utc>>,
+    pub expected_version: Option<i64>,
+}
+
+impl Edit {
+    /// Parses the changed fields (unknown ones are refused, as everywhere).
+    pub fn changes(self) -> Result<ItemChanges, ApiError> {
+        let changes: ItemChanges = parse(&serde_json::to_vec(&self.changes).unwrap_or_default())?;
+        if let Some(c) = &changes.creators {
+            bounded("creators", c.clone())?;
+        }
+        let tags = changes
+            .tags
+            .map(|t| bounded("tags", dedup(t)))
+            .transpose()?;
+        Ok(ItemChanges { tags, ..changes })
+    }
+}

@@ -1,0 +1,140 @@
+//! Executing a command: load, decide, append — with idempotent retries and optimistic
+//! concurrency.
+
+use lately_domain::{check, check_expected_version, ItemEvent, ItemId, ItemState};
+use lately_log::{AppendError, AppendRequest, Appender, EventLog, NewEvent};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Namespaces for ids derived from an `Idempotency-Key`: the same key always names the same
+/// event (and, for an add without an id, the same item), so a retry is recognised.
+const EVENT_NAMESPACE: Uuid = Uuid::from_u128(0x6c61_7465_6c79_4e00_8000_0000_0000_0001);
+const ITEM_NAMESPACE: Uuid = Uuid::from_u128(0x6c61_7465_6c79_4e00_8000_0000_0000_0002);
+
+/// How often a command without an explicit expected version is re-decided when another write
+/// to the same item slipped in between loading and appending.
+const ATTEMPTS: usize = 5;
+
+/// A validated `Idempotency-Key` header.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(raw: &str) -> Result<Self, ApiError> {
+        let ok = (1..=255).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+        if ok {
+            Ok(Self(raw.to_owned()))
+        } else {
+            Err(ApiError::BadRequest(
+                "Idempotency-Key must be 1-255 visible ASCII characters".into(),
+            ))
+        }
+    }
+
+    pub fn event_id(&self) -> Uuid {
+        Uuid::new_v5(&EVENT_NAMESPACE, self.0.as_bytes())
+    }
+
+    pub fn item_id(&self) -> ItemId {
+        ItemId::parse(&Uuid::new_v5(&ITEM_NAMESPACE, self.0.as_bytes()).to_string())
+            .expect("a UUID is a valid item id")
+    }
+}
+
+/// One event to record on one item.
+pub struct Command {
+    pub item: ItemId,
+    pub event: ItemEvent,
+    pub expected_version: Option<i64>,
+    pub idempotency_key: Option<IdempotencyKey>,
+    /// Request id and actor, stored with the event.
+    pub metadata: Value,
+}
+
+/// What a successful write answers: the read-your-writes token is `position`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    pub id: String,
+    pub version: i64,
+    pub position: i64,
+    /// An earlier request with the same Idempotency-Key did the work.
+    #[serde(skip)]
+    pub replayed: bool,
+}
+
+pub async fn execute(
+    log: &EventLog,
+    appender: &Appender,
+    command: Command,
+) -> Result<Outcome, ApiError> {
+    let stream = command.item.as_str();
+    let event_id = match &command.idempotency_key {
+        Some(key) => {
+            let event_id = key.event_id();
+            // A retry: answer as the original did, even if the item has moved on since (a
+            // repeated `start` must not turn into "already in progress").
+            if let Some(original) = log.event_by_id(event_id).await? {
+                if original.stream_id != stream || original.event_type != command.event.event_type()
+                {
+                    return Err(ApiError::IdempotencyKeyReused);
+                }
+                return Ok(Outcome {
+                    id: original.stream_id,
+                    version: original.stream_version,
+                    position: original.position,
+                    replayed: true,
+                });
+            }
+            event_id
+        }
+        None => Uuid::new_v4(),
+    };
+    let stored = command.event.encode();
+    let new_event = NewEvent {
+        event_id,
+        event_type: stored.event_type.to_owned(),
+        schema_version: stored.schema_version,
+        data: stored.data,
+        metadata: command.metadata,
+    };
+
+    for _ in 0..ATTEMPTS {
+        let history = log.read_stream(stream).await?;
+        let current = history.last().map_or(0, |e| e.stream_version);
+        check_expected_version(current, command.expected_version)?;
+        let events = history
+            .into_iter()
+            .map(|e| ItemEvent::decode(&e.event_type, e.schema_version, e.data))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ApiError::Internal(format!("item {stream}: {e}")))?;
+        check(ItemState::replay(&events).as_ref(), &command.event)?;
+
+        let request = AppendRequest {
+            stream_id: stream.to_owned(),
+            expected_version: Some(current),
+            events: vec![new_event.clone()],
+        };
+        match appender.append(request).await {
+            Ok(done) => {
+                metrics::counter!("lately_writer_events_total", "type" => stored.event_type)
+                    .increment(u64::from(!done.duplicate));
+                return Ok(Outcome {
+                    id: done.stream_id,
+                    version: done.version,
+                    position: done.last_position,
+                    replayed: done.duplicate,
+                });
+            }
+            // Someone else wrote to this item since we loaded it. With no version of their
+            // own, the client asked for "now": decide again against the new state.
+            Err(AppendError::Conflict { .. }) if command.expected_version.is_none() => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(ApiError::Unavailable(format!(
+        "item {stream} is being changed concurrently; retry"
+    )))
+}

@@ -1,0 +1,277 @@
+//! The HTTP handlers: translate a request into a [`Command`], execute it, answer.
+
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::Utc;
+use lately_domain::event::{
+    Abandoned, Edited, Finished, ItemAdded, ProgressLogged, Removed, Started,
+};
+use lately_domain::{ItemEvent, ItemId};
+use serde_json::json;
+use tracing_actix_web::RequestId;
+
+use crate::body::{self, when};
+use crate::command::{execute, Command, IdempotencyKey, Outcome};
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// The response header carrying the log position of the write: pass it to a reader as
+/// `Lately-Min-Position` (or `?min_position=`) to read your own write.
+pub const POSITION_HEADER: &str = "Lately-Position";
+
+struct Context {
+    idempotency_key: Option<IdempotencyKey>,
+    if_match: Option<i64>,
+    metadata: serde_json::Value,
+}
+
+fn context(req: &HttpRequest, request_id: RequestId) -> Result<Context, ApiError> {
+    let headers = req.headers();
+    let idempotency_key = header_str(headers, "idempotency-key")?
+        .map(IdempotencyKey::parse)
+        .transpose()?;
+    let if_match = header_str(headers, header::IF_MATCH.as_str())?
+        .map(parse_version_tag)
+        .transpose()?;
+    Ok(Context {
+        idempotency_key,
+        if_match,
+        metadata: json!({ "request_id": request_id.to_string(), "actor": "owner" }),
+    })
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>, ApiError> {
+    headers
+        .get(name)
+        .map(|v| {
+            v.to_str().map_err(|_| {
+                ApiError::BadRequest(format!("the {name} header is not readable text"))
+            })
+        })
+        .transpose()
+}
+
+/// `If-Match: 3`, `If-Match: "3"` or `If-Match: W/"3"`.
+fn parse_version_tag(raw: &str) -> Result<i64, ApiError> {
+    let tag = raw.trim().trim_start_matches("W/").trim_matches('"');
+    tag.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {
+        ApiError::BadRequest(format!(
+            "If-Match must be the item's version as a whole number, like \"3\" (got {raw:?})"
+        ))
+    })
+}
+
+/// The expected version from `If-Match` or the body; both given must agree.
+fn expected(ctx: &Context, in_body: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match (ctx.if_match, in_body) {
+        (Some(h), Some(b)) if h != b => Err(ApiError::BadRequest(format!(
+            "If-Match ({h}) and expected_version ({b}) disagree"
+        ))),
+        (Some(v), _) | (None, Some(v)) if v < 0 => Err(ApiError::Invalid(
+            "expected_version must not be negative".into(),
+        )),
+        (h, b) => Ok(h.or(b)),
+    }
+}
+
+/// An id that cannot parse cannot exist: not found.
+fn item_id(raw: &str) -> Result<ItemId, ApiError> {
+    ItemId::parse(raw).map_err(|_| ApiError::Rejected(lately_domain::Rejection::NotFound))
+}
+
+fn respond(status: StatusCode, outcome: Outcome) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header((POSITION_HEADER, outcome.position.to_string()))
+        .insert_header((header::ETAG, format!("\"{}\"", outcome.version)));
+    if status == StatusCode::CREATED {
+        res.insert_header((header::LOCATION, format!("/v1/items/{}", outcome.id)));
+    }
+    if outcome.replayed {
+        res.insert_header(("Idempotent-Replayed", "true"));
+    }
+    res.json(outcome)
+}
+
+async fn run(
+    state: &AppState,
+    ctx: Context,
+    item: ItemId,
+    event: ItemEvent,
+    expected_version: Option<i64>,
+    status: StatusCode,
+) -> Result<HttpResponse, ApiError> {
+    let outcome = execute(
+        &state.log,
+        &state.appender,
+        Command {
+            item,
+            event,
+            expected_version,
+            idempotency_key: ctx.idempotency_key,
+            metadata: ctx.metadata,
+        },
+    )
+    .await?;
+    Ok(respond(status, outcome))
+}
+
+/// `POST /v1/items`
+pub async fn add_item(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = context(&req, request_id)?;
+    let add: body::AddItem = body::json(&req, payload, false).await?;
+    let add = add.checked()?;
+    let at = when(add.at, Utc::now())?;
+    let id = match (&add.id, &ctx.idempotency_key) {
+        (Some(id), _) => id.clone(),
+        (None, Some(key)) => key.item_id(),
+        (None, None) => ItemId::slug(&add.title, uuid::Uuid::new_v4().as_u128() as u64),
+    };
+    let event = ItemEvent::Added(ItemAdded {
+        kind: add.kind,
+        title: add.title,
+        creators: add.creators,
+        url: add.url,
+        cover_url: add.cover_url,
+        tags: add.tags,
+        visibility: add.visibility,
+        at,
+    });
+    // Adding is creating: the stream must not exist (version 0).
+    let expected_version = expected(&ctx, None)?.or(Some(0));
+    run(
+        &state,
+        ctx,
+        id,
+        event,
+        expected_version,
+        StatusCode::CREATED,
+    )
+    .await
+}
+
+/// `POST /v1/items/{id}/start`
+pub async fn start(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = context(&req, request_id)?;
+    let id = item_id(&path)?;
+    let b: body::Simple = body::json(&req, payload, true).await?;
+    let event = ItemEvent::Started(Started {
+        at: when(b.at, Utc::now())?,
+    });
+    let expected = expected(&ctx, b.expected_version)?;
+    run(&state, ctx, id, event, expected, StatusCode::OK).await
+}
+
+/// `POST /v1/items/{id}/progress`
+pub async fn progress(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = context(&req, request_id)?;
+    let id = item_id(&path)?;
+    let b: body::Progress = body::json(&req, payload, false).await?;
+    let event = ItemEvent::ProgressLogged(ProgressLogged {
+        percent: b.percent,
+        at: when(b.at, Utc::now())?,
+    });
+    let expected = expected(&ctx, b.expected_version)?;
+    run(&state, ctx, id, event, expected, StatusCode::OK).await
+}
+
+/// `POST /v1/items/{id}/finish`
+pub async fn finish(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = context(&req, request_id)?;
+    let id = item_id(&path)?;
+    let b: body::Finish = body::json(&req, payload, true).await?;
+    let event = ItemEvent::Finished(Finished {
+        at: when(b.at, Utc::now())?,
+        rating: b.rating,
+        review: b.review,
+    });
+    let expected = expected(&ctx, b.expected_version)?;
+    run(&state, ctx, id, event, expected, StatusCode::OK).await
+}
+
+/// `POST /v1/items/{id}/abandon`
+pub async fn abandon(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = context(&req, request_id)?;
+    let id = item_id(&path)?;
+    let b: body::Simple = body::json(&req, payload, true).await?;
+    let event = ItemEvent::Abandoned(Abandoned {
+        at: when(b.at, Utc::now())?,
+    });
+    let expected = expected(&ctx, b.expected_version)?;
+    run(&state, ctx, id, event, expected, StatusCode::OK).await
+}
+
+/// `PATCH /v1/items/{id}`
+pub async fn edit(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = context(&req, request_id)?;
+    let id = item_id(&path)?;
+    let b: body::Edit = body::json(&req, payload, false).await?;
+    let (at, expected_version) = (b.at, b.expected_version);
+    let changes = b.changes()?;
+    let event = ItemEvent::Edited(Edited {
+        changes,
+        at: when(at, Utc::now())?,
+    });
+    let expected = expected(&ctx, expected_version)?;
+    run(&state, ctx, id, event, expected, StatusCode::OK).await
+}
+
+/// `DELETE /v1/items/{id}`
+pub async fn remove(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+    request_id: RequestId,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = context(&req, request_id)?;
+    let id = item_id(&path)?;
+    let b: body::Simple = body::json(&req, payload, true).await?;
+    let event = ItemEvent::Removed(Removed {
+        at: when(b.at, Utc::now())?,
+    });
+    let expected = expected(&ctx, b.expected_version)?;
+    run(&state, ctx, id, event, expected, StatusCode::OK).await
+}
+
+/// `GET /openapi.json`
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("../openapi.json"))
+}

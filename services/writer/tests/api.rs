@@ -1,0 +1,672 @@
+//! The writer's HTTP API, end to end: the real server on a random port against a fresh
+//! PostgreSQL database.
+
+use std::collections::HashSet;
+
+use lately_log::{EventLog, LogOptions};
+use lately_writer::configuration::Config;
+use lately_writer::startup::Application;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "test-token-0123456789";
+
+struct TestApp {
+    address: String,
+    client: reqwest::Client,
+    log: EventLog,
+}
+
+fn config(database_url: String) -> Config {
+    Config {
+        database_url,
+        listen: "127.0.0.1:0".into(),
+        token: Some(TOKEN.into()),
+        insecure_local: false,
+        db_max_connections: 5,
+        db_timeout_ms: 5000,
+        max_batch: 1000,
+        shutdown_timeout: 5,
+        workers: Some(2),
+    }
+}
+
+async fn spawn_app() -> TestApp {
+    let database_url = lately_testkit::postgres_database().await;
+    let app = Application::build(config(database_url.clone()))
+        .await
+        .unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let log = EventLog::connect(&database_url, LogOptions::default()).unwrap();
+    let test = TestApp {
+        address,
+        client: reqwest::Client::new(),
+        log,
+    };
+    // Ready once the schema is migrated.
+    for _ in 0..100 {
+        if test.get("/readyz").await.status() == StatusCode::OK {
+            return test;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("writer never became ready");
+}
+
+impl TestApp {
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.client
+            .request(method, format!("{}{path}", self.address))
+            .bearer_auth(TOKEN)
+    }
+
+    async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.request(reqwest::Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Adds a book and returns its id.
+    async fn add_book(&self, title: &str) -> String {
+        let res = self
+            .post("/v1/items", json!({ "kind": "book", "title": title }))
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        res.json::<Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn head(&self) -> i64 {
+        self.log.head().await.unwrap()
+    }
+
+    async fn event_types(&self, stream: &str) -> Vec<String> {
+        self.log
+            .read_stream(stream)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_type)
+            .collect()
+    }
+}
+
+/// Asserts a problem+json answer with `status` whose detail mentions `detail`.
+async fn assert_problem(res: reqwest::Response, status: StatusCode, detail: &str) -> Value {
+    assert_eq!(res.status(), status);
+    let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], status.as_u16());
+    let got = body["detail"].as_str().unwrap();
+    assert!(got.contains(detail), "detail {got:?} lacks {detail:?}");
+    body
+}
+
+#[tokio::test]
+async fn adding_an_item_answers_201_with_its_id_version_and_position() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/v1/items",
+            json!({
+                "kind": "book",
+                "title": "The Left Hand of Darkness",
+                "creators": ["Ursula K. Le Guin"],
+                "url": "https://example.com/lhod",
+                "tags": ["SF", "sf", "classics"],
+                "visibility": "public"
+            }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let position: i64 = res.headers()["lately-position"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let body: Value = res.json().await.unwrap();
+    let id = body["id"].as_str().unwrap();
+    assert!(id.starts_with("the-left-hand-of-darkness-"), "{id}");
+    assert_eq!(location, format!("/v1/items/{id}"));
+    assert_eq!(body["version"], 1);
+    assert_eq!(body["position"], position);
+
+    let stored = app.log.read_stream(id).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].event_type, "item_added");
+    assert_eq!(stored[0].data["tags"], json!(["sf", "classics"]));
+    assert!(stored[0].metadata["request_id"]
+        .as_str()
+        .is_some_and(|r| !r.is_empty()));
+}
+
+#[tokio::test]
+async fn every_command_appends_its_event() {
+    let app = spawn_app().await;
+    let id = app.add_book("Piranesi").await;
+    let steps = [
+        ("start", json!({})),
+        ("progress", json!({ "percent": 40 })),
+        ("abandon", json!({})),
+        ("start", json!({})),
+        (
+            "finish",
+            json!({ "rating": 4.5, "review": "Strange and lovely.", "at": "2026-11-01T21:00:00Z" }),
+        ),
+        ("finish", json!({ "rating": 5 })),
+    ];
+    let mut last_position = 0;
+    for (i, (cmd, body)) in steps.iter().enumerate() {
+        let res = app
+            .post(&format!("/v1/items/{id}/{cmd}"), body.clone())
+            .await;
+        assert_eq!(res.status(), StatusCode::OK, "{cmd}");
+        let out: Value = res.json().await.unwrap();
+        assert_eq!(out["version"], i as i64 + 2, "{cmd}");
+        let position = out["position"].as_i64().unwrap();
+        assert!(position > last_position);
+        last_position = position;
+    }
+    let res = app
+        .request(reqwest::Method::PATCH, &format!("/v1/items/{id}"))
+        .json(&json!({ "title": "Piranesi (2020)", "url": null, "visibility": "private" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .request(reqwest::Method::DELETE, &format!("/v1/items/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.event_types(&id).await,
+        [
+            "item_added",
+            "item_started",
+            "item_progress_logged",
+            "item_abandoned",
+            "item_started",
+            "item_finished",
+            "item_finished",
+            "item_edited",
+            "item_removed"
+        ]
+    );
+    let finished = &app.log.read_stream(&id).await.unwrap()[5];
+    assert_eq!(finished.data["rating"], 4.5);
+    assert_eq!(finished.data["at"], "2026-11-01T21:00:00Z");
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_precise_problem_and_appends_nothing() {
+    let app = spawn_app().await;
+    let id = app.add_book("Dune").await;
+    let removed = app.add_book("Removed").await;
+    app.request(reqwest::Method::DELETE, &format!("/v1/items/{removed}"))
+        .send()
+        .await
+        .unwrap();
+    let head = app.head().await;
+    let items = "/v1/items".to_string();
+    let finish = format!("/v1/items/{id}/finish");
+    let cases: Vec<(&str, String, Value, StatusCode, &str)> = vec![
+        (
+            "wrong type",
+            items.clone(),
+            json!({"kind": "book", "title": 5}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "title: invalid type",
+        ),
+        (
+            "unknown kind",
+            items.clone(),
+            json!({"kind": "vinyl", "title": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "kind: unknown variant `vinyl`, expected one of `book`",
+        ),
+        (
+            "missing title",
+            items.clone(),
+            json!({"kind": "book"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "missing field `title`",
+        ),
+        (
+            "empty title",
+            items.clone(),
+            json!({"kind": "book", "title": "   "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "title: title must not be empty",
+        ),
+        (
+            "long title",
+            items.clone(),
+            json!({"kind": "book", "title": "x".repeat(301)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "at most 300 characters",
+        ),
+        (
+            "control character",
+            items.clone(),
+            json!({"kind": "book", "title": "a\u{0000}b"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "control characters",
+        ),
+        (
+            "javascript url",
+            items.clone(),
+            json!({"kind": "book", "title": "x", "url": "javascript:alert(1)"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "url: URL scheme must be http or https",
+        ),
+        (
+            "unknown field",
+            items.clone(),
+            json!({"kind": "book", "title": "x", "raiting": 5}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown field `raiting`",
+        ),
+        (
+            "bad id",
+            items.clone(),
+            json!({"kind": "book", "title": "x", "id": "../etc"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "id: id must be a UUID or a slug",
+        ),
+        (
+            "far future",
+            items.clone(),
+            json!({"kind": "book", "title": "x", "at": "2999-01-01T00:00:00Z"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "in the future",
+        ),
+        (
+            "too many tags",
+            items.clone(),
+            json!({"kind": "book", "title": "x", "tags": (0..60).map(|i| format!("t{i}")).collect::<Vec<_>>()}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "tags: at most 50",
+        ),
+        (
+            "rating off-step",
+            finish.clone(),
+            json!({"rating": 4.3}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rating: rating must be between 0.5 and 5.0 in steps of 0.5",
+        ),
+        (
+            "rating too high",
+            finish.clone(),
+            json!({"rating": 6}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rating",
+        ),
+        (
+            "rating as text",
+            finish.clone(),
+            json!({"rating": "five"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rating: invalid type",
+        ),
+        (
+            "progress over 100",
+            format!("/v1/items/{id}/progress"),
+            json!({"percent": 101}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "percent: percent must be a whole number from 0 to 100",
+        ),
+        (
+            "progress negative",
+            format!("/v1/items/{id}/progress"),
+            json!({"percent": -5}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "percent",
+        ),
+        (
+            "finish removed",
+            format!("/v1/items/{removed}/finish"),
+            json!({}),
+            StatusCode::CONFLICT,
+            "the item was removed",
+        ),
+        (
+            "unknown item",
+            "/v1/items/no-such-item/finish".into(),
+            json!({}),
+            StatusCode::NOT_FOUND,
+            "no item with this id",
+        ),
+        (
+            "abandon queued",
+            format!("/v1/items/{id}/abandon"),
+            json!({}),
+            StatusCode::CONFLICT,
+            "only an item in progress",
+        ),
+        (
+            "negative expected",
+            finish.clone(),
+            json!({"expected_version": -1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "must not be negative",
+        ),
+    ];
+    for (name, path, body, status, detail) in cases {
+        let res = app.post(&path, body).await;
+        assert_eq!(res.status(), status, "{name}");
+        assert_problem(res, status, detail).await;
+        assert_eq!(app.head().await, head, "{name} appended an event");
+    }
+
+    let raw = |body: &'static str, ct: &'static str| {
+        app.request(reqwest::Method::POST, "/v1/items")
+            .header("content-type", ct)
+            .body(body)
+    };
+    let res = raw("{\"kind\": \"book\", ", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::BAD_REQUEST, "malformed JSON").await;
+    let res = raw("kind=book", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(
+        res,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "Content-Type: application/json",
+    )
+    .await;
+    let res = app
+        .request(reqwest::Method::POST, "/v1/items")
+        .header("content-type", "application/json")
+        .body(vec![b' '; 70 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(
+        res,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "larger than 65536 bytes",
+    )
+    .await;
+    let res = app
+        .request(reqwest::Method::PATCH, &format!("/v1/items/{id}"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "at least one field").await;
+    assert_eq!(app.head().await, head);
+}
+
+#[tokio::test]
+async fn a_retry_with_the_same_idempotency_key_returns_the_original_result() {
+    let app = spawn_app().await;
+    let add = || {
+        app.request(reqwest::Method::POST, "/v1/items")
+            .header("Idempotency-Key", "add-dune-1")
+            .json(&json!({ "kind": "book", "title": "Dune" }))
+    };
+    let first = add().send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let retry = add().send().await.unwrap();
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(retry.json::<Value>().await.unwrap(), first);
+    assert_eq!(app.head().await, 1);
+
+    // A retried `start` still answers as the original did after the item moved on.
+    let id = first["id"].as_str().unwrap();
+    let start = || {
+        app.request(reqwest::Method::POST, &format!("/v1/items/{id}/start"))
+            .header("Idempotency-Key", "start-dune-1")
+    };
+    let started: Value = start().send().await.unwrap().json().await.unwrap();
+    app.post(&format!("/v1/items/{id}/progress"), json!({"percent": 10}))
+        .await;
+    let again = start().send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(again.json::<Value>().await.unwrap(), started);
+    assert_eq!(app.head().await, 3);
+
+    // The same key for something else is refused.
+    let misuse = app
+        .request(reqwest::Method::POST, &format!("/v1/items/{id}/finish"))
+        .header("Idempotency-Key", "start-dune-1")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(misuse, StatusCode::UNPROCESSABLE_ENTITY, "Idempotency-Key").await;
+
+    // Concurrent retries of one request append once.
+    let finishes = futures::future::join_all((0..8).map(|_| {
+        app.request(reqwest::Method::POST, &format!("/v1/items/{id}/finish"))
+            .header("Idempotency-Key", "finish-dune-1")
+            .json(&json!({"rating": 4}))
+            .send()
+    }))
+    .await;
+    let positions: HashSet<String> = finishes
+        .into_iter()
+        .map(|r| {
+            r.unwrap().headers()["lately-position"]
+                .to_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(positions.len(), 1);
+    assert_eq!(app.head().await, 4);
+}
+
+#[tokio::test]
+async fn a_stale_version_is_a_409_carrying_the_current_one() {
+    let app = spawn_app().await;
+    let id = app.add_book("Hyperion").await;
+    let ok = app
+        .request(reqwest::Method::POST, &format!("/v1/items/{id}/start"))
+        .header("If-Match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let head = app.head().await;
+    let stale = app
+        .request(reqwest::Method::POST, &format!("/v1/items/{id}/finish"))
+        .header("If-Match", "1")
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(stale, StatusCode::CONFLICT, "is at version 2").await;
+    assert_eq!(problem["current_version"], 2);
+    let stale = app
+        .post(
+            &format!("/v1/items/{id}/finish"),
+            json!({"expected_version": 5}),
+        )
+        .await;
+    assert_problem(stale, StatusCode::CONFLICT, "expected version 5").await;
+    let bad = app
+        .request(reqwest::Method::POST, &format!("/v1/items/{id}/finish"))
+        .header("If-Match", "soon")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(bad, StatusCode::BAD_REQUEST, "If-Match").await;
+    assert_eq!(app.head().await, head);
+    // Adding an id that exists is a conflict too.
+    let dup = app
+        .post(
+            "/v1/items",
+            json!({"kind": "book", "title": "Hyperion", "id": id}),
+        )
+        .await;
+    assert_problem(dup, StatusCode::CONFLICT, "").await;
+}
+
+#[tokio::test]
+async fn writes_need_the_token() {
+    let app = spawn_app().await;
+    let body = json!({ "kind": "book", "title": "x" });
+    let none = app
+        .client
+        .post(format!("{}/v1/items", app.address))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        none.headers()["www-authenticate"],
+        "Bearer realm=\"lately\""
+    );
+    assert_problem(none, StatusCode::UNAUTHORIZED, "Authorization: Bearer").await;
+    let wrong = app
+        .client
+        .post(format!("{}/v1/items", app.address))
+        .bearer_auth("test-token-0123456788")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_problem(wrong, StatusCode::UNAUTHORIZED, "token").await;
+    assert_eq!(app.head().await, 0);
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_writer_refuses_to_start_without_a_token() {
+    let mut cfg = config("sqlite://unused.sqlite3".into());
+    cfg.token = None;
+    let err = Application::build(cfg)
+        .await
+        .err()
+        .expect("started without a token");
+    assert!(err.to_string().contains("LATELY_WRITER_TOKEN"));
+}
+
+#[tokio::test]
+async fn a_burst_of_concurrent_writes_gets_distinct_gap_free_positions() {
+    let app = spawn_app().await;
+    let results = futures::future::join_all((0..200).map(|i| {
+        app.request(reqwest::Method::POST, "/v1/items")
+            .json(&json!({ "kind": "movie", "title": format!("Film {i}") }))
+            .send()
+    }))
+    .await;
+    let mut positions: Vec<i64> = Vec::new();
+    for r in results {
+        let r = r.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        positions.push(
+            r.json::<Value>().await.unwrap()["position"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    positions.sort_unstable();
+    assert_eq!(positions, (1..=200).collect::<Vec<_>>());
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_are_problems_too() {
+    let app = spawn_app().await;
+    assert_problem(
+        app.get("/v2/nothing").await,
+        StatusCode::NOT_FOUND,
+        "no route",
+    )
+    .await;
+    let get = app
+        .request(reqwest::Method::GET, "/v1/items")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(get, StatusCode::METHOD_NOT_ALLOWED, "GET is not supported").await;
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_exactly_the_routes_served() {
+    let app = spawn_app().await;
+    let doc: Value = app.get("/openapi.json").await.json().await.unwrap();
+    let paths = doc["paths"].as_object().unwrap();
+    let id = app.add_book("Routes").await;
+    let mut operations = 0;
+    for (path, ops) in paths {
+        for method in ops.as_object().unwrap().keys() {
+            let method: reqwest::Method = method.to_uppercase().parse().unwrap();
+            let res = app
+                .request(method.clone(), &path.replace("{id}", &id))
+                .header("content-type", "application/json")
+                .body("{}")
+                .send()
+                .await
+                .unwrap();
+            assert!(
+                !matches!(
+                    res.status(),
+                    StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+                ),
+                "{method} {path} is documented but not served"
+            );
+            operations += 1;
+        }
+    }
+    assert_eq!(operations, 10);
+}
+
+#[tokio::test]
+async fn an_unreachable_database_answers_503_with_retry_after_at_once() {
+    let mut cfg = config("postgres://lately@127.0.0.1:1/lately".into());
+    cfg.db_timeout_ms = 300;
+    let app = Application::build(cfg).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let res = client
+        .post(format!("{address}/v1/items"))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "kind": "book", "title": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_problem(res, StatusCode::SERVICE_UNAVAILABLE, "not ready").await;
+    let ready = client
+        .get(format!("{address}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn metrics_count_requests_and_appends() {
+    let app = spawn_app().await;
+    app.add_book("Counted").await;
+    let text = app.get("/metrics").await.text().await.unwrap();
+    assert!(text.contains("lately_http_requests_total"), "{text}");
+    assert!(text.contains("route=\"/v1/items\""));
+    assert!(text.contains("lately_log_batch_events"));
+}
