@@ -121,15 +121,24 @@ mod nullable {
     }
 }
 
-/// Everything that can happen to an item.
-#[derive(Debug, Clone, PartialEq)]
+/// Everything that can happen to an item. (Its serde form, `{"type": …, "data": …}`, is for
+/// snapshots and API responses; the log stores [`ItemEvent::encode`]'s versioned form.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data")]
 pub enum ItemEvent {
+    #[serde(rename = "item_added")]
     Added(ItemAdded),
+    #[serde(rename = "item_started")]
     Started(Started),
+    #[serde(rename = "item_progress_logged")]
     ProgressLogged(ProgressLogged),
+    #[serde(rename = "item_finished")]
     Finished(Finished),
+    #[serde(rename = "item_abandoned")]
     Abandoned(Abandoned),
+    #[serde(rename = "item_edited")]
     Edited(Edited),
+    #[serde(rename = "item_removed")]
     Removed(Removed),
 }
 

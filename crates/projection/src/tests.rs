@@ -1,0 +1,374 @@
+use super::*;
+use chrono::TimeZone;
+use lately_domain::event::*;
+use lately_domain::*;
+use proptest::prelude::*;
+
+fn day(d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 1 + (d / 28) % 12, 1 + d % 28, 12, 0, 0)
+        .unwrap()
+}
+
+fn added(title: &str, kind: MediaKind, visibility: Visibility, tags: &[&str], d: u32) -> ItemEvent {
+    ItemEvent::Added(ItemAdded {
+        kind,
+        title: Title::parse(title).unwrap(),
+        creators: vec![Creator::parse("Someone").unwrap()],
+        url: None,
+        cover_url: None,
+        tags: tags.iter().map(|t| Tag::parse(t).unwrap()).collect(),
+        visibility,
+        at: day(d),
+    })
+}
+fn finished(d: u32, rating: Option<f64>) -> ItemEvent {
+    ItemEvent::Finished(Finished {
+        at: day(d),
+        rating: rating.map(|r| Rating::parse(r).unwrap()),
+        review: None,
+    })
+}
+fn started(d: u32) -> ItemEvent {
+    ItemEvent::Started(Started { at: day(d) })
+}
+fn edited(changes: ItemChanges, d: u32) -> ItemEvent {
+    ItemEvent::Edited(Edited {
+        changes,
+        at: day(d),
+    })
+}
+
+/// Applies `(item, event)` pairs at positions 1, 2, …
+fn project(events: &[(&str, ItemEvent)]) -> Projection {
+    let mut p = Projection::new();
+    for (i, (id, e)) in events.iter().enumerate() {
+        p.apply(i as i64 + 1, id, day(0), e);
+    }
+    p
+}
+
+fn all() -> FeedQuery {
+    FeedQuery {
+        limit: 100,
+        ..Default::default()
+    }
+}
+
+fn titles(feed: &[FeedEntry]) -> Vec<&str> {
+    feed.iter().map(|e| e.item.title.as_str()).collect()
+}
+
+#[test]
+fn the_feed_is_newest_first_and_shows_every_finish() {
+    let p = project(&[
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        (
+            "b",
+            added("B", MediaKind::Movie, Visibility::Public, &[], 1),
+        ),
+        ("a", finished(5, Some(4.0))),
+        ("b", finished(9, None)),
+        ("a", started(10)),
+        // Backdated: happened before B's finish though recorded after it.
+        ("a", finished(7, Some(5.0))),
+    ]);
+    let feed = p.feed(&all());
+    assert_eq!(titles(&feed), ["B", "A", "A"]);
+    assert_eq!(feed[1].rating, Some(5.0));
+    assert_eq!(feed[2].position, 3);
+    assert_eq!(feed[1].item.times_finished, 2);
+}
+
+#[test]
+fn filters_and_cursor_pages_walk_the_feed_without_overlap() {
+    let mut events = vec![];
+    let ids: Vec<String> = (0..10).map(|i| format!("i{i}")).collect();
+    for (i, id) in ids.iter().enumerate() {
+        let kind = if i % 2 == 0 {
+            MediaKind::Book
+        } else {
+            MediaKind::Game
+        };
+        let tags: &[&str] = if i % 3 == 0 { &["SF"] } else { &[] };
+        events.push((
+            id.as_str(),
+            added(&format!("T{i}"), kind, Visibility::Public, tags, 1),
+        ));
+        events.push((id.as_str(), finished(10 + i as u32, None)));
+    }
+    let p = project(&events);
+    let books = p.feed(&FeedQuery {
+        kind: Some(MediaKind::Book),
+        ..all()
+    });
+    assert_eq!(titles(&books), ["T8", "T6", "T4", "T2", "T0"]);
+    let sf = p.feed(&FeedQuery {
+        tag: Some("sf".into()),
+        ..all()
+    });
+    assert_eq!(titles(&sf), ["T9", "T6", "T3", "T0"]);
+
+    let mut seen = vec![];
+    let mut before = None;
+    loop {
+        let page = p.feed(&FeedQuery {
+            limit: 3,
+            before,
+            ..all()
+        });
+        if page.is_empty() {
+            break;
+        }
+        before = page.last().map(|e| (e.finished_at, e.position));
+        seen.extend(page.into_iter().map(|e| e.item.title));
+    }
+    assert_eq!(
+        seen,
+        (0..10).rev().map(|i| format!("T{i}")).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn private_and_removed_items_never_show_even_in_the_past() {
+    let p = project(&[
+        (
+            "pub",
+            added("Public", MediaKind::Book, Visibility::Public, &[], 1),
+        ),
+        (
+            "priv",
+            added("Secret", MediaKind::Book, Visibility::Private, &[], 1),
+        ),
+        (
+            "later",
+            added("Later private", MediaKind::Book, Visibility::Public, &[], 1),
+        ),
+        (
+            "gone",
+            added("Removed", MediaKind::Book, Visibility::Public, &[], 1),
+        ),
+        ("pub", finished(2, None)),
+        ("priv", finished(2, None)),
+        ("later", finished(2, None)),
+        ("gone", finished(2, None)),
+        ("priv", started(3)),
+        (
+            "later",
+            edited(
+                ItemChanges {
+                    visibility: Some(Visibility::Private),
+                    ..Default::default()
+                },
+                3,
+            ),
+        ),
+        ("gone", ItemEvent::Removed(Removed { at: day(3) })),
+    ]);
+    for as_of in [None, Some(8)] {
+        assert_eq!(titles(&p.feed(&FeedQuery { as_of, ..all() })), ["Public"]);
+        assert_eq!(p.stats(None, as_of).finished, 1);
+        for hidden in ["priv", "later", "gone"] {
+            assert!(p.item(hidden, as_of).is_none(), "{hidden} at {as_of:?}");
+        }
+    }
+    assert!(p.current(None).is_empty());
+}
+
+#[test]
+fn as_of_answers_with_the_state_at_that_position() {
+    let p = project(&[
+        (
+            "a",
+            added("Old title", MediaKind::Book, Visibility::Public, &[], 1),
+        ),
+        ("a", started(2)),
+        ("a", finished(3, Some(3.0))),
+        (
+            "a",
+            edited(
+                ItemChanges {
+                    title: Some(Title::parse("New title").unwrap()),
+                    ..Default::default()
+                },
+                4,
+            ),
+        ),
+        ("a", started(5)),
+    ]);
+    assert_eq!(
+        titles(&p.feed(&FeedQuery {
+            as_of: Some(3),
+            ..all()
+        })),
+        ["Old title"]
+    );
+    assert_eq!(titles(&p.feed(&all())), ["New title"]);
+    assert!(p
+        .feed(&FeedQuery {
+            as_of: Some(2),
+            ..all()
+        })
+        .is_empty());
+    assert_eq!(p.current(Some(2)).len(), 1);
+    assert!(p.current(Some(3)).is_empty());
+    assert_eq!(p.current(None)[0].title, "New title");
+    let (item, history) = p.item("a", Some(2)).unwrap();
+    assert_eq!((item.status, history.len()), (Status::InProgress, 2));
+    assert_eq!(p.item("a", None).unwrap().1.len(), 5);
+}
+
+#[test]
+fn stats_count_per_kind_rating_and_month() {
+    let p = project(&[
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("b", added("B", MediaKind::Game, Visibility::Public, &[], 1)),
+        ("a", finished(0, Some(4.0))),  // January
+        ("a", finished(30, Some(5.0))), // February
+        ("b", finished(31, None)),      // February
+    ]);
+    let s = p.stats(Some(2026), None);
+    assert_eq!(s.finished, 3);
+    assert_eq!(s.by_kind[&MediaKind::Book], 2);
+    assert_eq!(s.average_rating, Some(4.5));
+    assert_eq!(s.by_month.unwrap()[..3], [1, 2, 0]);
+    assert_eq!(p.stats(Some(2025), None).finished, 0);
+    assert_eq!(p.stats(None, None).by_year.unwrap()[&2026], 3);
+}
+
+#[test]
+fn applying_an_old_position_again_changes_nothing() {
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", finished(2, None)),
+    ];
+    let mut p = project(&events);
+    let before = p.clone();
+    p.apply(2, "a", day(0), &events[1].1);
+    assert_eq!(p, before);
+}
+
+// ---- properties ----
+
+/// Arbitrary operations on a handful of items, turned into the valid event sequence the writer
+/// would have accepted (each checked with the domain's `check`).
+fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
+    let op = (
+        0..4usize,
+        0..8u8,
+        0..400u32,
+        proptest::option::of(1..=10u8),
+        any::<bool>(),
+    );
+    proptest::collection::vec(op, 0..120).prop_map(|ops| {
+        let mut states: BTreeMap<String, ItemState> = BTreeMap::new();
+        let mut out = Vec::new();
+        for (item, op, d, rating, flag) in ops {
+            let id = format!("item-{item}");
+            let at = day(d);
+            let kinds = MediaKind::ALL;
+            let event = match op {
+                0 => ItemEvent::Added(ItemAdded {
+                    kind: kinds[d as usize % 6],
+                    title: Title::parse(&format!("Title {d}")).unwrap(),
+                    creators: vec![],
+                    url: None,
+                    cover_url: None,
+                    tags: vec![Tag::parse(if flag { "x" } else { "y" }).unwrap()],
+                    visibility: if flag {
+                        Visibility::Public
+                    } else {
+                        Visibility::Private
+                    },
+                    at,
+                }),
+                1 => ItemEvent::Started(Started { at }),
+                2 => ItemEvent::ProgressLogged(ProgressLogged {
+                    percent: Percent::parse(i64::from(d % 101)).unwrap(),
+                    at,
+                }),
+                3 | 4 => ItemEvent::Finished(Finished {
+                    at,
+                    rating: rating.map(|r| Rating::from_half_stars(r).unwrap()),
+                    review: None,
+                }),
+                5 => ItemEvent::Abandoned(Abandoned { at }),
+                6 => ItemEvent::Edited(Edited {
+                    changes: ItemChanges {
+                        visibility: Some(if flag {
+                            Visibility::Public
+                        } else {
+                            Visibility::Private
+                        }),
+                        kind: Some(kinds[(d as usize + 1) % 6]),
+                        ..Default::default()
+                    },
+                    at,
+                }),
+                _ => ItemEvent::Removed(Removed { at }),
+            };
+            if check(states.get(&id), &event).is_ok() {
+                match states.get_mut(&id) {
+                    Some(s) => s.apply(&event),
+                    None => {
+                        if let ItemEvent::Added(a) = &event {
+                            states.insert(id.clone(), ItemState::new(a));
+                        }
+                    }
+                }
+                out.push((id, event));
+            }
+        }
+        out
+    })
+}
+
+fn replay(events: &[(String, ItemEvent)]) -> Projection {
+    let mut p = Projection::new();
+    for (i, (id, e)) in events.iter().enumerate() {
+        p.apply(i as i64 + 1, id, day(0), e);
+    }
+    p
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn replaying_the_same_events_gives_the_same_hash(events in valid_events()) {
+        let a = replay(&events);
+        let b = replay(&events);
+        prop_assert_eq!(a.state_hash(), b.state_hash());
+        // And re-delivering every event to a caught-up replica changes nothing.
+        let mut c = a.clone();
+        for (i, (id, e)) in events.iter().enumerate() {
+            c.apply(i as i64 + 1, id, day(0), e);
+        }
+        prop_assert_eq!(c.state_hash(), a.state_hash());
+    }
+
+    #[test]
+    fn a_snapshot_plus_the_rest_equals_a_full_replay(events in valid_events(), cut in any::<prop::sample::Index>()) {
+        let k = if events.is_empty() { 0 } else { cut.index(events.len() + 1) };
+        let full = replay(&events);
+        let mut resumed = Projection::from_snapshot(&replay(&events[..k]).to_snapshot()).unwrap();
+        for (i, (id, e)) in events.iter().enumerate().skip(k) {
+            resumed.apply(i as i64 + 1, id, day(0), e);
+        }
+        prop_assert_eq!(resumed.state_hash(), full.state_hash());
+        prop_assert_eq!(&resumed, &full);
+        prop_assert_eq!(resumed.feed(&all()), full.feed(&all()));
+    }
+
+    #[test]
+    fn queries_never_panic_and_only_show_public_items(events in valid_events(), as_of in 0..130i64) {
+        let p = replay(&events);
+        for as_of in [None, Some(as_of)] {
+            for e in p.feed(&FeedQuery { as_of, ..all() }) {
+                let (item, _) = p.item(&e.item.id, as_of).expect("a feed entry's item is visible");
+                prop_assert_eq!(item.id, e.item.id);
+            }
+            let _ = p.stats(Some(2026), as_of);
+            let _ = p.current(as_of);
+        }
+    }
+}
