@@ -25,6 +25,7 @@ mod appender;
 mod error;
 mod plan;
 mod postgres;
+mod snapshots;
 mod sqlite;
 mod subscription;
 
@@ -39,6 +40,7 @@ use uuid::Uuid;
 
 pub use appender::{AppendOptions, Appender};
 pub use error::{AppendError, LogError};
+pub use snapshots::Snapshot;
 pub use subscription::Subscription;
 
 /// An event to append.

@@ -543,3 +543,47 @@ async fn an_unreachable_database_fails_fast_as_unavailable() {
     assert!(matches!(log.head().await, Err(e) if e.is_unavailable()));
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[tokio::test]
+async fn snapshots_round_trip_by_version_and_keep_the_newest() {
+    for backend in [Backend::Postgres, Backend::Sqlite] {
+        let (_guard, _url, log) = fresh(backend).await;
+        assert!(log.latest_snapshot(1).await.unwrap().is_none());
+        for position in [10, 20, 30, 40] {
+            let snap = lately_log::Snapshot {
+                position,
+                state: format!("state at {position}").into_bytes(),
+                state_hash: format!("h{position}"),
+            };
+            assert!(log.save_snapshot(1, &snap).await.unwrap());
+        }
+        let other = lately_log::Snapshot {
+            position: 99,
+            state: vec![1],
+            state_hash: "x".into(),
+        };
+        log.save_snapshot(2, &other).await.unwrap();
+        let newest = log.latest_snapshot(1).await.unwrap().unwrap();
+        assert_eq!(
+            (newest.position, newest.state.as_slice()),
+            (40, &b"state at 40"[..])
+        );
+        assert_eq!(log.latest_snapshot(2).await.unwrap().unwrap().position, 99);
+        let count: i64 = match (log.pg_pool(), log.sqlite_pool()) {
+            (Some(p), _) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM snapshots WHERE projection_version = 1")
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+            (_, Some(p)) => {
+                sqlx::query_scalar("SELECT COUNT(*) FROM snapshots WHERE projection_version = 1")
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+            _ => unreachable!(),
+        };
+        assert_eq!(count, 3, "old snapshots are pruned");
+    }
+}

@@ -50,3 +50,69 @@ pub async fn database(backend: Backend) -> (Option<tempfile::TempDir>, String) {
         }
     }
 }
+
+/// A TCP proxy in front of a server, whose link can be cut and restored: to take the database
+/// away from one process while everything else keeps it.
+pub struct Proxy {
+    pub port: u16,
+    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Proxy {
+    /// Listens on a free loopback port and forwards every connection to `target` (`host:port`).
+    pub async fn start(target: String) -> Self {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a port");
+        let port = listener.local_addr().expect("bound").port();
+        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (o, l) = (open.clone(), links.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !o.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused by being closed
+                }
+                let target = target.clone();
+                let task = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                l.lock().expect("not poisoned").push(task.abort_handle());
+            }
+        });
+        Self { port, open, links }
+    }
+
+    /// Rewrites a database URL to go through this proxy.
+    pub fn url_for(&self, url: &str) -> String {
+        let mut u = url::Url::parse(url).expect("a URL");
+        u.set_port(Some(self.port)).expect("a URL with a port");
+        u.to_string()
+    }
+
+    /// Drops every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        for link in self.links.lock().expect("not poisoned").drain(..) {
+            link.abort();
+        }
+    }
+
+    pub fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// The `host:port` of a database URL.
+pub fn host_port(url: &str) -> String {
+    let u = url::Url::parse(url).expect("a URL");
+    format!(
+        "{}:{}",
+        u.host_str().expect("a host"),
+        u.port().unwrap_or(5432)
+    )
+}

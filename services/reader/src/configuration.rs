@@ -1,0 +1,70 @@
+//! Configuration, from the environment (or the equivalent flags; `lately-reader --help`).
+
+use std::time::Duration;
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "lately-reader",
+    version,
+    about = "A lately reader replica: serves the feed from memory"
+)]
+pub struct Config {
+    /// The event log: postgres://… or sqlite:path (the embedded default). Snapshots are saved here.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://lately.sqlite3",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+
+    /// Where to read events from instead, e.g. a PostgreSQL hot standby (polled: a standby
+    /// cannot LISTEN).
+    #[arg(long, env = "READ_DATABASE_URL", hide_env_values = true)]
+    pub read_database_url: Option<String>,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "LATELY_READER_ADDR", default_value = "127.0.0.1:8082")]
+    pub listen: String,
+
+    /// This replica's name in /v1/status (default: the host name, else a random id).
+    #[arg(long, env = "LATELY_REPLICA_ID")]
+    pub replica_id: Option<String>,
+
+    /// Save a snapshot after this many new events…
+    #[arg(long, env = "LATELY_SNAPSHOT_EVERY", default_value_t = 10_000)]
+    pub snapshot_every: u64,
+
+    /// …or after this many seconds, if any event arrived meanwhile (0: never by time).
+    #[arg(long, env = "LATELY_SNAPSHOT_INTERVAL", default_value_t = 300)]
+    pub snapshot_interval: u64,
+
+    /// How often to poll for new events when no notification arrives (milliseconds).
+    #[arg(long, env = "LATELY_POLL_MS", default_value_t = 500)]
+    pub poll_ms: u64,
+
+    /// How long a read-your-writes request waits for its position (milliseconds).
+    #[arg(long, env = "LATELY_MIN_POSITION_WAIT_MS", default_value_t = 2000)]
+    pub min_position_wait_ms: u64,
+
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "LATELY_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+impl Config {
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_ms.max(1))
+    }
+
+    pub fn replica_id(&self) -> String {
+        self.replica_id
+            .clone()
+            .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()))
+            .unwrap_or_else(|| {
+                format!("reader-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+            })
+    }
+}

@@ -1,0 +1,253 @@
+//! Following the log: snapshot, catch up, follow — and keep serving whatever happens to the
+//! database meanwhile.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use lately_domain::ItemEvent;
+use lately_log::{EventLog, LogError, RecordedEvent, Snapshot};
+use lately_projection::{Projection, PROJECTION_VERSION};
+use tokio::sync::watch;
+
+/// Everything a replica knows, shared by the follower and the HTTP handlers.
+pub struct Replica {
+    pub id: String,
+    pub started_at: DateTime<Utc>,
+    pub projection: RwLock<Projection>,
+    /// The applied position, for read-your-writes waits.
+    position: watch::Sender<i64>,
+    /// The newest head seen in the log (the lag is `head - position`).
+    head: AtomicI64,
+    /// Caught up with the head seen at start.
+    ready: AtomicBool,
+    /// The position of the snapshot this replica started from (0: none, replayed from 0).
+    pub snapshot_position: AtomicI64,
+    /// The database answered the last time we asked.
+    connected: AtomicBool,
+    /// Why following stopped, if it did for good (an event this build cannot read).
+    stalled: Mutex<Option<String>>,
+    pub shutting_down: AtomicBool,
+}
+
+impl Replica {
+    pub fn new(id: String) -> Self {
+        Self {
+            id,
+            started_at: Utc::now(),
+            projection: RwLock::new(Projection::new()),
+            position: watch::channel(0).0,
+            head: AtomicI64::new(0),
+            ready: AtomicBool::new(false),
+            snapshot_position: AtomicI64::new(0),
+            connected: AtomicBool::new(false),
+            stalled: Mutex::new(None),
+            shutting_down: AtomicBool::new(false),
+        }
+    }
+
+    pub fn position(&self) -> i64 {
+        *self.position.borrow()
+    }
+
+    pub fn head(&self) -> i64 {
+        self.head.load(Ordering::Relaxed).max(self.position())
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed) && self.stalled().is_none()
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.connected.load(Ordering::Relaxed)
+    }
+
+    pub fn stalled(&self) -> Option<String> {
+        self.stalled.lock().expect("not poisoned").clone()
+    }
+
+    /// Waits until `position` is applied, for at most `timeout`. True if it was.
+    pub async fn wait_for(&self, position: i64, timeout: Duration) -> bool {
+        let mut rx = self.position.subscribe();
+        tokio::time::timeout(timeout, rx.wait_for(|p| *p >= position))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    fn observe_head(&self, head: i64) {
+        self.head.fetch_max(head, Ordering::Relaxed);
+    }
+
+    fn set_connected(&self, connected: bool) {
+        let was = self.connected.swap(connected, Ordering::Relaxed);
+        if was != connected {
+            if connected {
+                tracing::info!("connected to the event log");
+            } else {
+                tracing::warn!("lost the event log; serving what we have");
+            }
+        }
+    }
+
+    /// Applies a page of events in one critical section.
+    fn apply(&self, page: &[RecordedEvent]) -> Result<(), String> {
+        let decoded = page
+            .iter()
+            .map(|e| {
+                ItemEvent::decode(&e.event_type, e.schema_version, e.data.clone())
+                    .map(|event| (e, event))
+                    .map_err(|err| {
+                        format!("cannot read the event at position {}: {err}", e.position)
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let position = {
+            let mut projection = self.projection.write().expect("not poisoned");
+            for (e, event) in &decoded {
+                projection.apply(e.position, &e.stream_id, e.recorded_at, event);
+            }
+            projection.position()
+        };
+        self.position.send_replace(position);
+        self.observe_head(position);
+        metrics::counter!("lately_reader_events_applied_total").increment(page.len() as u64);
+        Ok(())
+    }
+}
+
+/// Follows the log forever: loads the newest snapshot, catches up in pages, then tails. Never
+/// returns an error: while the database is away it retries with backoff, serving meanwhile.
+pub async fn follow(log: EventLog, replica: std::sync::Arc<Replica>, page_size: usize) {
+    let target = start(&log, &replica).await;
+    let mut sub = log.subscribe(replica.position()).with_page_size(page_size);
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        if replica.position() >= target && !replica.ready.swap(true, Ordering::Relaxed) {
+            tracing::info!(position = replica.position(), "caught up: ready");
+        }
+        let page = match sub.next().await {
+            Ok(page) => page,
+            Err(e) => {
+                replica.set_connected(false);
+                tracing::debug!(error = %e, "reading the log failed; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(100);
+        replica.set_connected(true);
+        let started = Instant::now();
+        if let Err(reason) = replica.apply(&page) {
+            tracing::error!(%reason, "following stopped: this build cannot apply the log");
+            *replica.stalled.lock().expect("not poisoned") = Some(reason);
+            return;
+        }
+        metrics::histogram!("lately_reader_apply_seconds").record(started.elapsed().as_secs_f64());
+    }
+}
+
+/// Loads the newest compatible snapshot and reads the head to catch up to; retries until the
+/// database answers.
+async fn start(log: &EventLog, replica: &Replica) -> i64 {
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        match load(log, replica).await {
+            Ok(target) => {
+                replica.set_connected(true);
+                return target;
+            }
+            Err(e) => {
+                replica.set_connected(false);
+                tracing::warn!(error = %e, "cannot reach the event log yet; retrying");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(5));
+            }
+        }
+    }
+}
+
+async fn load(log: &EventLog, replica: &Replica) -> Result<i64, LogError> {
+    let head = log.head().await?;
+    if let Some(snapshot) = log.latest_snapshot(PROJECTION_VERSION).await? {
+        match Projection::from_snapshot(&snapshot.state) {
+            Ok(projection) if projection.state_hash() == snapshot.state_hash => {
+                tracing::info!(position = snapshot.position, "loaded snapshot");
+                let position = projection.position();
+                *replica.projection.write().expect("not poisoned") = projection;
+                replica.position.send_replace(position);
+                replica.snapshot_position.store(position, Ordering::Relaxed);
+            }
+            Ok(_) => tracing::warn!(
+                position = snapshot.position,
+                "snapshot hash mismatch; replaying from 0"
+            ),
+            Err(e) => tracing::warn!(error = %e, "unreadable snapshot; replaying from 0"),
+        }
+    }
+    replica.observe_head(head);
+    Ok(head)
+}
+
+/// Saves a snapshot every `every` events, or every `interval` if anything changed. Each
+/// snapshot is serialised under the read lock (a clone would double the memory).
+pub async fn snapshots(
+    log: EventLog,
+    replica: std::sync::Arc<Replica>,
+    every: u64,
+    interval: Duration,
+) {
+    let mut last_saved = replica.position();
+    let mut last_time = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        let position = replica.position();
+        let due_by_count = every > 0 && (position - last_saved) as u64 >= every;
+        let due_by_time =
+            !interval.is_zero() && last_time.elapsed() >= interval && position > last_saved;
+        if !replica.is_ready() || !(due_by_count || due_by_time) {
+            continue;
+        }
+        let snapshot = {
+            let projection = replica.projection.read().expect("not poisoned");
+            Snapshot {
+                position: projection.position(),
+                state: projection.to_snapshot(),
+                state_hash: projection.state_hash(),
+            }
+        };
+        match log.save_snapshot(PROJECTION_VERSION, &snapshot).await {
+            Ok(saved) => {
+                tracing::info!(
+                    position = snapshot.position,
+                    bytes = snapshot.state.len(),
+                    saved,
+                    "snapshot"
+                );
+                last_saved = snapshot.position;
+                last_time = Instant::now();
+            }
+            Err(e) => tracing::warn!(error = %e, "could not save a snapshot"),
+        }
+    }
+}
+
+/// Refreshes the known head now and then, so the lag is honest even when nothing arrives
+/// (a dead notification channel, or the database gone).
+pub async fn watch_head(log: EventLog, replica: std::sync::Arc<Replica>, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match log.head().await {
+            Ok(head) => {
+                replica.observe_head(head);
+                replica.set_connected(true);
+            }
+            Err(_) => replica.set_connected(false),
+        }
+        metrics::gauge!("lately_reader_position").set(replica.position() as f64);
+        metrics::gauge!("lately_reader_lag").set((replica.head() - replica.position()) as f64);
+    }
+}

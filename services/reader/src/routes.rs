@@ -1,0 +1,304 @@
+//! The read API. Every answer comes from memory and carries the position it reflects
+//! (`Lately-Position`), an `ETag` derived from that position and the query, and CORS headers so
+//! a widget on any site may fetch it.
+
+use std::hash::{Hash, Hasher};
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use lately_domain::MediaKind;
+use lately_projection::FeedQuery;
+use lately_service::Problem;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::startup::AppState;
+
+pub const POSITION_HEADER: &str = "Lately-Position";
+pub const MIN_POSITION_HEADER: &str = "Lately-Min-Position";
+const MAX_LIMIT: usize = 100;
+
+/// Query parameters every read endpoint understands.
+/// Unknown parameters are ignored (cache-busters, tracking tags), as on any public web page.
+#[derive(Debug, Default, Deserialize)]
+pub struct ReadParams {
+    pub kind: Option<String>,
+    pub tag: Option<String>,
+    pub year: Option<i32>,
+    pub limit: Option<usize>,
+    pub cursor: Option<String>,
+    pub as_of: Option<i64>,
+    pub min_position: Option<i64>,
+}
+
+fn bad(detail: impl Into<String>) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "bad-request",
+        "Bad request",
+        detail,
+    )
+}
+
+/// Query strings parse into [`ReadParams`] or get a problem naming the parameter.
+pub fn params(req: &HttpRequest) -> Result<ReadParams, Problem> {
+    serde_urlencoded::from_str::<ReadParams>(req.query_string())
+        .map_err(|e| bad(format!("invalid query string: {e}")))
+}
+
+/// The position an answer is computed at: the current one, or `as_of` (which must not be in
+/// the future of this replica, after waiting for it like `min_position`).
+async fn position_for(
+    req: &HttpRequest,
+    state: &AppState,
+    p: &ReadParams,
+) -> Result<(i64, Option<i64>), Problem> {
+    let header_min = match req.headers().get(MIN_POSITION_HEADER) {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "{MIN_POSITION_HEADER} must be a log position (a whole number)"
+                    ))
+                })?,
+        ),
+        None => None,
+    };
+    if p.as_of.is_some_and(|a| a < 0) || p.min_position.is_some_and(|m| m < 0) {
+        return Err(bad("as_of and min_position must not be negative"));
+    }
+    let wait = [header_min, p.min_position, p.as_of]
+        .into_iter()
+        .flatten()
+        .max();
+    if let Some(min) = wait {
+        if !state.replica.wait_for(min, state.min_position_wait).await {
+            return Err(Problem::unavailable(format!(
+                "this replica has applied position {} but {min} was asked for; retry shortly or ask another replica",
+                state.replica.position()
+            ))
+            .retry_after(1));
+        }
+    }
+    let current = state.replica.position();
+    Ok((p.as_of.map_or(current, |a| a.min(current)), p.as_of))
+}
+
+fn etag(position: i64, req: &HttpRequest) -> String {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    req.path().hash(&mut h);
+    req.query_string().hash(&mut h);
+    format!("W/\"{position}-{:x}\"", h.finish())
+}
+
+/// Wraps a JSON answer with the position, ETag and caching headers, or answers 304.
+pub fn answer(req: &HttpRequest, position: i64, body: serde_json::Value) -> HttpResponse {
+    let tag = etag(position, req);
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let mut res = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    res.insert_header((POSITION_HEADER, position.to_string()))
+        .insert_header((header::ETAG, tag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=5"));
+    if fresh {
+        res.finish()
+    } else {
+        res.json(body)
+    }
+}
+
+fn kind(p: &ReadParams) -> Result<Option<MediaKind>, Problem> {
+    p.kind
+        .as_deref()
+        .map(|k| MediaKind::parse(k).map_err(|e| bad(format!("kind: {e}"))))
+        .transpose()
+}
+
+/// Cursors are opaque to clients: `{as_of}.{finished_at µs}.{position}`. Carrying the position
+/// of the first page makes every later page answer from the same state, so concurrent appends
+/// never shift entries between pages.
+fn encode_cursor(as_of: i64, at: DateTime<Utc>, position: i64) -> String {
+    format!("{as_of}.{}.{position}", at.timestamp_micros())
+}
+
+fn decode_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, i64)), Problem> {
+    let parts: Vec<&str> = raw.split('.').collect();
+    let parsed = match parts.as_slice() {
+        [a, t, p] => a
+            .parse::<i64>()
+            .ok()
+            .zip(t.parse::<i64>().ok())
+            .zip(p.parse::<i64>().ok()),
+        _ => None,
+    };
+    parsed
+        .and_then(|((a, t), p)| DateTime::from_timestamp_micros(t).map(|t| (a, (t, p))))
+        .ok_or_else(|| bad("cursor: not a cursor this API handed out"))
+}
+
+/// `GET /v1/feed?kind=&tag=&year=&limit=&cursor=&as_of=` — finishes, newest first.
+pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let mut p = params(&req)?;
+    let before = match p.cursor.as_deref() {
+        Some(c) => {
+            let (as_of, before) = decode_cursor(c)?;
+            p.as_of = Some(as_of);
+            Some(before)
+        }
+        None => None,
+    };
+    let limit = p.limit.unwrap_or(20);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(bad(format!("limit must be between 1 and {MAX_LIMIT}")));
+    }
+    let query = FeedQuery {
+        kind: kind(&p)?,
+        tag: p.tag.clone(),
+        year: p.year,
+        limit,
+        before,
+        as_of: None,
+    };
+    let (position, _) = position_for(&req, &state, &p).await?;
+    let entries = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .feed(&FeedQuery {
+            as_of: Some(position),
+            ..query
+        });
+    let next_cursor = (entries.len() == limit)
+        .then(|| {
+            entries
+                .last()
+                .map(|e| encode_cursor(position, e.finished_at, e.position))
+        })
+        .flatten();
+    Ok(answer(
+        &req,
+        position,
+        json!({ "position": position, "items": entries, "next_cursor": next_cursor }),
+    ))
+}
+
+/// `GET /v1/current` — public items in progress.
+pub async fn current(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let p = params(&req)?;
+    let (position, _) = position_for(&req, &state, &p).await?;
+    let items = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .current(Some(position));
+    Ok(answer(
+        &req,
+        position,
+        json!({ "position": position, "items": items }),
+    ))
+}
+
+/// `GET /v1/items/{id}` — a public item and its history.
+pub async fn item(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let p = params(&req)?;
+    let (position, _) = position_for(&req, &state, &p).await?;
+    let found = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .item(&path, Some(position));
+    match found {
+        Some((item, history)) => Ok(answer(
+            &req,
+            position,
+            json!({ "position": position, "item": item, "history": history }),
+        )),
+        None => Err(Problem::not_found(format!(
+            "no public item {:?}",
+            path.as_str()
+        ))),
+    }
+}
+
+/// `GET /v1/stats?year=` — counts per kind, average rating, per month (or per year).
+pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let p = params(&req)?;
+    let (position, _) = position_for(&req, &state, &p).await?;
+    let stats = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .stats(p.year, Some(position));
+    let mut body = serde_json::to_value(stats).expect("stats serialise");
+    body["position"] = json!(position);
+    Ok(answer(&req, position, body))
+}
+
+/// `GET /v1/status` — where this replica stands.
+pub async fn status(state: web::Data<AppState>) -> HttpResponse {
+    let r = &state.replica;
+    let (position, events_applied, state_hash) = state.hash();
+    let head = r.head().max(position);
+    HttpResponse::Ok()
+        .insert_header((POSITION_HEADER, position.to_string()))
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .json(json!({
+            "replica_id": r.id,
+            "position": position,
+            "head": head,
+            "lag": head - position,
+            "state_hash": state_hash,
+            "events_applied": events_applied,
+            "started_at": r.started_at,
+            "snapshot_position": r.snapshot_position.load(std::sync::atomic::Ordering::Relaxed),
+            "ready": r.is_ready(),
+            "database": if r.is_connected() { "connected" } else { "unreachable" },
+            "stalled": r.stalled(),
+        }))
+}
+
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+/// Ready once caught up with the head seen at start (and not shutting down or stalled).
+pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+    let r = &state.replica;
+    if r.shutting_down.load(std::sync::atomic::Ordering::Relaxed) {
+        return Problem::unavailable("shutting down").response();
+    }
+    if let Some(reason) = r.stalled() {
+        return Problem::unavailable(format!("stalled: {reason}")).response();
+    }
+    if !r.is_ready() {
+        return Problem::unavailable(format!(
+            "catching up: at position {} of {}",
+            r.position(),
+            r.head()
+        ))
+        .response();
+    }
+    HttpResponse::Ok().json(json!({ "status": "ready", "position": r.position() }))
+}

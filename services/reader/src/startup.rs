@@ -1,0 +1,154 @@
+//! Building the replica: the follower, the snapshotter and the HTTP server.
+
+use std::net::TcpListener;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_cors::Cors;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+use anyhow::Context;
+use lately_log::{EventLog, LogOptions};
+use lately_service::problem::{method_not_allowed, no_such_route};
+use tracing_actix_web::TracingLogger;
+
+use crate::configuration::Config;
+use crate::replica::{self, Replica};
+use crate::routes;
+
+pub struct AppState {
+    pub replica: Arc<Replica>,
+    pub min_position_wait: Duration,
+    /// `state_hash` is a digest of the whole state: computed at most once per position.
+    hash_cache: Mutex<Option<(i64, u64, String)>>,
+}
+
+impl AppState {
+    /// `(position, events applied, state hash)`, consistent with each other.
+    pub fn hash(&self) -> (i64, u64, String) {
+        let projection = self.replica.projection.read().expect("not poisoned");
+        let position = projection.position();
+        let mut cache = self.hash_cache.lock().expect("not poisoned");
+        match &*cache {
+            Some(cached) if cached.0 == position => cached.clone(),
+            _ => {
+                let fresh = (
+                    position,
+                    projection.events_applied(),
+                    projection.state_hash(),
+                );
+                *cache = Some(fresh.clone());
+                fresh
+            }
+        }
+    }
+}
+
+/// A read-only resource: GET (and HEAD) only, anything else is a 405 problem.
+fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler))
+        .default_service(web::to(method_not_allowed))
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    replica: Arc<Replica>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        lately_service::metrics::handle();
+        let options = LogOptions {
+            poll_interval: config.poll_interval(),
+            ..LogOptions::default()
+        };
+        let log = EventLog::connect(&config.database_url, options.clone())?;
+        let read_log = match &config.read_database_url {
+            Some(url) => EventLog::connect(url, options)?,
+            None => log.clone(),
+        };
+        let replica = Arc::new(Replica::new(config.replica_id()));
+        tracing::info!(replica_id = %replica.id, backend = log.backend_name(), "replica starting");
+        tokio::spawn(replica::follow(read_log.clone(), replica.clone(), 5000));
+        tokio::spawn(replica::watch_head(
+            read_log,
+            replica.clone(),
+            Duration::from_secs(1),
+        ));
+        tokio::spawn(replica::snapshots(
+            log,
+            replica.clone(),
+            config.snapshot_every,
+            Duration::from_secs(config.snapshot_interval),
+        ));
+
+        let state = web::Data::new(AppState {
+            replica: replica.clone(),
+            min_position_wait: Duration::from_millis(config.min_position_wait_ms),
+            hash_cache: Mutex::new(None),
+        });
+        let listener = TcpListener::bind(&config.listen)
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let port = listener.local_addr()?.port();
+        let mut server = HttpServer::new(move || {
+            let cors = Cors::default()
+                .allow_any_origin()
+                .allowed_methods(["GET", "HEAD"])
+                .allow_any_header()
+                .expose_headers([routes::POSITION_HEADER, "ETag"])
+                .max_age(3600);
+            App::new()
+                .app_data(state.clone())
+                .wrap(cors)
+                .wrap(from_fn(lately_service::metrics::track))
+                .wrap(TracingLogger::default())
+                .route("/healthz", web::get().to(routes::healthz))
+                .route("/readyz", web::get().to(routes::readyz))
+                .route("/metrics", web::get().to(lately_service::metrics::endpoint))
+                .service(get("/v1/feed", routes::feed))
+                .service(get("/v1/current", routes::current))
+                .service(get("/v1/stats", routes::stats))
+                .service(get("/v1/status", routes::status))
+                .service(get("/v1/items/{id}", routes::item))
+                .default_service(web::to(no_such_route))
+        })
+        .listen(listener)?
+        .disable_signals()
+        .shutdown_timeout(10);
+        if let Some(workers) = config.workers {
+            server = server.workers(workers);
+        }
+        Ok(Self {
+            port,
+            server: server.run(),
+            replica,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM/Ctrl-C, then stops gracefully (readiness turns 503 first).
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let replica = self.replica.clone();
+        tokio::spawn(async move {
+            lately_service::shutdown::signal().await;
+            replica.shutting_down.store(true, Ordering::SeqCst);
+            handle.stop(true).await;
+        });
+        self.server.await?;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}

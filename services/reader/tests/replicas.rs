@@ -1,0 +1,546 @@
+//! Reader replicas against one PostgreSQL, written to through the real writer.
+
+use std::time::Duration;
+
+use lately_reader::configuration::Config as ReaderConfig;
+use lately_writer::configuration::Config as WriterConfig;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "reader-tests-token";
+
+struct System {
+    database_url: String,
+    writer: String,
+    client: reqwest::Client,
+}
+
+fn reader_config(database_url: &str) -> ReaderConfig {
+    ReaderConfig {
+        database_url: database_url.to_owned(),
+        read_database_url: None,
+        listen: "127.0.0.1:0".into(),
+        replica_id: None,
+        snapshot_every: 0,
+        snapshot_interval: 0,
+        poll_ms: 100,
+        min_position_wait_ms: 2000,
+        workers: Some(1),
+    }
+}
+
+async fn system() -> System {
+    let database_url = lately_testkit::postgres_database().await;
+    let writer = lately_writer::startup::Application::build(WriterConfig {
+        database_url: database_url.clone(),
+        listen: "127.0.0.1:0".into(),
+        token: Some(TOKEN.into()),
+        insecure_local: false,
+        db_max_connections: 5,
+        db_timeout_ms: 5000,
+        max_batch: 1000,
+        shutdown_timeout: 5,
+        workers: Some(1),
+    })
+    .await
+    .unwrap();
+    let address = format!("http://127.0.0.1:{}", writer.port());
+    tokio::spawn(writer.run_until_stopped());
+    let system = System {
+        database_url,
+        writer: address,
+        client: reqwest::Client::new(),
+    };
+    wait_until(|| async {
+        system
+            .client
+            .get(format!("{}/readyz", system.writer))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    system
+}
+
+async fn wait_until<F, Fut>(mut ok: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if ok().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("condition not reached in 15 s");
+}
+
+impl System {
+    async fn reader(&self, config: ReaderConfig) -> String {
+        let app = lately_reader::startup::Application::build(config)
+            .await
+            .unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
+    async fn write(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let res = self
+            .client
+            .request(method, format!("{}{path}", self.writer))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.json().await.unwrap()
+    }
+
+    /// Adds and finishes an item; returns (id, position of the finish).
+    async fn finish(&self, title: &str, extra: Value) -> (String, i64) {
+        let mut body = json!({ "kind": "book", "title": title });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let id = self.write(reqwest::Method::POST, "/v1/items", body).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let done = self
+            .write(
+                reqwest::Method::POST,
+                &format!("/v1/items/{id}/finish"),
+                json!({ "rating": 4 }),
+            )
+            .await;
+        (id, done["position"].as_i64().unwrap())
+    }
+
+    async fn get(&self, url: String) -> reqwest::Response {
+        self.client.get(url).send().await.unwrap()
+    }
+
+    async fn json(&self, url: String) -> Value {
+        let res = self.get(url).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    async fn status(&self, reader: &str) -> Value {
+        self.json(format!("{reader}/v1/status")).await
+    }
+
+    async fn head(&self) -> i64 {
+        lately_log::EventLog::connect(&self.database_url, Default::default())
+            .unwrap()
+            .head()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until every reader reports `position`, then returns their statuses.
+    async fn converged(&self, readers: &[String], position: i64) -> Vec<Value> {
+        wait_until(|| async {
+            for r in readers {
+                if self.status(r).await["position"] != position {
+                    return false;
+                }
+            }
+            true
+        })
+        .await;
+        let mut out = vec![];
+        for r in readers {
+            out.push(self.status(r).await);
+        }
+        out
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_replica_reaches_the_same_position_and_state_hash() {
+    let sys = system().await;
+    let early = sys.reader(reader_config(&sys.database_url)).await;
+    for i in 0..20 {
+        sys.finish(&format!("Book {i}"), json!({})).await;
+    }
+    let late = sys.reader(reader_config(&sys.database_url)).await;
+    let third = sys.reader(reader_config(&sys.database_url)).await;
+    for i in 20..30 {
+        sys.finish(&format!("Book {i}"), json!({})).await;
+    }
+    let head = sys.head().await;
+    let statuses = sys.converged(&[early, late, third.clone()], head).await;
+    let hashes: std::collections::HashSet<_> =
+        statuses.iter().map(|s| s["state_hash"].clone()).collect();
+    assert_eq!(hashes.len(), 1, "{statuses:?}");
+    for s in &statuses {
+        assert_eq!(s["lag"], 0);
+        assert_eq!(s["head"], head);
+        assert!(s["replica_id"].as_str().is_some_and(|r| !r.is_empty()));
+    }
+    let feed = sys.json(format!("{third}/v1/feed?limit=100")).await;
+    assert_eq!(feed["items"].as_array().unwrap().len(), 30);
+    assert_eq!(feed["items"][0]["item"]["title"], "Book 29");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn read_your_writes_waits_for_the_position() {
+    let sys = system().await;
+    let mut slow = reader_config(&sys.database_url);
+    slow.poll_ms = 60_000; // only notifications (or the wait) bring events in
+    slow.min_position_wait_ms = 500;
+    let reader = sys.reader(slow).await;
+    wait_until(|| async { sys.get(format!("{reader}/readyz")).await.status() == 200 }).await;
+
+    let (_, position) = sys.finish("Fresh", json!({})).await;
+    let res = sys
+        .get(format!("{reader}/v1/feed?min_position={position}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let seen: i64 = res.headers()["lately-position"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(seen >= position);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["items"][0]["item"]["title"],
+        "Fresh"
+    );
+
+    let (_, position) = sys.finish("Fresher", json!({})).await;
+    let res = sys
+        .client
+        .get(format!("{reader}/v1/current"))
+        .header("Lately-Min-Position", position.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let res = sys
+        .get(format!("{reader}/v1/feed?min_position={}", position + 1000))
+        .await;
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn as_of_answers_with_the_earlier_state() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let (first, p1) = sys.finish("First", json!({})).await;
+    sys.write(
+        reqwest::Method::PATCH,
+        &format!("/v1/items/{first}"),
+        json!({ "title": "First, renamed" }),
+    )
+    .await;
+    let (_, p2) = sys.finish("Second", json!({})).await;
+    sys.converged(std::slice::from_ref(&reader), p2).await;
+
+    let then = sys.json(format!("{reader}/v1/feed?as_of={p1}")).await;
+    let titles: Vec<_> = then["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["item"]["title"].clone())
+        .collect();
+    assert_eq!(titles, [json!("First")]);
+    assert_eq!(then["position"], p1);
+    let now = sys.json(format!("{reader}/v1/feed")).await;
+    assert_eq!(now["items"].as_array().unwrap().len(), 2);
+    assert_eq!(now["items"][1]["item"]["title"], "First, renamed");
+    let item = sys
+        .json(format!("{reader}/v1/items/{first}?as_of={p1}"))
+        .await;
+    assert_eq!(item["history"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        sys.json(format!("{reader}/v1/stats?as_of={p1}")).await["finished"],
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn private_items_never_appear_in_any_answer() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let (public, _) = sys.finish("Public book", json!({})).await;
+    let (secret, _) = sys
+        .finish("Secret diary", json!({ "visibility": "private" }))
+        .await;
+    let reading = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "tv", "title": "Secret show", "visibility": "private" }),
+        )
+        .await;
+    let reading = reading["id"].as_str().unwrap().to_owned();
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{reading}/start"),
+        json!({}),
+    )
+    .await;
+    let (later, p) = sys.finish("Public then private", json!({})).await;
+    let hidden = sys
+        .write(
+            reqwest::Method::PATCH,
+            &format!("/v1/items/{later}"),
+            json!({ "visibility": "private" }),
+        )
+        .await;
+    let head = hidden["position"].as_i64().unwrap();
+    sys.converged(std::slice::from_ref(&reader), head).await;
+
+    for as_of in ["".to_string(), format!("as_of={p}")] {
+        for path in [
+            "/v1/feed?limit=100&",
+            "/v1/current?",
+            "/v1/stats?",
+            "/v1/stats?year=2026&",
+        ] {
+            let body = sys
+                .get(format!("{reader}{path}{as_of}"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            for leak in ["Secret", "private", &secret, &reading, &later] {
+                assert!(!body.contains(leak), "{path}{as_of} leaks {leak}: {body}");
+            }
+        }
+        for id in [&secret, &reading, &later] {
+            let res = sys.get(format!("{reader}/v1/items/{id}?{as_of}")).await;
+            assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        }
+        assert_eq!(
+            sys.get(format!("{reader}/v1/items/{public}?{as_of}"))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+    }
+    assert_eq!(sys.json(format!("{reader}/v1/stats")).await["finished"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_started_after_ten_thousand_events_catches_up_from_a_snapshot() {
+    let sys = system().await;
+    // Write straight through the log for speed: 2,000 items, each added, started, progressed,
+    // finished and finished again = 10,000 events.
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let appender = lately_log::Appender::spawn(&log, Default::default());
+    let at = "2026-06-01T12:00:00Z";
+    let events = |i: usize| {
+        vec![
+            (
+                "item_added",
+                2,
+                json!({ "kind": "article", "title": format!("Article {i}"), "at": at }),
+            ),
+            ("item_started", 1, json!({ "at": at })),
+            (
+                "item_progress_logged",
+                1,
+                json!({ "percent": 50, "at": at }),
+            ),
+            ("item_finished", 2, json!({ "at": at, "rating": 3.5 })),
+            ("item_finished", 2, json!({ "at": at })),
+        ]
+    };
+    futures::future::join_all((0..2000).map(|i| {
+        let appender = appender.clone();
+        async move {
+            let request = lately_log::AppendRequest {
+                stream_id: format!("article-{i}"),
+                expected_version: Some(0),
+                events: events(i)
+                    .into_iter()
+                    .map(|(t, v, data)| lately_log::NewEvent {
+                        event_id: uuid::Uuid::new_v4(),
+                        event_type: t.into(),
+                        schema_version: v,
+                        data,
+                        metadata: json!({}),
+                    })
+                    .collect(),
+            };
+            appender.append(request).await.unwrap();
+        }
+    }))
+    .await;
+    assert_eq!(sys.head().await, 10_000);
+
+    let mut snapshotting = reader_config(&sys.database_url);
+    snapshotting.snapshot_every = 1000;
+    let first = sys.reader(snapshotting).await;
+    let first_status = sys
+        .converged(std::slice::from_ref(&first), 10_000)
+        .await
+        .remove(0);
+    assert_eq!(
+        first_status["snapshot_position"], 0,
+        "nothing to start from yet"
+    );
+    // The first replica saves a snapshot within a second or two of catching up.
+    wait_until(|| async {
+        log.latest_snapshot(lately_projection::PROJECTION_VERSION)
+            .await
+            .unwrap()
+            .is_some()
+    })
+    .await;
+
+    let (_, after) = sys.finish("After the snapshot", json!({})).await;
+    let second = sys.reader(reader_config(&sys.database_url)).await;
+    let statuses = sys.converged(&[first, second.clone()], after).await;
+    assert_eq!(
+        statuses[1]["snapshot_position"], 10_000,
+        "{:?}",
+        statuses[1]
+    );
+    assert_eq!(statuses[0]["state_hash"], statuses[1]["state_hash"]);
+    let stats = sys.json(format!("{second}/v1/stats")).await;
+    assert_eq!(stats["finished"], 4001);
+    assert_eq!(stats["by_kind"]["article"], 4000);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_cut_off_from_the_database_keeps_serving_and_converges() {
+    let sys = system().await;
+    let proxy = lately_testkit::Proxy::start(lately_testkit::host_port(&sys.database_url)).await;
+    let mut through_proxy = reader_config(&proxy.url_for(&sys.database_url));
+    through_proxy.poll_ms = 100;
+    let cut_off = sys.reader(through_proxy).await;
+    let healthy = sys.reader(reader_config(&sys.database_url)).await;
+    let (_, p) = sys.finish("Before the cut", json!({})).await;
+    sys.converged(&[cut_off.clone(), healthy.clone()], p).await;
+
+    proxy.cut();
+    for i in 0..5 {
+        sys.finish(&format!("During the cut {i}"), json!({})).await;
+    }
+    let head = sys.head().await;
+    // Still serving what it has, and honest about it.
+    let feed = sys.json(format!("{cut_off}/v1/feed")).await;
+    assert_eq!(feed["items"][0]["item"]["title"], "Before the cut");
+    wait_until(|| async { sys.status(&cut_off).await["database"] == "unreachable" }).await;
+    assert_eq!(
+        sys.get(format!("{cut_off}/healthz")).await.status(),
+        StatusCode::OK
+    );
+
+    proxy.restore();
+    let statuses = sys.converged(&[cut_off.clone(), healthy], head).await;
+    assert_eq!(statuses[0]["state_hash"], statuses[1]["state_hash"]);
+    assert_eq!(statuses[0]["database"], "connected");
+    let feed = sys.json(format!("{cut_off}/v1/feed")).await;
+    assert_eq!(feed["items"][0]["item"]["title"], "During the cut 4");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn caching_cors_pagination_and_bad_parameters() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let mut last = 0;
+    for i in 0..5 {
+        last = sys.finish(&format!("Paged {i}"), json!({})).await.1;
+    }
+    sys.converged(std::slice::from_ref(&reader), last).await;
+
+    let res = sys
+        .client
+        .get(format!("{reader}/v1/feed?limit=2"))
+        .header("Origin", "https://blog.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://blog.example"
+    );
+    assert_eq!(res.headers()["lately-position"], last.to_string().as_str());
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("public"));
+    let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let page1: Value = res.json().await.unwrap();
+    let unchanged = sys
+        .client
+        .get(format!("{reader}/v1/feed?limit=2"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
+
+    // New finishes land between pages; the cursor keeps walking the state of page one.
+    sys.finish("Newcomer", json!({})).await;
+    let mut titles: Vec<String> = page1["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["item"]["title"].as_str().unwrap().to_owned())
+        .collect();
+    let mut cursor = page1["next_cursor"].as_str().map(str::to_owned);
+    while let Some(c) = cursor {
+        let page = sys
+            .json(format!("{reader}/v1/feed?limit=2&cursor={c}"))
+            .await;
+        titles.extend(
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["item"]["title"].as_str().unwrap().to_owned()),
+        );
+        cursor = page["next_cursor"].as_str().map(str::to_owned);
+    }
+    assert_eq!(
+        titles,
+        ["Paged 4", "Paged 3", "Paged 2", "Paged 1", "Paged 0"]
+    );
+
+    for (query, detail) in [
+        ("/v1/feed?limit=1000", "limit must be between 1 and 100"),
+        ("/v1/feed?kind=vinyl", "kind: unknown kind"),
+        ("/v1/feed?cursor=garbage", "cursor"),
+        ("/v1/feed?year=soon", "invalid query string"),
+        ("/v1/feed?as_of=-1", "must not be negative"),
+    ] {
+        let res = sys.get(format!("{reader}{query}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            body["detail"].as_str().unwrap().contains(detail),
+            "{query}: {body}"
+        );
+    }
+    // The reader has no write routes.
+    let post = sys
+        .client
+        .post(format!("{reader}/v1/items/x"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let post = sys
+        .client
+        .post(format!("{reader}/v1/items"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), StatusCode::NOT_FOUND);
+}
