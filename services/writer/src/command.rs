@@ -38,9 +38,12 @@ impl IdempotencyKey {
         Uuid::new_v5(&EVENT_NAMESPACE, self.0.as_bytes())
     }
 
-    pub fn item_id(&self) -> ItemId {
-        ItemId::parse(&Uuid::new_v5(&ITEM_NAMESPACE, self.0.as_bytes()).to_string())
-            .expect("a UUID is a valid item id")
+    /// A number derived from the key: the suffix of the slug id of an item added with this key
+    /// and no explicit id, so that a retry names the same item.
+    pub fn seed(&self) -> u64 {
+        Uuid::new_v5(&ITEM_NAMESPACE, self.0.as_bytes())
+            .as_u64_pair()
+            .0
     }
 }
 

@@ -129,7 +129,7 @@ pub async fn add_item(
     let at = when(add.at, Utc::now())?;
     let id = match (&add.id, &ctx.idempotency_key) {
         (Some(id), _) => id.clone(),
-        (None, Some(key)) => key.item_id(),
+        (None, Some(key)) => ItemId::slug(&add.title, key.seed()),
         (None, None) => ItemId::slug(&add.title, uuid::Uuid::new_v4().as_u128() as u64),
     };
     let event = ItemEvent::Added(ItemAdded {

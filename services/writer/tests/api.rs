@@ -670,3 +670,162 @@ async fn metrics_count_requests_and_appends() {
     assert!(text.contains("route=\"/v1/items\""));
     assert!(text.contains("lately_log_batch_events"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writer_answers_503_while_the_database_is_away_and_recovers_by_itself() {
+    let database_url = lately_testkit::postgres_database().await;
+    let proxy = lately_testkit::Proxy::start(lately_testkit::host_port(&database_url)).await;
+    let mut cfg = config(proxy.url_for(&database_url));
+    cfg.db_timeout_ms = 500;
+    let app = Application::build(cfg).await.unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let add = |title: &'static str| {
+        client
+            .post(format!("{address}/v1/items"))
+            .bearer_auth(TOKEN)
+            .json(&json!({ "kind": "book", "title": title }))
+            .send()
+    };
+    let mut ok = false;
+    for _ in 0..100 {
+        if add("Before").await.unwrap().status() == StatusCode::CREATED {
+            ok = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ok, "writer never accepted a write");
+
+    proxy.cut();
+    let started = std::time::Instant::now();
+    let res = add("During").await.unwrap();
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_problem(res, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "no fast failure"
+    );
+
+    proxy.restore();
+    let mut recovered = false;
+    for _ in 0..100 {
+        if add("After").await.unwrap().status() == StatusCode::CREATED {
+            recovered = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(recovered, "the writer did not recover");
+    let log = EventLog::connect(&database_url, LogOptions::default()).unwrap();
+    let titles: Vec<String> = log
+        .read_after(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.data["title"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!titles.contains(&"During".to_string()));
+    assert_eq!(titles.last().unwrap(), "After");
+}
+
+/// SIGTERM during a burst: every write answered 2xx is in the log, the others were refused
+/// with 503 (or never connected), and the process exits cleanly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_finishes_in_flight_writes_and_refuses_new_ones() {
+    let database_url = lately_testkit::postgres_database().await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lately-writer"))
+        .env("DATABASE_URL", &database_url)
+        .env("LATELY_WRITER_ADDR", format!("127.0.0.1:{port}"))
+        .env("LATELY_WRITER_TOKEN", TOKEN)
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let address = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{address}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let burst: Vec<_> = (0..300)
+        .map(|i| {
+            let client = client.clone();
+            let address = address.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(i / 2)).await;
+                client
+                    .post(format!("{address}/v1/items"))
+                    .bearer_auth(TOKEN)
+                    .json(&json!({ "kind": "book", "title": format!("Burst {i}") }))
+                    .send()
+                    .await
+                    .map(|r| {
+                        (
+                            r.status(),
+                            r.headers()
+                                .get("lately-position")
+                                .map(|p| p.to_str().unwrap().parse::<i64>().unwrap()),
+                        )
+                    })
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(60)).await;
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+
+    let mut acknowledged = Vec::new();
+    let mut refused = 0;
+    for task in burst {
+        match task.await.unwrap() {
+            Ok((StatusCode::CREATED, Some(p))) => acknowledged.push(p),
+            Ok((StatusCode::SERVICE_UNAVAILABLE, _)) | Err(_) => refused += 1,
+            Ok((status, _)) => panic!("unexpected {status}"),
+        }
+    }
+    let exit = tokio::time::timeout(std::time::Duration::from_secs(20), child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(exit.success(), "writer exited with {exit}");
+    assert!(
+        !acknowledged.is_empty() && refused > 0,
+        "{} acknowledged, {refused} refused",
+        acknowledged.len()
+    );
+    let log = EventLog::connect(&database_url, LogOptions::default()).unwrap();
+    let stored: HashSet<i64> = log
+        .read_after(0, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.position)
+        .collect();
+    for p in &acknowledged {
+        assert!(
+            stored.contains(p),
+            "acknowledged position {p} is not in the log"
+        );
+    }
+    assert_eq!(
+        stored.len(),
+        acknowledged.len(),
+        "the log holds writes nobody was told about"
+    );
+}

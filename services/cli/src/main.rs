@@ -1,0 +1,287 @@
+//! `lately`: the command-line client.
+//!
+//! Writes go to the writer (`LATELY_URL`, with `LATELY_TOKEN`), reads to a reader or the load
+//! balancer (`LATELY_FEED_URL`). Every write carries an `Idempotency-Key`, so the client can
+//! retry a write whose answer was lost without ever recording it twice; imports derive their
+//! keys from the rows, so importing a file twice adds nothing.
+//!
+//! Exit codes: 0 success, 1 the server refused (bad input, conflict, not found), 2 usage,
+//! 3 the server could not be reached or failed.
+
+mod client;
+mod import;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+
+use client::{CliError, Client};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "lately",
+    version,
+    about = "Keep your recently-finished feed: books, articles, films, TV, games, podcasts"
+)]
+struct Cli {
+    /// The writer's base URL.
+    #[arg(
+        long,
+        env = "LATELY_URL",
+        default_value = "http://localhost:8081",
+        global = true
+    )]
+    url: String,
+    /// The writer's bearer token.
+    #[arg(long, env = "LATELY_TOKEN", hide_env_values = true, global = true)]
+    token: Option<String>,
+    /// A reader's (or the load balancer's) base URL, for `list` and `current`.
+    #[arg(
+        long,
+        env = "LATELY_FEED_URL",
+        default_value = "http://localhost:8080",
+        global = true
+    )]
+    feed_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Kind {
+    Book,
+    Article,
+    Movie,
+    Tv,
+    Game,
+    Podcast,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Book => "book",
+            Self::Article => "article",
+            Self::Movie => "movie",
+            Self::Tv => "tv",
+            Self::Game => "game",
+            Self::Podcast => "podcast",
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Add an item: `lately add book "The Left Hand of Darkness" --by "Ursula K. Le Guin"`.
+    Add {
+        kind: Kind,
+        title: String,
+        /// A creator (author, director, studio, host); repeat for several.
+        #[arg(long = "by")]
+        creators: Vec<String>,
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        cover: Option<String>,
+        /// A tag; repeat for several.
+        #[arg(long = "tag")]
+        tags: Vec<String>,
+        /// Keep it out of every public output.
+        #[arg(long)]
+        private: bool,
+        /// Choose the id (a slug); by default one is made from the title.
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Start an item.
+    Start { id: String },
+    /// Log how far through an item you are.
+    Progress { id: String, percent: i64 },
+    /// Finish an item (again, for a re-read).
+    Finish {
+        id: String,
+        /// 0.5 to 5 stars in half steps.
+        #[arg(long)]
+        rating: Option<f64>,
+        #[arg(long)]
+        review: Option<String>,
+        /// When you finished it (RFC 3339 or YYYY-MM-DD), if not now.
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Give up on an item in progress.
+    Abandon { id: String },
+    /// Remove an item from every output.
+    Remove { id: String },
+    /// The recent finishes.
+    List {
+        #[arg(long)]
+        kind: Option<Kind>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// What is in progress.
+    Current,
+    /// Import another service's export file.
+    Import {
+        #[arg(value_enum)]
+        source: import::Source,
+        file: std::path::PathBuf,
+    },
+    /// Write a handful of realistic items, so a fresh feed is not empty.
+    Demo,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let client = Client::new(&cli.url, &cli.feed_url, cli.token.clone());
+    match run(cli.command, &client).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lately: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn at(raw: &str) -> Result<String, CliError> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(t.to_rfc3339());
+    }
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map(|d| format!("{d}T12:00:00Z"))
+        .map_err(|_| CliError::Usage(format!("--at {raw:?}: use YYYY-MM-DD or an RFC 3339 time")))
+}
+
+async fn run(command: Command, client: &Client) -> Result<(), CliError> {
+    let key = || uuid::Uuid::new_v4().to_string();
+    match command {
+        Command::Add {
+            kind,
+            title,
+            creators,
+            url,
+            cover,
+            tags,
+            private,
+            id,
+        } => {
+            let mut body = json!({
+                "kind": kind.as_str(),
+                "title": title,
+                "creators": creators,
+                "tags": tags,
+                "visibility": if private { "private" } else { "public" },
+            });
+            for (field, value) in [("url", url), ("cover_url", cover), ("id", id)] {
+                if let Some(v) = value {
+                    body[field] = json!(v);
+                }
+            }
+            let out = client.write("POST", "/v1/items", &body, &key()).await?;
+            println!("{}", out["id"].as_str().unwrap_or_default());
+        }
+        Command::Start { id } => step(client, &id, "start", json!({})).await?,
+        Command::Progress { id, percent } => {
+            step(client, &id, "progress", json!({ "percent": percent })).await?
+        }
+        Command::Finish {
+            id,
+            rating,
+            review,
+            at: when,
+        } => {
+            let mut body = json!({});
+            if let Some(r) = rating {
+                body["rating"] = json!(r);
+            }
+            if let Some(r) = review {
+                body["review"] = json!(r);
+            }
+            if let Some(w) = when {
+                body["at"] = json!(at(&w)?);
+            }
+            step(client, &id, "finish", body).await?
+        }
+        Command::Abandon { id } => step(client, &id, "abandon", json!({})).await?,
+        Command::Remove { id } => {
+            client
+                .write("DELETE", &format!("/v1/items/{id}"), &json!({}), &key())
+                .await?;
+            println!("removed {id}");
+        }
+        Command::List { kind, limit } => {
+            let mut path = format!("/v1/feed?limit={limit}");
+            if let Some(k) = kind {
+                path.push_str(&format!("&kind={}", k.as_str()));
+            }
+            let feed = client.read(&path).await?;
+            for e in feed["items"].as_array().into_iter().flatten() {
+                println!("{}", feed_line(e));
+            }
+        }
+        Command::Current => {
+            let current = client.read("/v1/current").await?;
+            for i in current["items"].as_array().into_iter().flatten() {
+                let progress = i["progress"]
+                    .as_u64()
+                    .map(|p| format!(" {p}%"))
+                    .unwrap_or_default();
+                println!(
+                    "{:<8} {}{progress}  ({})",
+                    i["kind"].as_str().unwrap_or(""),
+                    i["title"].as_str().unwrap_or(""),
+                    i["id"].as_str().unwrap_or("")
+                );
+            }
+        }
+        Command::Import { source, file } => import::run(client, source, &file).await?,
+        Command::Demo => import::demo(client).await?,
+    }
+    Ok(())
+}
+
+async fn step(client: &Client, id: &str, what: &str, body: Value) -> Result<(), CliError> {
+    let key = uuid::Uuid::new_v4().to_string();
+    let out = client
+        .write("POST", &format!("/v1/items/{id}/{what}"), &body, &key)
+        .await?;
+    println!("{id} v{} (position {})", out["version"], out["position"]);
+    Ok(())
+}
+
+fn feed_line(e: &Value) -> String {
+    let stars = e["rating"].as_f64().map(|r| {
+        let halves = (r * 2.0).round() as usize;
+        format!(
+            " {}{}",
+            "★".repeat(halves / 2),
+            if halves % 2 == 1 { "½" } else { "" }
+        )
+    });
+    let by = e["item"]["creators"]
+        .as_array()
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            format!(
+                " by {}",
+                c.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "{}  {:<8} {}{by}{}",
+        e["finished_at"]
+            .as_str()
+            .and_then(|d| d.get(..10))
+            .unwrap_or(""),
+        e["item"]["kind"].as_str().unwrap_or(""),
+        e["item"]["title"].as_str().unwrap_or(""),
+        stars.unwrap_or_default()
+    )
+}
