@@ -8,7 +8,7 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
-use actix_web::{HttpResponse, Responder};
+use actix_web::HttpResponse;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
@@ -40,7 +40,7 @@ pub fn handle() -> PrometheusHandle {
 }
 
 /// `GET /metrics` in the Prometheus text format.
-pub async fn endpoint() -> impl Responder {
+pub async fn endpoint() -> HttpResponse {
     let handle = handle();
     handle.run_upkeep();
     HttpResponse::Ok()

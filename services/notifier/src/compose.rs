@@ -1,0 +1,214 @@
+//! The tweet text: a template filled from the item, fitted to X's 280 weighted characters.
+//!
+//! X counts characters by weight (most CJK characters count two) and every URL as 23,
+//! whatever its length; `egg-mode-text` implements exactly that count. When the text is too
+//! long, the review is shortened first, then the title, each with "…" — never the URL, which
+//! must stay intact to work.
+
+use lately_domain::MediaKind;
+
+/// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
+/// watching, playing, listening to), `{kind}`, `{title}`, `{creators}`, `{by}` (" by …" or
+/// nothing), `{stars}` (★★★★½), `{rating}` (4.5), `{review}`, `{url}`.
+pub const DEFAULT_TEMPLATE: &str = "Finished {verbing} “{title}”{by} {stars} {url}";
+
+pub const MAX_WEIGHT: usize = 280;
+const URL_WEIGHT: i32 = 23;
+
+/// What a tweet is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finish<'a> {
+    pub kind: MediaKind,
+    pub title: &'a str,
+    pub creators: &'a [String],
+    pub url: Option<&'a str>,
+    pub rating: Option<f64>,
+    pub review: Option<&'a str>,
+}
+
+pub fn weight(text: &str) -> usize {
+    egg_mode_text::character_count(text, URL_WEIGHT, URL_WEIGHT)
+}
+
+fn verbing(kind: MediaKind) -> &'static str {
+    match kind {
+        MediaKind::Book | MediaKind::Article => "reading",
+        MediaKind::Movie | MediaKind::Tv => "watching",
+        MediaKind::Game => "playing",
+        MediaKind::Podcast => "listening to",
+    }
+}
+
+fn stars(rating: f64) -> String {
+    let halves = (rating * 2.0).round() as usize;
+    let mut s = "★".repeat(halves / 2);
+    if halves % 2 == 1 {
+        s.push('½');
+    }
+    s
+}
+
+fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str) -> String {
+    let creators = f.creators.join(", ");
+    let by = if creators.is_empty() {
+        String::new()
+    } else {
+        format!(" by {creators}")
+    };
+    let text = template
+        .replace("{verbing}", verbing(f.kind))
+        .replace("{verb}", f.kind.verb())
+        .replace("{kind}", f.kind.as_str())
+        .replace("{title}", title)
+        .replace("{creators}", &creators)
+        .replace("{by}", &by)
+        .replace("{stars}", &f.rating.map(stars).unwrap_or_default())
+        .replace(
+            "{rating}",
+            &f.rating.map(|r| r.to_string()).unwrap_or_default(),
+        )
+        .replace("{review}", review)
+        .replace("{url}", f.url.unwrap_or_default());
+    // Empty placeholders leave doubled or trailing spaces behind; tidy them, keep line breaks.
+    text.lines()
+        .map(|l| {
+            l.split(' ')
+                .filter(|w| !w.is_empty())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        .trim()
+        .to_owned()
+}
+
+/// `s` cut to at most `n` characters, with "…" if it was cut.
+fn cut(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        return s.to_owned();
+    }
+    let kept: String = s.chars().take(n.saturating_sub(1)).collect();
+    format!("{}…", kept.trim_end())
+}
+
+/// The longest cut of `field` (in characters) for which `render` fits, by bisection.
+fn fit(field: &str, render: impl Fn(&str) -> String) -> Option<String> {
+    let len = field.chars().count();
+    if weight(&render(field)) <= MAX_WEIGHT {
+        return Some(field.to_owned());
+    }
+    let (mut lo, mut hi) = (0usize, len);
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if weight(&render(&cut(field, mid))) <= MAX_WEIGHT {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    let best = cut(field, lo);
+    (weight(&render(&best)) <= MAX_WEIGHT).then_some(best)
+}
+
+/// The tweet for a finish. Always at most 280 weighted characters; the URL is never cut.
+pub fn compose(template: &str, f: &Finish<'_>) -> String {
+    let review = f.review.unwrap_or_default();
+    // First the review gives way, then the title.
+    if let Some(r) = fit(review, |r| fill(template, f, f.title, r)) {
+        return fill(template, f, f.title, &r);
+    }
+    if let Some(t) = fit(f.title, |t| fill(template, f, t, "")) {
+        return fill(template, f, &t, "");
+    }
+    // A template that alone is too long: the URL alone still works.
+    f.url
+        .map(str::to_owned)
+        .unwrap_or_else(|| cut(&fill(template, f, "", ""), 140))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finish<'a>(title: &'a str, creators: &'a [String]) -> Finish<'a> {
+        Finish {
+            kind: MediaKind::Book,
+            title,
+            creators,
+            url: Some(
+                "https://example.com/books/the-left-hand-of-darkness-and-a-very-long-path?utm=1",
+            ),
+            rating: Some(4.5),
+            review: None,
+        }
+    }
+
+    #[test]
+    fn the_default_template_reads_naturally() {
+        let by = vec!["Ursula K. Le Guin".to_string()];
+        let text = compose(DEFAULT_TEMPLATE, &finish("The Left Hand of Darkness", &by));
+        assert_eq!(
+            text,
+            "Finished reading “The Left Hand of Darkness” by Ursula K. Le Guin ★★★★½ https://example.com/books/the-left-hand-of-darkness-and-a-very-long-path?utm=1"
+        );
+        let film = Finish {
+            kind: MediaKind::Movie,
+            rating: None,
+            url: None,
+            ..finish("Past Lives", &[])
+        };
+        assert_eq!(
+            compose(DEFAULT_TEMPLATE, &film),
+            "Finished watching “Past Lives”"
+        );
+        let pod = Finish {
+            kind: MediaKind::Podcast,
+            ..film.clone()
+        };
+        assert_eq!(
+            compose("Just {verb} {title}", &pod),
+            "Just listened to Past Lives"
+        );
+    }
+
+    #[test]
+    fn a_long_title_is_cut_with_an_ellipsis_and_the_url_survives() {
+        let title = "A ".repeat(200);
+        let f = finish(&title, &[]);
+        let text = compose(DEFAULT_TEMPLATE, &f);
+        assert!(weight(&text) <= MAX_WEIGHT, "{}", weight(&text));
+        assert!(
+            weight(&text) >= MAX_WEIGHT - 3,
+            "cut more than needed: {}",
+            weight(&text)
+        );
+        assert!(text.contains("…”"));
+        assert!(text.ends_with(f.url.unwrap()));
+    }
+
+    #[test]
+    fn cjk_counts_double() {
+        let title = "三体".repeat(100); // 200 characters, weight 400
+        let f = finish(&title, &[]);
+        let text = compose(DEFAULT_TEMPLATE, &f);
+        assert!(weight(&text) <= MAX_WEIGHT);
+        let kept = text.chars().filter(|c| *c == '三' || *c == '体').count();
+        assert!(kept < 130 && kept > 100, "{kept} CJK characters kept");
+        assert!(text.ends_with(f.url.unwrap()));
+    }
+
+    #[test]
+    fn the_review_gives_way_before_the_title() {
+        let review = "So good. ".repeat(60);
+        let f = Finish {
+            review: Some(&review),
+            ..finish("Piranesi", &[])
+        };
+        let text = compose("{title} {stars}\n{review}\n{url}", &f);
+        assert!(weight(&text) <= MAX_WEIGHT);
+        assert!(text.starts_with("Piranesi ★★★★½\nSo good."));
+        assert!(text.contains('…'));
+        assert!(text.ends_with(f.url.unwrap()));
+    }
+}

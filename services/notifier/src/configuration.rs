@@ -1,0 +1,188 @@
+//! Configuration, from the environment (or the equivalent flags; `lately-notifier --help`).
+//! Credentials can come from files (`X_CONSUMER_KEY_FILE`, …) for Docker secrets; they are
+//! never printed, not even by `Debug`.
+
+use std::time::Duration;
+
+use clap::Parser;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "lately-notifier",
+    version,
+    about = "The lately notifier: tweets each finish exactly once"
+)]
+pub struct Config {
+    /// The event log (postgres://… or sqlite:path), which also holds the outbox.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://lately.sqlite3",
+        hide_env_values = true
+    )]
+    pub database_url: String,
+
+    /// Address and port of the status/health/metrics endpoint.
+    #[arg(long, env = "LATELY_NOTIFIER_ADDR", default_value = "127.0.0.1:8089")]
+    pub listen: String,
+
+    /// The X API to post to (the sandbox, or the real one).
+    #[arg(long, env = "X_API_BASE", default_value = "https://api.x.com")]
+    pub x_api_base: String,
+
+    /// Tweet text; see the README for the placeholders.
+    #[arg(long, env = "LATELY_TWEET_TEMPLATE", default_value = crate::compose::DEFAULT_TEMPLATE)]
+    pub template: String,
+
+    /// Grace period after a finish before it is tweeted (edits, removals and privacy changes
+    /// within it are honoured), e.g. `30s`, `0`.
+    #[arg(long, env = "LATELY_TWEET_DELAY", default_value = "30s", value_parser = parse_duration)]
+    pub delay: Duration,
+
+    /// Finishes that happened longer ago than this are not tweeted (imports, backfills).
+    #[arg(long, env = "LATELY_TWEET_MAX_AGE", default_value = "7d", value_parser = parse_duration)]
+    pub max_age: Duration,
+
+    /// Where a first start (no checkpoint yet) begins: `head` (history is not tweeted) or
+    /// `beginning`.
+    #[arg(long, env = "LATELY_NOTIFIER_START", default_value = "head")]
+    pub start: Start,
+
+    /// How long a post may take; an entry left `posting` longer is reconciled.
+    #[arg(long, env = "LATELY_POSTING_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub posting_timeout: Duration,
+
+    /// Record what would be posted instead of posting (also the default without credentials).
+    #[arg(long, env = "LATELY_DRY_RUN", default_value_t = false)]
+    pub dry_run: bool,
+
+    /// How often to look for new events and due entries (milliseconds).
+    #[arg(long, env = "LATELY_POLL_MS", default_value_t = 250)]
+    pub poll_ms: u64,
+
+    /// Fault injection for tests: abort the process right after a post succeeds, before it is
+    /// recorded (the crash that exactly-once must survive).
+    #[arg(
+        long,
+        env = "LATELY_NOTIFIER_CRASH_AFTER_POST",
+        default_value_t = false,
+        hide = true
+    )]
+    pub crash_after_post: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Start {
+    Head,
+    Beginning,
+}
+
+/// `30s`, `15m`, `2h`, `7d`, or plain seconds.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let raw = raw.trim();
+    let (number, unit) = raw.split_at(raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a duration like 30s, 15m, 2h or 7d"))?;
+    let secs = match unit {
+        "" | "s" => n,
+        "ms" => return Ok(Duration::from_millis(n)),
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => {
+            return Err(format!(
+                "{raw:?}: unknown unit {unit:?} (use ms, s, m, h or d)"
+            ))
+        }
+    };
+    Ok(Duration::from_secs(secs))
+}
+
+/// A secret value: usable, never printed.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub consumer_key: Secret,
+    pub consumer_secret: Secret,
+    pub access_token: Secret,
+    pub access_secret: Secret,
+}
+
+/// `NAME` from the environment, or the contents of the file named by `NAME_FILE`.
+fn from_env_or_file(name: &str) -> anyhow::Result<Option<Secret>> {
+    if let Ok(v) = std::env::var(name) {
+        if !v.trim().is_empty() {
+            return Ok(Some(Secret(v.trim().to_owned())));
+        }
+    }
+    if let Ok(path) = std::env::var(format!("{name}_FILE")) {
+        let v = std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("{name}_FILE={path}: {e}"))?;
+        return Ok(Some(Secret(v.trim().to_owned())));
+    }
+    Ok(None)
+}
+
+/// The four X credentials: all or none (none means dry-run).
+pub fn credentials() -> anyhow::Result<Option<Credentials>> {
+    let names = [
+        "X_CONSUMER_KEY",
+        "X_CONSUMER_SECRET",
+        "X_ACCESS_TOKEN",
+        "X_ACCESS_SECRET",
+    ];
+    let mut values = Vec::new();
+    for n in names {
+        values.push(from_env_or_file(n)?);
+    }
+    if values.iter().all(Option::is_none) {
+        return Ok(None);
+    }
+    let missing: Vec<&str> = names
+        .iter()
+        .zip(&values)
+        .filter(|(_, v)| v.is_none())
+        .map(|(n, _)| *n)
+        .collect();
+    if !missing.is_empty() {
+        anyhow::bail!(
+            "X credentials are incomplete: {} missing (set all four, or none for dry-run)",
+            missing.join(", ")
+        );
+    }
+    let mut it = values.into_iter().flatten();
+    Ok(Some(Credentials {
+        consumer_key: it.next().expect("checked"),
+        consumer_secret: it.next().expect("checked"),
+        access_token: it.next().expect("checked"),
+        access_secret: it.next().expect("checked"),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(parse_duration("30s").unwrap(), Duration::from_secs(30));
+        assert_eq!(parse_duration("0").unwrap(), Duration::ZERO);
+        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(604_800));
+        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
+        assert!(parse_duration("soon").is_err() && parse_duration("3w").is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        assert_eq!(format!("{:?}", Secret("hunter2".into())), "Secret(***)");
+    }
+}

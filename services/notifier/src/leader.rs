@@ -1,0 +1,49 @@
+//! One leader among any number of notifiers: only the leader scans and posts.
+//!
+//! On PostgreSQL the leader holds a session advisory lock on a connection of its own: if the
+//! process dies or its connection breaks, the server releases the lock and a standby takes over
+//! on its next try (every second). On SQLite (one machine) an exclusive lock on a file next to
+//! the database plays the same part; the OS releases it when the process dies.
+
+use sqlx::{Connection, PgConnection};
+
+const NOTIFIER_LOCK: i64 = 0x6c61_7465_6c79 + 2;
+
+pub enum Leadership {
+    Postgres(PgConnection),
+    File(std::fs::File),
+}
+
+impl Leadership {
+    /// Takes the lock if it is free.
+    pub async fn try_acquire(database_url: &str) -> anyhow::Result<Option<Self>> {
+        if database_url.starts_with("sqlite:") {
+            let path = database_url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+                .split('?')
+                .next()
+                .unwrap_or("lately.sqlite3");
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .truncate(false)
+                .write(true)
+                .open(format!("{path}.notifier-lock"))?;
+            return Ok(file.try_lock().is_ok().then_some(Self::File(file)));
+        }
+        let mut conn = PgConnection::connect(database_url).await?;
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(NOTIFIER_LOCK)
+            .fetch_one(&mut conn)
+            .await?;
+        Ok(locked.then_some(Self::Postgres(conn)))
+    }
+
+    /// Whether the lock is still ours (its connection still answers).
+    pub async fn still_held(&mut self) -> bool {
+        match self {
+            Self::Postgres(conn) => conn.ping().await.is_ok(),
+            Self::File(_) => true,
+        }
+    }
+}

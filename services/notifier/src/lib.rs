@@ -1,0 +1,13 @@
+//! The notifier: posts a tweet for every public finish, exactly once.
+//!
+//! * [`worker`] tails the log into a projection (for titles and visibility) and, while it is
+//!   the leader ([`leader`]), scans finishes into the durable [`store`] outbox, reconciles
+//!   entries a crash left in `posting`, and posts what is due through [`x`].
+//! * [`compose`] turns a finish into text that fits X's limits.
+pub mod compose;
+pub mod configuration;
+pub mod leader;
+pub mod startup;
+pub mod store;
+pub mod worker;
+pub mod x;

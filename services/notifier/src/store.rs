@@ -1,0 +1,219 @@
+//! The outbox and the checkpoint, on the log's own database (PostgreSQL or SQLite).
+//!
+//! Every state change of an entry is one conditional UPDATE, so two processes can never both
+//! move the same entry from `pending` to `posting`.
+
+use lately_log::EventLog;
+use serde::Serialize;
+
+#[derive(Clone)]
+enum Db {
+    Pg(sqlx::PgPool),
+    Sqlite(sqlx::SqlitePool),
+}
+
+/// The same SQL on both backends: PostgreSQL's `$1` placeholders are SQLite's `?1`.
+fn sqlite(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+macro_rules! exec {
+    ($db:expr, $sql:expr $(, $bind:expr)*) => {
+        match $db {
+            Db::Pg(p) => sqlx::query($sql)$(.bind($bind))*.execute(p).await.map(|r| r.rows_affected()),
+            Db::Sqlite(p) => sqlx::query(&sqlite($sql))$(.bind($bind))*.execute(p).await.map(|r| r.rows_affected()),
+        }
+    };
+}
+
+macro_rules! fetch {
+    ($db:expr, $ty:ty, $sql:expr $(, $bind:expr)*) => {
+        match $db {
+            Db::Pg(p) => sqlx::query_as::<_, $ty>($sql)$(.bind($bind))*.fetch_all(p).await,
+            Db::Sqlite(p) => sqlx::query_as::<_, $ty>(&sqlite($sql))$(.bind($bind))*.fetch_all(p).await,
+        }
+    };
+}
+
+/// One finish the notifier may tweet.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct Entry {
+    pub finish_position: i64,
+    pub item_id: String,
+    pub status: String,
+    pub due_at_ms: i64,
+    pub attempts: i32,
+    pub text: Option<String>,
+    pub tweet_id: Option<String>,
+    pub reason: Option<String>,
+    pub posting_started_ms: Option<i64>,
+    pub updated_ms: i64,
+}
+
+const ENTRY: &str =
+    "SELECT finish_position, item_id, status, due_at_ms, attempts, text, tweet_id, \
+                     reason, posting_started_ms, updated_ms FROM outbox";
+
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+}
+
+pub type Result<T> = std::result::Result<T, sqlx::Error>;
+
+impl Store {
+    pub fn new(log: &EventLog) -> Self {
+        let db = match (log.pg_pool(), log.sqlite_pool()) {
+            (Some(p), _) => Db::Pg(p.clone()),
+            (_, Some(p)) => Db::Sqlite(p.clone()),
+            _ => unreachable!("the log has one backend"),
+        };
+        Self { db }
+    }
+
+    pub async fn checkpoint(&self) -> Result<Option<i64>> {
+        let rows = fetch!(
+            &self.db,
+            (i64,),
+            "SELECT position FROM notifier_checkpoint WHERE id = 1"
+        )?;
+        Ok(rows.first().map(|r| r.0))
+    }
+
+    pub async fn set_checkpoint(&self, position: i64) -> Result<()> {
+        exec!(
+            &self.db,
+            "INSERT INTO notifier_checkpoint (id, position) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET position = excluded.position",
+            position
+        )?;
+        Ok(())
+    }
+
+    /// Adds an entry unless one exists for that finish (scanning is idempotent).
+    pub async fn insert(&self, e: &Entry) -> Result<bool> {
+        let n = exec!(
+            &self.db,
+            "INSERT INTO outbox (finish_position, item_id, status, due_at_ms, attempts, text, \
+                                 tweet_id, reason, posting_started_ms, updated_ms) \
+             VALUES ($1, $2, $3, $4, 0, $5, NULL, $6, NULL, $7) ON CONFLICT DO NOTHING",
+            e.finish_position,
+            &e.item_id,
+            &e.status,
+            e.due_at_ms,
+            &e.text,
+            &e.reason,
+            e.updated_ms
+        )?;
+        Ok(n == 1)
+    }
+
+    pub async fn due(&self, now_ms: i64, limit: i64) -> Result<Vec<Entry>> {
+        fetch!(
+            &self.db,
+            Entry,
+            &format!("{ENTRY} WHERE status = 'pending' AND due_at_ms <= $1 ORDER BY due_at_ms, finish_position LIMIT $2"),
+            now_ms,
+            limit
+        )
+    }
+
+    /// Entries left in `posting` since before `started_before_ms`: a crash, or a post that
+    /// never answered.
+    pub async fn stuck(&self, started_before_ms: i64) -> Result<Vec<Entry>> {
+        fetch!(
+            &self.db,
+            Entry,
+            &format!("{ENTRY} WHERE status = 'posting' AND posting_started_ms <= $1 ORDER BY finish_position"),
+            started_before_ms
+        )
+    }
+
+    /// pending → posting, recording the text about to be sent. False if the entry was not
+    /// pending any more.
+    pub async fn claim(&self, position: i64, text: &str, now_ms: i64) -> Result<bool> {
+        let n = exec!(
+            &self.db,
+            "UPDATE outbox SET status = 'posting', text = $2, posting_started_ms = $3, \
+                    attempts = attempts + 1, updated_ms = $3 \
+             WHERE finish_position = $1 AND status = 'pending'",
+            position,
+            text,
+            now_ms
+        )?;
+        Ok(n == 1)
+    }
+
+    /// A final state: posted, failed, skipped or dry_run.
+    pub async fn settle(
+        &self,
+        position: i64,
+        status: &str,
+        text: Option<&str>,
+        tweet_id: Option<&str>,
+        reason: Option<&str>,
+        now_ms: i64,
+    ) -> Result<()> {
+        exec!(
+            &self.db,
+            "UPDATE outbox SET status = $2, text = COALESCE($3, text), tweet_id = $4, reason = $5, \
+                    updated_ms = $6 WHERE finish_position = $1",
+            position,
+            status,
+            text,
+            tweet_id,
+            reason,
+            now_ms
+        )?;
+        Ok(())
+    }
+
+    /// Back to pending, to be tried again at `due_at_ms`.
+    pub async fn retry(
+        &self,
+        position: i64,
+        due_at_ms: i64,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        exec!(
+            &self.db,
+            "UPDATE outbox SET status = 'pending', due_at_ms = $2, reason = $3, updated_ms = $4 \
+             WHERE finish_position = $1",
+            position,
+            due_at_ms,
+            reason,
+            now_ms
+        )?;
+        Ok(())
+    }
+
+    /// Notes why an entry stays where it is (a reconciliation that could not decide).
+    pub async fn note(&self, position: i64, reason: &str, now_ms: i64) -> Result<()> {
+        exec!(
+            &self.db,
+            "UPDATE outbox SET reason = $2, updated_ms = $3 WHERE finish_position = $1",
+            position,
+            reason,
+            now_ms
+        )?;
+        Ok(())
+    }
+
+    pub async fn recent(&self, limit: i64) -> Result<Vec<Entry>> {
+        fetch!(
+            &self.db,
+            Entry,
+            &format!("{ENTRY} ORDER BY finish_position DESC LIMIT $1"),
+            limit
+        )
+    }
+
+    pub async fn counts(&self) -> Result<Vec<(String, i64)>> {
+        fetch!(
+            &self.db,
+            (String, i64),
+            "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status"
+        )
+    }
+}

@@ -1,0 +1,432 @@
+//! The notifier's loop: follow the log, and while leader, scan finishes into the outbox,
+//! reconcile what a crash left behind, and post what is due.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use lately_domain::ItemEvent;
+use lately_log::{EventLog, RecordedEvent};
+use lately_projection::Projection;
+use rand::Rng;
+
+use crate::compose::{compose, Finish};
+use crate::configuration::{Config, Start};
+use crate::leader::Leadership;
+use crate::store::{Entry, Store};
+use crate::x::{Posted, XClient};
+
+/// What the HTTP side reports.
+#[derive(Default)]
+pub struct Shared {
+    pub leader: AtomicBool,
+    pub position: AtomicI64,
+    pub head: AtomicI64,
+    pub caught_up: AtomicBool,
+    /// X refused the credentials: posting has stopped until the notifier is restarted.
+    pub auth_failed: Mutex<Option<String>>,
+    pub paused_until: Mutex<Option<DateTime<Utc>>>,
+    pub dry_run: AtomicBool,
+}
+
+pub struct Worker {
+    pub config: Config,
+    pub log: EventLog,
+    pub store: Store,
+    /// `None`: dry-run.
+    pub x: Option<XClient>,
+    pub shared: Arc<Shared>,
+}
+
+fn now_ms() -> i64 {
+    Utc::now().timestamp_millis()
+}
+
+impl Worker {
+    pub async fn run(self) {
+        let mut projection = Projection::new();
+        let mut sub = self.log.subscribe(0).with_page_size(5000);
+        let mut leadership: Option<Leadership> = None;
+        let mut next_leader_try = tokio::time::Instant::now();
+        let poll = Duration::from_millis(self.config.poll_ms.max(10));
+        let mut target = None;
+        loop {
+            // Follow the log: everything available now, or wait up to one poll interval.
+            match tokio::time::timeout(poll, sub.next()).await {
+                Ok(Ok(page)) => apply(&mut projection, &page),
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "reading the log failed; retrying");
+                    tokio::time::sleep(poll).await;
+                }
+                Err(_) => {}
+            }
+            self.shared
+                .position
+                .store(projection.position(), Ordering::Relaxed);
+            if target.is_none() {
+                target = self.log.head().await.ok();
+            }
+            if let Some(t) = target {
+                self.shared.head.fetch_max(t, Ordering::Relaxed);
+                if projection.position() >= t {
+                    self.shared.caught_up.store(true, Ordering::Relaxed);
+                }
+            }
+            if !self.shared.caught_up.load(Ordering::Relaxed) {
+                continue; // titles and visibility must be current before anything is posted
+            }
+
+            // Leadership.
+            if let Some(l) = &mut leadership {
+                if !l.still_held().await {
+                    tracing::warn!("lost the leader lock; standing by");
+                    leadership = None;
+                    self.shared.leader.store(false, Ordering::Relaxed);
+                }
+            }
+            if leadership.is_none() && tokio::time::Instant::now() >= next_leader_try {
+                next_leader_try = tokio::time::Instant::now() + Duration::from_secs(1);
+                match Leadership::try_acquire(&self.config.database_url).await {
+                    Ok(Some(l)) => {
+                        tracing::info!("leader: this notifier posts");
+                        leadership = Some(l);
+                        self.shared.leader.store(true, Ordering::Relaxed);
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::debug!(error = %e, "cannot try the leader lock"),
+                }
+            }
+            if leadership.is_none() {
+                continue;
+            }
+            if let Err(e) = self.lead(&projection).await {
+                tracing::warn!(error = %e, "outbox work failed; retrying");
+            }
+        }
+    }
+
+    /// One round of the leader's work.
+    async fn lead(&self, projection: &Projection) -> Result<(), sqlx::Error> {
+        self.scan(projection).await?;
+        if self
+            .shared
+            .auth_failed
+            .lock()
+            .expect("not poisoned")
+            .is_some()
+        {
+            return Ok(());
+        }
+        self.reconcile().await?;
+        let paused = *self.shared.paused_until.lock().expect("not poisoned");
+        if paused.is_some_and(|p| p > Utc::now()) {
+            return Ok(());
+        }
+        for entry in self.store.due(now_ms(), 20).await? {
+            if !self.post(projection, &entry).await? {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds an outbox entry for every finish between the checkpoint and what the projection has
+    /// applied, then moves the checkpoint. Idempotent: a crash in between re-scans, and the
+    /// entries already there are kept.
+    async fn scan(&self, projection: &Projection) -> Result<(), sqlx::Error> {
+        let checkpoint = match self.store.checkpoint().await? {
+            Some(c) => c,
+            None => {
+                let start = match self.config.start {
+                    Start::Head => projection.position(),
+                    Start::Beginning => 0,
+                };
+                tracing::info!(start, "first start: tweeting finishes after this position");
+                self.store.set_checkpoint(start).await?;
+                start
+            }
+        };
+        let mut scanned = checkpoint;
+        while scanned < projection.position() {
+            let page = self
+                .log
+                .read_after(scanned, 1000)
+                .await
+                .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+            let Some(last) = page.last().map(|e| e.position) else {
+                break;
+            };
+            for event in page.iter().filter(|e| e.position <= projection.position()) {
+                if event.event_type == "item_finished" {
+                    self.enqueue(event).await?;
+                }
+            }
+            scanned = last.min(projection.position());
+            self.store.set_checkpoint(scanned).await?;
+        }
+        Ok(())
+    }
+
+    async fn enqueue(&self, event: &RecordedEvent) -> Result<(), sqlx::Error> {
+        let Ok(ItemEvent::Finished(finish)) =
+            ItemEvent::decode(&event.event_type, event.schema_version, event.data.clone())
+        else {
+            return Ok(());
+        };
+        let now = Utc::now();
+        let too_old = now - finish.at
+            > chrono::Duration::from_std(self.config.max_age).unwrap_or(chrono::Duration::MAX);
+        let due =
+            event.recorded_at + chrono::Duration::from_std(self.config.delay).unwrap_or_default();
+        let entry = Entry {
+            finish_position: event.position,
+            item_id: event.stream_id.clone(),
+            status: if too_old { "skipped" } else { "pending" }.into(),
+            due_at_ms: due.timestamp_millis(),
+            attempts: 0,
+            text: None,
+            tweet_id: None,
+            reason: too_old.then(|| {
+                format!(
+                    "finished {}, longer ago than LATELY_TWEET_MAX_AGE",
+                    finish.at.format("%Y-%m-%d")
+                )
+            }),
+            posting_started_ms: None,
+            updated_ms: now.timestamp_millis(),
+        };
+        if self.store.insert(&entry).await? {
+            metrics::counter!("lately_notifier_enqueued_total", "status" => entry.status.clone())
+                .increment(1);
+        }
+        Ok(())
+    }
+
+    /// Entries left in `posting` for longer than a post may take: look on the account. Found:
+    /// posted. Certainly not there: pending again. Cannot tell: left as is, and reported.
+    async fn reconcile(&self) -> Result<(), sqlx::Error> {
+        let cutoff = now_ms() - self.config.posting_timeout.as_millis() as i64;
+        for entry in self.store.stuck(cutoff).await? {
+            let text = entry.text.clone().unwrap_or_default();
+            let Some(x) = &self.x else {
+                self.store
+                    .retry(
+                        entry.finish_position,
+                        now_ms(),
+                        "dry-run: never posted",
+                        now_ms(),
+                    )
+                    .await?;
+                continue;
+            };
+            match x.find_recent(&text).await {
+                Ok(Some(id)) => {
+                    tracing::info!(position = entry.finish_position, tweet_id = %id, "reconciled: it was posted");
+                    self.store
+                        .settle(
+                            entry.finish_position,
+                            "posted",
+                            None,
+                            Some(&id),
+                            Some("reconciled after an interrupted post"),
+                            now_ms(),
+                        )
+                        .await?;
+                    metrics::counter!("lately_notifier_posted_total").increment(1);
+                }
+                Ok(None) => {
+                    tracing::warn!(
+                        position = entry.finish_position,
+                        "reconciled: not on the account; posting again"
+                    );
+                    self.store
+                        .retry(
+                            entry.finish_position,
+                            now_ms(),
+                            "interrupted post not found on the account; posting again",
+                            now_ms(),
+                        )
+                        .await?;
+                }
+                Err(e) => {
+                    tracing::error!(position = entry.finish_position, error = %e, "cannot tell whether an interrupted post went out; not posting it again");
+                    metrics::counter!("lately_notifier_unreconciled_total").increment(1);
+                    self.store
+                        .note(
+                            entry.finish_position,
+                            &format!("cannot reconcile: {e}"),
+                            now_ms(),
+                        )
+                        .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Posts one due entry. Returns false when posting should stop for this round.
+    async fn post(&self, projection: &Projection, entry: &Entry) -> Result<bool, sqlx::Error> {
+        let now = now_ms();
+        let position = entry.finish_position;
+        // The item's state *now*: a removal, a privacy change or an edit within the grace
+        // period is honoured.
+        let Some((item, history)) = projection.item(&entry.item_id, None) else {
+            self.store
+                .settle(
+                    position,
+                    "skipped",
+                    None,
+                    None,
+                    Some("removed or private by the time it was due"),
+                    now,
+                )
+                .await?;
+            return Ok(true);
+        };
+        let Some(finish) = history
+            .iter()
+            .find(|h| h.position == position)
+            .and_then(|h| match &h.event {
+                ItemEvent::Finished(f) => Some(f.clone()),
+                _ => None,
+            })
+        else {
+            self.store
+                .settle(
+                    position,
+                    "failed",
+                    None,
+                    None,
+                    Some("the finish is not in the item's history"),
+                    now,
+                )
+                .await?;
+            return Ok(true);
+        };
+        let review = finish.review.as_ref().map(|r| r.to_string());
+        let text = compose(
+            &self.config.template,
+            &Finish {
+                kind: item.kind,
+                title: &item.title,
+                creators: &item.creators,
+                url: item.url.as_deref(),
+                rating: finish.rating.map(|r| r.stars()),
+                review: review.as_deref(),
+            },
+        );
+        let Some(x) = &self.x else {
+            tracing::info!(position, %text, "dry-run: would tweet");
+            self.store
+                .settle(
+                    position,
+                    "dry_run",
+                    Some(&text),
+                    None,
+                    Some("no X credentials: recorded, not posted"),
+                    now,
+                )
+                .await?;
+            return Ok(true);
+        };
+        if !self.store.claim(position, &text, now).await? {
+            return Ok(true);
+        }
+        let outcome = x.post(&text).await;
+        if self.config.crash_after_post && matches!(outcome, Posted::Created(_)) {
+            tracing::error!("LATELY_NOTIFIER_CRASH_AFTER_POST: aborting before recording the post");
+            std::process::abort();
+        }
+        let now = now_ms();
+        match outcome {
+            Posted::Created(id) => {
+                tracing::info!(position, tweet_id = %id, "tweeted");
+                metrics::counter!("lately_notifier_posted_total").increment(1);
+                self.store
+                    .settle(position, "posted", None, Some(&id), None, now)
+                    .await?;
+                Ok(true)
+            }
+            Posted::RateLimited(reset) => {
+                tracing::warn!(%reset, "rate limited by X; waiting for the reset");
+                *self.shared.paused_until.lock().expect("not poisoned") = Some(reset);
+                self.store
+                    .retry(
+                        position,
+                        reset.timestamp_millis(),
+                        "rate limited (429); waiting for x-rate-limit-reset",
+                        now,
+                    )
+                    .await?;
+                Ok(false)
+            }
+            Posted::Retry(reason) => {
+                let backoff = backoff(entry.attempts + 1);
+                tracing::warn!(%reason, ?backoff, "post failed; retrying later");
+                self.store
+                    .retry(position, now + backoff.as_millis() as i64, &reason, now)
+                    .await?;
+                Ok(false)
+            }
+            Posted::Duplicate(reason) if entry.attempts > 0 => {
+                // Tried before (an interrupted post found missing, then posted again): X
+                // already holds this exact text, so it went out.
+                self.store
+                    .settle(
+                        position,
+                        "posted",
+                        None,
+                        None,
+                        Some(&format!(
+                            "X reports it as a duplicate of an earlier attempt: {reason}"
+                        )),
+                        now,
+                    )
+                    .await?;
+                Ok(true)
+            }
+            Posted::Duplicate(reason) | Posted::Rejected(reason) => {
+                tracing::warn!(position, %reason, "X refused the tweet; not retrying");
+                metrics::counter!("lately_notifier_failed_total").increment(1);
+                self.store
+                    .settle(position, "failed", None, None, Some(&reason), now)
+                    .await?;
+                Ok(true)
+            }
+            Posted::Unauthorized(reason) => {
+                tracing::error!(%reason, "X REFUSED THE CREDENTIALS (401): posting stopped until the notifier is restarted with working ones");
+                *self.shared.auth_failed.lock().expect("not poisoned") = Some(reason.clone());
+                self.store
+                    .retry(position, now, &format!("401 from X: {reason}"), now)
+                    .await?;
+                Ok(false)
+            }
+            Posted::Unknown(reason) => {
+                // Left in `posting`: reconciliation decides once the timeout has passed.
+                tracing::warn!(position, %reason, "no answer from X; will reconcile before any retry");
+                self.store
+                    .note(position, &format!("no answer: {reason}"), now)
+                    .await?;
+                Ok(false)
+            }
+        }
+    }
+}
+
+fn apply(projection: &mut Projection, page: &[RecordedEvent]) {
+    for e in page {
+        match ItemEvent::decode(&e.event_type, e.schema_version, e.data.clone()) {
+            Ok(event) => projection.apply(e.position, &e.stream_id, e.recorded_at, &event),
+            Err(err) => {
+                tracing::error!(position = e.position, error = %err, "cannot read an event; skipping it for tweets")
+            }
+        }
+    }
+}
+
+/// Exponential backoff with jitter: about 2, 4, 8 … seconds, at most ten minutes.
+fn backoff(attempts: i32) -> Duration {
+    let base = 2f64.powi(attempts.clamp(1, 10)).min(600.0);
+    Duration::from_secs_f64(base * rand::rng().random_range(0.5..1.5))
+}

@@ -1,0 +1,197 @@
+//! The X API v2, through egg-mode.
+//!
+//! egg-mode only understands API v1.1, whose posting no longer works, so it is used for what
+//! it still does well: OAuth 1.0a user-context signing and the HTTPS transport
+//! (`raw::request_post_json` / `raw::request_get`, then `raw::response_future`). Status codes,
+//! rate-limit headers and v2 problem bodies are read here.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use egg_mode::raw;
+use hyper::{Body, Request};
+use serde_json::{json, Value};
+
+use crate::configuration::Credentials;
+
+/// What became of a post.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Posted {
+    /// Created, with the tweet's id.
+    Created(String),
+    /// 429: not posted; try again after the reset time.
+    RateLimited(DateTime<Utc>),
+    /// 5xx, or the request never left (connection refused): not posted; back off and retry.
+    Retry(String),
+    /// 403 duplicate content.
+    Duplicate(String),
+    /// Any other 4xx: not posted, and retrying will not help.
+    Rejected(String),
+    /// 401: the credentials are wrong; stop posting.
+    Unauthorized(String),
+    /// No answer (timeout, connection lost mid-request): it may or may not be posted.
+    Unknown(String),
+}
+
+pub struct XClient {
+    base: String,
+    token: egg_mode::Token,
+    timeout: Duration,
+}
+
+struct Answer {
+    status: u16,
+    headers: hyper::HeaderMap,
+    body: Value,
+}
+
+enum SendError {
+    /// The request was not sent (nothing could have been posted).
+    NotSent(String),
+    /// Sent, but no (complete) answer.
+    NoAnswer(String),
+}
+
+impl XClient {
+    pub fn new(base: &str, creds: &Credentials, timeout: Duration) -> Self {
+        let token = egg_mode::Token::Access {
+            consumer: egg_mode::KeyPair::new(
+                creds.consumer_key.0.clone(),
+                creds.consumer_secret.0.clone(),
+            ),
+            access: egg_mode::KeyPair::new(
+                creds.access_token.0.clone(),
+                creds.access_secret.0.clone(),
+            ),
+        };
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+            timeout,
+        }
+    }
+
+    async fn send(&self, request: Request<Body>) -> Result<Answer, SendError> {
+        let response = match tokio::time::timeout(self.timeout, raw::response_future(request)).await
+        {
+            Err(_) => {
+                return Err(SendError::NoAnswer(format!(
+                    "no answer within {:?}",
+                    self.timeout
+                )))
+            }
+            Ok(Err(e)) if e.is_connect() => return Err(SendError::NotSent(e.to_string())),
+            Ok(Err(e)) => return Err(SendError::NoAnswer(e.to_string())),
+            Ok(Ok(r)) => r,
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = tokio::time::timeout(self.timeout, hyper::body::to_bytes(response.into_body()))
+            .await
+            .map_err(|_| SendError::NoAnswer("body timed out".into()))?
+            .map_err(|e| SendError::NoAnswer(e.to_string()))?;
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Ok(Answer {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// `POST /2/tweets`.
+    pub async fn post(&self, text: &str) -> Posted {
+        let request = raw::request_post_json(
+            &format!("{}/2/tweets", self.base),
+            &self.token,
+            json!({ "text": text }),
+        );
+        let answer = match self.send(request).await {
+            Ok(a) => a,
+            Err(SendError::NotSent(e)) => return Posted::Retry(format!("X unreachable: {e}")),
+            Err(SendError::NoAnswer(e)) => return Posted::Unknown(e),
+        };
+        let detail = problem(&answer.body);
+        match answer.status {
+            200 | 201 => match answer.body["data"]["id"].as_str() {
+                Some(id) => Posted::Created(id.to_owned()),
+                None => Posted::Unknown(format!("{} without a tweet id", answer.status)),
+            },
+            429 => {
+                let reset = answer
+                    .headers
+                    .get("x-rate-limit-reset")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse::<i64>().ok())
+                    .and_then(|s| DateTime::from_timestamp(s, 0))
+                    .unwrap_or_else(|| Utc::now() + chrono::Duration::minutes(15));
+                Posted::RateLimited(reset)
+            }
+            401 => Posted::Unauthorized(detail),
+            403 if detail.to_lowercase().contains("duplicate") => Posted::Duplicate(detail),
+            s if s >= 500 => Posted::Retry(format!("X answered {s}: {detail}")),
+            s => Posted::Rejected(format!("X answered {s}: {detail}")),
+        }
+    }
+
+    /// Looks for a tweet with exactly this text among the account's recent ones: `Ok(None)`
+    /// only when the lookup worked and it is not there.
+    pub async fn find_recent(&self, text: &str) -> Result<Option<String>, String> {
+        let me = self
+            .send(raw::request_get(
+                &format!("{}/2/users/me", self.base),
+                &self.token,
+                None,
+            ))
+            .await
+            .map_err(describe)?;
+        if me.status != 200 {
+            return Err(format!(
+                "users/me answered {}: {}",
+                me.status,
+                problem(&me.body)
+            ));
+        }
+        let id = me.body["data"]["id"]
+            .as_str()
+            .ok_or("users/me without an id")?
+            .to_owned();
+        let params = raw::ParamList::new().add_param("max_results", "100");
+        let tweets = self
+            .send(raw::request_get(
+                &format!("{}/2/users/{id}/tweets", self.base),
+                &self.token,
+                Some(&params),
+            ))
+            .await
+            .map_err(describe)?;
+        if tweets.status != 200 {
+            return Err(format!(
+                "users/{id}/tweets answered {}: {}",
+                tweets.status,
+                problem(&tweets.body)
+            ));
+        }
+        Ok(tweets.body["data"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|t| t["text"].as_str() == Some(text))
+            .and_then(|t| t["id"].as_str().map(str::to_owned)))
+    }
+}
+
+fn describe(e: SendError) -> String {
+    match e {
+        SendError::NotSent(e) | SendError::NoAnswer(e) => e,
+    }
+}
+
+/// The most useful words of a v2 problem body (or a v1.1-style `errors` list).
+fn problem(body: &Value) -> String {
+    body["detail"]
+        .as_str()
+        .or_else(|| body["title"].as_str())
+        .or_else(|| body["errors"][0]["message"].as_str())
+        .unwrap_or("no detail")
+        .to_owned()
+}

@@ -1,0 +1,490 @@
+//! The real notifier binary, a real PostgreSQL, the real writer and the X sandbox.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+const TOKEN: &str = "notifier-tests-token";
+
+struct Env {
+    database_url: String,
+    writer: String,
+    sandbox: String,
+    client: reqwest::Client,
+}
+
+struct Notifier {
+    child: Child,
+    url: String,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn env() -> Env {
+    let database_url = lately_testkit::postgres_database().await;
+    let writer = lately_writer::startup::Application::build(lately_writer::configuration::Config {
+        database_url: database_url.clone(),
+        listen: "127.0.0.1:0".into(),
+        token: Some(TOKEN.into()),
+        insecure_local: false,
+        db_max_connections: 5,
+        db_timeout_ms: 5000,
+        max_batch: 1000,
+        shutdown_timeout: 5,
+        workers: Some(1),
+    })
+    .await
+    .unwrap();
+    let writer_url = format!("http://127.0.0.1:{}", writer.port());
+    tokio::spawn(writer.run_until_stopped());
+    let sandbox = lately_x_sandbox::Sandbox::build(lately_x_sandbox::Config {
+        listen: "127.0.0.1:0".into(),
+        consumer_key: "ck".into(),
+        consumer_secret: "cs".into(),
+        access_token: "at".into(),
+        access_secret: "as".into(),
+    })
+    .unwrap();
+    let sandbox_url = format!("http://127.0.0.1:{}", sandbox.port());
+    tokio::spawn(sandbox.run_until_stopped());
+    let env = Env {
+        database_url,
+        writer: writer_url,
+        sandbox: sandbox_url,
+        client: reqwest::Client::new(),
+    };
+    env.until("the writer is ready", || async {
+        env.client
+            .get(format!("{}/readyz", env.writer))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    env
+}
+
+impl Env {
+    async fn until<F, Fut>(&self, what: &str, mut ok: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        for _ in 0..400 {
+            if ok().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("timed out waiting until {what}");
+    }
+
+    /// Starts the notifier binary with the sandbox's credentials, no grace delay, and `extra`.
+    async fn notifier(&self, extra: &[(&str, &str)]) -> Notifier {
+        let port = free_port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lately-notifier"));
+        cmd.env("DATABASE_URL", &self.database_url)
+            .env("LATELY_NOTIFIER_ADDR", format!("127.0.0.1:{port}"))
+            .env("X_API_BASE", &self.sandbox)
+            .env("X_CONSUMER_KEY", "ck")
+            .env("X_CONSUMER_SECRET", "cs")
+            .env("X_ACCESS_TOKEN", "at")
+            .env("X_ACCESS_SECRET", "as")
+            .env("LATELY_TWEET_DELAY", "0")
+            .env("LATELY_POSTING_TIMEOUT", "2s")
+            .env("LATELY_POLL_MS", "50")
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true);
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let n = Notifier {
+            child: cmd.spawn().unwrap(),
+            url: format!("http://127.0.0.1:{port}"),
+        };
+        self.until("the notifier is ready", || async {
+            self.client
+                .get(format!("{}/readyz", n.url))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        })
+        .await;
+        n
+    }
+
+    async fn status(&self, n: &Notifier) -> Value {
+        self.client
+            .get(format!("{}/v1/status", n.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    async fn until_leader(&self, n: &Notifier) {
+        self.until("the notifier leads", || async {
+            self.status(n).await["leader"] == true
+        })
+        .await;
+    }
+
+    async fn write(&self, method: Method, path: &str, body: Value) -> Value {
+        let res = self
+            .client
+            .request(method, format!("{}{path}", self.writer))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.json().await.unwrap()
+    }
+
+    async fn add(&self, body: Value) -> String {
+        self.write(Method::POST, "/v1/items", body).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    async fn finish(&self, id: &str, body: Value) -> i64 {
+        self.write(Method::POST, &format!("/v1/items/{id}/finish"), body)
+            .await["position"]
+            .as_i64()
+            .unwrap()
+    }
+
+    async fn tweets(&self) -> Vec<String> {
+        let body: Value = self
+            .client
+            .get(format!("{}/_sandbox/tweets", self.sandbox))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["text"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    async fn until_tweets(&self, n: usize) -> Vec<String> {
+        self.until(&format!("{n} tweets are in the sandbox"), || async {
+            self.tweets().await.len() >= n
+        })
+        .await;
+        self.tweets().await
+    }
+
+    /// Waits until the outbox entry of the finish at `position` has `status`.
+    async fn until_entry(&self, n: &Notifier, position: i64, status: &str) -> Value {
+        for _ in 0..400 {
+            let s = self.status(n).await;
+            let found = s["outbox"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["finish_position"] == position)
+                .cloned()
+                .unwrap_or(Value::Null);
+            if found["status"] == status {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!(
+            "outbox entry {position} never became {status}: {}",
+            self.status(n).await
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_public_finish_is_tweeted_once_with_the_right_text() {
+    let env = env().await;
+    let n = env.notifier(&[]).await;
+    env.until_leader(&n).await;
+    let dune = env.add(json!({ "kind": "book", "title": "Dune", "creators": ["Frank Herbert"], "url": "https://example.com/dune" })).await;
+    env.finish(&dune, json!({ "rating": 4.5 })).await;
+    let tweets = env.until_tweets(1).await;
+    assert_eq!(
+        tweets,
+        ["Finished reading “Dune” by Frank Herbert ★★★★½ https://example.com/dune"]
+    );
+
+    // A re-read is a new finish; a private item is never tweeted.
+    env.finish(&dune, json!({ "rating": 5 })).await;
+    let secret = env
+        .add(json!({ "kind": "movie", "title": "Secret film", "visibility": "private" }))
+        .await;
+    let secret_finish = env.finish(&secret, json!({})).await;
+    let game = env
+        .add(json!({ "kind": "game", "title": "Outer Wilds" }))
+        .await;
+    env.finish(&game, json!({})).await;
+    let tweets = env.until_tweets(3).await;
+    assert_eq!(tweets[0], "Finished playing “Outer Wilds”");
+    assert_eq!(
+        tweets[1],
+        "Finished reading “Dune” by Frank Herbert ★★★★★ https://example.com/dune"
+    );
+    let entry = env.until_entry(&n, secret_finish, "skipped").await;
+    assert!(entry["reason"].as_str().unwrap().contains("private"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(env.tweets().await.len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_and_old_backfills_are_not_tweeted() {
+    let env = env().await;
+    for title in ["Before 1", "Before 2"] {
+        let id = env.add(json!({ "kind": "book", "title": title })).await;
+        env.finish(&id, json!({})).await;
+    }
+    let n = env.notifier(&[]).await;
+    env.until_leader(&n).await;
+    let old = env
+        .add(json!({ "kind": "book", "title": "Read in 2019" }))
+        .await;
+    let old_finish = env
+        .finish(&old, json!({ "at": "2019-04-11T12:00:00Z" }))
+        .await;
+    let entry = env.until_entry(&n, old_finish, "skipped").await;
+    assert!(entry["reason"]
+        .as_str()
+        .unwrap()
+        .contains("LATELY_TWEET_MAX_AGE"));
+    let fresh = env.add(json!({ "kind": "book", "title": "Fresh" })).await;
+    env.finish(&fresh, json!({})).await;
+    assert_eq!(env.until_tweets(1).await, ["Finished reading “Fresh”"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(env.tweets().await.len(), 1, "history was tweeted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grace_window_tweets_the_final_state_or_nothing() {
+    let env = env().await;
+    let n = env.notifier(&[("LATELY_TWEET_DELAY", "2s")]).await;
+    env.until_leader(&n).await;
+    let removed = env
+        .add(json!({ "kind": "book", "title": "Regretted" }))
+        .await;
+    let removed_at = env.finish(&removed, json!({})).await;
+    env.write(Method::DELETE, &format!("/v1/items/{removed}"), json!({}))
+        .await;
+    let hidden = env
+        .add(json!({ "kind": "book", "title": "Embarrassing" }))
+        .await;
+    let hidden_at = env.finish(&hidden, json!({})).await;
+    env.write(
+        Method::PATCH,
+        &format!("/v1/items/{hidden}"),
+        json!({ "visibility": "private" }),
+    )
+    .await;
+    let typo = env
+        .add(json!({ "kind": "movie", "title": "Pst Lives" }))
+        .await;
+    env.finish(&typo, json!({ "rating": 4 })).await;
+    env.write(
+        Method::PATCH,
+        &format!("/v1/items/{typo}"),
+        json!({ "title": "Past Lives" }),
+    )
+    .await;
+
+    assert!(
+        env.tweets().await.is_empty(),
+        "tweeted inside the grace window"
+    );
+    assert_eq!(
+        env.until_tweets(1).await,
+        ["Finished watching “Past Lives” ★★★★"]
+    );
+    env.until_entry(&n, removed_at, "skipped").await;
+    env.until_entry(&n, hidden_at, "skipped").await;
+    assert_eq!(env.tweets().await.len(), 1);
+}
+
+/// The crash exactly-once must survive: the tweet is out, the outbox still says `posting`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crash_between_posting_and_recording_does_not_tweet_twice() {
+    let env = env().await;
+    let mut crashing = env
+        .notifier(&[("LATELY_NOTIFIER_CRASH_AFTER_POST", "true")])
+        .await;
+    env.until_leader(&crashing).await;
+    let id = env
+        .add(json!({ "kind": "podcast", "title": "Mania for Subjugation" }))
+        .await;
+    let position = env.finish(&id, json!({})).await;
+    let exit = tokio::time::timeout(Duration::from_secs(20), crashing.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!exit.success(), "the notifier was meant to crash");
+    assert_eq!(env.tweets().await.len(), 1);
+
+    let n = env.notifier(&[]).await;
+    let entry = env.until_entry(&n, position, "posted").await;
+    assert!(
+        entry["tweet_id"].as_str().is_some_and(|t| !t.is_empty()),
+        "{entry}"
+    );
+    assert!(entry["reason"].as_str().unwrap().contains("reconciled"));
+    let next = env
+        .add(json!({ "kind": "book", "title": "After the crash" }))
+        .await;
+    env.finish(&next, json!({})).await;
+    let tweets = env.until_tweets(2).await;
+    assert_eq!(tweets.len(), 2);
+    assert_eq!(tweets[1], "Finished listening to “Mania for Subjugation”");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_notifiers_post_once_and_the_standby_takes_over() {
+    let env = env().await;
+    let a = env.notifier(&[]).await;
+    let b = env.notifier(&[]).await;
+    env.until("one of them leads", || async {
+        env.status(&a).await["leader"] == true || env.status(&b).await["leader"] == true
+    })
+    .await;
+    for i in 0..5 {
+        let id = env
+            .add(json!({ "kind": "article", "title": format!("Article {i}") }))
+            .await;
+        env.finish(&id, json!({})).await;
+    }
+    env.until_tweets(5).await;
+    let a_leads = env.status(&a).await["leader"] == true;
+    assert_ne!(
+        a_leads,
+        env.status(&b).await["leader"] == true,
+        "exactly one leader"
+    );
+    let (survivor, mut dead) = if a_leads {
+        (b, a)
+    } else {
+        let d = b;
+        (a, d)
+    };
+    dead.child.kill().await.unwrap(); // SIGKILL
+    env.until_leader(&survivor).await;
+    for i in 5..8 {
+        let id = env
+            .add(json!({ "kind": "article", "title": format!("Article {i}") }))
+            .await;
+        env.finish(&id, json!({})).await;
+    }
+    let tweets = env.until_tweets(8).await;
+    let unique: std::collections::HashSet<_> = tweets.iter().collect();
+    assert_eq!(unique.len(), 8);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(env.tweets().await.len(), 8);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_wait_for_the_reset_and_server_errors_back_off() {
+    let env = env().await;
+    let n = env.notifier(&[]).await;
+    env.until_leader(&n).await;
+    env.client
+        .post(format!("{}/_sandbox/faults", env.sandbox))
+        .json(&json!({ "rate_limit": 1, "rate_limit_reset_secs": 2, "server_errors": 1 }))
+        .send()
+        .await
+        .unwrap();
+    let id = env.add(json!({ "kind": "tv", "title": "Severance" })).await;
+    let started = std::time::Instant::now();
+    let position = env.finish(&id, json!({})).await;
+    let entry = env.until_entry(&n, position, "posted").await;
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "did not wait for the rate-limit reset"
+    );
+    assert_eq!(entry["attempts"], 3, "429, then 500, then success: {entry}");
+    assert_eq!(env.tweets().await, ["Finished watching “Severance”"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_credentials_are_refused_and_stop_posting_loudly() {
+    let env = env().await;
+    let n = env
+        .notifier(&[("X_CONSUMER_SECRET", "not-the-secret")])
+        .await;
+    env.until_leader(&n).await;
+    let id = env
+        .add(json!({ "kind": "book", "title": "Unsigned" }))
+        .await;
+    let position = env.finish(&id, json!({})).await;
+    env.until("the notifier reports the refusal", || async {
+        env.status(&n).await["auth_failed"].is_string()
+    })
+    .await;
+    let ready = env
+        .client
+        .get(format!("{}/readyz", n.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    assert!(ready
+        .text()
+        .await
+        .unwrap()
+        .contains("refused the credentials"));
+    let entry = env.until_entry(&n, position, "pending").await;
+    assert!(entry["reason"].as_str().unwrap().contains("401"));
+    assert!(env.tweets().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_credentials_it_records_what_it_would_post() {
+    let env = env().await;
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_lately-notifier"))
+        .env("DATABASE_URL", &env.database_url)
+        .env("LATELY_NOTIFIER_ADDR", format!("127.0.0.1:{port}"))
+        .env("LATELY_TWEET_DELAY", "0")
+        .env("LATELY_POLL_MS", "50")
+        .env("RUST_LOG", "warn")
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let n = Notifier {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    env.until("the dry-run notifier leads", || async {
+        env.client
+            .get(format!("{}/v1/status", n.url))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+            && env.status(&n).await["leader"] == true
+    })
+    .await;
+    assert_eq!(env.status(&n).await["mode"], "dry_run");
+    let id = env.add(json!({ "kind": "book", "title": "Dry" })).await;
+    let position = env.finish(&id, json!({})).await;
+    let entry = env.until_entry(&n, position, "dry_run").await;
+    assert_eq!(entry["text"], "Finished reading “Dry”");
+    assert!(env.tweets().await.is_empty());
+}

@@ -1,0 +1,323 @@
+//! A stand-in for the parts of the X API v2 that `lately` uses, so anyone can watch tweets
+//! appear locally and tests can inject the failures the real API produces.
+//!
+//! * `POST /2/tweets` verifies the OAuth 1.0a HMAC-SHA1 signature against the configured keys
+//!   (401 otherwise), enforces 280 weighted characters (URLs count 23, CJK double) and refuses
+//!   duplicate content with 403, like the real API.
+//! * `GET /2/users/me`, `GET /2/users/{id}/tweets` (newest first), both signed.
+//! * `POST /_sandbox/faults` injects 429s (with `x-rate-limit-reset`), 500s and slowness;
+//!   `GET /_sandbox/tweets` lists what was posted; `/` shows it live.
+
+pub mod oauth;
+
+use std::net::TcpListener;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::http::StatusCode;
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use clap::Parser;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "lately-x-sandbox",
+    version,
+    about = "A local stand-in for the X API v2"
+)]
+pub struct Config {
+    #[arg(long, env = "LATELY_SANDBOX_ADDR", default_value = "127.0.0.1:8090")]
+    pub listen: String,
+    #[arg(long, env = "X_CONSUMER_KEY", default_value = "sandbox-consumer-key")]
+    pub consumer_key: String,
+    #[arg(
+        long,
+        env = "X_CONSUMER_SECRET",
+        default_value = "sandbox-consumer-secret",
+        hide_env_values = true
+    )]
+    pub consumer_secret: String,
+    #[arg(long, env = "X_ACCESS_TOKEN", default_value = "sandbox-access-token")]
+    pub access_token: String,
+    #[arg(
+        long,
+        env = "X_ACCESS_SECRET",
+        default_value = "sandbox-access-secret",
+        hide_env_values = true
+    )]
+    pub access_secret: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Tweet {
+    pub id: String,
+    pub text: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Failures to inject into the next requests to `POST /2/tweets`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct Faults {
+    /// Answer this many posts with 429.
+    pub rate_limit: u32,
+    /// …whose `x-rate-limit-reset` is this many seconds ahead.
+    pub rate_limit_reset_secs: i64,
+    /// Answer this many posts with 500.
+    pub server_errors: u32,
+    /// Delay every answer by this long.
+    pub delay_ms: u64,
+}
+
+struct State {
+    config: Config,
+    tweets: Mutex<Vec<Tweet>>,
+    faults: Mutex<Faults>,
+}
+
+pub struct Sandbox {
+    port: u16,
+    server: Server,
+}
+
+const USER_ID: &str = "1700000000000000001";
+
+impl Sandbox {
+    pub fn build(config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&config.listen)
+            .with_context(|| format!("cannot listen on {}", config.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(State {
+            config,
+            tweets: Mutex::new(Vec::new()),
+            faults: Mutex::new(Faults::default()),
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(actix_web::middleware::from_fn(
+                    lately_service::metrics::track,
+                ))
+                .route("/2/tweets", web::post().to(post_tweet))
+                .route("/2/users/me", web::get().to(me))
+                .route("/2/users/{id}/tweets", web::get().to(user_tweets))
+                .route("/_sandbox/tweets", web::get().to(list))
+                .route("/_sandbox/tweets", web::delete().to(clear))
+                .route("/_sandbox/faults", web::post().to(set_faults))
+                .route("/", web::get().to(page))
+                .route("/healthz", web::get().to(ok))
+                .route("/readyz", web::get().to(ok))
+                .route("/metrics", web::get().to(lately_service::metrics::endpoint))
+        })
+        .listen(listener)?
+        .workers(2)
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            lately_service::shutdown::signal().await;
+            handle.stop(true).await;
+        });
+        self.server.await?;
+        Ok(())
+    }
+}
+
+/// X-style error bodies.
+fn x_error(status: StatusCode, title: &str, detail: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({
+        "title": title,
+        "detail": detail,
+        "type": "about:blank",
+        "status": status.as_u16(),
+    }))
+}
+
+/// The URL the client signed: scheme, host (with port) and path, as it addressed us.
+fn signed_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}{}", info.scheme(), info.host(), req.path())
+}
+
+/// Checks the OAuth signature; the error is the 401 answer to send.
+fn authenticate(req: &HttpRequest, state: &State) -> Result<(), Box<HttpResponse>> {
+    let header = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let query: Vec<(String, String)> = serde_urlencoded_pairs(req.query_string());
+    let keys = oauth::Keys {
+        consumer_key: &state.config.consumer_key,
+        consumer_secret: &state.config.consumer_secret,
+        token: &state.config.access_token,
+        token_secret: &state.config.access_secret,
+    };
+    oauth::verify(
+        req.method().as_str(),
+        &signed_url(req),
+        &query,
+        header,
+        &keys,
+        Utc::now(),
+    )
+    .map_err(|why| {
+        tracing::warn!(%why, "refused a request");
+        Box::new(x_error(StatusCode::UNAUTHORIZED, "Unauthorized", &why))
+    })
+}
+
+fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
+    query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            let decode = |s: &str| {
+                percent_encoding::percent_decode_str(&s.replace('+', " "))
+                    .decode_utf8_lossy()
+                    .into_owned()
+            };
+            (decode(k), decode(v))
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct NewTweet {
+    text: String,
+}
+
+async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
+    let faults = {
+        let mut f = state.faults.lock().expect("not poisoned");
+        let snapshot = f.clone();
+        if f.rate_limit > 0 {
+            f.rate_limit -= 1;
+        } else if f.server_errors > 0 {
+            f.server_errors -= 1;
+        }
+        snapshot
+    };
+    if faults.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.delay_ms)).await;
+    }
+    if let Err(res) = authenticate(&req, &state) {
+        return *res;
+    }
+    if faults.rate_limit > 0 {
+        let reset = Utc::now().timestamp() + faults.rate_limit_reset_secs.max(1);
+        return HttpResponse::TooManyRequests()
+            .insert_header(("x-rate-limit-reset", reset.to_string()))
+            .insert_header(("x-rate-limit-remaining", "0"))
+            .json(json!({ "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429 }));
+    }
+    if faults.server_errors > 0 {
+        return x_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Internal Server Error",
+            "injected failure",
+        );
+    }
+    let tweet: NewTweet = match serde_json::from_slice(&body) {
+        Ok(t) => t,
+        Err(e) => {
+            return x_error(
+                StatusCode::BAD_REQUEST,
+                "Invalid Request",
+                &format!("body: {e}"),
+            )
+        }
+    };
+    let weighted = egg_mode_text::character_count(&tweet.text, 23, 23);
+    if weighted > 280 || tweet.text.trim().is_empty() {
+        return x_error(
+            StatusCode::BAD_REQUEST,
+            "Invalid Request",
+            &format!("text must be 1 to 280 weighted characters (got {weighted})"),
+        );
+    }
+    let mut tweets = state.tweets.lock().expect("not poisoned");
+    if tweets.iter().any(|t| t.text == tweet.text) {
+        return x_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "You are not allowed to create a Tweet with duplicate content.",
+        );
+    }
+    let id = (1_800_000_000_000_000_000u64 + tweets.len() as u64 + 1).to_string();
+    let created = Tweet {
+        id: id.clone(),
+        text: tweet.text.clone(),
+        created_at: Utc::now(),
+    };
+    tracing::info!(id = %id, text = %tweet.text, "tweet posted");
+    tweets.push(created);
+    HttpResponse::Created().json(json!({ "data": { "id": id, "text": tweet.text } }))
+}
+
+async fn me(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
+    if let Err(res) = authenticate(&req, &state) {
+        return *res;
+    }
+    HttpResponse::Ok().json(json!({ "data": { "id": USER_ID, "name": "lately sandbox", "username": "lately_sandbox" } }))
+}
+
+async fn user_tweets(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<State>,
+) -> HttpResponse {
+    if let Err(res) = authenticate(&req, &state) {
+        return *res;
+    }
+    if path.as_str() != USER_ID {
+        return x_error(StatusCode::NOT_FOUND, "Not Found Error", "no such user");
+    }
+    let max = serde_urlencoded_pairs(req.query_string())
+        .into_iter()
+        .find(|(k, _)| k == "max_results")
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(10)
+        .clamp(5, 100);
+    let tweets = state.tweets.lock().expect("not poisoned");
+    let data: Vec<_> = tweets.iter().rev().take(max).collect();
+    HttpResponse::Ok().json(json!({ "data": data, "meta": { "result_count": data.len() } }))
+}
+
+async fn list(state: web::Data<State>) -> HttpResponse {
+    let tweets = state.tweets.lock().expect("not poisoned");
+    let newest_first: Vec<_> = tweets.iter().rev().collect();
+    HttpResponse::Ok().json(json!({ "data": newest_first }))
+}
+
+async fn clear(state: web::Data<State>) -> HttpResponse {
+    state.tweets.lock().expect("not poisoned").clear();
+    HttpResponse::NoContent().finish()
+}
+
+async fn set_faults(faults: web::Json<Faults>, state: web::Data<State>) -> HttpResponse {
+    *state.faults.lock().expect("not poisoned") = faults.into_inner();
+    HttpResponse::NoContent().finish()
+}
+
+async fn ok() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
+}
+
+async fn page() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(include_str!("page.html"))
+}
