@@ -10,6 +10,7 @@ run:
 
 ## Run every test against a real PostgreSQL (a throwaway cluster unless DATABASE_URL is set).
 test:
+	$(CARGO) build --workspace --bins --locked
 	scripts/with-postgres $(CARGO) test --workspace --locked
 
 ## What CI checks besides the tests.

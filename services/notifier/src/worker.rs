@@ -100,15 +100,15 @@ impl Worker {
             if leadership.is_none() {
                 continue;
             }
-            if let Err(e) = self.lead(&projection).await {
+            if let Err(e) = self.lead(&projection, target.unwrap_or(0)).await {
                 tracing::warn!(error = %e, "outbox work failed; retrying");
             }
         }
     }
 
     /// One round of the leader's work.
-    async fn lead(&self, projection: &Projection) -> Result<(), sqlx::Error> {
-        self.scan(projection).await?;
+    async fn lead(&self, projection: &Projection, start_head: i64) -> Result<(), sqlx::Error> {
+        self.scan(projection, start_head).await?;
         if self
             .shared
             .auth_failed
@@ -134,12 +134,15 @@ impl Worker {
     /// Adds an outbox entry for every finish between the checkpoint and what the projection has
     /// applied, then moves the checkpoint. Idempotent: a crash in between re-scans, and the
     /// entries already there are kept.
-    async fn scan(&self, projection: &Projection) -> Result<(), sqlx::Error> {
+    ///
+    /// A first start (no checkpoint) begins at the head this process saw when it started, so
+    /// history is not tweeted but nothing written since the start is missed.
+    async fn scan(&self, projection: &Projection, start_head: i64) -> Result<(), sqlx::Error> {
         let checkpoint = match self.store.checkpoint().await? {
             Some(c) => c,
             None => {
                 let start = match self.config.start {
-                    Start::Head => projection.position(),
+                    Start::Head => start_head,
                     Start::Beginning => 0,
                 };
                 tracing::info!(start, "first start: tweeting finishes after this position");

@@ -1,0 +1,157 @@
+//! `make run` for real: the script starts every service as a local process on SQLite; we
+//! write, read from both readers and through the load balancer, see the tweet, and stop it.
+//! Needs the workspace's binaries built (`make test` builds them first).
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+fn port_free(port: u16) -> bool {
+    std::net::TcpListener::bind(("127.0.0.1", port)).is_ok()
+}
+
+async fn get(url: &str) -> Option<Value> {
+    let res = reqwest::get(url).await.ok()?;
+    res.status().is_success().then_some(())?;
+    res.json().await.ok()
+}
+
+/// Stops the script with SIGTERM however the test ends, so no service outlives it.
+struct Running(tokio::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status();
+            for _ in 0..100 {
+                if matches!(self.0.try_wait(), Ok(Some(_))) {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn make_run_starts_everything_serves_tweets_and_stops_cleanly() {
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_lately-gateway"))
+        .parent()
+        .unwrap();
+    for b in [
+        "lately-writer",
+        "lately-reader",
+        "lately-notifier",
+        "lately-x-sandbox",
+    ] {
+        assert!(
+            bin_dir.join(b).exists(),
+            "{b} is not built: run `cargo build --workspace --bins` (make test does)"
+        );
+    }
+    let base = (20_000..40_000)
+        .step_by(37)
+        .find(|b| (8080..=8090).all(|p| port_free(p + b)))
+        .expect("free ports");
+    let data = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut run = Running(
+        tokio::process::Command::new("bash")
+            .arg(root.join("scripts/run-local"))
+            .env("LATELY_BIN_DIR", bin_dir)
+            .env("LATELY_DATA_DIR", data.path())
+            .env("LATELY_PORT_BASE", base.to_string())
+            .env("LATELY_TWEET_DELAY", "0")
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
+    let url = |port: u16| format!("http://127.0.0.1:{}", port + base);
+
+    let mut up = false;
+    for _ in 0..300 {
+        if get(&format!("{}/v1/status", url(8080))).await.is_some() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(up, "make run did not come up");
+
+    let client = reqwest::Client::new();
+    let added: Value = client
+        .post(format!("{}/v1/items", url(8081)))
+        .json(&json!({ "kind": "book", "title": "Two Servers Side by Side" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = added["id"].as_str().unwrap();
+    let done: Value = client
+        .post(format!("{}/v1/items/{id}/finish", url(8081)))
+        .json(&json!({ "rating": 5 }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let position = done["position"].as_i64().unwrap();
+
+    let mut hashes = Vec::new();
+    for reader in [8082, 8083] {
+        let feed = get(&format!("{}/v1/feed?min_position={position}", url(reader)))
+            .await
+            .expect("reader answers");
+        assert_eq!(
+            feed["items"][0]["item"]["title"],
+            "Two Servers Side by Side"
+        );
+        hashes
+            .push(get(&format!("{}/v1/status", url(reader))).await.unwrap()["state_hash"].clone());
+    }
+    assert_eq!(hashes[0], hashes[1]);
+    let through_lb = get(&format!("{}/v1/feed?min_position={position}", url(8080)))
+        .await
+        .unwrap();
+    assert_eq!(through_lb["items"][0]["item"]["id"], id);
+
+    let mut tweeted = false;
+    for _ in 0..200 {
+        let tweets = get(&format!("{}/_sandbox/tweets", url(8090)))
+            .await
+            .unwrap();
+        if tweets["data"][0]["text"] == "Finished reading “Two Servers Side by Side” ★★★★★"
+        {
+            tweeted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(tweeted, "no tweet in the sandbox");
+
+    let pid = run.0.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = tokio::time::timeout(Duration::from_secs(30), run.0.wait())
+        .await
+        .expect("make run did not stop")
+        .unwrap();
+    assert!(status.success(), "make run exited with {status}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for p in [8080, 8081, 8082, 8083, 8089, 8090] {
+        assert!(
+            port_free(p + base),
+            "port {} still in use after stopping",
+            p + base
+        );
+    }
+}
