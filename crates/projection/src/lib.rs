@@ -71,6 +71,9 @@ pub struct Projection {
     /// sorted for the feed.
     #[serde(skip)]
     finishes: BTreeMap<(DateTime<Utc>, i64), FinishRecord>,
+    /// The same finishes by log position, for "what is new since position P" (live streams).
+    #[serde(skip)]
+    finish_times: BTreeMap<i64, DateTime<Utc>>,
 }
 
 /// What a query may filter the feed by.
@@ -197,6 +200,7 @@ impl Projection {
                 record.state.apply(event);
                 record.history.push(entry);
                 if let ItemEvent::Finished(Finished { at, rating, review }) = event {
+                    self.finish_times.insert(position, *at);
                     self.finishes.insert(
                         (*at, position),
                         FinishRecord {
@@ -235,6 +239,11 @@ impl Projection {
                 })
             })
             .collect();
+        p.finish_times = p
+            .finishes
+            .keys()
+            .map(|(at, position)| (*position, *at))
+            .collect();
         Ok(p)
     }
 
@@ -256,48 +265,63 @@ impl Projection {
         record.at(as_of).filter(shown)
     }
 
+    /// The feed entry for one finish, if it passes the query's filters (and is public).
+    fn entry<'a>(
+        &'a self,
+        key: &(DateTime<Utc>, i64),
+        q: &FeedQuery,
+        cache: &mut HashMap<&'a str, Option<ItemState>>,
+    ) -> Option<FeedEntry> {
+        let (at, position) = key;
+        let finish = self.finishes.get(key)?;
+        if q.as_of.is_some_and(|p| *position > p) || q.year.is_some_and(|y| at.year() != y) {
+            return None;
+        }
+        let state = cache
+            .entry(finish.item_id.as_str())
+            .or_insert_with(|| self.visible(&finish.item_id, q.as_of))
+            .as_ref()?;
+        if q.kind.is_some_and(|k| k != state.kind) {
+            return None;
+        }
+        if let Some(tag) = &q.tag {
+            let tag = tag.to_lowercase();
+            if !state.tags.iter().any(|t| t.as_str() == tag) {
+                return None;
+            }
+        }
+        Some(FeedEntry {
+            position: *position,
+            finished_at: *at,
+            rating: finish.rating.map(Rating::stars),
+            review: finish.review.as_ref().map(ToString::to_string),
+            item: view(&finish.item_id, state),
+        })
+    }
+
     /// Public finishes, newest first (by when they happened, then by log order).
     pub fn feed(&self, q: &FeedQuery) -> Vec<FeedEntry> {
         let upper = q
             .before
             .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
-        let mut cache: HashMap<&str, Option<ItemState>> = HashMap::new();
-        let mut out = Vec::new();
-        for ((at, position), finish) in self
-            .finishes
+        let mut cache = HashMap::new();
+        self.finishes
             .range((std::ops::Bound::Unbounded, upper))
             .rev()
-        {
-            if out.len() >= q.limit {
-                break;
-            }
-            if q.as_of.is_some_and(|p| *position > p) {
-                continue;
-            }
-            if q.year.is_some_and(|y| at.year() != y) {
-                continue;
-            }
-            let state = cache
-                .entry(finish.item_id.as_str())
-                .or_insert_with(|| self.visible(&finish.item_id, q.as_of));
-            let Some(state) = state else { continue };
-            if q.kind.is_some_and(|k| k != state.kind) {
-                continue;
-            }
-            if let Some(tag) = &q.tag {
-                if !state.tags.iter().any(|t| t.as_str() == tag.to_lowercase()) {
-                    continue;
-                }
-            }
-            out.push(FeedEntry {
-                position: *position,
-                finished_at: *at,
-                rating: finish.rating.map(Rating::stars),
-                review: finish.review.as_ref().map(ToString::to_string),
-                item: view(&finish.item_id, state),
-            });
-        }
-        out
+            .filter_map(|(key, _)| self.entry(key, q, &mut cache))
+            .take(q.limit)
+            .collect()
+    }
+
+    /// Public finishes recorded after log position `after`, in log order (at most `q.limit`):
+    /// what a live stream sends next.
+    pub fn finishes_after(&self, after: i64, q: &FeedQuery) -> Vec<FeedEntry> {
+        let mut cache = HashMap::new();
+        self.finish_times
+            .range(after + 1..)
+            .filter_map(|(position, at)| self.entry(&(*at, *position), q, &mut cache))
+            .take(q.limit)
+            .collect()
     }
 
     /// Public items in progress, most recently touched first.

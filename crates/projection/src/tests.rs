@@ -372,3 +372,26 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn finishes_after_a_position_come_in_log_order() {
+    let p = project(&[
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        (
+            "s",
+            added("S", MediaKind::Book, Visibility::Private, &[], 1),
+        ),
+        ("a", finished(9, None)),
+        ("s", finished(9, None)),
+        ("a", finished(2, None)), // backdated, but recorded later
+    ]);
+    let after = |pos| {
+        p.finishes_after(pos, &all())
+            .iter()
+            .map(|e| e.position)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(after(0), [3, 5]);
+    assert_eq!(after(3), [5]);
+    assert!(after(5).is_empty());
+}

@@ -37,6 +37,10 @@ async fn system() -> System {
         snapshot_interval: 0,
         poll_ms: 100,
         min_position_wait_ms: 2000,
+        public_url: None,
+        feed_title: "Recently finished".into(),
+        author: "Tester".into(),
+        home_page_url: None,
         workers: Some(1),
     })
     .await

@@ -49,6 +49,23 @@ pub struct Config {
     #[arg(long, env = "LATELY_MIN_POSITION_WAIT_MS", default_value_t = 2000)]
     pub min_position_wait_ms: u64,
 
+    /// The public base URL of the feed (for links in JSON Feed and Atom), e.g.
+    /// `https://feed.example.com`. Default: taken from each request's Host.
+    #[arg(long, env = "LATELY_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// The feeds' and the widget's title.
+    #[arg(long, env = "LATELY_FEED_TITLE", default_value = "Recently finished")]
+    pub feed_title: String,
+
+    /// Whose feed it is (the feeds' author).
+    #[arg(long, env = "LATELY_AUTHOR", default_value = "lately")]
+    pub author: String,
+
+    /// The owner's home page, linked from the feeds.
+    #[arg(long, env = "LATELY_HOME_PAGE_URL")]
+    pub home_page_url: Option<String>,
+
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "LATELY_WORKERS")]
     pub workers: Option<usize>,

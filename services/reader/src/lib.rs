@@ -6,6 +6,9 @@
 //! converge to the same state, which `/v1/status` lets anyone check through `state_hash`.
 
 pub mod configuration;
+pub mod feeds;
 pub mod replica;
 pub mod routes;
 pub mod startup;
+pub mod stream;
+pub mod widget;

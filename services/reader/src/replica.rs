@@ -51,6 +51,11 @@ impl Replica {
         *self.position.borrow()
     }
 
+    /// Changes whenever events are applied (for live streams).
+    pub fn watch_position(&self) -> watch::Receiver<i64> {
+        self.position.subscribe()
+    }
+
     pub fn head(&self) -> i64 {
         self.head.load(Ordering::Relaxed).max(self.position())
     }

@@ -33,7 +33,7 @@ pub struct ReadParams {
     pub min_position: Option<i64>,
 }
 
-fn bad(detail: impl Into<String>) -> Problem {
+pub fn bad(detail: impl Into<String>) -> Problem {
     Problem::new(
         StatusCode::BAD_REQUEST,
         "bad-request",
@@ -97,6 +97,16 @@ fn etag(position: i64, req: &HttpRequest) -> String {
 
 /// Wraps a JSON answer with the position, ETag and caching headers, or answers 304.
 pub fn answer(req: &HttpRequest, position: i64, body: serde_json::Value) -> HttpResponse {
+    answer_with(req, position, "application/json", body.to_string())
+}
+
+/// [`answer`] for any content type.
+pub fn answer_with(
+    req: &HttpRequest,
+    position: i64,
+    content_type: &str,
+    body: String,
+) -> HttpResponse {
     let tag = etag(position, req);
     let fresh = req
         .headers()
@@ -114,11 +124,11 @@ pub fn answer(req: &HttpRequest, position: i64, body: serde_json::Value) -> Http
     if fresh {
         res.finish()
     } else {
-        res.json(body)
+        res.content_type(content_type).body(body)
     }
 }
 
-fn kind(p: &ReadParams) -> Result<Option<MediaKind>, Problem> {
+pub fn kind(p: &ReadParams) -> Result<Option<MediaKind>, Problem> {
     p.kind
         .as_deref()
         .map(|k| MediaKind::parse(k).map_err(|e| bad(format!("kind: {e}"))))

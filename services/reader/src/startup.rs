@@ -16,10 +16,14 @@ use tracing_actix_web::TracingLogger;
 
 use crate::configuration::Config;
 use crate::replica::{self, Replica};
-use crate::routes;
+use crate::{feeds, routes, stream, widget};
 
 pub struct AppState {
     pub replica: Arc<Replica>,
+    pub public_url: Option<String>,
+    pub feed_title: String,
+    pub author: String,
+    pub home_page_url: Option<String>,
     pub min_position_wait: Duration,
     /// `state_hash` is a digest of the whole state: computed at most once per position.
     hash_cache: Mutex<Option<(i64, u64, String)>>,
@@ -93,6 +97,10 @@ impl Application {
 
         let state = web::Data::new(AppState {
             replica: replica.clone(),
+            public_url: config.public_url.clone(),
+            feed_title: config.feed_title.clone(),
+            author: config.author.clone(),
+            home_page_url: config.home_page_url.clone(),
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
             hash_cache: Mutex::new(None),
         });
@@ -119,6 +127,11 @@ impl Application {
                 .service(get("/v1/stats", routes::stats))
                 .service(get("/v1/status", routes::status))
                 .service(get("/v1/items/{id}", routes::item))
+                .service(get("/v1/stream", stream::stream))
+                .service(get("/feed.json", feeds::json_feed))
+                .service(get("/feed.atom", feeds::atom_feed))
+                .service(get("/widget", widget::page))
+                .service(get("/widget.js", widget::script))
                 .default_service(web::to(no_such_route))
         })
         .listen(listener)?

@@ -1,0 +1,278 @@
+//! The feed in the formats other software reads: JSON Feed 1.1 and Atom 1.0.
+//!
+//! Both take the same filters as `/v1/feed` (kind, tag, limit) and show only public items.
+//! User text is escaped wherever it becomes HTML (`content_html`, Atom `html` content); the
+//! Atom XML itself is written by `atom_syndication`, which escapes it as XML.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use atom_syndication as atom;
+use chrono::Utc;
+use lately_projection::{FeedEntry, FeedQuery};
+use lately_service::Problem;
+use serde_json::json;
+
+use crate::routes::{answer_with, params, ReadParams};
+use crate::startup::AppState;
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+pub fn stars(rating: f64) -> String {
+    let halves = (rating * 2.0).round() as usize;
+    let mut s = "★".repeat(halves / 2);
+    if halves % 2 == 1 {
+        s.push('½');
+    }
+    s
+}
+
+fn verbing(kind: lately_domain::MediaKind) -> &'static str {
+    use lately_domain::MediaKind::*;
+    match kind {
+        Book | Article => "reading",
+        Movie | Tv => "watching",
+        Game => "playing",
+        Podcast => "listening to",
+    }
+}
+
+/// "Finished reading “Dune” by Frank Herbert — ★★★★½", then the review.
+pub fn text(e: &FeedEntry) -> String {
+    let mut s = format!("Finished {} “{}”", verbing(e.item.kind), e.item.title);
+    if !e.item.creators.is_empty() {
+        s.push_str(&format!(" by {}", e.item.creators.join(", ")));
+    }
+    if let Some(r) = e.rating {
+        s.push_str(&format!(" — {}", stars(r)));
+    }
+    if let Some(review) = &e.review {
+        s.push_str("\n\n");
+        s.push_str(review);
+    }
+    s
+}
+
+/// The same as HTML, every piece of user text escaped.
+pub fn html(e: &FeedEntry) -> String {
+    let mut s = format!(
+        "<p>Finished {} <cite>{}</cite>",
+        verbing(e.item.kind),
+        escape(&e.item.title)
+    );
+    if !e.item.creators.is_empty() {
+        s.push_str(&format!(" by {}", escape(&e.item.creators.join(", "))));
+    }
+    if let Some(r) = e.rating {
+        s.push_str(&format!(
+            " — <span role=\"img\" aria-label=\"{r} out of 5 stars\">{}</span>",
+            stars(r)
+        ));
+    }
+    s.push_str("</p>");
+    if let Some(review) = &e.review {
+        let paragraphs: Vec<String> = review
+            .split("\n\n")
+            .map(|p| format!("<p>{}</p>", escape(p).replace('\n', "<br>")))
+            .collect();
+        s.push_str(&paragraphs.join(""));
+    }
+    s
+}
+
+/// The public base URL: configured, or how this request reached us.
+pub fn base_url(req: &HttpRequest, state: &AppState) -> String {
+    match &state.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    }
+}
+
+fn query(p: &ReadParams) -> Result<FeedQuery, Problem> {
+    let limit = p.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(crate::routes::bad("limit must be between 1 and 100"));
+    }
+    Ok(FeedQuery {
+        kind: crate::routes::kind(p)?,
+        tag: p.tag.clone(),
+        year: p.year,
+        limit,
+        ..FeedQuery::default()
+    })
+}
+
+fn entries(state: &AppState, q: &FeedQuery) -> (i64, Vec<FeedEntry>) {
+    let projection = state.replica.projection.read().expect("not poisoned");
+    let position = projection.position();
+    (
+        position,
+        projection.feed(&FeedQuery {
+            as_of: Some(position),
+            ..q.clone()
+        }),
+    )
+}
+
+/// A stable id for a finish: it never changes when the item is edited.
+fn entry_id(base: &str, e: &FeedEntry) -> String {
+    format!("{base}/v1/items/{}#finish-{}", e.item.id, e.position)
+}
+
+/// `GET /feed.json` — JSON Feed 1.1.
+pub async fn json_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let q = query(&params(&req)?)?;
+    let (position, entries) = entries(&state, &q);
+    let base = base_url(&req, &state);
+    let items: Vec<_> = entries
+        .iter()
+        .map(|e| {
+            let mut item = json!({
+                "id": entry_id(&base, e),
+                "title": e.item.title,
+                "content_html": html(e),
+                "content_text": text(e),
+                "date_published": e.finished_at.to_rfc3339(),
+                "tags": e.item.tags,
+                "_lately": { "kind": e.item.kind, "rating": e.rating, "position": e.position },
+            });
+            if let Some(url) = &e.item.url {
+                item["url"] = json!(url);
+            }
+            if let Some(cover) = &e.item.cover_url {
+                item["image"] = json!(cover);
+            }
+            if !e.item.creators.is_empty() {
+                item["authors"] = json!(e
+                    .item
+                    .creators
+                    .iter()
+                    .map(|c| json!({ "name": c }))
+                    .collect::<Vec<_>>());
+            }
+            item
+        })
+        .collect();
+    let mut feed = json!({
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": state.feed_title,
+        "home_page_url": state.home_page_url.clone().unwrap_or_else(|| format!("{base}/widget")),
+        "feed_url": format!("{base}{}", req.uri()),
+        "authors": [{ "name": state.author }],
+        "items": items,
+    });
+    if entries.is_empty() {
+        feed["items"] = json!([]);
+    }
+    Ok(answer_with(
+        &req,
+        position,
+        "application/feed+json",
+        serde_json::to_string(&feed).expect("JSON"),
+    ))
+}
+
+/// `GET /feed.atom` — Atom 1.0.
+pub async fn atom_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let q = query(&params(&req)?)?;
+    let (position, entries) = entries(&state, &q);
+    let base = base_url(&req, &state);
+    let self_url = format!("{base}{}", req.uri());
+    let link = |href: String, rel: &str, mime: Option<&str>| {
+        let mut l = atom::Link::default();
+        l.set_href(href);
+        l.set_rel(rel);
+        l.set_mime_type(mime.map(str::to_owned));
+        l
+    };
+    let person = |name: &str| {
+        let mut p = atom::Person::default();
+        p.set_name(name);
+        p
+    };
+    let atom_entries: Vec<atom::Entry> = entries
+        .iter()
+        .map(|e| {
+            let mut entry = atom::Entry::default();
+            entry.set_id(entry_id(&base, e));
+            entry.set_title(e.item.title.as_str());
+            entry.set_updated(e.finished_at.fixed_offset());
+            entry.set_published(Some(e.finished_at.fixed_offset()));
+            let target = e
+                .item
+                .url
+                .clone()
+                .unwrap_or_else(|| format!("{base}/v1/items/{}", e.item.id));
+            entry.set_links(vec![link(target, "alternate", None)]);
+            entry.set_summary(Some(atom::Text::plain(text(e))));
+            let mut content = atom::Content::default();
+            content.set_content_type(Some("html".to_owned()));
+            content.set_value(Some(html(e)));
+            entry.set_content(Some(content));
+            let authors = if e.item.creators.is_empty() {
+                vec![person(&state.author)]
+            } else {
+                e.item.creators.iter().map(|c| person(c)).collect()
+            };
+            entry.set_authors(authors);
+            entry.set_categories(
+                e.item
+                    .tags
+                    .iter()
+                    .map(|t| {
+                        let mut c = atom::Category::default();
+                        c.set_term(t.as_str());
+                        c
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            entry
+        })
+        .collect();
+    let mut feed = atom::Feed::default();
+    feed.set_id(format!("{base}/feed.atom"));
+    feed.set_title(state.feed_title.as_str());
+    feed.set_updated(
+        entries
+            .first()
+            .map_or_else(Utc::now, |e| e.finished_at)
+            .fixed_offset(),
+    );
+    feed.set_authors(vec![person(&state.author)]);
+    let home = state
+        .home_page_url
+        .clone()
+        .unwrap_or_else(|| format!("{base}/widget"));
+    feed.set_links(vec![
+        link(self_url, "self", Some("application/atom+xml")),
+        link(home, "alternate", Some("text/html")),
+    ]);
+    feed.set_entries(atom_entries);
+    Ok(answer_with(
+        &req,
+        position,
+        "application/atom+xml; charset=utf-8",
+        feed.to_string(),
+    ))
+}

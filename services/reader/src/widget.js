@@ -1,0 +1,112 @@
+// lately widget: renders the recently-finished feed into <div data-lately></div>, inside a
+// shadow root so the host page's styles and ours never touch. Options: data-kind, data-limit,
+// data-theme (light|dark|auto), data-lang. New finishes arrive live over Server-Sent Events.
+// The /widget page uses the same code for its live updates. User text is only ever set as
+// text (textContent, attributes), never parsed as HTML.
+(() => {
+  "use strict";
+  const CSS = __LATELY_CSS__;
+  const script = document.currentScript;
+  const origin = script ? new URL(script.src, location.href).origin : location.origin;
+  const VERB = { book: "Read", article: "Read", movie: "Watched", tv: "Watched", game: "Played", podcast: "Listened to" };
+
+  const el = (tag, cls, text) => {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  };
+  const stars = (r) => "★".repeat(Math.floor(r)) + (r % 1 ? "½" : "");
+  const safeUrl = (u) => { try { const p = new URL(u); return p.protocol === "https:" || p.protocol === "http:" ? p.href : null; } catch { return null; } };
+
+  function formatDate(iso, lang) {
+    try { return new Intl.DateTimeFormat(lang || undefined, { dateStyle: "medium" }).format(new Date(iso)); }
+    catch { return iso.slice(0, 10); }
+  }
+
+  // One feed entry as an h-entry, the same markup the server renders for /widget.
+  function render(e, lang) {
+    const li = el("li", "h-entry");
+    li.dataset.position = e.position;
+    const cover = e.item.cover_url && safeUrl(e.item.cover_url);
+    if (cover) {
+      const img = el("img", "cover u-photo");
+      img.src = cover; img.alt = "Cover of " + e.item.title; img.loading = "lazy"; img.width = 48; img.height = 72;
+      li.append(img);
+    } else {
+      li.append(Object.assign(el("span", "cover"), { ariaHidden: "true" }));
+    }
+    const body = el("div");
+    const url = e.item.url && safeUrl(e.item.url);
+    const title = url ? Object.assign(el("a", "title p-name u-url", e.item.title), { href: url }) : el("span", "title p-name", e.item.title);
+    body.append(title);
+    const meta = el("span", "meta");
+    const verb = el("span", "kind", (VERB[e.item.kind] || "Finished") + " ");
+    meta.append(verb);
+    if (e.item.creators.length) meta.append(el("span", "p-author", "by " + e.item.creators.join(", ") + " "));
+    if (e.rating) {
+      const s = el("span", "stars", stars(e.rating) + " ");
+      s.setAttribute("role", "img"); s.setAttribute("aria-label", e.rating + " out of 5 stars");
+      meta.append(s);
+    }
+    const time = el("time", "dt-published", formatDate(e.finished_at, lang));
+    time.dateTime = e.finished_at;
+    meta.append(time);
+    body.append(meta);
+    li.append(body);
+    return li;
+  }
+
+  // Follows new finishes; the browser resumes with Last-Event-ID after a drop.
+  function live(list, params, limit, lang) {
+    if (!("EventSource" in window)) return;
+    const source = new EventSource(origin + "/v1/stream?" + params);
+    source.addEventListener("finish", (ev) => {
+      const entry = JSON.parse(ev.data);
+      if (list.querySelector('[data-position="' + entry.position + '"]')) return;
+      list.querySelector(".empty")?.remove();
+      list.prepend(render(entry, lang));
+      while (list.children.length > limit) list.lastElementChild.remove();
+    });
+  }
+
+  function query(kind, limit) {
+    const p = new URLSearchParams({ limit: String(limit) });
+    if (kind) p.set("kind", kind);
+    return p;
+  }
+
+  // The /widget page: already rendered by the server; localise dates and go live.
+  const page = document.querySelector("section.lately[data-live]");
+  if (page && !script?.hasAttribute("data-embed")) {
+    const lang = document.documentElement.lang;
+    page.querySelectorAll("time").forEach((t) => { t.textContent = formatDate(t.dateTime, lang); });
+    const limit = Number(page.dataset.limit) || 10;
+    live(page.querySelector("ol"), query(page.dataset.kind, limit), limit, lang);
+    return;
+  }
+
+  // Embedded on someone's page.
+  for (const host of document.querySelectorAll("[data-lately]")) {
+    if (host.shadowRoot) continue;
+    const limit = Math.min(Math.max(Number(host.dataset.limit) || 5, 1), 100);
+    const kind = host.dataset.kind || "";
+    const lang = host.dataset.lang || document.documentElement.lang || navigator.language;
+    const root = host.attachShadow({ mode: "open" });
+    const style = el("style", null, CSS);
+    const section = el("section", "lately h-feed");
+    section.dataset.theme = host.dataset.theme || "auto";
+    section.append(el("h2", "p-name", host.dataset.title || "Recently finished"));
+    const list = el("ol");
+    section.append(list);
+    root.append(style, section);
+    fetch(origin + "/v1/feed?" + query(kind, limit))
+      .then((r) => r.json())
+      .then((feed) => {
+        if (!feed.items.length) list.append(el("li", "empty", "Nothing finished yet."));
+        for (const e of feed.items) list.append(render(e, lang));
+      })
+      .catch(() => list.append(el("li", "empty", "The feed is unavailable right now.")));
+    live(list, query(kind, limit), limit, lang);
+  }
+})();

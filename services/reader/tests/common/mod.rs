@@ -1,0 +1,173 @@
+//! Shared by the reader's integration tests: a writer and readers on one fresh PostgreSQL.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use lately_reader::configuration::Config as ReaderConfig;
+use lately_writer::configuration::Config as WriterConfig;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+pub const TOKEN: &str = "reader-tests-token";
+
+pub struct System {
+    pub database_url: String,
+    pub writer: String,
+    pub client: reqwest::Client,
+}
+
+pub fn reader_config(database_url: &str) -> ReaderConfig {
+    ReaderConfig {
+        database_url: database_url.to_owned(),
+        read_database_url: None,
+        listen: "127.0.0.1:0".into(),
+        replica_id: None,
+        snapshot_every: 0,
+        snapshot_interval: 0,
+        poll_ms: 100,
+        min_position_wait_ms: 2000,
+        public_url: None,
+        feed_title: "Recently finished".into(),
+        author: "Tester".into(),
+        home_page_url: None,
+        workers: Some(1),
+    }
+}
+
+pub async fn system() -> System {
+    let database_url = lately_testkit::postgres_database().await;
+    let writer = lately_writer::startup::Application::build(WriterConfig {
+        database_url: database_url.clone(),
+        listen: "127.0.0.1:0".into(),
+        token: Some(TOKEN.into()),
+        insecure_local: false,
+        db_max_connections: 5,
+        db_timeout_ms: 5000,
+        max_batch: 1000,
+        shutdown_timeout: 5,
+        workers: Some(1),
+    })
+    .await
+    .unwrap();
+    let address = format!("http://127.0.0.1:{}", writer.port());
+    tokio::spawn(writer.run_until_stopped());
+    let system = System {
+        database_url,
+        writer: address,
+        client: reqwest::Client::new(),
+    };
+    wait_until(|| async {
+        system
+            .client
+            .get(format!("{}/readyz", system.writer))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+    })
+    .await;
+    system
+}
+
+pub async fn wait_until<F, Fut>(mut ok: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..300 {
+        if ok().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("condition not reached in 15 s");
+}
+
+impl System {
+    pub async fn reader(&self, config: ReaderConfig) -> String {
+        let app = lately_reader::startup::Application::build(config)
+            .await
+            .unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
+    pub async fn write(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let res = self
+            .client
+            .request(method, format!("{}{path}", self.writer))
+            .bearer_auth(TOKEN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success(), "{path}: {}", res.status());
+        res.json().await.unwrap()
+    }
+
+    /// Adds and finishes an item; returns (id, position of the finish).
+    pub async fn finish(&self, title: &str, extra: Value) -> (String, i64) {
+        let mut body = json!({ "kind": "book", "title": title });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        let id = self.write(reqwest::Method::POST, "/v1/items", body).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let done = self
+            .write(
+                reqwest::Method::POST,
+                &format!("/v1/items/{id}/finish"),
+                json!({ "rating": 4 }),
+            )
+            .await;
+        (id, done["position"].as_i64().unwrap())
+    }
+
+    pub async fn get(&self, url: String) -> reqwest::Response {
+        self.client.get(url).send().await.unwrap()
+    }
+
+    pub async fn json(&self, url: String) -> Value {
+        let res = self.get(url).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
+    pub async fn json_text(&self, url: String) -> String {
+        let res = self.get(url).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.text().await.unwrap()
+    }
+
+    pub async fn status(&self, reader: &str) -> Value {
+        self.json(format!("{reader}/v1/status")).await
+    }
+
+    pub async fn head(&self) -> i64 {
+        lately_log::EventLog::connect(&self.database_url, Default::default())
+            .unwrap()
+            .head()
+            .await
+            .unwrap()
+    }
+
+    /// Waits until every reader reports `position`, then returns their statuses.
+    pub async fn converged(&self, readers: &[String], position: i64) -> Vec<Value> {
+        wait_until(|| async {
+            for r in readers {
+                if self.status(r).await["position"] != position {
+                    return false;
+                }
+            }
+            true
+        })
+        .await;
+        let mut out = vec![];
+        for r in readers {
+            out.push(self.status(r).await);
+        }
+        out
+    }
+}

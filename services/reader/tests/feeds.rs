@@ -1,0 +1,229 @@
+//! JSON Feed, Atom, the widget and the live stream, parsed and read as a client would.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{reader_config, system, System};
+use futures::StreamExt;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+const XSS: &str = "<img src=x onerror=alert(1)>";
+
+/// A reader with three public finishes (one titled as an XSS attempt) and a private one.
+async fn fixture() -> (System, String) {
+    let sys = system().await;
+    let mut cfg = reader_config(&sys.database_url);
+    cfg.public_url = Some("https://feed.example.com".into());
+    cfg.feed_title = "Ann's recently finished".into();
+    cfg.author = "Ann".into();
+    let reader = sys.reader(cfg).await;
+    sys.finish("Dune", json!({ "creators": ["Frank Herbert"], "url": "https://example.com/dune", "cover_url": "https://example.com/dune.jpg", "tags": ["sf"] })).await;
+    sys.finish(XSS, json!({ "kind": "movie" })).await;
+    let (_, last) = sys
+        .finish("Secret diary", json!({ "visibility": "private" }))
+        .await;
+    let (_, last2) = sys
+        .finish("Piranesi", json!({ "creators": ["Susanna Clarke"] }))
+        .await;
+    sys.converged(std::slice::from_ref(&reader), last.max(last2))
+        .await;
+    (sys, reader)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn json_feed_is_valid_json_feed_1_1_with_escaped_html() {
+    let (sys, reader) = fixture().await;
+    let res = sys.get(format!("{reader}/feed.json")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/feed+json"));
+    let raw = res.text().await.unwrap();
+    let doc: Value = serde_json::from_str(&raw).unwrap();
+    assert_eq!(doc["version"], "https://jsonfeed.org/version/1.1");
+    assert_eq!(doc["title"], "Ann's recently finished");
+    assert_eq!(doc["feed_url"], "https://feed.example.com/feed.json");
+    assert!(doc["home_page_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://"));
+
+    let feed = feed_rs::parser::parse(raw.as_bytes()).expect("an independent parser reads it");
+    let titles: Vec<_> = feed
+        .entries
+        .iter()
+        .map(|e| e.title.as_ref().unwrap().content.clone())
+        .collect();
+    assert_eq!(titles, ["Piranesi", XSS, "Dune"]);
+    let dune = &feed.entries[2];
+    assert_eq!(dune.links[0].href, "https://example.com/dune");
+    assert!(dune.published.is_some());
+    assert_eq!(doc["items"][2]["image"], "https://example.com/dune.jpg");
+    assert_eq!(doc["items"][2]["tags"], json!(["sf"]));
+    assert!(doc["items"][2]["content_text"]
+        .as_str()
+        .unwrap()
+        .contains("by Frank Herbert — ★★★★"));
+    let xss_html = doc["items"][1]["content_html"].as_str().unwrap();
+    assert!(
+        xss_html.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{xss_html}"
+    );
+    assert!(!xss_html.contains("<img"), "{xss_html}");
+    assert!(!raw.contains("Secret diary"));
+
+    let movies = sys
+        .json_text(format!("{reader}/feed.json?kind=movie&limit=5"))
+        .await;
+    assert_eq!(
+        feed_rs::parser::parse(movies.as_bytes())
+            .unwrap()
+            .entries
+            .len(),
+        1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn atom_feed_is_valid_atom_with_the_required_elements() {
+    let (sys, reader) = fixture().await;
+    let res = sys.get(format!("{reader}/feed.atom?limit=10")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/atom+xml"));
+    let raw = res.text().await.unwrap();
+    assert!(raw.contains(r#"xmlns="http://www.w3.org/2005/Atom""#));
+    let feed = feed_rs::parser::parse(raw.as_bytes()).expect("an independent parser reads it");
+    assert_eq!(feed.feed_type, feed_rs::model::FeedType::Atom);
+    assert_eq!(feed.id, "https://feed.example.com/feed.atom");
+    assert_eq!(feed.title.unwrap().content, "Ann's recently finished");
+    assert!(feed.updated.is_some());
+    assert!(feed.links.iter().any(|l| l.rel.as_deref() == Some("self")
+        && l.href == "https://feed.example.com/feed.atom?limit=10"));
+    assert_eq!(feed.entries.len(), 3);
+    for e in &feed.entries {
+        assert!(
+            !e.id.is_empty() && e.title.is_some() && e.updated.is_some() && !e.links.is_empty()
+        );
+        assert!(e.summary.is_some(), "summary");
+        assert!(!e.authors.is_empty(), "author");
+    }
+    let xss = &feed.entries[1];
+    assert_eq!(
+        xss.title.as_ref().unwrap().content,
+        XSS,
+        "the title is text"
+    );
+    let html = xss.content.as_ref().unwrap().body.clone().unwrap();
+    assert!(
+        html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains("<img"),
+        "{html}"
+    );
+    assert_eq!(feed.entries[2].authors[0].name, "Frank Herbert");
+    assert!(!raw.contains("Secret diary"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
+    let (sys, reader) = fixture().await;
+    let res = sys
+        .get(format!("{reader}/widget?theme=dark&lang=fr&limit=5"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'self'") && csp.contains("default-src 'none'"));
+    let html = res.text().await.unwrap();
+    assert!(html.contains(r#"<html lang="fr">"#));
+    assert!(html.contains(r#"class="lately h-feed" data-live data-theme="dark""#));
+    assert_eq!(html.matches(r#"class="h-entry""#).count(), 3);
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains(XSS));
+    assert!(html.contains(r#"alt="Cover of Dune""#));
+    assert!(html.contains(r#"aria-label="4 out of 5 stars""#));
+    assert!(!html.contains("Secret diary"));
+    for bad in ["theme=neon", "lang=%3Cscript%3E", "limit=0"] {
+        assert_eq!(
+            sys.get(format!("{reader}/widget?{bad}")).await.status(),
+            StatusCode::BAD_REQUEST,
+            "{bad}"
+        );
+    }
+    let js = sys.get(format!("{reader}/widget.js")).await;
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/javascript"));
+    let js = js.text().await.unwrap();
+    assert!(!js.contains("__LATELY_CSS__") && js.contains("attachShadow"));
+}
+
+/// Reads SSE events until `n` finishes arrived; returns their ids and data.
+async fn read_events(res: reqwest::Response, n: usize) -> Vec<(i64, Value)> {
+    let mut body = res.bytes_stream();
+    let mut buf = String::new();
+    let mut out = Vec::new();
+    while out.len() < n {
+        let chunk = tokio::time::timeout(Duration::from_secs(10), body.next())
+            .await
+            .expect("no event within 10 s")
+            .expect("stream ended")
+            .unwrap();
+        buf.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = buf.find("\n\n") {
+            let event: String = buf.drain(..end + 2).collect();
+            let field = |name: &str| {
+                event
+                    .lines()
+                    .find_map(|l| l.strip_prefix(name).map(str::to_owned))
+            };
+            if field("event: ").as_deref() == Some("finish") {
+                out.push((
+                    field("id: ").unwrap().parse().unwrap(),
+                    serde_json::from_str(&field("data: ").unwrap()).unwrap(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_stream_sends_new_public_finishes_live_and_resumes_from_last_event_id() {
+    let (sys, reader) = fixture().await;
+    let res = sys.get(format!("{reader}/v1/stream")).await;
+    assert_eq!(res.headers()["content-type"], "text/event-stream");
+    let live = tokio::spawn(read_events(res, 2));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (_, hidden) = sys
+        .finish("Private live", json!({ "visibility": "private" }))
+        .await;
+    let (_, first) = sys.finish("Live one", json!({})).await;
+    let (_, second) = sys.finish("Live two", json!({ "kind": "game" })).await;
+    let events = live.await.unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.0).collect::<Vec<_>>(),
+        [first, second]
+    );
+    assert_eq!(events[0].1["item"]["title"], "Live one");
+    assert!(hidden < first);
+
+    // A client that saw `first` reconnects and gets what it missed, and only that.
+    let resumed = sys
+        .client
+        .get(format!("{reader}/v1/stream?kind=game"))
+        .header("Last-Event-ID", first.to_string())
+        .send()
+        .await
+        .unwrap();
+    let events = read_events(resumed, 1).await;
+    assert_eq!(events[0].0, second);
+    assert_eq!(events[0].1["item"]["title"], "Live two");
+}
