@@ -8,8 +8,10 @@ CARGO ?= cargo
 run:
 	@scripts/run-local
 
-## Run every test against a real PostgreSQL (a throwaway cluster unless DATABASE_URL is set).
+## Run every test against a real PostgreSQL (a throwaway cluster unless DATABASE_URL is set)
+## and, for the widget, headless Chromium (installed from Debian's packages when missing).
 test:
+	scripts/ensure-chromium
 	$(CARGO) build --workspace --bins --locked
 	scripts/with-postgres $(CARGO) test --workspace --locked
 

@@ -8,7 +8,7 @@
   const CSS = __LATELY_CSS__;
   const script = document.currentScript;
   const origin = script ? new URL(script.src, location.href).origin : location.origin;
-  const VERB = { book: "Read", article: "Read", movie: "Watched", tv: "Watched", game: "Played", podcast: "Listened to" };
+  const LABEL = { book: "Book", article: "Article", movie: "Film", tv: "TV", game: "Game", podcast: "Podcast" };
 
   const el = (tag, cls, text) => {
     const e = document.createElement(tag);
@@ -41,13 +41,12 @@
     const title = url ? Object.assign(el("a", "title p-name u-url", e.item.title), { href: url }) : el("span", "title p-name", e.item.title);
     body.append(title);
     const meta = el("span", "meta");
-    const verb = el("span", "kind", (VERB[e.item.kind] || "Finished") + " ");
-    meta.append(verb);
-    if (e.item.creators.length) meta.append(el("span", "p-author", "by " + e.item.creators.join(", ") + " "));
+    meta.append(el("span", "kind", (LABEL[e.item.kind] || e.item.kind) + " · "));
+    if (e.item.creators.length) meta.append(el("span", "p-author", e.item.creators.join(", ") + " · "));
     if (e.rating) {
-      const s = el("span", "stars", stars(e.rating) + " ");
+      const s = el("span", "stars", stars(e.rating));
       s.setAttribute("role", "img"); s.setAttribute("aria-label", e.rating + " out of 5 stars");
-      meta.append(s);
+      meta.append(s, " · ");
     }
     const time = el("time", "dt-published", formatDate(e.finished_at, lang));
     time.dateTime = e.finished_at;

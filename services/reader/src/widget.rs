@@ -37,12 +37,14 @@ pub async fn script() -> HttpResponse {
         .body(script_source())
 }
 
-fn verb(kind: MediaKind) -> &'static str {
+fn label(kind: MediaKind) -> &'static str {
     match kind {
-        MediaKind::Book | MediaKind::Article => "Read",
-        MediaKind::Movie | MediaKind::Tv => "Watched",
-        MediaKind::Game => "Played",
-        MediaKind::Podcast => "Listened to",
+        MediaKind::Book => "Book",
+        MediaKind::Article => "Article",
+        MediaKind::Movie => "Film",
+        MediaKind::Tv => "TV",
+        MediaKind::Game => "Game",
+        MediaKind::Podcast => "Podcast",
     }
 }
 
@@ -77,9 +79,9 @@ fn entry_html(e: &FeedEntry) -> String {
         )
     });
     format!(
-        r#"<li class="h-entry" data-position="{pos}">{cover}<div>{name}<span class="meta"><span class="kind">{verb} </span>{by}{rating}<time class="dt-published" datetime="{iso}">{date}</time></span></div></li>"#,
+        r#"<li class="h-entry" data-position="{pos}">{cover}<div>{name}<span class="meta"><span class="kind">{kind} · </span>{by}{rating}<time class="dt-published" datetime="{iso}">{date}</time></span></div></li>"#,
         pos = e.position,
-        verb = verb(e.item.kind),
+        kind = label(e.item.kind),
         iso = e.finished_at.to_rfc3339(),
         date = e.finished_at.format("%Y-%m-%d"),
     )

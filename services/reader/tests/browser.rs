@@ -1,0 +1,306 @@
+//! The widget in a real browser: headless Chromium driven over WebDriver (chromedriver), as a
+//! blog reader would see it. `make test` installs Debian's chromium and chromium-driver when
+//! they are missing (scripts/ensure-chromium).
+//!
+//! Screenshots are saved as test artifacts under `target/artifacts/`.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use base64::Engine;
+use common::{reader_config, system};
+use serde_json::{json, Value};
+
+const XSS: &str = "<img src=x onerror=alert(1)>";
+
+/// The handful of WebDriver commands these tests need, over plain HTTP.
+struct Browser {
+    driver: tokio::process::Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Browser {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = tokio::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            // Its own process group, so that dropping the browser also ends every Chromium
+            // process it started, even when a test fails half-way.
+            .process_group(0)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver is installed (make test installs Debian's chromium-driver)");
+        let http = reqwest::Client::new();
+        let root = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if http.get(format!("{root}/status")).send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let caps = json!({ "capabilities": { "alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=520,720"]
+            }
+        }}});
+        let session: Value = http
+            .post(format!("{root}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = session["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {session}"))
+            .to_owned();
+        Self {
+            driver,
+            base: format!("{root}/session/{id}"),
+            http,
+        }
+    }
+
+    async fn command(&self, path: &str, body: Value) -> Value {
+        let res: Value = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if res["value"]["error"].is_string() {
+            panic!("WebDriver {path}: {}", res["value"]);
+        }
+        res["value"].clone()
+    }
+
+    async fn goto(&self, url: &str) {
+        self.command("/url", json!({ "url": url })).await;
+    }
+
+    async fn eval(&self, script: &str) -> Value {
+        self.command("/execute/sync", json!({ "script": script, "args": [] }))
+            .await
+    }
+
+    /// Polls `script` until it returns `want`; returns how long that took.
+    async fn until(&self, script: &str, want: &Value, within: Duration) -> Duration {
+        let start = Instant::now();
+        loop {
+            let got = self.eval(script).await;
+            if &got == want {
+                return start.elapsed();
+            }
+            assert!(
+                start.elapsed() < within,
+                "after {within:?}: {got} (wanted {want})"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) -> PathBuf {
+        let res: Value = self
+            .http
+            .get(format!("{}/screenshot", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(res["value"].as_str().unwrap())
+            .unwrap();
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, png).unwrap();
+        path
+    }
+
+    async fn quit(self) {
+        let _ = self.http.delete(&self.base).send().await;
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .status();
+        }
+    }
+}
+
+const TITLES_IN_PAGE: &str =
+    "return [...document.querySelectorAll('li.h-entry .p-name')].map(e => e.textContent)";
+const TITLES_IN_EMBED: &str = "const h = document.querySelector('[data-lately]'); return h && h.shadowRoot ? [...h.shadowRoot.querySelectorAll('li.h-entry .p-name')].map(e => e.textContent) : []";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_widget_page_shows_the_feed_and_new_finishes_appear_live() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    sys.finish(
+        "The Left Hand of Darkness",
+        json!({ "creators": ["Ursula K. Le Guin"], "url": "https://example.com/lhod" }),
+    )
+    .await;
+    sys.finish(XSS, json!({ "kind": "movie" })).await;
+    let (_, p) = sys
+        .finish("Secret", json!({ "visibility": "private" }))
+        .await;
+    let (_, q) = sys
+        .finish(
+            "Outer Wilds",
+            json!({ "kind": "game", "creators": ["Mobius Digital"] }),
+        )
+        .await;
+    sys.converged(std::slice::from_ref(&reader), p.max(q)).await;
+
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/widget?lang=en")).await;
+    assert_eq!(
+        browser.eval(TITLES_IN_PAGE).await,
+        json!(["Outer Wilds", XSS, "The Left Hand of Darkness"])
+    );
+    // The XSS title is text: no element was injected, no script ran.
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('img[src=\"x\"]').length")
+            .await,
+        json!(0)
+    );
+    // Dates are localised by the script once it has run.
+    browser
+        .until(
+            "return document.querySelector('time').textContent.includes(',')",
+            &json!(true),
+            Duration::from_secs(5),
+        )
+        .await;
+    // Let the page's EventSource connect before writing.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let written = Instant::now();
+    sys.finish("Piranesi", json!({ "creators": ["Susanna Clarke"] }))
+        .await;
+    let ack = written.elapsed();
+    let shown = browser
+        .until(
+            "return document.querySelector('li.h-entry .p-name').textContent",
+            &json!("Piranesi"),
+            Duration::from_secs(1),
+        )
+        .await;
+    eprintln!(
+        "a finish appeared in the widget {:?} after its write was acknowledged",
+        shown
+    );
+    assert!(ack + shown < Duration::from_secs(2));
+    let path = browser.screenshot("widget.png").await;
+    assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+    browser.quit().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let mut last = 0;
+    for (title, kind) in [
+        ("First book", "book"),
+        ("A film", "movie"),
+        ("Second book", "book"),
+        ("Third book", "book"),
+    ] {
+        last = sys.finish(title, json!({ "kind": kind })).await.1;
+    }
+    sys.finish(XSS, json!({ "kind": "book" })).await;
+    sys.converged(std::slice::from_ref(&reader), last + 2).await;
+
+    // The blog: another origin, with styles of its own that must not leak either way.
+    let blog_html = format!(
+        r#"<!doctype html><html lang="en"><head><style>li {{ color: rgb(255, 0, 0); }}</style></head>
+<body><h1>About me</h1><ul><li id="own">My own list item</li></ul>
+<div data-lately data-kind="book" data-limit="3" data-theme="light"></div>
+<script src="{reader}/widget.js" async></script></body></html>"#
+    );
+    let blog = HttpServer::new(move || {
+        let html = blog_html.clone();
+        App::new().route(
+            "/",
+            web::get().to(move || {
+                let html = html.clone();
+                async move { HttpResponse::Ok().content_type("text/html").body(html) }
+            }),
+        )
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let blog_port = blog.addrs()[0].port();
+    tokio::spawn(blog.run());
+
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("http://127.0.0.1:{blog_port}/"))
+        .await;
+    browser
+        .until(
+            TITLES_IN_EMBED,
+            &json!([XSS, "Third book", "Second book"]),
+            Duration::from_secs(5),
+        )
+        .await;
+    // Scoped both ways: the blog's red list items stay red, the widget's titles are not.
+    assert_eq!(
+        browser
+            .eval("return getComputedStyle(document.getElementById('own')).color")
+            .await,
+        json!("rgb(255, 0, 0)")
+    );
+    let widget_color = browser
+        .eval("return getComputedStyle(document.querySelector('[data-lately]').shadowRoot.querySelector('li .p-name')).color")
+        .await;
+    assert_ne!(widget_color, json!("rgb(255, 0, 0)"));
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('img[src=\"x\"]').length")
+            .await,
+        json!(0)
+    );
+    assert_eq!(
+        browser.eval("return document.querySelector('[data-lately]').shadowRoot.querySelectorAll('img[src=\"x\"]').length").await,
+        json!(0)
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    sys.finish("A new film", json!({ "kind": "movie" })).await; // filtered out by data-kind
+    sys.finish("Fourth book", json!({})).await;
+    browser
+        .until(
+            TITLES_IN_EMBED,
+            &json!(["Fourth book", XSS, "Third book"]),
+            Duration::from_secs(2),
+        )
+        .await;
+    browser.screenshot("widget-embedded.png").await;
+    browser.quit().await;
+}
