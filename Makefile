@@ -2,7 +2,7 @@
 SHELL := bash
 CARGO ?= cargo
 
-.PHONY: run test lint fmt check clean
+.PHONY: run test e2e lint fmt check clean
 
 ## Run the whole system locally on the embedded SQLite log.
 run:
@@ -14,6 +14,10 @@ test:
 	scripts/ensure-chromium
 	$(CARGO) build --workspace --bins --locked
 	scripts/with-postgres $(CARGO) test --workspace --locked
+
+## The docker compose journey on the local Docker engine (builds base images it cannot pull).
+e2e:
+	scripts/e2e
 
 ## What CI checks besides the tests.
 lint:

@@ -2,8 +2,10 @@
 //! structured logs ([`telemetry`]), Prometheus metrics ([`metrics`]), RFC 9457 problem
 //! responses ([`problem`]) and shutdown on SIGTERM ([`shutdown`]).
 
+pub mod health;
 pub mod metrics;
 pub mod problem;
+pub mod secrets;
 pub mod shutdown;
 pub mod telemetry;
 

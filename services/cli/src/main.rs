@@ -27,18 +27,18 @@ use client::{CliError, Client};
 struct Cli {
     /// The writer's base URL.
     #[arg(
-        long,
+        long = "writer",
         env = "LATELY_URL",
         default_value = "http://localhost:8081",
         global = true
     )]
-    url: String,
+    writer_url: String,
     /// The writer's bearer token.
     #[arg(long, env = "LATELY_TOKEN", hide_env_values = true, global = true)]
     token: Option<String>,
     /// A reader's (or the load balancer's) base URL, for `list` and `current`.
     #[arg(
-        long,
+        long = "feed",
         env = "LATELY_FEED_URL",
         default_value = "http://localhost:8080",
         global = true
@@ -136,7 +136,7 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let client = Client::new(&cli.url, &cli.feed_url, cli.token.clone());
+    let client = Client::new(&cli.writer_url, &cli.feed_url, cli.token.clone());
     match run(cli.command, &client).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -222,3 +222,27 @@ async fn importing_twice_adds_nothing_the_second_time() {
     let current = stdout(&sys.lately(&["current"]).await);
     assert!(current.contains("三体"), "{current}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_items_link_is_only_what_was_given() {
+    let sys = system().await;
+    let plain = stdout(&sys.lately(&["add", "book", "No link"]).await)
+        .trim()
+        .to_owned();
+    let linked = stdout(
+        &sys.lately(&["add", "book", "Linked", "--url", "https://example.com/b"])
+            .await,
+    )
+    .trim()
+    .to_owned();
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let plain = &log.read_stream(&plain).await.unwrap()[0].data;
+    assert!(
+        plain.get("url").is_none(),
+        "the writer's address leaked into the item: {plain}"
+    );
+    assert_eq!(
+        log.read_stream(&linked).await.unwrap()[0].data["url"],
+        "https://example.com/b"
+    );
+}

@@ -117,19 +117,8 @@ pub struct Credentials {
     pub access_secret: Secret,
 }
 
-/// `NAME` from the environment, or the contents of the file named by `NAME_FILE`.
 fn from_env_or_file(name: &str) -> anyhow::Result<Option<Secret>> {
-    if let Ok(v) = std::env::var(name) {
-        if !v.trim().is_empty() {
-            return Ok(Some(Secret(v.trim().to_owned())));
-        }
-    }
-    if let Ok(path) = std::env::var(format!("{name}_FILE")) {
-        let v = std::fs::read_to_string(&path)
-            .map_err(|e| anyhow::anyhow!("{name}_FILE={path}: {e}"))?;
-        return Ok(Some(Secret(v.trim().to_owned())));
-    }
-    Ok(None)
+    Ok(lately_service::secrets::from_env_or_file(name)?.map(Secret))
 }
 
 /// The four X credentials: all or none (none means dry-run).

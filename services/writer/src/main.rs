@@ -3,6 +3,7 @@ use lately_writer::{configuration::Config, startup::Application};
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
+    lately_service::health::run_if_asked("LATELY_WRITER_ADDR", "127.0.0.1:8081", "/readyz");
     let config = Config::parse();
     lately_service::telemetry::init("writer");
     let app = Application::build(config).await?;
