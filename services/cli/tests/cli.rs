@@ -1,5 +1,6 @@
 //! The `lately` binary against a running writer and reader.
 
+use clap::Parser;
 use std::process::Output;
 use std::time::Duration;
 
@@ -13,36 +14,36 @@ struct System {
 
 async fn system() -> System {
     let database_url = lately_testkit::postgres_database().await;
-    let writer = lately_writer::startup::Application::build(lately_writer::configuration::Config {
-        database_url: database_url.clone(),
-        listen: "127.0.0.1:0".into(),
-        token: Some(TOKEN.into()),
-        insecure_local: false,
-        db_max_connections: 5,
-        db_timeout_ms: 5000,
-        max_batch: 1000,
-        shutdown_timeout: 5,
-        workers: Some(1),
-    })
+    let writer = lately_writer::startup::Application::build(
+        lately_writer::configuration::Config::parse_from([
+            "lately-writer",
+            "--database-url",
+            &database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            TOKEN,
+            "--workers",
+            "1",
+        ]),
+    )
     .await
     .unwrap();
     let writer_url = format!("http://127.0.0.1:{}", writer.port());
     tokio::spawn(writer.run_until_stopped());
-    let reader = lately_reader::startup::Application::build(lately_reader::configuration::Config {
-        database_url: database_url.clone(),
-        read_database_url: None,
-        listen: "127.0.0.1:0".into(),
-        replica_id: None,
-        snapshot_every: 0,
-        snapshot_interval: 0,
-        poll_ms: 100,
-        min_position_wait_ms: 2000,
-        public_url: None,
-        feed_title: "Recently finished".into(),
-        author: "Tester".into(),
-        home_page_url: None,
-        workers: Some(1),
-    })
+    let reader = lately_reader::startup::Application::build(
+        lately_reader::configuration::Config::parse_from([
+            "lately-reader",
+            "--database-url",
+            &database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "100",
+            "--workers",
+            "1",
+        ]),
+    )
     .await
     .unwrap();
     let reader_url = format!("http://127.0.0.1:{}", reader.port());

@@ -1,5 +1,6 @@
 //! The real notifier binary, a real PostgreSQL, the real writer and the X sandbox.
 
+use clap::Parser;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -30,17 +31,19 @@ fn free_port() -> u16 {
 
 async fn env() -> Env {
     let database_url = lately_testkit::postgres_database().await;
-    let writer = lately_writer::startup::Application::build(lately_writer::configuration::Config {
-        database_url: database_url.clone(),
-        listen: "127.0.0.1:0".into(),
-        token: Some(TOKEN.into()),
-        insecure_local: false,
-        db_max_connections: 5,
-        db_timeout_ms: 5000,
-        max_batch: 1000,
-        shutdown_timeout: 5,
-        workers: Some(1),
-    })
+    let writer = lately_writer::startup::Application::build(
+        lately_writer::configuration::Config::parse_from([
+            "lately-writer",
+            "--database-url",
+            &database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            TOKEN,
+            "--workers",
+            "1",
+        ]),
+    )
     .await
     .unwrap();
     let writer_url = format!("http://127.0.0.1:{}", writer.port());

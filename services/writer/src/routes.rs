@@ -3,7 +3,7 @@
 use actix_web::http::header::{self, HeaderMap};
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use lately_domain::event::{
     Abandoned, Edited, Finished, ItemAdded, ProgressLogged, Removed, Started,
 };
@@ -155,6 +155,29 @@ pub async fn add_item(
     .await
 }
 
+/// The shape of every command on an existing item: parse the body into `B`, let `make` turn it
+/// into the event (and the body's expected version, if any), and run it.
+async fn on_item<B: serde::de::DeserializeOwned>(
+    (req, path, payload, state, request_id): Extracted,
+    optional_body: bool,
+    make: impl FnOnce(B, DateTime<Utc>) -> Result<(ItemEvent, Option<i64>), ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let ctx = context(&req, request_id)?;
+    let id = item_id(&path)?;
+    let body: B = body::json(&req, payload, optional_body).await?;
+    let (event, in_body) = make(body, Utc::now())?;
+    let expected = expected(&ctx, in_body)?;
+    run(&state, ctx, id, event, expected, StatusCode::OK).await
+}
+
+type Extracted = (
+    HttpRequest,
+    web::Path<String>,
+    web::Payload,
+    web::Data<AppState>,
+    RequestId,
+);
+
 /// `POST /v1/items/{id}/start`
 pub async fn start(
     req: HttpRequest,
@@ -163,14 +186,19 @@ pub async fn start(
     state: web::Data<AppState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = context(&req, request_id)?;
-    let id = item_id(&path)?;
-    let b: body::Simple = body::json(&req, payload, true).await?;
-    let event = ItemEvent::Started(Started {
-        at: when(b.at, Utc::now())?,
-    });
-    let expected = expected(&ctx, b.expected_version)?;
-    run(&state, ctx, id, event, expected, StatusCode::OK).await
+    on_item(
+        (req, path, payload, state, request_id),
+        true,
+        |b: body::Simple, now| {
+            Ok((
+                ItemEvent::Started(Started {
+                    at: when(b.at, now)?,
+                }),
+                b.expected_version,
+            ))
+        },
+    )
+    .await
 }
 
 /// `POST /v1/items/{id}/progress`
@@ -181,15 +209,18 @@ pub async fn progress(
     state: web::Data<AppState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = context(&req, request_id)?;
-    let id = item_id(&path)?;
-    let b: body::Progress = body::json(&req, payload, false).await?;
-    let event = ItemEvent::ProgressLogged(ProgressLogged {
-        percent: b.percent,
-        at: when(b.at, Utc::now())?,
-    });
-    let expected = expected(&ctx, b.expected_version)?;
-    run(&state, ctx, id, event, expected, StatusCode::OK).await
+    on_item(
+        (req, path, payload, state, request_id),
+        false,
+        |b: body::Progress, now| {
+            let event = ProgressLogged {
+                percent: b.percent,
+                at: when(b.at, now)?,
+            };
+            Ok((ItemEvent::ProgressLogged(event), b.expected_version))
+        },
+    )
+    .await
 }
 
 /// `POST /v1/items/{id}/finish`
@@ -200,16 +231,19 @@ pub async fn finish(
     state: web::Data<AppState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = context(&req, request_id)?;
-    let id = item_id(&path)?;
-    let b: body::Finish = body::json(&req, payload, true).await?;
-    let event = ItemEvent::Finished(Finished {
-        at: when(b.at, Utc::now())?,
-        rating: b.rating,
-        review: b.review,
-    });
-    let expected = expected(&ctx, b.expected_version)?;
-    run(&state, ctx, id, event, expected, StatusCode::OK).await
+    on_item(
+        (req, path, payload, state, request_id),
+        true,
+        |b: body::Finish, now| {
+            let event = Finished {
+                at: when(b.at, now)?,
+                rating: b.rating,
+                review: b.review,
+            };
+            Ok((ItemEvent::Finished(event), b.expected_version))
+        },
+    )
+    .await
 }
 
 /// `POST /v1/items/{id}/abandon`
@@ -220,14 +254,19 @@ pub async fn abandon(
     state: web::Data<AppState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = context(&req, request_id)?;
-    let id = item_id(&path)?;
-    let b: body::Simple = body::json(&req, payload, true).await?;
-    let event = ItemEvent::Abandoned(Abandoned {
-        at: when(b.at, Utc::now())?,
-    });
-    let expected = expected(&ctx, b.expected_version)?;
-    run(&state, ctx, id, event, expected, StatusCode::OK).await
+    on_item(
+        (req, path, payload, state, request_id),
+        true,
+        |b: body::Simple, now| {
+            Ok((
+                ItemEvent::Abandoned(Abandoned {
+                    at: when(b.at, now)?,
+                }),
+                b.expected_version,
+            ))
+        },
+    )
+    .await
 }
 
 /// `PATCH /v1/items/{id}`
@@ -238,17 +277,19 @@ pub async fn edit(
     state: web::Data<AppState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = context(&req, request_id)?;
-    let id = item_id(&path)?;
-    let b: body::Edit = body::json(&req, payload, false).await?;
-    let (at, expected_version) = (b.at, b.expected_version);
-    let changes = b.changes()?;
-    let event = ItemEvent::Edited(Edited {
-        changes,
-        at: when(at, Utc::now())?,
-    });
-    let expected = expected(&ctx, expected_version)?;
-    run(&state, ctx, id, event, expected, StatusCode::OK).await
+    on_item(
+        (req, path, payload, state, request_id),
+        false,
+        |b: body::Edit, now| {
+            let (at, expected_version) = (b.at, b.expected_version);
+            let event = Edited {
+                changes: b.changes()?,
+                at: when(at, now)?,
+            };
+            Ok((ItemEvent::Edited(event), expected_version))
+        },
+    )
+    .await
 }
 
 /// `DELETE /v1/items/{id}`
@@ -259,14 +300,19 @@ pub async fn remove(
     state: web::Data<AppState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = context(&req, request_id)?;
-    let id = item_id(&path)?;
-    let b: body::Simple = body::json(&req, payload, true).await?;
-    let event = ItemEvent::Removed(Removed {
-        at: when(b.at, Utc::now())?,
-    });
-    let expected = expected(&ctx, b.expected_version)?;
-    run(&state, ctx, id, event, expected, StatusCode::OK).await
+    on_item(
+        (req, path, payload, state, request_id),
+        true,
+        |b: body::Simple, now| {
+            Ok((
+                ItemEvent::Removed(Removed {
+                    at: when(b.at, now)?,
+                }),
+                b.expected_version,
+            ))
+        },
+    )
+    .await
 }
 
 /// `GET /openapi.json`

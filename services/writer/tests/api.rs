@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use clap::Parser;
+
 use lately_log::{EventLog, LogOptions};
 use lately_writer::configuration::Config;
 use lately_writer::startup::Application;
@@ -18,17 +20,23 @@ struct TestApp {
 }
 
 fn config(database_url: String) -> Config {
-    Config {
-        database_url,
-        listen: "127.0.0.1:0".into(),
-        token: Some(TOKEN.into()),
-        insecure_local: false,
-        db_max_connections: 5,
-        db_timeout_ms: 5000,
-        max_batch: 1000,
-        shutdown_timeout: 5,
-        workers: Some(2),
-    }
+    Config::parse_from([
+        "lately-writer",
+        "--database-url",
+        &database_url,
+        "--listen",
+        "127.0.0.1:0",
+        "--token",
+        TOKEN,
+        "--db-max-connections",
+        "5",
+        "--db-timeout-ms",
+        "5000",
+        "--shutdown-timeout",
+        "5",
+        "--workers",
+        "2",
+    ])
 }
 
 async fn spawn_app() -> TestApp {

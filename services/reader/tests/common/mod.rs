@@ -1,10 +1,10 @@
 //! Shared by the reader's integration tests: a writer and readers on one fresh PostgreSQL.
 #![allow(dead_code)]
 
+use clap::Parser;
 use std::time::Duration;
 
 use lately_reader::configuration::Config as ReaderConfig;
-use lately_writer::configuration::Config as WriterConfig;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -17,36 +17,40 @@ pub struct System {
 }
 
 pub fn reader_config(database_url: &str) -> ReaderConfig {
-    ReaderConfig {
-        database_url: database_url.to_owned(),
-        read_database_url: None,
-        listen: "127.0.0.1:0".into(),
-        replica_id: None,
-        snapshot_every: 0,
-        snapshot_interval: 0,
-        poll_ms: 100,
-        min_position_wait_ms: 2000,
-        public_url: None,
-        feed_title: "Recently finished".into(),
-        author: "Tester".into(),
-        home_page_url: None,
-        workers: Some(1),
-    }
+    ReaderConfig::parse_from([
+        "lately-reader",
+        "--database-url",
+        database_url,
+        "--listen",
+        "127.0.0.1:0",
+        "--snapshot-every",
+        "0",
+        "--snapshot-interval",
+        "0",
+        "--poll-ms",
+        "100",
+        "--author",
+        "Tester",
+        "--workers",
+        "1",
+    ])
 }
 
 pub async fn system() -> System {
     let database_url = lately_testkit::postgres_database().await;
-    let writer = lately_writer::startup::Application::build(WriterConfig {
-        database_url: database_url.clone(),
-        listen: "127.0.0.1:0".into(),
-        token: Some(TOKEN.into()),
-        insecure_local: false,
-        db_max_connections: 5,
-        db_timeout_ms: 5000,
-        max_batch: 1000,
-        shutdown_timeout: 5,
-        workers: Some(1),
-    })
+    let writer = lately_writer::startup::Application::build(
+        lately_writer::configuration::Config::parse_from([
+            "lately-writer",
+            "--database-url",
+            &database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            TOKEN,
+            "--workers",
+            "1",
+        ]),
+    )
     .await
     .unwrap();
     let address = format!("http://127.0.0.1:{}", writer.port());
