@@ -8,6 +8,11 @@ use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
 const TOKEN: &str = "notifier-tests-token";
+// Distinctive, so a leak into the logs cannot hide among other words.
+const CONSUMER_KEY: &str = "ck-4f1d9a";
+const CONSUMER_SECRET: &str = "consumer-SECRET-7c2e91";
+const ACCESS_TOKEN: &str = "at-0b83e5";
+const ACCESS_SECRET: &str = "access-SECRET-d45a10";
 
 struct Env {
     database_url: String,
@@ -50,10 +55,10 @@ async fn env() -> Env {
     tokio::spawn(writer.run_until_stopped());
     let sandbox = lately_x_sandbox::Sandbox::build(lately_x_sandbox::Config {
         listen: "127.0.0.1:0".into(),
-        consumer_key: "ck".into(),
-        consumer_secret: "cs".into(),
-        access_token: "at".into(),
-        access_secret: "as".into(),
+        consumer_key: CONSUMER_KEY.into(),
+        consumer_secret: CONSUMER_SECRET.into(),
+        access_token: ACCESS_TOKEN.into(),
+        access_secret: ACCESS_SECRET.into(),
     })
     .unwrap();
     let sandbox_url = format!("http://127.0.0.1:{}", sandbox.port());
@@ -92,19 +97,29 @@ impl Env {
 
     /// Starts the notifier binary with the sandbox's credentials, no grace delay, and `extra`.
     async fn notifier(&self, extra: &[(&str, &str)]) -> Notifier {
+        self.notifier_logging_to(extra, std::process::Stdio::inherit())
+            .await
+    }
+
+    async fn notifier_logging_to(
+        &self,
+        extra: &[(&str, &str)],
+        log: std::process::Stdio,
+    ) -> Notifier {
         let port = free_port();
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_lately-notifier"));
         cmd.env("DATABASE_URL", &self.database_url)
             .env("LATELY_NOTIFIER_ADDR", format!("127.0.0.1:{port}"))
             .env("X_API_BASE", &self.sandbox)
-            .env("X_CONSUMER_KEY", "ck")
-            .env("X_CONSUMER_SECRET", "cs")
-            .env("X_ACCESS_TOKEN", "at")
-            .env("X_ACCESS_SECRET", "as")
+            .env("X_CONSUMER_KEY", CONSUMER_KEY)
+            .env("X_CONSUMER_SECRET", CONSUMER_SECRET)
+            .env("X_ACCESS_TOKEN", ACCESS_TOKEN)
+            .env("X_ACCESS_SECRET", ACCESS_SECRET)
             .env("LATELY_TWEET_DELAY", "0")
             .env("LATELY_POSTING_TIMEOUT", "2s")
             .env("LATELY_POLL_MS", "50")
             .env("RUST_LOG", "warn")
+            .stdout(log)
             .kill_on_drop(true);
         for (k, v) in extra {
             cmd.env(k, v);
@@ -490,4 +505,32 @@ async fn without_credentials_it_records_what_it_would_post() {
     let entry = env.until_entry(&n, position, "dry_run").await;
     assert_eq!(entry["text"], "Finished reading “Dry”");
     assert!(env.tweets().await.is_empty());
+}
+
+/// Debug logs of a notifier that posts, fails auth and reconciles never contain a credential.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_never_appear_in_the_logs() {
+    let env = env().await;
+    let log_path = std::env::temp_dir().join(format!("notifier-{}.log", free_port()));
+    let file = std::fs::File::create(&log_path).unwrap();
+    let mut n = env
+        .notifier_logging_to(
+            &[("RUST_LOG", "debug"), ("LATELY_LOG_FORMAT", "json")],
+            file.into(),
+        )
+        .await;
+    env.until_leader(&n).await;
+    let id = env.add(json!({ "kind": "book", "title": "Logged" })).await;
+    env.finish(&id, json!({})).await;
+    env.until_tweets(1).await;
+    n.child.kill().await.unwrap();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logs.contains("tweeted"),
+        "the logs are not what this test thinks: {logs}"
+    );
+    for secret in [CONSUMER_SECRET, ACCESS_SECRET, ACCESS_TOKEN, CONSUMER_KEY] {
+        assert!(!logs.contains(secret), "{secret} is in the notifier's logs");
+    }
+    let _ = std::fs::remove_file(log_path);
 }

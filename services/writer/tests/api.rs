@@ -837,3 +837,56 @@ async fn sigterm_finishes_in_flight_writes_and_refuses_new_ones() {
         "the log holds writes nobody was told about"
     );
 }
+
+/// The writer's debug logs, through accepted and refused writes, never contain the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_never_appears_in_the_logs() {
+    const SECRET: &str = "writer-SECRET-token-5e0c7d";
+    let database_url = lately_testkit::postgres_database().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log_path = std::env::temp_dir().join(format!("writer-{port}.log"));
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_lately-writer"))
+        .env("DATABASE_URL", &database_url)
+        .env("LATELY_WRITER_ADDR", format!("127.0.0.1:{port}"))
+        .env("LATELY_WRITER_TOKEN", SECRET)
+        .env("RUST_LOG", "debug")
+        .env("LATELY_LOG_FORMAT", "json")
+        .stdout(std::fs::File::create(&log_path).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let address = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{address}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    for token in [SECRET, "wrong-SECRET-guess"] {
+        client
+            .post(format!("{address}/v1/items"))
+            .bearer_auth(token)
+            .json(&json!({ "kind": "book", "title": "Logged" }))
+            .send()
+            .await
+            .unwrap();
+    }
+    child.kill().await.unwrap();
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    assert!(
+        logs.contains("/v1/items"),
+        "the logs are not what this test thinks: {logs}"
+    );
+    assert!(!logs.contains("SECRET"), "a token is in the writer's logs");
+    let _ = std::fs::remove_file(log_path);
+}
