@@ -96,13 +96,35 @@ pub async fn no_such_route(req: actix_web::HttpRequest) -> HttpResponse {
     Problem::not_found(format!("there is no route {} {}", req.method(), req.path())).response()
 }
 
-/// Default service of a resource, for methods it does not support.
-pub async fn method_not_allowed(req: actix_web::HttpRequest) -> HttpResponse {
-    Problem::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method-not-allowed",
-        "Method not allowed",
-        format!("{} is not supported on {}", req.method(), req.path()),
-    )
-    .response()
+/// Default service of a resource that supports only `allow` (e.g. `"POST"`): 405 with an
+/// `Allow` header.
+pub fn allow(allow: &'static str) -> actix_web::Route {
+    actix_web::web::to(move |req: actix_web::HttpRequest| async move {
+        let mut res = Problem::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            "Method not allowed",
+            format!(
+                "{} is not supported on {} (only {allow})",
+                req.method(),
+                req.path()
+            ),
+        )
+        .response();
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+        res
+    })
+}
+
+/// A read-only resource: GET (and HEAD) only; any other method is a 405 problem.
+pub fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    actix_web::web::resource(path)
+        .route(actix_web::web::get().to(handler))
+        .default_service(allow("GET, HEAD"))
 }

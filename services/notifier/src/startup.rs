@@ -10,6 +10,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use lately_log::{EventLog, LogOptions};
+use lately_service::problem::get;
 use lately_service::Problem;
 use serde_json::json;
 
@@ -79,13 +80,10 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(
                     lately_service::metrics::track,
                 ))
-                .route(
-                    "/healthz",
-                    web::get().to(|| async { HttpResponse::Ok().json(json!({ "status": "ok" })) }),
-                )
-                .route("/readyz", web::get().to(readyz))
-                .route("/metrics", web::get().to(metrics))
-                .route("/v1/status", web::get().to(status))
+                .service(get("/healthz", healthz))
+                .service(get("/readyz", readyz))
+                .service(get("/metrics", metrics))
+                .service(get("/v1/status", status))
                 .default_service(web::to(lately_service::problem::no_such_route))
         })
         .listen(listener)?
@@ -109,6 +107,10 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "status": "ok" }))
 }
 
 async fn readyz(state: web::Data<State>) -> HttpResponse {

@@ -11,7 +11,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use lately_log::{EventLog, LogOptions};
-use lately_service::problem::{method_not_allowed, no_such_route};
+use lately_service::problem::{get, no_such_route};
 use tracing_actix_web::TracingLogger;
 
 use crate::configuration::Config;
@@ -48,18 +48,6 @@ impl AppState {
             }
         }
     }
-}
-
-/// A read-only resource: GET (and HEAD) only, anything else is a 405 problem.
-fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
-where
-    F: actix_web::Handler<Args>,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    web::resource(path)
-        .route(web::get().to(handler))
-        .default_service(web::to(method_not_allowed))
 }
 
 pub struct Application {
@@ -119,9 +107,9 @@ impl Application {
                 .wrap(cors)
                 .wrap(from_fn(lately_service::metrics::track))
                 .wrap(TracingLogger::default())
-                .route("/healthz", web::get().to(routes::healthz))
-                .route("/readyz", web::get().to(routes::readyz))
-                .route("/metrics", web::get().to(lately_service::metrics::endpoint))
+                .service(get("/healthz", routes::healthz))
+                .service(get("/readyz", routes::readyz))
+                .service(get("/metrics", lately_service::metrics::endpoint))
                 .service(get("/v1/feed", routes::feed))
                 .service(get("/v1/current", routes::current))
                 .service(get("/v1/stats", routes::stats))

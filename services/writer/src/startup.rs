@@ -12,7 +12,7 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use lately_log::{AppendOptions, Appender, EventLog, LogOptions};
-use lately_service::problem::{method_not_allowed, no_such_route};
+use lately_service::problem::{allow, get, no_such_route};
 use lately_service::Problem;
 use tracing_actix_web::TracingLogger;
 
@@ -85,43 +85,43 @@ impl Application {
                 .app_data(data.clone())
                 .wrap(from_fn(lately_service::metrics::track))
                 .wrap(TracingLogger::default())
-                .route("/healthz", web::get().to(healthz))
-                .route("/readyz", web::get().to(readyz))
-                .route("/metrics", web::get().to(lately_service::metrics::endpoint))
-                .route("/openapi.json", web::get().to(routes::openapi))
+                .service(get("/healthz", healthz))
+                .service(get("/readyz", readyz))
+                .service(get("/metrics", lately_service::metrics::endpoint))
+                .service(get("/openapi.json", routes::openapi))
                 .service(
                     web::scope("/v1")
                         .wrap(from_fn(guard))
                         .service(
                             web::resource("/items")
                                 .route(web::post().to(routes::add_item))
-                                .default_service(web::to(method_not_allowed)),
+                                .default_service(allow("POST")),
                         )
                         .service(
                             web::resource("/items/{id}")
                                 .route(web::patch().to(routes::edit))
                                 .route(web::delete().to(routes::remove))
-                                .default_service(web::to(method_not_allowed)),
+                                .default_service(allow("PATCH, DELETE")),
                         )
                         .service(
                             web::resource("/items/{id}/start")
                                 .route(web::post().to(routes::start))
-                                .default_service(web::to(method_not_allowed)),
+                                .default_service(allow("POST")),
                         )
                         .service(
                             web::resource("/items/{id}/progress")
                                 .route(web::post().to(routes::progress))
-                                .default_service(web::to(method_not_allowed)),
+                                .default_service(allow("POST")),
                         )
                         .service(
                             web::resource("/items/{id}/finish")
                                 .route(web::post().to(routes::finish))
-                                .default_service(web::to(method_not_allowed)),
+                                .default_service(allow("POST")),
                         )
                         .service(
                             web::resource("/items/{id}/abandon")
                                 .route(web::post().to(routes::abandon))
-                                .default_service(web::to(method_not_allowed)),
+                                .default_service(allow("POST")),
                         ),
                 )
                 .default_service(web::to(no_such_route))

@@ -609,7 +609,21 @@ async fn unknown_routes_and_methods_are_problems_too() {
         .send()
         .await
         .unwrap();
+    assert_eq!(get.headers()["allow"], "POST");
     assert_problem(get, StatusCode::METHOD_NOT_ALLOWED, "GET is not supported").await;
+    let trace = app
+        .client
+        .request(reqwest::Method::TRACE, format!("{}/healthz", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(trace.headers()["allow"], "GET, HEAD");
+    assert_problem(
+        trace,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "TRACE is not supported",
+    )
+    .await;
 }
 
 #[tokio::test]

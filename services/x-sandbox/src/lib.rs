@@ -20,6 +20,7 @@ use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use clap::Parser;
+use lately_service::problem::get;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -108,10 +109,10 @@ impl Sandbox {
                 .route("/_sandbox/tweets", web::get().to(list))
                 .route("/_sandbox/tweets", web::delete().to(clear))
                 .route("/_sandbox/faults", web::post().to(set_faults))
-                .route("/", web::get().to(page))
-                .route("/healthz", web::get().to(ok))
-                .route("/readyz", web::get().to(ok))
-                .route("/metrics", web::get().to(lately_service::metrics::endpoint))
+                .service(get("/", page))
+                .service(get("/healthz", ok))
+                .service(get("/readyz", ok))
+                .service(get("/metrics", lately_service::metrics::endpoint))
         })
         .listen(listener)?
         .workers(2)
