@@ -158,7 +158,7 @@ pub async fn add_item(
 /// The shape of every command on an existing item: parse the body into `B`, let `make` turn it
 /// into the event (and the body's expected version, if any), and run it.
 async fn on_item<B: serde::de::DeserializeOwned>(
-    (req, path, payload, state, request_id): Extracted,
+    (req, path, payload, state, request_id): ItemRequest,
     optional_body: bool,
     make: impl FnOnce(B, DateTime<Utc>) -> Result<(ItemEvent, Option<i64>), ApiError>,
 ) -> Result<HttpResponse, ApiError> {
@@ -170,7 +170,8 @@ async fn on_item<B: serde::de::DeserializeOwned>(
     run(&state, ctx, id, event, expected, StatusCode::OK).await
 }
 
-type Extracted = (
+/// What every item command extracts (actix extracts a tuple of extractors as one).
+pub type ItemRequest = (
     HttpRequest,
     web::Path<String>,
     web::Payload,
@@ -179,139 +180,79 @@ type Extracted = (
 );
 
 /// `POST /v1/items/{id}/start`
-pub async fn start(
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    request_id: RequestId,
-) -> Result<HttpResponse, ApiError> {
-    on_item(
-        (req, path, payload, state, request_id),
-        true,
-        |b: body::Simple, now| {
-            Ok((
-                ItemEvent::Started(Started {
-                    at: when(b.at, now)?,
-                }),
-                b.expected_version,
-            ))
-        },
-    )
+pub async fn start(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, true, |b: body::Simple, now| {
+        Ok((
+            ItemEvent::Started(Started {
+                at: when(b.at, now)?,
+            }),
+            b.expected_version,
+        ))
+    })
     .await
 }
 
 /// `POST /v1/items/{id}/progress`
-pub async fn progress(
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    request_id: RequestId,
-) -> Result<HttpResponse, ApiError> {
-    on_item(
-        (req, path, payload, state, request_id),
-        false,
-        |b: body::Progress, now| {
-            let event = ProgressLogged {
-                percent: b.percent,
-                at: when(b.at, now)?,
-            };
-            Ok((ItemEvent::ProgressLogged(event), b.expected_version))
-        },
-    )
+pub async fn progress(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, false, |b: body::Progress, now| {
+        let event = ProgressLogged {
+            percent: b.percent,
+            at: when(b.at, now)?,
+        };
+        Ok((ItemEvent::ProgressLogged(event), b.expected_version))
+    })
     .await
 }
 
 /// `POST /v1/items/{id}/finish`
-pub async fn finish(
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    request_id: RequestId,
-) -> Result<HttpResponse, ApiError> {
-    on_item(
-        (req, path, payload, state, request_id),
-        true,
-        |b: body::Finish, now| {
-            let event = Finished {
-                at: when(b.at, now)?,
-                rating: b.rating,
-                review: b.review,
-            };
-            Ok((ItemEvent::Finished(event), b.expected_version))
-        },
-    )
+pub async fn finish(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, true, |b: body::Finish, now| {
+        let event = Finished {
+            at: when(b.at, now)?,
+            rating: b.rating,
+            review: b.review,
+        };
+        Ok((ItemEvent::Finished(event), b.expected_version))
+    })
     .await
 }
 
 /// `POST /v1/items/{id}/abandon`
-pub async fn abandon(
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    request_id: RequestId,
-) -> Result<HttpResponse, ApiError> {
-    on_item(
-        (req, path, payload, state, request_id),
-        true,
-        |b: body::Simple, now| {
-            Ok((
-                ItemEvent::Abandoned(Abandoned {
-                    at: when(b.at, now)?,
-                }),
-                b.expected_version,
-            ))
-        },
-    )
+pub async fn abandon(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, true, |b: body::Simple, now| {
+        Ok((
+            ItemEvent::Abandoned(Abandoned {
+                at: when(b.at, now)?,
+            }),
+            b.expected_version,
+        ))
+    })
     .await
 }
 
 /// `PATCH /v1/items/{id}`
-pub async fn edit(
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    request_id: RequestId,
-) -> Result<HttpResponse, ApiError> {
-    on_item(
-        (req, path, payload, state, request_id),
-        false,
-        |b: body::Edit, now| {
-            let (at, expected_version) = (b.at, b.expected_version);
-            let event = Edited {
-                changes: b.changes()?,
-                at: when(at, now)?,
-            };
-            Ok((ItemEvent::Edited(event), expected_version))
-        },
-    )
+pub async fn edit(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, false, |b: body::Edit, now| {
+        let (at, expected_version) = (b.at, b.expected_version);
+        let event = Edited {
+            changes: b.changes()?,
+            at: when(at, now)?,
+        };
+        Ok((ItemEvent::Edited(event), expected_version))
+    })
     .await
 }
 
 /// `DELETE /v1/items/{id}`
-pub async fn remove(
-    req: HttpRequest,
-    path: web::Path<String>,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-    request_id: RequestId,
-) -> Result<HttpResponse, ApiError> {
-    on_item(
-        (req, path, payload, state, request_id),
-        true,
-        |b: body::Simple, now| {
-            Ok((
-                ItemEvent::Removed(Removed {
-                    at: when(b.at, now)?,
-                }),
-                b.expected_version,
-            ))
-        },
-    )
+pub async fn remove(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, true, |b: body::Simple, now| {
+        Ok((
+            ItemEvent::Removed(Removed {
+                at: when(b.at, now)?,
+            }),
+            b.expected_version,
+        ))
+    })
     .await
 }
 
