@@ -395,6 +395,52 @@ mod tests {
         assert_eq!(f.rating, Some(Rating::parse(4.0).unwrap()));
     }
 
+    fn arbitrary_json() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<f64>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            "\\PC{0,20}".prop_map(Value::from),
+            Just(Value::from("2026-11-01T20:00:00Z")),
+        ];
+        leaf.prop_recursive(3, 32, 6, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("title".to_string()),
+                        Just("kind".to_string()),
+                        Just("at".to_string()),
+                        Just("rating".to_string()),
+                        Just("author".to_string()),
+                        Just("stars".to_string()),
+                        Just("changes".to_string()),
+                        Just("percent".to_string()),
+                        "[a-z]{1,8}"
+                    ],
+                    inner,
+                    0..6
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Decoding never panics, whatever a stored row holds: it is an event or an error.
+        #[test]
+        fn decoding_arbitrary_payloads_never_panics(
+            data in arbitrary_json(),
+            t in 0..TYPES.len() + 1,
+            version in -1..4i32,
+        ) {
+            let name = TYPES.get(t).map_or("nonsense", |(n, _)| *n);
+            let _ = ItemEvent::decode(name, version, data);
+        }
+    }
+
     #[test]
     fn unknown_and_future_events_are_refused_not_guessed() {
         assert!(matches!(

@@ -198,6 +198,33 @@ mod tests {
         assert!(text.ends_with(f.url.unwrap()));
     }
 
+    proptest::proptest! {
+        /// Whatever the title, creators and review (any script, any length), the tweet fits and
+        /// ends with the intact URL.
+        #[test]
+        fn every_tweet_fits_and_keeps_its_url(
+            title in "\\PC{1,300}",
+            creators in proptest::collection::vec("\\PC{1,60}", 0..4),
+            review in proptest::option::of("\\PC{0,600}"),
+            halves in proptest::option::of(1u8..=10),
+        ) {
+            let url = "https://example.com/items/some-long-path-that-is-longer-than-twenty-three";
+            let f = Finish {
+                kind: MediaKind::Game,
+                title: &title,
+                creators: &creators,
+                url: Some(url),
+                rating: halves.map(|h| f64::from(h) / 2.0),
+                review: review.as_deref(),
+            };
+            for template in [DEFAULT_TEMPLATE, "{title} {stars}\n{review}\n{url}"] {
+                let text = compose(template, &f);
+                proptest::prop_assert!(weight(&text) <= MAX_WEIGHT, "{} > 280: {text}", weight(&text));
+                proptest::prop_assert!(text.ends_with(url), "URL cut: {text}");
+            }
+        }
+    }
+
     #[test]
     fn the_review_gives_way_before_the_title() {
         let review = "So good. ".repeat(60);
