@@ -68,13 +68,13 @@ fn entry_html(e: &FeedEntry) -> String {
         String::new()
     } else {
         format!(
-            r#"<span class="p-author">by {} </span>"#,
+            r#"<span class="p-author">{}</span> · "#,
             escape(&e.item.creators.join(", "))
         )
     };
     let rating = e.rating.map_or_else(String::new, |r| {
         format!(
-            r#"<span class="stars" role="img" aria-label="{r} out of 5 stars">{} </span>"#,
+            r#"<span class="stars" role="img" aria-label="{r} out of 5 stars">{}</span> · "#,
             stars(r)
         )
     });
