@@ -1,8 +1,9 @@
 # lately — the two commands that matter: `make run` and `make test`.
 SHELL := bash
 CARGO ?= cargo
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
-.PHONY: run test e2e lint fmt check clean
+.PHONY: run test e2e demo lint fmt check clean
 
 ## Run the whole system locally on the embedded SQLite log.
 run:
@@ -18,6 +19,10 @@ test:
 ## The docker compose journey on the local Docker engine (builds base images it cannot pull).
 e2e:
 	scripts/e2e
+
+## A handful of realistic items in the running compose system, so the widget is not empty.
+demo:
+	$(COMPOSE) exec -T writer sh -c 'LATELY_TOKEN="$$LATELY_WRITER_TOKEN" lately demo'
 
 ## What CI checks besides the tests.
 lint:
