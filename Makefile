@@ -3,7 +3,7 @@ SHELL := bash
 CARGO ?= cargo
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
-.PHONY: run test e2e demo lint fmt check clean
+.PHONY: run test e2e demo bench bench-quick lint fmt check clean
 
 ## Run the whole system locally on the embedded SQLite log.
 run:
@@ -23,6 +23,15 @@ e2e:
 ## A handful of realistic items in the running compose system, so the widget is not empty.
 demo:
 	$(COMPOSE) exec -T writer sh -c 'LATELY_TOKEN="$$LATELY_WRITER_TOKEN" lately demo'
+
+## Benchmarks against baselines measured in the same run (results in bench/results/).
+bench:
+	$(CARGO) build --release --locked -p lately-writer -p lately-bench
+	scripts/with-postgres target/release/lately-bench
+
+bench-quick:
+	$(CARGO) build --release --locked -p lately-writer -p lately-bench
+	scripts/with-postgres target/release/lately-bench --quick
 
 ## What CI checks besides the tests.
 lint:
