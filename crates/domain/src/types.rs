@@ -259,6 +259,28 @@ impl MediaKind {
         }
     }
 
+    /// The verb of doing it: "reading", "watching", "playing", "listening to".
+    pub fn verbing(self) -> &'static str {
+        match self {
+            Self::Book | Self::Article => "reading",
+            Self::Movie | Self::Tv => "watching",
+            Self::Game => "playing",
+            Self::Podcast => "listening to",
+        }
+    }
+
+    /// The name a person reads in a list: "Book", "Film", "TV", …
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Book => "Book",
+            Self::Article => "Article",
+            Self::Movie => "Film",
+            Self::Tv => "TV",
+            Self::Game => "Game",
+            Self::Podcast => "Podcast",
+        }
+    }
+
     /// The past-tense verb for finishing one: "read", "watched", "played", "listened to".
     pub fn verb(self) -> &'static str {
         match self {

@@ -5,7 +5,7 @@
 //! long, the review is shortened first, then the title, each with "…" — never the URL, which
 //! must stay intact to work.
 
-use lately_domain::MediaKind;
+use lately_domain::{MediaKind, Rating};
 
 /// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
 /// watching, playing, listening to), `{kind}`, `{title}`, `{creators}`, `{by}` (" by …" or
@@ -22,30 +22,12 @@ pub struct Finish<'a> {
     pub title: &'a str,
     pub creators: &'a [String],
     pub url: Option<&'a str>,
-    pub rating: Option<f64>,
+    pub rating: Option<Rating>,
     pub review: Option<&'a str>,
 }
 
 pub fn weight(text: &str) -> usize {
     egg_mode_text::character_count(text, URL_WEIGHT, URL_WEIGHT)
-}
-
-fn verbing(kind: MediaKind) -> &'static str {
-    match kind {
-        MediaKind::Book | MediaKind::Article => "reading",
-        MediaKind::Movie | MediaKind::Tv => "watching",
-        MediaKind::Game => "playing",
-        MediaKind::Podcast => "listening to",
-    }
-}
-
-fn stars(rating: f64) -> String {
-    let halves = (rating * 2.0).round() as usize;
-    let mut s = "★".repeat(halves / 2);
-    if halves % 2 == 1 {
-        s.push('½');
-    }
-    s
 }
 
 fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str) -> String {
@@ -56,16 +38,19 @@ fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str) -> String {
         format!(" by {creators}")
     };
     let text = template
-        .replace("{verbing}", verbing(f.kind))
+        .replace("{verbing}", f.kind.verbing())
         .replace("{verb}", f.kind.verb())
         .replace("{kind}", f.kind.as_str())
         .replace("{title}", title)
         .replace("{creators}", &creators)
         .replace("{by}", &by)
-        .replace("{stars}", &f.rating.map(stars).unwrap_or_default())
+        .replace(
+            "{stars}",
+            &f.rating.map(Rating::to_stars).unwrap_or_default(),
+        )
         .replace(
             "{rating}",
-            &f.rating.map(|r| r.to_string()).unwrap_or_default(),
+            &f.rating.map(|r| r.stars().to_string()).unwrap_or_default(),
         )
         .replace("{review}", review)
         .replace("{url}", f.url.unwrap_or_default());
@@ -139,7 +124,7 @@ mod tests {
             url: Some(
                 "https://example.com/books/the-left-hand-of-darkness-and-a-very-long-path?utm=1",
             ),
-            rating: Some(4.5),
+            rating: Some(Rating::parse(4.5).unwrap()),
             review: None,
         }
     }
@@ -214,7 +199,7 @@ mod tests {
                 title: &title,
                 creators: &creators,
                 url: Some(url),
-                rating: halves.map(|h| f64::from(h) / 2.0),
+                rating: halves.map(|h| Rating::from_half_stars(h).unwrap()),
                 review: review.as_deref(),
             };
             for template in [DEFAULT_TEMPLATE, "{title} {stars}\n{review}\n{url}"] {

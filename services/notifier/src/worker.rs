@@ -315,7 +315,7 @@ impl Worker {
                 title: &item.title,
                 creators: &item.creators,
                 url: item.url.as_deref(),
-                rating: finish.rating.map(|r| r.stars()),
+                rating: finish.rating,
                 review: review.as_deref(),
             },
         );

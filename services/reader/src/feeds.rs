@@ -30,28 +30,14 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// A rating from the API's stars (0.5–5.0) drawn as ★★★★½.
 pub fn stars(rating: f64) -> String {
-    let halves = (rating * 2.0).round() as usize;
-    let mut s = "★".repeat(halves / 2);
-    if halves % 2 == 1 {
-        s.push('½');
-    }
-    s
-}
-
-fn verbing(kind: lately_domain::MediaKind) -> &'static str {
-    use lately_domain::MediaKind::*;
-    match kind {
-        Book | Article => "reading",
-        Movie | Tv => "watching",
-        Game => "playing",
-        Podcast => "listening to",
-    }
+    lately_domain::Rating::parse(rating).map_or_else(|_| String::new(), |r| r.to_stars())
 }
 
 /// "Finished reading “Dune” by Frank Herbert — ★★★★½", then the review.
 pub fn text(e: &FeedEntry) -> String {
-    let mut s = format!("Finished {} “{}”", verbing(e.item.kind), e.item.title);
+    let mut s = format!("Finished {} “{}”", e.item.kind.verbing(), e.item.title);
     if !e.item.creators.is_empty() {
         s.push_str(&format!(" by {}", e.item.creators.join(", ")));
     }
@@ -69,7 +55,7 @@ pub fn text(e: &FeedEntry) -> String {
 pub fn html(e: &FeedEntry) -> String {
     let mut s = format!(
         "<p>Finished {} <cite>{}</cite>",
-        verbing(e.item.kind),
+        e.item.kind.verbing(),
         escape(&e.item.title)
     );
     if !e.item.creators.is_empty() {

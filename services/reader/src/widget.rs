@@ -37,17 +37,6 @@ pub async fn script() -> HttpResponse {
         .body(script_source())
 }
 
-fn label(kind: MediaKind) -> &'static str {
-    match kind {
-        MediaKind::Book => "Book",
-        MediaKind::Article => "Article",
-        MediaKind::Movie => "Film",
-        MediaKind::Tv => "TV",
-        MediaKind::Game => "Game",
-        MediaKind::Podcast => "Podcast",
-    }
-}
-
 fn entry_html(e: &FeedEntry) -> String {
     let title = escape(&e.item.title);
     let cover = match &e.item.cover_url {
@@ -81,7 +70,7 @@ fn entry_html(e: &FeedEntry) -> String {
     format!(
         r#"<li class="h-entry" data-position="{pos}">{cover}<div>{name}<span class="meta"><span class="kind">{kind} · </span>{by}{rating}<time class="dt-published" datetime="{iso}">{date}</time></span></div></li>"#,
         pos = e.position,
-        kind = label(e.item.kind),
+        kind = e.item.kind.label(),
         iso = e.finished_at.to_rfc3339(),
         date = e.finished_at.format("%Y-%m-%d"),
     )
