@@ -8,6 +8,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::ApiError;
+use crate::streams::Streams;
 
 /// Namespaces for ids derived from an `Idempotency-Key`: the same key always names the same
 /// event (and, for an add without an id, the same item), so a retry is recognised.
@@ -71,6 +72,7 @@ pub struct Outcome {
 pub async fn execute(
     log: &EventLog,
     appender: &Appender,
+    streams: &Streams,
     command: Command,
 ) -> Result<Outcome, ApiError> {
     let stream = command.item.as_str();
@@ -104,16 +106,22 @@ pub async fn execute(
         metadata: command.metadata,
     };
 
+    // Remembered state first; the log when there is none, or when it says no (see `streams`).
+    let (mut state, mut fresh) = match streams.get(stream) {
+        Some(state) => (Some(state), false),
+        None => (load(log, stream).await?, true),
+    };
     for _ in 0..ATTEMPTS {
-        let history = log.read_stream(stream).await?;
-        let current = history.last().map_or(0, |e| e.stream_version);
-        check_expected_version(current, command.expected_version)?;
-        let events = history
-            .into_iter()
-            .map(|e| ItemEvent::decode(&e.event_type, e.schema_version, e.data))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| ApiError::Internal(format!("item {stream}: {e}")))?;
-        check(ItemState::replay(&events).as_ref(), &command.event)?;
+        let current = state.as_ref().map_or(0, |s| s.version);
+        let decision = check_expected_version(current, command.expected_version)
+            .and_then(|()| check(state.as_ref(), &command.event));
+        if let Err(rejection) = decision {
+            if !fresh {
+                (state, fresh) = (load(log, stream).await?, true);
+                continue;
+            }
+            return Err(rejection.into());
+        }
 
         let request = AppendRequest {
             stream_id: stream.to_owned(),
@@ -124,6 +132,22 @@ pub async fn execute(
             Ok(done) => {
                 metrics::counter!("lately_writer_events_total", "type" => stored.event_type)
                     .increment(u64::from(!done.duplicate));
+                let next = state.map_or_else(
+                    || match &command.event {
+                        ItemEvent::Added(added) => Some(ItemState::new(added)),
+                        _ => None,
+                    },
+                    |mut s| {
+                        s.apply(&command.event);
+                        Some(s)
+                    },
+                );
+                match next {
+                    Some(next) if !done.duplicate && next.version == done.version => {
+                        streams.remember(stream, next)
+                    }
+                    _ => streams.forget(stream),
+                }
                 return Ok(Outcome {
                     id: done.stream_id,
                     version: done.version,
@@ -131,13 +155,31 @@ pub async fn execute(
                     replayed: done.duplicate,
                 });
             }
-            // Someone else wrote to this item since we loaded it. With no version of their
-            // own, the client asked for "now": decide again against the new state.
-            Err(AppendError::Conflict { .. }) if command.expected_version.is_none() => continue,
+            // Someone else wrote to this item since we decided. With no version of their own,
+            // the client asked for "now": decide again against the new state. With the client's own version, that is their answer — unless what we decided on
+            // was remembered, not read: then decide again on what the log says.
+            Err(conflict @ AppendError::Conflict { .. }) => {
+                streams.forget(stream);
+                if command.expected_version.is_some() && fresh {
+                    return Err(conflict.into());
+                }
+                (state, fresh) = (load(log, stream).await?, true);
+            }
             Err(e) => return Err(e.into()),
         }
     }
     Err(ApiError::Unavailable(format!(
         "item {stream} is being changed concurrently; retry"
     )))
+}
+
+/// The item's state folded from its whole stream in the log (`None`: no such item).
+async fn load(log: &EventLog, stream: &str) -> Result<Option<ItemState>, ApiError> {
+    let history = log.read_stream(stream).await?;
+    let events = history
+        .into_iter()
+        .map(|e| ItemEvent::decode(&e.event_type, e.schema_version, e.data))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| ApiError::Internal(format!("item {stream}: {e}")))?;
+    Ok(ItemState::replay(&events))
 }

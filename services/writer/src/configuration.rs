@@ -44,6 +44,11 @@ pub struct Config {
     #[arg(long, env = "LATELY_MAX_BATCH", default_value_t = 1000)]
     pub max_batch: usize,
 
+    /// How many items' current state the writer keeps in memory (least recently used are
+    /// forgotten), so that a command need not read and fold the item's stream.
+    #[arg(long, env = "LATELY_REMEMBERED_ITEMS", default_value_t = 10_000)]
+    pub remembered_items: usize,
+
     /// How long in-flight requests may take to finish after SIGTERM (seconds).
     #[arg(long, env = "LATELY_SHUTDOWN_TIMEOUT", default_value_t = 30)]
     pub shutdown_timeout: u64,

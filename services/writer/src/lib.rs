@@ -11,3 +11,4 @@ pub mod configuration;
 pub mod error;
 pub mod routes;
 pub mod startup;
+pub mod streams;

@@ -104,6 +104,7 @@ async fn run(
     let outcome = execute(
         &state.log,
         &state.appender,
+        &state.streams,
         Command {
             item,
             event,

@@ -19,10 +19,13 @@ use tracing_actix_web::TracingLogger;
 use crate::configuration::Config;
 use crate::error::ApiError;
 use crate::routes;
+use crate::streams::Streams;
 
 pub struct AppState {
     pub log: EventLog,
     pub appender: Appender,
+    /// Recently written items' state, so commands need not re-read their streams.
+    pub streams: Streams,
     token: Option<String>,
     /// Set once the schema is migrated; writes are refused (503) before.
     migrated: AtomicBool,
@@ -69,6 +72,7 @@ impl Application {
         let state = web::Data::new(AppState {
             log,
             appender,
+            streams: Streams::new(config.remembered_items),
             token,
             migrated: AtomicBool::new(false),
             shutting_down: AtomicBool::new(false),

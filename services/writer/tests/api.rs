@@ -17,6 +17,7 @@ struct TestApp {
     address: String,
     client: reqwest::Client,
     log: EventLog,
+    database_url: String,
 }
 
 fn config(database_url: String) -> Config {
@@ -40,7 +41,11 @@ fn config(database_url: String) -> Config {
 }
 
 async fn spawn_app() -> TestApp {
-    let database_url = lately_testkit::postgres_database().await;
+    spawn_app_on(lately_testkit::postgres_database().await).await
+}
+
+/// A writer on an existing database (a second writer process on the same log).
+async fn spawn_app_on(database_url: String) -> TestApp {
     let app = Application::build(config(database_url.clone()))
         .await
         .unwrap();
@@ -51,6 +56,7 @@ async fn spawn_app() -> TestApp {
         address,
         client: reqwest::Client::new(),
         log,
+        database_url,
     };
     // Ready once the schema is migrated.
     for _ in 0..100 {
@@ -530,6 +536,53 @@ async fn a_stale_version_is_a_409_carrying_the_current_one() {
         )
         .await;
     assert_problem(dup, StatusCode::CONFLICT, "").await;
+}
+
+/// A writer remembers the items it wrote. Another writer on the same log makes that memory
+/// stale; no decision may rest on it: not a refusal, not an acceptance, not a version.
+#[tokio::test]
+async fn a_second_writer_on_the_same_log_never_meets_a_stale_decision() {
+    let a = spawn_app().await;
+    let b = spawn_app_on(a.database_url.clone()).await;
+    let id = a.add_book("Solaris").await; // `a` remembers it queued, at version 1
+    let path = |verb: &str| format!("/v1/items/{id}/{verb}");
+    let version = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json::<Value>().await.unwrap()["version"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(version(b.post(&path("start"), json!({})).await).await, 2);
+    // `a` remembers version 1; the client knows better.
+    let done = a
+        .post(&path("finish"), json!({"expected_version": 2}))
+        .await;
+    assert_eq!(version(done).await, 3);
+    assert_eq!(version(a.post(&path("start"), json!({})).await).await, 4);
+    assert_eq!(version(b.post(&path("abandon"), json!({})).await).await, 5);
+    // `a` remembers it in progress, so "start" looks refused; the log says abandoned.
+    assert_eq!(version(a.post(&path("start"), json!({})).await).await, 6);
+    let stale = b
+        .post(&path("finish"), json!({"expected_version": 5}))
+        .await;
+    let problem = assert_problem(stale, StatusCode::CONFLICT, "is at version 6").await;
+    assert_eq!(problem["current_version"], 6);
+    // Without a version, a write through either one lands after the other's.
+    assert_eq!(version(b.post(&path("finish"), json!({})).await).await, 7);
+    assert_eq!(version(a.post(&path("finish"), json!({})).await).await, 8);
+    assert_eq!(
+        a.event_types(&id).await,
+        [
+            "item_added",
+            "item_started",
+            "item_finished",
+            "item_started",
+            "item_abandoned",
+            "item_started",
+            "item_finished",
+            "item_finished"
+        ]
+    );
 }
 
 #[tokio::test]
