@@ -3,7 +3,7 @@ SHELL := bash
 CARGO ?= cargo
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
-.PHONY: run test e2e demo bench bench-quick lint fmt check clean
+.PHONY: run test e2e chaos chaos-quick fuzz demo bench bench-quick lint fmt check clean
 
 ## Run the whole system locally on the embedded SQLite log.
 run:
@@ -20,18 +20,37 @@ test:
 e2e:
 	scripts/e2e
 
+## Faults: the real processes killed at random under load and PostgreSQL restarted, then the
+## writer's API fuzzed from its OpenAPI document (figures in target/chaos and target/fuzz-api).
+CHAOS_SECONDS ?= 180
+FUZZ_API_SECONDS ?= 120
+chaos:
+	$(CARGO) build --workspace --bins --locked
+	scripts/with-postgres bash -c 'target/debug/lately-chaos --seconds $(CHAOS_SECONDS) && scripts/fuzz-api $(FUZZ_API_SECONDS)'
+
+## The same, short enough for CI.
+chaos-quick:
+	$(MAKE) chaos CHAOS_SECONDS=30 FUZZ_API_SECONDS=30
+
+## cargo-fuzz targets for event decoding and the tweet composer (FUZZ_SECONDS per target).
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz $(FUZZ_SECONDS)
+
 ## A handful of realistic items in the running compose system, so the widget is not empty.
 demo:
 	$(COMPOSE) exec -T writer sh -c 'LATELY_TOKEN="$$LATELY_WRITER_TOKEN" lately demo'
 
-## Benchmarks against baselines measured in the same run (results in bench/results/).
+## Benchmarks against baselines measured in the same run (results in bench/results/), on a
+## PostgreSQL that really syncs its commits to disk.
 bench:
-	$(CARGO) build --release --locked -p lately-writer -p lately-bench
-	scripts/with-postgres target/release/lately-bench
+	$(CARGO) build --release --locked -p lately-writer -p lately-reader -p lately-notifier -p lately-x-sandbox -p lately-bench
+	LATELY_PG_FSYNC=on scripts/with-postgres target/release/lately-bench
 
+## Small sizes on the debug binaries `make test` built: keeps the harness from rotting (CI).
 bench-quick:
-	$(CARGO) build --release --locked -p lately-writer -p lately-bench
-	scripts/with-postgres target/release/lately-bench --quick
+	$(CARGO) build --workspace --bins --locked
+	scripts/with-postgres target/debug/lately-bench --quick --bin-dir target/debug
 
 ## What CI checks besides the tests.
 lint:
