@@ -1,235 +1,327 @@
-//! `lately-bench`: measures appends through the writer's HTTP API, with baselines measured in
-//! the same run against the same PostgreSQL, and writes the table to `bench/results/`.
+//! `lately-bench`: the figures users care about, each with a baseline measured in the same run
+//! on the same machine, written to `bench/results/`.
 //!
-//! Run it through `make bench` (or `make bench-quick`), which builds the release binaries and
-//! starts a throwaway PostgreSQL (`scripts/with-postgres`).
+//! Run it through `make bench` (or `make bench-quick`), which builds the binaries and starts a
+//! throwaway PostgreSQL (`scripts/with-postgres`). Every scenario gets a fresh database.
 //!
-//! Scenarios (each on a fresh database, 64 concurrent clients):
-//! * `writer`: `POST /v1/items/{id}/finish` on many items, each answered after its group
-//!   commit — acknowledged events per second, p50/p99 latency;
-//! * `naive insert`: the same rows inserted straight into PostgreSQL, one per transaction;
-//! * `batched insert`: 100 rows per transaction — the ceiling.
+//! 1. appends ([`appends`]): finish commands through the writer's HTTP API, against the same
+//!    rows inserted straight into PostgreSQL one per transaction and 100 per transaction;
+//! 2. replica lag ([`lag`]): three readers, finishes at 1,000/s, acknowledgement to SSE;
+//! 3. reads ([`reads`]): the feed on one replica against its own trivial endpoint;
+//! 4. cold start ([`cold_start`]): a reader joining a long log, without and with a snapshot;
+//! 5. notifier ([`notify`]): a finish to its tweet in the X sandbox.
+
+mod appends;
+mod cold_start;
+mod lag;
+mod notify;
+mod procs;
+mod reads;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use anyhow::Context;
 use clap::Parser;
 use serde::Serialize;
 use serde_json::json;
 
 #[derive(Parser)]
-struct Args {
-    /// Short runs (a few seconds each), to keep the harness from rotting.
+pub struct Args {
+    /// Small sizes and short runs, to keep the harness from rotting (figures not comparable).
     #[arg(long)]
     quick: bool,
-    /// The writer binary to measure.
-    #[arg(long, default_value = "target/release/lately-writer")]
-    writer: PathBuf,
+    /// Where the service binaries are.
+    #[arg(long, default_value = "target/release")]
+    bin_dir: PathBuf,
     /// Where the results go.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
+    /// Concurrent clients for appends, connections for reads.
     #[arg(long, default_value_t = 64)]
     clients: usize,
+    /// Only these scenarios (appends, lag, reads, cold-start, notifier); all when empty.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
-#[derive(Serialize, Clone)]
-struct Row {
-    name: String,
-    events_per_sec: f64,
-    p50_ms: Option<f64>,
-    p99_ms: Option<f64>,
-    note: String,
+pub const TOKEN: &str = "bench-token";
+
+/// One line of the table.
+#[derive(Serialize)]
+struct Figure {
+    scenario: &'static str,
+    measure: String,
+    value: String,
+    baseline: String,
+    target: String,
+    /// `None`: no target for this line.
+    met: Option<bool>,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    Some(sorted[i].as_secs_f64() * 1000.0)
-}
-
-const TOKEN: &str = "bench-token";
-
-async fn writer_scenario(args: &Args, duration: Duration) -> anyhow::Result<Row> {
-    let db = lately_testkit::postgres_database().await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
-    let mut child = tokio::process::Command::new(&args.writer)
-        .env("DATABASE_URL", &db)
-        .env("LATELY_WRITER_ADDR", format!("127.0.0.1:{port}"))
-        .env("LATELY_WRITER_TOKEN", TOKEN)
-        .env("LATELY_DB_MAX_CONNECTIONS", "32")
-        .env("RUST_LOG", "warn")
-        .kill_on_drop(true)
-        .spawn()?;
-    let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(args.clients)
-        .build()?;
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    // Each client finishes its own items, so commands on one item never contend.
-    let items_per_client = 8;
-    let mut ids = Vec::new();
-    for c in 0..args.clients {
-        let mut mine = Vec::new();
-        for i in 0..items_per_client {
-            let res: serde_json::Value = client
-                .post(format!("{base}/v1/items"))
-                .bearer_auth(TOKEN)
-                .json(&json!({ "kind": "book", "title": format!("Bench {c}-{i}") }))
-                .send()
-                .await?
-                .json()
-                .await?;
-            mine.push(res["id"].as_str().unwrap_or_default().to_owned());
-        }
-        ids.push(mine);
-    }
-    let started = Instant::now();
-    let tasks: Vec<_> = ids
-        .into_iter()
-        .map(|mine| {
-            let (client, base) = (client.clone(), base.clone());
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut n = 0usize;
-                while started.elapsed() < duration {
-                    let id = &mine[n % mine.len()];
-                    n += 1;
-                    let t = Instant::now();
-                    let res = client
-                        .post(format!("{base}/v1/items/{id}/finish"))
-                        .bearer_auth(TOKEN)
-                        .json(&json!({ "rating": 4 }))
-                        .send()
-                        .await;
-                    if res.is_ok_and(|r| r.status().is_success()) {
-                        latencies.push(t.elapsed());
-                    }
-                }
-                latencies
-            })
-        })
-        .collect();
-    let mut latencies: Vec<Duration> = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await?);
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    child.kill().await.ok();
-    latencies.sort();
-    Ok(Row {
-        name: "writer: HTTP finish commands".into(),
-        events_per_sec: latencies.len() as f64 / elapsed,
-        p50_ms: percentile(&latencies, 0.5),
-        p99_ms: percentile(&latencies, 0.99),
-        note: format!("{} clients, acknowledged after commit", args.clients),
-    })
-}
-
-/// Rows shaped like the log's, inserted straight into PostgreSQL `batch` at a time.
-async fn insert_scenario(args: &Args, duration: Duration, batch: usize) -> anyhow::Result<Row> {
-    let db = lately_testkit::postgres_database().await;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(args.clients as u32)
-        .connect(&db)
-        .await?;
-    sqlx::query(
-        "CREATE TABLE rows (id BIGSERIAL PRIMARY KEY, stream_id TEXT NOT NULL, event_id UUID NOT NULL UNIQUE, \
-         data JSONB NOT NULL, recorded_at TIMESTAMPTZ NOT NULL DEFAULT now())",
-    )
-    .execute(&pool)
-    .await?;
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..args.clients)
-        .map(|c| {
-            let pool = pool.clone();
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut rows = 0usize;
-                while started.elapsed() < duration {
-                    let t = Instant::now();
-                    let mut qb =
-                        sqlx::QueryBuilder::new("INSERT INTO rows (stream_id, event_id, data) ");
-                    qb.push_values(0..batch, |mut b, i| {
-                        b.push_bind(format!("bench-{c}-{i}"))
-                            .push("gen_random_uuid()")
-                            .push_bind(json!({ "at": "2026-11-01T00:00:00Z", "rating": 4 }));
-                    });
-                    if qb.build().execute(&pool).await.is_ok() {
-                        rows += batch;
-                        latencies.push(t.elapsed());
-                    }
-                }
-                (rows, latencies)
-            })
-        })
-        .collect();
-    let (mut rows, mut latencies) = (0, Vec::new());
-    for t in tasks {
-        let (r, l) = t.await?;
-        rows += r;
-        latencies.extend(l);
-    }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort();
-    Ok(Row {
-        name: if batch == 1 {
-            "baseline: naive insert, 1 row/txn".into()
+fn fmt(v: Option<f64>, unit: &str) -> String {
+    v.map_or("-".into(), |v| {
+        if v >= 100.0 {
+            format!("{} {unit}", thousands(v))
         } else {
-            format!("baseline: batched insert, {batch} rows/txn")
-        },
-        events_per_sec: rows as f64 / elapsed,
-        p50_ms: percentile(&latencies, 0.5),
-        p99_ms: percentile(&latencies, 0.99),
-        note: "straight into PostgreSQL, no HTTP".into(),
+            format!("{v:.2} {unit}")
+        }
     })
+}
+
+fn thousands(v: f64) -> String {
+    let s = format!("{:.0}", v);
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Adds `n` books through the writer; their ids.
+pub async fn add_items(
+    client: &reqwest::Client,
+    writer: &str,
+    n: usize,
+) -> anyhow::Result<Vec<String>> {
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let res: serde_json::Value = client
+            .post(format!("{writer}/v1/items"))
+            .bearer_auth(TOKEN)
+            .json(&json!({ "kind": "book", "title": format!("Bench book {i}"), "creators": ["A. N. Author"] }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        ids.push(res["id"].as_str().context("an id")?.to_owned());
+    }
+    Ok(ids)
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let duration = if args.quick {
-        Duration::from_secs(3)
-    } else {
-        Duration::from_secs(15)
+    let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
+    let secs = |quick: u64, full: u64| Duration::from_secs(if args.quick { quick } else { full });
+    let mut figures = Vec::new();
+    let mut add = |scenario, measure: &str, value, baseline, target: &str, met| {
+        figures.push(Figure {
+            scenario,
+            measure: measure.to_owned(),
+            value,
+            baseline,
+            target: target.to_owned(),
+            met,
+        })
     };
-    let rows = vec![
-        writer_scenario(&args, duration).await?,
-        insert_scenario(&args, duration, 1).await?,
-        insert_scenario(&args, duration, 100).await?,
-    ];
+
+    if wanted("appends") {
+        let d = secs(3, 15);
+        eprintln!("appends: {} s per scenario…", d.as_secs());
+        let writer = appends::writer(&args, d).await?;
+        let naive = appends::insert(&args, d, 1).await?;
+        let batched = appends::insert(&args, d, 100).await?;
+        let share = writer.per_sec / batched.per_sec;
+        add(
+            "appends",
+            &format!("writer, {} clients: events/s", args.clients),
+            fmt(Some(writer.per_sec), "/s"),
+            format!(
+                "naive 1 row/txn {}; batched 100 rows/txn {}",
+                fmt(Some(naive.per_sec), "/s"),
+                fmt(Some(batched.per_sec), "/s")
+            ),
+            "≥ 30,000/s",
+            Some(writer.per_sec >= 30_000.0),
+        );
+        add(
+            "appends",
+            "writer: share of the batched ceiling",
+            format!("{:.0}%", share * 100.0),
+            format!("{:.1}× naive", writer.per_sec / naive.per_sec),
+            "≥ 35%",
+            Some(share >= 0.35),
+        );
+        add(
+            "appends",
+            "writer: latency p50 / p99",
+            format!(
+                "{} / {}",
+                fmt(writer.p50_ms, "ms"),
+                fmt(writer.p99_ms, "ms")
+            ),
+            format!(
+                "naive {} / {}",
+                fmt(naive.p50_ms, "ms"),
+                fmt(naive.p99_ms, "ms")
+            ),
+            "",
+            None,
+        );
+    }
+
+    if wanted("lag") {
+        let d = secs(3, 15);
+        eprintln!(
+            "replica lag: 3 readers, 1,000 finishes/s for {} s…",
+            d.as_secs()
+        );
+        let lag = lag::run(&args, d, 1000).await?;
+        add(
+            "replica lag",
+            &format!(
+                "ack → applied on each of {} replicas, at {} finishes/s",
+                lag.replicas,
+                thousands(lag.rate)
+            ),
+            format!(
+                "p50 {} / p99 {}",
+                fmt(lag.p50_ms, "ms"),
+                fmt(lag.p99_ms, "ms")
+            ),
+            format!(
+                "max {}; {} acknowledged, {} never delivered",
+                fmt(lag.max_ms, "ms"),
+                lag.acknowledged,
+                lag.missing
+            ),
+            "p50 ≤ 2 ms, p99 ≤ 10 ms",
+            Some(
+                lag.missing == 0
+                    && lag.p50_ms.is_some_and(|v| v <= 2.0)
+                    && lag.p99_ms.is_some_and(|v| v <= 10.0),
+            ),
+        );
+    }
+
+    if wanted("reads") {
+        let d = secs(2, 10);
+        let items = if args.quick { 50 } else { 500 };
+        eprintln!(
+            "reads: {} connections, {} s each…",
+            args.clients,
+            d.as_secs()
+        );
+        let r = reads::run(&args, d, items).await?;
+        let share = r.feed.per_sec / r.baseline.per_sec;
+        add(
+            "reads",
+            &format!(
+                "/v1/feed?limit=20, one replica, {} connections ({})",
+                args.clients, r.generator
+            ),
+            format!(
+                "{} (p50 {}, p99 {})",
+                fmt(Some(r.feed.per_sec), "req/s"),
+                fmt(r.feed.p50_ms, "ms"),
+                fmt(r.feed.p99_ms, "ms")
+            ),
+            format!(
+                "/healthz {} (p50 {}, p99 {})",
+                fmt(Some(r.baseline.per_sec), "req/s"),
+                fmt(r.baseline.p50_ms, "ms"),
+                fmt(r.baseline.p99_ms, "ms")
+            ),
+            "≥ 70% of baseline, p99 ≤ 5 ms",
+            Some(share >= 0.7 && r.feed.p99_ms.is_some_and(|v| v <= 5.0)),
+        );
+        add(
+            "reads",
+            &format!("feed share of baseline ({} finished items)", r.items),
+            format!("{:.0}%", share * 100.0),
+            String::new(),
+            "",
+            None,
+        );
+    }
+
+    if wanted("cold-start") {
+        let events = if args.quick { 20_000 } else { 1_000_000 };
+        eprintln!("cold start: {} events…", thousands(events as f64));
+        let c = cold_start::run(&args, events).await?;
+        add(
+            "cold start",
+            &format!(
+                "reader ready over {} events, replaying all",
+                thousands(c.events as f64)
+            ),
+            fmt(Some(c.replay.ready.as_secs_f64() * 1000.0), "ms"),
+            format!("log filled in {:.1} s", c.fill.as_secs_f64()),
+            "≤ 5 s",
+            Some(c.replay.ready <= Duration::from_secs(5)),
+        );
+        add(
+            "cold start",
+            "reader ready from the snapshot",
+            fmt(Some(c.from_snapshot.ready.as_secs_f64() * 1000.0), "ms"),
+            format!("snapshot {:.1} MB", c.snapshot_mb),
+            "≤ 0.5 s",
+            Some(c.from_snapshot.ready <= Duration::from_millis(500)),
+        );
+        add(
+            "cold start",
+            "resident memory when ready (replay / snapshot), peak",
+            format!("{:.0} / {:.0} MB", c.replay.rss_mb, c.from_snapshot.rss_mb),
+            format!(
+                "peak {:.0} / {:.0} MB",
+                c.replay.peak_mb, c.from_snapshot.peak_mb
+            ),
+            "≤ 250 MB",
+            Some(c.replay.rss_mb.max(c.from_snapshot.rss_mb) <= 250.0),
+        );
+    }
+
+    if wanted("notifier") {
+        let n = if args.quick { 5 } else { 50 };
+        eprintln!("notifier: {n} finishes, one at a time…");
+        let nt = notify::run(&args, n).await?;
+        add(
+            "notifier",
+            "finish acknowledged → tweet in the sandbox (grace delay 0)",
+            format!(
+                "p50 {} / p99 {}",
+                fmt(nt.p50_ms, "ms"),
+                fmt(nt.p99_ms, "ms")
+            ),
+            format!("{} tweets", nt.tweets),
+            "",
+            None,
+        );
+    }
+
     let machine = format!(
-        "{} cores, {}",
+        "{} cores, {} GiB, {}",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
-        if args.quick { "quick run" } else { "full run" }
+        memory_gib(),
+        if args.quick {
+            "quick run (small sizes; not comparable)"
+        } else {
+            "full run"
+        }
     );
-    let ceiling = rows[2].events_per_sec;
-    let mut md = format!("Appends, {} s per scenario, {machine}\n\n| scenario | events/s | p50 ms | p99 ms | of ceiling | note |\n|---|---:|---:|---:|---:|---|\n", duration.as_secs());
-    for r in &rows {
-        let ms = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.2}"));
+    let mut md = format!(
+        "{machine}\n\n| scenario | measure | value | baseline (same run) | target | met |\n|---|---|---|---|---|---|\n"
+    );
+    for f in &figures {
         md.push_str(&format!(
-            "| {} | {:.0} | {} | {} | {:.0}% | {} |\n",
-            r.name,
-            r.events_per_sec,
-            ms(r.p50_ms),
-            ms(r.p99_ms),
-            100.0 * r.events_per_sec / ceiling,
-            r.note
+            "| {} | {} | {} | {} | {} | {} |\n",
+            f.scenario,
+            f.measure,
+            f.value,
+            f.baseline,
+            f.target,
+            match f.met {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "",
+            }
         ));
     }
     print!("{md}");
@@ -238,9 +330,17 @@ async fn main() -> anyhow::Result<()> {
     std::fs::write(args.out.join(format!("{stem}.md")), &md)?;
     std::fs::write(
         args.out.join(format!("{stem}.json")),
-        serde_json::to_string_pretty(
-            &json!({ "machine": machine, "duration_secs": duration.as_secs(), "rows": rows }),
-        )?,
+        serde_json::to_string_pretty(&json!({ "machine": machine, "figures": figures }))?,
     )?;
     Ok(())
+}
+
+fn memory_gib() -> String {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let kb: f64 = m.lines().next()?.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{:.0}", kb / 1_048_576.0))
+        })
+        .unwrap_or_else(|| "?".into())
 }

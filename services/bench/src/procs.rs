@@ -1,0 +1,87 @@
+//! Starting the real service binaries, waiting for them, and reading their memory.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+
+/// One of lately's binaries, started by the bench; killed when dropped.
+pub struct Service {
+    pub child: tokio::process::Child,
+    pub url: String,
+    pub started: Instant,
+}
+
+impl Service {
+    /// Starts `binary` listening on a free port (`addr_var` names its address variable).
+    pub fn spawn(
+        bin_dir: &Path,
+        binary: &str,
+        addr_var: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
+        let port = free_port()?;
+        let program = bin_dir.join(binary);
+        if !program.exists() {
+            bail!("{} is missing: build it first", program.display());
+        }
+        let started = Instant::now();
+        let child = tokio::process::Command::new(&program)
+            .env(addr_var, format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .with_context(|| format!("start {}", program.display()))?;
+        Ok(Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            started,
+        })
+    }
+
+    /// Waits until `/readyz` answers 200; returns how long after the start that was.
+    pub async fn ready(&self, client: &reqwest::Client) -> anyhow::Result<Duration> {
+        let deadline = Instant::now() + Duration::from_secs(600);
+        loop {
+            if client
+                .get(format!("{}/readyz", self.url))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+            {
+                return Ok(self.started.elapsed());
+            }
+            if Instant::now() > deadline {
+                bail!("{} never became ready", self.url);
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Resident and peak resident memory in MB, from /proc (Linux).
+    pub fn memory_mb(&self) -> Option<(f64, f64)> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()?)).ok()?;
+        let kb = |field: &str| -> Option<f64> {
+            let line = status.lines().find(|l| l.starts_with(field))?;
+            line.split_whitespace().nth(1)?.parse::<f64>().ok()
+        };
+        Some((kb("VmRSS:")? / 1024.0, kb("VmHWM:")? / 1024.0))
+    }
+}
+
+pub fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+/// The p-th percentile (0..=1) of sorted durations, in milliseconds.
+pub fn percentile(sorted: &[Duration], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    Some(sorted[i].as_secs_f64() * 1000.0)
+}
