@@ -145,37 +145,51 @@ pub(crate) async fn commit(
         .iter()
         .flat_map(|r| r.events.iter().map(|e| e.event_id))
         .collect();
-    let existing: HashMap<Uuid, Placed> = sqlx::query(
-        "SELECT event_id, stream_id, stream_version, position FROM events \
-         WHERE event_id = ANY($1)",
+    // Both look-ups are scalar subqueries per id or stream, so each is one index probe. Written
+    // as `col = ANY($1)` or as a join, the generic plan PostgreSQL settles on for the prepared
+    // statement can be a sequential scan of the whole log (seen: a hash join over it), and every
+    // commit then costs time proportional to the log's length.
+    let found: Vec<i64> = sqlx::query_scalar(
+        "SELECT position FROM (SELECT (SELECT position FROM events WHERE event_id = wanted.id) \
+                                      AS position \
+                               FROM UNNEST($1::UUID[]) AS wanted(id)) AS probe \
+         WHERE position IS NOT NULL",
     )
     .bind(&ids)
     .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|row| {
-        Ok((
+    .await?;
+    // Only retries of earlier appends get here.
+    let mut existing: HashMap<Uuid, Placed> = HashMap::new();
+    for position in found {
+        let row = sqlx::query(
+            "SELECT event_id, stream_id, stream_version, position FROM events WHERE position = $1",
+        )
+        .bind(position)
+        .fetch_one(&mut *tx)
+        .await?;
+        existing.insert(
             row.try_get("event_id")?,
             Placed {
                 stream_id: row.try_get("stream_id")?,
                 stream_version: row.try_get("stream_version")?,
                 position: row.try_get("position")?,
             },
-        ))
-    })
-    .collect::<Result<_, sqlx::Error>>()?;
+        );
+    }
 
     let mut streams: Vec<&str> = requests.iter().map(|r| r.stream_id.as_str()).collect();
     streams.sort_unstable();
     streams.dedup();
-    let versions: HashMap<String, i64> = sqlx::query_as(
-        "SELECT stream_id, MAX(stream_version)::BIGINT FROM events \
-         WHERE stream_id = ANY($1) GROUP BY stream_id",
+    let versions: HashMap<String, i64> = sqlx::query_as::<_, (String, Option<i64>)>(
+        "SELECT s.id, (SELECT stream_version FROM events WHERE stream_id = s.id \
+                       ORDER BY stream_version DESC LIMIT 1) \
+         FROM UNNEST($1::TEXT[]) AS s(id)",
     )
     .bind(&streams)
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
+    .filter_map(|(stream, version)| Some((stream, version?)))
     .collect();
 
     let plan = plan(head, requests, &existing, &versions);
