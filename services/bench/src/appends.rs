@@ -13,6 +13,22 @@ pub struct Rate {
     pub per_sec: f64,
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    /// From the writer's own metrics: mean events per group commit, mean commit time (ms).
+    pub batch: Option<(f64, f64)>,
+}
+
+/// The mean of a histogram (`name_sum / name_count`) in a Prometheus text exposition.
+fn mean(metrics: &str, name: &str) -> Option<f64> {
+    let value = |suffix: &str| -> Option<f64> {
+        metrics
+            .lines()
+            .find(|l| l.starts_with(&format!("{name}{suffix} ")))?
+            .split_whitespace()
+            .last()?
+            .parse()
+            .ok()
+    };
+    Some(value("_sum")? / value("_count")?)
 }
 
 pub async fn writer(args: &Args, duration: Duration) -> anyhow::Result<Rate> {
@@ -66,10 +82,18 @@ pub async fn writer(args: &Args, duration: Duration) -> anyhow::Result<Rate> {
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort();
+    let metrics = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
     Ok(Rate {
         per_sec: latencies.len() as f64 / elapsed,
         p50_ms: percentile(&latencies, 0.5),
         p99_ms: percentile(&latencies, 0.99),
+        batch: mean(&metrics, "lately_log_batch_events")
+            .zip(mean(&metrics, "lately_log_commit_seconds").map(|s| s * 1000.0)),
     })
 }
 
@@ -123,5 +147,6 @@ pub async fn insert(args: &Args, duration: Duration, batch: usize) -> anyhow::Re
         per_sec: rows as f64 / elapsed,
         p50_ms: percentile(&latencies, 0.5),
         p99_ms: percentile(&latencies, 0.99),
+        batch: None,
     })
 }

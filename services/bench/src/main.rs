@@ -163,6 +163,16 @@ async fn main() -> anyhow::Result<()> {
             "",
             None,
         );
+        if let Some((events, ms)) = writer.batch {
+            add(
+                "appends",
+                "writer's group commits: events per commit, commit time",
+                format!("{events:.1} events, {ms:.2} ms"),
+                String::new(),
+                "",
+                None,
+            );
+        }
     }
 
     if wanted("lag") {
