@@ -6,12 +6,13 @@ use std::hash::{Hash, Hasher};
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::MediaKind;
-use lately_projection::FeedQuery;
+use lately_projection::{FeedEntry, FeedQuery};
 use lately_service::Problem;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::startup::AppState;
@@ -105,7 +106,7 @@ pub fn answer_with(
     req: &HttpRequest,
     position: i64,
     content_type: &str,
-    body: String,
+    body: impl Into<Bytes>,
 ) -> HttpResponse {
     let tag = etag(position, req);
     let fresh = req
@@ -124,7 +125,7 @@ pub fn answer_with(
     if fresh {
         res.finish()
     } else {
-        res.content_type(content_type).body(body)
+        res.content_type(content_type).body(body.into())
     }
 }
 
@@ -181,27 +182,46 @@ pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         as_of: None,
     };
     let (position, _) = position_for(&req, &state, &p).await?;
-    let entries = state
-        .replica
-        .projection
-        .read()
-        .expect("not poisoned")
-        .feed(&FeedQuery {
-            as_of: Some(position),
-            ..query
-        });
-    let next_cursor = (entries.len() == limit)
-        .then(|| {
-            entries
-                .last()
-                .map(|e| encode_cursor(position, e.finished_at, e.position))
-        })
-        .flatten();
-    Ok(answer(
-        &req,
-        position,
-        json!({ "position": position, "items": entries, "next_cursor": next_cursor }),
-    ))
+    // The state at a position never changes: a page rendered once answers every later request
+    // for the same query at the same position.
+    let key = (req.path().to_owned() + "?" + req.query_string(), position);
+    let body = match state.cached_page(&key) {
+        Some(body) => body,
+        None => {
+            let entries = state
+                .replica
+                .projection
+                .read()
+                .expect("not poisoned")
+                .feed(&FeedQuery {
+                    as_of: Some(position),
+                    ..query
+                });
+            let next_cursor = (entries.len() == limit)
+                .then(|| {
+                    entries
+                        .last()
+                        .map(|e| encode_cursor(position, e.finished_at, e.position))
+                })
+                .flatten();
+            let page = FeedPage {
+                position,
+                items: &entries,
+                next_cursor,
+            };
+            let body = Bytes::from(serde_json::to_vec(&page).expect("JSON"));
+            state.cache_page(key, body.clone());
+            body
+        }
+    };
+    Ok(answer_with(&req, position, "application/json", body))
+}
+
+#[derive(Serialize)]
+struct FeedPage<'a> {
+    position: i64,
+    items: &'a [FeedEntry],
+    next_cursor: Option<String>,
 }
 
 /// `GET /v1/current` — public items in progress.

@@ -14,6 +14,9 @@ use lately_log::{EventLog, LogOptions};
 use lately_service::problem::{get, no_such_route};
 use tracing_actix_web::TracingLogger;
 
+use actix_web::web::Bytes;
+use hashlink::LruCache;
+
 use crate::configuration::Config;
 use crate::replica::{self, Replica};
 use crate::{feeds, routes, stream, widget};
@@ -27,9 +30,24 @@ pub struct AppState {
     pub min_position_wait: Duration,
     /// `state_hash` is a digest of the whole state: computed at most once per position.
     hash_cache: Mutex<Option<(i64, u64, String)>>,
+    /// Rendered feed pages by (path and query, position); see [`AppState::cached_page`].
+    pages: Mutex<LruCache<(String, i64), Bytes>>,
 }
 
+/// How many rendered pages a replica keeps. Pages of older positions are never asked for
+/// again once the replica moves on, so a small bound suffices.
+const CACHED_PAGES: usize = 256;
+
 impl AppState {
+    /// A page rendered earlier for the same path, query and position.
+    pub fn cached_page(&self, key: &(String, i64)) -> Option<Bytes> {
+        self.pages.lock().expect("not poisoned").get(key).cloned()
+    }
+
+    pub fn cache_page(&self, key: (String, i64), body: Bytes) {
+        self.pages.lock().expect("not poisoned").insert(key, body);
+    }
+
     /// `(position, events applied, state hash)`, consistent with each other.
     pub fn hash(&self) -> (i64, u64, String) {
         let projection = self.replica.projection.read().expect("not poisoned");
@@ -91,6 +109,7 @@ impl Application {
             home_page_url: config.home_page_url.clone(),
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
             hash_cache: Mutex::new(None),
+            pages: Mutex::new(LruCache::new(CACHED_PAGES)),
         });
         let listener = TcpListener::bind(&config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
