@@ -174,9 +174,12 @@ impl ItemId {
 
 /// A link: an absolute `http` or `https` URL, at most 2,048 characters. Nothing else can be a
 /// link or an image anywhere `lately` renders user data.
+///
+/// Kept as its normalised text (what `url::Url` serialises it to), not as a parsed `url::Url`:
+/// readers hold every item's URLs in memory, and a parsed URL is 88 bytes before its text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Url(url::Url);
+pub struct Url(Box<str>);
 
 impl Url {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
@@ -189,13 +192,13 @@ impl Url {
             Err(e) => return err(format!("not a valid absolute URL: {e}")),
         };
         match url.scheme() {
-            "http" | "https" if url.host_str().is_some() => Ok(Self(url)),
+            "http" | "https" if url.host_str().is_some() => Ok(Self(String::from(url).into())),
             "http" | "https" => err("URL must have a host"),
             other => err(format!("URL scheme must be http or https, not {other:?}")),
         }
     }
     pub fn as_str(&self) -> &str {
-        self.0.as_str()
+        &self.0
     }
 }
 impl TryFrom<String> for Url {
@@ -211,7 +214,7 @@ impl From<Url> for String {
 }
 impl fmt::Display for Url {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0.as_str())
+        f.write_str(&self.0)
     }
 }
 
