@@ -5,7 +5,8 @@
 //! throwaway PostgreSQL (`scripts/with-postgres`). Every scenario gets a fresh database.
 //!
 //! 1. appends ([`appends`]): finish commands through the writer's HTTP API, against the same
-//!    rows inserted straight into PostgreSQL one per transaction and 100 per transaction;
+//!    rows inserted straight into PostgreSQL one per transaction and 100 per transaction, and
+//!    against a peer, cqrs-es with postgres-es ([`peer`]);
 //! 2. replica lag ([`lag`]): three readers, finishes at 1,000/s, acknowledgement to SSE;
 //! 3. reads ([`reads`]): the feed on one replica against its own trivial endpoint;
 //! 4. cold start ([`cold_start`]): a reader joining a long log, without and with a snapshot;
@@ -15,6 +16,7 @@ mod appends;
 mod cold_start;
 mod lag;
 mod notify;
+mod peer;
 mod procs;
 mod reads;
 
@@ -126,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
         let writer = appends::writer(&args, d).await?;
         let naive = appends::insert(&args, d, 1).await?;
         let batched = appends::insert(&args, d, 100).await?;
+        let peer = peer::run(&args, d).await?;
         let share = writer.per_sec / batched.per_sec;
         add(
             "appends",
@@ -162,6 +165,19 @@ async fn main() -> anyhow::Result<()> {
             ),
             "",
             None,
+        );
+        add(
+            "appends",
+            "writer against the peer (cqrs-es + postgres-es, a new aggregate per command)",
+            format!("{:.1}×", writer.per_sec / peer.per_sec),
+            format!(
+                "peer {} (p50 {}, p99 {})",
+                fmt(Some(peer.per_sec), "/s"),
+                fmt(peer.p50_ms, "ms"),
+                fmt(peer.p99_ms, "ms")
+            ),
+            "≥ 5×",
+            Some(writer.per_sec >= 5.0 * peer.per_sec),
         );
         if let Some((events, ms)) = writer.batch {
             add(
