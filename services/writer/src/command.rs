@@ -132,16 +132,13 @@ pub async fn execute(
             Ok(done) => {
                 metrics::counter!("lately_writer_events_total", "type" => stored.event_type)
                     .increment(u64::from(!done.duplicate));
-                let next = state.map_or_else(
-                    || match &command.event {
-                        ItemEvent::Added(added) => Some(ItemState::new(added)),
-                        _ => None,
-                    },
-                    |mut s| {
+                let next = match state {
+                    Some(mut s) => {
                         s.apply(&command.event);
                         Some(s)
-                    },
-                );
+                    }
+                    None => ItemState::replay([&command.event]),
+                };
                 match next {
                     Some(next) if !done.duplicate && next.version == done.version => {
                         streams.remember(stream, next)
