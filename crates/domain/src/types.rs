@@ -5,6 +5,7 @@
 //! 0.5–5.0, and so on. Handlers never re-check; they parse at the edge and pass values along.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -46,9 +47,17 @@ fn text(what: &str, raw: &str, max: usize, multiline: bool) -> Result<String, Pa
 macro_rules! string_newtype {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(try_from = "String", into = "String")]
-        pub struct $name(String);
+        ///
+        /// The text is shared (`Arc<str>`): an item's state and its history hold one copy.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+        #[serde(try_from = "String")]
+        pub struct $name(Arc<str>);
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.0)
+            }
+        }
 
         impl $name {
             pub fn as_str(&self) -> &str {
@@ -63,7 +72,7 @@ macro_rules! string_newtype {
         }
         impl From<$name> for String {
             fn from(v: $name) -> String {
-                v.0
+                v.0.as_ref().to_owned()
             }
         }
         impl fmt::Display for $name {
@@ -87,7 +96,7 @@ string_newtype!(
 impl Title {
     pub const MAX_CHARS: usize = 300;
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        text("title", raw, Self::MAX_CHARS, false).map(Self)
+        text("title", raw, Self::MAX_CHARS, false).map(|s| Self(s.into()))
     }
 }
 
@@ -97,7 +106,7 @@ string_newtype!(
 );
 impl Creator {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        text("creator", raw, 200, false).map(Self)
+        text("creator", raw, 200, false).map(|s| Self(s.into()))
     }
 }
 
@@ -107,7 +116,7 @@ string_newtype!(
 );
 impl Tag {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        text("tag", raw, 50, false).map(|s| Self(s.to_lowercase()))
+        text("tag", raw, 50, false).map(|s| Self(s.to_lowercase().into()))
     }
 }
 
@@ -118,7 +127,7 @@ string_newtype!(
 impl Review {
     pub const MAX_CHARS: usize = 10_000;
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        text("review", raw, Self::MAX_CHARS, true).map(Self)
+        text("review", raw, Self::MAX_CHARS, true).map(|s| Self(s.into()))
     }
 }
 
@@ -137,7 +146,7 @@ impl ItemId {
         let ok_rest =
             chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
         if ok_len && ok_first && ok_rest {
-            Ok(Self(raw.to_owned()))
+            Ok(Self(raw.into()))
         } else {
             err("id must be a UUID or a slug: 1-100 characters of a-z, 0-9, '-' and '_', starting with a letter or digit")
         }
@@ -145,7 +154,7 @@ impl ItemId {
 
     /// A new random id (UUID v4).
     pub fn random() -> Self {
-        Self(uuid::Uuid::new_v4().to_string())
+        Self(uuid::Uuid::new_v4().to_string().into())
     }
 
     /// A readable id made from a title, e.g. `the-left-hand-of-darkness-3f2a9c`: the suffix (from
@@ -165,9 +174,9 @@ impl ItemId {
         let slug = slug.trim_end_matches('-');
         let suffix = format!("{:06x}", seed & 0xff_ffff);
         if slug.is_empty() {
-            Self(suffix)
+            Self(suffix.into())
         } else {
-            Self(format!("{slug}-{suffix}"))
+            Self(format!("{slug}-{suffix}").into())
         }
     }
 }
@@ -177,9 +186,15 @@ impl ItemId {
 ///
 /// Kept as its normalised text (what `url::Url` serialises it to), not as a parsed `url::Url`:
 /// readers hold every item's URLs in memory, and a parsed URL is 88 bytes before its text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Url(Box<str>);
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Url(Arc<str>);
+
+impl Serialize for Url {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
 
 impl Url {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
@@ -209,7 +224,7 @@ impl TryFrom<String> for Url {
 }
 impl From<Url> for String {
     fn from(v: Url) -> String {
-        v.0.into()
+        v.0.as_ref().to_owned()
     }
 }
 impl fmt::Display for Url {
