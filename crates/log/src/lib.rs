@@ -104,6 +104,10 @@ pub struct LogOptions {
     /// Use PostgreSQL `LISTEN/NOTIFY` to wake subscriptions (ignored on SQLite; turned off
     /// automatically on a hot standby, which cannot `LISTEN`).
     pub listen: bool,
+    /// Ping a pooled connection before handing it out, so that one broken by a server restart
+    /// is replaced before use instead of failing its query. Costs a round trip per use: a
+    /// tailer, which retries a failed read anyway, turns it off to see new events sooner.
+    pub ping_before_use: bool,
 }
 
 impl Default for LogOptions {
@@ -113,6 +117,7 @@ impl Default for LogOptions {
             acquire_timeout: Duration::from_secs(2),
             poll_interval: Duration::from_millis(500),
             listen: true,
+            ping_before_use: true,
         }
     }
 }

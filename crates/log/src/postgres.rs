@@ -32,8 +32,7 @@ pub(crate) fn pool(url: &str, options: &LogOptions) -> Result<PgPool, LogError> 
     Ok(PgPoolOptions::new()
         .max_connections(options.max_connections)
         .acquire_timeout(options.acquire_timeout)
-        // A connection broken by a server restart is found out before use, not by a request.
-        .test_before_acquire(true)
+        .test_before_acquire(options.ping_before_use)
         .connect_lazy_with(connect))
 }
 

@@ -5,6 +5,8 @@
 //! reflect, and a version tag chosen by the projection (snapshots of other versions are never
 //! returned).
 
+use sqlx::Connection;
+
 use crate::{Backend, EventLog, LogError};
 
 /// How many snapshots of one version are kept; older ones are deleted when a new one is saved.
@@ -26,13 +28,18 @@ impl EventLog {
     pub async fn latest_snapshot(&self, version: i32) -> Result<Option<Snapshot>, LogError> {
         let row: Option<(i64, Vec<u8>, String)> = match &self.shared.backend {
             Backend::Postgres(pool) => {
-                sqlx::query_as(
+                let mut conn = pool.acquire().await?;
+                let row = sqlx::query_as(
                     "SELECT position, state, state_hash FROM snapshots \
                      WHERE projection_version = $1 ORDER BY position DESC LIMIT 1",
                 )
                 .bind(version)
-                .fetch_optional(pool)
-                .await?
+                .fetch_optional(&mut *conn)
+                .await?;
+                // The connection's read buffer grew to the snapshot's size (tens of MB): give
+                // it back rather than keep it in the pool for the life of the process.
+                conn.shrink_buffers();
+                row
             }
             Backend::Sqlite(pool) => {
                 sqlx::query_as(
@@ -56,7 +63,8 @@ impl EventLog {
     pub async fn save_snapshot(&self, version: i32, snapshot: &Snapshot) -> Result<bool, LogError> {
         match &self.shared.backend {
             Backend::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
+                let mut conn = pool.acquire().await?;
+                let mut tx = conn.begin().await?;
                 let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
                     .bind(SNAPSHOT_LOCK)
                     .fetch_one(&mut *tx)
@@ -84,6 +92,8 @@ impl EventLog {
                 .execute(&mut *tx)
                 .await?;
                 tx.commit().await?;
+                // As when loading: the write buffer grew to the snapshot's size.
+                conn.shrink_buffers();
             }
             Backend::Sqlite(pool) => {
                 sqlx::query(

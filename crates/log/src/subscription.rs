@@ -1,5 +1,7 @@
 //! Tailing the log.
 
+use std::collections::VecDeque;
+
 use tokio::sync::watch;
 
 use crate::{EventLog, LogError, RecordedEvent};
@@ -16,7 +18,17 @@ pub struct Subscription {
     position: i64,
     page_size: usize,
     head: watch::Receiver<i64>,
+    /// While catching up, reads of the next pages, already under way (each with the position
+    /// it reads after): the database and the row decoding work while the caller applies the
+    /// page it has. Positions are gap-free, so the page after a full page starts exactly
+    /// `page_size` later; a read that turns out not to follow on is dropped, never used.
+    ahead: VecDeque<(i64, ReadAhead)>,
 }
+
+/// How many pages a catching-up subscription reads ahead.
+const READ_AHEAD: usize = 2;
+
+type ReadAhead = tokio::task::JoinHandle<Result<Vec<RecordedEvent>, LogError>>;
 
 impl Subscription {
     pub(crate) fn new(log: EventLog, after: i64) -> Self {
@@ -26,6 +38,7 @@ impl Subscription {
             position: after,
             page_size: 1000,
             head,
+            ahead: VecDeque::new(),
         }
     }
 
@@ -36,6 +49,9 @@ impl Subscription {
     }
 
     /// The position of the last event returned (or the starting point).
+    ///
+    /// (Reads ahead in flight are for the pages after this position; dropping the subscription
+    /// aborts them.)
     pub fn position(&self) -> i64 {
         self.position
     }
@@ -47,7 +63,24 @@ impl Subscription {
             // Mark the current head as seen *before* reading, so a commit that lands between
             // the read and the wait still wakes us.
             self.head.borrow_and_update();
-            let page = self.log.read_after(self.position, self.page_size).await?;
+            let page = match self.ahead.pop_front() {
+                Some((after, read)) if after == self.position => {
+                    let page = read.await.unwrap_or_else(|e| {
+                        Err(LogError::Config(format!("a read-ahead task failed: {e}")))
+                    });
+                    if page.is_err() {
+                        self.cancel_reads();
+                    }
+                    page?
+                }
+                other => {
+                    if let Some((_, read)) = other {
+                        read.abort();
+                    }
+                    self.cancel_reads();
+                    self.log.read_after(self.position, self.page_size).await?
+                }
+            };
             if !page.is_empty() {
                 let mut expected = self.position + 1;
                 for event in &page {
@@ -60,6 +93,12 @@ impl Subscription {
                     expected += 1;
                 }
                 self.position = expected - 1;
+                if page.len() >= self.page_size {
+                    self.read_ahead();
+                } else {
+                    // Caught up: whatever was read ahead is past the head.
+                    self.cancel_reads();
+                }
                 return Ok(page);
             }
             tokio::select! {
@@ -72,5 +111,34 @@ impl Subscription {
                 _ = tokio::time::sleep(poll) => {}
             }
         }
+    }
+}
+
+impl Subscription {
+    /// After a full page: more is probably waiting, so start reading the next pages.
+    fn read_ahead(&mut self) {
+        let size = self.page_size as i64;
+        let mut after = self
+            .ahead
+            .back()
+            .map_or(self.position, |(after, _)| after + size);
+        while self.ahead.len() < READ_AHEAD {
+            let (log, limit) = (self.log.clone(), self.page_size);
+            let read = tokio::spawn(async move { log.read_after(after, limit).await });
+            self.ahead.push_back((after, read));
+            after += size;
+        }
+    }
+
+    fn cancel_reads(&mut self) {
+        for (_, read) in self.ahead.drain(..) {
+            read.abort();
+        }
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.cancel_reads();
     }
 }

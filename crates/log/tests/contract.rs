@@ -16,7 +16,7 @@ fn options() -> LogOptions {
         max_connections: 8,
         acquire_timeout: Duration::from_secs(5),
         poll_interval: Duration::from_millis(20),
-        listen: true,
+        ..LogOptions::default()
     }
 }
 
