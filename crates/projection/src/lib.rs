@@ -10,19 +10,26 @@
 //! now, *and* was so at the position asked about. Making an item private hides it from every
 //! answer, past ones included.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
-use lately_domain::event::Finished;
-use lately_domain::{ItemEvent, ItemState, MediaKind, Rating, Review, Status};
+use lately_domain::event::{Finished, ItemAdded};
+use lately_domain::{ItemEvent, ItemState, MediaKind, Rating, Review, Status, Tag, Visibility};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-/// Bump whenever a change to this crate would fold the same events into a different state:
-/// snapshots taken by older code are then ignored instead of loaded.
-pub const PROJECTION_VERSION: i32 = 1;
+mod history;
 
-/// One event of an item's history.
+pub use history::HistoryError;
+
+/// Bump whenever a change to this crate would fold the same events into a different state, or
+/// store it differently: snapshots taken by older code are then ignored instead of loaded.
+///
+/// 2: snapshots are postcard-encoded item histories (1 was the projection as JSON).
+pub const PROJECTION_VERSION: i32 = 2;
+
+/// One event of an item's history, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryEntry {
     pub position: i64,
@@ -31,49 +38,179 @@ pub struct HistoryEntry {
     pub event: ItemEvent,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+impl From<history::Entry> for HistoryEntry {
+    fn from(e: history::Entry) -> Self {
+        Self {
+            position: e.position,
+            recorded_at: e.recorded_at,
+            event: e.event,
+        }
+    }
+}
+
+/// An item: what the queries filter by, and every event it had, encoded (see [`history`]).
+///
+/// The full state (title, creators, links, …) is not kept: it is folded from the history when
+/// an answer shows the item, which costs a microsecond or two, for the twenty items of a page
+/// (and pages are cached). Keeping it cost about 200 bytes per item, for every item.
+#[derive(Debug, Clone, PartialEq)]
 struct ItemRecord {
-    state: ItemState,
-    history: Vec<HistoryEntry>,
+    summary: Summary,
+    history: Box<[u8]>,
+}
+
+/// The fields of an item's state that decide whether, and under which filters, it is shown.
+/// Folded alongside the history by the same rules as [`ItemState::apply`] — a property test
+/// holds the two folds together.
+#[derive(Debug, Clone, PartialEq)]
+struct Summary {
+    kind: MediaKind,
+    visibility: Visibility,
+    status: Status,
+    updated_at: DateTime<Utc>,
+    /// Shared (see [`Interner`]).
+    tags: Arc<[Tag]>,
+}
+
+impl Summary {
+    fn new(added: &ItemAdded) -> Self {
+        Self {
+            kind: added.kind,
+            visibility: added.visibility,
+            status: Status::Queued,
+            updated_at: added.at,
+            tags: added.tags.as_slice().into(),
+        }
+    }
+
+    fn apply(&mut self, event: &ItemEvent) {
+        self.updated_at = self.updated_at.max(event.at());
+        match event {
+            ItemEvent::Added(a) => {
+                self.kind = a.kind;
+                self.visibility = a.visibility;
+                self.tags = a.tags.as_slice().into();
+            }
+            ItemEvent::Started(_) | ItemEvent::ProgressLogged(_) => {
+                self.status = Status::InProgress
+            }
+            ItemEvent::Finished(_) => self.status = Status::Finished,
+            ItemEvent::Abandoned(_) => self.status = Status::Abandoned,
+            ItemEvent::Removed(_) => self.status = Status::Removed,
+            ItemEvent::Edited(e) => {
+                if let Some(kind) = e.changes.kind {
+                    self.kind = kind;
+                }
+                if let Some(visibility) = e.changes.visibility {
+                    self.visibility = visibility;
+                }
+                if let Some(tags) = &e.changes.tags {
+                    self.tags = tags.as_slice().into();
+                }
+            }
+        }
+    }
+
+    fn shown(&self) -> bool {
+        self.visibility.is_public() && self.status != Status::Removed
+    }
+
+    fn has_tag(&self, tag: &str) -> bool {
+        self.tags.iter().any(|t| t.as_str() == tag)
+    }
 }
 
 impl ItemRecord {
-    /// The item as it stood at `as_of` (`None`: not added yet).
+    /// Its events from the first up to `as_of` (all of them: `None`), oldest first. The bytes
+    /// were encoded by this process or came with a snapshot whose hash matched; should they
+    /// still not decode, the history ends where they stop.
+    fn entries(&self, as_of: Option<i64>) -> impl Iterator<Item = history::Entry> + '_ {
+        history::entries(&self.history)
+            .map_while(Result::ok)
+            .take_while(move |e| as_of.is_none_or(|p| e.position <= p))
+    }
+
+    /// The item as it stood at `as_of`, or now (`None`: not added yet).
     fn at(&self, as_of: Option<i64>) -> Option<ItemState> {
-        match as_of {
-            Some(p) if self.history.last().is_some_and(|h| h.position > p) => ItemState::replay(
-                self.history
-                    .iter()
-                    .take_while(|h| h.position <= p)
-                    .map(|h| &h.event),
-            ),
-            _ => Some(self.state.clone()),
-        }
+        let events: Vec<ItemEvent> = self.entries(as_of).map(|e| e.event).collect();
+        ItemState::replay(&events)
+    }
+
+    fn push(&mut self, position: i64, recorded_at: DateTime<Utc>, event: &ItemEvent) {
+        // Exactly sized: most items are never touched again.
+        let mut bytes = std::mem::take(&mut self.history).into_vec();
+        history::push(&mut bytes, position, recorded_at, event);
+        self.history = bytes.into_boxed_slice();
     }
 }
 
 /// A finish, keyed in the projection by `(at, position)` so the feed is "newest first" with
 /// ties broken by log order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 struct FinishRecord {
-    item_id: String,
+    item_id: Arc<str>,
     rating: Option<Rating>,
     review: Option<Review>,
 }
 
 /// The whole read model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Projection {
     position: i64,
     events_applied: u64,
-    items: BTreeMap<String, ItemRecord>,
+    /// The ids are shared with the finishes that refer to them.
+    items: BTreeMap<Arc<str>, ItemRecord>,
     /// Derived from the items' histories (and rebuilt from them when a snapshot loads), kept
     /// sorted for the feed.
-    #[serde(skip)]
     finishes: BTreeMap<(DateTime<Utc>, i64), FinishRecord>,
     /// The same finishes by log position, for "what is new since position P" (live streams).
-    #[serde(skip)]
-    finish_times: BTreeMap<i64, DateTime<Utc>>,
+    /// Positions only grow, so this stays sorted by pushing.
+    finish_times: Vec<(i64, DateTime<Utc>)>,
+    interned: Interner,
+}
+
+/// Canonical copies of tag lists: most items share one of a handful. A cache, not state: it
+/// never makes two projections unequal, and it only grows (by the distinct lists ever seen).
+#[derive(Debug, Clone, Default)]
+struct Interner {
+    tags: HashSet<Arc<[Tag]>>,
+}
+
+impl PartialEq for Interner {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Interner {
+    /// Replaces the summary's tag list by its shared copy.
+    fn intern(&mut self, summary: &mut Summary) {
+        match self.tags.get(&summary.tags) {
+            Some(shared) => summary.tags = shared.clone(),
+            None => {
+                self.tags.insert(summary.tags.clone());
+            }
+        }
+    }
+}
+
+/// Why a snapshot could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("malformed snapshot: {0}")]
+    Encoding(#[from] postcard::Error),
+    #[error("in the history of item {item:?}: {source}")]
+    History { item: String, source: HistoryError },
+    #[error("item {0:?} does not start with item_added")]
+    NotAdded(String),
+}
+
+/// What a snapshot starts with; the items follow, each as `(id, history bytes)`.
+#[derive(Serialize, Deserialize)]
+struct SnapshotHeader {
+    position: i64,
+    events_applied: u64,
+    items: u64,
 }
 
 /// What a query may filter the feed by.
@@ -178,88 +315,157 @@ impl Projection {
         }
         self.position = position;
         self.events_applied += 1;
-        let entry = HistoryEntry {
-            position,
-            recorded_at,
-            event: event.clone(),
-        };
-        match (self.items.get_mut(item_id), event) {
-            (None, ItemEvent::Added(added)) => {
-                self.items.insert(
-                    item_id.to_owned(),
-                    ItemRecord {
-                        state: ItemState::new(added),
-                        history: vec![entry],
-                    },
-                );
-            }
+        let Some(record) = self.items.get_mut(item_id) else {
             // An event for an item that was never added cannot pass the writer's checks; if a
             // log holds one anyway, it is skipped rather than invented into an item.
-            (None, _) => {}
-            (Some(record), _) => {
-                record.state.apply(event);
-                record.history.push(entry);
-                if let ItemEvent::Finished(Finished { at, rating, review }) = event {
-                    self.finish_times.insert(position, *at);
-                    self.finishes.insert(
-                        (*at, position),
-                        FinishRecord {
-                            item_id: item_id.to_owned(),
-                            rating: *rating,
-                            review: review.clone(),
-                        },
-                    );
-                }
+            if let ItemEvent::Added(added) = event {
+                let mut record = ItemRecord {
+                    summary: Summary::new(added),
+                    history: Box::default(),
+                };
+                self.interned.intern(&mut record.summary);
+                record.push(position, recorded_at, event);
+                self.items.insert(item_id.into(), record);
             }
+            return;
+        };
+        record.summary.apply(event);
+        if matches!(event, ItemEvent::Added(_) | ItemEvent::Edited(_)) {
+            self.interned.intern(&mut record.summary);
+        }
+        record.push(position, recorded_at, event);
+        if let ItemEvent::Finished(finish) = event {
+            // The finish shares the item's id rather than holding a copy.
+            let (id, _) = self.items.get_key_value(item_id).expect("found above");
+            self.add_finish(id.clone(), position, finish);
+        }
+    }
+
+    fn add_finish(&mut self, item_id: Arc<str>, position: i64, finish: &Finished) {
+        self.finish_times.push((position, finish.at));
+        self.finishes.insert(
+            (finish.at, position),
+            FinishRecord {
+                item_id,
+                rating: finish.rating,
+                review: finish.review.clone(),
+            },
+        );
+    }
+
+    /// Rebuilds the indexes in bulk, packed: for after a long catch-up. B-tree nodes filled
+    /// by one insertion after another are left about half empty (finishes arrive mostly in
+    /// order, and a node that splits at the right edge keeps half); built from sorted input
+    /// they are full. Changes no answer and not the state hash.
+    pub fn compact(&mut self) {
+        self.items = std::mem::take(&mut self.items).into_iter().collect();
+        self.finishes = std::mem::take(&mut self.finishes).into_iter().collect();
+        self.finish_times.shrink_to_fit();
+    }
+
+    /// Writes the state out in the snapshot format: a header, then every item in id order as
+    /// `(id, history bytes)`. Deterministic, so it also defines [`Projection::state_hash`].
+    fn encode(&self, sink: &mut impl FnMut(&[u8])) {
+        let header = SnapshotHeader {
+            position: self.position,
+            events_applied: self.events_applied,
+            items: self.items.len() as u64,
+        };
+        let mut buf = Vec::with_capacity(256);
+        // Encoding into a vector cannot fail: fixed shapes, no maps.
+        buf = postcard::to_extend(&header, buf).expect("the header encodes");
+        sink(&buf);
+        for (id, record) in &self.items {
+            buf.clear();
+            buf = postcard::to_extend(&(&**id, &*record.history), buf).expect("an item encodes");
+            sink(&buf);
         }
     }
 
     /// The state as bytes, to store as a snapshot.
     pub fn to_snapshot(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("the projection serialises")
+        let mut out = Vec::new();
+        self.encode(&mut |bytes| out.extend_from_slice(bytes));
+        out
     }
 
-    /// The state from [`Projection::to_snapshot`]'s bytes.
-    pub fn from_snapshot(bytes: &[u8]) -> Result<Self, serde_json::Error> {
-        let mut p: Self = serde_json::from_slice(bytes)?;
-        p.finishes = p
-            .items
-            .iter()
-            .flat_map(|(id, record)| {
-                record.history.iter().filter_map(move |h| match &h.event {
-                    ItemEvent::Finished(f) => Some((
-                        (f.at, h.position),
-                        FinishRecord {
-                            item_id: id.clone(),
-                            rating: f.rating,
-                            review: f.review.clone(),
-                        },
-                    )),
-                    _ => None,
-                })
-            })
-            .collect();
-        p.finish_times = p
-            .finishes
-            .keys()
-            .map(|(at, position)| (*position, *at))
-            .collect();
-        Ok(p)
+    /// The state from [`Projection::to_snapshot`]'s bytes. The summaries are folded again
+    /// from the histories and the finishes indexed from them, on every core: the items are
+    /// independent of each other.
+    pub fn from_snapshot(bytes: &[u8]) -> Result<Self, SnapshotError> {
+        let (header, mut rest) = postcard::take_from_bytes::<SnapshotHeader>(bytes)?;
+        let mut raw = Vec::with_capacity(header.items.min(1 << 24) as usize);
+        for _ in 0..header.items {
+            let (item, tail) = postcard::take_from_bytes::<(&str, &[u8])>(rest)?;
+            raw.push(item);
+            rest = tail;
+        }
+        if !rest.is_empty() {
+            return Err(postcard::Error::DeserializeBadEncoding.into());
+        }
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        let chunk = raw.len().div_ceil(threads).max(1);
+        let loaded = std::thread::scope(|scope| {
+            let workers: Vec<_> = raw
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || load_items(part)))
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| w.join().expect("loading a snapshot part does not panic"))
+                .collect::<Result<Vec<_>, _>>()
+        })?;
+        let mut items = Vec::with_capacity(raw.len());
+        let mut finishes = Vec::new();
+        let mut finish_times = Vec::new();
+        let mut interned = Interner::default();
+        for mut part in loaded {
+            // One shared copy per distinct tag list across the parts, too.
+            for (_, record) in &mut part.items {
+                interned.intern(&mut record.summary);
+            }
+            items.append(&mut part.items);
+            finishes.append(&mut part.finishes);
+            finish_times.append(&mut part.finish_times);
+        }
+        drop(raw);
+        finish_times.sort_unstable_by_key(|(position, _)| *position);
+        finishes.sort_unstable_by_key(|(key, _)| *key);
+        Ok(Self {
+            position: header.position,
+            events_applied: header.events_applied,
+            // Both are built in bulk from sorted input (the items come in id order), not by
+            // one insertion per entry.
+            items: items.into_iter().collect(),
+            finishes: finishes.into_iter().collect(),
+            finish_times,
+            interned,
+        })
     }
 
-    /// A stable digest of the state: equal on every replica at the same position.
+    /// A stable digest of the state: equal on every replica at the same position. It is the
+    /// digest of the state's snapshot, so [`Projection::snapshot_hash`] of stored bytes tells,
+    /// without loading them, whether they hold the state that was hashed.
     pub fn state_hash(&self) -> String {
         let mut hasher = Sha256::new();
         hasher.update(PROJECTION_VERSION.to_le_bytes());
-        // Serialising into the hasher: BTreeMaps iterate in key order, so this is deterministic.
-        serde_json::to_writer(HashWriter(&mut hasher), self).expect("the projection serialises");
+        self.encode(&mut |bytes| hasher.update(bytes));
+        hex(&hasher.finalize())
+    }
+
+    /// The [`Projection::state_hash`] of the projection that [`Projection::to_snapshot`] gave
+    /// these bytes.
+    pub fn snapshot_hash(bytes: &[u8]) -> String {
+        let mut hasher = Sha256::new();
+        hasher.update(PROJECTION_VERSION.to_le_bytes());
+        hasher.update(bytes);
         hex(&hasher.finalize())
     }
 
     /// The item, if it is public (now and at `as_of`).
     fn visible(&self, id: &str, as_of: Option<i64>) -> Option<ItemState> {
         let record = self.items.get(id)?;
-        if !shown(&record.state) {
+        if !record.summary.shown() {
             return None;
         }
         record.at(as_of).filter(shown)
@@ -277,15 +483,26 @@ impl Projection {
         if q.as_of.is_some_and(|p| *position > p) || q.year.is_some_and(|y| at.year() != y) {
             return None;
         }
+        // Now is all that matters without `as_of`: the summary decides before any state is
+        // folded, so a filter that matches little does not fold every item it passes.
+        let tag = q.tag.as_ref().map(|t| t.to_lowercase());
+        if q.as_of.is_none() {
+            let summary = &self.items.get(&*finish.item_id)?.summary;
+            if !summary.shown()
+                || q.kind.is_some_and(|k| k != summary.kind)
+                || tag.as_ref().is_some_and(|t| !summary.has_tag(t))
+            {
+                return None;
+            }
+        }
         let state = cache
-            .entry(finish.item_id.as_str())
+            .entry(&*finish.item_id)
             .or_insert_with(|| self.visible(&finish.item_id, q.as_of))
             .as_ref()?;
         if q.kind.is_some_and(|k| k != state.kind) {
             return None;
         }
-        if let Some(tag) = &q.tag {
-            let tag = tag.to_lowercase();
+        if let Some(tag) = &tag {
             if !state.tags.iter().any(|t| t.as_str() == tag) {
                 return None;
             }
@@ -317,8 +534,9 @@ impl Projection {
     /// what a live stream sends next.
     pub fn finishes_after(&self, after: i64, q: &FeedQuery) -> Vec<FeedEntry> {
         let mut cache = HashMap::new();
-        self.finish_times
-            .range(after + 1..)
+        let from = self.finish_times.partition_point(|(p, _)| *p <= after);
+        self.finish_times[from..]
+            .iter()
             .filter_map(|(position, at)| self.entry(&(*at, *position), q, &mut cache))
             .take(q.limit)
             .collect()
@@ -328,8 +546,10 @@ impl Projection {
     pub fn current(&self, as_of: Option<i64>) -> Vec<ItemView> {
         let mut items: Vec<ItemView> = self
             .items
-            .keys()
-            .filter_map(|id| self.visible(id, as_of).map(|s| (id, s)))
+            .iter()
+            // Without `as_of` the summary says which items are in progress: fold only those.
+            .filter(|(_, r)| as_of.is_some() || r.summary.status == Status::InProgress)
+            .filter_map(|(id, _)| self.visible(id, as_of).map(|s| (id, s)))
             .filter(|(_, s)| s.status == Status::InProgress)
             .map(|(id, s)| view(id, &s))
             .collect();
@@ -345,10 +565,8 @@ impl Projection {
     pub fn item(&self, id: &str, as_of: Option<i64>) -> Option<(ItemView, Vec<HistoryEntry>)> {
         let state = self.visible(id, as_of)?;
         let history = self.items[id]
-            .history
-            .iter()
-            .filter(|h| as_of.is_none_or(|p| h.position <= p))
-            .cloned()
+            .entries(as_of)
+            .map(HistoryEntry::from)
             .collect();
         Some((view(id, &state), history))
     }
@@ -365,17 +583,24 @@ impl Projection {
             by_year: year.is_none().then(BTreeMap::new),
         };
         let mut rating_sum = 0u64;
-        let mut cache: HashMap<&str, Option<ItemState>> = HashMap::new();
+        // Each finished item's kind, if it is shown (now, and at `as_of`).
+        let mut cache: HashMap<&str, Option<MediaKind>> = HashMap::new();
         for ((at, position), finish) in &self.finishes {
             if as_of.is_some_and(|p| *position > p) || year.is_some_and(|y| at.year() != y) {
                 continue;
             }
-            let state = cache
-                .entry(finish.item_id.as_str())
-                .or_insert_with(|| self.visible(&finish.item_id, as_of));
-            let Some(state) = state else { continue };
+            let kind = cache
+                .entry(&*finish.item_id)
+                .or_insert_with(|| match as_of {
+                    None => self
+                        .items
+                        .get(&*finish.item_id)
+                        .and_then(|r| r.summary.shown().then_some(r.summary.kind)),
+                    Some(_) => self.visible(&finish.item_id, as_of).map(|s| s.kind),
+                });
+            let Some(kind) = *kind else { continue };
             stats.finished += 1;
-            *stats.by_kind.entry(state.kind).or_default() += 1;
+            *stats.by_kind.entry(kind).or_default() += 1;
             if let Some(r) = finish.rating {
                 stats.rated += 1;
                 rating_sum += u64::from(r.half_stars());
@@ -396,16 +621,57 @@ impl Projection {
     }
 }
 
-struct HashWriter<'a>(&'a mut Sha256);
+/// Items loaded from one part of a snapshot.
+struct LoadedPart {
+    items: Vec<(Arc<str>, ItemRecord)>,
+    finishes: Vec<((DateTime<Utc>, i64), FinishRecord)>,
+    finish_times: Vec<(i64, DateTime<Utc>)>,
+}
 
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
+fn load_items(raw: &[(&str, &[u8])]) -> Result<LoadedPart, SnapshotError> {
+    let mut part = LoadedPart {
+        items: Vec::with_capacity(raw.len()),
+        finishes: Vec::new(),
+        finish_times: Vec::new(),
+    };
+    let mut interned = Interner::default();
+    for &(id, history) in raw {
+        let id: Arc<str> = id.into();
+        let failed = |source| SnapshotError::History {
+            item: id.to_string(),
+            source,
+        };
+        let mut summary: Option<Summary> = None;
+        for entry in history::entries(history) {
+            let entry = entry.map_err(failed)?;
+            match (&mut summary, &entry.event) {
+                (None, ItemEvent::Added(added)) => summary = Some(Summary::new(added)),
+                (None, _) => return Err(SnapshotError::NotAdded(id.to_string())),
+                (Some(s), event) => s.apply(event),
+            }
+            if let ItemEvent::Finished(f) = entry.event {
+                part.finish_times.push((entry.position, f.at));
+                part.finishes.push((
+                    (f.at, entry.position),
+                    FinishRecord {
+                        item_id: id.clone(),
+                        rating: f.rating,
+                        review: f.review,
+                    },
+                ));
+            }
+        }
+        let mut summary = summary.ok_or_else(|| SnapshotError::NotAdded(id.to_string()))?;
+        interned.intern(&mut summary);
+        part.items.push((
+            id,
+            ItemRecord {
+                summary,
+                history: history.into(),
+            },
+        ));
     }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    Ok(part)
 }
 
 fn hex(bytes: &[u8]) -> String {

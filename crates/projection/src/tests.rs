@@ -360,6 +360,27 @@ proptest! {
     }
 
     #[test]
+    fn each_summary_is_what_the_full_fold_says(events in valid_events()) {
+        let p = replay(&events);
+        for (id, record) in &p.items {
+            let state = ItemState::replay(events.iter().filter(|(i, _)| **i == **id).map(|(_, e)| e))
+                .expect("an item that is in the projection was added");
+            let summary = &record.summary;
+            prop_assert_eq!(summary.kind, state.kind);
+            prop_assert_eq!(summary.visibility, state.visibility);
+            prop_assert_eq!(summary.status, state.status);
+            prop_assert_eq!(summary.updated_at, state.updated_at);
+            prop_assert_eq!(&*summary.tags, state.tags.as_slice());
+            prop_assert_eq!(record.at(None), Some(state));
+        }
+        // Packing the indexes changes nothing anyone can see.
+        let mut packed = p.clone();
+        packed.compact();
+        prop_assert_eq!(&packed, &p);
+        prop_assert_eq!(packed.state_hash(), p.state_hash());
+    }
+
+    #[test]
     fn queries_never_panic_and_only_show_public_items(events in valid_events(), as_of in 0..130i64) {
         let p = replay(&events);
         for as_of in [None, Some(as_of)] {

@@ -95,28 +95,28 @@ impl Replica {
         }
     }
 
-    /// Applies a page of events in one critical section.
-    fn apply(&self, page: &[RecordedEvent]) -> Result<(), String> {
+    /// Applies a page of events in one critical section (decoded before taking the lock).
+    fn apply(&self, page: Vec<RecordedEvent>) -> Result<(), String> {
+        let count = page.len() as u64;
         let decoded = page
-            .iter()
+            .into_iter()
             .map(|e| {
-                ItemEvent::decode(&e.event_type, e.schema_version, e.data.clone())
-                    .map(|event| (e, event))
-                    .map_err(|err| {
-                        format!("cannot read the event at position {}: {err}", e.position)
-                    })
+                let position = e.position;
+                ItemEvent::decode(&e.event_type, e.schema_version, e.data)
+                    .map(|event| (position, e.stream_id, e.recorded_at, event))
+                    .map_err(|err| format!("cannot read the event at position {position}: {err}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let position = {
             let mut projection = self.projection.write().expect("not poisoned");
-            for (e, event) in &decoded {
-                projection.apply(e.position, &e.stream_id, e.recorded_at, event);
+            for (position, stream_id, recorded_at, event) in &decoded {
+                projection.apply(*position, stream_id, *recorded_at, event);
             }
             projection.position()
         };
         self.position.send_replace(position);
         self.observe_head(position);
-        metrics::counter!("lately_reader_events_applied_total").increment(page.len() as u64);
+        metrics::counter!("lately_reader_events_applied_total").increment(count);
         Ok(())
     }
 }
@@ -128,7 +128,17 @@ pub async fn follow(log: EventLog, replica: std::sync::Arc<Replica>, page_size: 
     let mut sub = log.subscribe(replica.position()).with_page_size(page_size);
     let mut backoff = Duration::from_millis(100);
     loop {
-        if replica.position() >= target && !replica.ready.swap(true, Ordering::Relaxed) {
+        if replica.position() >= target && !replica.ready.load(Ordering::Relaxed) {
+            let replayed = replica.position() - replica.snapshot_position.load(Ordering::Relaxed);
+            if replayed > 10_000 {
+                // Caught up by applying many events one by one: pack the indexes once.
+                replica.projection.write().expect("not poisoned").compact();
+            }
+            // Give back what catching up allocated and freed (pages of rows, the old index
+            // nodes) now, not whenever the allocator gets round to it.
+            // SAFETY: mi_collect has no preconditions; it only returns free memory to the OS.
+            unsafe { libmimalloc_sys::mi_collect(true) };
+            replica.ready.store(true, Ordering::Relaxed);
             tracing::info!(position = replica.position(), "caught up: ready");
         }
         let page = match sub.next().await {
@@ -144,7 +154,7 @@ pub async fn follow(log: EventLog, replica: std::sync::Arc<Replica>, page_size: 
         backoff = Duration::from_millis(100);
         replica.set_connected(true);
         let started = Instant::now();
-        if let Err(reason) = replica.apply(&page) {
+        if let Err(reason) = replica.apply(page) {
             tracing::error!(%reason, "following stopped: this build cannot apply the log");
             *replica.stalled.lock().expect("not poisoned") = Some(reason);
             return;
@@ -176,15 +186,21 @@ async fn start(log: &EventLog, replica: &Replica) -> i64 {
 async fn load(log: &EventLog, replica: &Replica) -> Result<i64, LogError> {
     let head = log.head().await?;
     if let Some(snapshot) = log.latest_snapshot(PROJECTION_VERSION).await? {
-        match Projection::from_snapshot(&snapshot.state) {
-            Ok(projection) if projection.state_hash() == snapshot.state_hash => {
+        // The hash of the bytes is the hash of the state they hold: checked before loading.
+        let loaded = if Projection::snapshot_hash(&snapshot.state) == snapshot.state_hash {
+            Projection::from_snapshot(&snapshot.state).map(Some)
+        } else {
+            Ok(None)
+        };
+        match loaded {
+            Ok(Some(projection)) => {
                 tracing::info!(position = snapshot.position, "loaded snapshot");
                 let position = projection.position();
                 *replica.projection.write().expect("not poisoned") = projection;
                 replica.position.send_replace(position);
                 replica.snapshot_position.store(position, Ordering::Relaxed);
             }
-            Ok(_) => tracing::warn!(
+            Ok(None) => tracing::warn!(
                 position = snapshot.position,
                 "snapshot hash mismatch; replaying from 0"
             ),
@@ -215,13 +231,14 @@ pub async fn snapshots(
         if !replica.is_ready() || !(due_by_count || due_by_time) {
             continue;
         }
-        let snapshot = {
+        let (position, state) = {
             let projection = replica.projection.read().expect("not poisoned");
-            Snapshot {
-                position: projection.position(),
-                state: projection.to_snapshot(),
-                state_hash: projection.state_hash(),
-            }
+            (projection.position(), projection.to_snapshot())
+        };
+        let snapshot = Snapshot {
+            position,
+            state_hash: Projection::snapshot_hash(&state),
+            state,
         };
         match log.save_snapshot(PROJECTION_VERSION, &snapshot).await {
             Ok(saved) => {

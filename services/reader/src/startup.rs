@@ -79,6 +79,9 @@ impl Application {
         lately_service::metrics::handle();
         let options = LogOptions {
             poll_interval: config.poll_interval(),
+            // Every read is retried by the follower; a ping before each would add a round trip
+            // between a commit and the replica applying it.
+            ping_before_use: false,
             ..LogOptions::default()
         };
         let log = EventLog::connect(&config.database_url, options.clone())?;

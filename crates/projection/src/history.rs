@@ -1,0 +1,271 @@
+//! Item histories kept as compact bytes.
+//!
+//! A replica keeps every event of every item, so that it can answer "as of" any position. Held
+//! as domain values, an item's history cost more than its state (an `ItemEvent` is 144 bytes
+//! before its strings, in a vector that grows by doubling). Here it is one exactly-sized byte
+//! string per item, in [postcard]'s varint encoding of the `Wire*` mirror types below: about 60
+//! bytes for an add and 20 for a finish. It is decoded only by the queries that need it — the
+//! history of one item, and the state of an item at an earlier position — and when a snapshot
+//! loads.
+//!
+//! The same bytes are what a snapshot stores per item, so the encoding is part of the snapshot
+//! format: change it (or the order of the variants of `MediaKind` or `Visibility`) only together
+//! with [`crate::PROJECTION_VERSION`].
+//!
+//! Why mirror types instead of the domain's serde derives: those are shaped for JSON (skipped
+//! `None` fields, tagged enums, text timestamps), which a non-self-describing format cannot read
+//! back. Decoding goes through the domain's `parse` functions like any other input.
+
+use chrono::{DateTime, Utc};
+use lately_domain::event::{
+    Abandoned, Edited, Finished, ItemAdded, ItemChanges, ProgressLogged, Removed, Started,
+};
+use lately_domain::{
+    Creator, ItemEvent, MediaKind, ParseError, Percent, Rating, Review, Tag, Title, Url, Visibility,
+};
+use serde::{Deserialize, Serialize};
+
+/// Why stored bytes could not be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum HistoryError {
+    #[error("malformed history bytes: {0}")]
+    Encoding(#[from] postcard::Error),
+    #[error("a stored value is no longer valid: {0}")]
+    Value(#[from] ParseError),
+    #[error("a stored timestamp is out of range")]
+    Timestamp,
+}
+
+/// One event of an item's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub position: i64,
+    pub recorded_at: DateTime<Utc>,
+    pub event: ItemEvent,
+}
+
+/// A timestamp without loss: seconds and nanoseconds since the epoch.
+#[derive(Serialize, Deserialize)]
+struct Ts(i64, u32);
+
+impl From<DateTime<Utc>> for Ts {
+    fn from(t: DateTime<Utc>) -> Self {
+        Self(t.timestamp(), t.timestamp_subsec_nanos())
+    }
+}
+
+impl TryFrom<Ts> for DateTime<Utc> {
+    type Error = HistoryError;
+    fn try_from(Ts(secs, nanos): Ts) -> Result<Self, HistoryError> {
+        DateTime::from_timestamp(secs, nanos).ok_or(HistoryError::Timestamp)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireEntry<'a> {
+    position: i64,
+    recorded_at: Ts,
+    #[serde(borrow)]
+    event: WireEvent<'a>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum WireEvent<'a> {
+    Added {
+        kind: MediaKind,
+        title: &'a str,
+        #[serde(borrow)]
+        creators: Vec<&'a str>,
+        url: Option<&'a str>,
+        cover_url: Option<&'a str>,
+        #[serde(borrow)]
+        tags: Vec<&'a str>,
+        visibility: Visibility,
+        at: Ts,
+    },
+    Started {
+        at: Ts,
+    },
+    ProgressLogged {
+        percent: u8,
+        at: Ts,
+    },
+    Finished {
+        at: Ts,
+        half_stars: Option<u8>,
+        review: Option<&'a str>,
+    },
+    Abandoned {
+        at: Ts,
+    },
+    Edited {
+        kind: Option<MediaKind>,
+        title: Option<&'a str>,
+        #[serde(borrow)]
+        creators: Option<Vec<&'a str>>,
+        url: Option<Option<&'a str>>,
+        cover_url: Option<Option<&'a str>>,
+        #[serde(borrow)]
+        tags: Option<Vec<&'a str>>,
+        visibility: Option<Visibility>,
+        at: Ts,
+    },
+    Removed {
+        at: Ts,
+    },
+}
+
+fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
+    values.iter().map(f).collect()
+}
+
+fn parsed<T>(
+    raw: &[&str],
+    parse: impl Fn(&str) -> Result<T, ParseError>,
+) -> Result<Vec<T>, ParseError> {
+    raw.iter().map(|s| parse(s)).collect()
+}
+
+impl<'a> WireEvent<'a> {
+    fn from_event(event: &'a ItemEvent) -> Self {
+        match event {
+            ItemEvent::Added(a) => Self::Added {
+                kind: a.kind,
+                title: a.title.as_str(),
+                creators: strs(&a.creators, Creator::as_str),
+                url: a.url.as_ref().map(Url::as_str),
+                cover_url: a.cover_url.as_ref().map(Url::as_str),
+                tags: strs(&a.tags, Tag::as_str),
+                visibility: a.visibility,
+                at: a.at.into(),
+            },
+            ItemEvent::Started(e) => Self::Started { at: e.at.into() },
+            ItemEvent::ProgressLogged(e) => Self::ProgressLogged {
+                percent: e.percent.get(),
+                at: e.at.into(),
+            },
+            ItemEvent::Finished(e) => Self::Finished {
+                at: e.at.into(),
+                half_stars: e.rating.map(Rating::half_stars),
+                review: e.review.as_ref().map(Review::as_str),
+            },
+            ItemEvent::Abandoned(e) => Self::Abandoned { at: e.at.into() },
+            ItemEvent::Edited(e) => {
+                let c = &e.changes;
+                Self::Edited {
+                    kind: c.kind,
+                    title: c.title.as_ref().map(Title::as_str),
+                    creators: c.creators.as_deref().map(|v| strs(v, Creator::as_str)),
+                    url: c.url.as_ref().map(|u| u.as_ref().map(Url::as_str)),
+                    cover_url: c.cover_url.as_ref().map(|u| u.as_ref().map(Url::as_str)),
+                    tags: c.tags.as_deref().map(|v| strs(v, Tag::as_str)),
+                    visibility: c.visibility,
+                    at: e.at.into(),
+                }
+            }
+            ItemEvent::Removed(e) => Self::Removed { at: e.at.into() },
+        }
+    }
+
+    fn into_event(self) -> Result<ItemEvent, HistoryError> {
+        let url = |u: Option<&str>| u.map(Url::parse).transpose();
+        Ok(match self {
+            Self::Added {
+                kind,
+                title,
+                creators,
+                url: link,
+                cover_url,
+                tags,
+                visibility,
+                at,
+            } => ItemEvent::Added(ItemAdded {
+                kind,
+                title: Title::parse(title)?,
+                creators: parsed(&creators, Creator::parse)?,
+                url: url(link)?,
+                cover_url: url(cover_url)?,
+                tags: parsed(&tags, Tag::parse)?,
+                visibility,
+                at: at.try_into()?,
+            }),
+            Self::Started { at } => ItemEvent::Started(Started { at: at.try_into()? }),
+            Self::ProgressLogged { percent, at } => ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(percent.into())?,
+                at: at.try_into()?,
+            }),
+            Self::Finished {
+                at,
+                half_stars,
+                review,
+            } => ItemEvent::Finished(Finished {
+                at: at.try_into()?,
+                rating: half_stars.map(Rating::from_half_stars).transpose()?,
+                review: review.map(Review::parse).transpose()?,
+            }),
+            Self::Abandoned { at } => ItemEvent::Abandoned(Abandoned { at: at.try_into()? }),
+            Self::Edited {
+                kind,
+                title,
+                creators,
+                url: link,
+                cover_url,
+                tags,
+                visibility,
+                at,
+            } => ItemEvent::Edited(Edited {
+                changes: ItemChanges {
+                    kind,
+                    title: title.map(Title::parse).transpose()?,
+                    creators: creators.map(|v| parsed(&v, Creator::parse)).transpose()?,
+                    url: link.map(url).transpose()?,
+                    cover_url: cover_url.map(url).transpose()?,
+                    tags: tags.map(|v| parsed(&v, Tag::parse)).transpose()?,
+                    visibility,
+                },
+                at: at.try_into()?,
+            }),
+            Self::Removed { at } => ItemEvent::Removed(Removed { at: at.try_into()? }),
+        })
+    }
+}
+
+/// Appends one event to an encoded history.
+pub fn push(bytes: &mut Vec<u8>, position: i64, recorded_at: DateTime<Utc>, event: &ItemEvent) {
+    let wire = WireEntry {
+        position,
+        recorded_at: recorded_at.into(),
+        event: WireEvent::from_event(event),
+    };
+    // Encoding into a vector cannot fail: every field has a fixed, supported shape.
+    let out = std::mem::take(bytes);
+    *bytes = postcard::to_extend(&wire, out).expect("a history entry encodes");
+}
+
+/// The events of an encoded history, oldest first.
+pub fn entries(bytes: &[u8]) -> impl Iterator<Item = Result<Entry, HistoryError>> + '_ {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let decoded = postcard::take_from_bytes::<WireEntry>(rest);
+        Some(match decoded {
+            Ok((wire, tail)) => {
+                rest = tail;
+                (|| {
+                    Ok(Entry {
+                        position: wire.position,
+                        recorded_at: wire.recorded_at.try_into()?,
+                        event: wire.event.into_event()?,
+                    })
+                })()
+            }
+            Err(e) => {
+                // Nothing after a malformed entry can be trusted: stop there.
+                rest = &[];
+                Err(e.into())
+            }
+        })
+    })
+}
