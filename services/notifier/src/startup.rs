@@ -86,6 +86,7 @@ impl Application {
                 .service(get("/v1/status", status))
                 .default_service(web::to(lately_service::problem::no_such_route))
         })
+        .tcp_nodelay(true)
         .listen(listener)?
         .workers(1)
         .disable_signals()

@@ -130,6 +130,7 @@ impl Application {
                 )
                 .default_service(web::to(no_such_route))
         })
+        .tcp_nodelay(true)
         .listen(listener)?
         // Signals are ours to handle: see `run_until_stopped`.
         .disable_signals()

@@ -114,6 +114,7 @@ impl Sandbox {
                 .service(get("/readyz", ok))
                 .service(get("/metrics", lately_service::metrics::endpoint))
         })
+        .tcp_nodelay(true)
         .listen(listener)?
         .workers(2)
         .run();
