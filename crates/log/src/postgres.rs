@@ -6,7 +6,7 @@ use std::sync::Weak;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow};
-use sqlx::{PgPool, Row};
+use sqlx::{Executor, PgPool, Row};
 use uuid::Uuid;
 
 use crate::plan::{plan, Placed};
@@ -20,7 +20,11 @@ pub(crate) const CHANNEL: &str = "lately_events";
 
 /// Serialises appends across every connection and process: held from before the head is read
 /// until the transaction commits. (The value spells "lately" in ASCII.)
+#[cfg_attr(not(test), allow(dead_code))] // written out in BEGIN_AND_LOCK
 const APPEND_LOCK: i64 = 0x6c61_7465_6c79;
+/// `BEGIN` and taking [`APPEND_LOCK`], sent as one message (of several statements, so it
+/// cannot take parameters: the lock's key is written out, and a test holds it to the constant).
+const BEGIN_AND_LOCK: &str = "BEGIN; SELECT pg_advisory_xact_lock(119165820431481)";
 
 const COLUMNS: &str = "position, stream_id, stream_version, event_id, event_type, schema_version, \
                        data, metadata, recorded_at";
@@ -126,70 +130,99 @@ fn decode(row: &PgRow) -> Result<RecordedEvent, LogError> {
 
 /// Commits one batch in one transaction, under the append lock. Returns each request's outcome
 /// and the head after the commit.
+///
+/// Five round trips, whatever the batch: the pool's ping, `BEGIN` with the lock, one look-up
+/// of everything the plan needs, the insert with its notification, `COMMIT`. Each round trip
+/// is time the lock is held and no one else can append.
 pub(crate) async fn commit(
     pool: &PgPool,
     requests: &[&AppendRequest],
 ) -> Result<(Vec<Result<Appended, AppendError>>, i64), LogError> {
-    let mut tx = pool.begin().await?;
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(APPEND_LOCK)
-        .execute(&mut *tx)
-        .await?;
-    // Read under the lock: every earlier append has committed and is visible to this snapshot.
-    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0)::BIGINT FROM events")
-        .fetch_one(&mut *tx)
-        .await?;
+    let mut conn = pool.acquire().await?;
+    match commit_on(&mut conn, requests).await {
+        Ok(done) => Ok(done),
+        Err(e) => {
+            // The transaction is open or the connection is broken: don't hand it back to the
+            // pool either way.
+            conn.close_on_drop();
+            Err(e)
+        }
+    }
+}
+
+async fn commit_on(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>,
+    requests: &[&AppendRequest],
+) -> Result<(Vec<Result<Appended, AppendError>>, i64), LogError> {
+    // One simple-protocol message, two statements.
+    (&mut **conn).execute(BEGIN_AND_LOCK).await?;
 
     let ids: Vec<Uuid> = requests
         .iter()
         .flat_map(|r| r.events.iter().map(|e| e.event_id))
         .collect();
-    // Both look-ups are scalar subqueries per id or stream, so each is one index probe. Written
-    // as `col = ANY($1)` or as a join, the generic plan PostgreSQL settles on for the prepared
-    // statement can be a sequential scan of the whole log (seen: a hash join over it), and every
-    // commit then costs time proportional to the log's length.
-    let found: Vec<i64> = sqlx::query_scalar(
-        "SELECT position FROM (SELECT (SELECT position FROM events WHERE event_id = wanted.id) \
-                                      AS position \
-                               FROM UNNEST($1::UUID[]) AS wanted(id)) AS probe \
-         WHERE position IS NOT NULL",
-    )
-    .bind(&ids)
-    .fetch_all(&mut *tx)
-    .await?;
-    // Only retries of earlier appends get here.
-    let mut existing: HashMap<Uuid, Placed> = HashMap::new();
-    for position in found {
-        let row = sqlx::query(
-            "SELECT event_id, stream_id, stream_version, position FROM events WHERE position = $1",
-        )
-        .bind(position)
-        .fetch_one(&mut *tx)
-        .await?;
-        existing.insert(
-            row.try_get("event_id")?,
-            Placed {
-                stream_id: row.try_get("stream_id")?,
-                stream_version: row.try_get("stream_version")?,
-                position: row.try_get("position")?,
-            },
-        );
-    }
-
     let mut streams: Vec<&str> = requests.iter().map(|r| r.stream_id.as_str()).collect();
     streams.sort_unstable();
     streams.dedup();
-    let versions: HashMap<String, i64> = sqlx::query_as::<_, (String, Option<i64>)>(
-        "SELECT s.id, (SELECT stream_version FROM events WHERE stream_id = s.id \
-                       ORDER BY stream_version DESC LIMIT 1) \
-         FROM UNNEST($1::TEXT[]) AS s(id)",
+    // Read under the lock (a statement after it, so its snapshot sees every earlier append):
+    // the head, the events that are already in the log (retries), and each stream's version.
+    // Every look-up is a probe per id or stream: a subquery with LIMIT cannot be turned into a
+    // join. Written as `col = ANY($1)` or a plain join, the generic plan PostgreSQL settles on
+    // for the prepared statement (after five executions, while the log may still be tiny) can
+    // be a scan of the whole log — seen: a hash join over it — and every commit then costs
+    // time proportional to the log's length.
+    let rows: Vec<(
+        String,
+        Option<Uuid>,
+        Option<String>,
+        Option<i64>,
+        Option<i64>,
+    )> = sqlx::query_as(
+        "SELECT 'head', NULL::UUID, NULL::TEXT, NULL::BIGINT, \
+                    (SELECT COALESCE(MAX(position), 0)::BIGINT FROM events) \
+             UNION ALL \
+             SELECT 'event', e.event_id, e.stream_id, e.stream_version, e.position \
+               FROM UNNEST($1::UUID[]) AS wanted(id), \
+                    LATERAL (SELECT event_id, stream_id, stream_version, position FROM events \
+                             WHERE event_id = wanted.id LIMIT 1) AS e \
+             UNION ALL \
+             SELECT 'stream', NULL, s.id, \
+                    (SELECT stream_version FROM events WHERE stream_id = s.id \
+                      ORDER BY stream_version DESC LIMIT 1), NULL \
+               FROM UNNEST($2::TEXT[]) AS s(id)",
     )
+    .bind(&ids)
     .bind(&streams)
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .filter_map(|(stream, version)| Some((stream, version?)))
-    .collect();
+    .fetch_all(&mut **conn)
+    .await?;
+    let mut head = 0;
+    let mut existing: HashMap<Uuid, Placed> = HashMap::new();
+    let mut versions: HashMap<String, i64> = HashMap::new();
+    for (kind, event_id, stream_id, version, position) in rows {
+        match (kind.as_str(), event_id, stream_id, version, position) {
+            ("head", _, _, _, Some(p)) => head = p,
+            ("event", Some(id), Some(stream_id), Some(stream_version), Some(position)) => {
+                existing.insert(
+                    id,
+                    Placed {
+                        stream_id,
+                        stream_version,
+                        position,
+                    },
+                );
+            }
+            ("stream", _, Some(stream), Some(version), _) => {
+                versions.insert(stream, version);
+            }
+            // A stream with no events yet.
+            ("stream", ..) => {}
+            other => {
+                return Err(LogError::Config(format!(
+                    "unexpected row from the append look-up: {other:?}"
+                )))
+            }
+        }
+    }
 
     let plan = plan(head, requests, &existing, &versions);
     if !plan.rows.is_empty() {
@@ -215,11 +248,15 @@ pub(crate) async fn commit(
             data.push(&row.event.data);
             metadata.push(&row.event.metadata);
         }
+        // The notification is delivered to listeners only when (and if) the transaction
+        // commits; the insert runs to completion whether or not its CTE is read.
         sqlx::query(
-            "INSERT INTO events (position, stream_id, stream_version, event_id, event_type, \
-                                 schema_version, data, metadata) \
-             SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::UUID[], \
-                                  $5::TEXT[], $6::INT[], $7::JSONB[], $8::JSONB[])",
+            "WITH inserted AS ( \
+               INSERT INTO events (position, stream_id, stream_version, event_id, event_type, \
+                                   schema_version, data, metadata) \
+               SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::UUID[], \
+                                    $5::TEXT[], $6::INT[], $7::JSONB[], $8::JSONB[])) \
+             SELECT pg_notify($9, $10)",
         )
         .bind(&positions)
         .bind(&stream_ids)
@@ -229,16 +266,12 @@ pub(crate) async fn commit(
         .bind(&schemas)
         .bind(&data)
         .bind(&metadata)
-        .execute(&mut *tx)
+        .bind(CHANNEL)
+        .bind(plan.head.to_string())
+        .execute(&mut **conn)
         .await?;
-        // Delivered to listeners only when (and if) the transaction commits.
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(CHANNEL)
-            .bind(plan.head.to_string())
-            .execute(&mut *tx)
-            .await?;
     }
-    tx.commit().await?;
+    (&mut **conn).execute("COMMIT").await?;
     Ok((plan.outcomes, plan.head))
 }
 
@@ -292,4 +325,14 @@ pub(crate) fn spawn_listener(pool: PgPool, shared: Weak<Shared>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn begin_takes_the_append_lock() {
+        assert!(BEGIN_AND_LOCK.ends_with(&format!("pg_advisory_xact_lock({APPEND_LOCK})")));
+    }
 }
