@@ -150,6 +150,16 @@ pub(crate) async fn commit(
     }
 }
 
+/// A row of a commit's look-up: what it is (`head`, `event`, `stream`), event id, stream id,
+/// stream version, position.
+type LookupRow = (
+    String,
+    Option<Uuid>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+);
+
 async fn commit_on(
     conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>,
     requests: &[&AppendRequest],
@@ -171,13 +181,7 @@ async fn commit_on(
     // for the prepared statement (after five executions, while the log may still be tiny) can
     // be a scan of the whole log — seen: a hash join over it — and every commit then costs
     // time proportional to the log's length.
-    let rows: Vec<(
-        String,
-        Option<Uuid>,
-        Option<String>,
-        Option<i64>,
-        Option<i64>,
-    )> = sqlx::query_as(
+    let rows: Vec<LookupRow> = sqlx::query_as(
         "SELECT 'head', NULL::UUID, NULL::TEXT, NULL::BIGINT, \
                     (SELECT COALESCE(MAX(position), 0)::BIGINT FROM events) \
              UNION ALL \
