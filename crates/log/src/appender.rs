@@ -89,6 +89,7 @@ async fn run(
 ) {
     let max = options.max_batch_events.max(1);
     let mut batch: Vec<Job> = Vec::new();
+    let mut known = postgres::Known::new();
     while let Some(first) = queue.recv().await {
         let mut events = first.request.events.len();
         batch.push(first);
@@ -105,7 +106,7 @@ async fn run(
         let started = Instant::now();
         let requests: Vec<&AppendRequest> = batch.iter().map(|j| &j.request).collect();
         let committed = match &backend {
-            Backend::Postgres(pool) => postgres::commit(pool, &requests).await,
+            Backend::Postgres(pool) => postgres::commit(pool, &requests, &mut known).await,
             Backend::Sqlite(pool) => sqlite::commit(pool, &requests).await,
         };
         record_metrics(started.elapsed(), events, &committed);

@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::sync::Weak;
 use std::time::Duration;
 
+use hashlink::LruCache;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow};
 use sqlx::{Executor, PgPool, Row};
 use uuid::Uuid;
@@ -128,23 +129,57 @@ fn decode(row: &PgRow) -> Result<RecordedEvent, LogError> {
     })
 }
 
+/// What one appender learned from its own commits: the head after the last one, and recent
+/// streams' versions. Only ever a guess — another process may have appended since — which
+/// [`commit`] lets the database's unique constraints check.
+pub(crate) struct Known {
+    head: Option<i64>,
+    versions: LruCache<String, i64>,
+}
+
+impl Known {
+    pub(crate) fn new() -> Self {
+        Self {
+            head: None,
+            versions: LruCache::new(KNOWN_STREAMS),
+        }
+    }
+
+    fn learn(&mut self, head: i64, versions: impl IntoIterator<Item = (String, i64)>) {
+        self.head = Some(head);
+        for (stream, version) in versions {
+            self.versions.insert(stream, version);
+        }
+    }
+}
+
+/// How many streams' versions an appender remembers.
+const KNOWN_STREAMS: usize = 10_000;
+
 /// Commits one batch in one transaction, under the append lock. Returns each request's outcome
 /// and the head after the commit.
 ///
-/// Five round trips, whatever the batch: the pool's ping, `BEGIN` with the lock, one look-up
-/// of everything the plan needs, the insert with its notification, `COMMIT`. Each round trip
-/// is time the lock is held and no one else can append.
+/// First on what this appender already knows, without reading anything: the rows get the
+/// positions after the head it last committed and the versions after those it last saw (0 for
+/// a stream it has not seen). If any of that is stale — another process appended, an event id
+/// is a retry, a stream exists after all — the insert breaks a unique constraint (position,
+/// event id, or stream and version: each is taken exactly when the guess is stale, since
+/// positions and versions have no gaps and never shrink), nothing is written, and the batch
+/// is planned again on what the log says. A plan on the guess that refuses anything (a
+/// conflict, a retry) is not trusted either. Each round trip is time the lock is held.
 pub(crate) async fn commit(
     pool: &PgPool,
     requests: &[&AppendRequest],
+    known: &mut Known,
 ) -> Result<(Vec<Result<Appended, AppendError>>, i64), LogError> {
     let mut conn = pool.acquire().await?;
-    match commit_on(&mut conn, requests).await {
+    match commit_on(&mut conn, requests, known).await {
         Ok(done) => Ok(done),
         Err(e) => {
             // The transaction is open or the connection is broken: don't hand it back to the
             // pool either way.
             conn.close_on_drop();
+            known.head = None;
             Err(e)
         }
     }
@@ -160,13 +195,73 @@ type LookupRow = (
     Option<i64>,
 );
 
+type Outcomes = Vec<Result<Appended, AppendError>>;
+
 async fn commit_on(
     conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>,
     requests: &[&AppendRequest],
-) -> Result<(Vec<Result<Appended, AppendError>>, i64), LogError> {
+    known: &mut Known,
+) -> Result<(Outcomes, i64), LogError> {
     // One simple-protocol message, two statements.
     (&mut **conn).execute(BEGIN_AND_LOCK).await?;
 
+    if let Some(head) = known.head {
+        let guessed: HashMap<String, i64> = requests
+            .iter()
+            .filter_map(|r| {
+                let v = known.versions.get(&r.stream_id)?;
+                Some((r.stream_id.clone(), *v))
+            })
+            .collect();
+        let plan = plan(head, requests, &HashMap::new(), &guessed);
+        let all_appended = plan
+            .outcomes
+            .iter()
+            .all(|o| o.as_ref().is_ok_and(|a| !a.duplicate));
+        if all_appended {
+            match insert(conn, &plan).await {
+                Ok(()) => {
+                    (&mut **conn).execute("COMMIT").await?;
+                    known.learn(plan.head, written(&plan));
+                    metrics::counter!("lately_log_commits_total", "path" => "known").increment(1);
+                    return Ok((plan.outcomes, plan.head));
+                }
+                Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => {
+                    // Stale: nothing was written. Start over under a fresh snapshot.
+                    (&mut **conn).execute("ROLLBACK").await?;
+                    (&mut **conn).execute(BEGIN_AND_LOCK).await?;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        // Otherwise nothing was written, and the lock is still held: read and plan again.
+    }
+
+    let (head, existing, versions) = look_up(conn, requests).await?;
+    let plan = plan(head, requests, &existing, &versions);
+    if !plan.rows.is_empty() {
+        insert(conn, &plan).await?;
+    }
+    (&mut **conn).execute("COMMIT").await?;
+    known.learn(plan.head, versions.into_iter().chain(written(&plan)));
+    metrics::counter!("lately_log_commits_total", "path" => "read").increment(1);
+    Ok((plan.outcomes, plan.head))
+}
+
+/// Each stream's version after a plan's rows.
+fn written(plan: &crate::plan::Plan<'_>) -> Vec<(String, i64)> {
+    plan.rows
+        .iter()
+        .map(|r| (r.stream_id.to_owned(), r.stream_version))
+        .collect()
+}
+
+/// Reads, under the lock, what a plan needs: the head, the batch's events that are already in
+/// the log (retries) and each stream's version.
+async fn look_up(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>,
+    requests: &[&AppendRequest],
+) -> Result<(i64, HashMap<Uuid, Placed>, HashMap<String, i64>), LogError> {
     let ids: Vec<Uuid> = requests
         .iter()
         .flat_map(|r| r.events.iter().map(|e| e.event_id))
@@ -174,13 +269,12 @@ async fn commit_on(
     let mut streams: Vec<&str> = requests.iter().map(|r| r.stream_id.as_str()).collect();
     streams.sort_unstable();
     streams.dedup();
-    // Read under the lock (a statement after it, so its snapshot sees every earlier append):
-    // the head, the events that are already in the log (retries), and each stream's version.
-    // Every look-up is a probe per id or stream: a subquery with LIMIT cannot be turned into a
-    // join. Written as `col = ANY($1)` or a plain join, the generic plan PostgreSQL settles on
-    // for the prepared statement (after five executions, while the log may still be tiny) can
-    // be a scan of the whole log — seen: a hash join over it — and every commit then costs
-    // time proportional to the log's length.
+    // A statement after the lock's, so its snapshot sees every earlier append. Every look-up
+    // is a probe per id or stream: a subquery with LIMIT cannot be turned into a join. Written
+    // as `col = ANY($1)` or a plain join, the generic plan PostgreSQL settles on for the
+    // prepared statement (after five executions, while the log may still be tiny) can be a
+    // scan of the whole log — seen: a hash join over it — and every commit then costs time
+    // proportional to the log's length.
     let rows: Vec<LookupRow> = sqlx::query_as(
         "SELECT 'head', NULL::UUID, NULL::TEXT, NULL::BIGINT, \
                     (SELECT COALESCE(MAX(position), 0)::BIGINT FROM events) \
@@ -227,56 +321,58 @@ async fn commit_on(
             }
         }
     }
+    Ok((head, existing, versions))
+}
 
-    let plan = plan(head, requests, &existing, &versions);
-    if !plan.rows.is_empty() {
-        let n = plan.rows.len();
-        let (mut positions, mut stream_ids, mut versions) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut event_ids, mut types, mut schemas) = (
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-            Vec::with_capacity(n),
-        );
-        let (mut data, mut metadata) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for row in &plan.rows {
-            positions.push(row.position);
-            stream_ids.push(row.stream_id);
-            versions.push(row.stream_version);
-            event_ids.push(row.event.event_id);
-            types.push(row.event.event_type.as_str());
-            schemas.push(row.event.schema_version);
-            data.push(&row.event.data);
-            metadata.push(&row.event.metadata);
-        }
-        // The notification is delivered to listeners only when (and if) the transaction
-        // commits; the insert runs to completion whether or not its CTE is read.
-        sqlx::query(
-            "WITH inserted AS ( \
-               INSERT INTO events (position, stream_id, stream_version, event_id, event_type, \
-                                   schema_version, data, metadata) \
-               SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::UUID[], \
-                                    $5::TEXT[], $6::INT[], $7::JSONB[], $8::JSONB[])) \
-             SELECT pg_notify($9, $10)",
-        )
-        .bind(&positions)
-        .bind(&stream_ids)
-        .bind(&versions)
-        .bind(&event_ids)
-        .bind(&types)
-        .bind(&schemas)
-        .bind(&data)
-        .bind(&metadata)
-        .bind(CHANNEL)
-        .bind(plan.head.to_string())
-        .execute(&mut **conn)
-        .await?;
+/// Inserts a plan's rows, and the notification that is delivered to listeners only when (and
+/// if) the transaction commits. The insert runs to completion whether or not its CTE is read.
+async fn insert(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>,
+    plan: &crate::plan::Plan<'_>,
+) -> Result<(), sqlx::Error> {
+    let n = plan.rows.len();
+    let (mut positions, mut stream_ids, mut versions) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut event_ids, mut types, mut schemas) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut data, mut metadata) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    for row in &plan.rows {
+        positions.push(row.position);
+        stream_ids.push(row.stream_id);
+        versions.push(row.stream_version);
+        event_ids.push(row.event.event_id);
+        types.push(row.event.event_type.as_str());
+        schemas.push(row.event.schema_version);
+        data.push(&row.event.data);
+        metadata.push(&row.event.metadata);
     }
-    (&mut **conn).execute("COMMIT").await?;
-    Ok((plan.outcomes, plan.head))
+    sqlx::query(
+        "WITH inserted AS ( \
+           INSERT INTO events (position, stream_id, stream_version, event_id, event_type, \
+                               schema_version, data, metadata) \
+           SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::UUID[], \
+                                $5::TEXT[], $6::INT[], $7::JSONB[], $8::JSONB[])) \
+         SELECT pg_notify($9, $10)",
+    )
+    .bind(&positions)
+    .bind(&stream_ids)
+    .bind(&versions)
+    .bind(&event_ids)
+    .bind(&types)
+    .bind(&schemas)
+    .bind(&data)
+    .bind(&metadata)
+    .bind(CHANNEL)
+    .bind(plan.head.to_string())
+    .execute(&mut **conn)
+    .await?;
+    Ok(())
 }
 
 /// Keeps a `LISTEN` connection open and raises the shared head on every notification. Lost

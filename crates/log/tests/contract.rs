@@ -72,6 +72,7 @@ on_both_backends!(
     an_acknowledged_append_is_visible_to_every_other_connection,
     a_retried_event_id_returns_the_original_position_and_appends_nothing,
     a_stale_expected_version_is_a_conflict_that_appends_nothing,
+    an_appender_is_never_misled_by_what_another_one_appended,
     concurrent_appenders_and_tailers_see_every_event_exactly_once_in_order,
     concurrent_appends_are_committed_in_shared_transactions,
     a_subscription_resumes_from_its_position_without_loss_or_repeats,
@@ -241,6 +242,75 @@ async fn a_stale_expected_version_is_a_conflict_that_appends_nothing(backend: Ba
 /// With a BIGSERIAL-style log (positions handed out at insert, not serialised until commit),
 /// tailers read past a position whose transaction has not committed yet and skip it for good;
 /// this test then fails on a missing event or on the gap check.
+/// Two appenders (as in two writer processes) on one log, taking turns: whatever one of them
+/// remembers from its own commits is stale after the other's, and must never decide an outcome.
+async fn an_appender_is_never_misled_by_what_another_one_appended(backend: Backend) {
+    let (_guard, url, log) = fresh(backend).await;
+    let other_log = EventLog::connect(&url, options()).unwrap();
+    let a = Appender::spawn(&log, AppendOptions::default());
+    let b = Appender::spawn(&other_log, AppendOptions::default());
+
+    let first = a
+        .append(request("s", Some(0), vec![event(1)]))
+        .await
+        .unwrap();
+    assert_eq!((first.first_position, first.version), (1, 1));
+    // B moves the head and the stream on behind A's back.
+    let theirs = b
+        .append(request("s", Some(1), vec![event(2)]))
+        .await
+        .unwrap();
+    assert_eq!((theirs.first_position, theirs.version), (2, 2));
+
+    // A's expectation is right, though A itself last saw version 1.
+    let next = a
+        .append(request("s", Some(2), vec![event(3)]))
+        .await
+        .unwrap();
+    assert_eq!((next.first_position, next.version), (3, 3));
+    // A stale expectation is refused with the real version.
+    b.append(request("t", None, vec![event(4)])).await.unwrap();
+    match a.append(request("s", Some(2), vec![event(5)])).await {
+        Err(AppendError::Conflict { current, .. }) => assert_eq!(current, 3),
+        other => panic!("expected a conflict at version 3, got {other:?}"),
+    }
+    // A stream A has never seen but B created is not taken for a new one.
+    let on_t = a.append(request("t", None, vec![event(6)])).await.unwrap();
+    assert_eq!((on_t.first_position, on_t.version), (5, 2));
+    match a.append(request("t", Some(0), vec![event(7)])).await {
+        Err(AppendError::Conflict { current, .. }) => assert_eq!(current, 2),
+        other => panic!("expected a conflict at version 2, got {other:?}"),
+    }
+    // A retry through the other appender is recognised, not appended again.
+    let retried = NewEvent {
+        event_id: Uuid::new_v4(),
+        ..event(8)
+    };
+    let original = a
+        .append(request("u", None, vec![retried.clone()]))
+        .await
+        .unwrap();
+    let again = b.append(request("u", None, vec![retried])).await.unwrap();
+    assert!(again.duplicate);
+    assert_eq!(again.first_position, original.first_position);
+
+    let all = log.read_after(0, 100).await.unwrap();
+    let positions: Vec<i64> = all.iter().map(|e| e.position).collect();
+    assert_eq!(
+        positions,
+        (1..=6).collect::<Vec<_>>(),
+        "gap-free, nothing doubled"
+    );
+    let streams: Vec<(&str, i64)> = all
+        .iter()
+        .map(|e| (e.stream_id.as_str(), e.stream_version))
+        .collect();
+    assert_eq!(
+        streams,
+        [("s", 1), ("s", 2), ("s", 3), ("t", 1), ("t", 2), ("u", 1)]
+    );
+}
+
 async fn concurrent_appenders_and_tailers_see_every_event_exactly_once_in_order(backend: Backend) {
     const APPENDERS: usize = 4;
     const TASKS_PER_APPENDER: usize = 8;
