@@ -21,7 +21,7 @@ fn err<T>(msg: impl Into<String>) -> Result<T, ParseError> {
 
 /// Checks free text: trimmed length in `min..=max` characters, and no control characters
 /// (newlines and tabs only where `multiline`).
-fn text(what: &str, raw: &str, max: usize, multiline: bool) -> Result<String, ParseError> {
+fn text<'a>(what: &str, raw: &'a str, max: usize, multiline: bool) -> Result<&'a str, ParseError> {
     let s = raw.trim();
     if s.is_empty() {
         return err(format!("{what} must not be empty"));
@@ -41,7 +41,7 @@ fn text(what: &str, raw: &str, max: usize, multiline: bool) -> Result<String, Pa
             c as u32
         ));
     }
-    Ok(s.to_owned())
+    Ok(s)
 }
 
 macro_rules! string_newtype {
@@ -116,7 +116,18 @@ string_newtype!(
 );
 impl Tag {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        text("tag", raw, 50, false).map(|s| Self(s.to_lowercase().into()))
+        text("tag", raw, 50, false).map(|s| {
+            // Most tags are lower case already: then copy once, not twice.
+            let unchanged = s.chars().all(|c| {
+                let mut lower = c.to_lowercase();
+                lower.next() == Some(c) && lower.next().is_none()
+            });
+            if unchanged {
+                Self(s.into())
+            } else {
+                Self(s.to_lowercase().into())
+            }
+        })
     }
 }
 
@@ -438,6 +449,24 @@ mod tests {
         assert!(Title::parse(&"字".repeat(300)).is_ok());
         assert!(Title::parse("a\u{0007}b").unwrap_err().0.contains("U+0007"));
         assert!(Title::parse("two\nlines").is_err());
+    }
+
+    #[test]
+    fn tags_are_lower_case() {
+        assert_eq!(Tag::parse(" Sci-Fi ").unwrap().as_str(), "sci-fi");
+        assert_eq!(Tag::parse("classics").unwrap().as_str(), "classics");
+        // Title case and context-dependent letters get the full Unicode rules.
+        assert_eq!(Tag::parse("ǅemal").unwrap().as_str(), "ǆemal");
+        assert_eq!(Tag::parse("ΟΔΥΣΣΕΥΣ").unwrap().as_str(), "οδυσσευς");
+    }
+
+    proptest! {
+        #[test]
+        fn a_tag_is_its_text_in_lower_case(raw in "\\PC{1,20}") {
+            if let Ok(tag) = Tag::parse(&raw) {
+                prop_assert_eq!(tag.as_str(), raw.trim().to_lowercase());
+            }
+        }
     }
 
     #[test]
