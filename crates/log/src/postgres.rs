@@ -249,11 +249,10 @@ async fn commit_on(
 }
 
 /// Each stream's version after a plan's rows.
-fn written(plan: &crate::plan::Plan<'_>) -> Vec<(String, i64)> {
+fn written<'p>(plan: &'p crate::plan::Plan<'_>) -> impl Iterator<Item = (String, i64)> + 'p {
     plan.rows
         .iter()
         .map(|r| (r.stream_id.to_owned(), r.stream_version))
-        .collect()
 }
 
 /// Reads, under the lock, what a plan needs: the head, the batch's events that are already in

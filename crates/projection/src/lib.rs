@@ -420,7 +420,7 @@ impl Projection {
         let mut finish_times = Vec::new();
         let mut interned = Interner::default();
         for mut part in loaded {
-            // One shared copy per distinct tag list across the parts, too.
+            // One shared copy per distinct tag list (done here, once for all parts).
             for (_, record) in &mut part.items {
                 interned.intern(&mut record.summary);
             }
@@ -634,7 +634,6 @@ fn load_items(raw: &[(&str, &[u8])]) -> Result<LoadedPart, SnapshotError> {
         finishes: Vec::new(),
         finish_times: Vec::new(),
     };
-    let mut interned = Interner::default();
     for &(id, history) in raw {
         let id: Arc<str> = id.into();
         let failed = |source| SnapshotError::History {
@@ -661,8 +660,7 @@ fn load_items(raw: &[(&str, &[u8])]) -> Result<LoadedPart, SnapshotError> {
                 ));
             }
         }
-        let mut summary = summary.ok_or_else(|| SnapshotError::NotAdded(id.to_string()))?;
-        interned.intern(&mut summary);
+        let summary = summary.ok_or_else(|| SnapshotError::NotAdded(id.to_string()))?;
         part.items.push((
             id,
             ItemRecord {
