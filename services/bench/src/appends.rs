@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use crate::load;
 use crate::procs::{percentile, Service};
 use crate::{Args, TOKEN};
 
@@ -50,35 +51,42 @@ pub async fn writer(args: &Args, duration: Duration) -> anyhow::Result<Rate> {
     let base = writer.url.clone();
     // Each client finishes its own items, so commands on one item never contend.
     let items = crate::add_items(&client, &base, args.clients * 8).await?;
+    let host = base.trim_start_matches("http://").to_owned();
     let started = Instant::now();
     let tasks: Vec<_> = items
         .chunks(8)
         .map(|mine| {
-            let (client, base, mine) = (client.clone(), base.clone(), mine.to_vec());
+            let requests: Vec<Vec<u8>> = mine
+                .iter()
+                .map(|id| {
+                    load::post_json(
+                        &host,
+                        &format!("/v1/items/{id}/finish"),
+                        TOKEN,
+                        r#"{"rating":4}"#,
+                    )
+                })
+                .collect();
+            let host = host.clone();
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
-                let mut n = 0usize;
-                while started.elapsed() < duration {
-                    let id = &mine[n % mine.len()];
-                    n += 1;
-                    let t = Instant::now();
-                    let res = client
-                        .post(format!("{base}/v1/items/{id}/finish"))
-                        .bearer_auth(TOKEN)
-                        .json(&json!({ "rating": 4 }))
-                        .send()
-                        .await;
-                    if res.is_ok_and(|r| r.status().is_success()) {
-                        latencies.push(t.elapsed());
+                let mut connection = load::Connection::open(&host).await?;
+                for request in requests.iter().cycle() {
+                    if started.elapsed() >= duration {
+                        break;
+                    }
+                    let (status, sent) = connection.send(request).await?;
+                    if (200..300).contains(&status) {
+                        latencies.push(sent.elapsed());
                     }
                 }
-                latencies
+                anyhow::Ok(latencies)
             })
         })
         .collect();
     let mut latencies: Vec<Duration> = Vec::new();
     for t in tasks {
-        latencies.extend(t.await?);
+        latencies.extend(t.await??);
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort();

@@ -15,6 +15,7 @@
 mod appends;
 mod cold_start;
 mod lag;
+mod load;
 mod notify;
 mod peer;
 mod procs;
