@@ -52,14 +52,11 @@ impl Appender {
     pub fn spawn(log: &EventLog, options: AppendOptions) -> Self {
         let (jobs, queue) = mpsc::channel(options.queue_depth.max(1));
         let own = match &log.shared.backend {
-            Backend::Postgres(pool) => Backend::Postgres(
-                PoolOptions::new()
-                    .max_connections(1)
-                    .acquire_timeout(log.shared.options.acquire_timeout)
-                    .test_before_acquire(true)
-                    .connect_lazy_with((*pool.connect_options()).clone()),
-            ),
-            Backend::Sqlite(pool) => Backend::Sqlite(
+            Backend::Postgres(pool) => Own::Postgres(Box::new(postgres::Committer::new(
+                pool,
+                log.shared.options.acquire_timeout,
+            ))),
+            Backend::Sqlite(pool) => Own::Sqlite(
                 PoolOptions::new()
                     .max_connections(1)
                     .acquire_timeout(pool.options().get_acquire_timeout())
@@ -81,15 +78,15 @@ impl Appender {
     }
 }
 
-async fn run(
-    log: EventLog,
-    backend: Backend,
-    mut queue: mpsc::Receiver<Job>,
-    options: AppendOptions,
-) {
+/// The appender's own connection to the log's database.
+enum Own {
+    Postgres(Box<postgres::Committer>),
+    Sqlite(sqlx::SqlitePool),
+}
+
+async fn run(log: EventLog, mut own: Own, mut queue: mpsc::Receiver<Job>, options: AppendOptions) {
     let max = options.max_batch_events.max(1);
     let mut batch: Vec<Job> = Vec::new();
-    let mut known = postgres::Known::new();
     while let Some(first) = queue.recv().await {
         let mut events = first.request.events.len();
         batch.push(first);
@@ -105,9 +102,9 @@ async fn run(
 
         let started = Instant::now();
         let requests: Vec<&AppendRequest> = batch.iter().map(|j| &j.request).collect();
-        let committed = match &backend {
-            Backend::Postgres(pool) => postgres::commit(pool, &requests, &mut known).await,
-            Backend::Sqlite(pool) => sqlite::commit(pool, &requests).await,
+        let committed = match &mut own {
+            Own::Postgres(committer) => committer.commit(&requests).await,
+            Own::Sqlite(pool) => sqlite::commit(pool, &requests).await,
         };
         record_metrics(started.elapsed(), events, &committed);
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use hashlink::LruCache;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions, PgRow};
-use sqlx::{Executor, PgPool, Row};
+use sqlx::{Connection, Executor, PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 use crate::plan::{plan, Placed};
@@ -21,7 +21,6 @@ pub(crate) const CHANNEL: &str = "lately_events";
 
 /// Serialises appends across every connection and process: held from before the head is read
 /// until the transaction commits. (The value spells "lately" in ASCII.)
-#[cfg_attr(not(test), allow(dead_code))] // written out in BEGIN_AND_LOCK
 const APPEND_LOCK: i64 = 0x6c61_7465_6c79;
 /// `BEGIN` and taking [`APPEND_LOCK`], sent as one message (of several statements, so it
 /// cannot take parameters: the lock's key is written out, and a test holds it to the constant).
@@ -129,16 +128,89 @@ fn decode(row: &PgRow) -> Result<RecordedEvent, LogError> {
     })
 }
 
+/// The appender's side of the PostgreSQL log: a connection of its own, and what it learned from
+/// its own commits.
+///
+/// The connection is held rather than taken from a pool for each commit: taking one costs a
+/// ping (a round trip) to be sure it still works, and handing it back is a task of its own,
+/// both in the time the next commit waits. A held connection that has died (a server restart)
+/// is found out by using it; [`Committer::commit`] then tries once more on a new one.
+pub(crate) struct Committer {
+    options: PgConnectOptions,
+    connect_timeout: Duration,
+    conn: Option<PgConnection>,
+    known: Known,
+}
+
+impl Committer {
+    pub(crate) fn new(pool: &PgPool, connect_timeout: Duration) -> Self {
+        Self {
+            options: (*pool.connect_options()).clone(),
+            connect_timeout,
+            conn: None,
+            known: Known::new(),
+        }
+    }
+
+    /// Commits one batch (see [`commit_on`]). Returns each request's outcome and the head after
+    /// the commit.
+    ///
+    /// If the held connection turns out to be gone, the batch is tried once more on a new one.
+    /// That is safe whether or not the first attempt reached the database: its events were not
+    /// acknowledged, and had they been committed, the second attempt finds them by their ids.
+    pub(crate) async fn commit(
+        &mut self,
+        requests: &[&AppendRequest],
+    ) -> Result<(Outcomes, i64), LogError> {
+        let held = self.conn.is_some();
+        match self.attempt(requests).await {
+            Err(e @ LogError::Unavailable(_)) if held => {
+                tracing::debug!(error = %e, "the append connection is gone; committing on a new one");
+                self.attempt(requests).await
+            }
+            done => done,
+        }
+    }
+
+    async fn attempt(&mut self, requests: &[&AppendRequest]) -> Result<(Outcomes, i64), LogError> {
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => {
+                let connect = PgConnection::connect_with(&self.options);
+                let conn = tokio::time::timeout(self.connect_timeout, connect)
+                    .await
+                    .map_err(|_| {
+                        sqlx::Error::Io(std::io::Error::new(
+                            std::io::ErrorKind::TimedOut,
+                            "connecting to PostgreSQL timed out",
+                        ))
+                    })??;
+                self.conn.insert(conn)
+            }
+        };
+        match commit_on(conn, requests, &mut self.known).await {
+            Ok(done) => Ok(done),
+            Err(e) => {
+                // A transaction may be left open, or the connection is broken: start over on
+                // a new connection, and from what the log says.
+                self.conn = None;
+                self.known.head = None;
+                Err(e)
+            }
+        }
+    }
+}
+
 /// What one appender learned from its own commits: the head after the last one, and recent
 /// streams' versions. Only ever a guess — another process may have appended since — which
-/// [`commit`] lets the database's unique constraints check.
-pub(crate) struct Known {
+/// [`commit_on`] lets the database's unique constraints check.
+struct Known {
     head: Option<i64>,
     versions: LruCache<String, i64>,
 }
 
 impl Known {
-    pub(crate) fn new() -> Self {
+    fn new() -> Self {
         Self {
             head: None,
             versions: LruCache::new(KNOWN_STREAMS),
@@ -156,35 +228,6 @@ impl Known {
 /// How many streams' versions an appender remembers.
 const KNOWN_STREAMS: usize = 10_000;
 
-/// Commits one batch in one transaction, under the append lock. Returns each request's outcome
-/// and the head after the commit.
-///
-/// First on what this appender already knows, without reading anything: the rows get the
-/// positions after the head it last committed and the versions after those it last saw (0 for
-/// a stream it has not seen). If any of that is stale — another process appended, an event id
-/// is a retry, a stream exists after all — the insert breaks a unique constraint (position,
-/// event id, or stream and version: each is taken exactly when the guess is stale, since
-/// positions and versions have no gaps and never shrink), nothing is written, and the batch
-/// is planned again on what the log says. A plan on the guess that refuses anything (a
-/// conflict, a retry) is not trusted either. Each round trip is time the lock is held.
-pub(crate) async fn commit(
-    pool: &PgPool,
-    requests: &[&AppendRequest],
-    known: &mut Known,
-) -> Result<(Vec<Result<Appended, AppendError>>, i64), LogError> {
-    let mut conn = pool.acquire().await?;
-    match commit_on(&mut conn, requests, known).await {
-        Ok(done) => Ok(done),
-        Err(e) => {
-            // The transaction is open or the connection is broken: don't hand it back to the
-            // pool either way.
-            conn.close_on_drop();
-            known.head = None;
-            Err(e)
-        }
-    }
-}
-
 /// A row of a commit's look-up: what it is (`head`, `event`, `stream`), event id, stream id,
 /// stream version, position.
 type LookupRow = (
@@ -197,14 +240,22 @@ type LookupRow = (
 
 type Outcomes = Vec<Result<Appended, AppendError>>;
 
+/// Commits one batch under the append lock.
+///
+/// First on what this appender already knows, without reading anything: the rows get the
+/// positions after the head it last committed and the versions after those it last saw (0 for
+/// a stream it has not seen). If any of that is stale — another process appended, an event id
+/// is a retry, a stream exists after all — the insert breaks a unique constraint (position,
+/// event id, or stream and version: each is taken exactly when the guess is stale, since
+/// positions and versions have no gaps and never shrink), nothing is written, and the batch
+/// is planned again on what the log says. A plan on the guess that refuses anything (a
+/// conflict, a retry) is not trusted either. On the guess the commit is one statement, and one
+/// round trip; the lock is held from the statement's start to its commit.
 async fn commit_on(
-    conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>,
+    conn: &mut PgConnection,
     requests: &[&AppendRequest],
     known: &mut Known,
 ) -> Result<(Outcomes, i64), LogError> {
-    // One simple-protocol message, two statements.
-    (&mut **conn).execute(BEGIN_AND_LOCK).await?;
-
     if let Some(head) = known.head {
         let guessed: HashMap<String, i64> = requests
             .iter()
@@ -219,30 +270,31 @@ async fn commit_on(
             .iter()
             .all(|o| o.as_ref().is_ok_and(|a| !a.duplicate));
         if all_appended {
+            // Outside a transaction block the statement is its own transaction: lock, insert,
+            // notify and commit in one round trip.
             match insert(conn, &plan).await {
                 Ok(()) => {
-                    (&mut **conn).execute("COMMIT").await?;
                     known.learn(plan.head, written(&plan));
                     metrics::counter!("lately_log_commits_total", "path" => "known").increment(1);
                     return Ok((plan.outcomes, plan.head));
                 }
-                Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => {
-                    // Stale: nothing was written. Start over under a fresh snapshot.
-                    (&mut **conn).execute("ROLLBACK").await?;
-                    (&mut **conn).execute(BEGIN_AND_LOCK).await?;
-                }
+                // Stale: the statement's transaction rolled back, nothing was written and
+                // the lock is free again. Plan on what the log says.
+                Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => {}
                 Err(e) => return Err(e.into()),
             }
         }
-        // Otherwise nothing was written, and the lock is still held: read and plan again.
     }
 
+    // One simple-protocol message, two statements. Every statement after it sees every
+    // earlier append, and no other can start until this transaction ends.
+    conn.execute(BEGIN_AND_LOCK).await?;
     let (head, existing, versions) = look_up(conn, requests).await?;
     let plan = plan(head, requests, &existing, &versions);
     if !plan.rows.is_empty() {
         insert(conn, &plan).await?;
     }
-    (&mut **conn).execute("COMMIT").await?;
+    conn.execute("COMMIT").await?;
     known.learn(plan.head, versions.into_iter().chain(written(&plan)));
     metrics::counter!("lately_log_commits_total", "path" => "read").increment(1);
     Ok((plan.outcomes, plan.head))
@@ -258,7 +310,7 @@ fn written<'p>(plan: &'p crate::plan::Plan<'_>) -> impl Iterator<Item = (String,
 /// Reads, under the lock, what a plan needs: the head, the batch's events that are already in
 /// the log (retries) and each stream's version.
 async fn look_up(
-    conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>,
+    conn: &mut PgConnection,
     requests: &[&AppendRequest],
 ) -> Result<(i64, HashMap<Uuid, Placed>, HashMap<String, i64>), LogError> {
     let ids: Vec<Uuid> = requests
@@ -290,7 +342,7 @@ async fn look_up(
     )
     .bind(&ids)
     .bind(&streams)
-    .fetch_all(&mut **conn)
+    .fetch_all(&mut *conn)
     .await?;
     let mut head = 0;
     let mut existing: HashMap<Uuid, Placed> = HashMap::new();
@@ -323,12 +375,16 @@ async fn look_up(
     Ok((head, existing, versions))
 }
 
-/// Inserts a plan's rows, and the notification that is delivered to listeners only when (and
-/// if) the transaction commits. The insert runs to completion whether or not its CTE is read.
-async fn insert(
-    conn: &mut sqlx::pool::PoolConnection<sqlx::Postgres>,
-    plan: &crate::plan::Plan<'_>,
-) -> Result<(), sqlx::Error> {
+/// Inserts a plan's rows under the append lock, and the notification that is delivered to
+/// listeners only when (and if) the transaction commits.
+///
+/// The statement takes the lock itself, so that outside a transaction block it is a whole
+/// commit in one round trip; inside one (after [`BEGIN_AND_LOCK`]) taking it again is a no-op.
+/// No row can be inserted before the lock is held: every row to insert is joined with the
+/// locking CTE's one row, which must be computed first. That the statement's snapshot was taken
+/// before the lock does not matter: an insert reads nothing, and the unique checks see every
+/// committed row, not a snapshot. The insert runs to completion whether or not its CTE is read.
+async fn insert(conn: &mut PgConnection, plan: &crate::plan::Plan<'_>) -> Result<(), sqlx::Error> {
     let n = plan.rows.len();
     let (mut positions, mut stream_ids, mut versions) = (
         Vec::with_capacity(n),
@@ -352,11 +408,13 @@ async fn insert(
         metadata.push(&row.event.metadata);
     }
     sqlx::query(
-        "WITH inserted AS ( \
+        "WITH locked AS MATERIALIZED (SELECT pg_advisory_xact_lock($11)), \
+         inserted AS ( \
            INSERT INTO events (position, stream_id, stream_version, event_id, event_type, \
                                schema_version, data, metadata) \
-           SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::UUID[], \
-                                $5::TEXT[], $6::INT[], $7::JSONB[], $8::JSONB[])) \
+           SELECT batch.* FROM locked, \
+                  UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::UUID[], \
+                         $5::TEXT[], $6::INT[], $7::JSONB[], $8::JSONB[]) AS batch) \
          SELECT pg_notify($9, $10)",
     )
     .bind(&positions)
@@ -369,7 +427,8 @@ async fn insert(
     .bind(&metadata)
     .bind(CHANNEL)
     .bind(plan.head.to_string())
-    .execute(&mut **conn)
+    .bind(APPEND_LOCK)
+    .execute(&mut *conn)
     .await?;
     Ok(())
 }
