@@ -95,7 +95,10 @@ pub async fn execute(
             }
             event_id
         }
-        None => Uuid::new_v4(),
+        // Time-ordered, so that its entry in the log's unique index on event ids goes next to
+        // the last one written, as the position's does, rather than on a random page of it
+        // (random ones made PostgreSQL's insert ~20% slower).
+        None => Uuid::now_v7(),
     };
     let stored = command.event.encode();
     let new_event = NewEvent {
