@@ -13,19 +13,6 @@ use lately_log::{AppendOptions, AppendRequest, Appender, EventLog, LogOptions, N
 use serde_json::json;
 use uuid::Uuid;
 
-fn restart_postgres() {
-    let ctl = std::env::var("LATELY_TEST_PG_CTL").unwrap();
-    let data = std::env::var("LATELY_TEST_PGDATA").unwrap();
-    let mut parts = ctl.split_whitespace();
-    let status = std::process::Command::new(parts.next().unwrap())
-        .args(parts)
-        .args(["-D", &data, "-m", "fast", "-w", "restart"])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "pg_ctl restart failed");
-}
-
 fn request(stream: &str) -> AppendRequest {
     AppendRequest {
         stream_id: stream.into(),
@@ -42,7 +29,7 @@ fn request(stream: &str) -> AppendRequest {
 
 #[tokio::test]
 async fn the_first_append_after_a_server_restart_succeeds() {
-    if std::env::var("LATELY_TEST_PG_CTL").is_err() {
+    if !lately_testkit::can_restart_postgres() {
         eprintln!("skipped: needs the throwaway cluster of `make test` (it restarts it)");
         return;
     }
@@ -61,7 +48,7 @@ async fn the_first_append_after_a_server_restart_succeeds() {
         appender.append(request(stream)).await.unwrap();
     }
 
-    restart_postgres();
+    assert!(lately_testkit::restart_postgres().unwrap());
 
     let appended = appender
         .append(request("a"))

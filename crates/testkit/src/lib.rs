@@ -116,3 +116,39 @@ pub fn host_port(url: &str) -> String {
         u.port().unwrap_or(5432)
     )
 }
+
+/// Whether [`restart_postgres`] can restart the test server: only the throwaway cluster of
+/// `scripts/with-postgres`, which exports its `pg_ctl` and data directory
+/// (`LATELY_TEST_PG_CTL`, `LATELY_TEST_PGDATA`), never a server of one's own.
+pub fn can_restart_postgres() -> bool {
+    std::env::var_os("LATELY_TEST_PG_CTL").is_some()
+        && std::env::var_os("LATELY_TEST_PGDATA").is_some()
+}
+
+/// Restarts the test server (`pg_ctl restart -m fast`, waiting until it accepts connections
+/// again), which kills every open connection. Returns `Ok(false)`, having done nothing, when
+/// [`can_restart_postgres`] says no.
+pub fn restart_postgres() -> std::io::Result<bool> {
+    let (Ok(ctl), Ok(data)) = (
+        std::env::var("LATELY_TEST_PG_CTL"),
+        std::env::var("LATELY_TEST_PGDATA"),
+    ) else {
+        return Ok(false);
+    };
+    // A command line: `runuser -u <owner> -- …/pg_ctl` when the tests run as root.
+    let mut parts = ctl.split_whitespace();
+    let program = parts
+        .next()
+        .ok_or_else(|| std::io::Error::other("LATELY_TEST_PG_CTL is empty"))?;
+    let status = std::process::Command::new(program)
+        .args(parts)
+        .args(["-D", &data, "-m", "fast", "-w", "restart"])
+        .stdout(std::process::Stdio::null())
+        .status()?;
+    if !status.success() {
+        return Err(std::io::Error::other(format!(
+            "pg_ctl restart failed: {status}"
+        )));
+    }
+    Ok(true)
+}

@@ -254,25 +254,6 @@ async fn client_loop(
     Ok(())
 }
 
-fn restart_postgres() -> anyhow::Result<bool> {
-    let (Ok(ctl), Ok(data)) = (
-        std::env::var("LATELY_TEST_PG_CTL"),
-        std::env::var("LATELY_TEST_PGDATA"),
-    ) else {
-        return Ok(false);
-    };
-    let mut parts = ctl.split_whitespace();
-    let status = std::process::Command::new(parts.next().context("empty LATELY_TEST_PG_CTL")?)
-        .args(parts)
-        .args(["-D", &data, "-m", "fast", "-w", "restart"])
-        .stdout(Stdio::null())
-        .status()?;
-    if !status.success() {
-        bail!("pg_ctl restart failed");
-    }
-    Ok(true)
-}
-
 #[derive(Serialize, Default)]
 struct Report {
     seed: u64,
@@ -459,7 +440,7 @@ async fn main() -> anyhow::Result<()> {
         tokio::time::sleep(Duration::from_millis(pause)).await;
         if !postgres_restarted && started.elapsed() > run / 2 {
             postgres_restarted = true;
-            if restart_postgres()? {
+            if lately_testkit::restart_postgres()? {
                 report.postgres_restarts += 1;
                 println!(
                     "{:>6.1}s restarted PostgreSQL",

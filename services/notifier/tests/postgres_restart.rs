@@ -15,22 +15,9 @@ use serde_json::{json, Value};
 
 const TOKEN: &str = "restart-test-token";
 
-fn restart_postgres() {
-    let ctl = std::env::var("LATELY_TEST_PG_CTL").unwrap();
-    let data = std::env::var("LATELY_TEST_PGDATA").unwrap();
-    let mut parts = ctl.split_whitespace();
-    let status = std::process::Command::new(parts.next().unwrap())
-        .args(parts)
-        .args(["-D", &data, "-m", "fast", "-w", "restart"])
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    assert!(status.success(), "pg_ctl restart failed");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_postgres_restart_under_load_loses_and_doubles_nothing() {
-    if std::env::var("LATELY_TEST_PG_CTL").is_err() {
+    if !lately_testkit::can_restart_postgres() {
         eprintln!("skipped: needs the throwaway cluster of `make test` (it restarts it)");
         return;
     }
@@ -196,7 +183,7 @@ async fn a_postgres_restart_under_load_loses_and_doubles_nothing() {
         t
     };
     let before = started_at().await;
-    restart_postgres();
+    assert!(lately_testkit::restart_postgres().unwrap());
     assert!(
         done.load(std::sync::atomic::Ordering::SeqCst) < 120,
         "the load was over before the restart"
