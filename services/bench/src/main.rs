@@ -190,6 +190,23 @@ async fn main() -> anyhow::Result<()> {
                 None,
             );
         }
+        if let (Some(machine_us), Some(writer_us)) = (writer.machine_cpu_us, writer.writer_cpu_us) {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            add(
+                "appends",
+                "CPU per acknowledged event: whole machine (of which the writer)",
+                format!("{machine_us:.0} µs ({writer_us:.0} µs)"),
+                format!(
+                    "{cores} cores at this cost: at most {}/s; batched 100 rows/txn: {}",
+                    thousands(cores as f64 * 1e6 / machine_us),
+                    batched
+                        .machine_cpu_us
+                        .map_or("-".into(), |us| format!("{us:.0} µs a row"))
+                ),
+                "",
+                None,
+            );
+        }
     }
 
     if wanted("lag") {
