@@ -1,10 +1,11 @@
 //! The plumbing every `lately` service shares, so that each binary only holds what is its own:
 //! structured logs ([`telemetry`]), Prometheus metrics ([`metrics`]), RFC 9457 problem
-//! responses ([`problem`]) and shutdown on SIGTERM ([`shutdown`]).
+//! responses ([`problem`]), the span each request runs in ([`request_span`]) and shutdown on SIGTERM ([`shutdown`]).
 
 pub mod health;
 pub mod metrics;
 pub mod problem;
+pub mod request_span;
 pub mod secrets;
 pub mod shutdown;
 pub mod telemetry;

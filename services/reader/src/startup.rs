@@ -12,6 +12,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use lately_log::{EventLog, LogOptions};
 use lately_service::problem::{get, no_such_route};
+use lately_service::request_span::RequestSpan;
 use tracing_actix_web::TracingLogger;
 
 use actix_web::web::Bytes;
@@ -128,7 +129,7 @@ impl Application {
                 .app_data(state.clone())
                 .wrap(cors)
                 .wrap(from_fn(lately_service::metrics::track))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
                 .service(get("/healthz", routes::healthz))
                 .service(get("/readyz", routes::readyz))
                 .service(get("/metrics", lately_service::metrics::endpoint))

@@ -13,6 +13,7 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use lately_log::{AppendOptions, Appender, EventLog, LogOptions};
 use lately_service::problem::{allow, get, no_such_route};
+use lately_service::request_span::RequestSpan;
 use lately_service::Problem;
 use tracing_actix_web::TracingLogger;
 
@@ -88,7 +89,7 @@ impl Application {
             App::new()
                 .app_data(data.clone())
                 .wrap(from_fn(lately_service::metrics::track))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<RequestSpan>::new())
                 .service(get("/healthz", healthz))
                 .service(get("/readyz", readyz))
                 .service(get("/metrics", lately_service::metrics::endpoint))
