@@ -254,6 +254,11 @@ async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     if state.shutting_down.load(Ordering::SeqCst) {
         return Problem::unavailable("shutting down").response();
     }
+    // The schema can be visible in the database a moment before this process has noted its
+    // migration done, and writes wait for the latter: ready means writes are taken.
+    if !state.migrated.load(Ordering::SeqCst) {
+        return Problem::unavailable("the event log schema is not migrated yet").response();
+    }
     match state.log.schema_ready().await {
         Ok(true) => HttpResponse::Ok().json(serde_json::json!({ "status": "ready" })),
         Ok(false) => Problem::unavailable("the event log schema is not migrated yet").response(),
