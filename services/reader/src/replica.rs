@@ -185,16 +185,27 @@ async fn start(log: &EventLog, replica: &Replica) -> i64 {
 
 async fn load(log: &EventLog, replica: &Replica) -> Result<i64, LogError> {
     let head = log.head().await?;
+    let started = Instant::now();
     if let Some(snapshot) = log.latest_snapshot(PROJECTION_VERSION).await? {
+        let fetched = started.elapsed();
         // The hash of the bytes is the hash of the state they hold: checked before loading.
-        let loaded = if Projection::snapshot_hash(&snapshot.state) == snapshot.state_hash {
+        let verified = Projection::snapshot_hash(&snapshot.state) == snapshot.state_hash;
+        let hashed = started.elapsed();
+        let loaded = if verified {
             Projection::from_snapshot(&snapshot.state).map(Some)
         } else {
             Ok(None)
         };
         match loaded {
             Ok(Some(projection)) => {
-                tracing::info!(position = snapshot.position, "loaded snapshot");
+                tracing::info!(
+                    position = snapshot.position,
+                    bytes = snapshot.state.len(),
+                    fetch_ms = fetched.as_millis() as u64,
+                    verify_ms = (hashed - fetched).as_millis() as u64,
+                    decode_ms = (started.elapsed() - hashed).as_millis() as u64,
+                    "loaded snapshot"
+                );
                 let position = projection.position();
                 *replica.projection.write().expect("not poisoned") = projection;
                 replica.position.send_replace(position);
