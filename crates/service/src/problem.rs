@@ -128,3 +128,15 @@ where
         .route(actix_web::web::get().to(handler))
         .default_service(allow("GET, HEAD"))
 }
+
+/// A POST-only resource: any other method gets a 405 problem with `Allow: POST`.
+pub fn post<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args>,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    actix_web::web::resource(path)
+        .route(actix_web::web::post().to(handler))
+        .default_service(allow("POST"))
+}

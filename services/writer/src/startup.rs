@@ -12,7 +12,7 @@ use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use lately_log::{AppendOptions, Appender, EventLog, LogOptions};
-use lately_service::problem::{allow, get, no_such_route};
+use lately_service::problem::{allow, get, no_such_route, post};
 use lately_service::request_span::RequestSpan;
 use lately_service::Problem;
 use tracing_actix_web::TracingLogger;
@@ -97,11 +97,7 @@ impl Application {
                 .service(
                     web::scope("/v1")
                         .wrap(from_fn(guard))
-                        .service(
-                            web::resource("/items")
-                                .route(web::post().to(routes::add_item))
-                                .default_service(allow("POST")),
-                        )
+                        .service(post("/items", routes::add_item))
                         // One pattern with a variable, matched once: the commands below it are
                         // plain strings. (Six resources with `{id}` each meant up to five regex
                         // matches a request, a visible share of the writer's CPU under load.)
@@ -113,26 +109,10 @@ impl Application {
                                         .route(web::delete().to(routes::remove))
                                         .default_service(allow("PATCH, DELETE")),
                                 )
-                                .service(
-                                    web::resource("/finish")
-                                        .route(web::post().to(routes::finish))
-                                        .default_service(allow("POST")),
-                                )
-                                .service(
-                                    web::resource("/start")
-                                        .route(web::post().to(routes::start))
-                                        .default_service(allow("POST")),
-                                )
-                                .service(
-                                    web::resource("/progress")
-                                        .route(web::post().to(routes::progress))
-                                        .default_service(allow("POST")),
-                                )
-                                .service(
-                                    web::resource("/abandon")
-                                        .route(web::post().to(routes::abandon))
-                                        .default_service(allow("POST")),
-                                ),
+                                .service(post("/finish", routes::finish))
+                                .service(post("/start", routes::start))
+                                .service(post("/progress", routes::progress))
+                                .service(post("/abandon", routes::abandon)),
                         ),
                 )
                 .default_service(web::to(no_such_route))
