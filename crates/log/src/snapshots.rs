@@ -136,9 +136,10 @@ const PARALLEL_SLICES: usize = 4;
 ///
 /// Reading ~50 MB in one piece grew one connection's read buffer to the snapshot's size, then
 /// copied the value out of it: a replica started from a snapshot held 246-250 MB when ready,
-/// 200-217 MB when read this way (1M-event cold start in `make bench`). The time to read it
-/// hardly changed (~120-150 ms either way on two cores): what PostgreSQL does per slice is
-/// cheap once the value is stored uncompressed (migration 0005); the copies are what cost.
+/// ~200-217 MB when read this way (1M-event cold start in `make bench`). What PostgreSQL does
+/// per slice is cheap once the value is stored uncompressed (migration 0005); the copies are
+/// what cost, so each slice is copied once, from the row straight into the buffer (that took
+/// the replica's start from the snapshot from 440-570 ms to 412-426 ms).
 ///
 /// `Ok(None)`: not done here — a small snapshot, one stored compressed (a slice of it would
 /// decompress it whole every time), or one pruned between the slices (a newer one exists then);
@@ -166,7 +167,7 @@ async fn postgres_in_slices(
     let starts: Vec<i64> = (0..length).step_by(slice as usize).map(|s| s + 1).collect();
     let parts = futures::future::try_join_all(starts.iter().map(|&start| async move {
         let mut conn = pool.acquire().await?;
-        let part: Option<Vec<u8>> = sqlx::query_scalar(
+        let row = sqlx::query(
             "SELECT substring(state FROM $3::INT FOR $4::INT) FROM snapshots \
              WHERE projection_version = $1 AND position = $2",
         )
@@ -177,15 +178,17 @@ async fn postgres_in_slices(
         .fetch_optional(&mut *conn)
         .await?;
         conn.shrink_buffers();
-        Ok::<_, LogError>(part)
+        Ok::<_, LogError>(row)
     }))
     .await?;
     let mut state = Vec::with_capacity(length as usize);
-    for part in parts {
-        let Some(part) = part else {
+    for row in parts {
+        let Some(row) = row else {
             return Ok(None);
         };
-        state.extend_from_slice(&part);
+        // Borrowed from the row: copied once, into the snapshot's buffer.
+        let part: &[u8] = sqlx::Row::try_get(&row, 0)?;
+        state.extend_from_slice(part);
     }
     if state.len() as i64 != length {
         return Ok(None);
