@@ -1,6 +1,7 @@
 //! The plumbing every `lately` service shares, so that each binary only holds what is its own:
-//! structured logs ([`telemetry`]), Prometheus metrics ([`metrics`]), RFC 9457 problem
-//! responses ([`problem`]), the span each request runs in ([`request_span`]) and shutdown on SIGTERM ([`shutdown`]).
+//! structured logs ([`telemetry`]) and the span each request runs in ([`request_span`]),
+//! Prometheus metrics ([`metrics`]), RFC 9457 problem responses ([`problem`]) and shutdown on
+//! SIGTERM ([`shutdown`]).
 
 pub mod health;
 pub mod metrics;

@@ -175,7 +175,7 @@ pub async fn insert(args: &Args, duration: Duration, batch: usize) -> anyhow::Re
                             "actor": "owner"
                         }));
                     }
-                    let inserted = sqlx::query(
+                    sqlx::query(
                         "INSERT INTO events (position, stream_id, stream_version, event_id, \
                          event_type, schema_version, data, metadata) \
                          SELECT nextval('bench_positions'), s, v, id, $4, $5, d, m \
@@ -190,17 +190,11 @@ pub async fn insert(args: &Args, duration: Duration, batch: usize) -> anyhow::Re
                     .bind(&data)
                     .bind(&metadata)
                     .execute(&pool)
-                    .await;
-                    match inserted {
-                        Ok(_) => {
-                            rows += batch;
-                            latencies.push(t.elapsed());
-                        }
-                        // A failed insert is a broken baseline, not a slower one.
-                        Err(e) => return Err(anyhow::Error::from(e)),
-                    }
+                    .await?; // A failed insert is a broken baseline, not a slower one.
+                    rows += batch;
+                    latencies.push(t.elapsed());
                 }
-                Ok((rows, latencies))
+                anyhow::Ok((rows, latencies))
             })
         })
         .collect();
