@@ -11,10 +11,10 @@
 //! answer, past ones included.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Utc};
-use lately_domain::event::{Finished, ItemAdded};
+use lately_domain::event::Finished;
 use lately_domain::{ItemEvent, ItemState, MediaKind, Rating, Review, Status, Tag, Visibility};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -22,6 +22,7 @@ use sha2::{Digest, Sha256};
 mod history;
 
 pub use history::HistoryError;
+use history::{Skimmed, SkimmedEvent};
 
 /// Bump whenever a change to this crate would fold the same events into a different state, or
 /// store it differently: snapshots taken by older code are then ignored instead of loaded.
@@ -53,10 +54,28 @@ impl From<history::Entry> for HistoryEntry {
 /// The full state (title, creators, links, …) is not kept: it is folded from the history when
 /// an answer shows the item, which costs a microsecond or two, for the twenty items of a page
 /// (and pages are cached). Keeping it cost about 200 bytes per item, for every item.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct ItemRecord {
     summary: Summary,
-    history: Box<[u8]>,
+    history: History,
+}
+
+/// An item's encoded history.
+#[derive(Debug, Clone)]
+enum History {
+    /// Bytes of its own, exactly sized: most items are never touched again.
+    Owned(Box<[u8]>),
+    /// A range of the snapshot the projection was loaded from ([`Projection::loaded`]).
+    /// Copying half a million histories out of the snapshot into allocations of their own was
+    /// a fifth of a reader's start, and the copies took as much memory as the snapshot. An
+    /// item moves to bytes of its own at its next event.
+    Loaded { start: u32, len: u32 },
+}
+
+impl Default for History {
+    fn default() -> Self {
+        Self::Owned(Box::default())
+    }
 }
 
 /// The fields of an item's state that decide whether, and under which filters, it is shown.
@@ -72,40 +91,91 @@ struct Summary {
     tags: Arc<[Tag]>,
 }
 
+/// What the summary fold reads of an event. Made from a domain event ([`Change::of`]) when
+/// one is applied, and from a skimmed one when a snapshot loads (see [`load_items`]), so that
+/// both go through the same rules.
+enum Change {
+    Added {
+        kind: MediaKind,
+        visibility: Visibility,
+        tags: Arc<[Tag]>,
+    },
+    Status(Status),
+    Edited {
+        kind: Option<MediaKind>,
+        visibility: Option<Visibility>,
+        tags: Option<Arc<[Tag]>>,
+    },
+}
+
+impl Change {
+    fn of(event: &ItemEvent) -> Self {
+        match event {
+            ItemEvent::Added(a) => Self::Added {
+                kind: a.kind,
+                visibility: a.visibility,
+                tags: a.tags.as_slice().into(),
+            },
+            ItemEvent::Started(_) | ItemEvent::ProgressLogged(_) => {
+                Self::Status(Status::InProgress)
+            }
+            ItemEvent::Finished(_) => Self::Status(Status::Finished),
+            ItemEvent::Abandoned(_) => Self::Status(Status::Abandoned),
+            ItemEvent::Removed(_) => Self::Status(Status::Removed),
+            ItemEvent::Edited(e) => Self::Edited {
+                kind: e.changes.kind,
+                visibility: e.changes.visibility,
+                tags: e.changes.tags.as_deref().map(Into::into),
+            },
+        }
+    }
+}
+
 impl Summary {
-    fn new(added: &ItemAdded) -> Self {
-        Self {
-            kind: added.kind,
-            visibility: added.visibility,
-            status: Status::Queued,
-            updated_at: added.at,
-            tags: added.tags.as_slice().into(),
+    /// The summary after an item's first event; `None` unless that added it.
+    fn first(at: DateTime<Utc>, change: Change) -> Option<Self> {
+        match change {
+            Change::Added {
+                kind,
+                visibility,
+                tags,
+            } => Some(Self {
+                kind,
+                visibility,
+                status: Status::Queued,
+                updated_at: at,
+                tags,
+            }),
+            _ => None,
         }
     }
 
-    fn apply(&mut self, event: &ItemEvent) {
-        self.updated_at = self.updated_at.max(event.at());
-        match event {
-            ItemEvent::Added(a) => {
-                self.kind = a.kind;
-                self.visibility = a.visibility;
-                self.tags = a.tags.as_slice().into();
+    fn apply(&mut self, at: DateTime<Utc>, change: Change) {
+        self.updated_at = self.updated_at.max(at);
+        match change {
+            Change::Added {
+                kind,
+                visibility,
+                tags,
+            } => {
+                self.kind = kind;
+                self.visibility = visibility;
+                self.tags = tags;
             }
-            ItemEvent::Started(_) | ItemEvent::ProgressLogged(_) => {
-                self.status = Status::InProgress
-            }
-            ItemEvent::Finished(_) => self.status = Status::Finished,
-            ItemEvent::Abandoned(_) => self.status = Status::Abandoned,
-            ItemEvent::Removed(_) => self.status = Status::Removed,
-            ItemEvent::Edited(e) => {
-                if let Some(kind) = e.changes.kind {
+            Change::Status(status) => self.status = status,
+            Change::Edited {
+                kind,
+                visibility,
+                tags,
+            } => {
+                if let Some(kind) = kind {
                     self.kind = kind;
                 }
-                if let Some(visibility) = e.changes.visibility {
+                if let Some(visibility) = visibility {
                     self.visibility = visibility;
                 }
-                if let Some(tags) = &e.changes.tags {
-                    self.tags = tags.as_slice().into();
+                if let Some(tags) = tags {
+                    self.tags = tags;
                 }
             }
         }
@@ -121,26 +191,53 @@ impl Summary {
 }
 
 impl ItemRecord {
+    /// Its encoded history; `loaded` is the snapshot the projection was loaded from.
+    fn history<'a>(&'a self, loaded: &'a [u8]) -> &'a [u8] {
+        match &self.history {
+            History::Owned(bytes) => bytes,
+            History::Loaded { start, len } => {
+                let start = *start as usize;
+                &loaded[start..start + *len as usize]
+            }
+        }
+    }
+
     /// Its events from the first up to `as_of` (all of them: `None`), oldest first. The bytes
     /// were encoded by this process or came with a snapshot whose hash matched; should they
     /// still not decode, the history ends where they stop.
-    fn entries(&self, as_of: Option<i64>) -> impl Iterator<Item = history::Entry> + '_ {
-        history::entries(&self.history)
+    fn entries<'a>(
+        &'a self,
+        loaded: &'a [u8],
+        as_of: Option<i64>,
+    ) -> impl Iterator<Item = history::Entry> + 'a {
+        history::entries(self.history(loaded))
             .map_while(Result::ok)
             .take_while(move |e| as_of.is_none_or(|p| e.position <= p))
     }
 
     /// The item as it stood at `as_of`, or now (`None`: not added yet).
-    fn at(&self, as_of: Option<i64>) -> Option<ItemState> {
-        let events: Vec<ItemEvent> = self.entries(as_of).map(|e| e.event).collect();
+    fn at(&self, loaded: &[u8], as_of: Option<i64>) -> Option<ItemState> {
+        let events: Vec<ItemEvent> = self.entries(loaded, as_of).map(|e| e.event).collect();
         ItemState::replay(&events)
     }
 
-    fn push(&mut self, position: i64, recorded_at: DateTime<Utc>, event: &ItemEvent) {
-        // Exactly sized: most items are never touched again.
-        let mut bytes = std::mem::take(&mut self.history).into_vec();
+    fn push(
+        &mut self,
+        loaded: &[u8],
+        position: i64,
+        recorded_at: DateTime<Utc>,
+        event: &ItemEvent,
+    ) {
+        let mut bytes = match std::mem::take(&mut self.history) {
+            History::Owned(bytes) => bytes.into_vec(),
+            History::Loaded { start, len } => {
+                let start = start as usize;
+                loaded[start..start + len as usize].to_vec()
+            }
+        };
         history::push(&mut bytes, position, recorded_at, event);
-        self.history = bytes.into_boxed_slice();
+        // Exactly sized: most items are never touched again.
+        self.history = History::Owned(bytes.into_boxed_slice());
     }
 }
 
@@ -154,7 +251,7 @@ struct FinishRecord {
 }
 
 /// The whole read model.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct Projection {
     position: i64,
     events_applied: u64,
@@ -167,6 +264,26 @@ pub struct Projection {
     /// Positions only grow, so this stays sorted by pushing.
     finish_times: Vec<(i64, DateTime<Utc>)>,
     interned: Interner,
+    /// The snapshot this projection was loaded from, which the items' histories point into
+    /// (see [`History::Loaded`]); empty when it was not. Kept whole for as long as the
+    /// projection lives: its size is bounded by the snapshot's, and a restart loads a new one.
+    loaded: Arc<Vec<u8>>,
+}
+
+/// Equal when they hold the same state, wherever their histories' bytes are kept.
+impl PartialEq for Projection {
+    fn eq(&self, other: &Self) -> bool {
+        self.position == other.position
+            && self.events_applied == other.events_applied
+            && self.finishes == other.finishes
+            && self.finish_times == other.finish_times
+            && self.items.len() == other.items.len()
+            && self.items.iter().zip(&other.items).all(|((a, x), (b, y))| {
+                a == b
+                    && x.summary == y.summary
+                    && x.history(&self.loaded) == y.history(&other.loaded)
+            })
+    }
 }
 
 /// Canonical copies of tag lists: most items share one of a handful. A cache, not state: it
@@ -185,10 +302,16 @@ impl PartialEq for Interner {
 impl Interner {
     /// Replaces the summary's tag list by its shared copy.
     fn intern(&mut self, summary: &mut Summary) {
-        match self.tags.get(&summary.tags) {
-            Some(shared) => summary.tags = shared.clone(),
+        summary.tags = self.share(summary.tags.clone());
+    }
+
+    /// The shared copy of `tags`.
+    fn share(&mut self, tags: Arc<[Tag]>) -> Arc<[Tag]> {
+        match self.tags.get(&tags) {
+            Some(shared) => shared.clone(),
             None => {
-                self.tags.insert(summary.tags.clone());
+                self.tags.insert(tags.clone());
+                tags
             }
         }
     }
@@ -203,6 +326,8 @@ pub enum SnapshotError {
     History { item: String, source: HistoryError },
     #[error("item {0:?} does not start with item_added")]
     NotAdded(String),
+    #[error("the snapshot's bytes do not match its state hash")]
+    HashMismatch,
 }
 
 /// What a snapshot starts with; the items follow, each as `(id, history bytes)`.
@@ -318,22 +443,22 @@ impl Projection {
         let Some(record) = self.items.get_mut(item_id) else {
             // An event for an item that was never added cannot pass the writer's checks; if a
             // log holds one anyway, it is skipped rather than invented into an item.
-            if let ItemEvent::Added(added) = event {
+            if let Some(summary) = Summary::first(event.at(), Change::of(event)) {
                 let mut record = ItemRecord {
-                    summary: Summary::new(added),
-                    history: Box::default(),
+                    summary,
+                    history: History::default(),
                 };
                 self.interned.intern(&mut record.summary);
-                record.push(position, recorded_at, event);
+                record.push(&self.loaded, position, recorded_at, event);
                 self.items.insert(item_id.into(), record);
             }
             return;
         };
-        record.summary.apply(event);
+        record.summary.apply(event.at(), Change::of(event));
         if matches!(event, ItemEvent::Added(_) | ItemEvent::Edited(_)) {
             self.interned.intern(&mut record.summary);
         }
-        record.push(position, recorded_at, event);
+        record.push(&self.loaded, position, recorded_at, event);
         if let ItemEvent::Finished(finish) = event {
             // The finish shares the item's id rather than holding a copy.
             let (id, _) = self.items.get_key_value(item_id).expect("found above");
@@ -377,7 +502,8 @@ impl Projection {
         sink(&buf);
         for (id, record) in &self.items {
             buf.clear();
-            buf = postcard::to_extend(&(&**id, &*record.history), buf).expect("an item encodes");
+            let history = record.history(&self.loaded);
+            buf = postcard::to_extend(&(&**id, history), buf).expect("an item encodes");
             sink(&buf);
         }
     }
@@ -389,12 +515,36 @@ impl Projection {
         out
     }
 
-    /// The state from [`Projection::to_snapshot`]'s bytes. The summaries are folded again
-    /// from the histories and the finishes indexed from them, on every core: the items are
-    /// independent of each other.
-    pub fn from_snapshot(bytes: &[u8]) -> Result<Self, SnapshotError> {
+    /// The state from [`Projection::to_snapshot`]'s bytes, if they are those of `state_hash`
+    /// (see [`Projection::snapshot_hash`]).
+    ///
+    /// The bytes are decoded while their hash is computed on a thread of its own: hashing is a
+    /// single pass over tens of megabytes that would otherwise come first, and decoding leaves
+    /// a core idle for part of its time. Decoding damaged bytes ends in an error or in a state
+    /// that is thrown away, never in a panic. The items keep pointing into the bytes (see
+    /// [`History::Loaded`]), so they are taken, not borrowed.
+    pub fn from_snapshot(bytes: Vec<u8>, state_hash: &str) -> Result<Self, SnapshotError> {
+        let bytes = Arc::new(bytes);
+        let (verified, decoded) = std::thread::scope(|scope| {
+            let hashing = scope.spawn(|| Self::snapshot_hash(&bytes) == state_hash);
+            let decoded = Self::decode_snapshot(&bytes);
+            (hashing.join().expect("hashing does not panic"), decoded)
+        });
+        if !verified {
+            return Err(SnapshotError::HashMismatch);
+        }
+        let mut projection = decoded?;
+        projection.loaded = bytes;
+        Ok(projection)
+    }
+
+    /// The summaries are folded again from the histories and the finishes indexed from them,
+    /// on every core: the items are independent of each other.
+    fn decode_snapshot(bytes: &[u8]) -> Result<Self, SnapshotError> {
         let (header, mut rest) = postcard::take_from_bytes::<SnapshotHeader>(bytes)?;
-        let mut raw = Vec::with_capacity(header.items.min(1 << 24) as usize);
+        // Every item takes at least two bytes (two lengths), so a damaged count cannot reserve
+        // more than the bytes could hold.
+        let mut raw = Vec::with_capacity(header.items.min(rest.len() as u64 / 2) as usize);
         for _ in 0..header.items {
             let (item, tail) = postcard::take_from_bytes::<(&str, &[u8])>(rest)?;
             raw.push(item);
@@ -405,10 +555,14 @@ impl Projection {
         }
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
         let chunk = raw.len().div_ceil(threads).max(1);
+        let interned = Mutex::new(Interner::default());
         let loaded = std::thread::scope(|scope| {
             let workers: Vec<_> = raw
                 .chunks(chunk)
-                .map(|part| scope.spawn(move || load_items(part)))
+                .map(|part| {
+                    let interned = &interned;
+                    scope.spawn(move || load_items(bytes, part, interned))
+                })
                 .collect();
             workers
                 .into_iter()
@@ -430,7 +584,8 @@ impl Projection {
         // The finishes' index and the items' index are built side by side: each is a sort or an
         // interning pass and a bulk build over half a million entries, and one after the other
         // they were most of the time left after the parallel decoding.
-        let (items, interned, finishes, finish_times) = std::thread::scope(|scope| {
+        let interned = interned.into_inner().expect("not poisoned");
+        let (items, finishes, finish_times) = std::thread::scope(|scope| {
             let finishes = scope.spawn(move || {
                 finish_times.sort_unstable_by_key(|(position, _)| *position);
                 finishes.sort_unstable_by_key(|(key, _)| *key);
@@ -438,17 +593,12 @@ impl Projection {
                 let finishes: BTreeMap<_, _> = finishes.into_iter().collect();
                 (finishes, finish_times)
             });
-            // One shared copy per distinct tag list.
-            let mut interned = Interner::default();
-            for (_, record) in &mut items {
-                interned.intern(&mut record.summary);
-            }
             // The items come in id order: a bulk build too.
             let items: BTreeMap<_, _> = items.into_iter().collect();
             let (finishes, finish_times) = finishes
                 .join()
                 .expect("sorting the finishes does not panic");
-            (items, interned, finishes, finish_times)
+            (items, finishes, finish_times)
         });
         Ok(Self {
             position: header.position,
@@ -457,6 +607,7 @@ impl Projection {
             finishes,
             finish_times,
             interned,
+            loaded: Arc::default(),
         })
     }
 
@@ -485,7 +636,7 @@ impl Projection {
         if !record.summary.shown() {
             return None;
         }
-        record.at(as_of).filter(shown)
+        record.at(&self.loaded, as_of).filter(shown)
     }
 
     /// The feed entry for one finish, if it passes the query's filters (and is public).
@@ -582,7 +733,7 @@ impl Projection {
     pub fn item(&self, id: &str, as_of: Option<i64>) -> Option<(ItemView, Vec<HistoryEntry>)> {
         let state = self.visible(id, as_of)?;
         let history = self.items[id]
-            .entries(as_of)
+            .entries(&self.loaded, as_of)
             .map(HistoryEntry::from)
             .collect();
         Some((view(id, &state), history))
@@ -645,11 +796,34 @@ struct LoadedPart {
     finish_times: Vec<(i64, DateTime<Utc>)>,
 }
 
-fn load_items(raw: &[(&str, &[u8])]) -> Result<LoadedPart, SnapshotError> {
+/// Loads the items `raw` of snapshot `bytes`; their histories point into `bytes`, and their
+/// tag lists are shared through `interned`.
+fn load_items<'a>(
+    bytes: &'a [u8],
+    raw: &[(&'a str, &'a [u8])],
+    interned: &Mutex<Interner>,
+) -> Result<LoadedPart, SnapshotError> {
+    // Ranges are kept in 32 bits: a snapshot of 4 GiB or more has its histories copied.
+    let shared = u32::try_from(bytes.len()).is_ok();
     let mut part = LoadedPart {
         items: Vec::with_capacity(raw.len()),
         finishes: Vec::new(),
         finish_times: Vec::new(),
+    };
+    // Each distinct tag list is parsed once per part, and looked up in the shared interner
+    // once, not once per item.
+    let mut tag_lists: HashMap<Vec<&'a str>, Arc<[Tag]>> = HashMap::new();
+    let mut tags_of = |raw: Vec<&'a str>| -> Result<Arc<[Tag]>, HistoryError> {
+        if let Some(tags) = tag_lists.get(&raw) {
+            return Ok(tags.clone());
+        }
+        let parsed = raw
+            .iter()
+            .map(|t| Tag::parse(t))
+            .collect::<Result<Arc<[Tag]>, _>>()?;
+        let tags = interned.lock().expect("not poisoned").share(parsed);
+        tag_lists.insert(raw, tags.clone());
+        Ok(tags)
     };
     for &(id, history) in raw {
         let id: Arc<str> = id.into();
@@ -658,33 +832,72 @@ fn load_items(raw: &[(&str, &[u8])]) -> Result<LoadedPart, SnapshotError> {
             source,
         };
         let mut summary: Option<Summary> = None;
-        for entry in history::entries(history) {
-            let entry = entry.map_err(failed)?;
-            match (&mut summary, &entry.event) {
-                (None, ItemEvent::Added(added)) => summary = Some(Summary::new(added)),
-                (None, _) => return Err(SnapshotError::NotAdded(id.to_string())),
-                (Some(s), event) => s.apply(event),
-            }
-            if let ItemEvent::Finished(f) = entry.event {
-                part.finish_times.push((entry.position, f.at));
-                part.finishes.push((
-                    (f.at, entry.position),
-                    FinishRecord {
-                        item_id: id.clone(),
-                        rating: f.rating,
-                        review: f.review,
-                    },
-                ));
+        for skimmed in history::skim(history) {
+            let Skimmed {
+                position,
+                at,
+                event,
+            } = skimmed.map_err(failed)?;
+            let change = match event {
+                SkimmedEvent::Added {
+                    kind,
+                    visibility,
+                    tags,
+                } => Change::Added {
+                    kind,
+                    visibility,
+                    tags: tags_of(tags).map_err(failed)?,
+                },
+                SkimmedEvent::Started | SkimmedEvent::ProgressLogged => {
+                    Change::Status(Status::InProgress)
+                }
+                SkimmedEvent::Finished { rating, review } => {
+                    let review = review
+                        .map(Review::parse)
+                        .transpose()
+                        .map_err(|e| failed(e.into()))?;
+                    part.finish_times.push((position, at));
+                    part.finishes.push((
+                        (at, position),
+                        FinishRecord {
+                            item_id: id.clone(),
+                            rating,
+                            review,
+                        },
+                    ));
+                    Change::Status(Status::Finished)
+                }
+                SkimmedEvent::Abandoned => Change::Status(Status::Abandoned),
+                SkimmedEvent::Removed => Change::Status(Status::Removed),
+                SkimmedEvent::Edited {
+                    kind,
+                    visibility,
+                    tags,
+                } => Change::Edited {
+                    kind,
+                    visibility,
+                    tags: tags.map(&mut tags_of).transpose().map_err(failed)?,
+                },
+            };
+            match &mut summary {
+                Some(summary) => summary.apply(at, change),
+                None => {
+                    let first = Summary::first(at, change);
+                    summary = Some(first.ok_or_else(|| SnapshotError::NotAdded(id.to_string()))?);
+                }
             }
         }
         let summary = summary.ok_or_else(|| SnapshotError::NotAdded(id.to_string()))?;
-        part.items.push((
-            id,
-            ItemRecord {
-                summary,
-                history: history.into(),
-            },
-        ));
+        let history = if shared {
+            // `history` is a slice of `bytes`: where it starts is the distance of the two.
+            History::Loaded {
+                start: (history.as_ptr() as usize - bytes.as_ptr() as usize) as u32,
+                len: history.len() as u32,
+            }
+        } else {
+            History::Owned(history.into())
+        };
+        part.items.push((id, ItemRecord { summary, history }));
     }
     Ok(part)
 }

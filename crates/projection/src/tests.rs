@@ -350,13 +350,45 @@ proptest! {
     fn a_snapshot_plus_the_rest_equals_a_full_replay(events in valid_events(), cut in any::<prop::sample::Index>()) {
         let k = if events.is_empty() { 0 } else { cut.index(events.len() + 1) };
         let full = replay(&events);
-        let mut resumed = Projection::from_snapshot(&replay(&events[..k]).to_snapshot()).unwrap();
+        let bytes = replay(&events[..k]).to_snapshot();
+        let hash = Projection::snapshot_hash(&bytes);
+        let mut resumed = Projection::from_snapshot(bytes, &hash).unwrap();
         for (i, (id, e)) in events.iter().enumerate().skip(k) {
             resumed.apply(i as i64 + 1, id, day(0), e);
         }
         prop_assert_eq!(resumed.state_hash(), full.state_hash());
         prop_assert_eq!(&resumed, &full);
         prop_assert_eq!(resumed.feed(&all()), full.feed(&all()));
+    }
+
+    #[test]
+    fn a_snapshot_is_refused_when_its_hash_does_not_match(events in valid_events()) {
+        let bytes = replay(&events).to_snapshot();
+        let other = Projection::snapshot_hash(&replay(&events[..events.len() / 2]).to_snapshot());
+        prop_assume!(other != Projection::snapshot_hash(&bytes));
+        prop_assert!(matches!(
+            Projection::from_snapshot(bytes, &other),
+            Err(SnapshotError::HashMismatch)
+        ));
+    }
+
+    // The reader decodes a snapshot while its hash is still being checked, so damaged bytes
+    // must come back as an error (or a state the hash check then throws away), never a panic.
+    #[test]
+    fn a_damaged_snapshot_is_an_error_not_a_panic(
+        events in valid_events(),
+        flips in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..8),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut bytes = replay(&events).to_snapshot();
+        for (at, xor) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] ^= xor.max(1);
+        }
+        // Hashed as they are, so that they are decoded to the end rather than refused.
+        let cut = bytes[..cut.index(bytes.len() + 1)].to_vec();
+        let _ = Projection::from_snapshot(bytes.clone(), &Projection::snapshot_hash(&bytes));
+        let _ = Projection::from_snapshot(cut.clone(), &Projection::snapshot_hash(&cut));
     }
 
     #[test]
@@ -371,7 +403,7 @@ proptest! {
             prop_assert_eq!(summary.status, state.status);
             prop_assert_eq!(summary.updated_at, state.updated_at);
             prop_assert_eq!(&*summary.tags, state.tags.as_slice());
-            prop_assert_eq!(record.at(None), Some(state));
+            prop_assert_eq!(record.at(&p.loaded, None), Some(state));
         }
         // Packing the indexes changes nothing anyone can see.
         let mut packed = p.clone();
