@@ -2,7 +2,8 @@
 //! on the same machine, written to `bench/results/`.
 //!
 //! Run it through `make bench` (or `make bench-quick`), which builds the binaries and starts a
-//! throwaway PostgreSQL (`scripts/with-postgres`). Every scenario gets a fresh database.
+//! throwaway PostgreSQL (`scripts/with-postgres`). Every scenario gets a fresh database, and
+//! starts once the ones before it are dropped and the server has gone quiet ([`settle`]).
 //!
 //! 1. appends ([`appends`]): finish commands through the writer's HTTP API, against the same
 //!    rows inserted straight into PostgreSQL one per transaction and 100 per transaction, and
@@ -20,6 +21,7 @@ mod notify;
 mod peer;
 mod procs;
 mod reads;
+mod settle;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -84,6 +86,19 @@ fn thousands(v: f64) -> String {
     out
 }
 
+/// A start's wall time, and the reader's CPU time in it.
+fn with_cpu(start: &cold_start::Start) -> String {
+    let ms = |d: Duration| Some(d.as_secs_f64() * 1000.0);
+    match start.cpu {
+        Some(cpu) => format!(
+            "{} ({} CPU)",
+            fmt(ms(start.ready), "ms"),
+            fmt(ms(cpu), "ms")
+        ),
+        None => fmt(ms(start.ready), "ms"),
+    }
+}
+
 /// Adds `n` books through the writer; their ids.
 pub async fn add_items(
     client: &reqwest::Client,
@@ -126,9 +141,13 @@ async fn main() -> anyhow::Result<()> {
     if wanted("appends") {
         let d = secs(3, 15);
         eprintln!("appends: {} s per scenario…", d.as_secs());
+        settle::between_scenarios().await?;
         let writer = appends::writer(&args, d).await?;
+        settle::between_scenarios().await?;
         let naive = appends::insert(&args, d, 1).await?;
+        settle::between_scenarios().await?;
         let batched = appends::insert(&args, d, 100).await?;
+        settle::between_scenarios().await?;
         let peer = peer::run(&args, d).await?;
         let share = writer.per_sec / batched.per_sec;
         add(
@@ -215,6 +234,7 @@ async fn main() -> anyhow::Result<()> {
             "replica lag: 3 readers, 1,000 finishes/s for {} s…",
             d.as_secs()
         );
+        settle::between_scenarios().await?;
         let lag = lag::run(&args, d, 1000).await?;
         add(
             "replica lag",
@@ -251,6 +271,7 @@ async fn main() -> anyhow::Result<()> {
             args.clients,
             d.as_secs()
         );
+        settle::between_scenarios().await?;
         let r = reads::run(&args, d, items).await?;
         let share = r.feed.per_sec / r.baseline.per_sec;
         add(
@@ -287,6 +308,7 @@ async fn main() -> anyhow::Result<()> {
     if wanted("cold-start") {
         let events = if args.quick { 20_000 } else { 1_000_000 };
         eprintln!("cold start: {} events…", thousands(events as f64));
+        settle::between_scenarios().await?;
         let c = cold_start::run(&args, events).await?;
         add(
             "cold start",
@@ -294,7 +316,7 @@ async fn main() -> anyhow::Result<()> {
                 "reader ready over {} events, replaying all",
                 thousands(c.events as f64)
             ),
-            fmt(Some(c.replay.ready.as_secs_f64() * 1000.0), "ms"),
+            with_cpu(&c.replay),
             format!("log filled in {:.1} s", c.fill.as_secs_f64()),
             "≤ 5 s",
             Some(c.replay.ready <= Duration::from_secs(5)),
@@ -302,7 +324,7 @@ async fn main() -> anyhow::Result<()> {
         add(
             "cold start",
             "reader ready from the snapshot",
-            fmt(Some(c.from_snapshot.ready.as_secs_f64() * 1000.0), "ms"),
+            with_cpu(&c.from_snapshot),
             format!("snapshot {:.1} MB", c.snapshot_mb),
             "≤ 0.5 s",
             Some(c.from_snapshot.ready <= Duration::from_millis(500)),
@@ -323,6 +345,7 @@ async fn main() -> anyhow::Result<()> {
     if wanted("notifier") {
         let n = if args.quick { 5 } else { 50 };
         eprintln!("notifier: {n} finishes, one at a time…");
+        settle::between_scenarios().await?;
         let nt = notify::run(&args, n).await?;
         add(
             "notifier",

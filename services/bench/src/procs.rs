@@ -25,12 +25,19 @@ impl Service {
         if !program.exists() {
             bail!("{} is missing: build it first", program.display());
         }
+        // `LATELY_BENCH_LOG=info` (a `RUST_LOG` filter) shows what the services say, e.g. the
+        // reader's "loaded snapshot" with where its start went; otherwise only warnings.
+        let log = std::env::var("LATELY_BENCH_LOG").ok();
+        let stdout = match log {
+            Some(_) => std::process::Stdio::inherit(),
+            None => std::process::Stdio::null(),
+        };
         let started = Instant::now();
         let child = tokio::process::Command::new(&program)
             .env(addr_var, format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", log.as_deref().unwrap_or("warn"))
             .envs(env.iter().copied())
-            .stdout(std::process::Stdio::null())
+            .stdout(stdout)
             .kill_on_drop(true)
             .spawn()
             .with_context(|| format!("start {}", program.display()))?;
