@@ -244,6 +244,20 @@ pub fn push(bytes: &mut Vec<u8>, position: i64, recorded_at: DateTime<Utc>, even
 
 /// The events of an encoded history, oldest first.
 pub fn entries(bytes: &[u8]) -> impl Iterator<Item = Result<Entry, HistoryError>> + '_ {
+    wire_entries(bytes, |wire| {
+        Ok(Entry {
+            position: wire.position,
+            recorded_at: wire.recorded_at.try_into()?,
+            event: wire.event.into_event()?,
+        })
+    })
+}
+
+/// Each entry of an encoded history, as `read` makes it of the decoded wire form.
+fn wire_entries<'a, T>(
+    bytes: &'a [u8],
+    read: impl Fn(WireEntry<'a>) -> Result<T, HistoryError> + 'a,
+) -> impl Iterator<Item = Result<T, HistoryError>> + 'a {
     let mut rest = bytes;
     std::iter::from_fn(move || {
         if rest.is_empty() {
@@ -253,13 +267,7 @@ pub fn entries(bytes: &[u8]) -> impl Iterator<Item = Result<Entry, HistoryError>
         Some(match decoded {
             Ok((wire, tail)) => {
                 rest = tail;
-                (|| {
-                    Ok(Entry {
-                        position: wire.position,
-                        recorded_at: wire.recorded_at.try_into()?,
-                        event: wire.event.into_event()?,
-                    })
-                })()
+                read(wire)
             }
             Err(e) => {
                 // Nothing after a malformed entry can be trusted: stop there.
@@ -306,23 +314,7 @@ pub enum SkimmedEvent<'a> {
 /// half a million items. The bytes were encoded from valid values by this code's version
 /// (`PROJECTION_VERSION`), and a value that no longer parses would do so in the log too.
 pub fn skim(bytes: &[u8]) -> impl Iterator<Item = Result<Skimmed<'_>, HistoryError>> + '_ {
-    let mut rest = bytes;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let decoded = postcard::take_from_bytes::<WireEntry>(rest);
-        Some(match decoded {
-            Ok((wire, tail)) => {
-                rest = tail;
-                wire.skimmed()
-            }
-            Err(e) => {
-                rest = &[];
-                Err(e.into())
-            }
-        })
-    })
+    wire_entries(bytes, WireEntry::skimmed)
 }
 
 impl<'a> WireEntry<'a> {
