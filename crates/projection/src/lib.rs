@@ -581,9 +581,9 @@ impl Projection {
             finish_times.append(&mut part.finish_times);
         }
         drop(raw);
-        // The finishes' index and the items' index are built side by side: each is a sort or an
-        // interning pass and a bulk build over half a million entries, and one after the other
-        // they were most of the time left after the parallel decoding.
+        // The finishes' index and the items' index are built side by side: sorts and bulk
+        // builds over half a million entries, which one after the other were most of the time
+        // left after the parallel decoding. (The tag lists were shared while decoding.)
         let interned = interned.into_inner().expect("not poisoned");
         let (items, finishes, finish_times) = std::thread::scope(|scope| {
             let finishes = scope.spawn(move || {
