@@ -18,6 +18,9 @@ pub struct Rate {
     pub p99_ms: Option<f64>,
     /// From the writer's own metrics: mean events per group commit, mean commit time (ms).
     pub batch: Option<(f64, f64)>,
+    /// From the writer's own metrics: commits planned on what the appender knew (one round
+    /// trip, no read of the log), and commits in all.
+    pub on_known: Option<(f64, f64)>,
     /// CPU time per acknowledged event, in µs, of the whole machine: the service, PostgreSQL
     /// and the load generator together.
     pub machine_cpu_us: Option<f64>,
@@ -25,18 +28,20 @@ pub struct Rate {
     pub writer_cpu_us: Option<f64>,
 }
 
+/// A sample's value in a Prometheus text exposition (`series`: its name and any labels).
+fn counter(metrics: &str, series: &str) -> Option<f64> {
+    metrics
+        .lines()
+        .find(|l| l.starts_with(&format!("{series} ")))?
+        .split_whitespace()
+        .last()?
+        .parse()
+        .ok()
+}
+
 /// The mean of a histogram (`name_sum / name_count`) in a Prometheus text exposition.
 fn mean(metrics: &str, name: &str) -> Option<f64> {
-    let value = |suffix: &str| -> Option<f64> {
-        metrics
-            .lines()
-            .find(|l| l.starts_with(&format!("{name}{suffix} ")))?
-            .split_whitespace()
-            .last()?
-            .parse()
-            .ok()
-    };
-    Some(value("_sum")? / value("_count")?)
+    Some(counter(metrics, &format!("{name}_sum"))? / counter(metrics, &format!("{name}_count"))?)
 }
 
 pub async fn writer(args: &Args, duration: Duration) -> anyhow::Result<Rate> {
@@ -117,6 +122,11 @@ pub async fn writer(args: &Args, duration: Duration) -> anyhow::Result<Rate> {
             .zip(mean(&metrics, "lately_log_commit_seconds").map(|s| s * 1000.0)),
         machine_cpu_us: per_event(machine_before, machine_after),
         writer_cpu_us: per_event(writer_before, writer_after),
+        on_known: {
+            let known = counter(&metrics, r#"lately_log_commits_total{path="known"}"#);
+            let read = counter(&metrics, r#"lately_log_commits_total{path="read"}"#);
+            known.map(|k| (k, k + read.unwrap_or(0.0)))
+        },
     })
 }
 
@@ -212,6 +222,7 @@ pub async fn insert(args: &Args, duration: Duration, batch: usize) -> anyhow::Re
         p50_ms: percentile(&latencies, 0.5),
         p99_ms: percentile(&latencies, 0.99),
         batch: None,
+        on_known: None,
         machine_cpu_us: cpu.map(|s| s * 1e6 / rows.max(1) as f64),
         writer_cpu_us: None,
     })

@@ -204,7 +204,13 @@ async fn main() -> anyhow::Result<()> {
                 "appends",
                 "writer's group commits: events per commit, commit time",
                 format!("{events:.1} events, {ms:.2} ms"),
-                String::new(),
+                writer.on_known.map_or(String::new(), |(known, all)| {
+                    format!(
+                        "{} of {} commits planned on what the appender knew",
+                        thousands(known),
+                        thousands(all)
+                    )
+                }),
                 "",
                 None,
             );

@@ -114,6 +114,7 @@ pub async fn run(args: &Args, duration: Duration) -> anyhow::Result<Rate> {
         p50_ms: percentile(&latencies, 0.5),
         p99_ms: percentile(&latencies, 0.99),
         batch: None,
+        on_known: None,
         machine_cpu_us: None,
         writer_cpu_us: None,
     })
