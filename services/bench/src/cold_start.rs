@@ -7,7 +7,6 @@ use anyhow::Context;
 use chrono::Utc;
 use lately_domain::event::{Finished, ItemAdded};
 use lately_domain::{Creator, ItemEvent, MediaKind, Rating, Tag, Title, Visibility};
-
 use sqlx::Executor;
 
 use crate::procs::Service;
