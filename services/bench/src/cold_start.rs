@@ -81,6 +81,14 @@ async fn fill(db: &str, events: i64) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Vacuums `table` and waits for the server to go quiet (see [`crate::settle::quiesce`]).
+async fn vacuum(pool: &sqlx::PgPool, table: &str) -> anyhow::Result<()> {
+    let mut conn = pool.acquire().await?;
+    conn.execute(format!("VACUUM (ANALYZE) {table}").as_str())
+        .await?;
+    crate::settle::quiesce(&mut conn).await
+}
+
 async fn start(
     args: &Args,
     db: &str,
@@ -116,10 +124,7 @@ pub async fn run(args: &Args, events: i64) -> anyhow::Result<ColdStart> {
     // A log this long has been vacuumed long before a reader joins it. Left to autovacuum, the
     // bulk load above is visited while a reader is being timed, and reading it first sets
     // every row's hint bits, writing the whole table out again.
-    let mut conn = pool.acquire().await?;
-    conn.execute("VACUUM (ANALYZE) events").await?;
-    crate::settle::quiesce(&mut conn).await?;
-    drop(conn);
+    vacuum(&pool, "events").await?;
 
     let (first, replay) = start(args, &db, &client).await?;
     // The first replica saves a snapshot once it has caught up.
@@ -138,10 +143,7 @@ pub async fn run(args: &Args, events: i64) -> anyhow::Result<ColdStart> {
     };
     drop(first);
     // The same for the snapshot just written (its TOAST rows are enough to wake autovacuum).
-    let mut conn = pool.acquire().await?;
-    conn.execute("VACUUM (ANALYZE) snapshots").await?;
-    crate::settle::quiesce(&mut conn).await?;
-    drop(conn);
+    vacuum(&pool, "snapshots").await?;
     let (_second, from_snapshot) = start(args, &db, &client).await?;
     Ok(ColdStart {
         events,
