@@ -227,10 +227,20 @@ impl EventLog {
         after: i64,
         limit: usize,
     ) -> Result<Vec<RecordedEvent>, LogError> {
+        self.read_page(after, limit, true).await
+    }
+
+    /// [`EventLog::read_after`], with each event's metadata read as `null` unless `metadata`.
+    async fn read_page(
+        &self,
+        after: i64,
+        limit: usize,
+        metadata: bool,
+    ) -> Result<Vec<RecordedEvent>, LogError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         Ok(match &self.shared.backend {
-            Backend::Postgres(pool) => postgres::read_after(pool, after, limit).await?,
-            Backend::Sqlite(pool) => sqlite::read_after(pool, after, limit).await?,
+            Backend::Postgres(pool) => postgres::read_after(pool, after, limit, metadata).await?,
+            Backend::Sqlite(pool) => sqlite::read_after(pool, after, limit, metadata).await?,
         })
     }
 

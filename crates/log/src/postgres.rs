@@ -28,6 +28,9 @@ const BEGIN_AND_LOCK: &str = "BEGIN; SELECT pg_advisory_xact_lock(11916582043148
 
 const COLUMNS: &str = "position, stream_id, stream_version, event_id, event_type, schema_version, \
                        data, metadata, recorded_at";
+/// [`COLUMNS`] with the metadata read as JSON `null`, for tailers that never look at it.
+const COLUMNS_BUT_METADATA: &str = "position, stream_id, stream_version, event_id, event_type, \
+                                    schema_version, data, 'null'::jsonb AS metadata, recorded_at";
 
 pub(crate) fn pool(url: &str, options: &LogOptions) -> Result<PgPool, LogError> {
     let connect = PgConnectOptions::from_str(url)
@@ -64,9 +67,15 @@ pub(crate) async fn read_after(
     pool: &PgPool,
     after: i64,
     limit: i64,
+    metadata: bool,
 ) -> Result<Vec<RecordedEvent>, LogError> {
+    let columns = if metadata {
+        COLUMNS
+    } else {
+        COLUMNS_BUT_METADATA
+    };
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
+        "SELECT {columns} FROM events WHERE position > $1 ORDER BY position LIMIT $2"
     ))
     .bind(after)
     .bind(limit)

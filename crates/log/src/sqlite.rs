@@ -21,6 +21,9 @@ pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migr
 
 const COLUMNS: &str = "position, stream_id, stream_version, event_id, event_type, schema_version, \
                        data, metadata, recorded_at";
+/// [`COLUMNS`] with the metadata read as JSON `null`, for tailers that never look at it.
+const COLUMNS_BUT_METADATA: &str = "position, stream_id, stream_version, event_id, event_type, \
+                                    schema_version, data, 'null' AS metadata, recorded_at";
 
 pub(crate) fn pool(url: &str, options: &LogOptions) -> Result<SqlitePool, LogError> {
     let connect = SqliteConnectOptions::from_str(url)
@@ -61,9 +64,15 @@ pub(crate) async fn read_after(
     pool: &SqlitePool,
     after: i64,
     limit: i64,
+    metadata: bool,
 ) -> Result<Vec<RecordedEvent>, LogError> {
+    let columns = if metadata {
+        COLUMNS
+    } else {
+        COLUMNS_BUT_METADATA
+    };
     let rows = sqlx::query(&format!(
-        "SELECT {COLUMNS} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
+        "SELECT {columns} FROM events WHERE position > ?1 ORDER BY position LIMIT ?2"
     ))
     .bind(after)
     .bind(limit)

@@ -17,6 +17,8 @@ pub struct Subscription {
     log: EventLog,
     position: i64,
     page_size: usize,
+    /// Whether events come with their metadata (see [`Subscription::without_metadata`]).
+    metadata: bool,
     head: watch::Receiver<i64>,
     /// While catching up, reads of the next pages, already under way (each with the position
     /// it reads after): the database and the row decoding work while the caller applies the
@@ -37,6 +39,7 @@ impl Subscription {
             log,
             position: after,
             page_size: 1000,
+            metadata: true,
             head,
             ahead: VecDeque::new(),
         }
@@ -45,6 +48,14 @@ impl Subscription {
     /// Reads at most this many events per page (catching up reads in pages of it).
     pub fn with_page_size(mut self, page_size: usize) -> Self {
         self.page_size = page_size.max(1);
+        self
+    }
+
+    /// Leaves each event's metadata out (`null`): for a tailer that never reads it. A replica
+    /// catching up on a million events then neither fetches nor parses a million JSON objects
+    /// it would drop at once.
+    pub fn without_metadata(mut self) -> Self {
+        self.metadata = false;
         self
     }
 
@@ -78,7 +89,9 @@ impl Subscription {
                         read.abort();
                     }
                     self.cancel_reads();
-                    self.log.read_after(self.position, self.page_size).await?
+                    self.log
+                        .read_page(self.position, self.page_size, self.metadata)
+                        .await?
                 }
             };
             if !page.is_empty() {
@@ -123,8 +136,8 @@ impl Subscription {
             .back()
             .map_or(self.position, |(after, _)| after + size);
         while self.ahead.len() < READ_AHEAD {
-            let (log, limit) = (self.log.clone(), self.page_size);
-            let read = tokio::spawn(async move { log.read_after(after, limit).await });
+            let (log, limit, metadata) = (self.log.clone(), self.page_size, self.metadata);
+            let read = tokio::spawn(async move { log.read_page(after, limit, metadata).await });
             self.ahead.push_back((after, read));
             after += size;
         }

@@ -77,6 +77,7 @@ on_both_backends!(
     concurrent_appenders_and_tailers_see_every_event_exactly_once_in_order,
     concurrent_appends_are_committed_in_shared_transactions,
     a_subscription_resumes_from_its_position_without_loss_or_repeats,
+    a_subscription_without_metadata_reads_everything_else_the_same,
     the_log_refuses_updates_and_deletes,
     migrations_report_ready_and_run_once,
 );
@@ -453,6 +454,51 @@ async fn a_subscription_resumes_from_its_position_without_loss_or_repeats(backen
     }
     assert_eq!(seen, (1..=15).collect::<Vec<_>>());
     assert_eq!(sub.position(), 15);
+}
+
+/// A tailer that never reads metadata (a replica, the notifier) can leave it out; every other
+/// field is what the log holds, across pages and the reads ahead of a catching-up subscription.
+async fn a_subscription_without_metadata_reads_everything_else_the_same(backend: Backend) {
+    let (_guard, _url, log) = fresh(backend).await;
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    for n in 0..11 {
+        appender
+            .append(request(&format!("s{}", n % 3), None, vec![event(n)]))
+            .await
+            .unwrap();
+    }
+    let stored = log.read_after(0, 100).await.unwrap();
+    assert_eq!(stored.len(), 11);
+    assert!(stored.iter().all(|e| e.metadata["request_id"].is_string()));
+
+    let read = |metadata: bool| {
+        let log = log.clone();
+        async move {
+            let mut sub = log.subscribe(0).with_page_size(3);
+            if !metadata {
+                sub = sub.without_metadata();
+            }
+            let mut events = Vec::new();
+            while events.len() < 11 {
+                events.extend(sub.next().await.unwrap());
+            }
+            events
+        }
+    };
+    assert_eq!(
+        read(true).await,
+        stored,
+        "with metadata: exactly what is stored"
+    );
+    let without = read(false).await;
+    let expected: Vec<_> = stored
+        .into_iter()
+        .map(|e| lately_log::RecordedEvent {
+            metadata: serde_json::Value::Null,
+            ..e
+        })
+        .collect();
+    assert_eq!(without, expected);
 }
 
 async fn the_log_refuses_updates_and_deletes(backend: Backend) {

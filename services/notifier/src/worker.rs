@@ -46,7 +46,11 @@ fn now_ms() -> i64 {
 impl Worker {
     pub async fn run(self) {
         let mut projection = Projection::new();
-        let mut sub = self.log.subscribe(0).with_page_size(5000);
+        let mut sub = self
+            .log
+            .subscribe(0)
+            .with_page_size(5000)
+            .without_metadata();
         let mut leadership: Option<Leadership> = None;
         let mut next_leader_try = tokio::time::Instant::now();
         let poll = Duration::from_millis(self.config.poll_ms.max(10));

@@ -125,7 +125,10 @@ impl Replica {
 /// returns an error: while the database is away it retries with backoff, serving meanwhile.
 pub async fn follow(log: EventLog, replica: std::sync::Arc<Replica>, page_size: usize) {
     let target = start(&log, &replica).await;
-    let mut sub = log.subscribe(replica.position()).with_page_size(page_size);
+    let mut sub = log
+        .subscribe(replica.position())
+        .with_page_size(page_size)
+        .without_metadata();
     let mut backoff = Duration::from_millis(100);
     loop {
         if replica.position() >= target && !replica.ready.load(Ordering::Relaxed) {
