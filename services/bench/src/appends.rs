@@ -9,7 +9,7 @@ use lately_domain::{ItemEvent, Rating};
 use serde_json::json;
 
 use crate::load;
-use crate::procs::{cpu_seconds, percentile, Service};
+use crate::procs::{cpu_seconds, percentile, Service, Steal};
 use crate::{Args, TOKEN};
 
 pub struct Rate {
@@ -26,6 +26,8 @@ pub struct Rate {
     pub machine_cpu_us: Option<f64>,
     /// The part of it spent in the writer process itself.
     pub writer_cpu_us: Option<f64>,
+    /// The share of the machine's CPU time the hypervisor stole during the run.
+    pub steal: Option<f64>,
 }
 
 /// A sample's value in a Prometheus text exposition (`series`: its name and any labels).
@@ -66,6 +68,7 @@ pub async fn writer(args: &Args, duration: Duration) -> anyhow::Result<Rate> {
     let host = base.trim_start_matches("http://").to_owned();
     let pid = writer.child.id();
     let (writer_before, machine_before) = (cpu_seconds(pid), cpu_seconds(None));
+    let steal = Steal::start();
     let started = Instant::now();
     let tasks: Vec<_> = items
         .chunks(8)
@@ -122,6 +125,7 @@ pub async fn writer(args: &Args, duration: Duration) -> anyhow::Result<Rate> {
             .zip(mean(&metrics, "lately_log_commit_seconds").map(|s| s * 1000.0)),
         machine_cpu_us: per_event(machine_before, machine_after),
         writer_cpu_us: per_event(writer_before, writer_after),
+        steal: steal.share(),
         on_known: {
             let known = counter(&metrics, r#"lately_log_commits_total{path="known"}"#);
             let read = counter(&metrics, r#"lately_log_commits_total{path="read"}"#);
@@ -156,6 +160,7 @@ pub async fn insert(args: &Args, duration: Duration, batch: usize) -> anyhow::Re
     })
     .encode();
     let cpu_before = cpu_seconds(None);
+    let steal = Steal::start();
     let started = Instant::now();
     let tasks: Vec<_> = (0..args.clients)
         .map(|c| {
@@ -225,5 +230,6 @@ pub async fn insert(args: &Args, duration: Duration, batch: usize) -> anyhow::Re
         on_known: None,
         machine_cpu_us: cpu.map(|s| s * 1e6 / rows.max(1) as f64),
         writer_cpu_us: None,
+        steal: steal.share(),
     })
 }

@@ -127,6 +127,7 @@ async fn main() -> anyhow::Result<()> {
     let wanted = |name: &str| args.only.is_empty() || args.only.iter().any(|o| o == name);
     let secs = |quick: u64, full: u64| Duration::from_secs(if args.quick { quick } else { full });
     let mut figures = Vec::new();
+    let steal = procs::Steal::start();
     let mut add = |scenario, measure: &str, value, baseline, target: &str, met| {
         figures.push(Figure {
             scenario,
@@ -222,11 +223,15 @@ async fn main() -> anyhow::Result<()> {
                 "CPU per acknowledged event: whole machine (of which the writer)",
                 format!("{machine_us:.0} µs ({writer_us:.0} µs)"),
                 format!(
-                    "{cores} cores at this cost: at most {}/s; batched 100 rows/txn: {}",
+                    "{cores} cores at this cost: at most {}/s; batched 100 rows/txn: {}; \
+                     CPU time stolen by the hypervisor: {} in the writer's run, {} in the \
+                     batched one",
                     thousands(cores as f64 * 1e6 / machine_us),
                     batched
                         .machine_cpu_us
-                        .map_or("-".into(), |us| format!("{us:.0} µs a row"))
+                        .map_or("-".into(), |us| format!("{us:.0} µs a row")),
+                    percent(writer.steal),
+                    percent(batched.steal),
                 ),
                 "",
                 None,
@@ -368,7 +373,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let machine = format!(
-        "{} cores, {} GiB, {}",
+        "{} cores, {} GiB, {}; CPU time stolen by the hypervisor during the run: {}",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
@@ -377,7 +382,8 @@ async fn main() -> anyhow::Result<()> {
             "quick run (small sizes; not comparable)"
         } else {
             "full run"
-        }
+        },
+        percent(steal.share()),
     );
     let mut md = format!(
         "{machine}\n\n| scenario | measure | value | baseline (same run) | target | met |\n|---|---|---|---|---|---|\n"
@@ -406,6 +412,11 @@ async fn main() -> anyhow::Result<()> {
         serde_json::to_string_pretty(&json!({ "machine": machine, "figures": figures }))?,
     )?;
     Ok(())
+}
+
+/// A share as a whole percentage, `-` when unknown (no `/proc/stat`).
+fn percent(share: Option<f64>) -> String {
+    share.map_or("-".into(), |s| format!("{:.0}%", s * 100.0))
 }
 
 fn memory_gib() -> String {

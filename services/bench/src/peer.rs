@@ -117,5 +117,6 @@ pub async fn run(args: &Args, duration: Duration) -> anyhow::Result<Rate> {
         on_known: None,
         machine_cpu_us: None,
         writer_cpu_us: None,
+        steal: None,
     })
 }

@@ -101,12 +101,47 @@ pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
                 .split_whitespace()
                 .map(|f| f.parse().ok())
                 .collect::<Option<_>>()?;
-            // user nice system idle iowait irq softirq steal (guest time is within user).
-            let all: u64 = fields.iter().take(8).sum();
-            all - fields.get(3)? - fields.get(4)?
+            // user nice system idle iowait irq softirq steal (guest time is within user): the
+            // work done, which leaves out idle, iowait and steal (time the hypervisor gave
+            // someone else while this machine had work; see [`steal_seconds`]).
+            fields.iter().take(7).sum::<u64>() - fields.get(3)? - fields.get(4)?
         }
     };
     Some(ticks as f64 / USER_HZ)
+}
+
+/// The whole machine's steal time so far, in CPU seconds: how long its virtual CPUs were
+/// ready to run but the hypervisor ran something else. On a shared host this is why the same
+/// code measures faster or slower from one hour to the next; the bench reports it next to the
+/// figures it disturbs.
+pub fn steal_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
+    let steal: u64 = cpu.split_whitespace().nth(7)?.parse().ok()?;
+    Some(steal as f64 / 100.0)
+}
+
+/// Measures the share of the machine's CPU time the hypervisor stole, from [`Steal::start`]
+/// to [`Steal::share`].
+pub struct Steal {
+    at: std::time::Instant,
+    stolen: Option<f64>,
+}
+
+impl Steal {
+    pub fn start() -> Self {
+        Self {
+            at: std::time::Instant::now(),
+            stolen: steal_seconds(),
+        }
+    }
+
+    /// Stolen CPU time as a share of all the CPU time there was since the start.
+    pub fn share(&self) -> Option<f64> {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
+        let stolen = steal_seconds()? - self.stolen?;
+        Some(stolen / (self.at.elapsed().as_secs_f64() * cores))
+    }
 }
 
 pub fn free_port() -> anyhow::Result<u16> {
