@@ -84,7 +84,6 @@ impl Service {
 /// is what decides the rate there: the service, PostgreSQL and the clients take turns on the
 /// same cores.
 pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
-    const USER_HZ: f64 = 100.0;
     let ticks: u64 = match pid {
         Some(pid) => {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
@@ -95,30 +94,32 @@ pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
             fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?
         }
         None => {
-            let stat = std::fs::read_to_string("/proc/stat").ok()?;
-            let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
-            let fields: Vec<u64> = cpu
-                .split_whitespace()
-                .map(|f| f.parse().ok())
-                .collect::<Option<_>>()?;
             // user nice system idle iowait irq softirq steal (guest time is within user): the
             // work done, which leaves out idle, iowait and steal (time the hypervisor gave
-            // someone else while this machine had work; see [`steal_seconds`]).
+            // someone else while this machine had work; see [`Steal`]).
+            let fields = machine_ticks()?;
             fields.iter().take(7).sum::<u64>() - fields.get(3)? - fields.get(4)?
         }
     };
     Some(ticks as f64 / USER_HZ)
 }
 
+/// The kernel's fixed clock-tick rate for the times in /proc.
+const USER_HZ: f64 = 100.0;
+
+/// The whole machine's CPU times so far, in ticks: the `cpu` line of /proc/stat.
+fn machine_ticks() -> Option<Vec<u64>> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
+    cpu.split_whitespace().map(|f| f.parse().ok()).collect()
+}
+
 /// The whole machine's steal time so far, in CPU seconds: how long its virtual CPUs were
 /// ready to run but the hypervisor ran something else. On a shared host this is why the same
 /// code measures faster or slower from one hour to the next; the bench reports it next to the
 /// figures it disturbs.
-pub fn steal_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/stat").ok()?;
-    let cpu = stat.lines().next()?.strip_prefix("cpu ")?;
-    let steal: u64 = cpu.split_whitespace().nth(7)?.parse().ok()?;
-    Some(steal as f64 / 100.0)
+fn steal_seconds() -> Option<f64> {
+    Some(*machine_ticks()?.get(7)? as f64 / USER_HZ)
 }
 
 /// Measures the share of the machine's CPU time the hypervisor stole, from [`Steal::start`]
