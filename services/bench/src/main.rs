@@ -288,7 +288,7 @@ async fn main() -> anyhow::Result<()> {
         add(
             "reads",
             &format!(
-                "/v1/feed?limit=20, one replica, {} connections ({})",
+                "/v1/feed?limit=20, one replica with one HTTP worker, {} connections ({})",
                 args.clients, r.generator
             ),
             format!(
