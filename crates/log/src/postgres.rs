@@ -11,7 +11,7 @@ use sqlx::{Connection, Executor, PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 use crate::plan::{plan, Placed};
-use crate::{observe_head, AppendError, AppendRequest, Appended, LogError, LogOptions};
+use crate::{observe_head, AppendError, AppendRequest, Appended, LogError, LogOptions, Payload};
 use crate::{RecordedEvent, Shared};
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
@@ -126,7 +126,11 @@ fn decode(row: &PgRow) -> Result<RecordedEvent, LogError> {
             event_id: row.try_get("event_id")?,
             event_type: row.try_get("event_type")?,
             schema_version: row.try_get("schema_version")?,
-            data: row.try_get("data")?,
+            // Checked to be JSON (which PostgreSQL's `jsonb` always is), not parsed.
+            data: Payload(
+                row.try_get::<sqlx::types::Json<Box<serde_json::value::RawValue>>, _>("data")?
+                    .0,
+            ),
             metadata: row.try_get("metadata")?,
             recorded_at: row.try_get("recorded_at")?,
         })

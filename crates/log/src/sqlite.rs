@@ -15,7 +15,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::plan::{plan, Placed, Plan};
-use crate::{AppendError, AppendRequest, Appended, LogError, LogOptions, RecordedEvent};
+use crate::{AppendError, AppendRequest, Appended, LogError, LogOptions, Payload, RecordedEvent};
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
@@ -136,7 +136,7 @@ fn decode(row: &SqliteRow) -> Result<RecordedEvent, LogError> {
         schema_version: row
             .try_get("schema_version")
             .map_err(|e| corrupt(e.to_string()))?,
-        data: json("data")?,
+        data: Payload::from_json(text("data")?).map_err(|e| corrupt(format!("data: {e}")))?,
         metadata: json("metadata")?,
         recorded_at: DateTime::parse_from_rfc3339(&text("recorded_at")?)
             .map_err(|e| corrupt(format!("recorded_at: {e}")))?

@@ -109,7 +109,7 @@ async fn appended_events_read_back_in_order_with_consecutive_positions(backend: 
                 e.position,
                 e.stream_id.as_str(),
                 e.stream_version,
-                e.data["n"].clone(),
+                e.data.value().unwrap()["n"].clone(),
             )
         })
         .collect();
@@ -121,7 +121,7 @@ async fn appended_events_read_back_in_order_with_consecutive_positions(backend: 
             (3, "book-2", 1, json!(3)),
         ]
     );
-    assert_eq!(all[0].data["text"], "naïve “quotes” 字");
+    assert_eq!(all[0].data.value().unwrap()["text"], "naïve “quotes” 字");
     assert_eq!(all[2].metadata["request_id"], "req-3");
     assert_eq!(all[0].event_type, "thing_happened");
     assert!(

@@ -514,8 +514,11 @@ async fn main() -> anyhow::Result<()> {
     // Every replica at the head with the state of a replay of the whole log.
     let mut projection = lately_projection::Projection::new();
     for e in &events {
-        let event =
-            lately_domain::ItemEvent::decode(&e.event_type, e.schema_version, e.data.clone())?;
+        let event = lately_domain::ItemEvent::decode_json(
+            &e.event_type,
+            e.schema_version,
+            e.data.as_str(),
+        )?;
         projection.apply(e.position, &e.stream_id, e.recorded_at, &event);
     }
     let expected_hash = projection.state_hash();

@@ -237,13 +237,19 @@ async fn an_items_link_is_only_what_was_given() {
     .trim()
     .to_owned();
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
-    let plain = &log.read_stream(&plain).await.unwrap()[0].data;
+    let plain = log.read_stream(&plain).await.unwrap()[0]
+        .data
+        .value()
+        .unwrap();
     assert!(
         plain.get("url").is_none(),
         "the writer's address leaked into the item: {plain}"
     );
     assert_eq!(
-        log.read_stream(&linked).await.unwrap()[0].data["url"],
+        log.read_stream(&linked).await.unwrap()[0]
+            .data
+            .value()
+            .unwrap()["url"],
         "https://example.com/b"
     );
 }

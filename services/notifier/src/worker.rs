@@ -177,7 +177,7 @@ impl Worker {
 
     async fn enqueue(&self, event: &RecordedEvent) -> Result<(), sqlx::Error> {
         let Ok(ItemEvent::Finished(finish)) =
-            ItemEvent::decode(&event.event_type, event.schema_version, event.data.clone())
+            ItemEvent::decode_json(&event.event_type, event.schema_version, event.data.as_str())
         else {
             return Ok(());
         };
@@ -423,7 +423,7 @@ impl Worker {
 
 fn apply(projection: &mut Projection, page: &[RecordedEvent]) {
     for e in page {
-        match ItemEvent::decode(&e.event_type, e.schema_version, e.data.clone()) {
+        match ItemEvent::decode_json(&e.event_type, e.schema_version, e.data.as_str()) {
             Ok(event) => projection.apply(e.position, &e.stream_id, e.recorded_at, &event),
             Err(err) => {
                 tracing::error!(position = e.position, error = %err, "cannot read an event; skipping it for tweets")

@@ -102,7 +102,7 @@ impl Replica {
             .into_iter()
             .map(|e| {
                 let position = e.position;
-                ItemEvent::decode(&e.event_type, e.schema_version, e.data)
+                ItemEvent::decode_json(&e.event_type, e.schema_version, e.data.as_str())
                     .map(|event| (position, e.stream_id, e.recorded_at, event))
                     .map_err(|err| format!("cannot read the event at position {position}: {err}"))
             })

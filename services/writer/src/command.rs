@@ -178,7 +178,7 @@ async fn load(log: &EventLog, stream: &str) -> Result<Option<ItemState>, ApiErro
     let history = log.read_stream(stream).await?;
     let events = history
         .into_iter()
-        .map(|e| ItemEvent::decode(&e.event_type, e.schema_version, e.data))
+        .map(|e| ItemEvent::decode_json(&e.event_type, e.schema_version, e.data.as_str()))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| ApiError::Internal(format!("item {stream}: {e}")))?;
     Ok(ItemState::replay(&events))

@@ -163,7 +163,10 @@ async fn adding_an_item_answers_201_with_its_id_version_and_position() {
     let stored = app.log.read_stream(id).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].event_type, "item_added");
-    assert_eq!(stored[0].data["tags"], json!(["sf", "classics"]));
+    assert_eq!(
+        stored[0].data.value().unwrap()["tags"],
+        json!(["sf", "classics"])
+    );
     assert!(stored[0].metadata["request_id"]
         .as_str()
         .is_some_and(|r| !r.is_empty()));
@@ -224,8 +227,8 @@ async fn every_command_appends_its_event() {
         ]
     );
     let finished = &app.log.read_stream(&id).await.unwrap()[5];
-    assert_eq!(finished.data["rating"], 4.5);
-    assert_eq!(finished.data["at"], "2026-11-01T21:00:00Z");
+    assert_eq!(finished.data.value().unwrap()["rating"], 4.5);
+    assert_eq!(finished.data.value().unwrap()["at"], "2026-11-01T21:00:00Z");
 }
 
 #[tokio::test]
@@ -799,7 +802,12 @@ async fn the_writer_answers_503_while_the_database_is_away_and_recovers_by_itsel
         .await
         .unwrap()
         .into_iter()
-        .map(|e| e.data["title"].as_str().unwrap().to_owned())
+        .map(|e| {
+            e.data.value().unwrap()["title"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert!(!titles.contains(&"During".to_string()));
     assert_eq!(titles.last().unwrap(), "After");

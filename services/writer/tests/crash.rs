@@ -108,7 +108,8 @@ async fn no_acknowledged_write_is_lost_or_doubled_across_writer_crashes() {
     );
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e.position, i as i64 + 1, "positions are not gap-free");
-        let title = e.data["title"].as_str().unwrap();
+        let data = e.data.value().unwrap();
+        let title = data["title"].as_str().unwrap();
         assert_eq!(
             acknowledged.get(title),
             Some(&e.position),
