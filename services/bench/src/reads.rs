@@ -6,8 +6,8 @@
 //! On two cores, two wrk threads and two HTTP workers are four busy threads: the scheduler
 //! preempts a worker for a slice at a time, and every connection on it waits that long. That
 //! was the p99 (7.8 ms, and `/healthz` just the same) while the median was 0.3–0.5 ms. One
-//! thread each is what the figures would be with the client on a machine of its own: the
-//! tails fell to 2–2.5 ms, and the feed served 72–78k req/s instead of ~90k.
+//! thread each is closer to a client on a machine of its own: the feed's p99 fell to 2.1–3.3
+//! ms, and it served 72–78k req/s instead of ~90k.
 
 use std::time::{Duration, Instant};
 
