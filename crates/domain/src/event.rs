@@ -238,11 +238,7 @@ impl ItemEvent {
     /// Decodes a stored event of any schema version this build knows, upcasting old payloads.
     pub fn decode(event_type: &str, schema_version: i32, data: Value) -> Result<Self, DecodeError> {
         let (name, current) = known(event_type, schema_version)?;
-        let mut data = data;
-        for from in schema_version..current {
-            data = upcast(name, from, data).map_err(|e| malformed(name, schema_version, e))?;
-        }
-        Self::parse(name, data).map_err(|e| malformed(name, schema_version, e.to_string()))
+        Self::upcast_and_parse(name, schema_version, current, data)
     }
 
     /// [`decode`](Self::decode) from the payload's JSON text. An event of the current schema
@@ -257,12 +253,25 @@ impl ItemEvent {
         if schema_version < current {
             let data = serde_json::from_str(json)
                 .map_err(|e| malformed(name, schema_version, e.to_string()))?;
-            return Self::decode(event_type, schema_version, data);
+            return Self::upcast_and_parse(name, schema_version, current, data);
         }
         let mut de = serde_json::Deserializer::from_str(json);
         Self::parse(name, &mut de)
             .and_then(|event| de.end().map(|()| event))
             .map_err(|e| malformed(name, schema_version, e.to_string()))
+    }
+
+    /// A payload of `name` at `version`, upcast to `current` and read into its type.
+    fn upcast_and_parse(
+        name: &str,
+        version: i32,
+        current: i32,
+        mut data: Value,
+    ) -> Result<Self, DecodeError> {
+        for from in version..current {
+            data = upcast(name, from, data).map_err(|e| malformed(name, version, e))?;
+        }
+        Self::parse(name, data).map_err(|e| malformed(name, version, e.to_string()))
     }
 
     /// The event `name` (one of [`TYPES`]) read from `de`.
