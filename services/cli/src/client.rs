@@ -1,9 +1,18 @@
 //! Talking to the writer and the readers, with retries that are safe because every write has
-//! an `Idempotency-Key`.
+//! an `Idempotency-Key`, and reads that wait for the user's own last write (see
+//! [`LastWrite`]).
 
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
+
+use crate::last_write::LastWrite;
+
+/// The header a write's answer carries its log position in, and the one a read asks a
+/// replica to wait for a position with.
+const POSITION: &str = "Lately-Position";
+const MIN_POSITION: &str = "Lately-Min-Position";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
@@ -16,11 +25,15 @@ pub enum CliError {
     Unreachable(String),
     #[error("{0}")]
     Failed(String),
+    /// Whatever read our output has gone (`lately list | head -1`): stop quietly.
+    #[error("the output was closed")]
+    OutputClosed,
 }
 
 impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
+            Self::OutputClosed => 0,
             Self::Rejected { .. } => 1,
             Self::Usage(_) => 2,
             Self::Unreachable(_) | Self::Failed(_) => 3,
@@ -33,16 +46,21 @@ pub struct Client {
     feed: String,
     token: Option<String>,
     http: reqwest::Client,
+    last_write: LastWrite,
+    /// The highest position written by this process (0: none).
+    written: AtomicI64,
 }
 
 const ATTEMPTS: u32 = 4;
 
 impl Client {
-    pub fn new(writer: &str, feed: &str, token: Option<String>) -> Self {
+    pub fn new(writer: &str, feed: &str, token: Option<String>, last_write: LastWrite) -> Self {
         Self {
             writer: writer.trim_end_matches('/').to_owned(),
             feed: feed.trim_end_matches('/').to_owned(),
             token,
+            last_write,
+            written: AtomicI64::new(0),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .user_agent(concat!("lately-cli/", env!("CARGO_PKG_VERSION")))
@@ -76,6 +94,13 @@ impl Client {
             }
             match req.send().await {
                 Ok(res) if res.status().is_success() => {
+                    let position = res
+                        .headers()
+                        .get(POSITION)
+                        .and_then(|v| v.to_str().ok()?.parse::<i64>().ok());
+                    if let Some(p) = position {
+                        self.written.fetch_max(p, Ordering::Relaxed);
+                    }
                     return res
                         .json()
                         .await
@@ -91,18 +116,74 @@ impl Client {
         Err(CliError::Unreachable(last))
     }
 
-    pub async fn read(&self, path: &str) -> Result<Value, CliError> {
-        let url = format!("{}{path}", self.feed);
-        let res = self.http.get(&url).send().await.map_err(|e| {
-            CliError::Unreachable(format!("cannot reach the feed at {}: {e}", self.feed))
-        })?;
-        if !res.status().is_success() {
-            return Err(problem(res).await);
+    /// Keeps the position of this process's last write for the next command's reads.
+    pub fn remember_last_write(&self) {
+        let written = self.written.load(Ordering::Relaxed);
+        if written > 0 {
+            self.last_write.save(written);
         }
-        res.json()
-            .await
-            .map_err(|e| CliError::Failed(format!("unreadable answer: {e}")))
     }
+
+    /// Reads from the feed, as of the user's last write at least.
+    ///
+    /// The replica waits (a couple of seconds) for that write. If it is still behind, the
+    /// answer comes without it and a note says so — unless the feed's log does not reach that
+    /// position at all (it was reset, or the URLs now point at another system): then the
+    /// position is forgotten.
+    pub async fn read(&self, path: &str) -> Result<Value, CliError> {
+        let wanted = self
+            .last_write
+            .load()
+            .unwrap_or(0)
+            .max(self.written.load(Ordering::Relaxed));
+        if wanted > 0 {
+            let res = self.get(path, Some(wanted)).await?;
+            if res.status() != reqwest::StatusCode::SERVICE_UNAVAILABLE {
+                return answer(res).await;
+            }
+            let head = match self.get("/v1/status", None).await {
+                Ok(res) if res.status().is_success() => res
+                    .json::<Value>()
+                    .await
+                    .ok()
+                    .and_then(|s| s["head"].as_i64()),
+                _ => None,
+            };
+            match head {
+                Some(head) if head < wanted => self.last_write.forget(wanted),
+                Some(_) => eprintln!(
+                    "lately: the feed has not caught up with your last write (position \
+                     {wanted}) yet; this answer may not show it"
+                ),
+                // The feed is unwell: the read below says how.
+                None => {}
+            }
+        }
+        answer(self.get(path, None).await?).await
+    }
+
+    async fn get(
+        &self,
+        path: &str,
+        min_position: Option<i64>,
+    ) -> Result<reqwest::Response, CliError> {
+        let mut req = self.http.get(format!("{}{path}", self.feed));
+        if let Some(p) = min_position {
+            req = req.header(MIN_POSITION, p);
+        }
+        req.send().await.map_err(|e| {
+            CliError::Unreachable(format!("cannot reach the feed at {}: {e}", self.feed))
+        })
+    }
+}
+
+async fn answer(res: reqwest::Response) -> Result<Value, CliError> {
+    if !res.status().is_success() {
+        return Err(problem(res).await);
+    }
+    res.json()
+        .await
+        .map_err(|e| CliError::Failed(format!("unreadable answer: {e}")))
 }
 
 async fn problem(res: reqwest::Response) -> CliError {

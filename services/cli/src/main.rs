@@ -5,18 +5,27 @@
 //! retry a write whose answer was lost without ever recording it twice; imports derive their
 //! keys from the rows, so importing a file twice adds nothing.
 //!
+//! Reads wait for the user's last write, even one made by an earlier command: its position
+//! is kept in `LATELY_STATE_DIR` (by default the platform's state directory; see
+//! `last_write`).
+//!
 //! Exit codes: 0 success, 1 the server refused (bad input, conflict, not found), 2 usage,
-//! 3 the server could not be reached or failed.
+//! 3 the server could not be reached or failed. Output cut short by its reader
+//! (`lately list | head -1`) is not an error.
 
 mod client;
 mod import;
+mod last_write;
 
+use std::fmt::Display;
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
 use client::{CliError, Client};
+use last_write::LastWrite;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -136,14 +145,32 @@ enum Command {
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let client = Client::new(&cli.writer_url, &cli.feed_url, cli.token.clone());
-    match run(cli.command, &client).await {
-        Ok(()) => ExitCode::SUCCESS,
+    let last_write = LastWrite::new(LastWrite::default_dir(), &cli.writer_url, &cli.feed_url);
+    let client = Client::new(
+        &cli.writer_url,
+        &cli.feed_url,
+        cli.token.clone(),
+        last_write,
+    );
+    let outcome = run(cli.command, &client).await;
+    // Also after a failure: the writes before it did happen.
+    client.remember_last_write();
+    match outcome {
+        Ok(()) | Err(CliError::OutputClosed) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("lately: {e}");
             ExitCode::from(e.exit_code())
         }
     }
+}
+
+/// Prints one line of output. Rust ignores SIGPIPE, so a closed pipe is an error to report,
+/// not a signal that ends the process: `println!` would panic on it.
+fn say(line: impl Display) -> Result<(), CliError> {
+    writeln!(std::io::stdout().lock(), "{line}").map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => CliError::OutputClosed,
+        _ => CliError::Failed(format!("cannot write the output: {e}")),
+    })
 }
 
 fn at(raw: &str) -> Result<String, CliError> {
@@ -181,7 +208,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                 }
             }
             let out = client.write("POST", "/v1/items", &body, &key()).await?;
-            println!("{}", out["id"].as_str().unwrap_or_default());
+            say(out["id"].as_str().unwrap_or_default())?;
         }
         Command::Start { id } => step(client, &id, "start", json!({})).await?,
         Command::Progress { id, percent } => {
@@ -210,7 +237,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             client
                 .write("DELETE", &format!("/v1/items/{id}"), &json!({}), &key())
                 .await?;
-            println!("removed {id}");
+            say(format_args!("removed {id}"))?;
         }
         Command::List { kind, limit } => {
             let mut path = format!("/v1/feed?limit={limit}");
@@ -219,7 +246,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             }
             let feed = client.read(&path).await?;
             for e in feed["items"].as_array().into_iter().flatten() {
-                println!("{}", feed_line(e));
+                say(feed_line(e))?;
             }
         }
         Command::Current => {
@@ -229,12 +256,12 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                     .as_u64()
                     .map(|p| format!(" {p}%"))
                     .unwrap_or_default();
-                println!(
+                say(format_args!(
                     "{:<8} {}{progress}  ({})",
                     i["kind"].as_str().unwrap_or(""),
                     i["title"].as_str().unwrap_or(""),
                     i["id"].as_str().unwrap_or("")
-                );
+                ))?;
             }
         }
         Command::Import { source, file } => import::run(client, source, &file).await?,
@@ -248,8 +275,10 @@ async fn step(client: &Client, id: &str, what: &str, body: Value) -> Result<(), 
     let out = client
         .write("POST", &format!("/v1/items/{id}/{what}"), &body, &key)
         .await?;
-    println!("{id} v{} (position {})", out["version"], out["position"]);
-    Ok(())
+    say(format_args!(
+        "{id} v{} (position {})",
+        out["version"], out["position"]
+    ))
 }
 
 fn feed_line(e: &Value) -> String {
