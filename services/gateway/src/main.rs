@@ -2,7 +2,10 @@
 //!
 //! Requests go to the reader replicas in turn; a replica that refuses the connection is
 //! skipped (safe: the readers only serve reads) and tried again later, so killing one reader
-//! does not interrupt the feed. In compose, nginx does this job.
+//! does not interrupt the feed. In compose, nginx does this job, and this does what its
+//! configuration does: the client's `Host` goes through unchanged, so that the links and ids in
+//! the feeds name the load balancer — the same from every replica — not the replica that
+//! answered; and the client's address is added to `X-Forwarded-For`.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -66,9 +69,18 @@ async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data<State>) ->
             .request(method.clone(), format!("{backend}{path}"))
             .body(body.clone());
         for (name, value) in req.headers() {
-            if !HOP_BY_HOP.contains(&name.as_str()) && name != "host" {
+            if !HOP_BY_HOP.contains(&name.as_str()) && name != "x-forwarded-for" {
                 outgoing = outgoing.header(name.as_str(), value.as_bytes());
             }
+        }
+        if let Some(peer) = req.peer_addr() {
+            let mut chain: Vec<String> = req
+                .headers()
+                .get_all("x-forwarded-for")
+                .filter_map(|v| Some(v.to_str().ok()?.to_owned()))
+                .collect();
+            chain.push(peer.ip().to_string());
+            outgoing = outgoing.header("x-forwarded-for", chain.join(", "));
         }
         match outgoing.send().await {
             Ok(res) => {

@@ -120,6 +120,22 @@ async fn make_run_starts_everything_serves_tweets_and_stops_cleanly() {
         .await
         .unwrap();
     assert_eq!(through_lb["items"][0]["item"]["id"], id);
+    // The feeds' links and ids name the load balancer, whichever replica answers (one after
+    // the other here: the gateway takes turns), so a feed reader sees one feed, not two.
+    let feeds = [
+        get(&format!("{}/feed.json", url(8080))).await.unwrap(),
+        get(&format!("{}/feed.json", url(8080))).await.unwrap(),
+    ];
+    assert_eq!(feeds[0]["feed_url"], format!("{}/feed.json", url(8080)));
+    assert_eq!(feeds[0]["items"][0]["id"], feeds[1]["items"][0]["id"]);
+    assert!(
+        feeds[0]["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with(&url(8080)),
+        "{}",
+        feeds[0]["items"][0]["id"]
+    );
 
     let mut tweeted = false;
     for _ in 0..200 {
