@@ -103,6 +103,43 @@ enum Command {
         #[arg(long)]
         id: Option<String>,
     },
+    /// Change an item's fields: `lately edit ID --title "…" --private`. A list given (`--by`,
+    /// `--tag`) replaces the item's.
+    Edit {
+        id: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        kind: Option<Kind>,
+        /// The creators, replacing the item's; repeat for several.
+        #[arg(long = "by", conflicts_with = "no_creators")]
+        creators: Vec<String>,
+        /// Clear the creators.
+        #[arg(long)]
+        no_creators: bool,
+        /// The tags, replacing the item's; repeat for several.
+        #[arg(long = "tag", conflicts_with = "no_tags")]
+        tags: Vec<String>,
+        /// Clear the tags.
+        #[arg(long)]
+        no_tags: bool,
+        #[arg(long, conflicts_with = "no_url")]
+        url: Option<String>,
+        /// Clear the link.
+        #[arg(long)]
+        no_url: bool,
+        #[arg(long, conflicts_with = "no_cover")]
+        cover: Option<String>,
+        /// Clear the cover image.
+        #[arg(long)]
+        no_cover: bool,
+        /// Keep it out of every public output from now on.
+        #[arg(long, conflicts_with = "public")]
+        private: bool,
+        /// Show it again.
+        #[arg(long)]
+        public: bool,
+    },
     /// Start an item.
     Start { id: String },
     /// Log how far through an item you are.
@@ -209,6 +246,58 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             }
             let out = client.write("POST", "/v1/items", &body, &key()).await?;
             say(out["id"].as_str().unwrap_or_default())?;
+        }
+        Command::Edit {
+            id,
+            title,
+            kind,
+            creators,
+            no_creators,
+            tags,
+            no_tags,
+            url,
+            no_url,
+            cover,
+            no_cover,
+            private,
+            public,
+        } => {
+            let mut body = json!({});
+            if let Some(t) = title {
+                body["title"] = json!(t);
+            }
+            if let Some(k) = kind {
+                body["kind"] = json!(k.as_str());
+            }
+            if no_creators || !creators.is_empty() {
+                body["creators"] = json!(creators);
+            }
+            if no_tags || !tags.is_empty() {
+                body["tags"] = json!(tags);
+            }
+            // A link given is set; `--no-…` sends `null`, which clears it.
+            for (field, value, clear) in [("url", url, no_url), ("cover_url", cover, no_cover)] {
+                if value.is_some() || clear {
+                    body[field] = json!(value);
+                }
+            }
+            if private || public {
+                body["visibility"] = json!(if private { "private" } else { "public" });
+            }
+            if body.as_object().is_some_and(|b| b.is_empty()) {
+                return Err(CliError::Usage(
+                    "nothing to change: give at least one of --title, --kind, --by, --tag, \
+                     --url, --cover, --private, --public (or a --no-… flag)"
+                        .into(),
+                ));
+            }
+            let out = client
+                .write("PATCH", &format!("/v1/items/{id}"), &body, &key())
+                .await?;
+            say(format_args!(
+                "{id} v{} (position {})",
+                out["version"], out["position"]
+            ))?;
         }
         Command::Start { id } => step(client, &id, "start", json!({})).await?,
         Command::Progress { id, percent } => {

@@ -336,3 +336,82 @@ async fn output_cut_short_by_its_reader_is_not_an_error() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+/// A typo in a title, a link to drop, an item to hide and show again: `lately edit`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edit_changes_what_is_given_and_nothing_else() {
+    let sys = system().await;
+    let add = sys
+        .lately(&[
+            "add",
+            "book",
+            "Midlemarch",
+            "--by",
+            "George Eliot",
+            "--url",
+            "https://example.com/m",
+        ])
+        .await;
+    let id = stdout(&add).trim().to_owned();
+    assert!(sys
+        .lately(&["finish", &id, "--rating", "5"])
+        .await
+        .status
+        .success());
+
+    let edit = sys
+        .lately(&[
+            "edit",
+            &id,
+            "--title",
+            "Middlemarch",
+            "--no-url",
+            "--tag",
+            "classic",
+        ])
+        .await;
+    assert!(edit.status.success(), "{}", stderr(&edit));
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        list.contains("book     Middlemarch by George Eliot ★★★★★"),
+        "{list}"
+    );
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let edited = log.read_stream(&id).await.unwrap()[2].data.value().unwrap();
+    assert_eq!(edited["changes"]["title"], "Middlemarch");
+    assert_eq!(edited["changes"]["tags"], serde_json::json!(["classic"]));
+    assert!(edited["changes"]["url"].is_null(), "{edited}");
+    assert!(
+        edited["changes"].get("creators").is_none(),
+        "creators were not given, so they must not change: {edited}"
+    );
+
+    assert!(sys
+        .lately(&["edit", &id, "--private"])
+        .await
+        .status
+        .success());
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        !list.contains("Middlemarch"),
+        "a private item is listed: {list}"
+    );
+    assert!(sys
+        .lately(&["edit", &id, "--public"])
+        .await
+        .status
+        .success());
+    assert!(stdout(&sys.lately(&["list"]).await).contains("Middlemarch"));
+
+    let head = sys.head().await;
+    let nothing = sys.lately(&["edit", &id]).await;
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(
+        stderr(&nothing).contains("nothing to change"),
+        "{}",
+        stderr(&nothing)
+    );
+    let both = sys.lately(&["edit", &id, "--private", "--public"]).await;
+    assert_eq!(both.status.code(), Some(2));
+    assert_eq!(sys.head().await, head, "a refused edit appended something");
+}
