@@ -77,6 +77,18 @@ impl Client {
         body: &Value,
         key: &str,
     ) -> Result<Value, CliError> {
+        Ok(self.write_noting_replays(method, path, body, key).await?.0)
+    }
+
+    /// [`write`](Self::write), and whether the writer had already done it: an earlier
+    /// request with the same key (an import run before) appended it.
+    pub async fn write_noting_replays(
+        &self,
+        method: &str,
+        path: &str,
+        body: &Value,
+        key: &str,
+    ) -> Result<(Value, bool), CliError> {
         let method: reqwest::Method = method.parse().expect("a valid method");
         let url = format!("{}{path}", self.writer);
         let mut last = String::new();
@@ -101,10 +113,12 @@ impl Client {
                     if let Some(p) = position {
                         self.written.fetch_max(p, Ordering::Relaxed);
                     }
-                    return res
+                    let replayed = res.headers().contains_key("idempotent-replayed");
+                    let body = res
                         .json()
                         .await
-                        .map_err(|e| CliError::Failed(format!("unreadable answer: {e}")));
+                        .map_err(|e| CliError::Failed(format!("unreadable answer: {e}")))?;
+                    return Ok((body, replayed));
                 }
                 Ok(res) if res.status() == reqwest::StatusCode::SERVICE_UNAVAILABLE => {
                     last = problem(res).await.to_string();

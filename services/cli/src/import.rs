@@ -230,24 +230,29 @@ pub async fn apply(client: &Client, plan: Vec<Planned>) -> Result<(), CliError> 
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}").expect("a valid template"),
     );
-    let mut failed = Vec::new();
+    let rows = plan.len();
+    let (mut failed, mut recorded) = (Vec::new(), 0);
     for row in plan {
         bar.set_message(row.label.clone());
-        let outcome: Result<(), CliError> = async {
-            let added = client
-                .write("POST", "/v1/items", &row.add, &row.add_key)
+        // Whether any of the row's writes was new (not done by an earlier import).
+        let outcome: Result<bool, CliError> = async {
+            let (added, replayed) = client
+                .write_noting_replays("POST", "/v1/items", &row.add, &row.add_key)
                 .await?;
+            let mut new = !replayed;
             let id = added["id"].as_str().unwrap_or_default().to_owned();
             for (command, body, key) in &row.steps {
-                client
-                    .write("POST", &format!("/v1/items/{id}/{command}"), body, key)
-                    .await?;
+                let path = format!("/v1/items/{id}/{command}");
+                new |= !client
+                    .write_noting_replays("POST", &path, body, key)
+                    .await?
+                    .1;
             }
-            Ok(())
+            Ok(new)
         }
         .await;
         match outcome {
-            Ok(()) => {}
+            Ok(new) => recorded += usize::from(new),
             Err(e @ CliError::Rejected { .. }) => failed.push(format!("{}: {e}", row.label)),
             Err(e) => {
                 bar.abandon();
@@ -256,7 +261,12 @@ pub async fn apply(client: &Client, plan: Vec<Planned>) -> Result<(), CliError> 
         }
         bar.inc(1);
     }
-    bar.finish_with_message("done");
+    bar.finish_and_clear();
+    crate::say(format_args!(
+        "{rows} rows: {recorded} recorded, {} already in the log, {} refused",
+        rows - recorded - failed.len(),
+        failed.len()
+    ))?;
     if failed.is_empty() {
         Ok(())
     } else {

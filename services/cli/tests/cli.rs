@@ -211,15 +211,27 @@ async fn importing_twice_adds_nothing_the_second_time() {
 
     let first = sys.lately(&["import", "goodreads", &goodreads]).await;
     assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(
+        stdout(&first),
+        "4 rows: 4 recorded, 0 already in the log, 0 refused\n"
+    );
     let first = sys.lately(&["import", "letterboxd", &letterboxd]).await;
     assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(
+        stdout(&first),
+        "3 rows: 3 recorded, 0 already in the log, 0 refused\n"
+    );
     // 4 books added, 2 finished, 1 started; 2 films added, 3 diary finishes.
     let head = sys.head().await;
     assert_eq!(head, 4 + 2 + 1 + 2 + 3);
 
-    for (source, file) in [("goodreads", &goodreads), ("letterboxd", &letterboxd)] {
+    for (source, file, rows) in [("goodreads", &goodreads, 4), ("letterboxd", &letterboxd, 3)] {
         let again = sys.lately(&["import", source, file]).await;
         assert!(again.status.success(), "{}", stderr(&again));
+        assert_eq!(
+            stdout(&again),
+            format!("{rows} rows: 0 recorded, {rows} already in the log, 0 refused\n")
+        );
     }
     assert_eq!(sys.head().await, head, "a second import appended events");
 
