@@ -392,14 +392,16 @@ fn feed_line(e: &Value) -> String {
             )
         })
         .unwrap_or_default();
+    // The id last, as `current` shows it: what `edit`, `finish` (a re-read) and `remove` take.
     format!(
-        "{}  {:<8} {}{by}{}",
+        "{}  {:<8} {}{by}{}  ({})",
         e["finished_at"]
             .as_str()
             .and_then(|d| d.get(..10))
             .unwrap_or(""),
         e["item"]["kind"].as_str().unwrap_or(""),
         e["item"]["title"].as_str().unwrap_or(""),
-        stars.unwrap_or_default()
+        stars.unwrap_or_default(),
+        e["item"]["id"].as_str().unwrap_or("")
     )
 }

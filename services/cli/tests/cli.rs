@@ -160,7 +160,9 @@ async fn add_start_finish_and_list() {
     assert!(list.status.success());
     let line = stdout(&list);
     assert!(
-        line.contains("2026-11-20  book     The Left Hand of Darkness by Ursula K. Le Guin ★★★★½"),
+        line.contains(&format!(
+            "2026-11-20  book     The Left Hand of Darkness by Ursula K. Le Guin ★★★★½  ({id})\n"
+        )),
         "{line}"
     );
 }
