@@ -288,8 +288,13 @@ async fn main() -> anyhow::Result<()> {
         add(
             "reads",
             &format!(
-                "/v1/feed?limit=20, one replica with one HTTP worker, {} connections ({})",
-                args.clients, r.generator
+                "/v1/feed?limit=20, one replica with one HTTP worker, {} connections ({}), {}",
+                args.clients,
+                r.generator,
+                match r.rounds {
+                    1 => "one round".to_owned(),
+                    n => format!("{n} rounds alternating with the baseline's"),
+                }
             ),
             format!(
                 "{} (p50 {}, p99 {})",

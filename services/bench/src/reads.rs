@@ -8,6 +8,13 @@
 //! was the p99 (7.8 ms, and `/healthz` just the same) while the median was 0.3–0.5 ms. One
 //! thread each is closer to a client on a machine of its own: the feed's p99 fell to 2.1–3.3
 //! ms, and it served 72–78k req/s instead of ~90k.
+//!
+//! The two endpoints are measured in alternating rounds ([`ROUND`] each), not one after the
+//! other: this machine's speed drifts from minute to minute, and with the baseline's whole run
+//! before the feed's, the share swung from 61% to 93% between runs an hour apart. Each rate is
+//! the mean of its rounds (equal times); each percentile is that of all the rounds' requests
+//! together, from every round's latency percentiles in steps of 0.1% (wrk prints them through
+//! a Lua `done` hook).
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +26,8 @@ use crate::{Args, TOKEN};
 /// The reader's HTTP workers (`LATELY_WORKERS`), and wrk's threads: one core each.
 const READER_WORKERS: &str = "1";
 const WRK_THREADS: &str = "-t1";
+/// One round on one endpoint (wrk takes whole seconds).
+const ROUND: Duration = Duration::from_secs(2);
 
 pub struct Load {
     pub per_sec: f64,
@@ -26,11 +35,68 @@ pub struct Load {
     pub p99_ms: Option<f64>,
 }
 
+/// One round on one endpoint.
+struct Round {
+    per_sec: f64,
+    requests: f64,
+    /// Latency percentiles: (share of requests, 0–1, at or below; milliseconds), ascending.
+    quantiles: Vec<(f64, f64)>,
+}
+
+/// The percentiles a round reports: every 0.1%.
+fn grid() -> impl Iterator<Item = f64> {
+    (1..=1000).map(|i| f64::from(i) / 1000.0)
+}
+
+impl Load {
+    /// Rounds of equal length as one run: the mean rate, and percentiles of all their requests.
+    fn combine(rounds: &[Round]) -> Load {
+        Load {
+            per_sec: rounds.iter().map(|r| r.per_sec).sum::<f64>() / rounds.len().max(1) as f64,
+            p50_ms: pooled_quantile(rounds, 0.5),
+            p99_ms: pooled_quantile(rounds, 0.99),
+        }
+    }
+}
+
+/// The latency at or below which a share `p` of all the rounds' requests finished: the least
+/// of the rounds' reported latencies at which their request-weighted shares reach `p`.
+fn pooled_quantile(rounds: &[Round], p: f64) -> Option<f64> {
+    let total: f64 = rounds.iter().map(|r| r.requests).sum();
+    if total <= 0.0 {
+        return None;
+    }
+    let share_at = |x: f64| -> f64 {
+        rounds
+            .iter()
+            .map(|r| {
+                let below = r
+                    .quantiles
+                    .iter()
+                    .take_while(|(_, ms)| *ms <= x)
+                    .last()
+                    .map_or(0.0, |(q, _)| *q);
+                r.requests * below
+            })
+            .sum::<f64>()
+            / total
+    };
+    let mut candidates: Vec<f64> = rounds
+        .iter()
+        .flat_map(|r| r.quantiles.iter().map(|(_, ms)| *ms))
+        .collect();
+    candidates.sort_by(f64::total_cmp);
+    // A little under 1 for p: the grid's shares are decimals, their sums not exact.
+    candidates.into_iter().find(|x| share_at(*x) >= p - 1e-9)
+}
+
 pub struct Reads {
     pub generator: &'static str,
     pub feed: Load,
     pub baseline: Load,
     pub items: usize,
+    /// Rounds per endpoint, alternating.
+    pub rounds: u64,
 }
 
 pub async fn run(args: &Args, duration: Duration, items: usize) -> anyhow::Result<Reads> {
@@ -75,22 +141,36 @@ pub async fn run(args: &Args, duration: Duration, items: usize) -> anyhow::Resul
         let clients = args.clients;
         async move {
             match wrk {
-                true => wrk_load(&url, clients, duration).await,
-                false => own_load(&url, clients, duration).await,
+                true => wrk_load(&url, clients, ROUND).await,
+                false => own_load(&url, clients, ROUND).await,
             }
         }
     };
-    let baseline = load("/healthz").await?;
-    let feed = load("/v1/feed?limit=20").await?;
+    let rounds = (duration.as_secs() / ROUND.as_secs()).max(1);
+    let (mut baseline, mut feed) = (Vec::new(), Vec::new());
+    for round in 1..=rounds {
+        baseline.push(load("/healthz").await?);
+        feed.push(load("/v1/feed?limit=20").await?);
+        let (b, f) = (&baseline[baseline.len() - 1], &feed[feed.len() - 1]);
+        let p99 = |r: &Round| pooled_quantile(std::slice::from_ref(r), 0.99).unwrap_or(f64::NAN);
+        eprintln!(
+            "  round {round}: /healthz {:.0} req/s, p99 {:.2} ms; feed {:.0} req/s, p99 {:.2} ms",
+            b.per_sec,
+            p99(b),
+            f.per_sec,
+            p99(f)
+        );
+    }
     Ok(Reads {
         generator: if wrk {
             "wrk, one thread"
         } else {
             "in-process generator"
         },
-        feed,
-        baseline,
+        feed: Load::combine(&feed),
+        baseline: Load::combine(&baseline),
         items,
+        rounds,
     })
 }
 
@@ -99,7 +179,7 @@ fn which(program: &str) -> bool {
         .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
 }
 
-async fn own_load(url: &str, connections: usize, duration: Duration) -> anyhow::Result<Load> {
+async fn own_load(url: &str, connections: usize, duration: Duration) -> anyhow::Result<Round> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(connections)
         .build()?;
@@ -127,37 +207,57 @@ async fn own_load(url: &str, connections: usize, duration: Duration) -> anyhow::
     }
     let elapsed = started.elapsed().as_secs_f64();
     latencies.sort();
-    Ok(Load {
+    Ok(Round {
         per_sec: latencies.len() as f64 / elapsed,
-        p50_ms: percentile(&latencies, 0.5),
-        p99_ms: percentile(&latencies, 0.99),
+        requests: latencies.len() as f64,
+        quantiles: grid()
+            .filter_map(|q| Some((q, percentile(&latencies, q)?)))
+            .collect(),
     })
 }
 
-async fn wrk_load(url: &str, connections: usize, duration: Duration) -> anyhow::Result<Load> {
+/// wrk's `done` hook: the number of requests (`N`) and the latency percentiles (`P share µs`)
+/// every 0.1%.
+const WRK_PERCENTILES: &str = r#"
+done = function(summary, latency, requests)
+  io.write(string.format("N %d\n", summary.requests))
+  for i = 1, 1000 do
+    io.write(string.format("P %.3f %d\n", i / 1000, latency:percentile(i / 10)))
+  end
+end
+"#;
+
+async fn wrk_load(url: &str, connections: usize, duration: Duration) -> anyhow::Result<Round> {
+    let script = std::env::temp_dir().join(format!("lately-bench-{}.lua", std::process::id()));
+    tokio::fs::write(&script, WRK_PERCENTILES).await?;
     let out = tokio::process::Command::new("wrk")
         .args([
             WRK_THREADS,
             &format!("-c{connections}"),
             &format!("-d{}s", duration.as_secs().max(1)),
-            "--latency",
+            "-s",
+            &script.to_string_lossy(),
             url,
         ])
         .output()
-        .await?;
+        .await;
+    let _ = tokio::fs::remove_file(&script).await;
+    let out = out?;
     let text = String::from_utf8_lossy(&out.stdout);
-    let ms = |label: &str| -> Option<f64> {
-        let line = text.lines().find(|l| l.trim_start().starts_with(label))?;
-        let value = line.split_whitespace().nth(1)?;
-        let (number, unit) = value.split_at(value.find(|c: char| c.is_alphabetic())?);
-        let n: f64 = number.parse().ok()?;
-        Some(match unit {
-            "us" => n / 1000.0,
-            "ms" => n,
-            "s" => n * 1000.0,
-            _ => return None,
+    let requests: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("N "))
+        .and_then(|v| v.trim().parse().ok())
+        .with_context(|| format!("wrk printed no request count: {text}"))?;
+    let quantiles: Vec<(f64, f64)> = text
+        .lines()
+        .filter_map(|l| {
+            let mut parts = l.strip_prefix("P ")?.split_whitespace();
+            let share: f64 = parts.next()?.parse().ok()?;
+            let micros: f64 = parts.next()?.parse().ok()?;
+            Some((share, micros / 1000.0))
         })
-    };
+        .collect();
     let per_sec = text
         .lines()
         .find_map(|l| l.strip_prefix("Requests/sec:"))
@@ -166,9 +266,49 @@ async fn wrk_load(url: &str, connections: usize, duration: Duration) -> anyhow::
     if text.contains("Non-2xx") {
         anyhow::bail!("wrk saw non-2xx answers from {url}: {text}");
     }
-    Ok(Load {
+    Ok(Round {
         per_sec,
-        p50_ms: ms("50%"),
-        p99_ms: ms("99%"),
+        requests,
+        quantiles,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A round whose requests all took `ms`.
+    fn flat(requests: f64, ms: f64) -> Round {
+        Round {
+            per_sec: requests,
+            requests,
+            quantiles: grid().map(|q| (q, ms)).collect(),
+        }
+    }
+
+    #[test]
+    fn percentiles_are_those_of_all_the_rounds_requests() {
+        // 98 fast requests in one round, 2 slow ones' worth in the other: 2% are slow.
+        let rounds = [flat(980.0, 1.0), flat(20.0, 10.0)];
+        assert_eq!(pooled_quantile(&rounds, 0.5), Some(1.0));
+        assert_eq!(pooled_quantile(&rounds, 0.97), Some(1.0));
+        assert_eq!(pooled_quantile(&rounds, 0.99), Some(10.0));
+        // 0.5% slow: the p99 is fast, though one round's own p99 is 10 ms.
+        let rounds = [flat(995.0, 1.0), flat(5.0, 10.0)];
+        assert_eq!(pooled_quantile(&rounds, 0.99), Some(1.0));
+        let load = Load::combine(&rounds);
+        assert_eq!(load.per_sec, 500.0, "the mean of equal rounds' rates");
+        assert_eq!(pooled_quantile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn one_rounds_percentiles_are_its_own() {
+        let round = Round {
+            per_sec: 1.0,
+            requests: 1000.0,
+            quantiles: grid().map(|q| (q, q * 10.0)).collect(),
+        };
+        let p99 = pooled_quantile(std::slice::from_ref(&round), 0.99).unwrap();
+        assert!((p99 - 9.9).abs() < 1e-9, "{p99}");
+    }
 }
