@@ -10,8 +10,8 @@
 //! ms, and it served 72–78k req/s instead of ~90k.
 //!
 //! The two endpoints are measured in alternating rounds ([`ROUND`] each), not one after the
-//! other: this machine's speed drifts from minute to minute, and with the baseline's whole run
-//! before the feed's, the share swung from 61% to 93% between runs an hour apart. Each rate is
+//! other: this machine's speed drifts, at times within seconds, and with the baseline's whole
+//! run before the feed's, the share swung from 61% to 93% between runs within an hour. Each rate is
 //! the mean of its rounds (equal times); each percentile is that of all the rounds' requests
 //! together, from every round's latency percentiles in steps of 0.1% (wrk prints them through
 //! a Lua `done` hook).
@@ -86,7 +86,8 @@ fn pooled_quantile(rounds: &[Round], p: f64) -> Option<f64> {
         .flat_map(|r| r.quantiles.iter().map(|(_, ms)| *ms))
         .collect();
     candidates.sort_by(f64::total_cmp);
-    // A little under 1 for p: the grid's shares are decimals, their sums not exact.
+    // A hair under `p`: the grid's shares are decimals, so their weighted sums are not exact
+    // in binary (0.99 of a round can come out as 0.98999…).
     candidates.into_iter().find(|x| share_at(*x) >= p - 1e-9)
 }
 
