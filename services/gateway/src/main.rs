@@ -62,6 +62,14 @@ async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data<State>) ->
         .unwrap_or("/");
     let method = reqwest::Method::from_bytes(req.method().as_str().as_bytes())
         .unwrap_or(reqwest::Method::GET);
+    // The proxies so far, then this request's client.
+    let mut forwarded_for: Vec<String> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|v| Some(v.to_str().ok()?.to_owned()))
+        .collect();
+    forwarded_for.extend(req.peer_addr().map(|peer| peer.ip().to_string()));
+    let forwarded_for = forwarded_for.join(", ");
     for i in 0..n {
         let backend = &state.backends[(start + i) % n];
         let mut outgoing = state
@@ -73,14 +81,8 @@ async fn forward(req: HttpRequest, body: web::Bytes, state: web::Data<State>) ->
                 outgoing = outgoing.header(name.as_str(), value.as_bytes());
             }
         }
-        if let Some(peer) = req.peer_addr() {
-            let mut chain: Vec<String> = req
-                .headers()
-                .get_all("x-forwarded-for")
-                .filter_map(|v| Some(v.to_str().ok()?.to_owned()))
-                .collect();
-            chain.push(peer.ip().to_string());
-            outgoing = outgoing.header("x-forwarded-for", chain.join(", "));
+        if !forwarded_for.is_empty() {
+            outgoing = outgoing.header("x-forwarded-for", forwarded_for.as_str());
         }
         match outgoing.send().await {
             Ok(res) => {
