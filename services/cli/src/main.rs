@@ -334,13 +334,26 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                 path.push_str(&format!("&kind={}", k.as_str()));
             }
             let feed = client.read(&path).await?;
-            for e in feed["items"].as_array().into_iter().flatten() {
+            let items = feed["items"].as_array().map_or(&[][..], Vec::as_slice);
+            if items.is_empty() {
+                // On stderr: a script reading stdout sees no lines, a person sees why.
+                eprintln!(
+                    "no public finishes{} yet (private and removed items are never listed)",
+                    kind.map(|k| format!(" of kind {}", k.as_str()))
+                        .unwrap_or_default()
+                );
+            }
+            for e in items {
                 say(feed_line(e))?;
             }
         }
         Command::Current => {
             let current = client.read("/v1/current").await?;
-            for i in current["items"].as_array().into_iter().flatten() {
+            let items = current["items"].as_array().map_or(&[][..], Vec::as_slice);
+            if items.is_empty() {
+                eprintln!("nothing public in progress (`lately start ID` starts an item)");
+            }
+            for i in items {
                 let progress = i["progress"]
                     .as_u64()
                     .map(|p| format!(" {p}%"))

@@ -135,6 +135,20 @@ async fn add_start_finish_and_list() {
     assert!(add.status.success(), "{}", stderr(&add));
     let id = stdout(&add).trim().to_owned();
     assert!(id.starts_with("the-left-hand-of-darkness-"), "{id}");
+    // Nothing to show yet: no lines on stdout, and a word on stderr saying so.
+    for (command, says) in [
+        ("list", "no public finishes yet"),
+        ("current", "nothing public in progress"),
+    ] {
+        let empty = sys.lately(&[command]).await;
+        assert!(empty.status.success(), "{}", stderr(&empty));
+        assert_eq!(stdout(&empty), "", "{command}");
+        assert!(
+            stderr(&empty).contains(says),
+            "{command}: {}",
+            stderr(&empty)
+        );
+    }
     assert!(sys.lately(&["start", &id]).await.status.success());
     assert!(sys.lately(&["progress", &id, "60"]).await.status.success());
     let current = sys.lately(&["current"]).await;
