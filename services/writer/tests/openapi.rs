@@ -71,7 +71,8 @@ proptest! {
 
 #[test]
 fn the_length_bounds_count_the_trimmed_text() {
-    let cases: [(&str, usize, fn(&str) -> bool); 4] = [
+    type Parses = fn(&str) -> bool;
+    let cases: [(&str, usize, Parses); 4] = [
         ("AddItem/properties/title", 300, |s| Title::parse(s).is_ok()),
         ("AddItem/properties/creators/items", 200, |s| {
             Creator::parse(s).is_ok()
