@@ -200,13 +200,31 @@ async fn answer(res: reqwest::Response) -> Result<Value, CliError> {
         .map_err(|e| CliError::Failed(format!("unreadable answer: {e}")))
 }
 
+/// The writer ends a bad field's detail with where it is in the JSON body (`… at line 1 column
+/// 14`): useful to whoever wrote the body, noise to someone who typed `--rating 7` and never
+/// saw it.
+fn without_json_location(detail: &str) -> &str {
+    let Some((head, place)) = detail.rsplit_once(" at line ") else {
+        return detail;
+    };
+    let numbers = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match place.split_once(" column ") {
+        Some((line, column)) if numbers(line) && numbers(column) => head,
+        _ => detail,
+    }
+}
+
 async fn problem(res: reqwest::Response) -> CliError {
     let status = res.status();
     let detail = res
         .json::<Value>()
         .await
         .ok()
-        .and_then(|b| b["detail"].as_str().map(str::to_owned))
+        .and_then(|b| {
+            b["detail"]
+                .as_str()
+                .map(|d| without_json_location(d).to_owned())
+        })
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
     if status.is_server_error() {
         CliError::Failed(format!("{}: {detail}", status.as_u16()))
@@ -214,6 +232,29 @@ async fn problem(res: reqwest::Response) -> CliError {
         CliError::Rejected {
             status: status.as_u16(),
             detail,
+        }
+    }
+}
+
+#[cfg(test)]
+mod detail_tests {
+    use super::without_json_location;
+
+    #[test]
+    fn the_json_location_goes_and_nothing_else() {
+        assert_eq!(
+            without_json_location(
+                "rating: rating must be between 0.5 and 5.0 in steps of 0.5 (got 7) at line 1 column 14"
+            ),
+            "rating: rating must be between 0.5 and 5.0 in steps of 0.5 (got 7)"
+        );
+        for kept in [
+            "no item with this id",
+            "title: the sign at line 5 reads stop",
+            "at line 3 column x",
+            "see at line  column 4",
+        ] {
+            assert_eq!(without_json_location(kept), kept);
         }
     }
 }

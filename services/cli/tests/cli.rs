@@ -194,6 +194,8 @@ async fn refusals_and_outages_have_clear_messages_and_exit_codes() {
         "{}",
         stderr(&bad)
     );
+    // The body's JSON is the CLI's, not the user's: no "at line 1 column 14".
+    assert!(!stderr(&bad).contains("column"), "{}", stderr(&bad));
     let missing = sys.lately(&["start", "no-such-item"]).await;
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("404"));
