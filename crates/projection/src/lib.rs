@@ -712,21 +712,32 @@ impl Projection {
 
     /// Public items in progress, most recently touched first.
     pub fn current(&self, as_of: Option<i64>) -> Vec<ItemView> {
-        let mut items: Vec<ItemView> = self
-            .items
-            .iter()
-            // Without `as_of` the summary says which items are in progress: fold only those.
-            .filter(|(_, r)| as_of.is_some() || r.summary.status == Status::InProgress)
-            .filter_map(|(id, _)| self.visible(id, as_of).map(|s| (id, s)))
-            .filter(|(_, s)| s.status == Status::InProgress)
-            .map(|(id, s)| view(id, &s))
-            .collect();
+        let mut items = self.with_status(Status::InProgress, as_of);
         items.sort_by(|a, b| {
             b.updated_at
                 .cmp(&a.updated_at)
                 .then_with(|| a.id.cmp(&b.id))
         });
         items
+    }
+
+    /// Public items added and not started yet (a reading list), most recently added first.
+    pub fn queue(&self, as_of: Option<i64>) -> Vec<ItemView> {
+        let mut items = self.with_status(Status::Queued, as_of);
+        items.sort_by(|a, b| b.added_at.cmp(&a.added_at).then_with(|| a.id.cmp(&b.id)));
+        items
+    }
+
+    /// Public items whose status is `status`, in no particular order.
+    fn with_status(&self, status: Status, as_of: Option<i64>) -> Vec<ItemView> {
+        self.items
+            .iter()
+            // Without `as_of` the summary says each item's status: fold only those that match.
+            .filter(|(_, r)| as_of.is_some() || r.summary.status == status)
+            .filter_map(|(id, _)| self.visible(id, as_of).map(|s| (id, s)))
+            .filter(|(_, s)| s.status == status)
+            .map(|(id, s)| view(id, &s))
+            .collect()
     }
 
     /// A public item and its history up to `as_of`.

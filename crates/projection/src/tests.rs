@@ -218,6 +218,40 @@ fn as_of_answers_with_the_state_at_that_position() {
 }
 
 #[test]
+fn the_queue_is_what_was_added_and_not_started_newest_first() {
+    let p = project(&[
+        (
+            "old",
+            added("Old", MediaKind::Book, Visibility::Public, &[], 1),
+        ),
+        (
+            "new",
+            added("New", MediaKind::Movie, Visibility::Public, &[], 2),
+        ),
+        (
+            "begun",
+            added("Begun", MediaKind::Book, Visibility::Public, &[], 3),
+        ),
+        (
+            "secret",
+            added("Secret", MediaKind::Book, Visibility::Private, &[], 4),
+        ),
+        ("begun", started(5)),
+        (
+            "gone",
+            added("Gone", MediaKind::Book, Visibility::Public, &[], 6),
+        ),
+        ("gone", ItemEvent::Removed(Removed { at: day(7) })),
+    ]);
+    let ids = |items: Vec<ItemView>| items.into_iter().map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(ids(p.queue(None)), ["new", "old"]);
+    assert_eq!(ids(p.queue(None)), ids(p.queue(Some(7))));
+    // Before "begun" was started, it waited in the queue too.
+    assert_eq!(ids(p.queue(Some(4))), ["begun", "new", "old"]);
+    assert_eq!(ids(p.current(None)), ["begun"]);
+}
+
+#[test]
 fn stats_count_per_kind_rating_and_month() {
     let p = project(&[
         ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
@@ -421,8 +455,16 @@ proptest! {
                 prop_assert_eq!(item.id, e.item.id);
             }
             let _ = p.stats(Some(2026), as_of);
-            let _ = p.current(as_of);
+            for (items, status) in [(p.current(as_of), Status::InProgress), (p.queue(as_of), Status::Queued)] {
+                for i in items {
+                    prop_assert_eq!(i.status, status);
+                    prop_assert!(p.item(&i.id, as_of).is_some(), "{} is listed but not visible", i.id);
+                }
+            }
         }
+        // Without `as_of` the lists are picked by the items' summaries: the same as folding all.
+        prop_assert_eq!(p.current(None), p.current(Some(p.position())));
+        prop_assert_eq!(p.queue(None), p.queue(Some(p.position())));
     }
 }
 

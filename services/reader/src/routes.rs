@@ -244,6 +244,23 @@ pub async fn current(
     ))
 }
 
+/// `GET /v1/queue` — public items added and not started yet.
+pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let p = params(&req)?;
+    let (position, _) = position_for(&req, &state, &p).await?;
+    let items = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .queue(Some(position));
+    Ok(answer(
+        &req,
+        position,
+        json!({ "position": position, "items": items }),
+    ))
+}
+
 /// `GET /v1/items/{id}` — a public item and its history.
 pub async fn item(
     req: HttpRequest,

@@ -135,6 +135,7 @@ impl Application {
                 .service(get("/metrics", lately_service::metrics::endpoint))
                 .service(get("/v1/feed", routes::feed))
                 .service(get("/v1/current", routes::current))
+                .service(get("/v1/queue", routes::queue))
                 .service(get("/v1/stats", routes::stats))
                 .service(get("/v1/status", routes::status))
                 .service(get("/v1/items/{id}", routes::item))

@@ -134,6 +134,15 @@ async fn private_items_never_appear_in_any_answer() {
         json!({}),
     )
     .await;
+    // Added and not started: on the reading list, if public.
+    for (title, visibility) in [("Public wish", "public"), ("Secret wish", "private")] {
+        sys.write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "book", "title": title, "visibility": visibility }),
+        )
+        .await;
+    }
     let (later, p) = sys.finish("Public then private", json!({})).await;
     let hidden = sys
         .write(
@@ -149,6 +158,7 @@ async fn private_items_never_appear_in_any_answer() {
         for path in [
             "/v1/feed?limit=100&",
             "/v1/current?",
+            "/v1/queue?",
             "/v1/stats?",
             "/v1/stats?year=2026&",
         ] {
@@ -174,6 +184,9 @@ async fn private_items_never_appear_in_any_answer() {
         );
     }
     assert_eq!(sys.json(format!("{reader}/v1/stats")).await["finished"], 1);
+    let queue = sys.json(format!("{reader}/v1/queue")).await;
+    assert_eq!(queue["items"].as_array().unwrap().len(), 1, "{queue}");
+    assert_eq!(queue["items"][0]["title"], "Public wish");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
