@@ -169,6 +169,8 @@ enum Command {
     },
     /// What is in progress.
     Current,
+    /// What you have added and not started yet, newest first.
+    Queue,
     /// Import another service's export file.
     Import {
         #[arg(value_enum)]
@@ -360,6 +362,21 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                     .unwrap_or_default();
                 say(format_args!(
                     "{:<8} {}{progress}  ({})",
+                    i["kind"].as_str().unwrap_or(""),
+                    i["title"].as_str().unwrap_or(""),
+                    i["id"].as_str().unwrap_or("")
+                ))?;
+            }
+        }
+        Command::Queue => {
+            let queue = client.read("/v1/queue").await?;
+            let items = queue["items"].as_array().map_or(&[][..], Vec::as_slice);
+            if items.is_empty() {
+                eprintln!("nothing public waiting to be started (`lately add` adds to it)");
+            }
+            for i in items {
+                say(format_args!(
+                    "{:<8} {}  ({})",
                     i["kind"].as_str().unwrap_or(""),
                     i["title"].as_str().unwrap_or(""),
                     i["id"].as_str().unwrap_or("")

@@ -258,6 +258,10 @@ async fn importing_twice_adds_nothing_the_second_time() {
     assert!(list.contains("2019-04-11  book     The Left Hand of Darkness (Hainish Cycle, #4) by Ursula K. Le Guin ★★★★★"), "{list}");
     let current = stdout(&sys.lately(&["current"]).await);
     assert!(current.contains("三体"), "{current}");
+    // The to-read shelf: added, not started.
+    let queue = stdout(&sys.lately(&["queue"]).await);
+    assert!(queue.starts_with("book     Piranesi  ("), "{queue}");
+    assert!(!queue.contains("三体"), "{queue}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
