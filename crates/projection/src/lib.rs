@@ -422,6 +422,15 @@ impl Projection {
         self.position
     }
 
+    /// `as_of` as the queries use it. A position at or past the last one applied asks for the
+    /// state as it is now, which the items' summaries answer, folding only the items a query
+    /// shows; with a position, every candidate is folded up to it — a replay's worth of work
+    /// per request on a large log. Readers name the position they answer for (so that one
+    /// answer holds together), and that is nearly always the current one.
+    fn past(&self, as_of: Option<i64>) -> Option<i64> {
+        as_of.filter(|p| *p < self.position)
+    }
+
     pub fn events_applied(&self) -> u64 {
         self.events_applied
     }
@@ -686,6 +695,10 @@ impl Projection {
 
     /// Public finishes, newest first (by when they happened, then by log order).
     pub fn feed(&self, q: &FeedQuery) -> Vec<FeedEntry> {
+        let q = &FeedQuery {
+            as_of: self.past(q.as_of),
+            ..q.clone()
+        };
         let upper = q
             .before
             .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
@@ -701,6 +714,10 @@ impl Projection {
     /// Public finishes recorded after log position `after`, in log order (at most `q.limit`):
     /// what a live stream sends next.
     pub fn finishes_after(&self, after: i64, q: &FeedQuery) -> Vec<FeedEntry> {
+        let q = &FeedQuery {
+            as_of: self.past(q.as_of),
+            ..q.clone()
+        };
         let mut cache = HashMap::new();
         let from = self.finish_times.partition_point(|(p, _)| *p <= after);
         self.finish_times[from..]
@@ -730,6 +747,7 @@ impl Projection {
 
     /// Public items whose status is `status`, in no particular order.
     fn with_status(&self, status: Status, as_of: Option<i64>) -> Vec<ItemView> {
+        let as_of = self.past(as_of);
         self.items
             .iter()
             // Without `as_of` the summary says each item's status: fold only those that match.
@@ -742,6 +760,7 @@ impl Projection {
 
     /// A public item and its history up to `as_of`.
     pub fn item(&self, id: &str, as_of: Option<i64>) -> Option<(ItemView, Vec<HistoryEntry>)> {
+        let as_of = self.past(as_of);
         let state = self.visible(id, as_of)?;
         let history = self.items[id]
             .entries(&self.loaded, as_of)
@@ -752,6 +771,7 @@ impl Projection {
 
     /// Counts of public finishes: per kind, average rating, per month of `year` (or per year).
     pub fn stats(&self, year: Option<i32>, as_of: Option<i64>) -> Stats {
+        let as_of = self.past(as_of);
         let mut stats = Stats {
             year,
             finished: 0,

@@ -462,9 +462,22 @@ proptest! {
                 }
             }
         }
-        // Without `as_of` the lists are picked by the items' summaries: the same as folding all.
-        prop_assert_eq!(p.current(None), p.current(Some(p.position())));
-        prop_assert_eq!(p.queue(None), p.queue(Some(p.position())));
+        // Now (picked by the items' summaries) is what folding every item up to the last
+        // position says. One more event, of an item not shown, makes that position a past one.
+        let mut later = p.clone();
+        later.apply(
+            p.position() + 1,
+            "zz-later",
+            day(0),
+            &added("Later", MediaKind::Book, Visibility::Private, &[], 1),
+        );
+        let then = Some(p.position());
+        prop_assert_eq!(p.current(None), later.current(then));
+        prop_assert_eq!(p.queue(None), later.queue(then));
+        prop_assert_eq!(p.stats(None, None), later.stats(None, then));
+        prop_assert_eq!(p.feed(&all()), later.feed(&FeedQuery { as_of: then, ..all() }));
+        // And naming the last position is asking for now.
+        prop_assert_eq!(p.current(then), p.current(None));
     }
 }
 
