@@ -351,40 +351,43 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
         }
         Command::Current => {
             let current = client.read("/v1/current").await?;
-            let items = current["items"].as_array().map_or(&[][..], Vec::as_slice);
-            if items.is_empty() {
-                eprintln!("nothing public in progress (`lately start ID` starts an item)");
-            }
-            for i in items {
-                let progress = i["progress"]
-                    .as_u64()
-                    .map(|p| format!(" {p}%"))
-                    .unwrap_or_default();
-                say(format_args!(
-                    "{:<8} {}{progress}  ({})",
-                    i["kind"].as_str().unwrap_or(""),
-                    i["title"].as_str().unwrap_or(""),
-                    i["id"].as_str().unwrap_or("")
-                ))?;
-            }
+            item_lines(
+                &current,
+                "nothing public in progress (`lately start ID` starts an item)",
+            )?;
         }
         Command::Queue => {
             let queue = client.read("/v1/queue").await?;
-            let items = queue["items"].as_array().map_or(&[][..], Vec::as_slice);
-            if items.is_empty() {
-                eprintln!("nothing public waiting to be started (`lately add` adds to it)");
-            }
-            for i in items {
-                say(format_args!(
-                    "{:<8} {}  ({})",
-                    i["kind"].as_str().unwrap_or(""),
-                    i["title"].as_str().unwrap_or(""),
-                    i["id"].as_str().unwrap_or("")
-                ))?;
-            }
+            item_lines(
+                &queue,
+                "nothing public waiting to be started (`lately add` adds to it)",
+            )?;
         }
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Demo => import::demo(client).await?,
+    }
+    Ok(())
+}
+
+/// One line per item of a `/v1/current` or `/v1/queue` answer (its progress, if any, after the
+/// title; its id last), or on stderr `none` when there is no item.
+fn item_lines(answer: &Value, none: &str) -> Result<(), CliError> {
+    let items = answer["items"].as_array().map_or(&[][..], Vec::as_slice);
+    if items.is_empty() {
+        // On stderr: a script reading stdout sees no lines, a person sees why.
+        eprintln!("{none}");
+    }
+    for i in items {
+        let progress = i["progress"]
+            .as_u64()
+            .map(|p| format!(" {p}%"))
+            .unwrap_or_default();
+        say(format_args!(
+            "{:<8} {}{progress}  ({})",
+            i["kind"].as_str().unwrap_or(""),
+            i["title"].as_str().unwrap_or(""),
+            i["id"].as_str().unwrap_or("")
+        ))?;
     }
     Ok(())
 }

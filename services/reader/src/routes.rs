@@ -10,7 +10,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::MediaKind;
-use lately_projection::{FeedEntry, FeedQuery};
+use lately_projection::{FeedEntry, FeedQuery, ItemView, Projection};
 use lately_service::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -229,33 +229,28 @@ pub async fn current(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let p = params(&req)?;
-    let (position, _) = position_for(&req, &state, &p).await?;
-    let items = state
-        .replica
-        .projection
-        .read()
-        .expect("not poisoned")
-        .current(Some(position));
-    Ok(answer(
-        &req,
-        position,
-        json!({ "position": position, "items": items }),
-    ))
+    items(&req, &state, Projection::current).await
 }
 
 /// `GET /v1/queue` — public items added and not started yet.
 pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let p = params(&req)?;
-    let (position, _) = position_for(&req, &state, &p).await?;
-    let items = state
-        .replica
-        .projection
-        .read()
-        .expect("not poisoned")
-        .queue(Some(position));
+    items(&req, &state, Projection::queue).await
+}
+
+/// A list of items, as `pick` chooses them at the answer's position.
+async fn items(
+    req: &HttpRequest,
+    state: &AppState,
+    pick: fn(&Projection, Option<i64>) -> Vec<ItemView>,
+) -> Result<HttpResponse, Problem> {
+    let p = params(req)?;
+    let (position, _) = position_for(req, state, &p).await?;
+    let items = pick(
+        &state.replica.projection.read().expect("not poisoned"),
+        Some(position),
+    );
     Ok(answer(
-        &req,
+        req,
         position,
         json!({ "position": position, "items": items }),
     ))
