@@ -296,10 +296,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             let out = client
                 .write("PATCH", &format!("/v1/items/{id}"), &body, &key())
                 .await?;
-            say(format_args!(
-                "{id} v{} (position {})",
-                out["version"], out["position"]
-            ))?;
+            written(&id, &out)?;
         }
         Command::Start { id } => step(client, &id, "start", json!({})).await?,
         Command::Progress { id, percent } => {
@@ -336,31 +333,27 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                 path.push_str(&format!("&kind={}", k.as_str()));
             }
             let feed = client.read(&path).await?;
-            let items = feed["items"].as_array().map_or(&[][..], Vec::as_slice);
-            if items.is_empty() {
-                // On stderr: a script reading stdout sees no lines, a person sees why.
-                eprintln!(
-                    "no public finishes{} yet (private and removed items are never listed)",
-                    kind.map(|k| format!(" of kind {}", k.as_str()))
-                        .unwrap_or_default()
-                );
-            }
-            for e in items {
-                say(feed_line(e))?;
-            }
+            let none = format!(
+                "no public finishes{} yet (private and removed items are never listed)",
+                kind.map(|k| format!(" of kind {}", k.as_str()))
+                    .unwrap_or_default()
+            );
+            lines(&feed, &none, feed_line)?;
         }
         Command::Current => {
             let current = client.read("/v1/current").await?;
-            item_lines(
+            lines(
                 &current,
                 "nothing public in progress (`lately start ID` starts an item)",
+                item_line,
             )?;
         }
         Command::Queue => {
             let queue = client.read("/v1/queue").await?;
-            item_lines(
+            lines(
                 &queue,
                 "nothing public waiting to be started (`lately add` adds to it)",
+                item_line,
             )?;
         }
         Command::Import { source, file } => import::run(client, source, &file).await?,
@@ -369,27 +362,28 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
     Ok(())
 }
 
-/// One line per item of a `/v1/current` or `/v1/queue` answer (its progress, if any, after the
-/// title; its id last), or on stderr `none` when there is no item.
-fn item_lines(answer: &Value, none: &str) -> Result<(), CliError> {
+/// One `line` per entry of a reader's `items`, or `none` on stderr when there is none: a
+/// script reading stdout sees no lines, a person sees why.
+fn lines(answer: &Value, none: &str, line: fn(&Value) -> String) -> Result<(), CliError> {
     let items = answer["items"].as_array().map_or(&[][..], Vec::as_slice);
     if items.is_empty() {
-        // On stderr: a script reading stdout sees no lines, a person sees why.
         eprintln!("{none}");
     }
-    for i in items {
-        let progress = i["progress"]
-            .as_u64()
-            .map(|p| format!(" {p}%"))
-            .unwrap_or_default();
-        say(format_args!(
-            "{:<8} {}{progress}  ({})",
-            i["kind"].as_str().unwrap_or(""),
-            i["title"].as_str().unwrap_or(""),
-            i["id"].as_str().unwrap_or("")
-        ))?;
-    }
-    Ok(())
+    items.iter().try_for_each(|i| say(line(i)))
+}
+
+/// An item of `/v1/current` or `/v1/queue`: its progress, if any, after the title; its id last.
+fn item_line(i: &Value) -> String {
+    let progress = i["progress"]
+        .as_u64()
+        .map(|p| format!(" {p}%"))
+        .unwrap_or_default();
+    format!(
+        "{:<8} {}{progress}  ({})",
+        i["kind"].as_str().unwrap_or(""),
+        i["title"].as_str().unwrap_or(""),
+        i["id"].as_str().unwrap_or("")
+    )
 }
 
 async fn step(client: &Client, id: &str, what: &str, body: Value) -> Result<(), CliError> {
@@ -397,6 +391,11 @@ async fn step(client: &Client, id: &str, what: &str, body: Value) -> Result<(), 
     let out = client
         .write("POST", &format!("/v1/items/{id}/{what}"), &body, &key)
         .await?;
+    written(id, &out)
+}
+
+/// What a write to an item did: its new version and the log position.
+fn written(id: &str, out: &Value) -> Result<(), CliError> {
     say(format_args!(
         "{id} v{} (position {})",
         out["version"], out["position"]
