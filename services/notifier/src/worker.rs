@@ -276,6 +276,13 @@ impl Worker {
     async fn post(&self, projection: &Projection, entry: &Entry) -> Result<bool, sqlx::Error> {
         let now = now_ms();
         let position = entry.finish_position;
+        // Another leader may have enqueued this finish from a projection further along than
+        // this one (it took over while still catching up). Judged now, the finish would not
+        // be in the item's history yet, or the item not even added: a public finish settled
+        // as skipped or failed, never tweeted. Wait until the projection has it.
+        if position > projection.position() {
+            return Ok(false);
+        }
         // The item's state *now*: a removal, a privacy change or an edit within the grace
         // period is honoured.
         let Some((item, history)) = projection.item(&entry.item_id, None) else {

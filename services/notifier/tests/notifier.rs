@@ -376,6 +376,54 @@ async fn a_crash_between_posting_and_recording_does_not_tweet_twice() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_beyond_the_leaders_projection_waits_for_it() {
+    // A leader that took over while its projection was still catching up found entries the
+    // previous leader had enqueued from further along (seen in a chaos run: 18 finishes
+    // settled unposted). Here the entry is enqueued ahead of the log itself: the finish it
+    // names is written only afterwards.
+    let env = env().await;
+    let n = env.notifier(&[]).await;
+    env.until_leader(&n).await;
+    let added = env
+        .write(
+            Method::POST,
+            "/v1/items",
+            json!({ "kind": "book", "title": "Ahead of its time" }),
+        )
+        .await;
+    let (id, added_at) = (
+        added["id"].as_str().unwrap().to_owned(),
+        added["position"].as_i64().unwrap(),
+    );
+    let db = sqlx::PgPool::connect(&env.database_url).await.unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    sqlx::query(
+        "INSERT INTO outbox (finish_position, item_id, status, due_at_ms, updated_ms) \
+         VALUES ($1, $2, 'pending', $3, $3)",
+    )
+    .bind(added_at + 1)
+    .bind(&id)
+    .bind(now)
+    .execute(&db)
+    .await
+    .unwrap();
+    // Rounds of the leader's work go by (it polls every 50 ms); the entry must stay pending.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let status: String = sqlx::query_scalar("SELECT status FROM outbox WHERE finish_position = $1")
+        .bind(added_at + 1)
+        .fetch_one(&db)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending");
+    assert_eq!(env.finish(&id, json!({})).await, added_at + 1);
+    env.until_entry(&n, added_at + 1, "posted").await;
+    assert_eq!(
+        env.until_tweets(1).await,
+        ["Finished reading “Ahead of its time”"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_notifiers_post_once_and_the_standby_takes_over() {
     let env = env().await;
     let a = env.notifier(&[]).await;
