@@ -115,19 +115,29 @@ string_newtype!(
     Tag
 );
 impl Tag {
+    pub const MAX_CHARS: usize = 50;
+    /// The bound holds for the lower-cased tag too, as it is stored: a few characters grow when
+    /// lower-cased (`İ` becomes `i̇`, two), and a stored tag must parse again when the log is
+    /// read back.
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        text("tag", raw, 50, false).map(|s| {
-            // Most tags are lower case already: then copy once, not twice.
-            let unchanged = s.chars().all(|c| {
-                let mut lower = c.to_lowercase();
-                lower.next() == Some(c) && lower.next().is_none()
-            });
-            if unchanged {
-                Self(s.into())
-            } else {
-                Self(s.to_lowercase().into())
-            }
-        })
+        let s = text("tag", raw, Self::MAX_CHARS, false)?;
+        // Most tags are lower case already: then copy once, not twice.
+        let unchanged = s.chars().all(|c| {
+            let mut lower = c.to_lowercase();
+            lower.next() == Some(c) && lower.next().is_none()
+        });
+        if unchanged {
+            return Ok(Self(s.into()));
+        }
+        let lower = s.to_lowercase();
+        let len = lower.chars().count();
+        if len > Self::MAX_CHARS {
+            return err(format!(
+                "tag must be at most {} characters once lower-cased (got {len})",
+                Self::MAX_CHARS
+            ));
+        }
+        Ok(Self(lower.into()))
     }
 }
 
@@ -208,20 +218,49 @@ impl Serialize for Url {
 }
 
 impl Url {
+    pub const MAX_CHARS: usize = 2048;
+    /// Trimmed, at most [`MAX_CHARS`](Self::MAX_CHARS) characters, no control characters, then
+    /// normalised by `url::Url`; the bound holds for the normalised text too, as it is stored.
+    /// Normalising can make a URL several times longer (each non-ASCII character becomes its
+    /// percent-encoded UTF-8, up to 12 characters), and a stored URL must parse again when the
+    /// log is read back: bounding only the input let a valid request write an event that no
+    /// replica could read.
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let raw = raw.trim();
-        if raw.len() > 2048 {
-            return err("URL must be at most 2048 characters");
+        let len = raw.chars().count();
+        if len > Self::MAX_CHARS {
+            return err(format!(
+                "URL must be at most {} characters (got {len})",
+                Self::MAX_CHARS
+            ));
+        }
+        // `url::Url` would drop tabs and line breaks and percent-encode the rest: a URL with a
+        // control character in it is a pasting accident, not a link.
+        if let Some(c) = raw.chars().find(|c| c.is_control()) {
+            return err(format!(
+                "URL must not contain control characters (found U+{:04X})",
+                c as u32
+            ));
         }
         let url = match url::Url::parse(raw) {
             Ok(url) => url,
             Err(e) => return err(format!("not a valid absolute URL: {e}")),
         };
         match url.scheme() {
-            "http" | "https" if url.host_str().is_some() => Ok(Self(String::from(url).into())),
-            "http" | "https" => err("URL must have a host"),
-            other => err(format!("URL scheme must be http or https, not {other:?}")),
+            "http" | "https" if url.host_str().is_some() => {}
+            "http" | "https" => return err("URL must have a host"),
+            other => return err(format!("URL scheme must be http or https, not {other:?}")),
         }
+        let normalised = String::from(url);
+        if normalised.len() > Self::MAX_CHARS {
+            return err(format!(
+                "URL must be at most {} characters once normalised (got {}: non-ASCII \
+                 characters are stored percent-encoded)",
+                Self::MAX_CHARS,
+                normalised.len()
+            ));
+        }
+        Ok(Self(normalised.into()))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -466,6 +505,103 @@ mod tests {
             if let Ok(tag) = Tag::parse(&raw) {
                 prop_assert_eq!(tag.as_str(), raw.trim().to_lowercase());
             }
+        }
+    }
+
+    /// Characters where the rules meet: white space, controls, letters that grow when
+    /// lower-cased (`İ`) or percent-encoded (`漢`), and the punctuation of URLs.
+    fn awkward(max: usize) -> impl Strategy<Value = String> {
+        let alphabet = vec![
+            'a', 'Z', 'İ', 'ẞ', 'Σ', '漢', '😀', ' ', '\t', '\n', '\u{85}', '\u{3000}', '\u{7}',
+            '\u{9F}', '%', '/', '.', ':', '?', '#', '@', '\\', '[', ']',
+        ];
+        // Runs of one character, so that the length bounds are reached as well.
+        let run = (
+            proptest::sample::select(alphabet),
+            prop_oneof![1..4usize, 20..60usize, 1..max],
+        );
+        proptest::collection::vec(run, 0..6).prop_map(|runs| {
+            runs.into_iter()
+                .flat_map(|(c, n)| std::iter::repeat_n(c, n))
+                .collect()
+        })
+    }
+
+    proptest! {
+        /// What a value stores (its `as_str`, which the log holds) parses back to the same
+        /// value: otherwise a request the writer accepts appends an event no replica can read.
+        #[test]
+        fn what_is_stored_parses_back_to_itself(
+            s in awkward(400),
+            scheme in prop_oneof![Just("https://"), Just("HTTP://"), Just(" http://")],
+            host in "[a-z]{1,8}(\\.[a-z]{2,3})?",
+        ) {
+            fn again<T: PartialEq + fmt::Debug>(
+                parsed: Result<T, ParseError>,
+                stored: impl Fn(&T) -> &str,
+                parse: impl Fn(&str) -> Result<T, ParseError>,
+            ) -> Result<(), TestCaseError> {
+                if let Ok(v) = parsed {
+                    prop_assert_eq!(parse(stored(&v)), Ok(v));
+                }
+                Ok(())
+            }
+            again(Title::parse(&s), Title::as_str, Title::parse)?;
+            again(Creator::parse(&s), Creator::as_str, Creator::parse)?;
+            again(Tag::parse(&s), Tag::as_str, Tag::parse)?;
+            again(Review::parse(&s), Review::as_str, Review::parse)?;
+            let url = format!("{scheme}{host}/{s}");
+            again(Url::parse(&url), Url::as_str, Url::parse)?;
+        }
+    }
+
+    #[test]
+    fn a_tag_is_bounded_as_stored_in_lower_case() {
+        // `İ` lower-cases to `i̇`, two characters.
+        assert_eq!(
+            Tag::parse(&"İ".repeat(25))
+                .unwrap()
+                .as_str()
+                .chars()
+                .count(),
+            50
+        );
+        let e = Tag::parse(&"İ".repeat(26)).unwrap_err().0;
+        assert!(e.contains("once lower-cased (got 52)"), "{e}");
+    }
+
+    #[test]
+    fn a_url_is_bounded_as_stored_once_normalised() {
+        // `漢` is stored percent-encoded: `%E6%BC%A2`, nine characters.
+        let url = |n| format!("https://example.com/{}", "漢".repeat(n));
+        assert_eq!(Url::parse(&url(225)).unwrap().as_str().len(), 20 + 225 * 9);
+        let e = Url::parse(&url(226)).unwrap_err().0;
+        assert!(
+            e.contains("once normalised") && e.contains("got 2054"),
+            "{e}"
+        );
+        assert!(Url::parse(&url(600)).is_err()); // 1,820 bytes, but 5,420 characters stored
+        let ascii = format!("https://example.com/{}", "a".repeat(2028));
+        assert!(Url::parse(&format!("  {ascii}\n")).is_ok());
+        assert!(Url::parse(&format!("{ascii}a"))
+            .unwrap_err()
+            .0
+            .contains("got 2049"));
+    }
+
+    #[test]
+    fn a_url_is_trimmed_and_normalised_but_holds_no_control_characters() {
+        assert_eq!(
+            Url::parse(" HTTPS://Example.COM\n").unwrap().as_str(),
+            "https://example.com/"
+        );
+        for bad in [
+            "https://exam\tple.com",
+            "https://example.com/a\nb",
+            "https://e.com/\u{7}",
+        ] {
+            let e = Url::parse(bad).unwrap_err().0;
+            assert!(e.contains("control characters"), "{bad:?}: {e}");
         }
     }
 

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use clap::Parser;
 
+use lately_domain::ItemEvent;
 use lately_log::{EventLog, LogOptions};
 use lately_writer::configuration::Config;
 use lately_writer::startup::Application;
@@ -229,6 +230,60 @@ async fn every_command_appends_its_event() {
     let finished = &app.log.read_stream(&id).await.unwrap()[5];
     assert_eq!(finished.data.value().unwrap()["rating"], 4.5);
     assert_eq!(finished.data.value().unwrap()["at"], "2026-11-01T21:00:00Z");
+}
+
+/// The log holds values as they are stored — a tag lower-cased, a URL normalised — and every
+/// replica parses them again when it reads the log. A value that grew on the way (a tag of `İ`,
+/// a URL of `漢`) was once accepted and appended, and no replica could read past it.
+#[tokio::test]
+async fn what_the_writer_accepts_every_reader_can_read_back() {
+    let app = spawn_app().await;
+    let url = |n| format!("https://example.com/{}", "漢".repeat(n));
+    let res = app
+        .post(
+            "/v1/items",
+            json!({"kind": "book", "title": "Edges", "url": url(225), "tags": ["İ".repeat(25)]}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let edit = json!({"cover_url": url(225), "tags": ["İ".repeat(25)]});
+    let res = app
+        .request(reqwest::Method::PATCH, &format!("/v1/items/{id}"))
+        .json(&edit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let stored = app.log.read_stream(&id).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    for event in &stored {
+        let back =
+            ItemEvent::decode_json(&event.event_type, event.schema_version, event.data.as_str());
+        assert!(back.is_ok(), "{}: {back:?}", event.event_type);
+    }
+    let added = stored[0].data.value().unwrap();
+    assert_eq!(added["url"].as_str().unwrap().len(), 20 + 225 * 9);
+
+    let head = app.head().await;
+    let refused = [
+        (
+            json!({"kind": "book", "title": "x", "url": url(226)}),
+            "once normalised (got 2054:",
+        ),
+        (
+            json!({"kind": "book", "title": "x", "tags": ["İ".repeat(26)]}),
+            "once lower-cased (got 52)",
+        ),
+    ];
+    for (body, detail) in refused {
+        let res = app.post("/v1/items", body).await;
+        assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, detail).await;
+    }
+    assert_eq!(app.head().await, head);
 }
 
 #[tokio::test]
