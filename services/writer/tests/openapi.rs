@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
-use lately_domain::{Creator, Review, Tag, Title};
+use lately_domain::{Creator, Review, Tag, Title, Url};
 use proptest::prelude::*;
 use regex::{Regex, RegexBuilder};
 use serde_json::Value;
@@ -43,6 +43,44 @@ fn text() -> impl Strategy<Value = String> {
         .prop_map(|chars| chars.into_iter().collect())
 }
 
+/// Strings shaped like what people paste as links: the schemes the URL standard reads as http
+/// (any case, with one slash, a backslash or none), others, and a host and a path of awkward
+/// characters, sometimes padded.
+fn url_like() -> impl Strategy<Value = String> {
+    let scheme = proptest::sample::select(vec![
+        "http://",
+        "https://",
+        "HTTP://",
+        "Https:",
+        "http:/",
+        "http:\\\\",
+        "https:///",
+        "ftp://",
+        "javascript:",
+        "",
+    ]);
+    let padding = proptest::sample::select(vec!["", " ", "\t\n", "\u{3000}"]);
+    let path = proptest::collection::vec(
+        proptest::sample::select(vec![
+            'a', '/', '.', '%', '?', '#', ' ', '\t', '\u{7}', '\u{9F}', '\u{A0}', 'é', '漢', '\\',
+        ]),
+        0..8,
+    );
+    (
+        padding.clone(),
+        scheme,
+        "[a-z]{0,6}(\\.[a-z]{2})?",
+        path,
+        padding,
+    )
+        .prop_map(|(before, scheme, host, path, after)| {
+            format!(
+                "{before}{scheme}{host}/{}{after}",
+                path.into_iter().collect::<String>()
+            )
+        })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(4000))]
 
@@ -58,6 +96,19 @@ proptest! {
             for (field, parses) in cases {
                 let re = pattern(&format!("{base}/{field}"));
                 prop_assert_eq!(re.is_match(&s), parses, "{} {}: {:?}", schema, field, s);
+            }
+        }
+    }
+
+    /// A URL's pattern cannot say what a valid URL is; it must admit every one the writer
+    /// accepts (or fuzzing reports a valid request refused by the document) and refuse what
+    /// no URL the writer accepts looks like.
+    #[test]
+    fn url_patterns_admit_every_url_the_domain_accepts(s in url_like()) {
+        for field in ["AddItem/properties/url", "Edit/properties/cover_url"] {
+            let re = pattern(&format!("/components/schemas/{field}/pattern"));
+            if Url::parse(&s).is_ok() {
+                prop_assert!(re.is_match(&s), "{}: {:?}", field, s);
             }
         }
     }
@@ -110,4 +161,26 @@ fn the_patterns_tell_the_cases_apart() {
     }
     assert!(review.is_match("line one\nline two\tand a tab"));
     assert!(!review.is_match("bell\u{7}"));
+}
+
+#[test]
+fn the_url_patterns_bound_the_trimmed_length_and_refuse_what_is_never_a_url() {
+    let re = pattern("/components/schemas/AddItem/properties/url/pattern");
+    let long = |n: usize| format!("https://example.com/{}", "a".repeat(n - 20));
+    // (text, the writer accepts it, the pattern admits it)
+    for (s, domain, admitted) in [
+        (long(2048), true, true),
+        (format!(" \t{}\u{3000}", long(2048)), true, true),
+        (long(2049), false, false),
+        ("HTTPS://Example.com".into(), true, true),
+        ("http:example.com".into(), true, true),
+        ("ftp://example.com".into(), false, false),
+        ("javascript:alert(1)".into(), false, false),
+        ("https://example.com/\u{7}".into(), false, false),
+        // No host: only the URL standard can tell.
+        ("https://".into(), false, true),
+    ] {
+        assert_eq!(Url::parse(&s).is_ok(), domain, "the domain on {s:?}");
+        assert_eq!(re.is_match(&s), admitted, "the pattern on {s:?}");
+    }
 }
