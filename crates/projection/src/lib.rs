@@ -8,7 +8,8 @@
 //!
 //! Everything a query returns is public: an item is shown only if it is public and not removed
 //! now, *and* was so at the position asked about. Making an item private hides it from every
-//! answer, past ones included.
+//! answer, past ones included. The one exception is [`Projection::owner_items`], the owner's
+//! own list, which readers serve only to the owner's token.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -365,6 +366,16 @@ pub struct ItemView {
     pub times_finished: u32,
     pub added_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// An item as its owner sees it: private ones too, with their visibility and version (what
+/// `If-Match` takes).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwnerItem {
+    #[serde(flatten)]
+    pub item: ItemView,
+    pub visibility: Visibility,
+    pub version: i64,
 }
 
 /// One entry of the feed: a finish of an item.
@@ -756,6 +767,36 @@ impl Projection {
             .filter(|(_, s)| s.status == status)
             .map(|(id, s)| view(id, &s))
             .collect()
+    }
+
+    /// Every item that is not removed, private ones included, as of `as_of`; only those with
+    /// `status` when given. Most recently touched first. Without it, a private item's id is
+    /// printed once, when it is added, and an abandoned item's never shows again.
+    pub fn owner_items(&self, status: Option<Status>, as_of: Option<i64>) -> Vec<OwnerItem> {
+        let as_of = self.past(as_of);
+        let mut items: Vec<OwnerItem> = self
+            .items
+            .iter()
+            .filter(|(_, r)| {
+                as_of.is_some()
+                    || (r.summary.status != Status::Removed
+                        && status.is_none_or(|s| s == r.summary.status))
+            })
+            .filter_map(|(id, r)| r.at(&self.loaded, as_of).map(|s| (id, s)))
+            .filter(|(_, s)| s.status != Status::Removed && status.is_none_or(|w| w == s.status))
+            .map(|(id, s)| OwnerItem {
+                item: view(id, &s),
+                visibility: s.visibility,
+                version: s.version,
+            })
+            .collect();
+        items.sort_by(|a, b| {
+            b.item
+                .updated_at
+                .cmp(&a.item.updated_at)
+                .then_with(|| a.item.id.cmp(&b.item.id))
+        });
+        items
     }
 
     /// A public item and its history up to `as_of`.

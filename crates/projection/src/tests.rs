@@ -252,6 +252,62 @@ fn the_queue_is_what_was_added_and_not_started_newest_first() {
 }
 
 #[test]
+fn the_owner_sees_private_and_abandoned_items_but_not_removed_ones() {
+    let p = project(&[
+        (
+            "open",
+            added("Open", MediaKind::Book, Visibility::Public, &[], 1),
+        ),
+        (
+            "secret",
+            added("Secret", MediaKind::Book, Visibility::Private, &[], 2),
+        ),
+        (
+            "dropped",
+            added("Dropped", MediaKind::Game, Visibility::Public, &[], 3),
+        ),
+        ("dropped", started(4)),
+        ("dropped", ItemEvent::Abandoned(Abandoned { at: day(5) })),
+        (
+            "gone",
+            added("Gone", MediaKind::Book, Visibility::Private, &[], 6),
+        ),
+        ("gone", ItemEvent::Removed(Removed { at: day(7) })),
+        ("secret", started(8)),
+    ]);
+    let ids = |items: &[OwnerItem]| items.iter().map(|i| i.item.id.clone()).collect::<Vec<_>>();
+    let all = p.owner_items(None, None);
+    // Most recently touched first.
+    assert_eq!(ids(&all), ["secret", "dropped", "open"]);
+    assert_eq!(all[0].visibility, Visibility::Private);
+    assert_eq!(
+        (all[0].item.status, all[0].version),
+        (Status::InProgress, 2)
+    );
+    assert_eq!(all[1].visibility, Visibility::Public);
+    assert_eq!(
+        ids(&p.owner_items(Some(Status::Abandoned), None)),
+        ["dropped"]
+    );
+    assert_eq!(
+        ids(&p.owner_items(Some(Status::InProgress), None)),
+        ["secret"]
+    );
+    assert!(p.owner_items(Some(Status::Removed), None).is_empty());
+    // As of a position: "gone" was not removed yet, "secret" not started.
+    assert_eq!(
+        ids(&p.owner_items(None, Some(6))),
+        ["gone", "dropped", "secret", "open"]
+    );
+    assert_eq!(
+        ids(&p.owner_items(Some(Status::Queued), Some(6))),
+        ["gone", "secret", "open"]
+    );
+    // The public queries still never show the private ones.
+    assert!(p.current(None).iter().all(|i| i.id != "secret"));
+}
+
+#[test]
 fn stats_count_per_kind_rating_and_month() {
     let p = project(&[
         ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
@@ -437,6 +493,8 @@ proptest! {
             prop_assert_eq!(summary.status, state.status);
             prop_assert_eq!(summary.updated_at, state.updated_at);
             prop_assert_eq!(&*summary.tags, state.tags.as_slice());
+            let owned = p.owner_items(None, None).into_iter().find(|i| i.item.id == **id);
+            prop_assert_eq!(owned.is_some(), state.status != Status::Removed, "{}", id);
             prop_assert_eq!(record.at(&p.loaded, None), Some(state));
         }
         // Packing the indexes changes nothing anyone can see.
@@ -476,6 +534,14 @@ proptest! {
         prop_assert_eq!(p.queue(None), later.queue(then));
         prop_assert_eq!(p.stats(None, None), later.stats(None, then));
         prop_assert_eq!(p.feed(&all()), later.feed(&FeedQuery { as_of: then, ..all() }));
+        for status in [None, Some(Status::Queued), Some(Status::InProgress), Some(Status::Finished), Some(Status::Abandoned)] {
+            let owned = p.owner_items(status, None);
+            prop_assert_eq!(&owned, &later.owner_items(status, then));
+            for i in &owned {
+                prop_assert!(i.item.status != Status::Removed);
+                prop_assert!(status.is_none_or(|s| s == i.item.status));
+            }
+        }
         // And naming the last position is asking for now.
         prop_assert_eq!(p.current(then), p.current(None));
     }
