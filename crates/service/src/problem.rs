@@ -58,6 +58,12 @@ impl Problem {
         if let Some(s) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, s.to_string()));
         }
+        if self.status() == StatusCode::UNAUTHORIZED {
+            res.insert_header((
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"lately\""),
+            ));
+        }
         res.json(self)
     }
 

@@ -69,11 +69,29 @@ pub struct Config {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "LATELY_WORKERS")]
     pub workers: Option<usize>,
+
+    /// The owner's bearer token (give the readers the writer's): `GET /v1/owner/items`, the
+    /// list with private items, answers only to it. Unset: that route is off.
+    #[arg(long, env = "LATELY_OWNER_TOKEN", hide_env_values = true)]
+    pub owner_token: Option<String>,
+
+    /// Serve the owner's list without a token. Only for a machine nobody else can reach.
+    #[arg(long, env = "LATELY_INSECURE_LOCAL", default_value_t = false)]
+    pub insecure_local: bool,
 }
 
 impl Config {
     pub fn poll_interval(&self) -> Duration {
         Duration::from_millis(self.poll_ms.max(1))
+    }
+
+    /// Who may read the owner's list.
+    pub fn owner_access(&self) -> OwnerAccess {
+        match (&self.owner_token, self.insecure_local) {
+            (Some(t), _) if !t.trim().is_empty() => OwnerAccess::Token(t.trim().to_owned()),
+            (_, true) => OwnerAccess::Open,
+            _ => OwnerAccess::Off,
+        }
     }
 
     pub fn replica_id(&self) -> String {
@@ -84,4 +102,15 @@ impl Config {
                 format!("reader-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
             })
     }
+}
+
+/// Who may read the owner's list (`GET /v1/owner/items`), which holds private items.
+#[derive(Clone)]
+pub enum OwnerAccess {
+    /// Whoever presents this bearer token.
+    Token(String),
+    /// Anyone who reaches the reader (`LATELY_INSECURE_LOCAL`).
+    Open,
+    /// Nobody: no token was configured.
+    Off,
 }

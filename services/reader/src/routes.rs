@@ -9,12 +9,13 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use lately_domain::MediaKind;
+use lately_domain::{MediaKind, Status};
 use lately_projection::{FeedEntry, FeedQuery, ItemView, Projection};
 use lately_service::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::configuration::OwnerAccess;
 use crate::startup::AppState;
 
 pub const POSITION_HEADER: &str = "Lately-Position";
@@ -32,6 +33,8 @@ pub struct ReadParams {
     pub cursor: Option<String>,
     pub as_of: Option<i64>,
     pub min_position: Option<i64>,
+    /// `/v1/owner/items` only.
+    pub status: Option<String>,
 }
 
 pub fn bad(detail: impl Into<String>) -> Problem {
@@ -280,6 +283,71 @@ pub async fn item(
             "no public item {:?}",
             path.as_str()
         ))),
+    }
+}
+
+/// `GET /v1/owner/items?status=&as_of=` — every item of the owner's that is not removed,
+/// private ones too, most recently touched first: how the owner finds a private item's id, or
+/// an abandoned one's. Only to the owner's token, and never stored by a cache.
+pub async fn owner_items(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    owner(&req, &state.owner)?;
+    let p = params(&req)?;
+    let status = p
+        .status
+        .as_deref()
+        .map(|s| match serde_json::from_value::<Status>(json!(s)) {
+            Ok(status) if status != Status::Removed => Ok(status),
+            _ => Err(bad(format!(
+                "status must be one of queued, in_progress, finished, abandoned (got {s:?})"
+            ))),
+        })
+        .transpose()?;
+    let (position, _) = position_for(&req, &state, &p).await?;
+    let items = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .owner_items(status, Some(position));
+    Ok(HttpResponse::Ok()
+        .insert_header((POSITION_HEADER, position.to_string()))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(json!({ "position": position, "items": items })))
+}
+
+/// Lets the owner through, as `access` says.
+fn owner(req: &HttpRequest, access: &OwnerAccess) -> Result<(), Problem> {
+    let token = match access {
+        OwnerAccess::Open => return Ok(()),
+        OwnerAccess::Off => {
+            return Err(Problem::new(
+                StatusCode::FORBIDDEN,
+                "owner-view-off",
+                "Forbidden",
+                "the owner's list is off on this reader: set LATELY_OWNER_TOKEN (to the \
+                 writer's token) to serve it",
+            ))
+        }
+        OwnerAccess::Token(token) => token,
+    };
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    if constant_time_eq::constant_time_eq(presented.trim().as_bytes(), token.as_bytes()) {
+        Ok(())
+    } else {
+        Err(Problem::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Unauthorized",
+            "the owner's list needs the owner's token: send it as `Authorization: Bearer <token>`",
+        ))
     }
 }
 

@@ -18,7 +18,7 @@ use tracing_actix_web::TracingLogger;
 use actix_web::web::Bytes;
 use hashlink::LruCache;
 
-use crate::configuration::Config;
+use crate::configuration::{Config, OwnerAccess};
 use crate::replica::{self, Replica};
 use crate::{feeds, routes, stream, widget};
 
@@ -29,6 +29,7 @@ pub struct AppState {
     pub author: String,
     pub home_page_url: Option<String>,
     pub min_position_wait: Duration,
+    pub owner: OwnerAccess,
     /// `state_hash` is a digest of the whole state: computed at most once per position.
     hash_cache: Mutex<Option<(i64, u64, String)>>,
     /// Rendered feed pages by (path and query, position); see [`AppState::cached_page`].
@@ -92,6 +93,11 @@ impl Application {
         };
         let replica = Arc::new(Replica::new(config.replica_id()));
         tracing::info!(replica_id = %replica.id, backend = log.backend_name(), "replica starting");
+        if matches!(config.owner_access(), OwnerAccess::Open) {
+            tracing::warn!(
+                "LATELY_INSECURE_LOCAL: the owner's list (private items) needs no token"
+            );
+        }
         tokio::spawn(replica::follow(read_log.clone(), replica.clone(), 5000));
         tokio::spawn(replica::watch_head(
             read_log,
@@ -112,6 +118,7 @@ impl Application {
             author: config.author.clone(),
             home_page_url: config.home_page_url.clone(),
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
+            owner: config.owner_access(),
             hash_cache: Mutex::new(None),
             pages: Mutex::new(LruCache::new(CACHED_PAGES)),
         });
@@ -139,6 +146,7 @@ impl Application {
                 .service(get("/v1/stats", routes::stats))
                 .service(get("/v1/status", routes::status))
                 .service(get("/v1/items/{id}", routes::item))
+                .service(get("/v1/owner/items", routes::owner_items))
                 .service(get("/v1/stream", stream::stream))
                 .service(get("/feed.json", feeds::json_feed))
                 .service(get("/feed.atom", feeds::atom_feed))

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{reader_config, system, wait_until};
+use common::{reader_config, system, wait_until, TOKEN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -187,6 +187,115 @@ async fn private_items_never_appear_in_any_answer() {
     let queue = sys.json(format!("{reader}/v1/queue")).await;
     assert_eq!(queue["items"].as_array().unwrap().len(), 1, "{queue}");
     assert_eq!(queue["items"][0]["title"], "Public wish");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
+    let sys = system().await;
+    let mut config = reader_config(&sys.database_url);
+    config.owner_token = Some(TOKEN.into());
+    let reader = sys.reader(config).await;
+    let off = sys.reader(reader_config(&sys.database_url)).await;
+    let add = |title: &'static str, visibility: &'static str| {
+        let sys = &sys;
+        async move {
+            let body = json!({ "kind": "book", "title": title, "visibility": visibility });
+            sys.write(reqwest::Method::POST, "/v1/items", body).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let wish = add("Secret wish", "private").await;
+    let dropped = add("Dropped", "public").await;
+    let gone = add("Gone", "private").await;
+    for (id, step) in [(&dropped, "start"), (&dropped, "abandon")] {
+        let path = format!("/v1/items/{id}/{step}");
+        sys.write(reqwest::Method::POST, &path, json!({})).await;
+    }
+    sys.write(
+        reqwest::Method::DELETE,
+        &format!("/v1/items/{gone}"),
+        json!({}),
+    )
+    .await;
+    let (diary, p) = sys
+        .finish("Secret diary", json!({ "visibility": "private" }))
+        .await;
+
+    let owner = |token: Option<&str>, query: &str| {
+        let mut req = sys
+            .client
+            .get(format!("{reader}/v1/owner/items{query}"))
+            .header("Lately-Min-Position", p);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+    let res = owner(Some(TOKEN), "").await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    assert_eq!(res.headers()["lately-position"], p.to_string().as_str());
+    let list: Value = res.json().await.unwrap();
+    let items = list["items"].as_array().unwrap();
+    let ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    // Most recently touched first; the removed one is gone for the owner too.
+    assert_eq!(ids, [diary.as_str(), dropped.as_str(), wish.as_str()]);
+    assert_eq!(items[0]["visibility"], "private");
+    assert_eq!(items[0]["status"], "finished");
+    assert_eq!(items[0]["version"], 2);
+    assert_eq!(items[1]["status"], "abandoned");
+    let abandoned: Value = owner(Some(TOKEN), "?status=abandoned")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(abandoned["items"].as_array().unwrap().len(), 1);
+    assert_eq!(abandoned["items"][0]["id"], dropped.as_str());
+
+    for (token, query, status, detail) in [
+        (None, "", StatusCode::UNAUTHORIZED, "owner's token"),
+        (
+            Some("not-the-token"),
+            "",
+            StatusCode::UNAUTHORIZED,
+            "owner's token",
+        ),
+        (
+            Some(TOKEN),
+            "?status=removed",
+            StatusCode::BAD_REQUEST,
+            "status must be one of",
+        ),
+        (
+            Some(TOKEN),
+            "?status=read",
+            StatusCode::BAD_REQUEST,
+            "abandoned (got",
+        ),
+    ] {
+        let res = owner(token, query).await.unwrap();
+        assert_eq!(res.status(), status, "{token:?} {query}");
+        if status == StatusCode::UNAUTHORIZED {
+            assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"lately\"");
+        }
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(detail), "{body}");
+        assert!(!body.contains("Secret"), "{body}");
+    }
+    // A reader given no token serves the list to nobody.
+    let res = sys
+        .client
+        .get(format!("{off}/v1/owner/items"))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(res.text().await.unwrap().contains("LATELY_OWNER_TOKEN"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -146,13 +146,7 @@ impl ResponseError for ApiError {
         if let Self::Internal(e) = self {
             tracing::error!(error = %e, "internal error");
         }
-        let mut res = self.problem().response();
-        if matches!(self, Self::Unauthorized) {
-            res.headers_mut().insert(
-                actix_web::http::header::WWW_AUTHENTICATE,
-                actix_web::http::header::HeaderValue::from_static("Bearer realm=\"lately\""),
-            );
-        }
-        res
+        // A 401 carries its `WWW-Authenticate` from `Problem` itself.
+        self.problem().response()
     }
 }
