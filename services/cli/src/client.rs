@@ -145,17 +145,26 @@ impl Client {
     /// position at all (it was reset, or the URLs now point at another system): then the
     /// position is forgotten.
     pub async fn read(&self, path: &str) -> Result<Value, CliError> {
+        self.read_as(path, false).await
+    }
+
+    /// [`read`](Self::read) with the token: the owner's list, which holds private items.
+    pub async fn read_as_owner(&self, path: &str) -> Result<Value, CliError> {
+        self.read_as(path, true).await
+    }
+
+    async fn read_as(&self, path: &str, owner: bool) -> Result<Value, CliError> {
         let wanted = self
             .last_write
             .load()
             .unwrap_or(0)
             .max(self.written.load(Ordering::Relaxed));
         if wanted > 0 {
-            let res = self.get(path, Some(wanted)).await?;
+            let res = self.get(path, Some(wanted), owner).await?;
             if res.status() != reqwest::StatusCode::SERVICE_UNAVAILABLE {
                 return answer(res).await;
             }
-            let head = match self.get("/v1/status", None).await {
+            let head = match self.get("/v1/status", None, false).await {
                 Ok(res) if res.status().is_success() => res
                     .json::<Value>()
                     .await
@@ -173,17 +182,22 @@ impl Client {
                 None => {}
             }
         }
-        answer(self.get(path, None).await?).await
+        answer(self.get(path, None, owner).await?).await
     }
 
+    /// A GET from the feed; with the token only when `owner` (the public reads need none).
     async fn get(
         &self,
         path: &str,
         min_position: Option<i64>,
+        owner: bool,
     ) -> Result<reqwest::Response, CliError> {
         let mut req = self.http.get(format!("{}{path}", self.feed));
         if let Some(p) = min_position {
             req = req.header(MIN_POSITION, p);
+        }
+        if let (true, Some(token)) = (owner, &self.token) {
+            req = req.bearer_auth(token);
         }
         req.send().await.map_err(|e| {
             CliError::Unreachable(format!("cannot reach the feed at {}: {e}", self.feed))

@@ -80,6 +80,25 @@ impl Kind {
     }
 }
 
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ItemStatus {
+    Queued,
+    InProgress,
+    Finished,
+    Abandoned,
+}
+
+impl ItemStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::InProgress => "in_progress",
+            Self::Finished => "finished",
+            Self::Abandoned => "abandoned",
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Add an item: `lately add book "The Left Hand of Darkness" --by "Ursula K. Le Guin"`.
@@ -171,6 +190,12 @@ enum Command {
     Current,
     /// What you have added and not started yet, newest first.
     Queue,
+    /// Every item of yours, private and abandoned ones too, most recently touched first (a
+    /// reader with LATELY_OWNER_TOKEN answers this, to your token).
+    Items {
+        #[arg(long, value_enum)]
+        status: Option<ItemStatus>,
+    },
     /// Import another service's export file.
     Import {
         #[arg(value_enum)]
@@ -356,6 +381,14 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                 item_line,
             )?;
         }
+        Command::Items { status } => {
+            let path = match status {
+                Some(s) => format!("/v1/owner/items?status={}", s.as_str()),
+                None => "/v1/owner/items".to_owned(),
+            };
+            let items = client.read_as_owner(&path).await?;
+            lines(&items, "no items yet (`lately add` adds one)", owned_line)?;
+        }
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Demo => import::demo(client).await?,
     }
@@ -384,6 +417,19 @@ fn item_line(i: &Value) -> String {
         i["title"].as_str().unwrap_or(""),
         i["id"].as_str().unwrap_or("")
     )
+}
+
+/// An item of the owner's list: [`item_line`] after its status, marked when private.
+fn owned_line(i: &Value) -> String {
+    let mut line = format!(
+        "{:<11} {}",
+        i["status"].as_str().unwrap_or("").replace('_', " "),
+        item_line(i)
+    );
+    if i["visibility"] == "private" {
+        line.push_str("  [private]");
+    }
+    line
 }
 
 async fn step(client: &Client, id: &str, what: &str, body: Value) -> Result<(), CliError> {

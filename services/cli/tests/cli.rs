@@ -61,6 +61,8 @@ async fn system_on(
             &poll_ms.to_string(),
             "--workers",
             "1",
+            "--owner-token",
+            TOKEN,
         ]),
     )
     .await
@@ -179,6 +181,59 @@ async fn add_start_finish_and_list() {
         )),
         "{line}"
     );
+}
+
+/// A private item's id is printed once, by `add`; an abandoned item leaves every public list.
+/// `lately items` finds both again, with the token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_lists_private_and_abandoned_items_for_the_owner() {
+    let sys = system().await;
+    let secret = sys
+        .lately(&["add", "book", "A Secret History", "--private"])
+        .await;
+    let secret = stdout(&secret).trim().to_owned();
+    let dropped = stdout(&sys.lately(&["add", "game", "Elden Ring"]).await)
+        .trim()
+        .to_owned();
+    for step in ["start", "abandon"] {
+        assert!(sys.lately(&[step, &dropped]).await.status.success());
+    }
+    assert_eq!(stdout(&sys.lately(&["queue"]).await), "");
+    assert_eq!(stdout(&sys.lately(&["current"]).await), "");
+
+    let items = sys.lately(&["items"]).await;
+    assert!(items.status.success(), "{}", stderr(&items));
+    assert_eq!(
+        stdout(&items),
+        format!(
+            "abandoned   game     Elden Ring  ({dropped})\n\
+             queued      book     A Secret History  ({secret})  [private]\n"
+        )
+    );
+    let abandoned = sys.lately(&["items", "--status", "abandoned"]).await;
+    assert_eq!(
+        stdout(&abandoned).lines().count(),
+        1,
+        "{}",
+        stdout(&abandoned)
+    );
+    let in_progress = sys.lately(&["items", "--status", "in-progress"]).await;
+    assert!(in_progress.status.success());
+    assert_eq!(stdout(&in_progress), "");
+
+    let without = sys
+        .command(&["items"])
+        .env_remove("LATELY_TOKEN")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(without.status.code(), Some(1));
+    assert!(
+        stderr(&without).contains("owner's token"),
+        "{}",
+        stderr(&without)
+    );
+    assert!(!stdout(&without).contains("Secret"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
