@@ -1,8 +1,9 @@
 //! The plumbing every `lately` service shares, so that each binary only holds what is its own:
-//! structured logs ([`telemetry`]) and the span each request runs in ([`request_span`]),
+//! the owner's token ([`auth`]), structured logs ([`telemetry`]) and the span each request runs in ([`request_span`]),
 //! Prometheus metrics ([`metrics`]), RFC 9457 problem responses ([`problem`]) and shutdown on
 //! SIGTERM ([`shutdown`]).
 
+pub mod auth;
 pub mod health;
 pub mod metrics;
 pub mod problem;

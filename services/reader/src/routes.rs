@@ -333,13 +333,7 @@ fn owner(req: &HttpRequest, access: &OwnerAccess) -> Result<(), Problem> {
         }
         OwnerAccess::Token(token) => token,
     };
-    let presented = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    if constant_time_eq::constant_time_eq(presented.trim().as_bytes(), token.as_bytes()) {
+    if lately_service::auth::presents(req.headers(), token) {
         Ok(())
     } else {
         Err(Problem::new(

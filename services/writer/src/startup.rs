@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
 use actix_web::middleware::{from_fn, Next};
 use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
@@ -201,13 +200,7 @@ fn refusal(req: &ServiceRequest, state: &AppState) -> Option<HttpResponse> {
         return Some(Problem::unavailable("the writer is shutting down; retry shortly").response());
     }
     if let Some(token) = &state.token {
-        let presented = req
-            .headers()
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .unwrap_or("");
-        if !constant_time_eq::constant_time_eq(presented.trim().as_bytes(), token.as_bytes()) {
+        if !lately_service::auth::presents(req.headers(), token) {
             return Some(actix_web::ResponseError::error_response(
                 &ApiError::Unauthorized,
             ));
