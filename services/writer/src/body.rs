@@ -90,13 +90,22 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// 1900-01-01T00:00:00Z, the earliest `at` taken.
+const EARLIEST: i64 = -2_208_988_800;
+
 /// When something happened: given, or now. Backdating is fine (finishing last year's book);
-/// more than a day in the future is a mistake.
+/// more than a day in the future is a mistake, and so is a date before 1900: nobody reading
+/// this finished a book then, and a year of `0225` for `2025` is a typo. (Before year 1, a
+/// date would also reach the feeds as a negative year, which RFC 3339 cannot write.)
 pub fn when(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    let earliest = DateTime::<Utc>::from_timestamp(EARLIEST, 0).expect("a valid time");
     match at {
         Some(at) if at > now + chrono::Duration::days(1) => {
             Err(ApiError::Invalid(format!("at: {at} is in the future")))
         }
+        Some(at) if at < earliest => Err(ApiError::Invalid(format!(
+            "at: {at} is before 1900; was the year mistyped?"
+        ))),
         Some(at) => Ok(at),
         None => Ok(now),
     }

@@ -370,6 +370,13 @@ async fn bad_input_gets_a_precise_problem_and_appends_nothing() {
             "in the future",
         ),
         (
+            "mistyped year",
+            finish.clone(),
+            json!({"at": "0225-03-01T00:00:00Z"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "before 1900",
+        ),
+        (
             "too many tags",
             items.clone(),
             json!({"kind": "book", "title": "x", "tags": (0..60).map(|i| format!("t{i}")).collect::<Vec<_>>()}),
