@@ -1,7 +1,7 @@
 //! The plumbing every `lately` service shares, so that each binary only holds what is its own:
-//! the owner's token ([`auth`]), structured logs ([`telemetry`]) and the span each request runs in ([`request_span`]),
-//! Prometheus metrics ([`metrics`]), RFC 9457 problem responses ([`problem`]) and shutdown on
-//! SIGTERM ([`shutdown`]).
+//! the owner's token ([`auth`]), structured logs ([`telemetry`]) and the span each request runs
+//! in ([`request_span`]), Prometheus metrics ([`metrics`]), RFC 9457 problem responses
+//! ([`problem`]) and shutdown on SIGTERM ([`shutdown`]).
 
 pub mod auth;
 pub mod health;
