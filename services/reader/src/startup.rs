@@ -93,7 +93,8 @@ impl Application {
         };
         let replica = Arc::new(Replica::new(config.replica_id()));
         tracing::info!(replica_id = %replica.id, backend = log.backend_name(), "replica starting");
-        if matches!(config.owner_access(), OwnerAccess::Open) {
+        let owner = config.owner_access();
+        if matches!(owner, OwnerAccess::Open) {
             tracing::warn!(
                 "LATELY_INSECURE_LOCAL: the owner's list (private items) needs no token"
             );
@@ -118,7 +119,7 @@ impl Application {
             author: config.author.clone(),
             home_page_url: config.home_page_url.clone(),
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
-            owner: config.owner_access(),
+            owner,
             hash_cache: Mutex::new(None),
             pages: Mutex::new(LruCache::new(CACHED_PAGES)),
         });
