@@ -368,6 +368,17 @@ pub struct ItemView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// What a page of the owner's list holds (see [`Projection::owner_items`]).
+#[derive(Debug, Clone, Default)]
+pub struct OwnerQuery {
+    pub status: Option<Status>,
+    /// Only items after this `(updated_at, id)` in the list's order: older, or as old with a
+    /// greater id.
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: usize,
+    pub as_of: Option<i64>,
+}
+
 /// An item as its owner sees it: private ones too, with their visibility and version (what
 /// `If-Match` takes).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -769,34 +780,57 @@ impl Projection {
             .collect()
     }
 
-    /// Every item that is not removed, private ones included, as of `as_of`; only those with
-    /// `status` when given. Most recently touched first. Without it, a private item's id is
-    /// printed once, when it is added, and an abandoned item's never shows again.
-    pub fn owner_items(&self, status: Option<Status>, as_of: Option<i64>) -> Vec<OwnerItem> {
-        let as_of = self.past(as_of);
-        let mut items: Vec<OwnerItem> = self
-            .items
-            .iter()
-            .filter(|(_, r)| {
-                as_of.is_some()
-                    || (r.summary.status != Status::Removed
-                        && status.is_none_or(|s| s == r.summary.status))
+    /// A page of the owner's list: every item that is not removed, private ones included, as
+    /// of `query.as_of`, most recently touched first (ties by id); only those with
+    /// `query.status` when given. Without it, a private item's id is printed once, when it is
+    /// added, and an abandoned item's never shows again.
+    ///
+    /// Items are picked and ordered by their summaries (or, for a past position, by their state
+    /// then); only the page's own items are folded into views.
+    pub fn owner_items(&self, query: &OwnerQuery) -> Vec<OwnerItem> {
+        let as_of = self.past(query.as_of);
+        let wanted = |status: Status, updated_at: DateTime<Utc>, id: &str| {
+            status != Status::Removed
+                && query.status.is_none_or(|s| s == status)
+                && query.after.as_ref().is_none_or(|(t, after)| {
+                    updated_at < *t || (updated_at == *t && id > after.as_str())
+                })
+        };
+        // (updated_at, id, the state at `as_of` when it had to be folded to be picked)
+        let mut found: Vec<(DateTime<Utc>, &str, Option<ItemState>)> = match as_of {
+            None => self
+                .items
+                .iter()
+                .filter(|(id, r)| wanted(r.summary.status, r.summary.updated_at, id))
+                .map(|(id, r)| (r.summary.updated_at, &**id, None))
+                .collect(),
+            Some(_) => self
+                .items
+                .iter()
+                .filter_map(|(id, r)| r.at(&self.loaded, as_of).map(|s| (id, s)))
+                .filter(|(id, s)| wanted(s.status, s.updated_at, id))
+                .map(|(id, s)| (s.updated_at, &**id, Some(s)))
+                .collect(),
+        };
+        let order = |a: &(DateTime<Utc>, &str, _), b: &(DateTime<Utc>, &str, _)| {
+            b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
+        };
+        if found.len() > query.limit {
+            found.select_nth_unstable_by(query.limit, order);
+            found.truncate(query.limit);
+        }
+        found.sort_unstable_by(order);
+        found
+            .into_iter()
+            .filter_map(|(_, id, state)| {
+                let s = state.or_else(|| self.items[id].at(&self.loaded, None))?;
+                Some(OwnerItem {
+                    item: view(id, &s),
+                    visibility: s.visibility,
+                    version: s.version,
+                })
             })
-            .filter_map(|(id, r)| r.at(&self.loaded, as_of).map(|s| (id, s)))
-            .filter(|(_, s)| s.status != Status::Removed && status.is_none_or(|w| w == s.status))
-            .map(|(id, s)| OwnerItem {
-                item: view(id, &s),
-                visibility: s.visibility,
-                version: s.version,
-            })
-            .collect();
-        items.sort_by(|a, b| {
-            b.item
-                .updated_at
-                .cmp(&a.item.updated_at)
-                .then_with(|| a.item.id.cmp(&b.item.id))
-        });
-        items
+            .collect()
     }
 
     /// A public item and its history up to `as_of`.

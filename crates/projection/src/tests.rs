@@ -21,6 +21,42 @@ fn added(title: &str, kind: MediaKind, visibility: Visibility, tags: &[&str], d:
         at: day(d),
     })
 }
+/// The owner's whole list (one page as long as it needs to be).
+fn owned(p: &Projection, status: Option<Status>, as_of: Option<i64>) -> Vec<OwnerItem> {
+    p.owner_items(&OwnerQuery {
+        status,
+        as_of,
+        limit: usize::MAX,
+        after: None,
+    })
+}
+
+/// The owner's list read `limit` items at a time, each page after the last item of the one
+/// before, as the reader's cursor does.
+fn owned_in_pages(
+    p: &Projection,
+    status: Option<Status>,
+    as_of: Option<i64>,
+    limit: usize,
+) -> Vec<OwnerItem> {
+    let mut all: Vec<OwnerItem> = Vec::new();
+    loop {
+        let page = p.owner_items(&OwnerQuery {
+            status,
+            as_of,
+            limit,
+            after: all.last().map(|i| (i.item.updated_at, i.item.id.clone())),
+        });
+        assert!(page.len() <= limit);
+        let more = page.len() == limit;
+        all.extend(page);
+        assert!(all.len() <= p.items.len(), "pages overlap: {all:?}");
+        if !more {
+            return all;
+        }
+    }
+}
+
 fn finished(d: u32, rating: Option<f64>) -> ItemEvent {
     ItemEvent::Finished(Finished {
         at: day(d),
@@ -276,7 +312,7 @@ fn the_owner_sees_private_and_abandoned_items_but_not_removed_ones() {
         ("secret", started(8)),
     ]);
     let ids = |items: &[OwnerItem]| items.iter().map(|i| i.item.id.clone()).collect::<Vec<_>>();
-    let all = p.owner_items(None, None);
+    let all = owned(&p, None, None);
     // Most recently touched first.
     assert_eq!(ids(&all), ["secret", "dropped", "open"]);
     assert_eq!(all[0].visibility, Visibility::Private);
@@ -285,26 +321,51 @@ fn the_owner_sees_private_and_abandoned_items_but_not_removed_ones() {
         (Status::InProgress, 2)
     );
     assert_eq!(all[1].visibility, Visibility::Public);
-    assert_eq!(
-        ids(&p.owner_items(Some(Status::Abandoned), None)),
-        ["dropped"]
-    );
-    assert_eq!(
-        ids(&p.owner_items(Some(Status::InProgress), None)),
-        ["secret"]
-    );
-    assert!(p.owner_items(Some(Status::Removed), None).is_empty());
+    assert_eq!(ids(&owned(&p, Some(Status::Abandoned), None)), ["dropped"]);
+    assert_eq!(ids(&owned(&p, Some(Status::InProgress), None)), ["secret"]);
+    assert!(owned(&p, Some(Status::Removed), None).is_empty());
     // As of a position: "gone" was not removed yet, "secret" not started.
     assert_eq!(
-        ids(&p.owner_items(None, Some(6))),
+        ids(&owned(&p, None, Some(6))),
         ["gone", "dropped", "secret", "open"]
     );
     assert_eq!(
-        ids(&p.owner_items(Some(Status::Queued), Some(6))),
+        ids(&owned(&p, Some(Status::Queued), Some(6))),
         ["gone", "secret", "open"]
     );
     // The public queries still never show the private ones.
     assert!(p.current(None).iter().all(|i| i.id != "secret"));
+}
+
+#[test]
+fn the_owners_list_comes_in_pages_that_start_after_an_item() {
+    // "b" and "c" were touched on the same day: the id decides between them.
+    let p = project(&[
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        (
+            "c",
+            added("C", MediaKind::Book, Visibility::Private, &[], 2),
+        ),
+        ("b", added("B", MediaKind::Book, Visibility::Public, &[], 2)),
+        ("d", added("D", MediaKind::Book, Visibility::Public, &[], 3)),
+    ]);
+    let page = |after: Option<(u32, &str)>, limit| {
+        p.owner_items(&OwnerQuery {
+            after: after.map(|(d, id)| (day(d), id.to_owned())),
+            limit,
+            ..OwnerQuery::default()
+        })
+        .into_iter()
+        .map(|i| i.item.id)
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(page(None, 2), ["d", "b"]);
+    assert_eq!(page(Some((2, "b")), 2), ["c", "a"]);
+    assert_eq!(page(Some((2, "c")), 2), ["a"]);
+    assert_eq!(page(Some((1, "a")), 2), Vec::<String>::new());
+    // A cursor need not name an item: it is a place in the order.
+    assert_eq!(page(Some((2, "bb")), 9), ["c", "a"]);
+    assert_eq!(page(None, 0), Vec::<String>::new());
 }
 
 #[test]
@@ -493,8 +554,8 @@ proptest! {
             prop_assert_eq!(summary.status, state.status);
             prop_assert_eq!(summary.updated_at, state.updated_at);
             prop_assert_eq!(&*summary.tags, state.tags.as_slice());
-            let owned = p.owner_items(None, None).into_iter().find(|i| i.item.id == **id);
-            prop_assert_eq!(owned.is_some(), state.status != Status::Removed, "{}", id);
+            let listed = owned(&p, None, None).into_iter().find(|i| i.item.id == **id);
+            prop_assert_eq!(listed.is_some(), state.status != Status::Removed, "{}", id);
             prop_assert_eq!(record.at(&p.loaded, None), Some(state));
         }
         // Packing the indexes changes nothing anyone can see.
@@ -513,6 +574,7 @@ proptest! {
                 prop_assert_eq!(item.id, e.item.id);
             }
             let _ = p.stats(Some(2026), as_of);
+            prop_assert_eq!(owned_in_pages(&p, None, as_of, 2), owned(&p, None, as_of));
             for (items, status) in [(p.current(as_of), Status::InProgress), (p.queue(as_of), Status::Queued)] {
                 for i in items {
                     prop_assert_eq!(i.status, status);
@@ -535,11 +597,22 @@ proptest! {
         prop_assert_eq!(p.stats(None, None), later.stats(None, then));
         prop_assert_eq!(p.feed(&all()), later.feed(&FeedQuery { as_of: then, ..all() }));
         for status in [None, Some(Status::Queued), Some(Status::InProgress), Some(Status::Finished), Some(Status::Abandoned)] {
-            let owned = p.owner_items(status, None);
-            prop_assert_eq!(&owned, &later.owner_items(status, then));
-            for i in &owned {
+            let listed = owned(&p, status, None);
+            prop_assert_eq!(&listed, &owned(&later, status, then));
+            for i in &listed {
                 prop_assert!(i.item.status != Status::Removed);
                 prop_assert!(status.is_none_or(|s| s == i.item.status));
+            }
+            // Most recently touched first, ties by id: an order with no two places alike, so a
+            // page can start after any item. Read in pages of any size, now or as of a past
+            // position, the list is the same.
+            let in_order = listed.windows(2).all(|w| {
+                (w[1].item.updated_at, &w[0].item.id) < (w[0].item.updated_at, &w[1].item.id)
+            });
+            prop_assert!(in_order, "not most recently touched first: {:?}", listed);
+            for limit in [1, 2, 3] {
+                prop_assert_eq!(&owned_in_pages(&p, status, None, limit), &listed);
+                prop_assert_eq!(&owned_in_pages(&later, status, then, limit), &listed);
             }
         }
         // And naming the last position is asking for now.
