@@ -382,12 +382,28 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             )?;
         }
         Command::Items { status } => {
-            let path = match status {
-                Some(s) => format!("/v1/owner/items?status={}", s.as_str()),
-                None => "/v1/owner/items".to_owned(),
-            };
-            let items = client.read_as_owner(&path).await?;
-            lines(&items, "no items yet (`lately add` adds one)", owned_line)?;
+            // Page after page (each answers from the first one's position), printed as they
+            // come.
+            let mut cursor: Option<String> = None;
+            loop {
+                let mut query: Vec<(&str, &str)> = vec![("limit", "100")];
+                query.extend(status.map(|s| ("status", s.as_str())));
+                query.extend(cursor.as_deref().map(|c| ("cursor", c)));
+                let query = serde_urlencoded::to_string(&query).expect("pairs of strings");
+                let page = client
+                    .read_as_owner(&format!("/v1/owner/items?{query}"))
+                    .await?;
+                if cursor.is_none() {
+                    lines(&page, "no items yet (`lately add` adds one)", owned_line)?;
+                } else {
+                    let items = page["items"].as_array().map_or(&[][..], Vec::as_slice);
+                    items.iter().try_for_each(|i| say(owned_line(i)))?;
+                }
+                match page["next_cursor"].as_str() {
+                    Some(next) => cursor = Some(next.to_owned()),
+                    None => break,
+                }
+            }
         }
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Demo => import::demo(client).await?,

@@ -236,6 +236,54 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
     assert!(!stdout(&without).contains("Secret"));
 }
 
+/// More items than a page of the owner's list holds: `lately items` reads every page, and
+/// prints each item once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_reads_every_page_of_a_long_list() {
+    let sys = system().await;
+    let client = reqwest::Client::new();
+    let mut added = Vec::new();
+    for i in 0..130 {
+        let visibility = if i % 2 == 0 { "private" } else { "public" };
+        let res = client
+            .post(format!("{}/v1/items", sys.writer))
+            .bearer_auth(TOKEN)
+            .json(&serde_json::json!({
+                "kind": "book", "title": format!("Book {i}"), "visibility": visibility
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        let body: serde_json::Value = res.json().await.unwrap();
+        added.push(body["id"].as_str().unwrap().to_owned());
+    }
+    // Written through the CLI, so that it waits for the reader to have seen every item.
+    let last = sys.lately(&["add", "movie", "The last one"]).await;
+    added.push(stdout(&last).trim().to_owned());
+
+    let items = sys.lately(&["items"]).await;
+    assert!(items.status.success(), "{}", stderr(&items));
+    let out = stdout(&items);
+    let mut listed: Vec<String> = out
+        .lines()
+        .map(|l| {
+            let id = l.rsplit_once("  (").expect("an id").1;
+            id.split_once(')')
+                .expect("an id in parentheses")
+                .0
+                .to_owned()
+        })
+        .collect();
+    assert!(
+        out.lines().next().unwrap().contains("The last one"),
+        "{out}"
+    );
+    listed.sort();
+    added.sort();
+    assert_eq!(listed, added);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_and_outages_have_clear_messages_and_exit_codes() {
     let sys = system().await;

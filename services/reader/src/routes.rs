@@ -10,7 +10,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::{MediaKind, Status};
-use lately_projection::{FeedEntry, FeedQuery, ItemView, Projection};
+use lately_projection::{FeedEntry, FeedQuery, ItemView, OwnerQuery, Projection};
 use lately_service::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -286,15 +286,15 @@ pub async fn item(
     }
 }
 
-/// `GET /v1/owner/items?status=&as_of=` — every item of the owner's that is not removed,
-/// private ones too, most recently touched first: how the owner finds a private item's id, or
-/// an abandoned one's. Only to the owner's token, and never stored by a cache.
+/// `GET /v1/owner/items?status=&limit=&cursor=&as_of=` — every item of the owner's that is
+/// not removed, private ones too, most recently touched first: how the owner finds a private
+/// item's id, or an abandoned one's. Only to the owner's token, and never stored by a cache.
 pub async fn owner_items(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     owner(&req, &state.owner)?;
-    let p = params(&req)?;
+    let mut p = params(&req)?;
     let status = p
         .status
         .as_deref()
@@ -305,17 +305,64 @@ pub async fn owner_items(
             ))),
         })
         .transpose()?;
+    let after = match p.cursor.as_deref() {
+        Some(c) => {
+            let (as_of, after) = decode_owner_cursor(c)?;
+            p.as_of = Some(as_of);
+            Some(after)
+        }
+        None => None,
+    };
+    let limit = p.limit.unwrap_or(MAX_LIMIT);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(bad(format!("limit must be between 1 and {MAX_LIMIT}")));
+    }
     let (position, _) = position_for(&req, &state, &p).await?;
-    let items = state
+    // One more than the page, to know whether there is a next one.
+    let mut items = state
         .replica
         .projection
         .read()
         .expect("not poisoned")
-        .owner_items(status, Some(position));
+        .owner_items(&OwnerQuery {
+            status,
+            after,
+            limit: limit + 1,
+            as_of: Some(position),
+        });
+    let next_cursor = (items.len() > limit).then(|| {
+        items.truncate(limit);
+        let last = &items[limit - 1].item;
+        encode_owner_cursor(position, last.updated_at, &last.id)
+    });
     Ok(HttpResponse::Ok()
         .insert_header((POSITION_HEADER, position.to_string()))
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .json(json!({ "position": position, "items": items })))
+        .json(json!({ "position": position, "items": items, "next_cursor": next_cursor })))
+}
+
+/// The owner's list's cursors: `{as_of}.{updated_at µs}.{id}`, pinned to the first page's
+/// position like the feed's. (An id holds no `.` today; splitting off the first two parts
+/// leaves it whole either way.)
+fn encode_owner_cursor(as_of: i64, at: DateTime<Utc>, id: &str) -> String {
+    format!("{as_of}.{}.{id}", at.timestamp_micros())
+}
+
+fn decode_owner_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, String)), Problem> {
+    let mut parts = raw.splitn(3, '.');
+    let parsed = match (parts.next(), parts.next(), parts.next()) {
+        (Some(a), Some(t), Some(id)) if !id.is_empty() => a
+            .parse::<i64>()
+            .ok()
+            .zip(
+                t.parse::<i64>()
+                    .ok()
+                    .and_then(DateTime::from_timestamp_micros),
+            )
+            .map(|(a, t)| (a, (t, id.to_owned()))),
+        _ => None,
+    };
+    parsed.ok_or_else(|| bad("cursor: not a cursor this API handed out"))
 }
 
 /// Lets the owner through, as `access` says.

@@ -254,6 +254,66 @@ async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
         .unwrap();
     assert_eq!(abandoned["items"].as_array().unwrap().len(), 1);
     assert_eq!(abandoned["items"][0]["id"], dropped.as_str());
+    assert_eq!(list["next_cursor"], Value::Null, "one page holds them all");
+
+    // In pages: each starts after the last item of the one before, and answers from the first
+    // page's position, so an item touched meanwhile neither repeats nor pushes one out.
+    let first: Value = owner(Some(TOKEN), "?limit=2")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let page_ids = |page: &Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(page_ids(&first), [diary.clone(), dropped.clone()]);
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    let (_, touched) = sys
+        .finish("Touched between pages", json!({ "visibility": "private" }))
+        .await;
+    let started = sys
+        .write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{wish}/start"),
+            json!({}),
+        )
+        .await["position"]
+        .as_i64()
+        .unwrap();
+    // The replica has seen both writes before the next page is asked for.
+    let now = sys
+        .client
+        .get(format!("{reader}/v1/owner/items?limit=1"))
+        .bearer_auth(TOKEN)
+        .header("Lately-Min-Position", started)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        now.headers()["lately-position"],
+        started.to_string().as_str()
+    );
+    let res = owner(Some(TOKEN), &format!("?limit=2&cursor={cursor}"))
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["lately-position"], p.to_string().as_str());
+    let second: Value = res.json().await.unwrap();
+    assert_eq!(page_ids(&second), [wish.as_str()]);
+    assert_eq!(
+        second["items"][0]["status"], "queued",
+        "as it was at the first page"
+    );
+    assert_eq!(second["next_cursor"], Value::Null);
+    assert!(started > touched && touched > p);
 
     for (token, query, status, detail) in [
         (None, "", StatusCode::UNAUTHORIZED, "owner's token"),
@@ -274,6 +334,24 @@ async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
             "?status=read",
             StatusCode::BAD_REQUEST,
             "abandoned (got",
+        ),
+        (
+            Some(TOKEN),
+            "?cursor=12.yesterday",
+            StatusCode::BAD_REQUEST,
+            "not a cursor",
+        ),
+        (
+            Some(TOKEN),
+            "?limit=0",
+            StatusCode::BAD_REQUEST,
+            "limit must be between 1 and 100",
+        ),
+        (
+            Some(TOKEN),
+            "?limit=101",
+            StatusCode::BAD_REQUEST,
+            "limit must be between 1 and 100",
         ),
     ] {
         let res = owner(token, query).await.unwrap();
