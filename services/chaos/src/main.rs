@@ -273,6 +273,8 @@ struct Report {
     replicas_converged: String,
     tweets_expected: usize,
     tweets_posted: usize,
+    /// How long after the run (and the replicas' convergence) the last tweet came.
+    tweets_drained_in_s: f64,
     tweets_missing: usize,
     tweets_doubled: usize,
     private_items_tweeted: usize,
@@ -552,14 +554,24 @@ async fn main() -> anyhow::Result<()> {
     let public = seen.finished_public.lock().unwrap().clone();
     let private = seen.finished_private.lock().unwrap().clone();
     report.tweets_expected = public.len();
-    let deadline = Instant::now() + Duration::from_secs(60);
+    // The notifier posts one tweet at a time and was killed over and over, so a long run ends
+    // with a backlog that it drains at its own pace. Wait while the count grows; a tweet is
+    // missing only once posting has stood still for STALL (or after the cap).
+    const STALL: Duration = Duration::from_secs(30);
+    let drain_started = Instant::now();
+    let cap = drain_started + Duration::from_secs(900);
+    let (mut seen_count, mut grew) = (0, Instant::now());
     let tweets = loop {
         let tweets = fetch_tweets(&client, &sandbox_url).await?;
-        if tweets.len() >= public.len() || Instant::now() > deadline {
+        if tweets.len() >= public.len() || Instant::now() > cap || grew.elapsed() > STALL {
             break tweets;
+        }
+        if tweets.len() > seen_count {
+            (seen_count, grew) = (tweets.len(), Instant::now());
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
+    report.tweets_drained_in_s = drain_started.elapsed().as_secs_f64();
     // Let a doubled post, if any, arrive before counting.
     let tweets = if tweets.len() == public.len() {
         tokio::time::sleep(Duration::from_secs(2)).await;
@@ -568,12 +580,22 @@ async fn main() -> anyhow::Result<()> {
         tweets
     };
     report.tweets_posted = tweets.len();
-    let mentions = |title: &str| {
-        tweets
-            .iter()
-            .filter(|t| t.contains(&format!("“{title}”")))
-            .count()
-    };
+    // How many tweets quote each title. Tens of thousands of titles against as many tweets:
+    // one pass over the tweets, not one per title (that took minutes in a debug build).
+    let mut quoted: HashMap<&str, usize> = HashMap::new();
+    for t in &tweets {
+        let mut titles: Vec<&str> = t
+            .split('“')
+            .skip(1)
+            .filter_map(|rest| rest.split_once('”').map(|(title, _)| title))
+            .collect();
+        titles.sort_unstable();
+        titles.dedup();
+        for title in titles {
+            *quoted.entry(title).or_default() += 1;
+        }
+    }
+    let mentions = |title: &str| quoted.get(title).copied().unwrap_or(0);
     for title in &public {
         match mentions(title) {
             0 => report.tweets_missing += 1,
@@ -670,6 +692,7 @@ fn write_report(out: &Path, r: &Report) -> anyhow::Result<()> {
          | position gaps | {} |\n\
          | replicas at head with the replayed state_hash | {} |\n\
          | tweets expected / posted | {} / {} |\n\
+         | waited for the notifier's backlog after the run | {:.1} s |\n\
          | tweets missing | {} |\n\
          | tweets doubled | {} |\n\
          | private items tweeted | {} |\n\
@@ -691,6 +714,7 @@ fn write_report(out: &Path, r: &Report) -> anyhow::Result<()> {
         r.replicas_converged,
         r.tweets_expected,
         r.tweets_posted,
+        r.tweets_drained_in_s,
         r.tweets_missing,
         r.tweets_doubled,
         r.private_items_tweeted,
