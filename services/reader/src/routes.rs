@@ -161,21 +161,32 @@ fn decode_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, i64)), Problem> {
         .ok_or_else(|| bad("cursor: not a cursor this API handed out"))
 }
 
-/// `GET /v1/feed?kind=&tag=&year=&limit=&cursor=&as_of=` — finishes, newest first.
-pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let mut p = params(&req)?;
-    let before = match p.cursor.as_deref() {
+/// A page's start and size from `cursor` and `limit`. A cursor also sets `as_of` to the
+/// position it carries, so that every page after the first answers from the first one's state.
+fn paging<T>(
+    p: &mut ReadParams,
+    default_limit: usize,
+    decode: fn(&str) -> Result<(i64, T), Problem>,
+) -> Result<(Option<T>, usize), Problem> {
+    let after = match p.cursor.as_deref() {
         Some(c) => {
-            let (as_of, before) = decode_cursor(c)?;
+            let (as_of, after) = decode(c)?;
             p.as_of = Some(as_of);
-            Some(before)
+            Some(after)
         }
         None => None,
     };
-    let limit = p.limit.unwrap_or(20);
+    let limit = p.limit.unwrap_or(default_limit);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(bad(format!("limit must be between 1 and {MAX_LIMIT}")));
     }
+    Ok((after, limit))
+}
+
+/// `GET /v1/feed?kind=&tag=&year=&limit=&cursor=&as_of=` — finishes, newest first.
+pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let mut p = params(&req)?;
+    let (before, limit) = paging(&mut p, 20, decode_cursor)?;
     let query = FeedQuery {
         kind: kind(&p)?,
         tag: p.tag.clone(),
@@ -305,18 +316,7 @@ pub async fn owner_items(
             ))),
         })
         .transpose()?;
-    let after = match p.cursor.as_deref() {
-        Some(c) => {
-            let (as_of, after) = decode_owner_cursor(c)?;
-            p.as_of = Some(as_of);
-            Some(after)
-        }
-        None => None,
-    };
-    let limit = p.limit.unwrap_or(MAX_LIMIT);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(bad(format!("limit must be between 1 and {MAX_LIMIT}")));
-    }
+    let (after, limit) = paging(&mut p, MAX_LIMIT, decode_owner_cursor)?;
     let (position, _) = position_for(&req, &state, &p).await?;
     // One more than the page, to know whether there is a next one.
     let mut items = state
