@@ -139,26 +139,49 @@ pub fn kind(p: &ReadParams) -> Result<Option<MediaKind>, Problem> {
         .transpose()
 }
 
-/// Cursors are opaque to clients: `{as_of}.{finished_at µs}.{position}`. Carrying the position
+/// Cursors are opaque to clients: `{as_of}.{finished_at}.{position}`. Carrying the position
 /// of the first page makes every later page answer from the same state, so concurrent appends
 /// never shift entries between pages.
 fn encode_cursor(as_of: i64, at: DateTime<Utc>, position: i64) -> String {
-    format!("{as_of}.{}.{position}", at.timestamp_micros())
+    format!("{as_of}.{}.{position}", encode_time(at))
 }
 
 fn decode_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, i64)), Problem> {
     let parts: Vec<&str> = raw.split('.').collect();
     let parsed = match parts.as_slice() {
-        [a, t, p] => a
+        [a, secs, nanos, p] => a
             .parse::<i64>()
             .ok()
-            .zip(t.parse::<i64>().ok())
+            .zip(decode_time(secs, nanos))
+            .zip(p.parse::<i64>().ok()),
+        // Handed out before cursors kept nanoseconds: still good for the pages they were made
+        // for, unless two finishes fell within one microsecond.
+        [a, micros, p] => a
+            .parse::<i64>()
+            .ok()
+            .zip(
+                micros
+                    .parse()
+                    .ok()
+                    .and_then(DateTime::from_timestamp_micros),
+            )
             .zip(p.parse::<i64>().ok()),
         _ => None,
     };
     parsed
-        .and_then(|((a, t), p)| DateTime::from_timestamp_micros(t).map(|t| (a, (t, p))))
+        .map(|((a, t), p)| (a, (t, p)))
         .ok_or_else(|| bad("cursor: not a cursor this API handed out"))
+}
+
+/// A cursor's time, `{seconds}.{nanoseconds}`: times are kept to the nanosecond (`now` is), and
+/// a cursor cut to the microsecond would skip whatever came later within the same microsecond
+/// as a page's last entry.
+fn encode_time(t: DateTime<Utc>) -> String {
+    format!("{}.{}", t.timestamp(), t.timestamp_subsec_nanos())
+}
+
+fn decode_time(secs: &str, nanos: &str) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(secs.parse().ok()?, nanos.parse().ok()?)
 }
 
 /// A page's start and size from `cursor` and `limit`. A cursor also sets `as_of` to the
@@ -341,25 +364,21 @@ pub async fn owner_items(
         .json(json!({ "position": position, "items": items, "next_cursor": next_cursor })))
 }
 
-/// The owner's list's cursors: `{as_of}.{updated_at µs}.{id}`, pinned to the first page's
-/// position like the feed's. (An id holds no `.` today; splitting off the first two parts
+/// The owner's list's cursors: `{as_of}.{updated_at}.{id}`, pinned to the first page's
+/// position like the feed's. (An id holds no `.` today; splitting off the first three parts
 /// leaves it whole either way.)
 fn encode_owner_cursor(as_of: i64, at: DateTime<Utc>, id: &str) -> String {
-    format!("{as_of}.{}.{id}", at.timestamp_micros())
+    format!("{as_of}.{}.{id}", encode_time(at))
 }
 
 fn decode_owner_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, String)), Problem> {
-    let mut parts = raw.splitn(3, '.');
-    let parsed = match (parts.next(), parts.next(), parts.next()) {
-        (Some(a), Some(t), Some(id)) if !id.is_empty() => a
+    let parts: Vec<&str> = raw.splitn(4, '.').collect();
+    let parsed = match parts.as_slice() {
+        [a, secs, nanos, id] if !id.is_empty() => a
             .parse::<i64>()
             .ok()
-            .zip(
-                t.parse::<i64>()
-                    .ok()
-                    .and_then(DateTime::from_timestamp_micros),
-            )
-            .map(|(a, t)| (a, (t, id.to_owned()))),
+            .zip(decode_time(secs, nanos))
+            .map(|(a, t)| (a, (t, (*id).to_owned()))),
         _ => None,
     };
     parsed.ok_or_else(|| bad("cursor: not a cursor this API handed out"))

@@ -376,6 +376,60 @@ async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
     assert!(res.text().await.unwrap().contains("LATELY_OWNER_TOKEN"));
 }
 
+/// Times are kept to the nanosecond. Two finishes within one microsecond are two pages of one
+/// entry each, in both lists that page: a cursor cut to the microsecond skipped the second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn entries_within_one_microsecond_each_get_their_page() {
+    let sys = system().await;
+    let mut config = reader_config(&sys.database_url);
+    config.owner_token = Some(TOKEN.into());
+    let reader = sys.reader(config).await;
+    let mut last = 0;
+    for (title, at) in [
+        ("Later", "2026-05-01T12:00:00.000000700Z"),
+        ("Earlier", "2026-05-01T12:00:00.000000300Z"),
+    ] {
+        let body = json!({ "kind": "book", "title": title, "at": "2026-04-01T00:00:00Z" });
+        let id = sys.write(reqwest::Method::POST, "/v1/items", body).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        last = sys
+            .write(
+                reqwest::Method::POST,
+                &format!("/v1/items/{id}/finish"),
+                json!({ "at": at }),
+            )
+            .await["position"]
+            .as_i64()
+            .unwrap();
+    }
+    sys.converged(std::slice::from_ref(&reader), last).await;
+    for (path, title) in [("/v1/feed", "/item/title"), ("/v1/owner/items", "/title")] {
+        let mut titles = Vec::new();
+        let mut url = format!("{reader}{path}?limit=1");
+        loop {
+            let page: Value = sys
+                .client
+                .get(&url)
+                .bearer_auth(TOKEN)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let items = page["items"].as_array().unwrap();
+            titles.extend(items.iter().map(|i| i.pointer(title).unwrap().clone()));
+            match page["next_cursor"].as_str() {
+                Some(c) => url = format!("{reader}{path}?limit=1&cursor={c}"),
+                None => break,
+            }
+        }
+        assert_eq!(titles, ["Later", "Earlier"], "{path}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_replica_started_after_ten_thousand_events_catches_up_from_a_snapshot() {
     let sys = system().await;
@@ -537,6 +591,17 @@ async fn caching_cors_pagination_and_bad_parameters() {
         .map(|e| e["item"]["title"].as_str().unwrap().to_owned())
         .collect();
     let mut cursor = page1["next_cursor"].as_str().map(str::to_owned);
+    // A cursor handed out before cursors kept nanoseconds still turns the same page.
+    let legacy = {
+        let e = &page1["items"][1];
+        let at = chrono::DateTime::parse_from_rfc3339(e["finished_at"].as_str().unwrap()).unwrap();
+        format!("{last}.{}.{}", at.timestamp_micros(), e["position"])
+    };
+    let by_cursor = |c: String| sys.json(format!("{reader}/v1/feed?limit=2&cursor={c}"));
+    assert_eq!(
+        by_cursor(legacy).await["items"],
+        by_cursor(cursor.clone().unwrap()).await["items"]
+    );
     while let Some(c) = cursor {
         let page = sys
             .json(format!("{reader}/v1/feed?limit=2&cursor={c}"))
