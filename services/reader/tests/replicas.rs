@@ -408,17 +408,9 @@ async fn entries_within_one_microsecond_each_get_their_page() {
     for (path, title) in [("/v1/feed", "/item/title"), ("/v1/owner/items", "/title")] {
         let mut titles = Vec::new();
         let mut url = format!("{reader}{path}?limit=1");
+        // (The token is the owner's; the feed ignores it.)
         loop {
-            let page: Value = sys
-                .client
-                .get(&url)
-                .bearer_auth(TOKEN)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let page = sys.owner_json(url).await;
             let items = page["items"].as_array().unwrap();
             titles.extend(items.iter().map(|i| i.pointer(title).unwrap().clone()));
             match page["next_cursor"].as_str() {

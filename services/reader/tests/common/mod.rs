@@ -139,6 +139,19 @@ impl System {
         res.json().await.unwrap()
     }
 
+    /// Like [`Self::json`], with the owner's token (what `/v1/owner/items` asks for).
+    pub async fn owner_json(&self, url: String) -> Value {
+        let res = self
+            .client
+            .get(url)
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json().await.unwrap()
+    }
+
     pub async fn json_text(&self, url: String) -> String {
         let res = self.get(url).await;
         assert_eq!(res.status(), StatusCode::OK);
