@@ -273,7 +273,8 @@ struct Report {
     replicas_converged: String,
     tweets_expected: usize,
     tweets_posted: usize,
-    /// How long after the run (and the replicas' convergence) the last tweet came.
+    /// How long the harness waited for tweets after the run and the replicas' convergence:
+    /// until the last expected one came, or posting had stood still for `STALL`.
     tweets_drained_in_s: f64,
     tweets_missing: usize,
     tweets_doubled: usize,
