@@ -393,12 +393,8 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                 let page = client
                     .read_as_owner(&format!("/v1/owner/items?{query}"))
                     .await?;
-                if cursor.is_none() {
-                    lines(&page, "no items yet (`lately add` adds one)", owned_line)?;
-                } else {
-                    let items = page["items"].as_array().map_or(&[][..], Vec::as_slice);
-                    items.iter().try_for_each(|i| say(owned_line(i)))?;
-                }
+                // Only a first page can be empty: a next one is offered only when items follow.
+                lines(&page, "no items yet (`lately add` adds one)", owned_line)?;
                 match page["next_cursor"].as_str() {
                     Some(next) => cursor = Some(next.to_owned()),
                     None => break,

@@ -147,30 +147,38 @@ fn encode_cursor(as_of: i64, at: DateTime<Utc>, position: i64) -> String {
 }
 
 fn decode_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, i64)), Problem> {
-    let parts: Vec<&str> = raw.split('.').collect();
-    let parsed = match parts.as_slice() {
-        [a, secs, nanos, p] => a
-            .parse::<i64>()
-            .ok()
-            .zip(decode_time(secs, nanos))
-            .zip(p.parse::<i64>().ok()),
-        // Handed out before cursors kept nanoseconds: still good for the pages they were made
-        // for, unless two finishes fell within one microsecond.
-        [a, micros, p] => a
-            .parse::<i64>()
-            .ok()
-            .zip(
-                micros
-                    .parse()
-                    .ok()
-                    .and_then(DateTime::from_timestamp_micros),
-            )
-            .zip(p.parse::<i64>().ok()),
-        _ => None,
-    };
-    parsed
-        .map(|((a, t), p)| (a, (t, p)))
-        .ok_or_else(|| bad("cursor: not a cursor this API handed out"))
+    cursor_parts(raw)
+        .and_then(|(as_of, at, position)| Some((as_of, (at, position.parse().ok()?))))
+        // Handed out before cursors kept nanoseconds, `{as_of}.{finished_at µs}.{position}`:
+        // still good for the pages they were made for, unless two finishes fell within one
+        // microsecond.
+        .or_else(|| match raw.split('.').collect::<Vec<_>>().as_slice() {
+            [a, micros, p] => Some((
+                a.parse().ok()?,
+                (
+                    DateTime::from_timestamp_micros(micros.parse().ok()?)?,
+                    p.parse().ok()?,
+                ),
+            )),
+            _ => None,
+        })
+        .ok_or_else(not_a_cursor)
+}
+
+/// A cursor's parts, `{as_of}.{time}.{key}`: the first page's position, then the place in the
+/// list's order after which the page starts (the key is what breaks ties, and may be any text
+/// but empty).
+fn cursor_parts(raw: &str) -> Option<(i64, DateTime<Utc>, &str)> {
+    let mut parts = raw.splitn(4, '.');
+    let (as_of, secs, nanos, key) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    if key.is_empty() {
+        return None;
+    }
+    Some((as_of.parse().ok()?, decode_time(secs, nanos)?, key))
+}
+
+fn not_a_cursor() -> Problem {
+    bad("cursor: not a cursor this API handed out")
 }
 
 /// A cursor's time, `{seconds}.{nanoseconds}`: times are kept to the nanosecond (`now` is), and
@@ -365,23 +373,16 @@ pub async fn owner_items(
 }
 
 /// The owner's list's cursors: `{as_of}.{updated_at}.{id}`, pinned to the first page's
-/// position like the feed's. (An id holds no `.` today; splitting off the first three parts
-/// leaves it whole either way.)
+/// position like the feed's. (An id holds no `.` today; [`cursor_parts`] would leave it whole
+/// either way.)
 fn encode_owner_cursor(as_of: i64, at: DateTime<Utc>, id: &str) -> String {
     format!("{as_of}.{}.{id}", encode_time(at))
 }
 
 fn decode_owner_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, String)), Problem> {
-    let parts: Vec<&str> = raw.splitn(4, '.').collect();
-    let parsed = match parts.as_slice() {
-        [a, secs, nanos, id] if !id.is_empty() => a
-            .parse::<i64>()
-            .ok()
-            .zip(decode_time(secs, nanos))
-            .map(|(a, t)| (a, (t, (*id).to_owned()))),
-        _ => None,
-    };
-    parsed.ok_or_else(|| bad("cursor: not a cursor this API handed out"))
+    cursor_parts(raw)
+        .map(|(as_of, at, id)| (as_of, (at, id.to_owned())))
+        .ok_or_else(not_a_cursor)
 }
 
 /// Lets the owner through, as `access` says.
