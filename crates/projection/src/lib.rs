@@ -87,6 +87,7 @@ struct Summary {
     kind: MediaKind,
     visibility: Visibility,
     status: Status,
+    added_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     /// Shared (see [`Interner`]).
     tags: Arc<[Tag]>,
@@ -144,6 +145,7 @@ impl Summary {
                 kind,
                 visibility,
                 status: Status::Queued,
+                added_at: at,
                 updated_at: at,
                 tags,
             }),
@@ -368,15 +370,34 @@ pub struct ItemView {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A page of one of the lists of items ([`Projection::current`], [`Projection::queue`],
+/// [`Projection::owner_items`]). Each list is ordered newest first by a time of its own, ties
+/// by id, so that a page can start after any item.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// Only items after this `(time, id)` in the list's order: older, or as old with a greater
+    /// id.
+    pub after: Option<(DateTime<Utc>, String)>,
+    pub limit: usize,
+    pub as_of: Option<i64>,
+}
+
+impl Page {
+    /// The whole list, as of `as_of`.
+    pub fn whole(as_of: Option<i64>) -> Self {
+        Self {
+            after: None,
+            limit: usize::MAX,
+            as_of,
+        }
+    }
+}
+
 /// What a page of the owner's list holds (see [`Projection::owner_items`]).
 #[derive(Debug, Clone, Default)]
 pub struct OwnerQuery {
     pub status: Option<Status>,
-    /// Only items after this `(updated_at, id)` in the list's order: older, or as old with a
-    /// greater id.
-    pub after: Option<(DateTime<Utc>, String)>,
-    pub limit: usize,
-    pub as_of: Option<i64>,
+    pub page: Page,
 }
 
 /// An item as its owner sees it: private ones too, with their visibility and version (what
@@ -432,6 +453,46 @@ fn view(id: &str, s: &ItemState) -> ItemView {
 
 fn shown(s: &ItemState) -> bool {
     s.visibility.is_public() && s.status != Status::Removed
+}
+
+/// Which items a list may show at all, whatever it showed as of a past position.
+#[derive(Clone, Copy, PartialEq)]
+enum Shown {
+    /// Those public and not removed now: making an item private or removing it takes it out
+    /// of every public answer, time travel included, as [`Projection::visible`] does.
+    Now,
+    /// Every one: the owner's list filters by the state as of its position alone.
+    ToOwner,
+}
+
+/// What the lists of items pick and order by: read off an item's summary for now, or off its
+/// state folded at a past position (the two agree: a property test holds them together).
+#[derive(Clone, Copy)]
+struct Facts {
+    status: Status,
+    visibility: Visibility,
+    added_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl Facts {
+    fn of_summary(s: &Summary) -> Self {
+        Self {
+            status: s.status,
+            visibility: s.visibility,
+            added_at: s.added_at,
+            updated_at: s.updated_at,
+        }
+    }
+
+    fn of_state(s: &ItemState) -> Self {
+        Self {
+            status: s.status,
+            visibility: s.visibility,
+            added_at: s.added_at,
+            updated_at: s.updated_at,
+        }
+    }
 }
 
 impl Projection {
@@ -749,88 +810,93 @@ impl Projection {
             .collect()
     }
 
-    /// Public items in progress, most recently touched first.
-    pub fn current(&self, as_of: Option<i64>) -> Vec<ItemView> {
-        let mut items = self.with_status(Status::InProgress, as_of);
-        items.sort_by(|a, b| {
-            b.updated_at
-                .cmp(&a.updated_at)
-                .then_with(|| a.id.cmp(&b.id))
-        });
-        items
+    /// A page of the public items in progress, most recently touched first (ties by id).
+    pub fn current(&self, page: &Page) -> Vec<ItemView> {
+        self.list(page, Shown::Now, |f| {
+            (f.visibility.is_public() && f.status == Status::InProgress).then_some(f.updated_at)
+        })
+        .map(|(id, s)| view(id, &s))
+        .collect()
     }
 
-    /// Public items added and not started yet (a reading list), most recently added first.
-    pub fn queue(&self, as_of: Option<i64>) -> Vec<ItemView> {
-        let mut items = self.with_status(Status::Queued, as_of);
-        items.sort_by(|a, b| b.added_at.cmp(&a.added_at).then_with(|| a.id.cmp(&b.id)));
-        items
+    /// A page of the public items added and not started yet (a reading list), most recently
+    /// added first (ties by id).
+    pub fn queue(&self, page: &Page) -> Vec<ItemView> {
+        self.list(page, Shown::Now, |f| {
+            (f.visibility.is_public() && f.status == Status::Queued).then_some(f.added_at)
+        })
+        .map(|(id, s)| view(id, &s))
+        .collect()
     }
 
-    /// Public items whose status is `status`, in no particular order.
-    fn with_status(&self, status: Status, as_of: Option<i64>) -> Vec<ItemView> {
-        let as_of = self.past(as_of);
-        self.items
-            .iter()
-            // Without `as_of` the summary says each item's status: fold only those that match.
-            .filter(|(_, r)| as_of.is_some() || r.summary.status == status)
-            .filter_map(|(id, _)| self.visible(id, as_of).map(|s| (id, s)))
-            .filter(|(_, s)| s.status == status)
-            .map(|(id, s)| view(id, &s))
-            .collect()
+    /// A page of the owner's list: every item that is not removed, private ones included, most
+    /// recently touched first (ties by id); only those with `query.status` when given. Without
+    /// it, a private item's id is printed once, when it is added, and an abandoned item's never
+    /// shows again.
+    pub fn owner_items(&self, query: &OwnerQuery) -> Vec<OwnerItem> {
+        self.list(&query.page, Shown::ToOwner, |f| {
+            (f.status != Status::Removed && query.status.is_none_or(|s| s == f.status))
+                .then_some(f.updated_at)
+        })
+        .map(|(id, s)| OwnerItem {
+            item: view(id, &s),
+            visibility: s.visibility,
+            version: s.version,
+        })
+        .collect()
     }
 
-    /// A page of the owner's list: every item that is not removed, private ones included, as
-    /// of `query.as_of`, most recently touched first (ties by id); only those with
-    /// `query.status` when given. Without it, a private item's id is printed once, when it is
-    /// added, and an abandoned item's never shows again.
+    /// A page of a list of items, as of `page.as_of`: those `time` keeps (it gives the time the
+    /// list is ordered by, newest first, ties by id), after `page.after` in that order. A
+    /// public list never shows an item that is private or removed now, as of no position.
     ///
     /// Items are picked and ordered by their summaries (or, for a past position, by their state
-    /// then); only the page's own items are folded into views.
-    pub fn owner_items(&self, query: &OwnerQuery) -> Vec<OwnerItem> {
-        let as_of = self.past(query.as_of);
-        let wanted = |status: Status, updated_at: DateTime<Utc>, id: &str| {
-            status != Status::Removed
-                && query.status.is_none_or(|s| s == status)
-                && query.after.as_ref().is_none_or(|(t, after)| {
-                    updated_at < *t || (updated_at == *t && id > after.as_str())
-                })
+    /// then); only the page's own items are folded. A list of thousands costs a pass over the
+    /// summaries, not thousands of folds.
+    fn list<'a>(
+        &'a self,
+        page: &Page,
+        shown: Shown,
+        time: impl Fn(Facts) -> Option<DateTime<Utc>>,
+    ) -> impl Iterator<Item = (&'a str, ItemState)> + 'a {
+        let as_of = self.past(page.as_of);
+        let after = |t: DateTime<Utc>, id: &str| {
+            page.after
+                .as_ref()
+                .is_none_or(|(at, after)| t < *at || (t == *at && id > after.as_str()))
         };
-        // (updated_at, id, the state at `as_of` when it had to be folded to be picked)
+        // (time, id, the state at `as_of` when it had to be folded to be picked)
         let mut found: Vec<(DateTime<Utc>, &str, Option<ItemState>)> = match as_of {
             None => self
                 .items
                 .iter()
-                .filter(|(id, r)| wanted(r.summary.status, r.summary.updated_at, id))
-                .map(|(id, r)| (r.summary.updated_at, &**id, None))
+                .filter_map(|(id, r)| {
+                    let t = time(Facts::of_summary(&r.summary))?;
+                    after(t, id).then_some((t, &**id, None))
+                })
                 .collect(),
             Some(_) => self
                 .items
                 .iter()
-                .filter_map(|(id, r)| r.at(&self.loaded, as_of).map(|s| (id, s)))
-                .filter(|(id, s)| wanted(s.status, s.updated_at, id))
-                .map(|(id, s)| (s.updated_at, &**id, Some(s)))
+                .filter(|(_, r)| shown == Shown::ToOwner || r.summary.shown())
+                .filter_map(|(id, r)| {
+                    let s = r.at(&self.loaded, as_of)?;
+                    let t = time(Facts::of_state(&s))?;
+                    after(t, id).then_some((t, &**id, Some(s)))
+                })
                 .collect(),
         };
         let order = |a: &(DateTime<Utc>, &str, _), b: &(DateTime<Utc>, &str, _)| {
             b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
         };
-        if found.len() > query.limit {
-            found.select_nth_unstable_by(query.limit, order);
-            found.truncate(query.limit);
+        if found.len() > page.limit {
+            found.select_nth_unstable_by(page.limit, order);
+            found.truncate(page.limit);
         }
         found.sort_unstable_by(order);
-        found
-            .into_iter()
-            .filter_map(|(_, id, state)| {
-                let s = state.or_else(|| self.items[id].at(&self.loaded, None))?;
-                Some(OwnerItem {
-                    item: view(id, &s),
-                    visibility: s.visibility,
-                    version: s.version,
-                })
-            })
-            .collect()
+        found.into_iter().filter_map(|(_, id, state)| {
+            Some((id, state.or_else(|| self.items[id].at(&self.loaded, None))?))
+        })
     }
 
     /// A public item and its history up to `as_of`.

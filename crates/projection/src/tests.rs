@@ -25,27 +25,41 @@ fn added(title: &str, kind: MediaKind, visibility: Visibility, tags: &[&str], d:
 fn owned(p: &Projection, status: Option<Status>, as_of: Option<i64>) -> Vec<OwnerItem> {
     p.owner_items(&OwnerQuery {
         status,
-        as_of,
-        limit: usize::MAX,
-        after: None,
+        page: Page::whole(as_of),
     })
 }
 
-/// The owner's list read `limit` items at a time, each page after the last item of the one
-/// before, as the reader's cursor does.
+/// The owner's list read `limit` items at a time (see [`in_pages`]).
 fn owned_in_pages(
     p: &Projection,
     status: Option<Status>,
     as_of: Option<i64>,
     limit: usize,
 ) -> Vec<OwnerItem> {
-    let mut all: Vec<OwnerItem> = Vec::new();
+    in_pages(
+        p,
+        as_of,
+        limit,
+        |i: &OwnerItem| (i.item.updated_at, i.item.id.clone()),
+        |page| p.owner_items(&OwnerQuery { status, page }),
+    )
+}
+
+/// A list read `limit` items at a time, each page after the `key` of the last item of the one
+/// before, as the reader's cursor does.
+fn in_pages<T: std::fmt::Debug>(
+    p: &Projection,
+    as_of: Option<i64>,
+    limit: usize,
+    key: impl Fn(&T) -> (DateTime<Utc>, String),
+    read: impl Fn(Page) -> Vec<T>,
+) -> Vec<T> {
+    let mut all: Vec<T> = Vec::new();
     loop {
-        let page = p.owner_items(&OwnerQuery {
-            status,
-            as_of,
+        let page = read(Page {
+            after: all.last().map(&key),
             limit,
-            after: all.last().map(|i| (i.item.updated_at, i.item.id.clone())),
+            as_of,
         });
         assert!(page.len() <= limit);
         let more = page.len() == limit;
@@ -55,6 +69,16 @@ fn owned_in_pages(
             return all;
         }
     }
+}
+
+/// The public items in progress, all of them.
+fn current(p: &Projection, as_of: Option<i64>) -> Vec<ItemView> {
+    p.current(&Page::whole(as_of))
+}
+
+/// The public queue, all of it.
+fn queue(p: &Projection, as_of: Option<i64>) -> Vec<ItemView> {
+    p.queue(&Page::whole(as_of))
 }
 
 fn finished(d: u32, rating: Option<f64>) -> ItemEvent {
@@ -207,7 +231,7 @@ fn private_and_removed_items_never_show_even_in_the_past() {
             assert!(p.item(hidden, as_of).is_none(), "{hidden} at {as_of:?}");
         }
     }
-    assert!(p.current(None).is_empty());
+    assert!(current(&p, None).is_empty());
 }
 
 #[test]
@@ -245,9 +269,9 @@ fn as_of_answers_with_the_state_at_that_position() {
             ..all()
         })
         .is_empty());
-    assert_eq!(p.current(Some(2)).len(), 1);
-    assert!(p.current(Some(3)).is_empty());
-    assert_eq!(p.current(None)[0].title, "New title");
+    assert_eq!(current(&p, Some(2)).len(), 1);
+    assert!(current(&p, Some(3)).is_empty());
+    assert_eq!(current(&p, None)[0].title, "New title");
     let (item, history) = p.item("a", Some(2)).unwrap();
     assert_eq!((item.status, history.len()), (Status::InProgress, 2));
     assert_eq!(p.item("a", None).unwrap().1.len(), 5);
@@ -280,11 +304,11 @@ fn the_queue_is_what_was_added_and_not_started_newest_first() {
         ("gone", ItemEvent::Removed(Removed { at: day(7) })),
     ]);
     let ids = |items: Vec<ItemView>| items.into_iter().map(|i| i.id).collect::<Vec<_>>();
-    assert_eq!(ids(p.queue(None)), ["new", "old"]);
-    assert_eq!(ids(p.queue(None)), ids(p.queue(Some(7))));
+    assert_eq!(ids(queue(&p, None)), ["new", "old"]);
+    assert_eq!(ids(queue(&p, None)), ids(queue(&p, Some(7))));
     // Before "begun" was started, it waited in the queue too.
-    assert_eq!(ids(p.queue(Some(4))), ["begun", "new", "old"]);
-    assert_eq!(ids(p.current(None)), ["begun"]);
+    assert_eq!(ids(queue(&p, Some(4))), ["begun", "new", "old"]);
+    assert_eq!(ids(current(&p, None)), ["begun"]);
 }
 
 #[test]
@@ -334,7 +358,7 @@ fn the_owner_sees_private_and_abandoned_items_but_not_removed_ones() {
         ["gone", "secret", "open"]
     );
     // The public queries still never show the private ones.
-    assert!(p.current(None).iter().all(|i| i.id != "secret"));
+    assert!(current(&p, None).iter().all(|i| i.id != "secret"));
 }
 
 #[test]
@@ -351,9 +375,12 @@ fn the_owners_list_comes_in_pages_that_start_after_an_item() {
     ]);
     let page = |after: Option<(u32, &str)>, limit| {
         p.owner_items(&OwnerQuery {
-            after: after.map(|(d, id)| (day(d), id.to_owned())),
-            limit,
-            ..OwnerQuery::default()
+            status: None,
+            page: Page {
+                after: after.map(|(d, id)| (day(d), id.to_owned())),
+                limit,
+                as_of: None,
+            },
         })
         .into_iter()
         .map(|i| i.item.id)
@@ -366,6 +393,49 @@ fn the_owners_list_comes_in_pages_that_start_after_an_item() {
     // A cursor need not name an item: it is a place in the order.
     assert_eq!(page(Some((2, "bb")), 9), ["c", "a"]);
     assert_eq!(page(None, 0), Vec::<String>::new());
+}
+
+#[test]
+fn the_queue_pages_by_when_items_were_added_and_current_by_when_touched() {
+    let p = project(&[
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("b", added("B", MediaKind::Book, Visibility::Public, &[], 2)),
+        ("c", added("C", MediaKind::Book, Visibility::Public, &[], 2)),
+        ("d", added("D", MediaKind::Book, Visibility::Public, &[], 3)),
+        (
+            "a",
+            edited(
+                ItemChanges {
+                    title: Some(Title::parse("A, retitled").unwrap()),
+                    ..Default::default()
+                },
+                9,
+            ),
+        ),
+        ("e", added("E", MediaKind::Game, Visibility::Public, &[], 4)),
+        ("e", started(5)),
+        ("f", added("F", MediaKind::Game, Visibility::Public, &[], 1)),
+        ("f", started(5)),
+        (
+            "g",
+            added("G", MediaKind::Game, Visibility::Private, &[], 6),
+        ),
+        ("g", started(6)),
+    ]);
+    let ids = |items: Vec<ItemView>| items.into_iter().map(|i| i.id).collect::<Vec<_>>();
+    let page = |after: Option<(u32, &str)>, limit| Page {
+        after: after.map(|(d, id)| (day(d), id.to_owned())),
+        limit,
+        as_of: None,
+    };
+    // "a" was touched last but added first; "b" and "c" were added on the same day.
+    assert_eq!(ids(p.queue(&page(None, 2))), ["d", "b"]);
+    assert_eq!(ids(p.queue(&page(Some((2, "b")), 2))), ["c", "a"]);
+    assert_eq!(ids(p.queue(&page(Some((1, "a")), 2))), Vec::<String>::new());
+    // "e" and "f" were started on the same day; the private "g" is never listed.
+    assert_eq!(ids(p.current(&page(None, 9))), ["e", "f"]);
+    assert_eq!(ids(p.current(&page(Some((5, "e")), 1))), ["f"]);
+    assert_eq!(ids(p.current(&page(None, 0))), Vec::<String>::new());
 }
 
 #[test]
@@ -552,6 +622,7 @@ proptest! {
             prop_assert_eq!(summary.kind, state.kind);
             prop_assert_eq!(summary.visibility, state.visibility);
             prop_assert_eq!(summary.status, state.status);
+            prop_assert_eq!(summary.added_at, state.added_at);
             prop_assert_eq!(summary.updated_at, state.updated_at);
             prop_assert_eq!(&*summary.tags, state.tags.as_slice());
             let listed = owned(&p, None, None).into_iter().find(|i| i.item.id == **id);
@@ -575,7 +646,7 @@ proptest! {
             }
             let _ = p.stats(Some(2026), as_of);
             prop_assert_eq!(owned_in_pages(&p, None, as_of, 2), owned(&p, None, as_of));
-            for (items, status) in [(p.current(as_of), Status::InProgress), (p.queue(as_of), Status::Queued)] {
+            for (items, status) in [(current(&p, as_of), Status::InProgress), (queue(&p, as_of), Status::Queued)] {
                 for i in items {
                     prop_assert_eq!(i.status, status);
                     prop_assert!(p.item(&i.id, as_of).is_some(), "{} is listed but not visible", i.id);
@@ -592,8 +663,24 @@ proptest! {
             &added("Later", MediaKind::Book, Visibility::Private, &[], 1),
         );
         let then = Some(p.position());
-        prop_assert_eq!(p.current(None), later.current(then));
-        prop_assert_eq!(p.queue(None), later.queue(then));
+        // The public lists, newest first by their own time, ties by id; read in pages of any
+        // size, now or as of a past position, each is the same list.
+        let by_touch: fn(&ItemView) -> (DateTime<Utc>, String) = |i| (i.updated_at, i.id.clone());
+        let by_add: fn(&ItemView) -> (DateTime<Utc>, String) = |i| (i.added_at, i.id.clone());
+        for (list, key) in [(current(&p, None), by_touch), (queue(&p, None), by_add)] {
+            prop_assert!(list.windows(2).all(|w| {
+                let (newer, older) = (key(&w[0]), key(&w[1]));
+                (older.0, &newer.1) < (newer.0, &older.1)
+            }), "out of order: {:?}", list);
+        }
+        prop_assert_eq!(current(&p, None), current(&later, then));
+        prop_assert_eq!(queue(&p, None), queue(&later, then));
+        for limit in [1, 2, 3] {
+            for (q, at) in [(&p, None), (&later, then)] {
+                prop_assert_eq!(in_pages(q, at, limit, by_touch, |page| q.current(&page)), current(&p, None));
+                prop_assert_eq!(in_pages(q, at, limit, by_add, |page| q.queue(&page)), queue(&p, None));
+            }
+        }
         prop_assert_eq!(p.stats(None, None), later.stats(None, then));
         prop_assert_eq!(p.feed(&all()), later.feed(&FeedQuery { as_of: then, ..all() }));
         for status in [None, Some(Status::Queued), Some(Status::InProgress), Some(Status::Finished), Some(Status::Abandoned)] {
@@ -616,7 +703,7 @@ proptest! {
             }
         }
         // And naming the last position is asking for now.
-        prop_assert_eq!(p.current(then), p.current(None));
+        prop_assert_eq!(current(&p, then), current(&p, None));
     }
 }
 

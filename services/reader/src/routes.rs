@@ -10,7 +10,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::{MediaKind, Status};
-use lately_projection::{FeedEntry, FeedQuery, ItemView, OwnerQuery, Projection};
+use lately_projection::{FeedEntry, FeedQuery, ItemView, OwnerQuery, Page, Projection};
 use lately_service::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -269,36 +269,58 @@ struct FeedPage<'a> {
     next_cursor: Option<String>,
 }
 
-/// `GET /v1/current` — public items in progress.
+/// `GET /v1/current?limit=&cursor=&as_of=` — public items in progress, most recently touched
+/// first.
 pub async fn current(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    items(&req, &state, Projection::current).await
+    items(&req, &state, Projection::current, |i| i.updated_at).await
 }
 
-/// `GET /v1/queue` — public items added and not started yet.
+/// `GET /v1/queue?limit=&cursor=&as_of=` — public items added and not started yet, most
+/// recently added first.
 pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    items(&req, &state, Projection::queue).await
+    items(&req, &state, Projection::queue, |i| i.added_at).await
 }
 
-/// A list of items, as `pick` chooses them at the answer's position.
+/// A page of a list of public items, as `pick` chooses and orders them (by `time`, newest
+/// first) at the answer's position.
 async fn items(
     req: &HttpRequest,
     state: &AppState,
-    pick: fn(&Projection, Option<i64>) -> Vec<ItemView>,
+    pick: fn(&Projection, &Page) -> Vec<ItemView>,
+    time: fn(&ItemView) -> DateTime<Utc>,
 ) -> Result<HttpResponse, Problem> {
-    let p = params(req)?;
+    let mut p = params(req)?;
+    let (after, limit) = paging(&mut p, MAX_LIMIT, decode_item_cursor)?;
     let (position, _) = position_for(req, state, &p).await?;
-    let items = pick(
+    // One more than the page, to know whether there is a next one.
+    let mut items = pick(
         &state.replica.projection.read().expect("not poisoned"),
-        Some(position),
+        &Page {
+            after,
+            limit: limit + 1,
+            as_of: Some(position),
+        },
     );
+    let next_cursor = next_page(&mut items, limit, |i| {
+        encode_item_cursor(position, time(i), &i.id)
+    });
     Ok(answer(
         req,
         position,
-        json!({ "position": position, "items": items }),
+        json!({ "position": position, "items": items, "next_cursor": next_cursor }),
     ))
+}
+
+/// Cuts a list read one item past `limit` to the page, and gives the next page's cursor (made
+/// of the page's last item) when there is one.
+fn next_page<T>(items: &mut Vec<T>, limit: usize, cursor: impl Fn(&T) -> String) -> Option<String> {
+    (items.len() > limit).then(|| {
+        items.truncate(limit);
+        cursor(&items[limit - 1])
+    })
 }
 
 /// `GET /v1/items/{id}` — a public item and its history.
@@ -347,7 +369,7 @@ pub async fn owner_items(
             ))),
         })
         .transpose()?;
-    let (after, limit) = paging(&mut p, MAX_LIMIT, decode_owner_cursor)?;
+    let (after, limit) = paging(&mut p, MAX_LIMIT, decode_item_cursor)?;
     let (position, _) = position_for(&req, &state, &p).await?;
     // One more than the page, to know whether there is a next one.
     let mut items = state
@@ -357,14 +379,14 @@ pub async fn owner_items(
         .expect("not poisoned")
         .owner_items(&OwnerQuery {
             status,
-            after,
-            limit: limit + 1,
-            as_of: Some(position),
+            page: Page {
+                after,
+                limit: limit + 1,
+                as_of: Some(position),
+            },
         });
-    let next_cursor = (items.len() > limit).then(|| {
-        items.truncate(limit);
-        let last = &items[limit - 1].item;
-        encode_owner_cursor(position, last.updated_at, &last.id)
+    let next_cursor = next_page(&mut items, limit, |i| {
+        encode_item_cursor(position, i.item.updated_at, &i.item.id)
     });
     Ok(HttpResponse::Ok()
         .insert_header((POSITION_HEADER, position.to_string()))
@@ -372,14 +394,14 @@ pub async fn owner_items(
         .json(json!({ "position": position, "items": items, "next_cursor": next_cursor })))
 }
 
-/// The owner's list's cursors: `{as_of}.{updated_at}.{id}`, pinned to the first page's
-/// position like the feed's. (An id holds no `.` today; [`cursor_parts`] would leave it whole
-/// either way.)
-fn encode_owner_cursor(as_of: i64, at: DateTime<Utc>, id: &str) -> String {
+/// The cursors of the lists of items: `{as_of}.{time}.{id}`, the time being the one the list
+/// is ordered by, pinned to the first page's position like the feed's. (An id holds no `.`
+/// today; [`cursor_parts`] would leave it whole either way.)
+fn encode_item_cursor(as_of: i64, at: DateTime<Utc>, id: &str) -> String {
     format!("{as_of}.{}.{id}", encode_time(at))
 }
 
-fn decode_owner_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, String)), Problem> {
+fn decode_item_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, String)), Problem> {
     cursor_parts(raw)
         .map(|(as_of, at, id)| (as_of, (at, id.to_owned())))
         .ok_or_else(not_a_cursor)

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{reader_config, system, wait_until, TOKEN};
+use common::{item_ids, reader_config, system, wait_until, TOKEN};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -196,19 +196,9 @@ async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
     config.owner_token = Some(TOKEN.into());
     let reader = sys.reader(config).await;
     let off = sys.reader(reader_config(&sys.database_url)).await;
-    let add = |title: &'static str, visibility: &'static str| {
-        let sys = &sys;
-        async move {
-            let body = json!({ "kind": "book", "title": title, "visibility": visibility });
-            sys.write(reqwest::Method::POST, "/v1/items", body).await["id"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        }
-    };
-    let wish = add("Secret wish", "private").await;
-    let dropped = add("Dropped", "public").await;
-    let gone = add("Gone", "private").await;
+    let wish = sys.add("Secret wish", "private").await.0;
+    let dropped = sys.add("Dropped", "public").await.0;
+    let gone = sys.add("Gone", "private").await.0;
     for (id, step) in [(&dropped, "start"), (&dropped, "abandon")] {
         let path = format!("/v1/items/{id}/{step}");
         sys.write(reqwest::Method::POST, &path, json!({})).await;
@@ -264,15 +254,7 @@ async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
         .json()
         .await
         .unwrap();
-    let page_ids = |page: &Value| -> Vec<String> {
-        page["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["id"].as_str().unwrap().to_owned())
-            .collect()
-    };
-    assert_eq!(page_ids(&first), [diary.clone(), dropped.clone()]);
+    assert_eq!(item_ids(&first), [diary.clone(), dropped.clone()]);
     let cursor = first["next_cursor"]
         .as_str()
         .expect("a next page")
@@ -307,7 +289,7 @@ async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
         .unwrap();
     assert_eq!(res.headers()["lately-position"], p.to_string().as_str());
     let second: Value = res.json().await.unwrap();
-    assert_eq!(page_ids(&second), [wish.as_str()]);
+    assert_eq!(item_ids(&second), [wish.as_str()]);
     assert_eq!(
         second["items"][0]["status"], "queued",
         "as it was at the first page"
@@ -374,6 +356,79 @@ async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert!(res.text().await.unwrap().contains("LATELY_OWNER_TOKEN"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_queue_and_the_current_list_come_in_pages() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let mut wishes = Vec::new();
+    for title in ["Wish 1", "Wish 2", "Wish 3"] {
+        wishes.push(sys.add(title, "public").await.0);
+    }
+    // Retitled, "Wish 2" was touched after "Wish 3" was added: the queue's order (and its
+    // cursors) go by when an item was added, not when it was last touched.
+    sys.write(
+        reqwest::Method::PATCH,
+        &format!("/v1/items/{}", wishes[1]),
+        json!({ "title": "Wish 2, retitled" }),
+    )
+    .await;
+    let p = sys.add("Secret wish", "private").await.1;
+    let at = |query: &str| sys.json(format!("{reader}{query}&min_position={p}"));
+
+    // Most recently added first, two at a time; the private one is in neither page.
+    let first = at("/v1/queue?limit=2").await;
+    assert_eq!(item_ids(&first), [wishes[2].clone(), wishes[1].clone()]);
+    let cursor = first["next_cursor"]
+        .as_str()
+        .expect("a next page")
+        .to_owned();
+    // Between the pages, the newest wish is started and another added: the next page still
+    // answers from the first one's position.
+    let started = sys
+        .write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{}/start", wishes[2]),
+            json!({}),
+        )
+        .await["position"]
+        .as_i64()
+        .unwrap();
+    let (late, head) = sys.add("Late wish", "public").await;
+    assert!(head > started && started > p);
+    sys.converged(std::slice::from_ref(&reader), head).await;
+    let second = at(&format!("/v1/queue?limit=2&cursor={cursor}")).await;
+    assert_eq!(item_ids(&second), [wishes[0].clone()]);
+    assert_eq!(second["position"], p);
+    assert_eq!(second["next_cursor"], Value::Null);
+    // Now: the started wish has left the queue for the current list.
+    let queue = at("/v1/queue?").await;
+    assert_eq!(
+        item_ids(&queue),
+        [late, wishes[1].clone(), wishes[0].clone()]
+    );
+    assert_eq!(queue["next_cursor"], Value::Null, "one page holds them all");
+    let current = at("/v1/current?limit=1").await;
+    assert_eq!(item_ids(&current), [wishes[2].clone()]);
+    assert_eq!(current["next_cursor"], Value::Null);
+
+    for query in ["/v1/queue?limit=0", "/v1/current?limit=101"] {
+        let res = sys.get(format!("{reader}{query}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("limit must be between 1 and 100"),
+            "{query}: {body}"
+        );
+    }
+    let res = sys
+        .get(format!("{reader}/v1/current?cursor=12.yesterday"))
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
 /// Times are kept to the nanosecond. Two finishes within one microsecond are two pages of one

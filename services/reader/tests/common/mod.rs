@@ -152,6 +152,16 @@ impl System {
         res.json().await.unwrap()
     }
 
+    /// Adds an item; returns (id, position).
+    pub async fn add(&self, title: &str, visibility: &str) -> (String, i64) {
+        let body = json!({ "kind": "book", "title": title, "visibility": visibility });
+        let added = self.write(reqwest::Method::POST, "/v1/items", body).await;
+        (
+            added["id"].as_str().unwrap().to_owned(),
+            added["position"].as_i64().unwrap(),
+        )
+    }
+
     pub async fn json_text(&self, url: String) -> String {
         let res = self.get(url).await;
         assert_eq!(res.status(), StatusCode::OK);
@@ -187,4 +197,14 @@ impl System {
         }
         out
     }
+}
+
+/// The ids of a page of a list of items, in order.
+pub fn item_ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_owned())
+        .collect()
 }
