@@ -366,45 +366,70 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             lines(&feed, &none, feed_line)?;
         }
         Command::Current => {
-            let current = client.read("/v1/current").await?;
-            lines(
-                &current,
-                "nothing public in progress (`lately start ID` starts an item)",
-                item_line,
-            )?;
+            let none = "nothing public in progress (`lately start ID` starts an item)";
+            pages(client, "/v1/current", &[], Read::Public, none, item_line).await?
         }
         Command::Queue => {
-            let queue = client.read("/v1/queue").await?;
-            lines(
-                &queue,
-                "nothing public waiting to be started (`lately add` adds to it)",
-                item_line,
-            )?;
+            let none = "nothing public waiting to be started (`lately add` adds to it)";
+            pages(client, "/v1/queue", &[], Read::Public, none, item_line).await?
         }
         Command::Items { status } => {
-            // Page after page (each answers from the first one's position), printed as they
-            // come.
-            let mut cursor: Option<String> = None;
-            loop {
-                let mut query: Vec<(&str, &str)> = vec![("limit", "100")];
-                query.extend(status.map(|s| ("status", s.as_str())));
-                query.extend(cursor.as_deref().map(|c| ("cursor", c)));
-                let query = serde_urlencoded::to_string(&query).expect("pairs of strings");
-                let page = client
-                    .read_as_owner(&format!("/v1/owner/items?{query}"))
-                    .await?;
-                // Only a first page can be empty: a next one is offered only when items follow.
-                lines(&page, "no items yet (`lately add` adds one)", owned_line)?;
-                match page["next_cursor"].as_str() {
-                    Some(next) => cursor = Some(next.to_owned()),
-                    None => break,
-                }
-            }
+            let status: Vec<_> = status.map(|s| ("status", s.as_str())).into_iter().collect();
+            let none = "no items yet (`lately add` adds one)";
+            pages(
+                client,
+                "/v1/owner/items",
+                &status,
+                Read::Owner,
+                none,
+                owned_line,
+            )
+            .await?
         }
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Demo => import::demo(client).await?,
     }
     Ok(())
+}
+
+/// Whose list a read is.
+enum Read {
+    Public,
+    /// With the owner's token.
+    Owner,
+}
+
+/// Prints every page of a list of items at `path` (filtered by `filters`), one `line` per item,
+/// as the pages come. Each page answers from the first one's position, so the items are those
+/// of one moment however many pages it takes.
+async fn pages(
+    client: &Client,
+    path: &str,
+    filters: &[(&str, &str)],
+    whose: Read,
+    none: &str,
+    line: fn(&Value) -> String,
+) -> Result<(), CliError> {
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut query: Vec<(&str, &str)> = vec![("limit", "100")];
+        query.extend_from_slice(filters);
+        query.extend(cursor.as_deref().map(|c| ("cursor", c)));
+        let url = format!(
+            "{path}?{}",
+            serde_urlencoded::to_string(&query).expect("pairs of strings")
+        );
+        let page = match whose {
+            Read::Public => client.read(&url).await?,
+            Read::Owner => client.read_as_owner(&url).await?,
+        };
+        // Only a first page can be empty: a next one is offered only when items follow.
+        lines(&page, none, line)?;
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => return Ok(()),
+        }
+    }
 }
 
 /// One `line` per entry of a reader's `items`, or `none` on stderr when there is none: a

@@ -236,15 +236,15 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
     assert!(!stdout(&without).contains("Secret"));
 }
 
-/// More items than a page of the owner's list holds: `lately items` reads every page, and
-/// prints each item once.
+/// More items than a page holds: `lately items` and `lately queue` read every page, and print
+/// each item once (the queue only the public ones).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn items_reads_every_page_of_a_long_list() {
+async fn items_and_queue_read_every_page_of_a_long_list() {
     let sys = system().await;
     let client = reqwest::Client::new();
-    let mut added = Vec::new();
+    let (mut added, mut public) = (Vec::new(), Vec::new());
     for i in 0..130 {
-        let visibility = if i % 2 == 0 { "private" } else { "public" };
+        let visibility = if i % 10 == 0 { "private" } else { "public" };
         let res = client
             .post(format!("{}/v1/items", sys.writer))
             .bearer_auth(TOKEN)
@@ -256,32 +256,41 @@ async fn items_reads_every_page_of_a_long_list() {
             .unwrap();
         assert_eq!(res.status(), 201);
         let body: serde_json::Value = res.json().await.unwrap();
-        added.push(body["id"].as_str().unwrap().to_owned());
+        let id = body["id"].as_str().unwrap().to_owned();
+        if visibility == "public" {
+            public.push(id.clone());
+        }
+        added.push(id);
     }
     // Written through the CLI, so that it waits for the reader to have seen every item.
     let last = sys.lately(&["add", "movie", "The last one"]).await;
-    added.push(stdout(&last).trim().to_owned());
+    let last = stdout(&last).trim().to_owned();
+    added.push(last.clone());
+    public.push(last);
+    assert!(public.len() > 100, "more than a page");
 
-    let items = sys.lately(&["items"]).await;
-    assert!(items.status.success(), "{}", stderr(&items));
-    let out = stdout(&items);
-    let mut listed: Vec<String> = out
-        .lines()
-        .map(|l| {
-            let id = l.rsplit_once("  (").expect("an id").1;
-            id.split_once(')')
-                .expect("an id in parentheses")
-                .0
-                .to_owned()
-        })
-        .collect();
-    assert!(
-        out.lines().next().unwrap().contains("The last one"),
-        "{out}"
-    );
-    listed.sort();
-    added.sort();
-    assert_eq!(listed, added);
+    for (command, mut expected) in [("items", added), ("queue", public)] {
+        let run = sys.lately(&[command]).await;
+        assert!(run.status.success(), "{command}: {}", stderr(&run));
+        let out = stdout(&run);
+        let mut listed: Vec<String> = out
+            .lines()
+            .map(|l| {
+                let id = l.rsplit_once("  (").expect("an id").1;
+                id.split_once(')')
+                    .expect("an id in parentheses")
+                    .0
+                    .to_owned()
+            })
+            .collect();
+        assert!(
+            out.lines().next().unwrap().contains("The last one"),
+            "{command}: {out}"
+        );
+        listed.sort();
+        expected.sort();
+        assert_eq!(listed, expected, "{command}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
