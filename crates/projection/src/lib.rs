@@ -393,6 +393,15 @@ impl Page {
     }
 }
 
+/// What the public lists of items ([`Projection::current`], [`Projection::queue`]) may be
+/// filtered by, as the feed is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ItemFilter {
+    pub kind: Option<MediaKind>,
+    /// Any case: tags are stored lower-cased.
+    pub tag: Option<String>,
+}
+
 /// What a page of the owner's list holds (see [`Projection::owner_items`]).
 #[derive(Debug, Clone, Default)]
 pub struct OwnerQuery {
@@ -468,16 +477,20 @@ enum Shown {
 /// What the lists of items pick and order by: read off an item's summary for now, or off its
 /// state folded at a past position (the two agree: a property test holds them together).
 #[derive(Clone, Copy)]
-struct Facts {
+struct Facts<'a> {
+    kind: MediaKind,
+    tags: &'a [Tag],
     status: Status,
     visibility: Visibility,
     added_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
-impl Facts {
-    fn of_summary(s: &Summary) -> Self {
+impl<'a> Facts<'a> {
+    fn of_summary(s: &'a Summary) -> Self {
         Self {
+            kind: s.kind,
+            tags: &s.tags,
             status: s.status,
             visibility: s.visibility,
             added_at: s.added_at,
@@ -485,13 +498,23 @@ impl Facts {
         }
     }
 
-    fn of_state(s: &ItemState) -> Self {
+    fn of_state(s: &'a ItemState) -> Self {
         Self {
+            kind: s.kind,
+            tags: &s.tags,
             status: s.status,
             visibility: s.visibility,
             added_at: s.added_at,
             updated_at: s.updated_at,
         }
+    }
+
+    /// Public, with `status`, and of the kind and (lower-cased) tag asked for.
+    fn listed(&self, status: Status, kind: Option<MediaKind>, tag: Option<&str>) -> bool {
+        self.visibility.is_public()
+            && self.status == status
+            && kind.is_none_or(|k| k == self.kind)
+            && tag.is_none_or(|tag| self.tags.iter().any(|t| t.as_str() == tag))
     }
 }
 
@@ -811,9 +834,11 @@ impl Projection {
     }
 
     /// A page of the public items in progress, most recently touched first (ties by id).
-    pub fn current(&self, page: &Page) -> Vec<ItemView> {
+    pub fn current(&self, filter: &ItemFilter, page: &Page) -> Vec<ItemView> {
+        let tag = filter.tag.as_deref().map(str::to_lowercase);
         self.list(page, Shown::Now, |f| {
-            (f.visibility.is_public() && f.status == Status::InProgress).then_some(f.updated_at)
+            f.listed(Status::InProgress, filter.kind, tag.as_deref())
+                .then_some(f.updated_at)
         })
         .map(|(id, s)| view(id, &s))
         .collect()
@@ -821,9 +846,11 @@ impl Projection {
 
     /// A page of the public items added and not started yet (a reading list), most recently
     /// added first (ties by id).
-    pub fn queue(&self, page: &Page) -> Vec<ItemView> {
+    pub fn queue(&self, filter: &ItemFilter, page: &Page) -> Vec<ItemView> {
+        let tag = filter.tag.as_deref().map(str::to_lowercase);
         self.list(page, Shown::Now, |f| {
-            (f.visibility.is_public() && f.status == Status::Queued).then_some(f.added_at)
+            f.listed(Status::Queued, filter.kind, tag.as_deref())
+                .then_some(f.added_at)
         })
         .map(|(id, s)| view(id, &s))
         .collect()

@@ -73,12 +73,12 @@ fn in_pages<T: std::fmt::Debug>(
 
 /// The public items in progress, all of them.
 fn current(p: &Projection, as_of: Option<i64>) -> Vec<ItemView> {
-    p.current(&Page::whole(as_of))
+    p.current(&ItemFilter::default(), &Page::whole(as_of))
 }
 
 /// The public queue, all of it.
 fn queue(p: &Projection, as_of: Option<i64>) -> Vec<ItemView> {
-    p.queue(&Page::whole(as_of))
+    p.queue(&ItemFilter::default(), &Page::whole(as_of))
 }
 
 fn finished(d: u32, rating: Option<f64>) -> ItemEvent {
@@ -429,13 +429,75 @@ fn the_queue_pages_by_when_items_were_added_and_current_by_when_touched() {
         as_of: None,
     };
     // "a" was touched last but added first; "b" and "c" were added on the same day.
-    assert_eq!(ids(p.queue(&page(None, 2))), ["d", "b"]);
-    assert_eq!(ids(p.queue(&page(Some((2, "b")), 2))), ["c", "a"]);
-    assert_eq!(ids(p.queue(&page(Some((1, "a")), 2))), Vec::<String>::new());
+    assert_eq!(
+        ids(p.queue(&ItemFilter::default(), &page(None, 2))),
+        ["d", "b"]
+    );
+    assert_eq!(
+        ids(p.queue(&ItemFilter::default(), &page(Some((2, "b")), 2))),
+        ["c", "a"]
+    );
+    assert_eq!(
+        ids(p.queue(&ItemFilter::default(), &page(Some((1, "a")), 2))),
+        Vec::<String>::new()
+    );
     // "e" and "f" were started on the same day; the private "g" is never listed.
-    assert_eq!(ids(p.current(&page(None, 9))), ["e", "f"]);
-    assert_eq!(ids(p.current(&page(Some((5, "e")), 1))), ["f"]);
-    assert_eq!(ids(p.current(&page(None, 0))), Vec::<String>::new());
+    assert_eq!(
+        ids(p.current(&ItemFilter::default(), &page(None, 9))),
+        ["e", "f"]
+    );
+    assert_eq!(
+        ids(p.current(&ItemFilter::default(), &page(Some((5, "e")), 1))),
+        ["f"]
+    );
+    assert_eq!(
+        ids(p.current(&ItemFilter::default(), &page(None, 0))),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn the_public_lists_filter_by_kind_and_tag() {
+    let p = project(&[
+        (
+            "a",
+            added("A", MediaKind::Book, Visibility::Public, &["sci-fi"], 1),
+        ),
+        (
+            "b",
+            added("B", MediaKind::Movie, Visibility::Public, &["sci-fi"], 2),
+        ),
+        (
+            "c",
+            added("C", MediaKind::Book, Visibility::Public, &["essay"], 3),
+        ),
+        (
+            "d",
+            added("D", MediaKind::Book, Visibility::Public, &["sci-fi"], 4),
+        ),
+        ("d", started(5)),
+    ]);
+    let ids = |items: Vec<ItemView>| items.into_iter().map(|i| i.id).collect::<Vec<_>>();
+    let filter = |kind, tag: Option<&str>| ItemFilter {
+        kind,
+        tag: tag.map(str::to_owned),
+    };
+    let queue = |f: ItemFilter, as_of| ids(p.queue(&f, &Page::whole(as_of)));
+    assert_eq!(queue(filter(Some(MediaKind::Book), None), None), ["c", "a"]);
+    assert_eq!(queue(filter(None, Some("Sci-Fi")), None), ["b", "a"]);
+    assert_eq!(
+        queue(filter(Some(MediaKind::Book), Some("sci-fi")), None),
+        ["a"]
+    );
+    // Before "d" was started it was in the queue, and the filters hold as of then too.
+    assert_eq!(
+        queue(filter(Some(MediaKind::Book), Some("sci-fi")), Some(4)),
+        ["d", "a"]
+    );
+    let current = |f: ItemFilter| ids(p.current(&f, &Page::whole(None)));
+    assert_eq!(current(filter(None, Some("sci-fi"))), ["d"]);
+    assert!(current(filter(Some(MediaKind::Movie), None)).is_empty());
+    assert!(current(filter(None, Some("essay"))).is_empty());
 }
 
 #[test]
@@ -675,10 +737,26 @@ proptest! {
         }
         prop_assert_eq!(current(&p, None), current(&later, then));
         prop_assert_eq!(queue(&p, None), queue(&later, then));
+        // Filtered by kind or tag, now or as of a past position: the list with only those.
+        for kind in [None, Some(MediaKind::ALL[0]), Some(MediaKind::ALL[1])] {
+            for tag in [None, Some("X"), Some("y")] {
+                let filter = ItemFilter { kind, tag: tag.map(str::to_owned) };
+                let only = |list: Vec<ItemView>| -> Vec<ItemView> {
+                    list.into_iter()
+                        .filter(|i| kind.is_none_or(|k| k == i.kind))
+                        .filter(|i| tag.is_none_or(|t| i.tags.contains(&t.to_lowercase())))
+                        .collect()
+                };
+                for (q, at) in [(&p, None), (&later, then)] {
+                    prop_assert_eq!(q.current(&filter, &Page::whole(at)), only(current(&p, None)));
+                    prop_assert_eq!(q.queue(&filter, &Page::whole(at)), only(queue(&p, None)));
+                }
+            }
+        }
         for limit in [1, 2, 3] {
             for (q, at) in [(&p, None), (&later, then)] {
-                prop_assert_eq!(in_pages(q, at, limit, by_touch, |page| q.current(&page)), current(&p, None));
-                prop_assert_eq!(in_pages(q, at, limit, by_add, |page| q.queue(&page)), queue(&p, None));
+                prop_assert_eq!(in_pages(q, at, limit, by_touch, |page| q.current(&ItemFilter::default(), &page)), current(&p, None));
+                prop_assert_eq!(in_pages(q, at, limit, by_add, |page| q.queue(&ItemFilter::default(), &page)), queue(&p, None));
             }
         }
         prop_assert_eq!(p.stats(None, None), later.stats(None, then));

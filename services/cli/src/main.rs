@@ -187,9 +187,15 @@ enum Command {
         limit: usize,
     },
     /// What is in progress.
-    Current,
+    Current {
+        #[arg(long)]
+        kind: Option<Kind>,
+    },
     /// What you have added and not started yet, newest first.
-    Queue,
+    Queue {
+        #[arg(long)]
+        kind: Option<Kind>,
+    },
     /// Every item of yours, private and abandoned ones too, most recently touched first (a
     /// reader with LATELY_OWNER_TOKEN answers this, to your token).
     Items {
@@ -365,13 +371,23 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             );
             lines(&feed, &none, feed_line)?;
         }
-        Command::Current => {
+        Command::Current { kind } => {
+            let filter: Vec<_> = kind.map(|k| ("kind", k.as_str())).into_iter().collect();
             let none = "nothing public in progress (`lately start ID` starts an item)";
-            pages(client, "/v1/current", &[], Read::Public, none, item_line).await?
+            pages(
+                client,
+                "/v1/current",
+                &filter,
+                Read::Public,
+                none,
+                item_line,
+            )
+            .await?
         }
-        Command::Queue => {
+        Command::Queue { kind } => {
+            let filter: Vec<_> = kind.map(|k| ("kind", k.as_str())).into_iter().collect();
             let none = "nothing public waiting to be started (`lately add` adds to it)";
-            pages(client, "/v1/queue", &[], Read::Public, none, item_line).await?
+            pages(client, "/v1/queue", &filter, Read::Public, none, item_line).await?
         }
         Command::Items { status } => {
             let status: Vec<_> = status.map(|s| ("status", s.as_str())).into_iter().collect();

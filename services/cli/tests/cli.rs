@@ -159,6 +159,11 @@ async fn add_start_finish_and_list() {
         "{}",
         stdout(&current)
     );
+    let books = sys.lately(&["current", "--kind", "book"]).await;
+    assert_eq!(stdout(&books), stdout(&current));
+    let movies = sys.lately(&["current", "--kind", "movie"]).await;
+    assert!(movies.status.success(), "{}", stderr(&movies));
+    assert_eq!(stdout(&movies), "", "not a movie");
     let finish = sys
         .lately(&[
             "finish",

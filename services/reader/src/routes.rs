@@ -10,7 +10,7 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::{MediaKind, Status};
-use lately_projection::{FeedEntry, FeedQuery, ItemView, OwnerQuery, Page, Projection};
+use lately_projection::{FeedEntry, FeedQuery, ItemFilter, ItemView, OwnerQuery, Page, Projection};
 use lately_service::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -269,8 +269,8 @@ struct FeedPage<'a> {
     next_cursor: Option<String>,
 }
 
-/// `GET /v1/current?limit=&cursor=&as_of=` — public items in progress, most recently touched
-/// first.
+/// `GET /v1/current?kind=&tag=&limit=&cursor=&as_of=` — public items in progress, most
+/// recently touched first.
 pub async fn current(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -278,8 +278,8 @@ pub async fn current(
     items(&req, &state, Projection::current, |i| i.updated_at).await
 }
 
-/// `GET /v1/queue?limit=&cursor=&as_of=` — public items added and not started yet, most
-/// recently added first.
+/// `GET /v1/queue?kind=&tag=&limit=&cursor=&as_of=` — public items added and not started yet,
+/// most recently added first.
 pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     items(&req, &state, Projection::queue, |i| i.added_at).await
 }
@@ -289,15 +289,20 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
 async fn items(
     req: &HttpRequest,
     state: &AppState,
-    pick: fn(&Projection, &Page) -> Vec<ItemView>,
+    pick: fn(&Projection, &ItemFilter, &Page) -> Vec<ItemView>,
     time: fn(&ItemView) -> DateTime<Utc>,
 ) -> Result<HttpResponse, Problem> {
     let mut p = params(req)?;
     let (after, limit) = paging(&mut p, MAX_LIMIT, decode_item_cursor)?;
+    let filter = ItemFilter {
+        kind: kind(&p)?,
+        tag: p.tag.clone(),
+    };
     let (position, _) = position_for(req, state, &p).await?;
     // One more than the page, to know whether there is a next one.
     let mut items = pick(
         &state.replica.projection.read().expect("not poisoned"),
+        &filter,
         &Page {
             after,
             limit: limit + 1,

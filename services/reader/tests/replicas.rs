@@ -412,6 +412,9 @@ async fn the_queue_and_the_current_list_come_in_pages() {
     let current = at("/v1/current?limit=1").await;
     assert_eq!(item_ids(&current), [wishes[2].clone()]);
     assert_eq!(current["next_cursor"], Value::Null);
+    // Filtered as the feed is: every item here is a book.
+    assert_eq!(item_ids(&at("/v1/queue?kind=book").await), item_ids(&queue));
+    assert!(item_ids(&at("/v1/queue?kind=movie").await).is_empty());
 
     for query in ["/v1/queue?limit=0", "/v1/current?limit=101"] {
         let res = sys.get(format!("{reader}{query}")).await;
@@ -425,10 +428,10 @@ async fn the_queue_and_the_current_list_come_in_pages() {
             "{query}: {body}"
         );
     }
-    let res = sys
-        .get(format!("{reader}/v1/current?cursor=12.yesterday"))
-        .await;
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    for query in ["/v1/current?cursor=12.yesterday", "/v1/queue?kind=vinyl"] {
+        let res = sys.get(format!("{reader}{query}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
+    }
 }
 
 /// Times are kept to the nanosecond. Two finishes within one microsecond are two pages of one
