@@ -45,7 +45,7 @@ struct Cli {
     /// The writer's bearer token.
     #[arg(long, env = "LATELY_TOKEN", hide_env_values = true, global = true)]
     token: Option<String>,
-    /// A reader's (or the load balancer's) base URL, for `list` and `current`.
+    /// A reader's (or the load balancer's) base URL, for `list`, `current`, `queue` and `items`.
     #[arg(
         long = "feed",
         env = "LATELY_FEED_URL",
@@ -366,28 +366,39 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             let feed = client.read(&path).await?;
             let none = format!(
                 "no public finishes{} yet (private and removed items are never listed)",
-                kind.map(|k| format!(" of kind {}", k.as_str()))
-                    .unwrap_or_default()
+                of_kind(kind)
             );
             lines(&feed, &none, feed_line)?;
         }
         Command::Current { kind } => {
-            let filter: Vec<_> = kind.map(|k| ("kind", k.as_str())).into_iter().collect();
-            let none = "nothing public in progress (`lately start ID` starts an item)";
+            let none = format!(
+                "nothing public{} in progress (`lately start ID` starts an item)",
+                of_kind(kind)
+            );
             pages(
                 client,
                 "/v1/current",
-                &filter,
+                &kind_filter(kind),
                 Read::Public,
-                none,
+                &none,
                 item_line,
             )
             .await?
         }
         Command::Queue { kind } => {
-            let filter: Vec<_> = kind.map(|k| ("kind", k.as_str())).into_iter().collect();
-            let none = "nothing public waiting to be started (`lately add` adds to it)";
-            pages(client, "/v1/queue", &filter, Read::Public, none, item_line).await?
+            let none = format!(
+                "nothing public{} waiting to be started (`lately add` adds to it)",
+                of_kind(kind)
+            );
+            pages(
+                client,
+                "/v1/queue",
+                &kind_filter(kind),
+                Read::Public,
+                &none,
+                item_line,
+            )
+            .await?
         }
         Command::Items { status } => {
             let status: Vec<_> = status.map(|s| ("status", s.as_str())).into_iter().collect();
@@ -406,6 +417,17 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
         Command::Demo => import::demo(client).await?,
     }
     Ok(())
+}
+
+/// " of kind book" when a command was given `--kind book`, for its messages.
+fn of_kind(kind: Option<Kind>) -> String {
+    kind.map(|k| format!(" of kind {}", k.as_str()))
+        .unwrap_or_default()
+}
+
+/// A list's query for `--kind`.
+fn kind_filter(kind: Option<Kind>) -> Vec<(&'static str, &'static str)> {
+    kind.map(|k| ("kind", k.as_str())).into_iter().collect()
 }
 
 /// Whose list a read is.
