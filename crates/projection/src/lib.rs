@@ -835,22 +835,28 @@ impl Projection {
 
     /// A page of the public items in progress, most recently touched first (ties by id).
     pub fn current(&self, filter: &ItemFilter, page: &Page) -> Vec<ItemView> {
-        let tag = filter.tag.as_deref().map(str::to_lowercase);
-        self.list(page, Shown::Now, |f| {
-            f.listed(Status::InProgress, filter.kind, tag.as_deref())
-                .then_some(f.updated_at)
-        })
-        .map(|(id, s)| view(id, &s))
-        .collect()
+        self.public_list(Status::InProgress, |f| f.updated_at, filter, page)
     }
 
     /// A page of the public items added and not started yet (a reading list), most recently
     /// added first (ties by id).
     pub fn queue(&self, filter: &ItemFilter, page: &Page) -> Vec<ItemView> {
+        self.public_list(Status::Queued, |f| f.added_at, filter, page)
+    }
+
+    /// A page of the public items with `status` that `filter` lets through, newest first by
+    /// `time`.
+    fn public_list(
+        &self,
+        status: Status,
+        time: fn(&Facts) -> DateTime<Utc>,
+        filter: &ItemFilter,
+        page: &Page,
+    ) -> Vec<ItemView> {
         let tag = filter.tag.as_deref().map(str::to_lowercase);
         self.list(page, Shown::Now, |f| {
-            f.listed(Status::Queued, filter.kind, tag.as_deref())
-                .then_some(f.added_at)
+            f.listed(status, filter.kind, tag.as_deref())
+                .then(|| time(&f))
         })
         .map(|(id, s)| view(id, &s))
         .collect()

@@ -371,34 +371,12 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             lines(&feed, &none, feed_line)?;
         }
         Command::Current { kind } => {
-            let none = format!(
-                "nothing public{} in progress (`lately start ID` starts an item)",
-                of_kind(kind)
-            );
-            pages(
-                client,
-                "/v1/current",
-                &kind_filter(kind),
-                Read::Public,
-                &none,
-                item_line,
-            )
-            .await?
+            let none = "in progress (`lately start ID` starts an item)";
+            public_items(client, "/v1/current", kind, none).await?
         }
         Command::Queue { kind } => {
-            let none = format!(
-                "nothing public{} waiting to be started (`lately add` adds to it)",
-                of_kind(kind)
-            );
-            pages(
-                client,
-                "/v1/queue",
-                &kind_filter(kind),
-                Read::Public,
-                &none,
-                item_line,
-            )
-            .await?
+            let none = "waiting to be started (`lately add` adds to it)";
+            public_items(client, "/v1/queue", kind, none).await?
         }
         Command::Items { status } => {
             let status: Vec<_> = status.map(|s| ("status", s.as_str())).into_iter().collect();
@@ -425,9 +403,17 @@ fn of_kind(kind: Option<Kind>) -> String {
         .unwrap_or_default()
 }
 
-/// A list's query for `--kind`.
-fn kind_filter(kind: Option<Kind>) -> Vec<(&'static str, &'static str)> {
-    kind.map(|k| ("kind", k.as_str())).into_iter().collect()
+/// Every page of a public list of items at `path`, of `kind` when given; when there is none,
+/// says "nothing public {none}".
+async fn public_items(
+    client: &Client,
+    path: &str,
+    kind: Option<Kind>,
+    none: &str,
+) -> Result<(), CliError> {
+    let filter: Vec<_> = kind.map(|k| ("kind", k.as_str())).into_iter().collect();
+    let none = format!("nothing public{} {none}", of_kind(kind));
+    pages(client, path, &filter, Read::Public, &none, item_line).await
 }
 
 /// Whose list a read is.
