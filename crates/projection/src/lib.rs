@@ -881,7 +881,7 @@ impl Projection {
 
     /// A page of a list of items, as of `page.as_of`: those `time` keeps (it gives the time the
     /// list is ordered by, newest first, ties by id), after `page.after` in that order. A
-    /// public list never shows an item that is private or removed now, as of no position.
+    /// public list leaves out an item that is private or removed now, whatever the position.
     ///
     /// Items are picked and ordered by their summaries (or, for a past position, by their state
     /// then); only the page's own items are folded. A list of thousands costs a pass over the
