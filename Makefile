@@ -21,7 +21,8 @@ e2e:
 	scripts/e2e
 
 ## Faults: the real processes killed at random under load and PostgreSQL restarted, then the
-## writer's API fuzzed from its OpenAPI document (figures in target/chaos and target/fuzz-api).
+## writer's and a reader's APIs fuzzed from their OpenAPI documents (figures in target/chaos and
+## target/fuzz-api).
 CHAOS_SECONDS ?= 180
 FUZZ_API_SECONDS ?= 120
 chaos:

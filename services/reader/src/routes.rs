@@ -477,6 +477,14 @@ pub async fn status(state: web::Data<AppState>) -> HttpResponse {
         }))
 }
 
+/// `GET /openapi.json` — this API's OpenAPI document (`scripts/fuzz-api` fuzzes from it).
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(include_str!("../openapi.json"))
+}
+
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({ "status": "ok" }))
 }

@@ -153,6 +153,7 @@ impl Application {
                 .service(get("/feed.atom", feeds::atom_feed))
                 .service(get("/widget", widget::page))
                 .service(get("/widget.js", widget::script))
+                .service(get("/openapi.json", routes::openapi))
                 .default_service(web::to(no_such_route))
         })
         // Without it, a live stream's small writes wait for the client's delayed ACK (Nagle):
