@@ -81,9 +81,17 @@ async fn position_for(
         .max();
     if let Some(min) = wait {
         if !state.replica.wait_for(min, state.min_position_wait).await {
+            let (applied, head) = (state.replica.position(), state.replica.head());
+            // Past the newest head this replica has seen, the position may be a write it has
+            // not read yet, or one nobody made (a typo, another system's position): say so.
+            let beyond = if min > head {
+                format!(" (the log's head was {head} when this replica last read it)")
+            } else {
+                String::new()
+            };
             return Err(Problem::unavailable(format!(
-                "this replica has applied position {} but {min} was asked for; retry shortly or ask another replica",
-                state.replica.position()
+                "this replica has applied position {applied} but {min} was asked for{beyond}; \
+                 retry shortly or ask another replica"
             ))
             .retry_after(1));
         }

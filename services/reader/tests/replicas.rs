@@ -74,6 +74,18 @@ async fn read_your_writes_waits_for_the_position() {
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.headers()["retry-after"], "1");
     assert_eq!(res.headers()["content-type"], "application/problem+json");
+    // Nobody wrote that position: the answer says where the log's head was.
+    let detail = res.json::<Value>().await.unwrap()["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        detail.contains(&format!(
+            "{} was asked for (the log's head was {position} when",
+            position + 1000
+        )),
+        "{detail}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
