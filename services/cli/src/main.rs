@@ -179,12 +179,13 @@ enum Command {
     Abandon { id: String },
     /// Remove an item from every output.
     Remove { id: String },
-    /// The recent finishes.
+    /// The recent finishes, newest first.
     List {
         #[arg(long)]
         kind: Option<Kind>,
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
+        /// How many (read a page of at most 100 at a time).
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
     },
     /// What is in progress.
     Current {
@@ -359,16 +360,22 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             say(format_args!("removed {id}"))?;
         }
         Command::List { kind, limit } => {
-            let mut path = format!("/v1/feed?limit={limit}");
-            if let Some(k) = kind {
-                path.push_str(&format!("&kind={}", k.as_str()));
-            }
-            let feed = client.read(&path).await?;
             let none = format!(
                 "no public finishes{} yet (private and removed items are never listed)",
                 of_kind(kind)
             );
-            lines(&feed, &none, feed_line)?;
+            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let filter = kind_filter(kind);
+            pages(
+                client,
+                "/v1/feed",
+                &filter,
+                Read::Public,
+                limit,
+                &none,
+                feed_line,
+            )
+            .await?
         }
         Command::Current { kind } => {
             let none = "in progress (`lately start ID` starts an item)";
@@ -386,6 +393,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                 "/v1/owner/items",
                 &status,
                 Read::Owner,
+                usize::MAX,
                 none,
                 owned_line,
             )
@@ -411,9 +419,23 @@ async fn public_items(
     kind: Option<Kind>,
     none: &str,
 ) -> Result<(), CliError> {
-    let filter: Vec<_> = kind.map(|k| ("kind", k.as_str())).into_iter().collect();
     let none = format!("nothing public{} {none}", of_kind(kind));
-    pages(client, path, &filter, Read::Public, &none, item_line).await
+    let filter = kind_filter(kind);
+    pages(
+        client,
+        path,
+        &filter,
+        Read::Public,
+        usize::MAX,
+        &none,
+        item_line,
+    )
+    .await
+}
+
+/// The query that `--kind` adds, if given.
+fn kind_filter(kind: Option<Kind>) -> Vec<(&'static str, &'static str)> {
+    kind.map(|k| ("kind", k.as_str())).into_iter().collect()
 }
 
 /// Whose list a read is.
@@ -423,20 +445,22 @@ enum Read {
     Owner,
 }
 
-/// Prints every page of a list of items at `path` (filtered by `filters`), one `line` per item,
-/// as the pages come. Each page answers from the first one's position, so the items are those
-/// of one moment however many pages it takes.
+/// Prints a list at `path` (filtered by `filters`) page by page, one `line` per entry, until
+/// `at_most` entries or the list's end. Each page answers from the first one's position, so
+/// the entries are those of one moment however many pages it takes.
 async fn pages(
     client: &Client,
     path: &str,
     filters: &[(&str, &str)],
     whose: Read,
+    at_most: usize,
     none: &str,
     line: fn(&Value) -> String,
 ) -> Result<(), CliError> {
-    let mut cursor: Option<String> = None;
-    loop {
-        let mut query: Vec<(&str, &str)> = vec![("limit", "100")];
+    let (mut printed, mut cursor) = (0, None::<String>);
+    while printed < at_most {
+        let limit = (at_most - printed).min(100).to_string();
+        let mut query: Vec<(&str, &str)> = vec![("limit", &limit)];
         query.extend_from_slice(filters);
         query.extend(cursor.as_deref().map(|c| ("cursor", c)));
         let url = format!(
@@ -447,23 +471,25 @@ async fn pages(
             Read::Public => client.read(&url).await?,
             Read::Owner => client.read_as_owner(&url).await?,
         };
-        // Only a first page can be empty: a next one is offered only when items follow.
-        lines(&page, none, line)?;
+        // Only a first page can be empty: a next one is offered only when entries follow.
+        printed += lines(&page, none, line)?;
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
-            None => return Ok(()),
+            None => break,
         }
     }
+    Ok(())
 }
 
 /// One `line` per entry of a reader's `items`, or `none` on stderr when there is none: a
-/// script reading stdout sees no lines, a person sees why.
-fn lines(answer: &Value, none: &str, line: fn(&Value) -> String) -> Result<(), CliError> {
+/// script reading stdout sees no lines, a person sees why. Returns how many lines it printed.
+fn lines(answer: &Value, none: &str, line: fn(&Value) -> String) -> Result<usize, CliError> {
     let items = answer["items"].as_array().map_or(&[][..], Vec::as_slice);
     if items.is_empty() {
         eprintln!("{none}");
     }
-    items.iter().try_for_each(|i| say(line(i)))
+    items.iter().try_for_each(|i| say(line(i)))?;
+    Ok(items.len())
 }
 
 /// An item of `/v1/current` or `/v1/queue`: its progress, if any, after the title; its id last.

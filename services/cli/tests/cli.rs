@@ -298,6 +298,67 @@ async fn items_and_queue_read_every_page_of_a_long_list() {
     }
 }
 
+/// `lately list --limit N` reads as many pages of the feed as N takes (a page holds 100), and
+/// stops at the feed's end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_reads_as_many_pages_as_the_limit_takes() {
+    let sys = system().await;
+    let client = reqwest::Client::new();
+    for i in 0..104 {
+        let post = |path: String, body: serde_json::Value| {
+            client
+                .post(format!("{}{path}", sys.writer))
+                .bearer_auth(TOKEN)
+                .json(&body)
+                .send()
+        };
+        let title = format!("Film {i:03}");
+        let res = post(
+            "/v1/items".into(),
+            serde_json::json!({ "kind": "movie", "title": title }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 201);
+        let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        // One minute apart, in the order they were written: the newest is the last.
+        let at = chrono::DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z").unwrap()
+            + chrono::Duration::minutes(i);
+        let res = post(
+            format!("/v1/items/{id}/finish"),
+            serde_json::json!({ "at": at.to_rfc3339() }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 200);
+    }
+    // Written through the CLI, so that it waits for the reader to have seen every finish.
+    let last = stdout(&sys.lately(&["add", "movie", "The last one"]).await)
+        .trim()
+        .to_owned();
+    assert!(sys.lately(&["finish", &last]).await.status.success());
+
+    let titles = |out: String| -> Vec<String> {
+        out.lines()
+            .map(|l| l.split("movie    ").nth(1).expect("a title").to_owned())
+            .collect()
+    };
+    let some = sys.lately(&["list", "--limit", "103"]).await;
+    assert!(some.status.success(), "{}", stderr(&some));
+    let some = titles(stdout(&some));
+    assert_eq!(some.len(), 103);
+    assert!(some[0].starts_with("The last one"), "{:?}", &some[..3]);
+    assert!(some[1].starts_with("Film 103"), "{:?}", &some[..3]);
+    assert!(some[102].starts_with("Film 002"), "{:?}", &some[100..]);
+    let all = sys.lately(&["list", "--limit", "500"]).await;
+    assert_eq!(titles(stdout(&all)).len(), 105, "every finish, once");
+    let none = sys.lately(&["list", "--limit", "0"]).await;
+    assert_eq!(none.status.code(), Some(2), "a usage error");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refusals_and_outages_have_clear_messages_and_exit_codes() {
     let sys = system().await;
