@@ -52,6 +52,22 @@ pub fn params(req: &HttpRequest) -> Result<ReadParams, Problem> {
         .map_err(|e| bad(format!("invalid query string: {e}")))
 }
 
+/// A position past the log's head: no write was ever acknowledged there, so waiting longer or
+/// asking another replica cannot help (a 503 would say both).
+fn unknown_position(name: &str, position: i64, head: i64) -> Problem {
+    Problem::new(
+        StatusCode::BAD_REQUEST,
+        "unknown-position",
+        "Position not in the log",
+        format!(
+            "{name} asks for position {position}, past the log's head ({head}): no write has \
+             been acknowledged there. Positions come from a write's {POSITION_HEADER} header; \
+             one from a log since reset, or restored from an older backup, is not in this one"
+        ),
+    )
+    .with("head", head)
+}
+
 /// The position an answer is computed at: the current one, or `as_of` (which must not be in
 /// the future of this replica, after waiting for it like `min_position`).
 async fn position_for(
@@ -75,25 +91,40 @@ async fn position_for(
     if p.as_of.is_some_and(|a| a < 0) || p.min_position.is_some_and(|m| m < 0) {
         return Err(bad("as_of and min_position must not be negative"));
     }
-    let wait = [header_min, p.min_position, p.as_of]
-        .into_iter()
-        .flatten()
-        .max();
-    if let Some(min) = wait {
+    let wait = [
+        (header_min, MIN_POSITION_HEADER),
+        (p.min_position, "min_position"),
+        (p.as_of, "as_of"),
+    ]
+    .into_iter()
+    .filter_map(|(position, name)| Some((position?, name)))
+    .max_by_key(|(position, _)| *position);
+    if let Some((min, name)) = wait {
+        let asked = std::time::Instant::now();
         if !state.replica.wait_for(min, state.min_position_wait).await {
-            let (applied, head) = (state.replica.position(), state.replica.head());
-            // Past the newest head this replica has seen, the position may be a write it has
-            // not read yet, or one nobody made (a typo, another system's position): say so.
-            let beyond = if min > head {
-                format!(" (the log's head was {head} when this replica last read it)")
-            } else {
-                String::new()
-            };
-            return Err(Problem::unavailable(format!(
-                "this replica has applied position {applied} but {min} was asked for{beyond}; \
-                 retry shortly or ask another replica"
-            ))
-            .retry_after(1));
+            let applied = state.replica.position();
+            return Err(match state.log_head_since(asked).await {
+                Some(head) if min > head => unknown_position(name, min, head),
+                Some(_) => Problem::unavailable(format!(
+                    "this replica has applied position {applied} but {min} was asked for; \
+                     retry shortly or ask another replica"
+                ))
+                .retry_after(1),
+                // The primary cannot be asked: say what this replica saw.
+                None => {
+                    let head = state.replica.head();
+                    let beyond = if min > head {
+                        format!(" (the log's head was {head} when this replica last read it)")
+                    } else {
+                        String::new()
+                    };
+                    Problem::unavailable(format!(
+                        "this replica has applied position {applied} but {min} was asked \
+                         for{beyond}; retry shortly or ask another replica"
+                    ))
+                    .retry_after(1)
+                }
+            });
         }
     }
     let current = state.replica.position();

@@ -3,7 +3,7 @@
 use std::net::TcpListener;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use actix_cors::Cors;
 use actix_web::dev::Server;
@@ -30,6 +30,11 @@ pub struct AppState {
     pub home_page_url: Option<String>,
     pub min_position_wait: Duration,
     pub owner: OwnerAccess,
+    /// The log's primary (`DATABASE_URL`), asked for its head when a position waited for never
+    /// arrives: see [`AppState::log_head_since`].
+    log: EventLog,
+    /// The primary's head as last read, and when that read started.
+    log_head: tokio::sync::Mutex<Option<(Instant, i64)>>,
     /// `state_hash` is a digest of the whole state: computed at most once per position.
     hash_cache: Mutex<Option<(i64, u64, String)>>,
     /// Rendered feed pages by (path and query, position); see [`AppState::cached_page`].
@@ -48,6 +53,35 @@ impl AppState {
 
     pub fn cache_page(&self, key: (String, i64), body: Bytes) {
         self.pages.lock().expect("not poisoned").insert(key, body);
+    }
+
+    /// The primary's head as read at or after `since`, or `None` if it cannot be read.
+    ///
+    /// Every acknowledged write is at or below the primary's head from then on, so a position
+    /// beyond a head read after the position was asked for is one no write has been given:
+    /// unlike this replica's own view (which may tail a lagging `READ_DATABASE_URL`), this
+    /// tells a typo, or a position from a log since reset, from a write not applied yet.
+    /// Concurrent callers share one read, and a read is only reused by requests that arrived
+    /// before it started; so public requests asking for made-up positions cost the primary
+    /// at most about one query per wait, not one each.
+    pub async fn log_head_since(&self, since: Instant) -> Option<i64> {
+        let mut cached = self.log_head.lock().await;
+        if let Some((read_at, head)) = *cached {
+            if read_at >= since {
+                return Some(head);
+            }
+        }
+        let started = Instant::now();
+        match self.log.head().await {
+            Ok(head) => {
+                *cached = Some((started, head));
+                Some(head)
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "cannot read the log's head");
+                None
+            }
+        }
     }
 
     /// `(position, events applied, state hash)`, consistent with each other.
@@ -106,7 +140,7 @@ impl Application {
             Duration::from_secs(1),
         ));
         tokio::spawn(replica::snapshots(
-            log,
+            log.clone(),
             replica.clone(),
             config.snapshot_every,
             Duration::from_secs(config.snapshot_interval),
@@ -120,6 +154,8 @@ impl Application {
             home_page_url: config.home_page_url.clone(),
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
             owner,
+            log,
+            log_head: tokio::sync::Mutex::new(None),
             hash_cache: Mutex::new(None),
             pages: Mutex::new(LruCache::new(CACHED_PAGES)),
         });

@@ -68,24 +68,79 @@ async fn read_your_writes_waits_for_the_position() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 
+    // Nobody wrote that position (a typo, or a position from a log since reset): not worth a
+    // retry, and the answer says where the log's head is.
     let res = sys
         .get(format!("{reader}/v1/feed?min_position={}", position + 1000))
         .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let problem = res.json::<Value>().await.unwrap();
+    assert_eq!(
+        problem["type"],
+        "https://lately.dev/problems/unknown-position"
+    );
+    assert_eq!(problem["head"], position);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with(&format!(
+            "min_position asks for position {}, past the log's head ({position})",
+            position + 1000
+        )),
+        "{detail}"
+    );
+}
+
+/// A replica that tails a lagging copy of the log (`READ_DATABASE_URL`) cannot tell a write it
+/// has not read yet from a position nobody wrote; the primary can. Here the copy never gets
+/// anything: every write stays unread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_lagging_replica_tells_an_unread_write_from_an_unknown_position() {
+    let sys = system().await;
+    let copy = lately_testkit::postgres_database().await;
+    let log = lately_log::EventLog::connect(&copy, lately_log::LogOptions::default()).unwrap();
+    log.migrate().await.unwrap();
+    log.close().await;
+    let mut lagging = reader_config(&sys.database_url);
+    lagging.read_database_url = Some(copy);
+    lagging.min_position_wait_ms = 300;
+    let reader = sys.reader(lagging).await;
+    wait_until(|| async { sys.get(format!("{reader}/readyz")).await.status() == 200 }).await;
+    let (_, position) = sys.finish("Unread", json!({})).await;
+
+    let res = sys
+        .client
+        .get(format!("{reader}/v1/feed"))
+        .header("Lately-Min-Position", position.to_string())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.headers()["retry-after"], "1");
-    assert_eq!(res.headers()["content-type"], "application/problem+json");
-    // Nobody wrote that position: the answer says where the log's head was.
     let detail = res.json::<Value>().await.unwrap()["detail"]
         .as_str()
         .unwrap()
         .to_owned();
     assert!(
-        detail.contains(&format!(
-            "{} was asked for (the log's head was {position} when",
-            position + 1000
+        detail.starts_with(&format!(
+            "this replica has applied position 0 but {position} was asked for; retry"
         )),
         "{detail}"
     );
+
+    for query in [
+        format!("as_of={}", position + 1),
+        format!("min_position={}", position + 1),
+    ] {
+        let res = sys.get(format!("{reader}/v1/current?{query}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
+        let problem = res.json::<Value>().await.unwrap();
+        assert_eq!(
+            problem["type"],
+            "https://lately.dev/problems/unknown-position"
+        );
+        assert_eq!(problem["head"], position, "{query}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
