@@ -161,28 +161,44 @@ impl Client {
             .max(self.written.load(Ordering::Relaxed));
         if wanted > 0 {
             let res = self.get(path, Some(wanted), owner).await?;
-            if res.status() != reqwest::StatusCode::SERVICE_UNAVAILABLE {
-                return answer(res).await;
-            }
-            let head = match self.get("/v1/status", None, false).await {
-                Ok(res) if res.status().is_success() => res
-                    .json::<Value>()
-                    .await
-                    .ok()
-                    .and_then(|s| s["head"].as_i64()),
-                _ => None,
-            };
-            match head {
-                Some(head) if head < wanted => self.last_write.forget(wanted),
-                Some(_) => eprintln!(
-                    "lately: the feed has not caught up with your last write (position \
-                     {wanted}) yet; this answer may not show it"
-                ),
-                // The feed is unwell: the read below says how.
-                None => {}
+            match res.status() {
+                reqwest::StatusCode::SERVICE_UNAVAILABLE => self.behind(wanted).await,
+                reqwest::StatusCode::BAD_REQUEST => {
+                    let status = res.status();
+                    let body = res.json::<Value>().await.unwrap_or(Value::Null);
+                    if body["type"] != UNKNOWN_POSITION {
+                        return Err(rejected(status, &body));
+                    }
+                    // The feed's log does not reach that position at all.
+                    self.last_write.forget(wanted);
+                }
+                _ => return answer(res).await,
             }
         }
         answer(self.get(path, None, owner).await?).await
+    }
+
+    /// The replica answering has not applied the user's last write after its wait. Readers
+    /// answer a position past the log's head with [`UNKNOWN_POSITION`]; one that could not
+    /// ask the log's primary answers 503 for it too, so the head is looked up here as well.
+    async fn behind(&self, wanted: i64) {
+        let head = match self.get("/v1/status", None, false).await {
+            Ok(res) if res.status().is_success() => res
+                .json::<Value>()
+                .await
+                .ok()
+                .and_then(|s| s["head"].as_i64()),
+            _ => None,
+        };
+        match head {
+            Some(head) if head < wanted => self.last_write.forget(wanted),
+            Some(_) => eprintln!(
+                "lately: the feed has not caught up with your last write (position \
+                 {wanted}) yet; this answer may not show it"
+            ),
+            // The feed is unwell: the read after this says how.
+            None => {}
+        }
     }
 
     /// A GET from the feed; with the token only when `owner` (the public reads need none).
@@ -230,15 +246,18 @@ fn without_json_location(detail: &str) -> &str {
 
 async fn problem(res: reqwest::Response) -> CliError {
     let status = res.status();
-    let detail = res
-        .json::<Value>()
-        .await
-        .ok()
-        .and_then(|b| {
-            b["detail"]
-                .as_str()
-                .map(|d| without_json_location(d).to_owned())
-        })
+    let body = res.json::<Value>().await.unwrap_or(Value::Null);
+    rejected(status, &body)
+}
+
+/// The problem a reader answers for a position past its log's head.
+const UNKNOWN_POSITION: &str = "https://lately.dev/problems/unknown-position";
+
+/// A problem answer's error, from its status and (problem+JSON) body.
+fn rejected(status: reqwest::StatusCode, body: &Value) -> CliError {
+    let detail = body["detail"]
+        .as_str()
+        .map(|d| without_json_location(d).to_owned())
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_owned());
     if status.is_server_error() {
         CliError::Failed(format!("{}: {detail}", status.as_u16()))
