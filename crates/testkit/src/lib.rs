@@ -51,40 +51,63 @@ pub async fn database(backend: Backend) -> (Option<tempfile::TempDir>, String) {
     }
 }
 
-/// A TCP proxy in front of a server, whose link can be cut and restored: to take the database
-/// away from one process while everything else keeps it.
+/// A TCP proxy in front of a server, whose link can be cut (refused) or stalled (a network
+/// partition: nothing gets through, nothing is closed) and restored: to take the database away
+/// from one process while everything else keeps it.
 pub struct Proxy {
     pub port: u16,
-    open: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    state: tokio::sync::watch::Sender<Link>,
     links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Link {
+    Open,
+    Cut,
+    Stalled,
 }
 
 impl Proxy {
     /// Listens on a free loopback port and forwards every connection to `target` (`host:port`).
     pub async fn start(target: String) -> Self {
-        use std::sync::atomic::Ordering;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a port");
         let port = listener.local_addr().expect("bound").port();
-        let open = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let state = tokio::sync::watch::Sender::new(Link::Open);
         let links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (o, l) = (open.clone(), links.clone());
+        let (s, l) = (state.clone(), links.clone());
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
-                if !o.load(Ordering::SeqCst) {
-                    continue; // dropped: the connection is refused by being closed
-                }
+                let mut link = s.subscribe();
+                let now = *link.borrow_and_update();
                 let target = target.clone();
                 let task = tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    let forwarding = async {
+                        match now {
+                            Link::Cut => return, // refused by being closed
+                            // Accepted, and then nothing happens.
+                            Link::Stalled => return std::future::pending().await,
+                            Link::Open => {}
+                        }
+                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                            let _ =
+                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        }
+                    };
+                    // A stalled link holds its connection, without forwarding, until restored;
+                    // then it is closed.
+                    tokio::select! {
+                        _ = forwarding => {}
+                        _ = async { link.wait_for(|s| *s == Link::Stalled).await.is_ok() } => {
+                            let _ = link.wait_for(|s| *s == Link::Open).await.is_ok();
+                        }
                     }
                 });
                 l.lock().expect("not poisoned").push(task.abort_handle());
             }
         });
-        Self { port, open, links }
+        Self { port, state, links }
     }
 
     /// Rewrites a database URL to go through this proxy.
@@ -96,14 +119,20 @@ impl Proxy {
 
     /// Drops every open connection and refuses new ones.
     pub fn cut(&self) {
-        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.state.send_replace(Link::Cut);
         for link in self.links.lock().expect("not poisoned").drain(..) {
             link.abort();
         }
     }
 
+    /// Stops forwarding anything, on open connections and new ones alike, without closing
+    /// any: what a partitioned network looks like to a client.
+    pub fn stall(&self) {
+        self.state.send_replace(Link::Stalled);
+    }
+
     pub fn restore(&self) {
-        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.state.send_replace(Link::Open);
     }
 }
 

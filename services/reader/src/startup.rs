@@ -33,13 +33,16 @@ pub struct AppState {
     /// The log's primary (`DATABASE_URL`), asked for its head when a position waited for never
     /// arrives: see [`AppState::log_head_since`].
     log: EventLog,
-    /// The primary's head as last read, and when that read started.
-    log_head: tokio::sync::Mutex<Option<(Instant, i64)>>,
+    /// When the last read of the primary's head started, and what it found.
+    log_head: tokio::sync::Mutex<Option<(Instant, Option<i64>)>>,
     /// `state_hash` is a digest of the whole state: computed at most once per position.
     hash_cache: Mutex<Option<(i64, u64, String)>>,
     /// Rendered feed pages by (path and query, position); see [`AppState::cached_page`].
     pages: Mutex<LruCache<(String, i64), Bytes>>,
 }
+
+/// The longest a read of the primary's head may take (see [`AppState::log_head_since`]).
+const HEAD_READ_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// How many rendered pages a replica keeps. Pages of older positions are never asked for
 /// again once the replica moves on, so a small bound suffices.
@@ -61,27 +64,33 @@ impl AppState {
     /// beyond a head read after the position was asked for is one no write has been given:
     /// unlike this replica's own view (which may tail a lagging `READ_DATABASE_URL`), this
     /// tells a typo, or a position from a log since reset, from a write not applied yet.
-    /// Concurrent callers share one read, and a read is only reused by requests that arrived
-    /// before it started; so public requests asking for made-up positions cost the primary
-    /// at most about one query per wait, not one each.
+    /// One read at a time, and its outcome (a failure too) is reused by every request that
+    /// arrived before it started: public requests asking for made-up positions cost the
+    /// primary about one query per wait, not one each, and while the primary is unreachable
+    /// they do not queue up behind one another's timeouts.
     pub async fn log_head_since(&self, since: Instant) -> Option<i64> {
-        let mut cached = self.log_head.lock().await;
-        if let Some((read_at, head)) = *cached {
-            if read_at >= since {
-                return Some(head);
+        let mut last = self.log_head.lock().await;
+        if let Some((started, head)) = *last {
+            if started >= since {
+                return head;
             }
         }
         let started = Instant::now();
-        match self.log.head().await {
-            Ok(head) => {
-                *cached = Some((started, head));
-                Some(head)
-            }
-            Err(e) => {
+        // Bounded: a connection to a partitioned server can hang far longer than a pool's
+        // acquire timeout, and every request behind this lock would hang with it.
+        let head = match tokio::time::timeout(HEAD_READ_TIMEOUT, self.log.head()).await {
+            Ok(Ok(head)) => Some(head),
+            Ok(Err(e)) => {
                 tracing::debug!(error = %e, "cannot read the log's head");
                 None
             }
-        }
+            Err(_) => {
+                tracing::debug!("reading the log's head timed out");
+                None
+            }
+        };
+        *last = Some((started, head));
+        head
     }
 
     /// `(position, events applied, state hash)`, consistent with each other.

@@ -635,6 +635,7 @@ async fn a_replica_cut_off_from_the_database_keeps_serving_and_converges() {
     let proxy = lately_testkit::Proxy::start(lately_testkit::host_port(&sys.database_url)).await;
     let mut through_proxy = reader_config(&proxy.url_for(&sys.database_url));
     through_proxy.poll_ms = 100;
+    through_proxy.min_position_wait_ms = 300;
     let cut_off = sys.reader(through_proxy).await;
     let healthy = sys.reader(reader_config(&sys.database_url)).await;
     let (_, p) = sys.finish("Before the cut", json!({})).await;
@@ -653,6 +654,18 @@ async fn a_replica_cut_off_from_the_database_keeps_serving_and_converges() {
         sys.get(format!("{cut_off}/healthz")).await.status(),
         StatusCode::OK
     );
+    // It cannot ask the log where its head is, so it cannot call a position unknown: a write
+    // it has not read and a made-up position are both "retry" (several asking at once).
+    let asks = [head, head, head + 1000, head + 1000].map(|p| {
+        let url = format!("{cut_off}/v1/feed?min_position={p}");
+        let client = sys.client.clone();
+        tokio::spawn(async move { client.get(url).send().await.unwrap() })
+    });
+    for ask in asks {
+        let res = ask.await.unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()["retry-after"], "1");
+    }
 
     proxy.restore();
     let statuses = sys.converged(&[cut_off.clone(), healthy], head).await;
@@ -660,6 +673,46 @@ async fn a_replica_cut_off_from_the_database_keeps_serving_and_converges() {
     assert_eq!(statuses[0]["database"], "connected");
     let feed = sys.json(format!("{cut_off}/v1/feed")).await;
     assert_eq!(feed["items"][0]["item"]["title"], "During the cut 4");
+}
+
+/// A network partition (nothing gets through, nothing is closed) is worse than a refusal: a
+/// query on a pooled connection waits for an answer that never comes. A read that names a
+/// position still answers — 503, since the log cannot be asked — and in bounded time, however
+/// many ask at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_replica_partitioned_from_the_database_still_answers_positions() {
+    let sys = system().await;
+    let proxy = lately_testkit::Proxy::start(lately_testkit::host_port(&sys.database_url)).await;
+    let mut through_proxy = reader_config(&proxy.url_for(&sys.database_url));
+    through_proxy.min_position_wait_ms = 300;
+    let partitioned = sys.reader(through_proxy).await;
+    let (_, p) = sys.finish("Before the partition", json!({})).await;
+    sys.converged(std::slice::from_ref(&partitioned), p).await;
+
+    proxy.stall();
+    let (_, head) = sys.finish("During the partition", json!({})).await;
+    let asks = [head, head, head + 1000, head + 1000].map(|p| {
+        let url = format!("{partitioned}/v1/feed?min_position={p}");
+        let client = sys.client.clone();
+        tokio::spawn(async move {
+            tokio::time::timeout(std::time::Duration::from_secs(15), client.get(url).send()).await
+        })
+    });
+    for ask in asks {
+        let res = ask
+            .await
+            .unwrap()
+            .expect("a read naming a position hangs while the database is partitioned")
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()["retry-after"], "1");
+    }
+    let feed = sys.json(format!("{partitioned}/v1/feed")).await;
+    assert_eq!(feed["items"][0]["item"]["title"], "Before the partition");
+
+    proxy.restore();
+    sys.converged(std::slice::from_ref(&partitioned), head)
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
