@@ -142,6 +142,12 @@ pub struct LogOptions {
     /// How long a request may wait for a database connection before failing with
     /// [`LogError::Unavailable`]: short, so that callers fail fast while the database is down.
     pub acquire_timeout: Duration,
+    /// The longest a read of the log (its head, a page of events) may take on PostgreSQL
+    /// before it fails with [`LogError::Unavailable`] and its connection is closed. A server
+    /// cut off by a network partition never answers, and without this bound a tailer would
+    /// wait for the operating system to give up on the connection (many minutes), reporting
+    /// nothing and catching up only long after the network is back.
+    pub read_timeout: Duration,
     /// How often a subscription looks for new events when nothing woke it. Notifications make
     /// this a fallback on PostgreSQL; on SQLite (and a hot standby) it is the only mechanism.
     pub poll_interval: Duration,
@@ -159,6 +165,7 @@ impl Default for LogOptions {
         Self {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(2),
+            read_timeout: Duration::from_secs(5),
             poll_interval: Duration::from_millis(500),
             listen: true,
             ping_before_use: true,
@@ -255,10 +262,18 @@ impl EventLog {
         .map_err(LogError::from)
     }
 
+    fn read_timeout(&self) -> Duration {
+        self.shared.options.read_timeout
+    }
+
     /// The position of the last committed event (0 for an empty log).
     pub async fn head(&self) -> Result<i64, LogError> {
         let head = match &self.shared.backend {
-            Backend::Postgres(pool) => postgres::head(pool).await?,
+            Backend::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                let read = tokio::time::timeout(self.read_timeout(), postgres::head(&mut conn));
+                postgres::within(read.await, conn, self.read_timeout())?
+            }
             Backend::Sqlite(pool) => sqlite::head(pool).await?,
         };
         self.observe_head(head);
@@ -283,7 +298,12 @@ impl EventLog {
     ) -> Result<Vec<RecordedEvent>, LogError> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         Ok(match &self.shared.backend {
-            Backend::Postgres(pool) => postgres::read_after(pool, after, limit, metadata).await?,
+            Backend::Postgres(pool) => {
+                let mut conn = pool.acquire().await?;
+                let read = postgres::read_after(&mut conn, after, limit, metadata);
+                let read = tokio::time::timeout(self.read_timeout(), read);
+                postgres::within(read.await, conn, self.read_timeout())?
+            }
             Backend::Sqlite(pool) => sqlite::read_after(pool, after, limit, metadata).await?,
         })
     }

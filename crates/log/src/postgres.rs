@@ -57,14 +57,36 @@ pub(crate) async fn applied_migration(pool: &PgPool) -> Result<Option<i64>, LogE
     )
 }
 
-pub(crate) async fn head(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COALESCE(MAX(position), 0)::BIGINT FROM events")
-        .fetch_one(pool)
-        .await
+pub(crate) async fn head(conn: &mut PgConnection) -> Result<i64, LogError> {
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(MAX(position), 0)::BIGINT FROM events")
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+/// The outcome of a read given `limit` on `conn` (see [`crate::LogOptions::read_timeout`]).
+/// A connection whose read ran out of time is closed, not handed back to the pool: it is
+/// mid-answer, or its server is out of reach, and the next read on it would wait for that.
+pub(crate) fn within<T>(
+    read: Result<Result<T, LogError>, tokio::time::error::Elapsed>,
+    conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
+    limit: Duration,
+) -> Result<T, LogError> {
+    match read {
+        Ok(outcome) => outcome,
+        Err(_) => {
+            drop(conn.detach());
+            Err(LogError::from(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("the database did not answer a read within {limit:?}"),
+            ))))
+        }
+    }
 }
 
 pub(crate) async fn read_after(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     after: i64,
     limit: i64,
     metadata: bool,
@@ -79,7 +101,7 @@ pub(crate) async fn read_after(
     ))
     .bind(after)
     .bind(limit)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?;
     rows.iter().map(decode).collect()
 }

@@ -709,10 +709,15 @@ async fn a_replica_partitioned_from_the_database_still_answers_positions() {
     }
     let feed = sys.json(format!("{partitioned}/v1/feed")).await;
     assert_eq!(feed["items"][0]["item"]["title"], "Before the partition");
+    // Its reads of the log give up instead of waiting for the operating system to: it says
+    // it is cut off (within the reads' 5 s bound), and is back as soon as the network is.
+    wait_until(|| async { sys.status(&partitioned).await["database"] == "unreachable" }).await;
 
     proxy.restore();
-    sys.converged(std::slice::from_ref(&partitioned), head)
+    let status = sys
+        .converged(std::slice::from_ref(&partitioned), head)
         .await;
+    assert_eq!(status[0]["database"], "connected");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
