@@ -102,29 +102,23 @@ async fn position_for(
     if let Some((min, name)) = wait {
         let asked = std::time::Instant::now();
         if !state.replica.wait_for(min, state.min_position_wait).await {
-            let applied = state.replica.position();
-            return Err(match state.log_head_since(asked).await {
-                Some(head) if min > head => unknown_position(name, min, head),
-                Some(_) => Problem::unavailable(format!(
-                    "this replica has applied position {applied} but {min} was asked for; \
-                     retry shortly or ask another replica"
-                ))
-                .retry_after(1),
-                // The primary cannot be asked: say what this replica saw.
-                None => {
-                    let head = state.replica.head();
-                    let beyond = if min > head {
-                        format!(" (the log's head was {head} when this replica last read it)")
-                    } else {
-                        String::new()
-                    };
-                    Problem::unavailable(format!(
-                        "this replica has applied position {applied} but {min} was asked \
-                         for{beyond}; retry shortly or ask another replica"
-                    ))
-                    .retry_after(1)
-                }
-            });
+            let beyond = match state.log_head_since(asked).await {
+                Some(head) if min > head => return Err(unknown_position(name, min, head)),
+                Some(_) => String::new(),
+                // The primary cannot be asked: say what this replica saw of the log.
+                None => match state.replica.head() {
+                    seen if min > seen => {
+                        format!(" (the log's head was {seen} when this replica last read it)")
+                    }
+                    _ => String::new(),
+                },
+            };
+            return Err(Problem::unavailable(format!(
+                "this replica has applied position {} but {min} was asked for{beyond}; \
+                 retry shortly or ask another replica",
+                state.replica.position()
+            ))
+            .retry_after(1));
         }
     }
     let current = state.replica.position();
