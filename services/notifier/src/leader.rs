@@ -9,6 +9,9 @@ use sqlx::{Connection, PgConnection};
 
 const NOTIFIER_LOCK: i64 = 0x6c61_7465_6c79 + 2;
 
+/// How long the leader lock's connection may take to answer.
+const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub enum Leadership {
     Postgres(PgConnection),
     File(std::fs::File),
@@ -31,18 +34,28 @@ impl Leadership {
                 .open(format!("{path}.notifier-lock"))?;
             return Ok(file.try_lock().is_ok().then_some(Self::File(file)));
         }
-        let mut conn = PgConnection::connect(database_url).await?;
-        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(NOTIFIER_LOCK)
-            .fetch_one(&mut conn)
-            .await?;
-        Ok(locked.then_some(Self::Postgres(conn)))
+        let attempt = async {
+            let mut conn = PgConnection::connect(database_url).await?;
+            let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                .bind(NOTIFIER_LOCK)
+                .fetch_one(&mut conn)
+                .await?;
+            anyhow::Ok(locked.then_some(Self::Postgres(conn)))
+        };
+        tokio::time::timeout(ANSWER_WITHIN, attempt)
+            .await
+            .map_err(|_| anyhow::anyhow!("the database did not answer within {ANSWER_WITHIN:?}"))?
     }
 
-    /// Whether the lock is still ours (its connection still answers).
+    /// Whether the lock is still ours: its connection answers, and soon. A leader that cannot
+    /// tell (a network partition: nothing answers, nothing is closed) stands down rather than
+    /// wait on it for as long as the operating system takes to give up; the server releases
+    /// the lock once it notices the session is gone (TCP keepalives, see docker-compose.yml).
     pub async fn still_held(&mut self) -> bool {
         match self {
-            Self::Postgres(conn) => conn.ping().await.is_ok(),
+            Self::Postgres(conn) => tokio::time::timeout(ANSWER_WITHIN, conn.ping())
+                .await
+                .is_ok_and(|pinged| pinged.is_ok()),
             Self::File(_) => true,
         }
     }
