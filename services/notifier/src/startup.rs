@@ -126,20 +126,35 @@ async fn readyz(state: web::Data<State>) -> HttpResponse {
         .json(json!({ "status": "ready", "leader": s.leader.load(Ordering::Relaxed) }))
 }
 
+/// The longest `/v1/status` and `/metrics` wait for the outbox: behind a network partition its
+/// database never answers, and an operator's status page (or a Prometheus scrape) must not hang
+/// with it.
+const OUTBOX_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn ms(t: Option<i64>) -> Option<DateTime<Utc>> {
     t.and_then(DateTime::from_timestamp_millis)
 }
 
 async fn status(state: web::Data<State>) -> HttpResponse {
     let s = &state.shared;
-    let (recent, counts, checkpoint) = match tokio::try_join!(
-        state.store.recent(100),
-        state.store.counts(),
-        state.store.checkpoint()
-    ) {
-        Ok(v) => v,
-        Err(e) => {
+    let reads = async {
+        tokio::try_join!(
+            state.store.recent(100),
+            state.store.counts(),
+            state.store.checkpoint()
+        )
+    };
+    let (recent, counts, checkpoint) = match tokio::time::timeout(OUTBOX_READ_TIMEOUT, reads).await
+    {
+        Ok(Ok(v)) => v,
+        Ok(Err(e)) => {
             return Problem::unavailable(format!("the outbox is unreachable: {e}")).response()
+        }
+        Err(_) => {
+            return Problem::unavailable(format!(
+                "the outbox did not answer within {OUTBOX_READ_TIMEOUT:?}"
+            ))
+            .response()
         }
     };
     let outbox: Vec<_> = recent
@@ -175,9 +190,10 @@ async fn status(state: web::Data<State>) -> HttpResponse {
     }))
 }
 
-/// Prometheus text, with the outbox gauges refreshed first.
+/// Prometheus text, with the outbox gauges refreshed first (or left as they were, if the
+/// outbox does not answer in time).
 async fn metrics(state: web::Data<State>) -> HttpResponse {
-    if let Ok(counts) = state.store.counts().await {
+    if let Ok(Ok(counts)) = tokio::time::timeout(OUTBOX_READ_TIMEOUT, state.store.counts()).await {
         for (status, n) in counts {
             metrics::gauge!("lately_notifier_outbox", "status" => status).set(n as f64);
         }

@@ -466,6 +466,53 @@ async fn two_notifiers_post_once_and_the_standby_takes_over() {
     assert_eq!(env.tweets().await.len(), 8);
 }
 
+/// Cut off from its database by a network partition (nothing answers, nothing is closed), a
+/// notifier's status page and metrics still answer, each tweet is still posted once, by
+/// whichever notifier can reach the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partitioned_notifier_still_answers_and_posts_nothing_twice() {
+    let env = env().await;
+    let proxy = lately_testkit::Proxy::start(lately_testkit::host_port(&env.database_url)).await;
+    let cut_off = env
+        .notifier(&[("DATABASE_URL", &proxy.url_for(&env.database_url))])
+        .await;
+    env.until_leader(&cut_off).await;
+    let id = env.add(json!({ "kind": "movie", "title": "Before" })).await;
+    env.finish(&id, json!({})).await;
+    env.until_tweets(1).await;
+    let standby = env.notifier(&[]).await;
+
+    proxy.stall();
+    for title in ["During 1", "During 2"] {
+        let id = env.add(json!({ "kind": "movie", "title": title })).await;
+        env.finish(&id, json!({})).await;
+    }
+    let status = tokio::time::timeout(
+        Duration::from_secs(15),
+        env.client.get(format!("{}/v1/status", cut_off.url)).send(),
+    )
+    .await
+    .expect("the status page hangs while the database is partitioned")
+    .unwrap();
+    assert_eq!(status.status(), 503);
+    let metrics = tokio::time::timeout(
+        Duration::from_secs(15),
+        env.client.get(format!("{}/metrics", cut_off.url)).send(),
+    )
+    .await
+    .expect("the metrics hang while the database is partitioned")
+    .unwrap();
+    assert_eq!(metrics.status(), 200);
+
+    env.until_leader(&standby).await;
+    let tweets = env.until_tweets(3).await;
+    let unique: std::collections::HashSet<_> = tweets.iter().collect();
+    assert_eq!(unique.len(), 3, "{tweets:?}");
+    proxy.restore();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(env.tweets().await.len(), 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rate_limits_wait_for_the_reset_and_server_errors_back_off() {
     let env = env().await;
