@@ -76,8 +76,8 @@ impl AppState {
             }
         }
         let started = Instant::now();
-        // Bounded: a connection to a partitioned server can hang far longer than a pool's
-        // acquire timeout, and every request behind this lock would hang with it.
+        // Tighter than the log's own bound on a read (`LogOptions::read_timeout`): the answer
+        // is already late by the replica's wait, and every request behind this lock waits too.
         let head = match tokio::time::timeout(HEAD_READ_TIMEOUT, self.log.head()).await {
             Ok(Ok(head)) => Some(head),
             Ok(Err(e)) => {
