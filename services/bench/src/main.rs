@@ -140,20 +140,43 @@ async fn main() -> anyhow::Result<()> {
     };
 
     if wanted("appends") {
-        let d = secs(3, 15);
-        eprintln!("appends: {} s per scenario…", d.as_secs());
+        let (rounds, d) = if args.quick {
+            (1, Duration::from_secs(3))
+        } else {
+            (3, Duration::from_secs(5))
+        };
+        eprintln!(
+            "appends: {rounds} round(s) of {} s per scenario, alternating…",
+            d.as_secs()
+        );
         settle::between_scenarios().await?;
-        let writer = appends::writer(&args, d).await?;
-        settle::between_scenarios().await?;
-        let naive = appends::insert(&args, d, 1).await?;
-        settle::between_scenarios().await?;
-        let batched = appends::insert(&args, d, 100).await?;
-        settle::between_scenarios().await?;
-        let peer = peer::run(&args, d).await?;
+        let mut writer = appends::Writer::start(&args).await?;
+        let mut naive = appends::Insert::start(&args, 1).await?;
+        let mut batched = appends::Insert::start(&args, 100).await?;
+        let mut peer = peer::Peer::start(&args).await?;
+        for _ in 0..rounds {
+            settle::quiet().await?;
+            writer.round(d).await?;
+            settle::quiet().await?;
+            naive.round(d).await?;
+            settle::quiet().await?;
+            batched.round(d).await?;
+            settle::quiet().await?;
+            peer.round(d).await?;
+        }
+        let (writer, naive) = (writer.finish().await?, naive.rate());
+        let (batched, peer) = (batched.rate(), peer.rate());
+        let rounds_text = match rounds {
+            1 => "one round".to_owned(),
+            n => format!(
+                "{n} rounds of {} s alternating with the baselines'",
+                d.as_secs()
+            ),
+        };
         let share = writer.per_sec / batched.per_sec;
         add(
             "appends",
-            &format!("writer, {} clients: events/s", args.clients),
+            &format!("writer, {} clients, {rounds_text}: events/s", args.clients),
             fmt(Some(writer.per_sec), "/s"),
             format!(
                 "naive 1 row/txn {}; batched 100 rows/txn {}",
@@ -224,8 +247,8 @@ async fn main() -> anyhow::Result<()> {
                 format!("{machine_us:.0} µs ({writer_us:.0} µs)"),
                 format!(
                     "{cores} cores at this cost: at most {}/s; batched 100 rows/txn: {}; \
-                     CPU time stolen by the hypervisor: {} in the writer's run, {} in the \
-                     batched one",
+                     CPU time stolen by the hypervisor: {} in the writer's rounds, {} in the \
+                     batched ones",
                     thousands(cores as f64 * 1e6 / machine_us),
                     batched
                         .machine_cpu_us

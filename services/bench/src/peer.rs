@@ -2,14 +2,14 @@
 //! `clients` tasks executing one command on a new aggregate, again and again — the append path
 //! of a popular Rust event-sourcing framework, without HTTP in front of it.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::{Aggregate, DomainEvent};
 use serde::{Deserialize, Serialize};
 
-use crate::appends::Rate;
-use crate::procs::percentile;
+use crate::appends::{Meter, Rate, Tally};
 use crate::Args;
 
 #[derive(Default, Serialize, Deserialize)]
@@ -64,59 +64,77 @@ impl Aggregate for Book {
     }
 }
 
-pub async fn run(args: &Args, duration: Duration) -> anyhow::Result<Rate> {
-    let db = lately_testkit::postgres_database().await;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(args.clients as u32)
-        .connect(&db)
+/// The peer on a database of its own, with postgres-es's schema.
+pub struct Peer {
+    cqrs: Arc<postgres_es::PostgresCqrs<Book>>,
+    clients: usize,
+    rounds: usize,
+    tally: Tally,
+}
+
+impl Peer {
+    pub async fn start(args: &Args) -> anyhow::Result<Self> {
+        let db = lately_testkit::postgres_database().await;
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(args.clients as u32)
+            .connect(&db)
+            .await?;
+        // postgres-es's own schema (its db/init.sql).
+        sqlx::raw_sql(
+            "CREATE TABLE events (aggregate_type text NOT NULL, aggregate_id text NOT NULL, \
+               sequence bigint CHECK (sequence >= 0) NOT NULL, event_type text NOT NULL, \
+               event_version text NOT NULL, payload json NOT NULL, metadata json NOT NULL, \
+               PRIMARY KEY (aggregate_type, aggregate_id, sequence)); \
+             CREATE TABLE snapshots (aggregate_type text NOT NULL, aggregate_id text NOT NULL, \
+               last_sequence bigint CHECK (last_sequence >= 0) NOT NULL, \
+               current_snapshot bigint CHECK (current_snapshot >= 0) NOT NULL, \
+               payload json NOT NULL, PRIMARY KEY (aggregate_type, aggregate_id, last_sequence));",
+        )
+        .execute(&pool)
         .await?;
-    // postgres-es's own schema (its db/init.sql).
-    sqlx::raw_sql(
-        "CREATE TABLE events (aggregate_type text NOT NULL, aggregate_id text NOT NULL, \
-           sequence bigint CHECK (sequence >= 0) NOT NULL, event_type text NOT NULL, \
-           event_version text NOT NULL, payload json NOT NULL, metadata json NOT NULL, \
-           PRIMARY KEY (aggregate_type, aggregate_id, sequence)); \
-         CREATE TABLE snapshots (aggregate_type text NOT NULL, aggregate_id text NOT NULL, \
-           last_sequence bigint CHECK (last_sequence >= 0) NOT NULL, \
-           current_snapshot bigint CHECK (current_snapshot >= 0) NOT NULL, payload json NOT NULL, \
-           PRIMARY KEY (aggregate_type, aggregate_id, last_sequence));",
-    )
-    .execute(&pool)
-    .await?;
-    let cqrs = std::sync::Arc::new(postgres_es::postgres_cqrs::<Book>(pool, vec![], ()));
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..args.clients)
-        .map(|c| {
-            let cqrs = cqrs.clone();
-            tokio::spawn(async move {
-                let mut latencies = Vec::new();
-                let mut n = 0;
-                while started.elapsed() < duration {
-                    let id = format!("peer-{c}-{n}");
-                    n += 1;
-                    let t = Instant::now();
-                    if cqrs.execute(&id, 4).await.is_ok() {
-                        latencies.push(t.elapsed());
-                    }
-                }
-                latencies
-            })
+        Ok(Self {
+            cqrs: Arc::new(postgres_es::postgres_cqrs::<Book>(pool, vec![], ())),
+            clients: args.clients,
+            rounds: 0,
+            tally: Tally::default(),
         })
-        .collect();
-    let mut latencies = Vec::new();
-    for t in tasks {
-        latencies.extend(t.await?);
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    latencies.sort();
-    Ok(Rate {
-        per_sec: latencies.len() as f64 / elapsed,
-        p50_ms: percentile(&latencies, 0.5),
-        p99_ms: percentile(&latencies, 0.99),
-        batch: None,
-        on_known: None,
-        machine_cpu_us: None,
-        writer_cpu_us: None,
-        steal: None,
-    })
+
+    /// One round of `duration`: every client executes one command on a new aggregate after
+    /// another.
+    pub async fn round(&mut self, duration: Duration) -> anyhow::Result<()> {
+        self.rounds += 1;
+        let round = self.rounds;
+        let meter = Meter::start(None);
+        let deadline = Instant::now() + duration;
+        let tasks: Vec<_> = (0..self.clients)
+            .map(|c| {
+                let cqrs = self.cqrs.clone();
+                tokio::spawn(async move {
+                    let mut latencies = Vec::new();
+                    let mut n = 0;
+                    while Instant::now() < deadline {
+                        let id = format!("peer-{round}-{c}-{n}");
+                        n += 1;
+                        let t = Instant::now();
+                        if cqrs.execute(&id, 4).await.is_ok() {
+                            latencies.push(t.elapsed());
+                        }
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        let mut latencies = Vec::new();
+        for t in tasks {
+            latencies.extend(t.await?);
+        }
+        meter.stop(&mut self.tally, latencies.len(), latencies);
+        Ok(())
+    }
+
+    /// The rounds' figures.
+    pub fn rate(self) -> Rate {
+        self.tally.rate()
+    }
 }

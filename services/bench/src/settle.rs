@@ -14,8 +14,7 @@ use sqlx::{Connection, Executor, PgConnection};
 /// Drops every scratch database the scenarios so far created and waits for the server to go
 /// quiet ([`quiesce`]).
 pub async fn between_scenarios() -> anyhow::Result<()> {
-    let admin = std::env::var("DATABASE_URL").context("DATABASE_URL (make bench sets it)")?;
-    let mut conn = PgConnection::connect(&admin).await?;
+    let mut conn = admin().await?;
     let scratch: Vec<(String,)> =
         sqlx::query_as("SELECT datname FROM pg_database WHERE datname LIKE 'lately_test_%'")
             .fetch_all(&mut conn)
@@ -28,6 +27,21 @@ pub async fn between_scenarios() -> anyhow::Result<()> {
     quiesce(&mut conn).await?;
     conn.close().await?;
     Ok(())
+}
+
+/// Waits for the server to go quiet ([`quiesce`]) between rounds of scenarios whose databases
+/// are kept.
+pub async fn quiet() -> anyhow::Result<()> {
+    let mut conn = admin().await?;
+    quiesce(&mut conn).await?;
+    conn.close().await?;
+    Ok(())
+}
+
+/// A connection to the server's own database.
+async fn admin() -> anyhow::Result<PgConnection> {
+    let url = std::env::var("DATABASE_URL").context("DATABASE_URL (make bench sets it)")?;
+    Ok(PgConnection::connect(&url).await?)
 }
 
 /// Writes out every dirty buffer (`CHECKPOINT`) and waits, up to a minute, until no autovacuum
