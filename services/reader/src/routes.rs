@@ -3,6 +3,7 @@
 //! a widget on any site may fetch it.
 
 use std::hash::{Hash, Hasher};
+use std::time::Duration;
 
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::StatusCode;
@@ -68,6 +69,12 @@ fn unknown_position(name: &str, position: i64, head: i64) -> Problem {
     .with("head", head)
 }
 
+/// How long a read waits for a position before asking the primary whether it exists: well
+/// past the time a write takes to reach a replica (milliseconds), so that reads of one's own
+/// writes do not query the primary, and well short of the whole wait, which a position no
+/// write was given would otherwise wait out before its 400.
+const ASK_THE_PRIMARY_AFTER: Duration = Duration::from_millis(100);
+
 /// The position an answer is computed at: the current one, or `as_of` (which must not be in
 /// the future of this replica, after waiting for it like `min_position`).
 async fn position_for(
@@ -101,24 +108,30 @@ async fn position_for(
     .max_by_key(|(position, _)| *position);
     if let Some((min, name)) = wait {
         let asked = std::time::Instant::now();
-        if !state.replica.wait_for(min, state.min_position_wait).await {
-            let beyond = match state.log_head_since(asked).await {
-                Some(head) if min > head => return Err(unknown_position(name, min, head)),
-                Some(_) => String::new(),
-                // The primary cannot be asked: say what this replica saw of the log.
-                None => match state.replica.head() {
-                    seen if min > seen => {
+        let first = state.min_position_wait.min(ASK_THE_PRIMARY_AFTER);
+        if !state.replica.wait_for(min, first).await {
+            // Not here yet: ask the primary whether any write was ever given that position,
+            // rather than waiting the whole wait out for a typo.
+            let head = state.log_head_since(asked).await;
+            if let Some(head) = head.filter(|head| min > *head) {
+                return Err(unknown_position(name, min, head));
+            }
+            let rest = state.min_position_wait.saturating_sub(asked.elapsed());
+            if !state.replica.wait_for(min, rest).await {
+                let beyond = match (head, state.replica.head()) {
+                    // The primary could not be asked: say what this replica saw of the log.
+                    (None, seen) if min > seen => {
                         format!(" (the log's head was {seen} when this replica last read it)")
                     }
                     _ => String::new(),
-                },
-            };
-            return Err(Problem::unavailable(format!(
-                "this replica has applied position {} but {min} was asked for{beyond}; \
-                 retry shortly or ask another replica",
-                state.replica.position()
-            ))
-            .retry_after(1));
+                };
+                return Err(Problem::unavailable(format!(
+                    "this replica has applied position {} but {min} was asked for{beyond}; \
+                     retry shortly or ask another replica",
+                    state.replica.position()
+                ))
+                .retry_after(1));
+            }
         }
     }
     let current = state.replica.position();

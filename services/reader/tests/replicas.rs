@@ -143,6 +143,40 @@ async fn a_lagging_replica_tells_an_unread_write_from_an_unknown_position() {
     }
 }
 
+/// A position no write was given is told apart from a write on its way to the replica within
+/// a moment, not after the whole wait such a write is given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_unknown_position_does_not_wait_out_the_wait() {
+    let sys = system().await;
+    let mut patient = reader_config(&sys.database_url);
+    patient.min_position_wait_ms = 60_000;
+    let reader = sys.reader(patient).await;
+    wait_until(|| async { sys.get(format!("{reader}/readyz")).await.status() == 200 }).await;
+    let (_, position) = sys.finish("Known", json!({})).await;
+
+    for query in [
+        format!("as_of={}", position + 1),
+        format!("min_position={}", position + 1),
+    ] {
+        let answer = sys.get(format!("{reader}/v1/feed?{query}"));
+        let res = tokio::time::timeout(std::time::Duration::from_secs(15), answer)
+            .await
+            .unwrap_or_else(|_| panic!("{query}: still waiting after 15 s of a 60 s wait"));
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
+        let problem = res.json::<Value>().await.unwrap();
+        assert_eq!(
+            problem["type"],
+            "https://lately.dev/problems/unknown-position"
+        );
+        assert_eq!(problem["head"], position, "{query}");
+    }
+    // A position that was written is still waited for, and answered.
+    let res = sys
+        .get(format!("{reader}/v1/feed?min_position={position}"))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn as_of_answers_with_the_earlier_state() {
     let sys = system().await;
