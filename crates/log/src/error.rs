@@ -32,6 +32,13 @@ impl LogError {
     pub fn is_unavailable(&self) -> bool {
         matches!(self, Self::Unavailable(_) | Self::Closed)
     }
+
+    /// A read the database did not finish within [`crate::LogOptions::read_timeout`]: a
+    /// partition, or a page too large for the link.
+    pub fn is_read_timeout(&self) -> bool {
+        matches!(self, Self::Unavailable(e)
+            if matches!(&**e, sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut))
+    }
 }
 
 impl From<sqlx::Error> for LogError {

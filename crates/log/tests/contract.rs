@@ -636,6 +636,49 @@ async fn postgres_subscription_survives_killed_connections() {
     assert_eq!(seen, (1..=50).collect::<Vec<_>>());
 }
 
+/// Over a link too slow to bring a whole page of large events within the read timeout, a
+/// tailer reads smaller pages, rather than timing out on the same page forever, and still
+/// misses and repeats nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_subscription_gets_through_a_slow_link_in_smaller_pages() {
+    let url = lately_testkit::postgres_database().await;
+    let log = EventLog::connect(&url, options()).unwrap();
+    log.migrate().await.unwrap();
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    let text = "x".repeat(4000);
+    for n in 0..32 {
+        let mut e = event(n);
+        e.data = json!({ "n": n, "text": text });
+        appender.append(request("s", None, vec![e])).await.unwrap();
+    }
+    // 32 events of ~4 KB: a page of all of them takes ~2.7 s at 48 KB/s, a page of 8 ~0.7 s.
+    let proxy = lately_testkit::Proxy::start(lately_testkit::host_port(&url)).await;
+    proxy.throttle(48 * 1024);
+    let slow = LogOptions {
+        read_timeout: Duration::from_secs(1),
+        ..options()
+    };
+    let reader = EventLog::connect(&proxy.url_for(&url), slow).unwrap();
+    let mut sub = reader.subscribe(0).with_page_size(32);
+
+    let (mut seen, mut timeouts) = (Vec::new(), 0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while seen.len() < 32 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stuck at position {} after {timeouts} reads timed out",
+            sub.position()
+        );
+        match sub.next().await {
+            Ok(page) => seen.extend(page.iter().map(|e| e.position)),
+            Err(e) if e.is_read_timeout() => timeouts += 1,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert_eq!(seen, (1..=32).collect::<Vec<_>>());
+    assert!(timeouts > 0, "the link was to be too slow for a whole page");
+}
+
 #[tokio::test]
 async fn an_unreachable_database_fails_fast_as_unavailable() {
     // Port 1 on loopback: nothing listens there.

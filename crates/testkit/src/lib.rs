@@ -51,8 +51,8 @@ pub async fn database(backend: Backend) -> (Option<tempfile::TempDir>, String) {
     }
 }
 
-/// A TCP proxy in front of a server, whose link can be cut (refused) or stalled (a network
-/// partition: nothing gets through, nothing is closed) and restored: to take the database away
+/// A TCP proxy in front of a server, whose link can be cut (refused), stalled (a network
+/// partition: nothing gets through, nothing is closed) or throttled (a slow link), and restored: to take the database away
 /// from one process while everything else keeps it.
 pub struct Proxy {
     pub port: u16,
@@ -65,6 +65,8 @@ enum Link {
     Open,
     Cut,
     Stalled,
+    /// Forwarding what the target sends at most this many bytes a second.
+    Throttled(usize),
 }
 
 impl Proxy {
@@ -78,21 +80,25 @@ impl Proxy {
         let links = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let (s, l) = (state.clone(), links.clone());
         tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
+            while let Ok((inbound, _)) = listener.accept().await {
                 let mut link = s.subscribe();
                 let now = *link.borrow_and_update();
-                let target = target.clone();
+                let (target, rate) = (target.clone(), link.clone());
                 let task = tokio::spawn(async move {
                     let forwarding = async {
                         match now {
                             Link::Cut => return, // refused by being closed
                             // Accepted, and then nothing happens.
                             Link::Stalled => return std::future::pending().await,
-                            Link::Open => {}
+                            Link::Open | Link::Throttled(_) => {}
                         }
-                        if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
-                            let _ =
-                                tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        if let Ok(outbound) = tokio::net::TcpStream::connect(&target).await {
+                            let (mut from_target, mut to_target) = outbound.into_split();
+                            let (mut from_client, mut to_client) = inbound.into_split();
+                            tokio::select! {
+                                _ = tokio::io::copy(&mut from_client, &mut to_target) => {}
+                                _ = throttled_copy(&mut from_target, &mut to_client, rate) => {}
+                            }
                         }
                     };
                     // A stalled link holds its connection, without forwarding, until restored;
@@ -131,8 +137,41 @@ impl Proxy {
         self.state.send_replace(Link::Stalled);
     }
 
+    /// Forwards what the target sends at most `bytes_per_second`, on open connections and new
+    /// ones alike: a slow link.
+    pub fn throttle(&self, bytes_per_second: usize) {
+        self.state
+            .send_replace(Link::Throttled(bytes_per_second.max(1)));
+    }
+
     pub fn restore(&self) {
         self.state.send_replace(Link::Open);
+    }
+}
+
+/// Copies `from` to `to`, pausing after each chunk while the link is throttled so that no more
+/// than its rate gets through (in chunks of a twentieth of a second's worth).
+async fn throttled_copy(
+    from: &mut tokio::net::tcp::OwnedReadHalf,
+    to: &mut tokio::net::tcp::OwnedWriteHalf,
+    link: tokio::sync::watch::Receiver<Link>,
+) -> std::io::Result<()> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let rate = match *link.borrow() {
+            Link::Throttled(rate) => Some(rate),
+            _ => None,
+        };
+        let chunk = rate.map_or(buf.len(), |r| (r / 20).clamp(1, buf.len()));
+        let n = from.read(&mut buf[..chunk]).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        to.write_all(&buf[..n]).await?;
+        if let Some(rate) = rate {
+            tokio::time::sleep(std::time::Duration::from_secs_f64(n as f64 / rate as f64)).await;
+        }
     }
 }
 
