@@ -128,6 +128,7 @@ async fn main() -> anyhow::Result<()> {
     let secs = |quick: u64, full: u64| Duration::from_secs(if args.quick { quick } else { full });
     let mut figures = Vec::new();
     let steal = procs::Steal::start();
+    let started_at = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC");
     let mut add = |scenario, measure: &str, value, baseline, target: &str, met| {
         figures.push(Figure {
             scenario,
@@ -401,7 +402,8 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let machine = format!(
-        "{} cores, {} GiB, {}; CPU time stolen by the hypervisor during the run: {}",
+        "{started_at}: {} cores, {} GiB, {}; CPU time stolen by the hypervisor during the \
+         run: {}",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),

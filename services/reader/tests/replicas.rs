@@ -73,14 +73,7 @@ async fn read_your_writes_waits_for_the_position() {
     let res = sys
         .get(format!("{reader}/v1/feed?min_position={}", position + 1000))
         .await;
-    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(res.headers()["content-type"], "application/problem+json");
-    let problem = res.json::<Value>().await.unwrap();
-    assert_eq!(
-        problem["type"],
-        "https://lately.dev/problems/unknown-position"
-    );
-    assert_eq!(problem["head"], position);
+    let problem = unknown_position(res, position, "min_position").await;
     let detail = problem["detail"].as_str().unwrap();
     assert!(
         detail.starts_with(&format!(
@@ -89,6 +82,20 @@ async fn read_your_writes_waits_for_the_position() {
         )),
         "{detail}"
     );
+}
+
+/// Asserts that `res` is the 400 for a position no write was given (`asked`: which parameter),
+/// naming the log's head; returns the problem.
+async fn unknown_position(res: reqwest::Response, head: i64, asked: &str) -> Value {
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{asked}");
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let problem = res.json::<Value>().await.unwrap();
+    assert_eq!(
+        problem["type"], "https://lately.dev/problems/unknown-position",
+        "{asked}"
+    );
+    assert_eq!(problem["head"], head, "{asked}");
+    problem
 }
 
 /// A replica that tails a lagging copy of the log (`READ_DATABASE_URL`) cannot tell a write it
@@ -133,13 +140,7 @@ async fn a_lagging_replica_tells_an_unread_write_from_an_unknown_position() {
         format!("min_position={}", position + 1),
     ] {
         let res = sys.get(format!("{reader}/v1/current?{query}")).await;
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
-        let problem = res.json::<Value>().await.unwrap();
-        assert_eq!(
-            problem["type"],
-            "https://lately.dev/problems/unknown-position"
-        );
-        assert_eq!(problem["head"], position, "{query}");
+        unknown_position(res, position, &query).await;
     }
 }
 
@@ -162,13 +163,7 @@ async fn an_unknown_position_does_not_wait_out_the_wait() {
         let res = tokio::time::timeout(std::time::Duration::from_secs(15), answer)
             .await
             .unwrap_or_else(|_| panic!("{query}: still waiting after 15 s of a 60 s wait"));
-        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
-        let problem = res.json::<Value>().await.unwrap();
-        assert_eq!(
-            problem["type"],
-            "https://lately.dev/problems/unknown-position"
-        );
-        assert_eq!(problem["head"], position, "{query}");
+        unknown_position(res, position, &query).await;
     }
     // A position that was written is still waited for, and answered.
     let res = sys
