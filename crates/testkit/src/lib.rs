@@ -52,8 +52,8 @@ pub async fn database(backend: Backend) -> (Option<tempfile::TempDir>, String) {
 }
 
 /// A TCP proxy in front of a server, whose link can be cut (refused), stalled (a network
-/// partition: nothing gets through, nothing is closed) or throttled (a slow link), and restored: to take the database away
-/// from one process while everything else keeps it.
+/// partition: nothing gets through, nothing is closed) or throttled (a slow link), and
+/// restored: to take the database away from one process while everything else keeps it.
 pub struct Proxy {
     pub port: u16,
     state: tokio::sync::watch::Sender<Link>,
