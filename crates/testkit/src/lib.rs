@@ -60,6 +60,10 @@ pub struct Proxy {
     links: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
 }
 
+/// How long into a [`Proxy::stall`] the server gives up on a connection: compose's PostgreSQL
+/// takes ~25 s (10 s idle, 3 probes 5 s apart); tests need it sooner.
+pub const SERVER_GIVES_UP_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Link {
     Open,
@@ -85,28 +89,49 @@ impl Proxy {
                 let now = *link.borrow_and_update();
                 let (target, rate) = (target.clone(), link.clone());
                 let task = tokio::spawn(async move {
-                    let forwarding = async {
-                        match now {
-                            Link::Cut => return, // refused by being closed
-                            // Accepted, and then nothing happens.
-                            Link::Stalled => return std::future::pending().await,
-                            Link::Open | Link::Throttled(_) => {}
-                        }
-                        if let Ok(outbound) = tokio::net::TcpStream::connect(&target).await {
-                            let (mut from_target, mut to_target) = outbound.into_split();
-                            let (mut from_client, mut to_client) = inbound.into_split();
-                            tokio::select! {
-                                _ = tokio::io::copy(&mut from_client, &mut to_target) => {}
-                                _ = throttled_copy(&mut from_target, &mut to_client, rate) => {}
+                    // The sockets belong to this task, not to the forwarding below: when a
+                    // stall ends the forwarding, they stay open, silent, until the link is
+                    // restored, and are closed then. Closing them at the stall would be a
+                    // refusal, which a client notices at once, not a partition.
+                    let mut inbound = inbound;
+                    let mut outbound = match now {
+                        Link::Cut => return, // refused by being closed
+                        // Accepted, and then nothing happens.
+                        Link::Stalled => None,
+                        Link::Open | Link::Throttled(_) => {
+                            match tokio::net::TcpStream::connect(&target).await {
+                                Ok(outbound) => Some(outbound),
+                                Err(_) => return, // the target refused: so does the proxy
                             }
                         }
                     };
-                    // A stalled link holds its connection, without forwarding, until restored;
-                    // then it is closed.
+                    let forwarding = async {
+                        let Some(outbound) = outbound.as_mut() else {
+                            return std::future::pending().await;
+                        };
+                        let (mut from_target, mut to_target) = outbound.split();
+                        let (mut from_client, mut to_client) = inbound.split();
+                        tokio::select! {
+                            _ = tokio::io::copy(&mut from_client, &mut to_target) => {}
+                            _ = throttled_copy(&mut from_target, &mut to_client, rate) => {}
+                        }
+                    };
                     tokio::select! {
                         _ = forwarding => {}
                         _ = async { link.wait_for(|s| *s == Link::Stalled).await.is_ok() } => {
-                            let _ = link.wait_for(|s| *s == Link::Open).await.is_ok();
+                            let restored = async {
+                                let _ = link.clone().wait_for(|s| *s == Link::Open).await;
+                            };
+                            tokio::select! {
+                                _ = restored => {}
+                                _ = tokio::time::sleep(SERVER_GIVES_UP_AFTER) => {
+                                    // The server's keepalive probes went unanswered: it ends
+                                    // the session (and releases its locks); the client, on
+                                    // the other side of the partition, hears nothing of it.
+                                    drop(outbound.take());
+                                    let _ = link.wait_for(|s| *s == Link::Open).await;
+                                }
+                            }
                         }
                     }
                 });
@@ -132,7 +157,9 @@ impl Proxy {
     }
 
     /// Stops forwarding anything, on open connections and new ones alike, without closing
-    /// any: what a partitioned network looks like to a client.
+    /// any: what a partitioned network looks like to a client. The server's side of each
+    /// connection is closed [`SERVER_GIVES_UP_AFTER`] into the stall, as the server's TCP
+    /// keepalive would; the client's stays open and silent until [`Proxy::restore`].
     pub fn stall(&self) {
         self.state.send_replace(Link::Stalled);
     }
@@ -152,8 +179,8 @@ impl Proxy {
 /// Copies `from` to `to`, pausing after each chunk while the link is throttled so that no more
 /// than its rate gets through (in chunks of a twentieth of a second's worth).
 async fn throttled_copy(
-    from: &mut tokio::net::tcp::OwnedReadHalf,
-    to: &mut tokio::net::tcp::OwnedWriteHalf,
+    from: &mut tokio::net::tcp::ReadHalf<'_>,
+    to: &mut tokio::net::tcp::WriteHalf<'_>,
     link: tokio::sync::watch::Receiver<Link>,
 ) -> std::io::Result<()> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
