@@ -7,10 +7,9 @@
 
 use sqlx::{Connection, PgConnection};
 
-const NOTIFIER_LOCK: i64 = 0x6c61_7465_6c79 + 2;
+use crate::ANSWER_WITHIN;
 
-/// How long the leader lock's connection may take to answer.
-const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);
+const NOTIFIER_LOCK: i64 = 0x6c61_7465_6c79 + 2;
 
 pub enum Leadership {
     Postgres(PgConnection),

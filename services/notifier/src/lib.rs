@@ -11,3 +11,7 @@ pub mod startup;
 pub mod store;
 pub mod worker;
 pub mod x;
+
+/// How long the notifier waits for PostgreSQL to answer a statement (the leader lock's, the
+/// outbox's) before it takes the database for unreachable.
+pub const ANSWER_WITHIN: std::time::Duration = std::time::Duration::from_secs(5);

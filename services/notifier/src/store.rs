@@ -6,6 +6,8 @@
 use lately_log::EventLog;
 use serde::Serialize;
 
+use crate::ANSWER_WITHIN;
+
 #[derive(Clone)]
 enum Db {
     Pg(sqlx::PgPool),
@@ -17,10 +19,37 @@ fn sqlite(sql: &str) -> String {
     sql.replace('$', "?")
 }
 
+/// Runs one statement on a PostgreSQL connection of `pool`, bounded by [`ANSWER_WITHIN`].
+///
+/// Cut off by a network partition (nothing answers, nothing is closed), an unbounded query
+/// waits for as long as the operating system keeps the socket: the leader would stay stuck in
+/// its round, still reporting itself leader, long after the server released its lock to a
+/// standby. A statement that ran out of time is an error like any other, and its connection
+/// is closed rather than handed back mid-answer. Whether it committed is then unknown, which
+/// the outbox already allows for: every transition is conditional, and an entry left in
+/// `posting` is reconciled as after a crash.
+macro_rules! bounded {
+    ($pool:expr, |$conn:ident| $statement:expr) => {{
+        let mut $conn = $pool.acquire().await?;
+        let answer = tokio::time::timeout(ANSWER_WITHIN, $statement).await;
+        match answer {
+            Ok(answer) => answer,
+            Err(_) => {
+                drop($conn.detach());
+                Err(sqlx::Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    format!("the database did not answer within {ANSWER_WITHIN:?}"),
+                )))
+            }
+        }
+    }};
+}
+
 macro_rules! exec {
     ($db:expr, $sql:expr $(, $bind:expr)*) => {
         match $db {
-            Db::Pg(p) => sqlx::query($sql)$(.bind($bind))*.execute(p).await.map(|r| r.rows_affected()),
+            Db::Pg(p) => bounded!(p, |conn| sqlx::query($sql)$(.bind($bind))*.execute(&mut *conn))
+                .map(|r| r.rows_affected()),
             Db::Sqlite(p) => sqlx::query(&sqlite($sql))$(.bind($bind))*.execute(p).await.map(|r| r.rows_affected()),
         }
     };
@@ -29,7 +58,7 @@ macro_rules! exec {
 macro_rules! fetch {
     ($db:expr, $ty:ty, $sql:expr $(, $bind:expr)*) => {
         match $db {
-            Db::Pg(p) => sqlx::query_as::<_, $ty>($sql)$(.bind($bind))*.fetch_all(p).await,
+            Db::Pg(p) => bounded!(p, |conn| sqlx::query_as::<_, $ty>($sql)$(.bind($bind))*.fetch_all(&mut *conn)),
             Db::Sqlite(p) => sqlx::query_as::<_, $ty>(&sqlite($sql))$(.bind($bind))*.fetch_all(p).await,
         }
     };

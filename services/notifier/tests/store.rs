@@ -1,0 +1,79 @@
+//! The outbox on a real PostgreSQL, reached through a proxy that can cut the network.
+
+use std::time::Duration;
+
+use lately_log::{EventLog, LogOptions};
+use lately_notifier::store::Store;
+use lately_testkit::{host_port, Proxy};
+use sqlx::{Connection, PgConnection};
+
+/// A partition that falls while an outbox statement waits for its answer (nothing answers,
+/// nothing is closed) makes that statement fail, within the notifier's bound, instead of
+/// holding the leader's round, and with it the leader, for as long as the socket lives.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_outbox_statement_cut_off_by_a_partition_fails_instead_of_waiting() {
+    let url = lately_testkit::postgres_database().await;
+    let direct = EventLog::connect(&url, LogOptions::default()).unwrap();
+    direct.migrate().await.unwrap();
+    let proxy = Proxy::start(host_port(&url)).await;
+    let log = EventLog::connect(&proxy.url_for(&url), LogOptions::default()).unwrap();
+    let store = Store::new(&log);
+    assert_eq!(
+        store.checkpoint().await.unwrap(),
+        None,
+        "reachable at first"
+    );
+
+    // Hold the outbox, so that the next statement is sent and waits inside the server.
+    let mut holder = PgConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+    sqlx::query("LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let waiting = tokio::spawn({
+        let store = store.clone();
+        async move { store.due(i64::MAX, 20).await }
+    });
+    let admin = direct.pg_pool().unwrap();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let waiting_on_the_lock: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity \
+                 WHERE wait_event_type = 'Lock' AND query LIKE '%FROM outbox%'",
+            )
+            .fetch_one(admin)
+            .await
+            .unwrap();
+            if waiting_on_the_lock == 1 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the outbox read reaches the server");
+
+    // The network goes, then the server answers: the answer has nowhere to go.
+    proxy.stall();
+    sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+    let answer = tokio::time::timeout(Duration::from_secs(15), waiting)
+        .await
+        .expect("the outbox read still waits 15 s into the partition")
+        .unwrap();
+    let error = answer.expect_err("no answer can have crossed the partition");
+    assert!(
+        error.to_string().contains("did not answer"),
+        "not the partition's error: {error}"
+    );
+
+    // Once the network is back, the same store works again, on a new connection.
+    proxy.restore();
+    tokio::time::timeout(Duration::from_secs(15), async {
+        while store.checkpoint().await.is_err() {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await
+    .expect("the outbox answers again once the network is back");
+}
