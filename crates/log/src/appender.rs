@@ -21,6 +21,13 @@ pub struct AppendOptions {
     pub max_batch_events: usize,
     /// How many appends may wait for the appender before callers are slowed down.
     pub queue_depth: usize,
+    /// The longest a commit may take on PostgreSQL before it fails as unavailable and its
+    /// connection is closed. A server behind a network partition never answers; without this
+    /// bound the one appending task, and every write queued behind it, would wait for as long
+    /// as the operating system keeps the socket. The outcome of a commit that ran out of time
+    /// is unknown, as after any broken connection: nothing is acknowledged, and a retry with
+    /// the same event ids finds them if it did commit.
+    pub commit_timeout: Duration,
 }
 
 impl Default for AppendOptions {
@@ -28,6 +35,7 @@ impl Default for AppendOptions {
         Self {
             max_batch_events: 1000,
             queue_depth: 8192,
+            commit_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -55,6 +63,7 @@ impl Appender {
             Backend::Postgres(pool) => Own::Postgres(Box::new(postgres::Committer::new(
                 pool,
                 log.shared.options.acquire_timeout,
+                options.commit_timeout,
             ))),
             Backend::Sqlite(pool) => Own::Sqlite(
                 PoolOptions::new()

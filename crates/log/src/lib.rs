@@ -135,6 +135,20 @@ impl std::fmt::Debug for Payload {
     }
 }
 
+/// A read of the log on a pooled PostgreSQL connection, bounded by the log's `read_timeout`
+/// (see [`postgres::within`]): `|c| read(c)` gets the connection as `&mut PgConnection`.
+macro_rules! bounded_read {
+    ($log:expr, $pool:expr, |$conn:ident| $read:expr) => {{
+        let mut pooled = $pool.acquire().await?;
+        let limit = $log.read_timeout();
+        let read = {
+            let $conn: &mut sqlx::PgConnection = &mut pooled;
+            tokio::time::timeout(limit, $read).await
+        };
+        postgres::within(read, pooled, limit)?
+    }};
+}
+
 /// Tuning for [`EventLog::connect`]. The defaults suit a service; tests shrink the timeouts.
 #[derive(Debug, Clone)]
 pub struct LogOptions {
@@ -269,11 +283,7 @@ impl EventLog {
     /// The position of the last committed event (0 for an empty log).
     pub async fn head(&self) -> Result<i64, LogError> {
         let head = match &self.shared.backend {
-            Backend::Postgres(pool) => {
-                let mut conn = pool.acquire().await?;
-                let read = tokio::time::timeout(self.read_timeout(), postgres::head(&mut conn));
-                postgres::within(read.await, conn, self.read_timeout())?
-            }
+            Backend::Postgres(pool) => bounded_read!(self, pool, |c| postgres::head(c)),
             Backend::Sqlite(pool) => sqlite::head(pool).await?,
         };
         self.observe_head(head);
@@ -299,10 +309,9 @@ impl EventLog {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         Ok(match &self.shared.backend {
             Backend::Postgres(pool) => {
-                let mut conn = pool.acquire().await?;
-                let read = postgres::read_after(&mut conn, after, limit, metadata);
-                let read = tokio::time::timeout(self.read_timeout(), read);
-                postgres::within(read.await, conn, self.read_timeout())?
+                bounded_read!(self, pool, |c| postgres::read_after(
+                    c, after, limit, metadata
+                ))
             }
             Backend::Sqlite(pool) => sqlite::read_after(pool, after, limit, metadata).await?,
         })
@@ -311,7 +320,9 @@ impl EventLog {
     /// Every event of one stream, oldest first.
     pub async fn read_stream(&self, stream_id: &str) -> Result<Vec<RecordedEvent>, LogError> {
         Ok(match &self.shared.backend {
-            Backend::Postgres(pool) => postgres::read_stream(pool, stream_id).await?,
+            Backend::Postgres(pool) => {
+                bounded_read!(self, pool, |c| postgres::read_stream(c, stream_id))
+            }
             Backend::Sqlite(pool) => sqlite::read_stream(pool, stream_id).await?,
         })
     }
@@ -319,7 +330,9 @@ impl EventLog {
     /// The event with this id, if the log has it (how a retried request finds its original).
     pub async fn event_by_id(&self, event_id: Uuid) -> Result<Option<RecordedEvent>, LogError> {
         Ok(match &self.shared.backend {
-            Backend::Postgres(pool) => postgres::event_by_id(pool, event_id).await?,
+            Backend::Postgres(pool) => {
+                bounded_read!(self, pool, |c| postgres::event_by_id(c, event_id))
+            }
             Backend::Sqlite(pool) => sqlite::event_by_id(pool, event_id).await?,
         })
     }
@@ -327,7 +340,9 @@ impl EventLog {
     /// The current version of a stream (0 if it has no events).
     pub async fn stream_version(&self, stream_id: &str) -> Result<i64, LogError> {
         Ok(match &self.shared.backend {
-            Backend::Postgres(pool) => postgres::stream_version(pool, stream_id).await?,
+            Backend::Postgres(pool) => {
+                bounded_read!(self, pool, |c| postgres::stream_version(c, stream_id))
+            }
             Backend::Sqlite(pool) => sqlite::stream_version(pool, stream_id).await?,
         })
     }

@@ -107,35 +107,38 @@ pub(crate) async fn read_after(
 }
 
 pub(crate) async fn read_stream(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     stream_id: &str,
 ) -> Result<Vec<RecordedEvent>, LogError> {
     let rows = sqlx::query(&format!(
         "SELECT {COLUMNS} FROM events WHERE stream_id = $1 ORDER BY stream_version"
     ))
     .bind(stream_id)
-    .fetch_all(pool)
+    .fetch_all(conn)
     .await?;
     rows.iter().map(decode).collect()
 }
 
 pub(crate) async fn event_by_id(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     event_id: Uuid,
 ) -> Result<Option<RecordedEvent>, LogError> {
     let row = sqlx::query(&format!("SELECT {COLUMNS} FROM events WHERE event_id = $1"))
         .bind(event_id)
-        .fetch_optional(pool)
+        .fetch_optional(conn)
         .await?;
     row.as_ref().map(decode).transpose()
 }
 
-pub(crate) async fn stream_version(pool: &PgPool, stream_id: &str) -> Result<i64, LogError> {
+pub(crate) async fn stream_version(
+    conn: &mut PgConnection,
+    stream_id: &str,
+) -> Result<i64, LogError> {
     Ok(sqlx::query_scalar(
         "SELECT COALESCE(MAX(stream_version), 0)::BIGINT FROM events WHERE stream_id = $1",
     )
     .bind(stream_id)
-    .fetch_one(pool)
+    .fetch_one(conn)
     .await?)
 }
 
@@ -173,15 +176,17 @@ fn decode(row: &PgRow) -> Result<RecordedEvent, LogError> {
 pub(crate) struct Committer {
     options: PgConnectOptions,
     connect_timeout: Duration,
+    commit_timeout: Duration,
     conn: Option<PgConnection>,
     known: Known,
 }
 
 impl Committer {
-    pub(crate) fn new(pool: &PgPool, connect_timeout: Duration) -> Self {
+    pub(crate) fn new(pool: &PgPool, connect_timeout: Duration, commit_timeout: Duration) -> Self {
         Self {
             options: (*pool.connect_options()).clone(),
             connect_timeout,
+            commit_timeout,
             conn: None,
             known: Known::new(),
         }
@@ -223,7 +228,21 @@ impl Committer {
                 self.conn.insert(conn)
             }
         };
-        match commit_on(conn, requests, &mut self.known).await {
+        let committed = tokio::time::timeout(
+            self.commit_timeout,
+            commit_on(conn, requests, &mut self.known),
+        )
+        .await
+        .unwrap_or_else(|_| {
+            Err(LogError::from(sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "the database did not answer a commit within {:?}",
+                    self.commit_timeout
+                ),
+            ))))
+        });
+        match committed {
             Ok(done) => Ok(done),
             Err(e) => {
                 // A transaction may be left open, or the connection is broken: start over on

@@ -811,6 +811,109 @@ async fn metrics_count_requests_and_appends() {
     assert!(text.contains("lately_log_batch_events"));
 }
 
+/// A partition that falls while a commit waits for its answer (nothing answers, nothing is
+/// closed): the write is answered 503 in bounded time instead of holding the one appending
+/// task, and every write behind it, for as long as the socket lives. The commit did reach the
+/// database, so a retry with the same key once the network is back finds it: one event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_cut_off_by_a_partition_is_a_503_and_its_retry_appends_nothing_twice() {
+    use sqlx::{Connection, PgConnection};
+    const APPEND_LOCK: i64 = 0x6c61_7465_6c79; // lately_log's, taken by every commit
+
+    let database_url = lately_testkit::postgres_database().await;
+    let proxy = lately_testkit::Proxy::start(lately_testkit::host_port(&database_url)).await;
+    let app = Application::build(config(proxy.url_for(&database_url)))
+        .await
+        .unwrap();
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let add = |title: &'static str| {
+        client
+            .post(format!("{address}/v1/items"))
+            .bearer_auth(TOKEN)
+            .header("Idempotency-Key", format!("partitioned-{title}"))
+            .json(&json!({ "kind": "book", "title": title }))
+            .send()
+    };
+    let mut ready = false;
+    for _ in 0..100 {
+        if add("Before").await.unwrap().status() == StatusCode::CREATED {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ready, "writer never accepted a write");
+
+    // Hold the append lock, so that the next commit is sent and waits inside the server.
+    let mut holder = PgConnection::connect(&database_url).await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(APPEND_LOCK)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let during = tokio::spawn(add("During"));
+    let mut admin = PgConnection::connect(&database_url).await.unwrap();
+    let mut waiting = false;
+    for _ in 0..200 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'",
+        )
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        if n == 1 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(waiting, "the commit never reached the server");
+
+    // The network goes, then the commit goes through: its answer has nowhere to go.
+    proxy.stall();
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(APPEND_LOCK)
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let res = tokio::time::timeout(std::time::Duration::from_secs(15), during)
+        .await
+        .expect("the write still waits 15 s into the partition")
+        .unwrap()
+        .unwrap();
+    assert_eq!(res.headers()["retry-after"], "1");
+    assert_problem(res, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
+
+    proxy.restore();
+    let mut retried = None;
+    for _ in 0..100 {
+        let res = add("During").await.unwrap();
+        if res.status() == StatusCode::CREATED {
+            retried = Some(res);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let retried = retried.expect("the writer did not recover");
+    assert_eq!(
+        retried.headers()["idempotent-replayed"],
+        "true",
+        "the commit the partition cut off did commit; the retry must find it"
+    );
+    let log = EventLog::connect(&database_url, LogOptions::default()).unwrap();
+    let titles: Vec<String> = log
+        .read_after(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|e| Some(e.data.value().ok()?["title"].as_str()?.to_owned()))
+        .collect();
+    assert_eq!(titles, ["Before", "During"]);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_writer_answers_503_while_the_database_is_away_and_recovers_by_itself() {
     let database_url = lately_testkit::postgres_database().await;
