@@ -820,41 +820,18 @@ async fn a_commit_cut_off_by_a_partition_is_a_503_and_its_retry_appends_nothing_
     use sqlx::{Connection, PgConnection};
     const APPEND_LOCK: i64 = 0x6c61_7465_6c79; // lately_log's, taken by every commit
 
-    let database_url = lately_testkit::postgres_database().await;
-    let proxy = lately_testkit::Proxy::start(lately_testkit::host_port(&database_url)).await;
-    let app = Application::build(config(proxy.url_for(&database_url)))
-        .await
-        .unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
-    let add = |title: &'static str| {
-        client
-            .post(format!("{address}/v1/items"))
-            .bearer_auth(TOKEN)
-            .header("Idempotency-Key", format!("partitioned-{title}"))
-            .json(&json!({ "kind": "book", "title": title }))
-            .send()
-    };
-    let mut ready = false;
-    for _ in 0..100 {
-        if add("Before").await.unwrap().status() == StatusCode::CREATED {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(ready, "writer never accepted a write");
+    let w = ProxiedWriter::start(|_| {}).await;
+    let database_url = &w.database_url;
 
     // Hold the append lock, so that the next commit is sent and waits inside the server.
-    let mut holder = PgConnection::connect(&database_url).await.unwrap();
+    let mut holder = PgConnection::connect(database_url).await.unwrap();
     sqlx::query("SELECT pg_advisory_lock($1)")
         .bind(APPEND_LOCK)
         .execute(&mut holder)
         .await
         .unwrap();
-    let during = tokio::spawn(add("During"));
-    let mut admin = PgConnection::connect(&database_url).await.unwrap();
+    let during = tokio::spawn(w.add("During"));
+    let mut admin = PgConnection::connect(database_url).await.unwrap();
     let mut waiting = false;
     for _ in 0..200 {
         let n: i64 = sqlx::query_scalar(
@@ -873,7 +850,7 @@ async fn a_commit_cut_off_by_a_partition_is_a_503_and_its_retry_appends_nothing_
     assert!(waiting, "the commit never reached the server");
 
     // The network goes, then the commit goes through: its answer has nowhere to go.
-    proxy.stall();
+    w.proxy.stall();
     sqlx::query("SELECT pg_advisory_unlock($1)")
         .bind(APPEND_LOCK)
         .execute(&mut holder)
@@ -887,63 +864,24 @@ async fn a_commit_cut_off_by_a_partition_is_a_503_and_its_retry_appends_nothing_
     assert_eq!(res.headers()["retry-after"], "1");
     assert_problem(res, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
 
-    proxy.restore();
-    let mut retried = None;
-    for _ in 0..100 {
-        let res = add("During").await.unwrap();
-        if res.status() == StatusCode::CREATED {
-            retried = Some(res);
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let retried = retried.expect("the writer did not recover");
+    w.proxy.restore();
+    let retried = w.until_created("During").await;
     assert_eq!(
         retried.headers()["idempotent-replayed"],
         "true",
         "the commit the partition cut off did commit; the retry must find it"
     );
-    let log = EventLog::connect(&database_url, LogOptions::default()).unwrap();
-    let titles: Vec<String> = log
-        .read_after(0, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .filter_map(|e| Some(e.data.value().ok()?["title"].as_str()?.to_owned()))
-        .collect();
+    let titles = w.titles().await;
     assert_eq!(titles, ["Before", "During"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_writer_answers_503_while_the_database_is_away_and_recovers_by_itself() {
-    let database_url = lately_testkit::postgres_database().await;
-    let proxy = lately_testkit::Proxy::start(lately_testkit::host_port(&database_url)).await;
-    let mut cfg = config(proxy.url_for(&database_url));
-    cfg.db_timeout_ms = 500;
-    let app = Application::build(cfg).await.unwrap();
-    let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
-    let add = |title: &'static str| {
-        client
-            .post(format!("{address}/v1/items"))
-            .bearer_auth(TOKEN)
-            .json(&json!({ "kind": "book", "title": title }))
-            .send()
-    };
-    let mut ok = false;
-    for _ in 0..100 {
-        if add("Before").await.unwrap().status() == StatusCode::CREATED {
-            ok = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert!(ok, "writer never accepted a write");
+    let w = ProxiedWriter::start(|cfg| cfg.db_timeout_ms = 500).await;
 
-    proxy.cut();
+    w.proxy.cut();
     let started = std::time::Instant::now();
-    let res = add("During").await.unwrap();
+    let res = w.add("During").await.unwrap();
     assert_eq!(res.headers()["retry-after"], "1");
     assert_problem(res, StatusCode::SERVICE_UNAVAILABLE, "unavailable").await;
     assert!(
@@ -951,31 +889,77 @@ async fn the_writer_answers_503_while_the_database_is_away_and_recovers_by_itsel
         "no fast failure"
     );
 
-    proxy.restore();
-    let mut recovered = false;
-    for _ in 0..100 {
-        if add("After").await.unwrap().status() == StatusCode::CREATED {
-            recovered = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(recovered, "the writer did not recover");
-    let log = EventLog::connect(&database_url, LogOptions::default()).unwrap();
-    let titles: Vec<String> = log
-        .read_after(0, 100)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| {
-            e.data.value().unwrap()["title"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        })
-        .collect();
+    w.proxy.restore();
+    w.until_created("After").await;
+    let titles = w.titles().await;
     assert!(!titles.contains(&"During".to_string()));
     assert_eq!(titles.last().unwrap(), "After");
+}
+
+/// A writer whose database link goes through a [`lately_testkit::Proxy`], started and past
+/// its first write ("Before").
+struct ProxiedWriter {
+    proxy: lately_testkit::Proxy,
+    database_url: String,
+    address: String,
+    client: reqwest::Client,
+}
+
+impl ProxiedWriter {
+    async fn start(configure: impl FnOnce(&mut Config)) -> Self {
+        let database_url = lately_testkit::postgres_database().await;
+        let proxy = lately_testkit::Proxy::start(lately_testkit::host_port(&database_url)).await;
+        let mut cfg = config(proxy.url_for(&database_url));
+        configure(&mut cfg);
+        let app = Application::build(cfg).await.unwrap();
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        let w = Self {
+            proxy,
+            database_url,
+            address,
+            client: reqwest::Client::new(),
+        };
+        w.until_created("Before").await;
+        w
+    }
+
+    /// Adds a book, with an Idempotency-Key of its title: a retry of the same title is the
+    /// same request.
+    fn add(
+        &self,
+        title: &str,
+    ) -> impl std::future::Future<Output = reqwest::Result<reqwest::Response>> {
+        self.client
+            .post(format!("{}/v1/items", self.address))
+            .bearer_auth(TOKEN)
+            .header("Idempotency-Key", format!("proxied-{title}"))
+            .json(&json!({ "kind": "book", "title": title }))
+            .send()
+    }
+
+    /// Adds `title` until it is answered 201 (for up to 10 s), and returns that answer.
+    async fn until_created(&self, title: &str) -> reqwest::Response {
+        for _ in 0..100 {
+            let res = self.add(title).await.unwrap();
+            if res.status() == StatusCode::CREATED {
+                return res;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the writer never accepted {title:?}");
+    }
+
+    /// The titles in the log, in order, read directly from the database.
+    async fn titles(&self) -> Vec<String> {
+        let log = EventLog::connect(&self.database_url, LogOptions::default()).unwrap();
+        log.read_after(0, 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| Some(e.data.value().ok()?["title"].as_str()?.to_owned()))
+            .collect()
+    }
 }
 
 /// SIGTERM during a burst: every write answered 2xx is in the log, the others were refused
