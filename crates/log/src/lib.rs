@@ -156,11 +156,12 @@ pub struct LogOptions {
     /// How long a request may wait for a database connection before failing with
     /// [`LogError::Unavailable`]: short, so that callers fail fast while the database is down.
     pub acquire_timeout: Duration,
-    /// The longest a read of the log (its head, a page of events) may take on PostgreSQL
-    /// before it fails with [`LogError::Unavailable`] and its connection is closed. A server
-    /// cut off by a network partition never answers, and without this bound a tailer would
-    /// wait for the operating system to give up on the connection (many minutes), reporting
-    /// nothing and catching up only long after the network is back.
+    /// The longest a read of the log (its head, a page, a stream, an event by id) may take on
+    /// PostgreSQL before it fails with [`LogError::Unavailable`] and its connection is closed.
+    /// A server cut off by a network partition never answers, and without this bound a tailer
+    /// (or a write that reads before it appends) would wait for as long as the operating system
+    /// keeps the connection, reporting nothing and catching up only long after the network is
+    /// back.
     pub read_timeout: Duration,
     /// How often a subscription looks for new events when nothing woke it. Notifications make
     /// this a fallback on PostgreSQL; on SQLite (and a hot standby) it is the only mechanism.
