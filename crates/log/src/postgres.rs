@@ -77,12 +77,18 @@ pub(crate) fn within<T>(
         Ok(outcome) => outcome,
         Err(_) => {
             drop(conn.detach());
-            Err(LogError::from(sqlx::Error::Io(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!("the database did not answer a read within {limit:?}"),
-            ))))
+            Err(no_answer("a read", limit))
         }
     }
+}
+
+/// The error of a statement the database did not answer within `limit`: unavailable, and
+/// recognisable as a timeout ([`LogError::is_read_timeout`]).
+fn no_answer(what: &str, limit: Duration) -> LogError {
+    LogError::from(sqlx::Error::Io(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        format!("the database did not answer {what} within {limit:?}"),
+    )))
 }
 
 pub(crate) async fn read_after(
@@ -233,15 +239,7 @@ impl Committer {
             commit_on(conn, requests, &mut self.known),
         )
         .await
-        .unwrap_or_else(|_| {
-            Err(LogError::from(sqlx::Error::Io(std::io::Error::new(
-                std::io::ErrorKind::TimedOut,
-                format!(
-                    "the database did not answer a commit within {:?}",
-                    self.commit_timeout
-                ),
-            ))))
-        });
+        .unwrap_or_else(|_| Err(no_answer("a commit", self.commit_timeout)));
         match committed {
             Ok(done) => Ok(done),
             Err(e) => {
