@@ -21,6 +21,28 @@
 //! The decisions about *which* events to append live in `lately-domain`; this crate only
 //! stores opaque, typed JSON payloads.
 
+/// A statement on a pooled PostgreSQL connection that gives up after `limit` (see
+/// [`postgres::within`], which names it `what` in the error): `|c| statement(c)` gets the
+/// connection as `&mut PgConnection`. Defined before the modules so that they can use it too.
+macro_rules! bounded {
+    ($what:expr, $limit:expr, $pool:expr, |$conn:ident| $statement:expr) => {{
+        let mut pooled = $pool.acquire().await?;
+        let limit = $limit;
+        let answer = {
+            let $conn: &mut sqlx::PgConnection = &mut pooled;
+            tokio::time::timeout(limit, $statement).await
+        };
+        postgres::within(answer, pooled, $what, limit)?
+    }};
+}
+
+/// A read of the log, bounded by the log's `read_timeout`.
+macro_rules! bounded_read {
+    ($log:expr, $pool:expr, |$conn:ident| $read:expr) => {
+        bounded!("a read", $log.read_timeout(), $pool, |$conn| $read)
+    };
+}
+
 mod appender;
 mod error;
 mod plan;
@@ -135,20 +157,6 @@ impl std::fmt::Debug for Payload {
     }
 }
 
-/// A read of the log on a pooled PostgreSQL connection, bounded by the log's `read_timeout`
-/// (see [`postgres::within`]): `|c| read(c)` gets the connection as `&mut PgConnection`.
-macro_rules! bounded_read {
-    ($log:expr, $pool:expr, |$conn:ident| $read:expr) => {{
-        let mut pooled = $pool.acquire().await?;
-        let limit = $log.read_timeout();
-        let read = {
-            let $conn: &mut sqlx::PgConnection = &mut pooled;
-            tokio::time::timeout(limit, $read).await
-        };
-        postgres::within(read, pooled, limit)?
-    }};
-}
-
 /// Tuning for [`EventLog::connect`]. The defaults suit a service; tests shrink the timeouts.
 #[derive(Debug, Clone)]
 pub struct LogOptions {
@@ -163,6 +171,10 @@ pub struct LogOptions {
     /// keeps the connection, reporting nothing and catching up only long after the network is
     /// back.
     pub read_timeout: Duration,
+    /// The same bound for reading or saving a snapshot, which is tens of MB and may cross a
+    /// slower link than a page of events does: longer than `read_timeout`. A replica whose
+    /// snapshot read ran out of time retries its start; one whose save did tries again later.
+    pub snapshot_timeout: Duration,
     /// How often a subscription looks for new events when nothing woke it. Notifications make
     /// this a fallback on PostgreSQL; on SQLite (and a hot standby) it is the only mechanism.
     pub poll_interval: Duration,
@@ -181,6 +193,7 @@ impl Default for LogOptions {
             max_connections: 10,
             acquire_timeout: Duration::from_secs(2),
             read_timeout: Duration::from_secs(5),
+            snapshot_timeout: Duration::from_secs(60),
             poll_interval: Duration::from_millis(500),
             listen: true,
             ping_before_use: true,

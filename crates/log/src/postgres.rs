@@ -65,19 +65,21 @@ pub(crate) async fn head(conn: &mut PgConnection) -> Result<i64, LogError> {
     )
 }
 
-/// The outcome of a read given `limit` on `conn` (see [`crate::LogOptions::read_timeout`]).
-/// A connection whose read ran out of time is closed, not handed back to the pool: it is
-/// mid-answer, or its server is out of reach, and the next read on it would wait for that.
+/// The outcome of a statement (`what`, for the error) given `limit` on `conn` (see
+/// [`crate::LogOptions::read_timeout`]). A connection whose statement ran out of time is
+/// closed, not handed back to the pool: it is mid-answer, or its server is out of reach, and
+/// the next statement on it would wait for that.
 pub(crate) fn within<T>(
-    read: Result<Result<T, LogError>, tokio::time::error::Elapsed>,
+    answer: Result<Result<T, LogError>, tokio::time::error::Elapsed>,
     conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
+    what: &str,
     limit: Duration,
 ) -> Result<T, LogError> {
-    match read {
+    match answer {
         Ok(outcome) => outcome,
         Err(_) => {
             drop(conn.detach());
-            Err(no_answer("a read", limit))
+            Err(no_answer(what, limit))
         }
     }
 }

@@ -5,9 +5,9 @@
 //! reflect, and a version tag chosen by the projection (snapshots of other versions are never
 //! returned).
 
-use sqlx::Connection;
+use sqlx::{Connection, PgConnection};
 
-use crate::{Backend, EventLog, LogError};
+use crate::{postgres, Backend, EventLog, LogError};
 
 /// How many snapshots of one version are kept; older ones are deleted when a new one is saved.
 const KEEP: i64 = 3;
@@ -28,21 +28,13 @@ impl EventLog {
     pub async fn latest_snapshot(&self, version: i32) -> Result<Option<Snapshot>, LogError> {
         let row: Option<(i64, Vec<u8>, String)> = match &self.shared.backend {
             Backend::Postgres(pool) => {
-                if let Some(sliced) = postgres_in_slices(pool, version).await? {
+                if let Some(sliced) = postgres_in_slices(self, pool, version).await? {
                     return Ok(sliced);
                 }
-                let mut conn = pool.acquire().await?;
-                let row = sqlx::query_as(
-                    "SELECT position, state, state_hash FROM snapshots \
-                     WHERE projection_version = $1 ORDER BY position DESC LIMIT 1",
-                )
-                .bind(version)
-                .fetch_optional(&mut *conn)
-                .await?;
-                // The connection's read buffer grew to the snapshot's size (tens of MB): give
-                // it back rather than keep it in the pool for the life of the process.
-                conn.shrink_buffers();
-                row
+                let limit = self.shared.options.snapshot_timeout;
+                bounded!("a snapshot's read", limit, pool, |c| newest_whole(
+                    c, version
+                ))
             }
             Backend::Sqlite(pool) => {
                 sqlx::query_as(
@@ -64,39 +56,12 @@ impl EventLog {
     /// Saves a snapshot unless another replica is saving one right now (then `Ok(false)`), and
     /// prunes old ones.
     pub async fn save_snapshot(&self, version: i32, snapshot: &Snapshot) -> Result<bool, LogError> {
-        match &self.shared.backend {
+        Ok(match &self.shared.backend {
             Backend::Postgres(pool) => {
-                let mut conn = pool.acquire().await?;
-                let mut tx = conn.begin().await?;
-                let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-                    .bind(SNAPSHOT_LOCK)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                if !locked {
-                    return Ok(false);
-                }
-                sqlx::query(
-                    "INSERT INTO snapshots (projection_version, position, state, state_hash) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                )
-                .bind(version)
-                .bind(snapshot.position)
-                .bind(&snapshot.state)
-                .bind(&snapshot.state_hash)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "DELETE FROM snapshots WHERE projection_version = $1 AND position < \
-                     (SELECT MIN(position) FROM (SELECT position FROM snapshots \
-                      WHERE projection_version = $1 ORDER BY position DESC LIMIT $2) AS newest)",
-                )
-                .bind(version)
-                .bind(KEEP)
-                .execute(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                // As when loading: the write buffer grew to the snapshot's size.
-                conn.shrink_buffers();
+                let limit = self.shared.options.snapshot_timeout;
+                bounded!("a snapshot's save", limit, pool, |c| save_on(
+                    c, version, snapshot
+                ))
             }
             Backend::Sqlite(pool) => {
                 sqlx::query(
@@ -118,10 +83,68 @@ impl EventLog {
                 .bind(KEEP)
                 .execute(pool)
                 .await?;
+                true
             }
-        }
-        Ok(true)
+        })
     }
+}
+
+/// The newest snapshot of `version`, read in one piece.
+async fn newest_whole(
+    conn: &mut PgConnection,
+    version: i32,
+) -> Result<Option<(i64, Vec<u8>, String)>, LogError> {
+    let row = sqlx::query_as(
+        "SELECT position, state, state_hash FROM snapshots \
+         WHERE projection_version = $1 ORDER BY position DESC LIMIT 1",
+    )
+    .bind(version)
+    .fetch_optional(&mut *conn)
+    .await?;
+    // The connection's read buffer grew to the snapshot's size (tens of MB): give it back
+    // rather than keep it in the pool for the life of the process.
+    conn.shrink_buffers();
+    Ok(row)
+}
+
+/// Saves `snapshot` in one transaction on `conn`, unless another replica holds the snapshot
+/// lock (`Ok(false)`), and prunes old ones.
+async fn save_on(
+    conn: &mut PgConnection,
+    version: i32,
+    snapshot: &Snapshot,
+) -> Result<bool, LogError> {
+    let mut tx = conn.begin().await?;
+    let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+        .bind(SNAPSHOT_LOCK)
+        .fetch_one(&mut *tx)
+        .await?;
+    if !locked {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO snapshots (projection_version, position, state, state_hash) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(version)
+    .bind(snapshot.position)
+    .bind(&snapshot.state)
+    .bind(&snapshot.state_hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM snapshots WHERE projection_version = $1 AND position < \
+         (SELECT MIN(position) FROM (SELECT position FROM snapshots \
+          WHERE projection_version = $1 ORDER BY position DESC LIMIT $2) AS newest)",
+    )
+    .bind(version)
+    .bind(KEEP)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    // As when loading: the write buffer grew to the snapshot's size.
+    conn.shrink_buffers();
+    Ok(true)
 }
 
 /// Below this size a snapshot is read in one piece.
@@ -145,17 +168,12 @@ const PARALLEL_SLICES: usize = 4;
 /// decompress it whole every time), or one pruned between the slices (a newer one exists then);
 /// the caller reads it in one piece. `Ok(Some(None))`: there is no snapshot.
 async fn postgres_in_slices(
+    log: &EventLog,
     pool: &sqlx::PgPool,
     version: i32,
 ) -> Result<Option<Option<Snapshot>>, LogError> {
-    let newest: Option<(i64, i64, String, bool)> = sqlx::query_as(
-        "SELECT position, length(state)::BIGINT, state_hash, \
-                pg_column_compression(state) IS NOT NULL \
-         FROM snapshots WHERE projection_version = $1 ORDER BY position DESC LIMIT 1",
-    )
-    .bind(version)
-    .fetch_optional(pool)
-    .await?;
+    let newest: Option<(i64, i64, String, bool)> =
+        bounded_read!(log, pool, |c| newest_length(c, version));
     let Some((position, length, state_hash, compressed)) = newest else {
         return Ok(Some(None));
     };
@@ -165,20 +183,15 @@ async fn postgres_in_slices(
     let slice = (length / PARALLEL_SLICES as i64).max(SLICE_BYTES);
     // substring() counts from 1.
     let starts: Vec<i64> = (0..length).step_by(slice as usize).map(|s| s + 1).collect();
+    let limit = log.shared.options.snapshot_timeout;
     let parts = futures::future::try_join_all(starts.iter().map(|&start| async move {
-        let mut conn = pool.acquire().await?;
-        let row = sqlx::query(
-            "SELECT substring(state FROM $3::INT FOR $4::INT) FROM snapshots \
-             WHERE projection_version = $1 AND position = $2",
-        )
-        .bind(version)
-        .bind(position)
-        .bind(start)
-        .bind(slice)
-        .fetch_optional(&mut *conn)
-        .await?;
-        conn.shrink_buffers();
-        Ok::<_, LogError>(row)
+        let part = bounded!("a snapshot's read", limit, pool, |c| read_slice(
+            c,
+            (version, position),
+            start,
+            slice
+        ));
+        Ok::<_, LogError>(part)
     }))
     .await?;
     let mut state = Vec::with_capacity(length as usize);
@@ -198,4 +211,42 @@ async fn postgres_in_slices(
         state,
         state_hash,
     })))
+}
+
+/// The newest snapshot of `version`: its position, length, hash and whether it is stored
+/// compressed.
+async fn newest_length(
+    conn: &mut PgConnection,
+    version: i32,
+) -> Result<Option<(i64, i64, String, bool)>, LogError> {
+    Ok(sqlx::query_as(
+        "SELECT position, length(state)::BIGINT, state_hash, \
+                pg_column_compression(state) IS NOT NULL \
+         FROM snapshots WHERE projection_version = $1 ORDER BY position DESC LIMIT 1",
+    )
+    .bind(version)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// `length` bytes from `start` (counted from 1) of the snapshot `(version, position)`, if it
+/// is still there.
+async fn read_slice(
+    conn: &mut PgConnection,
+    (version, position): (i32, i64),
+    start: i64,
+    length: i64,
+) -> Result<Option<sqlx::postgres::PgRow>, LogError> {
+    let row = sqlx::query(
+        "SELECT substring(state FROM $3::INT FOR $4::INT) FROM snapshots \
+         WHERE projection_version = $1 AND position = $2",
+    )
+    .bind(version)
+    .bind(position)
+    .bind(start)
+    .bind(length)
+    .fetch_optional(&mut *conn)
+    .await?;
+    conn.shrink_buffers();
+    Ok(row)
 }

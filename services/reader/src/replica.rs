@@ -221,6 +221,10 @@ async fn load(log: &EventLog, replica: &Replica) -> Result<i64, LogError> {
 
 /// Saves a snapshot every `every` events, or every `interval` if anything changed. Each
 /// snapshot is serialised under the read lock (a clone would double the memory).
+///
+/// A save that failed (the database away or cut off) is tried again after a wait that doubles
+/// up to a minute: every attempt serialises the whole projection first, tens of MB and a few
+/// hundred milliseconds of a core, which retrying every second would spend for nothing.
 pub async fn snapshots(
     log: EventLog,
     replica: std::sync::Arc<Replica>,
@@ -230,13 +234,14 @@ pub async fn snapshots(
     let mut last_saved = replica.position();
     let mut last_time = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let (mut retry_after, mut not_before) = (Duration::from_secs(1), Instant::now());
     loop {
         tick.tick().await;
         let position = replica.position();
         let due_by_count = every > 0 && (position - last_saved) as u64 >= every;
         let due_by_time =
             !interval.is_zero() && last_time.elapsed() >= interval && position > last_saved;
-        if !replica.is_ready() || !(due_by_count || due_by_time) {
+        if !replica.is_ready() || !(due_by_count || due_by_time) || Instant::now() < not_before {
             continue;
         }
         let (position, state) = {
@@ -258,8 +263,14 @@ pub async fn snapshots(
                 );
                 last_saved = snapshot.position;
                 last_time = Instant::now();
+                retry_after = Duration::from_secs(1);
             }
-            Err(e) => tracing::warn!(error = %e, "could not save a snapshot"),
+            Err(e) => {
+                tracing::warn!(error = %e, ?retry_after, "could not save a snapshot");
+                metrics::counter!("lately_reader_snapshot_failures_total").increment(1);
+                not_before = Instant::now() + retry_after;
+                retry_after = (retry_after * 2).min(Duration::from_secs(60));
+            }
         }
     }
 }
