@@ -258,6 +258,10 @@ impl EventLog {
     /// Applies the migrations in `migrations/` that have not run yet. Safe when several
     /// processes start at once on PostgreSQL (the migrator takes an advisory lock); on SQLite
     /// let one process (the writer) own the schema.
+    ///
+    /// Not bounded in time, unlike every other statement here: a migration may rewrite the
+    /// whole log (0004 does), which takes as long as the log is large, and one cut off half-way
+    /// would be started again, and cut off again, for ever.
     pub async fn migrate(&self) -> Result<(), LogError> {
         match &self.shared.backend {
             Backend::Postgres(pool) => postgres::MIGRATOR.run(pool).await?,
@@ -267,11 +271,13 @@ impl EventLog {
     }
 
     /// Whether the database answers and every migration this build knows has been applied.
+    /// Bounded like a read on PostgreSQL: it is what a readiness probe asks, and a probe that
+    /// hangs through a partition holds a pooled connection with it, one more every probe.
     pub async fn schema_ready(&self) -> Result<bool, LogError> {
         let (latest, applied) = match &self.shared.backend {
             Backend::Postgres(pool) => (
                 postgres::MIGRATOR.iter().map(|m| m.version).max(),
-                postgres::applied_migration(pool).await?,
+                bounded_read!(self, pool, |c| postgres::applied_migration(c)),
             ),
             Backend::Sqlite(pool) => (
                 sqlite::MIGRATOR.iter().map(|m| m.version).max(),

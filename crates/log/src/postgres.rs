@@ -43,16 +43,16 @@ pub(crate) fn pool(url: &str, options: &LogOptions) -> Result<PgPool, LogError> 
         .connect_lazy_with(connect))
 }
 
-pub(crate) async fn applied_migration(pool: &PgPool) -> Result<Option<i64>, LogError> {
+pub(crate) async fn applied_migration(conn: &mut PgConnection) -> Result<Option<i64>, LogError> {
     let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-        .fetch_one(pool)
+        .fetch_one(&mut *conn)
         .await?;
     if !exists {
         return Ok(None);
     }
     Ok(
         sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
-            .fetch_one(pool)
+            .fetch_one(conn)
             .await?,
     )
 }

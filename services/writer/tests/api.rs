@@ -875,6 +875,55 @@ async fn a_commit_cut_off_by_a_partition_is_a_503_and_its_retry_appends_nothing_
     assert_eq!(titles, ["Before", "During"]);
 }
 
+/// A readiness probe whose question is cut off by a partition (it reads which migrations ran):
+/// answered 503 in bounded time, as the orchestrator asking it expects, instead of hanging
+/// with a pooled connection for as long as the socket lives, one more every probe.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_readiness_probe_cut_off_by_a_partition_is_a_503() {
+    use sqlx::{Connection, PgConnection};
+
+    let w = ProxiedWriter::start(|_| {}).await;
+    let database_url = &w.database_url;
+
+    // Hold the migrations' table, so that the probe's read is sent and waits inside the server.
+    let mut holder = PgConnection::connect(database_url).await.unwrap();
+    sqlx::query("BEGIN").execute(&mut holder).await.unwrap();
+    sqlx::query("LOCK TABLE _sqlx_migrations IN ACCESS EXCLUSIVE MODE")
+        .execute(&mut holder)
+        .await
+        .unwrap();
+    let probe = tokio::spawn(w.client.get(format!("{}/readyz", w.address)).send());
+    let mut admin = PgConnection::connect(database_url).await.unwrap();
+    let mut waiting = false;
+    for _ in 0..200 {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity \
+             WHERE wait_event_type = 'Lock' AND query LIKE '%FROM _sqlx_migrations%'",
+        )
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+        if n == 1 {
+            waiting = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(waiting, "the probe's read never reached the server");
+
+    w.proxy.stall();
+    sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
+    let res = tokio::time::timeout(std::time::Duration::from_secs(15), probe)
+        .await
+        .expect("the probe still waits 15 s into the partition")
+        .unwrap()
+        .unwrap();
+    assert_problem(res, StatusCode::SERVICE_UNAVAILABLE, "did not answer").await;
+
+    w.proxy.restore();
+    w.until_created("After").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_writer_answers_503_while_the_database_is_away_and_recovers_by_itself() {
     let w = ProxiedWriter::start(|cfg| cfg.db_timeout_ms = 500).await;
