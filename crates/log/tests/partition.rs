@@ -17,27 +17,6 @@ fn snapshot(position: i64) -> Snapshot {
     }
 }
 
-/// Waits until `count` statements touching the snapshots table wait for a lock in the server.
-async fn waiting_on_the_lock(admin: &sqlx::PgPool, count: i64) {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let waiting: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity \
-                 WHERE wait_event_type = 'Lock' AND query LIKE '%snapshots%'",
-            )
-            .fetch_one(admin)
-            .await
-            .unwrap();
-            if waiting == count {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the snapshot's statements reach the server");
-}
-
 async fn within<T>(task: tokio::task::JoinHandle<T>) -> T {
     tokio::time::timeout(Duration::from_secs(15), task)
         .await
@@ -84,7 +63,13 @@ async fn a_snapshot_save_or_read_cut_off_by_a_partition_fails_instead_of_waiting
         let log = log.clone();
         async move { log.latest_snapshot(1).await }
     });
-    waiting_on_the_lock(direct.pg_pool().unwrap(), 2).await;
+    lately_testkit::until_waiting_on_a_lock(
+        &url,
+        "query LIKE '%snapshots%'",
+        2,
+        "the save's insert and the read's query",
+    )
+    .await;
 
     // The network goes, then the server answers: the answers have nowhere to go.
     proxy.stall();

@@ -51,6 +51,30 @@ pub async fn database(backend: Backend) -> (Option<tempfile::TempDir>, String) {
     }
 }
 
+/// Waits (up to 10 s) until `count` sessions on the server at `database_url` wait for a lock
+/// and satisfy `condition` (SQL on `pg_stat_activity`, such as `query LIKE '%FROM outbox%'`):
+/// how a partition test knows its statement was sent and waits inside the server, behind a
+/// lock the test holds, before it cuts the link. Panics with `what` if that never happens.
+pub async fn until_waiting_on_a_lock(database_url: &str, condition: &str, count: i64, what: &str) {
+    let mut admin = PgConnection::connect(database_url)
+        .await
+        .expect("connect to the test PostgreSQL");
+    let sql = format!(
+        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND ({condition})"
+    );
+    for _ in 0..500 {
+        let waiting: i64 = sqlx::query_scalar(&sql)
+            .fetch_one(&mut admin)
+            .await
+            .expect("read pg_stat_activity");
+        if waiting == count {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("{what} never reached the server");
+}
+
 /// A TCP proxy in front of a server, whose link can be cut (refused), stalled (a network
 /// partition: nothing gets through, nothing is closed) or throttled (a slow link), and
 /// restored: to take the database away from one process while everything else keeps it.

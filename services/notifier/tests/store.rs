@@ -35,24 +35,13 @@ async fn an_outbox_statement_cut_off_by_a_partition_fails_instead_of_waiting() {
         let store = store.clone();
         async move { store.due(i64::MAX, 20).await }
     });
-    let admin = direct.pg_pool().unwrap();
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let waiting_on_the_lock: i64 = sqlx::query_scalar(
-                "SELECT count(*) FROM pg_stat_activity \
-                 WHERE wait_event_type = 'Lock' AND query LIKE '%FROM outbox%'",
-            )
-            .fetch_one(admin)
-            .await
-            .unwrap();
-            if waiting_on_the_lock == 1 {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-    })
-    .await
-    .expect("the outbox read reaches the server");
+    lately_testkit::until_waiting_on_a_lock(
+        &url,
+        "query LIKE '%FROM outbox%'",
+        1,
+        "the outbox read",
+    )
+    .await;
 
     // The network goes, then the server answers: the answer has nowhere to go.
     proxy.stall();

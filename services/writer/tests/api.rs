@@ -831,23 +831,13 @@ async fn a_commit_cut_off_by_a_partition_is_a_503_and_its_retry_appends_nothing_
         .await
         .unwrap();
     let during = tokio::spawn(w.add("During"));
-    let mut admin = PgConnection::connect(database_url).await.unwrap();
-    let mut waiting = false;
-    for _ in 0..200 {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE wait_event_type = 'Lock' AND wait_event = 'advisory'",
-        )
-        .fetch_one(&mut admin)
-        .await
-        .unwrap();
-        if n == 1 {
-            waiting = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert!(waiting, "the commit never reached the server");
+    lately_testkit::until_waiting_on_a_lock(
+        database_url,
+        "wait_event = 'advisory'",
+        1,
+        "the commit",
+    )
+    .await;
 
     // The network goes, then the commit goes through: its answer has nowhere to go.
     w.proxy.stall();
@@ -893,23 +883,13 @@ async fn a_readiness_probe_cut_off_by_a_partition_is_a_503() {
         .await
         .unwrap();
     let probe = tokio::spawn(w.client.get(format!("{}/readyz", w.address)).send());
-    let mut admin = PgConnection::connect(database_url).await.unwrap();
-    let mut waiting = false;
-    for _ in 0..200 {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity \
-             WHERE wait_event_type = 'Lock' AND query LIKE '%FROM _sqlx_migrations%'",
-        )
-        .fetch_one(&mut admin)
-        .await
-        .unwrap();
-        if n == 1 {
-            waiting = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
-    assert!(waiting, "the probe's read never reached the server");
+    lately_testkit::until_waiting_on_a_lock(
+        database_url,
+        "query LIKE '%FROM _sqlx_migrations%'",
+        1,
+        "the probe's read",
+    )
+    .await;
 
     w.proxy.stall();
     sqlx::query("COMMIT").execute(&mut holder).await.unwrap();
