@@ -62,6 +62,7 @@ use uuid::Uuid;
 
 pub use appender::{AppendOptions, Appender};
 pub use error::{AppendError, LogError};
+pub use postgres::within;
 pub use snapshots::Snapshot;
 pub use subscription::Subscription;
 

@@ -68,29 +68,30 @@ pub(crate) async fn head(conn: &mut PgConnection) -> Result<i64, LogError> {
 /// The outcome of a statement (`what`, for the error) given `limit` on `conn` (see
 /// [`crate::LogOptions::read_timeout`]). A connection whose statement ran out of time is
 /// closed, not handed back to the pool: it is mid-answer, or its server is out of reach, and
-/// the next statement on it would wait for that.
-pub(crate) fn within<T>(
-    answer: Result<Result<T, LogError>, tokio::time::error::Elapsed>,
+/// the next statement on it would wait for that. Public (as `lately_log::within`) for the
+/// services' own bounded statements, whatever error type they use.
+pub fn within<T, E: From<sqlx::Error>>(
+    answer: Result<Result<T, E>, tokio::time::error::Elapsed>,
     conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
     what: &str,
     limit: Duration,
-) -> Result<T, LogError> {
+) -> Result<T, E> {
     match answer {
         Ok(outcome) => outcome,
         Err(_) => {
             drop(conn.detach());
-            Err(no_answer(what, limit))
+            Err(E::from(timed_out(what, limit)))
         }
     }
 }
 
-/// The error of a statement the database did not answer within `limit`: unavailable, and
-/// recognisable as a timeout ([`LogError::is_read_timeout`]).
-fn no_answer(what: &str, limit: Duration) -> LogError {
-    LogError::from(sqlx::Error::Io(std::io::Error::new(
+/// The error of a statement the database did not answer within `limit`: an I/O timeout, so
+/// unavailable, and recognisable as a timeout ([`LogError::is_read_timeout`]).
+fn timed_out(what: &str, limit: Duration) -> sqlx::Error {
+    sqlx::Error::Io(std::io::Error::new(
         std::io::ErrorKind::TimedOut,
         format!("the database did not answer {what} within {limit:?}"),
-    )))
+    ))
 }
 
 pub(crate) async fn read_after(
@@ -241,7 +242,7 @@ impl Committer {
             commit_on(conn, requests, &mut self.known),
         )
         .await
-        .unwrap_or_else(|_| Err(no_answer("a commit", self.commit_timeout)));
+        .unwrap_or_else(|_| Err(timed_out("a commit", self.commit_timeout).into()));
         match committed {
             Ok(done) => Ok(done),
             Err(e) => {

@@ -32,16 +32,7 @@ macro_rules! bounded {
     ($pool:expr, |$conn:ident| $statement:expr) => {{
         let mut $conn = $pool.acquire().await?;
         let answer = tokio::time::timeout(ANSWER_WITHIN, $statement).await;
-        match answer {
-            Ok(answer) => answer,
-            Err(_) => {
-                drop($conn.detach());
-                Err(sqlx::Error::Io(std::io::Error::new(
-                    std::io::ErrorKind::TimedOut,
-                    format!("the database did not answer within {ANSWER_WITHIN:?}"),
-                )))
-            }
-        }
+        lately_log::within(answer, $conn, "an outbox statement", ANSWER_WITHIN)
     }};
 }
 
