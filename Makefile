@@ -3,7 +3,7 @@ SHELL := bash
 CARGO ?= cargo
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
-.PHONY: run test e2e chaos chaos-quick fuzz demo bench bench-quick lint fmt check clean
+.PHONY: run test e2e docker-bin chaos chaos-quick fuzz demo bench bench-quick lint fmt check clean
 
 ## Run the whole system locally on the embedded SQLite log.
 run:
@@ -19,6 +19,11 @@ test:
 ## The docker compose journey on the local Docker engine (builds base images it cannot pull).
 e2e:
 	scripts/e2e
+
+## Release binaries into target/docker-bin/ for the image's `prebuilt` target
+## (LATELY_BUILD_TARGET=prebuilt docker compose up), where the Rust image cannot be pulled.
+docker-bin:
+	scripts/docker-bin release
 
 ## Faults: the real processes killed at random under load and PostgreSQL restarted, then the
 ## writer's and a reader's APIs fuzzed from their OpenAPI documents (figures in target/chaos and
