@@ -47,10 +47,17 @@ pub fn bad(detail: impl Into<String>) -> Problem {
     )
 }
 
-/// Query strings parse into [`ReadParams`] or get a problem naming the parameter.
+/// Query strings parse into [`ReadParams`] or get a problem naming the parameter
+/// (`limit: invalid digit found in string`, not just what serde_urlencoded says).
 pub fn params(req: &HttpRequest) -> Result<ReadParams, Problem> {
-    serde_urlencoded::from_str::<ReadParams>(req.query_string())
-        .map_err(|e| bad(format!("invalid query string: {e}")))
+    let query = form_urlencoded::parse(req.query_string().as_bytes());
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(query)).map_err(|e| {
+        match e.path().to_string().as_str() {
+            // Not about one parameter (a repeated one, say).
+            "." => bad(format!("invalid query string: {}", e.inner())),
+            name => bad(format!("{name}: {}", e.inner())),
+        }
+    })
 }
 
 /// A position past the log's head: no write was ever acknowledged there, so waiting longer or

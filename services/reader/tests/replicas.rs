@@ -828,7 +828,9 @@ async fn caching_cors_pagination_and_bad_parameters() {
         ("/v1/feed?limit=1000", "limit must be between 1 and 100"),
         ("/v1/feed?kind=vinyl", "kind: unknown kind"),
         ("/v1/feed?cursor=garbage", "cursor"),
-        ("/v1/feed?year=soon", "invalid query string"),
+        ("/v1/feed?year=soon", "year: invalid digit"),
+        ("/v1/feed?limit=ten", "limit: invalid digit"),
+        ("/v1/feed?kind=book&kind=tv", "duplicate field `kind`"),
         ("/v1/feed?as_of=-1", "must not be negative"),
     ] {
         let res = sys.get(format!("{reader}{query}")).await;
