@@ -104,12 +104,15 @@ enum Command {
     /// Add an item: `lately add book "The Left Hand of Darkness" --by "Ursula K. Le Guin"`.
     Add {
         kind: Kind,
+        /// The title, as you would write it in a list of what you finished.
         title: String,
         /// A creator (author, director, studio, host); repeat for several.
         #[arg(long = "by")]
         creators: Vec<String>,
+        /// A link to the item (http or https).
         #[arg(long)]
         url: Option<String>,
+        /// A cover image's URL (http or https).
         #[arg(long)]
         cover: Option<String>,
         /// A tag; repeat for several.
@@ -123,11 +126,14 @@ enum Command {
         id: Option<String>,
     },
     /// Change an item's fields: `lately edit ID --title "…" --private`. A list given (`--by`,
-    /// `--tag`) replaces the item's.
+    /// `--tag`) replaces the item's whole list.
     Edit {
+        /// The item's id, as `add` printed it (`lately items` lists them).
         id: String,
+        /// A new title.
         #[arg(long)]
         title: Option<String>,
+        /// Another kind (a film first added as a book, say).
         #[arg(long)]
         kind: Option<Kind>,
         /// The creators, replacing the item's; repeat for several.
@@ -142,11 +148,13 @@ enum Command {
         /// Clear the tags.
         #[arg(long)]
         no_tags: bool,
+        /// A new link (http or https).
         #[arg(long, conflicts_with = "no_url")]
         url: Option<String>,
         /// Clear the link.
         #[arg(long)]
         no_url: bool,
+        /// A new cover image's URL (http or https).
         #[arg(long, conflicts_with = "no_cover")]
         cover: Option<String>,
         /// Clear the cover image.
@@ -160,15 +168,25 @@ enum Command {
         public: bool,
     },
     /// Start an item.
-    Start { id: String },
+    Start {
+        /// The item's id, as `add` printed it (`lately items` lists them).
+        id: String,
+    },
     /// Log how far through an item you are.
-    Progress { id: String, percent: i64 },
+    Progress {
+        /// The item's id, as `add` printed it (`lately items` lists them).
+        id: String,
+        /// How far through, in percent (0 to 100).
+        percent: i64,
+    },
     /// Finish an item (again, for a re-read).
     Finish {
+        /// The item's id, as `add` printed it (`lately items` lists them).
         id: String,
         /// 0.5 to 5 stars in half steps.
         #[arg(long)]
         rating: Option<f64>,
+        /// A few words on it, shown with the finish.
         #[arg(long)]
         review: Option<String>,
         /// When you finished it (RFC 3339 or YYYY-MM-DD), if not now.
@@ -176,9 +194,15 @@ enum Command {
         at: Option<String>,
     },
     /// Give up on an item in progress.
-    Abandon { id: String },
+    Abandon {
+        /// The item's id, as `add` printed it (`lately items` lists them).
+        id: String,
+    },
     /// Remove an item from every output.
-    Remove { id: String },
+    Remove {
+        /// The item's id, as `add` printed it (`lately items` lists them).
+        id: String,
+    },
     /// The recent finishes, newest first.
     List {
         #[arg(long)]
