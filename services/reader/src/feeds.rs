@@ -96,7 +96,7 @@ fn query(p: &ReadParams) -> Result<FeedQuery, Problem> {
     }
     Ok(FeedQuery {
         kind: crate::routes::kind(p)?,
-        tag: p.tag.clone(),
+        tag: crate::routes::tag(p)?,
         year: p.year,
         limit,
         ..FeedQuery::default()

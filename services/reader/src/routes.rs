@@ -10,7 +10,7 @@ use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
-use lately_domain::{MediaKind, Status};
+use lately_domain::{MediaKind, Status, Tag};
 use lately_projection::{FeedEntry, FeedQuery, ItemFilter, ItemView, OwnerQuery, Page, Projection};
 use lately_service::Problem;
 use serde::{Deserialize, Serialize};
@@ -192,6 +192,20 @@ pub fn kind(p: &ReadParams) -> Result<Option<MediaKind>, Problem> {
         .transpose()
 }
 
+/// The `tag` filter as tags are stored, trimmed and lower-cased (`?tag=Sci-Fi` finds the items
+/// tagged `sci-fi`); one that no item can have (empty, too long) is a bad request, not an
+/// empty answer.
+pub fn tag(p: &ReadParams) -> Result<Option<String>, Problem> {
+    p.tag
+        .as_deref()
+        .map(|t| {
+            Tag::parse(t)
+                .map(|t| t.as_str().to_owned())
+                .map_err(|e| bad(format!("tag: {e}")))
+        })
+        .transpose()
+}
+
 /// Cursors are opaque to clients: `{as_of}.{finished_at}.{position}`. Carrying the position
 /// of the first page makes every later page answer from the same state, so concurrent appends
 /// never shift entries between pages.
@@ -273,7 +287,7 @@ pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let (before, limit) = paging(&mut p, 20, decode_cursor)?;
     let query = FeedQuery {
         kind: kind(&p)?,
-        tag: p.tag.clone(),
+        tag: tag(&p)?,
         year: p.year,
         limit,
         before,
@@ -349,7 +363,7 @@ async fn items(
     let (after, limit) = paging(&mut p, MAX_LIMIT, decode_item_cursor)?;
     let filter = ItemFilter {
         kind: kind(&p)?,
-        tag: p.tag.clone(),
+        tag: tag(&p)?,
     };
     let (position, _) = position_for(req, state, &p).await?;
     // One more than the page, to know whether there is a next one.

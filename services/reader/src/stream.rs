@@ -13,7 +13,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use lately_projection::FeedQuery;
 use lately_service::Problem;
 
-use crate::routes::{bad, kind, params};
+use crate::routes::{bad, kind, params, tag};
 use crate::startup::AppState;
 
 const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -22,7 +22,7 @@ pub async fn stream(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
     let p = params(&req)?;
     let query = FeedQuery {
         kind: kind(&p)?,
-        tag: p.tag.clone(),
+        tag: tag(&p)?,
         limit: 100,
         ..FeedQuery::default()
     };

@@ -85,6 +85,18 @@ async fn json_feed_is_valid_json_feed_1_1_with_escaped_html() {
             .len(),
         1
     );
+
+    // A tag filter matches as tags are stored: trimmed and lower-cased.
+    let tagged = sys
+        .json_text(format!("{reader}/feed.json?tag=%20SF%20"))
+        .await;
+    let titles: Vec<_> = feed_rs::parser::parse(tagged.as_bytes())
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.title.unwrap().content)
+        .collect();
+    assert_eq!(titles, ["Dune"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -831,6 +831,8 @@ async fn caching_cors_pagination_and_bad_parameters() {
         ("/v1/feed?year=soon", "year: invalid digit"),
         ("/v1/feed?limit=ten", "limit: invalid digit"),
         ("/v1/feed?kind=book&kind=tv", "duplicate field `kind`"),
+        ("/v1/feed?tag=", "tag: tag must not be empty"),
+        ("/v1/current?tag=%01", "tag: "),
         ("/v1/feed?as_of=-1", "must not be negative"),
     ] {
         let res = sys.get(format!("{reader}{query}")).await;
