@@ -36,8 +36,8 @@ impl Drop for Running {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn make_run_starts_everything_serves_tweets_and_stops_cleanly() {
+/// The directory of the workspace's binaries, checked to hold the services the script starts.
+fn bin_dir() -> &'static Path {
     let bin_dir = Path::new(env!("CARGO_BIN_EXE_lately-gateway"))
         .parent()
         .unwrap();
@@ -52,23 +52,36 @@ async fn make_run_starts_everything_serves_tweets_and_stops_cleanly() {
             "{b} is not built: run `cargo build --workspace --bins` (make test does)"
         );
     }
-    let base = (20_000..40_000)
+    bin_dir
+}
+
+/// A port base at which all of `make run`'s ports are free.
+fn free_base(from: u16) -> u16 {
+    (from..40_000)
         .step_by(37)
         .find(|b| (8080..=8090).all(|p| port_free(p + b)))
-        .expect("free ports");
-    let data = tempfile::tempdir().unwrap();
+        .expect("free ports")
+}
+
+/// `scripts/run-local` on the workspace's binaries, with its ports shifted by `base`.
+fn run_local(base: u16, data: &Path) -> tokio::process::Command {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let mut run = Running(
-        tokio::process::Command::new("bash")
-            .arg(root.join("scripts/run-local"))
-            .env("LATELY_BIN_DIR", bin_dir)
-            .env("LATELY_DATA_DIR", data.path())
-            .env("LATELY_PORT_BASE", base.to_string())
-            .env("LATELY_TWEET_DELAY", "0")
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .unwrap(),
-    );
+    let mut command = tokio::process::Command::new("bash");
+    command
+        .arg(root.join("scripts/run-local"))
+        .env("LATELY_BIN_DIR", bin_dir())
+        .env("LATELY_DATA_DIR", data)
+        .env("LATELY_PORT_BASE", base.to_string())
+        .env("LATELY_TWEET_DELAY", "0")
+        .env("RUST_LOG", "warn");
+    command
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn make_run_starts_everything_serves_tweets_and_stops_cleanly() {
+    let base = free_base(20_000);
+    let data = tempfile::tempdir().unwrap();
+    let mut run = Running(run_local(base, data.path()).spawn().unwrap());
     let url = |port: u16| format!("http://127.0.0.1:{}", port + base);
 
     let mut up = false;
@@ -167,6 +180,38 @@ async fn make_run_starts_everything_serves_tweets_and_stops_cleanly() {
         assert!(
             port_free(p + base),
             "port {} still in use after stopping",
+            p + base
+        );
+    }
+}
+
+/// A port already taken (another program, an earlier `make run`) stops `make run` at once,
+/// naming the service that could not start, instead of waiting out the readiness checks; and
+/// nothing it started is left running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_taken_port_stops_make_run_at_once_naming_the_service() {
+    let base = free_base(30_001);
+    let taken = std::net::TcpListener::bind(("127.0.0.1", 8083 + base)).unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let mut command = run_local(base, data.path());
+    command.stderr(std::process::Stdio::piped());
+    let run = command.spawn().unwrap();
+    let out = tokio::time::timeout(Duration::from_secs(15), run.wait_with_output())
+        .await
+        .expect("make run kept waiting with a reader that could not start")
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("reader-2 (port {}) exited", 8083 + base)),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Address already in use"), "{stderr}");
+    drop(taken);
+    for p in [8080, 8081, 8082, 8089, 8090] {
+        assert!(
+            port_free(p + base),
+            "port {} still in use after make run stopped",
             p + base
         );
     }
