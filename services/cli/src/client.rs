@@ -124,7 +124,7 @@ impl Client {
                     last = problem(res).await.to_string();
                 }
                 Ok(res) => return Err(problem(res).await),
-                Err(e) => last = format!("cannot reach the writer at {}: {e}", self.writer),
+                Err(e) => last = format!("cannot reach the writer at {}: {}", self.writer, why(e)),
             }
         }
         Err(CliError::Unreachable(last))
@@ -216,7 +216,11 @@ impl Client {
             req = req.bearer_auth(token);
         }
         req.send().await.map_err(|e| {
-            CliError::Unreachable(format!("cannot reach the feed at {}: {e}", self.feed))
+            CliError::Unreachable(format!(
+                "cannot reach the feed at {}: {}",
+                self.feed,
+                why(e)
+            ))
         })
     }
 }
@@ -266,6 +270,22 @@ fn rejected(status: reqwest::StatusCode, body: &Value) -> CliError {
             status: status.as_u16(),
             detail,
         }
+    }
+}
+
+/// What went wrong with a request, for a person: reqwest's own message says only "error
+/// sending request for url (…)"; the reason ("Connection refused", "failed to lookup address")
+/// is at the bottom of its sources. The URL is left out: the message names it already.
+fn why(e: reqwest::Error) -> String {
+    let e = e.without_url();
+    let mut reason: &dyn std::error::Error = &e;
+    while let Some(source) = reason.source() {
+        reason = source;
+    }
+    if std::ptr::addr_eq(reason, &e) {
+        e.to_string()
+    } else {
+        format!("{e}: {reason}")
     }
 }
 

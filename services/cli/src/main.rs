@@ -39,6 +39,7 @@ struct Cli {
         long = "writer",
         env = "LATELY_URL",
         default_value = "http://localhost:8081",
+        value_parser = base_url,
         global = true
     )]
     writer_url: String,
@@ -50,11 +51,27 @@ struct Cli {
         long = "feed",
         env = "LATELY_FEED_URL",
         default_value = "http://localhost:8080",
+        value_parser = base_url,
         global = true
     )]
     feed_url: String,
     #[command(subcommand)]
     command: Command,
+}
+
+/// A service's base URL: an absolute http(s) URL, so that a typo is named at once rather than
+/// as reqwest's "builder error" on the first request.
+fn base_url(raw: &str) -> Result<String, String> {
+    let expected = if raw.contains("://") {
+        "expected an http:// or https:// URL".to_owned()
+    } else {
+        format!("expected an http:// or https:// URL: http://{raw}?")
+    };
+    match reqwest::Url::parse(raw) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.has_host() => Ok(raw.to_owned()),
+        Ok(_) => Err(expected),
+        Err(e) => Err(format!("{e}; {expected}")),
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -394,7 +394,26 @@ async fn refusals_and_outages_have_clear_messages_and_exit_codes() {
         .await
         .unwrap();
     assert_eq!(down.status.code(), Some(3));
-    assert!(stderr(&down).contains("cannot reach the writer"));
+    // Why, not only reqwest's "error sending request for url (…)".
+    assert!(
+        stderr(&down).contains("cannot reach the writer at http://127.0.0.1:1")
+            && stderr(&down).contains("Connection refused"),
+        "{}",
+        stderr(&down)
+    );
+    // A URL without its scheme is a usage error naming the option, before any request.
+    let typo = sys
+        .command(&["add", "book", "x"])
+        .env("LATELY_URL", "localhost:8081")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        stderr(&typo).contains("--writer") && stderr(&typo).contains("http://localhost:8081?"),
+        "{}",
+        stderr(&typo)
+    );
     assert_eq!(sys.head().await, 1);
 }
 
