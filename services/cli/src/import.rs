@@ -114,8 +114,35 @@ fn review_text(raw: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
+/// Checks the header before any row, so that a file of another shape is named as such even
+/// when it has no rows (`Title,Author` alone would otherwise import nothing, successfully).
+fn require_columns(
+    reader: &mut csv::Reader<&[u8]>,
+    export: &str,
+    required: &[&str],
+) -> Result<(), CliError> {
+    let headers = reader
+        .headers()
+        .map_err(|e| CliError::Usage(format!("not a {export} export: {e}")))?;
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|r| !headers.iter().any(|h| h == *r))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let found = headers.iter().collect::<Vec<_>>().join(", ");
+    Err(CliError::Usage(format!(
+        "not a {export} export (missing columns: {}; its header: {})",
+        missing.join(", "),
+        if found.is_empty() { "none" } else { &found }
+    )))
+}
+
 pub fn plan_goodreads(csv_text: &str) -> Result<Vec<Planned>, CliError> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    require_columns(&mut reader, "Goodreads", &["Book Id", "Title", "Author"])?;
     let mut out = Vec::new();
     for (i, row) in reader.deserialize::<GoodreadsRow>().enumerate() {
         let row = row.map_err(|e| {
@@ -174,6 +201,7 @@ pub fn plan_goodreads(csv_text: &str) -> Result<Vec<Planned>, CliError> {
 
 pub fn plan_letterboxd(csv_text: &str) -> Result<Vec<Planned>, CliError> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    require_columns(&mut reader, "Letterboxd", &["Date", "Name"])?;
     let mut out = Vec::new();
     for (i, row) in reader.deserialize::<LetterboxdRow>().enumerate() {
         let row = row.map_err(|e| {
@@ -430,5 +458,25 @@ mod tests {
     fn a_file_of_another_shape_is_a_usage_error() {
         let err = plan_goodreads("Name,Year\nx,1999\n").unwrap_err();
         assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.to_string(),
+            "not a Goodreads export (missing columns: Book Id, Title, Author; its header: Name, Year)"
+        );
+        // Even with no rows to fail on.
+        let err = plan_letterboxd("Title,Author\n").unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string().contains("missing columns: Date, Name;"),
+            "{err}"
+        );
+        assert!(plan_letterboxd("")
+            .unwrap_err()
+            .to_string()
+            .contains("its header: none)"));
+        // A real export's header with no rows is an empty import, not an error.
+        assert_eq!(
+            plan_letterboxd("Date,Name,Year,Letterboxd URI\n").unwrap(),
+            []
+        );
     }
 }
