@@ -104,6 +104,11 @@ impl System {
         self.command(args).output().await.unwrap()
     }
 
+    /// `lately` with one environment variable set otherwise (`LATELY_URL`, `LATELY_TOKEN`, …).
+    async fn lately_with(&self, (var, value): (&str, &str), args: &[&str]) -> Output {
+        self.command(args).env(var, value).output().await.unwrap()
+    }
+
     async fn head(&self) -> i64 {
         lately_log::EventLog::connect(&self.database_url, Default::default())
             .unwrap()
@@ -380,19 +385,13 @@ async fn refusals_and_outages_have_clear_messages_and_exit_codes() {
     let usage = sys.lately(&["add", "vinyl", "x"]).await;
     assert_eq!(usage.status.code(), Some(2));
     let wrong_token = sys
-        .command(&["add", "book", "x"])
-        .env("LATELY_TOKEN", "wrong")
-        .output()
-        .await
-        .unwrap();
+        .lately_with(("LATELY_TOKEN", "wrong"), &["add", "book", "x"])
+        .await;
     assert_eq!(wrong_token.status.code(), Some(1));
     assert!(stderr(&wrong_token).contains("401"));
     let down = sys
-        .command(&["add", "book", "x"])
-        .env("LATELY_URL", "http://127.0.0.1:1")
-        .output()
-        .await
-        .unwrap();
+        .lately_with(("LATELY_URL", "http://127.0.0.1:1"), &["add", "book", "x"])
+        .await;
     assert_eq!(down.status.code(), Some(3));
     // Why, not only reqwest's "error sending request for url (…)".
     assert!(
@@ -403,11 +402,8 @@ async fn refusals_and_outages_have_clear_messages_and_exit_codes() {
     );
     // A URL without its scheme is a usage error naming the option, before any request.
     let typo = sys
-        .command(&["add", "book", "x"])
-        .env("LATELY_URL", "localhost:8081")
-        .output()
-        .await
-        .unwrap();
+        .lately_with(("LATELY_URL", "localhost:8081"), &["add", "book", "x"])
+        .await;
     assert_eq!(typo.status.code(), Some(2));
     assert!(
         stderr(&typo).contains("--writer") && stderr(&typo).contains("http://localhost:8081?"),
