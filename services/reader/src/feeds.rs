@@ -97,7 +97,7 @@ fn query(p: &ReadParams) -> Result<FeedQuery, Problem> {
     Ok(FeedQuery {
         kind: crate::routes::kind(p)?,
         tag: crate::routes::tag(p)?,
-        year: p.year,
+        year: crate::routes::year(p)?,
         limit,
         ..FeedQuery::default()
     })

@@ -206,6 +206,17 @@ pub fn tag(p: &ReadParams) -> Result<Option<String>, Problem> {
         .transpose()
 }
 
+/// The `year` filter: a year no finish can have (the writer takes none before 1900, nor more
+/// than a day ahead) is a typo to name, not an empty answer.
+pub fn year(p: &ReadParams) -> Result<Option<i32>, Problem> {
+    match p.year {
+        Some(y) if !(1900..=9999).contains(&y) => {
+            Err(bad(format!("year must be between 1900 and 9999 (got {y})")))
+        }
+        year => Ok(year),
+    }
+}
+
 /// Cursors are opaque to clients: `{as_of}.{finished_at}.{position}`. Carrying the position
 /// of the first page makes every later page answer from the same state, so concurrent appends
 /// never shift entries between pages.
@@ -288,7 +299,7 @@ pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let query = FeedQuery {
         kind: kind(&p)?,
         tag: tag(&p)?,
-        year: p.year,
+        year: year(&p)?,
         limit,
         before,
         as_of: None,
@@ -515,7 +526,7 @@ pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         .projection
         .read()
         .expect("not poisoned")
-        .stats(p.year, Some(position));
+        .stats(year(&p)?, Some(position));
     let mut body = serde_json::to_value(stats).expect("stats serialise");
     body["position"] = json!(position);
     Ok(answer(&req, position, body))

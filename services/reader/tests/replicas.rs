@@ -832,6 +832,11 @@ async fn caching_cors_pagination_and_bad_parameters() {
         ("/v1/feed?limit=ten", "limit: invalid digit"),
         ("/v1/feed?kind=book&kind=tv", "duplicate field `kind`"),
         ("/v1/feed?tag=", "tag: tag must not be empty"),
+        (
+            "/v1/feed?year=20245",
+            "year must be between 1900 and 9999 (got 20245)",
+        ),
+        ("/v1/stats?year=1066", "year must be between 1900 and 9999"),
         ("/v1/current?tag=%01", "tag: "),
         ("/v1/feed?as_of=-1", "must not be negative"),
     ] {
