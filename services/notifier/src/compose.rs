@@ -10,7 +10,7 @@ use lately_domain::{MediaKind, Rating};
 /// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
 /// watching, playing, listening to), `{kind}`, `{title}`, `{creators}`, `{by}` (" by …" or
 /// nothing), `{stars}` (★★★★½), `{rating}` (4.5), `{review}`, `{url}`.
-pub const DEFAULT_TEMPLATE: &str = "Finished {verbing} “{title}”{by} {stars} {url}";
+pub const DEFAULT_TEMPLATE: &str = "Finished {verbing} “{title}”{by}{again} {stars} {url}";
 
 pub const MAX_WEIGHT: usize = 280;
 const URL_WEIGHT: i32 = 23;
@@ -24,6 +24,24 @@ pub struct Finish<'a> {
     pub url: Option<&'a str>,
     pub rating: Option<Rating>,
     pub review: Option<&'a str>,
+    /// Which finish of the item this is: 1 for the first, 2 for a re-read, and so on.
+    pub nth: usize,
+}
+
+/// `{again}`: nothing for a first finish, " for the 2nd time" after. It also keeps a re-read's
+/// tweet from repeating the first one word for word, which X refuses as duplicate content.
+fn again(nth: usize) -> String {
+    if nth <= 1 {
+        return String::new();
+    }
+    let suffix = match (nth % 10, nth % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!(" for the {nth}{suffix} time")
 }
 
 pub fn weight(text: &str) -> usize {
@@ -44,6 +62,7 @@ fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str) -> String {
         .replace("{title}", title)
         .replace("{creators}", &creators)
         .replace("{by}", &by)
+        .replace("{again}", &again(f.nth))
         .replace(
             "{stars}",
             &f.rating.map(Rating::to_stars).unwrap_or_default(),
@@ -126,6 +145,7 @@ mod tests {
             ),
             rating: Some(Rating::parse(4.5).unwrap()),
             review: None,
+            nth: 1,
         }
     }
 
@@ -154,6 +174,45 @@ mod tests {
         assert_eq!(
             compose("Just {verb} {title}", &pod),
             "Just listened to Past Lives"
+        );
+    }
+
+    #[test]
+    fn a_repeat_finish_says_which_time_it_is() {
+        let by = vec!["Frank Herbert".to_string()];
+        let reread = |nth| {
+            compose(
+                DEFAULT_TEMPLATE,
+                &Finish {
+                    url: None,
+                    nth,
+                    ..finish("Dune", &by)
+                },
+            )
+        };
+        assert_eq!(reread(1), "Finished reading “Dune” by Frank Herbert ★★★★½");
+        assert_eq!(
+            reread(2),
+            "Finished reading “Dune” by Frank Herbert for the 2nd time ★★★★½"
+        );
+        let ordinals: Vec<String> = [3, 4, 11, 12, 13, 21, 22, 23, 101, 111]
+            .into_iter()
+            .map(again)
+            .collect();
+        assert_eq!(
+            ordinals,
+            [
+                " for the 3rd time",
+                " for the 4th time",
+                " for the 11th time",
+                " for the 12th time",
+                " for the 13th time",
+                " for the 21st time",
+                " for the 22nd time",
+                " for the 23rd time",
+                " for the 101st time",
+                " for the 111th time"
+            ]
         );
     }
 
@@ -192,6 +251,7 @@ mod tests {
             creators in proptest::collection::vec("\\PC{1,60}", 0..4),
             review in proptest::option::of("\\PC{0,600}"),
             halves in proptest::option::of(1u8..=10),
+            nth in 1usize..1000,
         ) {
             let url = "https://example.com/items/some-long-path-that-is-longer-than-twenty-three";
             let f = Finish {
@@ -201,6 +261,7 @@ mod tests {
                 url: Some(url),
                 rating: halves.map(|h| Rating::from_half_stars(h).unwrap()),
                 review: review.as_deref(),
+                nth,
             };
             for template in [DEFAULT_TEMPLATE, "{title} {stars}\n{review}\n{url}"] {
                 let text = compose(template, &f);

@@ -318,6 +318,10 @@ impl Worker {
                 .await?;
             return Ok(true);
         };
+        let nth = history
+            .iter()
+            .filter(|h| h.position <= position && matches!(h.event, ItemEvent::Finished(_)))
+            .count();
         let review = finish.review.as_ref().map(|r| r.to_string());
         let text = compose(
             &self.config.template,
@@ -328,6 +332,7 @@ impl Worker {
                 url: item.url.as_deref(),
                 rating: finish.rating,
                 review: review.as_deref(),
+                nth,
             },
         );
         let Some(x) = &self.x else {

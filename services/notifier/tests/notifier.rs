@@ -246,7 +246,7 @@ async fn each_public_finish_is_tweeted_once_with_the_right_text() {
         ["Finished reading “Dune” by Frank Herbert ★★★★½ https://example.com/dune"]
     );
 
-    // A re-read is a new finish; a private item is never tweeted.
+    // A re-read is a new finish, and says so; a private item is never tweeted.
     env.finish(&dune, json!({ "rating": 5 })).await;
     let secret = env
         .add(json!({ "kind": "movie", "title": "Secret film", "visibility": "private" }))
@@ -260,12 +260,22 @@ async fn each_public_finish_is_tweeted_once_with_the_right_text() {
     assert_eq!(tweets[0], "Finished playing “Outer Wilds”");
     assert_eq!(
         tweets[1],
-        "Finished reading “Dune” by Frank Herbert ★★★★★ https://example.com/dune"
+        "Finished reading “Dune” by Frank Herbert for the 2nd time ★★★★★ https://example.com/dune"
     );
     let entry = env.until_entry(&n, secret_finish, "skipped").await;
     assert!(entry["reason"].as_str().unwrap().contains("private"));
+
+    // The same rating again: without the count, the text would repeat the last tweet word for
+    // word, and X refuses duplicate content.
+    let third = env.finish(&dune, json!({ "rating": 5 })).await;
+    let tweets = env.until_tweets(4).await;
+    assert_eq!(
+        tweets[0],
+        "Finished reading “Dune” by Frank Herbert for the 3rd time ★★★★★ https://example.com/dune"
+    );
+    env.until_entry(&n, third, "posted").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(env.tweets().await.len(), 3);
+    assert_eq!(env.tweets().await.len(), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
