@@ -9,7 +9,8 @@ use lately_domain::{MediaKind, Rating};
 
 /// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
 /// watching, playing, listening to), `{kind}`, `{title}`, `{creators}`, `{by}` (" by …" or
-/// nothing), `{stars}` (★★★★½), `{rating}` (4.5), `{review}`, `{url}`.
+/// nothing), `{again}` (" for the 2nd time" or nothing), `{stars}` (★★★★½), `{rating}` (4.5),
+/// `{review}`, `{url}`.
 pub const DEFAULT_TEMPLATE: &str = "Finished {verbing} “{title}”{by}{again} {stars} {url}";
 
 pub const MAX_WEIGHT: usize = 280;

@@ -206,8 +206,8 @@ pub fn tag(p: &ReadParams) -> Result<Option<String>, Problem> {
         .transpose()
 }
 
-/// The `year` filter: a year no finish can have (the writer takes none before 1900, nor more
-/// than a day ahead) is a typo to name, not an empty answer.
+/// The `year` filter: a year before 1900 (the writer takes no earlier date) or past 9999 is a
+/// typo to name, not an empty answer.
 pub fn year(p: &ReadParams) -> Result<Option<i32>, Problem> {
     match p.year {
         Some(y) if !(1900..=9999).contains(&y) => {
