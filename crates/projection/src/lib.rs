@@ -345,7 +345,8 @@ struct SnapshotHeader {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct FeedQuery {
     pub kind: Option<MediaKind>,
-    pub tag: Option<String>,
+    /// Parsed as stored (trimmed, lower-cased), so that every finish compares it as it is.
+    pub tag: Option<Tag>,
     pub year: Option<i32>,
     pub limit: usize,
     /// Only finishes strictly older than this `(at, position)`.
@@ -398,8 +399,8 @@ impl Page {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ItemFilter {
     pub kind: Option<MediaKind>,
-    /// Any case: tags are stored lower-cased.
-    pub tag: Option<String>,
+    /// Parsed as stored (trimmed, lower-cased).
+    pub tag: Option<Tag>,
 }
 
 /// What a page of the owner's list holds (see [`Projection::owner_items`]).
@@ -509,7 +510,7 @@ impl<'a> Facts<'a> {
         }
     }
 
-    /// Public, with `status`, and of the kind and (lower-cased) tag asked for.
+    /// Public, with `status`, and of the kind and tag asked for.
     fn listed(&self, status: Status, kind: Option<MediaKind>, tag: Option<&str>) -> bool {
         self.visibility.is_public()
             && self.status == status
@@ -768,12 +769,12 @@ impl Projection {
         }
         // Now is all that matters without `as_of`: the summary decides before any state is
         // folded, so a filter that matches little does not fold every item it passes.
-        let tag = q.tag.as_ref().map(|t| t.to_lowercase());
+        let tag = q.tag.as_ref().map(Tag::as_str);
         if q.as_of.is_none() {
             let summary = &self.items.get(&*finish.item_id)?.summary;
             if !summary.shown()
                 || q.kind.is_some_and(|k| k != summary.kind)
-                || tag.as_ref().is_some_and(|t| !summary.has_tag(t))
+                || tag.is_some_and(|t| !summary.has_tag(t))
             {
                 return None;
             }
@@ -785,7 +786,7 @@ impl Projection {
         if q.kind.is_some_and(|k| k != state.kind) {
             return None;
         }
-        if let Some(tag) = &tag {
+        if let Some(tag) = tag {
             if !state.tags.iter().any(|t| t.as_str() == tag) {
                 return None;
             }
@@ -853,10 +854,9 @@ impl Projection {
         filter: &ItemFilter,
         page: &Page,
     ) -> Vec<ItemView> {
-        let tag = filter.tag.as_deref().map(str::to_lowercase);
+        let tag = filter.tag.as_ref().map(Tag::as_str);
         self.list(page, Shown::Now, |f| {
-            f.listed(status, filter.kind, tag.as_deref())
-                .then(|| time(&f))
+            f.listed(status, filter.kind, tag).then(|| time(&f))
         })
         .map(|(id, s)| view(id, &s))
         .collect()

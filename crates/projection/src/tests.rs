@@ -163,7 +163,7 @@ fn filters_and_cursor_pages_walk_the_feed_without_overlap() {
     });
     assert_eq!(titles(&books), ["T8", "T6", "T4", "T2", "T0"]);
     let sf = p.feed(&FeedQuery {
-        tag: Some("sf".into()),
+        tag: Some(Tag::parse("sf").unwrap()),
         ..all()
     });
     assert_eq!(titles(&sf), ["T9", "T6", "T3", "T0"]);
@@ -480,7 +480,7 @@ fn the_public_lists_filter_by_kind_and_tag() {
     let ids = |items: Vec<ItemView>| items.into_iter().map(|i| i.id).collect::<Vec<_>>();
     let filter = |kind, tag: Option<&str>| ItemFilter {
         kind,
-        tag: tag.map(str::to_owned),
+        tag: tag.map(|t| Tag::parse(t).unwrap()),
     };
     let queue = |f: ItemFilter, as_of| ids(p.queue(&f, &Page::whole(as_of)));
     assert_eq!(queue(filter(Some(MediaKind::Book), None), None), ["c", "a"]);
@@ -740,7 +740,7 @@ proptest! {
         // Filtered by kind or tag, now or as of a past position: the list with only those.
         for kind in [None, Some(MediaKind::ALL[0]), Some(MediaKind::ALL[1])] {
             for tag in [None, Some("X"), Some("y")] {
-                let filter = ItemFilter { kind, tag: tag.map(str::to_owned) };
+                let filter = ItemFilter { kind, tag: tag.map(|t| Tag::parse(t).unwrap()) };
                 let only = |list: Vec<ItemView>| -> Vec<ItemView> {
                     list.into_iter()
                         .filter(|i| kind.is_none_or(|k| k == i.kind))

@@ -195,14 +195,10 @@ pub fn kind(p: &ReadParams) -> Result<Option<MediaKind>, Problem> {
 /// The `tag` filter as tags are stored, trimmed and lower-cased (`?tag=Sci-Fi` finds the items
 /// tagged `sci-fi`); one that no item can have (empty, too long) is a bad request, not an
 /// empty answer.
-pub fn tag(p: &ReadParams) -> Result<Option<String>, Problem> {
+pub fn tag(p: &ReadParams) -> Result<Option<Tag>, Problem> {
     p.tag
         .as_deref()
-        .map(|t| {
-            Tag::parse(t)
-                .map(|t| t.as_str().to_owned())
-                .map_err(|e| bad(format!("tag: {e}")))
-        })
+        .map(|t| Tag::parse(t).map_err(|e| bad(format!("tag: {e}"))))
         .transpose()
 }
 
