@@ -29,7 +29,8 @@ COPY target/docker-bin/ /usr/local/bin/
 # Cargo.toml/Cargo.lock change. Only the packages the image ships are built, and both steps name
 # the same ones: their dependencies' features then unify the same way, and the cooked layer is
 # what the build reuses. (The bench and the chaos harness, with a second event-sourcing stack
-# for the bench's peer, stay out of the image and out of its build time.)
+# for the bench's peer, stay out of the image and out of its build time.) scripts/release-build
+# names the same packages for `make run` and `make docker-bin`.
 FROM ${RUST_IMAGE} AS chef
 RUN cargo install cargo-chef --locked --version ^0.1
 WORKDIR /src
