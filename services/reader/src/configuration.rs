@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use clap::Parser;
+use lately_service::auth::OwnerAccess;
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -87,11 +88,7 @@ impl Config {
 
     /// Who may read the owner's list.
     pub fn owner_access(&self) -> OwnerAccess {
-        match (&self.owner_token, self.insecure_local) {
-            (Some(t), _) if !t.trim().is_empty() => OwnerAccess::Token(t.trim().to_owned()),
-            (_, true) => OwnerAccess::Open,
-            _ => OwnerAccess::Off,
-        }
+        OwnerAccess::new(self.owner_token.as_deref(), self.insecure_local)
     }
 
     pub fn replica_id(&self) -> String {
@@ -102,15 +99,4 @@ impl Config {
                 format!("reader-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
             })
     }
-}
-
-/// Who may read the owner's list (`GET /v1/owner/items`), which holds private items.
-#[derive(Clone)]
-pub enum OwnerAccess {
-    /// Whoever presents this bearer token.
-    Token(String),
-    /// Anyone who reaches the reader (`LATELY_INSECURE_LOCAL`).
-    Open,
-    /// Nobody: no token was configured.
-    Off,
 }

@@ -16,7 +16,6 @@ use lately_service::Problem;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::configuration::OwnerAccess;
 use crate::startup::AppState;
 
 pub const POSITION_HEADER: &str = "Lately-Position";
@@ -39,25 +38,12 @@ pub struct ReadParams {
 }
 
 pub fn bad(detail: impl Into<String>) -> Problem {
-    Problem::new(
-        StatusCode::BAD_REQUEST,
-        "bad-request",
-        "Bad request",
-        detail,
-    )
+    Problem::bad_request(detail)
 }
 
-/// Query strings parse into [`ReadParams`] or get a problem naming the parameter
-/// (`limit: invalid digit found in string`, not just what serde_urlencoded says).
+/// Query strings parse into [`ReadParams`] or get a problem naming the parameter.
 pub fn params(req: &HttpRequest) -> Result<ReadParams, Problem> {
-    let query = form_urlencoded::parse(req.query_string().as_bytes());
-    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(query)).map_err(|e| {
-        match e.path().to_string().as_str() {
-            // Not about one parameter (a repeated one, say).
-            "." => bad(format!("invalid query string: {}", e.inner())),
-            name => bad(format!("{name}: {}", e.inner())),
-        }
-    })
+    lately_service::query::parse(req.query_string())
 }
 
 /// A position past the log's head: no write was ever acknowledged there, so waiting longer or
@@ -436,7 +422,7 @@ pub async fn owner_items(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    owner(&req, &state.owner)?;
+    state.owner.check(req.headers(), "the owner's list")?;
     let mut p = params(&req)?;
     let status = p
         .status
@@ -484,33 +470,6 @@ fn decode_item_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, String)), Probl
     cursor_parts(raw)
         .map(|(as_of, at, id)| (as_of, (at, id.to_owned())))
         .ok_or_else(not_a_cursor)
-}
-
-/// Lets the owner through, as `access` says.
-fn owner(req: &HttpRequest, access: &OwnerAccess) -> Result<(), Problem> {
-    let token = match access {
-        OwnerAccess::Open => return Ok(()),
-        OwnerAccess::Off => {
-            return Err(Problem::new(
-                StatusCode::FORBIDDEN,
-                "owner-view-off",
-                "Forbidden",
-                "the owner's list is off on this reader: set LATELY_OWNER_TOKEN (to the \
-                 writer's token) to serve it",
-            ))
-        }
-        OwnerAccess::Token(token) => token,
-    };
-    if lately_service::auth::presents(req.headers(), token) {
-        Ok(())
-    } else {
-        Err(Problem::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthorized",
-            "Unauthorized",
-            "the owner's list needs the owner's token: send it as `Authorization: Bearer <token>`",
-        ))
-    }
 }
 
 /// `GET /v1/stats?year=` — counts per kind, average rating, per month (or per year).

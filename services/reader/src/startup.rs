@@ -18,9 +18,10 @@ use tracing_actix_web::TracingLogger;
 use actix_web::web::Bytes;
 use hashlink::LruCache;
 
-use crate::configuration::{Config, OwnerAccess};
+use crate::configuration::Config;
 use crate::replica::{self, Replica};
 use crate::{feeds, routes, stream, widget};
+use lately_service::auth::OwnerAccess;
 
 pub struct AppState {
     pub replica: Arc<Replica>,
