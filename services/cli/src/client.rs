@@ -44,6 +44,7 @@ impl CliError {
 pub struct Client {
     writer: String,
     feed: String,
+    notifier: String,
     token: Option<String>,
     http: reqwest::Client,
     last_write: LastWrite,
@@ -54,10 +55,17 @@ pub struct Client {
 const ATTEMPTS: u32 = 4;
 
 impl Client {
-    pub fn new(writer: &str, feed: &str, token: Option<String>, last_write: LastWrite) -> Self {
+    pub fn new(
+        writer: &str,
+        feed: &str,
+        notifier: &str,
+        token: Option<String>,
+        last_write: LastWrite,
+    ) -> Self {
         Self {
             writer: writer.trim_end_matches('/').to_owned(),
             feed: feed.trim_end_matches('/').to_owned(),
+            notifier: notifier.trim_end_matches('/').to_owned(),
             token,
             last_write,
             written: AtomicI64::new(0),
@@ -222,6 +230,35 @@ impl Client {
                 why(e)
             ))
         })
+    }
+}
+
+impl Client {
+    /// A GET from the notifier's status API.
+    pub async fn notifier_get(&self, path: &str) -> Result<Value, CliError> {
+        self.notifier(self.http.get(format!("{}{path}", self.notifier)))
+            .await
+    }
+
+    /// A POST to one of the notifier's owner routes, with the token. Not retried: a retry of
+    /// a tweet that the first request already queued would be refused as pending.
+    pub async fn notifier_post(&self, path: &str) -> Result<Value, CliError> {
+        let mut req = self.http.post(format!("{}{path}", self.notifier));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        self.notifier(req).await
+    }
+
+    async fn notifier(&self, req: reqwest::RequestBuilder) -> Result<Value, CliError> {
+        let res = req.send().await.map_err(|e| {
+            CliError::Unreachable(format!(
+                "cannot reach the notifier at {}: {}",
+                self.notifier,
+                why(e)
+            ))
+        })?;
+        answer(res).await
     }
 }
 

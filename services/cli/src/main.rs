@@ -55,6 +55,15 @@ struct Cli {
         global = true
     )]
     feed_url: String,
+    /// The notifier's base URL, for `tweets` and `retry-tweet`.
+    #[arg(
+        long = "notifier",
+        env = "LATELY_NOTIFIER_URL",
+        default_value = "http://localhost:8089",
+        value_parser = base_url,
+        global = true
+    )]
+    notifier_url: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -112,6 +121,30 @@ impl ItemStatus {
             Self::InProgress => "in_progress",
             Self::Finished => "finished",
             Self::Abandoned => "abandoned",
+        }
+    }
+}
+
+/// An outbox entry's state, as the notifier reports it.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TweetStatus {
+    Pending,
+    Posting,
+    Posted,
+    Failed,
+    Skipped,
+    DryRun,
+}
+
+impl TweetStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Posting => "posting",
+            Self::Posted => "posted",
+            Self::Failed => "failed",
+            Self::Skipped => "skipped",
+            Self::DryRun => "dry_run",
         }
     }
 }
@@ -252,6 +285,23 @@ enum Command {
     },
     /// Write a handful of realistic items, so a fresh feed is not empty.
     Demo,
+    /// The notifier's tweets, newest finish first: each one's log position, state, and its
+    /// text or why it was not posted.
+    Tweets {
+        /// Only those in this state (`failed`: the ones X refused).
+        #[arg(long, value_enum)]
+        status: Option<TweetStatus>,
+        /// How many.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
+        limit: u64,
+    },
+    /// Try a finish's tweet again that X refused (or that was skipped, or only recorded in a
+    /// dry run): after fixing the app's access, say. A posted one is never posted twice.
+    RetryTweet {
+        /// The finish's log position, as `lately tweets` shows it.
+        #[arg(value_parser = clap::value_parser!(i64).range(1..))]
+        position: i64,
+    },
 }
 
 #[tokio::main]
@@ -261,6 +311,7 @@ async fn main() -> ExitCode {
     let client = Client::new(
         &cli.writer_url,
         &cli.feed_url,
+        &cli.notifier_url,
         cli.token.clone(),
         last_write,
     );
@@ -442,6 +493,16 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
         }
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Demo => import::demo(client).await?,
+        Command::Tweets { status, limit } => tweets(client, status, limit).await?,
+        Command::RetryTweet { position } => {
+            let entry = client
+                .notifier_post(&format!("/v1/outbox/{position}/retry"))
+                .await?;
+            say(format_args!(
+                "{position}: {} again (`lately tweets` shows how it went)",
+                entry["status"].as_str().unwrap_or("pending")
+            ))?;
+        }
     }
     Ok(())
 }
@@ -477,6 +538,64 @@ async fn public_items(
 /// The query that `--kind` adds, if given.
 fn kind_filter(kind: Option<Kind>) -> Vec<(&'static str, &'static str)> {
     kind.map(|k| ("kind", k.as_str())).into_iter().collect()
+}
+
+/// Prints the notifier's outbox, newest finish first, page by page up to `at_most` entries.
+async fn tweets(
+    client: &Client,
+    status: Option<TweetStatus>,
+    at_most: u64,
+) -> Result<(), CliError> {
+    let at_most = usize::try_from(at_most).unwrap_or(usize::MAX);
+    let (mut printed, mut before) = (0, None::<i64>);
+    while printed < at_most {
+        let limit = (at_most - printed).min(1000).to_string();
+        let before_s = before.map(|b| b.to_string());
+        let mut query: Vec<(&str, &str)> = vec![("limit", &limit)];
+        query.extend(status.map(|s| ("status", s.as_str())));
+        query.extend(before_s.as_deref().map(|b| ("before", b)));
+        let page = client
+            .notifier_get(&format!(
+                "/v1/outbox?{}",
+                serde_urlencoded::to_string(&query).expect("pairs of strings")
+            ))
+            .await?;
+        let entries = page["entries"].as_array().map_or(&[][..], Vec::as_slice);
+        if printed == 0 && entries.is_empty() {
+            eprintln!(
+                "no tweets{} (the notifier has one for each public finish since it first started)",
+                status
+                    .map(|s| format!(" {}", s.as_str().replace('_', " ")))
+                    .unwrap_or_default()
+            );
+        }
+        entries.iter().try_for_each(|e| say(tweet_line(e)))?;
+        printed += entries.len();
+        match page["next_before"].as_i64() {
+            Some(next) => before = Some(next),
+            None => break,
+        }
+    }
+    Ok(())
+}
+
+/// An outbox entry: its position (what `retry-tweet` takes), its state, the item, the
+/// tweet's text (once composed), and why it is where it is unless posted.
+fn tweet_line(e: &Value) -> String {
+    let status = e["status"].as_str().unwrap_or("");
+    let mut line = format!(
+        "{:>8}  {:<8} {}",
+        e["finish_position"].as_i64().unwrap_or_default(),
+        status.replace('_', " "),
+        e["item_id"].as_str().unwrap_or("")
+    );
+    let text = e["text"].as_str().filter(|t| !t.is_empty());
+    let reason = e["reason"].as_str().filter(|_| status != "posted");
+    for (i, part) in [text, reason].into_iter().flatten().enumerate() {
+        line.push_str(if i == 0 { "  " } else { " — " });
+        line.push_str(part);
+    }
+    line
 }
 
 /// Whose list a read is.

@@ -642,3 +642,108 @@ async fn edit_changes_what_is_given_and_nothing_else() {
     assert_eq!(both.status.code(), Some(2));
     assert_eq!(sys.head().await, head, "a refused edit appended something");
 }
+
+/// `lately tweets` lists the notifier's outbox; `lately retry-tweet` asks it to try one again,
+/// and a notifier that cannot post (here, one without X credentials) says why it won't.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tweets_lists_the_outbox_and_retry_tweet_says_why_not() {
+    let sys = system().await;
+    let notifier = lately_notifier::startup::Application::build(
+        lately_notifier::configuration::Config::parse_from([
+            "lately-notifier",
+            "--database-url",
+            &sys.database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--delay",
+            "0",
+            "--poll-ms",
+            "20",
+            "--dry-run",
+            "--owner-token",
+            TOKEN,
+        ]),
+    )
+    .await
+    .unwrap();
+    let url = format!("http://127.0.0.1:{}", notifier.port());
+    tokio::spawn(notifier.run_until_stopped());
+    let tweets = |args: &[&str]| {
+        let mut all = vec!["tweets"];
+        all.extend_from_slice(args);
+        let mut command = sys.command(&all);
+        command.env("LATELY_NOTIFIER_URL", &url);
+        async move { command.output().await.unwrap() }
+    };
+    let none = tweets(&[]).await;
+    assert!(none.status.success() && stdout(&none).is_empty());
+    assert!(stderr(&none).contains("no tweets"), "{}", stderr(&none));
+
+    // The notifier starts from the log's head as it first sees it: finish after that.
+    for _ in 0..200 {
+        let status: serde_json::Value = reqwest::get(format!("{url}/v1/status"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if status["checkpoint"].is_i64() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let id = stdout(
+        &sys.lately(&["add", "book", "Middlemarch", "--by", "George Eliot"])
+            .await,
+    )
+    .trim()
+    .to_owned();
+    let finished = sys.lately(&["finish", &id, "--rating", "5"]).await;
+    assert!(finished.status.success(), "{}", stderr(&finished));
+    let position = sys.head().await.to_string();
+    let mut listed = String::new();
+    for _ in 0..100 {
+        listed = stdout(&tweets(&["--status", "dry-run"]).await);
+        if !listed.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let line = listed.lines().next().unwrap_or_default();
+    assert!(
+        line.trim_start().starts_with(&format!(
+            "{position}  dry run  {id}  Finished reading “Middlemarch” by George Eliot"
+        )) && line.ends_with("— no X credentials: recorded, not posted"),
+        "{listed}"
+    );
+    assert!(stdout(&tweets(&["--status", "failed"]).await).is_empty());
+
+    let retry = |args: &[&str]| {
+        let mut all = vec!["retry-tweet"];
+        all.extend_from_slice(args);
+        let mut command = sys.command(&all);
+        command.env("LATELY_NOTIFIER_URL", &url);
+        async move { command.output().await.unwrap() }
+    };
+    let refused = retry(&[&position]).await;
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("409") && stderr(&refused).contains("no X credentials"),
+        "{}",
+        stderr(&refused)
+    );
+    let usage = retry(&["0"]).await;
+    assert_eq!(usage.status.code(), Some(2), "{}", stderr(&usage));
+    let down = sys
+        .lately_with(
+            ("LATELY_NOTIFIER_URL", "http://127.0.0.1:1"),
+            &["retry-tweet", "1"],
+        )
+        .await;
+    assert_eq!(down.status.code(), Some(3));
+    assert!(
+        stderr(&down).contains("cannot reach the notifier at http://127.0.0.1:1"),
+        "{}",
+        stderr(&down)
+    );
+}

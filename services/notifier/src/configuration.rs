@@ -60,6 +60,16 @@ pub struct Config {
     #[arg(long, env = "LATELY_POLL_MS", default_value_t = 250)]
     pub poll_ms: u64,
 
+    /// The owner's bearer token (give the notifier the writer's): retrying a tweet,
+    /// `POST /v1/outbox/{position}/retry`, answers only to it. Unset: retrying is off.
+    #[arg(long, env = "LATELY_OWNER_TOKEN", hide_env_values = true)]
+    pub owner_token: Option<String>,
+
+    /// Let anyone who reaches the notifier retry a tweet. Only for a machine nobody else can
+    /// reach.
+    #[arg(long, env = "LATELY_INSECURE_LOCAL", default_value_t = false)]
+    pub insecure_local: bool,
+
     /// Fault injection for tests: abort the process right after a post succeeds, before it is
     /// recorded (the crash that exactly-once must survive).
     #[arg(

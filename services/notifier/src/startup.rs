@@ -10,12 +10,14 @@ use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use lately_log::{EventLog, LogOptions};
-use lately_service::problem::get;
+use lately_service::auth::OwnerAccess;
+use lately_service::problem::{get, post};
 use lately_service::Problem;
-use serde_json::json;
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 use crate::configuration::{credentials, Config};
-use crate::store::Store;
+use crate::store::{Entry, Store};
 use crate::worker::{Shared, Worker};
 use crate::x::XClient;
 
@@ -27,6 +29,7 @@ pub struct Application {
 struct State {
     store: Store,
     shared: Arc<Shared>,
+    owner: OwnerAccess,
 }
 
 impl Application {
@@ -57,6 +60,12 @@ impl Application {
                 None
             }
         };
+        let owner = OwnerAccess::new(config.owner_token.as_deref(), config.insecure_local);
+        if matches!(owner, OwnerAccess::Open) {
+            tracing::warn!(
+                "LATELY_INSECURE_LOCAL: anyone who reaches the notifier may retry a tweet"
+            );
+        }
         let shared = Arc::new(Shared::default());
         shared.dry_run.store(x.is_none(), Ordering::Relaxed);
         let listener = TcpListener::bind(&config.listen)
@@ -73,7 +82,11 @@ impl Application {
             .run(),
         );
 
-        let state = web::Data::new(State { store, shared });
+        let state = web::Data::new(State {
+            store,
+            shared,
+            owner,
+        });
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -84,6 +97,8 @@ impl Application {
                 .service(get("/readyz", readyz))
                 .service(get("/metrics", metrics))
                 .service(get("/v1/status", status))
+                .service(get("/v1/outbox", outbox))
+                .service(post("/v1/outbox/{position}/retry", retry))
                 .default_service(web::to(lately_service::problem::no_such_route))
         })
         .tcp_nodelay(true)
@@ -135,48 +150,20 @@ fn ms(t: Option<i64>) -> Option<DateTime<Utc>> {
     t.and_then(DateTime::from_timestamp_millis)
 }
 
-async fn status(state: web::Data<State>) -> HttpResponse {
+async fn status(state: web::Data<State>) -> Result<HttpResponse, Problem> {
     let s = &state.shared;
     let reads = async {
         tokio::try_join!(
-            state.store.recent(100),
+            state.store.list(None, None, 100),
             state.store.counts(),
             state.store.checkpoint()
         )
     };
-    let (recent, counts, checkpoint) = match tokio::time::timeout(OUTBOX_READ_TIMEOUT, reads).await
-    {
-        Ok(Ok(v)) => v,
-        Ok(Err(e)) => {
-            return Problem::unavailable(format!("the outbox is unreachable: {e}")).response()
-        }
-        Err(_) => {
-            return Problem::unavailable(format!(
-                "the outbox did not answer within {OUTBOX_READ_TIMEOUT:?}"
-            ))
-            .response()
-        }
-    };
-    let outbox: Vec<_> = recent
-        .into_iter()
-        .map(|e| {
-            json!({
-                "finish_position": e.finish_position,
-                "item_id": e.item_id,
-                "status": e.status,
-                "due_at": ms(Some(e.due_at_ms)),
-                "attempts": e.attempts,
-                "text": e.text,
-                "tweet_id": e.tweet_id,
-                "reason": e.reason,
-                "posting_started_at": ms(e.posting_started_ms),
-                "updated_at": ms(Some(e.updated_ms)),
-            })
-        })
-        .collect();
+    let (recent, counts, checkpoint) = outbox_read(reads).await?;
+    let outbox: Vec<_> = recent.iter().map(entry_json).collect();
     let position = s.position.load(Ordering::Relaxed);
     let head = s.head.load(Ordering::Relaxed).max(position);
-    HttpResponse::Ok().json(json!({
+    Ok(HttpResponse::Ok().json(json!({
         "leader": s.leader.load(Ordering::Relaxed),
         "mode": if s.dry_run.load(Ordering::Relaxed) { "dry_run" } else { "live" },
         "position": position,
@@ -187,7 +174,141 @@ async fn status(state: web::Data<State>) -> HttpResponse {
         "paused_until": *s.paused_until.lock().expect("not poisoned"),
         "counts": counts.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
         "outbox": outbox,
-    }))
+    })))
+}
+
+fn entry_json(e: &Entry) -> Value {
+    json!({
+        "finish_position": e.finish_position,
+        "item_id": e.item_id,
+        "status": e.status,
+        "due_at": ms(Some(e.due_at_ms)),
+        "attempts": e.attempts,
+        "text": e.text,
+        "tweet_id": e.tweet_id,
+        "reason": e.reason,
+        "posting_started_at": ms(e.posting_started_ms),
+        "updated_at": ms(Some(e.updated_ms)),
+    })
+}
+
+/// An outbox statement bounded as the status page's are, its failure a 503.
+async fn outbox_read<T>(
+    read: impl std::future::Future<Output = Result<T, sqlx::Error>>,
+) -> Result<T, Problem> {
+    match tokio::time::timeout(OUTBOX_READ_TIMEOUT, read).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Problem::unavailable(format!(
+            "the outbox is unreachable: {e}"
+        ))),
+        Err(_) => Err(Problem::unavailable(format!(
+            "the outbox did not answer within {OUTBOX_READ_TIMEOUT:?}"
+        ))),
+    }
+}
+
+/// The states an outbox entry can be in, as `GET /v1/outbox?status=` takes them.
+const STATUSES: [&str; 6] = [
+    "pending", "posting", "posted", "failed", "skipped", "dry_run",
+];
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutboxQuery {
+    status: Option<String>,
+    before: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET /v1/outbox?status=&before=&limit=`: the outbox, newest finish first, a page at a time
+/// (`next_before` continues it). The status page shows only the latest 100 entries; this finds
+/// an older failure.
+async fn outbox(
+    req: actix_web::HttpRequest,
+    state: web::Data<State>,
+) -> Result<HttpResponse, Problem> {
+    let q: OutboxQuery = lately_service::query::parse(req.query_string())?;
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) if STATUSES.contains(&s) => Some(s),
+        Some(s) => {
+            return Err(Problem::bad_request(format!(
+                "status: expected one of {} (got {s:?})",
+                STATUSES.join(", ")
+            )))
+        }
+    };
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(Problem::bad_request(format!(
+            "limit must be between 1 and 1000 (got {limit})"
+        )));
+    }
+    let entries = outbox_read(state.store.list(status, q.before, limit)).await?;
+    let next_before = (entries.len() as i64 == limit)
+        .then(|| entries.last().map(|e| e.finish_position))
+        .flatten();
+    Ok(HttpResponse::Ok().json(json!({
+        "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "next_before": next_before,
+    })))
+}
+
+/// `POST /v1/outbox/{position}/retry`, with the owner's token: tries a finish's tweet again
+/// that X refused (`failed`), or that was `skipped` or only recorded (`dry_run`). None of
+/// those went out, so this cannot tweet twice; a posted one is refused with a 409.
+async fn retry(
+    req: actix_web::HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<State>,
+) -> Result<HttpResponse, Problem> {
+    state.owner.check(req.headers(), "retrying a tweet")?;
+    let position = path.parse::<i64>().ok().filter(|p| *p > 0).ok_or_else(|| {
+        Problem::bad_request(format!(
+            "position: expected the finish's log position, a positive integer (got {:?})",
+            path.as_str()
+        ))
+    })?;
+    if state.shared.dry_run.load(Ordering::Relaxed) {
+        return Err(Problem::new(
+            actix_web::http::StatusCode::CONFLICT,
+            "conflict",
+            "Conflict",
+            "the notifier has no X credentials (or runs with LATELY_DRY_RUN): a retry would \
+             only be recorded again. Give it credentials first",
+        ));
+    }
+    let moved = outbox_read(state.store.requeue(position, Utc::now().timestamp_millis())).await?;
+    let Some(entry) = outbox_read(state.store.entry(position)).await? else {
+        return Err(Problem::not_found(format!(
+            "no tweet for position {position}: the outbox holds one for each finish after the \
+             position the notifier first started at (GET /v1/outbox lists them)"
+        )));
+    };
+    if moved {
+        tracing::info!(position, "tweet retried at the owner's request");
+        metrics::counter!("lately_notifier_retried_total").increment(1);
+        return Ok(HttpResponse::Accepted().json(entry_json(&entry)));
+    }
+    let why = match entry.status.as_str() {
+        "posted" => format!(
+            "the finish at position {position} was already tweeted{}: it is never posted twice",
+            entry
+                .tweet_id
+                .as_deref()
+                .map(|id| format!(" (tweet {id})"))
+                .unwrap_or_default()
+        ),
+        "posting" => format!("the finish at position {position} is being posted right now"),
+        _ => format!("the finish at position {position} is already waiting to be posted"),
+    };
+    Err(Problem::new(
+        actix_web::http::StatusCode::CONFLICT,
+        "conflict",
+        "Conflict",
+        why,
+    )
+    .with("status", entry.status.clone()))
 }
 
 /// Prometheus text, with the outbox gauges refreshed first (or left as they were, if the

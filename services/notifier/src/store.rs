@@ -220,13 +220,57 @@ impl Store {
         Ok(())
     }
 
-    pub async fn recent(&self, limit: i64) -> Result<Vec<Entry>> {
-        fetch!(
+    /// `failed`, `skipped` or `dry_run` → `pending`, due now: the owner asks for another try.
+    /// Those entries never went out (X refused the post, or it was never sent), so posting one
+    /// now cannot make a second tweet; `posted`, `posting` and `pending` ones are left alone,
+    /// by the statement's own condition, whatever a worker does to them meanwhile. The count
+    /// of attempts starts again: a duplicate-content answer to the new try must not pass for
+    /// an earlier attempt of this entry's. True if the entry moved.
+    pub async fn requeue(&self, position: i64, now_ms: i64) -> Result<bool> {
+        let n = exec!(
+            &self.db,
+            "UPDATE outbox SET status = 'pending', due_at_ms = $2, attempts = 0, tweet_id = NULL, \
+                    posting_started_ms = NULL, updated_ms = $2, \
+                    reason = 'retried by the owner (was ' || status || \
+                             COALESCE(': ' || reason, '') || ')' \
+             WHERE finish_position = $1 AND status IN ('failed', 'skipped', 'dry_run')",
+            position,
+            now_ms
+        )?;
+        Ok(n == 1)
+    }
+
+    pub async fn entry(&self, position: i64) -> Result<Option<Entry>> {
+        let rows = fetch!(
             &self.db,
             Entry,
-            &format!("{ENTRY} ORDER BY finish_position DESC LIMIT $1"),
-            limit
-        )
+            &format!("{ENTRY} WHERE finish_position = $1"),
+            position
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// The newest entries first, those of `status` only if given, before `before` (a
+    /// position) if given: a page of the outbox.
+    pub async fn list(
+        &self,
+        status: Option<&str>,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<Entry>> {
+        let sql = format!(
+            "{ENTRY} WHERE finish_position < $1 {} ORDER BY finish_position DESC LIMIT $2",
+            if status.is_some() {
+                "AND status = $3"
+            } else {
+                ""
+            }
+        );
+        let before = before.unwrap_or(i64::MAX);
+        match status {
+            Some(status) => fetch!(&self.db, Entry, &sql, before, limit, status),
+            None => fetch!(&self.db, Entry, &sql, before, limit),
+        }
     }
 
     pub async fn counts(&self) -> Result<Vec<(String, i64)>> {

@@ -128,6 +128,13 @@ impl XClient {
             }
             401 => Posted::Unauthorized(detail),
             403 if detail.to_lowercase().contains("duplicate") => Posted::Duplicate(detail),
+            // What an app set up with read-only access gets, the commonest 403 of all: only
+            // the owner can fix it, and then retry the tweet.
+            403 => Posted::Rejected(format!(
+                "X answered 403: {detail} (an app with read-only access gets this: give it \
+                 read and write, regenerate the access token and secret, then retry the tweet: \
+                 `lately retry-tweet POSITION`)"
+            )),
             s if s >= 500 => Posted::Retry(format!("X answered {s}: {detail}")),
             s => Posted::Rejected(format!("X answered {s}: {detail}")),
         }

@@ -540,6 +540,148 @@ async fn rate_limits_wait_for_the_reset_and_server_errors_back_off() {
     assert_eq!(env.tweets().await, ["Finished watching “Severance”"]);
 }
 
+/// X refuses a post for good (the 403 of an app whose access is read-only); once the owner
+/// has fixed that, retrying posts it, exactly once, and only the owner may ask.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_tweet_can_be_retried_by_the_owner_and_goes_out_once() {
+    let env = env().await;
+    let n = env.notifier(&[("LATELY_OWNER_TOKEN", TOKEN)]).await;
+    env.until_leader(&n).await;
+    env.client
+        .post(format!("{}/_sandbox/faults", env.sandbox))
+        .json(&json!({ "forbidden": 1 }))
+        .send()
+        .await
+        .unwrap();
+    let id = env
+        .add(json!({ "kind": "book", "title": "Piranesi" }))
+        .await;
+    let position = env.finish(&id, json!({})).await;
+    let failed = env.until_entry(&n, position, "failed").await;
+    let reason = failed["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("403") && reason.contains("read-only"),
+        "the reason says what X said and what to fix: {reason}"
+    );
+    assert!(env.tweets().await.is_empty());
+
+    let retry = |token: Option<&'static str>, position: String| {
+        let mut req = env
+            .client
+            .post(format!("{}/v1/outbox/{position}/retry", n.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let content_type = res.headers()["content-type"].to_str().unwrap().to_owned();
+            (status, content_type, res.json::<Value>().await.unwrap())
+        }
+    };
+    // Refusals change nothing: without the token, with another, a position that is not a
+    // number, one with no entry.
+    for (token, path, status, says) in [
+        (None, position.to_string(), 401, "owner's token"),
+        (Some("guess"), position.to_string(), 401, "owner's token"),
+        (Some(TOKEN), "abc".to_owned(), 400, "position"),
+        (Some(TOKEN), "0".to_owned(), 400, "position"),
+        (
+            Some(TOKEN),
+            (position + 1000).to_string(),
+            404,
+            "GET /v1/outbox",
+        ),
+    ] {
+        let (got, content_type, body) = retry(token, path.clone()).await;
+        assert_eq!(got, status, "{path}: {body}");
+        assert_eq!(content_type, "application/problem+json");
+        assert!(body["detail"].as_str().unwrap().contains(says), "{body}");
+    }
+    assert_eq!(env.until_entry(&n, position, "failed").await["attempts"], 1);
+
+    let (status, _, entry) = retry(Some(TOKEN), position.to_string()).await;
+    assert_eq!(status, 202, "{entry}");
+    assert_eq!(entry["status"], "pending");
+    assert_eq!(entry["attempts"], 0);
+    assert!(entry["reason"]
+        .as_str()
+        .unwrap()
+        .starts_with("retried by the owner (was failed: X answered 403"));
+    let posted = env.until_entry(&n, position, "posted").await;
+    assert_eq!(env.tweets().await, ["Finished reading “Piranesi”"]);
+
+    // Posted is final: another retry is refused and posts nothing.
+    let (status, _, body) = retry(Some(TOKEN), position.to_string()).await;
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["status"], "posted");
+    assert!(body["detail"]
+        .as_str()
+        .unwrap()
+        .contains(posted["tweet_id"].as_str().unwrap()));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(env.tweets().await.len(), 1);
+
+    // The outbox lists it, filtered by state and a page at a time.
+    let other = env.add(json!({ "kind": "movie", "title": "Heat" })).await;
+    let second = env.finish(&other, json!({})).await;
+    env.until_entry(&n, second, "posted").await;
+    let list = |query: String| {
+        let req = env.client.get(format!("{}/v1/outbox?{query}", n.url));
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (_, page) = list("status=posted&limit=1".into()).await;
+    assert_eq!(page["entries"][0]["finish_position"], second);
+    assert_eq!(page["next_before"], second);
+    let (_, rest) = list(format!("status=posted&limit=1&before={second}")).await;
+    assert_eq!(rest["entries"][0]["finish_position"], position);
+    let (_, none) = list("status=failed".into()).await;
+    assert_eq!(none["entries"], json!([]));
+    assert_eq!(none["next_before"], Value::Null);
+    for (query, says) in [
+        ("status=sent", "status: expected one of"),
+        ("limit=0", "limit must be between 1 and 1000"),
+        ("before=x", "before: invalid digit"),
+    ] {
+        let (status, body) = list(query.into()).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body["detail"].as_str().unwrap().contains(says), "{body}");
+    }
+}
+
+/// A notifier given no owner token has retrying off (and says how to turn it on), and one in
+/// dry-run mode refuses it: the retry could only be recorded again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retrying_is_off_without_a_token_and_refused_in_a_dry_run() {
+    let env = env().await;
+    let n = env.notifier(&[]).await;
+    let res = env
+        .client
+        .post(format!("{}/v1/outbox/1/retry", n.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("LATELY_OWNER_TOKEN"));
+    drop(n);
+    let dry = env
+        .notifier(&[("LATELY_OWNER_TOKEN", TOKEN), ("LATELY_DRY_RUN", "true")])
+        .await;
+    let res = env
+        .client
+        .post(format!("{}/v1/outbox/1/retry", dry.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("no X credentials"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_credentials_are_refused_and_stop_posting_loudly() {
     let env = env().await;

@@ -5,7 +5,8 @@
 //!   (401 otherwise), enforces 280 weighted characters (URLs count 23, CJK double) and refuses
 //!   duplicate content with 403, like the real API.
 //! * `GET /2/users/me`, `GET /2/users/{id}/tweets` (newest first), both signed.
-//! * `POST /_sandbox/faults` injects 429s (with `x-rate-limit-reset`), 500s and slowness;
+//! * `POST /_sandbox/faults` injects 429s (with `x-rate-limit-reset`), 500s, the 403 of an app
+//!   without write access, and slowness;
 //!   `GET /_sandbox/tweets` lists what was posted; `/` shows it live.
 
 pub mod oauth;
@@ -70,6 +71,9 @@ pub struct Faults {
     pub rate_limit_reset_secs: i64,
     /// Answer this many posts with 500.
     pub server_errors: u32,
+    /// Answer this many posts with the 403 X gives an app whose access is read-only: a
+    /// refusal that no retry by itself can change.
+    pub forbidden: u32,
     /// Delay every answer by this long.
     pub delay_ms: u64,
 }
@@ -209,6 +213,8 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
             f.rate_limit -= 1;
         } else if f.server_errors > 0 {
             f.server_errors -= 1;
+        } else if f.forbidden > 0 {
+            f.forbidden -= 1;
         }
         snapshot
     };
@@ -230,6 +236,13 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal Server Error",
             "injected failure",
+        );
+    }
+    if faults.forbidden > 0 {
+        return x_error(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "You are not permitted to perform this action.",
         );
     }
     let tweet: NewTweet = match serde_json::from_slice(&body) {
