@@ -271,6 +271,12 @@ enum Command {
         #[arg(long)]
         kind: Option<Kind>,
     },
+    /// One item and its history: when it was added, started, how far, each finish with its
+    /// rating and review, each edit.
+    Show {
+        /// The item's id, as `add` printed it (`lately items` lists them).
+        id: String,
+    },
     /// Every item of yours, private and abandoned ones too, most recently touched first (a
     /// reader with LATELY_OWNER_TOKEN answers this, to your token).
     Items {
@@ -418,7 +424,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                 ));
             }
             let out = client
-                .write("PATCH", &format!("/v1/items/{id}"), &body, &key())
+                .write("PATCH", &item_path(&id), &body, &key())
                 .await?;
             written(&id, &out)?;
         }
@@ -447,7 +453,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
         Command::Abandon { id } => step(client, &id, "abandon", json!({})).await?,
         Command::Remove { id } => {
             client
-                .write("DELETE", &format!("/v1/items/{id}"), &json!({}), &key())
+                .write("DELETE", &item_path(&id), &json!({}), &key())
                 .await?;
             say(format_args!("removed {id}"))?;
         }
@@ -491,6 +497,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             )
             .await?
         }
+        Command::Show { id } => show(client, &id).await?,
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Demo => import::demo(client).await?,
         Command::Tweets { status, limit } => tweets(client, status, limit).await?,
@@ -682,7 +689,7 @@ fn owned_line(i: &Value) -> String {
 async fn step(client: &Client, id: &str, what: &str, body: Value) -> Result<(), CliError> {
     let key = uuid::Uuid::new_v4().to_string();
     let out = client
-        .write("POST", &format!("/v1/items/{id}/{what}"), &body, &key)
+        .write("POST", &format!("{}/{what}", item_path(id)), &body, &key)
         .await?;
     written(id, &out)
 }
@@ -695,16 +702,39 @@ fn written(id: &str, out: &Value) -> Result<(), CliError> {
     ))
 }
 
-fn feed_line(e: &Value) -> String {
-    let stars = e["rating"].as_f64().map(|r| {
-        let halves = (r * 2.0).round() as usize;
-        format!(
-            " {}{}",
-            "★".repeat(halves / 2),
-            if halves % 2 == 1 { "½" } else { "" }
-        )
-    });
-    let by = e["item"]["creators"]
+/// An item's path: its id as one path segment, percent-encoded, so that an id typed with a
+/// `/` or `?` in it is answered as an unknown item instead of reaching another route.
+fn item_path(id: &str) -> String {
+    let mut path = String::from("/v1/items/");
+    for b in id.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                path.push(char::from(b))
+            }
+            _ => path.push_str(&format!("%{b:02X}")),
+        }
+    }
+    path
+}
+
+/// " ★★★★½" for a rating of 4.5, "" for none.
+fn stars(rating: &Value) -> String {
+    rating
+        .as_f64()
+        .map(|r| {
+            let halves = (r * 2.0).round() as usize;
+            format!(
+                " {}{}",
+                "★".repeat(halves / 2),
+                if halves % 2 == 1 { "½" } else { "" }
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// " by A, B" for an item's creators, "" for none.
+fn by(item: &Value) -> String {
+    item["creators"]
         .as_array()
         .filter(|c| !c.is_empty())
         .map(|c| {
@@ -716,17 +746,92 @@ fn feed_line(e: &Value) -> String {
                     .join(", ")
             )
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The date part of an RFC 3339 time.
+fn day(t: &Value) -> &str {
+    t.as_str().and_then(|d| d.get(..10)).unwrap_or("")
+}
+
+/// Prints an item, then a line per event of its history, oldest first, dated by when it
+/// happened (a backdated finish by its own date).
+async fn show(client: &Client, id: &str) -> Result<(), CliError> {
+    let answer = client.read(&item_path(id)).await.map_err(|e| match e {
+        CliError::Rejected {
+            status: 404,
+            detail,
+        } => CliError::Rejected {
+            status: 404,
+            detail: format!(
+                "{detail} (a private or removed item is shown by no public read: `lately \
+                 items` lists yours)"
+            ),
+        },
+        e => e,
+    })?;
+    let item = &answer["item"];
+    say(format_args!(
+        "{} — {}{}  ({})",
+        item["title"].as_str().unwrap_or(""),
+        item["kind"].as_str().unwrap_or(""),
+        by(item),
+        item["id"].as_str().unwrap_or(id)
+    ))?;
+    let tags: Vec<_> = item["tags"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    if !tags.is_empty() {
+        say(format_args!("  tags: {}", tags.join(", ")))?;
+    }
+    if let Some(url) = item["url"].as_str() {
+        say(format_args!("  {url}"))?;
+    }
+    for entry in answer["history"].as_array().map_or(&[][..], Vec::as_slice) {
+        let data = &entry["data"];
+        let what = match entry["type"].as_str().unwrap_or("") {
+            "item_added" => "added".to_owned(),
+            "item_started" => "started".to_owned(),
+            "item_progress_logged" => format!("{}%", data["percent"]),
+            "item_finished" => {
+                let review = data["review"]
+                    .as_str()
+                    .map(|r| format!("  {r}"))
+                    .unwrap_or_default();
+                format!("finished{}{review}", stars(&data["rating"]))
+            }
+            "item_abandoned" => "abandoned".to_owned(),
+            "item_edited" => {
+                let fields: Vec<_> = data["changes"]
+                    .as_object()
+                    .map(|c| c.keys().map(|k| k.replace('_', " ")).collect())
+                    .unwrap_or_default();
+                format!("edited: {}", fields.join(", "))
+            }
+            other => other.trim_start_matches("item_").replace('_', " "),
+        };
+        let when = match day(&data["at"]) {
+            "" => day(&entry["recorded_at"]),
+            d => d,
+        };
+        say(format_args!("{when}  {what}"))?;
+    }
+    Ok(())
+}
+
+fn feed_line(e: &Value) -> String {
+    let stars = stars(&e["rating"]);
+    let by = by(&e["item"]);
     // The id last, as `current` shows it: what `edit`, `finish` (a re-read) and `remove` take.
     format!(
         "{}  {:<8} {}{by}{}  ({})",
-        e["finished_at"]
-            .as_str()
-            .and_then(|d| d.get(..10))
-            .unwrap_or(""),
+        day(&e["finished_at"]),
         e["item"]["kind"].as_str().unwrap_or(""),
         e["item"]["title"].as_str().unwrap_or(""),
-        stars.unwrap_or_default(),
+        stars,
         e["item"]["id"].as_str().unwrap_or("")
     )
 }

@@ -191,6 +191,45 @@ async fn add_start_finish_and_list() {
         )),
         "{line}"
     );
+    // `show`: the item, then its history, each event on the day it happened.
+    let show = sys.lately(&["show", &id]).await;
+    assert!(show.status.success(), "{}", stderr(&show));
+    let out = stdout(&show);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[..2],
+        [
+            format!("The Left Hand of Darkness — book by Ursula K. Le Guin  ({id})").as_str(),
+            "  tags: sf"
+        ],
+        "{out}"
+    );
+    let events: Vec<&str> = lines[2..]
+        .iter()
+        .map(|l| l.split_once("  ").unwrap().1)
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "added",
+            "started",
+            "60%",
+            "finished ★★★★½  Cold and humane."
+        ],
+        "{out}"
+    );
+    assert!(lines[5].starts_with("2026-11-20  "), "{out}");
+    // An unknown id, or one with a `/` and a `?` in it, is an unknown item, and says where
+    // private ones are.
+    for unknown in ["no-such-item", "the-left-hand/start?x=1"] {
+        let missing = sys.lately(&["show", unknown]).await;
+        assert_eq!(missing.status.code(), Some(1), "{}", stderr(&missing));
+        assert!(
+            stderr(&missing).contains("404") && stderr(&missing).contains("`lately items`"),
+            "{}",
+            stderr(&missing)
+        );
+    }
 }
 
 /// A private item's id is printed once, by `add`; an abandoned item leaves every public list.
