@@ -13,6 +13,36 @@ use lately_domain::{MediaKind, Rating};
 /// `{review}`, `{url}`.
 pub const DEFAULT_TEMPLATE: &str = "Finished {verbing} “{title}”{by}{again} {stars} {url}";
 
+/// Every placeholder [`fill`] knows.
+const PLACEHOLDERS: [&str; 11] = [
+    "verb", "verbing", "kind", "title", "creators", "by", "again", "stars", "rating", "review",
+    "url",
+];
+
+/// A template as `LATELY_TWEET_TEMPLATE` gives it, checked when the notifier starts: a typo'd
+/// placeholder (`{titel}`) would otherwise be tweeted as it stands, on every finish.
+pub fn template(raw: &str) -> Result<String, String> {
+    if raw.trim().is_empty() {
+        return Err("the tweet template is empty".into());
+    }
+    let mut rest = raw;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let name_len = after
+            .find(|c: char| !(c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or(after.len());
+        let (name, tail) = after.split_at(name_len);
+        if !name.is_empty() && tail.starts_with('}') && !PLACEHOLDERS.contains(&name) {
+            return Err(format!(
+                "unknown placeholder {{{name}}} in the tweet template; the placeholders are {}",
+                PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ")
+            ));
+        }
+        rest = after;
+    }
+    Ok(raw.to_owned())
+}
+
 pub const MAX_WEIGHT: usize = 280;
 const URL_WEIGHT: i32 = 23;
 
@@ -135,6 +165,27 @@ pub fn compose(template: &str, f: &Finish<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_template_with_an_unknown_placeholder_is_refused() {
+        assert!(template(DEFAULT_TEMPLATE).is_ok());
+        assert!(
+            template("Done: {title} {} {Title} {url").is_ok(),
+            "only {{name}} is a placeholder"
+        );
+        let typo = template("Finished {titel}{by}").unwrap_err();
+        assert!(typo.starts_with("unknown placeholder {titel}"), "{typo}");
+        assert!(
+            typo.contains("{title}") && typo.contains("{again}"),
+            "{typo}"
+        );
+        assert!(template("  ").is_err());
+        // What the check knows is what `fill` replaces.
+        let every = PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ");
+        let creators = ["Ursula K. Le Guin".to_owned()];
+        let filled = fill(&every, &finish("Dune", &creators), "Dune", "Good.");
+        assert!(!filled.contains('{'), "{filled}");
+    }
 
     fn finish<'a>(title: &'a str, creators: &'a [String]) -> Finish<'a> {
         Finish {

@@ -31,7 +31,12 @@ pub struct Config {
     pub x_api_base: String,
 
     /// Tweet text; see the README for the placeholders.
-    #[arg(long, env = "LATELY_TWEET_TEMPLATE", default_value = crate::compose::DEFAULT_TEMPLATE)]
+    #[arg(
+        long,
+        env = "LATELY_TWEET_TEMPLATE",
+        default_value = crate::compose::DEFAULT_TEMPLATE,
+        value_parser = crate::compose::template
+    )]
     pub template: String,
 
     /// Grace period after a finish before it is tweeted (edits, removals and privacy changes

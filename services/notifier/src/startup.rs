@@ -60,6 +60,13 @@ impl Application {
                 None
             }
         };
+        if !config.template.contains("{again}") {
+            tracing::warn!(
+                template = %config.template,
+                "LATELY_TWEET_TEMPLATE has no {{again}}: a re-read finished with the same rating \
+                 composes the same text as the first time, which X refuses as duplicate content"
+            );
+        }
         let owner = OwnerAccess::new(config.owner_token.as_deref(), config.insecure_local);
         if matches!(owner, OwnerAccess::Open) {
             tracing::warn!(
