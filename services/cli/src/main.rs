@@ -271,6 +271,13 @@ enum Command {
         #[arg(long)]
         kind: Option<Kind>,
     },
+    /// How much you finished: per kind, the average rating, and per month of `--year` (or per
+    /// year).
+    Stats {
+        /// One year only, by month.
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=9999))]
+        year: Option<i32>,
+    },
     /// One item and its history: when it was added, started, how far, each finish with its
     /// rating and review, each edit.
     Show {
@@ -498,6 +505,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             .await?
         }
         Command::Show { id } => show(client, &id).await?,
+        Command::Stats { year } => stats(client, year).await?,
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Demo => import::demo(client).await?,
         Command::Tweets { status, limit } => tweets(client, status, limit).await?,
@@ -752,6 +760,60 @@ fn by(item: &Value) -> String {
 /// The date part of an RFC 3339 time.
 fn day(t: &Value) -> &str {
     t.as_str().and_then(|d| d.get(..10)).unwrap_or("")
+}
+
+/// Prints the public finishes' counts: a summary line, then a bar per month of `year` (or per
+/// year).
+async fn stats(client: &Client, year: Option<i32>) -> Result<(), CliError> {
+    let path = match year {
+        Some(y) => format!("/v1/stats?year={y}"),
+        None => "/v1/stats".to_owned(),
+    };
+    let s = client.read(&path).await?;
+    let kinds: Vec<String> = s["by_kind"]
+        .as_object()
+        .map(|k| k.iter().map(|(kind, n)| format!("{kind} {n}")).collect())
+        .unwrap_or_default();
+    let rated = match (s["rated"].as_u64(), s["average_rating"].as_f64()) {
+        (Some(n), Some(avg)) if n > 0 => format!("; {avg:.1}★ on average over {n} rated"),
+        _ => String::new(),
+    };
+    say(format_args!(
+        "{}: {} finished{}{rated}",
+        year.map_or_else(|| "All time".to_owned(), |y| y.to_string()),
+        s["finished"],
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        }
+    ))?;
+    let rows: Vec<(String, u64)> = match year {
+        Some(_) => [
+            "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+        ]
+        .iter()
+        .zip(s["by_month"].as_array().map_or(&[][..], Vec::as_slice))
+        .map(|(m, n)| ((*m).to_owned(), n.as_u64().unwrap_or(0)))
+        .collect(),
+        None => s["by_year"]
+            .as_object()
+            .map(|y| {
+                y.iter()
+                    .map(|(year, n)| (year.clone(), n.as_u64().unwrap_or(0)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    // Bars scaled to the busiest row, at most 40 wide; a row with any finish gets one.
+    let most = rows.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    for (label, n) in rows {
+        let width = (n * 40).div_ceil(most) as usize;
+        say(format_args!("{label:>4} {n:>4} {}", "▇".repeat(width))
+            .to_string()
+            .trim_end())?;
+    }
+    Ok(())
 }
 
 /// Prints an item, then a line per event of its history, oldest first, dated by when it

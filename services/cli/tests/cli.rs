@@ -219,6 +219,27 @@ async fn add_start_finish_and_list() {
         "{out}"
     );
     assert!(lines[5].starts_with("2026-11-20  "), "{out}");
+    // `stats`: the year by month, or every year.
+    let year = stdout(&sys.lately(&["stats", "--year", "2026"]).await);
+    let lines: Vec<&str> = year.lines().collect();
+    assert_eq!(
+        lines[0], "2026: 1 finished (book 1); 4.5★ on average over 1 rated",
+        "{year}"
+    );
+    assert_eq!(lines.len(), 13, "{year}");
+    assert_eq!(lines[1], " Jan    0", "{year}");
+    assert_eq!(lines[11], format!(" Nov    1 {}", "▇".repeat(40)), "{year}");
+    let all = stdout(&sys.lately(&["stats"]).await);
+    assert!(
+        all.starts_with("All time: 1 finished (book 1)") && all.contains("\n2026    1 ▇"),
+        "{all}"
+    );
+    let none = stdout(&sys.lately(&["stats", "--year", "2001"]).await);
+    assert_eq!(none.lines().next(), Some("2001: 0 finished"), "{none}");
+    assert_eq!(
+        sys.lately(&["stats", "--year", "1800"]).await.status.code(),
+        Some(2)
+    );
     // An unknown id, or one with a `/` and a `?` in it, is an unknown item, and says where
     // private ones are.
     for unknown in ["no-such-item", "the-left-hand/start?x=1"] {
