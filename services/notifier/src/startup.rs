@@ -148,10 +148,10 @@ async fn readyz(state: web::Data<State>) -> HttpResponse {
         .json(json!({ "status": "ready", "leader": s.leader.load(Ordering::Relaxed) }))
 }
 
-/// The longest `/v1/status` and `/metrics` wait for the outbox: behind a network partition its
-/// database never answers, and an operator's status page (or a Prometheus scrape) must not hang
-/// with it.
-const OUTBOX_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+/// The longest the HTTP routes (status, metrics, the outbox's list and retry) wait for the
+/// outbox: behind a network partition its database never answers, and an operator's status
+/// page (or a Prometheus scrape) must not hang with it.
+const OUTBOX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn ms(t: Option<i64>) -> Option<DateTime<Utc>> {
     t.and_then(DateTime::from_timestamp_millis)
@@ -166,7 +166,7 @@ async fn status(state: web::Data<State>) -> Result<HttpResponse, Problem> {
             state.store.checkpoint()
         )
     };
-    let (recent, counts, checkpoint) = outbox_read(reads).await?;
+    let (recent, counts, checkpoint) = within_timeout(reads).await?;
     let outbox: Vec<_> = recent.iter().map(entry_json).collect();
     let position = s.position.load(Ordering::Relaxed);
     let head = s.head.load(Ordering::Relaxed).max(position);
@@ -199,17 +199,19 @@ fn entry_json(e: &Entry) -> Value {
     })
 }
 
-/// An outbox statement bounded as the status page's are, its failure a 503.
-async fn outbox_read<T>(
+/// An outbox statement bounded by [`OUTBOX_TIMEOUT`], its failure a 503. (A retry that
+/// ran out of time may still have been recorded: asked again, it answers that the tweet is
+/// already waiting.)
+async fn within_timeout<T>(
     read: impl std::future::Future<Output = Result<T, sqlx::Error>>,
 ) -> Result<T, Problem> {
-    match tokio::time::timeout(OUTBOX_READ_TIMEOUT, read).await {
+    match tokio::time::timeout(OUTBOX_TIMEOUT, read).await {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(Problem::unavailable(format!(
             "the outbox is unreachable: {e}"
         ))),
         Err(_) => Err(Problem::unavailable(format!(
-            "the outbox did not answer within {OUTBOX_READ_TIMEOUT:?}"
+            "the outbox did not answer within {OUTBOX_TIMEOUT:?}"
         ))),
     }
 }
@@ -251,7 +253,7 @@ async fn outbox(
             "limit must be between 1 and 1000 (got {limit})"
         )));
     }
-    let entries = outbox_read(state.store.list(status, q.before, limit)).await?;
+    let entries = within_timeout(state.store.list(status, q.before, limit)).await?;
     let next_before = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| e.finish_position))
         .flatten();
@@ -285,8 +287,9 @@ async fn retry(
              only be recorded again. Give it credentials first",
         ));
     }
-    let moved = outbox_read(state.store.requeue(position, Utc::now().timestamp_millis())).await?;
-    let Some(entry) = outbox_read(state.store.entry(position)).await? else {
+    let moved =
+        within_timeout(state.store.requeue(position, Utc::now().timestamp_millis())).await?;
+    let Some(entry) = within_timeout(state.store.entry(position)).await? else {
         return Err(Problem::not_found(format!(
             "no tweet for position {position}: the outbox holds one for each finish after the \
              position the notifier first started at (GET /v1/outbox lists them)"
@@ -321,7 +324,7 @@ async fn retry(
 /// Prometheus text, with the outbox gauges refreshed first (or left as they were, if the
 /// outbox does not answer in time).
 async fn metrics(state: web::Data<State>) -> HttpResponse {
-    if let Ok(Ok(counts)) = tokio::time::timeout(OUTBOX_READ_TIMEOUT, state.store.counts()).await {
+    if let Ok(Ok(counts)) = tokio::time::timeout(OUTBOX_TIMEOUT, state.store.counts()).await {
         for (status, n) in counts {
             metrics::gauge!("lately_notifier_outbox", "status" => status).set(n as f64);
         }
