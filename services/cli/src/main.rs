@@ -43,10 +43,10 @@ struct Cli {
         global = true
     )]
     writer_url: String,
-    /// The writer's bearer token.
+    /// Your bearer token (the writer's): sent with writes, `items` and `retry-tweet`.
     #[arg(long, env = "LATELY_TOKEN", hide_env_values = true, global = true)]
     token: Option<String>,
-    /// A reader's (or the load balancer's) base URL, for `list`, `current`, `queue` and `items`.
+    /// A reader's (or the load balancer's) base URL, for the reads: `list`, `show`, `stats`, …
     #[arg(
         long = "feed",
         env = "LATELY_FEED_URL",
