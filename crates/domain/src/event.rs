@@ -67,6 +67,30 @@ pub struct Edited {
     pub at: DateTime<Utc>,
 }
 
+/// The latest finish's rating or review, changed afterwards (a second thought, a typo). Not a
+/// new finish: from this position on the finish reads with the new values; as of an earlier
+/// position, with those it had then. An absent field is unchanged; `null` clears it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinishRevised {
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
+    pub rating: Option<Option<Rating>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
+    pub review: Option<Option<Review>>,
+    pub at: DateTime<Utc>,
+}
+
+impl FinishRevised {
+    /// The finish `f` with this revision applied.
+    pub fn revise(&self, f: &Finished) -> Finished {
+        Finished {
+            at: f.at,
+            rating: self.rating.unwrap_or(f.rating),
+            review: self.review.clone().unwrap_or_else(|| f.review.clone()),
+        }
+    }
+}
+
 /// The item was removed: it disappears from every output; its events stay in the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Removed {
@@ -100,8 +124,8 @@ impl ItemChanges {
     }
 }
 
-/// `Option<Option<T>>` as "absent / null / value".
-mod nullable {
+/// `Option<Option<T>>` as "absent / null / value" (with `#[serde(default)]`).
+pub mod nullable {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
     pub fn serialize<T: Serialize, S: Serializer>(
@@ -140,6 +164,8 @@ pub enum ItemEvent {
     Edited(Edited),
     #[serde(rename = "item_removed")]
     Removed(Removed),
+    #[serde(rename = "item_finish_revised")]
+    FinishRevised(FinishRevised),
 }
 
 /// An event as the log keeps it.
@@ -171,7 +197,7 @@ pub enum DecodeError {
 
 /// Type names and current schema versions. Bump a version together with an upcaster in
 /// [`upcast`] whenever a payload changes shape.
-const TYPES: [(&str, i32); 7] = [
+const TYPES: [(&str, i32); 8] = [
     ("item_added", 2),
     ("item_started", 1),
     ("item_progress_logged", 1),
@@ -179,6 +205,7 @@ const TYPES: [(&str, i32); 7] = [
     ("item_abandoned", 1),
     ("item_edited", 1),
     ("item_removed", 1),
+    ("item_finish_revised", 1),
 ];
 
 impl ItemEvent {
@@ -199,6 +226,7 @@ impl ItemEvent {
             Self::Abandoned(_) => 4,
             Self::Edited(_) => 5,
             Self::Removed(_) => 6,
+            Self::FinishRevised(_) => 7,
         }
     }
 
@@ -212,6 +240,7 @@ impl ItemEvent {
             Self::Abandoned(e) => e.at,
             Self::Edited(e) => e.at,
             Self::Removed(e) => e.at,
+            Self::FinishRevised(e) => e.at,
         }
     }
 
@@ -224,6 +253,7 @@ impl ItemEvent {
             Self::Abandoned(e) => serde_json::to_value(e),
             Self::Edited(e) => serde_json::to_value(e),
             Self::Removed(e) => serde_json::to_value(e),
+            Self::FinishRevised(e) => serde_json::to_value(e),
         }
         // Serialising these plain structs into a `Value` cannot fail: no maps with non-string
         // keys, no custom serialisers that error.
@@ -284,6 +314,7 @@ impl ItemEvent {
             "item_abandoned" => Self::Abandoned(Deserialize::deserialize(de)?),
             "item_edited" => Self::Edited(Deserialize::deserialize(de)?),
             "item_removed" => Self::Removed(Deserialize::deserialize(de)?),
+            "item_finish_revised" => Self::FinishRevised(Deserialize::deserialize(de)?),
             _ => unreachable!("every name in TYPES has a decoder"),
         })
     }
@@ -389,7 +420,37 @@ mod tests {
                 at: at(),
             }),
             ItemEvent::Removed(Removed { at: at() }),
+            ItemEvent::FinishRevised(FinishRevised {
+                rating: Some(Some(Rating::parse(5.0).unwrap())),
+                review: Some(None),
+                at: at(),
+            }),
         ]
+    }
+
+    #[test]
+    fn a_revision_changes_what_it_names_and_clears_what_is_null() {
+        let finish = Finished {
+            at: at(),
+            rating: Some(Rating::parse(3.0).unwrap()),
+            review: Some(Review::parse("Fine.").unwrap()),
+        };
+        let revision: FinishRevised =
+            serde_json::from_value(json!({"review": null, "at": at()})).unwrap();
+        assert_eq!(
+            revision.revise(&finish),
+            Finished {
+                review: None,
+                ..finish.clone()
+            }
+        );
+        let rating: FinishRevised =
+            serde_json::from_value(json!({"rating": 4.5, "at": at()})).unwrap();
+        assert_eq!(
+            rating.revise(&finish).rating,
+            Some(Rating::parse(4.5).unwrap())
+        );
+        assert_eq!(rating.revise(&finish).review, finish.review);
     }
 
     #[test]

@@ -132,6 +132,9 @@ impl ItemState {
                 }
             }
             ItemEvent::Removed(_) => self.status = Status::Removed,
+            // The finish's own values are the projection's business; the item's state is the
+            // same.
+            ItemEvent::FinishRevised(_) => {}
         }
     }
 }
@@ -151,6 +154,8 @@ pub enum Rejection {
     NotInProgress(&'static str),
     #[error("an edit must change at least one field")]
     NothingToChange,
+    #[error("the item was never finished: there is no finish to revise")]
+    NeverFinished,
     #[error("expected version {expected}, but the item is at version {current}")]
     VersionMismatch { expected: i64, current: i64 },
 }
@@ -171,6 +176,7 @@ fn status_name(s: Status) -> &'static str {
 /// * An item can be finished from any state — including finished, for a re-read — and progress
 ///   can be logged at any time (logging progress means it is in progress).
 /// * Starting needs an item not already in progress; abandoning needs one in progress.
+/// * A finish can be revised (its rating or review) once there is one: the latest is.
 pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejection> {
     let state = match (state, event) {
         (None, ItemEvent::Added(_)) => return Ok(()),
@@ -187,6 +193,11 @@ pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejecti
             Err(Rejection::NotInProgress(status_name(state.status)))
         }
         ItemEvent::Edited(e) if e.changes.is_empty() => Err(Rejection::NothingToChange),
+        // What the request says comes before what the item's state says.
+        ItemEvent::FinishRevised(r) if r.rating.is_none() && r.review.is_none() => {
+            Err(Rejection::NothingToChange)
+        }
+        ItemEvent::FinishRevised(_) if state.times_finished == 0 => Err(Rejection::NeverFinished),
         _ => Ok(()),
     }
 }
@@ -315,6 +326,35 @@ mod tests {
             state_after(&[added(), private]).visibility,
             Visibility::Private
         );
+    }
+
+    #[test]
+    fn only_a_finish_can_be_revised_and_a_revision_must_change_something() {
+        let revision = |rating: Option<Option<Rating>>| {
+            ItemEvent::FinishRevised(FinishRevised {
+                rating,
+                review: None,
+                at: at(),
+            })
+        };
+        let five = Some(Some(Rating::parse(5.0).unwrap()));
+        let reading = state_after(&[added(), started()]);
+        assert_eq!(
+            check(Some(&reading), &revision(five)),
+            Err(Rejection::NeverFinished)
+        );
+        let done = state_after(&[added(), finished()]);
+        assert_eq!(check(Some(&done), &revision(five)), Ok(()));
+        assert_eq!(check(Some(&done), &revision(Some(None))), Ok(()), "cleared");
+        assert_eq!(
+            check(Some(&done), &revision(None)),
+            Err(Rejection::NothingToChange)
+        );
+        // Reading it again does not take the last finish away.
+        let rereading = state_after(&[added(), finished(), started()]);
+        assert_eq!(check(Some(&rereading), &revision(five)), Ok(()));
+        let after = state_after(&[added(), finished(), revision(five)]);
+        assert_eq!((after.status, after.version), (Status::Finished, 3));
     }
 
     #[test]

@@ -18,7 +18,8 @@
 
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
-    Abandoned, Edited, Finished, ItemAdded, ItemChanges, ProgressLogged, Removed, Started,
+    Abandoned, Edited, FinishRevised, Finished, ItemAdded, ItemChanges, ProgressLogged, Removed,
+    Started,
 };
 use lately_domain::{
     Creator, ItemEvent, MediaKind, ParseError, Percent, Rating, Review, Tag, Title, Url, Visibility,
@@ -113,6 +114,13 @@ enum WireEvent<'a> {
     Removed {
         at: Ts,
     },
+    // Last: a variant's index is its encoding, so new ones go at the end and the snapshots
+    // written before them still read.
+    FinishRevised {
+        half_stars: Option<Option<u8>>,
+        review: Option<Option<&'a str>>,
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -164,6 +172,11 @@ impl<'a> WireEvent<'a> {
                 }
             }
             ItemEvent::Removed(e) => Self::Removed { at: e.at.into() },
+            ItemEvent::FinishRevised(e) => Self::FinishRevised {
+                half_stars: e.rating.map(|r| r.map(Rating::half_stars)),
+                review: e.review.as_ref().map(|r| r.as_ref().map(Review::as_str)),
+                at: e.at.into(),
+            },
         }
     }
 
@@ -226,6 +239,19 @@ impl<'a> WireEvent<'a> {
                 at: at.try_into()?,
             }),
             Self::Removed { at } => ItemEvent::Removed(Removed { at: at.try_into()? }),
+            Self::FinishRevised {
+                half_stars,
+                review,
+                at,
+            } => ItemEvent::FinishRevised(FinishRevised {
+                rating: half_stars
+                    .map(|r| r.map(Rating::from_half_stars).transpose())
+                    .transpose()?,
+                review: review
+                    .map(|r| r.map(Review::parse).transpose())
+                    .transpose()?,
+                at: at.try_into()?,
+            }),
         })
     }
 }
@@ -305,6 +331,11 @@ pub enum SkimmedEvent<'a> {
         tags: Option<Vec<&'a str>>,
     },
     Removed,
+    /// The item's latest finish, revised: `None` leaves a field as it was.
+    FinishRevised {
+        rating: Option<Option<Rating>>,
+        review: Option<Option<&'a str>>,
+    },
 }
 
 /// The events of an encoded history, oldest first, skimmed: titles, creators and links are
@@ -363,6 +394,19 @@ impl<'a> WireEntry<'a> {
                 },
             ),
             WireEvent::Removed { at } => (at, SkimmedEvent::Removed),
+            WireEvent::FinishRevised {
+                half_stars,
+                review,
+                at,
+            } => (
+                at,
+                SkimmedEvent::FinishRevised {
+                    rating: half_stars
+                        .map(|r| r.map(Rating::from_half_stars).transpose())
+                        .transpose()?,
+                    review,
+                },
+            ),
         };
         Ok(Skimmed {
             position: self.position,

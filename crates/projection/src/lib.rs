@@ -108,6 +108,8 @@ enum Change {
         visibility: Option<Visibility>,
         tags: Option<Arc<[Tag]>>,
     },
+    /// Nothing the summary holds but the time it was last touched (a finish revised).
+    Touched,
 }
 
 impl Change {
@@ -129,6 +131,7 @@ impl Change {
                 visibility: e.changes.visibility,
                 tags: e.changes.tags.as_deref().map(Into::into),
             },
+            ItemEvent::FinishRevised(_) => Self::Touched,
         }
     }
 }
@@ -166,6 +169,7 @@ impl Summary {
                 self.tags = tags;
             }
             Change::Status(status) => self.status = status,
+            Change::Touched => {}
             Change::Edited {
                 kind,
                 visibility,
@@ -251,6 +255,61 @@ struct FinishRecord {
     item_id: Arc<str>,
     rating: Option<Rating>,
     review: Option<Review>,
+    /// Its rating and review after each revision, oldest first, for the answers as of a
+    /// position: the state at a position never changes. Most finishes are never revised, so
+    /// this is two words rather than a vector's three (and exactly sized when it is not).
+    revisions: Option<Box<[Revision]>>,
+}
+
+/// A finish's values from `position` on.
+#[derive(Debug, Clone, PartialEq)]
+struct Revision {
+    position: i64,
+    rating: Option<Rating>,
+    review: Option<Review>,
+}
+
+impl FinishRecord {
+    fn new(item_id: Arc<str>, rating: Option<Rating>, review: Option<Review>) -> Self {
+        Self {
+            item_id,
+            rating,
+            review,
+            revisions: None,
+        }
+    }
+
+    /// Its rating and review as of `as_of` (now: `None`).
+    fn values(&self, as_of: Option<i64>) -> (Option<Rating>, Option<&Review>) {
+        let revised = self
+            .revisions
+            .iter()
+            .flat_map(|r| r.iter())
+            .take_while(|r| as_of.is_none_or(|p| r.position <= p))
+            .last();
+        match revised {
+            Some(r) => (r.rating, r.review.as_ref()),
+            None => (self.rating, self.review.as_ref()),
+        }
+    }
+
+    /// Records the revision at `position` (positions only grow).
+    fn revise(
+        &mut self,
+        position: i64,
+        rating: Option<Option<Rating>>,
+        review: Option<Option<Review>>,
+    ) {
+        let (now_rating, now_review) = self.values(None);
+        let revision = Revision {
+            position,
+            rating: rating.unwrap_or(now_rating),
+            review: review.unwrap_or_else(|| now_review.cloned()),
+        };
+        let mut all = self.revisions.take().map(Vec::from).unwrap_or_default();
+        all.push(revision);
+        self.revisions = Some(all.into_boxed_slice());
+    }
 }
 
 /// The whole read model.
@@ -575,10 +634,25 @@ impl Projection {
             self.interned.intern(&mut record.summary);
         }
         record.push(&self.loaded, position, recorded_at, event);
-        if let ItemEvent::Finished(finish) = event {
-            // The finish shares the item's id rather than holding a copy.
-            let (id, _) = self.items.get_key_value(item_id).expect("found above");
-            self.add_finish(id.clone(), position, finish);
+        match event {
+            ItemEvent::Finished(finish) => {
+                // The finish shares the item's id rather than holding a copy.
+                let (id, _) = self.items.get_key_value(item_id).expect("found above");
+                self.add_finish(id.clone(), position, finish);
+            }
+            ItemEvent::FinishRevised(revision) => {
+                // Revisions are rare and histories short: the item's latest finish is looked
+                // up in its history rather than kept for every item.
+                let latest = history::skim(record.history(&self.loaded))
+                    .map_while(Result::ok)
+                    .filter(|e| matches!(e.event, SkimmedEvent::Finished { .. }))
+                    .map(|e| (e.at, e.position))
+                    .last();
+                if let Some(finish) = latest.and_then(|key| self.finishes.get_mut(&key)) {
+                    finish.revise(position, revision.rating, revision.review.clone());
+                }
+            }
+            _ => {}
         }
     }
 
@@ -586,11 +660,7 @@ impl Projection {
         self.finish_times.push((position, finish.at));
         self.finishes.insert(
             (finish.at, position),
-            FinishRecord {
-                item_id,
-                rating: finish.rating,
-                review: finish.review.clone(),
-            },
+            FinishRecord::new(item_id, finish.rating, finish.review.clone()),
         );
     }
 
@@ -791,11 +861,12 @@ impl Projection {
                 return None;
             }
         }
+        let (rating, review) = finish.values(q.as_of);
         Some(FeedEntry {
             position: *position,
             finished_at: *at,
-            rating: finish.rating.map(Rating::stars),
-            review: finish.review.as_ref().map(ToString::to_string),
+            rating: rating.map(Rating::stars),
+            review: review.map(ToString::to_string),
             item: view(&finish.item_id, state),
         })
     }
@@ -974,7 +1045,7 @@ impl Projection {
             let Some(kind) = *kind else { continue };
             stats.finished += 1;
             *stats.by_kind.entry(kind).or_default() += 1;
-            if let Some(r) = finish.rating {
+            if let (Some(r), _) = finish.values(as_of) {
                 stats.rated += 1;
                 rating_sum += u64::from(r.half_stars());
             }
@@ -1037,6 +1108,8 @@ fn load_items<'a>(
             source,
         };
         let mut summary: Option<Summary> = None;
+        // This item's latest finish, as an index into `part.finishes`: what a revision revises.
+        let mut latest_finish: Option<usize> = None;
         for skimmed in history::skim(history) {
             let Skimmed {
                 position,
@@ -1062,15 +1135,22 @@ fn load_items<'a>(
                         .transpose()
                         .map_err(|e| failed(e.into()))?;
                     part.finish_times.push((position, at));
+                    latest_finish = Some(part.finishes.len());
                     part.finishes.push((
                         (at, position),
-                        FinishRecord {
-                            item_id: id.clone(),
-                            rating,
-                            review,
-                        },
+                        FinishRecord::new(id.clone(), rating, review),
                     ));
                     Change::Status(Status::Finished)
+                }
+                SkimmedEvent::FinishRevised { rating, review } => {
+                    let review = review
+                        .map(|r| r.map(Review::parse).transpose())
+                        .transpose()
+                        .map_err(|e| failed(e.into()))?;
+                    if let Some(i) = latest_finish {
+                        part.finishes[i].1.revise(position, rating, review);
+                    }
+                    Change::Touched
                 }
                 SkimmedEvent::Abandoned => Change::Status(Status::Abandoned),
                 SkimmedEvent::Removed => Change::Status(Status::Removed),

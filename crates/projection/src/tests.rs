@@ -537,7 +537,7 @@ fn applying_an_old_position_again_changes_nothing() {
 fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
     let op = (
         0..4usize,
-        0..8u8,
+        0..9u8,
         0..400u32,
         proptest::option::of(1..=10u8),
         any::<bool>(),
@@ -585,6 +585,11 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                         kind: Some(kinds[(d as usize + 1) % 6]),
                         ..Default::default()
                     },
+                    at,
+                }),
+                7 => ItemEvent::FinishRevised(FinishRevised {
+                    rating: Some(rating.map(|r| Rating::from_half_stars(r).unwrap())),
+                    review: flag.then(|| Some(Review::parse(&format!("Revised {d}")).unwrap())),
                     at,
                 }),
                 _ => ItemEvent::Removed(Removed { at }),
@@ -672,6 +677,26 @@ proptest! {
         let cut = bytes[..cut.index(bytes.len() + 1)].to_vec();
         let _ = Projection::from_snapshot(bytes.clone(), &Projection::snapshot_hash(&bytes));
         let _ = Projection::from_snapshot(cut.clone(), &Projection::snapshot_hash(&cut));
+    }
+
+    #[test]
+    fn a_finish_as_of_a_position_has_the_rating_and_review_it_had_then(
+        events in valid_events(),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let k = cut.index(events.len() + 1);
+        let full = replay(&events);
+        let then = replay(&events[..k]);
+        let past = full.feed(&FeedQuery { as_of: Some(k as i64), ..all() });
+        let at_the_time = then.feed(&all());
+        // An item hidden since is in neither list of the full replay; every other finish is
+        // the same in both, revisions up to `k` included and none after.
+        for entry in &past {
+            let same = at_the_time.iter().find(|e| e.position == entry.position);
+            prop_assert!(same.is_some(), "{} not in the feed at {}", entry.position, k);
+            let same = same.unwrap();
+            prop_assert_eq!((entry.rating, &entry.review), (same.rating, &same.review));
+        }
     }
 
     #[test]
@@ -783,6 +808,70 @@ proptest! {
         // And naming the last position is asking for now.
         prop_assert_eq!(current(&p, then), current(&p, None));
     }
+}
+
+fn revised(rating: Option<Option<f64>>, review: Option<Option<&str>>, d: u32) -> ItemEvent {
+    ItemEvent::FinishRevised(FinishRevised {
+        rating: rating.map(|r| r.map(|r| Rating::parse(r).unwrap())),
+        review: review.map(|r| r.map(|r| Review::parse(r).unwrap())),
+        at: day(d),
+    })
+}
+
+#[test]
+fn a_revision_changes_the_latest_finish_from_its_position_on() {
+    let events = [
+        (
+            "a",
+            added("Dune", MediaKind::Book, Visibility::Public, &[], 1),
+        ),
+        ("a", finished(2, Some(3.0))),
+        ("a", finished(3, Some(3.5))),
+        (
+            "a",
+            revised(Some(Some(4.5)), Some(Some("Better than I said.")), 4),
+        ),
+        ("a", revised(None, Some(None), 5)),
+    ];
+    let p = project(&events);
+    let ratings = |as_of: Option<i64>| -> Vec<(Option<f64>, Option<String>)> {
+        p.feed(&FeedQuery { as_of, ..all() })
+            .into_iter()
+            .map(|e| (e.rating, e.review))
+            .collect()
+    };
+    // Newest first: the re-read (revised), then the first finish (never revised).
+    assert_eq!(ratings(None), [(Some(4.5), None), (Some(3.0), None)]);
+    assert_eq!(
+        ratings(Some(4)),
+        [
+            (Some(4.5), Some("Better than I said.".to_owned())),
+            (Some(3.0), None)
+        ]
+    );
+    assert_eq!(ratings(Some(3)), [(Some(3.5), None), (Some(3.0), None)]);
+    assert_eq!(p.stats(None, None).average_rating, Some(3.75));
+    assert_eq!(p.stats(None, Some(3)).average_rating, Some(3.25));
+    // The history shows the revisions; the item's state is as before them.
+    let (item, history) = p.item("a", None).unwrap();
+    assert_eq!((item.status, item.times_finished), (Status::Finished, 2));
+    assert_eq!(history.len(), 5);
+    // A snapshot holds them, and so does the state hash.
+    let bytes = p.to_snapshot();
+    let loaded =
+        Projection::from_snapshot(bytes.clone(), &Projection::snapshot_hash(&bytes)).unwrap();
+    assert_eq!(loaded, p);
+    assert_eq!(
+        loaded.feed(&FeedQuery {
+            as_of: Some(4),
+            ..all()
+        }),
+        p.feed(&FeedQuery {
+            as_of: Some(4),
+            ..all()
+        })
+    );
+    assert_ne!(project(&events[..4]).state_hash(), p.state_hash());
 }
 
 #[test]

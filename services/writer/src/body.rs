@@ -182,6 +182,25 @@ pub struct Finish {
     pub expected_version: Option<i64>,
 }
 
+/// `PATCH /v1/items/{id}/finish`: the latest finish's new rating or review; `null` clears one,
+/// an absent one stays.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviseFinish {
+    #[serde(
+        default,
+        deserialize_with = "lately_domain::event::nullable::deserialize"
+    )]
+    pub rating: Option<Option<Rating>>,
+    #[serde(
+        default,
+        deserialize_with = "lately_domain::event::nullable::deserialize"
+    )]
+    pub review: Option<Option<Review>>,
+    pub at: Option<DateTime<Utc>>,
+    pub expected_version: Option<i64>,
+}
+
 /// `PATCH /v1/items/{id}`: the fields of [`ItemChanges`] plus `at` and `expected_version`.
 #[derive(Debug, Deserialize)]
 pub struct Edit {

@@ -131,7 +131,8 @@ fn rejection_problem(r: &Rejection) -> Problem {
         Rejection::AlreadyExists
         | Rejection::Removed
         | Rejection::AlreadyInProgress
-        | Rejection::NotInProgress(_) => {
+        | Rejection::NotInProgress(_)
+        | Rejection::NeverFinished => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
         }
     }

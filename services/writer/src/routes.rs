@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
-    Abandoned, Edited, Finished, ItemAdded, ProgressLogged, Removed, Started,
+    Abandoned, Edited, FinishRevised, Finished, ItemAdded, ProgressLogged, Removed, Started,
 };
 use lately_domain::{ItemEvent, ItemId};
 use serde_json::json;
@@ -214,6 +214,19 @@ pub async fn finish(request: ItemRequest) -> Result<HttpResponse, ApiError> {
             review: b.review,
         };
         Ok((ItemEvent::Finished(event), b.expected_version))
+    })
+    .await
+}
+
+/// `PATCH /v1/items/{id}/finish`: revises the latest finish's rating or review.
+pub async fn revise_finish(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, false, |b: body::ReviseFinish, now| {
+        let event = FinishRevised {
+            rating: b.rating,
+            review: b.review,
+            at: when(b.at, now)?,
+        };
+        Ok((ItemEvent::FinishRevised(event), b.expected_version))
     })
     .await
 }

@@ -108,7 +108,12 @@ impl Application {
                                         .route(web::delete().to(routes::remove))
                                         .default_service(allow("PATCH, DELETE")),
                                 )
-                                .service(post("/finish", routes::finish))
+                                .service(
+                                    web::resource("/finish")
+                                        .route(web::post().to(routes::finish))
+                                        .route(web::patch().to(routes::revise_finish))
+                                        .default_service(allow("POST, PATCH")),
+                                )
                                 .service(post("/start", routes::start))
                                 .service(post("/progress", routes::progress))
                                 .service(post("/abandon", routes::abandon)),

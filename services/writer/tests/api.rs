@@ -232,6 +232,86 @@ async fn every_command_appends_its_event() {
     assert_eq!(finished.data.value().unwrap()["at"], "2026-11-01T21:00:00Z");
 }
 
+/// `PATCH /v1/items/{id}/finish` revises the latest finish: `null` clears, absent keeps. An
+/// item never finished, an empty revision and a bad rating are refused and append nothing.
+#[tokio::test]
+async fn the_latest_finish_can_be_revised() {
+    let app = spawn_app().await;
+    let id = app.add_book("Piranesi").await;
+    let revise = |body: Value| {
+        app.request(reqwest::Method::PATCH, &format!("/v1/items/{id}/finish"))
+            .json(&body)
+            .send()
+    };
+    let head = app.head().await;
+    let refused = [
+        (
+            json!({ "rating": 4 }),
+            StatusCode::CONFLICT,
+            "never finished",
+        ),
+        (
+            json!({}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "at least one field",
+        ),
+    ];
+    for (body, status, detail) in refused {
+        assert_problem(revise(body).await.unwrap(), status, detail).await;
+    }
+    assert_eq!(app.head().await, head);
+    let res = app
+        .post(
+            &format!("/v1/items/{id}/finish"),
+            json!({ "rating": 3, "review": "Odd." }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let head = app.head().await;
+    for (body, status, detail) in [
+        (
+            json!({ "at": "2026-11-01T21:00:00Z" }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "at least one field",
+        ),
+        (
+            json!({ "rating": 4.3 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "rating",
+        ),
+        (
+            json!({ "rating": 4, "stars": 4 }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "stars",
+        ),
+    ] {
+        assert_problem(revise(body).await.unwrap(), status, detail).await;
+    }
+    assert_eq!(app.head().await, head);
+    let res = revise(json!({ "rating": 4.5, "review": null }))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["version"], 3);
+    let stored = app.log.read_stream(&id).await.unwrap();
+    assert_eq!(stored[2].event_type, "item_finish_revised");
+    let data = stored[2].data.value().unwrap();
+    assert_eq!(
+        (&data["rating"], &data["review"]),
+        (&json!(4.5), &Value::Null)
+    );
+    assert!(
+        data.as_object().unwrap().contains_key("review"),
+        "cleared, not absent: {data}"
+    );
+    let get = app
+        .request(reqwest::Method::GET, &format!("/v1/items/{id}/finish"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.headers()["allow"], "POST, PATCH");
+}
+
 /// The log holds values as they are stored — a tag lower-cased, a URL normalised — and every
 /// replica parses them again when it reads the log. A value that grew on the way (a tag of `İ`,
 /// a URL of `漢`) was once accepted and appended, and no replica could read past it.
@@ -771,7 +851,7 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 10);
+    assert_eq!(operations, 11);
 }
 
 #[tokio::test]
