@@ -318,6 +318,16 @@ impl Worker {
                 .await?;
             return Ok(true);
         };
+        // Revised since (its rating or review, before the item's next finish): honoured like an
+        // edit of the item, up to the moment it is posted.
+        let finish = history
+            .iter()
+            .skip_while(|h| h.position <= position)
+            .take_while(|h| !matches!(h.event, ItemEvent::Finished(_)))
+            .fold(finish, |f, h| match &h.event {
+                ItemEvent::FinishRevised(r) => r.revise(&f),
+                _ => f,
+            });
         let nth = history
             .iter()
             .filter(|h| h.position <= position && matches!(h.event, ItemEvent::Finished(_)))

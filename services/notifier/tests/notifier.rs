@@ -336,6 +336,13 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
         json!({ "title": "Past Lives" }),
     )
     .await;
+    // A second thought on the rating, within the window too: the tweet has the revised one.
+    env.write(
+        Method::PATCH,
+        &format!("/v1/items/{typo}/finish"),
+        json!({ "rating": 4.5 }),
+    )
+    .await;
 
     assert!(
         env.tweets().await.is_empty(),
@@ -343,7 +350,7 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
     );
     assert_eq!(
         env.until_tweets(1).await,
-        ["Finished watching “Past Lives” ★★★★"]
+        ["Finished watching “Past Lives” ★★★★½"]
     );
     env.until_entry(&n, removed_at, "skipped").await;
     env.until_entry(&n, hidden_at, "skipped").await;
