@@ -243,6 +243,24 @@ enum Command {
         #[arg(long)]
         at: Option<String>,
     },
+    /// Change the rating or review of an item's latest finish (a second thought, a typo),
+    /// without finishing it again.
+    Revise {
+        /// The item's id, as `add` printed it (`lately items` lists them).
+        id: String,
+        /// The new rating: 0.5 to 5 stars in half steps.
+        #[arg(long, conflicts_with = "no_rating")]
+        rating: Option<f64>,
+        /// Clear the rating.
+        #[arg(long)]
+        no_rating: bool,
+        /// The new review.
+        #[arg(long, conflicts_with = "no_review")]
+        review: Option<String>,
+        /// Clear the review.
+        #[arg(long)]
+        no_review: bool,
+    },
     /// Give up on an item in progress.
     Abandon {
         /// The item's id, as `add` printed it (`lately items` lists them).
@@ -456,6 +474,36 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                 body["at"] = json!(at(&w)?);
             }
             step(client, &id, "finish", body).await?
+        }
+        Command::Revise {
+            id,
+            rating,
+            no_rating,
+            review,
+            no_review,
+        } => {
+            let mut body = json!({});
+            // A value given is set; `--no-…` sends `null`, which clears it.
+            if rating.is_some() || no_rating {
+                body["rating"] = json!(rating);
+            }
+            if review.is_some() || no_review {
+                body["review"] = json!(review);
+            }
+            if body.as_object().is_some_and(|b| b.is_empty()) {
+                return Err(CliError::Usage(
+                    "nothing to change: give --rating, --review, --no-rating or --no-review".into(),
+                ));
+            }
+            let out = client
+                .write(
+                    "PATCH",
+                    &format!("{}/finish", item_path(&id)),
+                    &body,
+                    &key(),
+                )
+                .await?;
+            written(&id, &out)?;
         }
         Command::Abandon { id } => step(client, &id, "abandon", json!({})).await?,
         Command::Remove { id } => {
@@ -864,6 +912,22 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
                     .map(|r| format!("  {r}"))
                     .unwrap_or_default();
                 format!("finished{}{review}", stars(&data["rating"]))
+            }
+            "item_finish_revised" => {
+                let mut changed = Vec::new();
+                if let Some(rating) = data.get("rating") {
+                    changed.push(match stars(rating).as_str() {
+                        "" => "rating cleared".to_owned(),
+                        s => format!("rating{s}"),
+                    });
+                }
+                if let Some(review) = data.get("review") {
+                    changed.push(match review.as_str() {
+                        Some(r) => format!("review: {r}"),
+                        None => "review cleared".to_owned(),
+                    });
+                }
+                format!("finish revised: {}", changed.join(", "))
             }
             "item_abandoned" => "abandoned".to_owned(),
             "item_edited" => {

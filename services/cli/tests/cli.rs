@@ -240,6 +240,27 @@ async fn add_start_finish_and_list() {
         sys.lately(&["stats", "--year", "1800"]).await.status.code(),
         Some(2)
     );
+    // `revise`: a second thought on the rating, the review taken back; not a new finish.
+    let revised = sys
+        .lately(&["revise", &id, "--rating", "5", "--no-review"])
+        .await;
+    assert!(revised.status.success(), "{}", stderr(&revised));
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        list.contains("The Left Hand of Darkness by Ursula K. Le Guin ★★★★★  (")
+            && list.lines().count() == 1,
+        "{list}"
+    );
+    let show = stdout(&sys.lately(&["show", &id]).await);
+    assert!(
+        show.lines()
+            .last()
+            .unwrap()
+            .ends_with("  finish revised: rating ★★★★★, review cleared"),
+        "{show}"
+    );
+    let nothing = sys.lately(&["revise", &id]).await;
+    assert_eq!(nothing.status.code(), Some(2), "{}", stderr(&nothing));
     // An unknown id, or one with a `/` and a `?` in it, is an unknown item, and says where
     // private ones are.
     for unknown in ["no-such-item", "the-left-hand/start?x=1"] {
