@@ -6,7 +6,7 @@
 use lately_domain::ItemEvent;
 use libfuzzer_sys::fuzz_target;
 
-const TYPES: [&str; 8] = [
+const TYPES: [&str; 9] = [
     "item_added",
     "item_started",
     "item_progress_logged",
@@ -14,6 +14,7 @@ const TYPES: [&str; 8] = [
     "item_abandoned",
     "item_edited",
     "item_removed",
+    "item_finish_revised",
     "item_unknown",
 ];
 

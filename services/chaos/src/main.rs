@@ -153,10 +153,16 @@ struct Seen {
 
 /// Sends one write until the writer acknowledges it, retrying with the same key through
 /// refused connections (writer down) and 503s (database down).
+/// The writer, as the clients reach it.
+struct Writer<'a> {
+    client: &'a reqwest::Client,
+    url: &'a str,
+    token: &'a str,
+}
+
 async fn write(
-    client: &reqwest::Client,
-    writer: &str,
-    token: &str,
+    Writer { client, url, token }: &Writer<'_>,
+    method: reqwest::Method,
     path: &str,
     key: &str,
     body: &Value,
@@ -166,7 +172,7 @@ async fn write(
     loop {
         seen.attempts.fetch_add(1, Ordering::Relaxed);
         let res = client
-            .post(format!("{writer}{path}"))
+            .request(method.clone(), format!("{url}{path}"))
             .bearer_auth(token)
             .header("Idempotency-Key", key)
             .json(body)
@@ -215,14 +221,18 @@ async fn client_loop(
     stop: Arc<AtomicBool>,
     seen: Arc<Seen>,
 ) -> anyhow::Result<()> {
+    let api = Writer {
+        client: &client,
+        url: &writer,
+        token: &token,
+    };
     let mut i = 0;
     while !stop.load(Ordering::Relaxed) {
         let title = format!("Chaos book {c}-{i}");
         let private = (c + i).is_multiple_of(5);
         let added = write(
-            &client,
-            &writer,
-            &token,
+            &api,
+            reqwest::Method::POST,
             "/v1/items",
             &format!("add-{c}-{i}"),
             &json!({
@@ -235,15 +245,26 @@ async fn client_loop(
         .await?;
         let id = added["id"].as_str().context("no id")?.to_owned();
         write(
-            &client,
-            &writer,
-            &token,
+            &api,
+            reqwest::Method::POST,
             &format!("/v1/items/{id}/finish"),
             &format!("finish-{c}-{i}"),
             &json!({ "rating": 4.5 }),
             &seen,
         )
         .await?;
+        // Every fourth finish gets a second thought: the replicas must agree on revisions too.
+        if i % 4 == 0 {
+            write(
+                &api,
+                reqwest::Method::PATCH,
+                &format!("/v1/items/{id}/finish"),
+                &format!("revise-{c}-{i}"),
+                &json!({ "rating": 5, "review": format!("On second thought, {c}-{i}.") }),
+                &seen,
+            )
+            .await?;
+        }
         if private {
             seen.finished_private.lock().unwrap().push(title);
         } else {
