@@ -152,7 +152,7 @@ pub enum Rejection {
     AlreadyInProgress,
     #[error("only an item in progress can be abandoned (this one is {0})")]
     NotInProgress(&'static str),
-    #[error("an edit must change at least one field")]
+    #[error("nothing to change: give at least one field to change (`at` and `expected_version` alone change nothing)")]
     NothingToChange,
     #[error("the item was never finished: there is no finish to revise")]
     NeverFinished,
