@@ -261,12 +261,20 @@ struct FinishRecord {
     revisions: Option<Box<[Revision]>>,
 }
 
-/// A finish's values from `position` on.
+/// A finish's values from `position` on, revised at `at`.
 #[derive(Debug, Clone, PartialEq)]
 struct Revision {
     position: i64,
+    at: DateTime<Utc>,
     rating: Option<Rating>,
     review: Option<Review>,
+}
+
+/// A finish's rating and review as of some position, and when they were last revised.
+struct Values<'a> {
+    rating: Option<Rating>,
+    review: Option<&'a Review>,
+    revised_at: Option<DateTime<Utc>>,
 }
 
 impl FinishRecord {
@@ -280,7 +288,7 @@ impl FinishRecord {
     }
 
     /// Its rating and review as of `as_of` (now: `None`).
-    fn values(&self, as_of: Option<i64>) -> (Option<Rating>, Option<&Review>) {
+    fn values(&self, as_of: Option<i64>) -> Values<'_> {
         let revised = self
             .revisions
             .iter()
@@ -288,23 +296,33 @@ impl FinishRecord {
             .take_while(|r| as_of.is_none_or(|p| r.position <= p))
             .last();
         match revised {
-            Some(r) => (r.rating, r.review.as_ref()),
-            None => (self.rating, self.review.as_ref()),
+            Some(r) => Values {
+                rating: r.rating,
+                review: r.review.as_ref(),
+                revised_at: Some(r.at),
+            },
+            None => Values {
+                rating: self.rating,
+                review: self.review.as_ref(),
+                revised_at: None,
+            },
         }
     }
 
-    /// Records the revision at `position` (positions only grow).
+    /// Records the revision at `position`, made at `at` (positions only grow).
     fn revise(
         &mut self,
         position: i64,
+        at: DateTime<Utc>,
         rating: Option<Option<Rating>>,
         review: Option<Option<Review>>,
     ) {
-        let (now_rating, now_review) = self.values(None);
+        let now = self.values(None);
         let revision = Revision {
             position,
-            rating: rating.unwrap_or(now_rating),
-            review: review.unwrap_or_else(|| now_review.cloned()),
+            at,
+            rating: rating.unwrap_or(now.rating),
+            review: review.unwrap_or_else(|| now.review.cloned()),
         };
         let mut all = self.revisions.take().map(Vec::from).unwrap_or_default();
         all.push(revision);
@@ -487,6 +505,8 @@ pub struct FeedEntry {
     pub finished_at: DateTime<Utc>,
     pub rating: Option<f64>,
     pub review: Option<String>,
+    /// When its rating or review was last revised (as of the answer's position), if ever.
+    pub revised_at: Option<DateTime<Utc>>,
     pub item: ItemView,
 }
 
@@ -649,7 +669,12 @@ impl Projection {
                     .map(|e| (e.at, e.position))
                     .last();
                 if let Some(finish) = latest.and_then(|key| self.finishes.get_mut(&key)) {
-                    finish.revise(position, revision.rating, revision.review.clone());
+                    finish.revise(
+                        position,
+                        revision.at,
+                        revision.rating,
+                        revision.review.clone(),
+                    );
                 }
             }
             _ => {}
@@ -861,12 +886,13 @@ impl Projection {
                 return None;
             }
         }
-        let (rating, review) = finish.values(q.as_of);
+        let values = finish.values(q.as_of);
         Some(FeedEntry {
             position: *position,
             finished_at: *at,
-            rating: rating.map(Rating::stars),
-            review: review.map(ToString::to_string),
+            rating: values.rating.map(Rating::stars),
+            review: values.review.map(ToString::to_string),
+            revised_at: values.revised_at,
             item: view(&finish.item_id, state),
         })
     }
@@ -1045,7 +1071,7 @@ impl Projection {
             let Some(kind) = *kind else { continue };
             stats.finished += 1;
             *stats.by_kind.entry(kind).or_default() += 1;
-            if let (Some(r), _) = finish.values(as_of) {
+            if let Some(r) = finish.values(as_of).rating {
                 stats.rated += 1;
                 rating_sum += u64::from(r.half_stars());
             }
@@ -1148,7 +1174,7 @@ fn load_items<'a>(
                         .transpose()
                         .map_err(|e| failed(e.into()))?;
                     if let Some(i) = latest_finish {
-                        part.finishes[i].1.revise(position, rating, review);
+                        part.finishes[i].1.revise(position, at, rating, review);
                     }
                     Change::Touched
                 }

@@ -35,6 +35,12 @@ pub fn stars(rating: f64) -> String {
     lately_domain::Rating::parse(rating).map_or_else(|_| String::new(), |r| r.to_stars())
 }
 
+/// When an entry last changed: its finish, or the revision of its rating or review after it,
+/// so that a feed reader shows a revised entry again.
+fn updated(e: &FeedEntry) -> chrono::DateTime<Utc> {
+    e.revised_at.map_or(e.finished_at, |r| r.max(e.finished_at))
+}
+
 /// "Finished reading “Dune” by Frank Herbert — ★★★★½", then the review.
 pub fn text(e: &FeedEntry) -> String {
     let mut s = format!("Finished {} “{}”", e.item.kind.verbing(), e.item.title);
@@ -137,6 +143,7 @@ pub async fn json_feed(
                 "content_html": html(e),
                 "content_text": text(e),
                 "date_published": e.finished_at.to_rfc3339(),
+                "date_modified": updated(e).to_rfc3339(),
                 "tags": e.item.tags,
                 "_lately": { "kind": e.item.kind, "rating": e.rating, "position": e.position },
             });
@@ -203,7 +210,7 @@ pub async fn atom_feed(
             let mut entry = atom::Entry::default();
             entry.set_id(entry_id(&base, e));
             entry.set_title(e.item.title.as_str());
-            entry.set_updated(e.finished_at.fixed_offset());
+            entry.set_updated(updated(e).fixed_offset());
             entry.set_published(Some(e.finished_at.fixed_offset()));
             let target = e
                 .item
@@ -241,8 +248,10 @@ pub async fn atom_feed(
     feed.set_title(state.feed_title.as_str());
     feed.set_updated(
         entries
-            .first()
-            .map_or_else(Utc::now, |e| e.finished_at)
+            .iter()
+            .map(updated)
+            .max()
+            .unwrap_or_else(Utc::now)
             .fixed_offset(),
     );
     feed.set_authors(vec![person(&state.author)]);

@@ -99,6 +99,68 @@ async fn json_feed_is_valid_json_feed_1_1_with_escaped_html() {
     assert_eq!(titles, ["Dune"]);
 }
 
+/// A revised finish: the API, JSON Feed and Atom show the new rating and review, and when it
+/// changed (so a feed reader shows it again); as of the finish's own position, the old ones.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_revised_finish_reads_revised_now_and_as_it_was_before() {
+    let (sys, reader) = fixture().await;
+    let (id, finished) = sys.finish("Middlemarch", json!({})).await;
+    let revised = sys
+        .write(
+            reqwest::Method::PATCH,
+            &format!("/v1/items/{id}/finish"),
+            json!({ "rating": 5, "review": "Better every year." }),
+        )
+        .await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        revised["position"].as_i64().unwrap(),
+    )
+    .await;
+    let now = sys.json(format!("{reader}/v1/feed?limit=1")).await;
+    let entry = &now["items"][0];
+    assert_eq!(
+        (&entry["item"]["id"], &entry["rating"], &entry["review"]),
+        (&json!(id), &json!(5.0), &json!("Better every year.")),
+        "{now}"
+    );
+    let revised_at =
+        chrono::DateTime::parse_from_rfc3339(entry["revised_at"].as_str().unwrap()).unwrap();
+    let then = sys
+        .json(format!("{reader}/v1/feed?limit=1&as_of={finished}"))
+        .await;
+    let entry = &then["items"][0];
+    assert_eq!(
+        (&entry["rating"], &entry["review"], &entry["revised_at"]),
+        (&json!(4.0), &Value::Null, &Value::Null),
+        "{then}"
+    );
+
+    let doc: Value =
+        serde_json::from_str(&sys.json_text(format!("{reader}/feed.json")).await).unwrap();
+    let item = &doc["items"][0];
+    assert_eq!(item["_lately"]["rating"], 5.0);
+    assert!(item["content_text"]
+        .as_str()
+        .unwrap()
+        .contains("Better every year."));
+    let modified =
+        chrono::DateTime::parse_from_rfc3339(item["date_modified"].as_str().unwrap()).unwrap();
+    assert_eq!(modified, revised_at);
+    let atom = sys
+        .get(format!("{reader}/feed.atom"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let feed = feed_rs::parser::parse(atom.as_bytes()).unwrap();
+    let entry = &feed.entries[0];
+    assert_eq!(entry.title.as_ref().unwrap().content, "Middlemarch");
+    assert_eq!(entry.updated.unwrap().timestamp(), revised_at.timestamp());
+    assert!(entry.updated.unwrap() >= entry.published.unwrap());
+    assert_eq!(feed.updated.unwrap().timestamp(), revised_at.timestamp());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn atom_feed_is_valid_atom_with_the_required_elements() {
     let (sys, reader) = fixture().await;
