@@ -255,11 +255,10 @@ struct FinishRecord {
     item_id: Arc<str>,
     rating: Option<Rating>,
     review: Option<Review>,
-    /// Its rating and review after each revision, oldest first, for the answers as of a
-    /// position: the state at a position never changes. Most finishes are never revised, so
-    /// this is two words rather than a vector's three (and exactly sized when it is not).
-    revisions: Option<Box<[Revision]>>,
 }
+
+/// A finish's key: when it happened, then its log position (the feed's order).
+type FinishKey = (DateTime<Utc>, i64);
 
 /// A finish's values from `position` on, revised at `at`.
 #[derive(Debug, Clone, PartialEq)]
@@ -283,16 +282,13 @@ impl FinishRecord {
             item_id,
             rating,
             review,
-            revisions: None,
         }
     }
 
-    /// Its rating and review as of `as_of` (now: `None`).
-    fn values(&self, as_of: Option<i64>) -> Values<'_> {
-        let revised = self
-            .revisions
+    /// Its rating and review as of `as_of` (now: `None`), given its `revisions`.
+    fn values<'a>(&'a self, revisions: &'a [Revision], as_of: Option<i64>) -> Values<'a> {
+        let revised = revisions
             .iter()
-            .flat_map(|r| r.iter())
             .take_while(|r| as_of.is_none_or(|p| r.position <= p))
             .last();
         match revised {
@@ -309,24 +305,22 @@ impl FinishRecord {
         }
     }
 
-    /// Records the revision at `position`, made at `at` (positions only grow).
+    /// `revisions` with the one at `position`, made at `at`, added (positions only grow).
     fn revise(
-        &mut self,
-        position: i64,
-        at: DateTime<Utc>,
+        &self,
+        revisions: &mut Vec<Revision>,
+        (position, at): (i64, DateTime<Utc>),
         rating: Option<Option<Rating>>,
         review: Option<Option<Review>>,
     ) {
-        let now = self.values(None);
+        let now = self.values(revisions, None);
         let revision = Revision {
             position,
             at,
             rating: rating.unwrap_or(now.rating),
             review: review.unwrap_or_else(|| now.review.cloned()),
         };
-        let mut all = self.revisions.take().map(Vec::from).unwrap_or_default();
-        all.push(revision);
-        self.revisions = Some(all.into_boxed_slice());
+        revisions.push(revision);
     }
 }
 
@@ -340,6 +334,10 @@ pub struct Projection {
     /// Derived from the items' histories (and rebuilt from them when a snapshot loads), kept
     /// sorted for the feed.
     finishes: BTreeMap<(DateTime<Utc>, i64), FinishRecord>,
+    /// The finishes' revisions, by the finish's key, oldest first, for the answers as of a
+    /// position: the state at a position never changes. Kept apart from the finishes, which
+    /// most never have one: a field in each would cost every finish a few words.
+    revisions: BTreeMap<FinishKey, Box<[Revision]>>,
     /// The same finishes by log position, for "what is new since position P" (live streams).
     /// Positions only grow, so this stays sorted by pushing.
     finish_times: Vec<(i64, DateTime<Utc>)>,
@@ -356,6 +354,7 @@ impl PartialEq for Projection {
         self.position == other.position
             && self.events_applied == other.events_applied
             && self.finishes == other.finishes
+            && self.revisions == other.revisions
             && self.finish_times == other.finish_times
             && self.items.len() == other.items.len()
             && self.items.iter().zip(&other.items).all(|((a, x), (b, y))| {
@@ -668,17 +667,31 @@ impl Projection {
                     .filter(|e| matches!(e.event, SkimmedEvent::Finished { .. }))
                     .map(|e| (e.at, e.position))
                     .last();
-                if let Some(finish) = latest.and_then(|key| self.finishes.get_mut(&key)) {
+                if let Some((key, finish)) = latest.and_then(|k| self.finishes.get_key_value(&k)) {
+                    let mut all = self
+                        .revisions
+                        .remove(key)
+                        .map(Vec::from)
+                        .unwrap_or_default();
                     finish.revise(
-                        position,
-                        revision.at,
+                        &mut all,
+                        (position, revision.at),
                         revision.rating,
                         revision.review.clone(),
                     );
+                    self.revisions.insert(*key, all.into_boxed_slice());
                 }
             }
             _ => {}
         }
+    }
+
+    /// The revisions of the finish at `key`, if any.
+    fn revisions_of(&self, key: &FinishKey) -> &[Revision] {
+        if self.revisions.is_empty() {
+            return &[];
+        }
+        self.revisions.get(key).map_or(&[], |r| r)
     }
 
     fn add_finish(&mut self, item_id: Arc<str>, position: i64, finish: &Finished) {
@@ -786,10 +799,16 @@ impl Projection {
         let mut items = Vec::with_capacity(raw.len());
         let mut finishes = Vec::with_capacity(finish_count);
         let mut finish_times = Vec::with_capacity(finish_count);
+        let mut revisions = BTreeMap::new();
         for mut part in loaded {
             items.append(&mut part.items);
             finishes.append(&mut part.finishes);
             finish_times.append(&mut part.finish_times);
+            revisions.extend(
+                part.revisions
+                    .into_iter()
+                    .map(|(key, all)| (key, all.into_boxed_slice())),
+            );
         }
         drop(raw);
         // The finishes' index and the items' index are built side by side: sorts and bulk
@@ -816,6 +835,7 @@ impl Projection {
             events_applied: header.events_applied,
             items,
             finishes,
+            revisions,
             finish_times,
             interned,
             loaded: Arc::default(),
@@ -886,7 +906,7 @@ impl Projection {
                 return None;
             }
         }
-        let values = finish.values(q.as_of);
+        let values = finish.values(self.revisions_of(key), q.as_of);
         Some(FeedEntry {
             position: *position,
             finished_at: *at,
@@ -1071,7 +1091,10 @@ impl Projection {
             let Some(kind) = *kind else { continue };
             stats.finished += 1;
             *stats.by_kind.entry(kind).or_default() += 1;
-            if let Some(r) = finish.values(as_of).rating {
+            if let Some(r) = finish
+                .values(self.revisions_of(&(*at, *position)), as_of)
+                .rating
+            {
                 stats.rated += 1;
                 rating_sum += u64::from(r.half_stars());
             }
@@ -1095,6 +1118,7 @@ impl Projection {
 struct LoadedPart {
     items: Vec<(Arc<str>, ItemRecord)>,
     finishes: Vec<((DateTime<Utc>, i64), FinishRecord)>,
+    revisions: Vec<(FinishKey, Vec<Revision>)>,
     finish_times: Vec<(i64, DateTime<Utc>)>,
 }
 
@@ -1110,6 +1134,7 @@ fn load_items<'a>(
     let mut part = LoadedPart {
         items: Vec::with_capacity(raw.len()),
         finishes: Vec::new(),
+        revisions: Vec::new(),
         finish_times: Vec::new(),
     };
     // Each distinct tag list is parsed once per part, and looked up in the shared interner
@@ -1174,7 +1199,13 @@ fn load_items<'a>(
                         .transpose()
                         .map_err(|e| failed(e.into()))?;
                     if let Some(i) = latest_finish {
-                        part.finishes[i].1.revise(position, at, rating, review);
+                        let (key, finish) = &part.finishes[i];
+                        // This finish's revisions are the last ones of the part, if any.
+                        if part.revisions.last().is_none_or(|(k, _)| k != key) {
+                            part.revisions.push((*key, Vec::new()));
+                        }
+                        let (_, all) = part.revisions.last_mut().expect("pushed above");
+                        finish.revise(all, (position, at), rating, review);
                     }
                     Change::Touched
                 }

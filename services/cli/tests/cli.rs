@@ -749,13 +749,13 @@ async fn tweets_lists_the_outbox_and_retry_tweet_says_why_not() {
     .unwrap();
     let url = format!("http://127.0.0.1:{}", notifier.port());
     tokio::spawn(notifier.run_until_stopped());
-    let tweets = |args: &[&str]| {
-        let mut all = vec!["tweets"];
-        all.extend_from_slice(args);
-        let mut command = sys.command(&all);
+    // `lately` with this notifier's URL.
+    let with_notifier = |args: &[&str]| {
+        let mut command = sys.command(args);
         command.env("LATELY_NOTIFIER_URL", &url);
         async move { command.output().await.unwrap() }
     };
+    let tweets = |args: &[&str]| with_notifier(&[&["tweets"], args].concat());
     let none = tweets(&[]).await;
     assert!(none.status.success() && stdout(&none).is_empty());
     assert!(stderr(&none).contains("no tweets"), "{}", stderr(&none));
@@ -799,13 +799,7 @@ async fn tweets_lists_the_outbox_and_retry_tweet_says_why_not() {
     );
     assert!(stdout(&tweets(&["--status", "failed"]).await).is_empty());
 
-    let retry = |args: &[&str]| {
-        let mut all = vec!["retry-tweet"];
-        all.extend_from_slice(args);
-        let mut command = sys.command(&all);
-        command.env("LATELY_NOTIFIER_URL", &url);
-        async move { command.output().await.unwrap() }
-    };
+    let retry = |args: &[&str]| with_notifier(&[&["retry-tweet"], args].concat());
     let refused = retry(&[&position]).await;
     assert_eq!(refused.status.code(), Some(1));
     assert!(

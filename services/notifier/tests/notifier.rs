@@ -664,29 +664,23 @@ async fn a_refused_tweet_can_be_retried_by_the_owner_and_goes_out_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retrying_is_off_without_a_token_and_refused_in_a_dry_run() {
     let env = env().await;
-    let n = env.notifier(&[]).await;
-    let res = env
-        .client
-        .post(format!("{}/v1/outbox/1/retry", n.url))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
-    assert!(res.text().await.unwrap().contains("LATELY_OWNER_TOKEN"));
-    drop(n);
-    let dry = env
-        .notifier(&[("LATELY_OWNER_TOKEN", TOKEN), ("LATELY_DRY_RUN", "true")])
-        .await;
-    let res = env
-        .client
-        .post(format!("{}/v1/outbox/1/retry", dry.url))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 409);
-    assert!(res.text().await.unwrap().contains("no X credentials"));
+    let off: &[(&str, &str)] = &[];
+    let dry: &[(&str, &str)] = &[("LATELY_OWNER_TOKEN", TOKEN), ("LATELY_DRY_RUN", "true")];
+    for (extra, status, says) in [
+        (off, 403, "LATELY_OWNER_TOKEN"),
+        (dry, 409, "no X credentials"),
+    ] {
+        let n = env.notifier(extra).await;
+        let res = env
+            .client
+            .post(format!("{}/v1/outbox/1/retry", n.url))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status);
+        assert!(res.text().await.unwrap().contains(says));
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
