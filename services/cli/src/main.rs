@@ -823,7 +823,7 @@ async fn stats(client: &Client, year: Option<i32>) -> Result<(), CliError> {
         .map(|k| k.iter().map(|(kind, n)| format!("{kind} {n}")).collect())
         .unwrap_or_default();
     let rated = match (s["rated"].as_u64(), s["average_rating"].as_f64()) {
-        (Some(n), Some(avg)) if n > 0 => format!("; {avg:.1}★ on average over {n} rated"),
+        (Some(n), Some(avg)) if n > 0 => format!("; {avg}★ on average over {n} rated"),
         _ => String::new(),
     };
     say(format_args!(
