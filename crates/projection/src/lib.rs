@@ -688,9 +688,6 @@ impl Projection {
 
     /// The revisions of the finish at `key`, if any.
     fn revisions_of(&self, key: &FinishKey) -> &[Revision] {
-        if self.revisions.is_empty() {
-            return &[];
-        }
         self.revisions.get(key).map_or(&[], |r| r)
     }
 

@@ -758,19 +758,20 @@ fn written(id: &str, out: &Value) -> Result<(), CliError> {
     ))
 }
 
+/// What an item's id keeps unencoded in a path: URL-unreserved characters.
+const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// An item's path: its id as one path segment, percent-encoded, so that an id typed with a
 /// `/` or `?` in it is answered as an unknown item instead of reaching another route.
 fn item_path(id: &str) -> String {
-    let mut path = String::from("/v1/items/");
-    for b in id.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                path.push(char::from(b))
-            }
-            _ => path.push_str(&format!("%{b:02X}")),
-        }
-    }
-    path
+    format!(
+        "/v1/items/{}",
+        percent_encoding::utf8_percent_encode(id, SEGMENT)
+    )
 }
 
 /// " ★★★★½" for a rating of 4.5, "" for none.
