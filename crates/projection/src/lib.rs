@@ -341,6 +341,10 @@ pub struct Projection {
     /// The same finishes by log position, for "what is new since position P" (live streams).
     /// Positions only grow, so this stays sorted by pushing.
     finish_times: Vec<(i64, DateTime<Utc>)>,
+    /// The events that may change a finish already in the feed — edits, removals, revisions —
+    /// by log position, with their item: what a live stream sends updates for. Rare next to
+    /// finishes; sorted by pushing, like `finish_times`.
+    touches: Vec<(i64, Arc<str>)>,
     interned: Interner,
     /// The snapshot this projection was loaded from, which the items' histories point into
     /// (see [`History::Loaded`]); empty when it was not. Kept whole for as long as the
@@ -356,6 +360,7 @@ impl PartialEq for Projection {
             && self.finishes == other.finishes
             && self.revisions == other.revisions
             && self.finish_times == other.finish_times
+            && self.touches == other.touches
             && self.items.len() == other.items.len()
             && self.items.iter().zip(&other.items).all(|((a, x), (b, y))| {
                 a == b
@@ -509,6 +514,28 @@ pub struct FeedEntry {
     pub item: ItemView,
 }
 
+/// One event of a live stream (see [`Projection::live_after`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiveEvent {
+    /// A public finish, new since the stream's position.
+    Finish(FeedEntry),
+    /// A finish the stream may have sent before, as it is now after the change at `position`
+    /// (its item edited or made public again, the finish revised).
+    Update { position: i64, entry: FeedEntry },
+    /// A finish the stream's filters showed, no longer shown after the change at `position`.
+    Remove { position: i64, finish: i64 },
+}
+
+impl LiveEvent {
+    /// The log position of what caused it: the stream's id for it.
+    pub fn position(&self) -> i64 {
+        match self {
+            Self::Finish(entry) => entry.position,
+            Self::Update { position, .. } | Self::Remove { position, .. } => *position,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stats {
     pub year: Option<i32>,
@@ -537,6 +564,14 @@ fn view(id: &str, s: &ItemState) -> ItemView {
         added_at: s.added_at,
         updated_at: s.updated_at,
     }
+}
+
+/// Whether `event` may change a finish already in the feed: what a live stream follows.
+fn touches_finishes(event: &ItemEvent) -> bool {
+    matches!(
+        event,
+        ItemEvent::Edited(_) | ItemEvent::Removed(_) | ItemEvent::FinishRevised(_)
+    )
 }
 
 fn shown(s: &ItemState) -> bool {
@@ -684,6 +719,10 @@ impl Projection {
             }
             _ => {}
         }
+        if touches_finishes(event) {
+            let (id, _) = self.items.get_key_value(item_id).expect("found above");
+            self.touches.push((position, id.clone()));
+        }
     }
 
     /// The revisions of the finish at `key`, if any.
@@ -707,6 +746,7 @@ impl Projection {
         self.items = std::mem::take(&mut self.items).into_iter().collect();
         self.finishes = std::mem::take(&mut self.finishes).into_iter().collect();
         self.finish_times.shrink_to_fit();
+        self.touches.shrink_to_fit();
     }
 
     /// Writes the state out in the snapshot format: a header, then every item in id order as
@@ -797,10 +837,12 @@ impl Projection {
         let mut finishes = Vec::with_capacity(finish_count);
         let mut finish_times = Vec::with_capacity(finish_count);
         let mut revisions = BTreeMap::new();
+        let mut touches = Vec::new();
         for mut part in loaded {
             items.append(&mut part.items);
             finishes.append(&mut part.finishes);
             finish_times.append(&mut part.finish_times);
+            touches.append(&mut part.touches);
             revisions.extend(
                 part.revisions
                     .into_iter()
@@ -808,6 +850,7 @@ impl Projection {
             );
         }
         drop(raw);
+        touches.sort_unstable_by_key(|(position, _)| *position);
         // The finishes' index and the items' index are built side by side: sorts and bulk
         // builds over half a million entries, which one after the other were most of the time
         // left after the parallel decoding. (The tag lists were shared while decoding.)
@@ -834,6 +877,7 @@ impl Projection {
             finishes,
             revisions,
             finish_times,
+            touches,
             interned,
             loaded: Arc::default(),
         })
@@ -932,20 +976,101 @@ impl Projection {
             .collect()
     }
 
-    /// Public finishes recorded after log position `after`, in log order (at most `q.limit`):
-    /// what a live stream sends next.
-    pub fn finishes_after(&self, after: i64, q: &FeedQuery) -> Vec<FeedEntry> {
-        let q = &FeedQuery {
-            as_of: self.past(q.as_of),
+    /// What a live stream sends after log position `after`, in log order: each public finish
+    /// recorded since, and for each finish recorded at or before `after` whose item was
+    /// edited, removed or had the finish revised since, its entry as it is now — or its
+    /// removal, if the stream's filters showed it then and no longer do (made private,
+    /// removed, edited out of the kind or tag). Stops after about `q.limit` events, at a
+    /// position boundary; returns the position the stream has come to.
+    ///
+    /// The answers are the state now (the query's `as_of` is ignored): a stream shows what a
+    /// reload would, and what changed twice is sent once.
+    pub fn live_after(&self, after: i64, q: &FeedQuery) -> (Vec<LiveEvent>, i64) {
+        let now = &FeedQuery {
+            as_of: None,
             ..q.clone()
         };
         let mut cache = HashMap::new();
-        let from = self.finish_times.partition_point(|(p, _)| *p <= after);
-        self.finish_times[from..]
+        let mut updated = HashSet::new();
+        let mut out = Vec::new();
+        let mut finishes = self.finish_times
+            [self.finish_times.partition_point(|(p, _)| *p <= after)..]
             .iter()
-            .filter_map(|(position, at)| self.entry(&(*at, *position), q, &mut cache))
-            .take(q.limit)
-            .collect()
+            .peekable();
+        let mut touches = self.touches[self.touches.partition_point(|(p, _)| *p <= after)..]
+            .iter()
+            .peekable();
+        loop {
+            if out.len() >= q.limit {
+                let last = out.last().map_or(after, LiveEvent::position);
+                return (out, last);
+            }
+            let next_finish = finishes.peek().map(|(p, _)| *p);
+            let next_touch = touches.peek().map(|(p, _)| *p);
+            match (next_finish, next_touch) {
+                (None, None) => return (out, self.position.max(after)),
+                (Some(f), t) if t.is_none_or(|t| f < t) => {
+                    let (position, at) = finishes.next().expect("peeked");
+                    out.extend(
+                        self.entry(&(*at, *position), now, &mut cache)
+                            .map(LiveEvent::Finish),
+                    );
+                }
+                _ => {
+                    let (position, item) = touches.next().expect("peeked");
+                    // Sent as it is now: a later change to the same item adds nothing.
+                    if updated.insert(item.clone()) {
+                        self.changed_finishes(*position, item, after, now, &mut cache, &mut out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The events for the finishes of `item` recorded at or before `after`, changed at
+    /// `position` (see [`Projection::live_after`]).
+    fn changed_finishes<'a>(
+        &'a self,
+        position: i64,
+        item: &str,
+        after: i64,
+        now: &FeedQuery,
+        cache: &mut HashMap<&'a str, Option<ItemState>>,
+        out: &mut Vec<LiveEvent>,
+    ) {
+        let Some(record) = self.items.get(item) else {
+            return;
+        };
+        let finishes: Vec<FinishKey> = history::skim(record.history(&self.loaded))
+            .map_while(Result::ok)
+            .take_while(|e| e.position <= after)
+            .filter(|e| matches!(e.event, SkimmedEvent::Finished { .. }))
+            .map(|e| (e.at, e.position))
+            .collect();
+        if finishes.is_empty() {
+            return;
+        }
+        // Whether the stream's filters showed the item then — whatever it is now, unlike
+        // `visible`, which hides an item private now from the past too.
+        let then = record.at(&self.loaded, Some(after));
+        let shown_then = then.as_ref().is_some_and(|s| {
+            shown(s)
+                && now.kind.is_none_or(|k| k == s.kind)
+                && now
+                    .tag
+                    .as_ref()
+                    .is_none_or(|t| s.tags.iter().any(|x| x.as_str() == t.as_str()))
+        });
+        for key in finishes {
+            match self.entry(&key, now, cache) {
+                Some(entry) => out.push(LiveEvent::Update { position, entry }),
+                None if shown_then => out.push(LiveEvent::Remove {
+                    position,
+                    finish: key.1,
+                }),
+                None => {}
+            }
+        }
     }
 
     /// A page of the public items in progress, most recently touched first (ties by id).
@@ -1117,6 +1242,7 @@ struct LoadedPart {
     finishes: Vec<((DateTime<Utc>, i64), FinishRecord)>,
     revisions: Vec<(FinishKey, Vec<Revision>)>,
     finish_times: Vec<(i64, DateTime<Utc>)>,
+    touches: Vec<(i64, Arc<str>)>,
 }
 
 /// Loads the items `raw` of snapshot `bytes`; their histories point into `bytes`, and their
@@ -1133,6 +1259,7 @@ fn load_items<'a>(
         finishes: Vec::new(),
         revisions: Vec::new(),
         finish_times: Vec::new(),
+        touches: Vec::new(),
     };
     // Each distinct tag list is parsed once per part, and looked up in the shared interner
     // once, not once per item.
@@ -1204,19 +1331,26 @@ fn load_items<'a>(
                         let (_, all) = part.revisions.last_mut().expect("pushed above");
                         finish.revise(all, (position, at), rating, review);
                     }
+                    part.touches.push((position, id.clone()));
                     Change::Touched
                 }
                 SkimmedEvent::Abandoned => Change::Status(Status::Abandoned),
-                SkimmedEvent::Removed => Change::Status(Status::Removed),
+                SkimmedEvent::Removed => {
+                    part.touches.push((position, id.clone()));
+                    Change::Status(Status::Removed)
+                }
                 SkimmedEvent::Edited {
                     kind,
                     visibility,
                     tags,
-                } => Change::Edited {
-                    kind,
-                    visibility,
-                    tags: tags.map(&mut tags_of).transpose().map_err(failed)?,
-                },
+                } => {
+                    part.touches.push((position, id.clone()));
+                    Change::Edited {
+                        kind,
+                        visibility,
+                        tags: tags.map(&mut tags_of).transpose().map_err(failed)?,
+                    }
+                }
             };
             match &mut summary {
                 Some(summary) => summary.apply(at, change),

@@ -874,9 +874,74 @@ fn a_revision_changes_the_latest_finish_from_its_position_on() {
     assert_ne!(project(&events[..4]).state_hash(), p.state_hash());
 }
 
+/// What a live client keeps of an entry: what a feed entry shows of the finish and its item.
+/// (Its item's status and counts are as of when it was sent: not followed live.)
+type Shown = (
+    DateTime<Utc>,
+    Option<f64>,
+    Option<String>,
+    Option<DateTime<Utc>>,
+    String,
+    MediaKind,
+    Vec<String>,
+);
+
+fn shown_of(e: &FeedEntry) -> Shown {
+    (
+        e.finished_at,
+        e.rating,
+        e.review.clone(),
+        e.revised_at,
+        e.item.title.clone(),
+        e.item.kind,
+        e.item.tags.clone(),
+    )
+}
+
+/// A live client: starts from the feed as it was at `from`, then follows the stream `limit`
+/// events at a time until it has caught up, as a widget does. Returns what it shows, by
+/// finish position, and the ids it saw.
+fn follow(
+    then: &Projection,
+    now: &Projection,
+    q: &FeedQuery,
+    limit: usize,
+) -> (BTreeMap<i64, Shown>, Vec<i64>) {
+    let mut shown: BTreeMap<i64, Shown> = then
+        .feed(&FeedQuery {
+            limit: usize::MAX,
+            ..q.clone()
+        })
+        .iter()
+        .map(|e| (e.position, shown_of(e)))
+        .collect();
+    let mut ids = Vec::new();
+    let mut at = then.position();
+    let q = FeedQuery { limit, ..q.clone() };
+    loop {
+        let (events, until) = now.live_after(at, &q);
+        assert!(until >= at, "the stream went back from {at} to {until}");
+        for event in &events {
+            ids.push(event.position());
+            match event {
+                LiveEvent::Finish(e) | LiveEvent::Update { entry: e, .. } => {
+                    shown.insert(e.position, shown_of(e));
+                }
+                LiveEvent::Remove { finish, .. } => {
+                    shown.remove(finish);
+                }
+            }
+        }
+        if until == at && events.is_empty() {
+            return (shown, ids);
+        }
+        at = until;
+    }
+}
+
 #[test]
-fn finishes_after_a_position_come_in_log_order() {
-    let p = project(&[
+fn a_live_stream_sends_new_finishes_then_updates_and_removals_of_earlier_ones() {
+    let events = [
         ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
         (
             "s",
@@ -884,15 +949,140 @@ fn finishes_after_a_position_come_in_log_order() {
         ),
         ("a", finished(9, None)),
         ("s", finished(9, None)),
-        ("a", finished(2, None)), // backdated, but recorded later
-    ]);
-    let after = |pos| {
-        p.finishes_after(pos, &all())
+        ("a", finished(2, None)), // 5: backdated, but recorded later
+        (
+            "a",
+            edited(
+                ItemChanges {
+                    title: Some(Title::parse("A, second edition").unwrap()),
+                    ..Default::default()
+                },
+                10,
+            ),
+        ),
+        ("a", revised(Some(Some(5.0)), None, 10)), // 7: revises the finish at 5
+        (
+            "s",
+            edited(
+                ItemChanges {
+                    tags: Some(vec![Tag::parse("still-private").unwrap()]),
+                    ..Default::default()
+                },
+                10,
+            ),
+        ), // 8: private before and after: nothing to send
+        (
+            "a",
+            edited(
+                ItemChanges {
+                    visibility: Some(Visibility::Private),
+                    ..Default::default()
+                },
+                11,
+            ),
+        ), // 9
+        (
+            "s",
+            edited(
+                ItemChanges {
+                    visibility: Some(Visibility::Public),
+                    ..Default::default()
+                },
+                11,
+            ),
+        ), // 10: made public: its finish appears
+    ];
+    let p = project(&events);
+    let live = |after, limit| {
+        let (events, until) = p.live_after(after, &FeedQuery { limit, ..all() });
+        let events: Vec<_> = events
             .iter()
-            .map(|e| e.position)
-            .collect::<Vec<_>>()
+            .map(|e| match e {
+                LiveEvent::Finish(e) => ("finish", e.position, e.position),
+                LiveEvent::Update { position, entry } => ("update", *position, entry.position),
+                LiveEvent::Remove { position, finish } => ("remove", *position, *finish),
+            })
+            .collect();
+        (events, until)
     };
-    assert_eq!(after(0), [3, 5]);
-    assert_eq!(after(3), [5]);
-    assert!(after(5).is_empty());
+    // From before every finish: the finishes of what is public now, once each.
+    assert_eq!(live(0, 100), (vec![("finish", 4, 4)], 10));
+    // From after them: `a`'s finishes removed (it went private later), `s`'s shown, each at
+    // its item's first change (the state sent is the latest).
+    assert_eq!(
+        live(5, 100),
+        (
+            vec![("remove", 6, 3), ("remove", 6, 5), ("update", 8, 4)],
+            10
+        )
+    );
+    assert_eq!(
+        live(8, 100),
+        (
+            vec![("remove", 9, 3), ("remove", 9, 5), ("update", 10, 4)],
+            10
+        )
+    );
+    // At the head: nothing.
+    assert_eq!(live(10, 100), (vec![], 10));
+    // In pages: stops at a position's boundary and goes on from there.
+    assert_eq!(live(5, 1), (vec![("remove", 6, 3), ("remove", 6, 5)], 6));
+    assert_eq!(live(7, 1), (vec![("update", 8, 4)], 8));
+
+    // Before `a` went private, its edit and revision were updates of both its finishes.
+    let before_private = project(&events[..8]);
+    let (upd, until) = before_private.live_after(5, &all());
+    assert_eq!(until, 8);
+    let upd: Vec<_> = upd
+        .iter()
+        .map(|e| match e {
+            LiveEvent::Update { position, entry } => (
+                *position,
+                entry.position,
+                entry.item.title.clone(),
+                entry.rating,
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        upd,
+        [
+            (6, 3, "A, second edition".to_string(), None),
+            (6, 5, "A, second edition".to_string(), Some(5.0)),
+        ]
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// A widget that showed the feed at some position and then followed the live stream shows
+    /// what a reload shows now, whatever happened in between and however the stream was cut
+    /// into pages; and the stream's ids never go back, so a reconnection resumes in place.
+    #[test]
+    fn following_the_live_stream_shows_what_a_reload_shows(
+        events in valid_events(),
+        cut in any::<prop::sample::Index>(),
+        limit in 1..6usize,
+        filter in 0..3u8,
+    ) {
+        let k = cut.index(events.len() + 1);
+        let then = replay(&events[..k]);
+        let now = replay(&events);
+        let q = FeedQuery {
+            kind: (filter == 1).then_some(MediaKind::Book),
+            tag: (filter == 2).then(|| Tag::parse("x").unwrap()),
+            ..all()
+        };
+        let (shown, ids) = follow(&then, &now, &q, limit);
+        let reload: BTreeMap<i64, Shown> = now
+            .feed(&FeedQuery { limit: usize::MAX, ..q.clone() })
+            .iter()
+            .map(|e| (e.position, shown_of(e)))
+            .collect();
+        prop_assert_eq!(shown, reload);
+        prop_assert!(ids.windows(2).all(|w| w[0] <= w[1]), "ids went back: {:?}", ids);
+        prop_assert!(ids.iter().all(|id| *id > k as i64));
+    }
 }
