@@ -1,16 +1,22 @@
-//! `GET /v1/stream` — Server-Sent Events of new public finishes, for live widgets.
+//! `GET /v1/stream` — Server-Sent Events of the public feed's changes, for live widgets.
 //!
-//! Each event is `event: finish`, `id: <log position>`, `data: <feed entry JSON>`. A client that
-//! reconnects with `Last-Event-ID` (browsers do this by themselves) first gets every finish it
-//! missed, then the new ones; without it, the stream starts at the replica's current position.
-//! A comment line every 15 s keeps proxies from closing an idle stream.
+//! Every event's `id` is the log position of what caused it:
+//! - `event: finish`, `data: <feed entry>` — a new public finish;
+//! - `event: update`, `data: <feed entry>` — a finish from before, as it is now that its item
+//!   was edited (or made public again) or its rating or review revised;
+//! - `event: remove`, `data: {"position": <the finish's position>}` — a finish the stream's
+//!   filters showed, now private, removed or filtered out.
+//!
+//! A client that reconnects with `Last-Event-ID` (browsers do this by themselves) first gets
+//! everything it missed, then the new ones; without it, the stream starts at the replica's
+//! current position. A comment line every 15 s keeps proxies from closing an idle stream.
 
 use std::time::Duration;
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
-use lately_projection::FeedQuery;
+use lately_projection::{FeedQuery, LiveEvent};
 use lately_service::Problem;
 
 use crate::routes::{bad, kind, params, tag};
@@ -53,19 +59,9 @@ pub async fn stream(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
                     changes.borrow_and_update();
                     let chunk = {
                         let projection = state.replica.projection.read().expect("not poisoned");
-                        let entries = projection.finishes_after(last, &query);
-                        last = if entries.len() == query.limit {
-                            entries.last().map_or(last, |e| e.position)
-                        } else {
-                            projection.position().max(last)
-                        };
-                        entries
-                            .iter()
-                            .map(|e| {
-                                let data = serde_json::to_string(e).expect("JSON");
-                                format!("id: {}\nevent: finish\ndata: {data}\n\n", e.position)
-                            })
-                            .collect::<String>()
+                        let (events, until) = projection.live_after(last, &query);
+                        last = until;
+                        events.iter().map(sse).collect::<String>()
                     };
                     if !chunk.is_empty() {
                         return Some((Ok(Bytes::from(chunk)), (state, changes, last, None)));
@@ -89,4 +85,18 @@ pub async fn stream(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
         .insert_header((header::CACHE_CONTROL, "no-cache"))
         .insert_header(("X-Accel-Buffering", "no"))
         .streaming(events))
+}
+
+/// One live event as SSE.
+fn sse(event: &LiveEvent) -> String {
+    let (name, data) = match event {
+        LiveEvent::Finish(entry) => ("finish", serde_json::to_string(entry)),
+        LiveEvent::Update { entry, .. } => ("update", serde_json::to_string(entry)),
+        LiveEvent::Remove { finish, .. } => (
+            "remove",
+            serde_json::to_string(&serde_json::json!({ "position": finish })),
+        ),
+    };
+    let data = data.expect("feed entries serialize");
+    format!("id: {}\nevent: {name}\ndata: {data}\n\n", event.position())
 }

@@ -1,6 +1,7 @@
 // lately widget: renders the recently-finished feed into <div data-lately></div>, inside a
 // shadow root so the host page's styles and ours never touch. Options: data-kind, data-limit,
-// data-theme (light|dark|auto), data-lang. New finishes arrive live over Server-Sent Events.
+// data-theme (light|dark|auto), data-lang. The list follows the feed live over Server-Sent
+// Events: new finishes, edits and revisions, items made private or removed.
 // The /widget page uses the same code for its live updates. User text is only ever set as
 // text (textContent, attributes), never parsed as HTML.
 (() => {
@@ -56,16 +57,44 @@
     return li;
   }
 
-  // Follows new finishes; the browser resumes with Last-Event-ID after a drop.
+  // An entry's place in the list: newest finish first, ties by log order, as in the feed.
+  const entries = (list) => [...list.querySelectorAll("li.h-entry")];
+  const order = (li) => [Date.parse(li.querySelector("time").dateTime), Number(li.dataset.position)];
+  const before = (a, b) => a[0] > b[0] || (a[0] === b[0] && a[1] > b[1]);
+
+  // Shows `entry` where the feed has it (replacing its older rendering), unless it falls
+  // below a full list.
+  function place(list, entry, limit, lang) {
+    list.querySelector('[data-position="' + entry.position + '"]')?.remove();
+    const li = render(entry, lang);
+    const next = entries(list).find((x) => before(order(li), order(x)));
+    if (next) list.insertBefore(li, next);
+    else if (entries(list).length < limit) list.append(li);
+    else return;
+    list.querySelector(".empty")?.remove();
+    while (entries(list).length > limit) entries(list).pop().remove();
+  }
+
+  // Follows the feed: new finishes, finishes edited or revised since, and those made private
+  // or removed. The browser resumes with Last-Event-ID after a drop.
   function live(list, params, limit, lang) {
     if (!("EventSource" in window)) return;
     const source = new EventSource(origin + "/v1/stream?" + params);
-    source.addEventListener("finish", (ev) => {
-      const entry = JSON.parse(ev.data);
-      if (list.querySelector('[data-position="' + entry.position + '"]')) return;
-      list.querySelector(".empty")?.remove();
-      list.prepend(render(entry, lang));
-      while (list.children.length > limit) list.lastElementChild.remove();
+    const show = (ev) => place(list, JSON.parse(ev.data), limit, lang);
+    source.addEventListener("finish", show);
+    source.addEventListener("update", show);
+    // What was below the list moves up into the place of what went, as on a reload: read
+    // from a replica that has applied the removal (the load balancer may pick any).
+    source.addEventListener("remove", (ev) => {
+      const { position } = JSON.parse(ev.data);
+      list.querySelector('[data-position="' + position + '"]')?.remove();
+      fetch(origin + "/v1/feed?" + params + "&min_position=" + encodeURIComponent(ev.lastEventId))
+        .then((r) => r.json())
+        .then((feed) => {
+          for (const e of feed.items) place(list, e, limit, lang);
+          if (!entries(list).length && !list.querySelector(".empty")) list.append(el("li", "empty", "Nothing finished yet."));
+        })
+        .catch(() => {});
     });
   }
 

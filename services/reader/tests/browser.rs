@@ -225,13 +225,14 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
     let sys = system().await;
     let reader = sys.reader(reader_config(&sys.database_url)).await;
     let mut last = 0;
+    let mut third = String::new();
     for (title, kind) in [
         ("First book", "book"),
         ("A film", "movie"),
         ("Second book", "book"),
         ("Third book", "book"),
     ] {
-        last = sys.finish(title, json!({ "kind": kind })).await.1;
+        (third, last) = sys.finish(title, json!({ "kind": kind })).await;
     }
     sys.finish(XSS, json!({ "kind": "book" })).await;
     sys.converged(std::slice::from_ref(&reader), last + 2).await;
@@ -293,11 +294,39 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     sys.finish("A new film", json!({ "kind": "movie" })).await; // filtered out by data-kind
-    sys.finish("Fourth book", json!({})).await;
+    let (fourth, _) = sys.finish("Fourth book", json!({})).await;
     browser
         .until(
             TITLES_IN_EMBED,
             &json!(["Fourth book", XSS, "Third book"]),
+            Duration::from_secs(2),
+        )
+        .await;
+    // It follows what happens to what it shows: an edit, and an item made private, whose
+    // place the next finish down fills, as on a reload.
+    sys.write(
+        reqwest::Method::PATCH,
+        &format!("/v1/items/{third}"),
+        json!({ "title": "Third book, second edition" }),
+    )
+    .await;
+    browser
+        .until(
+            TITLES_IN_EMBED,
+            &json!(["Fourth book", XSS, "Third book, second edition"]),
+            Duration::from_secs(2),
+        )
+        .await;
+    sys.write(
+        reqwest::Method::PATCH,
+        &format!("/v1/items/{fourth}"),
+        json!({ "visibility": "private" }),
+    )
+    .await;
+    browser
+        .until(
+            TITLES_IN_EMBED,
+            &json!([XSS, "Third book, second edition", "Second book"]),
             Duration::from_secs(2),
         )
         .await;

@@ -239,32 +239,59 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
     assert!(!js.contains("__LATELY_CSS__") && js.contains("attachShadow"));
 }
 
-/// Reads SSE events until `n` finishes arrived; returns their ids and data.
-async fn read_events(res: reqwest::Response, n: usize) -> Vec<(i64, Value)> {
-    let mut body = res.bytes_stream();
-    let mut buf = String::new();
-    let mut out = Vec::new();
-    while out.len() < n {
-        let chunk = tokio::time::timeout(Duration::from_secs(10), body.next())
-            .await
-            .expect("no event within 10 s")
-            .expect("stream ended")
-            .unwrap();
-        buf.push_str(std::str::from_utf8(&chunk).unwrap());
-        while let Some(end) = buf.find("\n\n") {
-            let event: String = buf.drain(..end + 2).collect();
-            let field = |name: &str| {
-                event
-                    .lines()
-                    .find_map(|l| l.strip_prefix(name).map(str::to_owned))
-            };
-            if field("event: ").as_deref() == Some("finish") {
-                out.push((
-                    field("id: ").unwrap().parse().unwrap(),
-                    serde_json::from_str(&field("data: ").unwrap()).unwrap(),
-                ));
+/// One Server-Sent Event: its name, id and data.
+#[derive(Debug)]
+struct Sse {
+    event: String,
+    id: i64,
+    data: Value,
+}
+
+/// The stream's events as they arrive (heartbeats and the `retry` line are not events).
+fn events(res: reqwest::Response) -> tokio::sync::mpsc::UnboundedReceiver<Sse> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        let mut body = res.bytes_stream();
+        let mut buf = String::new();
+        while let Some(Ok(chunk)) = body.next().await {
+            buf.push_str(std::str::from_utf8(&chunk).unwrap());
+            while let Some(end) = buf.find("\n\n") {
+                let event: String = buf.drain(..end + 2).collect();
+                let field = |name: &str| {
+                    event
+                        .lines()
+                        .find_map(|l| l.strip_prefix(name).map(str::to_owned))
+                };
+                if let Some(name) = field("event: ") {
+                    let sse = Sse {
+                        event: name,
+                        id: field("id: ").unwrap().parse().unwrap(),
+                        data: serde_json::from_str(&field("data: ").unwrap()).unwrap(),
+                    };
+                    if tx.send(sse).is_err() {
+                        return;
+                    }
+                }
             }
         }
+    });
+    rx
+}
+
+/// The next event, within 10 s.
+async fn next_event(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Sse>) -> Sse {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("no event within 10 s")
+        .expect("stream ended")
+}
+
+/// Reads `n` events.
+async fn read_events(res: reqwest::Response, n: usize) -> Vec<Sse> {
+    let mut rx = events(res);
+    let mut out = Vec::new();
+    while out.len() < n {
+        out.push(next_event(&mut rx).await);
     }
     out
 }
@@ -283,10 +310,10 @@ async fn the_stream_sends_new_public_finishes_live_and_resumes_from_last_event_i
     let (_, second) = sys.finish("Live two", json!({ "kind": "game" })).await;
     let events = live.await.unwrap();
     assert_eq!(
-        events.iter().map(|e| e.0).collect::<Vec<_>>(),
-        [first, second]
+        events.iter().map(|e| (&*e.event, e.id)).collect::<Vec<_>>(),
+        [("finish", first), ("finish", second)]
     );
-    assert_eq!(events[0].1["item"]["title"], "Live one");
+    assert_eq!(events[0].data["item"]["title"], "Live one");
     assert!(hidden < first);
 
     // A client that saw `first` reconnects and gets what it missed, and only that.
@@ -298,6 +325,82 @@ async fn the_stream_sends_new_public_finishes_live_and_resumes_from_last_event_i
         .await
         .unwrap();
     let events = read_events(resumed, 1).await;
-    assert_eq!(events[0].0, second);
-    assert_eq!(events[0].1["item"]["title"], "Live two");
+    assert_eq!((&*events[0].event, events[0].id), ("finish", second));
+    assert_eq!(events[0].data["item"]["title"], "Live two");
+}
+
+/// A widget that shows a finish follows what happens to it: an edit of its item and a
+/// revision of its rating come as `update`s, its item made private as a `remove`; a client
+/// that was away gets them on reconnecting, and a private item's changes never reach it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_stream_sends_edits_and_revisions_of_earlier_finishes_and_their_removal() {
+    let (sys, reader) = fixture().await;
+    let (id, finished) = sys.finish("Jane Eyre", json!({})).await;
+    let (secret, _) = sys
+        .finish("Secret live", json!({ "visibility": "private" }))
+        .await;
+    sys.converged(std::slice::from_ref(&reader), sys.head().await)
+        .await;
+    let mut live = events(sys.get(format!("{reader}/v1/stream")).await);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    // Each change is awaited on the stream before the next is made: a replica that applied
+    // several at once would send the item as it stands after the last.
+    let patch = |path: String, body: Value| {
+        let sys = &sys;
+        async move {
+            sys.write(reqwest::Method::PATCH, &path, body).await["position"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let renamed = patch(
+        format!("/v1/items/{id}"),
+        json!({ "title": "Jane Eyre: An Autobiography" }),
+    )
+    .await;
+    let event = next_event(&mut live).await;
+    assert_eq!((&*event.event, event.id), ("update", renamed));
+    assert_eq!(event.data["position"], finished);
+    assert_eq!(event.data["item"]["title"], "Jane Eyre: An Autobiography");
+
+    // A private item's edit is not sent: the next event is the revision.
+    patch(
+        format!("/v1/items/{secret}"),
+        json!({ "title": "Still secret" }),
+    )
+    .await;
+    let revised = patch(format!("/v1/items/{id}/finish"), json!({ "rating": 5 })).await;
+    let event = next_event(&mut live).await;
+    assert_eq!((&*event.event, event.id), ("update", revised));
+    assert_eq!(event.data["rating"], 5.0);
+    assert!(event.data["revised_at"].is_string());
+
+    let hidden = patch(
+        format!("/v1/items/{id}"),
+        json!({ "visibility": "private" }),
+    )
+    .await;
+    let event = next_event(&mut live).await;
+    assert_eq!((&*event.event, event.id), ("remove", hidden));
+    assert_eq!(event.data, json!({ "position": finished }));
+
+    // Away since the finish: on reconnecting, one event for what changed meanwhile — the
+    // removal, since that is where the item stands now.
+    let resumed = sys
+        .client
+        .get(format!("{reader}/v1/stream"))
+        .header("Last-Event-ID", finished.to_string())
+        .send()
+        .await
+        .unwrap();
+    let (_, next) = sys.finish("Villette", json!({})).await;
+    let events = read_events(resumed, 2).await;
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (&*e.event, e.id, e.data["position"].as_i64().unwrap()))
+            .collect::<Vec<_>>(),
+        [("remove", renamed, finished), ("finish", next, next)]
+    );
 }
