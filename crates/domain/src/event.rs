@@ -91,6 +91,15 @@ impl FinishRevised {
     }
 }
 
+/// The latest finish, taken back right after it was recorded by mistake (the wrong item, or
+/// not finished after all). The item is again where it stood before that finish, which leaves
+/// the feed and the stats from this position on; as of an earlier position it was there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FinishRetracted {
+    pub at: DateTime<Utc>,
+}
+
 /// The item was removed: it disappears from every output; its events stay in the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Removed {
@@ -166,6 +175,8 @@ pub enum ItemEvent {
     Removed(Removed),
     #[serde(rename = "item_finish_revised")]
     FinishRevised(FinishRevised),
+    #[serde(rename = "item_finish_retracted")]
+    FinishRetracted(FinishRetracted),
 }
 
 /// An event as the log keeps it.
@@ -197,7 +208,7 @@ pub enum DecodeError {
 
 /// Type names and current schema versions. Bump a version together with an upcaster in
 /// [`upcast`] whenever a payload changes shape.
-const TYPES: [(&str, i32); 8] = [
+const TYPES: [(&str, i32); 9] = [
     ("item_added", 2),
     ("item_started", 1),
     ("item_progress_logged", 1),
@@ -206,6 +217,7 @@ const TYPES: [(&str, i32); 8] = [
     ("item_edited", 1),
     ("item_removed", 1),
     ("item_finish_revised", 1),
+    ("item_finish_retracted", 1),
 ];
 
 impl ItemEvent {
@@ -227,6 +239,7 @@ impl ItemEvent {
             Self::Edited(_) => 5,
             Self::Removed(_) => 6,
             Self::FinishRevised(_) => 7,
+            Self::FinishRetracted(_) => 8,
         }
     }
 
@@ -241,6 +254,7 @@ impl ItemEvent {
             Self::Edited(e) => e.at,
             Self::Removed(e) => e.at,
             Self::FinishRevised(e) => e.at,
+            Self::FinishRetracted(e) => e.at,
         }
     }
 
@@ -254,6 +268,7 @@ impl ItemEvent {
             Self::Edited(e) => serde_json::to_value(e),
             Self::Removed(e) => serde_json::to_value(e),
             Self::FinishRevised(e) => serde_json::to_value(e),
+            Self::FinishRetracted(e) => serde_json::to_value(e),
         }
         // Serialising these plain structs into a `Value` cannot fail: no maps with non-string
         // keys, no custom serialisers that error.
@@ -315,6 +330,7 @@ impl ItemEvent {
             "item_edited" => Self::Edited(Deserialize::deserialize(de)?),
             "item_removed" => Self::Removed(Deserialize::deserialize(de)?),
             "item_finish_revised" => Self::FinishRevised(Deserialize::deserialize(de)?),
+            "item_finish_retracted" => Self::FinishRetracted(Deserialize::deserialize(de)?),
             _ => unreachable!("every name in TYPES has a decoder"),
         })
     }
@@ -425,6 +441,7 @@ mod tests {
                 review: Some(None),
                 at: at(),
             }),
+            ItemEvent::FinishRetracted(FinishRetracted { at: at() }),
         ]
     }
 

@@ -39,6 +39,11 @@ pub struct ItemState {
     pub times_finished: u32,
     pub added_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Where the item stood before its latest finish, while that finish is the last thing
+    /// that changed its status: what retracting the finish goes back to. `None` when there is
+    /// nothing to retract.
+    #[serde(default)]
+    pub before_finish: Option<(Status, Option<Percent>)>,
 }
 
 impl ItemState {
@@ -57,6 +62,7 @@ impl ItemState {
             times_finished: 0,
             added_at: added.at,
             updated_at: added.at,
+            before_finish: None,
         }
     }
 
@@ -90,23 +96,37 @@ impl ItemState {
                     times_finished: self.times_finished,
                     added_at: self.added_at,
                     updated_at: self.updated_at,
+                    before_finish: self.before_finish,
                     ..Self::new(a)
                 };
             }
             ItemEvent::Started(_) => {
                 self.status = Status::InProgress;
                 self.progress = None;
+                self.before_finish = None;
             }
             ItemEvent::ProgressLogged(p) => {
                 self.status = Status::InProgress;
                 self.progress = Some(p.percent);
+                self.before_finish = None;
             }
             ItemEvent::Finished(_) => {
+                self.before_finish = Some((self.status, self.progress));
                 self.status = Status::Finished;
                 self.progress = None;
                 self.times_finished += 1;
             }
-            ItemEvent::Abandoned(_) => self.status = Status::Abandoned,
+            ItemEvent::FinishRetracted(_) => {
+                if let Some((status, progress)) = self.before_finish.take() {
+                    self.status = status;
+                    self.progress = progress;
+                    self.times_finished = self.times_finished.saturating_sub(1);
+                }
+            }
+            ItemEvent::Abandoned(_) => {
+                self.status = Status::Abandoned;
+                self.before_finish = None;
+            }
             ItemEvent::Edited(e) => {
                 let c = &e.changes;
                 if let Some(v) = c.kind {
@@ -131,7 +151,10 @@ impl ItemState {
                     self.visibility = v;
                 }
             }
-            ItemEvent::Removed(_) => self.status = Status::Removed,
+            ItemEvent::Removed(_) => {
+                self.status = Status::Removed;
+                self.before_finish = None;
+            }
             // The finish's own values are the projection's business; the item's state is the
             // same.
             ItemEvent::FinishRevised(_) => {}
@@ -156,6 +179,8 @@ pub enum Rejection {
     NothingToChange,
     #[error("the item was never finished: there is no finish to revise")]
     NeverFinished,
+    #[error("there is no finish to retract: only the latest finish can be, before the item is started, abandoned or removed again (and only once)")]
+    NothingToRetract,
     #[error("expected version {expected}, but the item is at version {current}")]
     VersionMismatch { expected: i64, current: i64 },
 }
@@ -177,6 +202,8 @@ fn status_name(s: Status) -> &'static str {
 ///   can be logged at any time (logging progress means it is in progress).
 /// * Starting needs an item not already in progress; abandoning needs one in progress.
 /// * A finish can be revised (its rating or review) once there is one: the latest is.
+/// * The latest finish can be retracted while nothing else has changed the item's status since
+///   (an edit or a revision may come between), once.
 pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejection> {
     let state = match (state, event) {
         (None, ItemEvent::Added(_)) => return Ok(()),
@@ -198,6 +225,9 @@ pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejecti
             Err(Rejection::NothingToChange)
         }
         ItemEvent::FinishRevised(_) if state.times_finished == 0 => Err(Rejection::NeverFinished),
+        ItemEvent::FinishRetracted(_) if state.before_finish.is_none() => {
+            Err(Rejection::NothingToRetract)
+        }
         _ => Ok(()),
     }
 }
@@ -355,6 +385,63 @@ mod tests {
         assert_eq!(check(Some(&rereading), &revision(five)), Ok(()));
         let after = state_after(&[added(), finished(), revision(five)]);
         assert_eq!((after.status, after.version), (Status::Finished, 3));
+    }
+
+    #[test]
+    fn the_latest_finish_can_be_retracted_once_back_to_where_the_item_stood() {
+        let retract = || ItemEvent::FinishRetracted(FinishRetracted { at: at() });
+        let halfway = ItemEvent::ProgressLogged(ProgressLogged {
+            percent: Percent::parse(40).unwrap(),
+            at: at(),
+        });
+        let edit = ItemEvent::Edited(Edited {
+            changes: ItemChanges {
+                title: Some(Title::parse("Outer Wilds (2019)").unwrap()),
+                ..Default::default()
+            },
+            at: at(),
+        });
+        // Back to in progress, at 40%, with an edit between the finish and its retraction.
+        let events = [added(), halfway, finished(), edit, retract()];
+        let s = state_after(&events);
+        assert_eq!(check(Some(&state_after(&events[..4])), &retract()), Ok(()));
+        assert_eq!(
+            (s.status, s.progress.map(Percent::get), s.times_finished),
+            (Status::InProgress, Some(40), 0)
+        );
+        assert_eq!(s.title.as_str(), "Outer Wilds (2019)");
+        // Once: the finish before it is not the one taken back.
+        assert_eq!(
+            check(Some(&s), &retract()),
+            Err(Rejection::NothingToRetract)
+        );
+        // A re-read's finish goes back to the finish before it.
+        let reread = state_after(&[added(), finished(), finished(), retract()]);
+        assert_eq!(
+            (reread.status, reread.times_finished),
+            (Status::Finished, 1)
+        );
+        // Nothing to retract: never finished, or its status changed since.
+        for events in [
+            vec![added()],
+            vec![added(), started()],
+            vec![added(), finished(), started()],
+            vec![added(), started(), finished(), started(), abandoned()],
+        ] {
+            let s = state_after(&events);
+            assert_eq!(
+                check(Some(&s), &retract()),
+                Err(Rejection::NothingToRetract),
+                "{events:?}"
+            );
+        }
+        assert_eq!(
+            check(
+                Some(&state_after(&[added(), finished(), removed()])),
+                &retract()
+            ),
+            Err(Rejection::Removed)
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@
 
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
-    Abandoned, Edited, FinishRevised, Finished, ItemAdded, ItemChanges, ProgressLogged, Removed,
-    Started,
+    Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded, ItemChanges,
+    ProgressLogged, Removed, Started,
 };
 use lately_domain::{
     Creator, ItemEvent, MediaKind, ParseError, Percent, Rating, Review, Tag, Title, Url, Visibility,
@@ -121,6 +121,9 @@ enum WireEvent<'a> {
         review: Option<Option<&'a str>>,
         at: Ts,
     },
+    FinishRetracted {
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -177,6 +180,7 @@ impl<'a> WireEvent<'a> {
                 review: e.review.as_ref().map(|r| r.as_ref().map(Review::as_str)),
                 at: e.at.into(),
             },
+            ItemEvent::FinishRetracted(e) => Self::FinishRetracted { at: e.at.into() },
         }
     }
 
@@ -252,6 +256,9 @@ impl<'a> WireEvent<'a> {
                     .transpose()?,
                 at: at.try_into()?,
             }),
+            Self::FinishRetracted { at } => {
+                ItemEvent::FinishRetracted(FinishRetracted { at: at.try_into()? })
+            }
         })
     }
 }
@@ -336,6 +343,8 @@ pub enum SkimmedEvent<'a> {
         rating: Option<Option<Rating>>,
         review: Option<Option<&'a str>>,
     },
+    /// The item's latest finish, taken back.
+    FinishRetracted,
 }
 
 /// The events of an encoded history, oldest first, skimmed: titles, creators and links are
@@ -407,6 +416,7 @@ impl<'a> WireEntry<'a> {
                     review,
                 },
             ),
+            WireEvent::FinishRetracted { at } => (at, SkimmedEvent::FinishRetracted),
         };
         Ok(Skimmed {
             position: self.position,

@@ -91,6 +91,9 @@ struct Summary {
     updated_at: DateTime<Utc>,
     /// Shared (see [`Interner`]).
     tags: Arc<[Tag]>,
+    /// The status before the latest finish, while there is one to retract (as
+    /// `ItemState::before_finish`, without the progress).
+    before_finish: Option<Status>,
 }
 
 /// What the summary fold reads of an event. Made from a domain event ([`Change::of`]) when
@@ -110,6 +113,8 @@ enum Change {
     },
     /// Nothing the summary holds but the time it was last touched (a finish revised).
     Touched,
+    /// The latest finish taken back: the status goes back to what it was before it.
+    Retracted,
 }
 
 impl Change {
@@ -132,6 +137,7 @@ impl Change {
                 tags: e.changes.tags.as_deref().map(Into::into),
             },
             ItemEvent::FinishRevised(_) => Self::Touched,
+            ItemEvent::FinishRetracted(_) => Self::Retracted,
         }
     }
 }
@@ -151,6 +157,7 @@ impl Summary {
                 added_at: at,
                 updated_at: at,
                 tags,
+                before_finish: None,
             }),
             _ => None,
         }
@@ -168,7 +175,15 @@ impl Summary {
                 self.visibility = visibility;
                 self.tags = tags;
             }
-            Change::Status(status) => self.status = status,
+            Change::Status(status) => {
+                self.before_finish = (status == Status::Finished).then_some(self.status);
+                self.status = status;
+            }
+            Change::Retracted => {
+                if let Some(status) = self.before_finish.take() {
+                    self.status = status;
+                }
+            }
             Change::Touched => {}
             Change::Edited {
                 kind,
@@ -338,6 +353,9 @@ pub struct Projection {
     /// position: the state at a position never changes. Kept apart from the finishes, which
     /// most never have one: a field in each would cost every finish a few words.
     revisions: BTreeMap<FinishKey, Box<[Revision]>>,
+    /// The finishes taken back, by key, with the position of the retraction: from there on
+    /// they are in no answer; as of an earlier position they still are. Rare, so apart too.
+    retracted: BTreeMap<FinishKey, i64>,
     /// The same finishes by log position, for "what is new since position P" (live streams).
     /// Positions only grow, so this stays sorted by pushing.
     finish_times: Vec<(i64, DateTime<Utc>)>,
@@ -359,6 +377,7 @@ impl PartialEq for Projection {
             && self.events_applied == other.events_applied
             && self.finishes == other.finishes
             && self.revisions == other.revisions
+            && self.retracted == other.retracted
             && self.finish_times == other.finish_times
             && self.touches == other.touches
             && self.items.len() == other.items.len()
@@ -566,11 +585,15 @@ fn view(id: &str, s: &ItemState) -> ItemView {
     }
 }
 
-/// Whether `event` may change a finish already in the feed: what a live stream follows.
+/// Whether `event` may change a finish already in the feed, or take it out: what a live stream
+/// follows.
 fn touches_finishes(event: &ItemEvent) -> bool {
     matches!(
         event,
-        ItemEvent::Edited(_) | ItemEvent::Removed(_) | ItemEvent::FinishRevised(_)
+        ItemEvent::Edited(_)
+            | ItemEvent::Removed(_)
+            | ItemEvent::FinishRevised(_)
+            | ItemEvent::FinishRetracted(_)
     )
 }
 
@@ -683,6 +706,10 @@ impl Projection {
             }
             return;
         };
+        // A retraction takes back the latest finish only when the item's state has one to take
+        // back (the writer's rule; a log holding another is read as `ItemState` reads it).
+        let retracting = matches!(event, ItemEvent::FinishRetracted(_))
+            && record.summary.before_finish.is_some();
         record.summary.apply(event.at(), Change::of(event));
         if matches!(event, ItemEvent::Added(_) | ItemEvent::Edited(_)) {
             self.interned.intern(&mut record.summary);
@@ -694,13 +721,26 @@ impl Projection {
                 let (id, _) = self.items.get_key_value(item_id).expect("found above");
                 self.add_finish(id.clone(), position, finish);
             }
-            ItemEvent::FinishRevised(revision) => {
-                // Revisions are rare and histories short: the item's latest finish is looked
-                // up in its history rather than kept for every item.
+            ItemEvent::FinishRetracted(_) if retracting => {
+                // Retractions are rare and histories short: the finish is looked up in the
+                // item's history rather than kept for every item. Nothing changed the status
+                // since it, so it is the last finish there.
                 let latest = history::skim(record.history(&self.loaded))
                     .map_while(Result::ok)
                     .filter(|e| matches!(e.event, SkimmedEvent::Finished { .. }))
                     .map(|e| (e.at, e.position))
+                    .last();
+                if let Some(key) = latest {
+                    self.retracted.insert(key, position);
+                }
+            }
+            ItemEvent::FinishRevised(revision) => {
+                // The latest finish not taken back, looked up as a retraction's is.
+                let latest = history::skim(record.history(&self.loaded))
+                    .map_while(Result::ok)
+                    .filter(|e| matches!(e.event, SkimmedEvent::Finished { .. }))
+                    .map(|e| (e.at, e.position))
+                    .filter(|key| !self.retracted.contains_key(key))
                     .last();
                 if let Some((key, finish)) = latest.and_then(|k| self.finishes.get_key_value(&k)) {
                     let mut all = self
@@ -723,6 +763,19 @@ impl Projection {
             let (id, _) = self.items.get_key_value(item_id).expect("found above");
             self.touches.push((position, id.clone()));
         }
+    }
+
+    /// Whether the finish at `key` was taken back as of `as_of` (now: `None`).
+    fn is_retracted(&self, key: &FinishKey, as_of: Option<i64>) -> bool {
+        self.retracted
+            .get(key)
+            .is_some_and(|r| as_of.is_none_or(|p| *r <= p))
+    }
+
+    /// Whether the finish of `at`, recorded at `position`, has been taken back (for the
+    /// notifier, which tweets a finish only while it stands).
+    pub fn finish_retracted(&self, at: DateTime<Utc>, position: i64) -> bool {
+        self.is_retracted(&(at, position), None)
     }
 
     /// The revisions of the finish at `key`, if any.
@@ -837,12 +890,14 @@ impl Projection {
         let mut finishes = Vec::with_capacity(finish_count);
         let mut finish_times = Vec::with_capacity(finish_count);
         let mut revisions = BTreeMap::new();
+        let mut retracted = BTreeMap::new();
         let mut touches = Vec::new();
         for mut part in loaded {
             items.append(&mut part.items);
             finishes.append(&mut part.finishes);
             finish_times.append(&mut part.finish_times);
             touches.append(&mut part.touches);
+            retracted.extend(part.retracted);
             revisions.extend(
                 part.revisions
                     .into_iter()
@@ -876,6 +931,7 @@ impl Projection {
             items,
             finishes,
             revisions,
+            retracted,
             finish_times,
             touches,
             interned,
@@ -920,7 +976,10 @@ impl Projection {
     ) -> Option<FeedEntry> {
         let (at, position) = key;
         let finish = self.finishes.get(key)?;
-        if q.as_of.is_some_and(|p| *position > p) || q.year.is_some_and(|y| at.year() != y) {
+        if q.as_of.is_some_and(|p| *position > p)
+            || q.year.is_some_and(|y| at.year() != y)
+            || self.is_retracted(key, q.as_of)
+        {
             return None;
         }
         // Now is all that matters without `as_of`: the summary decides before any state is
@@ -1198,7 +1257,10 @@ impl Projection {
         // Each finished item's kind, if it is shown (now, and at `as_of`).
         let mut cache: HashMap<&str, Option<MediaKind>> = HashMap::new();
         for ((at, position), finish) in &self.finishes {
-            if as_of.is_some_and(|p| *position > p) || year.is_some_and(|y| at.year() != y) {
+            if as_of.is_some_and(|p| *position > p)
+                || year.is_some_and(|y| at.year() != y)
+                || self.is_retracted(&(*at, *position), as_of)
+            {
                 continue;
             }
             let kind = cache
@@ -1243,6 +1305,7 @@ struct LoadedPart {
     revisions: Vec<(FinishKey, Vec<Revision>)>,
     finish_times: Vec<(i64, DateTime<Utc>)>,
     touches: Vec<(i64, Arc<str>)>,
+    retracted: Vec<(FinishKey, i64)>,
 }
 
 /// Loads the items `raw` of snapshot `bytes`; their histories point into `bytes`, and their
@@ -1260,6 +1323,7 @@ fn load_items<'a>(
         revisions: Vec::new(),
         finish_times: Vec::new(),
         touches: Vec::new(),
+        retracted: Vec::new(),
     };
     // Each distinct tag list is parsed once per part, and looked up in the shared interner
     // once, not once per item.
@@ -1283,8 +1347,11 @@ fn load_items<'a>(
             source,
         };
         let mut summary: Option<Summary> = None;
-        // This item's latest finish, as an index into `part.finishes`: what a revision revises.
-        let mut latest_finish: Option<usize> = None;
+        // This item's finishes not taken back, as indexes into `part.finishes`: the last is
+        // what a revision revises and a retraction takes back.
+        let mut standing: Vec<usize> = Vec::new();
+        // Where this item's revisions start in `part.revisions`.
+        let own_revisions = part.revisions.len();
         for skimmed in history::skim(history) {
             let Skimmed {
                 position,
@@ -1310,7 +1377,7 @@ fn load_items<'a>(
                         .transpose()
                         .map_err(|e| failed(e.into()))?;
                     part.finish_times.push((position, at));
-                    latest_finish = Some(part.finishes.len());
+                    standing.push(part.finishes.len());
                     part.finishes.push((
                         (at, position),
                         FinishRecord::new(id.clone(), rating, review),
@@ -1322,17 +1389,35 @@ fn load_items<'a>(
                         .map(|r| r.map(Review::parse).transpose())
                         .transpose()
                         .map_err(|e| failed(e.into()))?;
-                    if let Some(i) = latest_finish {
+                    if let Some(&i) = standing.last() {
                         let (key, finish) = &part.finishes[i];
-                        // This finish's revisions are the last ones of the part, if any.
-                        if part.revisions.last().is_none_or(|(k, _)| k != key) {
-                            part.revisions.push((*key, Vec::new()));
-                        }
-                        let (_, all) = part.revisions.last_mut().expect("pushed above");
+                        // Among this item's revisions, at the end of the part's.
+                        let found = part.revisions[own_revisions..]
+                            .iter()
+                            .position(|(k, _)| k == key);
+                        let at_index = match found {
+                            Some(j) => own_revisions + j,
+                            None => {
+                                part.revisions.push((*key, Vec::new()));
+                                part.revisions.len() - 1
+                            }
+                        };
+                        let (_, all) = &mut part.revisions[at_index];
                         finish.revise(all, (position, at), rating, review);
                     }
                     part.touches.push((position, id.clone()));
                     Change::Touched
+                }
+                SkimmedEvent::FinishRetracted => {
+                    // Taken back only when the summary has a finish to take back, as in
+                    // `Projection::apply`.
+                    if summary.as_ref().is_some_and(|s| s.before_finish.is_some()) {
+                        if let Some(i) = standing.pop() {
+                            part.retracted.push((part.finishes[i].0, position));
+                        }
+                    }
+                    part.touches.push((position, id.clone()));
+                    Change::Retracted
                 }
                 SkimmedEvent::Abandoned => Change::Status(Status::Abandoned),
                 SkimmedEvent::Removed => {

@@ -537,7 +537,7 @@ fn applying_an_old_position_again_changes_nothing() {
 fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
     let op = (
         0..4usize,
-        0..9u8,
+        0..10u8,
         0..400u32,
         proptest::option::of(1..=10u8),
         any::<bool>(),
@@ -592,6 +592,7 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                     review: flag.then(|| Some(Review::parse(&format!("Revised {d}")).unwrap())),
                     at,
                 }),
+                8 => ItemEvent::FinishRetracted(FinishRetracted { at }),
                 _ => ItemEvent::Removed(Removed { at }),
             };
             if check(states.get(&id), &event).is_ok() {
@@ -872,6 +873,62 @@ fn a_revision_changes_the_latest_finish_from_its_position_on() {
         })
     );
     assert_ne!(project(&events[..4]).state_hash(), p.state_hash());
+}
+
+#[test]
+fn a_retracted_finish_leaves_the_feed_and_the_stats_from_then_on() {
+    let retract = || ItemEvent::FinishRetracted(FinishRetracted { at: day(5) });
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", started(2)),
+        ("a", finished(3, Some(4.0))), // 3
+        ("a", finished(4, Some(2.0))), // 4: a re-read, recorded by mistake
+        ("a", revised(Some(Some(1.0)), None, 4)),
+        ("a", retract()), // 6: takes back the finish at 4, revision and all
+        ("a", revised(Some(Some(5.0)), None, 5)), // 7: revises the finish at 3
+        (
+            "b",
+            added("B", MediaKind::Movie, Visibility::Public, &[], 1),
+        ),
+        ("b", finished(6, None)), // 9
+        ("b", retract()),         // 10: b is queued again
+    ];
+    let p = project(&events);
+    let ratings = |as_of| {
+        p.feed(&FeedQuery { as_of, ..all() })
+            .iter()
+            .map(|e| (e.position, e.rating))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ratings(None), [(3, Some(5.0))]);
+    assert_eq!(ratings(Some(5)), [(4, Some(1.0)), (3, Some(4.0))]);
+    assert_eq!(ratings(Some(9)), [(9, None), (3, Some(5.0))]);
+    assert_eq!(p.stats(None, None).finished, 1);
+    assert_eq!(p.stats(None, Some(9)).finished, 2);
+    assert!(p.finish_retracted(day(4), 4) && !p.finish_retracted(day(3), 3));
+    let (a, _) = p.item("a", None).unwrap();
+    assert_eq!((a.status, a.times_finished), (Status::Finished, 1));
+    let (b, history) = p.item("b", None).unwrap();
+    assert_eq!((b.status, b.times_finished), (Status::Queued, 0));
+    assert!(matches!(
+        history.last().unwrap().event,
+        ItemEvent::FinishRetracted(_)
+    ));
+    assert_eq!(queue(&p, None).len(), 1);
+    // A live stream from before a retraction sends the finish's removal.
+    let (live, _) = p.live_after(9, &all());
+    assert_eq!(
+        live,
+        [LiveEvent::Remove {
+            position: 10,
+            finish: 9
+        }]
+    );
+    // A snapshot keeps all of it.
+    let bytes = p.to_snapshot();
+    let loaded =
+        Projection::from_snapshot(bytes.clone(), &Projection::snapshot_hash(&bytes)).unwrap();
+    assert_eq!(loaded, p);
 }
 
 /// What a live client keeps of an entry: what a feed entry shows of the finish and its item.

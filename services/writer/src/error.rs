@@ -132,7 +132,8 @@ fn rejection_problem(r: &Rejection) -> Problem {
         | Rejection::Removed
         | Rejection::AlreadyInProgress
         | Rejection::NotInProgress(_)
-        | Rejection::NeverFinished => {
+        | Rejection::NeverFinished
+        | Rejection::NothingToRetract => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
         }
     }

@@ -5,7 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
-    Abandoned, Edited, FinishRevised, Finished, ItemAdded, ProgressLogged, Removed, Started,
+    Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded, ProgressLogged,
+    Removed, Started,
 };
 use lately_domain::{ItemEvent, ItemId};
 use serde_json::json;
@@ -227,6 +228,19 @@ pub async fn revise_finish(request: ItemRequest) -> Result<HttpResponse, ApiErro
             at: when(b.at, now)?,
         };
         Ok((ItemEvent::FinishRevised(event), b.expected_version))
+    })
+    .await
+}
+
+/// `DELETE /v1/items/{id}/finish`: takes back the latest finish, recorded by mistake.
+pub async fn retract_finish(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, true, |b: body::Simple, now| {
+        Ok((
+            ItemEvent::FinishRetracted(FinishRetracted {
+                at: when(b.at, now)?,
+            }),
+            b.expected_version,
+        ))
     })
     .await
 }

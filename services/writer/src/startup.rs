@@ -112,7 +112,8 @@ impl Application {
                                     web::resource("/finish")
                                         .route(web::post().to(routes::finish))
                                         .route(web::patch().to(routes::revise_finish))
-                                        .default_service(allow("POST, PATCH")),
+                                        .route(web::delete().to(routes::retract_finish))
+                                        .default_service(allow("POST, PATCH, DELETE")),
                                 )
                                 .service(post("/start", routes::start))
                                 .service(post("/progress", routes::progress))

@@ -309,7 +309,65 @@ async fn the_latest_finish_can_be_revised() {
         .send()
         .await
         .unwrap();
-    assert_eq!(get.headers()["allow"], "POST, PATCH");
+    assert_eq!(get.headers()["allow"], "POST, PATCH, DELETE");
+}
+
+/// `DELETE /v1/items/{id}/finish` takes back the latest finish, right after it and once: an
+/// item never finished, one started again since and a second retraction are refused with a
+/// 409 that says why, and append nothing.
+#[tokio::test]
+async fn the_latest_finish_can_be_retracted_once_right_after_it() {
+    let app = spawn_app().await;
+    let id = app.add_book("The Wrong Book").await;
+    let retract = || {
+        app.request(reqwest::Method::DELETE, &format!("/v1/items/{id}/finish"))
+            .send()
+    };
+    let refused = |res: reqwest::Response| async {
+        let head = app.head().await;
+        assert_problem(res, StatusCode::CONFLICT, "no finish to retract").await;
+        assert_eq!(app.head().await, head, "a refusal appends nothing");
+    };
+    refused(retract().await.unwrap()).await;
+    let res = app.post(&format!("/v1/items/{id}/start"), json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post(&format!("/v1/items/{id}/finish"), json!({ "rating": 2 }))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = retract().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!((&body["id"], &body["version"]), (&json!(id), &json!(4)));
+    assert_eq!(
+        app.event_types(&id).await,
+        [
+            "item_added",
+            "item_started",
+            "item_finished",
+            "item_finish_retracted"
+        ]
+    );
+    // Once; and the item is in progress again, so abandoning it is allowed.
+    refused(retract().await.unwrap()).await;
+    let res = app
+        .post(&format!("/v1/items/{id}/abandon"), json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // Not once the item moved on after a finish.
+    let res = app.post(&format!("/v1/items/{id}/finish"), json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.post(&format!("/v1/items/{id}/start"), json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    refused(retract().await.unwrap()).await;
+    // A body, if any, is the `Simple` one.
+    let res = app
+        .request(reqwest::Method::DELETE, &format!("/v1/items/{id}/finish"))
+        .json(&json!({ "rating": 3 }))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "rating").await;
 }
 
 /// The log holds values as they are stored — a tag lower-cased, a URL normalised — and every
@@ -851,7 +909,7 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 11);
+    assert_eq!(operations, 12);
 }
 
 #[tokio::test]
