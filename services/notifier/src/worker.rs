@@ -318,19 +318,47 @@ impl Worker {
                 .await?;
             return Ok(true);
         };
-        // Revised since (its rating or review, before the item's next finish): honoured like an
-        // edit of the item, up to the moment it is posted.
+        // Taken back (recorded by mistake) before it was due: never tweeted.
+        if projection.finish_retracted(finish.at, position) {
+            self.store
+                .settle(
+                    position,
+                    "skipped",
+                    None,
+                    None,
+                    Some("the finish was retracted before it was due"),
+                    now,
+                )
+                .await?;
+            return Ok(true);
+        }
+        // Revised since (its rating or review, while it was the item's latest finish): honoured
+        // like an edit of the item, up to the moment it is posted. A later finish hides it from
+        // revisions until that one is retracted.
+        let mut later_finishes = 0usize;
         let finish = history
             .iter()
             .skip_while(|h| h.position <= position)
-            .take_while(|h| !matches!(h.event, ItemEvent::Finished(_)))
             .fold(finish, |f, h| match &h.event {
-                ItemEvent::FinishRevised(r) => r.revise(&f),
+                ItemEvent::Finished(_) => {
+                    later_finishes += 1;
+                    f
+                }
+                ItemEvent::FinishRetracted(_) => {
+                    later_finishes = later_finishes.saturating_sub(1);
+                    f
+                }
+                ItemEvent::FinishRevised(r) if later_finishes == 0 => r.revise(&f),
                 _ => f,
             });
+        // Which reading this is: the finishes up to it that stand.
         let nth = history
             .iter()
-            .filter(|h| h.position <= position && matches!(h.event, ItemEvent::Finished(_)))
+            .filter(|h| h.position <= position)
+            .filter(|h| match &h.event {
+                ItemEvent::Finished(f) => !projection.finish_retracted(f.at, h.position),
+                _ => false,
+            })
             .count();
         let review = finish.review.as_ref().map(|r| r.to_string());
         let text = compose(

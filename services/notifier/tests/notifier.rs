@@ -343,6 +343,17 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
         json!({ "rating": 4.5 }),
     )
     .await;
+    // Finished by mistake (the wrong item), taken back within the window: never tweeted.
+    let mistaken = env
+        .add(json!({ "kind": "book", "title": "Not This One" }))
+        .await;
+    let mistaken_at = env.finish(&mistaken, json!({})).await;
+    env.write(
+        Method::DELETE,
+        &format!("/v1/items/{mistaken}/finish"),
+        json!({}),
+    )
+    .await;
 
     assert!(
         env.tweets().await.is_empty(),
@@ -354,6 +365,11 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
     );
     env.until_entry(&n, removed_at, "skipped").await;
     env.until_entry(&n, hidden_at, "skipped").await;
+    let entry = env.until_entry(&n, mistaken_at, "skipped").await;
+    assert!(
+        entry["reason"].as_str().unwrap().contains("retracted"),
+        "{entry}"
+    );
     assert_eq!(env.tweets().await.len(), 1);
 }
 
