@@ -261,6 +261,13 @@ enum Command {
         #[arg(long)]
         no_review: bool,
     },
+    /// Take back an item's latest finish, recorded by mistake (the wrong item, or not
+    /// finished after all): the item is again where it was before it. Only right after the
+    /// finish; a tweet already posted for it stays.
+    Unfinish {
+        /// The item's id, as `add` printed it (`lately items` lists them).
+        id: String,
+    },
     /// Give up on an item in progress.
     Abandon {
         /// The item's id, as `add` printed it (`lately items` lists them).
@@ -500,6 +507,17 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                     "PATCH",
                     &format!("{}/finish", item_path(&id)),
                     &body,
+                    &key(),
+                )
+                .await?;
+            written(&id, &out)?;
+        }
+        Command::Unfinish { id } => {
+            let out = client
+                .write(
+                    "DELETE",
+                    &format!("{}/finish", item_path(&id)),
+                    &json!({}),
                     &key(),
                 )
                 .await?;
@@ -930,6 +948,7 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
                 }
                 format!("finish revised: {}", changed.join(", "))
             }
+            "item_finish_retracted" => "finish retracted".to_owned(),
             "item_abandoned" => "abandoned".to_owned(),
             "item_edited" => {
                 let fields: Vec<_> = data["changes"]

@@ -261,6 +261,24 @@ async fn add_start_finish_and_list() {
     );
     let nothing = sys.lately(&["revise", &id]).await;
     assert_eq!(nothing.status.code(), Some(2), "{}", stderr(&nothing));
+    // `unfinish`: the finish was a mistake; it leaves the list, stays in the history, and a
+    // second one is refused with the reason.
+    let unfinished = sys.lately(&["unfinish", &id]).await;
+    assert!(unfinished.status.success(), "{}", stderr(&unfinished));
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(!list.contains("The Left Hand of Darkness"), "{list}");
+    let show = stdout(&sys.lately(&["show", &id]).await);
+    assert!(
+        show.lines().last().unwrap().ends_with("  finish retracted"),
+        "{show}"
+    );
+    let again = sys.lately(&["unfinish", &id]).await;
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("no finish to retract"),
+        "{}",
+        stderr(&again)
+    );
     // An unknown id, or one with a `/` and a `?` in it, is an unknown item, and says where
     // private ones are.
     for unknown in ["no-such-item", "the-left-hand/start?x=1"] {
