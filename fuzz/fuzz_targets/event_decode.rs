@@ -6,7 +6,7 @@
 use lately_domain::ItemEvent;
 use libfuzzer_sys::fuzz_target;
 
-const TYPES: [&str; 9] = [
+const TYPES: [&str; 10] = [
     "item_added",
     "item_started",
     "item_progress_logged",
@@ -15,6 +15,7 @@ const TYPES: [&str; 9] = [
     "item_edited",
     "item_removed",
     "item_finish_revised",
+    "item_finish_retracted",
     "item_unknown",
 ];
 

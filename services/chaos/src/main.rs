@@ -265,6 +265,28 @@ async fn client_loop(
             )
             .await?;
         }
+        // Every third private finish is taken back and made again: the replicas must agree on
+        // retractions too (on private items, whose tweets the harness does not count on).
+        if private && i % 3 == 0 {
+            write(
+                &api,
+                reqwest::Method::DELETE,
+                &format!("/v1/items/{id}/finish"),
+                &format!("retract-{c}-{i}"),
+                &json!({}),
+                &seen,
+            )
+            .await?;
+            write(
+                &api,
+                reqwest::Method::POST,
+                &format!("/v1/items/{id}/finish"),
+                &format!("refinish-{c}-{i}"),
+                &json!({ "rating": 3 }),
+                &seen,
+            )
+            .await?;
+        }
         if private {
             seen.finished_private.lock().unwrap().push(title);
         } else {
