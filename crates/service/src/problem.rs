@@ -37,7 +37,13 @@ impl Problem {
         }
     }
 
+    /// Adds an extension member. Not one of RFC 9457's own (`type`, `title`, `status`,
+    /// `detail`): the JSON would hold the key twice, and most parsers keep the second.
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        debug_assert!(
+            !["type", "title", "status", "detail", "instance"].contains(&key),
+            "{key} is a standard member of a problem"
+        );
         self.extra.insert(key.to_owned(), value.into());
         self
     }

@@ -318,7 +318,8 @@ async fn retry(
         "Conflict",
         why,
     )
-    .with("status", entry.status.clone()))
+    // Not `status`: that member is the HTTP status's (RFC 9457).
+    .with("outbox_status", entry.status.clone()))
 }
 
 /// Prometheus text, with the outbox gauges refreshed first (or left as they were, if the

@@ -637,7 +637,10 @@ async fn a_refused_tweet_can_be_retried_by_the_owner_and_goes_out_once() {
     // Posted is final: another retry is refused and posts nothing.
     let (status, _, body) = retry(Some(TOKEN), position.to_string()).await;
     assert_eq!(status, 409, "{body}");
-    assert_eq!(body["status"], "posted");
+    assert_eq!(
+        (&body["status"], &body["outbox_status"]),
+        (&json!(409), &json!("posted"))
+    );
     assert!(body["detail"]
         .as_str()
         .unwrap()
