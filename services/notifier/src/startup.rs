@@ -106,6 +106,7 @@ impl Application {
                 .service(get("/v1/status", status))
                 .service(get("/v1/outbox", outbox))
                 .service(post("/v1/outbox/{position}/retry", retry))
+                .service(get("/openapi.json", openapi))
                 .default_service(web::to(lately_service::problem::no_such_route))
         })
         .tcp_nodelay(true)
@@ -130,6 +131,13 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// `GET /openapi.json` — this API's OpenAPI document (`scripts/fuzz-api` fuzzes from it).
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(include_str!("../openapi.json"))
 }
 
 async fn healthz() -> HttpResponse {
