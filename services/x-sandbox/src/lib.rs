@@ -4,6 +4,8 @@
 //! * `POST /2/tweets` verifies the OAuth 1.0a HMAC-SHA1 signature against the configured keys
 //!   (401 otherwise), enforces 280 weighted characters (URLs count 23, CJK double) and refuses
 //!   duplicate content with 403, like the real API.
+//! * `DELETE /2/tweets/{id}`, signed: `{"data": {"deleted": true}}`, or a 404 for a tweet
+//!   that is not there (any more).
 //! * `GET /2/users/me`, `GET /2/users/{id}/tweets` (newest first), both signed.
 //! * `POST /_sandbox/faults` injects 429s (with `x-rate-limit-reset`), 500s, the 403 of an app
 //!   without write access, and slowness;
@@ -81,6 +83,8 @@ pub struct Faults {
 struct State {
     config: Config,
     tweets: Mutex<Vec<Tweet>>,
+    /// How many tweets were ever posted: ids stay unique when some are deleted.
+    posted: std::sync::atomic::AtomicU64,
     faults: Mutex<Faults>,
 }
 
@@ -99,6 +103,7 @@ impl Sandbox {
         let state = web::Data::new(State {
             config,
             tweets: Mutex::new(Vec::new()),
+            posted: std::sync::atomic::AtomicU64::new(0),
             faults: Mutex::new(Faults::default()),
         });
         let server = HttpServer::new(move || {
@@ -108,6 +113,7 @@ impl Sandbox {
                     lately_service::metrics::track,
                 ))
                 .route("/2/tweets", web::post().to(post_tweet))
+                .route("/2/tweets/{id}", web::delete().to(delete_tweet))
                 .route("/2/users/me", web::get().to(me))
                 .route("/2/users/{id}/tweets", web::get().to(user_tweets))
                 .route("/_sandbox/tweets", web::get().to(list))
@@ -271,7 +277,10 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
             "You are not allowed to create a Tweet with duplicate content.",
         );
     }
-    let id = (1_800_000_000_000_000_000u64 + tweets.len() as u64 + 1).to_string();
+    let n = state
+        .posted
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let id = (1_800_000_000_000_000_000u64 + n + 1).to_string();
     let created = Tweet {
         id: id.clone(),
         text: tweet.text.clone(),
@@ -280,6 +289,27 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
     tracing::info!(id = %id, text = %tweet.text, "tweet posted");
     tweets.push(created);
     HttpResponse::Created().json(json!({ "data": { "id": id, "text": tweet.text } }))
+}
+
+async fn delete_tweet(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<State>,
+) -> HttpResponse {
+    if let Err(res) = authenticate(&req, &state) {
+        return *res;
+    }
+    let mut tweets = state.tweets.lock().expect("not poisoned");
+    let Some(at) = tweets.iter().position(|t| t.id == *path) else {
+        return x_error(
+            StatusCode::NOT_FOUND,
+            "Not Found Error",
+            &format!("Could not find tweet with id: [{path}]."),
+        );
+    };
+    let gone = tweets.remove(at);
+    tracing::info!(id = %gone.id, text = %gone.text, "tweet deleted");
+    HttpResponse::Ok().json(json!({ "data": { "deleted": true } }))
 }
 
 async fn me(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
