@@ -778,6 +778,22 @@ impl Projection {
         self.is_retracted(&(at, position), None)
     }
 
+    /// Whether the finish recorded at `position` has been taken back, looked up by position
+    /// alone.
+    pub fn finish_retracted_at(&self, position: i64) -> bool {
+        self.retracted.keys().any(|(_, p)| *p == position)
+    }
+
+    /// The log position of the finish that the retraction at `retraction` took back, if it
+    /// took one back (for the notifier, which deletes that finish's tweet). Retractions are
+    /// rare: a scan of them.
+    pub fn retracted_by(&self, retraction: i64) -> Option<i64> {
+        self.retracted
+            .iter()
+            .find(|(_, r)| **r == retraction)
+            .map(|((_, position), _)| *position)
+    }
+
     /// The revisions of the finish at `key`, if any.
     fn revisions_of(&self, key: &FinishKey) -> &[Revision] {
         self.revisions.get(key).map_or(&[], |r| r)

@@ -134,6 +134,9 @@ enum TweetStatus {
     Failed,
     Skipped,
     DryRun,
+    /// A posted tweet whose finish was retracted, on its way out.
+    Deleting,
+    Deleted,
 }
 
 impl TweetStatus {
@@ -145,6 +148,8 @@ impl TweetStatus {
             Self::Failed => "failed",
             Self::Skipped => "skipped",
             Self::DryRun => "dry_run",
+            Self::Deleting => "deleting",
+            Self::Deleted => "deleted",
         }
     }
 }
@@ -263,7 +268,7 @@ enum Command {
     },
     /// Take back an item's latest finish, recorded by mistake (the wrong item, or not
     /// finished after all): the item is again where it was before it. Only right after the
-    /// finish; a tweet already posted for it stays.
+    /// finish; its tweet, if it went out, is deleted.
     Unfinish {
         /// The item's id, as `add` printed it (`lately items` lists them).
         id: String,

@@ -225,8 +225,8 @@ async fn within_timeout<T>(
 }
 
 /// The states an outbox entry can be in, as `GET /v1/outbox?status=` takes them.
-const STATUSES: [&str; 6] = [
-    "pending", "posting", "posted", "failed", "skipped", "dry_run",
+const STATUSES: [&str; 8] = [
+    "pending", "posting", "posted", "failed", "skipped", "dry_run", "deleting", "deleted",
 ];
 
 #[derive(Deserialize)]

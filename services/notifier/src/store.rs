@@ -164,7 +164,7 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// A final state: posted, failed, skipped or dry_run.
+    /// A final state: posted, failed, skipped, dry_run or deleted.
     pub async fn settle(
         &self,
         position: i64,
@@ -238,6 +238,31 @@ impl Store {
             now_ms
         )?;
         Ok(n == 1)
+    }
+
+    /// `posted` → `deleting`: the finish was taken back, its tweet is to be deleted. Only a
+    /// posted entry moves; one still pending is skipped when it comes due, never posted. True
+    /// if the entry moved.
+    pub async fn mark_deleting(&self, position: i64, now_ms: i64) -> Result<bool> {
+        let n = exec!(
+            &self.db,
+            "UPDATE outbox SET status = 'deleting', updated_ms = $2, \
+                    reason = 'the finish was retracted: deleting its tweet' \
+             WHERE finish_position = $1 AND status = 'posted'",
+            position,
+            now_ms
+        )?;
+        Ok(n == 1)
+    }
+
+    /// Entries whose tweet is to be deleted, oldest finish first.
+    pub async fn deleting(&self, limit: i64) -> Result<Vec<Entry>> {
+        fetch!(
+            &self.db,
+            Entry,
+            &format!("{ENTRY} WHERE status = 'deleting' ORDER BY finish_position LIMIT $1"),
+            limit
+        )
     }
 
     pub async fn entry(&self, position: i64) -> Result<Option<Entry>> {

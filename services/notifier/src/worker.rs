@@ -15,7 +15,7 @@ use crate::compose::{compose, Finish};
 use crate::configuration::{Config, Start};
 use crate::leader::Leadership;
 use crate::store::{Entry, Store};
-use crate::x::{Posted, XClient};
+use crate::x::{Deleted, Posted, XClient};
 
 /// What the HTTP side reports.
 #[derive(Default)]
@@ -122,13 +122,18 @@ impl Worker {
         {
             return Ok(());
         }
-        self.reconcile().await?;
+        self.reconcile(projection).await?;
         let paused = *self.shared.paused_until.lock().expect("not poisoned");
         if paused.is_some_and(|p| p > Utc::now()) {
             return Ok(());
         }
         for entry in self.store.due(now_ms(), 20).await? {
             if !self.post(projection, &entry).await? {
+                return Ok(());
+            }
+        }
+        for entry in self.store.deleting(20).await? {
+            if !self.delete(&entry).await? {
                 break;
             }
         }
@@ -165,8 +170,22 @@ impl Worker {
                 break;
             };
             for event in page.iter().filter(|e| e.position <= projection.position()) {
-                if event.event_type == "item_finished" {
-                    self.enqueue(event).await?;
+                match event.event_type.as_str() {
+                    "item_finished" => self.enqueue(event).await?,
+                    // A finish taken back: if its tweet went out, it is to be deleted. (One
+                    // still pending is skipped when it comes due; one being posted right now
+                    // cannot be, since posting and scanning take turns in this loop.)
+                    "item_finish_retracted" => {
+                        if let Some(finish) = projection.retracted_by(event.position) {
+                            if self.store.mark_deleting(finish, now_ms()).await? {
+                                tracing::info!(
+                                    position = finish,
+                                    "finish retracted: deleting its tweet"
+                                );
+                            }
+                        }
+                    }
+                    _ => {}
                 }
             }
             scanned = last.min(projection.position());
@@ -212,7 +231,7 @@ impl Worker {
 
     /// Entries left in `posting` for longer than a post may take: look on the account. Found:
     /// posted. Certainly not there: pending again. Cannot tell: left as is, and reported.
-    async fn reconcile(&self) -> Result<(), sqlx::Error> {
+    async fn reconcile(&self, projection: &Projection) -> Result<(), sqlx::Error> {
         let cutoff = now_ms() - self.config.posting_timeout.as_millis() as i64;
         for entry in self.store.stuck(cutoff).await? {
             let text = entry.text.clone().unwrap_or_default();
@@ -241,6 +260,12 @@ impl Worker {
                         )
                         .await?;
                     metrics::counter!("lately_notifier_posted_total").increment(1);
+                    // Taken back while the post was in doubt: the scan found it `posting`.
+                    if projection.finish_retracted_at(entry.finish_position) {
+                        self.store
+                            .mark_deleting(entry.finish_position, now_ms())
+                            .await?;
+                    }
                 }
                 Ok(None) => {
                     tracing::warn!(
@@ -465,6 +490,107 @@ impl Worker {
                 self.store
                     .note(position, &format!("no answer: {reason}"), now)
                     .await?;
+                Ok(false)
+            }
+        }
+    }
+}
+
+impl Worker {
+    /// Deletes the tweet of a finish taken back. Returns false when deleting should stop for
+    /// this round. Deleting twice is harmless (X answers 404, taken as gone), so an answer
+    /// lost to a crash or a timeout is simply asked for again.
+    async fn delete(&self, entry: &Entry) -> Result<bool, sqlx::Error> {
+        let position = entry.finish_position;
+        let Some(x) = &self.x else {
+            self.store
+                .settle(
+                    position,
+                    "posted",
+                    None,
+                    entry.tweet_id.as_deref(),
+                    Some("the finish was retracted, but this notifier has no X credentials: the tweet stays"),
+                    now_ms(),
+                )
+                .await?;
+            return Ok(true);
+        };
+        // Recorded as posted from a duplicate-content answer, without its id: look it up.
+        let tweet_id = match &entry.tweet_id {
+            Some(id) => Some(id.clone()),
+            None => match x
+                .find_recent(entry.text.as_deref().unwrap_or_default())
+                .await
+            {
+                Ok(found) => found,
+                Err(e) => {
+                    self.store
+                        .note(
+                            position,
+                            &format!("cannot find the tweet to delete: {e}"),
+                            now_ms(),
+                        )
+                        .await?;
+                    return Ok(false);
+                }
+            },
+        };
+        let outcome = match &tweet_id {
+            Some(id) => x.delete(id).await,
+            None => Deleted::Gone,
+        };
+        let now = now_ms();
+        match outcome {
+            Deleted::Gone => {
+                tracing::info!(position, tweet_id = ?tweet_id, "tweet of a retracted finish deleted");
+                metrics::counter!("lately_notifier_deleted_total").increment(1);
+                self.store
+                    .settle(
+                        position,
+                        "deleted",
+                        None,
+                        tweet_id.as_deref(),
+                        Some("the finish was retracted: its tweet was deleted"),
+                        now,
+                    )
+                    .await?;
+                Ok(true)
+            }
+            Deleted::RateLimited(reset) => {
+                tracing::warn!(%reset, "rate limited by X; waiting for the reset");
+                *self.shared.paused_until.lock().expect("not poisoned") = Some(reset);
+                Ok(false)
+            }
+            Deleted::Retry(reason) => {
+                tracing::warn!(position, %reason, "deleting a tweet failed; trying again later");
+                self.store
+                    .note(
+                        position,
+                        &format!("deleting the tweet: {reason}; trying again"),
+                        now,
+                    )
+                    .await?;
+                Ok(false)
+            }
+            Deleted::Rejected(reason) => {
+                tracing::warn!(position, %reason, "X refused to delete a tweet");
+                self.store
+                    .settle(
+                        position,
+                        "posted",
+                        None,
+                        tweet_id.as_deref(),
+                        Some(&format!(
+                            "the finish was retracted, but X refused to delete the tweet: {reason}"
+                        )),
+                        now,
+                    )
+                    .await?;
+                Ok(true)
+            }
+            Deleted::Unauthorized(reason) => {
+                tracing::error!(%reason, "X REFUSED THE CREDENTIALS (401): posting stopped until the notifier is restarted with working ones");
+                *self.shared.auth_failed.lock().expect("not poisoned") = Some(reason);
                 Ok(false)
             }
         }

@@ -2,7 +2,8 @@
 //!
 //! egg-mode only understands API v1.1, whose posting no longer works, so it is used for what
 //! it still does well: OAuth 1.0a user-context signing and the HTTPS transport
-//! (`raw::request_post_json` / `raw::request_get`, then `raw::response_future`). Status codes,
+//! (`raw::request_post_json` / `raw::request_get` / `raw::request_delete`, then
+//! `raw::response_future`). Status codes,
 //! rate-limit headers and v2 problem bodies are read here.
 
 use std::time::Duration;
@@ -31,6 +32,21 @@ pub enum Posted {
     Unauthorized(String),
     /// No answer (timeout, connection lost mid-request): it may or may not be posted.
     Unknown(String),
+}
+
+/// What became of a deletion.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Deleted {
+    /// Deleted now, or not there any more (404): either way, gone.
+    Gone,
+    /// 429: try again after the reset time.
+    RateLimited(DateTime<Utc>),
+    /// 5xx, unreachable, or no answer: deleting again is harmless; try again later.
+    Retry(String),
+    /// Any other 4xx: retrying will not help.
+    Rejected(String),
+    /// 401: the credentials are wrong.
+    Unauthorized(String),
 }
 
 pub struct XClient {
@@ -116,16 +132,7 @@ impl XClient {
                 Some(id) => Posted::Created(id.to_owned()),
                 None => Posted::Unknown(format!("{} without a tweet id", answer.status)),
             },
-            429 => {
-                let reset = answer
-                    .headers
-                    .get("x-rate-limit-reset")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse::<i64>().ok())
-                    .and_then(|s| DateTime::from_timestamp(s, 0))
-                    .unwrap_or_else(|| Utc::now() + chrono::Duration::minutes(15));
-                Posted::RateLimited(reset)
-            }
+            429 => Posted::RateLimited(reset(&answer.headers)),
             401 => Posted::Unauthorized(detail),
             403 if detail.to_lowercase().contains("duplicate") => Posted::Duplicate(detail),
             // What an app set up with read-only access gets, the commonest 403 of all: only
@@ -137,6 +144,31 @@ impl XClient {
             )),
             s if s >= 500 => Posted::Retry(format!("X answered {s}: {detail}")),
             s => Posted::Rejected(format!("X answered {s}: {detail}")),
+        }
+    }
+
+    /// `DELETE /2/tweets/{id}`: a tweet of a finish taken back. Idempotent on X's side, so a
+    /// deletion whose answer was lost is simply sent again.
+    pub async fn delete(&self, tweet_id: &str) -> Deleted {
+        let request = raw::request_delete(
+            &format!("{}/2/tweets/{tweet_id}", self.base),
+            &self.token,
+            None,
+        );
+        let answer = match self.send(request).await {
+            Ok(a) => a,
+            Err(SendError::NotSent(e)) => return Deleted::Retry(format!("X unreachable: {e}")),
+            Err(SendError::NoAnswer(e)) => return Deleted::Retry(e),
+        };
+        let detail = problem(&answer.body);
+        match answer.status {
+            200 if answer.body["data"]["deleted"] == json!(true) => Deleted::Gone,
+            200 => Deleted::Retry(format!("X answered 200 without deleting: {}", answer.body)),
+            404 => Deleted::Gone,
+            429 => Deleted::RateLimited(reset(&answer.headers)),
+            401 => Deleted::Unauthorized(detail),
+            s if s >= 500 => Deleted::Retry(format!("X answered {s}: {detail}")),
+            s => Deleted::Rejected(format!("X answered {s}: {detail}")),
         }
     }
 
@@ -185,6 +217,17 @@ impl XClient {
             .find(|t| t["text"].as_str() == Some(text))
             .and_then(|t| t["id"].as_str().map(str::to_owned)))
     }
+}
+
+/// When a 429's limit resets (`x-rate-limit-reset`, in epoch seconds); in 15 minutes, X's
+/// window, if it does not say.
+fn reset(headers: &hyper::HeaderMap) -> DateTime<Utc> {
+    headers
+        .get("x-rate-limit-reset")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<i64>().ok())
+        .and_then(|s| DateTime::from_timestamp(s, 0))
+        .unwrap_or_else(|| Utc::now() + chrono::Duration::minutes(15))
 }
 
 fn describe(e: SendError) -> String {

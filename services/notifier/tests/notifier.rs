@@ -373,6 +373,65 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
     assert_eq!(env.tweets().await.len(), 1);
 }
 
+/// A finish taken back after its tweet went out has the tweet deleted, once; finishing the
+/// item again tweets again. A tweet already gone from the account (deleted by hand) counts
+/// as deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tweet_of_a_retracted_finish_is_deleted() {
+    let env = env().await;
+    let n = env.notifier(&[]).await;
+    env.until_leader(&n).await;
+    let wrong = env
+        .add(json!({ "kind": "book", "title": "The Wrong Book" }))
+        .await;
+    let first = env.finish(&wrong, json!({ "rating": 2 })).await;
+    assert_eq!(
+        env.until_tweets(1).await,
+        ["Finished reading “The Wrong Book” ★★"]
+    );
+    let posted = env.until_entry(&n, first, "posted").await;
+    env.write(
+        Method::DELETE,
+        &format!("/v1/items/{wrong}/finish"),
+        json!({}),
+    )
+    .await;
+    let deleted = env.until_entry(&n, first, "deleted").await;
+    assert_eq!(deleted["tweet_id"], posted["tweet_id"]);
+    assert!(
+        deleted["reason"].as_str().unwrap().contains("retracted"),
+        "{deleted}"
+    );
+    assert!(env.tweets().await.is_empty(), "the tweet is still there");
+
+    // Finished for real this time: tweeted again, and that tweet stays.
+    let again = env.finish(&wrong, json!({ "rating": 4 })).await;
+    assert_eq!(
+        env.until_tweets(1).await,
+        ["Finished reading “The Wrong Book” ★★★★"]
+    );
+    env.until_entry(&n, again, "posted").await;
+
+    // Gone already when the finish is taken back: nothing to delete, and nothing breaks.
+    let res = env
+        .client
+        .delete(format!("{}/_sandbox/tweets", env.sandbox))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success());
+    env.write(
+        Method::DELETE,
+        &format!("/v1/items/{wrong}/finish"),
+        json!({}),
+    )
+    .await;
+    env.until_entry(&n, again, "deleted").await;
+    let status = env.status(&n).await;
+    assert_eq!(status["counts"]["deleted"], 2, "{status}");
+    assert!(env.tweets().await.is_empty());
+}
+
 /// The crash exactly-once must survive: the tweet is out, the outbox still says `posting`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_posting_and_recording_does_not_tweet_twice() {

@@ -66,3 +66,56 @@ async fn an_outbox_statement_cut_off_by_a_partition_fails_instead_of_waiting() {
     .await
     .expect("the outbox answers again once the network is back");
 }
+
+/// `posted → deleting → deleted`, on both backends (SQLite rebuilt the table for the new
+/// states): only a posted entry is marked for deletion, once, and the marked ones are listed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_posted_entry_is_marked_for_deleting_its_tweet() {
+    let (_dir, sqlite) = lately_testkit::sqlite_database();
+    for url in [lately_testkit::postgres_database().await, sqlite] {
+        let log = EventLog::connect(&url, LogOptions::default()).unwrap();
+        log.migrate().await.unwrap();
+        let store = Store::new(&log);
+        let entry = |position: i64| lately_notifier::store::Entry {
+            finish_position: position,
+            item_id: format!("item-{position}"),
+            status: "pending".into(),
+            due_at_ms: 0,
+            attempts: 0,
+            text: None,
+            tweet_id: None,
+            reason: None,
+            posting_started_ms: None,
+            updated_ms: 0,
+        };
+        for position in [3, 5] {
+            assert!(store.insert(&entry(position)).await.unwrap(), "{url}");
+        }
+        assert!(!store.mark_deleting(3, 1).await.unwrap(), "pending: {url}");
+        store
+            .settle(3, "posted", Some("Finished"), Some("42"), None, 1)
+            .await
+            .unwrap();
+        assert!(store.mark_deleting(3, 2).await.unwrap(), "{url}");
+        assert!(!store.mark_deleting(3, 3).await.unwrap(), "twice: {url}");
+        let deleting = store.deleting(10).await.unwrap();
+        assert_eq!(
+            deleting
+                .iter()
+                .map(|e| (e.finish_position, e.tweet_id.as_deref()))
+                .collect::<Vec<_>>(),
+            [(3, Some("42"))],
+            "{url}"
+        );
+        store
+            .settle(3, "deleted", None, Some("42"), Some("gone"), 4)
+            .await
+            .unwrap();
+        assert!(store.deleting(10).await.unwrap().is_empty(), "{url}");
+        assert_eq!(
+            store.entry(3).await.unwrap().unwrap().status,
+            "deleted",
+            "{url}"
+        );
+    }
+}
