@@ -503,16 +503,13 @@ impl Worker {
     async fn delete(&self, entry: &Entry) -> Result<bool, sqlx::Error> {
         let position = entry.finish_position;
         let Some(x) = &self.x else {
-            self.store
-                .settle(
-                    position,
-                    "posted",
-                    None,
-                    entry.tweet_id.as_deref(),
-                    Some("the finish was retracted, but this notifier has no X credentials: the tweet stays"),
-                    now_ms(),
-                )
-                .await?;
+            self.settle_deletion(
+                position,
+                "posted",
+                entry.tweet_id.as_deref(),
+                "the finish was retracted, but this notifier has no X credentials: the tweet stays",
+            )
+            .await?;
             return Ok(true);
         };
         // Recorded as posted from a duplicate-content answer, without its id: look it up.
@@ -544,16 +541,13 @@ impl Worker {
             Deleted::Gone => {
                 tracing::info!(position, tweet_id = ?tweet_id, "tweet of a retracted finish deleted");
                 metrics::counter!("lately_notifier_deleted_total").increment(1);
-                self.store
-                    .settle(
-                        position,
-                        "deleted",
-                        None,
-                        tweet_id.as_deref(),
-                        Some("the finish was retracted: its tweet was deleted"),
-                        now,
-                    )
-                    .await?;
+                self.settle_deletion(
+                    position,
+                    "deleted",
+                    tweet_id.as_deref(),
+                    "the finish was retracted: its tweet was deleted",
+                )
+                .await?;
                 Ok(true)
             }
             Deleted::RateLimited(reset) => {
@@ -574,18 +568,15 @@ impl Worker {
             }
             Deleted::Rejected(reason) => {
                 tracing::warn!(position, %reason, "X refused to delete a tweet");
-                self.store
-                    .settle(
-                        position,
-                        "posted",
-                        None,
-                        tweet_id.as_deref(),
-                        Some(&format!(
-                            "the finish was retracted, but X refused to delete the tweet: {reason}"
-                        )),
-                        now,
-                    )
-                    .await?;
+                self.settle_deletion(
+                    position,
+                    "posted",
+                    tweet_id.as_deref(),
+                    &format!(
+                        "the finish was retracted, but X refused to delete the tweet: {reason}"
+                    ),
+                )
+                .await?;
                 Ok(true)
             }
             Deleted::Unauthorized(reason) => {
@@ -594,6 +585,19 @@ impl Worker {
                 Ok(false)
             }
         }
+    }
+
+    /// Where a deletion ends: `deleted`, or `posted` again when the tweet stays.
+    async fn settle_deletion(
+        &self,
+        position: i64,
+        status: &str,
+        tweet_id: Option<&str>,
+        reason: &str,
+    ) -> Result<(), sqlx::Error> {
+        self.store
+            .settle(position, status, None, tweet_id, Some(reason), now_ms())
+            .await
     }
 }
 
