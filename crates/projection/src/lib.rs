@@ -359,8 +359,8 @@ pub struct Projection {
     /// The same finishes by log position, for "what is new since position P" (live streams).
     /// Positions only grow, so this stays sorted by pushing.
     finish_times: Vec<(i64, DateTime<Utc>)>,
-    /// The events that may change a finish already in the feed — edits, removals, revisions —
-    /// by log position, with their item: what a live stream sends updates for. Rare next to
+    /// The events that may change a finish already in the feed, or take it out — edits,
+    /// removals, revisions, retractions — by log position, with their item: what a live stream sends updates for. Rare next to
     /// finishes; sorted by pushing, like `finish_times`.
     touches: Vec<(i64, Arc<str>)>,
     interned: Interner,
@@ -772,15 +772,9 @@ impl Projection {
             .is_some_and(|r| as_of.is_none_or(|p| *r <= p))
     }
 
-    /// Whether the finish of `at`, recorded at `position`, has been taken back (for the
-    /// notifier, which tweets a finish only while it stands).
-    pub fn finish_retracted(&self, at: DateTime<Utc>, position: i64) -> bool {
-        self.is_retracted(&(at, position), None)
-    }
-
-    /// Whether the finish recorded at `position` has been taken back, looked up by position
-    /// alone.
-    pub fn finish_retracted_at(&self, position: i64) -> bool {
+    /// Whether the finish recorded at `position` has been taken back (for the notifier, which
+    /// tweets a finish only while it stands). Retractions are rare: a scan of them.
+    pub fn finish_retracted(&self, position: i64) -> bool {
         self.retracted.keys().any(|(_, p)| *p == position)
     }
 
@@ -1053,9 +1047,9 @@ impl Projection {
 
     /// What a live stream sends after log position `after`, in log order: each public finish
     /// recorded since, and for each finish recorded at or before `after` whose item was
-    /// edited, removed or had the finish revised since, its entry as it is now — or its
-    /// removal, if the stream's filters showed it then and no longer do (made private,
-    /// removed, edited out of the kind or tag). Stops after about `q.limit` events, at a
+    /// edited or removed, or the finish revised or retracted, since, its entry as it is now —
+    /// or its removal, if the stream's filters showed it then and no longer do (made private,
+    /// removed, retracted, edited out of the kind or tag). Stops after about `q.limit` events, at a
     /// position boundary; returns the position the stream has come to.
     ///
     /// The answers are the state now (the query's `as_of` is ignored): a stream shows what a

@@ -905,7 +905,11 @@ fn a_retracted_finish_leaves_the_feed_and_the_stats_from_then_on() {
     assert_eq!(ratings(Some(9)), [(9, None), (3, Some(5.0))]);
     assert_eq!(p.stats(None, None).finished, 1);
     assert_eq!(p.stats(None, Some(9)).finished, 2);
-    assert!(p.finish_retracted(day(4), 4) && !p.finish_retracted(day(3), 3));
+    assert!(p.finish_retracted(4) && !p.finish_retracted(3));
+    assert_eq!(
+        (p.retracted_by(6), p.retracted_by(10), p.retracted_by(9)),
+        (Some(4), Some(9), None)
+    );
     let (a, _) = p.item("a", None).unwrap();
     assert_eq!((a.status, a.times_finished), (Status::Finished, 1));
     let (b, history) = p.item("b", None).unwrap();

@@ -261,7 +261,7 @@ impl Worker {
                         .await?;
                     metrics::counter!("lately_notifier_posted_total").increment(1);
                     // Taken back while the post was in doubt: the scan found it `posting`.
-                    if projection.finish_retracted_at(entry.finish_position) {
+                    if projection.finish_retracted(entry.finish_position) {
                         self.store
                             .mark_deleting(entry.finish_position, now_ms())
                             .await?;
@@ -344,7 +344,7 @@ impl Worker {
             return Ok(true);
         };
         // Taken back (recorded by mistake) before it was due: never tweeted.
-        if projection.finish_retracted(finish.at, position) {
+        if projection.finish_retracted(position) {
             self.store
                 .settle(
                     position,
@@ -381,7 +381,7 @@ impl Worker {
             .iter()
             .filter(|h| h.position <= position)
             .filter(|h| match &h.event {
-                ItemEvent::Finished(f) => !projection.finish_retracted(f.at, h.position),
+                ItemEvent::Finished(_) => !projection.finish_retracted(h.position),
                 _ => false,
             })
             .count();
