@@ -5,7 +5,7 @@
 //! - `event: update`, `data: <feed entry>` — a finish from before, as it is now that its item
 //!   was edited (or made public again) or its rating or review revised;
 //! - `event: remove`, `data: {"position": <the finish's position>}` — a finish the stream's
-//!   filters showed, now private, removed or filtered out.
+//!   filters showed, now private, removed, retracted or filtered out.
 //!
 //! A client that reconnects with `Last-Event-ID` (browsers do this by themselves) first gets
 //! everything it missed, then the new ones; without it, the stream starts at the replica's
