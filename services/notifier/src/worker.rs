@@ -311,16 +311,13 @@ impl Worker {
         // The item's state *now*: a removal, a privacy change or an edit within the grace
         // period is honoured.
         let Some((item, history)) = projection.item(&entry.item_id, None) else {
-            self.store
-                .settle(
-                    position,
-                    "skipped",
-                    None,
-                    None,
-                    Some("removed or private by the time it was due"),
-                    now,
-                )
-                .await?;
+            self.settle_with(
+                position,
+                "skipped",
+                None,
+                "removed or private by the time it was due",
+            )
+            .await?;
             return Ok(true);
         };
         let Some(finish) = history
@@ -331,30 +328,24 @@ impl Worker {
                 _ => None,
             })
         else {
-            self.store
-                .settle(
-                    position,
-                    "failed",
-                    None,
-                    None,
-                    Some("the finish is not in the item's history"),
-                    now,
-                )
-                .await?;
+            self.settle_with(
+                position,
+                "failed",
+                None,
+                "the finish is not in the item's history",
+            )
+            .await?;
             return Ok(true);
         };
         // Taken back (recorded by mistake) before it was due: never tweeted.
         if projection.finish_retracted(position) {
-            self.store
-                .settle(
-                    position,
-                    "skipped",
-                    None,
-                    None,
-                    Some("the finish was retracted before it was due"),
-                    now,
-                )
-                .await?;
+            self.settle_with(
+                position,
+                "skipped",
+                None,
+                "the finish was retracted before it was due",
+            )
+            .await?;
             return Ok(true);
         }
         // Revised since (its rating or review, while it was the item's latest finish): honoured
@@ -503,7 +494,7 @@ impl Worker {
     async fn delete(&self, entry: &Entry) -> Result<bool, sqlx::Error> {
         let position = entry.finish_position;
         let Some(x) = &self.x else {
-            self.settle_deletion(
+            self.settle_with(
                 position,
                 "posted",
                 entry.tweet_id.as_deref(),
@@ -541,7 +532,7 @@ impl Worker {
             Deleted::Gone => {
                 tracing::info!(position, tweet_id = ?tweet_id, "tweet of a retracted finish deleted");
                 metrics::counter!("lately_notifier_deleted_total").increment(1);
-                self.settle_deletion(
+                self.settle_with(
                     position,
                     "deleted",
                     tweet_id.as_deref(),
@@ -568,7 +559,7 @@ impl Worker {
             }
             Deleted::Rejected(reason) => {
                 tracing::warn!(position, %reason, "X refused to delete a tweet");
-                self.settle_deletion(
+                self.settle_with(
                     position,
                     "posted",
                     tweet_id.as_deref(),
@@ -587,8 +578,9 @@ impl Worker {
         }
     }
 
-    /// Where a deletion ends: `deleted`, or `posted` again when the tweet stays.
-    async fn settle_deletion(
+    /// Settles an entry with why: a finish judged not to be tweeted, or where a deletion
+    /// ends (`deleted`, or `posted` again when the tweet stays).
+    async fn settle_with(
         &self,
         position: i64,
         status: &str,
