@@ -237,6 +237,15 @@ impl ItemRecord {
             .take_while(move |e| as_of.is_none_or(|p| e.position <= p))
     }
 
+    /// The keys of its finishes, oldest first (retracted ones too). Finishes are rare per
+    /// item and histories short: looked up here rather than kept for every item.
+    fn finish_keys<'a>(&'a self, loaded: &'a [u8]) -> impl Iterator<Item = FinishKey> + 'a {
+        history::skim(self.history(loaded))
+            .map_while(Result::ok)
+            .filter(|e| matches!(e.event, SkimmedEvent::Finished { .. }))
+            .map(|e| (e.at, e.position))
+    }
+
     /// The item as it stood at `as_of`, or now (`None`: not added yet).
     fn at(&self, loaded: &[u8], as_of: Option<i64>) -> Option<ItemState> {
         let events: Vec<ItemEvent> = self.entries(loaded, as_of).map(|e| e.event).collect();
@@ -725,21 +734,14 @@ impl Projection {
                 // Retractions are rare and histories short: the finish is looked up in the
                 // item's history rather than kept for every item. Nothing changed the status
                 // since it, so it is the last finish there.
-                let latest = history::skim(record.history(&self.loaded))
-                    .map_while(Result::ok)
-                    .filter(|e| matches!(e.event, SkimmedEvent::Finished { .. }))
-                    .map(|e| (e.at, e.position))
-                    .last();
-                if let Some(key) = latest {
+                if let Some(key) = record.finish_keys(&self.loaded).last() {
                     self.retracted.insert(key, position);
                 }
             }
             ItemEvent::FinishRevised(revision) => {
                 // The latest finish not taken back, looked up as a retraction's is.
-                let latest = history::skim(record.history(&self.loaded))
-                    .map_while(Result::ok)
-                    .filter(|e| matches!(e.event, SkimmedEvent::Finished { .. }))
-                    .map(|e| (e.at, e.position))
+                let latest = record
+                    .finish_keys(&self.loaded)
                     .filter(|key| !self.retracted.contains_key(key))
                     .last();
                 if let Some((key, finish)) = latest.and_then(|k| self.finishes.get_key_value(&k)) {
@@ -1110,11 +1112,9 @@ impl Projection {
         let Some(record) = self.items.get(item) else {
             return;
         };
-        let finishes: Vec<FinishKey> = history::skim(record.history(&self.loaded))
-            .map_while(Result::ok)
-            .take_while(|e| e.position <= after)
-            .filter(|e| matches!(e.event, SkimmedEvent::Finished { .. }))
-            .map(|e| (e.at, e.position))
+        let finishes: Vec<FinishKey> = record
+            .finish_keys(&self.loaded)
+            .take_while(|(_, p)| *p <= after)
             .collect();
         if finishes.is_empty() {
             return;
