@@ -101,3 +101,35 @@ pub enum AppendError {
     #[error(transparent)]
     Log(#[from] LogError),
 }
+
+/// Why a [`crate::EventLog::restore`] of recorded events was refused or failed. Nothing was
+/// written.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RestoreError {
+    /// The events do not continue the log: the first is not at the position after its head,
+    /// or their positions are not consecutive. Another process appended meanwhile, or the
+    /// events are from somewhere else.
+    #[error(
+        "the event at position {found} does not continue the log: the next position is {expected}"
+    )]
+    NotNext { expected: i64, found: i64 },
+    /// An event's stream version does not follow its stream's last one.
+    #[error(
+        "the event at position {position} is version {found} of stream {stream_id:?}, \
+         which is at version {current}: the next is {}", current + 1
+    )]
+    StreamVersion {
+        position: i64,
+        stream_id: String,
+        current: i64,
+        found: i64,
+    },
+    #[error(transparent)]
+    Log(#[from] LogError),
+}
+
+impl From<sqlx::Error> for RestoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Log(e.into())
+    }
+}

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::plan::{plan, Placed};
 use crate::{observe_head, AppendError, AppendRequest, Appended, LogError, LogOptions, Payload};
-use crate::{RecordedEvent, Shared};
+use crate::{RecordedEvent, RestoreError, Shared};
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
@@ -87,7 +87,7 @@ pub fn within<T, E: From<sqlx::Error>>(
 
 /// The error of a statement the database did not answer within `limit`: an I/O timeout, so
 /// unavailable, and recognisable as a timeout ([`LogError::is_read_timeout`]).
-fn timed_out(what: &str, limit: Duration) -> sqlx::Error {
+pub(crate) fn timed_out(what: &str, limit: Duration) -> sqlx::Error {
     sqlx::Error::Io(std::io::Error::new(
         std::io::ErrorKind::TimedOut,
         format!("the database did not answer {what} within {limit:?}"),
@@ -486,6 +486,60 @@ async fn insert(conn: &mut PgConnection, plan: &crate::plan::Plan<'_>) -> Result
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Restores `events` as they are (see [`crate::EventLog::restore`]) in one transaction under
+/// the append lock, notifying tailers on commit. On an error the transaction is left open:
+/// the caller closes the connection, which rolls it back.
+pub(crate) async fn restore(
+    conn: &mut PgConnection,
+    events: &[RecordedEvent],
+) -> Result<i64, RestoreError> {
+    conn.execute(BEGIN_AND_LOCK).await?;
+    let head = head(conn).await?;
+    let streams = crate::restore::streams(events);
+    // A probe per stream, as in `look_up`, for the same reason.
+    let versions: HashMap<String, i64> = sqlx::query_as::<_, (String, Option<i64>)>(
+        "SELECT s.id, (SELECT stream_version FROM events WHERE stream_id = s.id \
+                        ORDER BY stream_version DESC LIMIT 1) \
+           FROM UNNEST($1::TEXT[]) AS s(id)",
+    )
+    .bind(&streams)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .filter_map(|(stream, version)| Some((stream, version?)))
+    .collect();
+    crate::restore::check(head, &versions, events)?;
+    let Some(last) = events.last() else {
+        conn.execute("COMMIT").await?;
+        return Ok(head);
+    };
+    let column = |f: fn(&RecordedEvent) -> &str| events.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO events (position, stream_id, stream_version, event_id, event_type, \
+                             schema_version, data, metadata, recorded_at) \
+         SELECT * FROM UNNEST($1::BIGINT[], $2::TEXT[], $3::BIGINT[], $4::UUID[], $5::TEXT[], \
+                              $6::INT[], $7::TEXT[]::JSONB[], $8::JSONB[], $9::TIMESTAMPTZ[])",
+    )
+    .bind(events.iter().map(|e| e.position).collect::<Vec<_>>())
+    .bind(column(|e| &e.stream_id))
+    .bind(events.iter().map(|e| e.stream_version).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.event_id).collect::<Vec<_>>())
+    .bind(column(|e| &e.event_type))
+    .bind(events.iter().map(|e| e.schema_version).collect::<Vec<_>>())
+    .bind(column(|e| e.data.as_str()))
+    .bind(events.iter().map(|e| &e.metadata).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.recorded_at).collect::<Vec<_>>())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(last.position.to_string())
+        .execute(&mut *conn)
+        .await?;
+    conn.execute("COMMIT").await?;
+    Ok(last.position)
 }
 
 /// Keeps a `LISTEN` connection open and raises the shared head on every notification. Lost

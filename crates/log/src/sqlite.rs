@@ -15,7 +15,10 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use crate::plan::{plan, Placed, Plan};
-use crate::{AppendError, AppendRequest, Appended, LogError, LogOptions, Payload, RecordedEvent};
+use crate::{
+    AppendError, AppendRequest, Appended, LogError, LogOptions, Payload, RecordedEvent,
+    RestoreError,
+};
 
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 
@@ -235,4 +238,61 @@ async fn commit_in_transaction<'a>(
     }
     sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(plan)
+}
+
+/// Restores `events` as they are (see [`crate::EventLog::restore`]) in one `BEGIN IMMEDIATE`
+/// transaction.
+pub(crate) async fn restore(
+    pool: &SqlitePool,
+    events: &[RecordedEvent],
+) -> Result<i64, RestoreError> {
+    let mut conn = pool.acquire().await.map_err(LogError::from)?;
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    match restore_in_transaction(&mut conn, events).await {
+        Ok(head) => Ok(head),
+        Err(e) => {
+            if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                let _ = conn.detach();
+            }
+            Err(e)
+        }
+    }
+}
+
+async fn restore_in_transaction(
+    conn: &mut SqliteConnection,
+    events: &[RecordedEvent],
+) -> Result<i64, RestoreError> {
+    let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(position), 0) FROM events")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut versions: HashMap<String, i64> = HashMap::new();
+    for stream in crate::restore::streams(events) {
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(stream_version) FROM events WHERE stream_id = ?1")
+                .bind(stream)
+                .fetch_one(&mut *conn)
+                .await?;
+        if let Some(v) = v {
+            versions.insert(stream.to_owned(), v);
+        }
+    }
+    crate::restore::check(head, &versions, events)?;
+    for rows in events.chunks(500) {
+        let mut q = QueryBuilder::<Sqlite>::new(format!("INSERT INTO events ({COLUMNS}) "));
+        q.push_values(rows, |mut b, e| {
+            b.push_bind(e.position)
+                .push_bind(&e.stream_id)
+                .push_bind(e.stream_version)
+                .push_bind(e.event_id.to_string())
+                .push_bind(&e.event_type)
+                .push_bind(e.schema_version)
+                .push_bind(e.data.as_str())
+                .push_bind(e.metadata.to_string())
+                .push_bind(e.recorded_at.to_rfc3339_opts(SecondsFormat::Micros, true));
+        });
+        q.build().execute(&mut *conn).await?;
+    }
+    sqlx::query("COMMIT").execute(&mut *conn).await?;
+    Ok(events.last().map_or(head, |e| e.position))
 }

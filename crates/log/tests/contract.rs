@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use lately_log::{
     AppendError, AppendOptions, AppendRequest, Appender, EventLog, LogError, LogOptions, NewEvent,
+    RestoreError,
 };
 use lately_testkit::Backend;
 use serde_json::json;
@@ -80,6 +81,7 @@ on_both_backends!(
     a_subscription_without_metadata_reads_everything_else_the_same,
     the_log_refuses_updates_and_deletes,
     migrations_report_ready_and_run_once,
+    restored_events_read_back_exactly_and_the_log_goes_on_after_them,
 );
 
 async fn appended_events_read_back_in_order_with_consecutive_positions(backend: Backend) {
@@ -805,4 +807,87 @@ async fn a_large_snapshot_comes_back_byte_for_byte(backend: Backend) {
             log.backend_name()
         );
     }
+}
+
+/// A log moved from the other backend to this one: every field of every event as it was,
+/// tailers woken, and appends going on from the restored head and stream versions.
+async fn restored_events_read_back_exactly_and_the_log_goes_on_after_them(backend: Backend) {
+    let other = match backend {
+        Backend::Postgres => Backend::Sqlite,
+        Backend::Sqlite => Backend::Postgres,
+    };
+    let (_source_guard, _, source) = fresh(other).await;
+    let appender = Appender::spawn(&source, AppendOptions::default());
+    for (stream, n) in [("book-1", 0), ("book-2", 2), ("book-1", 4), ("book-3", 5)] {
+        appender
+            .append(request(stream, None, vec![event(n), event(n + 1)]))
+            .await
+            .unwrap();
+    }
+    let dumped = source.read_after(0, 100).await.unwrap();
+    assert_eq!(dumped.len(), 8);
+
+    let (_guard, _, log) = fresh(backend).await;
+    let mut tail = log.subscribe(0);
+    assert_eq!(log.restore(&dumped[..3]).await.unwrap(), 3);
+
+    // What does not continue the log is refused whole, and writes nothing.
+    let again = log.restore(&dumped[..3]).await.unwrap_err();
+    assert!(
+        matches!(
+            again,
+            RestoreError::NotNext {
+                expected: 4,
+                found: 1
+            }
+        ),
+        "{again}"
+    );
+    let mut gap = dumped[3..5].to_vec();
+    gap[1].stream_version += 1;
+    let gap = log.restore(&gap).await.unwrap_err();
+    assert!(
+        matches!(
+            &gap,
+            RestoreError::StreamVersion {
+                position: 5,
+                current: 2,
+                found: 4,
+                ..
+            }
+        ),
+        "{gap}"
+    );
+    let mut reused = dumped[3..5].to_vec();
+    reused[1].event_id = dumped[0].event_id;
+    assert!(log.restore(&reused).await.is_err());
+    assert_eq!(log.head().await.unwrap(), 3);
+
+    assert_eq!(log.restore(&dumped[3..]).await.unwrap(), 8);
+    assert_eq!(log.read_after(0, 100).await.unwrap(), dumped);
+    let mut seen = Vec::new();
+    while seen.len() < dumped.len() {
+        let page = tokio::time::timeout(Duration::from_secs(5), tail.next())
+            .await
+            .expect("the restore wakes tailers")
+            .unwrap();
+        seen.extend(page.into_iter().map(|e| e.position));
+    }
+    assert_eq!(seen, (1..=8).collect::<Vec<_>>());
+
+    // Appends go on after the restored events, on the restored streams' versions.
+    let appender = Appender::spawn(&log, AppendOptions::default());
+    let next = appender
+        .append(request("book-1", Some(4), vec![event(9)]))
+        .await
+        .unwrap();
+    assert_eq!((next.first_position, next.version), (9, 5));
+    let stale = appender
+        .append(request("book-3", Some(0), vec![event(10)]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(stale, AppendError::Conflict { current: 2, .. }),
+        "{stale}"
+    );
 }
