@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::configuration::{credentials, Config};
-use crate::store::{Entry, Store};
+use crate::store::{Entry, Store, STATUSES};
 use crate::worker::{Shared, Worker};
 use crate::x::XClient;
 
@@ -223,11 +223,6 @@ async fn within_timeout<T>(
         ))),
     }
 }
-
-/// The states an outbox entry can be in, as `GET /v1/outbox?status=` takes them.
-const STATUSES: [&str; 8] = [
-    "pending", "posting", "posted", "failed", "skipped", "dry_run", "deleting", "deleted",
-];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,7 +4,7 @@
 //! move the same entry from `pending` to `posting`.
 
 use lately_log::EventLog;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ANSWER_WITHIN;
 
@@ -55,8 +55,14 @@ macro_rules! fetch {
     };
 }
 
-/// One finish the notifier may tweet.
-#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+/// The states an outbox entry can be in (see the migrations' CHECK constraint).
+pub const STATUSES: [&str; 8] = [
+    "pending", "posting", "posted", "failed", "skipped", "dry_run", "deleting", "deleted",
+];
+
+/// One finish the notifier may tweet. (Deserialize: a dump of the log carries the outbox.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, sqlx::FromRow)]
+#[serde(deny_unknown_fields)]
 pub struct Entry {
     pub finish_position: i64,
     pub item_id: String,
@@ -108,6 +114,45 @@ impl Store {
             position
         )?;
         Ok(())
+    }
+
+    /// Moves the checkpoint to `position` unless it is further already.
+    pub async fn raise_checkpoint(&self, position: i64) -> Result<()> {
+        exec!(
+            &self.db,
+            "INSERT INTO notifier_checkpoint (id, position) VALUES (1, $1) \
+             ON CONFLICT (id) DO UPDATE SET position = CASE \
+                 WHEN excluded.position > notifier_checkpoint.position THEN excluded.position \
+                 ELSE notifier_checkpoint.position END",
+            position
+        )?;
+        Ok(())
+    }
+
+    /// Adds entries as they are, every column kept, unless one exists for that finish: a
+    /// restore of a dump (`lately-admin restore`), which may run again. Returns how many were
+    /// added.
+    pub async fn restore(&self, entries: &[Entry]) -> Result<u64> {
+        let mut added = 0;
+        for e in entries {
+            added += exec!(
+                &self.db,
+                "INSERT INTO outbox (finish_position, item_id, status, due_at_ms, attempts, \
+                                     text, tweet_id, reason, posting_started_ms, updated_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING",
+                e.finish_position,
+                &e.item_id,
+                &e.status,
+                e.due_at_ms,
+                e.attempts,
+                &e.text,
+                &e.tweet_id,
+                &e.reason,
+                e.posting_started_ms,
+                e.updated_ms
+            )?;
+        }
+        Ok(added)
     }
 
     /// Adds an entry unless one exists for that finish (scanning is idempotent).
