@@ -34,7 +34,7 @@ COPY target/docker-bin/ /usr/local/bin/
 FROM ${RUST_IMAGE} AS chef
 RUN cargo install cargo-chef --locked --version ^0.1
 WORKDIR /src
-ENV PACKAGES="-p lately-writer -p lately-reader -p lately-notifier -p lately-x-sandbox -p lately-gateway -p lately-cli"
+ENV PACKAGES="-p lately-writer -p lately-reader -p lately-notifier -p lately-x-sandbox -p lately-gateway -p lately-cli -p lately-admin"
 
 FROM chef AS planner
 COPY . .
@@ -47,7 +47,8 @@ COPY . .
 RUN cargo build --release --locked $PACKAGES \
  && mkdir -p /out \
  && cp target/release/lately target/release/lately-writer target/release/lately-reader \
-       target/release/lately-notifier target/release/lately-x-sandbox target/release/lately-gateway /out/
+       target/release/lately-notifier target/release/lately-x-sandbox target/release/lately-gateway \
+       target/release/lately-admin /out/
 
 FROM base AS runtime
 COPY --from=build /out/ /usr/local/bin/
