@@ -51,6 +51,21 @@ pub async fn database(backend: Backend) -> (Option<tempfile::TempDir>, String) {
     }
 }
 
+/// Polls `ok` every 50 ms until it holds; panics naming `what` after 20 s.
+pub async fn until<F, Fut>(what: &str, mut ok: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..400 {
+        if ok().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
 /// Waits (up to 10 s) until `count` sessions on the server at `database_url` wait for a lock
 /// and satisfy `condition` (SQL on `pg_stat_activity`, such as `query LIKE '%FROM outbox%'`):
 /// how a partition test knows its statement was sent and waits inside the server, behind a

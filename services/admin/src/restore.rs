@@ -82,10 +82,10 @@ pub async fn restore(database_url: &str, path: &Path) -> anyhow::Result<Restored
 
     let log = EventLog::connect(database_url, Default::default())?;
     let result = async {
-        log.migrate().await?;
         let Some(_leader) = Leadership::try_acquire(database_url).await? else {
             return Err(Refused::NotifierRunning.into());
         };
+        log.migrate().await?;
         write(&log, checked, BufReader::new(file)).await
     }
     .await;
@@ -113,10 +113,14 @@ async fn write(log: &EventLog, checked: Checked, dump: impl BufRead) -> anyhow::
     let mut compared = 0;
     while compared < already {
         let theirs = log.read_after(compared, BATCH).await?;
+        anyhow::ensure!(
+            !theirs.is_empty(),
+            "the destination's log ends before its head"
+        );
         for found in theirs.iter().take_while(|e| e.position <= already) {
             let expected = events
                 .next()
-                .expect("checked: the dump has `head` events")?;
+                .ok_or_else(|| anyhow::anyhow!("the dump changed while it was restored"))??;
             if (found.event_id, &found.stream_id, found.stream_version)
                 != (
                     expected.event_id,

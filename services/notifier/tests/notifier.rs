@@ -81,18 +81,12 @@ async fn env() -> Env {
 }
 
 impl Env {
-    async fn until<F, Fut>(&self, what: &str, mut ok: F)
+    async fn until<F, Fut>(&self, what: &str, ok: F)
     where
         F: FnMut() -> Fut,
         Fut: std::future::Future<Output = bool>,
     {
-        for _ in 0..400 {
-            if ok().await {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("timed out waiting until {what}");
+        lately_testkit::until(what, ok).await
     }
 
     /// Starts the notifier binary with the sandbox's credentials, no grace delay, and `extra`.

@@ -2,32 +2,13 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
-use std::time::Duration;
-
 use clap::Parser;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 pub const TOKEN: &str = "admin-tests-token";
 
-/// A database of the given backend; the guard keeps a SQLite file alive.
-pub async fn database(backend: lately_testkit::Backend) -> (Option<tempfile::TempDir>, String) {
-    lately_testkit::database(backend).await
-}
-
-pub async fn until<F, Fut>(what: &str, mut ok: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..400 {
-        if ok().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
+pub use lately_testkit::until;
 
 /// The writer, on `database_url`.
 pub struct Writer {

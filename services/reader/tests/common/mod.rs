@@ -2,7 +2,6 @@
 #![allow(dead_code)]
 
 use clap::Parser;
-use std::time::Duration;
 
 use lately_reader::configuration::Config as ReaderConfig;
 use reqwest::StatusCode;
@@ -72,18 +71,12 @@ pub async fn system() -> System {
     system
 }
 
-pub async fn wait_until<F, Fut>(mut ok: F)
+pub async fn wait_until<F, Fut>(ok: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..300 {
-        if ok().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("condition not reached in 15 s");
+    lately_testkit::until("the condition holds", ok).await
 }
 
 impl System {
