@@ -34,6 +34,13 @@ enum Command {
         #[arg(long, short, default_value = "-")]
         out: PathBuf,
     },
+    /// Check a dump without restoring it (a backup, say): its records, positions, every
+    /// item's history against the writer's rules and the closing count, as `restore` does
+    /// first. No database is needed.
+    Check {
+        /// The dump; `-` for standard input.
+        dump: PathBuf,
+    },
     /// Restore a dump into this database: an empty one, or one an interrupted restore of the
     /// same dump left (it goes on from there). The whole file is checked first; a bad one
     /// changes nothing. Stop the notifier on the destination while it runs.
@@ -79,6 +86,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                      where another notifier runs, or both will tweet what is still pending."
                 );
             }
+        }
+        Command::Check { dump } => {
+            let checked = lately_admin::restore::check_file(&dump)?;
+            let h = &checked.header;
+            eprintln!(
+                "a good dump: {} events (positions 1 to {}) and {} outbox entries, dumped {} from {}",
+                h.head,
+                h.head,
+                checked.outbox.len(),
+                h.dumped_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                h.backend
+            );
         }
         Command::Restore { dump } => {
             let r = lately_admin::restore::restore(&cli.database_url, &dump).await?;

@@ -93,6 +93,11 @@ pub async fn restore(database_url: &str, path: &Path) -> anyhow::Result<Restored
     result
 }
 
+/// Checks the dump at `path` (`-`: standard input) whole, as [`restore`] does before writing.
+pub fn check_file(path: &Path) -> anyhow::Result<Checked> {
+    Ok(check_dump(BufReader::new(open(path)?))?)
+}
+
 /// The dump to read twice: a file as it is, standard input copied to a temporary file first.
 fn open(path: &Path) -> anyhow::Result<File> {
     if path.as_os_str() == "-" {

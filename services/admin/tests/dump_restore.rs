@@ -140,6 +140,39 @@ async fn a_log_moved_from_sqlite_to_postgres_reads_the_same_and_goes_on() {
     );
 
     // The log: every field of every event.
+    // A dump can be checked without a database, as a backup would be.
+    let out = admin(
+        &["check", "-"],
+        "postgres://nowhere.invalid/none",
+        Some(&dump),
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with(&format!(
+            "a good dump: {head} events (positions 1 to {head}) and 3 outbox entries, dumped 20"
+        )),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cut = &dump[..dump.len() - 10];
+    let out = admin(
+        &["check", "-"],
+        "postgres://nowhere.invalid/none",
+        Some(cut),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("lately-admin: line "),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
     let dest = log(&dest_url);
     assert_eq!(
         dest.read_after(0, 1000).await.unwrap(),
