@@ -1251,6 +1251,31 @@ impl Projection {
         Some((view(id, &state), history))
     }
 
+    /// An item of the owner's, private or public, and its history, as of `as_of` (or now):
+    /// what the owner's list shows of it, and every event. `None` for an item not added by
+    /// then, or removed (as in the owner's list).
+    pub fn owner_item(
+        &self,
+        id: &str,
+        as_of: Option<i64>,
+    ) -> Option<(OwnerItem, Vec<HistoryEntry>)> {
+        let as_of = self.past(as_of);
+        let record = self.items.get(id)?;
+        let state = record
+            .at(&self.loaded, as_of)
+            .filter(|s| s.status != Status::Removed)?;
+        let history = record
+            .entries(&self.loaded, as_of)
+            .map(HistoryEntry::from)
+            .collect();
+        let item = OwnerItem {
+            item: view(id, &state),
+            visibility: state.visibility,
+            version: state.version,
+        };
+        Some((item, history))
+    }
+
     /// Counts of public finishes: per kind, average rating, per month of `year` (or per year).
     pub fn stats(&self, year: Option<i32>, as_of: Option<i64>) -> Stats {
         let as_of = self.past(as_of);

@@ -232,6 +232,33 @@ fn private_and_removed_items_never_show_even_in_the_past() {
         }
     }
     assert!(current(&p, None).is_empty());
+
+    // The owner sees the private items and their histories, as of any position; a removed
+    // item is in no answer, the owner's included, from its removal on.
+    let (secret, history) = p.owner_item("priv", None).unwrap();
+    assert_eq!(
+        (
+            secret.item.title.as_str(),
+            secret.visibility,
+            secret.version
+        ),
+        ("Secret", Visibility::Private, 3)
+    );
+    let types: Vec<_> = history.iter().map(|h| h.event.event_type()).collect();
+    assert_eq!(types, ["item_added", "item_finished", "item_started"]);
+    let (then, history) = p.owner_item("priv", Some(6)).unwrap();
+    assert_eq!((then.version, history.len()), (2, 2));
+    assert_eq!(
+        p.owner_item("later", None).unwrap().0.visibility,
+        Visibility::Private
+    );
+    assert!(p.owner_item("gone", None).is_none());
+    assert!(
+        p.owner_item("gone", Some(8)).is_some(),
+        "before its removal"
+    );
+    assert!(p.owner_item("priv", Some(1)).is_none(), "not added yet");
+    assert!(p.owner_item("nobody", None).is_none());
 }
 
 #[test]

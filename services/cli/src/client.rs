@@ -156,6 +156,11 @@ impl Client {
         self.read_as(path, false).await
     }
 
+    /// Whether a token was given (`LATELY_TOKEN`): the owner's reads are possible.
+    pub fn has_token(&self) -> bool {
+        self.token.is_some()
+    }
+
     /// [`read`](Self::read) with the token: the owner's list, which holds private items.
     pub async fn read_as_owner(&self, path: &str) -> Result<Value, CliError> {
         self.read_as(path, true).await

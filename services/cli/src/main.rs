@@ -309,7 +309,7 @@ enum Command {
         year: Option<i32>,
     },
     /// One item and its history: when it was added, started, how far, each finish with its
-    /// rating and review, each edit.
+    /// rating and review, each edit. With your token, private items too.
     Show {
         /// The item's id, as `add` printed it (`lately items` lists them).
         id: String,
@@ -797,6 +797,14 @@ fn item_path(id: &str) -> String {
     )
 }
 
+/// The owner's read of an item (private ones too), its id encoded as [`item_path`]'s.
+fn owner_item_path(id: &str) -> String {
+    format!(
+        "/v1/owner/items/{}",
+        percent_encoding::utf8_percent_encode(id, SEGMENT)
+    )
+}
+
 /// " ★★★★½" for a rating of 4.5, "" for none.
 fn stars(rating: &Value) -> String {
     rating
@@ -891,26 +899,45 @@ async fn stats(client: &Client, year: Option<i32>) -> Result<(), CliError> {
 /// Prints an item, then a line per event of its history, oldest first, dated by when it
 /// happened (a backdated finish by its own date).
 async fn show(client: &Client, id: &str) -> Result<(), CliError> {
-    let answer = client.read(&item_path(id)).await.map_err(|e| match e {
+    // With the token, the owner's read: private items too. A reader given no owner token
+    // refuses it (403); the public read still shows a public item.
+    let owned = match client.has_token() {
+        true => match client.read_as_owner(&owner_item_path(id)).await {
+            Err(CliError::Rejected { status: 403, .. }) => None,
+            other => Some(other),
+        },
+        false => None,
+    };
+    let hint = match owned {
+        Some(_) => "`lately items` lists your items",
+        None => "a private or removed item is shown by no public read: `lately items` lists yours",
+    };
+    let answer = match owned {
+        Some(answer) => answer,
+        None => client.read(&item_path(id)).await,
+    }
+    .map_err(|e| match e {
         CliError::Rejected {
             status: 404,
             detail,
         } => CliError::Rejected {
             status: 404,
-            detail: format!(
-                "{detail} (a private or removed item is shown by no public read: `lately \
-                 items` lists yours)"
-            ),
+            detail: format!("{detail} ({hint})"),
         },
         e => e,
     })?;
     let item = &answer["item"];
     say(format_args!(
-        "{} — {}{}  ({})",
+        "{} — {}{}  ({}){}",
         item["title"].as_str().unwrap_or(""),
         item["kind"].as_str().unwrap_or(""),
         by(item),
-        item["id"].as_str().unwrap_or(id)
+        item["id"].as_str().unwrap_or(id),
+        if item["visibility"] == "private" {
+            "  [private]"
+        } else {
+            ""
+        }
     ))?;
     let tags: Vec<_> = item["tags"]
         .as_array()

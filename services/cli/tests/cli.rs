@@ -319,6 +319,29 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
              queued      book     A Secret History  ({secret})  [private]\n"
         )
     );
+    // `show` finds a private item with the token, and its history; without, no public read
+    // shows it.
+    let show = sys.lately(&["show", &secret]).await;
+    assert!(show.status.success(), "{}", stderr(&show));
+    let out = stdout(&show);
+    assert_eq!(
+        out.lines().next(),
+        Some(format!("A Secret History — book  ({secret})  [private]").as_str()),
+        "{out}"
+    );
+    assert!(out.lines().nth(1).unwrap().ends_with("  added"), "{out}");
+    let hidden = sys
+        .command(&["show", &secret])
+        .env_remove("LATELY_TOKEN")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(hidden.status.code(), Some(1));
+    assert!(
+        stderr(&hidden).contains("no public read"),
+        "{}",
+        stderr(&hidden)
+    );
     let abandoned = sys.lately(&["items", "--status", "abandoned"]).await;
     assert_eq!(
         stdout(&abandoned).lines().count(),

@@ -415,6 +415,35 @@ pub async fn item(
     }
 }
 
+/// `GET /v1/owner/items/{id}?as_of=` — an item of the owner's, private or public, and its
+/// history: what `/v1/items/{id}` shows of a public one, for any item in the owner's list.
+/// Only to the owner's token, and never stored by a cache.
+pub async fn owner_item(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    state.owner.check(req.headers(), "the owner's items")?;
+    let p = params(&req)?;
+    let (position, _) = position_for(&req, &state, &p).await?;
+    let found = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .owner_item(&path, Some(position));
+    match found {
+        Some((item, history)) => Ok(HttpResponse::Ok()
+            .insert_header((POSITION_HEADER, position.to_string()))
+            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+            .json(json!({ "position": position, "item": item, "history": history }))),
+        None => Err(Problem::not_found(format!(
+            "no item {:?} (never added, or removed)",
+            path.as_str()
+        ))),
+    }
+}
+
 /// `GET /v1/owner/items?status=&limit=&cursor=&as_of=` — every item of the owner's that is
 /// not removed, private ones too, most recently touched first: how the owner finds a private
 /// item's id, or an abandoned one's. Only to the owner's token, and never stored by a cache.

@@ -194,6 +194,7 @@ impl Application {
                 .service(get("/v1/status", routes::status))
                 .service(get("/v1/items/{id}", routes::item))
                 .service(get("/v1/owner/items", routes::owner_items))
+                .service(get("/v1/owner/items/{id}", routes::owner_item))
                 .service(get("/v1/stream", stream::stream))
                 .service(get("/feed.json", feeds::json_feed))
                 .service(get("/feed.atom", feeds::atom_feed))

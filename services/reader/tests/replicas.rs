@@ -455,6 +455,137 @@ async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owner_sees_a_private_item_and_its_history_with_the_token_only() {
+    let sys = system().await;
+    let mut config = reader_config(&sys.database_url);
+    config.owner_token = Some(TOKEN.into());
+    let reader = sys.reader(config).await;
+    let off = sys.reader(reader_config(&sys.database_url)).await;
+    let (diary, finished) = sys
+        .finish("Secret diary", json!({ "visibility": "private" }))
+        .await;
+    let gone = sys.add("Gone", "private").await.0;
+    let removed = sys
+        .write(
+            reqwest::Method::DELETE,
+            &format!("/v1/items/{gone}"),
+            json!({}),
+        )
+        .await["position"]
+        .as_i64()
+        .unwrap();
+    let get = |base: &str, path: String, token: Option<&str>| {
+        let mut req = sys
+            .client
+            .get(format!("{base}{path}"))
+            .header("Lately-Min-Position", removed);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send()
+    };
+
+    // No public read shows it; the owner's does, with its whole history, never cached.
+    let public = get(&reader, format!("/v1/items/{diary}"), None)
+        .await
+        .unwrap();
+    assert_eq!(public.status(), StatusCode::NOT_FOUND);
+    let res = get(&reader, format!("/v1/owner/items/{diary}"), Some(TOKEN))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    assert_eq!(
+        res.headers()["lately-position"],
+        removed.to_string().as_str()
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["item"]["title"], "Secret diary");
+    assert_eq!(body["item"]["visibility"], "private");
+    assert_eq!(body["item"]["version"], 2);
+    let history: Vec<(&str, i64)> = body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["type"].as_str().unwrap(), h["position"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(
+        history,
+        [("item_added", finished - 1), ("item_finished", finished)]
+    );
+    // As of before its finish.
+    let then: Value = get(
+        &reader,
+        format!("/v1/owner/items/{diary}?as_of={}", finished - 1),
+        Some(TOKEN),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        (
+            then["item"]["status"].as_str(),
+            then["history"].as_array().unwrap().len()
+        ),
+        (Some("queued"), 1)
+    );
+
+    for (base, path, token, status, detail) in [
+        (
+            &reader,
+            format!("/v1/owner/items/{gone}"),
+            Some(TOKEN),
+            StatusCode::NOT_FOUND,
+            "never added, or removed",
+        ),
+        (
+            &reader,
+            "/v1/owner/items/nobody".to_owned(),
+            Some(TOKEN),
+            StatusCode::NOT_FOUND,
+            "nobody\\\" (never added",
+        ),
+        (
+            &reader,
+            format!("/v1/owner/items/{diary}"),
+            None,
+            StatusCode::UNAUTHORIZED,
+            "owner's token",
+        ),
+        (
+            &reader,
+            format!("/v1/owner/items/{diary}"),
+            Some("not-the-token"),
+            StatusCode::UNAUTHORIZED,
+            "owner's token",
+        ),
+        (
+            &reader,
+            format!("/v1/owner/items/{diary}?as_of=x"),
+            Some(TOKEN),
+            StatusCode::BAD_REQUEST,
+            "as_of",
+        ),
+        (
+            &off,
+            format!("/v1/owner/items/{diary}"),
+            Some(TOKEN),
+            StatusCode::FORBIDDEN,
+            "LATELY_OWNER_TOKEN",
+        ),
+    ] {
+        let res = get(base, path.clone(), token).await.unwrap();
+        assert_eq!(res.status(), status, "{path} {token:?}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(detail), "{path}: {body}");
+        assert!(!body.contains("Secret"), "{body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_queue_and_the_current_list_come_in_pages() {
     let sys = system().await;
     let reader = sys.reader(reader_config(&sys.database_url)).await;
