@@ -461,6 +461,10 @@ pub struct FeedQuery {
     /// Only finishes strictly older than this `(at, position)`.
     pub before: Option<(DateTime<Utc>, i64)>,
     pub as_of: Option<i64>,
+    /// The owner's feed: private items' finishes too (each entry says its item's
+    /// `visibility`), judged by the item as of `as_of` alone, as the owner's list is; a
+    /// removed item's are in neither.
+    pub owner: bool,
 }
 
 /// A public item as the API shows it.
@@ -540,6 +544,9 @@ pub struct FeedEntry {
     /// When its rating or review was last revised (as of the answer's position), if ever.
     pub revised_at: Option<DateTime<Utc>>,
     pub item: ItemView,
+    /// The item's, in the owner's feed only ([`FeedQuery::owner`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
 }
 
 /// One event of a live stream (see [`Projection::live_after`]).
@@ -971,6 +978,15 @@ impl Projection {
     }
 
     /// The item, if it is public (now and at `as_of`).
+    /// An item as of `as_of` (or now) if it was added and not removed by then, public or
+    /// not: what the owner's answers show.
+    fn owned(&self, id: &str, as_of: Option<i64>) -> Option<ItemState> {
+        self.items
+            .get(id)?
+            .at(&self.loaded, as_of)
+            .filter(|s| s.status != Status::Removed)
+    }
+
     fn visible(&self, id: &str, as_of: Option<i64>) -> Option<ItemState> {
         let record = self.items.get(id)?;
         if !record.summary.shown() {
@@ -999,7 +1015,11 @@ impl Projection {
         let tag = q.tag.as_ref().map(Tag::as_str);
         if q.as_of.is_none() {
             let summary = &self.items.get(&*finish.item_id)?.summary;
-            if !summary.shown()
+            let listed = match q.owner {
+                true => summary.status != Status::Removed,
+                false => summary.shown(),
+            };
+            if !listed
                 || q.kind.is_some_and(|k| k != summary.kind)
                 || tag.is_some_and(|t| !summary.has_tag(t))
             {
@@ -1008,7 +1028,10 @@ impl Projection {
         }
         let state = cache
             .entry(&*finish.item_id)
-            .or_insert_with(|| self.visible(&finish.item_id, q.as_of))
+            .or_insert_with(|| match q.owner {
+                true => self.owned(&finish.item_id, q.as_of),
+                false => self.visible(&finish.item_id, q.as_of),
+            })
             .as_ref()?;
         if q.kind.is_some_and(|k| k != state.kind) {
             return None;
@@ -1026,6 +1049,7 @@ impl Projection {
             review: values.review.map(ToString::to_string),
             revised_at: values.revised_at,
             item: view(&finish.item_id, state),
+            visibility: q.owner.then_some(state.visibility),
         })
     }
 
@@ -1260,11 +1284,8 @@ impl Projection {
         as_of: Option<i64>,
     ) -> Option<(OwnerItem, Vec<HistoryEntry>)> {
         let as_of = self.past(as_of);
-        let record = self.items.get(id)?;
-        let state = record
-            .at(&self.loaded, as_of)
-            .filter(|s| s.status != Status::Removed)?;
-        let history = record
+        let state = self.owned(id, as_of)?;
+        let history = self.items[id]
             .entries(&self.loaded, as_of)
             .map(HistoryEntry::from)
             .collect();

@@ -259,6 +259,38 @@ fn private_and_removed_items_never_show_even_in_the_past() {
     );
     assert!(p.owner_item("priv", Some(1)).is_none(), "not added yet");
     assert!(p.owner_item("nobody", None).is_none());
+
+    // The owner's feed has the private finishes too, each with its item's visibility then;
+    // a removed item's only as of before its removal.
+    let owners = |as_of| {
+        p.feed(&FeedQuery {
+            as_of,
+            owner: true,
+            ..all()
+        })
+        .into_iter()
+        .map(|e| (e.item.title, e.visibility.unwrap()))
+        .collect::<Vec<_>>()
+    };
+    let (public, private) = (Visibility::Public, Visibility::Private);
+    assert_eq!(
+        owners(None),
+        [
+            ("Later private".to_owned(), private),
+            ("Secret".to_owned(), private),
+            ("Public".to_owned(), public),
+        ]
+    );
+    assert_eq!(
+        owners(Some(8)),
+        [
+            ("Removed".to_owned(), public),
+            ("Later private".to_owned(), public),
+            ("Secret".to_owned(), private),
+            ("Public".to_owned(), public),
+        ]
+    );
+    assert!(p.feed(&all()).iter().all(|e| e.visibility.is_none()));
 }
 
 #[test]

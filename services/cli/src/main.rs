@@ -290,6 +290,9 @@ enum Command {
         /// How many (read a page of at most 100 at a time).
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
         limit: u64,
+        /// Private finishes too, marked `[private]` (the owner's feed: sends your token).
+        #[arg(long)]
+        all: bool,
     },
     /// What is in progress.
     Current {
@@ -535,23 +538,21 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
                 .await?;
             say(format_args!("removed {id}"))?;
         }
-        Command::List { kind, limit } => {
-            let none = format!(
-                "no public finishes{} yet (private and removed items are never listed)",
-                of_kind(kind)
-            );
+        Command::List { kind, limit, all } => {
+            let none = match all {
+                true => format!("no finishes{} yet", of_kind(kind)),
+                false => format!(
+                    "no public finishes{} yet (private ones are listed by `lately list --all`)",
+                    of_kind(kind)
+                ),
+            };
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
             let filter = kind_filter(kind);
-            pages(
-                client,
-                "/v1/feed",
-                &filter,
-                Read::Public,
-                limit,
-                &none,
-                feed_line,
-            )
-            .await?
+            let (path, whose) = match all {
+                true => ("/v1/owner/feed", Read::Owner),
+                false => ("/v1/feed", Read::Public),
+            };
+            pages(client, path, &filter, whose, limit, &none, feed_line).await?
         }
         Command::Current { kind } => {
             let none = "in progress (`lately start ID` starts an item)";
@@ -754,15 +755,12 @@ fn item_line(i: &Value) -> String {
 
 /// An item of the owner's list: [`item_line`] after its status, marked when private.
 fn owned_line(i: &Value) -> String {
-    let mut line = format!(
-        "{:<11} {}",
+    format!(
+        "{:<11} {}{}",
         i["status"].as_str().unwrap_or("").replace('_', " "),
-        item_line(i)
-    );
-    if i["visibility"] == "private" {
-        line.push_str("  [private]");
-    }
-    line
+        item_line(i),
+        private_mark(i)
+    )
 }
 
 async fn step(client: &Client, id: &str, what: &str, body: Value) -> Result<(), CliError> {
@@ -933,11 +931,7 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
         item["kind"].as_str().unwrap_or(""),
         by(item),
         item["id"].as_str().unwrap_or(id),
-        if item["visibility"] == "private" {
-            "  [private]"
-        } else {
-            ""
-        }
+        private_mark(item)
     ))?;
     let tags: Vec<_> = item["tags"]
         .as_array()
@@ -1003,13 +997,24 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
 fn feed_line(e: &Value) -> String {
     let stars = stars(&e["rating"]);
     let by = by(&e["item"]);
-    // The id last, as `current` shows it: what `edit`, `finish` (a re-read) and `remove` take.
+    // The id last, as `current` shows it: what `edit`, `finish` (a re-read) and `remove` take;
+    // then, in the owner's feed, whether it is private, as `items` marks it.
     format!(
-        "{}  {:<8} {}{by}{}  ({})",
+        "{}  {:<8} {}{by}{}  ({}){}",
         day(&e["finished_at"]),
         e["item"]["kind"].as_str().unwrap_or(""),
         e["item"]["title"].as_str().unwrap_or(""),
         stars,
-        e["item"]["id"].as_str().unwrap_or("")
+        e["item"]["id"].as_str().unwrap_or(""),
+        private_mark(e)
     )
+}
+
+/// "  [private]" for what the owner's reads show as private, "" otherwise.
+fn private_mark(v: &Value) -> &'static str {
+    if v["visibility"] == "private" {
+        "  [private]"
+    } else {
+        ""
+    }
 }

@@ -319,6 +319,28 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
              queued      book     A Secret History  ({secret})  [private]\n"
         )
     );
+    // `list --all`: the private finish too, with the token; `list` alone never.
+    let diary = stdout(&sys.lately(&["add", "book", "A Diary", "--private"]).await)
+        .trim()
+        .to_owned();
+    assert!(sys
+        .lately(&["finish", &diary, "--rating", "3"])
+        .await
+        .status
+        .success());
+    let all = stdout(&sys.lately(&["list", "--all"]).await);
+    assert!(
+        all.ends_with(&format!("book     A Diary ★★★  ({diary})  [private]\n"))
+            && all.lines().count() == 1,
+        "{all}"
+    );
+    let public = sys.lately(&["list"]).await;
+    assert_eq!(stdout(&public), "");
+    assert!(
+        stderr(&public).contains("`lately list --all`"),
+        "{}",
+        stderr(&public)
+    );
     // `show` finds a private item with the token, and its history; without, no public read
     // shows it.
     let show = sys.lately(&["show", &secret]).await;

@@ -276,7 +276,33 @@ fn paging<T>(
 
 /// `GET /v1/feed?kind=&tag=&year=&limit=&cursor=&as_of=` — finishes, newest first.
 pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let mut p = params(&req)?;
+    let (position, body) = feed_page(&req, &state, false).await?;
+    Ok(answer_with(&req, position, "application/json", body))
+}
+
+/// `GET /v1/owner/feed?kind=&tag=&year=&limit=&cursor=&as_of=` — the feed with the private
+/// items' finishes too, each entry with its item's `visibility`: the owner's whole record.
+/// Only to the owner's token, and never stored by a cache (nor this replica's page cache).
+pub async fn owner_feed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    state.owner.check(req.headers(), "the owner's feed")?;
+    let (position, body) = feed_page(&req, &state, true).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((POSITION_HEADER, position.to_string()))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .content_type("application/json")
+        .body(body))
+}
+
+/// A page of the feed, or of the owner's feed, as JSON, and the position it answers from.
+async fn feed_page(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    owner: bool,
+) -> Result<(i64, Bytes), Problem> {
+    let mut p = params(req)?;
     let (before, limit) = paging(&mut p, 20, decode_cursor)?;
     let query = FeedQuery {
         kind: kind(&p)?,
@@ -285,41 +311,42 @@ pub async fn feed(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         limit,
         before,
         as_of: None,
+        owner,
     };
-    let (position, _) = position_for(&req, &state, &p).await?;
+    let (position, _) = position_for(req, state, &p).await?;
     // The state at a position never changes: a page rendered once answers every later request
-    // for the same query at the same position.
+    // for the same query at the same position. (Not the owner's: private items stay out of
+    // anything kept.)
     let key = (req.path().to_owned() + "?" + req.query_string(), position);
-    let body = match state.cached_page(&key) {
-        Some(body) => body,
-        None => {
-            let entries = state
-                .replica
-                .projection
-                .read()
-                .expect("not poisoned")
-                .feed(&FeedQuery {
-                    as_of: Some(position),
-                    ..query
-                });
-            let next_cursor = (entries.len() == limit)
-                .then(|| {
-                    entries
-                        .last()
-                        .map(|e| encode_cursor(position, e.finished_at, e.position))
-                })
-                .flatten();
-            let page = FeedPage {
-                position,
-                items: &entries,
-                next_cursor,
-            };
-            let body = Bytes::from(serde_json::to_vec(&page).expect("JSON"));
-            state.cache_page(key, body.clone());
-            body
-        }
+    if let Some(body) = state.cached_page(&key).filter(|_| !owner) {
+        return Ok((position, body));
+    }
+    let entries = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .feed(&FeedQuery {
+            as_of: Some(position),
+            ..query
+        });
+    let next_cursor = (entries.len() == limit)
+        .then(|| {
+            entries
+                .last()
+                .map(|e| encode_cursor(position, e.finished_at, e.position))
+        })
+        .flatten();
+    let page = FeedPage {
+        position,
+        items: &entries,
+        next_cursor,
     };
-    Ok(answer_with(&req, position, "application/json", body))
+    let body = Bytes::from(serde_json::to_vec(&page).expect("JSON"));
+    if !owner {
+        state.cache_page(key, body.clone());
+    }
+    Ok((position, body))
 }
 
 #[derive(Serialize)]

@@ -455,7 +455,7 @@ async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_owner_sees_a_private_item_and_its_history_with_the_token_only() {
+async fn the_owner_sees_private_items_their_history_and_finishes_with_the_token_only() {
     let sys = system().await;
     let mut config = reader_config(&sys.database_url);
     config.owner_token = Some(TOKEN.into());
@@ -532,7 +532,57 @@ async fn the_owner_sees_a_private_item_and_its_history_with_the_token_only() {
         (Some("queued"), 1)
     );
 
+    // The owner's feed: the private finish with its visibility, never cached; the public
+    // feed has none of it.
+    let res = get(&reader, "/v1/owner/feed".to_owned(), Some(TOKEN))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    let feed: Value = res.json().await.unwrap();
+    let entries: Vec<(&str, &str, i64)> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["item"]["title"].as_str().unwrap(),
+                e["visibility"].as_str().unwrap(),
+                e["position"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(entries, [("Secret diary", "private", finished)]);
+    let public: Value = get(&reader, "/v1/feed".to_owned(), None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["items"].as_array().unwrap().len(), 0, "{public}");
+
     for (base, path, token, status, detail) in [
+        (
+            &reader,
+            "/v1/owner/feed".to_owned(),
+            None,
+            StatusCode::UNAUTHORIZED,
+            "owner's token",
+        ),
+        (
+            &reader,
+            "/v1/owner/feed?limit=0".to_owned(),
+            Some(TOKEN),
+            StatusCode::BAD_REQUEST,
+            "limit",
+        ),
+        (
+            &off,
+            "/v1/owner/feed".to_owned(),
+            Some(TOKEN),
+            StatusCode::FORBIDDEN,
+            "LATELY_OWNER_TOKEN",
+        ),
         (
             &reader,
             format!("/v1/owner/items/{gone}"),
