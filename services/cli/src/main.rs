@@ -323,6 +323,11 @@ enum Command {
         #[arg(long, value_enum)]
         status: Option<ItemStatus>,
     },
+    /// Everything you finished, and every item you have not, as CSV on stdout (for a
+    /// spreadsheet, or another service's import): a row per finish, newest first, then a row
+    /// per item never finished, most recently touched first. Private items too (the owner's
+    /// reads: sends your token).
+    Export,
     /// Import another service's export file.
     Import {
         #[arg(value_enum)]
@@ -376,10 +381,18 @@ async fn main() -> ExitCode {
 /// Prints one line of output. Rust ignores SIGPIPE, so a closed pipe is an error to report,
 /// not a signal that ends the process: `println!` would panic on it.
 fn say(line: impl Display) -> Result<(), CliError> {
-    writeln!(std::io::stdout().lock(), "{line}").map_err(|e| match e.kind() {
-        std::io::ErrorKind::BrokenPipe => CliError::OutputClosed,
-        _ => CliError::Failed(format!("cannot write the output: {e}")),
-    })
+    output(format!("{line}\n").as_bytes())
+}
+
+/// Writes `bytes` to stdout (see [`say`]).
+fn output(bytes: &[u8]) -> Result<(), CliError> {
+    std::io::stdout()
+        .lock()
+        .write_all(bytes)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::OutputClosed,
+            _ => CliError::Failed(format!("cannot write the output: {e}")),
+        })
 }
 
 fn at(raw: &str) -> Result<String, CliError> {
@@ -579,6 +592,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
         Command::Show { id } => show(client, &id).await?,
         Command::Stats { year } => stats(client, year).await?,
         Command::Import { source, file } => import::run(client, source, &file).await?,
+        Command::Export => export(client).await?,
         Command::Demo => import::demo(client).await?,
         Command::Tweets { status, limit } => tweets(client, status, limit).await?,
         Command::RetryTweet { position } => {
@@ -694,7 +708,8 @@ enum Read {
 
 /// Prints a list at `path` (filtered by `filters`) page by page, one `line` per entry, until
 /// `at_most` entries or the list's end. Each page answers from the first one's position, so
-/// the entries are those of one moment however many pages it takes.
+/// the entries are those of one moment however many pages it takes. With no entry at all,
+/// says `none` on stderr: a script reading stdout sees no lines, a person sees why.
 async fn pages(
     client: &Client,
     path: &str,
@@ -704,9 +719,31 @@ async fn pages(
     none: &str,
     line: fn(&Value) -> String,
 ) -> Result<(), CliError> {
-    let (mut printed, mut cursor) = (0, None::<String>);
-    while printed < at_most {
-        let limit = (at_most - printed).min(100).to_string();
+    let (printed, _) = each_page(client, path, filters, whose, at_most, |items| {
+        items.iter().try_for_each(|i| say(line(i)))
+    })
+    .await?;
+    if printed == 0 {
+        eprintln!("{none}");
+    }
+    Ok(())
+}
+
+/// Reads a list at `path` a page at a time (of at most 100), handing each page's entries to
+/// `f`, until `at_most` entries or the list's end; returns how many there were, and the log
+/// position every page answered from. Only a first page can be empty: a next one is offered
+/// only when entries follow.
+async fn each_page(
+    client: &Client,
+    path: &str,
+    filters: &[(&str, &str)],
+    whose: Read,
+    at_most: usize,
+    mut f: impl FnMut(&[Value]) -> Result<(), CliError>,
+) -> Result<(usize, i64), CliError> {
+    let (mut seen, mut cursor, mut position) = (0, None::<String>, 0);
+    while seen < at_most {
+        let limit = (at_most - seen).min(100).to_string();
         let mut query: Vec<(&str, &str)> = vec![("limit", &limit)];
         query.extend_from_slice(filters);
         query.extend(cursor.as_deref().map(|c| ("cursor", c)));
@@ -718,25 +755,16 @@ async fn pages(
             Read::Public => client.read(&url).await?,
             Read::Owner => client.read_as_owner(&url).await?,
         };
-        // Only a first page can be empty: a next one is offered only when entries follow.
-        printed += lines(&page, none, line)?;
+        let items = page["items"].as_array().map_or(&[][..], Vec::as_slice);
+        f(items)?;
+        seen += items.len();
+        position = page["position"].as_i64().unwrap_or(position);
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => break,
         }
     }
-    Ok(())
-}
-
-/// One `line` per entry of a reader's `items`, or `none` on stderr when there is none: a
-/// script reading stdout sees no lines, a person sees why. Returns how many lines it printed.
-fn lines(answer: &Value, none: &str, line: fn(&Value) -> String) -> Result<usize, CliError> {
-    let items = answer["items"].as_array().map_or(&[][..], Vec::as_slice);
-    if items.is_empty() {
-        eprintln!("{none}");
-    }
-    items.iter().try_for_each(|i| say(line(i)))?;
-    Ok(items.len())
+    Ok((seen, position))
 }
 
 /// An item of `/v1/current` or `/v1/queue`: its progress, if any, after the title; its id last.
@@ -838,6 +866,110 @@ fn by(item: &Value) -> String {
 /// The date part of an RFC 3339 time.
 fn day(t: &Value) -> &str {
     t.as_str().and_then(|d| d.get(..10)).unwrap_or("")
+}
+
+/// The columns of `lately export`.
+const EXPORT_COLUMNS: [&str; 12] = [
+    "id",
+    "kind",
+    "title",
+    "creators",
+    "tags",
+    "url",
+    "visibility",
+    "status",
+    "added_at",
+    "finished_at",
+    "rating",
+    "review",
+];
+
+/// `lately export`: the owner's feed, then the owner's items with no finish in it, both as of
+/// the feed's first page, so that an item finished meanwhile is in neither twice nor half.
+async fn export(client: &Client) -> Result<(), CliError> {
+    let mut finishes = Vec::new();
+    let (_, position) = each_page(
+        client,
+        "/v1/owner/feed",
+        &[],
+        Read::Owner,
+        usize::MAX,
+        |e| {
+            finishes.extend_from_slice(e);
+            Ok(())
+        },
+    )
+    .await?;
+    let mut items = Vec::new();
+    let as_of = position.to_string();
+    let filters = [("as_of", as_of.as_str())];
+    each_page(
+        client,
+        "/v1/owner/items",
+        &filters,
+        Read::Owner,
+        usize::MAX,
+        |i| {
+            items.extend_from_slice(i);
+            Ok(())
+        },
+    )
+    .await?;
+    let finished: std::collections::HashSet<&str> = finishes
+        .iter()
+        .filter_map(|e| e["item"]["id"].as_str())
+        .collect();
+    let unfinished = items
+        .iter()
+        .filter(|i| !finished.contains(i["id"].as_str().unwrap_or("")));
+
+    let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+    let list = |v: &Value| {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            })
+            .unwrap_or_default()
+    };
+    let row = |item: &Value, visibility: &Value, finish: Option<&Value>| {
+        let of = |k: &str| finish.map(|f| &f[k]).unwrap_or(&Value::Null);
+        [
+            text(&item["id"]),
+            text(&item["kind"]),
+            text(&item["title"]),
+            list(&item["creators"]),
+            list(&item["tags"]),
+            text(&item["url"]),
+            text(visibility),
+            text(&item["status"]),
+            text(&item["added_at"]),
+            text(of("finished_at")),
+            of("rating")
+                .as_f64()
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            text(of("review")),
+        ]
+    };
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let write = |csv: &mut csv::Writer<Vec<u8>>, record: &[String]| {
+        csv.write_record(record)
+            .map_err(|e| CliError::Failed(format!("cannot write the CSV: {e}")))
+    };
+    write(&mut csv, &EXPORT_COLUMNS.map(String::from))?;
+    for e in &finishes {
+        write(&mut csv, &row(&e["item"], &e["visibility"], Some(e)))?;
+    }
+    for i in unfinished {
+        write(&mut csv, &row(i, &i["visibility"], None))?;
+    }
+    let bytes = csv
+        .into_inner()
+        .map_err(|e| CliError::Failed(format!("cannot write the CSV: {e}")))?;
+    output(&bytes)
 }
 
 /// Prints the public finishes' counts: a summary line, then a bar per month of `year` (or per

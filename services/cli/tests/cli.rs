@@ -422,6 +422,8 @@ async fn items_and_queue_read_every_page_of_a_long_list() {
     added.push(last.clone());
     public.push(last);
     assert!(public.len() > 100, "more than a page");
+    let mut all = added.clone();
+    all.sort();
 
     for (command, mut expected) in [("items", added), ("queue", public)] {
         let run = sys.lately(&[command]).await;
@@ -445,6 +447,15 @@ async fn items_and_queue_read_every_page_of_a_long_list() {
         expected.sort();
         assert_eq!(listed, expected, "{command}");
     }
+    // `export` reads every page too, each as of the first: every item once.
+    let out = sys.lately(&["export"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut exported: Vec<String> = csv::Reader::from_reader(&out.stdout[..])
+        .records()
+        .map(|r| r.unwrap()[0].to_owned())
+        .collect();
+    exported.sort();
+    assert_eq!(exported, all);
 }
 
 /// `lately list --limit N` reads as many pages of the feed as N takes (a page holds 100), and
@@ -884,4 +895,131 @@ async fn tweets_lists_the_outbox_and_retry_tweet_says_why_not() {
         "{}",
         stderr(&down)
     );
+}
+
+/// `lately export`: a CSV a spreadsheet opens, with every finish (private ones too, re-reads
+/// each on its own row) and every item never finished; nothing removed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
+    let sys = system().await;
+    let id = |out: std::process::Output| stdout(&out).trim().to_owned();
+    let dune = id(sys
+        .lately(&[
+            "add",
+            "book",
+            "Dune, \"the\" novel",
+            "--by",
+            "Frank Herbert",
+            "--by",
+            "Brian",
+            "--tag",
+            "sf",
+            "--tag",
+            "classic",
+        ])
+        .await);
+    let review = "Spice,\nmust flow";
+    for args in [
+        vec![
+            "finish",
+            &dune,
+            "--rating",
+            "4.5",
+            "--review",
+            review,
+            "--at",
+            "2026-03-01",
+        ],
+        vec!["finish", &dune, "--at", "2026-06-01"],
+    ] {
+        let out = sys.lately(&args).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let heat = id(sys.lately(&["add", "movie", "Heat", "--private"]).await);
+    assert!(sys
+        .lately(&["finish", &heat, "--at", "2026-04-01"])
+        .await
+        .status
+        .success());
+    let wilds = id(sys.lately(&["add", "game", "Outer Wilds"]).await);
+    let pod = id(sys.lately(&["add", "podcast", "A podcast"]).await);
+    for step in ["start", "abandon"] {
+        assert!(sys.lately(&[step, &pod]).await.status.success());
+    }
+    let gone = id(sys.lately(&["add", "article", "Gone"]).await);
+    assert!(sys.lately(&["remove", &gone]).await.status.success());
+
+    let out = sys.lately(&["export"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut csv = csv::Reader::from_reader(&out.stdout[..]);
+    assert_eq!(
+        csv.headers().unwrap().iter().collect::<Vec<_>>(),
+        [
+            "id",
+            "kind",
+            "title",
+            "creators",
+            "tags",
+            "url",
+            "visibility",
+            "status",
+            "added_at",
+            "finished_at",
+            "rating",
+            "review"
+        ]
+    );
+    let rows: Vec<Vec<String>> = csv
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let short: Vec<(&str, &str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r[0].as_str(),
+                r[6].as_str(),
+                r[7].as_str(),
+                &r[9][..r[9].len().min(10)],
+                r[10].as_str(),
+            )
+        })
+        .collect();
+    // Finishes newest first, then the items never finished, most recently touched first.
+    assert_eq!(
+        short,
+        [
+            (dune.as_str(), "public", "finished", "2026-06-01", ""),
+            (heat.as_str(), "private", "finished", "2026-04-01", ""),
+            (dune.as_str(), "public", "finished", "2026-03-01", "4.5"),
+            (pod.as_str(), "public", "abandoned", "", ""),
+            (wilds.as_str(), "public", "queued", "", ""),
+        ]
+    );
+    let first_read = &rows[2];
+    assert_eq!(
+        first_read[1..6],
+        [
+            "book",
+            "Dune, \"the\" novel",
+            "Frank Herbert; Brian",
+            "sf; classic",
+            ""
+        ]
+    );
+    assert_eq!(first_read[11], review);
+
+    let without = sys
+        .command(&["export"])
+        .env_remove("LATELY_TOKEN")
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(without.status.code(), Some(1));
+    assert!(
+        stderr(&without).contains("owner's token"),
+        "{}",
+        stderr(&without)
+    );
+    assert!(without.stdout.is_empty());
 }
