@@ -289,11 +289,19 @@ pub async fn owner_feed(
 ) -> Result<HttpResponse, Problem> {
     state.owner.check(req.headers(), "the owner's feed")?;
     let (position, body) = feed_page(&req, &state, true).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((POSITION_HEADER, position.to_string()))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+    Ok(owner_answer(position)
         .content_type("application/json")
         .body(body))
+}
+
+/// An answer of the owner's routes, from `position`: private items in it, so never stored by
+/// a cache (and without the public answers' `ETag`).
+fn owner_answer(position: i64) -> actix_web::HttpResponseBuilder {
+    let mut answer = HttpResponse::Ok();
+    answer
+        .insert_header((POSITION_HEADER, position.to_string()))
+        .insert_header((header::CACHE_CONTROL, "private, no-store"));
+    answer
 }
 
 /// A page of the feed, or of the owner's feed, as JSON, and the position it answers from.
@@ -460,9 +468,7 @@ pub async fn owner_item(
         .expect("not poisoned")
         .owner_item(&path, Some(position));
     match found {
-        Some((item, history)) => Ok(HttpResponse::Ok()
-            .insert_header((POSITION_HEADER, position.to_string()))
-            .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        Some((item, history)) => Ok(owner_answer(position)
             .json(json!({ "position": position, "item": item, "history": history }))),
         None => Err(Problem::not_found(format!(
             "no item {:?} (never added, or removed)",
@@ -509,9 +515,7 @@ pub async fn owner_items(
     let next_cursor = next_page(&mut items, limit, |i| {
         encode_item_cursor(position, i.item.updated_at, &i.item.id)
     });
-    Ok(HttpResponse::Ok()
-        .insert_header((POSITION_HEADER, position.to_string()))
-        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+    Ok(owner_answer(position)
         .json(json!({ "position": position, "items": items, "next_cursor": next_cursor })))
 }
 
