@@ -31,6 +31,13 @@ const PAGE: usize = 1000;
 
 /// Writes a dump of the log at `database_url` to `out`.
 pub async fn dump(database_url: &str, out: impl Write) -> anyhow::Result<Dumped> {
+    // Opening a SQLite file creates it: a typo must not leave an empty database behind.
+    if let Some(file) = sqlite_file(database_url) {
+        anyhow::ensure!(
+            std::path::Path::new(file).exists(),
+            "{file}: no such file, so no lately log there"
+        );
+    }
     let log = EventLog::connect(database_url, Default::default())?;
     anyhow::ensure!(
         log.schema_ready().await?,
@@ -101,4 +108,12 @@ fn line(out: &mut impl Write, record: &Record) -> anyhow::Result<()> {
     serde_json::to_writer(&mut *out, record)?;
     out.write_all(b"\n")?;
     Ok(())
+}
+
+/// The file of a `sqlite:` URL.
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    rest.split('?').next()
 }

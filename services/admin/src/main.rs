@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -67,13 +68,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             } else {
                 // Written beside the target and renamed when complete: an interrupted dump
                 // never leaves a file that looks like one.
+                let cannot = || format!("cannot write {}", out.display());
                 let dir = out.parent().filter(|p| !p.as_os_str().is_empty());
-                let tmp = tempfile::NamedTempFile::new_in(dir.unwrap_or(".".as_ref()))?;
+                let tmp = tempfile::NamedTempFile::new_in(dir.unwrap_or(".".as_ref()))
+                    .with_context(cannot)?;
                 let dumped =
                     lately_admin::dump::dump(&cli.database_url, std::io::BufWriter::new(&tmp))
                         .await?;
-                tmp.as_file().sync_all()?;
-                tmp.persist(&out)?;
+                tmp.as_file().sync_all().with_context(cannot)?;
+                tmp.persist(&out).with_context(cannot)?;
                 dumped
             };
             eprintln!(

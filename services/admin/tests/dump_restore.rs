@@ -140,6 +140,17 @@ async fn a_log_moved_from_sqlite_to_postgres_reads_the_same_and_goes_on() {
     );
 
     // The log: every field of every event.
+    // A typo in the source's path is named, and leaves no empty database behind.
+    let typo = dir.path().join("typo.sqlite3");
+    let out = admin(&["dump"], &format!("sqlite:{}", typo.display()), None).await;
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no such file"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!typo.exists());
+
     // A dump can be checked without a database, as a backup would be.
     let out = admin(
         &["check", "-"],
