@@ -1299,6 +1299,16 @@ impl Projection {
 
     /// Counts of public finishes: per kind, average rating, per month of `year` (or per year).
     pub fn stats(&self, year: Option<i32>, as_of: Option<i64>) -> Stats {
+        self.count(year, as_of, false)
+    }
+
+    /// [`Projection::stats`] of the owner's finishes: private items' too (judged as of
+    /// `as_of` alone, as the owner's list is); a removed item's in neither.
+    pub fn owner_stats(&self, year: Option<i32>, as_of: Option<i64>) -> Stats {
+        self.count(year, as_of, true)
+    }
+
+    fn count(&self, year: Option<i32>, as_of: Option<i64>, owner: bool) -> Stats {
         let as_of = self.past(as_of);
         let mut stats = Stats {
             year,
@@ -1310,7 +1320,7 @@ impl Projection {
             by_year: year.is_none().then(BTreeMap::new),
         };
         let mut rating_sum = 0u64;
-        // Each finished item's kind, if it is shown (now, and at `as_of`).
+        // Each finished item's kind, if it is shown (now, and at `as_of`), or the owner's.
         let mut cache: HashMap<&str, Option<MediaKind>> = HashMap::new();
         for ((at, position), finish) in &self.finishes {
             if as_of.is_some_and(|p| *position > p)
@@ -1321,12 +1331,16 @@ impl Projection {
             }
             let kind = cache
                 .entry(&*finish.item_id)
-                .or_insert_with(|| match as_of {
-                    None => self
-                        .items
-                        .get(&*finish.item_id)
-                        .and_then(|r| r.summary.shown().then_some(r.summary.kind)),
-                    Some(_) => self.visible(&finish.item_id, as_of).map(|s| s.kind),
+                .or_insert_with(|| match (as_of, owner) {
+                    (None, _) => self.items.get(&*finish.item_id).and_then(|r| {
+                        let counted = match owner {
+                            true => r.summary.status != Status::Removed,
+                            false => r.summary.shown(),
+                        };
+                        counted.then_some(r.summary.kind)
+                    }),
+                    (Some(_), false) => self.visible(&finish.item_id, as_of).map(|s| s.kind),
+                    (Some(_), true) => self.owned(&finish.item_id, as_of).map(|s| s.kind),
                 });
             let Some(kind) = *kind else { continue };
             stats.finished += 1;

@@ -291,6 +291,14 @@ fn private_and_removed_items_never_show_even_in_the_past() {
         ]
     );
     assert!(p.feed(&all()).iter().all(|e| e.visibility.is_none()));
+    // And the owner's stats count them.
+    assert_eq!(p.stats(None, None).finished, 1);
+    assert_eq!(p.owner_stats(None, None).finished, 3);
+    assert_eq!(p.owner_stats(None, Some(8)).finished, 4);
+    assert_eq!(
+        p.owner_stats(Some(2026), Some(6)).by_kind[&MediaKind::Book],
+        2
+    );
 }
 
 #[test]

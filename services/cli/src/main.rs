@@ -310,6 +310,9 @@ enum Command {
         /// One year only, by month.
         #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=9999))]
         year: Option<i32>,
+        /// Private finishes counted too (the owner's stats: sends your token).
+        #[arg(long)]
+        all: bool,
     },
     /// One item and its history: when it was added, started, how far, each finish with its
     /// rating and review, each edit. With your token, private items too.
@@ -590,7 +593,7 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             .await?
         }
         Command::Show { id } => show(client, &id).await?,
-        Command::Stats { year } => stats(client, year).await?,
+        Command::Stats { year, all } => stats(client, year, all).await?,
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Export => export(client).await?,
         Command::Demo => import::demo(client).await?,
@@ -972,14 +975,21 @@ async fn export(client: &Client) -> Result<(), CliError> {
     output(&bytes)
 }
 
-/// Prints the public finishes' counts: a summary line, then a bar per month of `year` (or per
-/// year).
-async fn stats(client: &Client, year: Option<i32>) -> Result<(), CliError> {
-    let path = match year {
-        Some(y) => format!("/v1/stats?year={y}"),
-        None => "/v1/stats".to_owned(),
+/// Prints the public finishes' counts (or, `all`, the owner's: private ones too): a summary
+/// line, then a bar per month of `year` (or per year).
+async fn stats(client: &Client, year: Option<i32>, all: bool) -> Result<(), CliError> {
+    let path = match all {
+        true => "/v1/owner/stats",
+        false => "/v1/stats",
     };
-    let s = client.read(&path).await?;
+    let path = match year {
+        Some(y) => format!("{path}?year={y}"),
+        None => path.to_owned(),
+    };
+    let s = match all {
+        true => client.read_as_owner(&path).await?,
+        false => client.read(&path).await?,
+    };
     let kinds: Vec<String> = s["by_kind"]
         .as_object()
         .map(|k| k.iter().map(|(kind, n)| format!("{kind} {n}")).collect())

@@ -334,6 +334,13 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
             && all.lines().count() == 1,
         "{all}"
     );
+    let counted = stdout(&sys.lately(&["stats", "--all"]).await);
+    assert!(
+        counted.starts_with("All time: 1 finished (book 1); 3★ on average over 1 rated"),
+        "{counted}"
+    );
+    let public = stdout(&sys.lately(&["stats"]).await);
+    assert!(public.starts_with("All time: 0 finished"), "{public}");
     let public = sys.lately(&["list"]).await;
     assert_eq!(stdout(&public), "");
     assert!(

@@ -547,6 +547,26 @@ pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     Ok(answer(&req, position, body))
 }
 
+/// `GET /v1/owner/stats?year=&as_of=` — [`stats`] of every finish of the owner's, private
+/// items' too. Only to the owner's token, and never stored by a cache.
+pub async fn owner_stats(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    state.owner.check(req.headers(), "the owner's stats")?;
+    let p = params(&req)?;
+    let (position, _) = position_for(&req, &state, &p).await?;
+    let stats = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .owner_stats(year(&p)?, Some(position));
+    let mut body = serde_json::to_value(stats).expect("stats serialise");
+    body["position"] = json!(position);
+    Ok(owner_answer(position).json(body))
+}
+
 /// `GET /v1/status` — where this replica stands.
 pub async fn status(state: web::Data<AppState>) -> HttpResponse {
     let r = &state.replica;

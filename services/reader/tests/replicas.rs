@@ -560,6 +560,23 @@ async fn the_owner_sees_private_items_their_history_and_finishes_with_the_token_
         .await
         .unwrap();
     assert_eq!(public["items"].as_array().unwrap().len(), 0, "{public}");
+    // The owner's stats count it; the public ones do not.
+    let res = get(&reader, "/v1/owner/stats".to_owned(), Some(TOKEN))
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    let stats: Value = res.json().await.unwrap();
+    assert_eq!(
+        (stats["finished"].as_i64(), stats["position"].as_i64()),
+        (Some(1), Some(removed))
+    );
+    let public: Value = get(&reader, "/v1/stats".to_owned(), None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["finished"], 0);
 
     for (base, path, token, status, detail) in [
         (
@@ -582,6 +599,20 @@ async fn the_owner_sees_private_items_their_history_and_finishes_with_the_token_
             Some(TOKEN),
             StatusCode::FORBIDDEN,
             "LATELY_OWNER_TOKEN",
+        ),
+        (
+            &reader,
+            "/v1/owner/stats".to_owned(),
+            None,
+            StatusCode::UNAUTHORIZED,
+            "owner's token",
+        ),
+        (
+            &reader,
+            "/v1/owner/stats?year=x".to_owned(),
+            Some(TOKEN),
+            StatusCode::BAD_REQUEST,
+            "year",
         ),
         (
             &reader,
