@@ -64,6 +64,7 @@ use uuid::Uuid;
 pub use appender::{AppendOptions, Appender};
 pub use error::{AppendError, LogError, RestoreError};
 pub use postgres::within;
+pub use restore::Restorer;
 pub use snapshots::Snapshot;
 pub use subscription::Subscription;
 
@@ -359,37 +360,18 @@ impl EventLog {
         })
     }
 
-    /// Appends events recorded elsewhere (a dump) exactly as they are: positions, event ids,
-    /// stream versions, metadata and `recorded_at` kept. They must continue this log — the
-    /// first at the position after the head, consecutive, each stream's versions following its
-    /// last — or nothing is written ([`RestoreError`]). All of `events` commit in one
-    /// transaction, under the append lock, and wake tailers as an append does. Returns the new
-    /// head.
-    ///
-    /// Only for moving a log (`lately-admin restore`): the events are not checked against the
-    /// domain here, which is the caller's part.
+    /// Starts a restore of events recorded elsewhere (a dump): see [`Restorer`]. Every other
+    /// append waits from now until the restorer is finished or dropped.
+    pub async fn restorer(&self) -> Result<Restorer, LogError> {
+        Restorer::start(self).await
+    }
+
+    /// Restores `events` with a restorer of their own ([`EventLog::restorer`], then
+    /// [`Restorer::restore`] and [`Restorer::finish`]). Returns the new head.
     pub async fn restore(&self, events: &[RecordedEvent]) -> Result<i64, RestoreError> {
-        let head = match &self.shared.backend {
-            Backend::Postgres(pool) => {
-                let mut conn = pool.acquire().await.map_err(LogError::from)?;
-                let limit = self.shared.options.snapshot_timeout;
-                match tokio::time::timeout(limit, postgres::restore(&mut conn, events)).await {
-                    Ok(Ok(head)) => head,
-                    Ok(Err(e)) => {
-                        // Never hand back a connection that may still be in the transaction.
-                        drop(conn.detach());
-                        return Err(e);
-                    }
-                    Err(_) => {
-                        drop(conn.detach());
-                        return Err(LogError::from(postgres::timed_out("a restore", limit)).into());
-                    }
-                }
-            }
-            Backend::Sqlite(pool) => sqlite::restore(pool, events).await?,
-        };
-        self.observe_head(head);
-        Ok(head)
+        let mut restorer = self.restorer().await?;
+        restorer.restore(events).await?;
+        restorer.finish().await
     }
 
     /// The current version of a stream (0 if it has no events).

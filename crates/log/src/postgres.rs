@@ -488,9 +488,40 @@ async fn insert(conn: &mut PgConnection, plan: &crate::plan::Plan<'_>) -> Result
     Ok(())
 }
 
-/// Restores `events` as they are (see [`crate::EventLog::restore`]) in one transaction under
-/// the append lock, notifying tailers on commit. On an error the transaction is left open:
-/// the caller closes the connection, which rolls it back.
+/// A connection of its own holding the append lock at session level, for a restore (see
+/// [`crate::Restorer`]): every append waits until it is released or the connection closes.
+/// Waits for the append in flight, at most `limit`.
+pub(crate) async fn hold_append_lock(
+    pool: &PgPool,
+    limit: Duration,
+) -> Result<PgConnection, LogError> {
+    let hold = async {
+        let mut conn = PgConnection::connect_with(&pool.connect_options()).await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(APPEND_LOCK)
+            .execute(&mut conn)
+            .await?;
+        Ok::<_, sqlx::Error>(conn)
+    };
+    match tokio::time::timeout(limit, hold).await {
+        Ok(conn) => Ok(conn?),
+        Err(_) => Err(timed_out("the append lock", limit).into()),
+    }
+}
+
+/// Gives up the session-level append lock of [`hold_append_lock`].
+pub(crate) async fn release_append_lock(conn: &mut PgConnection) -> Result<(), LogError> {
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(APPEND_LOCK)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Restores `events` as they are (see [`crate::Restorer`]) in one transaction under the
+/// append lock (which the restore's session holds already), notifying tailers on commit. On
+/// an error the transaction is left open: the caller closes the connection, which rolls it
+/// back.
 pub(crate) async fn restore(
     conn: &mut PgConnection,
     events: &[RecordedEvent],

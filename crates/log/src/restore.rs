@@ -6,12 +6,138 @@
 //! A restore is an append that decides nothing: the events come with their places, and the
 //! log only checks that they continue it. Positions must follow the head without a gap, and
 //! each stream's versions its last one; the unique indexes catch the rest (an event id the
-//! log already has). It runs under the same lock as every append, so a writer appending at
-//! the same time makes one of the two fail, and neither leaves a gap.
+//! log already has). A [`Restorer`] holds the append lock from its start to its end, so no
+//! append lands between its batches.
 
 use std::collections::HashMap;
 
-use crate::{RecordedEvent, RestoreError};
+use sqlx::pool::PoolConnection;
+use sqlx::{PgConnection, Sqlite};
+
+use crate::{postgres, sqlite, Backend, EventLog, LogError, RecordedEvent, RestoreError};
+
+/// A restore in progress: the log held against every other append from [`EventLog::restorer`]
+/// until [`Restorer::finish`] (or until it is dropped), so that no append can land between its
+/// batches — the restored log is the dump's, not the dump's with someone's write in the middle.
+///
+/// * On PostgreSQL it is a connection of its own holding the append lock at session level.
+///   Each batch commits on its own (a restore cut short keeps what it wrote, and a second run
+///   goes on from there); appends wait for the lock meanwhile, and a writer answers 503 once
+///   its commit timeout runs out. Dropped, or its process killed, the connection closes and
+///   the server releases the lock.
+/// * On SQLite it is one `BEGIN IMMEDIATE` transaction for the whole restore, begun with the
+///   first batch (the database's write lock: appends wait their busy timeout, then fail) and
+///   committed by `finish`: all of it or nothing.
+pub struct Restorer {
+    log: EventLog,
+    held: Held,
+    head: i64,
+}
+
+enum Held {
+    Postgres(PgConnection),
+    /// The connection, and whether the transaction has begun.
+    Sqlite(Option<PoolConnection<Sqlite>>, bool),
+    /// After an error: the connection was let go (and with it the lock, or the transaction).
+    Broken,
+}
+
+impl Restorer {
+    pub(crate) async fn start(log: &EventLog) -> Result<Self, LogError> {
+        let held = match &log.shared.backend {
+            Backend::Postgres(pool) => Held::Postgres(
+                postgres::hold_append_lock(pool, log.shared.options.snapshot_timeout).await?,
+            ),
+            Backend::Sqlite(pool) => Held::Sqlite(Some(pool.acquire().await?), false),
+        };
+        Ok(Self {
+            log: log.clone(),
+            held,
+            head: 0,
+        })
+    }
+
+    /// Appends `events` exactly as they are: positions, event ids, stream versions, metadata
+    /// and `recorded_at` kept. They must continue the log — the first at the position after
+    /// the head, consecutive, each stream's versions following its last — or nothing of them
+    /// is written ([`RestoreError`]) and the restorer can do no more. Wakes tailers as an
+    /// append does (on SQLite, which they poll, once `finish` commits). Returns the new head.
+    ///
+    /// Only for moving a log (`lately-admin restore`): the events are not checked against the
+    /// domain here, which is the caller's part.
+    pub async fn restore(&mut self, events: &[RecordedEvent]) -> Result<i64, RestoreError> {
+        let limit = self.log.shared.options.snapshot_timeout;
+        let outcome = match &mut self.held {
+            Held::Postgres(conn) => {
+                match tokio::time::timeout(limit, postgres::restore(conn, events)).await {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(LogError::from(postgres::timed_out("a restore", limit)).into()),
+                }
+            }
+            Held::Sqlite(Some(conn), begun) => {
+                if !*begun {
+                    sqlx::query("BEGIN IMMEDIATE").execute(&mut **conn).await?;
+                    *begun = true;
+                }
+                sqlite::restore_batch(conn, events).await
+            }
+            Held::Sqlite(None, _) | Held::Broken => {
+                return Err(LogError::Config("the restore failed before".into()).into())
+            }
+        };
+        match outcome {
+            Ok(head) => {
+                self.head = head;
+                if matches!(self.held, Held::Postgres(_)) {
+                    self.log.observe_head(head);
+                }
+                Ok(head)
+            }
+            Err(e) => {
+                // Never reuse a connection that may be mid-transaction: closing it rolls the
+                // transaction back (and on PostgreSQL releases the lock).
+                self.break_off();
+                Err(e)
+            }
+        }
+    }
+
+    /// Ends the restore: commits it (SQLite) and lets appends go on. Returns the head.
+    pub async fn finish(mut self) -> Result<i64, RestoreError> {
+        match std::mem::replace(&mut self.held, Held::Broken) {
+            Held::Postgres(mut conn) => {
+                postgres::release_append_lock(&mut conn).await?;
+                let _ = sqlx::Connection::close(conn).await;
+            }
+            Held::Sqlite(Some(mut conn), begun) => {
+                if begun {
+                    sqlx::query("COMMIT").execute(&mut *conn).await?;
+                }
+                self.log.observe_head(self.head);
+            }
+            Held::Sqlite(None, _) | Held::Broken => {
+                return Err(LogError::Config("the restore failed before".into()).into())
+            }
+        }
+        Ok(self.head)
+    }
+
+    fn break_off(&mut self) {
+        if let Held::Sqlite(conn, _) = &mut self.held {
+            // Out of the pool, and closed with its transaction when dropped.
+            drop(conn.take().map(PoolConnection::detach));
+        }
+        self.held = Held::Broken;
+    }
+}
+
+impl Drop for Restorer {
+    fn drop(&mut self) {
+        if matches!(self.held, Held::Sqlite(_, true)) {
+            self.break_off();
+        }
+    }
+}
 
 /// Whether `events` continue a log whose head is `head` and whose streams are at `versions`
 /// (a stream not in it has no events yet).

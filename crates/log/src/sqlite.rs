@@ -240,26 +240,9 @@ async fn commit_in_transaction<'a>(
     Ok(plan)
 }
 
-/// Restores `events` as they are (see [`crate::EventLog::restore`]) in one `BEGIN IMMEDIATE`
-/// transaction.
-pub(crate) async fn restore(
-    pool: &SqlitePool,
-    events: &[RecordedEvent],
-) -> Result<i64, RestoreError> {
-    let mut conn = pool.acquire().await.map_err(LogError::from)?;
-    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-    match restore_in_transaction(&mut conn, events).await {
-        Ok(head) => Ok(head),
-        Err(e) => {
-            if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
-                let _ = conn.detach();
-            }
-            Err(e)
-        }
-    }
-}
-
-async fn restore_in_transaction(
+/// Restores one batch of `events` as they are (see [`crate::Restorer`]) inside the
+/// restore's transaction, which the caller began with `BEGIN IMMEDIATE` and commits.
+pub(crate) async fn restore_batch(
     conn: &mut SqliteConnection,
     events: &[RecordedEvent],
 ) -> Result<i64, RestoreError> {
@@ -293,6 +276,5 @@ async fn restore_in_transaction(
         });
         q.build().execute(&mut *conn).await?;
     }
-    sqlx::query("COMMIT").execute(&mut *conn).await?;
     Ok(events.last().map_or(head, |e| e.position))
 }

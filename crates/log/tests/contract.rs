@@ -890,4 +890,26 @@ async fn restored_events_read_back_exactly_and_the_log_goes_on_after_them(backen
         matches!(stale, AppendError::Conflict { current: 2, .. }),
         "{stale}"
     );
+
+    // A restore holds off every other append from its start to its end: none lands between
+    // its batches.
+    let (_other_guard, _, other) = fresh(backend).await;
+    let mut restorer = other.restorer().await.unwrap();
+    restorer.restore(&dumped[..4]).await.unwrap();
+    let appender = Appender::spawn(&other, AppendOptions::default());
+    let waiting = tokio::spawn(async move {
+        appender
+            .append(request("book-9", None, vec![event(99)]))
+            .await
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !waiting.is_finished(),
+        "an append landed in the middle of a restore"
+    );
+    restorer.restore(&dumped[4..]).await.unwrap();
+    assert_eq!(restorer.finish().await.unwrap(), 8);
+    let appended = waiting.await.unwrap().unwrap();
+    assert_eq!(appended.first_position, 9);
+    assert_eq!(other.read_after(0, 100).await.unwrap()[..8], dumped[..]);
 }

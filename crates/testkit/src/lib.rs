@@ -35,6 +35,7 @@ pub fn sqlite_database() -> (tempfile::TempDir, String) {
 }
 
 /// Both backends, for contract tests that must hold on each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Postgres,
     Sqlite,

@@ -9,16 +9,21 @@
 //! 2. **Hold the notifier's leader lock** on the destination for the whole restore: no
 //!    notifier scans or posts while events and their outbox entries arrive. One running
 //!    there refuses the restore.
-//! 3. **The destination's log must be a prefix of the dump** (empty, or what an interrupted
+//! 3. **Hold off every other append** ([`lately_log::Restorer`]) from before the
+//!    destination's head is read to the restore's end: no write lands between its batches (a
+//!    writer running there answers 503 meanwhile, once its commit timeout runs out).
+//! 4. **The destination's log must be a prefix of the dump** (empty, or what an interrupted
 //!    restore of the same dump wrote, or the dump restored and gone on from): compared event
 //!    by event id.
-//! 4. **The outbox first, then the events.** Entries are added as they were (an existing one
+//! 5. **The outbox first, then the events.** Entries are added as they were (an existing one
 //!    is kept) and the checkpoint raised to the dump's, so a notifier that starts after an
 //!    interruption, with only part of the events there, scans none of the finishes the dump's
 //!    notifier had judged: none is tweeted twice, and one still pending waits until its finish
 //!    is in the log (the notifier posts nothing beyond what it has applied).
-//! 5. **The events, in batches that continue the log** ([`EventLog::restore`]): positions,
-//!    ids, versions and times as they were.
+//! 6. **The events, in batches that continue the log** ([`lately_log::Restorer::restore`]):
+//!    positions, ids, versions and times as they were; on PostgreSQL each batch commits (an
+//!    interrupted restore goes on from there when run again), on SQLite the whole restore is
+//!    one transaction.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::File;
@@ -111,6 +116,8 @@ fn open(path: &Path) -> anyhow::Result<File> {
 
 async fn write(log: &EventLog, checked: Checked, dump: impl BufRead) -> anyhow::Result<Restored> {
     let header = checked.header;
+    // From here to its end no other append lands: the head compared is the one continued.
+    let mut restorer = log.restorer().await?;
     let destination = log.head().await?;
     let already = destination.min(header.head);
 
@@ -155,9 +162,10 @@ async fn write(log: &EventLog, checked: Checked, dump: impl BufRead) -> anyhow::
         if batch.is_empty() {
             break;
         }
-        log.restore(&batch).await?;
+        restorer.restore(&batch).await?;
         restored += batch.len() as i64;
     }
+    restorer.finish().await?;
     Ok(Restored {
         header,
         already,
