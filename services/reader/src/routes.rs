@@ -11,10 +11,12 @@ use actix_web::web::Bytes;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::{MediaKind, Status, Tag};
-use lately_projection::{FeedEntry, FeedQuery, ItemFilter, ItemView, OwnerQuery, Page, Projection};
+use lately_projection::{
+    FeedEntry, FeedQuery, ItemFilter, ItemView, OwnerQuery, Page, Projection, Stats,
+};
 use lately_service::Problem;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::startup::AppState;
 
@@ -534,16 +536,7 @@ fn decode_item_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, String)), Probl
 
 /// `GET /v1/stats?year=` — counts per kind, average rating, per month (or per year).
 pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let p = params(&req)?;
-    let (position, _) = position_for(&req, &state, &p).await?;
-    let stats = state
-        .replica
-        .projection
-        .read()
-        .expect("not poisoned")
-        .stats(year(&p)?, Some(position));
-    let mut body = serde_json::to_value(stats).expect("stats serialise");
-    body["position"] = json!(position);
+    let (position, body) = counts(&req, &state, Projection::stats).await?;
     Ok(answer(&req, position, body))
 }
 
@@ -554,17 +547,27 @@ pub async fn owner_stats(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     state.owner.check(req.headers(), "the owner's stats")?;
-    let p = params(&req)?;
-    let (position, _) = position_for(&req, &state, &p).await?;
-    let stats = state
-        .replica
-        .projection
-        .read()
-        .expect("not poisoned")
-        .owner_stats(year(&p)?, Some(position));
+    let (position, body) = counts(&req, &state, Projection::owner_stats).await?;
+    Ok(owner_answer(position).json(body))
+}
+
+/// The stats `count` gives for the request's year, as of the position it answers from.
+async fn counts(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    count: fn(&Projection, Option<i32>, Option<i64>) -> Stats,
+) -> Result<(i64, Value), Problem> {
+    let p = params(req)?;
+    let (position, _) = position_for(req, state, &p).await?;
+    let year = year(&p)?;
+    let stats = count(
+        &state.replica.projection.read().expect("not poisoned"),
+        year,
+        Some(position),
+    );
     let mut body = serde_json::to_value(stats).expect("stats serialise");
     body["position"] = json!(position);
-    Ok(owner_answer(position).json(body))
+    Ok((position, body))
 }
 
 /// `GET /v1/status` — where this replica stands.
