@@ -44,16 +44,22 @@ enum Held {
 
 impl Restorer {
     pub(crate) async fn start(log: &EventLog) -> Result<Self, LogError> {
-        let held = match &log.shared.backend {
-            Backend::Postgres(pool) => Held::Postgres(
-                postgres::hold_append_lock(pool, log.shared.options.snapshot_timeout).await?,
+        let (held, head) = match &log.shared.backend {
+            Backend::Postgres(pool) => {
+                let mut conn =
+                    postgres::hold_append_lock(pool, log.shared.options.snapshot_timeout).await?;
+                let head = postgres::head(&mut conn).await?;
+                (Held::Postgres(conn), head)
+            }
+            Backend::Sqlite(pool) => (
+                Held::Sqlite(Some(pool.acquire().await?), false),
+                sqlite::head(pool).await?,
             ),
-            Backend::Sqlite(pool) => Held::Sqlite(Some(pool.acquire().await?), false),
         };
         Ok(Self {
             log: log.clone(),
             held,
-            head: 0,
+            head,
         })
     }
 
@@ -102,7 +108,8 @@ impl Restorer {
         }
     }
 
-    /// Ends the restore: commits it (SQLite) and lets appends go on. Returns the head.
+    /// Ends the restore: commits it (SQLite) and lets appends go on. Returns the head (as at
+    /// the start when nothing was restored).
     pub async fn finish(mut self) -> Result<i64, RestoreError> {
         match std::mem::replace(&mut self.held, Held::Broken) {
             Held::Postgres(mut conn) => {

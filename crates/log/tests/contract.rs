@@ -912,4 +912,9 @@ async fn restored_events_read_back_exactly_and_the_log_goes_on_after_them(backen
     let appended = waiting.await.unwrap().unwrap();
     assert_eq!(appended.first_position, 9);
     assert_eq!(other.read_after(0, 100).await.unwrap()[..8], dumped[..]);
+    assert_eq!(
+        other.restore(&[]).await.unwrap(),
+        9,
+        "nothing restored: the head as it is"
+    );
 }
