@@ -132,6 +132,8 @@ impl Store {
     /// Adds entries as they are, every column kept, unless one exists for that finish: a
     /// restore of a dump (`lately-admin restore`), which may run again. A thousand entries a
     /// transaction (one each would be an fsync each on SQLite). Returns how many were added.
+    /// Not bounded by [`ANSWER_WITHIN`] as the notifier's own statements are: only the admin
+    /// tool, run by hand, calls it, and a transaction of a thousand rows may take longer.
     pub async fn restore(&self, entries: &[Entry]) -> Result<u64> {
         const INSERT: &str = "INSERT INTO outbox (finish_position, item_id, status, due_at_ms, \
                               attempts, text, tweet_id, reason, posting_started_ms, updated_ms) \
