@@ -438,6 +438,18 @@ fn observe_head(sender: &watch::Sender<i64>, head: i64) {
     });
 }
 
+/// The file of a `sqlite:` URL, as the log opens it (`None` for any other URL): for what
+/// lives beside the log's file (the notifier's lock) and for checking it exists before
+/// opening it, which would create it.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    use std::str::FromStr;
+    if !url.starts_with("sqlite:") {
+        return None;
+    }
+    let options = sqlx::sqlite::SqliteConnectOptions::from_str(url).ok()?;
+    Some(options.get_filename().to_owned())
+}
+
 /// A database URL without its password, for messages.
 pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
@@ -446,5 +458,28 @@ pub fn redact(url: &str) -> String {
             u.to_string()
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sqlite_urls_file_is_what_it_names() {
+        let file = |url| sqlite_file(url).map(|p| p.to_string_lossy().into_owned());
+        assert_eq!(
+            file("sqlite://lately.sqlite3").as_deref(),
+            Some("lately.sqlite3")
+        );
+        assert_eq!(
+            file("sqlite:.lately/lately.sqlite3").as_deref(),
+            Some(".lately/lately.sqlite3")
+        );
+        assert_eq!(
+            file("sqlite:///tmp/x.sqlite3?mode=rwc").as_deref(),
+            Some("/tmp/x.sqlite3")
+        );
+        assert_eq!(file("postgres://u@h/db"), None);
     }
 }

@@ -32,10 +32,11 @@ const PAGE: usize = 1000;
 /// Writes a dump of the log at `database_url` to `out`.
 pub async fn dump(database_url: &str, out: impl Write) -> anyhow::Result<Dumped> {
     // Opening a SQLite file creates it: a typo must not leave an empty database behind.
-    if let Some(file) = sqlite_file(database_url) {
+    if let Some(file) = lately_log::sqlite_file(database_url) {
         anyhow::ensure!(
-            std::path::Path::new(file).exists(),
-            "{file}: no such file, so no lately log there"
+            file.exists(),
+            "{}: no such file, so no lately log there",
+            file.display()
         );
     }
     let log = EventLog::connect(database_url, Default::default())?;
@@ -108,12 +109,4 @@ fn line(out: &mut impl Write, record: &Record) -> anyhow::Result<()> {
     serde_json::to_writer(&mut *out, record)?;
     out.write_all(b"\n")?;
     Ok(())
-}
-
-/// The file of a `sqlite:` URL.
-fn sqlite_file(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
-    rest.split('?').next()
 }

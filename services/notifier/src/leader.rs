@@ -19,18 +19,14 @@ pub enum Leadership {
 impl Leadership {
     /// Takes the lock if it is free.
     pub async fn try_acquire(database_url: &str) -> anyhow::Result<Option<Self>> {
-        if database_url.starts_with("sqlite:") {
-            let path = database_url
-                .trim_start_matches("sqlite://")
-                .trim_start_matches("sqlite:")
-                .split('?')
-                .next()
-                .unwrap_or("lately.sqlite3");
+        if let Some(path) = lately_log::sqlite_file(database_url) {
+            let mut lock = path.into_os_string();
+            lock.push(".notifier-lock");
             let file = std::fs::OpenOptions::new()
                 .create(true)
                 .truncate(false)
                 .write(true)
-                .open(format!("{path}.notifier-lock"))?;
+                .open(lock)?;
             return Ok(file.try_lock().is_ok().then_some(Self::File(file)));
         }
         let attempt = async {
