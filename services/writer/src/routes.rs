@@ -144,8 +144,10 @@ pub async fn add_item(
         visibility: add.visibility,
         at,
     });
-    // Adding is creating: the stream must not exist (version 0).
-    let expected_version = expected(&ctx, None)?.or(Some(0));
+    // Adding is creating: the domain's `check` refuses an id that exists ("already exists",
+    // which says more than a version conflict would), and the append expects the version it
+    // decided on, 0, so that of two adds of one id at once the second is decided again.
+    let expected_version = expected(&ctx, None)?;
     run(
         &state,
         ctx,

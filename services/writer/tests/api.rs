@@ -731,14 +731,44 @@ async fn a_stale_version_is_a_409_carrying_the_current_one() {
         .unwrap();
     assert_problem(bad, StatusCode::BAD_REQUEST, "If-Match").await;
     assert_eq!(app.head().await, head);
-    // Adding an id that exists is a conflict too.
+    // Adding an id that exists is a conflict too, said as such.
     let dup = app
         .post(
             "/v1/items",
             json!({"kind": "book", "title": "Hyperion", "id": id}),
         )
         .await;
-    assert_problem(dup, StatusCode::CONFLICT, "").await;
+    let problem = assert_problem(dup, StatusCode::CONFLICT, "already exists").await;
+    assert_eq!(problem["type"], "https://lately.dev/problems/conflict");
+    assert_eq!(app.head().await, head);
+}
+
+/// Adds of one id at once, to two writers on one log: one is the item's, every other is told
+/// it already exists, and the item's stream holds one add.
+#[tokio::test]
+async fn of_adds_of_one_id_at_once_exactly_one_lands() {
+    let a = spawn_app().await;
+    let b = spawn_app_on(a.database_url.clone()).await;
+    let adds = (0..16).map(|i| {
+        let app = if i % 2 == 0 { &a } else { &b };
+        app.post(
+            "/v1/items",
+            json!({"kind": "book", "title": format!("Take {i}"), "id": "contested"}),
+        )
+    });
+    let answers = futures::future::join_all(adds).await;
+    let mut created = 0;
+    for res in answers {
+        match res.status() {
+            StatusCode::CREATED => created += 1,
+            _ => {
+                assert_problem(res, StatusCode::CONFLICT, "already exists").await;
+            }
+        }
+    }
+    assert_eq!(created, 1);
+    assert_eq!(a.event_types("contested").await, ["item_added"]);
+    assert_eq!(a.head().await, 1);
 }
 
 /// A writer remembers the items it wrote. Another writer on the same log makes that memory
