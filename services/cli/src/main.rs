@@ -331,10 +331,13 @@ enum Command {
     /// per item never finished, most recently touched first. Private items too (the owner's
     /// reads: sends your token).
     Export,
-    /// Import another service's export file.
+    /// Import another service's export file, or CSV in `lately export`'s columns (`csv`):
+    /// importing twice adds nothing.
     Import {
         #[arg(value_enum)]
         source: import::Source,
+        /// The file; `-` reads standard input (`lately export | LATELY_URL=… lately import
+        /// csv -`).
         file: std::path::PathBuf,
     },
     /// Write a handful of realistic items, so a fresh feed is not empty.
@@ -399,12 +402,8 @@ fn output(bytes: &[u8]) -> Result<(), CliError> {
 }
 
 fn at(raw: &str) -> Result<String, CliError> {
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
-        return Ok(t.to_rfc3339());
-    }
-    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .map(|d| format!("{d}T12:00:00Z"))
-        .map_err(|_| CliError::Usage(format!("--at {raw:?}: use YYYY-MM-DD or an RFC 3339 time")))
+    import::instant(raw)
+        .ok_or_else(|| CliError::Usage(format!("--at {raw:?}: use YYYY-MM-DD or an RFC 3339 time")))
 }
 
 async fn run(command: Command, client: &Client) -> Result<(), CliError> {
@@ -872,16 +871,19 @@ fn day(t: &Value) -> &str {
 }
 
 /// The columns of `lately export`.
-const EXPORT_COLUMNS: [&str; 12] = [
+const EXPORT_COLUMNS: [&str; 15] = [
     "id",
     "kind",
     "title",
     "creators",
     "tags",
     "url",
+    "cover_url",
     "visibility",
     "status",
+    "progress",
     "added_at",
+    "updated_at",
     "finished_at",
     "rating",
     "review",
@@ -946,9 +948,15 @@ async fn export(client: &Client) -> Result<(), CliError> {
             list(&item["creators"]),
             list(&item["tags"]),
             text(&item["url"]),
+            text(&item["cover_url"]),
             text(visibility),
             text(&item["status"]),
+            item["progress"]
+                .as_u64()
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
             text(&item["added_at"]),
+            text(&item["updated_at"]),
             text(of("finished_at")),
             of("rating")
                 .as_f64()

@@ -109,6 +109,23 @@ impl System {
         self.command(args).env(var, value).output().await.unwrap()
     }
 
+    /// `lately` reading `input` on its standard input.
+    async fn lately_stdin(&self, args: &[&str], input: &[u8]) -> Output {
+        use std::process::Stdio;
+        use tokio::io::AsyncWriteExt;
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input).await.unwrap();
+        drop(stdin);
+        child.wait_with_output().await.unwrap()
+    }
+
     async fn head(&self) -> i64 {
         lately_log::EventLog::connect(&self.database_url, Default::default())
             .unwrap()
@@ -904,11 +921,10 @@ async fn tweets_lists_the_outbox_and_retry_tweet_says_why_not() {
     );
 }
 
-/// `lately export`: a CSV a spreadsheet opens, with every finish (private ones too, re-reads
-/// each on its own row) and every item never finished; nothing removed.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
-    let sys = system().await;
+/// The items of the export's tests: a book finished twice (the first time rated and
+/// reviewed, with a quote, a comma and a line break in its title and review), a private film,
+/// a game never started, a podcast abandoned, and an article removed. Returns their ids.
+async fn varied_items(sys: &System) -> [String; 5] {
     let id = |out: std::process::Output| stdout(&out).trim().to_owned();
     let dune = id(sys
         .lately(&[
@@ -955,6 +971,16 @@ async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
     }
     let gone = id(sys.lately(&["add", "article", "Gone"]).await);
     assert!(sys.lately(&["remove", &gone]).await.status.success());
+    [dune, heat, wilds, pod, gone]
+}
+
+/// `lately export`: a CSV a spreadsheet opens, with every finish (private ones too, re-reads
+/// each on its own row) and every item never finished; nothing removed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
+    let sys = system().await;
+    let [dune, heat, wilds, pod, _] = varied_items(&sys).await;
+    let review = "Spice,\nmust flow";
 
     let out = sys.lately(&["export"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
@@ -968,9 +994,12 @@ async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
             "creators",
             "tags",
             "url",
+            "cover_url",
             "visibility",
             "status",
+            "progress",
             "added_at",
+            "updated_at",
             "finished_at",
             "rating",
             "review"
@@ -985,10 +1014,10 @@ async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
         .map(|r| {
             (
                 r[0].as_str(),
-                r[6].as_str(),
                 r[7].as_str(),
-                &r[9][..r[9].len().min(10)],
-                r[10].as_str(),
+                r[8].as_str(),
+                &r[12][..r[12].len().min(10)],
+                r[13].as_str(),
             )
         })
         .collect();
@@ -1014,7 +1043,7 @@ async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
             ""
         ]
     );
-    assert_eq!(first_read[11], review);
+    assert_eq!(first_read[14], review);
 
     let without = sys
         .command(&["export"])
@@ -1029,4 +1058,114 @@ async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
         stderr(&without)
     );
     assert!(without.stdout.is_empty());
+}
+
+/// `lately import csv` takes `lately export`'s CSV into another log: exported again from
+/// there, it is the same file, and importing it again adds nothing. Into the log it came
+/// from, each item is refused as existing; a file with a row the writer would refuse writes
+/// nothing at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_imported_into_another_log_exports_the_same() {
+    let from = system().await;
+    let _ = varied_items(&from).await;
+    let id = |out: std::process::Output| stdout(&out).trim().to_owned();
+    // In progress, with a cover and a link; a re-read under way after a finish.
+    let severance = id(from
+        .lately(&[
+            "add",
+            "tv",
+            "Severance",
+            "--cover",
+            "https://example.com/sévérance.jpg",
+            "--url",
+            "https://example.com/severance",
+        ])
+        .await);
+    let piranesi = id(from.lately(&["add", "book", "Piranesi", "--private"]).await);
+    for args in [
+        vec!["start", &severance],
+        vec!["progress", &severance, "40"],
+        vec!["finish", &piranesi, "--at", "2026-05-01", "--rating", "5"],
+        vec!["start", &piranesi],
+    ] {
+        let out = from.lately(&args).await;
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    }
+    let exported = from.lately(&["export"]).await;
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let exported = exported.stdout;
+    // 6 items not removed: dune's two finishes, heat's, piranesi's; severance, pod, wilds.
+    assert_eq!(csv::Reader::from_reader(&exported[..]).records().count(), 7);
+
+    let to = system().await;
+    let import = to.lately_stdin(&["import", "csv", "-"], &exported).await;
+    assert!(import.status.success(), "{}", stderr(&import));
+    assert_eq!(
+        stdout(&import),
+        "6 items: 6 recorded, 0 already in the log, 0 refused\n"
+    );
+    let again = to.lately(&["export"]).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stdout),
+        String::from_utf8_lossy(&exported),
+        "the export of the imported log differs"
+    );
+    // Its history: added, started, logged 40%, at the times the export gave.
+    let show = stdout(&to.lately(&["show", &severance]).await);
+    assert!(show.contains("40%"), "{show}");
+    assert!(
+        show.contains("Severance") && !show.contains("[private]"),
+        "{show}"
+    );
+
+    let head = to.head().await;
+    let twice = to.lately_stdin(&["import", "csv", "-"], &exported).await;
+    assert!(twice.status.success(), "{}", stderr(&twice));
+    assert_eq!(
+        stdout(&twice),
+        "6 items: 0 recorded, 6 already in the log, 0 refused\n"
+    );
+    assert_eq!(to.head().await, head, "a second import appended events");
+
+    // Into the log it came from: every item is there under another key.
+    let from_head = from.head().await;
+    let home = from.lately_stdin(&["import", "csv", "-"], &exported).await;
+    assert_eq!(home.status.code(), Some(1), "{}", stderr(&home));
+    assert_eq!(
+        stdout(&home),
+        "6 items: 0 recorded, 0 already in the log, 6 refused\n"
+    );
+    assert!(
+        stderr(&home).contains("already exists"),
+        "{}",
+        stderr(&home)
+    );
+    assert_eq!(from.head().await, from_head);
+
+    // A spreadsheet of one's own: only kind and title, days for dates; one bad row refuses
+    // the whole file before anything is written.
+    let bad = "kind,title,finished_at,rating\n\
+               game,Outer Wilds,2026-02-01,5\n\
+               movie,Heat,2026-02-02,7\n";
+    let refused = to
+        .lately_stdin(&["import", "csv", "-"], bad.as_bytes())
+        .await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("row 3: rating: rating must be between 0.5 and 5.0"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(to.head().await, head, "a refused file wrote something");
+    let good = bad.replace(",7\n", ",4.5\n");
+    let mine = to
+        .lately_stdin(&["import", "csv", "-"], good.as_bytes())
+        .await;
+    assert!(mine.status.success(), "{}", stderr(&mine));
+    let list = stdout(&to.lately(&["list", "--kind", "movie"]).await);
+    assert!(
+        list.starts_with("2026-02-02  movie    Heat ★★★★½"),
+        "{list}"
+    );
 }
