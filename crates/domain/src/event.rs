@@ -52,6 +52,20 @@ pub struct Finished {
     pub rating: Option<Rating>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<Review>,
+    /// Whether the notifier may tweet it: false for a finish recorded quietly (`lately finish
+    /// --no-tweet`) and for imports, which are history rather than news. Stored only when
+    /// false, so that the payload of every other finish is as it was; an optional field with
+    /// a default that older builds ignore needs no new schema version.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub tweet: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
 }
 
 /// They gave up on it.
@@ -87,6 +101,7 @@ impl FinishRevised {
             at: f.at,
             rating: self.rating.unwrap_or(f.rating),
             review: self.review.clone().unwrap_or_else(|| f.review.clone()),
+            tweet: f.tweet,
         }
     }
 }
@@ -425,6 +440,13 @@ mod tests {
                 at: at(),
                 rating: Some(Rating::parse(4.5).unwrap()),
                 review: Some(Review::parse("Strange\nand lovely.").unwrap()),
+                tweet: true,
+            }),
+            ItemEvent::Finished(Finished {
+                at: at(),
+                rating: None,
+                review: None,
+                tweet: false,
             }),
             ItemEvent::Abandoned(Abandoned { at: at() }),
             ItemEvent::Edited(Edited {
@@ -451,6 +473,7 @@ mod tests {
             at: at(),
             rating: Some(Rating::parse(3.0).unwrap()),
             review: Some(Review::parse("Fine.").unwrap()),
+            tweet: false,
         };
         let revision: FinishRevised =
             serde_json::from_value(json!({"review": null, "at": at()})).unwrap();

@@ -272,6 +272,7 @@ mod tests {
             at: at(),
             rating: None,
             review: None,
+            tweet: true,
         })
     }
     fn abandoned() -> ItemEvent {

@@ -95,6 +95,7 @@ enum WireEvent<'a> {
         at: Ts,
         half_stars: Option<u8>,
         review: Option<&'a str>,
+        tweet: bool,
     },
     Abandoned {
         at: Ts,
@@ -159,6 +160,7 @@ impl<'a> WireEvent<'a> {
                 at: e.at.into(),
                 half_stars: e.rating.map(Rating::half_stars),
                 review: e.review.as_ref().map(Review::as_str),
+                tweet: e.tweet,
             },
             ItemEvent::Abandoned(e) => Self::Abandoned { at: e.at.into() },
             ItemEvent::Edited(e) => {
@@ -215,10 +217,12 @@ impl<'a> WireEvent<'a> {
                 at,
                 half_stars,
                 review,
+                tweet,
             } => ItemEvent::Finished(Finished {
                 at: at.try_into()?,
                 rating: half_stars.map(Rating::from_half_stars).transpose()?,
                 review: review.map(Review::parse).transpose()?,
+                tweet,
             }),
             Self::Abandoned { at } => ItemEvent::Abandoned(Abandoned { at: at.try_into()? }),
             Self::Edited {
@@ -380,6 +384,7 @@ impl<'a> WireEntry<'a> {
                 at,
                 half_stars,
                 review,
+                ..
             } => (
                 at,
                 SkimmedEvent::Finished {

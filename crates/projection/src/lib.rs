@@ -29,7 +29,8 @@ use history::{Skimmed, SkimmedEvent};
 /// store it differently: snapshots taken by older code are then ignored instead of loaded.
 ///
 /// 2: snapshots are postcard-encoded item histories (1 was the projection as JSON).
-pub const PROJECTION_VERSION: i32 = 2;
+/// 3: a finish in a history keeps whether it may be tweeted.
+pub const PROJECTION_VERSION: i32 = 3;
 
 /// One event of an item's history, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -86,6 +86,7 @@ fn finished(d: u32, rating: Option<f64>) -> ItemEvent {
         at: day(d),
         rating: rating.map(|r| Rating::parse(r).unwrap()),
         review: None,
+        tweet: true,
     })
 }
 fn started(d: u32) -> ItemEvent {
@@ -640,6 +641,7 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                     at,
                     rating: rating.map(|r| Rating::from_half_stars(r).unwrap()),
                     review: None,
+                    tweet: op == 3,
                 }),
                 5 => ItemEvent::Abandoned(Abandoned { at }),
                 6 => ItemEvent::Edited(Edited {

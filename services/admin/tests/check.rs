@@ -31,6 +31,7 @@ fn step(op: u8, n: usize) -> ItemEvent {
             review: n
                 .is_multiple_of(3)
                 .then(|| Review::parse("Good “one”, \"quoted\"\n").unwrap()),
+            tweet: !n.is_multiple_of(4),
         }),
         4 => ItemEvent::FinishRevised(FinishRevised {
             rating: Some(Rating::from_half_stars(10).ok()),

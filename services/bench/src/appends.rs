@@ -284,6 +284,7 @@ impl Insert {
             at: chrono::Utc::now(),
             rating: Some(Rating::parse(4.0)?),
             review: None,
+            tweet: true,
         })
         .encode();
         let clients = (0..args.clients)

@@ -51,6 +51,7 @@ async fn fill(db: &str, events: i64) -> anyhow::Result<()> {
         at,
         rating: Some(Rating::from_half_stars(8)?),
         review: None,
+        tweet: true,
     })
     .encode();
     let items = events / 2;

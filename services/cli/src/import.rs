@@ -4,7 +4,7 @@
 //! …), each with an `Idempotency-Key` derived from the row — the Goodreads book id, the
 //! Letterboxd entry, the item's id and the finish's time — so running an import again (or
 //! after it was interrupted) adds nothing twice. A row the writer refuses is reported and
-//! skipped; the import goes on.
+//! skipped; the import goes on. No finish an import writes is tweeted.
 
 use std::path::Path;
 
@@ -647,11 +647,18 @@ pub async fn run(client: &Client, source: Source, file: &Path) -> Result<(), Cli
             .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?
     };
     let text = text.trim_start_matches('\u{feff}');
-    let (plan, what) = match source {
+    let (mut plan, what) = match source {
         Source::Goodreads => (plan_goodreads(text)?, "rows"),
         Source::Letterboxd => (plan_letterboxd(text)?, "rows"),
         Source::Csv => (plan_csv(text)?, "items"),
     };
+    // An import is history, not news: none of its finishes is tweeted, however recent (a
+    // finish in another lately's export was tweeted there already).
+    for (command, body, _) in plan.iter_mut().flat_map(|p| p.steps.iter_mut()) {
+        if *command == "finish" {
+            body["tweet"] = json!(false);
+        }
+    }
     apply(client, plan, what).await
 }
 

@@ -247,6 +247,9 @@ enum Command {
         /// When you finished it (RFC 3339 or YYYY-MM-DD), if not now.
         #[arg(long)]
         at: Option<String>,
+        /// In the feed, but not tweeted (`lately retry-tweet` can still post it).
+        #[arg(long)]
+        no_tweet: bool,
     },
     /// Change the rating or review of an item's latest finish (a second thought, a typo),
     /// without finishing it again.
@@ -492,8 +495,12 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             rating,
             review,
             at: when,
+            no_tweet,
         } => {
             let mut body = json!({});
+            if no_tweet {
+                body["tweet"] = json!(false);
+            }
             if let Some(r) = rating {
                 body["rating"] = json!(r);
             }
@@ -1106,7 +1113,11 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
                     .as_str()
                     .map(|r| format!("  {r}"))
                     .unwrap_or_default();
-                format!("finished{}{review}", stars(&data["rating"]))
+                let quiet = match data["tweet"] {
+                    Value::Bool(false) => " (not to be tweeted)",
+                    _ => "",
+                };
+                format!("finished{}{quiet}{review}", stars(&data["rating"]))
             }
             "item_finish_revised" => {
                 let mut changed = Vec::new();

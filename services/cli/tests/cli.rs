@@ -1085,12 +1085,22 @@ async fn an_export_imported_into_another_log_exports_the_same() {
     for args in [
         vec!["start", &severance],
         vec!["progress", &severance, "40"],
-        vec!["finish", &piranesi, "--at", "2026-05-01", "--rating", "5"],
+        vec![
+            "finish",
+            &piranesi,
+            "--at",
+            "2026-05-01",
+            "--rating",
+            "5",
+            "--no-tweet",
+        ],
         vec!["start", &piranesi],
     ] {
         let out = from.lately(&args).await;
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
     }
+    let show = stdout(&from.lately(&["show", &piranesi]).await);
+    assert!(show.contains("★★★★★ (not to be tweeted)"), "{show}");
     let exported = from.lately(&["export"]).await;
     assert!(exported.status.success(), "{}", stderr(&exported));
     let exported = exported.stdout;
@@ -1118,6 +1128,18 @@ async fn an_export_imported_into_another_log_exports_the_same() {
         show.contains("Severance") && !show.contains("[private]"),
         "{show}"
     );
+
+    // History, not news: no finish an import writes is tweeted (they were, from `from`).
+    let log = lately_log::EventLog::connect(&to.database_url, Default::default()).unwrap();
+    let finishes: Vec<_> = log
+        .read_after(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == "item_finished")
+        .map(|e| e.data.value().unwrap()["tweet"].clone())
+        .collect();
+    assert_eq!(finishes, vec![serde_json::Value::Bool(false); 4]);
 
     let head = to.head().await;
     let twice = to.lately_stdin(&["import", "csv", "-"], &exported).await;

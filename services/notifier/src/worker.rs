@@ -203,22 +203,29 @@ impl Worker {
         let now = Utc::now();
         let too_old = now - finish.at
             > chrono::Duration::from_std(self.config.max_age).unwrap_or(chrono::Duration::MAX);
+        // Settled when it is enqueued, as a finish too old is; the owner's retry can still
+        // post it (a change of mind).
+        let skip = if !finish.tweet {
+            Some("recorded not to be tweeted (--no-tweet, or an import)".to_owned())
+        } else if too_old {
+            Some(format!(
+                "finished {}, longer ago than LATELY_TWEET_MAX_AGE",
+                finish.at.format("%Y-%m-%d")
+            ))
+        } else {
+            None
+        };
         let due =
             event.recorded_at + chrono::Duration::from_std(self.config.delay).unwrap_or_default();
         let entry = Entry {
             finish_position: event.position,
             item_id: event.stream_id.clone(),
-            status: if too_old { "skipped" } else { "pending" }.into(),
+            status: if skip.is_some() { "skipped" } else { "pending" }.into(),
             due_at_ms: due.timestamp_millis(),
             attempts: 0,
             text: None,
             tweet_id: None,
-            reason: too_old.then(|| {
-                format!(
-                    "finished {}, longer ago than LATELY_TWEET_MAX_AGE",
-                    finish.at.format("%Y-%m-%d")
-                )
-            }),
+            reason: skip,
             posting_started_ms: None,
             updated_ms: now.timestamp_millis(),
         };

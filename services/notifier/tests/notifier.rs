@@ -299,6 +299,46 @@ async fn history_and_old_backfills_are_not_tweeted() {
     assert_eq!(env.tweets().await.len(), 1, "history was tweeted");
 }
 
+/// A finish recorded with `"tweet": false` (`lately finish --no-tweet`, every import) is in the
+/// outbox as skipped, saying why, and never posted, until the owner asks for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finish_recorded_not_to_be_tweeted_is_not_unless_the_owner_asks() {
+    let env = env().await;
+    let n = env.notifier(&[("LATELY_OWNER_TOKEN", TOKEN)]).await;
+    env.until_leader(&n).await;
+    let quiet = env.add(json!({ "kind": "book", "title": "Quiet" })).await;
+    let quiet = env.finish(&quiet, json!({ "tweet": false })).await;
+    let loud = env.add(json!({ "kind": "book", "title": "Loud" })).await;
+    let loud = env.finish(&loud, json!({ "tweet": true })).await;
+    let entry = env.until_entry(&n, quiet, "skipped").await;
+    assert!(
+        entry["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not to be tweeted"),
+        "{entry}"
+    );
+    env.until_entry(&n, loud, "posted").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(env.tweets().await, ["Finished reading “Loud”"]);
+
+    let retried = env
+        .client
+        .post(format!("{}/v1/outbox/{quiet}/retry", n.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retried.status().as_u16(), 202);
+    env.until_entry(&n, quiet, "posted").await;
+    let mut tweets = env.tweets().await;
+    tweets.sort();
+    assert_eq!(
+        tweets,
+        ["Finished reading “Loud”", "Finished reading “Quiet”"]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_grace_window_tweets_the_final_state_or_nothing() {
     let env = env().await;

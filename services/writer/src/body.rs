@@ -180,6 +180,8 @@ pub struct Finish {
     pub at: Option<DateTime<Utc>>,
     pub rating: Option<Rating>,
     pub review: Option<Review>,
+    /// `false`: the notifier does not tweet it. Absent: it does.
+    pub tweet: Option<bool>,
     pub expected_version: Option<i64>,
 }
 

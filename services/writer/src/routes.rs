@@ -215,6 +215,7 @@ pub async fn finish(request: ItemRequest) -> Result<HttpResponse, ApiError> {
             at: when(b.at, now)?,
             rating: b.rating,
             review: b.review,
+            tweet: b.tweet.unwrap_or(true),
         };
         Ok((ItemEvent::Finished(event), b.expected_version))
     })

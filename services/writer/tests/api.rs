@@ -186,7 +186,7 @@ async fn every_command_appends_its_event() {
             "finish",
             json!({ "rating": 4.5, "review": "Strange and lovely.", "at": "2026-11-01T21:00:00Z" }),
         ),
-        ("finish", json!({ "rating": 5 })),
+        ("finish", json!({ "rating": 5, "tweet": false })),
     ];
     let mut last_position = 0;
     for (i, (cmd, body)) in steps.iter().enumerate() {
@@ -227,9 +227,13 @@ async fn every_command_appends_its_event() {
             "item_removed"
         ]
     );
-    let finished = &app.log.read_stream(&id).await.unwrap()[5];
-    assert_eq!(finished.data.value().unwrap()["rating"], 4.5);
-    assert_eq!(finished.data.value().unwrap()["at"], "2026-11-01T21:00:00Z");
+    let stream = app.log.read_stream(&id).await.unwrap();
+    let finished = stream[5].data.value().unwrap();
+    assert_eq!(finished["rating"], 4.5);
+    assert_eq!(finished["at"], "2026-11-01T21:00:00Z");
+    // Stored only when false: every other finish's payload is as it always was.
+    assert!(finished.get("tweet").is_none(), "{finished}");
+    assert_eq!(stream[6].data.value().unwrap()["tweet"], false);
 }
 
 /// `PATCH /v1/items/{id}/finish` revises the latest finish: `null` clears, absent keeps. An
@@ -541,6 +545,13 @@ async fn bad_input_gets_a_precise_problem_and_appends_nothing() {
             json!({"rating": "five"}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "rating: invalid type",
+        ),
+        (
+            "tweet as text",
+            finish.clone(),
+            json!({"tweet": "no"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "tweet: invalid type",
         ),
         (
             "progress over 100",
