@@ -91,17 +91,9 @@ fn key(name: &str) -> String {
     .to_string()
 }
 
-/// `2019/04/11` (Goodreads) or `2019-04-11` (Letterboxd) → noon UTC that day.
-fn date(raw: &str) -> Option<String> {
-    let raw = raw.trim();
-    ["%Y/%m/%d", "%Y-%m-%d"]
-        .iter()
-        .find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
-        .map(|d| format!("{d}T12:00:00Z"))
-}
-
-fn list(raw: &str) -> Vec<String> {
-    raw.split(',')
+/// A list in one cell: `,`-separated in Goodreads' and Letterboxd's exports, `;` in lately's.
+fn list(raw: &str, separator: char) -> Vec<String> {
+    raw.split(separator)
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
@@ -154,13 +146,13 @@ pub fn plan_goodreads(csv_text: &str) -> Result<Vec<Planned>, CliError> {
         })?;
         let id = row.book_id.trim();
         let mut creators = vec![row.author.trim().to_owned()];
-        creators.extend(list(&row.additional_authors));
+        creators.extend(list(&row.additional_authors, ','));
         creators.retain(|c| !c.is_empty());
-        let shelves: Vec<String> = list(&row.bookshelves)
+        let shelves: Vec<String> = list(&row.bookshelves, ',')
             .into_iter()
             .filter(|s| !matches!(s.as_str(), "read" | "to-read" | "currently-reading"))
             .collect();
-        let added_at = date(&row.date_added);
+        let added_at = instant(&row.date_added);
         let mut add = json!({
             "kind": "book",
             "title": row.title.trim(),
@@ -175,7 +167,7 @@ pub fn plan_goodreads(csv_text: &str) -> Result<Vec<Planned>, CliError> {
         match row.exclusive_shelf.trim() {
             "read" => {
                 let mut finish = json!({});
-                if let Some(at) = date(&row.date_read).or(added_at) {
+                if let Some(at) = instant(&row.date_read).or(added_at) {
                     finish["at"] = json!(at);
                 }
                 if let Ok(stars) = row.my_rating.trim().parse::<u8>() {
@@ -216,7 +208,7 @@ pub fn plan_letterboxd(csv_text: &str) -> Result<Vec<Planned>, CliError> {
         // The film is the item (rewatches finish the same item again); the diary entry is the
         // finish.
         let film = format!("letterboxd:film:{name}:{year}");
-        let watched = date(&row.watched_date).or_else(|| date(&row.date));
+        let watched = instant(&row.watched_date).or_else(|| instant(&row.date));
         let entry = if row.uri.trim().is_empty() {
             format!("{}:{name}", row.watched_date.trim())
         } else {
@@ -225,7 +217,7 @@ pub fn plan_letterboxd(csv_text: &str) -> Result<Vec<Planned>, CliError> {
         let mut add = json!({
             "kind": "movie",
             "title": if year.is_empty() { name.to_owned() } else { format!("{name} ({year})") },
-            "tags": list(&row.tags),
+            "tags": list(&row.tags, ','),
         });
         if row.uri.trim().starts_with("http") {
             add["url"] = json!(row.uri.trim());
@@ -295,14 +287,16 @@ struct CsvItem {
     finishes: Vec<CsvFinish>,
 }
 
-/// An RFC 3339 time, or a day (`YYYY-MM-DD`, taken as noon UTC).
+/// An RFC 3339 time, or a day (`YYYY-MM-DD`; Goodreads writes `YYYY/MM/DD`), taken as noon
+/// UTC.
 fn time(raw: &str) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Some(t.to_utc());
     }
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-        .ok()
+    ["%Y-%m-%d", "%Y/%m/%d"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
         .map(|d| d.and_hms_opt(12, 0, 0).expect("noon exists").and_utc())
 }
 
@@ -314,15 +308,6 @@ fn at_text(t: DateTime<Utc>) -> String {
 /// [`time`] as the writer's `at`.
 pub fn instant(raw: &str) -> Option<String> {
     time(raw).map(at_text)
-}
-
-/// `; `-separated, as `lately export` joins lists.
-fn items_of(raw: &str) -> Vec<String> {
-    raw.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
 }
 
 /// Checks a row with the domain's own parsers, so that a file the writer would refuse a row
@@ -344,10 +329,10 @@ fn check_row(row: &LatelyRow) -> Result<(), String> {
             Url::parse(raw.trim()).map_err(column(name))?;
         }
     }
-    for c in items_of(&row.creators) {
+    for c in list(&row.creators, ';') {
         Creator::parse(&c).map_err(column("creators"))?;
     }
-    for t in items_of(&row.tags) {
+    for t in list(&row.tags, ';') {
         Tag::parse(&t).map_err(column("tags"))?;
     }
     if !matches!(row.visibility.trim(), "" | "public" | "private") {
@@ -441,7 +426,7 @@ pub fn plan_csv(csv_text: &str) -> Result<Vec<Planned>, CliError> {
                 "{}:{}:{}",
                 row.kind.trim(),
                 row.title.trim(),
-                items_of(&row.creators).join(";")
+                list(&row.creators, ';').join(";")
             ),
             id => id.to_owned(),
         };
@@ -490,8 +475,8 @@ fn plan_item(item: CsvItem) -> Result<Planned, CliError> {
     let mut add = json!({
         "kind": row.kind.trim(),
         "title": row.title.trim(),
-        "creators": items_of(&row.creators),
-        "tags": items_of(&row.tags),
+        "creators": list(&row.creators, ';'),
+        "tags": list(&row.tags, ';'),
     });
     for (field, raw) in [
         ("id", &row.id),
