@@ -43,7 +43,7 @@ struct Cli {
         global = true
     )]
     writer_url: String,
-    /// Your bearer token (the writer's): sent with writes, `items` and `retry-tweet`.
+    /// Your bearer token (the writer's): sent with writes, the owner's reads (`items`, `show`, `export`, `--all`) and `retry-tweet`.
     #[arg(long, env = "LATELY_TOKEN", hide_env_values = true, global = true)]
     token: Option<String>,
     /// A reader's (or the load balancer's) base URL, for the reads: `list`, `show`, `stats`, …
@@ -335,7 +335,7 @@ enum Command {
     /// reads: sends your token).
     Export,
     /// Import another service's export file, or CSV in `lately export`'s columns (`csv`):
-    /// importing twice adds nothing.
+    /// importing twice adds nothing, and nothing imported is tweeted.
     Import {
         #[arg(value_enum)]
         source: import::Source,
