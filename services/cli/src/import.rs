@@ -605,6 +605,11 @@ pub async fn apply(client: &Client, plan: Vec<Planned>, what: &str) -> Result<()
         bar.inc(1);
     }
     bar.finish_and_clear();
+    // "1 item", "2 items".
+    let what = match rows {
+        1 => what.trim_end_matches('s'),
+        _ => what,
+    };
     crate::say(format_args!(
         "{rows} {what}: {recorded} recorded, {} already in the log, {} refused",
         rows - recorded - failed.len(),
@@ -618,7 +623,10 @@ pub async fn apply(client: &Client, plan: Vec<Planned>, what: &str) -> Result<()
         }
         Err(CliError::Rejected {
             status: 422,
-            detail: format!("{} {what} were refused", failed.len()),
+            detail: match failed.len() {
+                1 => "1 was refused".to_owned(),
+                n => format!("{n} were refused"),
+            },
         })
     }
 }
