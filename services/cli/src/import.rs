@@ -449,16 +449,14 @@ pub fn plan_csv(csv_text: &str) -> Result<Vec<Planned>, CliError> {
         items[index].finishes.extend(finish);
     }
     // The log's order follows history: items by when they were added (those without a date
-    // last, in the file's order), each item's finishes oldest first (undated ones last).
-    let dated_first = |a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>| match (a, b) {
-        (Some(a), Some(b)) => a.cmp(&b),
-        (a, b) => b.is_some().cmp(&a.is_some()),
-    };
-    items.sort_by(|a, b| dated_first(time(&a.row.added_at), time(&b.row.added_at)));
+    // last, in the file's order: the sorts are stable), each item's finishes oldest first
+    // (undated ones last).
+    let dated_first = |t: Option<DateTime<Utc>>| (t.is_none(), t);
+    items.sort_by_cached_key(|i| dated_first(time(&i.row.added_at)));
     items
         .into_iter()
         .map(|mut item| {
-            item.finishes.sort_by(|a, b| dated_first(a.at, b.at));
+            item.finishes.sort_by_key(|f| dated_first(f.at));
             plan_item(item)
         })
         .collect()
