@@ -6,7 +6,7 @@
 use lately_domain::ItemEvent;
 use libfuzzer_sys::fuzz_target;
 
-const TYPES: [&str; 10] = [
+const TYPES: [&str; 11] = [
     "item_added",
     "item_started",
     "item_progress_logged",
@@ -16,6 +16,7 @@ const TYPES: [&str; 10] = [
     "item_removed",
     "item_finish_revised",
     "item_finish_retracted",
+    "item_restored",
     "item_unknown",
 ];
 

@@ -121,6 +121,14 @@ pub struct Removed {
     pub at: DateTime<Utc>,
 }
 
+/// A removed item brought back, removed by mistake: it is again where it stood before the
+/// removal, with its whole history, in every output it was in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Restored {
+    pub at: DateTime<Utc>,
+}
+
 /// The fields an edit changes. An absent field is unchanged; for the optional URLs, an explicit
 /// `null` clears the value.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -192,6 +200,8 @@ pub enum ItemEvent {
     FinishRevised(FinishRevised),
     #[serde(rename = "item_finish_retracted")]
     FinishRetracted(FinishRetracted),
+    #[serde(rename = "item_restored")]
+    Restored(Restored),
 }
 
 /// An event as the log keeps it.
@@ -223,7 +233,7 @@ pub enum DecodeError {
 
 /// Type names and current schema versions. Bump a version together with an upcaster in
 /// [`upcast`] whenever a payload changes shape.
-const TYPES: [(&str, i32); 9] = [
+const TYPES: [(&str, i32); 10] = [
     ("item_added", 2),
     ("item_started", 1),
     ("item_progress_logged", 1),
@@ -233,6 +243,7 @@ const TYPES: [(&str, i32); 9] = [
     ("item_removed", 1),
     ("item_finish_revised", 1),
     ("item_finish_retracted", 1),
+    ("item_restored", 1),
 ];
 
 impl ItemEvent {
@@ -255,6 +266,7 @@ impl ItemEvent {
             Self::Removed(_) => 6,
             Self::FinishRevised(_) => 7,
             Self::FinishRetracted(_) => 8,
+            Self::Restored(_) => 9,
         }
     }
 
@@ -270,6 +282,7 @@ impl ItemEvent {
             Self::Removed(e) => e.at,
             Self::FinishRevised(e) => e.at,
             Self::FinishRetracted(e) => e.at,
+            Self::Restored(e) => e.at,
         }
     }
 
@@ -284,6 +297,7 @@ impl ItemEvent {
             Self::Removed(e) => serde_json::to_value(e),
             Self::FinishRevised(e) => serde_json::to_value(e),
             Self::FinishRetracted(e) => serde_json::to_value(e),
+            Self::Restored(e) => serde_json::to_value(e),
         }
         // Serialising these plain structs into a `Value` cannot fail: no maps with non-string
         // keys, no custom serialisers that error.
@@ -346,6 +360,7 @@ impl ItemEvent {
             "item_removed" => Self::Removed(Deserialize::deserialize(de)?),
             "item_finish_revised" => Self::FinishRevised(Deserialize::deserialize(de)?),
             "item_finish_retracted" => Self::FinishRetracted(Deserialize::deserialize(de)?),
+            "item_restored" => Self::Restored(Deserialize::deserialize(de)?),
             _ => unreachable!("every name in TYPES has a decoder"),
         })
     }
@@ -464,6 +479,7 @@ mod tests {
                 at: at(),
             }),
             ItemEvent::FinishRetracted(FinishRetracted { at: at() }),
+            ItemEvent::Restored(Restored { at: at() }),
         ]
     }
 

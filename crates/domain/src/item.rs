@@ -44,6 +44,10 @@ pub struct ItemState {
     /// nothing to retract.
     #[serde(default)]
     pub before_finish: Option<(Status, Option<Percent>)>,
+    /// Where a removed item stood before it was removed: what restoring it goes back to.
+    /// `None` while it is not removed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_removal: Option<Status>,
 }
 
 impl ItemState {
@@ -63,6 +67,7 @@ impl ItemState {
             added_at: added.at,
             updated_at: added.at,
             before_finish: None,
+            before_removal: None,
         }
     }
 
@@ -97,6 +102,7 @@ impl ItemState {
                     added_at: self.added_at,
                     updated_at: self.updated_at,
                     before_finish: self.before_finish,
+                    before_removal: self.before_removal,
                     ..Self::new(a)
                 };
             }
@@ -152,8 +158,18 @@ impl ItemState {
                 }
             }
             ItemEvent::Removed(_) => {
+                // A second removal cannot pass `check`; if one is ever in a log, restoring
+                // still goes back to where the item stood before the first.
+                if self.status != Status::Removed {
+                    self.before_removal = Some(self.status);
+                }
                 self.status = Status::Removed;
                 self.before_finish = None;
+            }
+            ItemEvent::Restored(_) => {
+                if let Some(status) = self.before_removal.take() {
+                    self.status = status;
+                }
             }
             // The finish's own values are the projection's business; the item's state is the
             // same.
@@ -169,8 +185,10 @@ pub enum Rejection {
     AlreadyExists,
     #[error("no item with this id")]
     NotFound,
-    #[error("the item was removed")]
+    #[error("the item was removed (restoring it brings it back)")]
     Removed,
+    #[error("the item is not removed: there is nothing to restore")]
+    NotRemoved,
     #[error("the item is already in progress")]
     AlreadyInProgress,
     #[error("only an item in progress can be abandoned (this one is {0})")]
@@ -197,7 +215,8 @@ fn status_name(s: Status) -> &'static str {
 
 /// May `event` be appended to an item whose current state is `state` (`None`: no such item)?
 ///
-/// * `item_added` only for a new id; everything else only for an existing, not removed item.
+/// * `item_added` only for a new id; everything else only for an existing, not removed item,
+///   but `item_restored`, which needs a removed one.
 /// * An item can be finished from any state — including finished, for a re-read — and progress
 ///   can be logged at any time (logging progress means it is in progress).
 /// * Starting needs an item not already in progress; abandoning needs one in progress.
@@ -209,6 +228,8 @@ pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejecti
         (None, ItemEvent::Added(_)) => return Ok(()),
         (Some(_), ItemEvent::Added(_)) => return Err(Rejection::AlreadyExists),
         (None, _) => return Err(Rejection::NotFound),
+        (Some(s), ItemEvent::Restored(_)) if s.status == Status::Removed => return Ok(()),
+        (Some(_), ItemEvent::Restored(_)) => return Err(Rejection::NotRemoved),
         (Some(s), _) if s.status == Status::Removed => return Err(Rejection::Removed),
         (Some(s), _) => s,
     };
@@ -306,6 +327,44 @@ mod tests {
         for e in [started(), finished(), abandoned(), removed()] {
             assert_eq!(check(Some(&s), &e), Err(Rejection::Removed));
         }
+    }
+
+    #[test]
+    fn a_removed_item_is_restored_to_where_it_stood_once() {
+        let restored = || ItemEvent::Restored(Restored { at: at() });
+        let halfway = ItemEvent::ProgressLogged(ProgressLogged {
+            percent: Percent::parse(40).unwrap(),
+            at: at(),
+        });
+        let events = [added(), finished(), halfway, removed(), restored()];
+        assert_eq!(check(Some(&state_after(&events[..4])), &restored()), Ok(()));
+        let s = state_after(&events);
+        assert_eq!(
+            (s.status, s.progress.map(Percent::get), s.times_finished),
+            (Status::InProgress, Some(40), 1)
+        );
+        assert_eq!(s.before_removal, None);
+        // Once, and only a removed item: there is nothing to bring back otherwise.
+        for events in [vec![added()], vec![added(), finished()], events.to_vec()] {
+            assert_eq!(
+                check(Some(&state_after(&events)), &restored()),
+                Err(Rejection::NotRemoved),
+                "{events:?}"
+            );
+        }
+        assert_eq!(check(None, &restored()), Err(Rejection::NotFound));
+        // Then everything may happen to it again, and it can be removed and restored again.
+        for e in [abandoned(), finished(), removed()] {
+            assert_eq!(check(Some(&s), &e), Ok(()));
+        }
+        let finished_then_removed = state_after(&[added(), finished(), removed(), restored()]);
+        assert_eq!(finished_then_removed.status, Status::Finished);
+        // A finish before the removal can no longer be retracted.
+        let retract = ItemEvent::FinishRetracted(FinishRetracted { at: at() });
+        assert_eq!(
+            check(Some(&finished_then_removed), &retract),
+            Err(Rejection::NothingToRetract)
+        );
     }
 
     #[test]

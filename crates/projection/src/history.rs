@@ -19,7 +19,7 @@
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
     Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded, ItemChanges,
-    ProgressLogged, Removed, Started,
+    ProgressLogged, Removed, Restored, Started,
 };
 use lately_domain::{
     Creator, ItemEvent, MediaKind, ParseError, Percent, Rating, Review, Tag, Title, Url, Visibility,
@@ -125,6 +125,9 @@ enum WireEvent<'a> {
     FinishRetracted {
         at: Ts,
     },
+    Restored {
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -183,6 +186,7 @@ impl<'a> WireEvent<'a> {
                 at: e.at.into(),
             },
             ItemEvent::FinishRetracted(e) => Self::FinishRetracted { at: e.at.into() },
+            ItemEvent::Restored(e) => Self::Restored { at: e.at.into() },
         }
     }
 
@@ -263,6 +267,7 @@ impl<'a> WireEvent<'a> {
             Self::FinishRetracted { at } => {
                 ItemEvent::FinishRetracted(FinishRetracted { at: at.try_into()? })
             }
+            Self::Restored { at } => ItemEvent::Restored(Restored { at: at.try_into()? }),
         })
     }
 }
@@ -349,6 +354,8 @@ pub enum SkimmedEvent<'a> {
     },
     /// The item's latest finish, taken back.
     FinishRetracted,
+    /// The removed item, brought back.
+    Restored,
 }
 
 /// The events of an encoded history, oldest first, skimmed: titles, creators and links are
@@ -422,6 +429,7 @@ impl<'a> WireEntry<'a> {
                 },
             ),
             WireEvent::FinishRetracted { at } => (at, SkimmedEvent::FinishRetracted),
+            WireEvent::Restored { at } => (at, SkimmedEvent::Restored),
         };
         Ok(Skimmed {
             position: self.position,

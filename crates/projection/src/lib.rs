@@ -95,6 +95,8 @@ struct Summary {
     /// The status before the latest finish, while there is one to retract (as
     /// `ItemState::before_finish`, without the progress).
     before_finish: Option<Status>,
+    /// The status before the item was removed, while it is (as `ItemState::before_removal`).
+    before_removal: Option<Status>,
 }
 
 /// What the summary fold reads of an event. Made from a domain event ([`Change::of`]) when
@@ -116,6 +118,8 @@ enum Change {
     Touched,
     /// The latest finish taken back: the status goes back to what it was before it.
     Retracted,
+    /// The removed item brought back: the status goes back to what it was before.
+    Restored,
 }
 
 impl Change {
@@ -139,6 +143,7 @@ impl Change {
             },
             ItemEvent::FinishRevised(_) => Self::Touched,
             ItemEvent::FinishRetracted(_) => Self::Retracted,
+            ItemEvent::Restored(_) => Self::Restored,
         }
     }
 }
@@ -159,6 +164,7 @@ impl Summary {
                 updated_at: at,
                 tags,
                 before_finish: None,
+                before_removal: None,
             }),
             _ => None,
         }
@@ -178,7 +184,15 @@ impl Summary {
             }
             Change::Status(status) => {
                 self.before_finish = (status == Status::Finished).then_some(self.status);
+                if status == Status::Removed && self.status != Status::Removed {
+                    self.before_removal = Some(self.status);
+                }
                 self.status = status;
+            }
+            Change::Restored => {
+                if let Some(status) = self.before_removal.take() {
+                    self.status = status;
+                }
             }
             Change::Retracted => {
                 if let Some(status) = self.before_finish.take() {
@@ -611,6 +625,7 @@ fn touches_finishes(event: &ItemEvent) -> bool {
             | ItemEvent::Removed(_)
             | ItemEvent::FinishRevised(_)
             | ItemEvent::FinishRetracted(_)
+            | ItemEvent::Restored(_)
     )
 }
 
@@ -1198,10 +1213,13 @@ impl Projection {
     /// A page of the owner's list: every item that is not removed, private ones included, most
     /// recently touched first (ties by id); only those with `query.status` when given. Without
     /// it, a private item's id is printed once, when it is added, and an abandoned item's never
-    /// shows again.
+    /// shows again. Removed items are listed only when asked for (`Status::Removed`): how the
+    /// owner finds the id of one removed by mistake, to restore it.
     pub fn owner_items(&self, query: &OwnerQuery) -> Vec<OwnerItem> {
         self.list(&query.page, Shown::ToOwner, |f| {
-            (f.status != Status::Removed && query.status.is_none_or(|s| s == f.status))
+            query
+                .status
+                .map_or(f.status != Status::Removed, |s| s == f.status)
                 .then_some(f.updated_at)
         })
         .map(|(id, s)| OwnerItem {
@@ -1496,6 +1514,10 @@ fn load_items<'a>(
                 SkimmedEvent::Removed => {
                     part.touches.push((position, id.clone()));
                     Change::Status(Status::Removed)
+                }
+                SkimmedEvent::Restored => {
+                    part.touches.push((position, id.clone()));
+                    Change::Restored
                 }
                 SkimmedEvent::Edited {
                     kind,

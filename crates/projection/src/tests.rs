@@ -380,7 +380,7 @@ fn the_queue_is_what_was_added_and_not_started_newest_first() {
 }
 
 #[test]
-fn the_owner_sees_private_and_abandoned_items_but_not_removed_ones() {
+fn the_owner_sees_private_and_abandoned_items_and_removed_ones_when_asked() {
     let p = project(&[
         (
             "open",
@@ -415,7 +415,8 @@ fn the_owner_sees_private_and_abandoned_items_but_not_removed_ones() {
     assert_eq!(all[1].visibility, Visibility::Public);
     assert_eq!(ids(&owned(&p, Some(Status::Abandoned), None)), ["dropped"]);
     assert_eq!(ids(&owned(&p, Some(Status::InProgress), None)), ["secret"]);
-    assert!(owned(&p, Some(Status::Removed), None).is_empty());
+    assert_eq!(ids(&owned(&p, Some(Status::Removed), None)), ["gone"]);
+    assert!(owned(&p, Some(Status::Removed), Some(6)).is_empty());
     // As of a position: "gone" was not removed yet, "secret" not started.
     assert_eq!(
         ids(&owned(&p, None, Some(6))),
@@ -605,7 +606,7 @@ fn applying_an_old_position_again_changes_nothing() {
 fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
     let op = (
         0..4usize,
-        0..10u8,
+        0..11u8,
         0..400u32,
         proptest::option::of(1..=10u8),
         any::<bool>(),
@@ -662,7 +663,8 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                     at,
                 }),
                 8 => ItemEvent::FinishRetracted(FinishRetracted { at }),
-                _ => ItemEvent::Removed(Removed { at }),
+                9 => ItemEvent::Removed(Removed { at }),
+                _ => ItemEvent::Restored(Restored { at }),
             };
             if check(states.get(&id), &event).is_ok() {
                 match states.get_mut(&id) {
@@ -779,6 +781,7 @@ proptest! {
             prop_assert_eq!(summary.kind, state.kind);
             prop_assert_eq!(summary.visibility, state.visibility);
             prop_assert_eq!(summary.status, state.status);
+            prop_assert_eq!(summary.before_removal, state.before_removal);
             prop_assert_eq!(summary.added_at, state.added_at);
             prop_assert_eq!(summary.updated_at, state.updated_at);
             prop_assert_eq!(&*summary.tags, state.tags.as_slice());
@@ -998,6 +1001,54 @@ fn a_retracted_finish_leaves_the_feed_and_the_stats_from_then_on() {
         }]
     );
     // A snapshot keeps all of it.
+    let bytes = p.to_snapshot();
+    let loaded =
+        Projection::from_snapshot(bytes.clone(), &Projection::snapshot_hash(&bytes)).unwrap();
+    assert_eq!(loaded, p);
+}
+
+#[test]
+fn a_restored_item_is_back_where_it_stood_in_every_answer() {
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", finished(2, Some(4.0))),                       // 2
+        ("a", started(3)),                                   // 3: a re-read under way
+        ("a", ItemEvent::Removed(Removed { at: day(4) })),   // 4
+        ("a", ItemEvent::Restored(Restored { at: day(5) })), // 5
+    ];
+    let p = project(&events);
+    let positions = |as_of| {
+        p.feed(&FeedQuery { as_of, ..all() })
+            .iter()
+            .map(|e| e.position)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(positions(None), [2]);
+    assert_eq!(positions(Some(3)), [2], "as it was before the removal");
+    assert!(positions(Some(4)).is_empty(), "and while it was removed");
+    assert_eq!(p.stats(None, None).finished, 1);
+    let (a, history) = p.item("a", None).unwrap();
+    assert_eq!((a.status, a.times_finished), (Status::InProgress, 1));
+    assert_eq!(history.len(), 5);
+    assert_eq!(
+        current(&p, None)
+            .into_iter()
+            .map(|i| i.id)
+            .collect::<Vec<_>>(),
+        ["a"]
+    );
+    assert!(owned(&p, Some(Status::Removed), None).is_empty());
+    // A live stream that saw the removal gets the finish back; one from before it, the
+    // finish as it is now, once (a stream sends what a reload would show).
+    for (after, position) in [(4, 5), (3, 4)] {
+        let (back, _) = p.live_after(after, &all());
+        assert!(
+            matches!(&back[..], [LiveEvent::Update { position: at, entry }]
+                if *at == position && entry.position == 2),
+            "after {after}: {back:?}"
+        );
+    }
+    // A snapshot keeps it.
     let bytes = p.to_snapshot();
     let loaded =
         Projection::from_snapshot(bytes.clone(), &Projection::snapshot_hash(&bytes)).unwrap();

@@ -388,14 +388,31 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
         json!({}),
     )
     .await;
+    // Removed by mistake and restored within the window: tweeted as if never removed.
+    let restored = env
+        .add(json!({ "kind": "game", "title": "Brought Back" }))
+        .await;
+    env.finish(&restored, json!({})).await;
+    env.write(Method::DELETE, &format!("/v1/items/{restored}"), json!({}))
+        .await;
+    env.write(
+        Method::POST,
+        &format!("/v1/items/{restored}/restore"),
+        json!({}),
+    )
+    .await;
 
     assert!(
         env.tweets().await.is_empty(),
         "tweeted inside the grace window"
     );
     assert_eq!(
-        env.until_tweets(1).await,
-        ["Finished watching “Past Lives” ★★★★½"]
+        env.until_tweets(2).await,
+        // Newest first, as the sandbox lists them.
+        [
+            "Finished playing “Brought Back”",
+            "Finished watching “Past Lives” ★★★★½"
+        ]
     );
     env.until_entry(&n, removed_at, "skipped").await;
     env.until_entry(&n, hidden_at, "skipped").await;
@@ -404,7 +421,7 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
         entry["reason"].as_str().unwrap().contains("retracted"),
         "{entry}"
     );
-    assert_eq!(env.tweets().await.len(), 1);
+    assert_eq!(env.tweets().await.len(), 2);
 }
 
 /// A finish taken back after its tweet went out has the tweet deleted, once; finishing the

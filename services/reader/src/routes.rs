@@ -481,7 +481,8 @@ pub async fn owner_item(
 
 /// `GET /v1/owner/items?status=&limit=&cursor=&as_of=` — every item of the owner's that is
 /// not removed, private ones too, most recently touched first: how the owner finds a private
-/// item's id, or an abandoned one's. Only to the owner's token, and never stored by a cache.
+/// item's id, or an abandoned one's (and with `status=removed`, a removed one's, to restore
+/// it). Only to the owner's token, and never stored by a cache.
 pub async fn owner_items(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -491,11 +492,12 @@ pub async fn owner_items(
     let status = p
         .status
         .as_deref()
-        .map(|s| match serde_json::from_value::<Status>(json!(s)) {
-            Ok(status) if status != Status::Removed => Ok(status),
-            _ => Err(bad(format!(
-                "status must be one of queued, in_progress, finished, abandoned (got {s:?})"
-            ))),
+        .map(|s| {
+            serde_json::from_value::<Status>(json!(s)).map_err(|_| {
+                bad(format!(
+                "status must be one of queued, in_progress, finished, abandoned, removed (got {s:?})"
+            ))
+            })
         })
         .transpose()?;
     let (after, limit) = paging(&mut p, MAX_LIMIT, decode_item_cursor)?;

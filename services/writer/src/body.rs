@@ -155,7 +155,7 @@ fn dedup(mut tags: Vec<Tag>) -> Vec<Tag> {
     tags
 }
 
-/// `start`, `abandon`, the `DELETE`s (an item, a finish): only the time and the optional
+/// `start`, `abandon`, `restore`, the `DELETE`s (an item, a finish): only the time and the optional
 /// expected version.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

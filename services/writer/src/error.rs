@@ -133,7 +133,8 @@ fn rejection_problem(r: &Rejection) -> Problem {
         | Rejection::AlreadyInProgress
         | Rejection::NotInProgress(_)
         | Rejection::NeverFinished
-        | Rejection::NothingToRetract => {
+        | Rejection::NothingToRetract
+        | Rejection::NotRemoved => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
         }
     }

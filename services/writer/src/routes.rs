@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
     Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded, ProgressLogged,
-    Removed, Started,
+    Removed, Restored, Started,
 };
 use lately_domain::{ItemEvent, ItemId};
 use serde_json::json;
@@ -279,6 +279,19 @@ pub async fn remove(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     on_item(request, true, |b: body::Simple, now| {
         Ok((
             ItemEvent::Removed(Removed {
+                at: when(b.at, now)?,
+            }),
+            b.expected_version,
+        ))
+    })
+    .await
+}
+
+/// `POST /v1/items/{id}/restore`: brings back an item removed by mistake.
+pub async fn restore(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, true, |b: body::Simple, now| {
+        Ok((
+            ItemEvent::Restored(Restored {
                 at: when(b.at, now)?,
             }),
             b.expected_version,

@@ -117,7 +117,8 @@ impl Application {
                                 )
                                 .service(post("/start", routes::start))
                                 .service(post("/progress", routes::progress))
-                                .service(post("/abandon", routes::abandon)),
+                                .service(post("/abandon", routes::abandon))
+                                .service(post("/restore", routes::restore)),
                         ),
                 )
                 .default_service(web::to(no_such_route))

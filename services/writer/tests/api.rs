@@ -374,6 +374,57 @@ async fn the_latest_finish_can_be_retracted_once_right_after_it() {
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "rating").await;
 }
 
+/// `POST /v1/items/{id}/restore` brings back an item removed by mistake, to where it stood:
+/// only a removed one (409 otherwise, appending nothing), and then everything may happen to
+/// it again. Removed, it takes no other command, and the refusal says how to bring it back.
+#[tokio::test]
+async fn a_removed_item_can_be_restored_to_where_it_stood() {
+    let app = &spawn_app().await;
+    let id = app.add_book("Removed By Mistake").await;
+    let path = format!("/v1/items/{id}/restore");
+    let restore = || app.post(&path, json!({}));
+    let refused = |res: reqwest::Response, detail: &'static str| async move {
+        let head = app.head().await;
+        assert_problem(res, StatusCode::CONFLICT, detail).await;
+        assert_eq!(app.head().await, head, "a refusal appends nothing");
+    };
+    refused(restore().await, "nothing to restore").await;
+    let res = app.post(&format!("/v1/items/{id}/start"), json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .request(reqwest::Method::DELETE, &format!("/v1/items/{id}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let finish = app.post(&format!("/v1/items/{id}/finish"), json!({})).await;
+    refused(finish, "restoring it brings it back").await;
+    let res = restore().await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!((&body["id"], &body["version"]), (&json!(id), &json!(4)));
+    refused(restore().await, "nothing to restore").await;
+    // In progress again, as before the removal: starting it is refused, abandoning it is not.
+    let start = app.post(&format!("/v1/items/{id}/start"), json!({})).await;
+    refused(start, "already in progress").await;
+    let res = app
+        .post(&format!("/v1/items/{id}/abandon"), json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.event_types(&id).await,
+        [
+            "item_added",
+            "item_started",
+            "item_removed",
+            "item_restored",
+            "item_abandoned"
+        ]
+    );
+    let missing = app.post("/v1/items/never-added/restore", json!({})).await;
+    assert_problem(missing, StatusCode::NOT_FOUND, "no item").await;
+}
+
 /// The log holds values as they are stored — a tag lower-cased, a URL normalised — and every
 /// replica parses them again when it reads the log. A value that grew on the way (a tag of `İ`,
 /// a URL of `漢`) was once accepted and appended, and no replica could read past it.
@@ -950,7 +1001,7 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 12);
+    assert_eq!(operations, 13);
 }
 
 #[tokio::test]
