@@ -112,6 +112,8 @@ enum ItemStatus {
     InProgress,
     Finished,
     Abandoned,
+    /// Removed ones, listed only when asked for: to find the id of one to restore.
+    Removed,
 }
 
 impl ItemStatus {
@@ -121,6 +123,7 @@ impl ItemStatus {
             Self::InProgress => "in_progress",
             Self::Finished => "finished",
             Self::Abandoned => "abandoned",
+            Self::Removed => "removed",
         }
     }
 }
@@ -281,9 +284,16 @@ enum Command {
         /// The item's id, as `add` printed it (`lately items` lists them).
         id: String,
     },
-    /// Remove an item from every output.
+    /// Remove an item from every output (`restore` brings it back).
     Remove {
         /// The item's id, as `add` printed it (`lately items` lists them).
+        id: String,
+    },
+    /// Bring back an item removed by mistake: it is again where it stood, with its history,
+    /// in every output it was in.
+    #[command(alias = "unremove")]
+    Restore {
+        /// The item's id (`lately items --status removed` lists the removed ones).
         id: String,
     },
     /// The recent finishes, newest first.
@@ -324,7 +334,8 @@ enum Command {
         id: String,
     },
     /// Every item of yours, private and abandoned ones too, most recently touched first (a
-    /// reader with LATELY_OWNER_TOKEN answers this, to your token).
+    /// reader with LATELY_OWNER_TOKEN answers this, to your token); removed ones with
+    /// `--status removed`.
     Items {
         #[arg(long, value_enum)]
         status: Option<ItemStatus>,
@@ -558,8 +569,11 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             client
                 .write("DELETE", &item_path(&id), &json!({}), &key())
                 .await?;
-            say(format_args!("removed {id}"))?;
+            say(format_args!(
+                "removed {id} (`lately restore {id}` brings it back)"
+            ))?;
         }
+        Command::Restore { id } => step(client, &id, "restore", json!({})).await?,
         Command::List { kind, limit, all } => {
             let none = match all {
                 true => format!("no finishes{} yet", of_kind(kind)),
@@ -585,8 +599,11 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             public_items(client, "/v1/queue", kind, none).await?
         }
         Command::Items { status } => {
+            let none = match status {
+                Some(ItemStatus::Removed) => "no removed items",
+                _ => "no items yet (`lately add` adds one)",
+            };
             let status: Vec<_> = status.map(|s| ("status", s.as_str())).into_iter().collect();
-            let none = "no items yet (`lately add` adds one)";
             pages(
                 client,
                 "/v1/owner/items",

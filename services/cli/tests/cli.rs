@@ -414,6 +414,66 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
     assert!(!stdout(&without).contains("Secret"));
 }
 
+/// An item removed by mistake: `items --status removed` finds its id, `restore` brings it back
+/// with its finish, and its history says what happened; restoring again says why not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_removed_item_is_found_and_restored_with_its_finish() {
+    let sys = system().await;
+    let id = stdout(
+        &sys.lately(&["add", "movie", "Heat", "--by", "Michael Mann"])
+            .await,
+    )
+    .trim()
+    .to_owned();
+    assert!(sys
+        .lately(&["finish", &id, "--rating", "4.5", "--no-tweet"])
+        .await
+        .status
+        .success());
+    let listed = format!("movie    Heat by Michael Mann ★★★★½  ({id})\n");
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(list.ends_with(&listed), "{list}");
+    let removed = sys.lately(&["remove", &id]).await;
+    assert!(removed.status.success(), "{}", stderr(&removed));
+    assert!(
+        stdout(&removed).contains(&format!("`lately restore {id}`")),
+        "{}",
+        stdout(&removed)
+    );
+    assert_eq!(stdout(&sys.lately(&["list"]).await), "");
+    assert_eq!(stdout(&sys.lately(&["items"]).await), "");
+    assert_eq!(
+        stdout(&sys.lately(&["items", "--status", "removed"]).await),
+        format!("removed     movie    Heat  ({id})\n")
+    );
+    let finish = sys.lately(&["finish", &id]).await;
+    assert_eq!(finish.status.code(), Some(1));
+    assert!(stderr(&finish).contains("restoring it brings it back"));
+
+    let restored = sys.lately(&["restore", &id]).await;
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(list.ends_with(&listed), "{list}");
+    assert_eq!(
+        stdout(&sys.lately(&["items", "--status", "removed"]).await),
+        ""
+    );
+    let shown = stdout(&sys.lately(&["show", &id]).await);
+    let history: Vec<&str> = shown
+        .lines()
+        .filter_map(|l| l.split("  ").last())
+        .filter(|w| ["removed", "restored"].contains(w))
+        .collect();
+    assert_eq!(history, ["removed", "restored"], "{shown}");
+    let again = sys.lately(&["unremove", &id]).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("nothing to restore"),
+        "{}",
+        stderr(&again)
+    );
+}
+
 /// More items than a page holds: `lately items` and `lately queue` read every page, and print
 /// each item once (the queue only the public ones).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
