@@ -1081,7 +1081,9 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
         false => None,
     };
     let hint = match owned {
-        Some(_) => "`lately items` lists your items",
+        Some(_) => {
+            "`lately items` lists your items, `lately items --status removed` the removed ones"
+        }
         None => "a private or removed item is shown by no public read: `lately items` lists yours",
     };
     let answer = match owned {

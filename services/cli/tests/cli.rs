@@ -449,6 +449,13 @@ async fn a_removed_item_is_found_and_restored_with_its_finish() {
     let finish = sys.lately(&["finish", &id]).await;
     assert_eq!(finish.status.code(), Some(1));
     assert!(stderr(&finish).contains("restoring it brings it back"));
+    let show = sys.lately(&["show", &id]).await;
+    assert_eq!(show.status.code(), Some(1));
+    assert!(
+        stderr(&show).contains("`lately items --status removed`"),
+        "{}",
+        stderr(&show)
+    );
 
     let restored = sys.lately(&["restore", &id]).await;
     assert!(restored.status.success(), "{}", stderr(&restored));
