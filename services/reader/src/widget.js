@@ -1,6 +1,6 @@
 // lately widget: renders the recently-finished feed into <div data-lately></div>, inside a
-// shadow root so the host page's styles and ours never touch. Options: data-kind, data-limit,
-// data-theme (light|dark|auto), data-lang. The list follows the feed live over Server-Sent
+// shadow root so the host page's styles and ours never touch. Options: data-kind, data-tag,
+// data-limit, data-theme (light|dark|auto), data-lang, data-title. The list follows the feed live over Server-Sent
 // Events: new finishes, edits and revisions, items made private or removed.
 // The /widget page uses the same code for its live updates. User text is only ever set as
 // text (textContent, attributes), never parsed as HTML.
@@ -98,9 +98,10 @@
     });
   }
 
-  function query(kind, limit) {
+  function query(kind, tag, limit) {
     const p = new URLSearchParams({ limit: String(limit) });
     if (kind) p.set("kind", kind);
+    if (tag) p.set("tag", tag);
     return p;
   }
 
@@ -110,7 +111,7 @@
     const lang = document.documentElement.lang;
     page.querySelectorAll("time").forEach((t) => { t.textContent = formatDate(t.dateTime, lang); });
     const limit = Number(page.dataset.limit) || 10;
-    live(page.querySelector("ol"), query(page.dataset.kind, limit), limit, lang);
+    live(page.querySelector("ol"), query(page.dataset.kind, page.dataset.tag, limit), limit, lang);
     return;
   }
 
@@ -119,6 +120,7 @@
     if (host.shadowRoot) continue;
     const limit = Math.min(Math.max(Number(host.dataset.limit) || 5, 1), 100);
     const kind = host.dataset.kind || "";
+    const tag = host.dataset.tag || "";
     const lang = host.dataset.lang || document.documentElement.lang || navigator.language;
     const root = host.attachShadow({ mode: "open" });
     const style = el("style", null, CSS);
@@ -128,13 +130,13 @@
     const list = el("ol");
     section.append(list);
     root.append(style, section);
-    fetch(origin + "/v1/feed?" + query(kind, limit))
+    fetch(origin + "/v1/feed?" + query(kind, tag, limit))
       .then((r) => r.json())
       .then((feed) => {
         if (!feed.items.length) list.append(el("li", "empty", "Nothing finished yet."));
         for (const e of feed.items) list.append(render(e, lang));
       })
       .catch(() => list.append(el("li", "empty", "The feed is unavailable right now.")));
-    live(list, query(kind, limit), limit, lang);
+    live(list, query(kind, tag, limit), limit, lang);
   }
 })();

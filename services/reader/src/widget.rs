@@ -15,7 +15,7 @@ use lately_projection::{FeedEntry, FeedQuery};
 use lately_service::Problem;
 
 use crate::feeds::{escape, stars};
-use crate::routes::{bad, kind, params};
+use crate::routes::{bad, kind, params, tag};
 use crate::startup::AppState;
 
 const CSS: &str = include_str!("widget.css");
@@ -76,7 +76,7 @@ fn entry_html(e: &FeedEntry) -> String {
     )
 }
 
-/// `GET /widget?kind=&limit=&theme=light|dark|auto&lang=`
+/// `GET /widget?kind=&tag=&limit=&theme=light|dark|auto&lang=`
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let p = params(&req)?;
     let limit = p.limit.unwrap_or(10);
@@ -103,11 +103,13 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         return Err(bad("lang must be a language tag such as en or fr-CA"));
     }
     let kind = kind(&p)?;
+    let tag = tag(&p)?;
     let (position, entries) = {
         let projection = state.replica.projection.read().expect("not poisoned");
         let position = projection.position();
         let q = FeedQuery {
             kind,
+            tag: tag.clone(),
             limit,
             as_of: Some(position),
             ..FeedQuery::default()
@@ -133,7 +135,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 {CSS}</style>
 </head>
 <body>
-<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}">
+<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}">
 <h2 class="p-name">{title}</h2>
 <ol>{items}</ol>
 </section>
@@ -142,6 +144,9 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 </html>
 "#,
         kind = kind.map_or("", MediaKind::as_str),
+        tag = tag
+            .as_ref()
+            .map_or_else(String::new, |t| escape(t.as_str())),
     );
     let mut res = crate::routes::answer_with(&req, position, "text/html; charset=utf-8", body);
     res.headers_mut().insert(

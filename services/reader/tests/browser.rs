@@ -224,24 +224,26 @@ async fn the_widget_page_shows_the_feed_and_new_finishes_appear_live() {
 async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
     let sys = system().await;
     let reader = sys.reader(reader_config(&sys.database_url)).await;
-    let mut last = 0;
     let mut third = String::new();
-    for (title, kind) in [
-        ("First book", "book"),
-        ("A film", "movie"),
-        ("Second book", "book"),
-        ("Third book", "book"),
+    // The widget shows the books tagged fiction.
+    let fiction = json!({ "kind": "book", "tags": ["fiction"] });
+    for (title, extra) in [
+        ("First book", fiction.clone()),
+        ("A film", json!({ "kind": "movie", "tags": ["fiction"] })),
+        ("Second book", fiction.clone()),
+        ("Third book", fiction.clone()),
     ] {
-        (third, last) = sys.finish(title, json!({ "kind": kind })).await;
+        (third, _) = sys.finish(title, extra).await;
     }
-    sys.finish(XSS, json!({ "kind": "book" })).await;
-    sys.converged(std::slice::from_ref(&reader), last + 2).await;
+    sys.finish("A cookbook", json!({ "kind": "book" })).await;
+    let (_, last) = sys.finish(XSS, fiction.clone()).await;
+    sys.converged(std::slice::from_ref(&reader), last).await;
 
     // The blog: another origin, with styles of its own that must not leak either way.
     let blog_html = format!(
         r#"<!doctype html><html lang="en"><head><style>li {{ color: rgb(255, 0, 0); }}</style></head>
 <body><h1>About me</h1><ul><li id="own">My own list item</li></ul>
-<div data-lately data-kind="book" data-limit="3" data-theme="light"></div>
+<div data-lately data-kind="book" data-tag="Fiction" data-limit="3" data-theme="light"></div>
 <script src="{reader}/widget.js" async></script></body></html>"#
     );
     let blog = HttpServer::new(move || {
@@ -293,8 +295,14 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
     );
     tokio::time::sleep(Duration::from_millis(500)).await;
 
-    sys.finish("A new film", json!({ "kind": "movie" })).await; // filtered out by data-kind
-    let (fourth, _) = sys.finish("Fourth book", json!({})).await;
+    // Filtered out by data-kind, and by data-tag.
+    sys.finish(
+        "A new film",
+        json!({ "kind": "movie", "tags": ["fiction"] }),
+    )
+    .await;
+    sys.finish("Another cookbook", json!({})).await;
+    let (fourth, _) = sys.finish("Fourth book", fiction.clone()).await;
     browser
         .until(
             TITLES_IN_EMBED,

@@ -223,7 +223,14 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
     assert!(html.contains(r#"alt="Cover of Dune""#));
     assert!(html.contains(r#"aria-label="4 out of 5 stars""#));
     assert!(!html.contains("Secret diary"));
-    for bad in ["theme=neon", "lang=%3Cscript%3E", "limit=0"] {
+    // A tag as a blog's page about one shelf would have it (any case): only Dune, and the
+    // page's live script follows the same filter.
+    let tagged = sys.get(format!("{reader}/widget?tag=SF")).await;
+    assert_eq!(tagged.status(), StatusCode::OK);
+    let tagged = tagged.text().await.unwrap();
+    assert_eq!(tagged.matches(r#"class="h-entry""#).count(), 1, "{tagged}");
+    assert!(tagged.contains(r#"alt="Cover of Dune""#) && tagged.contains(r#"data-tag="sf""#));
+    for bad in ["theme=neon", "lang=%3Cscript%3E", "limit=0", "tag=%20"] {
         assert_eq!(
             sys.get(format!("{reader}/widget?{bad}")).await.status(),
             StatusCode::BAD_REQUEST,
