@@ -87,6 +87,36 @@ async fn system_on(
     }
 }
 
+/// A reader as `make run` starts one: the owner's reads answer without a token.
+async fn insecure_local_reader(database_url: &str) -> String {
+    let reader = lately_reader::startup::Application::build(
+        lately_reader::configuration::Config::parse_from([
+            "lately-reader",
+            "--database-url",
+            database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--insecure-local",
+        ]),
+    )
+    .await
+    .unwrap();
+    let url = format!("http://127.0.0.1:{}", reader.port());
+    tokio::spawn(reader.run_until_stopped());
+    for _ in 0..200 {
+        if reqwest::get(format!("{url}/readyz"))
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    url
+}
+
 impl System {
     /// `lately` with this system's URLs, token and state directory.
     fn command(&self, args: &[&str]) -> tokio::process::Command {
@@ -388,6 +418,17 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
         "{}",
         stderr(&hidden)
     );
+    // Under `make run`, whose readers ask for no token, `show` needs none either.
+    let local = insecure_local_reader(&sys.database_url).await;
+    let shown = sys
+        .command(&["show", &secret])
+        .env_remove("LATELY_TOKEN")
+        .env("LATELY_FEED_URL", &local)
+        .output()
+        .await
+        .unwrap();
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    assert!(stdout(&shown).contains("[private]"), "{}", stdout(&shown));
     let abandoned = sys.lately(&["items", "--status", "abandoned"]).await;
     assert_eq!(
         stdout(&abandoned).lines().count(),
