@@ -6,7 +6,8 @@
 //! binaries, started as processes; the X sandbox runs in this process, because its memory is the
 //! record of what was tweeted.
 //!
-//! During the run, clients add books (one in five private) and finish them, each write retried
+//! During the run, clients add books (one in five private) and finish them (revising some
+//! finishes; retracting, removing and restoring some private items), each write retried
 //! with its `Idempotency-Key` until acknowledged. Meanwhile a victim is chosen at random — the
 //! writer, a reader or a notifier — and killed with SIGKILL (sometimes SIGTERM), then restarted;
 //! if the cluster can be restarted (`LATELY_TEST_PG_CTL`), PostgreSQL is restarted once too.
@@ -286,6 +287,28 @@ async fn client_loop(
                 &seen,
             )
             .await?;
+        }
+        // Every other private item is removed and restored: the replicas must agree on
+        // restores too, snapshots included.
+        if private && i % 2 == 1 {
+            for (method, path, key) in [
+                (reqwest::Method::DELETE, format!("/v1/items/{id}"), "remove"),
+                (
+                    reqwest::Method::POST,
+                    format!("/v1/items/{id}/restore"),
+                    "restore",
+                ),
+            ] {
+                write(
+                    &api,
+                    method,
+                    &path,
+                    &format!("{key}-{c}-{i}"),
+                    &json!({}),
+                    &seen,
+                )
+                .await?;
+            }
         }
         if private {
             seen.finished_private.lock().unwrap().push(title);
