@@ -50,34 +50,13 @@ async fn system_on(
     .unwrap();
     let writer_url = format!("http://127.0.0.1:{}", writer.port());
     tokio::spawn(writer.run_until_stopped());
-    let reader = lately_reader::startup::Application::build(
-        lately_reader::configuration::Config::parse_from([
-            "lately-reader",
-            "--database-url",
-            &database_url,
-            "--listen",
-            "127.0.0.1:0",
-            "--poll-ms",
-            &poll_ms.to_string(),
-            "--workers",
-            "1",
-            "--owner-token",
-            TOKEN,
-        ]),
+    until_ready(&writer_url).await;
+    let poll_ms = poll_ms.to_string();
+    let reader_url = reader(
+        &database_url,
+        &["--poll-ms", &poll_ms, "--owner-token", TOKEN],
     )
-    .await
-    .unwrap();
-    let reader_url = format!("http://127.0.0.1:{}", reader.port());
-    tokio::spawn(reader.run_until_stopped());
-    for _ in 0..200 {
-        if reqwest::get(format!("{writer_url}/readyz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    .await;
     System {
         database_url,
         writer: writer_url,
@@ -87,34 +66,40 @@ async fn system_on(
     }
 }
 
-/// A reader as `make run` starts one: the owner's reads answer without a token.
-async fn insecure_local_reader(database_url: &str) -> String {
+/// A reader on `database_url` with `flags` besides its address and worker count, once ready.
+/// (`--insecure-local` makes one as `make run` starts it: the owner's reads need no token.)
+async fn reader(database_url: &str, flags: &[&str]) -> String {
+    let mut args = vec![
+        "lately-reader",
+        "--database-url",
+        database_url,
+        "--listen",
+        "127.0.0.1:0",
+        "--workers",
+        "1",
+    ];
+    args.extend_from_slice(flags);
     let reader = lately_reader::startup::Application::build(
-        lately_reader::configuration::Config::parse_from([
-            "lately-reader",
-            "--database-url",
-            database_url,
-            "--listen",
-            "127.0.0.1:0",
-            "--workers",
-            "1",
-            "--insecure-local",
-        ]),
+        lately_reader::configuration::Config::parse_from(args),
     )
     .await
     .unwrap();
     let url = format!("http://127.0.0.1:{}", reader.port());
     tokio::spawn(reader.run_until_stopped());
+    until_ready(&url).await;
+    url
+}
+
+async fn until_ready(url: &str) {
     for _ in 0..200 {
         if reqwest::get(format!("{url}/readyz"))
             .await
             .is_ok_and(|r| r.status() == 200)
         {
-            break;
+            return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    url
 }
 
 impl System {
@@ -419,7 +404,7 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
         stderr(&hidden)
     );
     // Under `make run`, whose readers ask for no token, `show` needs none either.
-    let local = insecure_local_reader(&sys.database_url).await;
+    let local = reader(&sys.database_url, &["--insecure-local"]).await;
     let shown = sys
         .command(&["show", &secret])
         .env_remove("LATELY_TOKEN")
