@@ -92,6 +92,14 @@ impl TestApp {
             .unwrap()
     }
 
+    /// `DELETE`s with no body: removes an item, or retracts its latest finish.
+    async fn delete(&self, path: &str) -> reqwest::Response {
+        self.request(reqwest::Method::DELETE, path)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Adds a book and returns its id.
     async fn add_book(&self, title: &str) -> String {
         let res = self
@@ -207,11 +215,7 @@ async fn every_command_appends_its_event() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
-    let res = app
-        .request(reqwest::Method::DELETE, &format!("/v1/items/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.delete(&format!("/v1/items/{id}")).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(
         app.event_types(&id).await,
@@ -391,11 +395,7 @@ async fn a_removed_item_can_be_restored_to_where_it_stood() {
     refused(restore().await, "nothing to restore").await;
     let res = app.post(&format!("/v1/items/{id}/start"), json!({})).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let res = app
-        .request(reqwest::Method::DELETE, &format!("/v1/items/{id}"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.delete(&format!("/v1/items/{id}")).await;
     assert_eq!(res.status(), StatusCode::OK);
     let finish = app.post(&format!("/v1/items/{id}/finish"), json!({})).await;
     refused(finish, "restoring it brings it back").await;
@@ -484,10 +484,7 @@ async fn bad_input_gets_a_precise_problem_and_appends_nothing() {
     let app = spawn_app().await;
     let id = app.add_book("Dune").await;
     let removed = app.add_book("Removed").await;
-    app.request(reqwest::Method::DELETE, &format!("/v1/items/{removed}"))
-        .send()
-        .await
-        .unwrap();
+    app.delete(&format!("/v1/items/{removed}")).await;
     let head = app.head().await;
     let items = "/v1/items".to_string();
     let finish = format!("/v1/items/{id}/finish");
