@@ -91,15 +91,11 @@ async fn reader(database_url: &str, flags: &[&str]) -> String {
 }
 
 async fn until_ready(url: &str) {
-    for _ in 0..200 {
-        if reqwest::get(format!("{url}/readyz"))
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let readyz = format!("{url}/readyz");
+    lately_testkit::until(&format!("{url} is ready"), || async {
+        reqwest::get(&readyz).await.is_ok_and(|r| r.status() == 200)
+    })
+    .await;
 }
 
 impl System {
