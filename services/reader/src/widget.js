@@ -1,7 +1,8 @@
 // lately widget: renders the recently-finished feed into <div data-lately></div>, inside a
 // shadow root so the host page's styles and ours never touch. Options: data-kind, data-tag,
-// data-limit, data-theme (light|dark|auto), data-lang, data-title. The list follows the feed live over Server-Sent
-// Events: new finishes, edits and revisions, items made private or removed.
+// data-limit, data-theme (light|dark|auto), data-lang, data-title. The list follows the feed
+// live over Server-Sent Events: new finishes, edits and revisions, items made private,
+// removed or restored.
 // The /widget page uses the same code for its live updates. User text is only ever set as
 // text (textContent, attributes), never parsed as HTML.
 (() => {

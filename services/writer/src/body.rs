@@ -155,8 +155,8 @@ fn dedup(mut tags: Vec<Tag>) -> Vec<Tag> {
     tags
 }
 
-/// `start`, `abandon`, `restore`, the `DELETE`s (an item, a finish): only the time and the optional
-/// expected version.
+/// `start`, `abandon`, `restore`, the `DELETE`s (an item, a finish): only the time and the
+/// optional expected version.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Simple {
