@@ -535,6 +535,8 @@ pub struct ItemFilter {
 #[derive(Debug, Clone, Default)]
 pub struct OwnerQuery {
     pub status: Option<Status>,
+    /// Kind and tag, as the public lists take them.
+    pub filter: ItemFilter,
     pub page: Page,
 }
 
@@ -1216,11 +1218,14 @@ impl Projection {
     /// shows again. Removed items are listed only when asked for (`Status::Removed`): how the
     /// owner finds the id of one removed by mistake, to restore it.
     pub fn owner_items(&self, query: &OwnerQuery) -> Vec<OwnerItem> {
+        let (kind, tag) = (query.filter.kind, query.filter.tag.as_ref());
         self.list(&query.page, Shown::ToOwner, |f| {
-            query
+            (query
                 .status
                 .map_or(f.status != Status::Removed, |s| s == f.status)
-                .then_some(f.updated_at)
+                && kind.is_none_or(|k| k == f.kind)
+                && tag.is_none_or(|t| f.tags.contains(t)))
+            .then_some(f.updated_at)
         })
         .map(|(id, s)| OwnerItem {
             item: view(id, &s),

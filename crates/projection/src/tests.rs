@@ -26,6 +26,7 @@ fn owned(p: &Projection, status: Option<Status>, as_of: Option<i64>) -> Vec<Owne
     p.owner_items(&OwnerQuery {
         status,
         page: Page::whole(as_of),
+        ..OwnerQuery::default()
     })
 }
 
@@ -41,7 +42,13 @@ fn owned_in_pages(
         as_of,
         limit,
         |i: &OwnerItem| (i.item.updated_at, i.item.id.clone()),
-        |page| p.owner_items(&OwnerQuery { status, page }),
+        |page| {
+            p.owner_items(&OwnerQuery {
+                status,
+                page,
+                ..OwnerQuery::default()
+            })
+        },
     )
 }
 
@@ -388,7 +395,13 @@ fn the_owner_sees_private_and_abandoned_items_and_removed_ones_when_asked() {
         ),
         (
             "secret",
-            added("Secret", MediaKind::Book, Visibility::Private, &[], 2),
+            added(
+                "Secret",
+                MediaKind::Book,
+                Visibility::Private,
+                &["Diary"],
+                2,
+            ),
         ),
         (
             "dropped",
@@ -417,6 +430,24 @@ fn the_owner_sees_private_and_abandoned_items_and_removed_ones_when_asked() {
     assert_eq!(ids(&owned(&p, Some(Status::InProgress), None)), ["secret"]);
     assert_eq!(ids(&owned(&p, Some(Status::Removed), None)), ["gone"]);
     assert!(owned(&p, Some(Status::Removed), Some(6)).is_empty());
+    // Filtered by kind and tag, as the public lists are: private items too.
+    let filtered = |kind, tag: Option<&str>, as_of| {
+        ids(&p.owner_items(&OwnerQuery {
+            filter: ItemFilter {
+                kind,
+                tag: tag.map(|t| Tag::parse(t).unwrap()),
+            },
+            page: Page::whole(as_of),
+            ..OwnerQuery::default()
+        }))
+    };
+    assert_eq!(filtered(Some(MediaKind::Game), None, None), ["dropped"]);
+    assert_eq!(filtered(None, Some("diary"), None), ["secret"]);
+    assert_eq!(
+        filtered(Some(MediaKind::Book), None, Some(6)),
+        ["gone", "secret", "open"]
+    );
+    assert!(filtered(Some(MediaKind::Game), Some("diary"), None).is_empty());
     // As of a position: "gone" was not removed yet, "secret" not started.
     assert_eq!(
         ids(&owned(&p, None, Some(6))),
@@ -450,6 +481,7 @@ fn the_owners_list_comes_in_pages_that_start_after_an_item() {
                 limit,
                 as_of: None,
             },
+            ..OwnerQuery::default()
         })
         .into_iter()
         .map(|i| i.item.id)

@@ -479,7 +479,7 @@ pub async fn owner_item(
     }
 }
 
-/// `GET /v1/owner/items?status=&limit=&cursor=&as_of=` — every item of the owner's that is
+/// `GET /v1/owner/items?status=&kind=&tag=&limit=&cursor=&as_of=` — every item of the owner's that is
 /// not removed, private ones too, most recently touched first: how the owner finds a private
 /// item's id, or an abandoned one's (and with `status=removed`, a removed one's, to restore
 /// it). Only to the owner's token, and never stored by a cache.
@@ -500,6 +500,10 @@ pub async fn owner_items(
             })
         })
         .transpose()?;
+    let filter = ItemFilter {
+        kind: kind(&p)?,
+        tag: tag(&p)?,
+    };
     let (after, limit) = paging(&mut p, MAX_LIMIT, decode_item_cursor)?;
     let (position, _) = position_for(&req, &state, &p).await?;
     // One more than the page, to know whether there is a next one.
@@ -510,6 +514,7 @@ pub async fn owner_items(
         .expect("not poisoned")
         .owner_items(&OwnerQuery {
             status,
+            filter,
             page: Page {
                 after,
                 limit: limit + 1,

@@ -349,6 +349,20 @@ async fn the_owner_lists_every_item_with_the_token_and_nobody_else_does() {
         .unwrap();
     assert_eq!(item_ids(&removed), [gone.as_str()]);
     assert_eq!(removed["items"][0]["status"], "removed");
+    // By kind and tag, as the public lists filter (every item here is a book).
+    for (query, ids) in [
+        ("?kind=book&status=abandoned", vec![dropped.as_str()]),
+        ("?kind=movie", vec![]),
+        ("?tag=Unused", vec![]),
+    ] {
+        let page: Value = owner(Some(TOKEN), query)
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(item_ids(&page), ids, "{query}");
+    }
     assert_eq!(list["next_cursor"], Value::Null, "one page holds them all");
 
     // In pages: each starts after the last item of the one before, and answers from the first
