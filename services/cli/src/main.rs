@@ -339,6 +339,8 @@ enum Command {
     Items {
         #[arg(long, value_enum)]
         status: Option<ItemStatus>,
+        #[arg(long)]
+        kind: Option<Kind>,
     },
     /// Everything you finished, and every item you have not, as CSV on stdout (for a
     /// spreadsheet, or another service's import): a row per finish, newest first, then a row
@@ -598,19 +600,20 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             let none = "waiting to be started (`lately add` adds to it)";
             public_items(client, "/v1/queue", kind, none).await?
         }
-        Command::Items { status } => {
+        Command::Items { status, kind } => {
             let none = match status {
-                Some(ItemStatus::Removed) => "no removed items",
-                _ => "no items yet (`lately add` adds one)",
+                Some(ItemStatus::Removed) => format!("no removed items{}", of_kind(kind)),
+                _ => format!("no items{} yet (`lately add` adds one)", of_kind(kind)),
             };
-            let status: Vec<_> = status.map(|s| ("status", s.as_str())).into_iter().collect();
+            let mut filters = kind_filter(kind);
+            filters.extend(status.map(|s| ("status", s.as_str())));
             pages(
                 client,
                 "/v1/owner/items",
-                &status,
+                &filters,
                 Read::Owner,
                 usize::MAX,
-                none,
+                &none,
                 owned_line,
             )
             .await?

@@ -420,6 +420,26 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
     let in_progress = sys.lately(&["items", "--status", "in-progress"]).await;
     assert!(in_progress.status.success());
     assert_eq!(stdout(&in_progress), "");
+    // By kind: the private books, not the game.
+    let books = sys.lately(&["items", "--kind", "book"]).await;
+    let books: Vec<String> = stdout(&books).lines().map(str::to_owned).collect();
+    assert!(
+        books.len() == 2
+            && books
+                .iter()
+                .all(|l| l.contains("book") && l.ends_with("[private]")),
+        "{books:?}"
+    );
+    let games = sys
+        .lately(&["items", "--kind", "game", "--status", "queued"])
+        .await;
+    assert!(games.status.success());
+    assert_eq!(stdout(&games), "");
+    assert!(
+        stderr(&games).contains("no items of kind game yet"),
+        "{}",
+        stderr(&games)
+    );
 
     let without = sys
         .command(&["items"])
