@@ -298,8 +298,8 @@ enum Command {
     },
     /// The recent finishes, newest first.
     List {
-        #[arg(long)]
-        kind: Option<Kind>,
+        #[command(flatten)]
+        filter: Filter,
         /// How many (read a page of at most 100 at a time).
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
         limit: u64,
@@ -309,13 +309,13 @@ enum Command {
     },
     /// What is in progress.
     Current {
-        #[arg(long)]
-        kind: Option<Kind>,
+        #[command(flatten)]
+        filter: Filter,
     },
     /// What you have added and not started yet, newest first.
     Queue {
-        #[arg(long)]
-        kind: Option<Kind>,
+        #[command(flatten)]
+        filter: Filter,
     },
     /// How much you finished: per kind, the average rating, and per month of `--year` (or per
     /// year).
@@ -339,8 +339,8 @@ enum Command {
     Items {
         #[arg(long, value_enum)]
         status: Option<ItemStatus>,
-        #[arg(long)]
-        kind: Option<Kind>,
+        #[command(flatten)]
+        filter: Filter,
     },
     /// Everything you finished, and every item you have not, as CSV on stdout (for a
     /// spreadsheet, or another service's import): a row per finish, newest first, then a row
@@ -576,36 +576,44 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
             ))?;
         }
         Command::Restore { id } => step(client, &id, "restore", json!({})).await?,
-        Command::List { kind, limit, all } => {
+        Command::List { filter, limit, all } => {
             let none = match all {
-                true => format!("no finishes{} yet", of_kind(kind)),
+                true => format!("no finishes{} yet", filter.said()),
                 false => format!(
                     "no public finishes{} yet (private ones are listed by `lately list --all`)",
-                    of_kind(kind)
+                    filter.said()
                 ),
             };
             let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-            let filter = kind_filter(kind);
             let (path, whose) = match all {
                 true => ("/v1/owner/feed", Read::Owner),
                 false => ("/v1/feed", Read::Public),
             };
-            pages(client, path, &filter, whose, limit, &none, feed_line).await?
+            pages(
+                client,
+                path,
+                &filter.query(),
+                whose,
+                limit,
+                &none,
+                feed_line,
+            )
+            .await?
         }
-        Command::Current { kind } => {
+        Command::Current { filter } => {
             let none = "in progress (`lately start ID` starts an item)";
-            public_items(client, "/v1/current", kind, none).await?
+            public_items(client, "/v1/current", &filter, none).await?
         }
-        Command::Queue { kind } => {
+        Command::Queue { filter } => {
             let none = "waiting to be started (`lately add` adds to it)";
-            public_items(client, "/v1/queue", kind, none).await?
+            public_items(client, "/v1/queue", &filter, none).await?
         }
-        Command::Items { status, kind } => {
+        Command::Items { status, filter } => {
             let none = match status {
-                Some(ItemStatus::Removed) => format!("no removed items{}", of_kind(kind)),
-                _ => format!("no items{} yet (`lately add` adds one)", of_kind(kind)),
+                Some(ItemStatus::Removed) => format!("no removed items{}", filter.said()),
+                _ => format!("no items{} yet (`lately add` adds one)", filter.said()),
             };
-            let mut filters = kind_filter(kind);
+            let mut filters = filter.query();
             filters.extend(status.map(|s| ("status", s.as_str())));
             pages(
                 client,
@@ -637,37 +645,52 @@ async fn run(command: Command, client: &Client) -> Result<(), CliError> {
     Ok(())
 }
 
-/// " of kind book" when a command was given `--kind book`, for its messages.
-fn of_kind(kind: Option<Kind>) -> String {
-    kind.map(|k| format!(" of kind {}", k.as_str()))
-        .unwrap_or_default()
+/// What `--kind` and `--tag` pick, in the lists that take them (as the feed does).
+#[derive(Debug, Clone, clap::Args)]
+struct Filter {
+    /// Only items of this kind.
+    #[arg(long)]
+    kind: Option<Kind>,
+    /// Only items with this tag (in any case: tags are stored lower-case).
+    #[arg(long)]
+    tag: Option<String>,
 }
 
-/// Every page of a public list of items at `path`, of `kind` when given; when there is none,
-/// says "nothing public {none}".
+impl Filter {
+    /// The query parameters it adds.
+    fn query(&self) -> Vec<(&'static str, &str)> {
+        let kind = self.kind.map(|k| ("kind", k.as_str()));
+        let tag = self.tag.as_deref().map(|t| ("tag", t));
+        kind.into_iter().chain(tag).collect()
+    }
+
+    /// " of kind book tagged sf", for the messages of an empty list.
+    fn said(&self) -> String {
+        let kind = self.kind.map(|k| format!(" of kind {}", k.as_str()));
+        let tag = self.tag.as_ref().map(|t| format!(" tagged {t}"));
+        kind.into_iter().chain(tag).collect()
+    }
+}
+
+/// Every page of a public list of items at `path`, filtered; when there is none, says
+/// "nothing public {none}".
 async fn public_items(
     client: &Client,
     path: &str,
-    kind: Option<Kind>,
+    filter: &Filter,
     none: &str,
 ) -> Result<(), CliError> {
-    let none = format!("nothing public{} {none}", of_kind(kind));
-    let filter = kind_filter(kind);
+    let none = format!("nothing public{} {none}", filter.said());
     pages(
         client,
         path,
-        &filter,
+        &filter.query(),
         Read::Public,
         usize::MAX,
         &none,
         item_line,
     )
     .await
-}
-
-/// The query that `--kind` adds, if given.
-fn kind_filter(kind: Option<Kind>) -> Vec<(&'static str, &'static str)> {
-    kind.map(|k| ("kind", k.as_str())).into_iter().collect()
 }
 
 /// Prints the notifier's outbox, newest finish first, page by page up to `at_most` entries.

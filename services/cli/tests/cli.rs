@@ -197,6 +197,19 @@ async fn add_start_finish_and_list() {
     let movies = sys.lately(&["current", "--kind", "movie"]).await;
     assert!(movies.status.success(), "{}", stderr(&movies));
     assert_eq!(stdout(&movies), "", "not a movie");
+    let tagged = sys.lately(&["current", "--tag", "SF"]).await;
+    assert_eq!(
+        stdout(&tagged),
+        stdout(&current),
+        "tags are matched in any case"
+    );
+    let untagged = sys.lately(&["current", "--tag", "fantasy"]).await;
+    assert_eq!(stdout(&untagged), "");
+    assert!(
+        stderr(&untagged).contains("nothing public tagged fantasy in progress"),
+        "{}",
+        stderr(&untagged)
+    );
     let finish = sys
         .lately(&[
             "finish",
@@ -219,6 +232,15 @@ async fn add_start_finish_and_list() {
         )),
         "{line}"
     );
+    let sf = sys.lately(&["list", "--kind", "book", "--tag", "sf"]).await;
+    assert_eq!(stdout(&sf), line);
+    let bad = sys.lately(&["list", "--tag", " "]).await;
+    assert_eq!(
+        bad.status.code(),
+        Some(1),
+        "the reader refuses an empty tag"
+    );
+    assert!(stderr(&bad).contains("tag"), "{}", stderr(&bad));
     // `show`: the item, then its history, each event on the day it happened.
     let show = sys.lately(&["show", &id]).await;
     assert!(show.status.success(), "{}", stderr(&show));
