@@ -157,7 +157,7 @@ impl TweetStatus {
     }
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 enum Command {
     /// Add an item: `lately add book "The Left Hand of Darkness" --by "Ursula K. Le Guin"`.
     Add {
@@ -186,7 +186,7 @@ enum Command {
     /// Change an item's fields: `lately edit ID --title "…" --private`. A list given (`--by`,
     /// `--tag`) replaces the item's whole list.
     Edit {
-        /// The item's id, as `add` printed it (`lately items` lists them).
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
         /// A new title.
         #[arg(long)]
@@ -227,19 +227,19 @@ enum Command {
     },
     /// Start an item.
     Start {
-        /// The item's id, as `add` printed it (`lately items` lists them).
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
     },
     /// Log how far through an item you are.
     Progress {
-        /// The item's id, as `add` printed it (`lately items` lists them).
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
         /// How far through, in percent (0 to 100).
         percent: i64,
     },
     /// Finish an item (again, for a re-read).
     Finish {
-        /// The item's id, as `add` printed it (`lately items` lists them).
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
         /// 0.5 to 5 stars in half steps.
         #[arg(long)]
@@ -257,7 +257,7 @@ enum Command {
     /// Change the rating or review of an item's latest finish (a second thought, a typo),
     /// without finishing it again.
     Revise {
-        /// The item's id, as `add` printed it (`lately items` lists them).
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
         /// The new rating: 0.5 to 5 stars in half steps.
         #[arg(long, conflicts_with = "no_rating")]
@@ -276,24 +276,25 @@ enum Command {
     /// finished after all): the item is again where it was before it. Only right after the
     /// finish; its tweet, if it went out, is deleted.
     Unfinish {
-        /// The item's id, as `add` printed it (`lately items` lists them).
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
     },
     /// Give up on an item in progress.
     Abandon {
-        /// The item's id, as `add` printed it (`lately items` lists them).
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
     },
     /// Remove an item from every output (`restore` brings it back).
     Remove {
-        /// The item's id, as `add` printed it (`lately items` lists them).
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
     },
     /// Bring back an item removed by mistake: it is again where it stood, with its history,
     /// in every output it was in.
     #[command(alias = "unremove")]
     Restore {
-        /// The item's id (`lately items --status removed` lists the removed ones).
+        /// The item's id (`lately items --status removed` lists the removed ones), or words of
+        /// its title.
         id: String,
     },
     /// The recent finishes, newest first.
@@ -330,7 +331,7 @@ enum Command {
     /// One item and its history: when it was added, started, how far, each finish with its
     /// rating and review, each edit. With your token, private items too.
     Show {
-        /// The item's id, as `add` printed it (`lately items` lists them).
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
     },
     /// Every item of yours, private and abandoned ones too, most recently touched first (a
@@ -422,7 +423,124 @@ fn at(raw: &str) -> Result<String, CliError> {
         .ok_or_else(|| CliError::Usage(format!("--at {raw:?}: use YYYY-MM-DD or an RFC 3339 time")))
 }
 
-async fn run(command: Command, client: &Client) -> Result<(), CliError> {
+impl Command {
+    /// The item a command names, as typed: an id, or words of its title.
+    fn item(&mut self) -> Option<&mut String> {
+        match self {
+            Self::Edit { id, .. }
+            | Self::Start { id }
+            | Self::Progress { id, .. }
+            | Self::Finish { id, .. }
+            | Self::Revise { id, .. }
+            | Self::Unfinish { id }
+            | Self::Abandon { id }
+            | Self::Remove { id }
+            | Self::Restore { id }
+            | Self::Show { id } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// Runs `command`. One that names an item takes its id, or, when no item has the id typed,
+/// words of the item's title: `lately finish "left hand"` finishes the one item of yours whose
+/// title contains them (any case), and says which; when several do, it lists them and does
+/// nothing. The id is tried first, so that an id always means its item; a refused write
+/// changes nothing, so trying it costs nothing but the request.
+async fn run(mut command: Command, client: &Client) -> Result<(), CliError> {
+    let Some(typed) = command.item().map(|t| t.clone()) else {
+        return run_once(command, client).await;
+    };
+    match run_once(command.clone(), client).await {
+        Err(CliError::Rejected {
+            status: 404,
+            detail,
+        }) => {
+            let removed = matches!(command, Command::Restore { .. });
+            match by_title(client, &typed, removed).await? {
+                Some(id) => {
+                    *command.item().expect("names an item") = id;
+                    run_once(command, client).await
+                }
+                None => Err(CliError::Rejected {
+                    status: 404,
+                    detail,
+                }),
+            }
+        }
+        other => other,
+    }
+}
+
+/// The id of the one item of the owner's (the removed ones, for `restore`) whose title
+/// contains `words` in any case, or whose id starts with them; one whose title is exactly
+/// `words` wins over those that only contain them. `None` when none does, or when the
+/// owner's list cannot be read (no token: the id typed stands, and its 404 is the answer).
+async fn by_title(client: &Client, words: &str, removed: bool) -> Result<Option<String>, CliError> {
+    let wanted = words.trim().to_lowercase();
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    let filters: &[(&str, &str)] = match removed {
+        true => &[("status", "removed")],
+        false => &[],
+    };
+    let mut found: Vec<(String, String)> = Vec::new();
+    let read = each_page(
+        client,
+        "/v1/owner/items",
+        filters,
+        Read::Owner,
+        usize::MAX,
+        |items| {
+            for i in items {
+                let (id, title) = (
+                    i["id"].as_str().unwrap_or(""),
+                    i["title"].as_str().unwrap_or(""),
+                );
+                if title.to_lowercase().contains(&wanted) || id.starts_with(&wanted) {
+                    found.push((id.to_owned(), title.to_owned()));
+                }
+            }
+            Ok(())
+        },
+    )
+    .await;
+    match read {
+        Ok(_) => {}
+        Err(CliError::Rejected {
+            status: 401 | 403, ..
+        }) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let exact: Vec<(String, String)> = found
+        .iter()
+        .filter(|(_, title)| title.to_lowercase() == wanted)
+        .cloned()
+        .collect();
+    let (id, title) = match (&exact[..], &found[..]) {
+        ([one], _) | ([], [one]) => one.clone(),
+        (_, []) => return Ok(None),
+        _ => {
+            let names: Vec<String> = found
+                .iter()
+                .map(|(id, title)| format!("{title} ({id})"))
+                .collect();
+            return Err(CliError::Rejected {
+                status: 404,
+                detail: format!(
+                    "no item has the id {words:?}, and {} of yours have it in their titles: {}; give the id",
+                    found.len(),
+                    names.join(", ")
+                ),
+            });
+        }
+    };
+    eprintln!("{title} ({id})");
+    Ok(Some(id))
+}
+
+async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
     let key = || uuid::Uuid::new_v4().to_string();
     match command {
         Command::Add {

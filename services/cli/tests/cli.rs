@@ -545,6 +545,58 @@ async fn a_removed_item_is_found_and_restored_with_its_finish() {
     );
 }
 
+/// A command that names an item takes words of its title when no item has that id: the one
+/// item whose title holds them (one titled exactly so first), said on stderr; several, and it
+/// names them and writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_can_be_named_by_words_of_its_title() {
+    let sys = system().await;
+    let mut ids = Vec::new();
+    for title in ["The Left Hand of Darkness", "Dune", "Dune Messiah"] {
+        let out = sys.lately(&["add", "book", title]).await;
+        ids.push(stdout(&out).trim().to_owned());
+    }
+    let [left_hand, dune, messiah] = &ids[..] else {
+        unreachable!()
+    };
+    let start = sys.lately(&["start", "left HAND"]).await;
+    assert!(start.status.success(), "{}", stderr(&start));
+    assert_eq!(
+        stderr(&start),
+        format!("The Left Hand of Darkness ({left_hand})\n")
+    );
+    assert!(stdout(&start).starts_with(&format!("{left_hand} v2 ")));
+    // "dune" is in two titles, and the whole of one.
+    let finish = sys.lately(&["finish", "dune", "--rating", "5"]).await;
+    assert!(finish.status.success(), "{}", stderr(&finish));
+    assert!(stdout(&finish).starts_with(&format!("{dune} v2 ")));
+    let head = sys.head().await;
+    let ambiguous = sys.lately(&["start", "dun"]).await;
+    assert_eq!(ambiguous.status.code(), Some(1));
+    let said = stderr(&ambiguous);
+    assert!(
+        said.contains(&format!("Dune ({dune})"))
+            && said.contains(&format!("Dune Messiah ({messiah})")),
+        "{said}"
+    );
+    assert_eq!(sys.head().await, head, "nothing written");
+    let nothing = sys.lately(&["start", "piranesi"]).await;
+    assert_eq!(nothing.status.code(), Some(1));
+    assert!(
+        stderr(&nothing).contains("no item with this id"),
+        "{}",
+        stderr(&nothing)
+    );
+    // `restore` looks among the removed items; `show` among the others.
+    assert!(sys.lately(&["remove", messiah]).await.status.success());
+    let restored = sys.lately(&["restore", "messiah"]).await;
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    assert!(stdout(&restored).starts_with(&format!("{messiah} v3 ")));
+    let shown = sys.lately(&["show", "darkness"]).await;
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    assert!(stdout(&shown).starts_with("The Left Hand of Darkness — book"));
+}
+
 /// More items than a page holds: `lately items` and `lately queue` read every page, and print
 /// each item once (the queue only the public ones).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
