@@ -522,14 +522,20 @@ async fn by_title(client: &Client, words: &str, removed: bool) -> Result<Option<
         ([one], _) | ([], [one]) => one.clone(),
         (_, []) => return Ok(None),
         _ => {
-            let names: Vec<String> = found
+            const SHOWN: usize = 10;
+            let mut names: Vec<String> = found
                 .iter()
+                .take(SHOWN)
                 .map(|(id, title)| format!("{title} ({id})"))
                 .collect();
+            if found.len() > SHOWN {
+                names.push(format!("and {} more", found.len() - SHOWN));
+            }
             return Err(CliError::Rejected {
                 status: 404,
                 detail: format!(
-                    "no item has the id {words:?}, and {} of yours have it in their titles: {}; give the id",
+                    "no item has the id {words:?}, and {} of yours have it in their titles: {}; \
+                     give the id",
                     found.len(),
                     names.join(", ")
                 ),
