@@ -448,7 +448,7 @@ impl Command {
 /// nothing. The id is tried first, so that an id always means its item; a refused write
 /// changes nothing, so trying it costs nothing but the request.
 async fn run(mut command: Command, client: &Client) -> Result<(), CliError> {
-    let Some(typed) = command.item().map(|t| t.clone()) else {
+    let Some(typed) = command.item().cloned() else {
         return run_once(command, client).await;
     };
     match run_once(command.clone(), client).await {

@@ -180,6 +180,14 @@ pub fn kind(p: &ReadParams) -> Result<Option<MediaKind>, Problem> {
         .transpose()
 }
 
+/// The `kind` and `tag` filters of the lists of items.
+fn item_filter(p: &ReadParams) -> Result<ItemFilter, Problem> {
+    Ok(ItemFilter {
+        kind: kind(p)?,
+        tag: tag(p)?,
+    })
+}
+
 /// The `tag` filter as tags are stored, trimmed and lower-cased (`?tag=Sci-Fi` finds the items
 /// tagged `sci-fi`); one that no item can have (empty, too long) is a bad request, not an
 /// empty answer.
@@ -391,10 +399,7 @@ async fn items(
 ) -> Result<HttpResponse, Problem> {
     let mut p = params(req)?;
     let (after, limit) = paging(&mut p, MAX_LIMIT, decode_item_cursor)?;
-    let filter = ItemFilter {
-        kind: kind(&p)?,
-        tag: tag(&p)?,
-    };
+    let filter = item_filter(&p)?;
     let (position, _) = position_for(req, state, &p).await?;
     // One more than the page, to know whether there is a next one.
     let mut items = pick(
@@ -500,10 +505,7 @@ pub async fn owner_items(
             })
         })
         .transpose()?;
-    let filter = ItemFilter {
-        kind: kind(&p)?,
-        tag: tag(&p)?,
-    };
+    let filter = item_filter(&p)?;
     let (after, limit) = paging(&mut p, MAX_LIMIT, decode_item_cursor)?;
     let (position, _) = position_for(&req, &state, &p).await?;
     // One more than the page, to know whether there is a next one.
