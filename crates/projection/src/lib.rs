@@ -1300,15 +1300,17 @@ impl Projection {
     }
 
     /// An item of the owner's, private or public, and its history, as of `as_of` (or now):
-    /// what the owner's list shows of it, and every event. `None` for an item not added by
-    /// then, or removed (as in the owner's list).
+    /// what the owner's list shows of it, and every event. A removed item too, with its
+    /// status `removed`: the owner looks at what was removed before restoring it (the owner's
+    /// list shows removed items only when asked for them). `None` for an item not added by
+    /// then.
     pub fn owner_item(
         &self,
         id: &str,
         as_of: Option<i64>,
     ) -> Option<(OwnerItem, Vec<HistoryEntry>)> {
         let as_of = self.past(as_of);
-        let state = self.owned(id, as_of)?;
+        let state = self.items.get(id)?.at(&self.loaded, as_of)?;
         let history = self.items[id]
             .entries(&self.loaded, as_of)
             .map(HistoryEntry::from)

@@ -242,7 +242,8 @@ fn private_and_removed_items_never_show_even_in_the_past() {
     assert!(current(&p, None).is_empty());
 
     // The owner sees the private items and their histories, as of any position; a removed
-    // item is in no answer, the owner's included, from its removal on.
+    // item is in no public answer from its removal on, and the owner's read of it says it is
+    // removed (with the removal in its history).
     let (secret, history) = p.owner_item("priv", None).unwrap();
     assert_eq!(
         (
@@ -260,11 +261,14 @@ fn private_and_removed_items_never_show_even_in_the_past() {
         p.owner_item("later", None).unwrap().0.visibility,
         Visibility::Private
     );
-    assert!(p.owner_item("gone", None).is_none());
-    assert!(
-        p.owner_item("gone", Some(8)).is_some(),
-        "before its removal"
+    let (gone, history) = p.owner_item("gone", None).unwrap();
+    assert_eq!(gone.item.status, Status::Removed);
+    assert_eq!(
+        history.last().map(|h| h.event.event_type()),
+        Some("item_removed")
     );
+    let (before, _) = p.owner_item("gone", Some(8)).unwrap();
+    assert_ne!(before.item.status, Status::Removed, "before its removal");
     assert!(p.owner_item("priv", Some(1)).is_none(), "not added yet");
     assert!(p.owner_item("nobody", None).is_none());
 

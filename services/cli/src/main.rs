@@ -1271,6 +1271,12 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
     if let Some(url) = item["url"].as_str() {
         say(format_args!("  {url}"))?;
     }
+    if item["status"] == "removed" {
+        say(format_args!(
+            "  removed: in no output (`lately restore {}` brings it back)",
+            item["id"].as_str().unwrap_or(id)
+        ))?;
+    }
     for entry in answer["history"].as_array().map_or(&[][..], Vec::as_slice) {
         let data = &entry["data"];
         let what = match entry["type"].as_str().unwrap_or("") {

@@ -478,8 +478,9 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
     assert!(!stdout(&without).contains("Secret"));
 }
 
-/// An item removed by mistake: `items --status removed` finds its id, `restore` brings it back
-/// with its finish, and its history says what happened; restoring again says why not.
+/// An item removed by mistake: `items --status removed` finds its id, `show` says it is
+/// removed, `restore` brings it back with its finish, and its history says what happened;
+/// restoring again says why not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_removed_item_is_found_and_restored_with_its_finish() {
     let sys = system().await;
@@ -513,13 +514,17 @@ async fn a_removed_item_is_found_and_restored_with_its_finish() {
     let finish = sys.lately(&["finish", &id]).await;
     assert_eq!(finish.status.code(), Some(1));
     assert!(stderr(&finish).contains("restoring it brings it back"));
+    // `show` still shows it, says it is removed and how to bring it back.
     let show = sys.lately(&["show", &id]).await;
-    assert_eq!(show.status.code(), Some(1));
+    assert!(show.status.success(), "{}", stderr(&show));
+    let shown = stdout(&show);
     assert!(
-        stderr(&show).contains("`lately items --status removed`"),
-        "{}",
-        stderr(&show)
+        shown.contains(&format!(
+            "removed: in no output (`lately restore {id}` brings it back)"
+        )),
+        "{shown}"
     );
+    assert!(shown.trim_end().ends_with("  removed"), "{shown}");
 
     let restored = sys.lately(&["restore", &id]).await;
     assert!(restored.status.success(), "{}", stderr(&restored));

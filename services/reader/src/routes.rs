@@ -458,8 +458,9 @@ pub async fn item(
 }
 
 /// `GET /v1/owner/items/{id}?as_of=` — an item of the owner's, private or public, and its
-/// history: what `/v1/items/{id}` shows of a public one, for any item in the owner's list.
-/// Only to the owner's token, and never stored by a cache.
+/// history: what `/v1/items/{id}` shows of a public one, for any item in the owner's list, and
+/// for a removed one (status `removed`: what a restore would bring back). Only to the owner's
+/// token, and never stored by a cache.
 pub async fn owner_item(
     req: HttpRequest,
     path: web::Path<String>,
@@ -478,7 +479,7 @@ pub async fn owner_item(
         Some((item, history)) => Ok(owner_answer(position)
             .json(json!({ "position": position, "item": item, "history": history }))),
         None => Err(Problem::not_found(format!(
-            "no item {:?} (never added, or removed)",
+            "no item {:?} was ever added",
             path.as_str()
         ))),
     }
