@@ -329,7 +329,7 @@ enum Command {
         all: bool,
     },
     /// One item and its history: when it was added, started, how far, each finish with its
-    /// rating and review, each edit. With your token, private items too.
+    /// rating and review, each edit. With your token, private and removed items too.
     Show {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
@@ -456,8 +456,16 @@ async fn run(mut command: Command, client: &Client) -> Result<(), CliError> {
             status: 404,
             detail,
         }) => {
-            let removed = matches!(command, Command::Restore { .. });
-            match by_title(client, &typed, removed).await? {
+            let found = match command {
+                Command::Restore { .. } => by_title(client, &typed, true).await?,
+                // `show` shows a removed item too: looked for once the others have no match.
+                Command::Show { .. } => match by_title(client, &typed, false).await? {
+                    None => by_title(client, &typed, true).await?,
+                    some => some,
+                },
+                _ => by_title(client, &typed, false).await?,
+            };
+            match found {
                 Some(id) => {
                     *command.item().expect("names an item") = id;
                     run_once(command, client).await

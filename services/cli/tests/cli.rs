@@ -525,6 +525,10 @@ async fn a_removed_item_is_found_and_restored_with_its_finish() {
         "{shown}"
     );
     assert!(shown.trim_end().ends_with("  removed"), "{shown}");
+    // By words of its title too, when no item that is not removed has them.
+    let by_title = sys.lately(&["show", "heat"]).await;
+    assert!(by_title.status.success(), "{}", stderr(&by_title));
+    assert_eq!(stdout(&by_title), shown);
 
     let restored = sys.lately(&["restore", &id]).await;
     assert!(restored.status.success(), "{}", stderr(&restored));
