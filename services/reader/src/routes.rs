@@ -181,7 +181,7 @@ pub fn kind(p: &ReadParams) -> Result<Option<MediaKind>, Problem> {
 }
 
 /// The `kind` and `tag` filters of the lists of items.
-fn item_filter(p: &ReadParams) -> Result<ItemFilter, Problem> {
+pub fn item_filter(p: &ReadParams) -> Result<ItemFilter, Problem> {
     Ok(ItemFilter {
         kind: kind(p)?,
         tag: tag(p)?,

@@ -1,8 +1,11 @@
 // lately widget: renders the recently-finished feed into <div data-lately></div>, inside a
-// shadow root so the host page's styles and ours never touch. Options: data-kind, data-tag,
-// data-limit, data-theme (light|dark|auto), data-lang, data-title. The list follows the feed
-// live over Server-Sent Events: new finishes, edits and revisions, items made private,
-// removed or restored.
+// shadow root so the host page's styles and ours never touch. Options: data-show (finished,
+// the default; current: what is in progress, with how far; queue: what waits to be started),
+// data-kind, data-tag, data-limit, data-theme (light|dark|auto), data-lang, data-title. The
+// feed follows the log live over Server-Sent Events: new finishes, edits and revisions, items
+// made private, removed or restored. The lists of items change by starts and progress, which
+// the stream does not carry: they are read again every minute while the page is visible
+// (revalidated by ETag: a 304 while nothing was written to the log).
 // The /widget page uses the same code for its live updates. User text is only ever set as
 // text (textContent, attributes), never parsed as HTML.
 (() => {
@@ -58,6 +61,69 @@
     return li;
   }
 
+  const EMPTY = { finished: "Nothing finished yet.", current: "Nothing in progress right now.", queue: "Nothing waiting to be started." };
+  const TITLE = { finished: "Recently finished", current: "In progress", queue: "Up next" };
+  const showOf = (v) => (v === "current" || v === "queue" ? v : "finished");
+
+  // One item of /v1/current or /v1/queue, the same markup the server renders for /widget.
+  function renderItem(i, show, lang) {
+    const li = el("li", "h-entry");
+    li.dataset.id = i.id;
+    const cover = i.cover_url && safeUrl(i.cover_url);
+    if (cover) {
+      const img = el("img", "cover u-photo");
+      img.src = cover; img.alt = "Cover of " + i.title; img.loading = "lazy"; img.width = 48; img.height = 72;
+      li.append(img);
+    } else {
+      li.append(Object.assign(el("span", "cover"), { ariaHidden: "true" }));
+    }
+    const body = el("div");
+    const url = i.url && safeUrl(i.url);
+    body.append(url ? Object.assign(el("a", "title p-name u-url", i.title), { href: url }) : el("span", "title p-name", i.title));
+    const meta = el("span", "meta");
+    meta.append(el("span", "kind", (LABEL[i.kind] || i.kind) + " · "));
+    if (i.creators.length) meta.append(el("span", "p-author", i.creators.join(", ") + " · "));
+    let at = i.updated_at;
+    if (show === "queue") {
+      meta.append("added ");
+      at = i.added_at;
+    } else if (i.progress !== null && i.progress !== undefined) {
+      const bar = el("progress", null, i.progress + "%");
+      bar.value = i.progress; bar.max = 100; bar.setAttribute("aria-label", i.progress + "% done");
+      meta.append(bar, " " + i.progress + "% · ");
+    } else {
+      meta.append("started · ");
+    }
+    const time = el("time", "dt-updated", formatDate(at, lang));
+    time.dateTime = at;
+    meta.append(time);
+    body.append(meta);
+    li.append(body);
+    return li;
+  }
+
+  // Keeps a list of items as the reader has it: read now, then again every minute while the
+  // page is visible, and when it becomes visible again. A failed read keeps what is shown.
+  function poll(list, show, params, lang) {
+    const refresh = (force) => {
+      if (force !== true && document.visibilityState === "hidden") return;
+      fetch(origin + "/v1/" + show + "?" + params, { cache: "no-cache" })
+        .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+        .then((page) => {
+          list.replaceChildren(...page.items.map((i) => renderItem(i, show, lang)));
+          if (!page.items.length) list.append(el("li", "empty", EMPTY[show]));
+        })
+        .catch(() => {
+          if (force === true && !list.querySelector("li.h-entry")) {
+            list.replaceChildren(el("li", "empty", "The feed is unavailable right now."));
+          }
+        });
+    };
+    setInterval(refresh, 60000);
+    document.addEventListener("visibilitychange", refresh);
+    return refresh;
+  }
+
   // An entry's place in the list: newest finish first, ties by log order, as in the feed.
   const entries = (list) => [...list.querySelectorAll("li.h-entry")];
   const order = (li) => [Date.parse(li.querySelector("time").dateTime), Number(li.dataset.position)];
@@ -93,7 +159,7 @@
         .then((r) => r.json())
         .then((feed) => {
           for (const e of feed.items) place(list, e, limit, lang);
-          if (!entries(list).length && !list.querySelector(".empty")) list.append(el("li", "empty", "Nothing finished yet."));
+          if (!entries(list).length && !list.querySelector(".empty")) list.append(el("li", "empty", EMPTY.finished));
         })
         .catch(() => {});
     });
@@ -112,7 +178,10 @@
     const lang = document.documentElement.lang;
     page.querySelectorAll("time").forEach((t) => { t.textContent = formatDate(t.dateTime, lang); });
     const limit = Number(page.dataset.limit) || 10;
-    live(page.querySelector("ol"), query(page.dataset.kind, page.dataset.tag, limit), limit, lang);
+    const show = showOf(page.dataset.show);
+    const params = query(page.dataset.kind, page.dataset.tag, limit);
+    if (show === "finished") live(page.querySelector("ol"), params, limit, lang);
+    else poll(page.querySelector("ol"), show, params, lang); // rendered by the server just now
     return;
   }
 
@@ -123,18 +192,23 @@
     const kind = host.dataset.kind || "";
     const tag = host.dataset.tag || "";
     const lang = host.dataset.lang || document.documentElement.lang || navigator.language;
+    const show = showOf(host.dataset.show);
     const root = host.attachShadow({ mode: "open" });
     const style = el("style", null, CSS);
     const section = el("section", "lately h-feed");
     section.dataset.theme = host.dataset.theme || "auto";
-    section.append(el("h2", "p-name", host.dataset.title || "Recently finished"));
+    section.append(el("h2", "p-name", host.dataset.title || TITLE[show]));
     const list = el("ol");
     section.append(list);
     root.append(style, section);
+    if (show !== "finished") {
+      poll(list, show, query(kind, tag, limit), lang)(true);
+      continue;
+    }
     fetch(origin + "/v1/feed?" + query(kind, tag, limit))
       .then((r) => r.json())
       .then((feed) => {
-        if (!feed.items.length) list.append(el("li", "empty", "Nothing finished yet."));
+        if (!feed.items.length) list.append(el("li", "empty", EMPTY.finished));
         for (const e of feed.items) list.append(render(e, lang));
       })
       .catch(() => list.append(el("li", "empty", "The feed is unavailable right now.")));

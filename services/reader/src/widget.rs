@@ -1,5 +1,6 @@
 //! The embeddable widget: `/widget`, a small page made for an `<iframe>`, and `/widget.js`, a
-//! script that renders the same list into `<div data-lately>` on any page.
+//! script that renders the same list into `<div data-lately>` on any page. It lists the feed's
+//! finishes, or (`show=current`, `show=queue`) the public items in progress or up next.
 //!
 //! The page is rendered here, works without JavaScript, and is marked up as an h-feed of
 //! h-entries (microformats). `widget.js` adds live updates to it and does the embedding; it sets
@@ -10,12 +11,13 @@ use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
 use lately_domain::MediaKind;
-use lately_projection::{FeedEntry, FeedQuery};
+use lately_projection::{FeedEntry, FeedQuery, ItemView, Page};
 use lately_service::Problem;
 
 use crate::feeds::{escape, stars};
-use crate::routes::{bad, kind, params, tag};
+use crate::routes::{bad, item_filter, params};
 use crate::startup::AppState;
 
 const CSS: &str = include_str!("widget.css");
@@ -37,46 +39,121 @@ pub async fn script() -> HttpResponse {
         .body(script_source())
 }
 
-fn entry_html(e: &FeedEntry) -> String {
-    let title = escape(&e.item.title);
-    let cover = match &e.item.cover_url {
+/// What a widget lists (`show=`, `data-show`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Show {
+    /// The feed's finishes, newest first: the default.
+    Finished,
+    /// The items in progress, most recently touched first, each with how far along it is (a
+    /// blog's "currently reading").
+    Current,
+    /// The items added and not started yet, most recently added first ("up next").
+    Queue,
+}
+
+impl Show {
+    fn parse(raw: Option<&str>) -> Result<Self, Problem> {
+        match raw.unwrap_or("finished") {
+            "finished" => Ok(Self::Finished),
+            "current" => Ok(Self::Current),
+            "queue" => Ok(Self::Queue),
+            other => Err(bad(format!(
+                "show must be finished, current or queue (got {other:?})"
+            ))),
+        }
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Finished => "finished",
+            Self::Current => "current",
+            Self::Queue => "queue",
+        }
+    }
+
+    /// What an empty list says; `widget.js` says the same.
+    fn empty(self) -> &'static str {
+        match self {
+            Self::Finished => "Nothing finished yet.",
+            Self::Current => "Nothing in progress right now.",
+            Self::Queue => "Nothing waiting to be started.",
+        }
+    }
+}
+
+/// An item's cover, linked title and creators, the same for every list; `meta` follows the
+/// creators. `attrs` go on the `<li>` (what `widget.js` finds it by).
+fn item_html(item: &ItemView, attrs: &str, meta: &str) -> String {
+    let title = escape(&item.title);
+    let cover = match &item.cover_url {
         Some(src) => format!(
             r#"<img class="cover u-photo" src="{}" alt="Cover of {title}" loading="lazy" width="48" height="72">"#,
             escape(src)
         ),
         None => r#"<span class="cover" aria-hidden="true"></span>"#.to_owned(),
     };
-    let name = match &e.item.url {
+    let name = match &item.url {
         Some(url) => format!(
             r#"<a class="title p-name u-url" href="{}">{title}</a>"#,
             escape(url)
         ),
         None => format!(r#"<span class="title p-name">{title}</span>"#),
     };
-    let by = if e.item.creators.is_empty() {
+    let by = if item.creators.is_empty() {
         String::new()
     } else {
         format!(
             r#"<span class="p-author">{}</span> · "#,
-            escape(&e.item.creators.join(", "))
+            escape(&item.creators.join(", "))
         )
     };
+    format!(
+        r#"<li class="h-entry" {attrs}>{cover}<div>{name}<span class="meta"><span class="kind">{kind} · </span>{by}{meta}</span></div></li>"#,
+        kind = item.kind.label(),
+    )
+}
+
+fn time_html(class: &str, at: DateTime<Utc>) -> String {
+    format!(
+        r#"<time class="{class}" datetime="{}">{}</time>"#,
+        at.to_rfc3339(),
+        at.format("%Y-%m-%d")
+    )
+}
+
+fn entry_html(e: &FeedEntry) -> String {
     let rating = e.rating.map_or_else(String::new, |r| {
         format!(
             r#"<span class="stars" role="img" aria-label="{r} out of 5 stars">{}</span> · "#,
             stars(r)
         )
     });
-    format!(
-        r#"<li class="h-entry" data-position="{pos}">{cover}<div>{name}<span class="meta"><span class="kind">{kind} · </span>{by}{rating}<time class="dt-published" datetime="{iso}">{date}</time></span></div></li>"#,
-        pos = e.position,
-        kind = e.item.kind.label(),
-        iso = e.finished_at.to_rfc3339(),
-        date = e.finished_at.format("%Y-%m-%d"),
+    item_html(
+        &e.item,
+        &format!(r#"data-position="{}""#, e.position),
+        &format!("{rating}{}", time_html("dt-published", e.finished_at)),
     )
 }
 
-/// `GET /widget?kind=&tag=&limit=&theme=light|dark|auto&lang=`
+/// An item in progress: how far (a bar and the percentage, or "started" before any progress
+/// was logged) and when it was last touched; or an item waiting, and when it was added.
+fn list_item_html(i: &ItemView, show: Show) -> String {
+    let meta = match show {
+        Show::Queue => format!("added {}", time_html("dt-updated", i.added_at)),
+        _ => {
+            let far = match i.progress {
+                Some(p) => format!(
+                    r#"<progress value="{p}" max="100" aria-label="{p}% done">{p}%</progress> {p}% · "#
+                ),
+                None => "started · ".to_owned(),
+            };
+            format!("{far}{}", time_html("dt-updated", i.updated_at))
+        }
+    };
+    item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta)
+}
+
+/// `GET /widget?show=finished|current|queue&kind=&tag=&limit=&theme=light|dark|auto&lang=&title=`
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let p = params(&req)?;
     let limit = p.limit.unwrap_or(10);
@@ -102,26 +179,55 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     {
         return Err(bad("lang must be a language tag such as en or fr-CA"));
     }
-    let kind = kind(&p)?;
-    let tag = tag(&p)?;
-    let (position, entries) = {
+    let show = Show::parse(get("show"))?;
+    let title = match get("title") {
+        Some(t) if t.trim().is_empty() || t.chars().count() > 100 => {
+            return Err(bad("title must be 1 to 100 characters"))
+        }
+        Some(t) => t,
+        None => match show {
+            Show::Finished => &state.feed_title,
+            Show::Current => "In progress",
+            Show::Queue => "Up next",
+        },
+    };
+    let title = escape(title);
+    let filter = item_filter(&p)?;
+    let (kind, tag) = (filter.kind, filter.tag.clone());
+    let (position, items) = {
         let projection = state.replica.projection.read().expect("not poisoned");
         let position = projection.position();
-        let q = FeedQuery {
-            kind,
-            tag: tag.clone(),
-            limit,
-            as_of: Some(position),
-            ..FeedQuery::default()
+        let items: Vec<String> = match show {
+            Show::Finished => {
+                let q = FeedQuery {
+                    kind,
+                    tag: tag.clone(),
+                    limit,
+                    as_of: Some(position),
+                    ..FeedQuery::default()
+                };
+                projection.feed(&q).iter().map(entry_html).collect()
+            }
+            Show::Current | Show::Queue => {
+                let page = Page {
+                    after: None,
+                    limit,
+                    as_of: Some(position),
+                };
+                let items = match show {
+                    Show::Current => projection.current(&filter, &page),
+                    _ => projection.queue(&filter, &page),
+                };
+                items.iter().map(|i| list_item_html(i, show)).collect()
+            }
         };
-        (position, projection.feed(&q))
+        (position, items)
     };
-    let items = if entries.is_empty() {
-        r#"<li class="empty">Nothing finished yet.</li>"#.to_owned()
+    let items = if items.is_empty() {
+        format!(r#"<li class="empty">{}</li>"#, show.empty())
     } else {
-        entries.iter().map(entry_html).collect()
+        items.concat()
     };
-    let title = escape(&state.feed_title);
     let body = format!(
         r#"<!doctype html>
 <html lang="{lang}">
@@ -135,7 +241,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 {CSS}</style>
 </head>
 <body>
-<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}">
+<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}">
 <h2 class="p-name">{title}</h2>
 <ol>{items}</ol>
 </section>
@@ -143,6 +249,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 </body>
 </html>
 "#,
+        show = show.as_str(),
         kind = kind.map_or("", MediaKind::as_str),
         tag = tag
             .as_ref()

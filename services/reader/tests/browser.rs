@@ -341,3 +341,116 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
     browser.screenshot("widget-embedded.png").await;
     browser.quit().await;
 }
+
+/// A blog's "currently reading": `data-show="current"` lists the public items in progress of
+/// the kind asked for, with how far along each is, and shows new progress when it reads the
+/// list again (every minute, and when the page becomes visible: here, told so).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn widget_js_shows_what_is_in_progress_with_how_far() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let post = |path: String, body: Value| {
+        let sys = &sys;
+        async move { sys.write(reqwest::Method::POST, &path, body).await }
+    };
+    let (reading, _) = sys.add("The Dispossessed", "public").await;
+    post(format!("/v1/items/{reading}/start"), json!({})).await;
+    post(
+        format!("/v1/items/{reading}/progress"),
+        json!({ "percent": 40 }),
+    )
+    .await;
+    let (xss, _) = sys.add(XSS, "public").await;
+    post(format!("/v1/items/{xss}/start"), json!({})).await;
+    let (secret, _) = sys.add("Secret notebook", "private").await;
+    post(format!("/v1/items/{secret}/start"), json!({})).await;
+    sys.add("Not started", "public").await;
+    let film = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "movie", "title": "A film" }),
+        )
+        .await;
+    let film = film["id"].as_str().unwrap();
+    let last = post(format!("/v1/items/{film}/start"), json!({})).await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        last["position"].as_i64().unwrap(),
+    )
+    .await;
+
+    let blog_html = format!(
+        r#"<!doctype html><html lang="en"><head></head><body><h1>Now</h1>
+<div data-lately data-show="current" data-kind="book" data-theme="light"></div>
+<script src="{reader}/widget.js" async></script></body></html>"#
+    );
+    let blog = HttpServer::new(move || {
+        let html = blog_html.clone();
+        App::new().route(
+            "/",
+            web::get().to(move || {
+                let html = html.clone();
+                async move { HttpResponse::Ok().content_type("text/html").body(html) }
+            }),
+        )
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let blog_port = blog.addrs()[0].port();
+    tokio::spawn(blog.run());
+
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("http://127.0.0.1:{blog_port}/"))
+        .await;
+    browser
+        .until(
+            TITLES_IN_EMBED,
+            &json!([XSS, "The Dispossessed"]),
+            Duration::from_secs(5),
+        )
+        .await;
+    const SHADOW: &str = "const r = document.querySelector('[data-lately]').shadowRoot;";
+    let progress = format!(
+        "{SHADOW} return [...r.querySelectorAll('li.h-entry')].map(li => {{ const p = li.querySelector('progress'); return p ? p.value : li.querySelector('.meta').textContent.includes('started') ? 'started' : null; }})"
+    );
+    assert_eq!(browser.eval(&progress).await, json!(["started", 40]));
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "{SHADOW} return r.querySelector('h2').textContent"
+            ))
+            .await,
+        json!("In progress")
+    );
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "{SHADOW} return r.querySelectorAll('img[src=\"x\"]').length"
+            ))
+            .await,
+        json!(0)
+    );
+
+    // Progress logged, and the other item finished: shown once the list is read again.
+    post(
+        format!("/v1/items/{reading}/progress"),
+        json!({ "percent": 75 }),
+    )
+    .await;
+    let done = post(format!("/v1/items/{xss}/finish"), json!({})).await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        done["position"].as_i64().unwrap(),
+    )
+    .await;
+    browser
+        .eval("document.dispatchEvent(new Event('visibilitychange')); return true")
+        .await;
+    browser
+        .until(&progress, &json!([75]), Duration::from_secs(5))
+        .await;
+    browser.screenshot("widget-current.png").await;
+    browser.quit().await;
+}

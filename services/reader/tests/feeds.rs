@@ -246,6 +246,95 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
     assert!(!js.contains("__LATELY_CSS__") && js.contains("attachShadow"));
 }
 
+/// A blog's "currently reading" and "up next": `/widget?show=current` lists the public items
+/// in progress with how far along each is, `show=queue` those waiting; both filter as the
+/// feed does, escape titles, and take a title of their own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
+    let (sys, reader) = fixture().await;
+    let post = |path: String, body: Value| {
+        let sys = &sys;
+        async move { sys.write(reqwest::Method::POST, &path, body).await }
+    };
+    let (reading, _) = sys.add("The Dispossessed", "public").await;
+    post(format!("/v1/items/{reading}/start"), json!({})).await;
+    post(
+        format!("/v1/items/{reading}/progress"),
+        json!({ "percent": 40 }),
+    )
+    .await;
+    let (xss, _) = sys.add(XSS, "public").await;
+    post(format!("/v1/items/{xss}/start"), json!({})).await;
+    let (secret, _) = sys.add("Secret notebook", "private").await;
+    post(format!("/v1/items/{secret}/start"), json!({})).await;
+    let (next, _) = sys.add("Middlemarch", "public").await;
+    let last = sys
+        .write(
+            reqwest::Method::PATCH,
+            &format!("/v1/items/{next}"),
+            json!({ "tags": ["classics"] }),
+        )
+        .await;
+    let last = last["position"].as_i64().unwrap();
+    sys.converged(std::slice::from_ref(&reader), last).await;
+
+    let html = sys
+        .json_text(format!("{reader}/widget?show=current&lang=en"))
+        .await;
+    assert!(html.contains(r#"data-show="current""#), "{html}");
+    assert!(html.contains("<title>In progress</title>"), "{html}");
+    // Most recently touched first: the escaped title, started without progress, then the
+    // one at 40%. No private item, no finish, nothing queued.
+    let ids: Vec<&str> = html
+        .split(r#"data-id=""#)
+        .skip(1)
+        .map(|s| &s[..s.find('"').unwrap()])
+        .collect();
+    assert_eq!(ids, [xss.as_str(), reading.as_str()], "{html}");
+    assert!(
+        html.contains(r#"<progress value="40" max="100" aria-label="40% done">40%</progress> 40%"#)
+    );
+    assert!(html.contains("started · "));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains(XSS));
+    for absent in ["Secret notebook", "Middlemarch", "Piranesi"] {
+        assert!(!html.contains(absent), "{absent}: {html}");
+    }
+
+    let queue = sys
+        .json_text(format!(
+            "{reader}/widget?show=queue&tag=Classics&title=Next%20on%20my%20shelf"
+        ))
+        .await;
+    assert!(
+        queue.contains(r#"<h2 class="p-name">Next on my shelf</h2>"#),
+        "{queue}"
+    );
+    assert!(
+        queue.contains("Middlemarch") && queue.contains("added <time"),
+        "{queue}"
+    );
+    assert_eq!(queue.matches(r#"class="h-entry""#).count(), 1, "{queue}");
+    let empty = sys
+        .json_text(format!("{reader}/widget?show=current&kind=game"))
+        .await;
+    assert!(empty.contains("Nothing in progress right now."), "{empty}");
+
+    for (bad, says) in [
+        ("show=reading", "show must be finished, current or queue"),
+        (
+            "show=current&title=%20",
+            "title must be 1 to 100 characters",
+        ),
+        ("show=queue&kind=scroll", "kind"),
+    ] {
+        let res = sys.get(format!("{reader}/widget?{bad}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(says), "{bad}: {body}");
+    }
+}
+
 /// One Server-Sent Event: its name, id and data.
 #[derive(Debug)]
 struct Sse {
