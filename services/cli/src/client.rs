@@ -77,6 +77,11 @@ impl Client {
         }
     }
 
+    /// The feed's base URL (a reader's, or the load balancer's), without a trailing `/`.
+    pub fn feed_url(&self) -> &str {
+        &self.feed
+    }
+
     /// Sends a write; retries (with the same key) on connection errors and 503s.
     pub async fn write(
         &self,

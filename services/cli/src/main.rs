@@ -357,6 +357,28 @@ enum Command {
         /// csv -`).
         file: std::path::PathBuf,
     },
+    /// The HTML to paste into your blog for the widget, served from the feed's address
+    /// (`--feed`, as your readers reach it): your recent finishes, or with `--show current`
+    /// what you are in the middle of, with how far, or `--show queue` what is up next.
+    Embed {
+        /// What the widget lists.
+        #[arg(long, value_enum, default_value_t = Show::Finished)]
+        show: Show,
+        #[command(flatten)]
+        filter: Filter,
+        /// How many it shows.
+        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=100))]
+        limit: u8,
+        #[arg(long, value_enum, default_value_t = Theme::Auto)]
+        theme: Theme,
+        /// Its heading (1–100 characters; by default one for what it shows).
+        #[arg(long, value_parser = widget_title)]
+        title: Option<String>,
+        /// An <iframe> of the widget's page instead of the script (for a site that takes no
+        /// scripts; it does not follow new finishes live).
+        #[arg(long)]
+        iframe: bool,
+    },
     /// Write a handful of realistic items, so a fresh feed is not empty.
     Demo,
     /// The notifier's tweets, newest finish first: each one's log position, state, and its
@@ -763,6 +785,22 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Export => export(client).await?,
         Command::Demo => import::demo(client).await?,
+        Command::Embed {
+            show,
+            filter,
+            limit,
+            theme,
+            title,
+            iframe,
+        } => embed(
+            client.feed_url(),
+            show,
+            &filter,
+            limit,
+            theme,
+            title,
+            iframe,
+        )?,
         Command::Tweets { status, limit } => tweets(client, status, limit).await?,
         Command::RetryTweet { position } => {
             let entry = client
@@ -777,6 +815,105 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
     Ok(())
 }
 
+/// What a widget lists (its `data-show`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Show {
+    Finished,
+    Current,
+    Queue,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Theme {
+    Auto,
+    Light,
+    Dark,
+}
+
+/// A widget's heading: what the reader takes (1–100 characters).
+fn widget_title(raw: &str) -> Result<String, String> {
+    match raw.chars().count() {
+        _ if raw.trim().is_empty() => Err("a title cannot be empty".to_owned()),
+        n if n > 100 => Err(format!("at most 100 characters (this has {n})")),
+        _ => Ok(raw.to_owned()),
+    }
+}
+
+/// `lately embed`: the snippet for a blog, the script's `<div>` or the page's `<iframe>`. What
+/// the reader would refuse is refused here by the arguments' parsers, so a snippet printed is
+/// one the reader serves. A feed at this machine's own address is said on stderr: a blog's
+/// readers would not reach it.
+fn embed(
+    feed: &str,
+    show: Show,
+    filter: &Filter,
+    limit: u8,
+    theme: Theme,
+    title: Option<String>,
+    iframe: bool,
+) -> Result<(), CliError> {
+    let heading = match show {
+        Show::Finished => "Recently finished",
+        Show::Current => "In progress",
+        Show::Queue => "Up next",
+    };
+    let heading = attribute(title.as_deref().unwrap_or(heading));
+    let show = show.to_possible_value().expect("no skipped variants");
+    let theme = theme.to_possible_value().expect("no skipped variants");
+    let mut options: Vec<(&str, String)> = Vec::new();
+    if show.get_name() != "finished" {
+        options.push(("show", show.get_name().to_owned()));
+    }
+    for (name, value) in filter.query() {
+        options.push((name, value.to_owned()));
+    }
+    options.push(("limit", limit.to_string()));
+    options.push(("theme", theme.get_name().to_owned()));
+    if let Some(title) = title {
+        options.push(("title", title));
+    }
+    let snippet = if iframe {
+        let query = serde_urlencoded::to_string(&options).expect("strings encode");
+        format!(
+            r#"<iframe src="{}" title="{heading}" width="100%" height="420" style="border: 0"></iframe>"#,
+            attribute(&format!("{feed}/widget?{query}"))
+        )
+    } else {
+        let data: String = options
+            .iter()
+            .map(|(name, value)| format!(r#" data-{name}="{}""#, attribute(value)))
+            .collect();
+        format!(
+            "<div data-lately{data}></div>\n<script src=\"{}/widget.js\" async></script>",
+            attribute(feed)
+        )
+    };
+    let local = reqwest::Url::parse(feed)
+        .ok()
+        .is_some_and(|u| match u.host_str() {
+            Some("localhost" | "[::1]") => true,
+            Some(host) => host
+                .parse::<std::net::Ipv4Addr>()
+                .is_ok_and(|ip| ip.is_loopback()),
+            None => false,
+        });
+    if local {
+        eprintln!(
+            "{feed} is this machine's own address for the feed: for a blog, give the one its \
+             readers reach (--feed or LATELY_FEED_URL)"
+        );
+    }
+    say(snippet)
+}
+
+/// `raw` for an HTML attribute's value in double quotes.
+fn attribute(raw: &str) -> String {
+    raw.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// What `--kind` and `--tag` pick, in the lists that take them (as the feed does).
 #[derive(Debug, Clone, clap::Args)]
 struct Filter {
@@ -784,8 +921,15 @@ struct Filter {
     #[arg(long)]
     kind: Option<Kind>,
     /// Only items with this tag (in any case: tags are stored lower-case).
-    #[arg(long)]
+    #[arg(long, value_parser = tag_arg)]
     tag: Option<String>,
+}
+
+/// A tag as the reader takes it (1–50 characters), as typed.
+fn tag_arg(raw: &str) -> Result<String, String> {
+    lately_domain::Tag::parse(raw)
+        .map(|_| raw.to_owned())
+        .map_err(|e| e.to_string())
 }
 
 impl Filter {

@@ -1383,3 +1383,70 @@ async fn an_export_imported_into_another_log_exports_the_same() {
         "{list}"
     );
 }
+
+/// `lately embed` prints the snippet for a blog at the feed's address: the page it points at
+/// is served as asked (a title with quotes and markup stays text), and a feed at this
+/// machine's own address is said, since a blog's readers would not reach it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn embed_prints_a_snippet_that_the_reader_serves() {
+    let sys = system().await;
+    let title = r#"Now "reading" & <more>"#;
+    let out = sys
+        .lately(&[
+            "embed", "--show", "current", "--kind", "book", "--tag", "SF", "--title", title,
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "<div data-lately data-show=\"current\" data-kind=\"book\" data-tag=\"SF\" \
+             data-limit=\"5\" data-theme=\"auto\" \
+             data-title=\"Now &quot;reading&quot; &amp; &lt;more&gt;\"></div>\n\
+             <script src=\"{}/widget.js\" async></script>\n",
+            sys.reader
+        )
+    );
+    assert!(
+        stderr(&out).contains("this machine's own address"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = sys
+        .lately(&[
+            "embed", "--iframe", "--show", "current", "--kind", "book", "--title", title,
+        ])
+        .await;
+    let snippet = stdout(&out);
+    let src = snippet
+        .split("src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(src.starts_with(&format!("{}/widget?", sys.reader)), "{src}");
+    let page = reqwest::get(&src).await.unwrap();
+    assert_eq!(page.status(), 200, "{src}");
+    let page = page.text().await.unwrap();
+    assert!(
+        page.contains(r#"data-kind="book""#) && page.contains(r#"data-show="current""#),
+        "{page}"
+    );
+    assert!(
+        page.contains(r#"<h2 class="p-name">Now &quot;reading&quot; &amp; &lt;more&gt;</h2>"#),
+        "{page}"
+    );
+
+    let out = sys
+        .lately_with(("LATELY_FEED_URL", "https://feed.example.com"), &["embed"])
+        .await;
+    assert_eq!(
+        stdout(&out),
+        "<div data-lately data-limit=\"5\" data-theme=\"auto\"></div>\n\
+         <script src=\"https://feed.example.com/widget.js\" async></script>\n"
+    );
+    assert_eq!(stderr(&out), "");
+    let blank = sys.lately(&["embed", "--tag", " "]).await;
+    assert_eq!(blank.status.code(), Some(2));
+}
