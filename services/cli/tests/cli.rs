@@ -237,10 +237,14 @@ async fn add_start_finish_and_list() {
     let bad = sys.lately(&["list", "--tag", " "]).await;
     assert_eq!(
         bad.status.code(),
-        Some(1),
-        "the reader refuses an empty tag"
+        Some(2),
+        "an empty tag is a usage error, as the reader would refuse it"
     );
-    assert!(stderr(&bad).contains("tag"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("tag must not be empty"),
+        "{}",
+        stderr(&bad)
+    );
     // `show`: the item, then its history, each event on the day it happened.
     let show = sys.lately(&["show", &id]).await;
     assert!(show.status.success(), "{}", stderr(&show));
