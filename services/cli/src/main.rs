@@ -374,8 +374,8 @@ enum Command {
         /// Its heading (1–100 characters; by default one for what it shows).
         #[arg(long, value_parser = widget_title)]
         title: Option<String>,
-        /// An <iframe> of the widget's page instead of the script (for a site that takes no
-        /// scripts; it does not follow new finishes live).
+        /// An <iframe> of the widget's page instead of the script, for a site whose pages take
+        /// no outside script (the page runs its own, and stays live just the same).
         #[arg(long)]
         iframe: bool,
     },

@@ -29,35 +29,43 @@
     catch { return iso.slice(0, 10); }
   }
 
-  // One feed entry as an h-entry, the same markup the server renders for /widget.
-  function render(e, lang) {
+  // An item as an h-entry, the same markup the server renders for /widget: its cover, title
+  // and creators, then what `meta` adds (after the kind and creators) and a date.
+  function renderItem(item, meta, at, timeClass, lang) {
     const li = el("li", "h-entry");
-    li.dataset.position = e.position;
-    const cover = e.item.cover_url && safeUrl(e.item.cover_url);
+    const cover = item.cover_url && safeUrl(item.cover_url);
     if (cover) {
       const img = el("img", "cover u-photo");
-      img.src = cover; img.alt = "Cover of " + e.item.title; img.loading = "lazy"; img.width = 48; img.height = 72;
+      img.src = cover; img.alt = "Cover of " + item.title; img.loading = "lazy"; img.width = 48; img.height = 72;
       li.append(img);
     } else {
       li.append(Object.assign(el("span", "cover"), { ariaHidden: "true" }));
     }
     const body = el("div");
-    const url = e.item.url && safeUrl(e.item.url);
-    const title = url ? Object.assign(el("a", "title p-name u-url", e.item.title), { href: url }) : el("span", "title p-name", e.item.title);
-    body.append(title);
-    const meta = el("span", "meta");
-    meta.append(el("span", "kind", (LABEL[e.item.kind] || e.item.kind) + " · "));
-    if (e.item.creators.length) meta.append(el("span", "p-author", e.item.creators.join(", ") + " · "));
+    const url = item.url && safeUrl(item.url);
+    body.append(url ? Object.assign(el("a", "title p-name u-url", item.title), { href: url }) : el("span", "title p-name", item.title));
+    const line = el("span", "meta");
+    line.append(el("span", "kind", (LABEL[item.kind] || item.kind) + " · "));
+    if (item.creators.length) line.append(el("span", "p-author", item.creators.join(", ") + " · "));
+    line.append(...meta);
+    const time = el("time", timeClass, formatDate(at, lang));
+    time.dateTime = at;
+    line.append(time);
+    body.append(line);
+    li.append(body);
+    return li;
+  }
+
+  // One feed entry: its rating and when it was finished.
+  function render(e, lang) {
+    const meta = [];
     if (e.rating) {
       const s = el("span", "stars", stars(e.rating));
       s.setAttribute("role", "img"); s.setAttribute("aria-label", e.rating + " out of 5 stars");
-      meta.append(s, " · ");
+      meta.push(s, " · ");
     }
-    const time = el("time", "dt-published", formatDate(e.finished_at, lang));
-    time.dateTime = e.finished_at;
-    meta.append(time);
-    body.append(meta);
-    li.append(body);
+    const li = renderItem(e.item, meta, e.finished_at, "dt-published", lang);
+    li.dataset.position = e.position;
     return li;
   }
 
@@ -65,40 +73,20 @@
   const TITLE = { finished: "Recently finished", current: "In progress", queue: "Up next" };
   const showOf = (v) => (v === "current" || v === "queue" ? v : "finished");
 
-  // One item of /v1/current or /v1/queue, the same markup the server renders for /widget.
-  function renderItem(i, show, lang) {
-    const li = el("li", "h-entry");
-    li.dataset.id = i.id;
-    const cover = i.cover_url && safeUrl(i.cover_url);
-    if (cover) {
-      const img = el("img", "cover u-photo");
-      img.src = cover; img.alt = "Cover of " + i.title; img.loading = "lazy"; img.width = 48; img.height = 72;
-      li.append(img);
-    } else {
-      li.append(Object.assign(el("span", "cover"), { ariaHidden: "true" }));
-    }
-    const body = el("div");
-    const url = i.url && safeUrl(i.url);
-    body.append(url ? Object.assign(el("a", "title p-name u-url", i.title), { href: url }) : el("span", "title p-name", i.title));
-    const meta = el("span", "meta");
-    meta.append(el("span", "kind", (LABEL[i.kind] || i.kind) + " · "));
-    if (i.creators.length) meta.append(el("span", "p-author", i.creators.join(", ") + " · "));
-    let at = i.updated_at;
+  // One item of /v1/current (how far, when last touched) or /v1/queue (when added).
+  function renderListed(i, show, lang) {
+    const meta = [];
     if (show === "queue") {
-      meta.append("added ");
-      at = i.added_at;
+      meta.push("added ");
     } else if (i.progress !== null && i.progress !== undefined) {
       const bar = el("progress", null, i.progress + "%");
       bar.value = i.progress; bar.max = 100; bar.setAttribute("aria-label", i.progress + "% done");
-      meta.append(bar, " " + i.progress + "% · ");
+      meta.push(bar, " " + i.progress + "% · ");
     } else {
-      meta.append("started · ");
+      meta.push("started · ");
     }
-    const time = el("time", "dt-updated", formatDate(at, lang));
-    time.dateTime = at;
-    meta.append(time);
-    body.append(meta);
-    li.append(body);
+    const li = renderItem(i, meta, show === "queue" ? i.added_at : i.updated_at, "dt-updated", lang);
+    li.dataset.id = i.id;
     return li;
   }
 
@@ -110,7 +98,7 @@
       fetch(origin + "/v1/" + show + "?" + params, { cache: "no-cache" })
         .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
         .then((page) => {
-          list.replaceChildren(...page.items.map((i) => renderItem(i, show, lang)));
+          list.replaceChildren(...page.items.map((i) => renderListed(i, show, lang)));
           if (!page.items.length) list.append(el("li", "empty", EMPTY[show]));
         })
         .catch(() => {
