@@ -150,6 +150,25 @@ impl Drop for Browser {
     }
 }
 
+/// A blog at another origin than the reader's, serving `html` at `/`; returns its port.
+fn blog(html: String) -> u16 {
+    let server = HttpServer::new(move || {
+        let html = html.clone();
+        App::new().route(
+            "/",
+            web::get().to(move || {
+                let html = html.clone();
+                async move { HttpResponse::Ok().content_type("text/html").body(html) }
+            }),
+        )
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+    port
+}
+
 const TITLES_IN_PAGE: &str =
     "return [...document.querySelectorAll('li.h-entry .p-name')].map(e => e.textContent)";
 const TITLES_IN_EMBED: &str = "const h = document.querySelector('[data-lately]'); return h && h.shadowRoot ? [...h.shadowRoot.querySelectorAll('li.h-entry .p-name')].map(e => e.textContent) : []";
@@ -246,20 +265,7 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
 <div data-lately data-kind="book" data-tag="Fiction" data-limit="3" data-theme="light"></div>
 <script src="{reader}/widget.js" async></script></body></html>"#
     );
-    let blog = HttpServer::new(move || {
-        let html = blog_html.clone();
-        App::new().route(
-            "/",
-            web::get().to(move || {
-                let html = html.clone();
-                async move { HttpResponse::Ok().content_type("text/html").body(html) }
-            }),
-        )
-    })
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let blog_port = blog.addrs()[0].port();
-    tokio::spawn(blog.run());
+    let blog_port = blog(blog_html);
 
     let browser = Browser::start().await;
     browser
@@ -353,17 +359,9 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
         let sys = &sys;
         async move { sys.write(reqwest::Method::POST, &path, body).await }
     };
-    let (reading, _) = sys.add("The Dispossessed", "public").await;
-    post(format!("/v1/items/{reading}/start"), json!({})).await;
-    post(
-        format!("/v1/items/{reading}/progress"),
-        json!({ "percent": 40 }),
-    )
-    .await;
-    let (xss, _) = sys.add(XSS, "public").await;
-    post(format!("/v1/items/{xss}/start"), json!({})).await;
-    let (secret, _) = sys.add("Secret notebook", "private").await;
-    post(format!("/v1/items/{secret}/start"), json!({})).await;
+    let (reading, _) = sys.start("The Dispossessed", "public", Some(40)).await;
+    let (xss, _) = sys.start(XSS, "public", None).await;
+    sys.start("Secret notebook", "private", None).await;
     sys.add("Not started", "public").await;
     let film = sys
         .write(
@@ -385,20 +383,7 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
 <div data-lately data-show="current" data-kind="book" data-theme="light"></div>
 <script src="{reader}/widget.js" async></script></body></html>"#
     );
-    let blog = HttpServer::new(move || {
-        let html = blog_html.clone();
-        App::new().route(
-            "/",
-            web::get().to(move || {
-                let html = html.clone();
-                async move { HttpResponse::Ok().content_type("text/html").body(html) }
-            }),
-        )
-    })
-    .bind("127.0.0.1:0")
-    .unwrap();
-    let blog_port = blog.addrs()[0].port();
-    tokio::spawn(blog.run());
+    let blog_port = blog(blog_html);
 
     let browser = Browser::start().await;
     browser

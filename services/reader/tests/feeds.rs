@@ -252,21 +252,9 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
     let (sys, reader) = fixture().await;
-    let post = |path: String, body: Value| {
-        let sys = &sys;
-        async move { sys.write(reqwest::Method::POST, &path, body).await }
-    };
-    let (reading, _) = sys.add("The Dispossessed", "public").await;
-    post(format!("/v1/items/{reading}/start"), json!({})).await;
-    post(
-        format!("/v1/items/{reading}/progress"),
-        json!({ "percent": 40 }),
-    )
-    .await;
-    let (xss, _) = sys.add(XSS, "public").await;
-    post(format!("/v1/items/{xss}/start"), json!({})).await;
-    let (secret, _) = sys.add("Secret notebook", "private").await;
-    post(format!("/v1/items/{secret}/start"), json!({})).await;
+    let (reading, _) = sys.start("The Dispossessed", "public", Some(40)).await;
+    let (xss, _) = sys.start(XSS, "public", None).await;
+    sys.start("Secret notebook", "private", None).await;
     let (next, _) = sys.add("Middlemarch", "public").await;
     let last = sys
         .write(

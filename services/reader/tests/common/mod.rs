@@ -155,6 +155,26 @@ impl System {
         )
     }
 
+    /// Adds a book and starts it, logging `percent` when given; returns (id, position of the
+    /// last write).
+    pub async fn start(&self, title: &str, visibility: &str, percent: Option<u8>) -> (String, i64) {
+        let (id, _) = self.add(title, visibility).await;
+        let post = |path: String, body: Value| async move {
+            self.write(reqwest::Method::POST, &path, body).await["position"]
+                .as_i64()
+                .unwrap()
+        };
+        let mut last = post(format!("/v1/items/{id}/start"), json!({})).await;
+        if let Some(percent) = percent {
+            last = post(
+                format!("/v1/items/{id}/progress"),
+                json!({ "percent": percent }),
+            )
+            .await;
+        }
+        (id, last)
+    }
+
     pub async fn json_text(&self, url: String) -> String {
         let res = self.get(url).await;
         assert_eq!(res.status(), StatusCode::OK);
