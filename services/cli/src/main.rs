@@ -234,7 +234,10 @@ enum Command {
     Progress {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
-        /// How far through, in percent (0 to 100).
+        /// How far through: a percentage (60, or 60%), or where you are of how many (page 183
+        /// of 304: 183/304; episode 3 of 8: 3/8), logged as the percentage it makes, rounded
+        /// down (only the last page is 100%).
+        #[arg(value_parser = how_far)]
         percent: i64,
     },
     /// Finish an item (again, for a re-read).
@@ -813,6 +816,34 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
         }
     }
     Ok(())
+}
+
+/// How far through an item, in percent: `60`, `60%`, or `183/304` (a page of how many,
+/// rounded down, so that 100% is the end and nothing before it). The range of a percentage is
+/// the writer's to check, as for any client.
+fn how_far(raw: &str) -> Result<i64, String> {
+    let raw = raw.trim();
+    let expected = "expected a percentage (60, 60%) or where you are of how many (183/304)";
+    match raw.split_once('/') {
+        Some((at, of)) => {
+            let (Ok(at), Ok(of)) = (at.trim().parse::<u64>(), of.trim().parse::<u64>()) else {
+                return Err(expected.to_owned());
+            };
+            if of == 0 || at > of || of > 1_000_000_000 {
+                return Err(format!(
+                    "{raw}: where you are must be at most how many there are, and that more than \
+                     0 (183/304: page 183 of 304)"
+                ));
+            }
+            Ok((at * 100 / of) as i64)
+        }
+        None => raw
+            .strip_suffix('%')
+            .unwrap_or(raw)
+            .trim()
+            .parse()
+            .map_err(|_| expected.to_owned()),
+    }
 }
 
 /// What a widget lists (its `data-show`).

@@ -185,7 +185,18 @@ async fn add_start_finish_and_list() {
         );
     }
     assert!(sys.lately(&["start", &id]).await.status.success());
-    assert!(sys.lately(&["progress", &id, "60"]).await.status.success());
+    // Page 183 of 304: 60%, rounded down. Where one is past the end is refused before any
+    // request.
+    for bad in ["305/304", "3/0", "60 pages"] {
+        let out = sys.lately(&["progress", &id, bad]).await;
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        assert!(stderr(&out).contains("183/304"), "{bad}: {}", stderr(&out));
+    }
+    assert!(sys
+        .lately(&["progress", &id, "183/304"])
+        .await
+        .status
+        .success());
     let current = sys.lately(&["current"]).await;
     assert!(
         stdout(&current).contains("The Left Hand of Darkness 60%"),
