@@ -12,7 +12,9 @@
   "use strict";
   const CSS = __LATELY_CSS__;
   const script = document.currentScript;
-  const origin = script ? new URL(script.src, location.href).origin : location.origin;
+  // The reader's base URL: where this script was loaded from, path included, so that a reader
+  // served under a path (https://example.com/lately/widget.js) is asked there too.
+  const base = new URL(".", script ? new URL(script.src, location.href) : location.href).href;
   const LABEL = { book: "Book", article: "Article", movie: "Film", tv: "TV", game: "Game", podcast: "Podcast" };
 
   const el = (tag, cls, text) => {
@@ -95,7 +97,7 @@
   function poll(list, show, params, lang) {
     const refresh = (force) => {
       if (force !== true && document.visibilityState === "hidden") return;
-      fetch(origin + "/v1/" + show + "?" + params, { cache: "no-cache" })
+      fetch(base + "v1/" + show + "?" + params, { cache: "no-cache" })
         .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
         .then((page) => {
           list.replaceChildren(...page.items.map((i) => renderListed(i, show, lang)));
@@ -134,7 +136,7 @@
   // or removed. The browser resumes with Last-Event-ID after a drop.
   function live(list, params, limit, lang) {
     if (!("EventSource" in window)) return;
-    const source = new EventSource(origin + "/v1/stream?" + params);
+    const source = new EventSource(base + "v1/stream?" + params);
     const show = (ev) => place(list, JSON.parse(ev.data), limit, lang);
     source.addEventListener("finish", show);
     source.addEventListener("update", show);
@@ -143,7 +145,7 @@
     source.addEventListener("remove", (ev) => {
       const { position } = JSON.parse(ev.data);
       list.querySelector('[data-position="' + position + '"]')?.remove();
-      fetch(origin + "/v1/feed?" + params + "&min_position=" + encodeURIComponent(ev.lastEventId))
+      fetch(base + "v1/feed?" + params + "&min_position=" + encodeURIComponent(ev.lastEventId))
         .then((r) => r.json())
         .then((feed) => {
           for (const e of feed.items) place(list, e, limit, lang);
@@ -193,7 +195,7 @@
       poll(list, show, query(kind, tag, limit), lang)(true);
       continue;
     }
-    fetch(origin + "/v1/feed?" + query(kind, tag, limit))
+    fetch(base + "v1/feed?" + query(kind, tag, limit))
       .then((r) => r.json())
       .then((feed) => {
         if (!feed.items.length) list.append(el("li", "empty", EMPTY.finished));

@@ -235,8 +235,8 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<link rel="alternate" type="application/atom+xml" href="/feed.atom">
-<link rel="alternate" type="application/feed+json" href="/feed.json">
+<link rel="alternate" type="application/atom+xml" href="feed.atom">
+<link rel="alternate" type="application/feed+json" href="feed.json">
 <style>body {{ margin: 0; }}
 {CSS}</style>
 </head>
@@ -245,7 +245,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 <h2 class="p-name">{title}</h2>
 <ol>{items}</ol>
 </section>
-<script src="/widget.js" async></script>
+<script src="widget.js" async></script>
 </body>
 </html>
 "#,

@@ -439,3 +439,103 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
     browser.screenshot("widget-current.png").await;
     browser.quit().await;
 }
+
+/// A reverse proxy serving the reader under `/lately/` on a port of its own, as a blog's web
+/// server would (nginx: `location /lately/ { proxy_pass http://reader/; }`), streaming each
+/// answer as it comes (the live stream included). Returns the reader's URL through it.
+fn under_a_path(reader: String) -> String {
+    let client = reqwest::Client::new();
+    let server = HttpServer::new(move || {
+        let (reader, client) = (reader.clone(), client.clone());
+        App::new().default_service(web::to(move |req: actix_web::HttpRequest| {
+            let (reader, client) = (reader.clone(), client.clone());
+            async move {
+                let path = req.uri().path_and_query().map_or("", |p| p.as_str());
+                let Some(rest) = path.strip_prefix("/lately/") else {
+                    return HttpResponse::NotFound().finish();
+                };
+                let mut upstream = client.get(format!("{reader}/{rest}"));
+                for (name, value) in req.headers() {
+                    if name != "host" {
+                        upstream = upstream.header(name.as_str(), value.as_bytes());
+                    }
+                }
+                let res = upstream.send().await.unwrap();
+                let mut out = HttpResponse::build(
+                    actix_web::http::StatusCode::from_u16(res.status().as_u16()).unwrap(),
+                );
+                for (name, value) in res.headers() {
+                    if !["connection", "content-length", "transfer-encoding"]
+                        .contains(&name.as_str())
+                    {
+                        out.insert_header((name.as_str(), value.as_bytes()));
+                    }
+                }
+                out.streaming(res.bytes_stream())
+            }
+        }))
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+    format!("http://127.0.0.1:{port}/lately")
+}
+
+/// A reader served under a path of a blog's own server: the page and the embed load their
+/// script, read the feed and follow the stream there, not at the server's root.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_widget_works_from_a_reader_served_under_a_path() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let (_, last) = sys.finish("Dune", json!({})).await;
+    sys.converged(std::slice::from_ref(&reader), last).await;
+    let lately = under_a_path(reader.clone());
+    let blog_port = blog(format!(
+        r#"<!doctype html><html lang="en"><head></head><body><h1>Read</h1>
+<div data-lately data-limit="3"></div>
+<script src="{lately}/widget.js" async></script></body></html>"#
+    ));
+
+    let browser = Browser::start().await;
+    // The page: its script (dates localised), and live.
+    browser.goto(&format!("{lately}/widget?lang=en")).await;
+    assert_eq!(browser.eval(TITLES_IN_PAGE).await, json!(["Dune"]));
+    browser
+        .until(
+            "return document.querySelector('time').textContent.includes(',')",
+            &json!(true),
+            Duration::from_secs(5),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sys.finish("Piranesi", json!({})).await;
+    browser
+        .until(
+            TITLES_IN_PAGE,
+            &json!(["Piranesi", "Dune"]),
+            Duration::from_secs(2),
+        )
+        .await;
+    // The embed on another site: the feed, then live.
+    browser
+        .goto(&format!("http://127.0.0.1:{blog_port}/"))
+        .await;
+    browser
+        .until(
+            TITLES_IN_EMBED,
+            &json!(["Piranesi", "Dune"]),
+            Duration::from_secs(5),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sys.finish("Outer Wilds", json!({ "kind": "game" })).await;
+    browser
+        .until(
+            TITLES_IN_EMBED,
+            &json!(["Outer Wilds", "Piranesi", "Dune"]),
+            Duration::from_secs(2),
+        )
+        .await;
+    browser.quit().await;
+}
