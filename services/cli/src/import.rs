@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, Utc};
+use chrono::{DateTime, Datelike, Local, NaiveDate, SecondsFormat, TimeZone, Utc};
 use clap::ValueEnum;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
@@ -287,8 +287,10 @@ struct CsvItem {
     finishes: Vec<CsvFinish>,
 }
 
-/// An RFC 3339 time, or a day (`YYYY-MM-DD`; Goodreads writes `YYYY/MM/DD`), taken as noon
-/// UTC.
+/// An RFC 3339 time, or a day (`YYYY-MM-DD`; Goodreads writes `YYYY/MM/DD`), taken as noon in
+/// this machine's time zone (`TZ`): the day you typed, or a service exported, is your day, and
+/// the CLI shows it as that day; noon keeps it that day too for a reader of the feed up to 11
+/// hours away.
 fn time(raw: &str) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
@@ -297,7 +299,15 @@ fn time(raw: &str) -> Option<DateTime<Utc>> {
     ["%Y-%m-%d", "%Y/%m/%d"]
         .iter()
         .find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
-        .map(|d| d.and_hms_opt(12, 0, 0).expect("noon exists").and_utc())
+        .map(|d| {
+            let noon = d.and_hms_opt(12, 0, 0).expect("noon exists");
+            // Never ambiguous or skipped at noon in any zone of today's database; if it were,
+            // noon UTC.
+            Local
+                .from_local_datetime(&noon)
+                .earliest()
+                .map_or_else(|| noon.and_utc(), |t| t.to_utc())
+        })
 }
 
 /// A time as the writer's `at`: RFC 3339 in UTC, to the precision it was given.
@@ -735,6 +745,16 @@ mod tests {
     const GOODREADS: &str = include_str!("../tests/fixtures/goodreads_library_export.csv");
     const LETTERBOXD: &str = include_str!("../tests/fixtures/letterboxd_diary.csv");
 
+    /// A day as an export's date is taken: noon of that day in this machine's time zone (what
+    /// that is, the CLI's tests check under other zones).
+    fn noon(day: &str) -> Value {
+        let d = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        let t = Local
+            .from_local_datetime(&d.and_hms_opt(12, 0, 0).unwrap())
+            .unwrap();
+        json!(at_text(t.to_utc()))
+    }
+
     #[test]
     fn goodreads_rows_become_adds_and_finishes() {
         let plan = plan_goodreads(GOODREADS).unwrap();
@@ -752,7 +772,8 @@ mod tests {
             ("finish", super::key("goodreads:18423:finish").as_str())
         );
         assert_eq!(finish["rating"], 5);
-        assert_eq!(finish["at"], "2019-04-11T12:00:00Z");
+        // Goodreads writes 2019/04/11: that day, at noon where the import runs.
+        assert_eq!(finish["at"], noon("2019-04-11"));
         assert_eq!(
             finish["review"],
             "Cold, strange, \"humane\".\nRead it twice."
@@ -779,7 +800,7 @@ mod tests {
         assert_eq!(plan.len(), 3);
         assert_eq!(plan[0].add["title"], "Past Lives (2023)");
         assert_eq!(plan[0].steps[0].1["rating"], 4.5);
-        assert_eq!(plan[0].steps[0].1["at"], "2024-01-05T12:00:00Z");
+        assert_eq!(plan[0].steps[0].1["at"], noon("2024-01-05"));
         assert!(plan[1].steps[0].1.get("rating").is_none());
         assert_eq!(plan[1].add["title"], "Amélie (2001)");
         // The rewatch is the same film (same add key) and a different finish.
@@ -849,8 +870,8 @@ mod tests {
         assert_eq!(
             hades,
             [
-                ("finish", json!("2023-03-01T12:00:00Z"), json!(4.5)),
-                ("finish", json!("2024-03-01T12:00:00Z"), json!(5.0)),
+                ("finish", noon("2023-03-01"), json!(4.5)),
+                ("finish", noon("2024-03-01"), json!(5.0)),
             ]
         );
         let dune: Vec<_> = plan[2]

@@ -1223,8 +1223,17 @@ fn by(item: &Value) -> String {
 }
 
 /// The date part of an RFC 3339 time.
-fn day(t: &Value) -> &str {
-    t.as_str().and_then(|d| d.get(..10)).unwrap_or("")
+/// The day of an RFC 3339 time in this machine's time zone (`TZ`): the day you finished
+/// something at 9 pm is that day, not the next one UTC has reached. Empty when `t` is no time.
+fn day(t: &Value) -> String {
+    t.as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// The columns of `lately export`.
@@ -1505,7 +1514,7 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
             other => other.trim_start_matches("item_").replace('_', " "),
         };
         let when = match day(&data["at"]) {
-            "" => day(&entry["recorded_at"]),
+            d if d.is_empty() => day(&entry["recorded_at"]),
             d => d,
         };
         say(format_args!("{when}  {what}"))?;

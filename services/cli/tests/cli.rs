@@ -1465,3 +1465,38 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
     let blank = sys.lately(&["embed", "--tag", " "]).await;
     assert_eq!(blank.status.code(), Some(2));
 }
+
+/// Days are the owner's: the CLI shows a time as the day it was where it runs (`TZ`), and a
+/// day typed is that day there (noon local), however far from UTC.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn days_are_shown_and_taken_in_the_local_time_zone() {
+    let sys = system().await;
+    let id = |out: Output| stdout(&out).trim().to_owned();
+    let late = id(sys.lately(&["add", "book", "Late reading"]).await);
+    let far = id(sys.lately(&["add", "book", "Far east"]).await);
+    // 08:00 UTC is 22:00 the day before, ten hours west of it.
+    let west = ("TZ", "<-10>10");
+    let done = sys
+        .lately_with(west, &["finish", &late, "--at", "2026-11-20T08:00:00Z"])
+        .await;
+    assert!(done.status.success(), "{}", stderr(&done));
+    let list = stdout(&sys.lately_with(west, &["list"]).await);
+    assert!(
+        list.starts_with(&format!("2026-11-19  book     Late reading  ({late})")),
+        "{list}"
+    );
+    assert!(stdout(&sys.lately_with(("TZ", "UTC"), &["list"]).await).starts_with("2026-11-20"));
+    // A day typed thirteen hours east of UTC is that day there (noon UTC would be the 21st).
+    let east = ("TZ", "<+13>-13");
+    let done = sys
+        .lately_with(east, &["finish", &far, "--at", "2026-11-25"])
+        .await;
+    assert!(done.status.success(), "{}", stderr(&done));
+    let list = stdout(&sys.lately_with(east, &["list"]).await);
+    assert!(
+        list.starts_with(&format!("2026-11-25  book     Far east  ({far})")),
+        "{list}"
+    );
+    let shown = stdout(&sys.lately_with(east, &["show", &far]).await);
+    assert!(shown.contains("2026-11-25  finished"), "{shown}");
+}
