@@ -301,8 +301,8 @@ fn time(raw: &str) -> Option<DateTime<Utc>> {
         .find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
         .map(|d| {
             let noon = d.and_hms_opt(12, 0, 0).expect("noon exists");
-            // Never ambiguous or skipped at noon in any zone of today's database; if it were,
-            // noon UTC.
+            // Noon is next to never ambiguous or skipped; a day a zone skipped whole (Samoa's
+            // 2011-12-30) has none, and then noon UTC stands in.
             Local
                 .from_local_datetime(&noon)
                 .earliest()
