@@ -115,6 +115,25 @@ impl Browser {
         }
     }
 
+    /// Waits until the `/widget` page's script has run: it shows the dates the server wrote
+    /// as `2026-12-04` in the page's language (`Dec 4, 2026`).
+    async fn dates_localised(&self) {
+        self.until(
+            "return document.querySelector('time').textContent.includes(',')",
+            &json!(true),
+            Duration::from_secs(5),
+        )
+        .await;
+    }
+
+    /// Opens the blog served on `port` (see [`blog`]) and waits until its embedded widget
+    /// shows `titles`.
+    async fn open_blog(&self, port: u16, titles: &Value) {
+        self.goto(&format!("http://127.0.0.1:{port}/")).await;
+        self.until(TITLES_IN_EMBED, titles, Duration::from_secs(5))
+            .await;
+    }
+
     async fn screenshot(&self, name: &str) -> PathBuf {
         let res: Value = self
             .http
@@ -208,13 +227,7 @@ async fn the_widget_page_shows_the_feed_and_new_finishes_appear_live() {
         json!(0)
     );
     // Dates are localised by the script once it has run.
-    browser
-        .until(
-            "return document.querySelector('time').textContent.includes(',')",
-            &json!(true),
-            Duration::from_secs(5),
-        )
-        .await;
+    browser.dates_localised().await;
     // Let the page's EventSource connect before writing.
     tokio::time::sleep(Duration::from_millis(500)).await;
 
@@ -269,14 +282,7 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
 
     let browser = Browser::start().await;
     browser
-        .goto(&format!("http://127.0.0.1:{blog_port}/"))
-        .await;
-    browser
-        .until(
-            TITLES_IN_EMBED,
-            &json!([XSS, "Third book", "Second book"]),
-            Duration::from_secs(5),
-        )
+        .open_blog(blog_port, &json!([XSS, "Third book", "Second book"]))
         .await;
     // Scoped both ways: the blog's red list items stay red, the widget's titles are not.
     assert_eq!(
@@ -387,14 +393,7 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
 
     let browser = Browser::start().await;
     browser
-        .goto(&format!("http://127.0.0.1:{blog_port}/"))
-        .await;
-    browser
-        .until(
-            TITLES_IN_EMBED,
-            &json!([XSS, "The Dispossessed"]),
-            Duration::from_secs(5),
-        )
+        .open_blog(blog_port, &json!([XSS, "The Dispossessed"]))
         .await;
     const SHADOW: &str = "const r = document.querySelector('[data-lately]').shadowRoot;";
     let progress = format!(
@@ -501,13 +500,7 @@ async fn the_widget_works_from_a_reader_served_under_a_path() {
     // The page: its script (dates localised), and live.
     browser.goto(&format!("{lately}/widget?lang=en")).await;
     assert_eq!(browser.eval(TITLES_IN_PAGE).await, json!(["Dune"]));
-    browser
-        .until(
-            "return document.querySelector('time').textContent.includes(',')",
-            &json!(true),
-            Duration::from_secs(5),
-        )
-        .await;
+    browser.dates_localised().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     sys.finish("Piranesi", json!({})).await;
     browser
@@ -519,14 +512,7 @@ async fn the_widget_works_from_a_reader_served_under_a_path() {
         .await;
     // The embed on another site: the feed, then live.
     browser
-        .goto(&format!("http://127.0.0.1:{blog_port}/"))
-        .await;
-    browser
-        .until(
-            TITLES_IN_EMBED,
-            &json!(["Piranesi", "Dune"]),
-            Duration::from_secs(5),
-        )
+        .open_blog(blog_port, &json!(["Piranesi", "Dune"]))
         .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     sys.finish("Outer Wilds", json!({ "kind": "game" })).await;
