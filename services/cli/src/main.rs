@@ -363,25 +363,7 @@ enum Command {
     /// The HTML to paste into your blog for the widget, served from the feed's address
     /// (`--feed`, as your readers reach it): your recent finishes, or with `--show current`
     /// what you are in the middle of, with how far, or `--show queue` what is up next.
-    Embed {
-        /// What the widget lists.
-        #[arg(long, value_enum, default_value_t = Show::Finished)]
-        show: Show,
-        #[command(flatten)]
-        filter: Filter,
-        /// How many it shows.
-        #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=100))]
-        limit: u8,
-        #[arg(long, value_enum, default_value_t = Theme::Auto)]
-        theme: Theme,
-        /// Its heading (1–100 characters; by default one for what it shows).
-        #[arg(long, value_parser = widget_title)]
-        title: Option<String>,
-        /// An <iframe> of the widget's page instead of the script, for a site whose pages take
-        /// no outside script (the page runs its own, and stays live just the same).
-        #[arg(long)]
-        iframe: bool,
-    },
+    Embed(Widget),
     /// Write a handful of realistic items, so a fresh feed is not empty.
     Demo,
     /// The notifier's tweets, newest finish first: each one's log position, state, and its
@@ -788,22 +770,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Export => export(client).await?,
         Command::Demo => import::demo(client).await?,
-        Command::Embed {
-            show,
-            filter,
-            limit,
-            theme,
-            title,
-            iframe,
-        } => embed(
-            client.feed_url(),
-            show,
-            &filter,
-            limit,
-            theme,
-            title,
-            iframe,
-        )?,
+        Command::Embed(widget) => embed(client.feed_url(), &widget)?,
         Command::Tweets { status, limit } => tweets(client, status, limit).await?,
         Command::RetryTweet { position } => {
             let entry = client
@@ -870,40 +837,53 @@ fn widget_title(raw: &str) -> Result<String, String> {
     }
 }
 
+/// What `lately embed` puts in its snippet: the widget's options, as its `data-` attributes
+/// (or the page's query) name them.
+#[derive(Debug, Clone, clap::Args)]
+struct Widget {
+    /// What the widget lists.
+    #[arg(long, value_enum, default_value_t = Show::Finished)]
+    show: Show,
+    #[command(flatten)]
+    filter: Filter,
+    /// How many it shows.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=100))]
+    limit: u8,
+    #[arg(long, value_enum, default_value_t = Theme::Auto)]
+    theme: Theme,
+    /// Its heading (1–100 characters; by default one for what it shows).
+    #[arg(long, value_parser = widget_title)]
+    title: Option<String>,
+    /// An <iframe> of the widget's page instead of the script, for a site whose pages take
+    /// no outside script (the page runs its own, and stays live just the same).
+    #[arg(long)]
+    iframe: bool,
+}
+
 /// `lately embed`: the snippet for a blog, the script's `<div>` or the page's `<iframe>`. What
 /// the reader would refuse is refused here by the arguments' parsers, so a snippet printed is
 /// one the reader serves. A feed at this machine's own address is said on stderr: a blog's
 /// readers would not reach it.
-fn embed(
-    feed: &str,
-    show: Show,
-    filter: &Filter,
-    limit: u8,
-    theme: Theme,
-    title: Option<String>,
-    iframe: bool,
-) -> Result<(), CliError> {
-    let heading = match show {
+fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
+    let heading = match w.show {
         Show::Finished => "Recently finished",
         Show::Current => "In progress",
         Show::Queue => "Up next",
     };
-    let heading = attribute(title.as_deref().unwrap_or(heading));
-    let show = show.to_possible_value().expect("no skipped variants");
-    let theme = theme.to_possible_value().expect("no skipped variants");
+    let heading = attribute(w.title.as_deref().unwrap_or(heading));
     let mut options: Vec<(&str, String)> = Vec::new();
-    if show.get_name() != "finished" {
-        options.push(("show", show.get_name().to_owned()));
+    if w.show != Show::Finished {
+        options.push(("show", value_name(&w.show)));
     }
-    for (name, value) in filter.query() {
+    for (name, value) in w.filter.query() {
         options.push((name, value.to_owned()));
     }
-    options.push(("limit", limit.to_string()));
-    options.push(("theme", theme.get_name().to_owned()));
-    if let Some(title) = title {
-        options.push(("title", title));
+    options.push(("limit", w.limit.to_string()));
+    options.push(("theme", value_name(&w.theme)));
+    if let Some(title) = &w.title {
+        options.push(("title", title.clone()));
     }
-    let snippet = if iframe {
+    let snippet = if w.iframe {
         let query = serde_urlencoded::to_string(&options).expect("strings encode");
         format!(
             r#"<iframe src="{}" title="{heading}" width="100%" height="420" style="border: 0"></iframe>"#,
@@ -935,6 +915,14 @@ fn embed(
         );
     }
     say(snippet)
+}
+
+/// A value as clap spells it on the command line (`current`, `dark`): the reader's word too.
+fn value_name(v: &impl ValueEnum) -> String {
+    v.to_possible_value()
+        .expect("no skipped variants")
+        .get_name()
+        .to_owned()
 }
 
 /// `raw` for an HTML attribute's value in double quotes.
