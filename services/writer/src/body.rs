@@ -19,8 +19,8 @@ pub const MAX_BODY: usize = 64 * 1024;
 /// The most creators or tags an item may have.
 pub const MAX_LIST: usize = 50;
 
-/// Reads a JSON body into `T`. An empty body reads as `{}` when `optional` (commands whose
-/// fields are all optional, such as `start`).
+/// Reads a JSON body into `T`. No body reads as `{}` when `optional` (commands whose fields are
+/// all optional, such as `start`).
 pub async fn json<T: DeserializeOwned>(
     req: &HttpRequest,
     mut payload: web::Payload,
@@ -43,11 +43,21 @@ pub async fn json<T: DeserializeOwned>(
         }
         bytes.extend_from_slice(&chunk);
     }
+    // No body at all is `{}`; a body of whitespace is not JSON (nor is it nothing: a client
+    // that sent it meant to send something), so it is refused as any malformed body is.
+    if bytes.is_empty() && optional {
+        return parse(b"{}");
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        if optional {
-            return parse(b"{}");
-        }
-        return Err(ApiError::BadRequest("the request needs a JSON body".into()));
+        return Err(ApiError::BadRequest(
+            match optional {
+                true => {
+                    "malformed JSON: the body is only whitespace (send no body, or a JSON object)"
+                }
+                false => "the request needs a JSON body",
+            }
+            .into(),
+        ));
     }
     let content_type = req
         .headers()

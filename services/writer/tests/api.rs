@@ -661,6 +661,16 @@ async fn bad_input_gets_a_precise_problem_and_appends_nothing() {
         .await
         .unwrap();
     assert_problem(res, StatusCode::BAD_REQUEST, "malformed JSON").await;
+    // A command whose fields are all optional takes no body as `{}`, but a body of whitespace
+    // is not JSON (the API fuzz sent a tab).
+    let res = app
+        .request(reqwest::Method::POST, &finish)
+        .header("content-type", "application/json")
+        .body("\t")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(res, StatusCode::BAD_REQUEST, "only whitespace").await;
     let res = raw("kind=book", "application/x-www-form-urlencoded")
         .send()
         .await
