@@ -10,7 +10,9 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::types::{Creator, MediaKind, Percent, Rating, Review, Tag, Title, Url, Visibility};
+use crate::types::{
+    Creator, MediaKind, ParseError, Percent, Portion, Rating, Review, Tag, Title, Url, Visibility,
+};
 
 /// An item was added to the person's list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -38,9 +40,52 @@ pub struct Started {
 
 /// They are this far through it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawProgress", into = "RawProgress")]
 pub struct ProgressLogged {
     pub percent: Percent,
+    /// Where they are in the item's own units (page 183 of 304), when they said it so; the
+    /// percentage was made from it. Stored as two optional fields, `done` and `of`, beside
+    /// `percent`, which older builds ignore: no new schema version.
+    pub portion: Option<Portion>,
     pub at: DateTime<Utc>,
+}
+
+/// [`ProgressLogged`] as its JSON reads: `done` and `of` both or neither.
+#[derive(Serialize, Deserialize)]
+struct RawProgress {
+    percent: Percent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    done: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    of: Option<i64>,
+    at: DateTime<Utc>,
+}
+
+impl TryFrom<RawProgress> for ProgressLogged {
+    type Error = ParseError;
+    fn try_from(raw: RawProgress) -> Result<Self, ParseError> {
+        let portion = match (raw.done, raw.of) {
+            (Some(done), Some(of)) => Some(Portion::parse(done, of)?),
+            (None, None) => None,
+            _ => return Err(ParseError("done and of go together".into())),
+        };
+        Ok(Self {
+            percent: raw.percent,
+            portion,
+            at: raw.at,
+        })
+    }
+}
+
+impl From<ProgressLogged> for RawProgress {
+    fn from(p: ProgressLogged) -> Self {
+        Self {
+            percent: p.percent,
+            done: p.portion.map(|p| i64::from(p.done())),
+            of: p.portion.map(|p| i64::from(p.of())),
+            at: p.at,
+        }
+    }
 }
 
 /// They finished it: the event the feed and the tweets are about. An item can be finished more
@@ -449,6 +494,12 @@ mod tests {
             ItemEvent::Started(Started { at: at() }),
             ItemEvent::ProgressLogged(ProgressLogged {
                 percent: Percent::parse(40).unwrap(),
+                portion: None,
+                at: at(),
+            }),
+            ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(60).unwrap(),
+                portion: Some(Portion::parse(183, 304).unwrap()),
                 at: at(),
             }),
             ItemEvent::Finished(Finished {
@@ -519,6 +570,39 @@ mod tests {
         }
     }
 
+    /// A page count rides beside the percentage as two plain fields, so that an older build
+    /// reads the percentage and ignores them; one without the other is not an event.
+    #[test]
+    fn progress_in_pages_is_stored_beside_its_percentage() {
+        let event = ItemEvent::ProgressLogged(ProgressLogged {
+            percent: Percent::parse(60).unwrap(),
+            portion: Some(Portion::parse(183, 304).unwrap()),
+            at: at(),
+        });
+        let stored = event.encode();
+        assert_eq!(
+            stored.data,
+            json!({"percent": 60, "done": 183, "of": 304, "at": at()})
+        );
+        let plain = ItemEvent::decode(
+            "item_progress_logged",
+            1,
+            json!({"percent": 40, "at": at()}),
+        );
+        assert!(matches!(
+            plain.unwrap(),
+            ItemEvent::ProgressLogged(ProgressLogged { portion: None, .. })
+        ));
+        for half in [
+            json!({"percent": 60, "done": 183, "at": at()}),
+            json!({"percent": 60, "of": 304, "at": at()}),
+            json!({"percent": 60, "done": 305, "of": 304, "at": at()}),
+        ] {
+            let bad = ItemEvent::decode("item_progress_logged", 1, half.clone());
+            assert!(matches!(bad, Err(DecodeError::Malformed { .. })), "{half}");
+        }
+    }
+
     #[test]
     fn an_edit_distinguishes_clearing_from_leaving_alone() {
         let clear: ItemChanges = serde_json::from_value(json!({"url": null})).unwrap();
@@ -578,6 +662,8 @@ mod tests {
                         Just("stars".to_string()),
                         Just("changes".to_string()),
                         Just("percent".to_string()),
+                        Just("done".to_string()),
+                        Just("of".to_string()),
                         "[a-z]{1,8}"
                     ],
                     inner,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::event::{ItemAdded, ItemEvent};
-use crate::types::{Creator, MediaKind, Percent, Tag, Title, Url, Visibility};
+use crate::types::{Creator, MediaKind, Percent, Portion, Tag, Title, Url, Visibility};
 
 /// Where an item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -20,6 +20,15 @@ pub enum Status {
     Finished,
     Abandoned,
     Removed,
+}
+
+/// How far through an item they are, as they last said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub percent: Percent,
+    /// In the item's own units (page 183 of 304), when they said it so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portion: Option<Portion>,
 }
 
 /// An item as its events describe it.
@@ -35,7 +44,7 @@ pub struct ItemState {
     pub tags: Vec<Tag>,
     pub visibility: Visibility,
     pub status: Status,
-    pub progress: Option<Percent>,
+    pub progress: Option<Progress>,
     pub times_finished: u32,
     pub added_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -43,7 +52,7 @@ pub struct ItemState {
     /// that changed its status: what retracting the finish goes back to. `None` when there is
     /// nothing to retract.
     #[serde(default)]
-    pub before_finish: Option<(Status, Option<Percent>)>,
+    pub before_finish: Option<(Status, Option<Progress>)>,
     /// Where a removed item stood before it was removed: what restoring it goes back to.
     /// `None` while it is not removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -113,7 +122,10 @@ impl ItemState {
             }
             ItemEvent::ProgressLogged(p) => {
                 self.status = Status::InProgress;
-                self.progress = Some(p.percent);
+                self.progress = Some(Progress {
+                    percent: p.percent,
+                    portion: p.portion,
+                });
                 self.before_finish = None;
             }
             ItemEvent::Finished(_) => {
@@ -334,13 +346,18 @@ mod tests {
         let restored = || ItemEvent::Restored(Restored { at: at() });
         let halfway = ItemEvent::ProgressLogged(ProgressLogged {
             percent: Percent::parse(40).unwrap(),
+            portion: None,
             at: at(),
         });
         let events = [added(), finished(), halfway, removed(), restored()];
         assert_eq!(check(Some(&state_after(&events[..4])), &restored()), Ok(()));
         let s = state_after(&events);
         assert_eq!(
-            (s.status, s.progress.map(Percent::get), s.times_finished),
+            (
+                s.status,
+                s.progress.map(|p| p.percent.get()),
+                s.times_finished
+            ),
             (Status::InProgress, Some(40), 1)
         );
         assert_eq!(s.before_removal, None);
@@ -450,8 +467,11 @@ mod tests {
     #[test]
     fn the_latest_finish_can_be_retracted_once_back_to_where_the_item_stood() {
         let retract = || ItemEvent::FinishRetracted(FinishRetracted { at: at() });
+        // In pages: retracting the finish brings back the page too.
+        let page = Portion::parse(122, 304).unwrap();
         let halfway = ItemEvent::ProgressLogged(ProgressLogged {
-            percent: Percent::parse(40).unwrap(),
+            percent: page.percent(),
+            portion: Some(page),
             at: at(),
         });
         let edit = ItemEvent::Edited(Edited {
@@ -466,8 +486,15 @@ mod tests {
         let s = state_after(&events);
         assert_eq!(check(Some(&state_after(&events[..4])), &retract()), Ok(()));
         assert_eq!(
-            (s.status, s.progress.map(Percent::get), s.times_finished),
-            (Status::InProgress, Some(40), 0)
+            (s.status, s.progress, s.times_finished),
+            (
+                Status::InProgress,
+                Some(Progress {
+                    percent: Percent::parse(40).unwrap(),
+                    portion: Some(page)
+                }),
+                0
+            )
         );
         assert_eq!(s.title.as_str(), "Outer Wilds (2019)");
         // Once: the finish before it is not the one taken back.

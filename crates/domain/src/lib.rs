@@ -14,7 +14,8 @@ pub mod item;
 pub mod types;
 
 pub use event::{DecodeError, ItemChanges, ItemEvent, StoredEvent};
-pub use item::{check, check_expected_version, ItemState, Rejection, Status};
+pub use item::{check, check_expected_version, ItemState, Progress, Rejection, Status};
 pub use types::{
-    Creator, ItemId, MediaKind, ParseError, Percent, Rating, Review, Tag, Title, Url, Visibility,
+    Creator, ItemId, MediaKind, ParseError, Percent, Portion, Rating, Review, Tag, Title, Url,
+    Visibility,
 };

@@ -470,6 +470,82 @@ impl From<Percent> for u8 {
     }
 }
 
+/// How far through an item someone is in its own units — page 183 of 304, episode 5 of 10 —
+/// when they count that way rather than in percent. `done` is at most `of`, and `of` is
+/// 1–1,000,000 (a long book's pages, a podcast's minutes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "RawPortion", into = "RawPortion")]
+pub struct Portion {
+    done: u32,
+    of: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+struct RawPortion {
+    done: i64,
+    of: i64,
+}
+
+impl TryFrom<RawPortion> for Portion {
+    type Error = ParseError;
+    fn try_from(raw: RawPortion) -> Result<Self, ParseError> {
+        Self::parse(raw.done, raw.of)
+    }
+}
+
+impl From<Portion> for RawPortion {
+    fn from(p: Portion) -> Self {
+        Self {
+            done: p.done.into(),
+            of: p.of.into(),
+        }
+    }
+}
+
+impl Portion {
+    pub const MAX: u32 = 1_000_000;
+
+    pub fn parse(done: i64, of: i64) -> Result<Self, ParseError> {
+        let max = i64::from(Self::MAX);
+        if !(1..=max).contains(&of) {
+            return err(format!(
+                "of must be a whole number from 1 to {max} (got {of})"
+            ));
+        }
+        if !(0..=of).contains(&done) {
+            return err(format!(
+                "done must be a whole number from 0 to of ({of}) (got {done})"
+            ));
+        }
+        // Both in 0..=1,000,000 now.
+        Ok(Self {
+            done: done as u32,
+            of: of as u32,
+        })
+    }
+    pub fn done(self) -> u32 {
+        self.done
+    }
+    pub fn of(self) -> u32 {
+        self.of
+    }
+    /// The percentage it is, rounded down: only the end is 100%, and 303 of 304 pages is 99%.
+    pub fn percent(self) -> Percent {
+        Percent((u64::from(self.done) * 100 / u64::from(self.of)) as u8)
+    }
+    /// As a person says it of an item of `kind`: "page 183 of 304", "episode 5 of 10"; of
+    /// the kinds whose unit could be several things (a film's minutes or a podcast's
+    /// episodes), "183 of 304". The widget's script says it the same way.
+    pub fn describe(self, kind: MediaKind) -> String {
+        let unit = match kind {
+            MediaKind::Book => "page ",
+            MediaKind::Tv => "episode ",
+            _ => "",
+        };
+        format!("{unit}{} of {}", self.done, self.of)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -665,6 +741,30 @@ mod tests {
         assert!(Percent::parse(0).is_ok() && Percent::parse(100).is_ok());
         assert!(Percent::parse(101).is_err() && Percent::parse(-1).is_err());
         assert!(serde_json::from_str::<Percent>("42.5").is_err());
+    }
+
+    #[test]
+    fn portions_are_within_their_whole_and_round_down() {
+        let p = Portion::parse(183, 304).unwrap();
+        assert_eq!((p.done(), p.of(), p.percent().get()), (183, 304, 60));
+        assert_eq!(Portion::parse(303, 304).unwrap().percent().get(), 99);
+        assert_eq!(Portion::parse(304, 304).unwrap().percent().get(), 100);
+        assert_eq!(Portion::parse(0, 1).unwrap().percent().get(), 0);
+        let max = i64::from(Portion::MAX);
+        assert_eq!(Portion::parse(max - 1, max).unwrap().percent().get(), 99);
+        assert!(Portion::parse(305, 304)
+            .unwrap_err()
+            .0
+            .contains("from 0 to of (304)"));
+        assert!(Portion::parse(-1, 304).is_err());
+        assert!(Portion::parse(0, 0)
+            .unwrap_err()
+            .0
+            .contains("from 1 to 1000000"));
+        assert!(Portion::parse(1, max + 1).is_err());
+        assert_eq!(p.describe(MediaKind::Book), "page 183 of 304");
+        assert_eq!(p.describe(MediaKind::Tv), "episode 183 of 304");
+        assert_eq!(p.describe(MediaKind::Podcast), "183 of 304");
     }
 
     #[test]

@@ -22,7 +22,8 @@ use lately_domain::event::{
     ProgressLogged, Removed, Restored, Started,
 };
 use lately_domain::{
-    Creator, ItemEvent, MediaKind, ParseError, Percent, Rating, Review, Tag, Title, Url, Visibility,
+    Creator, ItemEvent, MediaKind, ParseError, Percent, Portion, Rating, Review, Tag, Title, Url,
+    Visibility,
 };
 use serde::{Deserialize, Serialize};
 
@@ -128,6 +129,14 @@ enum WireEvent<'a> {
     Restored {
         at: Ts,
     },
+    /// Progress in the item's own units (page 183 of 304); `ProgressLogged` is progress in
+    /// percent alone, encoded as before pages were counted.
+    ProgressCounted {
+        percent: u8,
+        done: u32,
+        of: u32,
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -155,9 +164,17 @@ impl<'a> WireEvent<'a> {
                 at: a.at.into(),
             },
             ItemEvent::Started(e) => Self::Started { at: e.at.into() },
-            ItemEvent::ProgressLogged(e) => Self::ProgressLogged {
-                percent: e.percent.get(),
-                at: e.at.into(),
+            ItemEvent::ProgressLogged(e) => match e.portion {
+                None => Self::ProgressLogged {
+                    percent: e.percent.get(),
+                    at: e.at.into(),
+                },
+                Some(portion) => Self::ProgressCounted {
+                    percent: e.percent.get(),
+                    done: portion.done(),
+                    of: portion.of(),
+                    at: e.at.into(),
+                },
             },
             ItemEvent::Finished(e) => Self::Finished {
                 at: e.at.into(),
@@ -215,6 +232,17 @@ impl<'a> WireEvent<'a> {
             Self::Started { at } => ItemEvent::Started(Started { at: at.try_into()? }),
             Self::ProgressLogged { percent, at } => ItemEvent::ProgressLogged(ProgressLogged {
                 percent: Percent::parse(percent.into())?,
+                portion: None,
+                at: at.try_into()?,
+            }),
+            Self::ProgressCounted {
+                percent,
+                done,
+                of,
+                at,
+            } => ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(percent.into())?,
+                portion: Some(Portion::parse(done.into(), of.into())?),
                 at: at.try_into()?,
             }),
             Self::Finished {
@@ -386,7 +414,9 @@ impl<'a> WireEntry<'a> {
                 },
             ),
             WireEvent::Started { at } => (at, SkimmedEvent::Started),
-            WireEvent::ProgressLogged { at, .. } => (at, SkimmedEvent::ProgressLogged),
+            WireEvent::ProgressLogged { at, .. } | WireEvent::ProgressCounted { at, .. } => {
+                (at, SkimmedEvent::ProgressLogged)
+            }
             WireEvent::Finished {
                 at,
                 half_stars,

@@ -16,7 +16,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Datelike, Utc};
 use lately_domain::event::Finished;
-use lately_domain::{ItemEvent, ItemState, MediaKind, Rating, Review, Status, Tag, Visibility};
+use lately_domain::{
+    ItemEvent, ItemState, MediaKind, Portion, Rating, Review, Status, Tag, Visibility,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -494,6 +496,13 @@ pub struct ItemView {
     pub tags: Vec<String>,
     pub status: Status,
     pub progress: Option<u8>,
+    /// Where `progress` was made from, in the item's own units (page `progress_done` of
+    /// `progress_of`), when the owner counted so. Left out otherwise, as a feed's finished
+    /// items always are.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress_done: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress_of: Option<u32>,
     pub times_finished: u32,
     pub added_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -529,6 +538,14 @@ pub struct ItemFilter {
     pub kind: Option<MediaKind>,
     /// Parsed as stored (trimmed, lower-cased).
     pub tag: Option<Tag>,
+}
+
+impl ItemView {
+    /// Where its progress was made from, in the item's own units, if it was counted so.
+    pub fn portion(&self) -> Option<Portion> {
+        let (done, of) = (self.progress_done?, self.progress_of?);
+        Portion::parse(done.into(), of.into()).ok()
+    }
 }
 
 /// What a page of the owner's list holds (see [`Projection::owner_items`]).
@@ -611,7 +628,9 @@ fn view(id: &str, s: &ItemState) -> ItemView {
         cover_url: s.cover_url.as_ref().map(ToString::to_string),
         tags: s.tags.iter().map(ToString::to_string).collect(),
         status: s.status,
-        progress: s.progress.map(|p| p.get()),
+        progress: s.progress.map(|p| p.percent.get()),
+        progress_done: s.progress.and_then(|p| p.portion).map(Portion::done),
+        progress_of: s.progress.and_then(|p| p.portion).map(Portion::of),
         times_finished: s.times_finished,
         added_at: s.added_at,
         updated_at: s.updated_at,

@@ -670,10 +670,16 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                     at,
                 }),
                 1 => ItemEvent::Started(Started { at }),
-                2 => ItemEvent::ProgressLogged(ProgressLogged {
-                    percent: Percent::parse(i64::from(d % 101)).unwrap(),
-                    at,
-                }),
+                2 => {
+                    // In pages (`d` of 400) or in percent.
+                    let portion = flag.then(|| Portion::parse(d.into(), 400).unwrap());
+                    ItemEvent::ProgressLogged(ProgressLogged {
+                        percent: portion
+                            .map_or(Percent::parse(i64::from(d % 101)).unwrap(), |p| p.percent()),
+                        portion,
+                        at,
+                    })
+                }
                 3 | 4 => ItemEvent::Finished(Finished {
                     at,
                     rating: rating.map(|r| Rating::from_half_stars(r).unwrap()),

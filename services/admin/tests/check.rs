@@ -23,6 +23,9 @@ fn step(op: u8, n: usize) -> ItemEvent {
         0 => ItemEvent::Started(Started { at }),
         1 => ItemEvent::ProgressLogged(ProgressLogged {
             percent: Percent::parse((n % 101) as i64).unwrap(),
+            portion: n
+                .is_multiple_of(2)
+                .then(|| Portion::parse((n % 101) as i64, 100).unwrap()),
             at,
         }),
         2 | 3 => ItemEvent::Finished(Finished {

@@ -7,7 +7,8 @@ use actix_web::{web, HttpRequest};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use lately_domain::{
-    Creator, ItemChanges, ItemId, MediaKind, Percent, Rating, Review, Tag, Title, Url, Visibility,
+    Creator, ItemChanges, ItemId, MediaKind, Percent, Portion, Rating, Review, Tag, Title, Url,
+    Visibility,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -174,13 +175,66 @@ pub struct Simple {
     pub expected_version: Option<i64>,
 }
 
-/// `POST /v1/items/{id}/progress`
+/// A field that may be left out but is not nullable: absent is `None`, `null` is refused as
+/// any value of the wrong type is.
+fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
+    de: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(de).map(Some)
+}
+
+/// `POST /v1/items/{id}/progress`: how far, as `percent` or as `done` of `of` in the item's
+/// own units (page 183 of 304), whose percentage is made here.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "RawProgress")]
 pub struct Progress {
     pub percent: Percent,
+    pub portion: Option<Portion>,
     pub at: Option<DateTime<Utc>>,
     pub expected_version: Option<i64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProgress {
+    #[serde(default, deserialize_with = "present")]
+    percent: Option<Percent>,
+    #[serde(default, deserialize_with = "present")]
+    done: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    of: Option<i64>,
+    at: Option<DateTime<Utc>>,
+    expected_version: Option<i64>,
+}
+
+impl TryFrom<RawProgress> for Progress {
+    type Error = String;
+    fn try_from(raw: RawProgress) -> Result<Self, String> {
+        let (percent, portion) = match (raw.percent, raw.done, raw.of) {
+            (Some(percent), None, None) => (percent, None),
+            (None, Some(done), Some(of)) => {
+                let portion = Portion::parse(done, of).map_err(|e| e.0)?;
+                (portion.percent(), Some(portion))
+            }
+            (None, None, None) => {
+                return Err("progress needs percent (0 to 100), or done and of \
+                     (page 183 of 304 is {\"done\": 183, \"of\": 304})"
+                    .into())
+            }
+            (Some(_), _, _) => return Err("give percent, or done and of, not both".into()),
+            (None, _, _) => {
+                return Err("done and of go together (page 183 of 304 is \
+                     {\"done\": 183, \"of\": 304})"
+                    .into())
+            }
+        };
+        Ok(Self {
+            percent,
+            portion,
+            at: raw.at,
+            expected_version: raw.expected_version,
+        })
+    }
 }
 
 /// `POST /v1/items/{id}/finish`

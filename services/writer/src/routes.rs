@@ -201,6 +201,7 @@ pub async fn progress(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     on_item(request, false, |b: body::Progress, now| {
         let event = ProgressLogged {
             percent: b.percent,
+            portion: b.portion,
             at: when(b.at, now)?,
         };
         Ok((ItemEvent::ProgressLogged(event), b.expected_version))

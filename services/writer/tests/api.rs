@@ -188,6 +188,7 @@ async fn every_command_appends_its_event() {
     let steps = [
         ("start", json!({})),
         ("progress", json!({ "percent": 40 })),
+        ("progress", json!({ "done": 183, "of": 304 })),
         ("abandon", json!({})),
         ("start", json!({})),
         (
@@ -223,6 +224,7 @@ async fn every_command_appends_its_event() {
             "item_added",
             "item_started",
             "item_progress_logged",
+            "item_progress_logged",
             "item_abandoned",
             "item_started",
             "item_finished",
@@ -232,12 +234,24 @@ async fn every_command_appends_its_event() {
         ]
     );
     let stream = app.log.read_stream(&id).await.unwrap();
-    let finished = stream[5].data.value().unwrap();
+    // A percentage is stored as it was given; a count with the percentage it makes, rounded
+    // down.
+    let percent = stream[2].data.value().unwrap();
+    assert_eq!(
+        (percent["percent"].clone(), percent.get("done")),
+        (json!(40), None)
+    );
+    let counted = stream[3].data.value().unwrap();
+    assert_eq!(
+        (&counted["percent"], &counted["done"], &counted["of"]),
+        (&json!(60), &json!(183), &json!(304))
+    );
+    let finished = stream[6].data.value().unwrap();
     assert_eq!(finished["rating"], 4.5);
     assert_eq!(finished["at"], "2026-11-01T21:00:00Z");
     // Stored only when false: every other finish's payload is as it always was.
     assert!(finished.get("tweet").is_none(), "{finished}");
-    assert_eq!(stream[6].data.value().unwrap()["tweet"], false);
+    assert_eq!(stream[7].data.value().unwrap()["tweet"], false);
 }
 
 /// `PATCH /v1/items/{id}/finish` revises the latest finish: `null` clears, absent keeps. An
@@ -614,6 +628,48 @@ async fn bad_input_gets_a_precise_problem_and_appends_nothing() {
             json!({"percent": -5}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "percent",
+        ),
+        (
+            "progress past the end",
+            format!("/v1/items/{id}/progress"),
+            json!({"done": 305, "of": 304}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "done must be a whole number from 0 to of (304) (got 305)",
+        ),
+        (
+            "progress of nothing",
+            format!("/v1/items/{id}/progress"),
+            json!({"done": 0, "of": 0}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "of must be a whole number from 1 to 1000000",
+        ),
+        (
+            "progress both ways",
+            format!("/v1/items/{id}/progress"),
+            json!({"percent": 60, "done": 183, "of": 304}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "give percent, or done and of, not both",
+        ),
+        (
+            "progress done without of",
+            format!("/v1/items/{id}/progress"),
+            json!({"done": 183}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "done and of go together",
+        ),
+        (
+            "progress of nothing said",
+            format!("/v1/items/{id}/progress"),
+            json!({}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "progress needs percent (0 to 100), or done and of",
+        ),
+        (
+            "progress null",
+            format!("/v1/items/{id}/progress"),
+            json!({"percent": null}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "percent: invalid type: null",
         ),
         (
             "finish removed",
