@@ -75,6 +75,14 @@
   const TITLE = { finished: "Recently finished", current: "In progress", queue: "Up next" };
   const showOf = (v) => (v === "current" || v === "queue" ? v : "finished");
 
+  // How far, as the owner counted: "page 183 of 304" (as the reader's Portion::describe says
+  // it), or the percentage.
+  const UNIT = { book: "page ", tv: "episode " };
+  function howFar(i) {
+    if (i.progress_done === undefined || i.progress_of === undefined) return i.progress + "%";
+    return (UNIT[i.kind] || "") + i.progress_done + " of " + i.progress_of;
+  }
+
   // One item of /v1/current (how far, when last touched) or /v1/queue (when added).
   function renderListed(i, show, lang) {
     const meta = [];
@@ -83,7 +91,7 @@
     } else if (i.progress !== null && i.progress !== undefined) {
       const bar = el("progress", null, i.progress + "%");
       bar.value = i.progress; bar.max = 100; bar.setAttribute("aria-label", i.progress + "% done");
-      meta.push(bar, " " + i.progress + "% · ");
+      meta.push(bar, " " + howFar(i) + " · ");
     } else {
       meta.push("started · ");
     }

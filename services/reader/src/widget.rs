@@ -142,9 +142,14 @@ fn list_item_html(i: &ItemView, show: Show) -> String {
         Show::Queue => format!("added {}", time_html("dt-updated", i.added_at)),
         _ => {
             let far = match i.progress {
-                Some(p) => format!(
-                    r#"<progress value="{p}" max="100" aria-label="{p}% done">{p}%</progress> {p}% · "#
-                ),
+                Some(p) => {
+                    let said = i
+                        .portion()
+                        .map_or_else(|| format!("{p}%"), |n| n.describe(i.kind));
+                    format!(
+                        r#"<progress value="{p}" max="100" aria-label="{p}% done">{p}%</progress> {said} · "#
+                    )
+                }
                 None => "started · ".to_owned(),
             };
             format!("{far}{}", time_html("dt-updated", i.updated_at))

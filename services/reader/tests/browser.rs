@@ -365,7 +365,9 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
         let sys = &sys;
         async move { sys.write(reqwest::Method::POST, &path, body).await }
     };
-    let (reading, _) = sys.start("The Dispossessed", "public", Some(40)).await;
+    let (reading, _) = sys
+        .start("The Dispossessed", "public", Some(json!({ "percent": 40 })))
+        .await;
     let (xss, _) = sys.start(XSS, "public", None).await;
     sys.start("Secret notebook", "private", None).await;
     sys.add("Not started", "public").await;
@@ -417,10 +419,11 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
         json!(0)
     );
 
-    // Progress logged, and the other item finished: shown once the list is read again.
+    // Progress logged, in pages this time, and the other item finished: shown once the list
+    // is read again, the page said as the owner counted it.
     post(
         format!("/v1/items/{reading}/progress"),
-        json!({ "percent": 75 }),
+        json!({ "done": 290, "of": 387 }),
     )
     .await;
     let done = post(format!("/v1/items/{xss}/finish"), json!({})).await;
@@ -433,8 +436,16 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
         .eval("document.dispatchEvent(new Event('visibilitychange')); return true")
         .await;
     browser
-        .until(&progress, &json!([75]), Duration::from_secs(5))
+        .until(&progress, &json!([74]), Duration::from_secs(5))
         .await;
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "{SHADOW} return r.querySelector('li.h-entry .meta').textContent.includes(' page 290 of 387 · ')"
+            ))
+            .await,
+        json!(true)
+    );
     browser.screenshot("widget-current.png").await;
     browser.quit().await;
 }

@@ -252,7 +252,13 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
     let (sys, reader) = fixture().await;
-    let (reading, _) = sys.start("The Dispossessed", "public", Some(40)).await;
+    let (reading, _) = sys
+        .start(
+            "The Dispossessed",
+            "public",
+            Some(json!({ "done": 155, "of": 387 })),
+        )
+        .await;
     let (xss, _) = sys.start(XSS, "public", None).await;
     sys.start("Secret notebook", "private", None).await;
     let (next, _) = sys.add("Middlemarch", "public").await;
@@ -279,9 +285,24 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
         .map(|s| &s[..s.find('"').unwrap()])
         .collect();
     assert_eq!(ids, [xss.as_str(), reading.as_str()], "{html}");
+    // Logged in pages: said so, with the bar at the percentage they make.
     assert!(
-        html.contains(r#"<progress value="40" max="100" aria-label="40% done">40%</progress> 40%"#)
+        html.contains(
+            r#"<progress value="40" max="100" aria-label="40% done">40%</progress> page 155 of 387 · "#
+        ),
+        "{html}"
     );
+    let current = sys.json(format!("{reader}/v1/current")).await;
+    let first = &current["items"][1];
+    assert_eq!(
+        (
+            &first["progress"],
+            &first["progress_done"],
+            &first["progress_of"]
+        ),
+        (&json!(40), &json!(155), &json!(387))
+    );
+    assert!(current["items"][0].get("progress_done").is_none());
     assert!(html.contains("started · "));
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains(XSS));
     for absent in ["Secret notebook", "Middlemarch", "Piranesi"] {

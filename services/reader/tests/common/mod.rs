@@ -155,9 +155,14 @@ impl System {
         )
     }
 
-    /// Adds a book and starts it, logging `percent` when given; returns (id, position of the
-    /// last write).
-    pub async fn start(&self, title: &str, visibility: &str, percent: Option<u8>) -> (String, i64) {
+    /// Adds a book and starts it, logging `progress` when given (`{"percent": 40}`, or
+    /// `{"done": 155, "of": 387}`); returns (id, position of the last write).
+    pub async fn start(
+        &self,
+        title: &str,
+        visibility: &str,
+        progress: Option<Value>,
+    ) -> (String, i64) {
         let (id, _) = self.add(title, visibility).await;
         let post = |path: String, body: Value| async move {
             self.write(reqwest::Method::POST, &path, body).await["position"]
@@ -165,12 +170,8 @@ impl System {
                 .unwrap()
         };
         let mut last = post(format!("/v1/items/{id}/start"), json!({})).await;
-        if let Some(percent) = percent {
-            last = post(
-                format!("/v1/items/{id}/progress"),
-                json!({ "percent": percent }),
-            )
-            .await;
+        if let Some(progress) = progress {
+            last = post(format!("/v1/items/{id}/progress"), progress).await;
         }
         (id, last)
     }
