@@ -15,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::client::{CliError, Client};
+use crate::how_far::HowFar;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Source {
@@ -361,13 +362,12 @@ fn check_row(row: &LatelyRow) -> Result<(), String> {
         ));
     }
     if !row.progress.trim().is_empty() {
-        let percent = row.progress.trim().parse::<i64>().map_err(|_| {
-            format!(
-                "progress: {:?} is not a whole number from 0 to 100",
-                row.progress.trim()
-            )
-        })?;
-        Percent::parse(percent).map_err(column("progress"))?;
+        match HowFar::parse(&row.progress).map_err(|e| format!("progress: {e}"))? {
+            HowFar::Percent(percent) => {
+                Percent::parse(percent).map_err(column("progress"))?;
+            }
+            HowFar::Counted(_) => {}
+        }
     }
     for (name, raw) in [
         ("added_at", &row.added_at),
@@ -552,11 +552,13 @@ fn plan_item(item: CsvItem) -> Result<Planned, CliError> {
     }
     if matches!(status, "in_progress" | "abandoned") {
         steps.push(("start", timed(json!({})), key_of(&format!("start:{when}"))));
-        if let Ok(percent) = row.progress.trim().parse::<u8>() {
+        // The key as it was before counts were kept (`progress:60:…`), so that importing an
+        // old file again adds nothing.
+        if let Ok(how_far) = HowFar::parse(&row.progress) {
             steps.push((
                 "progress",
-                timed(json!({ "percent": percent })),
-                key_of(&format!("progress:{percent}:{when}")),
+                timed(how_far.body()),
+                key_of(&format!("progress:{how_far}:{when}")),
             ));
         }
     }
@@ -716,7 +718,7 @@ pub async fn demo(client: &Client) -> Result<(), CliError> {
             30,
         ),
     ];
-    let plan = rows
+    let mut plan: Vec<Planned> = rows
         .into_iter()
         .map(|(kind, title, by, rating, review, ago)| {
             let name = format!("demo:{title}");
@@ -735,6 +737,30 @@ pub async fn demo(client: &Client) -> Result<(), CliError> {
             }
         })
         .collect();
+    // And one book being read, for the widget's "currently reading" (`data-show="current"`).
+    let name = "demo:A Memory Called Empire";
+    plan.push(Planned {
+        label: "A Memory Called Empire".to_owned(),
+        add_key: key(&format!("{name}:add")),
+        add: json!({
+            "kind": "book",
+            "title": "A Memory Called Empire",
+            "creators": ["Arkady Martine"],
+            "at": days_ago(4),
+        }),
+        steps: vec![
+            (
+                "start",
+                json!({ "at": days_ago(3) }),
+                key(&format!("{name}:start")),
+            ),
+            (
+                "progress",
+                json!({ "done": 172, "of": 462, "at": days_ago(1) }),
+                key(&format!("{name}:progress")),
+            ),
+        ],
+    });
     apply(client, plan, "items").await
 }
 

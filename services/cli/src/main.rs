@@ -14,6 +14,7 @@
 //! (`lately list | head -1`) is not an error.
 
 mod client;
+mod how_far;
 mod import;
 mod last_write;
 
@@ -25,6 +26,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
 use client::{CliError, Client};
+use how_far::HowFar;
 use last_write::LastWrite;
 
 #[derive(Debug, Parser)]
@@ -235,10 +237,11 @@ enum Command {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
         /// How far through: a percentage (60, or 60%), or where you are of how many (page 183
-        /// of 304: 183/304; episode 3 of 8: 3/8), logged as the percentage it makes, rounded
-        /// down (only the last page is 100%).
-        #[arg(value_parser = how_far)]
-        percent: i64,
+        /// of 304: 183/304; episode 3 of 8: 3/8), kept as you said it (`current` and the
+        /// widget say "page 183 of 304") with the percentage it makes, rounded down (only the
+        /// last page is 100%).
+        #[arg(value_parser = HowFar::parse, value_name = "HOW_FAR")]
+        how_far: HowFar,
     },
     /// Finish an item (again, for a re-read).
     Finish {
@@ -639,9 +642,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             written(&id, &out)?;
         }
         Command::Start { id } => step(client, &id, "start", json!({})).await?,
-        Command::Progress { id, percent } => {
-            step(client, &id, "progress", json!({ "percent": percent })).await?
-        }
+        Command::Progress { id, how_far } => step(client, &id, "progress", how_far.body()).await?,
         Command::Finish {
             id,
             rating,
@@ -783,34 +784,6 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
         }
     }
     Ok(())
-}
-
-/// How far through an item, in percent: `60`, `60%`, or `183/304` (a page of how many,
-/// rounded down, so that 100% is the end and nothing before it). The range of a percentage is
-/// the writer's to check, as for any client.
-fn how_far(raw: &str) -> Result<i64, String> {
-    let raw = raw.trim();
-    let expected = "expected a percentage (60, 60%) or where you are of how many (183/304)";
-    match raw.split_once('/') {
-        Some((at, of)) => {
-            let (Ok(at), Ok(of)) = (at.trim().parse::<u64>(), of.trim().parse::<u64>()) else {
-                return Err(expected.to_owned());
-            };
-            if of == 0 || at > of || of > 1_000_000_000 {
-                return Err(format!(
-                    "{raw}: where you are must be at most how many there are, and that more than \
-                     0 (183/304: page 183 of 304)"
-                ));
-            }
-            Ok((at * 100 / of) as i64)
-        }
-        None => raw
-            .strip_suffix('%')
-            .unwrap_or(raw)
-            .trim()
-            .parse()
-            .map_err(|_| expected.to_owned()),
-    }
 }
 
 /// What a widget lists (its `data-show`).
@@ -1116,9 +1089,8 @@ async fn each_page(
 
 /// An item of `/v1/current` or `/v1/queue`: its progress, if any, after the title; its id last.
 fn item_line(i: &Value) -> String {
-    let progress = i["progress"]
-        .as_u64()
-        .map(|p| format!(" {p}%"))
+    let progress = how_far::said(i)
+        .map(|p| format!(" {p}"))
         .unwrap_or_default();
     format!(
         "{:<8} {}{progress}  ({})",
@@ -1305,10 +1277,7 @@ async fn export(client: &Client) -> Result<(), CliError> {
             text(&item["cover_url"]),
             text(visibility),
             text(&item["status"]),
-            item["progress"]
-                .as_u64()
-                .map(|p| p.to_string())
-                .unwrap_or_default(),
+            how_far::column(item),
             text(&item["added_at"]),
             text(&item["updated_at"]),
             text(of("finished_at")),
@@ -1462,7 +1431,7 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
         let what = match entry["type"].as_str().unwrap_or("") {
             "item_added" => "added".to_owned(),
             "item_started" => "started".to_owned(),
-            "item_progress_logged" => format!("{}%", data["percent"]),
+            "item_progress_logged" => how_far::said_of_event(data, item),
             "item_finished" => {
                 let review = data["review"]
                     .as_str()

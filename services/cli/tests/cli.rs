@@ -199,7 +199,7 @@ async fn add_start_finish_and_list() {
         .success());
     let current = sys.lately(&["current"]).await;
     assert!(
-        stdout(&current).contains("The Left Hand of Darkness 60%"),
+        stdout(&current).contains("The Left Hand of Darkness page 183 of 304 (60%)"),
         "{}",
         stdout(&current)
     );
@@ -278,7 +278,7 @@ async fn add_start_finish_and_list() {
         [
             "added",
             "started",
-            "60%",
+            "page 183 of 304 (60%)",
             "finished ★★★★½  Cold and humane."
         ],
         "{out}"
@@ -799,6 +799,28 @@ async fn refusals_and_outages_have_clear_messages_and_exit_codes() {
     assert_eq!(sys.head().await, 1);
 }
 
+/// `lately demo` fills a fresh feed: six finishes, and one book being read at its page, for
+/// the widget's "currently reading". Run again, it adds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_fills_a_fresh_feed_once() {
+    let sys = system().await;
+    let demo = sys.lately(&["demo"]).await;
+    assert!(demo.status.success(), "{}", stderr(&demo));
+    let head = sys.head().await;
+    // Six added and finished; one added, started and at a page.
+    assert_eq!(head, 6 * 2 + 3);
+    let again = sys.lately(&["demo"]).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(sys.head().await, head, "a second demo appended events");
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert_eq!(list.lines().count(), 6, "{list}");
+    let current = stdout(&sys.lately(&["current"]).await);
+    assert!(
+        current.starts_with("book     A Memory Called Empire page 172 of 462 (37%)  ("),
+        "{current}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn importing_twice_adds_nothing_the_second_time() {
     let sys = system().await;
@@ -1291,7 +1313,7 @@ async fn an_export_imported_into_another_log_exports_the_same() {
     let piranesi = id(from.lately(&["add", "book", "Piranesi", "--private"]).await);
     for args in [
         vec!["start", &severance],
-        vec!["progress", &severance, "40"],
+        vec!["progress", &severance, "4/9"],
         vec![
             "finish",
             &piranesi,
@@ -1328,9 +1350,10 @@ async fn an_export_imported_into_another_log_exports_the_same() {
         String::from_utf8_lossy(&exported),
         "the export of the imported log differs"
     );
-    // Its history: added, started, logged 40%, at the times the export gave.
+    // Its history: added, started, at episode 4 of 9 (as counted, not only 44%), at the
+    // times the export gave.
     let show = stdout(&to.lately(&["show", &severance]).await);
-    assert!(show.contains("40%"), "{show}");
+    assert!(show.contains("  episode 4 of 9 (44%)\n"), "{show}");
     assert!(
         show.contains("Severance") && !show.contains("[private]"),
         "{show}"
