@@ -467,13 +467,49 @@ struct SnapshotHeader {
     items: u64,
 }
 
+/// The owner's time zone: the calendar a finish's year and month are counted in, for the
+/// feed's `year` filter and the stats. A book finished at 11 pm on New Year's Eve in
+/// California is that year's, though in UTC it is the next's. UTC unless a reader is told
+/// otherwise (`LATELY_TIME_ZONE`). A query's setting, not state: no snapshot or state hash
+/// depends on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Zone(pub chrono_tz::Tz);
+
+impl Default for Zone {
+    fn default() -> Self {
+        Self(chrono_tz::Tz::UTC)
+    }
+}
+
+impl Zone {
+    /// Its IANA name (`Europe/Berlin`).
+    pub fn name(self) -> &'static str {
+        self.0.name()
+    }
+
+    /// The year and the month (0–11) `at` falls in here.
+    fn year_month0(self, at: DateTime<Utc>) -> (i32, u32) {
+        if self.0 == chrono_tz::Tz::UTC {
+            return (at.year(), at.month0());
+        }
+        let local = at.with_timezone(&self.0);
+        (local.year(), local.month0())
+    }
+
+    fn year(self, at: DateTime<Utc>) -> i32 {
+        self.year_month0(at).0
+    }
+}
+
 /// What a query may filter the feed by.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct FeedQuery {
     pub kind: Option<MediaKind>,
     /// Parsed as stored (trimmed, lower-cased), so that every finish compares it as it is.
     pub tag: Option<Tag>,
+    /// A calendar year of `zone`.
     pub year: Option<i32>,
+    pub zone: Zone,
     pub limit: usize,
     /// Only finishes strictly older than this `(at, position)`.
     pub before: Option<(DateTime<Utc>, i64)>,
@@ -608,6 +644,8 @@ impl LiveEvent {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Stats {
     pub year: Option<i32>,
+    /// The zone whose calendar the years and months are counted in (see [`Zone`]).
+    pub time_zone: &'static str,
     pub finished: u64,
     pub by_kind: BTreeMap<MediaKind, u64>,
     pub average_rating: Option<f64>,
@@ -1042,7 +1080,7 @@ impl Projection {
         let (at, position) = key;
         let finish = self.finishes.get(key)?;
         if q.as_of.is_some_and(|p| *position > p)
-            || q.year.is_some_and(|y| at.year() != y)
+            || q.year.is_some_and(|y| q.zone.year(*at) != y)
             || self.is_retracted(key, q.as_of)
         {
             return None;
@@ -1343,20 +1381,21 @@ impl Projection {
     }
 
     /// Counts of public finishes: per kind, average rating, per month of `year` (or per year).
-    pub fn stats(&self, year: Option<i32>, as_of: Option<i64>) -> Stats {
-        self.count(year, as_of, false)
+    pub fn stats(&self, year: Option<i32>, zone: Zone, as_of: Option<i64>) -> Stats {
+        self.count(year, zone, as_of, false)
     }
 
     /// [`Projection::stats`] of the owner's finishes: private items' too (judged as of
     /// `as_of` alone, as the owner's list is); a removed item's in neither.
-    pub fn owner_stats(&self, year: Option<i32>, as_of: Option<i64>) -> Stats {
-        self.count(year, as_of, true)
+    pub fn owner_stats(&self, year: Option<i32>, zone: Zone, as_of: Option<i64>) -> Stats {
+        self.count(year, zone, as_of, true)
     }
 
-    fn count(&self, year: Option<i32>, as_of: Option<i64>, owner: bool) -> Stats {
+    fn count(&self, year: Option<i32>, zone: Zone, as_of: Option<i64>, owner: bool) -> Stats {
         let as_of = self.past(as_of);
         let mut stats = Stats {
             year,
+            time_zone: zone.name(),
             finished: 0,
             by_kind: BTreeMap::new(),
             average_rating: None,
@@ -1368,8 +1407,9 @@ impl Projection {
         // Each finished item's kind, if it is shown (now, and at `as_of`), or the owner's.
         let mut cache: HashMap<&str, Option<MediaKind>> = HashMap::new();
         for ((at, position), finish) in &self.finishes {
+            let (finished_in, month0) = zone.year_month0(*at);
             if as_of.is_some_and(|p| *position > p)
-                || year.is_some_and(|y| at.year() != y)
+                || year.is_some_and(|y| finished_in != y)
                 || self.is_retracted(&(*at, *position), as_of)
             {
                 continue;
@@ -1398,10 +1438,10 @@ impl Projection {
                 rating_sum += u64::from(r.half_stars());
             }
             if let Some(months) = &mut stats.by_month {
-                months[at.month0() as usize] += 1;
+                months[month0 as usize] += 1;
             }
             if let Some(years) = &mut stats.by_year {
-                *years.entry(at.year()).or_default() += 1;
+                *years.entry(finished_in).or_default() += 1;
             }
         }
         if stats.rated > 0 {

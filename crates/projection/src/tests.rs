@@ -234,7 +234,7 @@ fn private_and_removed_items_never_show_even_in_the_past() {
     ]);
     for as_of in [None, Some(8)] {
         assert_eq!(titles(&p.feed(&FeedQuery { as_of, ..all() })), ["Public"]);
-        assert_eq!(p.stats(None, as_of).finished, 1);
+        assert_eq!(p.stats(None, Zone::default(), as_of).finished, 1);
         for hidden in ["priv", "later", "gone"] {
             assert!(p.item(hidden, as_of).is_none(), "{hidden} at {as_of:?}");
         }
@@ -304,11 +304,11 @@ fn private_and_removed_items_never_show_even_in_the_past() {
     );
     assert!(p.feed(&all()).iter().all(|e| e.visibility.is_none()));
     // And the owner's stats count them.
-    assert_eq!(p.stats(None, None).finished, 1);
-    assert_eq!(p.owner_stats(None, None).finished, 3);
-    assert_eq!(p.owner_stats(None, Some(8)).finished, 4);
+    assert_eq!(p.stats(None, Zone::default(), None).finished, 1);
+    assert_eq!(p.owner_stats(None, Zone::default(), None).finished, 3);
+    assert_eq!(p.owner_stats(None, Zone::default(), Some(8)).finished, 4);
     assert_eq!(
-        p.owner_stats(Some(2026), Some(6)).by_kind[&MediaKind::Book],
+        p.owner_stats(Some(2026), Zone::default(), Some(6)).by_kind[&MediaKind::Book],
         2
     );
 }
@@ -614,13 +614,63 @@ fn stats_count_per_kind_rating_and_month() {
         ("a", finished(30, Some(5.0))), // February
         ("b", finished(31, None)),      // February
     ]);
-    let s = p.stats(Some(2026), None);
+    let s = p.stats(Some(2026), Zone::default(), None);
     assert_eq!(s.finished, 3);
     assert_eq!(s.by_kind[&MediaKind::Book], 2);
     assert_eq!(s.average_rating, Some(4.5));
     assert_eq!(s.by_month.unwrap()[..3], [1, 2, 0]);
-    assert_eq!(p.stats(Some(2025), None).finished, 0);
-    assert_eq!(p.stats(None, None).by_year.unwrap()[&2026], 3);
+    assert_eq!(p.stats(Some(2025), Zone::default(), None).finished, 0);
+    assert_eq!(
+        p.stats(None, Zone::default(), None).by_year.unwrap()[&2026],
+        3
+    );
+}
+
+/// Years and months are counted in the owner's zone: a book finished on New Year's Eve in
+/// California is that year's there, though in UTC it was already the next.
+#[test]
+fn years_and_months_are_counted_in_the_owners_time_zone() {
+    // 21:00 on 31 December 2025 in Los Angeles.
+    let eve = Utc.with_ymd_and_hms(2026, 1, 1, 5, 0, 0).unwrap();
+    let p = project(&[
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 0)),
+        (
+            "a",
+            ItemEvent::Finished(Finished {
+                at: eve,
+                rating: None,
+                review: None,
+                tweet: true,
+            }),
+        ),
+    ]);
+    let utc = p.stats(Some(2026), Zone::default(), None);
+    assert_eq!((utc.by_month.unwrap()[0], utc.time_zone), (1, "UTC"));
+    let la = Zone("America/Los_Angeles".parse().unwrap());
+    let s = p.stats(Some(2025), la, None);
+    assert_eq!(
+        (s.finished, s.by_month.unwrap()[11], s.time_zone),
+        (1, 1, "America/Los_Angeles")
+    );
+    assert_eq!(p.stats(Some(2026), la, None).finished, 0);
+    assert_eq!(
+        p.stats(None, la, None).by_year.unwrap(),
+        BTreeMap::from([(2025, 1)])
+    );
+    // The feed's year filter, alike.
+    let year = |year, zone| {
+        p.feed(&FeedQuery {
+            year: Some(year),
+            zone,
+            ..all()
+        })
+        .len()
+    };
+    assert_eq!((year(2025, la), year(2026, la)), (1, 0));
+    assert_eq!(
+        (year(2025, Zone::default()), year(2026, Zone::default())),
+        (0, 1)
+    );
 }
 
 #[test]
@@ -846,7 +896,7 @@ proptest! {
                 let (item, _) = p.item(&e.item.id, as_of).expect("a feed entry's item is visible");
                 prop_assert_eq!(item.id, e.item.id);
             }
-            let _ = p.stats(Some(2026), as_of);
+            let _ = p.stats(Some(2026), Zone::default(), as_of);
             prop_assert_eq!(owned_in_pages(&p, None, as_of, 2), owned(&p, None, as_of));
             for (items, status) in [(current(&p, as_of), Status::InProgress), (queue(&p, as_of), Status::Queued)] {
                 for i in items {
@@ -899,7 +949,7 @@ proptest! {
                 prop_assert_eq!(in_pages(q, at, limit, by_add, |page| q.queue(&ItemFilter::default(), &page)), queue(&p, None));
             }
         }
-        prop_assert_eq!(p.stats(None, None), later.stats(None, then));
+        prop_assert_eq!(p.stats(None, Zone::default(), None), later.stats(None, Zone::default(), then));
         prop_assert_eq!(p.feed(&all()), later.feed(&FeedQuery { as_of: then, ..all() }));
         for status in [None, Some(Status::Queued), Some(Status::InProgress), Some(Status::Finished), Some(Status::Abandoned)] {
             let listed = owned(&p, status, None);
@@ -965,8 +1015,14 @@ fn a_revision_changes_the_latest_finish_from_its_position_on() {
         ]
     );
     assert_eq!(ratings(Some(3)), [(Some(3.5), None), (Some(3.0), None)]);
-    assert_eq!(p.stats(None, None).average_rating, Some(3.75));
-    assert_eq!(p.stats(None, Some(3)).average_rating, Some(3.25));
+    assert_eq!(
+        p.stats(None, Zone::default(), None).average_rating,
+        Some(3.75)
+    );
+    assert_eq!(
+        p.stats(None, Zone::default(), Some(3)).average_rating,
+        Some(3.25)
+    );
     // The history shows the revisions; the item's state is as before them.
     let (item, history) = p.item("a", None).unwrap();
     assert_eq!((item.status, item.times_finished), (Status::Finished, 2));
@@ -1017,8 +1073,8 @@ fn a_retracted_finish_leaves_the_feed_and_the_stats_from_then_on() {
     assert_eq!(ratings(None), [(3, Some(5.0))]);
     assert_eq!(ratings(Some(5)), [(4, Some(1.0)), (3, Some(4.0))]);
     assert_eq!(ratings(Some(9)), [(9, None), (3, Some(5.0))]);
-    assert_eq!(p.stats(None, None).finished, 1);
-    assert_eq!(p.stats(None, Some(9)).finished, 2);
+    assert_eq!(p.stats(None, Zone::default(), None).finished, 1);
+    assert_eq!(p.stats(None, Zone::default(), Some(9)).finished, 2);
     assert!(p.finish_retracted(4) && !p.finish_retracted(3));
     assert_eq!(
         (p.retracted_by(6), p.retracted_by(10), p.retracted_by(9)),
@@ -1068,7 +1124,7 @@ fn a_restored_item_is_back_where_it_stood_in_every_answer() {
     assert_eq!(positions(None), [2]);
     assert_eq!(positions(Some(3)), [2], "as it was before the removal");
     assert!(positions(Some(4)).is_empty(), "and while it was removed");
-    assert_eq!(p.stats(None, None).finished, 1);
+    assert_eq!(p.stats(None, Zone::default(), None).finished, 1);
     let (a, history) = p.item("a", None).unwrap();
     assert_eq!((a.status, a.times_finished), (Status::InProgress, 1));
     assert_eq!(history.len(), 5);

@@ -95,7 +95,7 @@ pub fn base_url(req: &HttpRequest, state: &AppState) -> String {
     }
 }
 
-fn query(p: &ReadParams) -> Result<FeedQuery, Problem> {
+fn query(p: &ReadParams, state: &AppState) -> Result<FeedQuery, Problem> {
     let limit = p.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
         return Err(crate::routes::bad("limit must be between 1 and 100"));
@@ -104,6 +104,7 @@ fn query(p: &ReadParams) -> Result<FeedQuery, Problem> {
         kind: crate::routes::kind(p)?,
         tag: crate::routes::tag(p)?,
         year: crate::routes::year(p)?,
+        zone: state.zone,
         limit,
         ..FeedQuery::default()
     })
@@ -131,7 +132,7 @@ pub async fn json_feed(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let q = query(&params(&req)?)?;
+    let q = query(&params(&req)?, &state)?;
     let (position, entries) = entries(&state, &q);
     let base = base_url(&req, &state);
     let items: Vec<_> = entries
@@ -188,7 +189,7 @@ pub async fn atom_feed(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let q = query(&params(&req)?)?;
+    let q = query(&params(&req)?, &state)?;
     let (position, entries) = entries(&state, &q);
     let base = base_url(&req, &state);
     let self_url = format!("{base}{}", req.uri());

@@ -12,7 +12,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::{MediaKind, Status, Tag};
 use lately_projection::{
-    FeedEntry, FeedQuery, ItemFilter, ItemView, OwnerQuery, Page, Projection, Stats,
+    FeedEntry, FeedQuery, ItemFilter, ItemView, OwnerQuery, Page, Projection, Stats, Zone,
 };
 use lately_service::Problem;
 use serde::{Deserialize, Serialize};
@@ -326,6 +326,7 @@ async fn feed_page(
         kind: kind(&p)?,
         tag: tag(&p)?,
         year: year(&p)?,
+        zone: state.zone,
         limit,
         before,
         as_of: None,
@@ -565,7 +566,7 @@ pub async fn owner_stats(
 async fn counts(
     req: &HttpRequest,
     state: &web::Data<AppState>,
-    count: fn(&Projection, Option<i32>, Option<i64>) -> Stats,
+    count: fn(&Projection, Option<i32>, Zone, Option<i64>) -> Stats,
 ) -> Result<(i64, Value), Problem> {
     let p = params(req)?;
     let (position, _) = position_for(req, state, &p).await?;
@@ -573,6 +574,7 @@ async fn counts(
     let stats = count(
         &state.replica.projection.read().expect("not poisoned"),
         year,
+        state.zone,
         Some(position),
     );
     let mut body = serde_json::to_value(stats).expect("stats serialise");

@@ -11,6 +11,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use lately_log::{EventLog, LogOptions};
+use lately_projection::Zone;
 use lately_service::problem::{get, no_such_route};
 use lately_service::request_span::RequestSpan;
 use tracing_actix_web::TracingLogger;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub feed_title: String,
     pub author: String,
     pub home_page_url: Option<String>,
+    /// The calendar of the `year` filter and the stats (`LATELY_TIME_ZONE`).
+    pub zone: Zone,
     pub min_position_wait: Duration,
     pub owner: OwnerAccess,
     /// The log's primary (`DATABASE_URL`), asked for its head when a position waited for never
@@ -162,6 +165,7 @@ impl Application {
             feed_title: config.feed_title.clone(),
             author: config.author.clone(),
             home_page_url: config.home_page_url.clone(),
+            zone: Zone(config.time_zone),
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
             owner,
             log,

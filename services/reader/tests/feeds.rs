@@ -344,6 +344,85 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
     }
 }
 
+/// With `LATELY_TIME_ZONE`, a year is the owner's: a book finished at 9 pm on New Year's Eve
+/// in California is in that year's stats and feed there, though in UTC it was already the
+/// next year; the stats say which zone they count in. A name that is no zone stops the reader
+/// before it starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_year_is_counted_in_the_owners_time_zone() {
+    let sys = system().await;
+    let mut cfg = reader_config(&sys.database_url);
+    cfg.time_zone = "America/Los_Angeles".parse().unwrap();
+    let california = sys.reader(cfg).await;
+    let utc = sys.reader(reader_config(&sys.database_url)).await;
+    let added = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "book", "title": "New Year's Eve" }),
+        )
+        .await;
+    let id = added["id"].as_str().unwrap();
+    let done = sys
+        .write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{id}/finish"),
+            json!({ "at": "2026-01-01T05:00:00Z" }),
+        )
+        .await;
+    sys.converged(
+        &[california.clone(), utc.clone()],
+        done["position"].as_i64().unwrap(),
+    )
+    .await;
+
+    let stats = sys.json(format!("{california}/v1/stats?year=2025")).await;
+    assert_eq!(
+        (
+            &stats["finished"],
+            &stats["by_month"][11],
+            &stats["time_zone"]
+        ),
+        (&json!(1), &json!(1), &json!("America/Los_Angeles"))
+    );
+    let every_year = sys.json(format!("{california}/v1/stats")).await;
+    assert_eq!(every_year["by_year"], json!({ "2025": 1 }));
+    let in_utc = sys.json(format!("{utc}/v1/stats?year=2026")).await;
+    assert_eq!(
+        (&in_utc["finished"], &in_utc["time_zone"]),
+        (&json!(1), &json!("UTC"))
+    );
+    let count = |reader: &str, year: u32| {
+        let url = format!("{reader}/v1/feed?year={year}");
+        let sys = &sys;
+        async move { sys.json(url).await["items"].as_array().unwrap().len() }
+    };
+    assert_eq!(
+        (
+            count(&california, 2025).await,
+            count(&california, 2026).await
+        ),
+        (1, 0)
+    );
+    assert_eq!((count(&utc, 2025).await, count(&utc, 2026).await), (0, 1));
+    let atom = sys
+        .json_text(format!("{california}/feed.atom?year=2026"))
+        .await;
+    assert!(!atom.contains("New Year"), "{atom}");
+
+    let refused = <lately_reader::configuration::Config as clap::Parser>::try_parse_from([
+        "lately-reader",
+        "--time-zone",
+        "Mars/Olympus_Mons",
+    ])
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains("\"Mars/Olympus_Mons\" is not an IANA time zone name"),
+        "{refused}"
+    );
+}
+
 /// One Server-Sent Event: its name, id and data.
 #[derive(Debug)]
 struct Sse {
