@@ -267,8 +267,10 @@ async fn outbox(
 }
 
 /// `POST /v1/outbox/{position}/retry`, with the owner's token: tries a finish's tweet again
-/// that X refused (`failed`), or that was `skipped` or only recorded (`dry_run`). None of
-/// those went out, so this cannot tweet twice; a posted one is refused with a 409.
+/// that X refused (`failed`), that was `skipped` or only recorded (`dry_run`), or whose tweet
+/// was `deleted` (its item removed or made private, its finish taken back: restored, the
+/// owner may want it out again). None of those is on the account, so this cannot tweet twice;
+/// a posted one is refused with a 409.
 async fn retry(
     req: actix_web::HttpRequest,
     path: web::Path<String>,
@@ -313,6 +315,10 @@ async fn retry(
                 .unwrap_or_default()
         ),
         "posting" => format!("the finish at position {position} is being posted right now"),
+        "deleting" => format!(
+            "the tweet of the finish at position {position} is being deleted; it can be tried \
+             again once it is deleted"
+        ),
         _ => format!("the finish at position {position} is already waiting to be posted"),
     };
     Err(Problem::new(

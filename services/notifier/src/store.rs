@@ -281,9 +281,12 @@ impl Store {
         Ok(())
     }
 
-    /// `failed`, `skipped` or `dry_run` → `pending`, due now: the owner asks for another try.
-    /// Those entries never went out (X refused the post, or it was never sent), so posting one
-    /// now cannot make a second tweet; `posted`, `posting` and `pending` ones are left alone,
+    /// `failed`, `skipped`, `dry_run` or `deleted` → `pending`, due now: the owner asks for
+    /// another try. Those entries never went out (X refused the post, or it was never sent),
+    /// or their tweet is gone from the account (deleted when the item was removed, made
+    /// private or its finish taken back; posted again, it is judged again when it comes due,
+    /// so a finish still retracted or an item still private is not), so posting one now
+    /// cannot make a second tweet; `posted`, `posting` and `pending` ones are left alone,
     /// by the statement's own condition, whatever a worker does to them meanwhile. The count
     /// of attempts starts again: a duplicate-content answer to the new try must not pass for
     /// an earlier attempt of this entry's. True if the entry moved.
@@ -294,26 +297,44 @@ impl Store {
                     posting_started_ms = NULL, updated_ms = $2, \
                     reason = 'retried by the owner (was ' || status || \
                              COALESCE(': ' || reason, '') || ')' \
-             WHERE finish_position = $1 AND status IN ('failed', 'skipped', 'dry_run')",
+             WHERE finish_position = $1 \
+               AND status IN ('failed', 'skipped', 'dry_run', 'deleted')",
             position,
             now_ms
         )?;
         Ok(n == 1)
     }
 
-    /// `posted` → `deleting`: the finish was taken back, its tweet is to be deleted. Only a
-    /// posted entry moves; one still pending is skipped when it comes due, never posted. True
-    /// if the entry moved.
-    pub async fn mark_deleting(&self, position: i64, now_ms: i64) -> Result<bool> {
+    /// `posted` → `deleting`: the tweet is no longer to stand (`why`: its finish was taken
+    /// back, its item removed or made private), it is to be deleted. Only a posted entry
+    /// moves; one still pending is judged again when it comes due, and never posted. True if
+    /// the entry moved.
+    pub async fn mark_deleting(&self, position: i64, why: &str, now_ms: i64) -> Result<bool> {
         let n = exec!(
             &self.db,
             "UPDATE outbox SET status = 'deleting', updated_ms = $2, \
-                    reason = 'the finish was retracted: deleting its tweet' \
+                    reason = $3 || ': deleting its tweet' \
              WHERE finish_position = $1 AND status = 'posted'",
             position,
-            now_ms
+            now_ms,
+            why
         )?;
         Ok(n == 1)
+    }
+
+    /// [`Store::mark_deleting`] for every posted finish of an item: all its tweets are to go.
+    /// The number of entries moved. (No index on `item_id`: an item is removed or made
+    /// private by its owner's hand, and an outbox holds one row per finish ever tweeted.)
+    pub async fn mark_item_deleting(&self, item_id: &str, why: &str, now_ms: i64) -> Result<u64> {
+        exec!(
+            &self.db,
+            "UPDATE outbox SET status = 'deleting', updated_ms = $2, \
+                    reason = $3 || ': deleting its tweet' \
+             WHERE item_id = $1 AND status = 'posted'",
+            item_id,
+            now_ms,
+            why
+        )
     }
 
     /// Entries whose tweet is to be deleted, oldest finish first.

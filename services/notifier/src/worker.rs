@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lately_domain::ItemEvent;
+use lately_domain::{ItemEvent, Status, Visibility};
 use lately_log::{EventLog, RecordedEvent};
 use lately_projection::Projection;
 use rand::Rng;
@@ -133,7 +133,7 @@ impl Worker {
             }
         }
         for entry in self.store.deleting(20).await? {
-            if !self.delete(&entry).await? {
+            if !self.delete(projection, &entry).await? {
                 break;
             }
         }
@@ -177,11 +177,22 @@ impl Worker {
                     // cannot be, since posting and scanning take turns in this loop.)
                     "item_finish_retracted" => {
                         if let Some(finish) = projection.retracted_by(event.position) {
-                            if self.store.mark_deleting(finish, now_ms()).await? {
-                                tracing::info!(
-                                    position = finish,
-                                    "finish retracted: deleting its tweet"
-                                );
+                            let why = "the finish was retracted";
+                            if self.store.mark_deleting(finish, why, now_ms()).await? {
+                                tracing::info!(position = finish, "{why}: deleting its tweet");
+                            }
+                        }
+                    }
+                    // The item removed or made private: none of its tweets is to stand. Judged
+                    // on the item as it is now, so one made private and public again within
+                    // this scan keeps them; an edit that leaves an item private finds nothing
+                    // posted to move.
+                    "item_removed" | "item_edited" => {
+                        let item = event.stream_id.as_str();
+                        if let Some(why) = item_unpublished(projection, item) {
+                            let moved = self.store.mark_item_deleting(item, why, now_ms()).await?;
+                            if moved > 0 {
+                                tracing::info!(item, tweets = moved, "{why}: deleting its tweets");
                             }
                         }
                     }
@@ -267,10 +278,13 @@ impl Worker {
                         )
                         .await?;
                     metrics::counter!("lately_notifier_posted_total").increment(1);
-                    // Taken back while the post was in doubt: the scan found it `posting`.
-                    if projection.finish_retracted(entry.finish_position) {
+                    // Taken back, removed or made private while the post was in doubt: the
+                    // scan found it `posting`, and moved nothing.
+                    if let Some(why) =
+                        unpublished(projection, entry.finish_position, &entry.item_id)
+                    {
                         self.store
-                            .mark_deleting(entry.finish_position, now_ms())
+                            .mark_deleting(entry.finish_position, why, now_ms())
                             .await?;
                     }
                 }
@@ -495,17 +509,30 @@ impl Worker {
 }
 
 impl Worker {
-    /// Deletes the tweet of a finish taken back. Returns false when deleting should stop for
-    /// this round. Deleting twice is harmless (X answers 404, taken as gone), so an answer
-    /// lost to a crash or a timeout is simply asked for again.
-    async fn delete(&self, entry: &Entry) -> Result<bool, sqlx::Error> {
+    /// Deletes the tweet of a finish taken back, or of an item removed or made private.
+    /// Returns false when deleting should stop for this round. Deleting twice is harmless (X
+    /// answers 404, taken as gone), so an answer lost to a crash or a timeout is simply asked
+    /// for again.
+    async fn delete(&self, projection: &Projection, entry: &Entry) -> Result<bool, sqlx::Error> {
         let position = entry.finish_position;
+        // Judged again now: an item restored or made public again before its tweet was
+        // deleted keeps it.
+        let Some(why) = unpublished(projection, position, &entry.item_id) else {
+            self.settle_with(
+                position,
+                "posted",
+                entry.tweet_id.as_deref(),
+                "the item is on the feed again before its tweet was deleted: the tweet stays",
+            )
+            .await?;
+            return Ok(true);
+        };
         let Some(x) = &self.x else {
             self.settle_with(
                 position,
                 "posted",
                 entry.tweet_id.as_deref(),
-                "the finish was retracted, but this notifier has no X credentials: the tweet stays",
+                &format!("{why}, but this notifier has no X credentials: the tweet stays"),
             )
             .await?;
             return Ok(true);
@@ -537,13 +564,13 @@ impl Worker {
         let now = now_ms();
         match outcome {
             Deleted::Gone => {
-                tracing::info!(position, tweet_id = ?tweet_id, "tweet of a retracted finish deleted");
+                tracing::info!(position, tweet_id = ?tweet_id, "{why}: its tweet deleted");
                 metrics::counter!("lately_notifier_deleted_total").increment(1);
                 self.settle_with(
                     position,
                     "deleted",
                     tweet_id.as_deref(),
-                    "the finish was retracted: its tweet was deleted",
+                    &format!("{why}: its tweet was deleted"),
                 )
                 .await?;
                 Ok(true)
@@ -570,9 +597,7 @@ impl Worker {
                     position,
                     "posted",
                     tweet_id.as_deref(),
-                    &format!(
-                        "the finish was retracted, but X refused to delete the tweet: {reason}"
-                    ),
+                    &format!("{why}, but X refused to delete the tweet: {reason}"),
                 )
                 .await?;
                 Ok(true)
@@ -597,6 +622,29 @@ impl Worker {
         self.store
             .settle(position, status, None, tweet_id, Some(reason), now_ms())
             .await
+    }
+}
+
+/// Why the tweet of the finish at `position` (of `item_id`) is no longer to stand, judged on
+/// the projection now: the finish was taken back, or [`item_unpublished`]. `None`: it stands.
+fn unpublished(projection: &Projection, position: i64, item_id: &str) -> Option<&'static str> {
+    if projection.finish_retracted(position) {
+        return Some("the finish was retracted");
+    }
+    item_unpublished(projection, item_id)
+}
+
+/// Why an item's tweets are no longer to stand: it was removed, or made private. `None` for
+/// a public item, and for one the projection does not know (a tweet is not deleted on a
+/// guess).
+fn item_unpublished(projection: &Projection, item_id: &str) -> Option<&'static str> {
+    let (item, _) = projection.owner_item(item_id, None)?;
+    if item.item.status == Status::Removed {
+        Some("the item was removed")
+    } else if item.visibility == Visibility::Private {
+        Some("the item was made private")
+    } else {
+        None
     }
 }
 

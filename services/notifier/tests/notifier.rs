@@ -483,6 +483,139 @@ async fn the_tweet_of_a_retracted_finish_is_deleted() {
     assert!(env.tweets().await.is_empty());
 }
 
+/// A tweet follows its item off the feed: removing the item, or making it private, deletes
+/// every tweet of its finishes, once. Putting it back (restore, public again) posts nothing by
+/// itself; the owner's retry of a deleted entry posts it again, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
+    let env = env().await;
+    let n = env.notifier(&[("LATELY_OWNER_TOKEN", TOKEN)]).await;
+    env.until_leader(&n).await;
+
+    // Removed: its tweet goes.
+    let removed = env.add(json!({ "kind": "movie", "title": "Heat" })).await;
+    let heat = env.finish(&removed, json!({ "rating": 5 })).await;
+    let posted = env.until_entry(&n, heat, "posted").await;
+    env.write(Method::DELETE, &format!("/v1/items/{removed}"), json!({}))
+        .await;
+    let deleted = env.until_entry(&n, heat, "deleted").await;
+    assert_eq!(deleted["tweet_id"], posted["tweet_id"]);
+    assert_eq!(
+        deleted["reason"], "the item was removed: its tweet was deleted",
+        "{deleted}"
+    );
+    assert!(env.tweets().await.is_empty(), "the tweet is still there");
+
+    // Made private: every one of its tweets goes, a re-read's too.
+    let hidden = env
+        .add(json!({ "kind": "book", "title": "Twilight" }))
+        .await;
+    let first = env.finish(&hidden, json!({})).await;
+    env.until_entry(&n, first, "posted").await;
+    let second = env.finish(&hidden, json!({ "rating": 1 })).await;
+    env.until_entry(&n, second, "posted").await;
+    assert_eq!(env.tweets().await.len(), 2);
+    env.write(
+        Method::PATCH,
+        &format!("/v1/items/{hidden}"),
+        json!({ "visibility": "private" }),
+    )
+    .await;
+    for position in [first, second] {
+        let deleted = env.until_entry(&n, position, "deleted").await;
+        assert_eq!(
+            deleted["reason"], "the item was made private: its tweet was deleted",
+            "{deleted}"
+        );
+    }
+    assert!(env.tweets().await.is_empty(), "a tweet is still there");
+
+    // Back on the feed: restored, public again. Nothing is posted by itself: a finish written
+    // after both edits is tweeted, and it is the only tweet.
+    env.write(
+        Method::POST,
+        &format!("/v1/items/{removed}/restore"),
+        json!({}),
+    )
+    .await;
+    env.write(
+        Method::PATCH,
+        &format!("/v1/items/{hidden}"),
+        json!({ "visibility": "public" }),
+    )
+    .await;
+    let later = env
+        .add(json!({ "kind": "book", "title": "Piranesi" }))
+        .await;
+    let piranesi = env.finish(&later, json!({})).await;
+    env.until_entry(&n, piranesi, "posted").await;
+    assert_eq!(env.tweets().await, ["Finished reading “Piranesi”"]);
+    assert_eq!(
+        env.until_entry(&n, heat, "deleted").await["tweet_id"],
+        posted["tweet_id"]
+    );
+
+    // The owner wants the removed film's tweet back: posted again, once.
+    let retry = env
+        .client
+        .post(format!("{}/v1/outbox/{heat}/retry", n.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 202);
+    let reposted = env.until_entry(&n, heat, "posted").await;
+    assert_ne!(reposted["tweet_id"], posted["tweet_id"]);
+    let mut tweets = env.tweets().await;
+    tweets.sort();
+    assert_eq!(
+        tweets,
+        [
+            "Finished reading “Piranesi”",
+            "Finished watching “Heat” ★★★★★"
+        ]
+    );
+    let status = env.status(&n).await;
+    assert_eq!(status["counts"]["deleted"], 2, "{status}");
+    assert_eq!(status["counts"]["posted"], 2, "{status}");
+
+    // Removed, and restored while X fails the deletion: back on the feed before its tweet
+    // could be deleted, it keeps it.
+    let faults = |server_errors: u32| {
+        let req = env
+            .client
+            .post(format!("{}/_sandbox/faults", env.sandbox))
+            .json(&json!({ "server_errors": server_errors }));
+        async move { assert!(req.send().await.unwrap().status().is_success()) }
+    };
+    faults(1_000_000).await;
+    env.write(Method::DELETE, &format!("/v1/items/{later}"), json!({}))
+        .await;
+    env.until("the deletion failed", || async {
+        let entry = env.until_entry(&n, piranesi, "deleting").await;
+        entry["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("injected failure"))
+    })
+    .await;
+    env.write(
+        Method::POST,
+        &format!("/v1/items/{later}/restore"),
+        json!({}),
+    )
+    .await;
+    let kept = env.until_entry(&n, piranesi, "posted").await;
+    faults(0).await;
+    assert_eq!(
+        kept["reason"],
+        "the item is on the feed again before its tweet was deleted: the tweet stays"
+    );
+    assert!(env
+        .tweets()
+        .await
+        .contains(&"Finished reading “Piranesi”".to_owned()));
+}
+
 /// The crash exactly-once must survive: the tweet is out, the outbox still says `posting`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_posting_and_recording_does_not_tweet_twice() {

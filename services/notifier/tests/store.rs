@@ -68,7 +68,9 @@ async fn an_outbox_statement_cut_off_by_a_partition_fails_instead_of_waiting() {
 }
 
 /// `posted → deleting → deleted`, on both backends (SQLite rebuilt the table for the new
-/// states): only a posted entry is marked for deletion, once, and the marked ones are listed.
+/// states): only a posted entry is marked for deletion, once, and the marked ones are listed;
+/// an item's posted entries all at once (its removal), no other's; a deleted one can be
+/// retried by the owner.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_a_posted_entry_is_marked_for_deleting_its_tweet() {
     let (_dir, sqlite) = lately_testkit::sqlite_database();
@@ -78,7 +80,11 @@ async fn only_a_posted_entry_is_marked_for_deleting_its_tweet() {
         let store = Store::new(&log);
         let entry = |position: i64| lately_notifier::store::Entry {
             finish_position: position,
-            item_id: format!("item-{position}"),
+            item_id: if position > 5 {
+                "twice-read".into()
+            } else {
+                format!("item-{position}")
+            },
             status: "pending".into(),
             due_at_ms: 0,
             attempts: 0,
@@ -91,13 +97,25 @@ async fn only_a_posted_entry_is_marked_for_deleting_its_tweet() {
         for position in [3, 5] {
             assert!(store.insert(&entry(position)).await.unwrap(), "{url}");
         }
-        assert!(!store.mark_deleting(3, 1).await.unwrap(), "pending: {url}");
+        let why = "the finish was retracted";
+        assert!(
+            !store.mark_deleting(3, why, 1).await.unwrap(),
+            "pending: {url}"
+        );
         store
             .settle(3, "posted", Some("Finished"), Some("42"), None, 1)
             .await
             .unwrap();
-        assert!(store.mark_deleting(3, 2).await.unwrap(), "{url}");
-        assert!(!store.mark_deleting(3, 3).await.unwrap(), "twice: {url}");
+        assert!(store.mark_deleting(3, why, 2).await.unwrap(), "{url}");
+        assert!(
+            !store.mark_deleting(3, why, 3).await.unwrap(),
+            "twice: {url}"
+        );
+        assert_eq!(
+            store.entry(3).await.unwrap().unwrap().reason.as_deref(),
+            Some("the finish was retracted: deleting its tweet"),
+            "{url}"
+        );
         let deleting = store.deleting(10).await.unwrap();
         assert_eq!(
             deleting
@@ -115,6 +133,67 @@ async fn only_a_posted_entry_is_marked_for_deleting_its_tweet() {
         assert_eq!(
             store.entry(3).await.unwrap().unwrap().status,
             "deleted",
+            "{url}"
+        );
+
+        // An item read twice, both tweeted, and a third finish still pending: its removal
+        // moves the two posted ones, and no other item's.
+        for position in [7, 9, 11] {
+            assert!(store.insert(&entry(position)).await.unwrap(), "{url}");
+        }
+        for position in [5, 7, 9] {
+            store
+                .settle(position, "posted", Some("Finished"), None, None, 5)
+                .await
+                .unwrap();
+        }
+        let why = "the item was removed";
+        assert_eq!(
+            store
+                .mark_item_deleting("twice-read", why, 6)
+                .await
+                .unwrap(),
+            2,
+            "{url}"
+        );
+        assert_eq!(
+            store
+                .mark_item_deleting("twice-read", why, 7)
+                .await
+                .unwrap(),
+            0,
+            "twice: {url}"
+        );
+        let status = |position| {
+            let store = store.clone();
+            async move { store.entry(position).await.unwrap().unwrap().status }
+        };
+        assert_eq!(
+            [
+                status(5).await,
+                status(7).await,
+                status(9).await,
+                status(11).await
+            ],
+            ["posted", "deleting", "deleting", "pending"],
+            "{url}"
+        );
+
+        // The owner's retry: a deleted tweet may go out again, a deleting one not yet.
+        assert!(!store.requeue(7, 8).await.unwrap(), "deleting: {url}");
+        assert!(store.requeue(3, 8).await.unwrap(), "deleted: {url}");
+        let retried = store.entry(3).await.unwrap().unwrap();
+        assert_eq!(
+            (
+                retried.status.as_str(),
+                retried.tweet_id,
+                retried.reason.as_deref()
+            ),
+            (
+                "pending",
+                None,
+                Some("retried by the owner (was deleted: gone)")
+            ),
             "{url}"
         );
     }

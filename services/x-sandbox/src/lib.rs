@@ -8,7 +8,7 @@
 //!   that is not there (any more).
 //! * `GET /2/users/me`, `GET /2/users/{id}/tweets` (newest first), both signed.
 //! * `POST /_sandbox/faults` injects 429s (with `x-rate-limit-reset`), 500s, the 403 of an app
-//!   without write access, and slowness;
+//!   without write access (into posts and deletions, the next ones first), and slowness;
 //!   `GET /_sandbox/tweets` lists what was posted; `/` shows it live.
 
 pub mod oauth;
@@ -67,13 +67,13 @@ pub struct Tweet {
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
 pub struct Faults {
-    /// Answer this many posts with 429.
+    /// Answer this many posts or deletions with 429.
     pub rate_limit: u32,
     /// …whose `x-rate-limit-reset` is this many seconds ahead.
     pub rate_limit_reset_secs: i64,
-    /// Answer this many posts with 500.
+    /// Answer this many posts or deletions with 500.
     pub server_errors: u32,
-    /// Answer this many posts with the 403 X gives an app whose access is read-only: a
+    /// Answer this many posts or deletions with the 403 X gives an app whose access is read-only: a
     /// refusal that no retry by itself can change.
     pub forbidden: u32,
     /// Delay every answer by this long.
@@ -211,7 +211,10 @@ struct NewTweet {
     text: String,
 }
 
-async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
+/// Takes one injected fault, if any is left, for a post or a deletion (X limits and fails
+/// both), and answers as X would: after the injected delay, and only to a request signed
+/// right. `None`: no fault, the request goes on.
+async fn injected(req: &HttpRequest, state: &State) -> Option<HttpResponse> {
     let faults = {
         let mut f = state.faults.lock().expect("not poisoned");
         let snapshot = f.clone();
@@ -227,29 +230,36 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
     if faults.delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.delay_ms)).await;
     }
-    if let Err(res) = authenticate(&req, &state) {
-        return *res;
+    if let Err(res) = authenticate(req, state) {
+        return Some(*res);
     }
     if faults.rate_limit > 0 {
         let reset = Utc::now().timestamp() + faults.rate_limit_reset_secs.max(1);
-        return HttpResponse::TooManyRequests()
+        return Some(HttpResponse::TooManyRequests()
             .insert_header(("x-rate-limit-reset", reset.to_string()))
             .insert_header(("x-rate-limit-remaining", "0"))
-            .json(json!({ "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429 }));
+            .json(json!({ "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429 })));
     }
     if faults.server_errors > 0 {
-        return x_error(
+        return Some(x_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Internal Server Error",
             "injected failure",
-        );
+        ));
     }
     if faults.forbidden > 0 {
-        return x_error(
+        return Some(x_error(
             StatusCode::FORBIDDEN,
             "Forbidden",
             "You are not permitted to perform this action.",
-        );
+        ));
+    }
+    None
+}
+
+async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
+    if let Some(res) = injected(&req, &state).await {
+        return res;
     }
     let tweet: NewTweet = match serde_json::from_slice(&body) {
         Ok(t) => t,
@@ -296,8 +306,8 @@ async fn delete_tweet(
     path: web::Path<String>,
     state: web::Data<State>,
 ) -> HttpResponse {
-    if let Err(res) = authenticate(&req, &state) {
-        return *res;
+    if let Some(res) = injected(&req, &state).await {
+        return res;
     }
     let mut tweets = state.tweets.lock().expect("not poisoned");
     let Some(at) = tweets.iter().position(|t| t.id == *path) else {
