@@ -1,6 +1,8 @@
 //! How far through an item, as a person says it: a percentage (`60`, `60%`) or where they are
 //! of how many (`183/304`: page 183 of 304). `lately progress` takes it, and so does the
 //! `progress` column of a CSV import; `lately export` writes it back the same way.
+//! `lately progress` also takes how much further ([`Move::By`], `+20`), which is the item's
+//! own business: made absolute here, from the item as the feed answers it.
 //!
 //! A count is sent as a count (`{"done": 183, "of": 304}`), so that the writer stores the page
 //! and the readers can say "page 183 of 304"; the writer makes its percentage. A percentage's
@@ -51,6 +53,64 @@ impl HowFar {
         match self {
             Self::Percent(percent) => json!({ "percent": percent }),
             Self::Counted(p) => json!({ "done": p.done(), "of": p.of() }),
+        }
+    }
+}
+
+/// What `lately progress` takes: where you are, or how much further you got (`+20`: twenty
+/// pages or episodes on from a counted progress, twenty points on from a percentage). A step
+/// is not a CSV column's: a file read twice must land in the same place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    To(HowFar),
+    By(i64),
+}
+
+impl Move {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let Some(step) = raw.trim().strip_prefix('+') else {
+            return HowFar::parse(raw).map(Self::To);
+        };
+        step.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=i64::from(Portion::MAX)).contains(n))
+            .map(Self::By)
+            .ok_or_else(|| {
+                format!(
+                    "{}: expected how much further, +1 to +{} (+20: twenty pages on)",
+                    raw.trim(),
+                    Portion::MAX
+                )
+            })
+    }
+
+    /// Where the move lands for `item` (as the feed answers it, with `progress`, and
+    /// `progress_done` of `progress_of` when counted): a step goes on in the item's own units
+    /// (page 183 of 304, +20: page 203 of 304), or in points of its percentage. Refused past
+    /// the end (that is a finish), or with no progress to go on from.
+    pub fn from(self, item: &Value) -> Result<HowFar, String> {
+        let n = match self {
+            Self::To(how_far) => return Ok(how_far),
+            Self::By(n) => n,
+        };
+        let title = item["title"].as_str().unwrap_or("the item");
+        let past_the_end = |at: String| {
+            format!(
+                "{title} is at {at}: +{n} would be past the end (`lately finish` once you get there)"
+            )
+        };
+        if let Some(p) = counted(item, "progress_done", "progress_of") {
+            return Portion::parse(i64::from(p.done()) + n, i64::from(p.of()))
+                .map(HowFar::Counted)
+                .map_err(|_| past_the_end(p.describe(kind(item))));
+        }
+        match item["progress"].as_i64() {
+            Some(percent) if percent + n <= 100 => Ok(HowFar::Percent(percent + n)),
+            Some(percent) => Err(past_the_end(format!("{percent}%"))),
+            None => Err(format!(
+                "{title} has no progress to go on from: say where you are first (183/304, or 60%)"
+            )),
         }
     }
 }
@@ -109,6 +169,54 @@ fn kind(item: &Value) -> MediaKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_step_goes_on_in_the_items_own_units() {
+        let book = json!({"title": "Dune", "kind": "book", "progress": 60,
+                          "progress_done": 183, "progress_of": 304});
+        let step = Move::parse(" +20 ").unwrap();
+        assert_eq!(step.from(&book).unwrap().to_string(), "203/304");
+        assert_eq!(
+            Move::parse("+121")
+                .unwrap()
+                .from(&book)
+                .unwrap()
+                .to_string(),
+            "304/304"
+        );
+        let past = Move::parse("+122").unwrap().from(&book).unwrap_err();
+        assert!(
+            past.contains("Dune is at page 183 of 304") && past.contains("finish"),
+            "{past}"
+        );
+
+        let film = json!({"title": "Heat", "kind": "movie", "progress": 35});
+        assert_eq!(step.from(&film).unwrap(), HowFar::Percent(55));
+        assert_eq!(
+            Move::parse("+65").unwrap().from(&film).unwrap(),
+            HowFar::Percent(100)
+        );
+        assert!(Move::parse("+66")
+            .unwrap()
+            .from(&film)
+            .unwrap_err()
+            .contains("at 35%"));
+        let queued = json!({"title": "Heat", "kind": "movie"});
+        assert!(step
+            .from(&queued)
+            .unwrap_err()
+            .contains("no progress to go on from"));
+
+        // Where you are is where you are, whatever the item says.
+        let to = Move::parse("10/20").unwrap();
+        assert_eq!(to.from(&queued).unwrap().to_string(), "10/20");
+        for bad in ["+0", "+-3", "+", "+x", "+2000000"] {
+            assert!(
+                Move::parse(bad).unwrap_err().contains("how much further"),
+                "{bad}"
+            );
+        }
+    }
 
     #[test]
     fn a_count_or_a_percentage() {

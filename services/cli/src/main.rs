@@ -26,7 +26,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
 
 use client::{CliError, Client};
-use how_far::HowFar;
+use how_far::Move;
 use last_write::LastWrite;
 
 #[derive(Debug, Parser)]
@@ -139,7 +139,8 @@ enum TweetStatus {
     Failed,
     Skipped,
     DryRun,
-    /// A posted tweet whose finish was retracted, on its way out.
+    /// A posted tweet on its way out: its finish was retracted, or its item removed or made
+    /// private.
     Deleting,
     Deleted,
 }
@@ -220,10 +221,10 @@ enum Command {
         /// Clear the cover image.
         #[arg(long)]
         no_cover: bool,
-        /// Keep it out of every public output from now on.
+        /// Keep it out of every public output from now on; its tweets are deleted.
         #[arg(long, conflicts_with = "public")]
         private: bool,
-        /// Show it again.
+        /// Show it again (its deleted tweets stay deleted: `lately retry-tweet`).
         #[arg(long)]
         public: bool,
     },
@@ -239,9 +240,10 @@ enum Command {
         /// How far through: a percentage (60, or 60%), or where you are of how many (page 183
         /// of 304: 183/304; episode 3 of 8: 3/8), kept as you said it (`current` and the
         /// widget say "page 183 of 304") with the percentage it makes, rounded down (only the
-        /// last page is 100%).
-        #[arg(value_parser = HowFar::parse, value_name = "HOW_FAR")]
-        how_far: HowFar,
+        /// last page is 100%). Or how much further since the last time: +20 (twenty pages on,
+        /// or one more episode with +1; twenty points for an item followed in percent).
+        #[arg(value_parser = Move::parse, value_name = "HOW_FAR")]
+        how_far: Move,
     },
     /// Finish an item (again, for a re-read).
     Finish {
@@ -290,7 +292,8 @@ enum Command {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
     },
-    /// Remove an item from every output (`restore` brings it back).
+    /// Remove an item from every output (`restore` brings it back); its tweets are deleted,
+    /// and a restore does not post them again by itself (`lately retry-tweet`).
     Remove {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
@@ -379,8 +382,9 @@ enum Command {
         #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
         limit: u64,
     },
-    /// Try a finish's tweet again that X refused (or that was skipped, or only recorded in a
-    /// dry run): after fixing the app's access, say. A posted one is never posted twice.
+    /// Try a finish's tweet again that X refused (or that was skipped, only recorded in a dry
+    /// run, or deleted with its item): after fixing the app's access, say, or restoring the
+    /// item. A posted one is never posted twice.
     RetryTweet {
         /// The finish's log position, as `lately tweets` shows it.
         #[arg(value_parser = clap::value_parser!(i64).range(1..))]
@@ -642,7 +646,27 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             written(&id, &out)?;
         }
         Command::Start { id } => step(client, &id, "start", json!({})).await?,
-        Command::Progress { id, how_far } => step(client, &id, "progress", how_far.body()).await?,
+        Command::Progress { id, how_far } => {
+            let body = match how_far {
+                Move::To(to) => to.body(),
+                // Made absolute from the item as the feed has it now, and sent with its
+                // version: a change in between (another device's +20) is a 409, not a step
+                // taken from a stale page.
+                Move::By(_) => {
+                    let answer = match owners_read(client, &id).await {
+                        Some(answer) => answer,
+                        None => client.read(&item_path(&id)).await,
+                    }?;
+                    let item = &answer["item"];
+                    let mut body = how_far.from(item).map_err(CliError::Usage)?.body();
+                    if let Some(version) = item["version"].as_i64() {
+                        body["expected_version"] = json!(version);
+                    }
+                    body
+                }
+            };
+            step(client, &id, "progress", body).await?
+        }
         Command::Finish {
             id,
             rating,
@@ -1367,18 +1391,23 @@ async fn stats(client: &Client, year: Option<i32>, all: bool) -> Result<(), CliE
     Ok(())
 }
 
-/// Prints an item, then a line per event of its history, oldest first, dated by when it
-/// happened (a backdated finish by its own date).
-async fn show(client: &Client, id: &str) -> Result<(), CliError> {
-    // The owner's read first: private items too. A reader given no owner token refuses it
-    // (403), and one that has one refuses a request without it (401); the public read still
-    // shows a public item. (Under `make run`, whose readers ask for no token, the owner's read
-    // answers without one.) A wrong token is said, not passed over.
-    let owned = match client.read_as_owner(&owner_item_path(id)).await {
+/// The owner's read of an item: private ones too. `None` where only the public read can
+/// answer: a reader given no owner token refuses it (403), and one that has one refuses a
+/// request without it (401). (Under `make run`, whose readers ask for no token, the owner's
+/// read answers without one.) A wrong token is said, not passed over.
+async fn owners_read(client: &Client, id: &str) -> Option<Result<Value, CliError>> {
+    match client.read_as_owner(&owner_item_path(id)).await {
         Err(CliError::Rejected { status: 403, .. }) => None,
         Err(CliError::Rejected { status: 401, .. }) if !client.has_token() => None,
         other => Some(other),
-    };
+    }
+}
+
+/// Prints an item, then a line per event of its history, oldest first, dated by when it
+/// happened (a backdated finish by its own date).
+async fn show(client: &Client, id: &str) -> Result<(), CliError> {
+    // The owner's read first: private items too; the public read still shows a public item.
+    let owned = owners_read(client, id).await;
     let hint = match owned {
         Some(_) => {
             "`lately items` lists your items, `lately items --status removed` the removed ones"

@@ -197,9 +197,22 @@ async fn add_start_finish_and_list() {
         .await
         .status
         .success());
+    // Twenty pages on from where the feed has it; past the last page is refused, and sends
+    // nothing.
+    let head = sys.head().await;
+    let past = sys.lately(&["progress", &id, "+122"]).await;
+    assert_eq!(past.status.code(), Some(2), "{}", stderr(&past));
+    assert!(
+        stderr(&past).contains("is at page 183 of 304: +122 would be past the end"),
+        "{}",
+        stderr(&past)
+    );
+    assert_eq!(sys.head().await, head);
+    let on = sys.lately(&["progress", &id, "+20"]).await;
+    assert!(on.status.success(), "{}", stderr(&on));
     let current = sys.lately(&["current"]).await;
     assert!(
-        stdout(&current).contains("The Left Hand of Darkness page 183 of 304 (60%)"),
+        stdout(&current).contains("The Left Hand of Darkness page 203 of 304 (66%)"),
         "{}",
         stdout(&current)
     );
@@ -279,11 +292,12 @@ async fn add_start_finish_and_list() {
             "added",
             "started",
             "page 183 of 304 (60%)",
+            "page 203 of 304 (66%)",
             "finished ★★★★½  Cold and humane."
         ],
         "{out}"
     );
-    assert!(lines[5].starts_with("2026-11-20  "), "{out}");
+    assert!(lines[6].starts_with("2026-11-20  "), "{out}");
     // `stats`: the year by month, or every year.
     let year = stdout(&sys.lately(&["stats", "--year", "2026"]).await);
     let lines: Vec<&str> = year.lines().collect();
