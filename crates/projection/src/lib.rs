@@ -482,6 +482,21 @@ impl Default for Zone {
 }
 
 impl Zone {
+    /// An IANA name (`Europe/Berlin`), as `LATELY_TIME_ZONE` gives it; the error says what
+    /// one looks like.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        raw.trim().parse().map(Self).map_err(|_| {
+            format!(
+                "{raw:?} is not an IANA time zone name (Europe/Berlin, America/Los_Angeles, UTC)"
+            )
+        })
+    }
+
+    /// The calendar day `at` falls on here, as `2026-12-31`.
+    pub fn day(self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.0).format("%Y-%m-%d").to_string()
+    }
+
     /// Its IANA name (`Europe/Berlin`).
     pub fn name(self) -> &'static str {
         self.0.name()

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use clap::Parser;
+use lately_projection::Zone;
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -47,6 +48,11 @@ pub struct Config {
     /// Finishes that happened longer ago than this are not tweeted (imports, backfills).
     #[arg(long, env = "LATELY_TWEET_MAX_AGE", default_value = "7d", value_parser = parse_duration)]
     pub max_age: Duration,
+
+    /// The owner's time zone, an IANA name (as the readers' `LATELY_TIME_ZONE`): the calendar
+    /// of the days the outbox's reasons name ("finished 2026-11-04, longer ago than …").
+    #[arg(long, env = "LATELY_TIME_ZONE", default_value = "UTC", value_parser = Zone::parse)]
+    pub time_zone: Zone,
 
     /// Where a first start (no checkpoint yet) begins: `head` (history is not tweeted) or
     /// `beginning`.

@@ -221,7 +221,7 @@ impl Worker {
         } else if too_old {
             Some(format!(
                 "finished {}, longer ago than LATELY_TWEET_MAX_AGE",
-                finish.at.format("%Y-%m-%d")
+                self.config.time_zone.day(finish.at)
             ))
         } else {
             None

@@ -279,19 +279,22 @@ async fn history_and_old_backfills_are_not_tweeted() {
         let id = env.add(json!({ "kind": "book", "title": title })).await;
         env.finish(&id, json!({})).await;
     }
-    let n = env.notifier(&[]).await;
+    let n = env
+        .notifier(&[("LATELY_TIME_ZONE", "America/Los_Angeles")])
+        .await;
     env.until_leader(&n).await;
     let old = env
         .add(json!({ "kind": "book", "title": "Read in 2019" }))
         .await;
+    // An evening in California: the next day in UTC. The reason names the owner's day.
     let old_finish = env
-        .finish(&old, json!({ "at": "2019-04-11T12:00:00Z" }))
+        .finish(&old, json!({ "at": "2019-04-11T02:00:00Z" }))
         .await;
     let entry = env.until_entry(&n, old_finish, "skipped").await;
-    assert!(entry["reason"]
-        .as_str()
-        .unwrap()
-        .contains("LATELY_TWEET_MAX_AGE"));
+    assert_eq!(
+        entry["reason"],
+        "finished 2019-04-10, longer ago than LATELY_TWEET_MAX_AGE"
+    );
     let fresh = env.add(json!({ "kind": "book", "title": "Fresh" })).await;
     env.finish(&fresh, json!({})).await;
     assert_eq!(env.until_tweets(1).await, ["Finished reading “Fresh”"]);

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use clap::Parser;
+use lately_projection::Zone;
 use lately_service::auth::OwnerAccess;
 
 #[derive(Debug, Clone, Parser)]
@@ -70,8 +71,8 @@ pub struct Config {
     /// The owner's time zone, an IANA name (Europe/Berlin, America/Los_Angeles): the calendar
     /// the feed's `year` filter and the stats count finishes in, so that a book finished on
     /// New Year's Eve is that year's.
-    #[arg(long, env = "LATELY_TIME_ZONE", default_value = "UTC", value_parser = time_zone)]
-    pub time_zone: chrono_tz::Tz,
+    #[arg(long, env = "LATELY_TIME_ZONE", default_value = "UTC", value_parser = Zone::parse)]
+    pub time_zone: Zone,
 
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "LATELY_WORKERS")]
@@ -85,12 +86,6 @@ pub struct Config {
     /// Serve the owner's list without a token. Only for a machine nobody else can reach.
     #[arg(long, env = "LATELY_INSECURE_LOCAL", default_value_t = false)]
     pub insecure_local: bool,
-}
-
-fn time_zone(raw: &str) -> Result<chrono_tz::Tz, String> {
-    raw.trim().parse().map_err(|_| {
-        format!("{raw:?} is not an IANA time zone name (Europe/Berlin, America/Los_Angeles, UTC)")
-    })
 }
 
 impl Config {

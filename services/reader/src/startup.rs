@@ -165,7 +165,7 @@ impl Application {
             feed_title: config.feed_title.clone(),
             author: config.author.clone(),
             home_page_url: config.home_page_url.clone(),
-            zone: Zone(config.time_zone),
+            zone: config.time_zone,
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
             owner,
             log,

@@ -352,7 +352,7 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
 async fn a_year_is_counted_in_the_owners_time_zone() {
     let sys = system().await;
     let mut cfg = reader_config(&sys.database_url);
-    cfg.time_zone = "America/Los_Angeles".parse().unwrap();
+    cfg.time_zone = lately_projection::Zone::parse("America/Los_Angeles").unwrap();
     let california = sys.reader(cfg).await;
     let utc = sys.reader(reader_config(&sys.database_url)).await;
     let added = sys
