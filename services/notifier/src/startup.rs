@@ -28,6 +28,8 @@ pub struct Application {
 
 struct State {
     store: Store,
+    /// The log, for its head: a retry waits until the worker has read up to it.
+    log: EventLog,
     shared: Arc<Shared>,
     owner: OwnerAccess,
 }
@@ -81,7 +83,7 @@ impl Application {
         tokio::spawn(
             Worker {
                 config,
-                log,
+                log: log.clone(),
                 store: store.clone(),
                 x,
                 shared: shared.clone(),
@@ -91,6 +93,7 @@ impl Application {
 
         let state = web::Data::new(State {
             store,
+            log,
             shared,
             owner,
         });
@@ -291,6 +294,27 @@ async fn retry(
             "the notifier has no X credentials (or runs with LATELY_DRY_RUN): a retry would \
              only be recorded again. Give it credentials first",
         ));
+    }
+    // The entry is judged when due, on the worker's projection: first let it read the log up
+    // to what it holds now, so that a restore or an edit written just before this retry is
+    // seen. Otherwise a finish whose item was restored a moment ago would be skipped again at
+    // once, "removed or private by the time it was due".
+    let head = within_timeout(async {
+        (state.log.head().await).map_err(|e| sqlx::Error::Protocol(e.to_string()))
+    })
+    .await?;
+    let read_up = tokio::time::timeout(OUTBOX_TIMEOUT, async {
+        while state.shared.position.load(Ordering::Relaxed) < head {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await;
+    if read_up.is_err() {
+        return Err(Problem::unavailable(format!(
+            "the notifier has not read the log up to position {head} yet (it is at {}): try \
+             again in a moment",
+            state.shared.position.load(Ordering::Relaxed)
+        )));
     }
     let moved =
         within_timeout(state.store.requeue(position, Utc::now().timestamp_millis())).await?;

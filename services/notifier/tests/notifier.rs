@@ -617,6 +617,27 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
         .tweets()
         .await
         .contains(&"Finished reading “Piranesi”".to_owned()));
+
+    // Removed again, restored, and retried at once: the retry is judged on the log with the
+    // restore in it, not skipped as "removed" by a notifier a moment behind.
+    env.write(Method::DELETE, &format!("/v1/items/{removed}"), json!({}))
+        .await;
+    env.until_entry(&n, heat, "deleted").await;
+    env.write(
+        Method::POST,
+        &format!("/v1/items/{removed}/restore"),
+        json!({}),
+    )
+    .await;
+    let retry = env
+        .client
+        .post(format!("{}/v1/outbox/{heat}/retry", n.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 202);
+    env.until_entry(&n, heat, "posted").await;
 }
 
 /// The crash exactly-once must survive: the tweet is out, the outbox still says `posting`.
