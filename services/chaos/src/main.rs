@@ -7,7 +7,8 @@
 //! record of what was tweeted.
 //!
 //! During the run, clients add books (one in five private) and finish them (revising some
-//! finishes; retracting, removing and restoring some private items), each write retried
+//! finishes; retracting, removing and restoring some private items; removing some public ones
+//! a few books later, their tweets posted by then or not), each write retried
 //! with its `Idempotency-Key` until acknowledged. Meanwhile a victim is chosen at random — the
 //! writer, a reader or a notifier — and killed with SIGKILL (sometimes SIGTERM), then restarted;
 //! if the cluster can be restarted (`LATELY_TEST_PG_CTL`), PostgreSQL is restarted once too.
@@ -16,7 +17,8 @@
 //! * every acknowledged write is in the log exactly once, at the position its client was told,
 //!   and nothing else is (each write was retried to acknowledgement); positions are 1..=head;
 //! * every reader reports the head and the `state_hash` of a replay of the whole log here;
-//! * the sandbox holds exactly one tweet per finish of a public book, and none for private ones;
+//! * the sandbox holds exactly one tweet per finish of a public book, and none for private ones
+//!   nor for removed ones (deleted, or never posted);
 //! * no answer was a 5xx other than 503 with `Retry-After`;
 //! * no secret (writer token, X keys) appears in any process's log.
 //!
@@ -145,6 +147,8 @@ struct Seen {
     /// Titles of the public books whose finish was acknowledged, and of the private ones.
     finished_public: Mutex<Vec<String>>,
     finished_private: Mutex<Vec<String>>,
+    /// Titles of the public books removed after their finish: no tweet of theirs may stay.
+    removed_public: Mutex<Vec<String>>,
     attempts: AtomicUsize,
     retries: AtomicUsize,
     unavailable_503: AtomicUsize,
@@ -227,8 +231,25 @@ async fn client_loop(
         url: &writer,
         token: &token,
     };
+    // Public books to remove 25 books after their finish (a few seconds: early in a run
+    // their tweets have gone out and are deleted; later the notifier's backlog is longer,
+    // and they are skipped when due): (iteration, id, title).
+    let mut to_remove: std::collections::VecDeque<(usize, String, String)> = Default::default();
     let mut i = 0;
     while !stop.load(Ordering::Relaxed) {
+        if to_remove.front().is_some_and(|(at, _, _)| at + 25 <= i) {
+            let (at, id, title) = to_remove.pop_front().expect("just looked");
+            write(
+                &api,
+                reqwest::Method::DELETE,
+                &format!("/v1/items/{id}"),
+                &format!("remove-public-{c}-{at}"),
+                &json!({}),
+                &seen,
+            )
+            .await?;
+            seen.removed_public.lock().unwrap().push(title);
+        }
         let title = format!("Chaos book {c}-{i}");
         let private = (c + i).is_multiple_of(5);
         let added = write(
@@ -312,11 +333,18 @@ async fn client_loop(
         }
         if private {
             seen.finished_private.lock().unwrap().push(title);
+        } else if i % 6 == 2 {
+            to_remove.push_back((i, id, title));
         } else {
             seen.finished_public.lock().unwrap().push(title);
         }
         i += 1;
     }
+    // Not removed before the run ended: public books like the others.
+    seen.finished_public
+        .lock()
+        .unwrap()
+        .extend(to_remove.into_iter().map(|(_, _, title)| title));
     Ok(())
 }
 
@@ -345,6 +373,11 @@ struct Report {
     tweets_missing: usize,
     tweets_doubled: usize,
     private_items_tweeted: usize,
+    public_items_removed: usize,
+    removed_items_tweeted: usize,
+    /// How the removed books' tweets went: deleted after being posted (the outbox's `deleted`
+    /// count, on any notifier), or never posted.
+    tweets_deleted: i64,
     unexpected_answers: usize,
     secrets_in_logs: usize,
     findings: Vec<String>,
@@ -617,9 +650,11 @@ async fn main() -> anyhow::Result<()> {
     }
     report.replicas_converged = format!("{converged}/{}", args.readers);
 
-    // Tweets: one per public finish, none for private ones.
+    // Tweets: one per public finish, none for private ones nor for removed ones.
     let public = seen.finished_public.lock().unwrap().clone();
     let private = seen.finished_private.lock().unwrap().clone();
+    let removed = seen.removed_public.lock().unwrap().clone();
+    report.public_items_removed = removed.len();
     report.tweets_expected = public.len();
     // The notifier posts one tweet at a time and was killed over and over, so a long run ends
     // with a backlog that it drains at its own pace. Wait while the count grows; a tweet is
@@ -628,19 +663,35 @@ async fn main() -> anyhow::Result<()> {
     let drain_started = Instant::now();
     let cap = drain_started + Duration::from_secs(900);
     let (mut seen_count, mut grew) = (0, Instant::now());
+    // The removed books' tweets are deleted in the same backlog: done when as many tweets
+    // stand as public finishes and none quotes a removed book.
+    let removed_titles: std::collections::HashSet<&str> =
+        removed.iter().map(String::as_str).collect();
+    let quotes_removed = |tweets: &[String]| {
+        tweets
+            .iter()
+            .filter(|t| quoted_titles(t).any(|title| removed_titles.contains(title)))
+            .count()
+    };
     let tweets = loop {
         let tweets = fetch_tweets(&client, &sandbox_url).await?;
-        if tweets.len() >= public.len() || Instant::now() > cap || grew.elapsed() > STALL {
+        let left = quotes_removed(&tweets);
+        if (tweets.len() - left >= public.len() && left == 0)
+            || Instant::now() > cap
+            || grew.elapsed() > STALL
+        {
             break tweets;
         }
-        if tweets.len() > seen_count {
-            (seen_count, grew) = (tweets.len(), Instant::now());
+        // Progress: a tweet posted, or one deleted.
+        let done = tweets.len() - left + (removed.len().saturating_sub(left));
+        if done > seen_count {
+            (seen_count, grew) = (done, Instant::now());
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
     report.tweets_drained_in_s = drain_started.elapsed().as_secs_f64();
     // Let a doubled post, if any, arrive before counting.
-    let tweets = if tweets.len() == public.len() {
+    let tweets = if tweets.len() == public.len() && quotes_removed(&tweets) == 0 {
         tokio::time::sleep(Duration::from_secs(2)).await;
         fetch_tweets(&client, &sandbox_url).await?
     } else {
@@ -651,11 +702,7 @@ async fn main() -> anyhow::Result<()> {
     // one pass over the tweets, not one per title (that took minutes in a debug build).
     let mut quoted: HashMap<&str, usize> = HashMap::new();
     for t in &tweets {
-        let mut titles: Vec<&str> = t
-            .split('“')
-            .skip(1)
-            .filter_map(|rest| rest.split_once('”').map(|(title, _)| title))
-            .collect();
+        let mut titles: Vec<&str> = quoted_titles(t).collect();
         titles.sort_unstable();
         titles.dedup();
         for title in titles {
@@ -671,6 +718,20 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     report.private_items_tweeted = private.iter().filter(|t| mentions(t) > 0).count();
+    report.removed_items_tweeted = removed.iter().filter(|t| mentions(t) > 0).count();
+    for p in processes.iter().filter(|p| p.name.starts_with("notifier")) {
+        let status = client
+            .get(format!("http://127.0.0.1:{}/v1/status", p.port))
+            .send()
+            .await;
+        if let Ok(status) = status {
+            let status: Value = status.json().await.unwrap_or_default();
+            if let Some(deleted) = status["counts"]["deleted"].as_i64() {
+                report.tweets_deleted = deleted;
+                break;
+            }
+        }
+    }
 
     for p in &mut processes {
         p.kill(true).await;
@@ -706,6 +767,7 @@ async fn main() -> anyhow::Result<()> {
         + report.tweets_missing
         + report.tweets_doubled
         + report.private_items_tweeted
+        + report.removed_items_tweeted
         + report.unexpected_answers
         + report.secrets_in_logs
         + (args.readers - converged)
@@ -718,6 +780,14 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// The titles a tweet quotes (“…”).
+fn quoted_titles(tweet: &str) -> impl Iterator<Item = &str> {
+    tweet
+        .split('“')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('”').map(|(title, _)| title))
 }
 
 async fn fetch_tweets(client: &reqwest::Client, sandbox: &str) -> anyhow::Result<Vec<String>> {
@@ -763,6 +833,7 @@ fn write_report(out: &Path, r: &Report) -> anyhow::Result<()> {
          | tweets missing | {} |\n\
          | tweets doubled | {} |\n\
          | private items tweeted | {} |\n\
+         | public items removed after their finish / their tweets left (deleted after posting) | {} / {} ({}) |\n\
          | other 4xx/5xx answers | {} |\n\
          | secrets found in logs | {} |\n",
         r.seconds,
@@ -785,6 +856,9 @@ fn write_report(out: &Path, r: &Report) -> anyhow::Result<()> {
         r.tweets_missing,
         r.tweets_doubled,
         r.private_items_tweeted,
+        r.public_items_removed,
+        r.removed_items_tweeted,
+        r.tweets_deleted,
         r.unexpected_answers,
         r.secrets_in_logs,
     );
