@@ -1345,24 +1345,7 @@ async fn stats(client: &Client, year: Option<i32>, all: bool) -> Result<(), CliE
         true => client.read_as_owner(&path).await?,
         false => client.read(&path).await?,
     };
-    let kinds: Vec<String> = s["by_kind"]
-        .as_object()
-        .map(|k| k.iter().map(|(kind, n)| format!("{kind} {n}")).collect())
-        .unwrap_or_default();
-    let rated = match (s["rated"].as_u64(), s["average_rating"].as_f64()) {
-        (Some(n), Some(avg)) if n > 0 => format!("; {avg}★ on average over {n} rated"),
-        _ => String::new(),
-    };
-    say(format_args!(
-        "{}: {} finished{}{rated}",
-        year.map_or_else(|| "All time".to_owned(), |y| y.to_string()),
-        s["finished"],
-        if kinds.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", kinds.join(", "))
-        }
-    ))?;
+    say(stats_header(year, &s))?;
     let rows: Vec<(String, u64)> = match year {
         Some(_) => [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -1389,6 +1372,34 @@ async fn stats(client: &Client, year: Option<i32>, all: bool) -> Result<(), CliE
             .trim_end())?;
     }
     Ok(())
+}
+
+/// The first line of `lately stats`: the year's (or all time's) count by kind, the average
+/// rating, and the calendar the readers counted in when it is not UTC (`LATELY_TIME_ZONE`:
+/// a finish on New Year's Eve in California is that year's there, the next one's in UTC).
+fn stats_header(year: Option<i32>, s: &Value) -> String {
+    let kinds: Vec<String> = s["by_kind"]
+        .as_object()
+        .map(|k| k.iter().map(|(kind, n)| format!("{kind} {n}")).collect())
+        .unwrap_or_default();
+    let rated = match (s["rated"].as_u64(), s["average_rating"].as_f64()) {
+        (Some(n), Some(avg)) if n > 0 => format!("; {avg}★ on average over {n} rated"),
+        _ => String::new(),
+    };
+    let zone = match s["time_zone"].as_str() {
+        Some(zone) if zone != "UTC" => format!(" (counted in {zone})"),
+        _ => String::new(),
+    };
+    format!(
+        "{}: {} finished{}{rated}{zone}",
+        year.map_or_else(|| "All time".to_owned(), |y| y.to_string()),
+        s["finished"],
+        if kinds.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", kinds.join(", "))
+        }
+    )
 }
 
 /// The owner's read of an item: private ones too. `None` where only the public read can
@@ -1530,5 +1541,27 @@ fn private_mark(v: &Value) -> &'static str {
         "  [private]"
     } else {
         ""
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stats_say_the_calendar_they_were_counted_in_unless_utc() {
+        let stats = |zone: &str| {
+            json!({"finished": 2, "by_kind": {"book": 2}, "rated": 1, "average_rating": 4.5,
+                   "time_zone": zone})
+        };
+        assert_eq!(
+            stats_header(Some(2025), &stats("America/Los_Angeles")),
+            "2025: 2 finished (book 2); 4.5★ on average over 1 rated \
+             (counted in America/Los_Angeles)"
+        );
+        assert_eq!(
+            stats_header(None, &stats("UTC")),
+            "All time: 2 finished (book 2); 4.5★ on average over 1 rated"
+        );
     }
 }
