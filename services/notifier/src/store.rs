@@ -286,8 +286,8 @@ impl Store {
     /// or their tweet is gone from the account (deleted when the item was removed, made
     /// private or its finish taken back; posted again, it is judged again when it comes due,
     /// so a finish still retracted or an item still private is not), so posting one now
-    /// cannot make a second tweet; `posted`, `posting` and `pending` ones are left alone,
-    /// by the statement's own condition, whatever a worker does to them meanwhile. The count
+    /// cannot make a second tweet; `posted`, `posting`, `pending` and `deleting` ones are left
+    /// alone, by the statement's own condition, whatever a worker does to them meanwhile. The count
     /// of attempts starts again: a duplicate-content answer to the new try must not pass for
     /// an earlier attempt of this entry's. True if the entry moved.
     pub async fn requeue(&self, position: i64, now_ms: i64) -> Result<bool> {
