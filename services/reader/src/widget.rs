@@ -13,7 +13,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::MediaKind;
-use lately_projection::{FeedEntry, FeedQuery, ItemView, Page};
+use lately_projection::{FeedEntry, FeedQuery, ItemView, Page, Zone};
 use lately_service::Problem;
 
 use crate::feeds::{escape, stars};
@@ -113,15 +113,17 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str) -> String {
     )
 }
 
-fn time_html(class: &str, at: DateTime<Utc>) -> String {
+/// A date as the page shows it before its script localises it to the viewer's zone (and
+/// for good, without scripts): the day in the owner's zone (`LATELY_TIME_ZONE`).
+fn time_html(class: &str, at: DateTime<Utc>, zone: Zone) -> String {
     format!(
         r#"<time class="{class}" datetime="{}">{}</time>"#,
         at.to_rfc3339(),
-        at.format("%Y-%m-%d")
+        zone.day(at)
     )
 }
 
-fn entry_html(e: &FeedEntry) -> String {
+fn entry_html(e: &FeedEntry, zone: Zone) -> String {
     let rating = e.rating.map_or_else(String::new, |r| {
         format!(
             r#"<span class="stars" role="img" aria-label="{r} out of 5 stars">{}</span> · "#,
@@ -131,15 +133,15 @@ fn entry_html(e: &FeedEntry) -> String {
     item_html(
         &e.item,
         &format!(r#"data-position="{}""#, e.position),
-        &format!("{rating}{}", time_html("dt-published", e.finished_at)),
+        &format!("{rating}{}", time_html("dt-published", e.finished_at, zone)),
     )
 }
 
 /// An item in progress: how far (a bar and the percentage, or "started" before any progress
 /// was logged) and when it was last touched; or an item waiting, and when it was added.
-fn list_item_html(i: &ItemView, show: Show) -> String {
+fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
     let meta = match show {
-        Show::Queue => format!("added {}", time_html("dt-updated", i.added_at)),
+        Show::Queue => format!("added {}", time_html("dt-updated", i.added_at, zone)),
         _ => {
             let far = match i.progress {
                 Some(p) => {
@@ -152,7 +154,7 @@ fn list_item_html(i: &ItemView, show: Show) -> String {
                 }
                 None => "started · ".to_owned(),
             };
-            format!("{far}{}", time_html("dt-updated", i.updated_at))
+            format!("{far}{}", time_html("dt-updated", i.updated_at, zone))
         }
     };
     item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta)
@@ -211,7 +213,11 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                     as_of: Some(position),
                     ..FeedQuery::default()
                 };
-                projection.feed(&q).iter().map(entry_html).collect()
+                projection
+                    .feed(&q)
+                    .iter()
+                    .map(|e| entry_html(e, state.zone))
+                    .collect()
             }
             Show::Current | Show::Queue => {
                 let page = Page {
@@ -223,7 +229,10 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                     Show::Current => projection.current(&filter, &page),
                     _ => projection.queue(&filter, &page),
                 };
-                items.iter().map(|i| list_item_html(i, show)).collect()
+                items
+                    .iter()
+                    .map(|i| list_item_html(i, show, state.zone))
+                    .collect()
             }
         };
         (position, items)

@@ -409,6 +409,17 @@ async fn a_year_is_counted_in_the_owners_time_zone() {
         .json_text(format!("{california}/feed.atom?year=2026"))
         .await;
     assert!(!atom.contains("New Year"), "{atom}");
+    // The widget's page says the owner's day until its script says the viewer's (and for
+    // good without scripts).
+    for (reader, day) in [(&california, "2025-12-31"), (&utc, "2026-01-01")] {
+        let page = sys.json_text(format!("{reader}/widget")).await;
+        assert!(
+            page.contains(&format!(
+                r#"datetime="2026-01-01T05:00:00+00:00">{day}</time>"#
+            )),
+            "{page}"
+        );
+    }
 
     let refused = <lately_reader::configuration::Config as clap::Parser>::try_parse_from([
         "lately-reader",
