@@ -64,11 +64,7 @@ struct RawProgress {
 impl TryFrom<RawProgress> for ProgressLogged {
     type Error = ParseError;
     fn try_from(raw: RawProgress) -> Result<Self, ParseError> {
-        let portion = match (raw.done, raw.of) {
-            (Some(done), Some(of)) => Some(Portion::parse(done, of)?),
-            (None, None) => None,
-            _ => return Err(ParseError("done and of go together".into())),
-        };
+        let portion = Portion::from_parts(raw.done, raw.of)?;
         Ok(Self {
             percent: raw.percent,
             portion,

@@ -505,6 +505,16 @@ impl From<Portion> for RawPortion {
 impl Portion {
     pub const MAX: u32 = 1_000_000;
 
+    /// A count given as two optional fields, as the stored event and the writer's body carry
+    /// it: both (a count), or neither (`None`); one without the other is refused.
+    pub fn from_parts(done: Option<i64>, of: Option<i64>) -> Result<Option<Self>, ParseError> {
+        match (done, of) {
+            (Some(done), Some(of)) => Self::parse(done, of).map(Some),
+            (None, None) => Ok(None),
+            _ => err("done and of go together"),
+        }
+    }
+
     pub fn parse(done: i64, of: i64) -> Result<Self, ParseError> {
         let max = i64::from(Self::MAX);
         if !(1..=max).contains(&of) {

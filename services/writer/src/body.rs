@@ -210,22 +210,19 @@ struct RawProgress {
 impl TryFrom<RawProgress> for Progress {
     type Error = String;
     fn try_from(raw: RawProgress) -> Result<Self, String> {
-        let (percent, portion) = match (raw.percent, raw.done, raw.of) {
-            (Some(percent), None, None) => (percent, None),
-            (None, Some(done), Some(of)) => {
-                let portion = Portion::parse(done, of).map_err(|e| e.0)?;
-                (portion.percent(), Some(portion))
-            }
-            (None, None, None) => {
-                return Err("progress needs percent (0 to 100), or done and of \
-                     (page 183 of 304 is {\"done\": 183, \"of\": 304})"
-                    .into())
-            }
-            (Some(_), _, _) => return Err("give percent, or done and of, not both".into()),
-            (None, _, _) => {
-                return Err("done and of go together (page 183 of 304 is \
-                     {\"done\": 183, \"of\": 304})"
-                    .into())
+        const EXAMPLE: &str = r#"(page 183 of 304 is {"done": 183, "of": 304})"#;
+        if raw.percent.is_some() && (raw.done.is_some() || raw.of.is_some()) {
+            return Err("give percent, or done and of, not both".into());
+        }
+        let portion =
+            Portion::from_parts(raw.done, raw.of).map_err(|e| format!("{} {EXAMPLE}", e.0))?;
+        let (percent, portion) = match (raw.percent, portion) {
+            (Some(percent), _) => (percent, None),
+            (None, Some(portion)) => (portion.percent(), Some(portion)),
+            (None, None) => {
+                return Err(format!(
+                    "progress needs percent (0 to 100), or done and of {EXAMPLE}"
+                ))
             }
         };
         Ok(Self {
