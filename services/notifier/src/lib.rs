@@ -2,7 +2,9 @@
 //!
 //! * [`worker`] tails the log into a projection (for titles and visibility) and, while it is
 //!   the leader ([`leader`]), scans finishes into the durable [`store`] outbox, reconciles
-//!   entries a crash left in `posting`, and posts what is due through [`x`].
+//!   entries a crash left in `posting`, and posts what is due through [`x`]; it deletes
+//!   the tweets that should no longer stand (a finish taken back, an item removed or made
+//!   private).
 //! * [`compose`] turns a finish into text that fits X's limits.
 pub mod compose;
 pub mod configuration;

@@ -147,8 +147,9 @@ impl XClient {
         }
     }
 
-    /// `DELETE /2/tweets/{id}`: a tweet of a finish taken back. Idempotent on X's side, so a
-    /// deletion whose answer was lost is simply sent again.
+    /// `DELETE /2/tweets/{id}`: a tweet of a finish taken back, or of an item removed or made
+    /// private. Idempotent on X's side, so a deletion whose answer was lost is simply sent
+    /// again.
     pub async fn delete(&self, tweet_id: &str) -> Deleted {
         let request = raw::request_delete(
             &format!("{}/2/tweets/{tweet_id}", self.base),
