@@ -178,6 +178,37 @@ impl Env {
             .unwrap()
     }
 
+    async fn remove(&self, id: &str) {
+        self.write(Method::DELETE, &format!("/v1/items/{id}"), json!({}))
+            .await;
+    }
+
+    async fn restore(&self, id: &str) {
+        self.write(Method::POST, &format!("/v1/items/{id}/restore"), json!({}))
+            .await;
+    }
+
+    async fn set_visibility(&self, id: &str, visibility: &str) {
+        self.write(
+            Method::PATCH,
+            &format!("/v1/items/{id}"),
+            json!({ "visibility": visibility }),
+        )
+        .await;
+    }
+
+    /// The owner's retry of the tweet of the finish at `position`: the answer's status.
+    async fn retry(&self, n: &Notifier, position: i64) -> u16 {
+        self.client
+            .post(format!("{}/v1/outbox/{position}/retry", n.url))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     async fn tweets(&self) -> Vec<String> {
         let body: Value = self
             .client
@@ -325,14 +356,7 @@ async fn a_finish_recorded_not_to_be_tweeted_is_not_unless_the_owner_asks() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(env.tweets().await, ["Finished reading “Loud”"]);
 
-    let retried = env
-        .client
-        .post(format!("{}/v1/outbox/{quiet}/retry", n.url))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(retried.status().as_u16(), 202);
+    assert_eq!(env.retry(&n, quiet).await, 202);
     env.until_entry(&n, quiet, "posted").await;
     let mut tweets = env.tweets().await;
     tweets.sort();
@@ -351,18 +375,12 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
         .add(json!({ "kind": "book", "title": "Regretted" }))
         .await;
     let removed_at = env.finish(&removed, json!({})).await;
-    env.write(Method::DELETE, &format!("/v1/items/{removed}"), json!({}))
-        .await;
+    env.remove(&removed).await;
     let hidden = env
         .add(json!({ "kind": "book", "title": "Embarrassing" }))
         .await;
     let hidden_at = env.finish(&hidden, json!({})).await;
-    env.write(
-        Method::PATCH,
-        &format!("/v1/items/{hidden}"),
-        json!({ "visibility": "private" }),
-    )
-    .await;
+    env.set_visibility(&hidden, "private").await;
     let typo = env
         .add(json!({ "kind": "movie", "title": "Pst Lives" }))
         .await;
@@ -396,14 +414,8 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
         .add(json!({ "kind": "game", "title": "Brought Back" }))
         .await;
     env.finish(&restored, json!({})).await;
-    env.write(Method::DELETE, &format!("/v1/items/{restored}"), json!({}))
-        .await;
-    env.write(
-        Method::POST,
-        &format!("/v1/items/{restored}/restore"),
-        json!({}),
-    )
-    .await;
+    env.remove(&restored).await;
+    env.restore(&restored).await;
 
     assert!(
         env.tweets().await.is_empty(),
@@ -499,8 +511,7 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
     let removed = env.add(json!({ "kind": "movie", "title": "Heat" })).await;
     let heat = env.finish(&removed, json!({ "rating": 5 })).await;
     let posted = env.until_entry(&n, heat, "posted").await;
-    env.write(Method::DELETE, &format!("/v1/items/{removed}"), json!({}))
-        .await;
+    env.remove(&removed).await;
     let deleted = env.until_entry(&n, heat, "deleted").await;
     assert_eq!(deleted["tweet_id"], posted["tweet_id"]);
     assert_eq!(
@@ -518,12 +529,7 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
     let second = env.finish(&hidden, json!({ "rating": 1 })).await;
     env.until_entry(&n, second, "posted").await;
     assert_eq!(env.tweets().await.len(), 2);
-    env.write(
-        Method::PATCH,
-        &format!("/v1/items/{hidden}"),
-        json!({ "visibility": "private" }),
-    )
-    .await;
+    env.set_visibility(&hidden, "private").await;
     for position in [first, second] {
         let deleted = env.until_entry(&n, position, "deleted").await;
         assert_eq!(
@@ -535,18 +541,8 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
 
     // Back on the feed: restored, public again. Nothing is posted by itself: a finish written
     // after both edits is tweeted, and it is the only tweet.
-    env.write(
-        Method::POST,
-        &format!("/v1/items/{removed}/restore"),
-        json!({}),
-    )
-    .await;
-    env.write(
-        Method::PATCH,
-        &format!("/v1/items/{hidden}"),
-        json!({ "visibility": "public" }),
-    )
-    .await;
+    env.restore(&removed).await;
+    env.set_visibility(&hidden, "public").await;
     let later = env
         .add(json!({ "kind": "book", "title": "Piranesi" }))
         .await;
@@ -559,14 +555,7 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
     );
 
     // The owner wants the removed film's tweet back: posted again, once.
-    let retry = env
-        .client
-        .post(format!("{}/v1/outbox/{heat}/retry", n.url))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(retry.status(), 202);
+    assert_eq!(env.retry(&n, heat).await, 202);
     let reposted = env.until_entry(&n, heat, "posted").await;
     assert_ne!(reposted["tweet_id"], posted["tweet_id"]);
     let mut tweets = env.tweets().await;
@@ -592,8 +581,7 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
         async move { assert!(req.send().await.unwrap().status().is_success()) }
     };
     faults(1_000_000).await;
-    env.write(Method::DELETE, &format!("/v1/items/{later}"), json!({}))
-        .await;
+    env.remove(&later).await;
     env.until("the deletion failed", || async {
         let entry = env.until_entry(&n, piranesi, "deleting").await;
         entry["reason"]
@@ -601,12 +589,7 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
             .is_some_and(|r| r.contains("injected failure"))
     })
     .await;
-    env.write(
-        Method::POST,
-        &format!("/v1/items/{later}/restore"),
-        json!({}),
-    )
-    .await;
+    env.restore(&later).await;
     let kept = env.until_entry(&n, piranesi, "posted").await;
     faults(0).await;
     assert_eq!(
@@ -620,23 +603,10 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
 
     // Removed again, restored, and retried at once: the retry is judged on the log with the
     // restore in it, not skipped as "removed" by a notifier a moment behind.
-    env.write(Method::DELETE, &format!("/v1/items/{removed}"), json!({}))
-        .await;
+    env.remove(&removed).await;
     env.until_entry(&n, heat, "deleted").await;
-    env.write(
-        Method::POST,
-        &format!("/v1/items/{removed}/restore"),
-        json!({}),
-    )
-    .await;
-    let retry = env
-        .client
-        .post(format!("{}/v1/outbox/{heat}/retry", n.url))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(retry.status(), 202);
+    env.restore(&removed).await;
+    assert_eq!(env.retry(&n, heat).await, 202);
     env.until_entry(&n, heat, "posted").await;
 }
 
