@@ -511,7 +511,8 @@ impl Zone {
         (local.year(), local.month0())
     }
 
-    fn year(self, at: DateTime<Utc>) -> i32 {
+    /// The year `at` falls in here.
+    pub fn year(self, at: DateTime<Utc>) -> i32 {
         self.year_month0(at).0
     }
 }

@@ -816,6 +816,8 @@ enum Show {
     Finished,
     Current,
     Queue,
+    /// How much was finished in a year, by kind, with the average rating.
+    Stats,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -846,6 +848,9 @@ struct Widget {
     /// How many it shows.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=100))]
     limit: u8,
+    /// The year `--show stats` counts (by default the current one where the owner is).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=9999))]
+    year: Option<i32>,
     #[arg(long, value_enum, default_value_t = Theme::Auto)]
     theme: Theme,
     /// Its heading (1–100 characters; by default one for what it shows).
@@ -862,12 +867,23 @@ struct Widget {
 /// one the reader serves. A feed at this machine's own address is said on stderr: a blog's
 /// readers would not reach it.
 fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
-    let heading = match w.show {
-        Show::Finished => "Recently finished",
-        Show::Current => "In progress",
-        Show::Queue => "Up next",
+    let stats = w.show == Show::Stats;
+    if stats && !w.filter.query().is_empty() {
+        return Err(CliError::Usage(
+            "--show stats counts every kind and tag: --kind and --tag filter the lists".into(),
+        ));
+    }
+    if w.year.is_some() && !stats {
+        return Err(CliError::Usage("--year is for --show stats".into()));
+    }
+    let heading = match (w.show, w.year) {
+        (Show::Finished, _) => "Recently finished".to_owned(),
+        (Show::Current, _) => "In progress".to_owned(),
+        (Show::Queue, _) => "Up next".to_owned(),
+        (Show::Stats, Some(year)) => format!("Finished in {year}"),
+        (Show::Stats, None) => "Finished this year".to_owned(),
     };
-    let heading = attribute(w.title.as_deref().unwrap_or(heading));
+    let heading = attribute(w.title.as_deref().unwrap_or(&heading));
     let mut options: Vec<(&str, String)> = Vec::new();
     if w.show != Show::Finished {
         options.push(("show", value_name(&w.show)));
@@ -875,7 +891,11 @@ fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
     for (name, value) in w.filter.query() {
         options.push((name, value.to_owned()));
     }
-    options.push(("limit", w.limit.to_string()));
+    match w.year {
+        Some(year) => options.push(("year", year.to_string())),
+        None if !stats => options.push(("limit", w.limit.to_string())),
+        None => {}
+    }
     options.push(("theme", value_name(&w.theme)));
     if let Some(title) = &w.title {
         options.push(("title", title.clone()));

@@ -1501,6 +1501,32 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
     assert_eq!(stderr(&out), "");
     let blank = sys.lately(&["embed", "--tag", " "]).await;
     assert_eq!(blank.status.code(), Some(2));
+
+    // A year's counts: the page the iframe shows is the reader's stats page for that year.
+    let out = sys
+        .lately(&["embed", "--iframe", "--show", "stats", "--year", "2025"])
+        .await;
+    let snippet = stdout(&out);
+    assert!(snippet.contains(r#"title="Finished in 2025""#), "{snippet}");
+    let src = snippet
+        .split("src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    let page = reqwest::get(&src).await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(r#"data-show="stats" data-year="2025""#)
+            && page.contains("Nothing finished in 2025 yet."),
+        "{page}"
+    );
+    for bad in [
+        &["embed", "--show", "stats", "--kind", "book"][..],
+        &["embed", "--year", "2025"],
+        &["embed", "--show", "stats", "--year", "1800"],
+    ] {
+        assert_eq!(sys.lately(bad).await.status.code(), Some(2), "{bad:?}");
+    }
 }
 
 /// Days are the owner's: the CLI shows a time as the day it was where it runs (`TZ`), and a

@@ -1,6 +1,7 @@
 // lately widget: renders the recently-finished feed into <div data-lately></div>, inside a
 // shadow root so the host page's styles and ours never touch. Options: data-show (finished,
-// the default; current: what is in progress, with how far; queue: what waits to be started),
+// the default; current: what is in progress, with how far; queue: what waits to be started;
+// stats: how much was finished in data-year, the owner's current year by default),
 // data-kind, data-tag, data-limit, data-theme (light|dark|auto), data-lang, data-title. The
 // feed follows the log live over Server-Sent Events: new finishes, edits and revisions, items
 // made private, removed or restored. The lists of items change by starts and progress, which
@@ -72,8 +73,64 @@
   }
 
   const EMPTY = { finished: "Nothing finished yet.", current: "Nothing in progress right now.", queue: "Nothing waiting to be started." };
-  const TITLE = { finished: "Recently finished", current: "In progress", queue: "Up next" };
-  const showOf = (v) => (v === "current" || v === "queue" ? v : "finished");
+  const TITLE = { finished: "Recently finished", current: "In progress", queue: "Up next", stats: "Finished this year" };
+  const showOf = (v) => (v === "current" || v === "queue" || v === "stats" ? v : "finished");
+
+  // "14 books": the same words as the reader's stats widget (widget.rs's noun).
+  const NOUN = { book: ["book", "books"], article: ["article", "articles"], movie: ["film", "films"], tv: ["TV show", "TV shows"], game: ["game", "games"], podcast: ["podcast", "podcasts"] };
+
+  // A year's counts (/v1/stats?year=), the same markup the server renders for show=stats: the
+  // total with the average rating, then a line per kind.
+  function renderStats(list, s, year) {
+    if (!s.finished) {
+      list.replaceChildren(el("li", "empty", "Nothing finished in " + year + " yet."));
+      return;
+    }
+    const total = el("li", "total");
+    total.append(el("strong", null, String(s.finished)), " finished");
+    if (s.rated && typeof s.average_rating === "number") {
+      total.append(" ", el("span", "meta", s.average_rating.toFixed(1) + "★ on average over " + s.rated + " rated"));
+    }
+    const rows = [total];
+    for (const [kind, n] of Object.entries(s.by_kind)) {
+      const li = el("li");
+      li.dataset.kind = kind;
+      const [one, many] = NOUN[kind] || [kind, kind];
+      li.append(el("strong", null, String(n)), " " + (n === 1 ? one : many));
+      rows.push(li);
+    }
+    list.replaceChildren(...rows);
+  }
+
+  // The year it is now where the owner is: the stats say in which zone they count.
+  function yearIn(zone) {
+    try { return Number(new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric" }).format(new Date())); }
+    catch { return new Date().getFullYear(); }
+  }
+  const yearOf = (v) => { const y = Number(v); return Number.isInteger(y) && y >= 1900 && y <= 9999 ? y : null; };
+
+  // Keeps a year's counts as the reader has them, read as the lists are (every minute while
+  // visible). Without a year, the owner's current one, found anew each time (a page left open
+  // over New Year's Eve moves on); `heading`, when given, says which.
+  function pollStats(list, year, heading) {
+    const json = (url) => fetch(base + url, { cache: "no-cache" }).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
+    const refresh = (force) => {
+      if (force !== true && document.visibilityState === "hidden") return;
+      (year ? Promise.resolve(year) : json("v1/stats").then((all) => yearIn(all.time_zone)))
+        .then((y) => json("v1/stats?year=" + y).then((s) => {
+          if (heading) heading.textContent = "Finished in " + y;
+          renderStats(list, s, y);
+        }))
+        .catch(() => {
+          if (force === true && !list.querySelector("li")) {
+            list.replaceChildren(el("li", "empty", "The feed is unavailable right now."));
+          }
+        });
+    };
+    setInterval(refresh, 60000);
+    document.addEventListener("visibilitychange", refresh);
+    return refresh;
+  }
 
   // How far, as the owner counted: "page 183 of 304" (as the reader's Portion::describe says
   // it), or the percentage.
@@ -179,6 +236,7 @@
     const show = showOf(page.dataset.show);
     const params = query(page.dataset.kind, page.dataset.tag, limit);
     if (show === "finished") live(page.querySelector("ol"), params, limit, lang);
+    else if (show === "stats") pollStats(page.querySelector("ol"), yearOf(page.dataset.year), null);
     else poll(page.querySelector("ol"), show, params, lang); // rendered by the server just now
     return;
   }
@@ -195,10 +253,17 @@
     const style = el("style", null, CSS);
     const section = el("section", "lately h-feed");
     section.dataset.theme = host.dataset.theme || "auto";
-    section.append(el("h2", "p-name", host.dataset.title || TITLE[show]));
+    const year = yearOf(host.dataset.year);
+    const heading = el("h2", "p-name", host.dataset.title || (show === "stats" && year ? "Finished in " + year : TITLE[show]));
+    section.append(heading);
     const list = el("ol");
     section.append(list);
     root.append(style, section);
+    if (show === "stats") {
+      list.className = "stats";
+      pollStats(list, year, host.dataset.title ? null : heading)(true);
+      continue;
+    }
     if (show !== "finished") {
       poll(list, show, query(kind, tag, limit), lang)(true);
       continue;

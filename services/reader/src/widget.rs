@@ -13,7 +13,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::MediaKind;
-use lately_projection::{FeedEntry, FeedQuery, ItemView, Page, Zone};
+use lately_projection::{FeedEntry, FeedQuery, ItemView, Page, Stats, Zone};
 use lately_service::Problem;
 
 use crate::feeds::{escape, stars};
@@ -49,6 +49,10 @@ enum Show {
     Current,
     /// The items added and not started yet, most recently added first ("up next").
     Queue,
+    /// How much was finished in a year, by kind, with the average rating (a blog's "2026 in
+    /// books and films"): `/v1/stats` for the year, the current one in the owner's zone
+    /// unless `year=` says which.
+    Stats,
 }
 
 impl Show {
@@ -56,9 +60,10 @@ impl Show {
         match raw.unwrap_or("finished") {
             "finished" => Ok(Self::Finished),
             "current" => Ok(Self::Current),
+            "stats" => Ok(Self::Stats),
             "queue" => Ok(Self::Queue),
             other => Err(bad(format!(
-                "show must be finished, current or queue (got {other:?})"
+                "show must be finished, current, queue or stats (got {other:?})"
             ))),
         }
     }
@@ -68,6 +73,7 @@ impl Show {
             Self::Finished => "finished",
             Self::Current => "current",
             Self::Queue => "queue",
+            Self::Stats => "stats",
         }
     }
 
@@ -77,6 +83,7 @@ impl Show {
             Self::Finished => "Nothing finished yet.",
             Self::Current => "Nothing in progress right now.",
             Self::Queue => "Nothing waiting to be started.",
+            Self::Stats => "Nothing finished yet.",
         }
     }
 }
@@ -160,7 +167,51 @@ fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
     item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta)
 }
 
-/// `GET /widget?show=finished|current|queue&kind=&tag=&limit=&theme=light|dark|auto&lang=&title=`
+/// A year's counts as the stats widget shows them: the total with the average rating, then a
+/// line per kind ("14 books"); `widget.js` renders the same.
+fn stats_html(s: &Stats, year: i32) -> String {
+    if s.finished == 0 {
+        return format!(r#"<li class="empty">Nothing finished in {year} yet.</li>"#);
+    }
+    let rated = match s.average_rating {
+        Some(avg) if s.rated > 0 => format!(
+            r#" <span class="meta">{avg:.1}★ on average over {} rated</span>"#,
+            s.rated
+        ),
+        _ => String::new(),
+    };
+    let mut html = format!(
+        r#"<li class="total"><strong>{}</strong> finished{rated}</li>"#,
+        s.finished
+    );
+    for (kind, n) in &s.by_kind {
+        html.push_str(&format!(
+            r#"<li data-kind="{}"><strong>{n}</strong> {}</li>"#,
+            kind.as_str(),
+            noun(*kind, *n)
+        ));
+    }
+    html
+}
+
+/// "book" or "books", as the stats widget counts them (`widget.js`'s NOUN says the same).
+fn noun(kind: MediaKind, n: u64) -> &'static str {
+    let (one, many) = match kind {
+        MediaKind::Book => ("book", "books"),
+        MediaKind::Article => ("article", "articles"),
+        MediaKind::Movie => ("film", "films"),
+        MediaKind::Tv => ("TV show", "TV shows"),
+        MediaKind::Game => ("game", "games"),
+        MediaKind::Podcast => ("podcast", "podcasts"),
+    };
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// `GET /widget?show=finished|current|queue|stats&kind=&tag=&limit=&year=&theme=light|dark|auto&lang=&title=`
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let p = params(&req)?;
     let limit = p.limit.unwrap_or(10);
@@ -187,6 +238,21 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         return Err(bad("lang must be a language tag such as en or fr-CA"));
     }
     let show = Show::parse(get("show"))?;
+    // The stats count a year, every kind: a list's filters have nothing to filter there, and
+    // a year has nothing to do in a list.
+    let year = match show {
+        Show::Stats => {
+            if p.kind.is_some() || p.tag.is_some() {
+                return Err(bad(
+                    "show=stats counts every kind and tag: kind and tag filter the lists",
+                ));
+            }
+            Some(crate::routes::year(&p)?.unwrap_or_else(|| state.zone.year(chrono::Utc::now())))
+        }
+        _ if p.year.is_some() => return Err(bad("year is for show=stats")),
+        _ => None,
+    };
+    let stats_title;
     let title = match get("title") {
         Some(t) if t.trim().is_empty() || t.chars().count() > 100 => {
             return Err(bad("title must be 1 to 100 characters"))
@@ -196,6 +262,10 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             Show::Finished => &state.feed_title,
             Show::Current => "In progress",
             Show::Queue => "Up next",
+            Show::Stats => {
+                stats_title = format!("Finished in {}", year.unwrap_or_default());
+                &stats_title
+            }
         },
     };
     let title = escape(title);
@@ -234,6 +304,11 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                     .map(|i| list_item_html(i, show, state.zone))
                     .collect()
             }
+            Show::Stats => {
+                let year = year.expect("set for stats");
+                let stats = projection.stats(Some(year), state.zone, Some(position));
+                vec![stats_html(&stats, year)]
+            }
         };
         (position, items)
     };
@@ -255,15 +330,21 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 {CSS}</style>
 </head>
 <body>
-<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}">
+<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{year}>
 <h2 class="p-name">{title}</h2>
-<ol>{items}</ol>
+<ol{list_class}>{items}</ol>
 </section>
 <script src="widget.js" async></script>
 </body>
 </html>
 "#,
         show = show.as_str(),
+        year = year.map_or_else(String::new, |y| format!(r#" data-year="{y}""#)),
+        list_class = if show == Show::Stats {
+            r#" class="stats""#
+        } else {
+            ""
+        },
         kind = kind.map_or("", MediaKind::as_str),
         tag = tag
             .as_ref()

@@ -450,6 +450,94 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
     browser.quit().await;
 }
 
+/// `data-show="stats"` renders a year's counts as `/widget?show=stats` does: the owner's
+/// current year by default (its heading says which), or `data-year`; read again, a new finish
+/// counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn widget_js_counts_a_year_by_kind() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    sys.finish("The Dispossessed", json!({})).await;
+    let (_, last) = sys
+        .finish("Old book", json!({ "kind": "book", "title": "Old book" }))
+        .await;
+    let backdated = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "movie", "title": "Heat" }),
+        )
+        .await;
+    let heat = backdated["id"].as_str().unwrap();
+    let done = sys
+        .write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{heat}/finish"),
+            json!({ "at": "2025-07-01T12:00:00Z" }),
+        )
+        .await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        done["position"].as_i64().unwrap().max(last),
+    )
+    .await;
+
+    let blog_html = format!(
+        r#"<!doctype html><html lang="en"><head></head><body><h1>My year</h1>
+<div id="now" data-lately data-show="stats" data-theme="light"></div>
+<div id="then" data-lately data-show="stats" data-year="2025" data-title="Back then"></div>
+<script src="{reader}/widget.js" async></script></body></html>"#
+    );
+    let blog_port = blog(blog_html);
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("http://127.0.0.1:{blog_port}/"))
+        .await;
+    let shown = |id: &str| {
+        format!(
+            "const h = document.getElementById('{id}'); const r = h && h.shadowRoot; return r ? [r.querySelector('h2').textContent, ...[...r.querySelectorAll('ol.stats li')].map(li => li.textContent)] : []"
+        )
+    };
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    browser
+        .until(
+            &shown("now"),
+            &json!([
+                format!("Finished in {year}"),
+                "2 finished 4.0★ on average over 2 rated",
+                "2 books"
+            ]),
+            Duration::from_secs(5),
+        )
+        .await;
+    browser
+        .until(
+            &shown("then"),
+            &json!(["Back then", "1 finished", "1 film"]),
+            Duration::from_secs(5),
+        )
+        .await;
+
+    let (_, more) = sys.finish("A third", json!({})).await;
+    sys.converged(std::slice::from_ref(&reader), more).await;
+    browser
+        .eval("document.dispatchEvent(new Event('visibilitychange')); return true")
+        .await;
+    browser
+        .until(
+            &shown("now"),
+            &json!([
+                format!("Finished in {year}"),
+                "3 finished 4.0★ on average over 3 rated",
+                "3 books"
+            ]),
+            Duration::from_secs(5),
+        )
+        .await;
+    browser.screenshot("widget-stats.png").await;
+    browser.quit().await;
+}
+
 /// A reverse proxy serving the reader under `/lately/` on a port of its own, as a blog's web
 /// server would (nginx: `location /lately/ { proxy_pass http://reader/; }`), streaming each
 /// answer as it comes (the live stream included). Returns the reader's URL through it.

@@ -329,7 +329,10 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
     assert!(empty.contains("Nothing in progress right now."), "{empty}");
 
     for (bad, says) in [
-        ("show=reading", "show must be finished, current or queue"),
+        (
+            "show=reading",
+            "show must be finished, current, queue or stats",
+        ),
         (
             "show=current&title=%20",
             "title must be 1 to 100 characters",
@@ -339,6 +342,119 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
         let res = sys.get(format!("{reader}/widget?{bad}")).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let body = res.text().await.unwrap();
+        assert!(body.contains(says), "{bad}: {body}");
+    }
+}
+
+/// A blog's "2025 in books and films": `/widget?show=stats` counts a year's public finishes,
+/// in all and per kind, with the average rating; the current year (in the owner's zone) by
+/// default. A list's filters are refused there, and a year anywhere else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_stats_widget_counts_a_year_by_kind() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let finish =
+        |kind: &'static str, title: &'static str, visibility: &'static str, body: Value| {
+            let sys = &sys;
+            async move {
+                let added = sys
+                    .write(
+                        reqwest::Method::POST,
+                        "/v1/items",
+                        json!({ "kind": kind, "title": title, "visibility": visibility }),
+                    )
+                    .await;
+                let id = added["id"].as_str().unwrap();
+                sys.write(
+                    reqwest::Method::POST,
+                    &format!("/v1/items/{id}/finish"),
+                    body,
+                )
+                .await["position"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+    finish(
+        "book",
+        "Piranesi",
+        "public",
+        json!({ "at": "2025-03-01T12:00:00Z", "rating": 4 }),
+    )
+    .await;
+    finish(
+        "book",
+        "Dune",
+        "public",
+        json!({ "at": "2025-06-01T12:00:00Z", "rating": 5 }),
+    )
+    .await;
+    finish(
+        "movie",
+        "Heat",
+        "public",
+        json!({ "at": "2025-07-01T12:00:00Z" }),
+    )
+    .await;
+    finish(
+        "book",
+        "Diary",
+        "private",
+        json!({ "at": "2025-08-01T12:00:00Z", "rating": 1 }),
+    )
+    .await;
+    let last = finish("game", "Hades", "public", json!({ "rating": 5 })).await;
+    sys.converged(std::slice::from_ref(&reader), last).await;
+
+    let page = sys
+        .json_text(format!("{reader}/widget?show=stats&year=2025"))
+        .await;
+    assert!(page.contains("<title>Finished in 2025</title>"), "{page}");
+    assert!(
+        page.contains(r#"data-show="stats" data-year="2025""#),
+        "{page}"
+    );
+    let counts = page
+        .split(r#"<ol class="stats">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .unwrap();
+    assert_eq!(
+        counts,
+        r#"<li class="total"><strong>3</strong> finished <span class="meta">4.5★ on average over 2 rated</span></li><li data-kind="book"><strong>2</strong> books</li><li data-kind="movie"><strong>1</strong> film</li>"#
+    );
+
+    // By default the year it is now (UTC here), which holds the game finished just now.
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let now = sys.json_text(format!("{reader}/widget?show=stats")).await;
+    assert!(
+        now.contains(&format!(r#"data-year="{year}""#))
+            && now.contains(r#"<strong>1</strong> game</li>"#),
+        "{now}"
+    );
+    let none = sys
+        .json_text(format!(
+            "{reader}/widget?show=stats&year=1999&title=My%201999"
+        ))
+        .await;
+    assert!(
+        none.contains("Nothing finished in 1999 yet.")
+            && none.contains("<h2 class=\"p-name\">My 1999</h2>"),
+        "{none}"
+    );
+
+    for (bad, says) in [
+        (
+            "show=stats&kind=book",
+            "show=stats counts every kind and tag",
+        ),
+        ("show=stats&tag=sf", "show=stats counts every kind and tag"),
+        ("show=stats&year=1800", "year must be between 1900 and 9999"),
+        ("show=current&year=2025", "year is for show=stats"),
+    ] {
+        let res = sys.get(format!("{reader}/widget?{bad}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
         let body = res.text().await.unwrap();
         assert!(body.contains(says), "{bad}: {body}");
     }
