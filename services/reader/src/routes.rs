@@ -133,10 +133,11 @@ async fn position_for(
     Ok((p.as_of.map_or(current, |a| a.min(current)), p.as_of))
 }
 
-fn etag(position: i64, req: &HttpRequest) -> String {
+fn etag(position: i64, req: &HttpRequest, varies: &str) -> String {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     req.path().hash(&mut h);
     req.query_string().hash(&mut h);
+    varies.hash(&mut h);
     format!("W/\"{position}-{:x}\"", h.finish())
 }
 
@@ -152,7 +153,20 @@ pub fn answer_with(
     content_type: &str,
     body: impl Into<Bytes>,
 ) -> HttpResponse {
-    let tag = etag(position, req);
+    answer_varying(req, position, "", content_type, body)
+}
+
+/// [`answer_with`] for an answer that depends on more than the log's position and the
+/// request (`varies`: the stats widget's default year, which the date moves on): its ETag
+/// changes with it.
+pub fn answer_varying(
+    req: &HttpRequest,
+    position: i64,
+    varies: &str,
+    content_type: &str,
+    body: impl Into<Bytes>,
+) -> HttpResponse {
+    let tag = etag(position, req, varies);
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)

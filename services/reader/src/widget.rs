@@ -350,7 +350,11 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             .as_ref()
             .map_or_else(String::new, |t| escape(t.as_str())),
     );
-    let mut res = crate::routes::answer_with(&req, position, "text/html; charset=utf-8", body);
+    // Without `year=`, the stats' page is the current year's: a new year is a new page even
+    // when nothing was written.
+    let varies = year.map_or_else(String::new, |y| y.to_string());
+    let mut res =
+        crate::routes::answer_varying(&req, position, &varies, "text/html; charset=utf-8", body);
     res.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         header::HeaderValue::from_static(
