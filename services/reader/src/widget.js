@@ -109,28 +109,35 @@
   }
   const yearOf = (v) => { const y = Number(v); return Number.isInteger(y) && y >= 1900 && y <= 9999 ? y : null; };
 
-  // Keeps a year's counts as the reader has them, read as the lists are (every minute while
-  // visible). Without a year, the owner's current one, found anew each time (a page left open
-  // over New Year's Eve moves on); `heading`, when given, says which.
-  function pollStats(list, year, heading) {
-    const json = (url) => fetch(base + url, { cache: "no-cache" }).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
+  // A read of the reader's JSON, revalidated (a 304 while nothing was written).
+  const json = (url) => fetch(base + url, { cache: "no-cache" }).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
+
+  // Keeps `list` as the reader has it: `read` (a promise that renders into it) runs when the
+  // returned function is called, then every minute while the page is visible, and when it
+  // becomes visible again. A failed read keeps what is shown; the first, with nothing shown,
+  // says the feed is unavailable.
+  function keepFresh(list, read) {
     const refresh = (force) => {
       if (force !== true && document.visibilityState === "hidden") return;
-      (year ? Promise.resolve(year) : json("v1/stats").then((all) => yearIn(all.time_zone)))
-        .then((y) => json("v1/stats?year=" + y).then((s) => {
-          if (heading) heading.textContent = "Finished in " + y;
-          renderStats(list, s, y);
-        }))
-        .catch(() => {
-          if (force === true && !list.querySelector("li")) {
-            list.replaceChildren(el("li", "empty", "The feed is unavailable right now."));
-          }
-        });
+      read().catch(() => {
+        if (force === true && !list.querySelector("li:not(.empty)")) {
+          list.replaceChildren(el("li", "empty", "The feed is unavailable right now."));
+        }
+      });
     };
     setInterval(refresh, 60000);
     document.addEventListener("visibilitychange", refresh);
     return refresh;
   }
+
+  // A year's counts. Without a year, the owner's current one, found anew each time (a page
+  // left open over New Year's Eve moves on); `heading`, when given, says which.
+  const pollStats = (list, year, heading) => keepFresh(list, () =>
+    (year ? Promise.resolve(year) : json("v1/stats").then((all) => yearIn(all.time_zone)))
+      .then((y) => json("v1/stats?year=" + y).then((s) => {
+        if (heading) heading.textContent = "Finished in " + y;
+        renderStats(list, s, y);
+      })));
 
   // How far, as the owner counted: "page 183 of 304" (as the reader's Portion::describe says
   // it), or the percentage.
@@ -157,27 +164,12 @@
     return li;
   }
 
-  // Keeps a list of items as the reader has it: read now, then again every minute while the
-  // page is visible, and when it becomes visible again. A failed read keeps what is shown.
-  function poll(list, show, params, lang) {
-    const refresh = (force) => {
-      if (force !== true && document.visibilityState === "hidden") return;
-      fetch(base + "v1/" + show + "?" + params, { cache: "no-cache" })
-        .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
-        .then((page) => {
-          list.replaceChildren(...page.items.map((i) => renderListed(i, show, lang)));
-          if (!page.items.length) list.append(el("li", "empty", EMPTY[show]));
-        })
-        .catch(() => {
-          if (force === true && !list.querySelector("li.h-entry")) {
-            list.replaceChildren(el("li", "empty", "The feed is unavailable right now."));
-          }
-        });
-    };
-    setInterval(refresh, 60000);
-    document.addEventListener("visibilitychange", refresh);
-    return refresh;
-  }
+  // A list of items (/v1/current or /v1/queue).
+  const poll = (list, show, params, lang) => keepFresh(list, () =>
+    json("v1/" + show + "?" + params).then((page) => {
+      list.replaceChildren(...page.items.map((i) => renderListed(i, show, lang)));
+      if (!page.items.length) list.append(el("li", "empty", EMPTY[show]));
+    }));
 
   // An entry's place in the list: newest finish first, ties by log order, as in the feed.
   const entries = (list) => [...list.querySelectorAll("li.h-entry")];
