@@ -497,6 +497,11 @@ impl Zone {
         at.with_timezone(&self.0).format("%Y-%m-%d").to_string()
     }
 
+    /// The calendar date `at` falls on here.
+    pub fn date(self, at: DateTime<Utc>) -> chrono::NaiveDate {
+        at.with_timezone(&self.0).date_naive()
+    }
+
     /// Its IANA name (`Europe/Berlin`).
     pub fn name(self) -> &'static str {
         self.0.name()
@@ -581,6 +586,19 @@ impl Page {
             as_of,
         }
     }
+}
+
+/// What [`Projection::count`] counts.
+#[derive(Debug, Clone, Default)]
+pub struct StatsQuery {
+    /// A calendar year of `zone`, or every year.
+    pub year: Option<i32>,
+    pub zone: Zone,
+    /// Only the finishes of items of this kind or with this tag, as the feed filters.
+    pub filter: ItemFilter,
+    pub as_of: Option<i64>,
+    /// The owner's: private items' finishes too.
+    pub owner: bool,
 }
 
 /// What the public lists of items ([`Projection::current`], [`Projection::queue`]) may be
@@ -1398,17 +1416,38 @@ impl Projection {
 
     /// Counts of public finishes: per kind, average rating, per month of `year` (or per year).
     pub fn stats(&self, year: Option<i32>, zone: Zone, as_of: Option<i64>) -> Stats {
-        self.count(year, zone, as_of, false)
+        self.count(&StatsQuery {
+            year,
+            zone,
+            as_of,
+            ..StatsQuery::default()
+        })
     }
 
     /// [`Projection::stats`] of the owner's finishes: private items' too (judged as of
     /// `as_of` alone, as the owner's list is); a removed item's in neither.
     pub fn owner_stats(&self, year: Option<i32>, zone: Zone, as_of: Option<i64>) -> Stats {
-        self.count(year, zone, as_of, true)
+        self.count(&StatsQuery {
+            year,
+            zone,
+            as_of,
+            owner: true,
+            ..StatsQuery::default()
+        })
     }
 
-    fn count(&self, year: Option<i32>, zone: Zone, as_of: Option<i64>, owner: bool) -> Stats {
-        let as_of = self.past(as_of);
+    /// The stats of the finishes `q` picks: of one kind or tag (as the item was then, as the
+    /// feed filters), the owner's or the public ones.
+    pub fn count(&self, q: &StatsQuery) -> Stats {
+        let StatsQuery {
+            year,
+            zone,
+            ref filter,
+            owner,
+            ..
+        } = *q;
+        let as_of = self.past(q.as_of);
+        let tag = filter.tag.as_ref().map(Tag::as_str);
         let mut stats = Stats {
             year,
             time_zone: zone.name(),
@@ -1420,7 +1459,8 @@ impl Projection {
             by_year: year.is_none().then(BTreeMap::new),
         };
         let mut rating_sum = 0u64;
-        // Each finished item's kind, if it is shown (now, and at `as_of`), or the owner's.
+        // Each finished item's kind, if it is shown (now, and at `as_of`), or the owner's, and
+        // passes the filter.
         let mut cache: HashMap<&str, Option<MediaKind>> = HashMap::new();
         for ((at, position), finish) in &self.finishes {
             let (finished_in, month0) = zone.year_month0(*at);
@@ -1434,14 +1474,25 @@ impl Projection {
                 .entry(&*finish.item_id)
                 .or_insert_with(|| match (as_of, owner) {
                     (None, _) => self.items.get(&*finish.item_id).and_then(|r| {
+                        let s = &r.summary;
                         let counted = match owner {
-                            true => r.summary.status != Status::Removed,
-                            false => r.summary.shown(),
+                            true => s.status != Status::Removed,
+                            false => s.shown(),
                         };
-                        counted.then_some(r.summary.kind)
+                        (counted
+                            && filter.kind.is_none_or(|k| k == s.kind)
+                            && tag.is_none_or(|t| s.has_tag(t)))
+                        .then_some(s.kind)
                     }),
-                    (Some(_), false) => self.visible(&finish.item_id, as_of).map(|s| s.kind),
-                    (Some(_), true) => self.owned(&finish.item_id, as_of).map(|s| s.kind),
+                    (Some(_), _) => match owner {
+                        true => self.owned(&finish.item_id, as_of),
+                        false => self.visible(&finish.item_id, as_of),
+                    }
+                    .filter(|s| {
+                        filter.kind.is_none_or(|k| k == s.kind)
+                            && tag.is_none_or(|t| s.tags.iter().any(|x| x.as_str() == t))
+                    })
+                    .map(|s| s.kind),
                 });
             let Some(kind) = *kind else { continue };
             stats.finished += 1;

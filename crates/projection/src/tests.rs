@@ -626,6 +626,71 @@ fn stats_count_per_kind_rating_and_month() {
     );
 }
 
+/// The stats of one kind or tag count only those items' finishes, as the items were then:
+/// tags edited away count as of before the edit, and a private item's only for the owner.
+#[test]
+fn stats_count_one_kind_or_tag() {
+    let p = project(&[
+        (
+            "a",
+            added("A", MediaKind::Book, Visibility::Public, &["sf"], 1),
+        ),
+        (
+            "b",
+            added("B", MediaKind::Game, Visibility::Public, &["sf"], 1),
+        ),
+        (
+            "c",
+            added("C", MediaKind::Book, Visibility::Private, &["sf"], 1),
+        ),
+        ("a", finished(2, Some(4.0))),
+        ("b", finished(3, Some(2.0))),
+        ("c", finished(4, Some(1.0))),
+        (
+            "b",
+            edited(
+                ItemChanges {
+                    tags: Some(vec![]),
+                    ..Default::default()
+                },
+                5,
+            ),
+        ),
+    ]);
+    let count = |kind, tag: Option<&str>, as_of, owner| {
+        p.count(&StatsQuery {
+            year: Some(2026),
+            filter: ItemFilter {
+                kind,
+                tag: tag.map(|t| Tag::parse(t).unwrap()),
+            },
+            as_of,
+            owner,
+            ..StatsQuery::default()
+        })
+    };
+    let books = count(Some(MediaKind::Book), None, None, false);
+    assert_eq!((books.finished, books.average_rating), (1, Some(4.0)));
+    assert_eq!(books.by_kind.keys().collect::<Vec<_>>(), [&MediaKind::Book]);
+    assert_eq!(count(Some(MediaKind::Book), None, None, true).finished, 2);
+    assert_eq!(count(Some(MediaKind::Movie), None, None, true).finished, 0);
+    // "b" lost its tag at position 7: as of 6 it still counts.
+    let sf = count(None, Some("sf"), None, false);
+    assert_eq!((sf.finished, sf.average_rating), (1, Some(4.0)));
+    let then = count(None, Some("sf"), Some(6), false);
+    assert_eq!((then.finished, then.average_rating), (2, Some(3.0)));
+    assert_eq!(count(None, Some("sf"), Some(6), true).finished, 3);
+    assert_eq!(
+        count(Some(MediaKind::Game), Some("sf"), Some(6), false).finished,
+        1
+    );
+    // No filter is every kind and tag, as `stats` counts.
+    assert_eq!(
+        count(None, None, None, false),
+        p.stats(Some(2026), Zone::default(), None)
+    );
+}
+
 /// Years and months are counted in the owner's zone: a book finished on New Year's Eve in
 /// California is that year's there, though in UTC it was already the next.
 #[test]

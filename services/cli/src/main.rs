@@ -336,6 +336,9 @@ enum Command {
         /// Private finishes counted too (the owner's stats: sends your token).
         #[arg(long)]
         all: bool,
+        /// Only the finishes of items of this kind or with this tag.
+        #[command(flatten)]
+        filter: Filter,
     },
     /// One item and its history: when it was added, started, how far, each finish with its
     /// rating and review, each edit. With your token, private and removed items too.
@@ -368,7 +371,9 @@ enum Command {
     },
     /// The HTML to paste into your blog for the widget, served from the feed's address
     /// (`--feed`, as your readers reach it): your recent finishes, or with `--show current`
-    /// what you are in the middle of, with how far, or `--show queue` what is up next.
+    /// what you are in the middle of, with how far, `--show queue` what is up next, or
+    /// `--show stats` how much you finished in the year (`--kind book --goal 24`: against a
+    /// goal of 24 books, ahead of schedule or behind).
     Embed(Widget),
     /// Write a handful of realistic items, so a fresh feed is not empty.
     Demo,
@@ -791,7 +796,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             .await?
         }
         Command::Show { id } => show(client, &id).await?,
-        Command::Stats { year, all } => stats(client, year, all).await?,
+        Command::Stats { year, all, filter } => stats(client, year, all, &filter).await?,
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Export => export(client).await?,
         Command::Demo => import::demo(client).await?,
@@ -851,6 +856,10 @@ struct Widget {
     /// The year `--show stats` counts (by default the current one where the owner is).
     #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=9999))]
     year: Option<i32>,
+    /// How many finishes `--show stats` counts against in the year (of `--kind`, if given:
+    /// `--kind book --goal 24` is 24 books), with how far ahead of or behind schedule you are.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    goal: Option<u32>,
     #[arg(long, value_enum, default_value_t = Theme::Auto)]
     theme: Theme,
     /// Its heading (1–100 characters; by default one for what it shows).
@@ -868,13 +877,11 @@ struct Widget {
 /// readers would not reach it.
 fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
     let stats = w.show == Show::Stats;
-    if stats && !w.filter.query().is_empty() {
-        return Err(CliError::Usage(
-            "--show stats counts every kind and tag: --kind and --tag filter the lists".into(),
-        ));
-    }
     if w.year.is_some() && !stats {
         return Err(CliError::Usage("--year is for --show stats".into()));
+    }
+    if w.goal.is_some() && !stats {
+        return Err(CliError::Usage("--goal is for --show stats".into()));
     }
     let heading = match (w.show, w.year) {
         (Show::Finished, _) => "Recently finished".to_owned(),
@@ -895,6 +902,9 @@ fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
         Some(year) => options.push(("year", year.to_string())),
         None if !stats => options.push(("limit", w.limit.to_string())),
         None => {}
+    }
+    if let Some(goal) = w.goal {
+        options.push(("goal", goal.to_string()));
     }
     options.push(("theme", value_name(&w.theme)));
     if let Some(title) = &w.title {
@@ -1352,14 +1362,25 @@ async fn export(client: &Client) -> Result<(), CliError> {
 
 /// Prints the public finishes' counts (or, `all`, the owner's: private ones too): a summary
 /// line, then a bar per month of `year` (or per year).
-async fn stats(client: &Client, year: Option<i32>, all: bool) -> Result<(), CliError> {
+async fn stats(
+    client: &Client,
+    year: Option<i32>,
+    all: bool,
+    filter: &Filter,
+) -> Result<(), CliError> {
     let path = match all {
         true => "/v1/owner/stats",
         false => "/v1/stats",
     };
-    let path = match year {
-        Some(y) => format!("{path}?year={y}"),
-        None => path.to_owned(),
+    let year_param = year.map(|y| y.to_string());
+    let mut query = filter.query();
+    query.extend(year_param.as_deref().map(|y| ("year", y)));
+    let path = match query.is_empty() {
+        true => path.to_owned(),
+        false => format!(
+            "{path}?{}",
+            serde_urlencoded::to_string(&query).expect("strings encode")
+        ),
     };
     let s = match all {
         true => client.read_as_owner(&path).await?,

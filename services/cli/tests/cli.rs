@@ -313,6 +313,16 @@ async fn add_start_finish_and_list() {
         all.starts_with("All time: 1 finished (book 1)") && all.contains("\n2026    1 ▇"),
         "{all}"
     );
+    let books = stdout(
+        &sys.lately(&["stats", "--year", "2026", "--kind", "book"])
+            .await,
+    );
+    assert!(books.starts_with("2026: 1 finished (book 1)"), "{books}");
+    let films = stdout(
+        &sys.lately(&["stats", "--year", "2026", "--kind", "movie"])
+            .await,
+    );
+    assert!(films.starts_with("2026: 0 finished\n"), "{films}");
     let none = stdout(&sys.lately(&["stats", "--year", "2001"]).await);
     assert_eq!(none.lines().next(), Some("2001: 0 finished"), "{none}");
     assert_eq!(
@@ -1470,13 +1480,7 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
             "embed", "--iframe", "--show", "current", "--kind", "book", "--title", title,
         ])
         .await;
-    let snippet = stdout(&out);
-    let src = snippet
-        .split("src=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap()
-        .replace("&amp;", "&");
+    let src = iframe_src(&stdout(&out));
     assert!(src.starts_with(&format!("{}/widget?", sys.reader)), "{src}");
     let page = reqwest::get(&src).await.unwrap();
     assert_eq!(page.status(), 200, "{src}");
@@ -1502,31 +1506,47 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
     let blank = sys.lately(&["embed", "--tag", " "]).await;
     assert_eq!(blank.status.code(), Some(2));
 
-    // A year's counts: the page the iframe shows is the reader's stats page for that year.
+    // A year's books against a goal: the page the iframe shows is the reader's stats page
+    // for them.
     let out = sys
-        .lately(&["embed", "--iframe", "--show", "stats", "--year", "2025"])
+        .lately(&[
+            "embed", "--iframe", "--show", "stats", "--kind", "book", "--year", "2025", "--goal",
+            "12",
+        ])
         .await;
     let snippet = stdout(&out);
     assert!(snippet.contains(r#"title="Finished in 2025""#), "{snippet}");
-    let src = snippet
-        .split("src=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
+    let page = reqwest::get(&iframe_src(&snippet))
+        .await
         .unwrap()
-        .replace("&amp;", "&");
-    let page = reqwest::get(&src).await.unwrap().text().await.unwrap();
+        .text()
+        .await
+        .unwrap();
     assert!(
-        page.contains(r#"data-show="stats" data-year="2025""#)
-            && page.contains("Nothing finished in 2025 yet."),
+        page.contains(
+            r#"data-kind="book" data-tag="" data-show="stats" data-year="2025" data-goal="12""#
+        ) && page.contains("Nothing finished in 2025 yet.")
+            && page.contains("12 books short of the goal"),
         "{page}"
     );
     for bad in [
-        &["embed", "--show", "stats", "--kind", "book"][..],
+        &["embed", "--goal", "24"][..],
+        &["embed", "--show", "stats", "--goal", "0"],
         &["embed", "--year", "2025"],
         &["embed", "--show", "stats", "--year", "1800"],
     ] {
         assert_eq!(sys.lately(bad).await.status.code(), Some(2), "{bad:?}");
     }
+}
+
+/// The page an `<iframe>` snippet shows.
+fn iframe_src(snippet: &str) -> String {
+    snippet
+        .split("src=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&")
 }
 
 /// Days are the owner's: the CLI shows a time as the day it was where it runs (`TZ`), and a

@@ -12,7 +12,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::{MediaKind, Status, Tag};
 use lately_projection::{
-    FeedEntry, FeedQuery, ItemFilter, ItemView, OwnerQuery, Page, Projection, Stats, Zone,
+    FeedEntry, FeedQuery, ItemFilter, ItemView, OwnerQuery, Page, Projection, StatsQuery,
 };
 use lately_service::Problem;
 use serde::{Deserialize, Serialize};
@@ -559,38 +559,46 @@ fn decode_item_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, String)), Probl
         .ok_or_else(not_a_cursor)
 }
 
-/// `GET /v1/stats?year=` — counts per kind, average rating, per month (or per year).
+/// `GET /v1/stats?year=&kind=&tag=` — counts per kind, average rating, per month (or per
+/// year), of every public finish or those of one kind or tag.
 pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let (position, body) = counts(&req, &state, Projection::stats).await?;
+    let (position, body) = counts(&req, &state, false).await?;
     Ok(answer(&req, position, body))
 }
 
-/// `GET /v1/owner/stats?year=&as_of=` — [`stats`] of every finish of the owner's, private
+/// `GET /v1/owner/stats?year=&kind=&tag=&as_of=` — [`stats`] of every finish of the owner's, private
 /// items' too. Only to the owner's token, and never stored by a cache.
 pub async fn owner_stats(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     state.owner.check(req.headers(), "the owner's stats")?;
-    let (position, body) = counts(&req, &state, Projection::owner_stats).await?;
+    let (position, body) = counts(&req, &state, true).await?;
     Ok(owner_answer(position).json(body))
 }
 
-/// The stats `count` gives for the request's year, as of the position it answers from.
+/// The stats of the request's year, kind and tag (the owner's or the public ones), as of the
+/// position it answers from.
 async fn counts(
     req: &HttpRequest,
     state: &web::Data<AppState>,
-    count: fn(&Projection, Option<i32>, Zone, Option<i64>) -> Stats,
+    owner: bool,
 ) -> Result<(i64, Value), Problem> {
     let p = params(req)?;
+    let (year, filter) = (year(&p)?, item_filter(&p)?);
     let (position, _) = position_for(req, state, &p).await?;
-    let year = year(&p)?;
-    let stats = count(
-        &state.replica.projection.read().expect("not poisoned"),
-        year,
-        state.zone,
-        Some(position),
-    );
+    let stats = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .count(&StatsQuery {
+            year,
+            zone: state.zone,
+            filter,
+            as_of: Some(position),
+            owner,
+        });
     let mut body = serde_json::to_value(stats).expect("stats serialise");
     body["position"] = json!(position);
     Ok((position, body))

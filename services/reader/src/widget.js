@@ -1,8 +1,9 @@
 // lately widget: renders the recently-finished feed into <div data-lately></div>, inside a
 // shadow root so the host page's styles and ours never touch. Options: data-show (finished,
 // the default; current: what is in progress, with how far; queue: what waits to be started;
-// stats: how much was finished in data-year, the owner's current year by default),
-// data-kind, data-tag, data-limit, data-theme (light|dark|auto), data-lang, data-title. The
+// stats: how much was finished in data-year, the owner's current year by default, perhaps
+// against data-goal), data-kind, data-tag, data-limit, data-theme (light|dark|auto), data-lang,
+// data-title. The
 // feed follows the log live over Server-Sent Events: new finishes, edits and revisions, items
 // made private, removed or restored. The lists of items change by starts and progress, which
 // the stream does not carry: they are read again every minute while the page is visible
@@ -79,11 +80,43 @@
   // "14 books": the same words as the reader's stats widget (widget.rs's noun).
   const NOUN = { book: ["book", "books"], article: ["article", "articles"], movie: ["film", "films"], tv: ["TV show", "TV shows"], game: ["game", "games"], podcast: ["podcast", "podcasts"] };
 
+  const count = (n, kind) => (NOUN[kind] ? n + " " + NOUN[kind][n === 1 ? 0 : 1] : String(n));
+
+  // Where a year's count stands against its goal on the owner's `today` (widget.rs's Pace): an
+  // even pace through the year, rounded down, is the schedule.
+  function pace(finished, goal, year, today, kind) {
+    if (finished >= goal) return "goal reached";
+    if (year < today.year) return count(goal - finished, kind) + " short of the goal";
+    if (year > today.year) return null;
+    const expected = Math.floor((goal * today.day) / today.days);
+    if (finished > expected) return count(finished - expected, kind) + " ahead of schedule";
+    if (finished === expected) return "on schedule";
+    return count(expected - finished, kind) + " behind schedule";
+  }
+
+  // The goal's line: a bar, "14 of 24 books · 58%", and the pace.
+  function goalItem(finished, year, target, today) {
+    const { goal, kind } = target;
+    const percent = Math.floor((finished * 100) / goal);
+    const bar = el("progress", null, percent + "%");
+    bar.value = Math.min(finished, goal);
+    bar.max = goal;
+    bar.setAttribute("aria-label", percent + "% of the goal");
+    const li = el("li", "goal");
+    const of = NOUN[kind] ? " " + NOUN[kind][goal === 1 ? 0 : 1] : "";
+    li.append(bar, " ", el("strong", null, String(finished)), " of " + goal + of + " · " + percent + "%");
+    const said = pace(finished, goal, year, today, kind);
+    if (said) li.append(" ", el("span", "meta", said));
+    return li;
+  }
+
   // A year's counts (/v1/stats?year=), the same markup the server renders for show=stats: the
-  // total with the average rating, then a line per kind.
-  function renderStats(list, s, year) {
+  // total with the average rating, the goal's line (`target`: { goal, kind }, or null), then a
+  // line per kind.
+  function renderStats(list, s, year, target) {
+    const goal = target ? [goalItem(s.finished, year, target, todayIn(s.time_zone))] : [];
     if (!s.finished) {
-      list.replaceChildren(el("li", "empty", "Nothing finished in " + year + " yet."));
+      list.replaceChildren(el("li", "empty", "Nothing finished in " + year + " yet."), ...goal);
       return;
     }
     const total = el("li", "total");
@@ -91,23 +124,31 @@
     if (s.rated && typeof s.average_rating === "number") {
       total.append(" ", el("span", "meta", s.average_rating.toFixed(1) + "★ on average over " + s.rated + " rated"));
     }
-    const rows = [total];
+    const rows = [total, ...goal];
     for (const [kind, n] of Object.entries(s.by_kind)) {
       const li = el("li");
       li.dataset.kind = kind;
-      const [one, many] = NOUN[kind] || [kind, kind];
-      li.append(el("strong", null, String(n)), " " + (n === 1 ? one : many));
+      li.append(el("strong", null, String(n)), " " + (NOUN[kind] || [kind, kind])[n === 1 ? 0 : 1]);
       rows.push(li);
     }
     list.replaceChildren(...rows);
   }
 
-  // The year it is now where the owner is: the stats say in which zone they count.
-  function yearIn(zone) {
-    try { return Number(new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric" }).format(new Date())); }
-    catch { return new Date().getFullYear(); }
+  // The date it is now where the owner is (the stats say in which zone they count): its year,
+  // its day of the year and how many days the year has.
+  function todayIn(zone) {
+    const now = new Date();
+    let ymd = [now.getFullYear(), now.getMonth() + 1, now.getDate()];
+    try {
+      const parts = new Intl.DateTimeFormat("en-US", { timeZone: zone, year: "numeric", month: "numeric", day: "numeric" }).formatToParts(now);
+      ymd = ["year", "month", "day"].map((t) => Number(parts.find((p) => p.type === t).value));
+    } catch { /* an unknown zone: the viewer's */ }
+    const [y, m, d] = ymd;
+    const jan1 = Date.UTC(y, 0, 1);
+    return { year: y, day: (Date.UTC(y, m - 1, d) - jan1) / 864e5 + 1, days: (Date.UTC(y + 1, 0, 1) - jan1) / 864e5 };
   }
   const yearOf = (v) => { const y = Number(v); return Number.isInteger(y) && y >= 1900 && y <= 9999 ? y : null; };
+  const goalOf = (v) => { const g = Number(v); return v && Number.isInteger(g) && g >= 1 && g <= 100000 ? g : null; };
 
   // A read of the reader's JSON, revalidated (a 304 while nothing was written).
   const json = (url) => fetch(base + url, { cache: "no-cache" }).then((r) => (r.ok ? r.json() : Promise.reject(r.status)));
@@ -130,14 +171,20 @@
     return refresh;
   }
 
-  // A year's counts. Without a year, the owner's current one, found anew each time (a page
-  // left open over New Year's Eve moves on); `heading`, when given, says which.
-  const pollStats = (list, year, heading) => keepFresh(list, () =>
-    (year ? Promise.resolve(year) : json("v1/stats").then((all) => yearIn(all.time_zone)))
-      .then((y) => json("v1/stats?year=" + y).then((s) => {
-        if (heading) heading.textContent = "Finished in " + y;
-        renderStats(list, s, y);
-      })));
+  // A year's counts of `kind` and `tag` (or all), against `goal` if there is one. Without a
+  // year, the owner's current one, found anew each time (a page left open over New Year's Eve
+  // moves on); `heading`, when given, says which.
+  const pollStats = (list, year, heading, kind, tag, goal) => keepFresh(list, () =>
+    (year ? Promise.resolve(year) : json("v1/stats").then((all) => todayIn(all.time_zone).year))
+      .then((y) => {
+        const p = query(kind, tag, 1);
+        p.delete("limit");
+        p.set("year", y);
+        return json("v1/stats?" + p).then((s) => {
+          if (heading) heading.textContent = "Finished in " + y;
+          renderStats(list, s, y, goal ? { goal, kind } : null);
+        });
+      }));
 
   // How far, as the owner counted: "page 183 of 304" (as the reader's Portion::describe says
   // it), or the percentage.
@@ -228,7 +275,10 @@
     const show = showOf(page.dataset.show);
     const params = query(page.dataset.kind, page.dataset.tag, limit);
     if (show === "finished") live(page.querySelector("ol"), params, limit, lang);
-    else if (show === "stats") pollStats(page.querySelector("ol"), yearOf(page.dataset.year), null);
+    else if (show === "stats") {
+      const { year, kind, tag, goal } = page.dataset;
+      pollStats(page.querySelector("ol"), yearOf(year), null, kind, tag, goalOf(goal));
+    }
     else poll(page.querySelector("ol"), show, params, lang); // rendered by the server just now
     return;
   }
@@ -253,7 +303,7 @@
     root.append(style, section);
     if (show === "stats") {
       list.className = "stats";
-      pollStats(list, year, host.dataset.title ? null : heading)(true);
+      pollStats(list, year, host.dataset.title ? null : heading, kind, tag, goalOf(host.dataset.goal))(true);
       continue;
     }
     if (show !== "finished") {

@@ -1,6 +1,7 @@
 //! The embeddable widget: `/widget`, a small page made for an `<iframe>`, and `/widget.js`, a
 //! script that renders the same list into `<div data-lately>` on any page. It lists the feed's
-//! finishes, or (`show=current`, `show=queue`) the public items in progress or up next.
+//! finishes, or (`show=current`, `show=queue`) the public items in progress or up next, or
+//! (`show=stats`) counts a year's finishes, perhaps against a goal.
 //!
 //! The page is rendered here, works without JavaScript, and is marked up as an h-feed of
 //! h-entries (microformats). `widget.js` adds live updates to it and does the embedding; it sets
@@ -11,9 +12,9 @@ use std::sync::OnceLock;
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use lately_domain::MediaKind;
-use lately_projection::{FeedEntry, FeedQuery, ItemView, Page, Stats, Zone};
+use lately_projection::{FeedEntry, FeedQuery, ItemView, Page, Stats, StatsQuery, Zone};
 use lately_service::Problem;
 
 use crate::feeds::{escape, stars};
@@ -167,11 +168,109 @@ fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
     item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta)
 }
 
-/// A year's counts as the stats widget shows them: the total with the average rating, then a
-/// line per kind ("14 books"); `widget.js` renders the same.
-fn stats_html(s: &Stats, year: i32) -> String {
+/// How many finishes the owner means to reach in the year (`goal=24`, with `kind=book` for 24
+/// books), as a reading challenge has it. It is given in the embed, as its title and limit are:
+/// what the blog shows, not a fact of the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Goal(u64);
+
+impl Goal {
+    fn parse(raw: &str) -> Result<Self, Problem> {
+        match raw.trim().parse::<u64>() {
+            Ok(n) if (1..=100_000).contains(&n) => Ok(Self(n)),
+            _ => Err(bad(format!(
+                "goal must be a whole number of finishes from 1 to 100000 (got {raw:?})"
+            ))),
+        }
+    }
+}
+
+/// Where a year's count stands against its goal on `today` (the owner's date).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pace {
+    Reached,
+    /// The current year: this many more than an even pace through the year has by today…
+    Ahead(u64),
+    OnSchedule,
+    /// …or fewer.
+    Behind(u64),
+    /// A past year: this many short of the goal.
+    Short(u64),
+    /// A year still to come.
+    NotYet,
+}
+
+impl Pace {
+    fn of(finished: u64, goal: Goal, year: i32, today: NaiveDate) -> Self {
+        use std::cmp::Ordering;
+        if finished >= goal.0 {
+            return Self::Reached;
+        }
+        match year.cmp(&today.year()) {
+            Ordering::Less => Self::Short(goal.0 - finished),
+            Ordering::Greater => Self::NotYet,
+            Ordering::Equal => {
+                let days = NaiveDate::from_ymd_opt(year, 12, 31).map_or(365, |d| d.ordinal());
+                // Rounded down: a goal of 24 expects its first finish from the middle of January.
+                let expected = goal.0 * u64::from(today.ordinal()) / u64::from(days);
+                match finished.cmp(&expected) {
+                    Ordering::Greater => Self::Ahead(finished - expected),
+                    Ordering::Equal => Self::OnSchedule,
+                    Ordering::Less => Self::Behind(expected - finished),
+                }
+            }
+        }
+    }
+
+    /// "2 books ahead of schedule" (`kind`: what is counted, if one kind is), as `widget.js`
+    /// says it.
+    fn describe(self, kind: Option<MediaKind>) -> Option<String> {
+        let n = |n: u64| match kind {
+            Some(k) => format!("{n} {}", noun(k, n)),
+            None => n.to_string(),
+        };
+        Some(match self {
+            Self::Reached => "goal reached".to_owned(),
+            Self::Ahead(k) => format!("{} ahead of schedule", n(k)),
+            Self::OnSchedule => "on schedule".to_owned(),
+            Self::Behind(k) => format!("{} behind schedule", n(k)),
+            Self::Short(k) => format!("{} short of the goal", n(k)),
+            Self::NotYet => return None,
+        })
+    }
+}
+
+/// What a stats widget counts against: its goal, and what it counts (one kind, or all).
+struct Target {
+    goal: Goal,
+    kind: Option<MediaKind>,
+    today: NaiveDate,
+}
+
+/// The goal's line: a bar, "14 of 24 books · 58%", and the pace.
+fn goal_html(finished: u64, year: i32, t: &Target) -> String {
+    let goal = t.goal.0;
+    let percent = finished * 100 / goal;
+    let of = t
+        .kind
+        .map_or_else(String::new, |k| format!(" {}", noun(k, goal)));
+    let pace = Pace::of(finished, t.goal, year, t.today)
+        .describe(t.kind)
+        .map_or_else(String::new, |p| {
+            format!(r#" <span class="meta">{p}</span>"#)
+        });
+    format!(
+        r#"<li class="goal"><progress value="{}" max="{goal}" aria-label="{percent}% of the goal">{percent}%</progress> <strong>{finished}</strong> of {goal}{of} · {percent}%{pace}</li>"#,
+        finished.min(goal)
+    )
+}
+
+/// A year's counts as the stats widget shows them: the total with the average rating, the
+/// goal's line if it has one, then a line per kind ("14 books"); `widget.js` renders the same.
+fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> String {
+    let goal = target.map_or_else(String::new, |t| goal_html(s.finished, year, t));
     if s.finished == 0 {
-        return format!(r#"<li class="empty">Nothing finished in {year} yet.</li>"#);
+        return format!(r#"<li class="empty">Nothing finished in {year} yet.</li>{goal}"#);
     }
     let rated = match s.average_rating {
         Some(avg) if s.rated > 0 => format!(
@@ -181,7 +280,7 @@ fn stats_html(s: &Stats, year: i32) -> String {
         _ => String::new(),
     };
     let mut html = format!(
-        r#"<li class="total"><strong>{}</strong> finished{rated}</li>"#,
+        r#"<li class="total"><strong>{}</strong> finished{rated}</li>{goal}"#,
         s.finished
     );
     for (kind, n) in &s.by_kind {
@@ -211,7 +310,7 @@ fn noun(kind: MediaKind, n: u64) -> &'static str {
     }
 }
 
-/// `GET /widget?show=finished|current|queue|stats&kind=&tag=&limit=&year=&theme=light|dark|auto&lang=&title=`
+/// `GET /widget?show=finished|current|queue|stats&kind=&tag=&limit=&year=&goal=&theme=light|dark|auto&lang=&title=`
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let p = params(&req)?;
     let limit = p.limit.unwrap_or(10);
@@ -238,18 +337,15 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         return Err(bad("lang must be a language tag such as en or fr-CA"));
     }
     let show = Show::parse(get("show"))?;
-    // The stats count a year, every kind: a list's filters have nothing to filter there, and
-    // a year has nothing to do in a list.
+    let goal = get("goal").map(Goal::parse).transpose()?;
+    // The owner's date, which the default year and a goal's pace go by.
+    let today = state.zone.date(Utc::now());
+    // The stats count a year (of a kind or tag, or all), perhaps against a goal; a year and a
+    // goal have nothing to do in a list.
     let year = match show {
-        Show::Stats => {
-            if p.kind.is_some() || p.tag.is_some() {
-                return Err(bad(
-                    "show=stats counts every kind and tag: kind and tag filter the lists",
-                ));
-            }
-            Some(crate::routes::year(&p)?.unwrap_or_else(|| state.zone.year(chrono::Utc::now())))
-        }
+        Show::Stats => Some(crate::routes::year(&p)?.unwrap_or(today.year())),
         _ if p.year.is_some() => return Err(bad("year is for show=stats")),
+        _ if goal.is_some() => return Err(bad("goal is for show=stats")),
         _ => None,
     };
     let stats_title;
@@ -306,8 +402,15 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             }
             Show::Stats => {
                 let year = year.expect("set for stats");
-                let stats = projection.stats(Some(year), state.zone, Some(position));
-                vec![stats_html(&stats, year)]
+                let stats = projection.count(&StatsQuery {
+                    year: Some(year),
+                    zone: state.zone,
+                    filter: filter.clone(),
+                    as_of: Some(position),
+                    owner: false,
+                });
+                let target = goal.map(|goal| Target { goal, kind, today });
+                vec![stats_html(&stats, year, target.as_ref())]
             }
         };
         (position, items)
@@ -330,7 +433,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 {CSS}</style>
 </head>
 <body>
-<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{year}>
+<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{year}{goal}>
 <h2 class="p-name">{title}</h2>
 <ol{list_class}>{items}</ol>
 </section>
@@ -340,6 +443,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 "#,
         show = show.as_str(),
         year = year.map_or_else(String::new, |y| format!(r#" data-year="{y}""#)),
+        goal = goal.map_or_else(String::new, |g| format!(r#" data-goal="{}""#, g.0)),
         list_class = if show == Show::Stats {
             r#" class="stats""#
         } else {
@@ -351,8 +455,12 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             .map_or_else(String::new, |t| escape(t.as_str())),
     );
     // Without `year=`, the stats' page is the current year's: a new year is a new page even
-    // when nothing was written.
-    let varies = year.map_or_else(String::new, |y| y.to_string());
+    // when nothing was written; and a goal's pace moves on every day.
+    let varies = match (year, goal) {
+        (Some(_), Some(_)) => today.to_string(),
+        (Some(y), None) => y.to_string(),
+        _ => String::new(),
+    };
     let mut res =
         crate::routes::answer_varying(&req, position, &varies, "text/html; charset=utf-8", body);
     res.headers_mut().insert(
@@ -362,4 +470,62 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         ),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_goal_is_paced_evenly_through_the_year() {
+        let goal = Goal::parse("24").unwrap();
+        // 24 a year is 2 a month: by 1 April (day 91 of 365) 5 are due (5.98, rounded down).
+        let april = day(2026, 4, 1);
+        assert_eq!(Pace::of(5, goal, 2026, april), Pace::OnSchedule);
+        assert_eq!(Pace::of(7, goal, 2026, april), Pace::Ahead(2));
+        assert_eq!(Pace::of(2, goal, 2026, april), Pace::Behind(3));
+        // None due on 1 January; the whole goal on 31 December, of 366 days in a leap year.
+        assert_eq!(Pace::of(0, goal, 2026, day(2026, 1, 1)), Pace::OnSchedule);
+        assert_eq!(Pace::of(23, goal, 2028, day(2028, 12, 31)), Pace::Behind(1));
+        assert_eq!(
+            Pace::of(23, goal, 2028, day(2028, 12, 30)),
+            Pace::OnSchedule
+        );
+        // Reached whenever it is; a past year falls short, a year to come has no pace yet.
+        assert_eq!(Pace::of(30, goal, 2026, april), Pace::Reached);
+        assert_eq!(Pace::of(24, goal, 2025, april), Pace::Reached);
+        assert_eq!(Pace::of(20, goal, 2025, april), Pace::Short(4));
+        assert_eq!(Pace::of(0, goal, 2027, april), Pace::NotYet);
+    }
+
+    #[test]
+    fn a_pace_is_said_in_what_is_counted() {
+        let book = Some(MediaKind::Book);
+        assert_eq!(
+            Pace::Ahead(1).describe(book).as_deref(),
+            Some("1 book ahead of schedule")
+        );
+        assert_eq!(
+            Pace::Behind(3).describe(None).as_deref(),
+            Some("3 behind schedule")
+        );
+        assert_eq!(
+            Pace::Short(2).describe(Some(MediaKind::Movie)).as_deref(),
+            Some("2 films short of the goal")
+        );
+        assert_eq!(Pace::NotYet.describe(book), None);
+    }
+
+    #[test]
+    fn a_goal_is_a_count() {
+        assert_eq!(Goal::parse(" 52 ").unwrap(), Goal(52));
+        assert_eq!(Goal::parse("100000").unwrap(), Goal(100_000));
+        for bad in ["0", "-3", "24.5", "", "100001", "lots"] {
+            assert!(Goal::parse(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -451,10 +451,11 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
 }
 
 /// `data-show="stats"` renders a year's counts as `/widget?show=stats` does: the owner's
-/// current year by default (its heading says which), or `data-year`; read again, a new finish
-/// counts.
+/// current year by default (its heading says which), or `data-year`; of one kind against
+/// `data-goal`, in the same markup as the page's and with the same pace; read again, a new
+/// finish counts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn widget_js_counts_a_year_by_kind() {
+async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
     let sys = system().await;
     let reader = sys.reader(reader_config(&sys.database_url)).await;
     sys.finish("The Dispossessed", json!({})).await;
@@ -486,6 +487,8 @@ async fn widget_js_counts_a_year_by_kind() {
         r#"<!doctype html><html lang="en"><head></head><body><h1>My year</h1>
 <div id="now" data-lately data-show="stats" data-theme="light"></div>
 <div id="then" data-lately data-show="stats" data-year="2025" data-title="Back then"></div>
+<div id="films" data-lately data-show="stats" data-year="2025" data-kind="movie" data-goal="2"></div>
+<div id="pace" data-lately data-show="stats" data-kind="book" data-goal="100000"></div>
 <script src="{reader}/widget.js" async></script></body></html>"#
     );
     let blog_port = blog(blog_html);
@@ -514,6 +517,46 @@ async fn widget_js_counts_a_year_by_kind() {
         .until(
             &shown("then"),
             &json!(["Back then", "1 finished", "1 film"]),
+            Duration::from_secs(5),
+        )
+        .await;
+    // Against a goal: the markup the reader's own page has for the same options, and this
+    // year's pace as the reader counts it (an even pace, rounded down, by the owner's date).
+    let films = sys
+        .json_text(format!(
+            "{reader}/widget?show=stats&year=2025&kind=movie&goal=2"
+        ))
+        .await;
+    let served = films
+        .split(r#"<ol class="stats">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .unwrap()
+        .to_owned();
+    assert!(served.contains("1 film short of the goal"), "{served}");
+    browser
+        .until(
+            "const r = document.getElementById('films').shadowRoot; return r ? r.querySelector('ol.stats').innerHTML : ''",
+            &json!(served),
+            Duration::from_secs(5),
+        )
+        .await;
+    let today = chrono::Utc::now().date_naive();
+    let days = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap();
+    let expected = 100_000 * u64::from(chrono::Datelike::ordinal(&today))
+        / u64::from(chrono::Datelike::ordinal(&days));
+    browser
+        .until(
+            &shown("pace"),
+            &json!([
+                format!("Finished in {year}"),
+                "2 finished 4.0★ on average over 2 rated",
+                format!(
+                    "0% 2 of 100000 books · 0% {} books behind schedule",
+                    expected - 2
+                ),
+                "2 books"
+            ]),
             Duration::from_secs(5),
         )
         .await;

@@ -349,7 +349,8 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
 
 /// A blog's "2025 in books and films": `/widget?show=stats` counts a year's public finishes,
 /// in all and per kind, with the average rating; the current year (in the owner's zone) by
-/// default. A list's filters are refused there, and a year anywhere else.
+/// default; of one kind if asked, and against a goal ("2 of 3 books", short of it, reached, or
+/// behind schedule). A year or a goal anywhere else is refused, as is a goal that is no count.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_stats_widget_counts_a_year_by_kind() {
     let sys = system().await;
@@ -444,14 +445,70 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         "{none}"
     );
 
+    // One kind, against a goal: a past year says how far short it fell.
+    let books = sys
+        .json_text(format!(
+            "{reader}/widget?show=stats&year=2025&kind=book&goal=3"
+        ))
+        .await;
+    assert!(books.contains(r#"data-kind="book""#) && books.contains(r#"data-goal="3""#));
+    let counts = books
+        .split(r#"<ol class="stats">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .unwrap();
+    assert_eq!(
+        counts,
+        r#"<li class="total"><strong>2</strong> finished <span class="meta">4.5★ on average over 2 rated</span></li><li class="goal"><progress value="2" max="3" aria-label="66% of the goal">66%</progress> <strong>2</strong> of 3 books · 66% <span class="meta">1 book short of the goal</span></li><li data-kind="book"><strong>2</strong> books</li>"#
+    );
+    let stats = sys
+        .json(format!("{reader}/v1/stats?year=2025&kind=movie"))
+        .await;
+    assert_eq!(
+        (stats["finished"].clone(), stats["rated"].clone()),
+        (json!(1), json!(0))
+    );
+    assert_eq!(stats["by_kind"], json!({ "movie": 1 }));
+    // The current year: reached, or behind an even pace (a goal of 100,000 always is).
+    let reached = sys
+        .json_text(format!("{reader}/widget?show=stats&goal=1"))
+        .await;
+    assert!(
+        reached
+            .contains(r#"<strong>1</strong> of 1 · 100% <span class="meta">goal reached</span>"#),
+        "{reached}"
+    );
+    let behind = sys
+        .json_text(format!("{reader}/widget?show=stats&kind=game&goal=100000"))
+        .await;
+    assert!(
+        behind.contains(r#"<strong>1</strong> of 100000 games · 0% <span class="meta">"#)
+            && behind.contains(" games behind schedule</span>"),
+        "{behind}"
+    );
+    // Nothing finished yet still shows the goal's bar.
+    let empty = sys
+        .json_text(format!(
+            "{reader}/widget?show=stats&year=2025&kind=podcast&goal=12"
+        ))
+        .await;
+    assert!(
+        empty.contains(
+            r#"Nothing finished in 2025 yet.</li><li class="goal"><progress value="0" max="12""#
+        ) && empty.contains("12 podcasts short of the goal"),
+        "{empty}"
+    );
+
     for (bad, says) in [
         (
-            "show=stats&kind=book",
-            "show=stats counts every kind and tag",
+            "show=stats&goal=0",
+            "goal must be a whole number of finishes from 1 to 100000",
         ),
-        ("show=stats&tag=sf", "show=stats counts every kind and tag"),
+        ("show=stats&goal=24.5", "goal must be a whole number"),
+        ("show=stats&kind=comic", "kind"),
         ("show=stats&year=1800", "year must be between 1900 and 9999"),
         ("show=current&year=2025", "year is for show=stats"),
+        ("show=finished&goal=24", "goal is for show=stats"),
     ] {
         let res = sys.get(format!("{reader}/widget?{bad}")).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
