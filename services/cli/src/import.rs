@@ -1,8 +1,8 @@
-//! Importing Goodreads and Letterboxd exports, and CSV in `lately export`'s columns.
+//! Importing Goodreads, Letterboxd and IMDb exports, and CSV in `lately export`'s columns.
 //!
 //! Each row (each item, for lately's own CSV) becomes a few writes (add, then start, finish,
 //! …), each with an `Idempotency-Key` derived from the row — the Goodreads book id, the
-//! Letterboxd entry, the item's id and the finish's time — so running an import again (or
+//! Letterboxd entry, the IMDb title, the item's id and the finish's time — so running an import again (or
 //! after it was interrupted) adds nothing twice. A row the writer refuses is reported and
 //! skipped; the import goes on. No finish an import writes is tweeted.
 
@@ -23,6 +23,9 @@ pub enum Source {
     Goodreads,
     /// Letterboxd export: diary.csv (or watched.csv).
     Letterboxd,
+    /// IMDb export: your ratings (ratings.csv: each title rated is finished, rated in half
+    /// the stars) or a watchlist (titles not rated yet are added, to watch).
+    Imdb,
     /// CSV in `lately export`'s columns: another lately's export, or a spreadsheet of your
     /// own (only `kind` and `title` are required).
     Csv,
@@ -82,6 +85,27 @@ struct LetterboxdRow {
     watched_date: String,
 }
 
+/// A row of IMDb's ratings export, or of a watchlist's (which has the same columns and more).
+#[derive(Debug, Deserialize)]
+struct ImdbRow {
+    #[serde(rename = "Const")]
+    id: String,
+    #[serde(rename = "Title")]
+    title: String,
+    #[serde(rename = "Title Type")]
+    title_type: String,
+    #[serde(rename = "Your Rating", default)]
+    rating: String,
+    #[serde(rename = "Date Rated", default)]
+    date_rated: String,
+    #[serde(rename = "URL", default)]
+    url: String,
+    #[serde(rename = "Year", default)]
+    year: String,
+    #[serde(rename = "Directors", default)]
+    directors: String,
+}
+
 /// An `Idempotency-Key` for a row-derived name (which may hold spaces or any script): a UUID
 /// v5 of it, the same on every run.
 fn key(name: &str) -> String {
@@ -120,7 +144,7 @@ fn require_columns(
 ) -> Result<(), CliError> {
     let headers = reader
         .headers()
-        .map_err(|e| CliError::Usage(format!("not a {export} export: {e}")))?;
+        .map_err(|e| CliError::Usage(format!("not {export} export: {e}")))?;
     let missing: Vec<&str> = required
         .iter()
         .copied()
@@ -131,7 +155,7 @@ fn require_columns(
     }
     let found = headers.iter().collect::<Vec<_>>().join(", ");
     Err(CliError::Usage(format!(
-        "not a {export} export (missing columns: {}; its header: {})",
+        "not {export} export (missing columns: {}; its header: {})",
         missing.join(", "),
         if found.is_empty() { "none" } else { &found }
     )))
@@ -139,7 +163,7 @@ fn require_columns(
 
 pub fn plan_goodreads(csv_text: &str) -> Result<Vec<Planned>, CliError> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    require_columns(&mut reader, "Goodreads", &["Book Id", "Title", "Author"])?;
+    require_columns(&mut reader, "a Goodreads", &["Book Id", "Title", "Author"])?;
     let mut out = Vec::new();
     for (i, row) in reader.deserialize::<GoodreadsRow>().enumerate() {
         let row = row.map_err(|e| {
@@ -198,7 +222,7 @@ pub fn plan_goodreads(csv_text: &str) -> Result<Vec<Planned>, CliError> {
 
 pub fn plan_letterboxd(csv_text: &str) -> Result<Vec<Planned>, CliError> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    require_columns(&mut reader, "Letterboxd", &["Date", "Name"])?;
+    require_columns(&mut reader, "a Letterboxd", &["Date", "Name"])?;
     let mut out = Vec::new();
     for (i, row) in reader.deserialize::<LetterboxdRow>().enumerate() {
         let row = row.map_err(|e| {
@@ -244,6 +268,74 @@ pub fn plan_letterboxd(csv_text: &str) -> Result<Vec<Planned>, CliError> {
                 finish,
                 key(&format!("letterboxd:entry:{entry}:finish")),
             )],
+        });
+    }
+    Ok(out)
+}
+
+/// What kind of item an IMDb title type is: its exports spell them "TV Mini Series" (or, in
+/// older ones, "tvMiniSeries"). Films, shorts, videos and specials are films.
+fn imdb_kind(title_type: &str) -> &'static str {
+    let t: String = title_type
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    match t.as_str() {
+        "tvseries" | "tvminiseries" | "tvepisode" => "tv",
+        "videogame" => "game",
+        "podcastseries" | "podcastepisode" => "podcast",
+        _ => "movie",
+    }
+}
+
+/// IMDb's ratings (or a watchlist): the title is the item, its rating (1–10) the finish's, in
+/// half stars (7 is 3.5★), on the day it was rated; a title not rated is added, to watch. One
+/// title is one item in both files, so that a watchlist imported first and the ratings later
+/// finish the same items: the add is the same request in both (no date of its own).
+pub fn plan_imdb(csv_text: &str) -> Result<Vec<Planned>, CliError> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    require_columns(&mut reader, "an IMDb", &["Const", "Title", "Title Type"])?;
+    let mut out = Vec::new();
+    for (i, row) in reader.deserialize::<ImdbRow>().enumerate() {
+        let row = row
+            .map_err(|e| CliError::Usage(format!("row {}: not an IMDb export row: {e}", i + 2)))?;
+        let (id, title, year) = (row.id.trim(), row.title.trim(), row.year.trim());
+        let mut add = json!({
+            "kind": imdb_kind(&row.title_type),
+            "title": if year.is_empty() { title.to_owned() } else { format!("{title} ({year})") },
+            "creators": list(&row.directors, ','),
+        });
+        if row.url.trim().starts_with("http") {
+            add["url"] = json!(row.url.trim());
+        }
+        let (raw, at) = (row.rating.trim(), instant(&row.date_rated));
+        let rating = match raw.parse::<u8>() {
+            _ if raw.is_empty() => None,
+            Ok(n @ 1..=10) => Some(f64::from(n) / 2.0),
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "row {}: Your Rating must be 1 to 10 (got {raw:?})",
+                    i + 2
+                )))
+            }
+        };
+        let mut steps = vec![];
+        if rating.is_some() || at.is_some() {
+            let mut finish = json!({});
+            if let Some(at) = at {
+                finish["at"] = json!(at);
+            }
+            if let Some(r) = rating {
+                finish["rating"] = json!(r);
+            }
+            steps.push(("finish", finish, key(&format!("imdb:{id}:finish"))));
+        }
+        out.push(Planned {
+            label: title.to_owned(),
+            add_key: key(&format!("imdb:{id}:add")),
+            add,
+            steps,
         });
     }
     Ok(out)
@@ -419,7 +511,7 @@ fn check_row(row: &LatelyRow) -> Result<(), String> {
 /// added.
 pub fn plan_csv(csv_text: &str) -> Result<Vec<Planned>, CliError> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
-    require_columns(&mut reader, "lately CSV", &["kind", "title"])?;
+    require_columns(&mut reader, "a lately CSV", &["kind", "title"])?;
     let mut items: Vec<CsvItem> = Vec::new();
     let mut by_name = std::collections::HashMap::new();
     for (i, row) in reader.deserialize::<LatelyRow>().enumerate() {
@@ -653,6 +745,7 @@ pub async fn run(client: &Client, source: Source, file: &Path) -> Result<(), Cli
     let (mut plan, what) = match source {
         Source::Goodreads => (plan_goodreads(text)?, "rows"),
         Source::Letterboxd => (plan_letterboxd(text)?, "rows"),
+        Source::Imdb => (plan_imdb(text)?, "rows"),
         Source::Csv => (plan_csv(text)?, "items"),
     };
     // An import is history, not news: none of its finishes is tweeted, however recent (a
@@ -770,6 +863,8 @@ mod tests {
 
     const GOODREADS: &str = include_str!("../tests/fixtures/goodreads_library_export.csv");
     const LETTERBOXD: &str = include_str!("../tests/fixtures/letterboxd_diary.csv");
+    const IMDB_RATINGS: &str = include_str!("../tests/fixtures/imdb_ratings.csv");
+    const IMDB_WATCHLIST: &str = include_str!("../tests/fixtures/imdb_watchlist.csv");
 
     /// A day as an export's date is taken: noon of that day in this machine's time zone (what
     /// that is, the CLI's tests check under other zones).
@@ -833,6 +928,72 @@ mod tests {
         assert_eq!(plan[2].add_key, plan[0].add_key);
         assert_ne!(plan[2].steps[0].2, plan[0].steps[0].2);
         assert_eq!(plan[2].add["tags"], json!(["cinema", "with friends"]));
+    }
+
+    #[test]
+    fn imdb_ratings_are_finishes_in_half_the_stars_of_each_kind() {
+        let plan = plan_imdb(IMDB_RATINGS).unwrap();
+        let said: Vec<(&str, &str, Value)> = plan
+            .iter()
+            .map(|p| {
+                (
+                    p.add["kind"].as_str().unwrap(),
+                    p.add["title"].as_str().unwrap(),
+                    p.steps[0].1["rating"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            said,
+            [
+                ("movie", "Heat (1995)", json!(4.5)),
+                ("tv", "Rick and Morty (2013)", json!(4.0)),
+                ("movie", "Spirited Away (2001)", json!(3.5)),
+                ("game", "Outer Wilds: Echoes of the Eye (2021)", json!(5.0)),
+            ]
+        );
+        let heat = &plan[0];
+        assert_eq!(heat.add["creators"], json!(["Michael Mann"]));
+        assert_eq!(heat.add["url"], "https://www.imdb.com/title/tt0113277/");
+        assert_eq!(heat.steps[0].1["at"], noon("2024-05-18"));
+        assert_eq!(plan[1].add["creators"], json!([]));
+        assert_eq!(
+            plan[3].add["creators"],
+            json!(["Alex Beachum", "Loan Verneau"])
+        );
+    }
+
+    /// A watchlist's titles not rated yet are only added; one rated there is the same item,
+    /// and the same finish, as in the ratings: importing both records it once.
+    #[test]
+    fn an_imdb_watchlist_adds_what_is_not_rated_yet() {
+        let plan = plan_imdb(IMDB_WATCHLIST).unwrap();
+        assert_eq!(plan[0].add["title"], "Dune: Part Two (2024)");
+        assert!(plan[0].steps.is_empty());
+        assert_eq!(plan[2].add["kind"], "tv", "a TV Mini Series");
+        assert!(plan[2].steps.is_empty());
+        let rated = &plan_imdb(IMDB_RATINGS).unwrap()[0];
+        assert_eq!(
+            (&plan[1].add_key, &plan[1].add, &plan[1].steps),
+            (&rated.add_key, &rated.add, &rated.steps)
+        );
+    }
+
+    #[test]
+    fn an_imdb_rating_out_of_range_is_named() {
+        let err = plan_imdb("Const,Your Rating,Title,Title Type\ntt1,7,A,Movie\ntt2,11,B,Movie\n")
+            .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.to_string(),
+            "row 3: Your Rating must be 1 to 10 (got \"11\")"
+        );
+        let err = plan_imdb("Position,Title\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("not an IMDb export (missing columns: Const, Title Type;"),
+            "{err}"
+        );
     }
 
     #[test]

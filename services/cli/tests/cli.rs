@@ -887,6 +887,57 @@ async fn importing_twice_adds_nothing_the_second_time() {
     let queue = stdout(&sys.lately(&["queue"]).await);
     assert!(queue.starts_with("book     Piranesi  ("), "{queue}");
     assert!(!queue.contains("三体"), "{queue}");
+
+    // IMDb: a watchlist, then the ratings, which finish the title rated in both only once.
+    let watchlist = format!("{fixtures}/imdb_watchlist.csv");
+    let ratings = format!("{fixtures}/imdb_ratings.csv");
+    let first = sys.lately(&["import", "imdb", &watchlist]).await;
+    assert_eq!(
+        stdout(&first),
+        "3 rows: 3 recorded, 0 already in the log, 0 refused\n",
+        "{}",
+        stderr(&first)
+    );
+    let first = sys.lately(&["import", "imdb", &ratings]).await;
+    assert_eq!(
+        stdout(&first),
+        "4 rows: 3 recorded, 1 already in the log, 0 refused\n",
+        "{}",
+        stderr(&first)
+    );
+    // 3 titles added and 1 finished from the watchlist; 3 more of each from the ratings.
+    assert_eq!(sys.head().await, head + 4 + 6);
+    for (file, rows) in [(&watchlist, 3), (&ratings, 4)] {
+        let again = sys.lately(&["import", "imdb", file]).await;
+        assert_eq!(
+            stdout(&again),
+            format!("{rows} rows: 0 recorded, {rows} already in the log, 0 refused\n")
+        );
+    }
+    assert_eq!(
+        sys.head().await,
+        head + 10,
+        "a second import appended events"
+    );
+    let films = stdout(
+        &sys.lately(&["list", "--kind", "movie", "--limit", "50"])
+            .await,
+    );
+    assert_eq!(films.matches("Heat (1995)").count(), 1, "{films}");
+    assert!(
+        films.contains("2024-05-18  movie    Heat (1995) by Michael Mann ★★★★½"),
+        "{films}"
+    );
+    let games = stdout(&sys.lately(&["list", "--kind", "game"]).await);
+    assert!(
+        games.contains("Outer Wilds: Echoes of the Eye (2021)"),
+        "{games}"
+    );
+    let to_watch = stdout(&sys.lately(&["queue", "--kind", "tv"]).await);
+    assert!(
+        to_watch.starts_with("tv       Chernobyl (2019)"),
+        "{to_watch}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
