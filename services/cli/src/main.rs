@@ -853,7 +853,8 @@ struct Widget {
     /// How many it shows.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u8).range(1..=100))]
     limit: u8,
-    /// The year `--show stats` counts (by default the current one where the owner is).
+    /// The year `--show stats` counts (by default the current one where the owner is), or
+    /// whose finishes the widget lists (by default the latest, whenever they were).
     #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=9999))]
     year: Option<i32>,
     /// How many finishes `--show stats` counts against in the year (of `--kind`, if given:
@@ -877,17 +878,19 @@ struct Widget {
 /// readers would not reach it.
 fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
     let stats = w.show == Show::Stats;
-    if w.year.is_some() && !stats {
-        return Err(CliError::Usage("--year is for --show stats".into()));
+    if w.year.is_some() && !matches!(w.show, Show::Stats | Show::Finished) {
+        return Err(CliError::Usage(
+            "--year is for the finishes (the default --show) or --show stats".into(),
+        ));
     }
     if w.goal.is_some() && !stats {
         return Err(CliError::Usage("--goal is for --show stats".into()));
     }
     let heading = match (w.show, w.year) {
-        (Show::Finished, _) => "Recently finished".to_owned(),
+        (Show::Finished | Show::Stats, Some(year)) => format!("Finished in {year}"),
+        (Show::Finished, None) => "Recently finished".to_owned(),
         (Show::Current, _) => "In progress".to_owned(),
         (Show::Queue, _) => "Up next".to_owned(),
-        (Show::Stats, Some(year)) => format!("Finished in {year}"),
         (Show::Stats, None) => "Finished this year".to_owned(),
     };
     let heading = attribute(w.title.as_deref().unwrap_or(&heading));
@@ -898,10 +901,11 @@ fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
     for (name, value) in w.filter.query() {
         options.push((name, value.to_owned()));
     }
-    match w.year {
-        Some(year) => options.push(("year", year.to_string())),
-        None if !stats => options.push(("limit", w.limit.to_string())),
-        None => {}
+    if !stats {
+        options.push(("limit", w.limit.to_string()));
+    }
+    if let Some(year) = w.year {
+        options.push(("year", year.to_string()));
     }
     if let Some(goal) = w.goal {
         options.push(("goal", goal.to_string()));

@@ -1580,10 +1580,21 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
             && page.contains("12 books short of the goal"),
         "{page}"
     );
+    // A year's finishes.
+    let out = sys
+        .lately(&["embed", "--year", "2025", "--limit", "20"])
+        .await;
+    assert!(
+        stdout(&out).starts_with(
+            r#"<div data-lately data-limit="20" data-year="2025" data-theme="auto"></div>"#
+        ),
+        "{}",
+        stdout(&out)
+    );
     for bad in [
         &["embed", "--goal", "24"][..],
         &["embed", "--show", "stats", "--goal", "0"],
-        &["embed", "--year", "2025"],
+        &["embed", "--show", "queue", "--year", "2025"],
         &["embed", "--show", "stats", "--year", "1800"],
     ] {
         assert_eq!(sys.lately(bad).await.status.code(), Some(2), "{bad:?}");

@@ -2,11 +2,12 @@
 // shadow root so the host page's styles and ours never touch. Options: data-show (finished,
 // the default; current: what is in progress, with how far; queue: what waits to be started;
 // stats: how much was finished in data-year, the owner's current year by default, perhaps
-// against data-goal), data-kind, data-tag, data-limit, data-theme (light|dark|auto), data-lang,
-// data-title. The
+// against data-goal), data-kind, data-tag, data-year (the finishes of one year), data-limit,
+// data-theme (light|dark|auto), data-lang, data-title. The
 // feed follows the log live over Server-Sent Events: new finishes, edits and revisions, items
 // made private, removed or restored. The lists of items change by starts and progress, which
-// the stream does not carry: they are read again every minute while the page is visible
+// the stream does not carry, and it follows the whole feed, not a year: those lists, a year's
+// finishes and the counts are read again every minute while the page is visible
 // (revalidated by ETag: a 304 while nothing was written to the log).
 // The /widget page uses the same code for its live updates. User text is only ever set as
 // text (textContent, attributes), never parsed as HTML.
@@ -218,6 +219,15 @@
       if (!page.items.length) list.append(el("li", "empty", EMPTY[show]));
     }));
 
+  // A year's finishes (`params` has the year). The live stream follows the whole feed, not a
+  // year, and a year's list hardly changes once it is over: read again every minute while
+  // visible, as the lists of items are.
+  const pollFeed = (list, params, lang) => keepFresh(list, () =>
+    json("v1/feed?" + params).then((feed) => {
+      list.replaceChildren(...feed.items.map((e) => render(e, lang)));
+      if (!feed.items.length) list.append(el("li", "empty", "Nothing finished in " + params.get("year") + "."));
+    }));
+
   // An entry's place in the list: newest finish first, ties by log order, as in the feed.
   const entries = (list) => [...list.querySelectorAll("li.h-entry")];
   const order = (li) => [Date.parse(li.querySelector("time").dateTime), Number(li.dataset.position)];
@@ -274,7 +284,11 @@
     const limit = Number(page.dataset.limit) || 10;
     const show = showOf(page.dataset.show);
     const params = query(page.dataset.kind, page.dataset.tag, limit);
-    if (show === "finished") live(page.querySelector("ol"), params, limit, lang);
+    const year = yearOf(page.dataset.year);
+    if (show === "finished" && year) {
+      params.set("year", year);
+      pollFeed(page.querySelector("ol"), params, lang);
+    } else if (show === "finished") live(page.querySelector("ol"), params, limit, lang);
     else if (show === "stats") {
       const { year, kind, tag, goal } = page.dataset;
       pollStats(page.querySelector("ol"), yearOf(year), null, kind, tag, goalOf(goal));
@@ -296,7 +310,8 @@
     const section = el("section", "lately h-feed");
     section.dataset.theme = host.dataset.theme || "auto";
     const year = yearOf(host.dataset.year);
-    const heading = el("h2", "p-name", host.dataset.title || (show === "stats" && year ? "Finished in " + year : TITLE[show]));
+    const yearly = (show === "stats" || show === "finished") && year;
+    const heading = el("h2", "p-name", host.dataset.title || (yearly ? "Finished in " + year : TITLE[show]));
     section.append(heading);
     const list = el("ol");
     section.append(list);
@@ -308,6 +323,12 @@
     }
     if (show !== "finished") {
       poll(list, show, query(kind, tag, limit), lang)(true);
+      continue;
+    }
+    if (year) {
+      const params = query(kind, tag, limit);
+      params.set("year", year);
+      pollFeed(list, params, lang)(true);
       continue;
     }
     fetch(base + "v1/feed?" + query(kind, tag, limit))

@@ -43,7 +43,7 @@ pub async fn script() -> HttpResponse {
 /// What a widget lists (`show=`, `data-show`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Show {
-    /// The feed's finishes, newest first: the default.
+    /// The feed's finishes, newest first: the default; or a year's (`year=`).
     Finished,
     /// The items in progress, most recently touched first, each with how far along it is (a
     /// blog's "currently reading").
@@ -340,28 +340,33 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let goal = get("goal").map(Goal::parse).transpose()?;
     // The owner's date, which the default year and a goal's pace go by.
     let today = state.zone.date(Utc::now());
-    // The stats count a year (of a kind or tag, or all), perhaps against a goal; a year and a
-    // goal have nothing to do in a list.
+    // The stats count a year (of a kind or tag, or all), perhaps against a goal; the finishes
+    // may be a year's too (a blog's "what I read in 2025"). The items in progress or queued
+    // are as they are now: a year has nothing to pick there.
     let year = match show {
         Show::Stats => Some(crate::routes::year(&p)?.unwrap_or(today.year())),
-        _ if p.year.is_some() => return Err(bad("year is for show=stats")),
-        _ if goal.is_some() => return Err(bad("goal is for show=stats")),
+        Show::Finished => crate::routes::year(&p)?,
+        _ if p.year.is_some() => return Err(bad("year is for show=finished or show=stats")),
         _ => None,
     };
-    let stats_title;
+    if goal.is_some() && show != Show::Stats {
+        return Err(bad("goal is for show=stats"));
+    }
+    let year_title;
     let title = match get("title") {
         Some(t) if t.trim().is_empty() || t.chars().count() > 100 => {
             return Err(bad("title must be 1 to 100 characters"))
         }
         Some(t) => t,
-        None => match show {
-            Show::Finished => &state.feed_title,
-            Show::Current => "In progress",
-            Show::Queue => "Up next",
-            Show::Stats => {
-                stats_title = format!("Finished in {}", year.unwrap_or_default());
-                &stats_title
+        None => match (show, year) {
+            // A year's finishes or counts (a stats widget always has a year).
+            (Show::Finished | Show::Stats, Some(year)) => {
+                year_title = format!("Finished in {year}");
+                &year_title
             }
+            (Show::Finished | Show::Stats, None) => &state.feed_title,
+            (Show::Current, _) => "In progress",
+            (Show::Queue, _) => "Up next",
         },
     };
     let title = escape(title);
@@ -375,6 +380,8 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 let q = FeedQuery {
                     kind,
                     tag: tag.clone(),
+                    year,
+                    zone: state.zone,
                     limit,
                     as_of: Some(position),
                     ..FeedQuery::default()
@@ -416,7 +423,11 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         (position, items)
     };
     let items = if items.is_empty() {
-        format!(r#"<li class="empty">{}</li>"#, show.empty())
+        let empty = match (show, year) {
+            (Show::Finished, Some(year)) => format!("Nothing finished in {year}."),
+            _ => show.empty().to_owned(),
+        };
+        format!(r#"<li class="empty">{empty}</li>"#)
     } else {
         items.concat()
     };

@@ -453,7 +453,7 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
 /// `data-show="stats"` renders a year's counts as `/widget?show=stats` does: the owner's
 /// current year by default (its heading says which), or `data-year`; of one kind against
 /// `data-goal`, in the same markup as the page's and with the same pace; read again, a new
-/// finish counts.
+/// finish counts. The finishes' list with `data-year` is that year's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
     let sys = system().await;
@@ -489,6 +489,7 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
 <div id="then" data-lately data-show="stats" data-year="2025" data-title="Back then"></div>
 <div id="films" data-lately data-show="stats" data-year="2025" data-kind="movie" data-goal="2"></div>
 <div id="pace" data-lately data-show="stats" data-kind="book" data-goal="100000"></div>
+<div id="watched" data-lately data-year="2025"></div>
 <script src="{reader}/widget.js" async></script></body></html>"#
     );
     let blog_port = blog(blog_html);
@@ -517,6 +518,14 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
         .until(
             &shown("then"),
             &json!(["Back then", "1 finished", "1 film"]),
+            Duration::from_secs(5),
+        )
+        .await;
+    // A year's finishes: 2025's film, not this year's books.
+    browser
+        .until(
+            "const r = document.getElementById('watched').shadowRoot; return r ? [r.querySelector('h2').textContent, ...[...r.querySelectorAll('li .title')].map(t => t.textContent)] : []",
+            &json!(["Finished in 2025", "Heat"]),
             Duration::from_secs(5),
         )
         .await;

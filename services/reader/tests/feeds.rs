@@ -350,7 +350,8 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
 /// A blog's "2025 in books and films": `/widget?show=stats` counts a year's public finishes,
 /// in all and per kind, with the average rating; the current year (in the owner's zone) by
 /// default; of one kind if asked, and against a goal ("2 of 3 books", short of it, reached, or
-/// behind schedule). A year or a goal anywhere else is refused, as is a goal that is no count.
+/// behind schedule). The finishes' list may be a year's too. A year in the lists of items, or
+/// a goal anywhere but the counts, is refused, as is a goal that is no count.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_stats_widget_counts_a_year_by_kind() {
     let sys = system().await;
@@ -445,6 +446,31 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         "{none}"
     );
 
+    // A year's finishes, newest first (a blog's "what I watched and read in 2025").
+    let titles = |page: &str| -> Vec<String> {
+        page.split(r#"class="title p-name">"#)
+            .skip(1)
+            .map(|t| t.split('<').next().unwrap().to_owned())
+            .collect()
+    };
+    let listed = sys
+        .json_text(format!("{reader}/widget?year=2025&limit=2"))
+        .await;
+    assert!(
+        listed.contains("<title>Finished in 2025</title>"),
+        "{listed}"
+    );
+    assert!(listed.contains(r#"data-show="finished" data-year="2025""#));
+    assert_eq!(titles(&listed), ["Heat", "Dune"]);
+    let books = sys
+        .json_text(format!("{reader}/widget?year=2025&kind=book"))
+        .await;
+    assert_eq!(titles(&books), ["Dune", "Piranesi"]);
+    let latest = sys.json_text(format!("{reader}/widget?limit=2")).await;
+    assert_eq!(titles(&latest), ["Hades", "Heat"]);
+    let none = sys.json_text(format!("{reader}/widget?year=1999")).await;
+    assert!(none.contains(r#"<li class="empty">Nothing finished in 1999.</li>"#));
+
     // One kind, against a goal: a past year says how far short it fell.
     let books = sys
         .json_text(format!(
@@ -507,8 +533,13 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         ("show=stats&goal=24.5", "goal must be a whole number"),
         ("show=stats&kind=comic", "kind"),
         ("show=stats&year=1800", "year must be between 1900 and 9999"),
-        ("show=current&year=2025", "year is for show=stats"),
+        (
+            "show=current&year=2025",
+            "year is for show=finished or show=stats",
+        ),
         ("show=finished&goal=24", "goal is for show=stats"),
+        ("show=queue&goal=24", "goal is for show=stats"),
+        ("year=99", "year must be between 1900 and 9999"),
     ] {
         let res = sys.get(format!("{reader}/widget?{bad}")).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
