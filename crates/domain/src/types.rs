@@ -349,6 +349,24 @@ impl MediaKind {
         }
     }
 
+    /// What `n` of them are called in a count: "1 book", "2 books", "3 films", "2 TV shows"
+    /// (the stats widget's words, and `widget.js`'s NOUN).
+    pub fn noun(self, n: u64) -> &'static str {
+        let (one, many) = match self {
+            Self::Book => ("book", "books"),
+            Self::Article => ("article", "articles"),
+            Self::Movie => ("film", "films"),
+            Self::Tv => ("TV show", "TV shows"),
+            Self::Game => ("game", "games"),
+            Self::Podcast => ("podcast", "podcasts"),
+        };
+        if n == 1 {
+            one
+        } else {
+            many
+        }
+    }
+
     /// The past-tense verb for finishing one: "read", "watched", "played", "listened to".
     pub fn verb(self) -> &'static str {
         match self {

@@ -22,8 +22,10 @@ use lately_domain::{
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+mod goal;
 mod history;
 
+pub use goal::{Goal, Pace};
 pub use history::HistoryError;
 use history::{Skimmed, SkimmedEvent};
 

@@ -28,6 +28,8 @@ use serde_json::{json, Value};
 use client::{CliError, Client};
 use how_far::Move;
 use last_write::LastWrite;
+use lately_domain::MediaKind;
+use lately_projection::{Goal, Pace, Zone};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -339,6 +341,11 @@ enum Command {
         /// Only the finishes of items of this kind or with this tag.
         #[command(flatten)]
         filter: Filter,
+        /// Counted against a goal for the year (`--kind book --goal 24`: 24 books): how far,
+        /// and how far ahead of or behind an even pace through it. Without `--year`, the
+        /// current year where the readers count (`LATELY_TIME_ZONE`).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        goal: Option<u32>,
     },
     /// One item and its history: when it was added, started, how far, each finish with its
     /// rating and review, each edit. With your token, private and removed items too.
@@ -796,7 +803,12 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             .await?
         }
         Command::Show { id } => show(client, &id).await?,
-        Command::Stats { year, all, filter } => stats(client, year, all, &filter).await?,
+        Command::Stats {
+            year,
+            all,
+            filter,
+            goal,
+        } => stats(client, year, all, &filter, goal).await?,
         Command::Import { source, file } => import::run(client, source, &file).await?,
         Command::Export => export(client).await?,
         Command::Demo => import::demo(client).await?,
@@ -1371,26 +1383,75 @@ async fn stats(
     year: Option<i32>,
     all: bool,
     filter: &Filter,
+    goal: Option<u32>,
 ) -> Result<(), CliError> {
-    let path = match all {
-        true => "/v1/owner/stats",
-        false => "/v1/stats",
+    let read = |year: Option<i32>| async move {
+        let path = match all {
+            true => "/v1/owner/stats",
+            false => "/v1/stats",
+        };
+        let year_param = year.map(|y| y.to_string());
+        let mut query = filter.query();
+        query.extend(year_param.as_deref().map(|y| ("year", y)));
+        let path = match query.is_empty() {
+            true => path.to_owned(),
+            false => format!(
+                "{path}?{}",
+                serde_urlencoded::to_string(&query).expect("strings encode")
+            ),
+        };
+        match all {
+            true => client.read_as_owner(&path).await,
+            false => client.read(&path).await,
+        }
     };
-    let year_param = year.map(|y| y.to_string());
-    let mut query = filter.query();
-    query.extend(year_param.as_deref().map(|y| ("year", y)));
-    let path = match query.is_empty() {
-        true => path.to_owned(),
-        false => format!(
-            "{path}?{}",
-            serde_urlencoded::to_string(&query).expect("strings encode")
-        ),
+    let Some(goal) = goal else {
+        let s = read(year).await?;
+        say(stats_header(year, &s))?;
+        return stats_bars(year, &s);
     };
-    let s = match all {
-        true => client.read_as_owner(&path).await?,
-        false => client.read(&path).await?,
-    };
-    say(stats_header(year, &s))?;
+    let goal = Goal::new(goal.into()).expect("in range, as --goal's parser checks");
+    // A goal is a year's: this one where the readers count, which the answer names (a second
+    // read only when that year is not this machine's, around New Year).
+    let guess = year.unwrap_or_else(|| chrono::Datelike::year(&chrono::Local::now()));
+    let mut s = read(Some(guess)).await?;
+    let today = s["time_zone"]
+        .as_str()
+        .and_then(|z| Zone::parse(z).ok())
+        .unwrap_or_default()
+        .date(chrono::Utc::now());
+    let year = year.unwrap_or(chrono::Datelike::year(&today));
+    if year != guess {
+        s = read(Some(year)).await?;
+    }
+    say(stats_header(Some(year), &s))?;
+    let kind = filter.kind.and_then(|k| MediaKind::parse(k.as_str()).ok());
+    say(goal_line(&s, goal, kind, year, today))?;
+    stats_bars(Some(year), &s)
+}
+
+/// "goal: 14 of 24 books (58%), 2 books ahead of schedule", as the stats widget says it.
+fn goal_line(
+    s: &Value,
+    goal: Goal,
+    kind: Option<MediaKind>,
+    year: i32,
+    today: chrono::NaiveDate,
+) -> String {
+    let finished = s["finished"].as_u64().unwrap_or(0);
+    let of = kind.map_or_else(String::new, |k| format!(" {}", k.noun(goal.get())));
+    let pace = Pace::of(finished, goal, year, today)
+        .describe(kind)
+        .map_or_else(String::new, |p| format!(", {p}"));
+    format!(
+        "goal: {finished} of {}{of} ({}%){pace}",
+        goal.get(),
+        finished * 100 / goal.get()
+    )
+}
+
+/// The bars of `lately stats`: the year's months, or every year.
+fn stats_bars(year: Option<i32>, s: &Value) -> Result<(), CliError> {
     let rows: Vec<(String, u64)> = match year {
         Some(_) => [
             "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -1607,6 +1668,31 @@ mod tests {
         assert_eq!(
             stats_header(None, &stats("UTC")),
             "All time: 2 finished (book 2); 4.5★ on average over 1 rated"
+        );
+    }
+
+    #[test]
+    fn a_goal_says_how_far_and_the_pace() {
+        let goal = Goal::new(24).unwrap();
+        let july = chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
+        // Day 182 of 365: 11 of 24 due.
+        assert_eq!(
+            goal_line(
+                &json!({"finished": 14}),
+                goal,
+                Some(MediaKind::Book),
+                2026,
+                july
+            ),
+            "goal: 14 of 24 books (58%), 3 books ahead of schedule"
+        );
+        assert_eq!(
+            goal_line(&json!({"finished": 9}), goal, None, 2025, july),
+            "goal: 9 of 24 (37%), 15 short of the goal"
+        );
+        assert_eq!(
+            goal_line(&json!({"finished": 0}), goal, None, 2027, july),
+            "goal: 0 of 24 (0%)"
         );
     }
 }

@@ -318,6 +318,15 @@ async fn add_start_finish_and_list() {
             .await,
     );
     assert!(books.starts_with("2026: 1 finished (book 1)"), "{books}");
+    let goal = stdout(
+        &sys.lately(&["stats", "--year", "2026", "--kind", "book", "--goal", "1"])
+            .await,
+    );
+    assert_eq!(
+        goal.lines().nth(1),
+        Some("goal: 1 of 1 book (100%), goal reached"),
+        "{goal}"
+    );
     let films = stdout(
         &sys.lately(&["stats", "--year", "2026", "--kind", "movie"])
             .await,

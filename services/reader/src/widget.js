@@ -78,12 +78,12 @@
   const TITLE = { finished: "Recently finished", current: "In progress", queue: "Up next", stats: "Finished this year" };
   const showOf = (v) => (v === "current" || v === "queue" || v === "stats" ? v : "finished");
 
-  // "14 books": the same words as the reader's stats widget (widget.rs's noun).
+  // "14 books": the same words as the reader's stats widget (MediaKind::noun).
   const NOUN = { book: ["book", "books"], article: ["article", "articles"], movie: ["film", "films"], tv: ["TV show", "TV shows"], game: ["game", "games"], podcast: ["podcast", "podcasts"] };
 
   const count = (n, kind) => (NOUN[kind] ? n + " " + NOUN[kind][n === 1 ? 0 : 1] : String(n));
 
-  // Where a year's count stands against its goal on the owner's `today` (widget.rs's Pace): an
+  // Where a year's count stands against its goal on the owner's `today` (the projection's Pace): an
   // even pace through the year, rounded down, is the schedule.
   function pace(finished, goal, year, today, kind) {
     if (finished >= goal) return "goal reached";

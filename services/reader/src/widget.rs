@@ -14,7 +14,9 @@ use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use lately_domain::MediaKind;
-use lately_projection::{FeedEntry, FeedQuery, ItemView, Page, Stats, StatsQuery, Zone};
+use lately_projection::{
+    FeedEntry, FeedQuery, Goal, ItemView, Pace, Page, Stats, StatsQuery, Zone,
+};
 use lately_service::Problem;
 
 use crate::feeds::{escape, stars};
@@ -168,78 +170,6 @@ fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
     item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta)
 }
 
-/// How many finishes the owner means to reach in the year (`goal=24`, with `kind=book` for 24
-/// books), as a reading challenge has it. It is given in the embed, as its title and limit are:
-/// what the blog shows, not a fact of the log.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Goal(u64);
-
-impl Goal {
-    fn parse(raw: &str) -> Result<Self, Problem> {
-        match raw.trim().parse::<u64>() {
-            Ok(n) if (1..=100_000).contains(&n) => Ok(Self(n)),
-            _ => Err(bad(format!(
-                "goal must be a whole number of finishes from 1 to 100000 (got {raw:?})"
-            ))),
-        }
-    }
-}
-
-/// Where a year's count stands against its goal on `today` (the owner's date).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pace {
-    Reached,
-    /// The current year: this many more than an even pace through the year has by today…
-    Ahead(u64),
-    OnSchedule,
-    /// …or fewer.
-    Behind(u64),
-    /// A past year: this many short of the goal.
-    Short(u64),
-    /// A year still to come.
-    NotYet,
-}
-
-impl Pace {
-    fn of(finished: u64, goal: Goal, year: i32, today: NaiveDate) -> Self {
-        use std::cmp::Ordering;
-        if finished >= goal.0 {
-            return Self::Reached;
-        }
-        match year.cmp(&today.year()) {
-            Ordering::Less => Self::Short(goal.0 - finished),
-            Ordering::Greater => Self::NotYet,
-            Ordering::Equal => {
-                let days = NaiveDate::from_ymd_opt(year, 12, 31).map_or(365, |d| d.ordinal());
-                // Rounded down: a goal of 24 expects its first finish from the middle of January.
-                let expected = goal.0 * u64::from(today.ordinal()) / u64::from(days);
-                match finished.cmp(&expected) {
-                    Ordering::Greater => Self::Ahead(finished - expected),
-                    Ordering::Equal => Self::OnSchedule,
-                    Ordering::Less => Self::Behind(expected - finished),
-                }
-            }
-        }
-    }
-
-    /// "2 books ahead of schedule" (`kind`: what is counted, if one kind is), as `widget.js`
-    /// says it.
-    fn describe(self, kind: Option<MediaKind>) -> Option<String> {
-        let n = |n: u64| match kind {
-            Some(k) => format!("{n} {}", noun(k, n)),
-            None => n.to_string(),
-        };
-        Some(match self {
-            Self::Reached => "goal reached".to_owned(),
-            Self::Ahead(k) => format!("{} ahead of schedule", n(k)),
-            Self::OnSchedule => "on schedule".to_owned(),
-            Self::Behind(k) => format!("{} behind schedule", n(k)),
-            Self::Short(k) => format!("{} short of the goal", n(k)),
-            Self::NotYet => return None,
-        })
-    }
-}
-
 /// What a stats widget counts against: its goal, and what it counts (one kind, or all).
 struct Target {
     goal: Goal,
@@ -249,11 +179,11 @@ struct Target {
 
 /// The goal's line: a bar, "14 of 24 books · 58%", and the pace.
 fn goal_html(finished: u64, year: i32, t: &Target) -> String {
-    let goal = t.goal.0;
+    let goal = t.goal.get();
     let percent = finished * 100 / goal;
     let of = t
         .kind
-        .map_or_else(String::new, |k| format!(" {}", noun(k, goal)));
+        .map_or_else(String::new, |k| format!(" {}", k.noun(goal)));
     let pace = Pace::of(finished, t.goal, year, t.today)
         .describe(t.kind)
         .map_or_else(String::new, |p| {
@@ -287,27 +217,10 @@ fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> String {
         html.push_str(&format!(
             r#"<li data-kind="{}"><strong>{n}</strong> {}</li>"#,
             kind.as_str(),
-            noun(*kind, *n)
+            kind.noun(*n)
         ));
     }
     html
-}
-
-/// "book" or "books", as the stats widget counts them (`widget.js`'s NOUN says the same).
-fn noun(kind: MediaKind, n: u64) -> &'static str {
-    let (one, many) = match kind {
-        MediaKind::Book => ("book", "books"),
-        MediaKind::Article => ("article", "articles"),
-        MediaKind::Movie => ("film", "films"),
-        MediaKind::Tv => ("TV show", "TV shows"),
-        MediaKind::Game => ("game", "games"),
-        MediaKind::Podcast => ("podcast", "podcasts"),
-    };
-    if n == 1 {
-        one
-    } else {
-        many
-    }
 }
 
 /// `GET /widget?show=finished|current|queue|stats&kind=&tag=&limit=&year=&goal=&theme=light|dark|auto&lang=&title=`
@@ -337,7 +250,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         return Err(bad("lang must be a language tag such as en or fr-CA"));
     }
     let show = Show::parse(get("show"))?;
-    let goal = get("goal").map(Goal::parse).transpose()?;
+    let goal = get("goal").map(Goal::parse).transpose().map_err(bad)?;
     // The owner's date, which the default year and a goal's pace go by.
     let today = state.zone.date(Utc::now());
     // The stats count a year (of a kind or tag, or all), perhaps against a goal; the finishes
@@ -454,7 +367,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 "#,
         show = show.as_str(),
         year = year.map_or_else(String::new, |y| format!(r#" data-year="{y}""#)),
-        goal = goal.map_or_else(String::new, |g| format!(r#" data-goal="{}""#, g.0)),
+        goal = goal.map_or_else(String::new, |g| format!(r#" data-goal="{}""#, g.get())),
         list_class = if show == Show::Stats {
             r#" class="stats""#
         } else {
@@ -481,62 +394,4 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         ),
     );
     Ok(res)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    #[test]
-    fn a_goal_is_paced_evenly_through_the_year() {
-        let goal = Goal::parse("24").unwrap();
-        // 24 a year is 2 a month: by 1 April (day 91 of 365) 5 are due (5.98, rounded down).
-        let april = day(2026, 4, 1);
-        assert_eq!(Pace::of(5, goal, 2026, april), Pace::OnSchedule);
-        assert_eq!(Pace::of(7, goal, 2026, april), Pace::Ahead(2));
-        assert_eq!(Pace::of(2, goal, 2026, april), Pace::Behind(3));
-        // None due on 1 January; the whole goal on 31 December, of 366 days in a leap year.
-        assert_eq!(Pace::of(0, goal, 2026, day(2026, 1, 1)), Pace::OnSchedule);
-        assert_eq!(Pace::of(23, goal, 2028, day(2028, 12, 31)), Pace::Behind(1));
-        assert_eq!(
-            Pace::of(23, goal, 2028, day(2028, 12, 30)),
-            Pace::OnSchedule
-        );
-        // Reached whenever it is; a past year falls short, a year to come has no pace yet.
-        assert_eq!(Pace::of(30, goal, 2026, april), Pace::Reached);
-        assert_eq!(Pace::of(24, goal, 2025, april), Pace::Reached);
-        assert_eq!(Pace::of(20, goal, 2025, april), Pace::Short(4));
-        assert_eq!(Pace::of(0, goal, 2027, april), Pace::NotYet);
-    }
-
-    #[test]
-    fn a_pace_is_said_in_what_is_counted() {
-        let book = Some(MediaKind::Book);
-        assert_eq!(
-            Pace::Ahead(1).describe(book).as_deref(),
-            Some("1 book ahead of schedule")
-        );
-        assert_eq!(
-            Pace::Behind(3).describe(None).as_deref(),
-            Some("3 behind schedule")
-        );
-        assert_eq!(
-            Pace::Short(2).describe(Some(MediaKind::Movie)).as_deref(),
-            Some("2 films short of the goal")
-        );
-        assert_eq!(Pace::NotYet.describe(book), None);
-    }
-
-    #[test]
-    fn a_goal_is_a_count() {
-        assert_eq!(Goal::parse(" 52 ").unwrap(), Goal(52));
-        assert_eq!(Goal::parse("100000").unwrap(), Goal(100_000));
-        for bad in ["0", "-3", "24.5", "", "100001", "lots"] {
-            assert!(Goal::parse(bad).is_err(), "{bad}");
-        }
-    }
 }
