@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use base64::Engine;
-use common::{reader_config, system};
+use common::{reader_config, stats_list, system};
 use serde_json::{json, Value};
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
@@ -536,12 +536,7 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
             "{reader}/widget?show=stats&year=2025&kind=movie&goal=2"
         ))
         .await;
-    let served = films
-        .split(r#"<ol class="stats">"#)
-        .nth(1)
-        .and_then(|rest| rest.split("</ol>").next())
-        .unwrap()
-        .to_owned();
+    let served = stats_list(&films).to_owned();
     assert!(served.contains("1 film short of the goal"), "{served}");
     browser
         .until(

@@ -4,7 +4,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{reader_config, system, System};
+use common::{reader_config, stats_list, system, System};
 use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -417,11 +417,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         page.contains(r#"data-show="stats" data-year="2025""#),
         "{page}"
     );
-    let counts = page
-        .split(r#"<ol class="stats">"#)
-        .nth(1)
-        .and_then(|rest| rest.split("</ol>").next())
-        .unwrap();
+    let counts = stats_list(&page);
     assert_eq!(
         counts,
         r#"<li class="total"><strong>3</strong> finished <span class="meta">4.5★ on average over 2 rated</span></li><li data-kind="book"><strong>2</strong> books</li><li data-kind="movie"><strong>1</strong> film</li>"#
@@ -478,11 +474,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         ))
         .await;
     assert!(books.contains(r#"data-kind="book""#) && books.contains(r#"data-goal="3""#));
-    let counts = books
-        .split(r#"<ol class="stats">"#)
-        .nth(1)
-        .and_then(|rest| rest.split("</ol>").next())
-        .unwrap();
+    let counts = stats_list(&books);
     assert_eq!(
         counts,
         r#"<li class="total"><strong>2</strong> finished <span class="meta">4.5★ on average over 2 rated</span></li><li class="goal"><progress value="2" max="3" aria-label="66% of the goal">66%</progress> <strong>2</strong> of 3 books · 66% <span class="meta">1 book short of the goal</span></li><li data-kind="book"><strong>2</strong> books</li>"#

@@ -222,3 +222,11 @@ pub fn item_ids(page: &Value) -> Vec<String> {
         .map(|i| i["id"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// The counts a stats widget's page shows: its `<ol class="stats">`'s markup.
+pub fn stats_list(page: &str) -> &str {
+    page.split(r#"<ol class="stats">"#)
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .unwrap_or_else(|| panic!("no stats list in {page}"))
+}
