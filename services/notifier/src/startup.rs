@@ -316,19 +316,20 @@ async fn retry(
             state.shared.position.load(Ordering::Relaxed)
         )));
     }
+    // Answered with the entry as the retry left it: a worker may be posting it already.
     let moved =
         within_timeout(state.store.requeue(position, Utc::now().timestamp_millis())).await?;
+    if let Some(entry) = moved {
+        tracing::info!(position, "tweet retried at the owner's request");
+        metrics::counter!("lately_notifier_retried_total").increment(1);
+        return Ok(HttpResponse::Accepted().json(entry_json(&entry)));
+    }
     let Some(entry) = within_timeout(state.store.entry(position)).await? else {
         return Err(Problem::not_found(format!(
             "no tweet for position {position}: the outbox holds one for each finish after the \
              position the notifier first started at (GET /v1/outbox lists them)"
         )));
     };
-    if moved {
-        tracing::info!(position, "tweet retried at the owner's request");
-        metrics::counter!("lately_notifier_retried_total").increment(1);
-        return Ok(HttpResponse::Accepted().json(entry_json(&entry)));
-    }
     let why = match entry.status.as_str() {
         "posted" => format!(
             "the finish at position {position} was already tweeted{}: it is never posted twice",

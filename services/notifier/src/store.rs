@@ -76,9 +76,15 @@ pub struct Entry {
     pub updated_ms: i64,
 }
 
-const ENTRY: &str =
-    "SELECT finish_position, item_id, status, due_at_ms, attempts, text, tweet_id, \
-                     reason, posting_started_ms, updated_ms FROM outbox";
+/// An [`Entry`]'s columns, for a `SELECT` or a `RETURNING`.
+macro_rules! entry_columns {
+    () => {
+        "finish_position, item_id, status, due_at_ms, attempts, text, tweet_id, reason, \
+         posting_started_ms, updated_ms"
+    };
+}
+
+const ENTRY: &str = concat!("SELECT ", entry_columns!(), " FROM outbox");
 
 #[derive(Clone)]
 pub struct Store {
@@ -289,20 +295,26 @@ impl Store {
     /// cannot make a second tweet; `posted`, `posting`, `pending` and `deleting` ones are left
     /// alone, by the statement's own condition, whatever a worker does to them meanwhile. The count
     /// of attempts starts again: a duplicate-content answer to the new try must not pass for
-    /// an earlier attempt of this entry's. True if the entry moved.
-    pub async fn requeue(&self, position: i64, now_ms: i64) -> Result<bool> {
-        let n = exec!(
+    /// an earlier attempt of this entry's. The entry as it moved (a worker may take it up the
+    /// next moment), or `None` if it did not.
+    pub async fn requeue(&self, position: i64, now_ms: i64) -> Result<Option<Entry>> {
+        let moved = fetch!(
             &self.db,
-            "UPDATE outbox SET status = 'pending', due_at_ms = $2, attempts = 0, tweet_id = NULL, \
-                    posting_started_ms = NULL, updated_ms = $2, \
-                    reason = 'retried by the owner (was ' || status || \
-                             COALESCE(': ' || reason, '') || ')' \
-             WHERE finish_position = $1 \
-               AND status IN ('failed', 'skipped', 'dry_run', 'deleted')",
+            Entry,
+            concat!(
+                "UPDATE outbox SET status = 'pending', due_at_ms = $2, attempts = 0, \
+                        tweet_id = NULL, posting_started_ms = NULL, updated_ms = $2, \
+                        reason = 'retried by the owner (was ' || status || \
+                                 COALESCE(': ' || reason, '') || ')' \
+                 WHERE finish_position = $1 \
+                   AND status IN ('failed', 'skipped', 'dry_run', 'deleted') \
+                 RETURNING ",
+                entry_columns!()
+            ),
             position,
             now_ms
         )?;
-        Ok(n == 1)
+        Ok(moved.into_iter().next())
     }
 
     /// `posted` → `deleting`: the tweet is no longer to stand (`why`: its finish was taken

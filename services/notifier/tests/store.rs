@@ -180,9 +180,9 @@ async fn only_a_posted_entry_is_marked_for_deleting_its_tweet() {
         );
 
         // The owner's retry: a deleted tweet may go out again, a deleting one not yet.
-        assert!(!store.requeue(7, 8).await.unwrap(), "deleting: {url}");
-        assert!(store.requeue(3, 8).await.unwrap(), "deleted: {url}");
-        let retried = store.entry(3).await.unwrap().unwrap();
+        assert_eq!(store.requeue(7, 8).await.unwrap(), None, "deleting: {url}");
+        let retried = store.requeue(3, 8).await.unwrap().expect("deleted: moved");
+        assert_eq!(Some(&retried), store.entry(3).await.unwrap().as_ref());
         assert_eq!(
             (
                 retried.status.as_str(),
