@@ -23,6 +23,9 @@ pub enum Source {
     Goodreads,
     /// Letterboxd export: diary.csv (or watched.csv).
     Letterboxd,
+    /// Letterboxd export's watchlist.csv: films to watch, added to your queue. (Its columns
+    /// are watched.csv's: imported as `letterboxd`, every film would be marked watched.)
+    LetterboxdWatchlist,
     /// IMDb export: your ratings (ratings.csv: each title rated is finished, rated in half
     /// the stars) or a watchlist (titles not rated yet are added, to watch).
     Imdb,
@@ -104,6 +107,9 @@ struct ImdbRow {
     year: String,
     #[serde(rename = "Directors", default)]
     directors: String,
+    /// When it was put on the watchlist (a watchlist's column).
+    #[serde(rename = "Created", default)]
+    created: String,
 }
 
 /// An `Idempotency-Key` for a row-derived name (which may hold spaces or any script): a UUID
@@ -290,9 +296,10 @@ fn imdb_kind(title_type: &str) -> &'static str {
 }
 
 /// IMDb's ratings (or a watchlist): the title is the item, its rating (1–10) the finish's, in
-/// half stars (7 is 3.5★), on the day it was rated; a title not rated is added, to watch. One
-/// title is one item in both files, so that a watchlist imported first and the ratings later
-/// finish the same items: the add is the same request in both (no date of its own).
+/// half stars (7 is 3.5★), on the day it was rated; a title not rated is added, to watch, on
+/// the day it was put on the watchlist. One title is one item in both files (the add's key is
+/// the title's), so that a watchlist imported first and the ratings later finish the items it
+/// added.
 pub fn plan_imdb(csv_text: &str) -> Result<Vec<Planned>, CliError> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     require_columns(&mut reader, "an IMDb", &["Const", "Title", "Title Type"])?;
@@ -308,6 +315,9 @@ pub fn plan_imdb(csv_text: &str) -> Result<Vec<Planned>, CliError> {
         });
         if row.url.trim().starts_with("http") {
             add["url"] = json!(row.url.trim());
+        }
+        if let Some(at) = instant(&row.created) {
+            add["at"] = json!(at);
         }
         let (raw, at) = (row.rating.trim(), instant(&row.date_rated));
         let rating = match raw.parse::<u8>() {
@@ -336,6 +346,40 @@ pub fn plan_imdb(csv_text: &str) -> Result<Vec<Planned>, CliError> {
             add_key: key(&format!("imdb:{id}:add")),
             add,
             steps,
+        });
+    }
+    Ok(out)
+}
+
+/// Letterboxd's watchlist.csv: each film added, to watch, on the day it was put on the list;
+/// the same item (the same add key) as the film's diary entries, which finish it.
+pub fn plan_letterboxd_watchlist(csv_text: &str) -> Result<Vec<Planned>, CliError> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    require_columns(&mut reader, "a Letterboxd watchlist", &["Date", "Name"])?;
+    let mut out = Vec::new();
+    for (i, row) in reader.deserialize::<LetterboxdRow>().enumerate() {
+        let row = row.map_err(|e| {
+            CliError::Usage(format!(
+                "row {}: not a Letterboxd watchlist row: {e}",
+                i + 2
+            ))
+        })?;
+        let (name, year) = (row.name.trim(), row.year.trim());
+        let mut add = json!({
+            "kind": "movie",
+            "title": if year.is_empty() { name.to_owned() } else { format!("{name} ({year})") },
+        });
+        if row.uri.trim().starts_with("http") {
+            add["url"] = json!(row.uri.trim());
+        }
+        if let Some(at) = instant(&row.date) {
+            add["at"] = json!(at);
+        }
+        out.push(Planned {
+            label: name.to_owned(),
+            add_key: key(&format!("letterboxd:film:{name}:{year}:add")),
+            add,
+            steps: vec![],
         });
     }
     Ok(out)
@@ -742,9 +786,23 @@ pub async fn run(client: &Client, source: Source, file: &Path) -> Result<(), Cli
             .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?
     };
     let text = text.trim_start_matches('\u{feff}');
+    // Letterboxd's watchlist has watched.csv's columns: only its name tells them apart.
+    let named = |name: &str| {
+        file.file_name()
+            .is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name))
+    };
+    if matches!(source, Source::Letterboxd) && named("watchlist.csv") {
+        return Err(CliError::Usage(format!(
+            "{} is Letterboxd's watchlist, films to watch, not films watched: `lately import \
+             letterboxd-watchlist {}` adds them to your queue",
+            file.display(),
+            file.display()
+        )));
+    }
     let (mut plan, what) = match source {
         Source::Goodreads => (plan_goodreads(text)?, "rows"),
         Source::Letterboxd => (plan_letterboxd(text)?, "rows"),
+        Source::LetterboxdWatchlist => (plan_letterboxd_watchlist(text)?, "rows"),
         Source::Imdb => (plan_imdb(text)?, "rows"),
         Source::Csv => (plan_csv(text)?, "items"),
     };
@@ -972,10 +1030,32 @@ mod tests {
         assert!(plan[0].steps.is_empty());
         assert_eq!(plan[2].add["kind"], "tv", "a TV Mini Series");
         assert!(plan[2].steps.is_empty());
+        assert_eq!(
+            plan[0].add["at"],
+            noon("2024-03-01"),
+            "put on the watchlist then"
+        );
         let rated = &plan_imdb(IMDB_RATINGS).unwrap()[0];
         assert_eq!(
-            (&plan[1].add_key, &plan[1].add, &plan[1].steps),
-            (&rated.add_key, &rated.add, &rated.steps)
+            (&plan[1].add_key, &plan[1].steps),
+            (&rated.add_key, &rated.steps)
+        );
+    }
+
+    #[test]
+    fn a_letterboxd_watchlist_adds_films_to_watch_as_the_diary_names_them() {
+        let plan = plan_letterboxd_watchlist(
+            "Date,Name,Year,Letterboxd URI\n2024-05-02,Aftersun,2022,https://boxd.it/abc\n\
+             2023-12-01,Past Lives,2023,https://boxd.it/def\n",
+        )
+        .unwrap();
+        assert_eq!(plan[0].add["title"], "Aftersun (2022)");
+        assert_eq!(plan[0].add["at"], noon("2024-05-02"));
+        assert!(plan.iter().all(|p| p.steps.is_empty()));
+        // The diary's Past Lives is the same item: the same add key.
+        assert_eq!(
+            plan[1].add_key,
+            plan_letterboxd(LETTERBOXD).unwrap()[0].add_key
         );
     }
 

@@ -897,6 +897,36 @@ async fn importing_twice_adds_nothing_the_second_time() {
     assert!(queue.starts_with("book     Piranesi  ("), "{queue}");
     assert!(!queue.contains("三体"), "{queue}");
 
+    // Letterboxd's watchlist: films to watch, queued; one already in the diary is that item.
+    let watchlist = format!("{fixtures}/letterboxd_watchlist.csv");
+    let queued = sys
+        .lately(&["import", "letterboxd-watchlist", &watchlist])
+        .await;
+    assert_eq!(
+        stdout(&queued),
+        "2 rows: 1 recorded, 1 already in the log, 0 refused\n",
+        "{}",
+        stderr(&queued)
+    );
+    let queue = stdout(&sys.lately(&["queue", "--kind", "movie"]).await);
+    assert!(queue.starts_with("movie    Aftersun (2022)  ("), "{queue}");
+    assert!(!queue.contains("Amélie"), "{queue}");
+    // Its columns are watched.csv's: as a diary, it is refused by its name, nothing written.
+    let head = sys.head().await;
+    let dir = tempfile::tempdir().unwrap();
+    let named = dir.path().join("watchlist.csv");
+    std::fs::copy(&watchlist, &named).unwrap();
+    let refused = sys
+        .lately(&["import", "letterboxd", named.to_str().unwrap()])
+        .await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("lately import letterboxd-watchlist"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(sys.head().await, head);
+
     // IMDb: a watchlist, then the ratings, which finish the title rated in both only once.
     let watchlist = format!("{fixtures}/imdb_watchlist.csv");
     let ratings = format!("{fixtures}/imdb_ratings.csv");
