@@ -179,10 +179,22 @@ impl ItemId {
     }
 
     /// A readable id made from a title, e.g. `the-left-hand-of-darkness-3f2a9c`: the suffix (from
-    /// `seed`) keeps two items with the same title apart.
+    /// `seed`) keeps two items with the same title apart. Letters of other scripts are spelled
+    /// in ASCII ("Amélie" is `amelie-…`, "三体" `san-ti-…`), as well as can be done without
+    /// knowing the language.
     pub fn slug(title: &Title, seed: u64) -> Self {
+        Self::slug_of(&deunicode::deunicode(title.as_str()), seed)
+    }
+
+    /// The slug an earlier build made, which dropped every letter outside ASCII ("Amélie" was
+    /// `am-lie-…`): an add retried with the same Idempotency-Key names that item still.
+    pub fn ascii_slug(title: &Title, seed: u64) -> Self {
+        Self::slug_of(title.as_str(), seed)
+    }
+
+    fn slug_of(text: &str, seed: u64) -> Self {
         let mut slug = String::new();
-        for c in title.as_str().chars().flat_map(char::to_lowercase) {
+        for c in text.chars().flat_map(char::to_lowercase) {
             if c.is_ascii_alphanumeric() {
                 slug.push(c);
             } else if !slug.is_empty() && !slug.ends_with('-') {
@@ -603,6 +615,19 @@ mod tests {
         assert_eq!(Tag::parse("ΟΔΥΣΣΕΥΣ").unwrap().as_str(), "οδυσσευς");
     }
 
+    #[test]
+    fn slugs_spell_other_scripts_in_ascii() {
+        let slug = |t: &str| ItemId::slug(&Title::parse(t).unwrap(), 0xabcdef).0;
+        assert_eq!(&*slug("Amélie"), "amelie-abcdef");
+        assert_eq!(&*slug("Les Misérables"), "les-miserables-abcdef");
+        assert_eq!(&*slug("三体"), "san-ti-abcdef");
+        assert_eq!(&*slug("Ægir: Þórr"), "aegir-thorr-abcdef");
+        assert_eq!(&*slug("★"), "abcdef");
+        // What an earlier build made, which a retried add still names.
+        let ascii = ItemId::ascii_slug(&Title::parse("Amélie").unwrap(), 0xabcdef);
+        assert_eq!(ascii.as_str(), "am-lie-abcdef");
+    }
+
     proptest! {
         #[test]
         fn a_tag_is_its_text_in_lower_case(raw in "\\PC{1,20}") {
@@ -809,6 +834,10 @@ mod tests {
         );
         assert_eq!(
             ItemId::slug(&Title::parse("字").unwrap(), 1).as_str(),
+            "zi-000001"
+        );
+        assert_eq!(
+            ItemId::ascii_slug(&Title::parse("字").unwrap(), 1).as_str(),
             "000001"
         );
     }

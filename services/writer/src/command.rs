@@ -56,6 +56,10 @@ pub struct Command {
     pub idempotency_key: Option<IdempotencyKey>,
     /// Request id and actor, stored with the event.
     pub metadata: Value,
+    /// The item an earlier build named for this same request, if another: an add's id made
+    /// from its title and Idempotency-Key before slugs spelled other scripts in ASCII. A retry
+    /// whose original went there is a replay of it, not a reuse of the key.
+    pub formerly: Option<ItemId>,
 }
 
 /// What a successful write answers: the read-your-writes token is `position`.
@@ -82,8 +86,12 @@ pub async fn execute(
             // A retry: answer as the original did, even if the item has moved on since (a
             // repeated `start` must not turn into "already in progress").
             if let Some(original) = log.event_by_id(event_id).await? {
-                if original.stream_id != stream || original.event_type != command.event.event_type()
-                {
+                let named = original.stream_id == stream
+                    || command
+                        .formerly
+                        .as_ref()
+                        .is_some_and(|f| original.stream_id == f.as_str());
+                if !named || original.event_type != command.event.event_type() {
                     return Err(ApiError::IdempotencyKeyReused);
                 }
                 return Ok(Outcome {

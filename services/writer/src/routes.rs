@@ -25,6 +25,8 @@ struct Context {
     idempotency_key: Option<IdempotencyKey>,
     if_match: Option<i64>,
     metadata: serde_json::Value,
+    /// The item an earlier build named for the same request (see [`Command::formerly`]).
+    formerly: Option<ItemId>,
 }
 
 fn context(req: &HttpRequest, request_id: RequestId) -> Result<Context, ApiError> {
@@ -39,6 +41,7 @@ fn context(req: &HttpRequest, request_id: RequestId) -> Result<Context, ApiError
         idempotency_key,
         if_match,
         metadata: json!({ "request_id": request_id.to_string(), "actor": "owner" }),
+        formerly: None,
     })
 }
 
@@ -112,6 +115,7 @@ async fn run(
             expected_version,
             idempotency_key: ctx.idempotency_key,
             metadata: ctx.metadata,
+            formerly: ctx.formerly,
         },
     )
     .await?;
@@ -125,13 +129,20 @@ pub async fn add_item(
     state: web::Data<AppState>,
     request_id: RequestId,
 ) -> Result<HttpResponse, ApiError> {
-    let ctx = context(&req, request_id)?;
+    let mut ctx = context(&req, request_id)?;
     let add: body::AddItem = body::json(&req, payload, false).await?;
     let add = add.checked()?;
     let at = when(add.at, Utc::now())?;
     let id = match (&add.id, &ctx.idempotency_key) {
         (Some(id), _) => id.clone(),
-        (None, Some(key)) => ItemId::slug(&add.title, key.seed()),
+        (None, Some(key)) => {
+            // A retry of an add made before slugs spelled other scripts in ASCII named the
+            // item otherwise: it is still the same request.
+            let formerly = ItemId::ascii_slug(&add.title, key.seed());
+            let id = ItemId::slug(&add.title, key.seed());
+            ctx.formerly = (formerly != id).then_some(formerly);
+            id
+        }
         (None, None) => ItemId::slug(&add.title, uuid::Uuid::new_v4().as_u128() as u64),
     };
     let event = ItemEvent::Added(ItemAdded {

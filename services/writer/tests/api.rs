@@ -821,6 +821,91 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_original_result() {
     assert_eq!(app.head().await, 4);
 }
 
+/// An item's id is spelled in ASCII from its title, whatever its script ("Amélie" is
+/// `amelie-…`). An add made before that, whose id dropped such letters (`am-lie-…`), retried
+/// with its Idempotency-Key is still a replay of it: an import run again appends nothing.
+#[tokio::test]
+async fn a_slug_spells_other_scripts_and_an_older_adds_retry_is_still_a_replay() {
+    let app = spawn_app().await;
+    let add = |title: &'static str, key: &'static str| {
+        app.request(reqwest::Method::POST, "/v1/items")
+            .header("Idempotency-Key", key)
+            .json(&json!({ "kind": "movie", "title": title }))
+    };
+    let amelie: Value = add("Amélie", "add-amelie")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        amelie["id"].as_str().unwrap().starts_with("amelie-"),
+        "{amelie}"
+    );
+    let three: Value = add("三体", "add-three-body")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        three["id"].as_str().unwrap().starts_with("san-ti-"),
+        "{three}"
+    );
+
+    // As an earlier build recorded it: the add's event under the id it made then.
+    let key = lately_writer::command::IdempotencyKey::parse("old-add-les-mis").unwrap();
+    let title = lately_domain::Title::parse("Les Misérables").unwrap();
+    let old_id = lately_domain::ItemId::ascii_slug(&title, key.seed());
+    assert!(
+        old_id.as_str().starts_with("les-mis-rables-"),
+        "{}",
+        old_id.as_str()
+    );
+    let appender = lately_log::Appender::spawn(&app.log, lately_log::AppendOptions::default());
+    let stored = ItemEvent::Added(lately_domain::event::ItemAdded {
+        kind: lately_domain::MediaKind::Book,
+        title,
+        creators: vec![],
+        url: None,
+        cover_url: None,
+        tags: vec![],
+        visibility: Default::default(),
+        at: chrono::Utc::now(),
+    })
+    .encode();
+    let original = appender
+        .append(lately_log::AppendRequest {
+            stream_id: old_id.as_str().to_owned(),
+            expected_version: Some(0),
+            events: vec![lately_log::NewEvent {
+                event_id: key.event_id(),
+                event_type: stored.event_type.into(),
+                schema_version: stored.schema_version,
+                data: stored.data,
+                metadata: json!({}),
+            }],
+        })
+        .await
+        .unwrap();
+    let head = app.head().await;
+    let retry = app
+        .request(reqwest::Method::POST, "/v1/items")
+        .header("Idempotency-Key", "old-add-les-mis")
+        .json(&json!({ "kind": "book", "title": "Les Misérables" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    let retry: Value = retry.json().await.unwrap();
+    assert_eq!(retry["id"], old_id.as_str());
+    assert_eq!(retry["position"], json!(original.first_position));
+    assert_eq!(app.head().await, head, "a replay appended");
+}
+
 #[tokio::test]
 async fn a_stale_version_is_a_409_carrying_the_current_one() {
     let app = spawn_app().await;
