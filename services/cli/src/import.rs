@@ -131,6 +131,14 @@ fn list(raw: &str, separator: char) -> Vec<String> {
         .collect()
 }
 
+/// A film's (or show's) title as it is told apart from others of the name: "Heat (1995)".
+fn with_year(title: &str, year: &str) -> String {
+    match year {
+        "" => title.to_owned(),
+        year => format!("{title} ({year})"),
+    }
+}
+
 /// Goodreads reviews are HTML-ish: line breaks as `<br/>`.
 fn review_text(raw: &str) -> Option<String> {
     let text = raw
@@ -247,7 +255,7 @@ pub fn plan_letterboxd(csv_text: &str) -> Result<Vec<Planned>, CliError> {
         };
         let mut add = json!({
             "kind": "movie",
-            "title": if year.is_empty() { name.to_owned() } else { format!("{name} ({year})") },
+            "title": with_year(name, year),
             "tags": list(&row.tags, ','),
         });
         if row.uri.trim().starts_with("http") {
@@ -310,7 +318,7 @@ pub fn plan_imdb(csv_text: &str) -> Result<Vec<Planned>, CliError> {
         let (id, title, year) = (row.id.trim(), row.title.trim(), row.year.trim());
         let mut add = json!({
             "kind": imdb_kind(&row.title_type),
-            "title": if year.is_empty() { title.to_owned() } else { format!("{title} ({year})") },
+            "title": with_year(title, year),
             "creators": list(&row.directors, ','),
         });
         if row.url.trim().starts_with("http") {
@@ -367,7 +375,7 @@ pub fn plan_letterboxd_watchlist(csv_text: &str) -> Result<Vec<Planned>, CliErro
         let (name, year) = (row.name.trim(), row.year.trim());
         let mut add = json!({
             "kind": "movie",
-            "title": if year.is_empty() { name.to_owned() } else { format!("{name} ({year})") },
+            "title": with_year(name, year),
         });
         if row.uri.trim().starts_with("http") {
             add["url"] = json!(row.uri.trim());

@@ -1376,8 +1376,9 @@ async fn export(client: &Client) -> Result<(), CliError> {
     output(&bytes)
 }
 
-/// Prints the public finishes' counts (or, `all`, the owner's: private ones too): a summary
-/// line, then a bar per month of `year` (or per year).
+/// Prints the public finishes' counts (or, `all`, the owner's: private ones too), of one kind
+/// or tag if `filter` says: a summary line, with a `goal` the year's count against it, then a
+/// bar per month of `year` (or per year).
 async fn stats(
     client: &Client,
     year: Option<i32>,
