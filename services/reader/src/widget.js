@@ -132,7 +132,25 @@
       li.append(el("strong", null, String(n)), " " + (NOUN[kind] || [kind, kind])[n === 1 ? 0 : 1]);
       rows.push(li);
     }
+    if (Array.isArray(s.by_month)) rows.push(monthsItem(s.by_month));
     list.replaceChildren(...rows);
+  }
+
+  // The year by month (widget.rs's months_html): a bar a month, as tall as its share of the
+  // busiest month's count.
+  const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  function monthsItem(counts) {
+    const most = Math.max(1, ...counts);
+    const li = el("li", "months");
+    li.setAttribute("role", "img");
+    li.setAttribute("aria-label", "By month: " + MONTHS.map((m, i) => m + " " + counts[i]).join(", "));
+    for (const [i, n] of counts.entries()) {
+      const bar = el("span");
+      bar.title = MONTHS[i] + ": " + n;
+      bar.style.height = Math.floor((n * 100) / most) + "%"; // CSSOM: a page's CSP allows it
+      li.append(bar);
+    }
+    return li;
   }
 
   // The date it is now where the owner is (the stats say in which zone they count): its year,

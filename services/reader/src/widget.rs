@@ -196,7 +196,8 @@ fn goal_html(finished: u64, year: i32, t: &Target) -> String {
 }
 
 /// A year's counts as the stats widget shows them: the total with the average rating, the
-/// goal's line if it has one, then a line per kind ("14 books"); `widget.js` renders the same.
+/// goal's line if it has one, a line per kind ("14 books"), then the months' bars;
+/// `widget.js` renders the same.
 fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> String {
     let goal = target.map_or_else(String::new, |t| goal_html(s.finished, year, t));
     if s.finished == 0 {
@@ -220,7 +221,39 @@ fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> String {
             kind.noun(*n)
         ));
     }
+    if let Some(months) = &s.by_month {
+        html.push_str(&months_html(months));
+    }
     html
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// The year by month: a bar a month, as tall as its share of the busiest month's count, each
+/// titled with its count; one image with every count for a screen reader.
+fn months_html(months: &[u64; 12]) -> String {
+    let most = months.iter().copied().max().unwrap_or(0).max(1);
+    let said: Vec<String> = MONTHS
+        .iter()
+        .zip(months)
+        .map(|(m, n)| format!("{m} {n}"))
+        .collect();
+    let bars: String = MONTHS
+        .iter()
+        .zip(months)
+        .map(|(m, n)| {
+            format!(
+                r#"<span title="{m}: {n}" style="height: {}%;"></span>"#,
+                n * 100 / most
+            )
+        })
+        .collect();
+    format!(
+        r#"<li class="months" role="img" aria-label="By month: {}">{bars}</li>"#,
+        said.join(", ")
+    )
 }
 
 /// `GET /widget?show=finished|current|queue|stats&kind=&tag=&limit=&year=&goal=&theme=light|dark|auto&lang=&title=`

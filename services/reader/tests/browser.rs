@@ -509,7 +509,8 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
             &json!([
                 format!("Finished in {year}"),
                 "2 finished 4.0★ on average over 2 rated",
-                "2 books"
+                "2 books",
+                ""
             ]),
             Duration::from_secs(5),
         )
@@ -517,7 +518,7 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
     browser
         .until(
             &shown("then"),
-            &json!(["Back then", "1 finished", "1 film"]),
+            &json!(["Back then", "1 finished", "1 film", ""]),
             Duration::from_secs(5),
         )
         .await;
@@ -559,7 +560,8 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
                     "0% 2 of 100000 books · 0% {} books behind schedule",
                     expected - 2
                 ),
-                "2 books"
+                "2 books",
+                ""
             ]),
             Duration::from_secs(5),
         )
@@ -576,7 +578,8 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
             &json!([
                 format!("Finished in {year}"),
                 "3 finished 4.0★ on average over 3 rated",
-                "3 books"
+                "3 books",
+                ""
             ]),
             Duration::from_secs(5),
         )
