@@ -721,43 +721,83 @@ fn plan_item(item: CsvItem) -> Result<Planned, CliError> {
     })
 }
 
-/// Runs a plan with a progress bar; every row is tried, failures are listed at the end.
+/// How many items an import writes at once. An item's writes go one after the other, in the
+/// file's order (a film's rewatches, a spreadsheet's re-reads); the items go side by side, so
+/// that an import into a writer across the internet waits for a round trip per write of each
+/// item rather than per write of the whole file.
+const ITEMS_AT_ONCE: usize = 8;
+
+/// Whether any of a row's writes was new (not done by an earlier import).
+async fn write_row(client: &Client, row: &Planned) -> Result<bool, CliError> {
+    let (added, replayed) = client
+        .write_noting_replays("POST", "/v1/items", &row.add, &row.add_key)
+        .await?;
+    let mut new = !replayed;
+    let id = added["id"].as_str().unwrap_or_default().to_owned();
+    for (command, body, key) in &row.steps {
+        let path = format!("/v1/items/{id}/{command}");
+        new |= !client
+            .write_noting_replays("POST", &path, body, key)
+            .await?
+            .1;
+    }
+    Ok(new)
+}
+
+/// Runs a plan with a progress bar; every row is tried, failures are listed at the end, in
+/// the file's order. A failure that is not a refusal (the writer unreachable) stops it.
 pub async fn apply(client: &Client, plan: Vec<Planned>, what: &str) -> Result<(), CliError> {
+    use futures::StreamExt;
+
     let bar = ProgressBar::new(plan.len() as u64);
     bar.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}").expect("a valid template"),
     );
     let rows = plan.len();
-    let (mut failed, mut recorded) = (Vec::new(), 0);
-    for row in plan {
-        bar.set_message(row.label.clone());
-        // Whether any of the row's writes was new (not done by an earlier import).
-        let outcome: Result<bool, CliError> = async {
-            let (added, replayed) = client
-                .write_noting_replays("POST", "/v1/items", &row.add, &row.add_key)
-                .await?;
-            let mut new = !replayed;
-            let id = added["id"].as_str().unwrap_or_default().to_owned();
-            for (command, body, key) in &row.steps {
-                let path = format!("/v1/items/{id}/{command}");
-                new |= !client
-                    .write_noting_replays("POST", &path, body, key)
-                    .await?
-                    .1;
-            }
-            Ok(new)
-        }
-        .await;
-        match outcome {
-            Ok(new) => recorded += usize::from(new),
-            Err(e @ CliError::Rejected { .. }) => failed.push(format!("{}: {e}", row.label)),
-            Err(e) => {
-                bar.abandon();
-                return Err(e);
+    // The rows of each item (one add key), in the file's order.
+    let mut items: Vec<Vec<(usize, Planned)>> = Vec::new();
+    let mut item_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (n, row) in plan.into_iter().enumerate() {
+        match item_of.get(&row.add_key) {
+            Some(&i) => items[i].push((n, row)),
+            None => {
+                item_of.insert(row.add_key.clone(), items.len());
+                items.push(vec![(n, row)]);
             }
         }
-        bar.inc(1);
     }
+    let bar = &bar;
+    let mut written = futures::stream::iter(items)
+        .map(|rows| async move {
+            let mut outcomes = Vec::new();
+            for (n, row) in rows {
+                bar.set_message(row.label.clone());
+                let outcome = write_row(client, &row).await;
+                bar.inc(1);
+                let stop = matches!(&outcome, Err(e) if !matches!(e, CliError::Rejected { .. }));
+                outcomes.push((n, row.label, outcome));
+                if stop {
+                    break;
+                }
+            }
+            outcomes
+        })
+        .buffer_unordered(ITEMS_AT_ONCE);
+    let (mut failed, mut recorded) = (Vec::new(), 0);
+    while let Some(outcomes) = written.next().await {
+        for (n, label, outcome) in outcomes {
+            match outcome {
+                Ok(new) => recorded += usize::from(new),
+                Err(e @ CliError::Rejected { .. }) => failed.push((n, format!("{label}: {e}"))),
+                Err(e) => {
+                    bar.abandon();
+                    return Err(e);
+                }
+            }
+        }
+    }
+    failed.sort();
+    let failed: Vec<String> = failed.into_iter().map(|(_, f)| f).collect();
     bar.finish_and_clear();
     // "1 item", "2 items".
     let what = match rows {

@@ -889,6 +889,16 @@ async fn importing_twice_adds_nothing_the_second_time() {
 
     let list = stdout(&sys.lately(&["list", "--limit", "50"]).await);
     assert_eq!(list.matches("Past Lives (2023)").count(), 2, "{list}");
+    // An item's rows are written in the file's order, though items are written side by side:
+    // the rewatch is the later finish in the film's history.
+    let history = stdout(&sys.lately(&["show", "past lives"]).await);
+    let finishes: Vec<&str> = history
+        .lines()
+        .filter(|l| l.contains("finished"))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(finishes.len(), 2, "{history}");
+    assert!(finishes[0] < finishes[1], "{history}");
     assert!(list.contains("2019-04-11  book     The Left Hand of Darkness (Hainish Cycle, #4) by Ursula K. Le Guin ★★★★★"), "{list}");
     let current = stdout(&sys.lately(&["current"]).await);
     assert!(current.contains("三体"), "{current}");
