@@ -330,7 +330,7 @@ enum Command {
         filter: Filter,
     },
     /// How much you finished: per kind, the average rating, and per month of `--year` (or per
-    /// year).
+    /// year); of one kind or tag, and against a goal, if asked.
     Stats {
         /// One year only, by month.
         #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=9999))]
