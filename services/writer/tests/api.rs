@@ -827,33 +827,22 @@ async fn a_retry_with_the_same_idempotency_key_returns_the_original_result() {
 #[tokio::test]
 async fn a_slug_spells_other_scripts_and_an_older_adds_retry_is_still_a_replay() {
     let app = spawn_app().await;
-    let add = |title: &'static str, key: &'static str| {
-        app.request(reqwest::Method::POST, "/v1/items")
+    for (title, key, slug) in [
+        ("Amélie", "add-amelie", "amelie-"),
+        ("三体", "add-three-body", "san-ti-"),
+    ] {
+        let added: Value = app
+            .request(reqwest::Method::POST, "/v1/items")
             .header("Idempotency-Key", key)
             .json(&json!({ "kind": "movie", "title": title }))
-    };
-    let amelie: Value = add("Amélie", "add-amelie")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        amelie["id"].as_str().unwrap().starts_with("amelie-"),
-        "{amelie}"
-    );
-    let three: Value = add("三体", "add-three-body")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert!(
-        three["id"].as_str().unwrap().starts_with("san-ti-"),
-        "{three}"
-    );
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(added["id"].as_str().unwrap().starts_with(slug), "{added}");
+    }
 
     // As an earlier build recorded it: the add's event under the id it made then.
     let key = lately_writer::command::IdempotencyKey::parse("old-add-les-mis").unwrap();
