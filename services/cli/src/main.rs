@@ -873,6 +873,9 @@ struct Widget {
     /// `--kind book --goal 24` is 24 books), with how far ahead of or behind schedule you are.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     goal: Option<u32>,
+    /// Each finish's review under it (the finishes' list only).
+    #[arg(long)]
+    reviews: bool,
     #[arg(long, value_enum, default_value_t = Theme::Auto)]
     theme: Theme,
     /// Its heading (1–100 characters; by default one for what it shows).
@@ -898,6 +901,11 @@ fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
     if w.goal.is_some() && !stats {
         return Err(CliError::Usage("--goal is for --show stats".into()));
     }
+    if w.reviews && w.show != Show::Finished {
+        return Err(CliError::Usage(
+            "--reviews is for the finishes (the default --show)".into(),
+        ));
+    }
     let heading = match (w.show, w.year) {
         (Show::Finished | Show::Stats, Some(year)) => format!("Finished in {year}"),
         (Show::Finished, None) => "Recently finished".to_owned(),
@@ -921,6 +929,9 @@ fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
     }
     if let Some(goal) = w.goal {
         options.push(("goal", goal.to_string()));
+    }
+    if w.reviews {
+        options.push(("reviews", "true".to_owned()));
     }
     options.push(("theme", value_name(&w.theme)));
     if let Some(title) = &w.title {

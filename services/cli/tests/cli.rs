@@ -1629,13 +1629,13 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
             && page.contains("12 books short of the goal"),
         "{page}"
     );
-    // A year's finishes.
+    // A year's finishes, with their reviews.
     let out = sys
-        .lately(&["embed", "--year", "2025", "--limit", "20"])
+        .lately(&["embed", "--year", "2025", "--limit", "20", "--reviews"])
         .await;
     assert!(
         stdout(&out).starts_with(
-            r#"<div data-lately data-limit="20" data-year="2025" data-theme="auto"></div>"#
+            r#"<div data-lately data-limit="20" data-year="2025" data-reviews="true" data-theme="auto"></div>"#
         ),
         "{}",
         stdout(&out)
@@ -1644,6 +1644,7 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
         &["embed", "--goal", "24"][..],
         &["embed", "--show", "stats", "--goal", "0"],
         &["embed", "--show", "queue", "--year", "2025"],
+        &["embed", "--show", "current", "--reviews"],
         &["embed", "--show", "stats", "--year", "1800"],
     ] {
         assert_eq!(sys.lately(bad).await.status.code(), Some(2), "{bad:?}");

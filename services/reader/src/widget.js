@@ -2,8 +2,9 @@
 // shadow root so the host page's styles and ours never touch. Options: data-show (finished,
 // the default; current: what is in progress, with how far; queue: what waits to be started;
 // stats: how much was finished in data-year, the owner's current year by default, perhaps
-// against data-goal), data-kind, data-tag, data-year (the finishes of one year), data-limit,
-// data-theme (light|dark|auto), data-lang, data-title. The
+// against data-goal), data-kind, data-tag, data-year (the finishes of one year), data-reviews
+// ("true": each finish's review under it), data-limit, data-theme (light|dark|auto), data-lang,
+// data-title. The
 // feed follows the log live over Server-Sent Events: new finishes, edits and revisions, items
 // made private, removed or restored. The lists of items change by starts and progress, which
 // the stream does not carry, and it follows the whole feed, not a year: those lists, a year's
@@ -61,15 +62,17 @@
     return li;
   }
 
-  // One feed entry: its rating and when it was finished.
-  function render(e, lang) {
+  // One feed entry: its rating and when it was finished, and its review if `look.reviews`
+  // (`look`: how a list of finishes is shown, { lang, reviews }).
+  function render(e, look) {
     const meta = [];
     if (e.rating) {
       const s = el("span", "stars", stars(e.rating));
       s.setAttribute("role", "img"); s.setAttribute("aria-label", e.rating + " out of 5 stars");
       meta.push(s, " · ");
     }
-    const li = renderItem(e.item, meta, e.finished_at, "dt-published", lang);
+    const li = renderItem(e.item, meta, e.finished_at, "dt-published", look.lang);
+    if (look.reviews && e.review) li.lastChild.append(el("p", "review p-content", e.review));
     li.dataset.position = e.position;
     return li;
   }
@@ -240,9 +243,9 @@
   // A year's finishes (`params` has the year). The live stream follows the whole feed, not a
   // year, and a year's list hardly changes once it is over: read again every minute while
   // visible, as the lists of items are.
-  const pollFeed = (list, params, lang) => keepFresh(list, () =>
+  const pollFeed = (list, params, look) => keepFresh(list, () =>
     json("v1/feed?" + params).then((feed) => {
-      list.replaceChildren(...feed.items.map((e) => render(e, lang)));
+      list.replaceChildren(...feed.items.map((e) => render(e, look)));
       if (!feed.items.length) list.append(el("li", "empty", "Nothing finished in " + params.get("year") + "."));
     }));
 
@@ -253,9 +256,9 @@
 
   // Shows `entry` where the feed has it (replacing its older rendering), unless it falls
   // below a full list.
-  function place(list, entry, limit, lang) {
+  function place(list, entry, limit, look) {
     list.querySelector('[data-position="' + entry.position + '"]')?.remove();
-    const li = render(entry, lang);
+    const li = render(entry, look);
     const next = entries(list).find((x) => before(order(li), order(x)));
     if (next) list.insertBefore(li, next);
     else if (entries(list).length < limit) list.append(li);
@@ -266,10 +269,10 @@
 
   // Follows the feed: new finishes, finishes edited or revised since, and those made private
   // or removed. The browser resumes with Last-Event-ID after a drop.
-  function live(list, params, limit, lang) {
+  function live(list, params, limit, look) {
     if (!("EventSource" in window)) return;
     const source = new EventSource(base + "v1/stream?" + params);
-    const show = (ev) => place(list, JSON.parse(ev.data), limit, lang);
+    const show = (ev) => place(list, JSON.parse(ev.data), limit, look);
     source.addEventListener("finish", show);
     source.addEventListener("update", show);
     // What was below the list moves up into the place of what went, as on a reload: read
@@ -280,7 +283,7 @@
       fetch(base + "v1/feed?" + params + "&min_position=" + encodeURIComponent(ev.lastEventId))
         .then((r) => r.json())
         .then((feed) => {
-          for (const e of feed.items) place(list, e, limit, lang);
+          for (const e of feed.items) place(list, e, limit, look);
           if (!entries(list).length && !list.querySelector(".empty")) list.append(el("li", "empty", EMPTY.finished));
         })
         .catch(() => {});
@@ -303,10 +306,11 @@
     const show = showOf(page.dataset.show);
     const params = query(page.dataset.kind, page.dataset.tag, limit);
     const year = yearOf(page.dataset.year);
+    const look = { lang, reviews: page.dataset.reviews === "true" };
     if (show === "finished" && year) {
       params.set("year", year);
-      pollFeed(page.querySelector("ol"), params, lang);
-    } else if (show === "finished") live(page.querySelector("ol"), params, limit, lang);
+      pollFeed(page.querySelector("ol"), params, look);
+    } else if (show === "finished") live(page.querySelector("ol"), params, limit, look);
     else if (show === "stats") {
       const { year, kind, tag, goal } = page.dataset;
       pollStats(page.querySelector("ol"), yearOf(year), null, kind, tag, goalOf(goal));
@@ -343,19 +347,20 @@
       poll(list, show, query(kind, tag, limit), lang)(true);
       continue;
     }
+    const look = { lang, reviews: host.dataset.reviews === "true" };
     if (year) {
       const params = query(kind, tag, limit);
       params.set("year", year);
-      pollFeed(list, params, lang)(true);
+      pollFeed(list, params, look)(true);
       continue;
     }
     fetch(base + "v1/feed?" + query(kind, tag, limit))
       .then((r) => r.json())
       .then((feed) => {
         if (!feed.items.length) list.append(el("li", "empty", EMPTY.finished));
-        for (const e of feed.items) list.append(render(e, lang));
+        for (const e of feed.items) list.append(render(e, look));
       })
       .catch(() => list.append(el("li", "empty", "The feed is unavailable right now.")));
-    live(list, query(kind, tag, limit), limit, lang);
+    live(list, query(kind, tag, limit), limit, look);
   }
 })();

@@ -92,8 +92,9 @@ impl Show {
 }
 
 /// An item's cover, linked title and creators, the same for every list; `meta` follows the
-/// creators. `attrs` go on the `<li>` (what `widget.js` finds it by).
-fn item_html(item: &ItemView, attrs: &str, meta: &str) -> String {
+/// creators, and `more` (a review) the line they are on. `attrs` go on the `<li>` (what
+/// `widget.js` finds it by).
+fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str) -> String {
     let title = escape(&item.title);
     let cover = match &item.cover_url {
         Some(src) => format!(
@@ -118,7 +119,7 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str) -> String {
         )
     };
     format!(
-        r#"<li class="h-entry" {attrs}>{cover}<div>{name}<span class="meta"><span class="kind">{kind} · </span>{by}{meta}</span></div></li>"#,
+        r#"<li class="h-entry" {attrs}>{cover}<div>{name}<span class="meta"><span class="kind">{kind} · </span>{by}{meta}</span>{more}</div></li>"#,
         kind = item.kind.label(),
     )
 }
@@ -133,17 +134,24 @@ fn time_html(class: &str, at: DateTime<Utc>, zone: Zone) -> String {
     )
 }
 
-fn entry_html(e: &FeedEntry, zone: Zone) -> String {
+/// A finish: its rating and day, and with `reviews` its review (as text: line breaks kept
+/// by the stylesheet, markup shown as typed).
+fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool) -> String {
     let rating = e.rating.map_or_else(String::new, |r| {
         format!(
             r#"<span class="stars" role="img" aria-label="{r} out of 5 stars">{}</span> · "#,
             stars(r)
         )
     });
+    let review = match &e.review {
+        Some(text) if reviews => format!(r#"<p class="review p-content">{}</p>"#, escape(text)),
+        _ => String::new(),
+    };
     item_html(
         &e.item,
         &format!(r#"data-position="{}""#, e.position),
         &format!("{rating}{}", time_html("dt-published", e.finished_at, zone)),
+        &review,
     )
 }
 
@@ -167,7 +175,7 @@ fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
             format!("{far}{}", time_html("dt-updated", i.updated_at, zone))
         }
     };
-    item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta)
+    item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta, "")
 }
 
 /// What a stats widget counts against: its goal, and what it counts (one kind, or all).
@@ -256,7 +264,7 @@ fn months_html(months: &[u64; 12]) -> String {
     )
 }
 
-/// `GET /widget?show=finished|current|queue|stats&kind=&tag=&limit=&year=&goal=&theme=light|dark|auto&lang=&title=`
+/// `GET /widget?show=finished|current|queue|stats&kind=&tag=&limit=&year=&goal=&reviews=&theme=light|dark|auto&lang=&title=`
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let p = params(&req)?;
     let limit = p.limit.unwrap_or(10);
@@ -298,6 +306,12 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     if goal.is_some() && show != Show::Stats {
         return Err(bad("goal is for show=stats"));
     }
+    let reviews = match get("reviews") {
+        None | Some("false") => false,
+        Some("true") if show == Show::Finished => true,
+        Some("true") => return Err(bad("reviews is for show=finished")),
+        Some(_) => return Err(bad("reviews must be true or false")),
+    };
     let year_title;
     let title = match get("title") {
         Some(t) if t.trim().is_empty() || t.chars().count() > 100 => {
@@ -335,7 +349,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 projection
                     .feed(&q)
                     .iter()
-                    .map(|e| entry_html(e, state.zone))
+                    .map(|e| entry_html(e, state.zone, reviews))
                     .collect()
             }
             Show::Current | Show::Queue => {
@@ -390,7 +404,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 {CSS}</style>
 </head>
 <body>
-<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{year}{goal}>
+<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{year}{goal}{reviews}>
 <h2 class="p-name">{title}</h2>
 <ol{list_class}>{items}</ol>
 </section>
@@ -401,6 +415,11 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         show = show.as_str(),
         year = year.map_or_else(String::new, |y| format!(r#" data-year="{y}""#)),
         goal = goal.map_or_else(String::new, |g| format!(r#" data-goal="{}""#, g.get())),
+        reviews = if reviews {
+            r#" data-reviews="true""#
+        } else {
+            ""
+        },
         list_class = if show == Show::Stats {
             r#" class="stats""#
         } else {

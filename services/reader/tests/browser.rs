@@ -252,6 +252,81 @@ async fn the_widget_page_shows_the_feed_and_new_finishes_appear_live() {
     browser.quit().await;
 }
 
+/// `data-reviews="true"` shows each finish's review under it, as text, and follows its
+/// revision live; without it, no review is shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn widget_js_shows_reviews_when_asked_and_their_revisions_live() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    sys.finish("Unreviewed", json!({})).await;
+    let added = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "book", "title": "Piranesi" }),
+        )
+        .await;
+    let id = added["id"].as_str().unwrap().to_owned();
+    let done = sys
+        .write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{id}/finish"),
+            json!({ "rating": 5, "review": "Strange <b>and</b>\nlovely." }),
+        )
+        .await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        done["position"].as_i64().unwrap(),
+    )
+    .await;
+
+    let blog_html = format!(
+        r#"<!doctype html><html lang="en"><head></head><body>
+<div id="with" data-lately data-reviews="true" data-theme="light"></div>
+<div id="without" data-lately></div>
+<script src="{reader}/widget.js" async></script></body></html>"#
+    );
+    let port = blog(blog_html);
+    let browser = Browser::start().await;
+    browser.goto(&format!("http://127.0.0.1:{port}/")).await;
+    let reviews = |id: &str| {
+        format!(
+            "const r = document.getElementById('{id}').shadowRoot; return r && r.querySelector('li.h-entry') ? [...r.querySelectorAll('li.h-entry')].map(li => li.querySelector('.review')?.textContent ?? null) : 'not yet'"
+        )
+    };
+    browser
+        .until(
+            &reviews("with"),
+            &json!(["Strange <b>and</b>\nlovely.", null]),
+            Duration::from_secs(5),
+        )
+        .await;
+    browser
+        .until(
+            &reviews("without"),
+            &json!([null, null]),
+            Duration::from_secs(5),
+        )
+        .await;
+    // Let the EventSources connect before writing.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    sys.write(
+        reqwest::Method::PATCH,
+        &format!("/v1/items/{id}/finish"),
+        json!({ "review": "Revised." }),
+    )
+    .await;
+    browser
+        .until(
+            &reviews("with"),
+            &json!(["Revised.", null]),
+            Duration::from_secs(5),
+        )
+        .await;
+    browser.screenshot("widget-reviews.png").await;
+    browser.quit().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
     let sys = system().await;

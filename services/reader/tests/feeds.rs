@@ -237,6 +237,46 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
             "{bad}"
         );
     }
+
+    // Reviews, when asked: as text, markup shown as typed.
+    let added = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "book", "title": "Reviewed" }),
+        )
+        .await;
+    let done = sys
+        .write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{}/finish", added["id"].as_str().unwrap()),
+            json!({ "review": "Strange <b>and</b>\nlovely." }),
+        )
+        .await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        done["position"].as_i64().unwrap(),
+    )
+    .await;
+    let reviewed = sys.json_text(format!("{reader}/widget?reviews=true")).await;
+    assert!(
+        reviewed.contains(
+            r#"</span><p class="review p-content">Strange &lt;b&gt;and&lt;/b&gt;
+lovely.</p></div></li>"#
+        ) && reviewed.contains(r#"data-reviews="true""#),
+        "{reviewed}"
+    );
+    let plain = sys.json_text(format!("{reader}/widget")).await;
+    assert!(plain.contains("Reviewed") && !plain.contains("review p-content"));
+    for (bad, says) in [
+        ("show=current&reviews=true", "reviews is for show=finished"),
+        ("reviews=yes", "reviews must be true or false"),
+    ] {
+        let res = sys.get(format!("{reader}/widget?{bad}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+        assert!(res.text().await.unwrap().contains(says), "{bad}");
+    }
+
     let js = sys.get(format!("{reader}/widget.js")).await;
     assert!(js.headers()["content-type"]
         .to_str()
