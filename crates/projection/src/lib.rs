@@ -1522,6 +1522,61 @@ impl Projection {
     }
 }
 
+/// One tag of the public items: how many items have it and how many times they were
+/// finished (re-reads each).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TagCount {
+    pub tag: String,
+    pub items: u64,
+    pub finished: u64,
+}
+
+impl Projection {
+    /// Every tag of the public items (not removed), the most used first, then by name: a
+    /// blog's tag list. As of a position, the items as they were then (an item private now is
+    /// in no answer, as in every public one).
+    pub fn tags(&self, as_of: Option<i64>) -> Vec<TagCount> {
+        let as_of = self.past(as_of);
+        let mut tags_of: HashMap<&str, Vec<Tag>> = HashMap::new();
+        for (id, record) in &self.items {
+            let tags = match as_of {
+                None if record.summary.shown() => record.summary.tags.to_vec(),
+                None => continue,
+                Some(_) => match self.visible(id, as_of) {
+                    Some(state) => state.tags,
+                    None => continue,
+                },
+            };
+            if !tags.is_empty() {
+                tags_of.insert(id, tags);
+            }
+        }
+        let mut counts: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
+        for tag in tags_of.values().flatten() {
+            counts.entry(tag.as_str()).or_default().0 += 1;
+        }
+        for ((at, position), finish) in &self.finishes {
+            if as_of.is_some_and(|p| *position > p) || self.is_retracted(&(*at, *position), as_of) {
+                continue;
+            }
+            for tag in tags_of.get(&*finish.item_id).into_iter().flatten() {
+                counts.entry(tag.as_str()).or_default().1 += 1;
+            }
+        }
+        let mut out: Vec<TagCount> = counts
+            .into_iter()
+            .map(|(tag, (items, finished))| TagCount {
+                tag: tag.to_owned(),
+                items,
+                finished,
+            })
+            .collect();
+        // Stable: equal counts stay in the tags' order.
+        out.sort_by(|a, b| b.items.cmp(&a.items));
+        out
+    }
+}
+
 /// Items loaded from one part of a snapshot.
 struct LoadedPart {
     items: Vec<(Arc<str>, ItemRecord)>,

@@ -691,6 +691,77 @@ fn stats_count_one_kind_or_tag() {
     );
 }
 
+/// The tags of the public items, the most used first, with their items' finishes (re-reads
+/// each); as of a position, as the items were tagged then.
+#[test]
+fn tags_count_public_items_and_their_finishes() {
+    let p = project(&[
+        (
+            "a",
+            added(
+                "A",
+                MediaKind::Book,
+                Visibility::Public,
+                &["sf", "classics"],
+                1,
+            ),
+        ),
+        (
+            "b",
+            added("B", MediaKind::Book, Visibility::Public, &["sf"], 1),
+        ),
+        (
+            "c",
+            added(
+                "C",
+                MediaKind::Book,
+                Visibility::Private,
+                &["sf", "diary"],
+                1,
+            ),
+        ),
+        (
+            "d",
+            added("D", MediaKind::Book, Visibility::Public, &["sf"], 1),
+        ),
+        (
+            "e",
+            added("E", MediaKind::Book, Visibility::Public, &["zines"], 1),
+        ),
+        ("a", finished(2, Some(4.0))),
+        ("a", finished(3, Some(5.0))),
+        ("b", finished(4, None)),
+        ("c", finished(5, None)),
+        ("d", ItemEvent::Removed(Removed { at: day(6) })),
+        (
+            "b",
+            edited(
+                ItemChanges {
+                    tags: Some(vec![]),
+                    ..Default::default()
+                },
+                7,
+            ),
+        ),
+    ]);
+    let said = |as_of| {
+        p.tags(as_of)
+            .into_iter()
+            .map(|t| (t.tag, t.items, t.finished))
+            .collect::<Vec<_>>()
+    };
+    let t = |tag: &str, items, finished| (tag.to_owned(), items, finished);
+    assert_eq!(
+        said(None),
+        [t("classics", 1, 2), t("sf", 1, 2), t("zines", 1, 0)]
+    );
+    // Before "b" lost its tag (position 11): sf was two items', finished three times.
+    assert_eq!(
+        said(Some(10)),
+        [t("sf", 2, 3), t("classics", 1, 2), t("zines", 1, 0)]
+    );
+}
+
 /// Years and months are counted in the owner's zone: a book finished on New Year's Eve in
 /// California is that year's there, though in UTC it was already the next.
 #[test]

@@ -329,6 +329,9 @@ enum Command {
         #[command(flatten)]
         filter: Filter,
     },
+    /// The tags of your public items, the most used first: how many items have each, and how
+    /// many times they were finished (what `--tag` takes).
+    Tags,
     /// How much you finished: per kind, the average rating, and per month of `--year` (or per
     /// year); of one kind or tag, and against a goal, if asked.
     Stats {
@@ -803,6 +806,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             .await?
         }
         Command::Show { id } => show(client, &id).await?,
+        Command::Tags => tags(client).await?,
         Command::Stats {
             year,
             all,
@@ -1488,6 +1492,31 @@ fn stats_bars(year: Option<i32>, s: &Value) -> Result<(), CliError> {
         say(format_args!("{label:>4} {n:>4} {}", "▇".repeat(width))
             .to_string()
             .trim_end())?;
+    }
+    Ok(())
+}
+
+/// `lately tags`: a line per tag, "sf  12 items, 9 finished", the names in a column.
+async fn tags(client: &Client) -> Result<(), CliError> {
+    let answer = client.read("/v1/tags").await?;
+    let tags = answer["tags"].as_array().map_or(&[][..], Vec::as_slice);
+    if tags.is_empty() {
+        eprintln!("no public item has a tag");
+        return Ok(());
+    }
+    let width = tags
+        .iter()
+        .map(|t| t["tag"].as_str().unwrap_or_default().chars().count())
+        .max()
+        .unwrap_or(0);
+    for t in tags {
+        let items = t["items"].as_u64().unwrap_or(0);
+        say(format_args!(
+            "{:<width$}  {items} item{}, {} finished",
+            t["tag"].as_str().unwrap_or_default(),
+            if items == 1 { "" } else { "s" },
+            t["finished"].as_u64().unwrap_or(0)
+        ))?;
     }
     Ok(())
 }

@@ -333,6 +333,10 @@ async fn add_start_finish_and_list() {
     );
     assert!(films.starts_with("2026: 0 finished\n"), "{films}");
     let none = stdout(&sys.lately(&["stats", "--year", "2001"]).await);
+    // `tags`: the tags of the public items, with their counts.
+    let tags = sys.lately(&["tags"]).await;
+    assert!(tags.status.success(), "{}", stderr(&tags));
+    assert_eq!(stdout(&tags), "sf  1 item, 1 finished\n");
     assert_eq!(none.lines().next(), Some("2001: 0 finished"), "{none}");
     assert_eq!(
         sys.lately(&["stats", "--year", "1800"]).await.status.code(),

@@ -604,6 +604,24 @@ async fn counts(
     Ok((position, body))
 }
 
+/// `GET /v1/tags` — the public items' tags, the most used first, with how many items have
+/// each and how many times they were finished.
+pub async fn tags(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let p = params(&req)?;
+    let (position, _) = position_for(&req, &state, &p).await?;
+    let tags = state
+        .replica
+        .projection
+        .read()
+        .expect("not poisoned")
+        .tags(Some(position));
+    Ok(answer(
+        &req,
+        position,
+        json!({ "tags": tags, "position": position }),
+    ))
+}
+
 /// `GET /v1/status` — where this replica stands.
 pub async fn status(state: web::Data<AppState>) -> HttpResponse {
     let r = &state.replica;

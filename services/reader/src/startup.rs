@@ -195,6 +195,7 @@ impl Application {
                 .service(get("/v1/current", routes::current))
                 .service(get("/v1/queue", routes::queue))
                 .service(get("/v1/stats", routes::stats))
+                .service(get("/v1/tags", routes::tags))
                 .service(get("/v1/status", routes::status))
                 .service(get("/v1/items/{id}", routes::item))
                 .service(get("/v1/owner/feed", routes::owner_feed))

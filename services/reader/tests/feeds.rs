@@ -286,6 +286,38 @@ lovely.</p></div></li>"#
     assert!(!js.contains("__LATELY_CSS__") && js.contains("attachShadow"));
 }
 
+/// `/v1/tags`: the public items' tags with their counts, as of a position too; a private
+/// item's tags are not among them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn tags_list_the_public_items_tags() {
+    let (sys, reader) = fixture().await;
+    let tags = sys.json(format!("{reader}/v1/tags")).await;
+    assert_eq!(
+        tags["tags"],
+        json!([{ "tag": "sf", "items": 1, "finished": 1 }])
+    );
+    // Dune was added at position 1 and finished at 2.
+    let then = sys.json(format!("{reader}/v1/tags?as_of=1")).await;
+    assert_eq!(
+        (then["tags"].clone(), then["position"].clone()),
+        (
+            json!([{ "tag": "sf", "items": 1, "finished": 0 }]),
+            json!(1)
+        )
+    );
+    let secret = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "book", "title": "Diary", "tags": ["private-stuff"], "visibility": "private" }),
+        )
+        .await;
+    let position = secret["position"].as_i64().unwrap();
+    sys.converged(std::slice::from_ref(&reader), position).await;
+    let now = sys.json(format!("{reader}/v1/tags")).await;
+    assert_eq!(now["tags"], tags["tags"], "a private item's tag showed");
+}
+
 /// A blog's "currently reading" and "up next": `/widget?show=current` lists the public items
 /// in progress with how far along each is, `show=queue` those waiting; both filter as the
 /// feed does, escape titles, and take a title of their own.
