@@ -1572,7 +1572,7 @@ impl Projection {
             })
             .collect();
         // Stable: equal counts stay in the tags' order.
-        out.sort_by(|a, b| b.items.cmp(&a.items));
+        out.sort_by_key(|t| std::cmp::Reverse(t.items));
         out
     }
 }
