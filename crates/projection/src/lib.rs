@@ -1534,19 +1534,22 @@ pub struct TagCount {
 impl Projection {
     /// Every tag of the public items (not removed), the most used first, then by name: a
     /// blog's tag list. As of a position, the items as they were then (an item private now is
-    /// in no answer, as in every public one).
-    pub fn tags(&self, as_of: Option<i64>) -> Vec<TagCount> {
+    /// in no answer, as in every public one). The `owner`'s: private items' too.
+    pub fn tags(&self, as_of: Option<i64>, owner: bool) -> Vec<TagCount> {
         let as_of = self.past(as_of);
         let mut tags_of: HashMap<&str, Vec<Tag>> = HashMap::new();
         for (id, record) in &self.items {
-            let tags = match as_of {
-                None if record.summary.shown() => record.summary.tags.to_vec(),
-                None => continue,
-                Some(_) => match self.visible(id, as_of) {
-                    Some(state) => state.tags,
-                    None => continue,
-                },
+            let counted = match owner {
+                true => record.summary.status != Status::Removed,
+                false => record.summary.shown(),
             };
+            let tags = match (as_of, owner) {
+                (None, _) if counted => Some(record.summary.tags.to_vec()),
+                (None, _) => continue,
+                (Some(_), false) => self.visible(id, as_of).map(|s| s.tags),
+                (Some(_), true) => self.owned(id, as_of).map(|s| s.tags),
+            };
+            let Some(tags) = tags else { continue };
             if !tags.is_empty() {
                 tags_of.insert(id, tags);
             }

@@ -692,7 +692,7 @@ fn stats_count_one_kind_or_tag() {
 }
 
 /// The tags of the public items, the most used first, with their items' finishes (re-reads
-/// each); as of a position, as the items were tagged then.
+/// each); as of a position, as the items were tagged then; the owner's, private items' too.
 #[test]
 fn tags_count_public_items_and_their_finishes() {
     let p = project(&[
@@ -745,7 +745,7 @@ fn tags_count_public_items_and_their_finishes() {
         ),
     ]);
     let said = |as_of| {
-        p.tags(as_of)
+        p.tags(as_of, false)
             .into_iter()
             .map(|t| (t.tag, t.items, t.finished))
             .collect::<Vec<_>>()
@@ -759,6 +759,21 @@ fn tags_count_public_items_and_their_finishes() {
     assert_eq!(
         said(Some(10)),
         [t("sf", 2, 3), t("classics", 1, 2), t("zines", 1, 0)]
+    );
+    // The owner's: the private item's tags too, never the removed one's.
+    let owners: Vec<_> = p
+        .tags(None, true)
+        .into_iter()
+        .map(|t| (t.tag, t.items, t.finished))
+        .collect();
+    assert_eq!(
+        owners,
+        [
+            t("sf", 2, 3),
+            t("classics", 1, 2),
+            t("diary", 1, 1),
+            t("zines", 1, 0)
+        ]
     );
 }
 

@@ -331,7 +331,11 @@ enum Command {
     },
     /// The tags of your public items, the most used first: how many items have each, and how
     /// many times they were finished (what `--tag` takes).
-    Tags,
+    Tags {
+        /// Private items' tags too (the owner's: sends your token).
+        #[arg(long)]
+        all: bool,
+    },
     /// How much you finished: per kind, the average rating, and per month of `--year` (or per
     /// year); of one kind or tag, and against a goal, if asked.
     Stats {
@@ -806,7 +810,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             .await?
         }
         Command::Show { id } => show(client, &id).await?,
-        Command::Tags => tags(client).await?,
+        Command::Tags { all } => tags(client, all).await?,
         Command::Stats {
             year,
             all,
@@ -1497,11 +1501,14 @@ fn stats_bars(year: Option<i32>, s: &Value) -> Result<(), CliError> {
 }
 
 /// `lately tags`: a line per tag, "sf  12 items, 9 finished", the names in a column.
-async fn tags(client: &Client) -> Result<(), CliError> {
-    let answer = client.read("/v1/tags").await?;
+async fn tags(client: &Client, all: bool) -> Result<(), CliError> {
+    let answer = match all {
+        true => client.read_as_owner("/v1/owner/tags").await?,
+        false => client.read("/v1/tags").await?,
+    };
     let tags = answer["tags"].as_array().map_or(&[][..], Vec::as_slice);
     if tags.is_empty() {
-        eprintln!("no public item has a tag");
+        eprintln!("no {}item has a tag", if all { "" } else { "public " });
         return Ok(());
     }
     let width = tags

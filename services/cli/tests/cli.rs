@@ -400,9 +400,26 @@ async fn add_start_finish_and_list() {
 async fn items_lists_private_and_abandoned_items_for_the_owner() {
     let sys = system().await;
     let secret = sys
-        .lately(&["add", "book", "A Secret History", "--private"])
+        .lately(&[
+            "add",
+            "book",
+            "A Secret History",
+            "--private",
+            "--tag",
+            "campus",
+        ])
         .await;
     let secret = stdout(&secret).trim().to_owned();
+    // `tags --all`: the private item's tag too; `tags` alone never.
+    assert_eq!(
+        stdout(&sys.lately(&["tags", "--all"]).await),
+        "campus  1 item, 0 finished\n"
+    );
+    let public = sys.lately(&["tags"]).await;
+    assert_eq!(
+        (stdout(&public).as_str(), stderr(&public).trim()),
+        ("", "no public item has a tag")
+    );
     let dropped = stdout(&sys.lately(&["add", "game", "Elden Ring"]).await)
         .trim()
         .to_owned();
@@ -460,7 +477,8 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
         Some(format!("A Secret History — book  ({secret})  [private]").as_str()),
         "{out}"
     );
-    assert!(out.lines().nth(1).unwrap().ends_with("  added"), "{out}");
+    assert_eq!(out.lines().nth(1), Some("  tags: campus"), "{out}");
+    assert!(out.lines().nth(2).unwrap().ends_with("  added"), "{out}");
     let hidden = sys
         .command(&["show", &secret])
         .env_remove("LATELY_TOKEN")

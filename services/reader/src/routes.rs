@@ -607,19 +607,35 @@ async fn counts(
 /// `GET /v1/tags` — the public items' tags, the most used first, with how many items have
 /// each and how many times they were finished.
 pub async fn tags(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let p = params(&req)?;
-    let (position, _) = position_for(&req, &state, &p).await?;
+    let (position, body) = tag_counts(&req, &state, false).await?;
+    Ok(answer(&req, position, body))
+}
+
+/// `GET /v1/owner/tags` — [`tags`] of every item of the owner's, private ones too. Only to the
+/// owner's token, and never stored by a cache.
+pub async fn owner_tags(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    state.owner.check(req.headers(), "the owner's tags")?;
+    let (position, body) = tag_counts(&req, &state, true).await?;
+    Ok(owner_answer(position).json(body))
+}
+
+async fn tag_counts(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    owner: bool,
+) -> Result<(i64, Value), Problem> {
+    let p = params(req)?;
+    let (position, _) = position_for(req, state, &p).await?;
     let tags = state
         .replica
         .projection
         .read()
         .expect("not poisoned")
-        .tags(Some(position));
-    Ok(answer(
-        &req,
-        position,
-        json!({ "tags": tags, "position": position }),
-    ))
+        .tags(Some(position), owner);
+    Ok((position, json!({ "tags": tags, "position": position })))
 }
 
 /// `GET /v1/status` — where this replica stands.

@@ -201,6 +201,7 @@ impl Application {
                 .service(get("/v1/owner/feed", routes::owner_feed))
                 .service(get("/v1/owner/items", routes::owner_items))
                 .service(get("/v1/owner/stats", routes::owner_stats))
+                .service(get("/v1/owner/tags", routes::owner_tags))
                 .service(get("/v1/owner/items/{id}", routes::owner_item))
                 .service(get("/v1/stream", stream::stream))
                 .service(get("/feed.json", feeds::json_feed))

@@ -479,7 +479,10 @@ async fn the_owner_sees_private_items_their_history_and_finishes_with_the_token_
     let reader = sys.reader(config).await;
     let off = sys.reader(reader_config(&sys.database_url)).await;
     let (diary, finished) = sys
-        .finish("Secret diary", json!({ "visibility": "private" }))
+        .finish(
+            "Secret diary",
+            json!({ "visibility": "private", "tags": ["diary"] }),
+        )
         .await;
     let gone = sys.add("Gone", "private").await.0;
     let removed = sys
@@ -614,6 +617,23 @@ async fn the_owner_sees_private_items_their_history_and_finishes_with_the_token_
         .await
         .unwrap();
     assert_eq!(public["finished"], 0);
+    // And the owner's tags have its tag; the public ones do not.
+    let res = get(&reader, "/v1/owner/tags".to_owned(), Some(TOKEN))
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
+    let tags: Value = res.json().await.unwrap();
+    assert_eq!(
+        tags["tags"],
+        json!([{ "tag": "diary", "items": 1, "finished": 1 }])
+    );
+    let public: Value = get(&reader, "/v1/tags".to_owned(), None)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(public["tags"], json!([]));
 
     for (base, path, token, status, detail) in [
         (
@@ -640,6 +660,13 @@ async fn the_owner_sees_private_items_their_history_and_finishes_with_the_token_
         (
             &reader,
             "/v1/owner/stats".to_owned(),
+            None,
+            StatusCode::UNAUTHORIZED,
+            "owner's token",
+        ),
+        (
+            &reader,
+            "/v1/owner/tags".to_owned(),
             None,
             StatusCode::UNAUTHORIZED,
             "owner's token",
