@@ -66,6 +66,27 @@ struct GoodreadsRow {
     exclusive_shelf: String,
     #[serde(rename = "My Review", default)]
     my_review: String,
+    /// Written as Excel formulas, `="9780441478125"`.
+    #[serde(rename = "ISBN13", default)]
+    isbn13: String,
+    #[serde(rename = "ISBN", default)]
+    isbn: String,
+}
+
+/// An ISBN as Goodreads writes one (`="9780441478125"`, or `=""` for none): its digits (and
+/// a final `X`), if it has any.
+fn isbn(raw: &str) -> Option<String> {
+    let isbn: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    matches!(isbn.len(), 10 | 13).then_some(isbn)
+}
+
+/// A book's cover by its ISBN, from Open Library's covers: a blank image when it has none.
+fn open_library_cover(isbn: &str) -> String {
+    format!("https://covers.openlibrary.org/b/isbn/{isbn}-M.jpg")
 }
 
 #[derive(Debug, Deserialize)]
@@ -175,7 +196,9 @@ fn require_columns(
     )))
 }
 
-pub fn plan_goodreads(csv_text: &str) -> Result<Vec<Planned>, CliError> {
+/// Goodreads' library: a book per row, finished (`read`), started (`currently-reading`) or
+/// only added; with `covers`, each book's cover from Open Library by its ISBN.
+pub fn plan_goodreads(csv_text: &str, covers: bool) -> Result<Vec<Planned>, CliError> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     require_columns(&mut reader, "a Goodreads", &["Book Id", "Title", "Author"])?;
     let mut out = Vec::new();
@@ -199,6 +222,12 @@ pub fn plan_goodreads(csv_text: &str) -> Result<Vec<Planned>, CliError> {
             "tags": shelves,
             "url": format!("https://www.goodreads.com/book/show/{id}"),
         });
+        if let Some(isbn) = isbn(&row.isbn13)
+            .or_else(|| isbn(&row.isbn))
+            .filter(|_| covers)
+        {
+            add["cover_url"] = json!(open_library_cover(&isbn));
+        }
         if let Some(at) = &added_at {
             add["at"] = json!(at);
         }
@@ -825,7 +854,17 @@ pub async fn apply(client: &Client, plan: Vec<Planned>, what: &str) -> Result<()
     }
 }
 
-pub async fn run(client: &Client, source: Source, file: &Path) -> Result<(), CliError> {
+pub async fn run(
+    client: &Client,
+    source: Source,
+    file: &Path,
+    covers: bool,
+) -> Result<(), CliError> {
+    if covers && !matches!(source, Source::Goodreads) {
+        return Err(CliError::Usage(
+            "--covers is for goodreads, whose books have ISBNs".into(),
+        ));
+    }
     let text = if file == Path::new("-") {
         std::io::read_to_string(std::io::stdin())
             .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?
@@ -848,7 +887,7 @@ pub async fn run(client: &Client, source: Source, file: &Path) -> Result<(), Cli
         )));
     }
     let (mut plan, what) = match source {
-        Source::Goodreads => (plan_goodreads(text)?, "rows"),
+        Source::Goodreads => (plan_goodreads(text, covers)?, "rows"),
         Source::Letterboxd => (plan_letterboxd(text)?, "rows"),
         Source::LetterboxdWatchlist => (plan_letterboxd_watchlist(text)?, "rows"),
         Source::Imdb => (plan_imdb(text)?, "rows"),
@@ -984,7 +1023,7 @@ mod tests {
 
     #[test]
     fn goodreads_rows_become_adds_and_finishes() {
-        let plan = plan_goodreads(GOODREADS).unwrap();
+        let plan = plan_goodreads(GOODREADS, false).unwrap();
         assert_eq!(plan.len(), 4);
         let lhod = &plan[0];
         assert_eq!(
@@ -1019,6 +1058,26 @@ mod tests {
         assert_eq!(plan[2].add["title"], "三体");
         assert_eq!(plan[2].steps[0].0, "start");
         assert!(plan[3].steps.is_empty(), "to-read adds only");
+    }
+
+    /// With `--covers`, a book's cover is Open Library's by its ISBN13 (else its ISBN); a book
+    /// with neither has none, and without `--covers` none has one.
+    #[test]
+    fn goodreads_covers_come_from_open_library_by_isbn() {
+        let plan = plan_goodreads(GOODREADS, true).unwrap();
+        assert_eq!(
+            plan[0].add["cover_url"],
+            "https://covers.openlibrary.org/b/isbn/9780441478125-M.jpg"
+        );
+        assert!(plan[2].add.get("cover_url").is_none(), "三体 has no ISBN");
+        assert!(plan_goodreads(GOODREADS, false)
+            .unwrap()
+            .iter()
+            .all(|p| p.add.get("cover_url").is_none()));
+        assert_eq!(isbn(r#"="0441478123""#).as_deref(), Some("0441478123"));
+        assert_eq!(isbn("0-8044-2957-x").as_deref(), Some("080442957X"));
+        assert_eq!(isbn(r#"="""#), None);
+        assert_eq!(isbn("12345"), None);
     }
 
     #[test]
@@ -1126,7 +1185,7 @@ mod tests {
 
     #[test]
     fn a_file_of_another_shape_is_a_usage_error() {
-        let err = plan_goodreads("Name,Year\nx,1999\n").unwrap_err();
+        let err = plan_goodreads("Name,Year\nx,1999\n", false).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert_eq!(
             err.to_string(),

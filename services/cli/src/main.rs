@@ -382,6 +382,10 @@ enum Command {
         /// The file; `-` reads standard input (`lately export | LATELY_URL=… lately import
         /// csv -`).
         file: std::path::PathBuf,
+        /// Goodreads: each book added gets its cover from Open Library, by its ISBN (a link
+        /// your blog's readers' browsers will load).
+        #[arg(long)]
+        covers: bool,
     },
     /// The HTML to paste into your blog for the widget, served from the feed's address
     /// (`--feed`, as your readers reach it): your recent finishes, or with `--show current`
@@ -817,7 +821,11 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             filter,
             goal,
         } => stats(client, year, all, &filter, goal).await?,
-        Command::Import { source, file } => import::run(client, source, &file).await?,
+        Command::Import {
+            source,
+            file,
+            covers,
+        } => import::run(client, source, &file, covers).await?,
         Command::Export => export(client).await?,
         Command::Demo => import::demo(client).await?,
         Command::Embed(widget) => embed(client.feed_url(), &widget)?,

@@ -943,6 +943,12 @@ async fn importing_twice_adds_nothing_the_second_time() {
     let queue = stdout(&sys.lately(&["queue", "--kind", "movie"]).await);
     assert!(queue.starts_with("movie    Aftersun (2022)  ("), "{queue}");
     assert!(!queue.contains("Amélie"), "{queue}");
+    // Covers come from ISBNs, which only Goodreads' books have.
+    let covers = sys
+        .lately(&["import", "letterboxd", &letterboxd, "--covers"])
+        .await;
+    assert_eq!(covers.status.code(), Some(2), "{}", stderr(&covers));
+    assert!(stderr(&covers).contains("--covers is for goodreads"));
     // Its columns are watched.csv's: as a diary, it is refused by its name, nothing written.
     let head = sys.head().await;
     let dir = tempfile::tempdir().unwrap();
