@@ -135,12 +135,17 @@
       li.append(el("strong", null, String(n)), " " + (NOUN[kind] || [kind, kind])[n === 1 ? 0 : 1]);
       rows.push(li);
     }
-    if (Array.isArray(s.by_month)) rows.push(monthsItem(s.by_month));
+    if (Array.isArray(s.by_month)) {
+      const names = el("li", "month-names");
+      names.setAttribute("aria-hidden", "true");
+      names.append(...MONTHS.map((m) => el("span", null, m[0])));
+      rows.push(monthsItem(s.by_month), names);
+    }
     list.replaceChildren(...rows);
   }
 
   // The year by month (widget.rs's months_html): a bar a month, as tall as its share of the
-  // busiest month's count.
+  // busiest month's count; the months' initials under them, in a row of their own.
   const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   function monthsItem(counts) {
     const most = Math.max(1, ...counts);

@@ -240,7 +240,8 @@ const MONTHS: [&str; 12] = [
 ];
 
 /// The year by month: a bar a month, as tall as its share of the busiest month's count, each
-/// titled with its count; one image with every count for a screen reader.
+/// titled with its count, the months' initials under them; one image with every count for a
+/// screen reader.
 fn months_html(months: &[u64; 12]) -> String {
     let most = months.iter().copied().max().unwrap_or(0).max(1);
     let said: Vec<String> = MONTHS
@@ -258,8 +259,12 @@ fn months_html(months: &[u64; 12]) -> String {
             )
         })
         .collect();
+    let initials: String = MONTHS
+        .iter()
+        .map(|m| format!("<span>{}</span>", &m[..1]))
+        .collect();
     format!(
-        r#"<li class="months" role="img" aria-label="By month: {}">{bars}</li>"#,
+        r#"<li class="months" role="img" aria-label="By month: {}">{bars}</li><li class="month-names" aria-hidden="true">{initials}</li>"#,
         said.join(", ")
     )
 }

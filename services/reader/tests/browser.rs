@@ -585,7 +585,8 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
                 format!("Finished in {year}"),
                 "2 finished 4.0★ on average over 2 rated",
                 "2 books",
-                ""
+                "",
+                "JFMAMJJASOND"
             ]),
             Duration::from_secs(5),
         )
@@ -593,7 +594,7 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
     browser
         .until(
             &shown("then"),
-            &json!(["Back then", "1 finished", "1 film", ""]),
+            &json!(["Back then", "1 finished", "1 film", "", "JFMAMJJASOND"]),
             Duration::from_secs(5),
         )
         .await;
@@ -636,7 +637,8 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
                     expected - 2
                 ),
                 "2 books",
-                ""
+                "",
+                "JFMAMJJASOND"
             ]),
             Duration::from_secs(5),
         )
@@ -654,7 +656,8 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
                 format!("Finished in {year}"),
                 "3 finished 4.0★ on average over 3 rated",
                 "3 books",
-                ""
+                "",
+                "JFMAMJJASOND"
             ]),
             Duration::from_secs(5),
         )

@@ -510,7 +510,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     assert_eq!(
         counts,
         format!(
-            r#"<li class="total"><strong>3</strong> finished <span class="meta">4.5★ on average over 2 rated</span></li><li data-kind="book"><strong>2</strong> books</li><li data-kind="movie"><strong>1</strong> film</li><li class="months" role="img" aria-label="By month: Jan 0, Feb 0, Mar 1, Apr 0, May 0, Jun 1, Jul 1, Aug 0, Sep 0, Oct 0, Nov 0, Dec 0">{months}</li>"#
+            r#"<li class="total"><strong>3</strong> finished <span class="meta">4.5★ on average over 2 rated</span></li><li data-kind="book"><strong>2</strong> books</li><li data-kind="movie"><strong>1</strong> film</li><li class="months" role="img" aria-label="By month: Jan 0, Feb 0, Mar 1, Apr 0, May 0, Jun 1, Jul 1, Aug 0, Sep 0, Oct 0, Nov 0, Dec 0">{months}</li><li class="month-names" aria-hidden="true"><span>J</span><span>F</span><span>M</span><span>A</span><span>M</span><span>J</span><span>J</span><span>A</span><span>S</span><span>O</span><span>N</span><span>D</span></li>"#
         )
     );
 
