@@ -566,8 +566,8 @@ pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     Ok(answer(&req, position, body))
 }
 
-/// `GET /v1/owner/stats?year=&kind=&tag=&as_of=` — [`stats`] of every finish of the owner's, private
-/// items' too. Only to the owner's token, and never stored by a cache.
+/// `GET /v1/owner/stats?year=&kind=&tag=&as_of=` — [`stats`] of every finish of the owner's,
+/// private items' too. Only to the owner's token, and never stored by a cache.
 pub async fn owner_stats(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -622,6 +622,7 @@ pub async fn owner_tags(
     Ok(owner_answer(position).json(body))
 }
 
+/// The tags as of the position the request answers from (the owner's or the public ones).
 async fn tag_counts(
     req: &HttpRequest,
     state: &web::Data<AppState>,
