@@ -229,6 +229,14 @@ impl Summary {
     fn has_tag(&self, tag: &str) -> bool {
         self.tags.iter().any(|t| t.as_str() == tag)
     }
+
+    /// In the public answers now, or (`owner`) in the owner's: not removed.
+    fn counted(&self, owner: bool) -> bool {
+        match owner {
+            true => self.status != Status::Removed,
+            false => self.shown(),
+        }
+    }
 }
 
 impl ItemRecord {
@@ -1088,7 +1096,6 @@ impl Projection {
         hex(&hasher.finalize())
     }
 
-    /// The item, if it is public (now and at `as_of`).
     /// An item as of `as_of` (or now) if it was added and not removed by then, public or
     /// not: what the owner's answers show.
     fn owned(&self, id: &str, as_of: Option<i64>) -> Option<ItemState> {
@@ -1098,12 +1105,21 @@ impl Projection {
             .filter(|s| s.status != Status::Removed)
     }
 
+    /// The item, if it is public (now and at `as_of`).
     fn visible(&self, id: &str, as_of: Option<i64>) -> Option<ItemState> {
         let record = self.items.get(id)?;
         if !record.summary.shown() {
             return None;
         }
         record.at(&self.loaded, as_of).filter(shown)
+    }
+
+    /// [`Projection::owned`] for the owner's answers, else [`Projection::visible`].
+    fn seen(&self, id: &str, as_of: Option<i64>, owner: bool) -> Option<ItemState> {
+        match owner {
+            true => self.owned(id, as_of),
+            false => self.visible(id, as_of),
+        }
     }
 
     /// The feed entry for one finish, if it passes the query's filters (and is public).
@@ -1126,11 +1142,7 @@ impl Projection {
         let tag = q.tag.as_ref().map(Tag::as_str);
         if q.as_of.is_none() {
             let summary = &self.items.get(&*finish.item_id)?.summary;
-            let listed = match q.owner {
-                true => summary.status != Status::Removed,
-                false => summary.shown(),
-            };
-            if !listed
+            if !summary.counted(q.owner)
                 || q.kind.is_some_and(|k| k != summary.kind)
                 || tag.is_some_and(|t| !summary.has_tag(t))
             {
@@ -1139,10 +1151,7 @@ impl Projection {
         }
         let state = cache
             .entry(&*finish.item_id)
-            .or_insert_with(|| match q.owner {
-                true => self.owned(&finish.item_id, q.as_of),
-                false => self.visible(&finish.item_id, q.as_of),
-            })
+            .or_insert_with(|| self.seen(&finish.item_id, q.as_of, q.owner))
             .as_ref()?;
         if q.kind.is_some_and(|k| k != state.kind) {
             return None;
@@ -1474,27 +1483,21 @@ impl Projection {
             }
             let kind = cache
                 .entry(&*finish.item_id)
-                .or_insert_with(|| match (as_of, owner) {
-                    (None, _) => self.items.get(&*finish.item_id).and_then(|r| {
+                .or_insert_with(|| match as_of {
+                    None => self.items.get(&*finish.item_id).and_then(|r| {
                         let s = &r.summary;
-                        let counted = match owner {
-                            true => s.status != Status::Removed,
-                            false => s.shown(),
-                        };
-                        (counted
+                        (s.counted(owner)
                             && filter.kind.is_none_or(|k| k == s.kind)
                             && tag.is_none_or(|t| s.has_tag(t)))
                         .then_some(s.kind)
                     }),
-                    (Some(_), _) => match owner {
-                        true => self.owned(&finish.item_id, as_of),
-                        false => self.visible(&finish.item_id, as_of),
-                    }
-                    .filter(|s| {
-                        filter.kind.is_none_or(|k| k == s.kind)
-                            && tag.is_none_or(|t| s.tags.iter().any(|x| x.as_str() == t))
-                    })
-                    .map(|s| s.kind),
+                    Some(_) => self
+                        .seen(&finish.item_id, as_of, owner)
+                        .filter(|s| {
+                            filter.kind.is_none_or(|k| k == s.kind)
+                                && tag.is_none_or(|t| s.tags.iter().any(|x| x.as_str() == t))
+                        })
+                        .map(|s| s.kind),
                 });
             let Some(kind) = *kind else { continue };
             stats.finished += 1;
@@ -1539,17 +1542,14 @@ impl Projection {
         let as_of = self.past(as_of);
         let mut tags_of: HashMap<&str, Vec<Tag>> = HashMap::new();
         for (id, record) in &self.items {
-            let counted = match owner {
-                true => record.summary.status != Status::Removed,
-                false => record.summary.shown(),
+            let tags = match as_of {
+                None if record.summary.counted(owner) => record.summary.tags.to_vec(),
+                None => continue,
+                Some(_) => match self.seen(id, as_of, owner) {
+                    Some(state) => state.tags,
+                    None => continue,
+                },
             };
-            let tags = match (as_of, owner) {
-                (None, _) if counted => Some(record.summary.tags.to_vec()),
-                (None, _) => continue,
-                (Some(_), false) => self.visible(id, as_of).map(|s| s.tags),
-                (Some(_), true) => self.owned(id, as_of).map(|s| s.tags),
-            };
-            let Some(tags) = tags else { continue };
             if !tags.is_empty() {
                 tags_of.insert(id, tags);
             }
