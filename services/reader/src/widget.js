@@ -84,7 +84,9 @@
   // "14 books": the same words as the reader's stats widget (MediaKind::noun).
   const NOUN = { book: ["book", "books"], article: ["article", "articles"], movie: ["film", "films"], tv: ["TV show", "TV shows"], game: ["game", "games"], podcast: ["podcast", "podcasts"] };
 
-  const count = (n, kind) => (NOUN[kind] ? n + " " + NOUN[kind][n === 1 ? 0 : 1] : String(n));
+  const noun = (kind, n) => (NOUN[kind] || [kind, kind])[n === 1 ? 0 : 1];
+  // "3 books" when one kind is counted, else "3".
+  const count = (n, kind) => (NOUN[kind] ? n + " " + noun(kind, n) : String(n));
 
   // Where a year's count stands against its goal on the owner's `today` (the projection's Pace): an
   // even pace through the year, rounded down, is the schedule.
@@ -107,8 +109,7 @@
     bar.max = goal;
     bar.setAttribute("aria-label", percent + "% of the goal");
     const li = el("li", "goal");
-    const of = NOUN[kind] ? " " + NOUN[kind][goal === 1 ? 0 : 1] : "";
-    li.append(bar, " ", el("strong", null, String(finished)), " of " + goal + of + " · " + percent + "%");
+    li.append(bar, " ", el("strong", null, String(finished)), " of " + count(goal, kind) + " · " + percent + "%");
     const said = pace(finished, goal, year, today, kind);
     if (said) li.append(" ", el("span", "meta", said));
     return li;
@@ -132,7 +133,7 @@
     for (const [kind, n] of Object.entries(s.by_kind)) {
       const li = el("li");
       li.dataset.kind = kind;
-      li.append(el("strong", null, String(n)), " " + (NOUN[kind] || [kind, kind])[n === 1 ? 0 : 1]);
+      li.append(el("strong", null, String(n)), " " + noun(kind, n));
       rows.push(li);
     }
     if (Array.isArray(s.by_month)) {
