@@ -57,6 +57,12 @@ pub struct ItemState {
     /// `None` while it is not removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before_removal: Option<Status>,
+    /// When the item last went in progress (started, or progress logged while it was not in
+    /// progress): the start of the read, watch or play that is in progress, while one is. Kept
+    /// when it ends, so that retracting its finish or restoring the item brings it back with
+    /// the item; read it through [`ItemState::in_progress_since`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
 }
 
 impl ItemState {
@@ -77,7 +83,16 @@ impl ItemState {
             updated_at: added.at,
             before_finish: None,
             before_removal: None,
+            started_at: None,
         }
+    }
+
+    /// When the read (watch, play) in progress began: `None` unless the item is in progress.
+    /// A finish's read began here if the item was in progress just before it; a finish
+    /// recorded without a start (an import, a film logged after watching it) has no start.
+    pub fn in_progress_since(&self) -> Option<DateTime<Utc>> {
+        self.started_at
+            .filter(|_| self.status == Status::InProgress)
     }
 
     /// Folds a stream's events, oldest first. `None` if the stream is empty or does not start
@@ -112,15 +127,20 @@ impl ItemState {
                     updated_at: self.updated_at,
                     before_finish: self.before_finish,
                     before_removal: self.before_removal,
+                    started_at: self.started_at,
                     ..Self::new(a)
                 };
             }
-            ItemEvent::Started(_) => {
+            ItemEvent::Started(s) => {
                 self.status = Status::InProgress;
                 self.progress = None;
                 self.before_finish = None;
+                self.started_at = Some(s.at);
             }
             ItemEvent::ProgressLogged(p) => {
+                if self.status != Status::InProgress {
+                    self.started_at = Some(p.at);
+                }
                 self.status = Status::InProgress;
                 self.progress = Some(Progress {
                     percent: p.percent,
@@ -529,6 +549,52 @@ mod tests {
             ),
             Err(Rejection::Removed)
         );
+    }
+
+    #[test]
+    fn a_read_in_progress_knows_when_it_began_until_it_ends() {
+        let on =
+            |day: u32| -> DateTime<Utc> { format!("2026-11-{day:02}T20:00:00Z").parse().unwrap() };
+        let start = |day| ItemEvent::Started(Started { at: on(day) });
+        let progress = |day| {
+            ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(50).unwrap(),
+                portion: None,
+                at: on(day),
+            })
+        };
+        let finish = |day| {
+            ItemEvent::Finished(Finished {
+                at: on(day),
+                rating: None,
+                review: None,
+                tweet: true,
+            })
+        };
+        let since = |events: &[ItemEvent]| state_after(events).in_progress_since();
+        assert_eq!(since(&[added()]), None);
+        assert_eq!(since(&[added(), start(2)]), Some(on(2)));
+        // Progress logged goes on with the read in progress; logged first, it starts one.
+        assert_eq!(since(&[added(), start(2), progress(5)]), Some(on(2)));
+        assert_eq!(since(&[added(), progress(5), progress(9)]), Some(on(5)));
+        // Ended: by a finish, an abandon, a removal.
+        assert_eq!(since(&[added(), start(2), finish(9)]), None);
+        assert_eq!(since(&[added(), start(2), abandoned()]), None);
+        assert_eq!(since(&[added(), start(2), removed()]), None);
+        // A re-read begins again; progress after a finish is a new read too.
+        assert_eq!(
+            since(&[added(), start(2), finish(9), start(12)]),
+            Some(on(12))
+        );
+        assert_eq!(
+            since(&[added(), start(2), finish(9), progress(14)]),
+            Some(on(14))
+        );
+        // Taking the finish back, or restoring the item, brings the read back as it was.
+        let retract = ItemEvent::FinishRetracted(FinishRetracted { at: on(10) });
+        assert_eq!(since(&[added(), start(2), finish(9), retract]), Some(on(2)));
+        let restore = ItemEvent::Restored(Restored { at: on(10) });
+        assert_eq!(since(&[added(), start(2), removed(), restore]), Some(on(2)));
     }
 
     #[test]

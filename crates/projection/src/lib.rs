@@ -573,6 +573,10 @@ pub struct ItemView {
     pub times_finished: u32,
     pub added_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// While it is in progress, since when ([`ItemState::in_progress_since`]). Left out
+    /// otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
 }
 
 /// A page of one of the lists of items ([`Projection::current`], [`Projection::queue`],
@@ -653,6 +657,9 @@ pub struct FeedEntry {
     /// The log position of the finish: unique, and the SSE id.
     pub position: i64,
     pub finished_at: DateTime<Utc>,
+    /// When the read (watch, play) this finish ended began: the item was in progress since
+    /// then. `None` for a finish recorded without a start (an import, a film logged after).
+    pub started_at: Option<DateTime<Utc>>,
     pub rating: Option<f64>,
     pub review: Option<String>,
     /// When its rating or review was last revised (as of the answer's position), if ever.
@@ -716,6 +723,7 @@ fn view(id: &str, s: &ItemState) -> ItemView {
         times_finished: s.times_finished,
         added_at: s.added_at,
         updated_at: s.updated_at,
+        started_at: s.in_progress_since(),
     }
 }
 
@@ -1122,6 +1130,15 @@ impl Projection {
         }
     }
 
+    /// When the read that the finish at `position` ended began: the item's state just before
+    /// it, folded from the history (short; only for the entries a page shows).
+    fn read_started(&self, id: &str, position: i64) -> Option<DateTime<Utc>> {
+        self.items
+            .get(id)?
+            .at(&self.loaded, Some(position - 1))?
+            .in_progress_since()
+    }
+
     /// The feed entry for one finish, if it passes the query's filters (and is public).
     fn entry<'a>(
         &'a self,
@@ -1165,6 +1182,7 @@ impl Projection {
         Some(FeedEntry {
             position: *position,
             finished_at: *at,
+            started_at: self.read_started(&finish.item_id, *position),
             rating: values.rating.map(Rating::stars),
             review: values.review.map(ToString::to_string),
             revised_at: values.revised_at,

@@ -1516,3 +1516,77 @@ proptest! {
         prop_assert!(ids.iter().all(|id| *id > k as i64));
     }
 }
+
+#[test]
+fn each_finish_says_when_its_read_began_and_the_lists_since_when_in_progress() {
+    let progress = |d| {
+        ItemEvent::ProgressLogged(ProgressLogged {
+            percent: Percent::parse(30).unwrap(),
+            portion: None,
+            at: day(d),
+        })
+    };
+    let retract = || ItemEvent::FinishRetracted(FinishRetracted { at: day(9) });
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", started(2)),
+        ("a", progress(4)),
+        ("a", finished(6, None)),  // 4: read from day 2
+        ("a", progress(8)),        // a re-read, begun by logging progress
+        ("a", finished(10, None)), // 6: read from day 8
+        (
+            "b",
+            added("B", MediaKind::Movie, Visibility::Public, &[], 1),
+        ),
+        ("b", finished(3, None)), // 8: logged after watching: no start
+        ("c", added("C", MediaKind::Game, Visibility::Public, &[], 1)),
+        ("c", started(5)),
+        ("c", finished(7, None)), // 11: taken back, then finished again
+        ("c", retract()),
+        ("c", finished(12, None)), // 13: still the play begun on day 5
+        ("d", added("D", MediaKind::Tv, Visibility::Public, &[], 1)),
+        ("d", started(11)),
+    ];
+    let p = project(&events);
+    let starts = |as_of| {
+        p.feed(&FeedQuery { as_of, ..all() })
+            .iter()
+            .map(|e| (e.position, e.started_at))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        starts(None),
+        [
+            (13, Some(day(5))),
+            (6, Some(day(8))),
+            (4, Some(day(2))),
+            (8, None)
+        ]
+    );
+    // As of a position, the same: a read's start never changes.
+    assert_eq!(
+        starts(Some(11)),
+        [
+            (6, Some(day(8))),
+            (11, Some(day(5))),
+            (4, Some(day(2))),
+            (8, None)
+        ]
+    );
+    // In the lists, only what is in progress has a start.
+    let since: Vec<_> = current(&p, None)
+        .into_iter()
+        .map(|i| (i.id, i.started_at))
+        .collect();
+    assert_eq!(since, [("d".to_owned(), Some(day(11)))]);
+    assert!(owned(&p, None, None)
+        .iter()
+        .all(|i| (i.item.id == "d") == i.item.started_at.is_some()));
+    let then: Vec<_> = current(&p, Some(10))
+        .into_iter()
+        .map(|i| (i.id, i.started_at))
+        .collect();
+    assert_eq!(then, [("c".to_owned(), Some(day(5)))]);
+    let in_progress = owned(&p, Some(Status::InProgress), Some(3));
+    assert_eq!(in_progress[0].item.started_at, Some(day(2)));
+}

@@ -439,6 +439,7 @@ struct LatelyRow {
     progress: String,
     added_at: String,
     updated_at: String,
+    started_at: String,
     finished_at: String,
     rating: String,
     review: String,
@@ -448,6 +449,8 @@ struct LatelyRow {
 #[derive(Debug)]
 struct CsvFinish {
     at: Option<DateTime<Utc>>,
+    /// When the read it ended began: a start is written before it.
+    started: Option<DateTime<Utc>>,
     rating: Option<f64>,
     review: Option<String>,
 }
@@ -545,6 +548,7 @@ fn check_row(row: &LatelyRow) -> Result<(), String> {
     for (name, raw) in [
         ("added_at", &row.added_at),
         ("updated_at", &row.updated_at),
+        ("started_at", &row.started_at),
         ("finished_at", &row.finished_at),
     ] {
         if raw.trim().is_empty() {
@@ -568,6 +572,15 @@ fn check_row(row: &LatelyRow) -> Result<(), String> {
                 return Err(format!("{name}: {} is in the future", raw.trim()))
             }
             Some(_) => {}
+        }
+    }
+    if let (Some(started), Some(finished)) = (time(&row.started_at), time(&row.finished_at)) {
+        if started > finished {
+            return Err(format!(
+                "started_at: {} is after finished_at {}",
+                row.started_at.trim(),
+                row.finished_at.trim()
+            ));
         }
     }
     if !row.rating.trim().is_empty() {
@@ -618,6 +631,7 @@ pub fn plan_csv(csv_text: &str) -> Result<Vec<Planned>, CliError> {
             .any(|c| !c.trim().is_empty())
             .then(|| CsvFinish {
                 at: time(&row.finished_at),
+                started: time(&row.started_at),
                 rating: row.rating.trim().parse().ok(),
                 review: (!row.review.trim().is_empty()).then(|| row.review.clone()),
             });
@@ -672,7 +686,13 @@ fn plan_item(item: CsvItem) -> Result<Planned, CliError> {
     if let Some(at) = instant(&row.added_at) {
         add["at"] = json!(at);
     }
+    // A row without a finish starts the read in progress at its `started_at`.
+    let started = finishes
+        .is_empty()
+        .then(|| instant(&row.started_at))
+        .flatten();
     let status = match (row.status.trim(), finishes.is_empty()) {
+        ("", true) if started.is_some() => "in_progress",
         ("", true) => "queued",
         ("", false) => "finished",
         ("queued", false) => {
@@ -703,6 +723,13 @@ fn plan_item(item: CsvItem) -> Result<Planned, CliError> {
         if *times > 1 {
             which = format!("{which}:{times}");
         }
+        if let Some(started) = f.started {
+            steps.push((
+                "start",
+                json!({ "at": at_text(started) }),
+                key_of(&format!("read:{which}")),
+            ));
+        }
         steps.push(("finish", body, key_of(&format!("finish:{which}"))));
     }
     // What happened after the last finish is known only by its time: the item's `updated_at`.
@@ -724,7 +751,12 @@ fn plan_item(item: CsvItem) -> Result<Planned, CliError> {
         ));
     }
     if matches!(status, "in_progress" | "abandoned") {
-        steps.push(("start", timed(json!({})), key_of(&format!("start:{when}"))));
+        // The key as before `started_at` was exported, when there is none.
+        let start = match &started {
+            Some(at) => (json!({ "at": at }), key_of(&format!("start:{at}:{when}"))),
+            None => (timed(json!({})), key_of(&format!("start:{when}"))),
+        };
+        steps.push(("start", start.0, start.1));
         // The key as it was before counts were kept (`progress:60:…`), so that importing an
         // old file again adds nothing.
         if let Ok(how_far) = HowFar::parse(&row.progress) {
@@ -1271,6 +1303,48 @@ mod tests {
             .collect();
         assert_eq!(keys.len(), 3 + 2 + 2);
         assert_eq!(plan[2].add_key, key("csv:book:Dune:Frank Herbert:add"));
+    }
+
+    /// `started_at`: a finish's row begins its read then (a start before the finish); a row
+    /// without a finish is in progress since then; a start after its finish is refused.
+    #[test]
+    fn a_rows_started_at_is_a_start_before_its_finish_or_the_read_in_progress() {
+        let plan = plan_csv(
+            "kind,title,started_at,finished_at,updated_at
+             book,Hyperion,2026-04-20,2026-05-02,
+             book,Hyperion,,2026-08-01,
+             book,Dune,2026-06-01,,2026-06-03T10:00:00Z
+",
+        )
+        .unwrap();
+        let steps = |i: usize| -> Vec<_> {
+            plan[i]
+                .steps
+                .iter()
+                .map(|(c, b, _)| (*c, b["at"].clone()))
+                .collect()
+        };
+        assert_eq!(
+            steps(0),
+            [
+                ("start", noon("2026-04-20")),
+                ("finish", noon("2026-05-02")),
+                ("finish", noon("2026-08-01")),
+            ]
+        );
+        // No status: in progress, since its start.
+        assert_eq!(steps(1), [("start", noon("2026-06-01"))]);
+        let refused = plan_csv(
+            "kind,title,started_at,finished_at
+book,Dune,2026-05-03,2026-05-02
+",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            refused.contains("row 2: started_at: 2026-05-03 is after finished_at 2026-05-02"),
+            "{refused}"
+        );
     }
 
     #[test]

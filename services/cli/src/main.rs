@@ -234,6 +234,10 @@ enum Command {
     Start {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
+        /// When you started it (RFC 3339 or YYYY-MM-DD), if not now: the feed and the widget
+        /// say how long it took once it is finished.
+        #[arg(long)]
+        at: Option<String>,
     },
     /// Log how far through an item you are.
     Progress {
@@ -465,7 +469,7 @@ impl Command {
     fn item(&mut self) -> Option<&mut String> {
         match self {
             Self::Edit { id, .. }
-            | Self::Start { id }
+            | Self::Start { id, .. }
             | Self::Progress { id, .. }
             | Self::Finish { id, .. }
             | Self::Revise { id, .. }
@@ -668,7 +672,13 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 .await?;
             written(&id, &out)?;
         }
-        Command::Start { id } => step(client, &id, "start", json!({})).await?,
+        Command::Start { id, at: when } => {
+            let mut body = json!({});
+            if let Some(w) = when {
+                body["at"] = json!(at(&w)?);
+            }
+            step(client, &id, "start", body).await?
+        }
         Command::Progress { id, how_far } => {
             let body = match how_far {
                 Move::To(to) => to.body(),
@@ -1189,8 +1199,12 @@ fn item_line(i: &Value) -> String {
     let progress = how_far::said(i)
         .map(|p| format!(" {p}"))
         .unwrap_or_default();
+    let since = match day(&i["started_at"]) {
+        d if d.is_empty() => d,
+        d => format!(", since {d}"),
+    };
     format!(
-        "{:<8} {}{progress}  ({})",
+        "{:<8} {}{progress}{since}  ({})",
         i["kind"].as_str().unwrap_or(""),
         i["title"].as_str().unwrap_or(""),
         i["id"].as_str().unwrap_or("")
@@ -1279,22 +1293,36 @@ fn by(item: &Value) -> String {
         .unwrap_or_default()
 }
 
-/// The date part of an RFC 3339 time.
 /// The day of an RFC 3339 time in this machine's time zone (`TZ`): the day you finished
 /// something at 9 pm is that day, not the next one UTC has reached. Empty when `t` is no time.
 fn day(t: &Value) -> String {
-    t.as_str()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d")
-                .to_string()
-        })
+    date(t)
+        .map(|d| d.format("%Y-%m-%d").to_string())
         .unwrap_or_default()
 }
 
+/// [`day`] as a date.
+fn date(t: &Value) -> Option<chrono::NaiveDate> {
+    t.as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Local).date_naive())
+}
+
+/// ", took 13 days": how many days of this machine's calendar a finish's read took, as the
+/// widget says it in the viewer's; nothing for one begun the day it ended, or never started.
+fn took(e: &Value) -> String {
+    let days = date(&e["started_at"])
+        .zip(date(&e["finished_at"]))
+        .map_or(0, |(start, end)| (end - start).num_days());
+    match days {
+        1 => ", took 1 day".to_owned(),
+        2.. => format!(", took {days} days"),
+        _ => String::new(),
+    }
+}
+
 /// The columns of `lately export`.
-const EXPORT_COLUMNS: [&str; 15] = [
+const EXPORT_COLUMNS: [&str; 16] = [
     "id",
     "kind",
     "title",
@@ -1307,6 +1335,7 @@ const EXPORT_COLUMNS: [&str; 15] = [
     "progress",
     "added_at",
     "updated_at",
+    "started_at",
     "finished_at",
     "rating",
     "review",
@@ -1377,6 +1406,8 @@ async fn export(client: &Client) -> Result<(), CliError> {
             how_far::column(item),
             text(&item["added_at"]),
             text(&item["updated_at"]),
+            // A finish's read, or (a row without one) the read in progress.
+            text(finish.map_or(&item["started_at"], |f| &f["started_at"])),
             text(of("finished_at")),
             of("rating")
                 .as_f64()
@@ -1687,11 +1718,12 @@ fn feed_line(e: &Value) -> String {
     // The id last, as `current` shows it: what `edit`, `finish` (a re-read) and `remove` take;
     // then, in the owner's feed, whether it is private, as `items` marks it.
     format!(
-        "{}  {:<8} {}{by}{}  ({}){}",
+        "{}  {:<8} {}{by}{}{}  ({}){}",
         day(&e["finished_at"]),
         e["item"]["kind"].as_str().unwrap_or(""),
         e["item"]["title"].as_str().unwrap_or(""),
         stars,
+        took(e),
         e["item"]["id"].as_str().unwrap_or(""),
         private_mark(e)
     )

@@ -870,9 +870,16 @@ async fn the_demo_fills_a_fresh_feed_once() {
     let list = stdout(&sys.lately(&["list"]).await);
     assert_eq!(list.lines().count(), 6, "{list}");
     let current = stdout(&sys.lately(&["current"]).await);
+    // In progress since it was started, as its history says.
+    let since = current
+        .strip_prefix("book     A Memory Called Empire page 172 of 462 (37%), since ")
+        .and_then(|rest| rest.split_once("  ("))
+        .unwrap_or_else(|| panic!("{current}"));
+    let id = since.1.trim().trim_end_matches(')');
+    let show = stdout(&sys.lately(&["show", id]).await);
     assert!(
-        current.starts_with("book     A Memory Called Empire page 172 of 462 (37%)  ("),
-        "{current}"
+        show.contains(&format!("\n{}  started\n", since.0)),
+        "{show}"
     );
 }
 
@@ -1381,6 +1388,7 @@ async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
             "progress",
             "added_at",
             "updated_at",
+            "started_at",
             "finished_at",
             "rating",
             "review"
@@ -1397,8 +1405,8 @@ async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
                 r[0].as_str(),
                 r[7].as_str(),
                 r[8].as_str(),
-                &r[12][..r[12].len().min(10)],
-                r[13].as_str(),
+                &r[13][..r[13].len().min(10)],
+                r[14].as_str(),
             )
         })
         .collect();
@@ -1424,7 +1432,7 @@ async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
             ""
         ]
     );
-    assert_eq!(first_read[14], review);
+    assert_eq!(first_read[15], review);
 
     let without = sys
         .command(&["export"])
@@ -1463,7 +1471,11 @@ async fn an_export_imported_into_another_log_exports_the_same() {
         ])
         .await);
     let piranesi = id(from.lately(&["add", "book", "Piranesi", "--private"]).await);
+    // Read from 20 April to 2 May: the finish's row says when it was begun.
+    let hyperion = id(from.lately(&["add", "book", "Hyperion"]).await);
     for args in [
+        vec!["start", &hyperion, "--at", "2026-04-20"],
+        vec!["finish", &hyperion, "--at", "2026-05-02", "--no-tweet"],
         vec!["start", &severance],
         vec!["progress", &severance, "4/9"],
         vec![
@@ -1485,15 +1497,25 @@ async fn an_export_imported_into_another_log_exports_the_same() {
     let exported = from.lately(&["export"]).await;
     assert!(exported.status.success(), "{}", stderr(&exported));
     let exported = exported.stdout;
-    // 6 items not removed: dune's two finishes, heat's, piranesi's; severance, pod, wilds.
-    assert_eq!(csv::Reader::from_reader(&exported[..]).records().count(), 7);
+    // 7 items not removed: dune's two finishes, heat's, piranesi's, hyperion's; severance,
+    // pod, wilds.
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(&exported[..])
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(rows.len(), 8);
+    let started = |id: &str| rows.iter().find(|r| &r[0] == id).unwrap()[12].to_owned();
+    assert!(started(&hyperion).starts_with("2026-04-20"));
+    // In progress and never finished: since its start; finished without a start: none.
+    assert!(!started(&severance).is_empty());
+    assert_eq!(started(&piranesi), "");
 
     let to = system().await;
     let import = to.lately_stdin(&["import", "csv", "-"], &exported).await;
     assert!(import.status.success(), "{}", stderr(&import));
     assert_eq!(
         stdout(&import),
-        "6 items: 6 recorded, 0 already in the log, 0 refused\n"
+        "7 items: 7 recorded, 0 already in the log, 0 refused\n"
     );
     let again = to.lately(&["export"]).await;
     assert!(again.status.success(), "{}", stderr(&again));
@@ -1521,14 +1543,25 @@ async fn an_export_imported_into_another_log_exports_the_same() {
         .filter(|e| e.event_type == "item_finished")
         .map(|e| e.data.value().unwrap()["tweet"].clone())
         .collect();
-    assert_eq!(finishes, vec![serde_json::Value::Bool(false); 4]);
+    assert_eq!(finishes, vec![serde_json::Value::Bool(false); 5]);
+    // Hyperion's read, begun and ended on the days the export gave.
+    let show = stdout(&to.lately(&["show", &hyperion]).await);
+    assert!(
+        show.contains("2026-04-20  started") && show.contains("2026-05-02  finished"),
+        "{show}"
+    );
+    let list = stdout(&to.lately(&["list"]).await);
+    assert!(
+        list.contains("2026-05-02  book     Hyperion, took 12 days  ("),
+        "{list}"
+    );
 
     let head = to.head().await;
     let twice = to.lately_stdin(&["import", "csv", "-"], &exported).await;
     assert!(twice.status.success(), "{}", stderr(&twice));
     assert_eq!(
         stdout(&twice),
-        "6 items: 0 recorded, 6 already in the log, 0 refused\n"
+        "7 items: 0 recorded, 7 already in the log, 0 refused\n"
     );
     assert_eq!(to.head().await, head, "a second import appended events");
 
@@ -1538,7 +1571,7 @@ async fn an_export_imported_into_another_log_exports_the_same() {
     assert_eq!(home.status.code(), Some(1), "{}", stderr(&home));
     assert_eq!(
         stdout(&home),
-        "6 items: 0 recorded, 0 already in the log, 6 refused\n"
+        "7 items: 0 recorded, 0 already in the log, 7 refused\n"
     );
     assert!(
         stderr(&home).contains("already exists"),

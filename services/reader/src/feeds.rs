@@ -148,6 +148,9 @@ pub async fn json_feed(
                 "tags": e.item.tags,
                 "_lately": { "kind": e.item.kind, "rating": e.rating, "position": e.position },
             });
+            if let Some(started) = e.started_at {
+                item["_lately"]["started_at"] = json!(started.to_rfc3339());
+            }
             if let Some(url) = &e.item.url {
                 item["url"] = json!(url);
             }

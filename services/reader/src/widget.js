@@ -35,6 +35,13 @@
     catch { return iso.slice(0, 10); }
   }
 
+  // Days of the viewer's calendar from one time to another (the reader's took_html counts in
+  // the owner's zone, which the page's dates are in until this script shows them in the viewer's).
+  function daysBetween(from, to) {
+    const day = (iso) => { const t = new Date(iso); return Date.UTC(t.getFullYear(), t.getMonth(), t.getDate()); };
+    return Math.round((day(to) - day(from)) / 86400000);
+  }
+
   // An item as an h-entry, the same markup the server renders for /widget: its cover, title
   // and creators, then what `meta` adds (after the kind and creators) and a date.
   function renderItem(item, meta, at, timeClass, lang) {
@@ -72,6 +79,8 @@
       meta.push(s, " · ");
     }
     const li = renderItem(e.item, meta, e.finished_at, "dt-published", look.lang);
+    const days = e.started_at ? daysBetween(e.started_at, e.finished_at) : 0;
+    if (days > 0) li.querySelector(".meta").append(" · ", el("span", "took", "took " + days + (days === 1 ? " day" : " days")));
     if (look.reviews && e.review) li.lastChild.append(el("p", "review p-content", e.review));
     li.dataset.position = e.position;
     return li;

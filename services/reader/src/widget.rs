@@ -147,12 +147,30 @@ fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool) -> String {
         Some(text) if reviews => format!(r#"<p class="review p-content">{}</p>"#, escape(text)),
         _ => String::new(),
     };
+    let took = e
+        .started_at
+        .map_or_else(String::new, |start| took_html(start, e.finished_at, zone));
     item_html(
         &e.item,
         &format!(r#"data-position="{}""#, e.position),
-        &format!("{rating}{}", time_html("dt-published", e.finished_at, zone)),
+        &format!(
+            "{rating}{}{took}",
+            time_html("dt-published", e.finished_at, zone)
+        ),
         &review,
     )
+}
+
+/// How long a finish's read took, in days of the calendar (" · took 13 days"): nothing for
+/// one started and finished on the same day, or recorded as finished before it was started.
+fn took_html(start: DateTime<Utc>, end: DateTime<Utc>, zone: Zone) -> String {
+    match (zone.date(end) - zone.date(start)).num_days() {
+        days @ 1.. => format!(
+            r#" · <span class="took">took {days} {}</span>"#,
+            if days == 1 { "day" } else { "days" }
+        ),
+        _ => String::new(),
+    }
 }
 
 /// An item in progress: how far (a bar and the percentage, or "started" before any progress

@@ -267,6 +267,14 @@ async fn widget_js_shows_reviews_when_asked_and_their_revisions_live() {
         )
         .await;
     let id = added["id"].as_str().unwrap().to_owned();
+    // Begun 13 days ago: the finish says how long it took, in the viewer's calendar.
+    let begun = chrono::Utc::now() - chrono::Duration::days(13);
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{id}/start"),
+        json!({ "at": begun }),
+    )
+    .await;
     let done = sys
         .write(
             reqwest::Method::POST,
@@ -308,6 +316,12 @@ async fn widget_js_shows_reviews_when_asked_and_their_revisions_live() {
             Duration::from_secs(5),
         )
         .await;
+    assert_eq!(
+        browser
+            .eval("return [...document.getElementById('without').shadowRoot.querySelectorAll('li.h-entry')].map(li => li.querySelector('.meta .took')?.textContent ?? null)")
+            .await,
+        json!(["took 13 days", null])
+    );
     // Let the EventSources connect before writing.
     tokio::time::sleep(Duration::from_millis(500)).await;
     sys.write(

@@ -286,6 +286,94 @@ lovely.</p></div></li>"#
     assert!(!js.contains("__LATELY_CSS__") && js.contains("attachShadow"));
 }
 
+/// A finish says when its read began (the API, JSON Feed), and the widget how many days of
+/// the owner's calendar it took; a finish recorded without a start says neither. What is in
+/// progress says since when.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_finish_says_when_its_read_began_and_the_widget_how_long_it_took() {
+    let sys = system().await;
+    let utc = sys.reader(reader_config(&sys.database_url)).await;
+    let mut cfg = reader_config(&sys.database_url);
+    cfg.time_zone = lately_projection::Zone::parse("Pacific/Auckland").unwrap();
+    let auckland = sys.reader(cfg).await;
+    let post = |path: String, body: Value| {
+        let sys = &sys;
+        async move { sys.write(reqwest::Method::POST, &path, body).await }
+    };
+    // Read from the evening of 20 November to the morning of 3 December (UTC): 13 days; in
+    // Auckland, 13 hours ahead, from the 21st to the evening of the 3rd: 12.
+    let (slow, _) = sys.add("Slow read", "public").await;
+    post(
+        format!("/v1/items/{slow}/start"),
+        json!({ "at": "2026-11-20T20:00:00Z" }),
+    )
+    .await;
+    post(
+        format!("/v1/items/{slow}/finish"),
+        json!({ "at": "2026-12-03T09:00:00Z" }),
+    )
+    .await;
+    // Started and finished on one day, in both zones; and logged after watching, never started.
+    let (quick, _) = sys.add("Quick read", "public").await;
+    post(
+        format!("/v1/items/{quick}/start"),
+        json!({ "at": "2026-11-02T00:00:00Z" }),
+    )
+    .await;
+    post(
+        format!("/v1/items/{quick}/finish"),
+        json!({ "at": "2026-11-02T09:00:00Z" }),
+    )
+    .await;
+    let (film, _) = sys.add("Film", "public").await;
+    post(
+        format!("/v1/items/{film}/finish"),
+        json!({ "at": "2026-11-01T12:00:00Z" }),
+    )
+    .await;
+    let (_, last) = sys.start("Reading now", "public", None).await;
+    sys.converged(&[utc.clone(), auckland.clone()], last).await;
+
+    let feed = sys.json(format!("{utc}/v1/feed")).await;
+    let starts: Vec<_> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["item"]["title"].clone(), e["started_at"].clone()))
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            (json!("Slow read"), json!("2026-11-20T20:00:00Z")),
+            (json!("Quick read"), json!("2026-11-02T00:00:00Z")),
+            (json!("Film"), Value::Null),
+        ]
+    );
+    let doc = sys.json(format!("{utc}/feed.json")).await;
+    assert_eq!(
+        doc["items"][0]["_lately"]["started_at"],
+        "2026-11-20T20:00:00+00:00"
+    );
+    assert!(doc["items"][2]["_lately"].get("started_at").is_none());
+
+    let took = |page: &str| -> Vec<String> {
+        page.match_indices(r#"<span class="took">"#)
+            .map(|(at, _)| page[at..].split("</span>").next().unwrap().to_owned())
+            .collect()
+    };
+    let page = sys.json_text(format!("{utc}/widget")).await;
+    assert_eq!(took(&page), [r#"<span class="took">took 13 days"#]);
+    assert!(page.contains(r#"2026-12-03</time> · <span class="took">"#));
+    let page = sys.json_text(format!("{auckland}/widget")).await;
+    assert_eq!(took(&page), [r#"<span class="took">took 12 days"#]);
+
+    // In progress: since when, in the lists; nothing once finished.
+    let current = sys.json(format!("{utc}/v1/current")).await;
+    assert_eq!(current["items"][0]["title"], "Reading now");
+    assert!(current["items"][0]["started_at"].is_string());
+    assert!(feed["items"][0]["item"].get("started_at").is_none());
+}
+
 /// `/v1/tags`: the public items' tags with their counts, as of a position too; a private
 /// item's tags are not among them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
