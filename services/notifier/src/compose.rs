@@ -9,14 +9,15 @@ use lately_domain::{MediaKind, Rating};
 
 /// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
 /// watching, playing, listening to), `{kind}`, `{title}`, `{creators}`, `{by}` (" by …" or
-/// nothing), `{again}` (" for the 2nd time" or nothing), `{stars}` (★★★★½), `{rating}` (4.5),
+/// nothing), `{again}` (" for the 2nd time" or nothing), `{took}` (" in 13 days", or nothing
+/// for a read begun the day it ended or never started), `{stars}` (★★★★½), `{rating}` (4.5),
 /// `{review}`, `{url}`.
-pub const DEFAULT_TEMPLATE: &str = "Finished {verbing} “{title}”{by}{again} {stars} {url}";
+pub const DEFAULT_TEMPLATE: &str = "Finished {verbing} “{title}”{by}{again}{took} {stars} {url}";
 
 /// Every placeholder [`fill`] knows.
-const PLACEHOLDERS: [&str; 11] = [
-    "verb", "verbing", "kind", "title", "creators", "by", "again", "stars", "rating", "review",
-    "url",
+const PLACEHOLDERS: [&str; 12] = [
+    "verb", "verbing", "kind", "title", "creators", "by", "again", "took", "stars", "rating",
+    "review", "url",
 ];
 
 /// A template as `LATELY_TWEET_TEMPLATE` gives it, checked when the notifier starts: a typo'd
@@ -57,6 +58,19 @@ pub struct Finish<'a> {
     pub review: Option<&'a str>,
     /// Which finish of the item this is: 1 for the first, 2 for a re-read, and so on.
     pub nth: usize,
+    /// How many days of the owner's calendar the read took, from its start to this finish;
+    /// `None` for a finish recorded without a start.
+    pub days: Option<i64>,
+}
+
+/// `{took}`: " in 13 days", " in a day"; nothing for a read begun the day it ended (a film),
+/// or recorded without a start.
+fn took(days: Option<i64>) -> String {
+    match days {
+        Some(1) => " in a day".to_owned(),
+        Some(days @ 2..) => format!(" in {days} days"),
+        _ => String::new(),
+    }
 }
 
 /// `{again}`: nothing for a first finish, " for the 2nd time" after. It also keeps a re-read's
@@ -94,6 +108,7 @@ fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str) -> String {
         .replace("{creators}", &creators)
         .replace("{by}", &by)
         .replace("{again}", &again(f.nth))
+        .replace("{took}", &took(f.days))
         .replace(
             "{stars}",
             &f.rating.map(Rating::to_stars).unwrap_or_default(),
@@ -198,6 +213,7 @@ mod tests {
             rating: Some(Rating::parse(4.5).unwrap()),
             review: None,
             nth: 1,
+            days: None,
         }
     }
 
@@ -227,6 +243,25 @@ mod tests {
             compose("Just {verb} {title}", &pod),
             "Just listened to Past Lives"
         );
+        // A read begun on an earlier day says how long it took; one begun the day it ended
+        // (or never started) says nothing.
+        let read = |days| {
+            compose(
+                DEFAULT_TEMPLATE,
+                &Finish {
+                    url: None,
+                    days,
+                    ..finish("Piranesi", &[])
+                },
+            )
+        };
+        assert_eq!(
+            read(Some(13)),
+            "Finished reading “Piranesi” in 13 days ★★★★½"
+        );
+        assert_eq!(read(Some(1)), "Finished reading “Piranesi” in a day ★★★★½");
+        assert_eq!(read(Some(0)), "Finished reading “Piranesi” ★★★★½");
+        assert_eq!(read(None), read(Some(0)));
     }
 
     #[test]
@@ -304,6 +339,7 @@ mod tests {
             review in proptest::option::of("\\PC{0,600}"),
             halves in proptest::option::of(1u8..=10),
             nth in 1usize..1000,
+            days in proptest::option::of(0i64..100_000),
         ) {
             let url = "https://example.com/items/some-long-path-that-is-longer-than-twenty-three";
             let f = Finish {
@@ -314,6 +350,7 @@ mod tests {
                 rating: halves.map(|h| Rating::from_half_stars(h).unwrap()),
                 review: review.as_deref(),
                 nth,
+                days,
             };
             for template in [DEFAULT_TEMPLATE, "{title} {stars}\n{review}\n{url}"] {
                 let text = compose(template, &f);

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lately_domain::{ItemEvent, Status, Visibility};
+use lately_domain::{ItemEvent, ItemState, Status, Visibility};
 use lately_log::{EventLog, RecordedEvent};
 use lately_projection::Projection;
 use rand::Rng;
@@ -397,6 +397,17 @@ impl Worker {
                 _ => false,
             })
             .count();
+        // How long its read took, in the owner's calendar: from when the item went in progress,
+        // if it was in progress just before the finish.
+        let zone = self.config.time_zone;
+        let days = ItemState::replay(
+            history
+                .iter()
+                .take_while(|h| h.position < position)
+                .map(|h| &h.event),
+        )
+        .and_then(|before| before.in_progress_since())
+        .map(|start| (zone.date(finish.at) - zone.date(start)).num_days());
         let review = finish.review.as_ref().map(|r| r.to_string());
         let text = compose(
             &self.config.template,
@@ -408,6 +419,7 @@ impl Worker {
                 rating: finish.rating,
                 review: review.as_deref(),
                 nth,
+                days,
             },
         );
         let Some(x) = &self.x else {
