@@ -1419,6 +1419,32 @@ impl Projection {
         Some((view(id, &state), history))
     }
 
+    /// A public item and its finishes as the feed shows them (revised, retracted ones left
+    /// out), newest first, as of `as_of` (or now): what the item's page lists. `None` unless
+    /// the item is public then.
+    pub fn item_finishes(
+        &self,
+        id: &str,
+        as_of: Option<i64>,
+    ) -> Option<(ItemView, Vec<FeedEntry>)> {
+        let as_of = self.past(as_of);
+        let state = self.visible(id, as_of)?;
+        let mut keys: Vec<FinishKey> = self.items.get(id)?.finish_keys(&self.loaded).collect();
+        keys.sort_unstable();
+        let q = FeedQuery {
+            as_of,
+            limit: usize::MAX,
+            ..FeedQuery::default()
+        };
+        let mut cache = HashMap::new();
+        let finishes = keys
+            .iter()
+            .rev()
+            .filter_map(|key| self.entry(key, &q, &mut cache))
+            .collect();
+        Some((view(id, &state), finishes))
+    }
+
     /// An item of the owner's, private or public, and its history, as of `as_of` (or now):
     /// what the owner's list shows of it, and every event. A removed item too, with its
     /// status `removed`: the owner looks at what was removed before restoring it (the owner's

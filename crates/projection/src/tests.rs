@@ -1589,4 +1589,20 @@ fn each_finish_says_when_its_read_began_and_the_lists_since_when_in_progress() {
     assert_eq!(then, [("c".to_owned(), Some(day(5)))]);
     let in_progress = owned(&p, Some(Status::InProgress), Some(3));
     assert_eq!(in_progress[0].item.started_at, Some(day(2)));
+
+    // One item's finishes, newest first, as the feed has them: c's retracted one left out,
+    // but there as of before its retraction.
+    let finishes = |id, as_of| {
+        let (item, finishes) = p.item_finishes(id, as_of).unwrap();
+        assert_eq!(item.id, id);
+        finishes
+            .iter()
+            .map(|e| (e.position, e.started_at))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(finishes("a", None), [(6, Some(day(8))), (4, Some(day(2)))]);
+    assert_eq!(finishes("c", None), [(13, Some(day(5)))]);
+    assert_eq!(finishes("c", Some(11)), [(11, Some(day(5)))]);
+    assert_eq!(finishes("d", None), []);
+    assert!(p.item_finishes("d", Some(13)).is_none(), "not added yet");
 }

@@ -122,9 +122,16 @@ fn entries(state: &AppState, q: &FeedQuery) -> (i64, Vec<FeedEntry>) {
     )
 }
 
-/// A stable id for a finish: it never changes when the item is edited.
+/// A stable id for a finish: it never changes when the item is edited. (It names the API's
+/// item, as it always has: a feed reader takes a changed id for a new entry.)
 fn entry_id(base: &str, e: &FeedEntry) -> String {
     format!("{base}/v1/items/{}#finish-{}", e.item.id, e.position)
+}
+
+/// Where a finish is read: its place on its item's page ([`crate::item_page`]). Ids are
+/// slugs or UUIDs: nothing in them needs escaping in a path.
+fn permalink(base: &str, e: &FeedEntry) -> String {
+    format!("{base}/items/{}#finish-{}", e.item.id, e.position)
 }
 
 /// `GET /feed.json` — JSON Feed 1.1.
@@ -140,6 +147,7 @@ pub async fn json_feed(
         .map(|e| {
             let mut item = json!({
                 "id": entry_id(&base, e),
+                "url": permalink(&base, e),
                 "title": e.item.title,
                 "content_html": html(e),
                 "content_text": text(e),
@@ -151,8 +159,9 @@ pub async fn json_feed(
             if let Some(started) = e.started_at {
                 item["_lately"]["started_at"] = json!(started.to_rfc3339());
             }
+            // What the finish is of: the book's, the film's own page.
             if let Some(url) = &e.item.url {
-                item["url"] = json!(url);
+                item["external_url"] = json!(url);
             }
             if let Some(cover) = &e.item.cover_url {
                 item["image"] = json!(cover);
@@ -216,12 +225,11 @@ pub async fn atom_feed(
             entry.set_title(e.item.title.as_str());
             entry.set_updated(updated(e).fixed_offset());
             entry.set_published(Some(e.finished_at.fixed_offset()));
-            let target = e
-                .item
-                .url
-                .clone()
-                .unwrap_or_else(|| format!("{base}/v1/items/{}", e.item.id));
-            entry.set_links(vec![link(target, "alternate", None)]);
+            let mut links = vec![link(permalink(&base, e), "alternate", Some("text/html"))];
+            if let Some(url) = &e.item.url {
+                links.push(link(url.clone(), "related", None));
+            }
+            entry.set_links(links);
             entry.set_summary(Some(atom::Text::plain(text(e))));
             let mut content = atom::Content::default();
             content.set_content_type(Some("html".to_owned()));

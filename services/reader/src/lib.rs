@@ -7,6 +7,7 @@
 
 pub mod configuration;
 pub mod feeds;
+pub mod item_page;
 pub mod replica;
 pub mod routes;
 pub mod startup;

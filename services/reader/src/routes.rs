@@ -72,7 +72,7 @@ const ASK_THE_PRIMARY_AFTER: Duration = Duration::from_millis(100);
 
 /// The position an answer is computed at: the current one, or `as_of` (which must not be in
 /// the future of this replica, after waiting for it like `min_position`).
-async fn position_for(
+pub(crate) async fn position_for(
     req: &HttpRequest,
     state: &AppState,
     p: &ReadParams,

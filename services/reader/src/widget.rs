@@ -23,7 +23,7 @@ use crate::feeds::{escape, stars};
 use crate::routes::{bad, item_filter, params};
 use crate::startup::AppState;
 
-const CSS: &str = include_str!("widget.css");
+pub(crate) const CSS: &str = include_str!("widget.css");
 
 /// `widget.js` with the stylesheet inlined (as a JSON string literal, so it is valid JS).
 fn script_source() -> &'static str {
@@ -126,9 +126,13 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str) -> String {
 
 /// A date as the page shows it before its script localises it to the viewer's zone (and
 /// for good, without scripts): the day in the owner's zone (`LATELY_TIME_ZONE`).
-fn time_html(class: &str, at: DateTime<Utc>, zone: Zone) -> String {
+pub(crate) fn time_html(class: &str, at: DateTime<Utc>, zone: Zone) -> String {
+    let class = match class {
+        "" => String::new(),
+        class => format!(r#" class="{class}""#),
+    };
     format!(
-        r#"<time class="{class}" datetime="{}">{}</time>"#,
+        r#"<time{class} datetime="{}">{}</time>"#,
         at.to_rfc3339(),
         zone.day(at)
     )
@@ -163,7 +167,7 @@ fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool) -> String {
 
 /// How long a finish's read took, in days of the calendar (" · took 13 days"): nothing for
 /// one started and finished on the same day, or recorded as finished before it was started.
-fn took_html(start: DateTime<Utc>, end: DateTime<Utc>, zone: Zone) -> String {
+pub(crate) fn took_html(start: DateTime<Utc>, end: DateTime<Utc>, zone: Zone) -> String {
     match (zone.date(end) - zone.date(start)).num_days() {
         days @ 1.. => format!(
             r#" · <span class="took">took {days} {}</span>"#,

@@ -58,8 +58,18 @@ async fn json_feed_is_valid_json_feed_1_1_with_escaped_html() {
         .map(|e| e.title.as_ref().unwrap().content.clone())
         .collect();
     assert_eq!(titles, ["Piranesi", XSS, "Dune"]);
+    // An entry links to its finish on the item's page; the book's own page is its
+    // `external_url`.
     let dune = &feed.entries[2];
-    assert_eq!(dune.links[0].href, "https://example.com/dune");
+    let permalink = doc["items"][2]["url"].as_str().unwrap();
+    assert!(
+        permalink.starts_with("https://feed.example.com/items/dune-")
+            && permalink.contains("#finish-"),
+        "{permalink}"
+    );
+    assert_eq!(dune.links[0].href, permalink);
+    assert_eq!(doc["items"][2]["external_url"], "https://example.com/dune");
+    assert!(doc["items"][1].get("external_url").is_none());
     assert!(dune.published.is_some());
     assert_eq!(doc["items"][2]["image"], "https://example.com/dune.jpg");
     assert_eq!(doc["items"][2]["tags"], json!(["sf"]));
@@ -200,6 +210,143 @@ async fn atom_feed_is_valid_atom_with_the_required_elements() {
     );
     assert_eq!(feed.entries[2].authors[0].name, "Frank Herbert");
     assert!(!raw.contains("Secret diary"));
+    // Each entry's page is its finish on the item's page; the book's own page is related.
+    let links: Vec<_> = feed.entries[2]
+        .links
+        .iter()
+        .map(|l| (l.rel.clone().unwrap_or_default(), l.href.clone()))
+        .collect();
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(
+        links[0].0 == "alternate"
+            && links[0]
+                .1
+                .starts_with("https://feed.example.com/items/dune-")
+            && links[0].1.contains("#finish-"),
+        "{links:?}"
+    );
+    assert_eq!(
+        links[1],
+        ("related".to_owned(), "https://example.com/dune".to_owned())
+    );
+    assert_eq!(
+        feed.entries[1].links.len(),
+        1,
+        "the film has no page of its own"
+    );
+}
+
+/// `/items/{id}`, where the feeds' entries link: the item, where it stands, and each finish
+/// (an anchor per finish) with its day, how long it took, its rating and its review whole;
+/// user text escaped; a private or unknown item is not found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
+    let (sys, reader) = fixture().await;
+    let doc = sys.json(format!("{reader}/feed.json")).await;
+    let page_of = |i: usize| {
+        let url = doc["items"][i]["url"].as_str().unwrap();
+        let path = url.strip_prefix("https://feed.example.com").unwrap();
+        let (path, anchor) = path.split_once('#').unwrap();
+        (format!("{reader}{path}"), anchor.to_owned())
+    };
+    let (dune, anchor) = page_of(2);
+    let id = dune.rsplit('/').next().unwrap().to_owned();
+    // A re-read of Dune, begun twelve days ago and finished now, reviewed at length.
+    let post = |path: String, body: Value| {
+        let sys = &sys;
+        async move { sys.write(reqwest::Method::POST, &path, body).await }
+    };
+    post(
+        format!("/v1/items/{id}/start"),
+        json!({ "at": chrono::Utc::now() - chrono::Duration::days(12) }),
+    )
+    .await;
+    let review = "Better the second time.\nThe <b>desert</b> & the spice.\n3\n4\n5\n6";
+    let reread = post(
+        format!("/v1/items/{id}/finish"),
+        json!({ "rating": 5, "review": review }),
+    )
+    .await;
+    let (_, reading) = sys
+        .start(
+            "A Memory Called Empire",
+            "public",
+            Some(json!({ "done": 172, "of": 462 })),
+        )
+        .await;
+    sys.converged(std::slice::from_ref(&reader), reading).await;
+
+    let res = sys.get(dune.clone()).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains(
+            r#"<h1><a class="p-name u-url" href="https://example.com/dune">Dune</a></h1>"#
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"alt="Cover of Dune""#)
+            && html.contains(r#"<span class="p-category">sf</span>"#)
+    );
+    assert!(
+        html.contains(r#"<span class="meta status">Finished 2 times</span>"#),
+        "{html}"
+    );
+    // Newest first: the re-read, 12 days, its review whole and escaped; then the first read,
+    // the feed's entry's anchor.
+    let reread_at = html
+        .find(&format!(r#"id="finish-{}""#, reread["position"]))
+        .expect("the re-read's anchor");
+    let first_at = html
+        .find(&format!(r#"id="{anchor}""#))
+        .expect("the feed's anchor");
+    assert!(reread_at < first_at);
+    assert!(
+        html.contains(r#"<span class="took">took 12 days</span>"#),
+        "{html}"
+    );
+    assert!(html.contains(
+        "<p class=\"review p-content\">Better the second time.\nThe &lt;b&gt;desert&lt;/b&gt; &amp; the spice.\n3\n4\n5\n6</p>"
+    ), "{html}");
+    assert_eq!(html.matches(r#"class="h-entry""#).count(), 2);
+
+    let (xss, _) = page_of(1);
+    let html = sys.json_text(xss).await;
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains(XSS));
+
+    let current = sys.json(format!("{reader}/v1/current")).await;
+    let html = sys
+        .json_text(format!(
+            "{reader}/items/{}",
+            current["items"][0]["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        html.contains("In progress: page 172 of 462 (37%), since <time datetime="),
+        "{html}"
+    );
+    assert!(html.contains(r#"<ol class="finishes"></ol>"#));
+
+    // Private, unknown: not found, as the API says it.
+    let (private, at) = sys.add("Hidden", "private").await;
+    sys.converged(std::slice::from_ref(&reader), at).await;
+    for id in [private, "no-such-item".to_owned()] {
+        let res = sys.get(format!("{reader}/items/{id}")).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{id}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
+    let res = sys.get(format!("{dune}?theme=neon")).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
