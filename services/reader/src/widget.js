@@ -43,8 +43,9 @@
   }
 
   // An item as an h-entry, the same markup the server renders for /widget: its cover, title
-  // and creators, then what `meta` adds (after the kind and creators) and a date.
-  function renderItem(item, meta, at, timeClass, lang) {
+  // and creators, then what `meta` adds (after the kind and creators) and a date, linked to
+  // `permalink` if given.
+  function renderItem(item, meta, at, timeClass, lang, permalink) {
     const li = el("li", "h-entry");
     const cover = item.cover_url && safeUrl(item.cover_url);
     if (cover) {
@@ -56,14 +57,20 @@
     }
     const body = el("div");
     const url = item.url && safeUrl(item.url);
-    body.append(url ? Object.assign(el("a", "title p-name u-url", item.title), { href: url }) : el("span", "title p-name", item.title));
+    body.append(url ? Object.assign(el("a", "title p-name", item.title), { href: url }) : el("span", "title p-name", item.title));
     const line = el("span", "meta");
     line.append(el("span", "kind", (LABEL[item.kind] || item.kind) + " · "));
     if (item.creators.length) line.append(el("span", "p-author", item.creators.join(", ") + " · "));
     line.append(...meta);
     const time = el("time", timeClass, formatDate(at, lang));
     time.dateTime = at;
-    line.append(time);
+    if (permalink) {
+      const link = Object.assign(el("a", "u-url permalink"), { href: permalink });
+      link.append(time);
+      line.append(link);
+    } else {
+      line.append(time);
+    }
     body.append(line);
     li.append(body);
     return li;
@@ -78,7 +85,9 @@
       s.setAttribute("role", "img"); s.setAttribute("aria-label", e.rating + " out of 5 stars");
       meta.push(s, " · ");
     }
-    const li = renderItem(e.item, meta, e.finished_at, "dt-published", look.lang);
+    // The day links to the finish on its item's page, as the reader's page does.
+    const permalink = new URL("items/" + encodeURIComponent(e.item.id) + "#finish-" + e.position, base).href;
+    const li = renderItem(e.item, meta, e.finished_at, "dt-published", look.lang, permalink);
     const days = e.started_at ? daysBetween(e.started_at, e.finished_at) : 0;
     if (days > 0) li.querySelector(".meta").append(" · ", el("span", "took", "took " + days + (days === 1 ? " day" : " days")));
     if (look.reviews && e.review) li.lastChild.append(el("p", "review p-content", e.review));

@@ -105,7 +105,7 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str) -> String {
     };
     let name = match &item.url {
         Some(url) => format!(
-            r#"<a class="title p-name u-url" href="{}">{title}</a>"#,
+            r#"<a class="title p-name" href="{}">{title}</a>"#,
             escape(url)
         ),
         None => format!(r#"<span class="title p-name">{title}</span>"#),
@@ -139,7 +139,8 @@ pub(crate) fn time_html(class: &str, at: DateTime<Utc>, zone: Zone) -> String {
 }
 
 /// A finish: its rating and day, and with `reviews` its review (as text: line breaks kept
-/// by the stylesheet, markup shown as typed).
+/// by the stylesheet, markup shown as typed). The day links to the finish on its item's page
+/// (the entry's permalink, where a clipped review is whole); the title to the item's own link.
 fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool) -> String {
     let rating = e.rating.map_or_else(String::new, |r| {
         format!(
@@ -158,7 +159,9 @@ fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool) -> String {
         &e.item,
         &format!(r#"data-position="{}""#, e.position),
         &format!(
-            "{rating}{}{took}",
+            r#"{rating}<a class="u-url permalink" href="items/{}#finish-{}">{}</a>{took}"#,
+            e.item.id,
+            e.position,
             time_html("dt-published", e.finished_at, zone)
         ),
         &review,

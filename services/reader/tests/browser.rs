@@ -322,6 +322,13 @@ async fn widget_js_shows_reviews_when_asked_and_their_revisions_live() {
             .await,
         json!(["took 13 days", null])
     );
+    // Each day links to its finish on the item's page, on the reader.
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('without').shadowRoot.querySelector('a.permalink').href")
+            .await,
+        json!(format!("{reader}/items/{id}#finish-{}", done["position"]))
+    );
     // Let the EventSources connect before writing.
     tokio::time::sleep(Duration::from_millis(500)).await;
     sys.write(

@@ -510,7 +510,12 @@ async fn a_finish_says_when_its_read_began_and_the_widget_how_long_it_took() {
     };
     let page = sys.json_text(format!("{utc}/widget")).await;
     assert_eq!(took(&page), [r#"<span class="took">took 13 days"#]);
-    assert!(page.contains(r#"2026-12-03</time> · <span class="took">"#));
+    assert!(page.contains(r#"2026-12-03</time></a> · <span class="took">"#));
+    // The day links to the finish on its item's page.
+    let slow_finish = feed["items"][0]["position"].as_i64().unwrap();
+    assert!(page.contains(&format!(
+        r#"<a class="u-url permalink" href="items/{slow}#finish-{slow_finish}"><time class="dt-published""#
+    )));
     let page = sys.json_text(format!("{auckland}/widget")).await;
     assert_eq!(took(&page), [r#"<span class="took">took 12 days"#]);
 
