@@ -54,6 +54,12 @@ pub struct Config {
     #[arg(long, env = "LATELY_TIME_ZONE", default_value = "UTC", value_parser = Zone::parse)]
     pub time_zone: Zone,
 
+    /// The feed's public base URL, as the readers' `LATELY_PUBLIC_URL`: a tweet of an item
+    /// without a link of its own links to the finish on the item's page there
+    /// (`{url}`). Unset: such a tweet has no link.
+    #[arg(long, env = "LATELY_PUBLIC_URL", value_parser = public_url)]
+    pub public_url: Option<String>,
+
     /// Where a first start (no checkpoint yet) begins: `head` (history is not tweeted) or
     /// `beginning`.
     #[arg(long, env = "LATELY_NOTIFIER_START", default_value = "head")]
@@ -96,6 +102,12 @@ pub struct Config {
 pub enum Start {
     Head,
     Beginning,
+}
+
+/// An http(s) base URL, without its trailing slash.
+fn public_url(raw: &str) -> Result<String, String> {
+    let url = lately_domain::Url::parse(raw.trim()).map_err(|e| e.to_string())?;
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// `30s`, `15m`, `2h`, `7d`, or plain seconds.

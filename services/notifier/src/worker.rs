@@ -409,13 +409,20 @@ impl Worker {
         .and_then(|before| before.in_progress_since())
         .map(|start| (zone.date(finish.at) - zone.date(start)).num_days());
         let review = finish.review.as_ref().map(|r| r.to_string());
+        // The item's own link, or else the finish on its page on the feed, if the feed's
+        // address is known.
+        let page = self
+            .config
+            .public_url
+            .as_ref()
+            .map(|base| format!("{base}/items/{}#finish-{position}", entry.item_id));
         let text = compose(
             &self.config.template,
             &Finish {
                 kind: item.kind,
                 title: &item.title,
                 creators: &item.creators,
-                url: item.url.as_deref(),
+                url: item.url.as_deref().or(page.as_deref()),
                 rating: finish.rating,
                 review: review.as_deref(),
                 nth,

@@ -311,6 +311,35 @@ async fn each_public_finish_is_tweeted_once_with_the_right_text() {
     assert_eq!(env.tweets().await.len(), 4);
 }
 
+/// With the feed's address (`LATELY_PUBLIC_URL`), a tweet of an item without a link of its
+/// own links to the finish on the item's page there; an item with one keeps its own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_item_without_a_link_is_tweeted_with_its_page_on_the_feed() {
+    let env = env().await;
+    let n = env
+        .notifier(&[("LATELY_PUBLIC_URL", "https://example.com/lately/")])
+        .await;
+    env.until_leader(&n).await;
+    let piranesi = env
+        .add(json!({ "kind": "book", "title": "Piranesi" }))
+        .await;
+    let position = env.finish(&piranesi, json!({})).await;
+    let dune = env
+        .add(json!({ "kind": "book", "title": "Dune", "url": "https://example.com/dune" }))
+        .await;
+    env.finish(&dune, json!({})).await;
+    let tweets = env.until_tweets(2).await;
+    assert_eq!(
+        tweets,
+        [
+            "Finished reading “Dune” https://example.com/dune".to_owned(),
+            format!(
+                "Finished reading “Piranesi” https://example.com/lately/items/{piranesi}#finish-{position}"
+            ),
+        ]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn history_and_old_backfills_are_not_tweeted() {
     let env = env().await;
