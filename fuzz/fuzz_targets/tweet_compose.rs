@@ -16,6 +16,10 @@ struct Input {
     half_stars: Option<u8>,
     review: Option<String>,
     template: Option<String>,
+    /// Which finish of the item (a re-read's `{again}`).
+    nth: u16,
+    /// How many days the read took (`{took}`).
+    days: Option<u32>,
 }
 
 const KINDS: [&str; 6] = ["book", "article", "movie", "tv", "game", "podcast"];
@@ -40,6 +44,8 @@ fuzz_target!(|input: Input| {
         url: url.as_ref().map(Url::as_str),
         rating: input.half_stars.and_then(|h| Rating::from_half_stars(h).ok()),
         review: review.as_ref().map(Review::as_str),
+        nth: usize::from(input.nth).max(1),
+        days: input.days.map(i64::from),
     };
     let template = input.template.as_deref().unwrap_or(DEFAULT_TEMPLATE);
     let text = compose(template, &finish);
