@@ -150,13 +150,17 @@ async fn make_run_starts_everything_serves_tweets_and_stops_cleanly() {
         feeds[0]["items"][0]["id"]
     );
 
+    // Without a link of its own, the tweet links to the finish on its page on the feed.
+    let text = format!(
+        "Finished reading “Two Servers Side by Side” ★★★★★ {}/items/{id}#finish-{position}",
+        url(8080)
+    );
     let mut tweeted = false;
     for _ in 0..200 {
         let tweets = get(&format!("{}/_sandbox/tweets", url(8090)))
             .await
             .unwrap();
-        if tweets["data"][0]["text"] == "Finished reading “Two Servers Side by Side” ★★★★★"
-        {
+        if tweets["data"][0]["text"] == text.as_str() {
             tweeted = true;
             break;
         }
