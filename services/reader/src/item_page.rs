@@ -12,7 +12,7 @@ use lately_domain::Status;
 use lately_projection::{FeedEntry, ItemView, Zone};
 use lately_service::Problem;
 
-use crate::feeds::{escape, stars};
+use crate::feeds::{base_url, escape, stars, text};
 use crate::routes::{params, position_for};
 use crate::startup::AppState;
 use crate::widget::{time_html, took_html, CSS};
@@ -70,6 +70,22 @@ fn finish_html(e: &FeedEntry, zone: Zone) -> String {
         position = e.position,
         time = time_html("dt-published", e.finished_at, zone),
     )
+}
+
+/// What a link to the page shows when shared (a tweet's card, a chat's preview): the latest
+/// finish as the feeds say it, review included, on one line and cut to 200 characters; or,
+/// never finished, what the item is.
+fn description(item: &ItemView, latest: Option<&FeedEntry>) -> String {
+    let said = match latest {
+        Some(e) => text(e),
+        None if item.creators.is_empty() => item.kind.label().to_owned(),
+        None => format!("{} by {}", item.kind.label(), item.creators.join(", ")),
+    };
+    let line = said.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(199) {
+        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
+        None => line,
+    }
 }
 
 /// `GET /items/{id}?theme=light|dark|auto` — a public item's page (404 for one private,
@@ -136,6 +152,22 @@ pub async fn page(
             .collect();
         format!(r#"<span class="meta">{}</span>"#, tags.join(" · "))
     };
+    // Open Graph and X's card: a shared link (the tweet's, when the item has none of its
+    // own) shows the title, the cover and the latest finish.
+    let canonical = format!("{}/items/{}", base_url(&req, &state), item.id);
+    let image = item.cover_url.as_ref().map_or_else(String::new, |src| {
+        format!("\n<meta property=\"og:image\" content=\"{}\">", escape(src))
+    });
+    let card = format!(
+        r#"<link rel="canonical" href="{url}">
+<meta property="og:type" content="website">
+<meta property="og:url" content="{url}">
+<meta property="og:title" content="{title}">
+<meta property="og:description" content="{description}">{image}
+<meta name="twitter:card" content="summary">"#,
+        url = escape(&canonical),
+        description = escape(&description(&item, finishes.first())),
+    );
     let finishes: String = finishes.iter().map(|e| finish_html(e, zone)).collect();
     // Relative to /items/{id}, so that a reader served under a path links within it.
     let home = state
@@ -149,6 +181,7 @@ pub async fn page(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} — {feed_title}</title>
+{card}
 <link rel="alternate" type="application/atom+xml" href="../feed.atom">
 <link rel="alternate" type="application/feed+json" href="../feed.json">
 <style>{CSS}
@@ -176,4 +209,56 @@ pub async fn page(
         ),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lately_domain::MediaKind;
+
+    fn item(creators: &[&str]) -> ItemView {
+        ItemView {
+            id: "dune".into(),
+            kind: MediaKind::Book,
+            title: "Dune".into(),
+            creators: creators.iter().map(|c| c.to_string()).collect(),
+            url: None,
+            cover_url: None,
+            tags: vec![],
+            status: Status::Finished,
+            progress: None,
+            progress_done: None,
+            progress_of: None,
+            times_finished: 1,
+            added_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+            started_at: None,
+        }
+    }
+
+    #[test]
+    fn a_shared_links_description_is_one_line_of_at_most_200_characters() {
+        let e = FeedEntry {
+            position: 2,
+            finished_at: chrono::Utc::now(),
+            started_at: None,
+            rating: None,
+            review: Some("Spice.\n\n".to_owned() + &"ǅ".repeat(300)),
+            revised_at: None,
+            item: item(&["Frank Herbert"]),
+            visibility: None,
+        };
+        let said = description(&e.item, Some(&e));
+        assert_eq!(said.chars().count(), 200);
+        assert!(
+            said.starts_with("Finished reading “Dune” by Frank Herbert Spice. ǅǅ")
+                && said.ends_with("ǅ…"),
+            "{said}"
+        );
+        assert_eq!(
+            description(&item(&["Frank Herbert"]), None),
+            "Book by Frank Herbert"
+        );
+        assert_eq!(description(&item(&[]), None), "Book");
+    }
 }

@@ -319,6 +319,17 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
         "<p class=\"review p-content\">Better the second time.\nThe &lt;b&gt;desert&lt;/b&gt; &amp; the spice.\n3\n4\n5\n6</p>"
     ), "{html}");
     assert_eq!(html.matches(r#"class="h-entry""#).count(), 2);
+    // Shared (the tweet of an item without a link links here), it shows as a card: the
+    // title, the cover, the latest finish on one line.
+    for tag in [
+        format!(r#"<link rel="canonical" href="https://feed.example.com/items/{id}">"#),
+        r#"<meta property="og:title" content="Dune">"#.to_owned(),
+        r#"<meta property="og:image" content="https://example.com/dune.jpg">"#.to_owned(),
+        r#"<meta property="og:description" content="Finished reading “Dune” by Frank Herbert — ★★★★★ Better the second time. The &lt;b&gt;desert&lt;/b&gt; &amp; the spice. 3 4 5 6">"#.to_owned(),
+        r#"<meta name="twitter:card" content="summary">"#.to_owned(),
+    ] {
+        assert!(html.contains(&tag), "{tag}\n{html}");
+    }
 
     let (xss, _) = page_of(1);
     let html = sys.json_text(xss).await;
