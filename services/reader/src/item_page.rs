@@ -15,7 +15,7 @@ use lately_service::Problem;
 use crate::feeds::{base_url, escape, stars, text};
 use crate::routes::{params, position_for};
 use crate::startup::AppState;
-use crate::widget::{time_html, took_html, CSS};
+use crate::widget::{cover_html, name_html, time_html, took_html, CSS};
 
 /// The page's own rules over the widget's: a bigger cover, the review whole.
 const PAGE_CSS: &str = "body { margin: 0; }
@@ -113,27 +113,12 @@ pub async fn page(
         .expect("not poisoned")
         .item_finishes(&path, Some(position));
     let Some((item, finishes)) = found else {
-        return Err(Problem::not_found(format!(
-            "no public item {:?}",
-            path.as_str()
-        )));
+        return Err(crate::routes::no_public_item(&path));
     };
     let zone = state.zone;
     let title = escape(&item.title);
-    let name = match &item.url {
-        Some(url) => format!(
-            r#"<a class="p-name u-url" href="{}">{title}</a>"#,
-            escape(url)
-        ),
-        None => format!(r#"<span class="p-name">{title}</span>"#),
-    };
-    let cover = match &item.cover_url {
-        Some(src) => format!(
-            r#"<img class="cover u-photo" src="{}" alt="Cover of {title}" width="96" height="144">"#,
-            escape(src)
-        ),
-        None => r#"<span class="cover" aria-hidden="true"></span>"#.to_owned(),
-    };
+    let name = name_html(&item, "p-name u-url");
+    let cover = cover_html(&item, r#"width="96" height="144""#);
     let by = if item.creators.is_empty() {
         String::new()
     } else {

@@ -465,11 +465,13 @@ pub async fn item(
             position,
             json!({ "position": position, "item": item, "history": history }),
         )),
-        None => Err(Problem::not_found(format!(
-            "no public item {:?}",
-            path.as_str()
-        ))),
+        None => Err(no_public_item(&path)),
     }
+}
+
+/// The 404 for an id that names no public item (private and removed ones are not shown).
+pub(crate) fn no_public_item(id: &str) -> Problem {
+    Problem::not_found(format!("no public item {id:?}"))
 }
 
 /// `GET /v1/owner/items/{id}?as_of=` — an item of the owner's, private or public, and its

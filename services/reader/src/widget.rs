@@ -95,21 +95,8 @@ impl Show {
 /// creators, and `more` (a review) the line they are on. `attrs` go on the `<li>` (what
 /// `widget.js` finds it by).
 fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str) -> String {
-    let title = escape(&item.title);
-    let cover = match &item.cover_url {
-        Some(src) => format!(
-            r#"<img class="cover u-photo" src="{}" alt="Cover of {title}" loading="lazy" width="48" height="72">"#,
-            escape(src)
-        ),
-        None => r#"<span class="cover" aria-hidden="true"></span>"#.to_owned(),
-    };
-    let name = match &item.url {
-        Some(url) => format!(
-            r#"<a class="title p-name" href="{}">{title}</a>"#,
-            escape(url)
-        ),
-        None => format!(r#"<span class="title p-name">{title}</span>"#),
-    };
+    let cover = cover_html(item, r#"loading="lazy" width="48" height="72""#);
+    let name = name_html(item, "title p-name");
     let by = if item.creators.is_empty() {
         String::new()
     } else {
@@ -122,6 +109,27 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str) -> String {
         r#"<li class="h-entry" {attrs}>{cover}<div>{name}<span class="meta"><span class="kind">{kind} · </span>{by}{meta}</span>{more}</div></li>"#,
         kind = item.kind.label(),
     )
+}
+
+/// An item's cover (`size`: its attributes), or a blank as large where it has none.
+pub(crate) fn cover_html(item: &ItemView, size: &str) -> String {
+    match &item.cover_url {
+        Some(src) => format!(
+            r#"<img class="cover u-photo" src="{}" alt="Cover of {}" {size}>"#,
+            escape(src),
+            escape(&item.title)
+        ),
+        None => r#"<span class="cover" aria-hidden="true"></span>"#.to_owned(),
+    }
+}
+
+/// An item's title, linked to its own page (the book's, the film's) when it has one.
+pub(crate) fn name_html(item: &ItemView, class: &str) -> String {
+    let title = escape(&item.title);
+    match &item.url {
+        Some(url) => format!(r#"<a class="{class}" href="{}">{title}</a>"#, escape(url)),
+        None => format!(r#"<span class="{class}">{title}</span>"#),
+    }
 }
 
 /// A date as the page shows it before its script localises it to the viewer's zone (and
