@@ -1653,6 +1653,14 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
     if let Some(url) = item["url"].as_str() {
         say(format_args!("  {url}"))?;
     }
+    // Where the feeds link a public item, and a tweet of one without a link of its own.
+    if item["visibility"] != "private" && item["status"] != "removed" {
+        say(format_args!(
+            "  page: {}/items/{}",
+            client.feed_url().trim_end_matches('/'),
+            item["id"].as_str().unwrap_or(id)
+        ))?;
+    }
     if item["status"] == "removed" {
         say(format_args!(
             "  removed: in no output (`lately restore {}` brings it back)",
@@ -1707,6 +1715,8 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
             d if d.is_empty() => day(&entry["recorded_at"]),
             d => d,
         };
+        // A review's further lines under its first, not at the margin with the days.
+        let what = what.replace('\n', &format!("\n{:width$}", "", width = when.len() + 2));
         say(format_args!("{when}  {what}"))?;
     }
     Ok(())

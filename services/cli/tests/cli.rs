@@ -275,14 +275,15 @@ async fn add_start_finish_and_list() {
     let out = stdout(&show);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
-        lines[..2],
+        lines[..3],
         [
             format!("The Left Hand of Darkness — book by Ursula K. Le Guin  ({id})").as_str(),
-            "  tags: sf"
+            "  tags: sf",
+            &format!("  page: {}/items/{id}", sys.reader),
         ],
         "{out}"
     );
-    let events: Vec<&str> = lines[2..]
+    let events: Vec<&str> = lines[3..]
         .iter()
         .map(|l| l.split_once("  ").unwrap().1)
         .collect();
@@ -297,7 +298,7 @@ async fn add_start_finish_and_list() {
         ],
         "{out}"
     );
-    assert!(lines[6].starts_with("2026-11-20  "), "{out}");
+    assert!(lines[7].starts_with("2026-11-20  "), "{out}");
     // `stats`: the year by month, or every year.
     let year = stdout(&sys.lately(&["stats", "--year", "2026"]).await);
     let lines: Vec<&str> = year.lines().collect();
@@ -1433,6 +1434,12 @@ async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
         ]
     );
     assert_eq!(first_read[15], review);
+    // `show` sets a review's further lines under its first.
+    let show = stdout(&sys.lately(&["show", &dune]).await);
+    assert!(
+        show.contains("2026-03-01  finished ★★★★½  Spice,\n            must flow\n"),
+        "{show}"
+    );
 
     let without = sys
         .command(&["export"])
@@ -1550,6 +1557,13 @@ async fn an_export_imported_into_another_log_exports_the_same() {
         show.contains("2026-04-20  started") && show.contains("2026-05-02  finished"),
         "{show}"
     );
+    // Its page on the feed; a private item has none.
+    assert!(
+        show.contains(&format!("\n  page: {}/items/{hyperion}\n", to.reader)),
+        "{show}"
+    );
+    let private = stdout(&to.lately(&["show", &piranesi]).await);
+    assert!(!private.contains("page:"), "{private}");
     let list = stdout(&to.lately(&["list"]).await);
     assert!(
         list.contains("2026-05-02  book     Hyperion, took 12 days  ("),
