@@ -1310,11 +1310,10 @@ mod tests {
     #[test]
     fn a_rows_started_at_is_a_start_before_its_finish_or_the_read_in_progress() {
         let plan = plan_csv(
-            "kind,title,started_at,finished_at,updated_at
-             book,Hyperion,2026-04-20,2026-05-02,
-             book,Hyperion,,2026-08-01,
-             book,Dune,2026-06-01,,2026-06-03T10:00:00Z
-",
+            "kind,title,started_at,finished_at,updated_at\n\
+             book,Hyperion,2026-04-20,2026-05-02,\n\
+             book,Hyperion,,2026-08-01,\n\
+             book,Dune,2026-06-01,,2026-06-03T10:00:00Z\n",
         )
         .unwrap();
         let steps = |i: usize| -> Vec<_> {
@@ -1334,13 +1333,10 @@ mod tests {
         );
         // No status: in progress, since its start.
         assert_eq!(steps(1), [("start", noon("2026-06-01"))]);
-        let refused = plan_csv(
-            "kind,title,started_at,finished_at
-book,Dune,2026-05-03,2026-05-02
-",
-        )
-        .unwrap_err()
-        .to_string();
+        let refused =
+            plan_csv("kind,title,started_at,finished_at\nbook,Dune,2026-05-03,2026-05-02\n")
+                .unwrap_err()
+                .to_string();
         assert!(
             refused.contains("row 2: started_at: 2026-05-03 is after finished_at 2026-05-02"),
             "{refused}"
