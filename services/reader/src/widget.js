@@ -243,16 +243,21 @@
   // One item of /v1/current (how far, when last touched) or /v1/queue (when added).
   function renderListed(i, show, lang) {
     const meta = [];
+    let at = i.updated_at, timeClass = "dt-updated";
     if (show === "queue") {
       meta.push("added ");
+      at = i.added_at;
     } else if (i.progress !== null && i.progress !== undefined) {
       const bar = el("progress", null, i.progress + "%");
       bar.value = i.progress; bar.max = 100; bar.setAttribute("aria-label", i.progress + "% done");
       meta.push(bar, " " + howFar(i) + " · ");
     } else {
-      meta.push("started · ");
+      // Nothing logged since it was started: when that was.
+      meta.push("started ");
+      at = i.started_at || i.updated_at;
+      timeClass = null;
     }
-    const li = renderItem(i, meta, show === "queue" ? i.added_at : i.updated_at, "dt-updated", lang);
+    const li = renderItem(i, meta, at, timeClass, lang);
     li.dataset.id = i.id;
     return li;
   }

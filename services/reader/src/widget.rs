@@ -188,25 +188,26 @@ pub(crate) fn took_html(start: DateTime<Utc>, end: DateTime<Utc>, zone: Zone) ->
     }
 }
 
-/// An item in progress: how far (a bar and the percentage, or "started" before any progress
-/// was logged) and when it was last touched; or an item waiting, and when it was added.
+/// An item in progress: how far (a bar and the percentage) and when it was last touched, or,
+/// before any progress was logged, when it was started; or an item waiting, and when it was
+/// added.
 fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
-    let meta = match show {
-        Show::Queue => format!("added {}", time_html("dt-updated", i.added_at, zone)),
-        _ => {
-            let far = match i.progress {
-                Some(p) => {
-                    let said = i
-                        .portion()
-                        .map_or_else(|| format!("{p}%"), |n| n.describe(i.kind));
-                    format!(
-                        r#"<progress value="{p}" max="100" aria-label="{p}% done">{p}%</progress> {said} · "#
-                    )
-                }
-                None => "started · ".to_owned(),
-            };
-            format!("{far}{}", time_html("dt-updated", i.updated_at, zone))
+    let meta = match (show, i.progress) {
+        (Show::Queue, _) => format!("added {}", time_html("dt-updated", i.added_at, zone)),
+        (_, Some(p)) => {
+            let said = i
+                .portion()
+                .map_or_else(|| format!("{p}%"), |n| n.describe(i.kind));
+            format!(
+                r#"<progress value="{p}" max="100" aria-label="{p}% done">{p}%</progress> {said} · {}"#,
+                time_html("dt-updated", i.updated_at, zone)
+            )
         }
+        // Nothing logged since it was started: when that was.
+        (_, None) => format!(
+            "started {}",
+            time_html("", i.started_at.unwrap_or(i.updated_at), zone)
+        ),
     };
     item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta, "")
 }

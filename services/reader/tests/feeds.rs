@@ -626,7 +626,16 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
         (&json!(40), &json!(155), &json!(387))
     );
     assert!(current["items"][0].get("progress_done").is_none());
-    assert!(html.contains("started · "));
+    // Started, nothing logged since: when it was started.
+    let since: chrono::DateTime<chrono::Utc> = current["items"][0]["started_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        html.contains(&format!(r#"started <time datetime="{}">"#, since.to_rfc3339())),
+        "{html}"
+    );
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains(XSS));
     for absent in ["Secret notebook", "Middlemarch", "Piranesi"] {
         assert!(!html.contains(absent), "{absent}: {html}");
