@@ -264,6 +264,11 @@ enum Command {
         /// When you finished it (RFC 3339 or YYYY-MM-DD), if not now.
         #[arg(long)]
         at: Option<String>,
+        /// When you started it (RFC 3339 or YYYY-MM-DD), if you never said: a start is
+        /// recorded then, before the finish, so the feed says how long it took. Refused, and
+        /// nothing written, for an item already in progress (it has its start).
+        #[arg(long)]
+        started: Option<String>,
         /// In the feed, but not tweeted (`lately retry-tweet` can still post it).
         #[arg(long)]
         no_tweet: bool,
@@ -460,8 +465,16 @@ fn output(bytes: &[u8]) -> Result<(), CliError> {
 }
 
 fn at(raw: &str) -> Result<String, CliError> {
-    import::instant(raw)
-        .ok_or_else(|| CliError::Usage(format!("--at {raw:?}: use YYYY-MM-DD or an RFC 3339 time")))
+    instant_of("--at", raw)
+}
+
+/// The time a flag gives (`--at`, `--started`), as the writer's `at`.
+fn instant_of(flag: &str, raw: &str) -> Result<String, CliError> {
+    import::instant(raw).ok_or_else(|| {
+        CliError::Usage(format!(
+            "{flag} {raw:?}: use YYYY-MM-DD or an RFC 3339 time"
+        ))
+    })
 }
 
 impl Command {
@@ -705,8 +718,11 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             rating,
             review,
             at: when,
+            started,
             no_tweet,
         } => {
+            // Both days are checked before anything is written.
+            let started = started.map(|s| instant_of("--started", &s)).transpose()?;
             let mut body = json!({});
             if no_tweet {
                 body["tweet"] = json!(false);
@@ -719,6 +735,9 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             }
             if let Some(w) = when {
                 body["at"] = json!(at(&w)?);
+            }
+            if let Some(started) = started {
+                step(client, &id, "start", json!({ "at": started })).await?;
             }
             step(client, &id, "finish", body).await?
         }

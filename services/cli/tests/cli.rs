@@ -153,6 +153,57 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `finish --started`: a start the owner never recorded, written before the finish, so the
+/// list says how long it took; for an item already in progress, refused with nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finish_can_say_when_it_was_started() {
+    let sys = system().await;
+    let id = |out: Output| stdout(&out).trim().to_owned();
+    let hyperion = id(sys.lately(&["add", "book", "Hyperion"]).await);
+    let out = sys
+        .lately(&[
+            "finish",
+            &hyperion,
+            "--started",
+            "2026-11-20",
+            "--at",
+            "2026-11-30",
+            "--no-tweet",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        list.starts_with("2026-11-30  book     Hyperion, took 10 days  ("),
+        "{list}"
+    );
+    // Already in progress: its start stands; the writer's refusal, and no finish either.
+    let dune = id(sys.lately(&["add", "book", "Dune"]).await);
+    assert!(sys.lately(&["start", &dune]).await.status.success());
+    let head = sys.head().await;
+    let refused = sys
+        .lately(&["finish", &dune, "--started", "2026-11-01"])
+        .await;
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("already in progress"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(sys.head().await, head);
+    // A day that is no day: a usage error before anything is written.
+    let typo = sys
+        .lately(&["finish", &dune, "--started", "yesterday"])
+        .await;
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(
+        stderr(&typo).contains("--started \"yesterday\""),
+        "{}",
+        stderr(&typo)
+    );
+    assert_eq!(sys.head().await, head);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_start_finish_and_list() {
     let sys = system().await;
