@@ -18,14 +18,15 @@ use crate::startup::AppState;
 use crate::widget::{cover_html, name_html, time_html, took_html, CSS};
 
 /// The page's own rules over the widget's: a bigger cover, the review whole.
-const PAGE_CSS: &str = "body { margin: 0; }
+pub(crate) const PAGE_CSS: &str = "body { margin: 0; }
 .lately.page { max-width: 40rem; margin: 0 auto; border-radius: 0; min-height: 100vh; box-sizing: border-box; }
 .lately.page header { display: flex; gap: 1rem; margin: .5rem 0 1rem; }
 .lately.page header .cover { width: 96px; height: 144px; }
 .lately.page h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
 .lately.page .review { display: block; -webkit-line-clamp: unset; overflow: visible; font-size: 1rem; }
 .lately.page .back { font-size: .85rem; margin: 0; }
-.lately.page a { color: var(--accent); }";
+.lately.page a { color: var(--accent); }
+.lately.page a.permalink { color: inherit; }";
 
 /// Where the item stands: "In progress: page 172 of 462 (37%), since 2026-12-02".
 fn standing(i: &ItemView, zone: Zone) -> String {

@@ -13,3 +13,4 @@ pub mod routes;
 pub mod startup;
 pub mod stream;
 pub mod widget;
+pub mod year_page;

@@ -21,7 +21,7 @@ use hashlink::LruCache;
 
 use crate::configuration::Config;
 use crate::replica::{self, Replica};
-use crate::{feeds, item_page, routes, stream, widget};
+use crate::{feeds, item_page, routes, stream, widget, year_page};
 use lately_service::auth::OwnerAccess;
 
 pub struct AppState {
@@ -208,6 +208,7 @@ impl Application {
                 .service(get("/feed.atom", feeds::atom_feed))
                 .service(get("/widget", widget::page))
                 .service(get("/items/{id}", item_page::page))
+                .service(get("/years/{year}", year_page::page))
                 .service(get("/widget.js", widget::script))
                 .service(get("/openapi.json", routes::openapi))
                 .default_service(web::to(no_such_route))

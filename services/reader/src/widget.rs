@@ -149,7 +149,10 @@ pub(crate) fn time_html(class: &str, at: DateTime<Utc>, zone: Zone) -> String {
 /// A finish: its rating and day, and with `reviews` its review (as text: line breaks kept
 /// by the stylesheet, markup shown as typed). The day links to the finish on its item's page
 /// (the entry's permalink, where a clipped review is whole); the title to the item's own link.
-fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool) -> String {
+///
+/// `root` is the reader's root relative to the page (`""` from `/widget`, `"../"` from
+/// `/years/2026`), for the link to the item's page.
+pub(crate) fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool, root: &str) -> String {
     let rating = e.rating.map_or_else(String::new, |r| {
         format!(
             r#"<span class="stars" role="img" aria-label="{r} out of 5 stars">{}</span> · "#,
@@ -167,7 +170,7 @@ fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool) -> String {
         &e.item,
         &format!(r#"data-position="{}""#, e.position),
         &format!(
-            r#"{rating}<a class="u-url permalink" href="items/{}#finish-{}">{}</a>{took}"#,
+            r#"{rating}<a class="u-url permalink" href="{root}items/{}#finish-{}">{}</a>{took}"#,
             e.item.id,
             e.position,
             time_html("dt-published", e.finished_at, zone)
@@ -213,7 +216,7 @@ fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
 }
 
 /// What a stats widget counts against: its goal, and what it counts (one kind, or all).
-struct Target {
+pub(crate) struct Target {
     goal: Goal,
     kind: Option<MediaKind>,
     today: NaiveDate,
@@ -240,7 +243,7 @@ fn goal_html(finished: u64, year: i32, t: &Target) -> String {
 /// A year's counts as the stats widget shows them: the total with the average rating, the
 /// goal's line if it has one, a line per kind ("14 books"), then the months' bars;
 /// `widget.js` renders the same.
-fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> String {
+pub(crate) fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> String {
     let goal = target.map_or_else(String::new, |t| goal_html(s.finished, year, t));
     if s.finished == 0 {
         return format!(r#"<li class="empty">Nothing finished in {year} yet.</li>{goal}"#);
@@ -388,7 +391,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 projection
                     .feed(&q)
                     .iter()
-                    .map(|e| entry_html(e, state.zone, reviews))
+                    .map(|e| entry_html(e, state.zone, reviews, ""))
                     .collect()
             }
             Show::Current | Show::Queue => {

@@ -633,7 +633,10 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
         .parse()
         .unwrap();
     assert!(
-        html.contains(&format!(r#"started <time datetime="{}">"#, since.to_rfc3339())),
+        html.contains(&format!(
+            r#"started <time datetime="{}">"#,
+            since.to_rfc3339()
+        )),
         "{html}"
     );
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;") && !html.contains(XSS));
@@ -817,6 +820,51 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     assert_eq!(titles(&latest), ["Hades", "Heat"]);
     let none = sys.json_text(format!("{reader}/widget?year=1999")).await;
     assert!(none.contains(r#"<li class="empty">Nothing finished in 1999.</li>"#));
+
+    // The year's own page: the same counts, then every public finish of the year, each
+    // with its review and linked to its item's page; the private one in neither.
+    let review_page = sys.json_text(format!("{reader}/years/2025")).await;
+    assert!(
+        review_page.contains("<title>2025 in review — "),
+        "{review_page}"
+    );
+    assert_eq!(stats_list(&review_page), counts);
+    assert_eq!(titles(&review_page), ["Heat", "Dune", "Piranesi"]);
+    assert!(
+        review_page.contains(r#"href="../items/heat-"#),
+        "{review_page}"
+    );
+    assert!(!review_page.contains("Diary"));
+    assert!(review_page.contains(
+        r#"<meta property="og:description" content="3 finished in 2025: 2 books, 1 film">"#
+    ));
+    // A year before and after, the filters kept; none after the year it is now.
+    assert!(review_page.contains(r#"<a href="2024">← 2024</a> · <a href="2026">2026 →</a>"#));
+    let books_page = sys
+        .json_text(format!("{reader}/years/2025?kind=book"))
+        .await;
+    assert!(books_page.contains("<title>2025 in books — "));
+    assert_eq!(titles(&books_page), ["Dune", "Piranesi"]);
+    assert!(books_page.contains(r#"<a href="2024?kind=book">← 2024</a>"#));
+    let this_year = sys.json_text(format!("{reader}/years/{year}")).await;
+    assert!(
+        !this_year.contains(&format!("{} →", year + 1)),
+        "{this_year}"
+    );
+    let empty_page = sys.json_text(format!("{reader}/years/1999")).await;
+    assert!(
+        empty_page.contains("Nothing finished in 1999 yet.")
+            && !empty_page.contains("<h2>Finished</h2>")
+    );
+    for bad in [
+        "/years/19",
+        "/years/twenty",
+        "/years/2025?year=2024",
+        "/years/2025?kind=comic",
+    ] {
+        let res = sys.get(format!("{reader}{bad}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+    }
 
     // One kind, against a goal: a past year says how far short it fell.
     let books = sys
