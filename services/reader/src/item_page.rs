@@ -6,27 +6,16 @@
 //! its own, and the review is read whole rather than clipped as in the widget. Rendered here
 //! without script, with the widget's stylesheet, marked up as h-entries.
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use lately_domain::Status;
 use lately_projection::{FeedEntry, ItemView, Zone};
 use lately_service::Problem;
 
 use crate::feeds::{base_url, escape, stars, text};
+use crate::page::Card;
 use crate::routes::{params, position_for};
 use crate::startup::AppState;
-use crate::widget::{cover_html, name_html, time_html, took_html, CSS};
-
-/// The page's own rules over the widget's: a bigger cover, the review whole.
-pub(crate) const PAGE_CSS: &str = "body { margin: 0; }
-.lately.page { max-width: 40rem; margin: 0 auto; border-radius: 0; min-height: 100vh; box-sizing: border-box; }
-.lately.page header { display: flex; gap: 1rem; margin: .5rem 0 1rem; }
-.lately.page header .cover { width: 96px; height: 144px; }
-.lately.page h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
-.lately.page .review { display: block; -webkit-line-clamp: unset; overflow: visible; font-size: 1rem; }
-.lately.page .back { font-size: .85rem; margin: 0; }
-.lately.page a { color: var(--accent); }
-.lately.page a.permalink { color: inherit; }";
+use crate::widget::{cover_html, name_html, time_html, took_html};
 
 /// Where the item stands: "In progress: page 172 of 462 (37%), since 2026-12-02".
 fn standing(i: &ItemView, zone: Zone) -> String {
@@ -97,15 +86,7 @@ pub async fn page(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let p = params(&req)?;
-    let query: Vec<(String, String)> =
-        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    let theme = query
-        .into_iter()
-        .find(|(k, _)| k == "theme")
-        .map_or_else(|| "auto".to_owned(), |(_, v)| v);
-    if !matches!(theme.as_str(), "light" | "dark" | "auto") {
-        return Err(crate::routes::bad("theme must be light, dark or auto"));
-    }
+    let theme = crate::page::theme(&req)?;
     let (position, _) = position_for(&req, &state, &p).await?;
     let found = state
         .replica
@@ -117,9 +98,6 @@ pub async fn page(
         return Err(crate::routes::no_public_item(&path));
     };
     let zone = state.zone;
-    let title = escape(&item.title);
-    let name = name_html(&item, "p-name u-url");
-    let cover = cover_html(&item, r#"width="96" height="144""#);
     let by = if item.creators.is_empty() {
         String::new()
     } else {
@@ -138,63 +116,29 @@ pub async fn page(
             .collect();
         format!(r#"<span class="meta">{}</span>"#, tags.join(" · "))
     };
-    // Open Graph and X's card: a shared link (the tweet's, when the item has none of its
-    // own) shows the title, the cover and the latest finish.
-    let canonical = format!("{}/items/{}", base_url(&req, &state), item.id);
-    let image = item.cover_url.as_ref().map_or_else(String::new, |src| {
-        format!("\n<meta property=\"og:image\" content=\"{}\">", escape(src))
-    });
-    let card = format!(
-        r#"<link rel="canonical" href="{url}">
-<meta property="og:type" content="website">
-<meta property="og:url" content="{url}">
-<meta property="og:title" content="{title}">
-<meta property="og:description" content="{description}">{image}
-<meta name="twitter:card" content="summary">"#,
-        url = escape(&canonical),
-        description = escape(&description(&item, finishes.first())),
-    );
-    let finishes: String = finishes.iter().map(|e| finish_html(e, zone)).collect();
-    // Relative to /items/{id}, so that a reader served under a path links within it.
-    let home = state
-        .home_page_url
-        .clone()
-        .unwrap_or_else(|| "../widget".to_owned());
+    // A shared link (the tweet's, when the item has none of its own) shows the title, the
+    // cover and the latest finish.
+    let url = format!("{}/items/{}", base_url(&req, &state), item.id);
+    let card = Card {
+        url: &url,
+        title: &item.title,
+        description: &description(&item, finishes.first()),
+        image: item.cover_url.as_deref(),
+    };
     let body = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — {feed_title}</title>
-{card}
-<link rel="alternate" type="application/atom+xml" href="../feed.atom">
-<link rel="alternate" type="application/feed+json" href="../feed.json">
-<style>{CSS}
-{PAGE_CSS}</style>
-</head>
-<body>
-<main class="lately page" data-theme="{theme}">
-<p class="back"><a href="{home}">← {feed_title}</a></p>
-<header>{cover}<div><h1>{name}</h1><span class="meta"><span class="kind">{kind}</span>{by}</span>{tags}<span class="meta status">{standing}</span></div></header>
-<ol class="finishes">{finishes}</ol>
-</main>
-</body>
-</html>
-"#,
-        feed_title = escape(&state.feed_title),
-        home = escape(&home),
+        r#"<header>{cover}<div><h1>{name}</h1><span class="meta"><span class="kind">{kind}</span>{by}</span>{tags}<span class="meta status">{standing}</span></div></header>
+<ol class="finishes">{finishes}</ol>"#,
+        cover = cover_html(&item, r#"width="96" height="144""#),
+        name = name_html(&item, "p-name u-url"),
         kind = item.kind.label(),
         standing = standing(&item, zone),
+        finishes = finishes
+            .iter()
+            .map(|e| finish_html(e, zone))
+            .collect::<String>(),
     );
-    let mut res = crate::routes::answer_with(&req, position, "text/html; charset=utf-8", body);
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(
-            "default-src 'none'; img-src http: https:; style-src 'unsafe-inline'; frame-ancestors *",
-        ),
-    );
-    Ok(res)
+    let html = crate::page::html(&state, &theme, &card, &escape(&item.title), "", &body);
+    Ok(crate::page::answer(&req, position, "", html))
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 pub mod configuration;
 pub mod feeds;
 pub mod item_page;
+pub mod page;
 pub mod replica;
 pub mod routes;
 pub mod startup;

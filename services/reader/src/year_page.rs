@@ -5,17 +5,16 @@
 //! the page a blog links to, or shares, at the year's end ("2026 in books"). Rendered here
 //! without script, with the widget's stylesheet and markup (`stats_html`, `entry_html`).
 
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Utc};
 use lately_projection::{FeedQuery, Stats, StatsQuery};
 use lately_service::Problem;
 
 use crate::feeds::{base_url, escape};
-use crate::item_page::PAGE_CSS;
+use crate::page::Card;
 use crate::routes::{bad, item_filter, params, position_for};
 use crate::startup::AppState;
-use crate::widget::{entry_html, stats_html, CSS};
+use crate::widget::{entry_html, stats_html};
 
 /// "42 finished: 14 books, 6 films": what a shared link to the page says.
 fn description(s: &Stats, year: i32) -> String {
@@ -51,15 +50,7 @@ pub async fn page(
     if p.year.is_some() {
         return Err(bad("the year is the path's (/years/2026), not a parameter"));
     }
-    let query: Vec<(String, String)> =
-        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-    let theme = query
-        .iter()
-        .find(|(k, _)| k == "theme")
-        .map_or("auto", |(_, v)| v.as_str());
-    if !matches!(theme, "light" | "dark" | "auto") {
-        return Err(bad("theme must be light, dark or auto"));
-    }
+    let theme = crate::page::theme(&req)?;
     let filter = item_filter(&p)?;
     let (position, _) = position_for(&req, &state, &p).await?;
     let zone = state.zone;
@@ -103,9 +94,10 @@ pub async fn page(
         q => format!("?{q}"),
     };
     let this_year = zone.date(Utc::now()).year();
-    let before = format!(r#"<a href="{}{filters}">← {}</a>"#, year - 1, year - 1);
+    let kept = escape(&filters);
+    let before = format!(r#"<a href="{}{kept}">← {}</a>"#, year - 1, year - 1);
     let after = if year < this_year {
-        format!(r#" · <a href="{}{filters}">{} →</a>"#, year + 1, year + 1)
+        format!(r#" · <a href="{}{kept}">{} →</a>"#, year + 1, year + 1)
     } else {
         String::new()
     };
@@ -119,59 +111,26 @@ pub async fn page(
             .collect();
         format!("<h2>Finished</h2>\n<ol>{entries}</ol>")
     };
-    let canonical = format!("{}/years/{year}{filters}", base_url(&req, &state));
-    let home = state
-        .home_page_url
-        .clone()
-        .unwrap_or_else(|| "../widget".to_owned());
+    let url = format!("{}/years/{year}{filters}", base_url(&req, &state));
+    let card = Card {
+        url: &url,
+        title: &format!("{year} in {what}"),
+        description: &description(&stats, year),
+        image: None,
+    };
     let body = format!(
-        r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — {feed_title}</title>
-<link rel="canonical" href="{canonical}">
-<meta property="og:type" content="website">
-<meta property="og:url" content="{canonical}">
-<meta property="og:title" content="{title}">
-<meta property="og:description" content="{description}">
-<meta name="twitter:card" content="summary">
-<link rel="alternate" type="application/atom+xml" href="../feed.atom">
-<link rel="alternate" type="application/feed+json" href="../feed.json">
-<style>{CSS}
-{PAGE_CSS}</style>
-</head>
-<body>
-<main class="lately page h-feed" data-theme="{theme}">
-<p class="back"><a href="{home}">← {feed_title}</a></p>
-<h1 class="p-name">{title}</h1>
+        r#"<h1 class="p-name">{title}</h1>
 <ol class="stats">{stats}</ol>
 {entries}
-<p class="back">{before}{after}</p>
-</main>
-</body>
-</html>
-"#,
-        feed_title = escape(&state.feed_title),
-        canonical = escape(&canonical),
-        description = escape(&description(&stats, year)),
-        home = escape(&home),
+<p class="back">{before}{after}</p>"#,
         stats = stats_html(&stats, year, None),
     );
+    let html = crate::page::html(&state, &theme, &card, &title, "h-feed", &body);
     // The year to come's link appears with the new year: the page varies with it too.
-    let mut res = crate::routes::answer_varying(
+    Ok(crate::page::answer(
         &req,
         position,
         &this_year.to_string(),
-        "text/html; charset=utf-8",
-        body,
-    );
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(
-            "default-src 'none'; img-src http: https:; style-src 'unsafe-inline'; frame-ancestors *",
-        ),
-    );
-    Ok(res)
+        html,
+    ))
 }
