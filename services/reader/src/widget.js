@@ -220,7 +220,17 @@
   // A year's counts of `kind` and `tag` (or all), against `goal` if there is one. Without a
   // year, the owner's current one, found anew each time (a page left open over New Year's Eve
   // moves on); `heading`, when given, says which.
-  const pollStats = (list, year, heading, kind, tag, goal) => keepFresh(list, () =>
+  // Under a year's counts, the link to the year's page with the same filters, as the reader's
+  // page has it (its year known once the counts are).
+  function yearLink(list) {
+    const link = el("a", null, "The whole year →");
+    const p = el("p", "more");
+    p.append(link);
+    list.after(p);
+    return link;
+  }
+
+  const pollStats = (list, year, heading, kind, tag, goal, more) => keepFresh(list, () =>
     (year ? Promise.resolve(year) : json("v1/stats").then((all) => todayIn(all.time_zone).year))
       .then((y) => {
         const p = query(kind, tag, 1);
@@ -228,6 +238,12 @@
         p.set("year", y);
         return json("v1/stats?" + p).then((s) => {
           if (heading) heading.textContent = "Finished in " + y;
+          if (more) {
+            const p = query(kind, tag, 1);
+            p.delete("limit");
+            const qs = p.toString();
+            more.href = base + "years/" + y + (qs ? "?" + qs : "");
+          }
           renderStats(list, s, y, goal ? { goal, kind } : null);
         });
       }));
@@ -369,7 +385,7 @@
     root.append(style, section);
     if (show === "stats") {
       list.className = "stats";
-      pollStats(list, year, host.dataset.title ? null : heading, kind, tag, goalOf(host.dataset.goal))(true);
+      pollStats(list, year, host.dataset.title ? null : heading, kind, tag, goalOf(host.dataset.goal), yearLink(list))(true);
       continue;
     }
     if (show !== "finished") {

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use lately_domain::MediaKind;
+use lately_domain::{MediaKind, Tag};
 use lately_projection::{
     FeedEntry, FeedQuery, Goal, ItemView, Pace, Page, Stats, StatsQuery, Zone,
 };
@@ -272,6 +272,26 @@ pub(crate) fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> Strin
     html
 }
 
+/// Under a year's counts, the link to the year's page (`/years/{year}`, the same filters):
+/// every finish of it. `widget.js` adds the same.
+fn year_link(year: i32, kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
+    let filters: Vec<(&str, &str)> = [
+        ("kind", kind.map(MediaKind::as_str)),
+        ("tag", tag.map(Tag::as_str)),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k, v?)))
+    .collect();
+    let query = match serde_urlencoded::to_string(&filters).unwrap_or_default() {
+        q if q.is_empty() => q,
+        q => format!("?{q}"),
+    };
+    format!(
+        r#"<p class="more"><a href="years/{year}{}">The whole year →</a></p>"#,
+        escape(&query)
+    )
+}
+
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
@@ -448,7 +468,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 <body>
 <section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{year}{goal}{reviews}>
 <h2 class="p-name">{title}</h2>
-<ol{list_class}>{items}</ol>
+<ol{list_class}>{items}</ol>{more}
 </section>
 <script src="widget.js" async></script>
 </body>
@@ -461,6 +481,10 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             r#" data-reviews="true""#
         } else {
             ""
+        },
+        more = match (show, year) {
+            (Show::Stats, Some(year)) => year_link(year, kind, tag.as_ref()),
+            _ => String::new(),
         },
         list_class = if show == Show::Stats {
             r#" class="stats""#

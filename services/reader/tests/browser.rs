@@ -643,6 +643,19 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
             Duration::from_secs(5),
         )
         .await;
+    // Under the counts, the year's page on the reader, the filters kept; this year's once
+    // the counts said which year it is.
+    let link = |id: &str| {
+        format!("const r = document.getElementById('{id}').shadowRoot; return r.querySelector('p.more a').href")
+    };
+    assert_eq!(
+        browser.eval(&link("films")).await,
+        json!(format!("{reader}/years/2025?kind=movie"))
+    );
+    assert_eq!(
+        browser.eval(&link("now")).await,
+        json!(format!("{reader}/years/{year}"))
+    );
     let today = chrono::Utc::now().date_naive();
     let days = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap();
     let expected = 100_000 * u64::from(chrono::Datelike::ordinal(&today))

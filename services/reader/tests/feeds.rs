@@ -821,6 +821,11 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     let none = sys.json_text(format!("{reader}/widget?year=1999")).await;
     assert!(none.contains(r#"<li class="empty">Nothing finished in 1999.</li>"#));
 
+    // Under the counts, the year's page, the same filters kept.
+    assert!(
+        page.contains(r#"</ol><p class="more"><a href="years/2025">The whole year →</a></p>"#),
+        "{page}"
+    );
     // The year's own page: the same counts, then every public finish of the year, each
     // with its review and linked to its item's page; the private one in neither.
     let review_page = sys.json_text(format!("{reader}/years/2025")).await;
@@ -873,6 +878,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         ))
         .await;
     assert!(books.contains(r#"data-kind="book""#) && books.contains(r#"data-goal="3""#));
+    assert!(books.contains(r#"<a href="years/2025?kind=book">The whole year →</a>"#));
     let counts = stats_list(&books);
     assert!(
         counts.starts_with(r#"<li class="total"><strong>2</strong> finished <span class="meta">4.5★ on average over 2 rated</span></li><li class="goal"><progress value="2" max="3" aria-label="66% of the goal">66%</progress> <strong>2</strong> of 3 books · 66% <span class="meta">1 book short of the goal</span></li><li data-kind="book"><strong>2</strong> books</li><li class="months" role="img" aria-label="By month: Jan 0, Feb 0, Mar 1, Apr 0, May 0, Jun 1, Jul 0,"#),
