@@ -321,9 +321,13 @@ enum Command {
     List {
         #[command(flatten)]
         filter: Filter,
-        /// How many (read a page of at most 100 at a time).
-        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..))]
-        limit: u64,
+        /// Only the finishes of this year (in the readers' `LATELY_TIME_ZONE` calendar), all of
+        /// them unless `--limit` says how many.
+        #[arg(long, value_parser = clap::value_parser!(i32).range(1900..=9999))]
+        year: Option<i32>,
+        /// How many (read a page of at most 100 at a time) [default: 20, or a `--year`'s all].
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        limit: Option<u64>,
         /// Private finishes too, marked `[private]` (the owner's feed: sends your token).
         #[arg(long)]
         all: bool,
@@ -792,29 +796,33 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             ))?;
         }
         Command::Restore { id } => step(client, &id, "restore", json!({})).await?,
-        Command::List { filter, limit, all } => {
+        Command::List {
+            filter,
+            year,
+            limit,
+            all,
+        } => {
+            let when = year.map_or_else(|| " yet".to_owned(), |y| format!(" in {y}"));
             let none = match all {
-                true => format!("no finishes{} yet", filter.said()),
+                true => format!("no finishes{}{when}", filter.said()),
                 false => format!(
-                    "no public finishes{} yet (private ones are listed by `lately list --all`)",
+                    "no public finishes{}{when} (private ones are listed by `lately list --all`)",
                     filter.said()
                 ),
             };
-            let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+            let limit = match (limit, year) {
+                (Some(n), _) => usize::try_from(n).unwrap_or(usize::MAX),
+                (None, Some(_)) => usize::MAX,
+                (None, None) => 20,
+            };
+            let year = year.map(|y| y.to_string());
+            let mut query = filter.query();
+            query.extend(year.as_deref().map(|y| ("year", y)));
             let (path, whose) = match all {
                 true => ("/v1/owner/feed", Read::Owner),
                 false => ("/v1/feed", Read::Public),
             };
-            pages(
-                client,
-                path,
-                &filter.query(),
-                whose,
-                limit,
-                &none,
-                feed_line,
-            )
-            .await?
+            pages(client, path, &query, whose, limit, &none, feed_line).await?
         }
         Command::Current { filter } => {
             let none = "in progress (`lately start ID` starts an item)";

@@ -350,6 +350,19 @@ async fn add_start_finish_and_list() {
         "{out}"
     );
     assert!(lines[7].starts_with("2026-11-20  "), "{out}");
+    // `list --year`: that year's finishes (all of them), or says there were none.
+    let in_2026 = stdout(&sys.lately(&["list", "--year", "2026"]).await);
+    assert!(
+        in_2026.starts_with("2026-11-20  book     The Left Hand of Darkness"),
+        "{in_2026}"
+    );
+    let in_2025 = sys.lately(&["list", "--year", "2025"]).await;
+    assert!(in_2025.status.success() && stdout(&in_2025).is_empty());
+    assert!(
+        stderr(&in_2025).contains("no public finishes in 2025"),
+        "{}",
+        stderr(&in_2025)
+    );
     // `stats`: the year by month, or every year.
     let year = stdout(&sys.lately(&["stats", "--year", "2026"]).await);
     let lines: Vec<&str> = year.lines().collect();
