@@ -217,9 +217,9 @@ fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
 
 /// What a stats widget counts against: its goal, and what it counts (one kind, or all).
 pub(crate) struct Target {
-    goal: Goal,
-    kind: Option<MediaKind>,
-    today: NaiveDate,
+    pub goal: Goal,
+    pub kind: Option<MediaKind>,
+    pub today: NaiveDate,
 }
 
 /// The goal's line: a bar, "14 of 24 books · 58%", and the pace.

@@ -7,14 +7,14 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Utc};
-use lately_projection::{FeedQuery, Stats, StatsQuery};
+use lately_projection::{FeedQuery, Goal, Stats, StatsQuery};
 use lately_service::Problem;
 
 use crate::feeds::{base_url, escape};
 use crate::page::Card;
 use crate::routes::{bad, item_filter, params, position_for};
 use crate::startup::AppState;
-use crate::widget::{entry_html, stats_html};
+use crate::widget::{entry_html, stats_html, Target};
 
 /// "42 finished: 14 books, 6 films": what a shared link to the page says.
 fn description(s: &Stats, year: i32) -> String {
@@ -29,8 +29,9 @@ fn description(s: &Stats, year: i32) -> String {
     format!("{} finished in {year}: {}", s.finished, kinds.join(", "))
 }
 
-/// `GET /years/{year}?kind=&tag=&theme=light|dark|auto` — a year in review, in the calendar of
-/// the owner's zone (`LATELY_TIME_ZONE`).
+/// `GET /years/{year}?kind=&tag=&goal=&theme=light|dark|auto` — a year in review, in the
+/// calendar of the owner's zone (`LATELY_TIME_ZONE`), against a goal if given (the stats
+/// widget's line: "14 of 24 books · 58%", and the pace).
 pub async fn page(
     req: HttpRequest,
     path: web::Path<String>,
@@ -51,6 +52,13 @@ pub async fn page(
         return Err(bad("the year is the path's (/years/2026), not a parameter"));
     }
     let theme = crate::page::theme(&req)?;
+    let goal = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "goal")
+        .map(|(_, v)| Goal::parse(&v))
+        .transpose()
+        .map_err(bad)?;
     let filter = item_filter(&p)?;
     let (position, _) = position_for(&req, &state, &p).await?;
     let zone = state.zone;
@@ -93,7 +101,8 @@ pub async fn page(
         q if q.is_empty() => q,
         q => format!("?{q}"),
     };
-    let this_year = zone.date(Utc::now()).year();
+    let today = zone.date(Utc::now());
+    let this_year = today.year();
     let kept = escape(&filters);
     let before = format!(r#"<a href="{}{kept}">← {}</a>"#, year - 1, year - 1);
     let after = if year < this_year {
@@ -123,14 +132,23 @@ pub async fn page(
 <ol class="stats">{stats}</ol>
 {entries}
 <p class="back">{before}{after}</p>"#,
-        stats = stats_html(&stats, year, None),
+        stats = stats_html(
+            &stats,
+            year,
+            goal.map(|goal| Target {
+                goal,
+                kind: filter.kind,
+                today,
+            })
+            .as_ref()
+        ),
     );
     let html = crate::page::html(&state, &theme, &card, &title, "h-feed", &body);
-    // The year to come's link appears with the new year: the page varies with it too.
-    Ok(crate::page::answer(
-        &req,
-        position,
-        &this_year.to_string(),
-        html,
-    ))
+    // The year to come's link appears with the new year, and a goal's pace moves daily: the
+    // page varies with them too.
+    let varies = match goal {
+        Some(_) => today.to_string(),
+        None => this_year.to_string(),
+    };
+    Ok(crate::page::answer(&req, position, &varies, html))
 }

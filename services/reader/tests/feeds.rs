@@ -851,6 +851,14 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     assert!(books_page.contains("<title>2025 in books — "));
     assert_eq!(titles(&books_page), ["Dune", "Piranesi"]);
     assert!(books_page.contains(r#"<a href="2024?kind=book">← 2024</a>"#));
+    // Against a goal: the stats widget's line.
+    let goal_page = sys
+        .json_text(format!("{reader}/years/2025?kind=book&goal=3"))
+        .await;
+    assert!(
+        goal_page.contains("<strong>2</strong> of 3 books · 66% <span class=\"meta\">1 book short of the goal</span>"),
+        "{goal_page}"
+    );
     let this_year = sys.json_text(format!("{reader}/years/{year}")).await;
     assert!(
         !this_year.contains(&format!("{} →", year + 1)),
@@ -866,6 +874,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         "/years/twenty",
         "/years/2025?year=2024",
         "/years/2025?kind=comic",
+        "/years/2025?goal=0",
     ] {
         let res = sys.get(format!("{reader}{bad}")).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
