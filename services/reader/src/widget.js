@@ -217,9 +217,6 @@
     return refresh;
   }
 
-  // A year's counts of `kind` and `tag` (or all), against `goal` if there is one. Without a
-  // year, the owner's current one, found anew each time (a page left open over New Year's Eve
-  // moves on); `heading`, when given, says which.
   // Under a year's counts, the link to the year's page with the same filters, as the reader's
   // page has it (its year known once the counts are).
   function yearLink(list) {
@@ -230,6 +227,9 @@
     return link;
   }
 
+  // A year's counts of `kind` and `tag` (or all), against `goal` if there is one. Without a
+  // year, the owner's current one, found anew each time (a page left open over New Year's Eve
+  // moves on); `heading`, when given, says which, and `more`, when given, links to its page.
   const pollStats = (list, year, heading, kind, tag, goal, more) => keepFresh(list, () =>
     (year ? Promise.resolve(year) : json("v1/stats").then((all) => todayIn(all.time_zone).year))
       .then((y) => {
