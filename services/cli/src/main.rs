@@ -740,6 +740,26 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             if let Some(w) = when {
                 body["at"] = json!(at(&w)?);
             }
+            let finished = body["at"].as_str().map_or_else(
+                || Some(chrono::Utc::now()),
+                |t| {
+                    chrono::DateTime::parse_from_rfc3339(t)
+                        .ok()
+                        .map(|t| t.to_utc())
+                },
+            );
+            let begun = started
+                .as_deref()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+            if let (Some(begun), Some(finished)) = (begun, finished) {
+                if begun > finished {
+                    return Err(CliError::Usage(format!(
+                        "--started {} is after the finish ({})",
+                        begun.to_rfc3339(),
+                        finished.to_rfc3339()
+                    )));
+                }
+            }
             if let Some(started) = started {
                 step(client, &id, "start", json!({ "at": started })).await?;
             }

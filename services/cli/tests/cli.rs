@@ -201,6 +201,23 @@ async fn a_finish_can_say_when_it_was_started() {
         "{}",
         stderr(&typo)
     );
+    // Begun after it ended: a usage error, nothing written.
+    let after = sys
+        .lately(&[
+            "finish",
+            &dune,
+            "--started",
+            "2026-11-02",
+            "--at",
+            "2026-11-01",
+        ])
+        .await;
+    assert_eq!(after.status.code(), Some(2));
+    assert!(
+        stderr(&after).contains("is after the finish"),
+        "{}",
+        stderr(&after)
+    );
     assert_eq!(sys.head().await, head);
 }
 
