@@ -56,8 +56,9 @@
       li.append(Object.assign(el("span", "cover"), { ariaHidden: "true" }));
     }
     const body = el("div");
-    const url = item.url && safeUrl(item.url);
-    body.append(url ? Object.assign(el("a", "title p-name", item.title), { href: url }) : el("span", "title p-name", item.title));
+    // The item's own page, else its page on the reader, as the reader's widget page links it.
+    const url = (item.url && safeUrl(item.url)) || new URL("items/" + encodeURIComponent(item.id), base).href;
+    body.append(Object.assign(el("a", "title p-name", item.title), { href: url }));
     const line = el("span", "meta");
     line.append(el("span", "kind", (LABEL[item.kind] || item.kind) + " · "));
     if (item.creators.length) line.append(el("span", "p-author", item.creators.join(", ") + " · "));

@@ -93,10 +93,15 @@ impl Show {
 
 /// An item's cover, linked title and creators, the same for every list; `meta` follows the
 /// creators, and `more` (a review) the line they are on. `attrs` go on the `<li>` (what
-/// `widget.js` finds it by).
-fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str) -> String {
+/// `widget.js` finds it by). The title links to the item's own page, or else to its page on
+/// the reader (`root`: the reader's root relative to the page).
+fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str, root: &str) -> String {
     let cover = cover_html(item, r#"loading="lazy" width="48" height="72""#);
-    let name = name_html(item, "title p-name");
+    let name = name_html(
+        item,
+        "title p-name",
+        Some(&format!("{root}items/{}", item.id)),
+    );
     let by = if item.creators.is_empty() {
         String::new()
     } else {
@@ -123,10 +128,11 @@ pub(crate) fn cover_html(item: &ItemView, size: &str) -> String {
     }
 }
 
-/// An item's title, linked to its own page (the book's, the film's) when it has one.
-pub(crate) fn name_html(item: &ItemView, class: &str) -> String {
+/// An item's title, linked to its own page (the book's, the film's) when it has one, else to
+/// `page` if given.
+pub(crate) fn name_html(item: &ItemView, class: &str, page: Option<&str>) -> String {
     let title = escape(&item.title);
-    match &item.url {
+    match item.url.as_deref().or(page) {
         Some(url) => format!(r#"<a class="{class}" href="{}">{title}</a>"#, escape(url)),
         None => format!(r#"<span class="{class}">{title}</span>"#),
     }
@@ -176,6 +182,7 @@ pub(crate) fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool, root: &str) -
             time_html("dt-published", e.finished_at, zone)
         ),
         &review,
+        root,
     )
 }
 
@@ -212,7 +219,7 @@ fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
             time_html("", i.started_at.unwrap_or(i.updated_at), zone)
         ),
     };
-    item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta, "")
+    item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta, "", "")
 }
 
 /// What a stats widget counts against: its goal, and what it counts (one kind, or all).

@@ -258,7 +258,7 @@ async fn the_widget_page_shows_the_feed_and_new_finishes_appear_live() {
 async fn widget_js_shows_reviews_when_asked_and_their_revisions_live() {
     let sys = system().await;
     let reader = sys.reader(reader_config(&sys.database_url)).await;
-    sys.finish("Unreviewed", json!({})).await;
+    let (unreviewed, _) = sys.finish("Unreviewed", json!({})).await;
     let added = sys
         .write(
             reqwest::Method::POST,
@@ -321,6 +321,16 @@ async fn widget_js_shows_reviews_when_asked_and_their_revisions_live() {
             .eval("return [...document.getElementById('without').shadowRoot.querySelectorAll('li.h-entry')].map(li => li.querySelector('.meta .took')?.textContent ?? null)")
             .await,
         json!(["took 13 days", null])
+    );
+    // A title without a link of its own links to the item's page on the reader.
+    assert_eq!(
+        browser
+            .eval("return [...document.getElementById('without').shadowRoot.querySelectorAll('a.title')].map(a => a.href)")
+            .await,
+        json!([
+            format!("{reader}/items/{id}"),
+            format!("{reader}/items/{unreviewed}")
+        ])
     );
     // Each day links to its finish on the item's page, on the reader.
     assert_eq!(

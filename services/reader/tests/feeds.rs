@@ -380,6 +380,12 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
     assert!(!html.contains(XSS));
     assert!(html.contains(r#"alt="Cover of Dune""#));
     assert!(html.contains(r#"aria-label="4 out of 5 stars""#));
+    // A title links to the item's own page, else to its page on the reader.
+    assert!(html.contains(r#"<a class="title p-name" href="https://example.com/dune">Dune</a>"#));
+    assert!(
+        html.contains(r#"<a class="title p-name" href="items/piranesi-"#),
+        "{html}"
+    );
     assert!(!html.contains("Secret diary"));
     // A tag as a blog's page about one shelf would have it (any case): only Dune, and the
     // page's live script follows the same filter.
@@ -798,9 +804,17 @@ async fn the_stats_widget_counts_a_year_by_kind() {
 
     // A year's finishes, newest first (a blog's "what I watched and read in 2025").
     let titles = |page: &str| -> Vec<String> {
-        page.split(r#"class="title p-name">"#)
+        page.split(r#"class="title p-name""#)
             .skip(1)
-            .map(|t| t.split('<').next().unwrap().to_owned())
+            .map(|t| {
+                t.split('>')
+                    .nth(1)
+                    .unwrap()
+                    .split('<')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
             .collect()
     };
     let listed = sys
@@ -835,6 +849,11 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     );
     assert_eq!(stats_list(&review_page), counts);
     assert_eq!(titles(&review_page), ["Heat", "Dune", "Piranesi"]);
+    // Without a link of their own, titles link to their items' pages.
+    assert!(
+        review_page.contains(r#"<a class="title p-name" href="../items/heat-"#),
+        "{review_page}"
+    );
     assert!(
         review_page.contains(r#"href="../items/heat-"#),
         "{review_page}"
