@@ -70,6 +70,7 @@ pub fn html(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} — {feed_title}</title>
+<meta name="description" content="{description}">
 <link rel="canonical" href="{url}">
 <meta property="og:type" content="website">
 <meta property="og:url" content="{url}">

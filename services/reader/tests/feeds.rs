@@ -327,6 +327,7 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
         r#"<meta property="og:image" content="https://example.com/dune.jpg">"#.to_owned(),
         r#"<meta property="og:description" content="Finished reading “Dune” by Frank Herbert — ★★★★★ Better the second time. The &lt;b&gt;desert&lt;/b&gt; &amp; the spice. 3 4 5 6">"#.to_owned(),
         r#"<meta name="twitter:card" content="summary">"#.to_owned(),
+        r#"<meta name="description" content="Finished reading “Dune”"#.to_owned(),
     ] {
         assert!(html.contains(&tag), "{tag}\n{html}");
     }
