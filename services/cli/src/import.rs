@@ -468,7 +468,7 @@ struct CsvItem {
 /// this machine's time zone (`TZ`): the day you typed, or a service exported, is your day, and
 /// the CLI shows it as that day; noon keeps it that day too for a reader of the feed up to 11
 /// hours away.
-fn time(raw: &str) -> Option<DateTime<Utc>> {
+pub fn time(raw: &str) -> Option<DateTime<Utc>> {
     let raw = raw.trim();
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Some(t.to_utc());
@@ -488,7 +488,7 @@ fn time(raw: &str) -> Option<DateTime<Utc>> {
 }
 
 /// A time as the writer's `at`: RFC 3339 in UTC, to the precision it was given.
-fn at_text(t: DateTime<Utc>) -> String {
+pub fn at_text(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 

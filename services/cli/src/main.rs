@@ -469,12 +469,12 @@ fn output(bytes: &[u8]) -> Result<(), CliError> {
 }
 
 fn at(raw: &str) -> Result<String, CliError> {
-    instant_of("--at", raw)
+    time_of("--at", raw).map(import::at_text)
 }
 
-/// The time a flag gives (`--at`, `--started`), as the writer's `at`.
-fn instant_of(flag: &str, raw: &str) -> Result<String, CliError> {
-    import::instant(raw).ok_or_else(|| {
+/// The time a flag gives (`--at`, `--started`).
+fn time_of(flag: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>, CliError> {
+    import::time(raw).ok_or_else(|| {
         CliError::Usage(format!(
             "{flag} {raw:?}: use YYYY-MM-DD or an RFC 3339 time"
         ))
@@ -726,7 +726,18 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             no_tweet,
         } => {
             // Both days are checked before anything is written.
-            let started = started.map(|s| instant_of("--started", &s)).transpose()?;
+            let begun = started.map(|s| time_of("--started", &s)).transpose()?;
+            let ended = when.map(|w| time_of("--at", &w)).transpose()?;
+            if let Some(begun) = begun {
+                let ended = ended.unwrap_or_else(chrono::Utc::now);
+                if begun > ended {
+                    return Err(CliError::Usage(format!(
+                        "--started {} is after the finish ({})",
+                        begun.to_rfc3339(),
+                        ended.to_rfc3339()
+                    )));
+                }
+            }
             let mut body = json!({});
             if no_tweet {
                 body["tweet"] = json!(false);
@@ -737,31 +748,17 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             if let Some(r) = review {
                 body["review"] = json!(r);
             }
-            if let Some(w) = when {
-                body["at"] = json!(at(&w)?);
+            if let Some(ended) = ended {
+                body["at"] = json!(import::at_text(ended));
             }
-            let finished = body["at"].as_str().map_or_else(
-                || Some(chrono::Utc::now()),
-                |t| {
-                    chrono::DateTime::parse_from_rfc3339(t)
-                        .ok()
-                        .map(|t| t.to_utc())
-                },
-            );
-            let begun = started
-                .as_deref()
-                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
-            if let (Some(begun), Some(finished)) = (begun, finished) {
-                if begun > finished {
-                    return Err(CliError::Usage(format!(
-                        "--started {} is after the finish ({})",
-                        begun.to_rfc3339(),
-                        finished.to_rfc3339()
-                    )));
-                }
-            }
-            if let Some(started) = started {
-                step(client, &id, "start", json!({ "at": started })).await?;
+            if let Some(begun) = begun {
+                step(
+                    client,
+                    &id,
+                    "start",
+                    json!({ "at": import::at_text(begun) }),
+                )
+                .await?;
             }
             step(client, &id, "finish", body).await?
         }

@@ -282,6 +282,14 @@ pub(crate) fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> Strin
 /// Under a year's counts, the link to the year's page (`/years/{year}`, the same filters):
 /// every finish of it. `widget.js` adds the same.
 fn year_link(year: i32, kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
+    format!(
+        r#"<p class="more"><a href="years/{year}{}">The whole year →</a></p>"#,
+        escape(&filter_query(kind, tag))
+    )
+}
+
+/// `?kind=book&tag=sf`, or nothing: the filters a link to another page keeps.
+pub(crate) fn filter_query(kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
     let filters: Vec<(&str, &str)> = [
         ("kind", kind.map(MediaKind::as_str)),
         ("tag", tag.map(Tag::as_str)),
@@ -289,14 +297,10 @@ fn year_link(year: i32, kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
     .into_iter()
     .filter_map(|(k, v)| Some((k, v?)))
     .collect();
-    let query = match serde_urlencoded::to_string(&filters).unwrap_or_default() {
+    match serde_urlencoded::to_string(&filters).unwrap_or_default() {
         q if q.is_empty() => q,
         q => format!("?{q}"),
-    };
-    format!(
-        r#"<p class="more"><a href="years/{year}{}">The whole year →</a></p>"#,
-        escape(&query)
-    )
+    }
 }
 
 const MONTHS: [&str; 12] = [
@@ -348,10 +352,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
     };
-    let theme = get("theme").unwrap_or("auto");
-    if !matches!(theme, "light" | "dark" | "auto") {
-        return Err(bad("theme must be light, dark or auto"));
-    }
+    let theme = crate::page::theme(&req)?;
     let lang = get("lang").unwrap_or("en");
     if lang.is_empty()
         || lang.len() > 35

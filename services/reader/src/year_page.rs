@@ -14,7 +14,7 @@ use crate::feeds::{base_url, escape};
 use crate::page::Card;
 use crate::routes::{bad, item_filter, params, position_for};
 use crate::startup::AppState;
-use crate::widget::{entry_html, stats_html, Target};
+use crate::widget::{entry_html, filter_query, stats_html, Target};
 
 /// "42 finished: 14 books, 6 films": what a shared link to the page says.
 fn description(s: &Stats, year: i32) -> String {
@@ -90,17 +90,7 @@ pub async fn page(
     };
     let title = escape(&format!("{year} in {what}"));
     // The filters go along to the years before and after; the year to come has no page yet.
-    let same: Vec<(&str, &str)> = [
-        ("kind", filter.kind.map(|k| k.as_str())),
-        ("tag", filter.tag.as_ref().map(|t| t.as_str())),
-    ]
-    .into_iter()
-    .filter_map(|(k, v)| Some((k, v?)))
-    .collect();
-    let filters = match serde_urlencoded::to_string(&same).unwrap_or_default() {
-        q if q.is_empty() => q,
-        q => format!("?{q}"),
-    };
+    let filters = filter_query(filter.kind, filter.tag.as_ref());
     let today = zone.date(Utc::now());
     let this_year = today.year();
     let kept = escape(&filters);
