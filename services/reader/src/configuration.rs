@@ -64,7 +64,8 @@ pub struct Config {
     #[arg(long, env = "LATELY_AUTHOR", default_value = "lately")]
     pub author: String,
 
-    /// The owner's home page, linked from the feeds.
+    /// The owner's home page (their blog), linked from the feeds and the reader's home page
+    /// (`/`). Default: the feeds link to the reader's home page.
     #[arg(long, env = "LATELY_HOME_PAGE_URL")]
     pub home_page_url: Option<String>,
 

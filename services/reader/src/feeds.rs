@@ -180,7 +180,7 @@ pub async fn json_feed(
     let mut feed = json!({
         "version": "https://jsonfeed.org/version/1.1",
         "title": state.feed_title,
-        "home_page_url": state.home_page_url.clone().unwrap_or_else(|| format!("{base}/widget")),
+        "home_page_url": state.home_page_url.clone().unwrap_or_else(|| format!("{base}/")),
         "feed_url": format!("{base}{}", req.uri()),
         "authors": [{ "name": state.author }],
         "items": items,
@@ -270,7 +270,7 @@ pub async fn atom_feed(
     let home = state
         .home_page_url
         .clone()
-        .unwrap_or_else(|| format!("{base}/widget"));
+        .unwrap_or_else(|| format!("{base}/"));
     feed.set_links(vec![
         link(self_url, "self", Some("application/atom+xml")),
         link(home, "alternate", Some("text/html")),

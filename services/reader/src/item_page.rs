@@ -12,7 +12,7 @@ use lately_projection::{FeedEntry, ItemView, Zone};
 use lately_service::Problem;
 
 use crate::feeds::{base_url, escape, stars, text};
-use crate::page::Card;
+use crate::page::{Card, Level};
 use crate::routes::{params, position_for};
 use crate::startup::AppState;
 use crate::widget::{cover_html, name_html, time_html, took_html};
@@ -71,11 +71,7 @@ fn description(item: &ItemView, latest: Option<&FeedEntry>) -> String {
         None if item.creators.is_empty() => item.kind.label().to_owned(),
         None => format!("{} by {}", item.kind.label(), item.creators.join(", ")),
     };
-    let line = said.split_whitespace().collect::<Vec<_>>().join(" ");
-    match line.char_indices().nth(199) {
-        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
-        None => line,
-    }
+    crate::page::one_line(&said, 200)
 }
 
 /// `GET /items/{id}?theme=light|dark|auto` — a public item's page (404 for one private,
@@ -137,7 +133,15 @@ pub async fn page(
             .map(|e| finish_html(e, zone))
             .collect::<String>(),
     );
-    let html = crate::page::html(&state, &theme, &card, &escape(&item.title), "", &body);
+    let html = crate::page::html(
+        &state,
+        Level::Under,
+        &theme,
+        &card,
+        &escape(&item.title),
+        "",
+        &body,
+    );
     Ok(crate::page::answer(&req, position, "", html))
 }
 

@@ -7,6 +7,7 @@
 
 pub mod configuration;
 pub mod feeds;
+pub mod home_page;
 pub mod item_page;
 pub mod page;
 pub mod replica;

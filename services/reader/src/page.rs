@@ -1,9 +1,10 @@
-//! What the reader's own pages share (`/items/{id}`, `/years/{year}`): one level under the
-//! reader's root, no script, the widget's stylesheet with a page's rules over it, a card for a
-//! shared link, and a policy that allows nothing else.
+//! What the reader's own pages share (`/`, `/items/{id}`, `/years/{year}`): no script, the
+//! widget's stylesheet with a page's rules over it, a card for a shared link, and a policy
+//! that allows nothing else.
 //!
-//! Their links are relative (`../feed.atom`, `../items/…`), so that a reader served under a
-//! path of a blog's own server links within it.
+//! Their links are relative (`feed.atom` from the home page, `../items/…` from a page one
+//! level under it), so that a reader served under a path of a blog's own server links within
+//! it.
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
@@ -22,6 +23,8 @@ const PAGE_CSS: &str = "body { margin: 0; }
 .lately.page h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
 .lately.page .review { display: block; -webkit-line-clamp: unset; overflow: visible; font-size: 1rem; }
 .lately.page .back { font-size: .85rem; margin: 0; }
+.lately.page section { margin: 1.5rem 0; }
+.lately.page.home .review { display: -webkit-box; -webkit-line-clamp: 4; overflow: hidden; font-size: .9rem; }
 .lately.page a { color: var(--accent); }
 .lately.page a.permalink { color: inherit; }";
 
@@ -48,10 +51,28 @@ pub struct Card<'a> {
     pub image: Option<&'a str>,
 }
 
+/// What a shared link says, on one line and cut to `max` characters (an ellipsis last).
+pub fn one_line(said: &str, max: usize) -> String {
+    let line = said.split_whitespace().collect::<Vec<_>>().join(" ");
+    match line.char_indices().nth(max - 1) {
+        Some((cut, _)) => format!("{}…", line[..cut].trim_end()),
+        None => line,
+    }
+}
+
+/// Where a page sits: the home page (`/`), or one level under it (`/items/…`, `/years/…`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Home,
+    Under,
+}
+
 /// A whole page: `title` and `body` as HTML (escaped by the caller), `main` the classes of its
-/// `<main>` beside `lately page`.
+/// `<main>` beside `lately page`. A page under the home page links back to it; the home page
+/// to the owner's own (`LATELY_HOME_PAGE_URL`), if there is one.
 pub fn html(
     state: &AppState,
+    level: Level,
     theme: &str,
     card: &Card<'_>,
     title: &str,
@@ -62,14 +83,40 @@ pub fn html(
         format!("\n<meta property=\"og:image\" content=\"{}\">", escape(src))
     });
     let feed_title = escape(&state.feed_title);
-    let home = escape(state.home_page_url.as_deref().unwrap_or("../widget"));
+    let (root, back) = match (level, state.home_page_url.as_deref()) {
+        (Level::Under, _) => (
+            "../",
+            format!(r#"<p class="back"><a href="../">← {feed_title}</a></p>"#),
+        ),
+        (Level::Home, Some(home)) => {
+            let shown = home
+                .split_once("://")
+                .map_or(home, |(_, rest)| rest)
+                .trim_end_matches('/');
+            (
+                "",
+                format!(
+                    r#"<p class="back"><a href="{}" rel="me">← {}</a></p>"#,
+                    escape(home),
+                    escape(shown)
+                ),
+            )
+        }
+        (Level::Home, None) => ("", String::new()),
+    };
+    // The home page's title is the feed's; another page's names it too.
+    let title = if level == Level::Home {
+        title.to_owned()
+    } else {
+        format!("{title} — {feed_title}")
+    };
     format!(
         r#"<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — {feed_title}</title>
+<title>{title}</title>
 <meta name="description" content="{description}">
 <link rel="canonical" href="{url}">
 <meta property="og:type" content="website">
@@ -77,14 +124,14 @@ pub fn html(
 <meta property="og:title" content="{card_title}">
 <meta property="og:description" content="{description}">{image}
 <meta name="twitter:card" content="summary">
-<link rel="alternate" type="application/atom+xml" href="../feed.atom">
-<link rel="alternate" type="application/feed+json" href="../feed.json">
+<link rel="alternate" type="application/atom+xml" href="{root}feed.atom" title="{feed_title}">
+<link rel="alternate" type="application/feed+json" href="{root}feed.json" title="{feed_title}">
 <style>{CSS}
 {PAGE_CSS}</style>
 </head>
 <body>
 <main class="lately page{main}" data-theme="{theme}">
-<p class="back"><a href="{home}">← {feed_title}</a></p>
+{back}
 {body}
 </main>
 </body>

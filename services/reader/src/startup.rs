@@ -21,7 +21,7 @@ use hashlink::LruCache;
 
 use crate::configuration::Config;
 use crate::replica::{self, Replica};
-use crate::{feeds, item_page, routes, stream, widget, year_page};
+use crate::{feeds, home_page, item_page, routes, stream, widget, year_page};
 use lately_service::auth::OwnerAccess;
 
 pub struct AppState {
@@ -206,6 +206,7 @@ impl Application {
                 .service(get("/v1/stream", stream::stream))
                 .service(get("/feed.json", feeds::json_feed))
                 .service(get("/feed.atom", feeds::atom_feed))
+                .service(get("/", home_page::page))
                 .service(get("/widget", widget::page))
                 .service(get("/items/{id}", item_page::page))
                 .service(get("/years/{year}", year_page::page))

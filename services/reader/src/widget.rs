@@ -44,7 +44,7 @@ pub async fn script() -> HttpResponse {
 
 /// What a widget lists (`show=`, `data-show`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Show {
+pub(crate) enum Show {
     /// The feed's finishes, newest first: the default; or a year's (`year=`).
     Finished,
     /// The items in progress, most recently touched first, each with how far along it is (a
@@ -201,7 +201,7 @@ pub(crate) fn took_html(start: DateTime<Utc>, end: DateTime<Utc>, zone: Zone) ->
 /// An item in progress: how far (a bar and the percentage) and when it was last touched, or,
 /// before any progress was logged, when it was started; or an item waiting, and when it was
 /// added.
-fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
+pub(crate) fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
     let meta = match (show, i.progress) {
         (Show::Queue, _) => format!("added {}", time_html("dt-updated", i.added_at, zone)),
         (_, Some(p)) => {
@@ -281,7 +281,7 @@ pub(crate) fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> Strin
 
 /// Under a year's counts, the link to the year's page (`/years/{year}`, the same filters):
 /// every finish of it. `widget.js` adds the same.
-fn year_link(year: i32, kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
+pub(crate) fn year_link(year: i32, kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
     format!(
         r#"<p class="more"><a href="years/{year}{}">The whole year →</a></p>"#,
         escape(&filter_query(kind, tag))

@@ -11,7 +11,7 @@ use lately_projection::{FeedQuery, Goal, Stats, StatsQuery};
 use lately_service::Problem;
 
 use crate::feeds::{base_url, escape};
-use crate::page::Card;
+use crate::page::{Card, Level};
 use crate::routes::{bad, item_filter, params, position_for};
 use crate::startup::AppState;
 use crate::widget::{entry_html, filter_query, stats_html, Target};
@@ -133,7 +133,7 @@ pub async fn page(
             .as_ref()
         ),
     );
-    let html = crate::page::html(&state, &theme, &card, &title, "h-feed", &body);
+    let html = crate::page::html(&state, Level::Under, &theme, &card, &title, "h-feed", &body);
     // The year to come's link appears with the new year, and a goal's pace moves daily: the
     // page varies with them too.
     let varies = match goal {

@@ -46,10 +46,8 @@ async fn json_feed_is_valid_json_feed_1_1_with_escaped_html() {
     assert_eq!(doc["version"], "https://jsonfeed.org/version/1.1");
     assert_eq!(doc["title"], "Ann's recently finished");
     assert_eq!(doc["feed_url"], "https://feed.example.com/feed.json");
-    assert!(doc["home_page_url"]
-        .as_str()
-        .unwrap()
-        .starts_with("https://"));
+    // The reader's own home page, as the owner set no other.
+    assert_eq!(doc["home_page_url"], "https://feed.example.com/");
 
     let feed = feed_rs::parser::parse(raw.as_bytes()).expect("an independent parser reads it");
     let titles: Vec<_> = feed
@@ -359,6 +357,128 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
     }
     let res = sys.get(format!("{dune}?theme=neon")).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+}
+
+/// `/`, the feed's own address: what is in progress, the latest finishes with their reviews
+/// (the private one not), every year to its page, this year's counts, what is up next, and
+/// the feeds; of one kind if asked; the pages under it lead back to it, and it to the
+/// owner's blog when there is one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_years() {
+    let (sys, reader) = fixture().await;
+    sys.start(
+        "A Memory Called Empire",
+        "public",
+        Some(json!({ "done": 172, "of": 462 })),
+    )
+    .await;
+    sys.start("Diary of a reading in private", "private", None)
+        .await;
+    let (_, last) = sys.add("The Dispossessed", "public").await;
+    sys.converged(std::slice::from_ref(&reader), last).await;
+
+    let res = sys.get(format!("{reader}/")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<title>Ann&#39;s recently finished</title>")
+            && html.contains(r#"<h1 class="p-name">Ann&#39;s recently finished</h1>"#),
+        "{html}"
+    );
+    // In the order a visitor reads it: in progress, the finishes, the year, up next.
+    let at = |what: &str| html.find(what).unwrap_or_else(|| panic!("{what}\n{html}"));
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    assert!(
+        at("<h2>In progress</h2>") < at("<h2>Finished lately</h2>")
+            && at("<h2>Finished lately</h2>") < at(&format!("<h2>{year} so far</h2>"))
+            && at(&format!("<h2>{year} so far</h2>")) < at("<h2>Up next</h2>")
+    );
+    assert!(html.contains("page 172 of 462"), "{html}");
+    assert!(at("A Memory Called Empire") < at("<h2>Finished lately</h2>"));
+    assert!(at("The Dispossessed") > at("<h2>Up next</h2>"));
+    let titles: Vec<&str> = html
+        .split(r#"class="title p-name""#)
+        .skip(1)
+        .map(|t| t.split('>').nth(1).unwrap().split('<').next().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "A Memory Called Empire",
+            "Piranesi",
+            "&lt;img src=x onerror=alert(1)&gt;",
+            "Dune",
+            "The Dispossessed"
+        ]
+    );
+    assert!(!html.contains(XSS) && !html.contains("Secret diary") && !html.contains("Diary of"));
+    // Each finish's day to its item's page; every year with a finish to its own page.
+    assert!(html.contains(r#"<a class="u-url permalink" href="items/piranesi-"#));
+    assert!(
+        html.contains(&format!(
+            r#"<p class="more">By year: <a href="years/{year}">{year}</a> (3)</p>"#
+        )),
+        "{html}"
+    );
+    assert!(html.contains(r#"<li class="total"><strong>3</strong> finished"#));
+    assert!(html.contains(&format!(r#"<a href="years/{year}">The whole year →</a>"#)));
+    for link in [
+        r#"<link rel="alternate" type="application/atom+xml" href="feed.atom""#,
+        r#"<a href="feed.json">JSON Feed</a>"#,
+        r#"<link rel="canonical" href="https://feed.example.com/">"#,
+        r#"<meta property="og:description" content="Now: “A Memory Called Empire”. Lately: “Piranesi” ★★★★, “&lt;img src=x onerror=alert(1)&gt;” ★★★★, “Dune” ★★★★.">"#,
+        r#"<meta property="og:image" content="https://example.com/dune.jpg">"#,
+    ] {
+        assert!(html.contains(link), "{link}\n{html}");
+    }
+    // No blog of the owner's: nothing to go back to.
+    assert!(!html.contains(r#"<p class="back"><a"#), "{html}");
+
+    // Of one kind: the books only, and a way back to everything.
+    let books = sys.json_text(format!("{reader}/?kind=book")).await;
+    assert!(books.contains(r#"Only books · <a href="./">everything</a>"#));
+    assert!(books.contains(&format!(
+        r#"<a href="years/{year}?kind=book">{year}</a> (2)"#
+    )));
+    assert!(!books.contains("onerror"));
+
+    // An item's page and a year's lead back here.
+    let id = sys.json(format!("{reader}/v1/feed")).await["items"][0]["item"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for page in [format!("items/{id}"), format!("years/{year}")] {
+        let html = sys.json_text(format!("{reader}/{page}")).await;
+        assert!(
+            html.contains(r#"<p class="back"><a href="../">← Ann&#39;s recently finished</a></p>"#),
+            "{page}: {html}"
+        );
+    }
+    // The owner's blog, when they have one, is where the home page leads.
+    let mut cfg = reader_config(&sys.database_url);
+    cfg.home_page_url = Some("https://ann.example.com/".into());
+    let with_blog = sys.reader(cfg).await;
+    sys.converged(std::slice::from_ref(&with_blog), last).await;
+    let html = sys.json_text(format!("{with_blog}/")).await;
+    assert!(
+        html.contains(r#"<p class="back"><a href="https://ann.example.com/" rel="me">← ann.example.com</a></p>"#),
+        "{html}"
+    );
+    assert_eq!(
+        sys.json(format!("{with_blog}/feed.json")).await["home_page_url"],
+        "https://ann.example.com/"
+    );
+
+    for bad in ["?year=2025", "?theme=neon", "?kind=comic", "?limit=5"] {
+        let res = sys.get(format!("{reader}/{bad}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

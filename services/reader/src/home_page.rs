@@ -1,0 +1,260 @@
+//! `/`: the owner's page — what is in progress, the latest finishes with their reviews, this
+//! year's counts, every year with finishes, what is up next, and the feeds to follow.
+//!
+//! The widget is made for a sidebar of someone's blog; this is the page the feed's own address
+//! shows (the load balancer's root, what `make run` and compose print), where the item and
+//! year pages lead back to, and what the feeds name as their home page unless the owner has
+//! one (`LATELY_HOME_PAGE_URL`). Everything on it is in the widget's markup (`entry_html`,
+//! `list_item_html`, `stats_html`), rendered here without script.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::{Datelike, Utc};
+use lately_projection::{FeedEntry, FeedQuery, ItemView, Page, StatsQuery};
+use lately_service::Problem;
+
+use crate::feeds::{base_url, escape};
+use crate::page::{one_line, Card, Level};
+use crate::routes::{bad, item_filter, params, position_for};
+use crate::startup::AppState;
+use crate::widget::{entry_html, filter_query, list_item_html, stats_html, year_link, Show};
+
+/// How many of the latest finishes the page lists; older ones are on their years' pages.
+const FINISHES: usize = 20;
+/// How many items in progress, and up next, it lists.
+const ITEMS: usize = 10;
+
+/// What a shared link to the page says: what is in progress, then the latest finishes, on one
+/// line ("Now: “A Memory Called Empire”. Lately: “Dune” ★★★★★, “Heat”, …").
+fn description(current: &[ItemView], finishes: &[FeedEntry]) -> String {
+    let quoted = |title: &str| format!("“{title}”");
+    let mut said = Vec::new();
+    if !current.is_empty() {
+        let now: Vec<String> = current.iter().map(|i| quoted(&i.title)).collect();
+        said.push(format!("Now: {}.", now.join(", ")));
+    }
+    if !finishes.is_empty() {
+        let lately: Vec<String> = finishes
+            .iter()
+            .map(|e| match e.rating {
+                Some(r) => format!("{} {}", quoted(&e.item.title), crate::feeds::stars(r)),
+                None => quoted(&e.item.title),
+            })
+            .collect();
+        said.push(format!("Lately: {}.", lately.join(", ")));
+    }
+    if said.is_empty() {
+        return "Nothing finished yet.".to_owned();
+    }
+    one_line(&said.join(" "), 200)
+}
+
+/// `GET /?kind=&tag=&theme=light|dark|auto` — the owner's page, of one kind or tag if asked
+/// (a book blog's "what I read").
+pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let p = params(&req)?;
+    if p.year.is_some() || p.limit.is_some() || p.cursor.is_some() {
+        return Err(bad(
+            "the home page takes kind, tag and theme; a year has its own page (/years/2026)",
+        ));
+    }
+    let theme = crate::page::theme(&req)?;
+    let filter = item_filter(&p)?;
+    let (position, _) = position_for(&req, &state, &p).await?;
+    let zone = state.zone;
+    let this_year = zone.date(Utc::now()).year();
+    let stats = |projection: &lately_projection::Projection, year| {
+        projection.count(&StatsQuery {
+            year,
+            zone,
+            filter: filter.clone(),
+            as_of: Some(position),
+            owner: false,
+        })
+    };
+    let (current, finishes, queue, year, years) = {
+        let projection = state.replica.projection.read().expect("not poisoned");
+        let page = Page {
+            after: None,
+            limit: ITEMS,
+            as_of: Some(position),
+        };
+        let finishes = projection.feed(&FeedQuery {
+            kind: filter.kind,
+            tag: filter.tag.clone(),
+            zone,
+            limit: FINISHES,
+            as_of: Some(position),
+            ..FeedQuery::default()
+        });
+        (
+            projection.current(&filter, &page),
+            finishes,
+            projection.queue(&filter, &page),
+            stats(&projection, Some(this_year)),
+            stats(&projection, None).by_year.unwrap_or_default(),
+        )
+    };
+    let filters = filter_query(filter.kind, filter.tag.as_ref());
+    // Filtered, the page says so and links to the whole of it.
+    let only = match (filter.kind, &filter.tag) {
+        (None, None) => String::new(),
+        (kind, tag) => {
+            let what = match (kind, tag) {
+                (Some(kind), Some(tag)) => format!("{} tagged {}", kind.noun(2), tag.as_str()),
+                (Some(kind), None) => kind.noun(2).to_owned(),
+                (None, tag) => format!("tagged {}", tag.as_ref().map_or("", |t| t.as_str())),
+            };
+            format!(
+                r#"<p class="meta">Only {} · <a href="./">everything</a></p>"#,
+                escape(&what)
+            )
+        }
+    };
+    let list = |items: &[ItemView], show: Show| -> String {
+        items
+            .iter()
+            .map(|i| list_item_html(i, show, zone))
+            .collect()
+    };
+    let section =
+        |title: &str, html: String| format!("<section>\n<h2>{title}</h2>\n{html}\n</section>\n");
+    let mut body = format!(
+        "<h1 class=\"p-name\">{}</h1>\n{only}\n",
+        escape(&state.feed_title)
+    );
+    if !current.is_empty() {
+        body.push_str(&section(
+            "In progress",
+            format!("<ol>{}</ol>", list(&current, Show::Current)),
+        ));
+    }
+    let latest = if finishes.is_empty() {
+        r#"<li class="empty">Nothing finished yet.</li>"#.to_owned()
+    } else {
+        finishes
+            .iter()
+            .map(|e| entry_html(e, zone, true, ""))
+            .collect()
+    };
+    // Every year with a finish, newest first, each to its page: where the older ones are.
+    let every_year = if years.is_empty() {
+        String::new()
+    } else {
+        let kept = escape(&filters);
+        let links: Vec<String> = years
+            .iter()
+            .rev()
+            .map(|(y, n)| format!(r#"<a href="years/{y}{kept}">{y}</a> ({n})"#))
+            .collect();
+        format!(r#"<p class="more">By year: {}</p>"#, links.join(" · "))
+    };
+    body.push_str(&section(
+        "Finished lately",
+        format!(r#"<ol class="h-feed">{latest}</ol>{every_year}"#),
+    ));
+    body.push_str(&section(
+        &format!("{this_year} so far"),
+        format!(
+            r#"<ol class="stats">{}</ol>{}"#,
+            stats_html(&year, this_year, None),
+            year_link(this_year, filter.kind, filter.tag.as_ref())
+        ),
+    ));
+    if !queue.is_empty() {
+        body.push_str(&section(
+            "Up next",
+            format!("<ol>{}</ol>", list(&queue, Show::Queue)),
+        ));
+    }
+    body.push_str(
+        r#"<p class="back">Follow: <a href="feed.atom">Atom</a> · <a href="feed.json">JSON Feed</a></p>"#,
+    );
+    let url = format!("{}/{filters}", base_url(&req, &state));
+    let card = Card {
+        url: &url,
+        title: &state.feed_title,
+        description: &description(&current, &finishes),
+        // The latest cover there is: of a finish, or else of an item in progress.
+        image: finishes
+            .iter()
+            .find_map(|e| e.item.cover_url.as_deref())
+            .or_else(|| current.iter().find_map(|i| i.cover_url.as_deref())),
+    };
+    let html = crate::page::html(
+        &state,
+        Level::Home,
+        &theme,
+        &card,
+        &escape(&state.feed_title),
+        "home",
+        &body,
+    );
+    // The year's counts are the current year's: a new year is a new page.
+    Ok(crate::page::answer(
+        &req,
+        position,
+        &this_year.to_string(),
+        html,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lately_domain::{MediaKind, Status};
+
+    fn item(title: &str) -> ItemView {
+        ItemView {
+            id: title.to_lowercase(),
+            kind: MediaKind::Book,
+            title: title.into(),
+            creators: vec![],
+            url: None,
+            cover_url: None,
+            tags: vec![],
+            status: Status::Finished,
+            progress: None,
+            progress_done: None,
+            progress_of: None,
+            times_finished: 1,
+            added_at: Utc::now(),
+            updated_at: Utc::now(),
+            started_at: None,
+        }
+    }
+
+    fn finish(title: &str, rating: Option<f64>) -> FeedEntry {
+        FeedEntry {
+            position: 1,
+            finished_at: Utc::now(),
+            started_at: None,
+            rating,
+            review: None,
+            revised_at: None,
+            item: item(title),
+            visibility: None,
+        }
+    }
+
+    #[test]
+    fn a_shared_link_says_what_is_in_progress_then_the_latest_finishes_on_one_line() {
+        assert_eq!(
+            description(
+                &[item("A Memory Called Empire")],
+                &[finish("Dune", Some(5.0)), finish("Heat", None)]
+            ),
+            "Now: “A Memory Called Empire”. Lately: “Dune” ★★★★★, “Heat”."
+        );
+        assert_eq!(
+            description(&[], &[finish("Heat", Some(3.5))]),
+            "Lately: “Heat” ★★★½."
+        );
+        assert_eq!(description(&[], &[]), "Nothing finished yet.");
+        let many: Vec<FeedEntry> = (0..20)
+            .map(|n| finish(&format!("A rather long title {n}"), None))
+            .collect();
+        let said = description(&[], &many);
+        assert_eq!(said.chars().count(), 200);
+        assert!(said.ends_with('…'), "{said}");
+    }
+}
