@@ -6,7 +6,7 @@
 use lately_domain::ItemEvent;
 use libfuzzer_sys::fuzz_target;
 
-const TYPES: [&str; 11] = [
+const TYPES: [&str; 12] = [
     "item_added",
     "item_started",
     "item_progress_logged",
@@ -17,6 +17,7 @@ const TYPES: [&str; 11] = [
     "item_finish_revised",
     "item_finish_retracted",
     "item_restored",
+    "item_start_revised",
     "item_unknown",
 ];
 

@@ -147,6 +147,18 @@ impl FinishRevised {
     }
 }
 
+/// The start of the read (watch, play) in progress, moved: it began on another day than the
+/// one logged (`lately start` today for a book begun last week). Not a new start: the
+/// progress stays, and the read's finish will say it took from `started_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRevised {
+    /// When the read began.
+    pub started_at: DateTime<Utc>,
+    /// When the start was moved.
+    pub at: DateTime<Utc>,
+}
+
 /// The latest finish, taken back right after it was recorded by mistake (the wrong item, or
 /// not finished after all). The item is again where it stood before that finish, which leaves
 /// the feed and the stats from this position on; as of an earlier position it was there.
@@ -243,6 +255,8 @@ pub enum ItemEvent {
     FinishRetracted(FinishRetracted),
     #[serde(rename = "item_restored")]
     Restored(Restored),
+    #[serde(rename = "item_start_revised")]
+    StartRevised(StartRevised),
 }
 
 /// An event as the log keeps it.
@@ -274,7 +288,7 @@ pub enum DecodeError {
 
 /// Type names and current schema versions. Bump a version together with an upcaster in
 /// [`upcast`] whenever a payload changes shape.
-const TYPES: [(&str, i32); 10] = [
+const TYPES: [(&str, i32); 11] = [
     ("item_added", 2),
     ("item_started", 1),
     ("item_progress_logged", 1),
@@ -285,6 +299,7 @@ const TYPES: [(&str, i32); 10] = [
     ("item_finish_revised", 1),
     ("item_finish_retracted", 1),
     ("item_restored", 1),
+    ("item_start_revised", 1),
 ];
 
 impl ItemEvent {
@@ -308,6 +323,7 @@ impl ItemEvent {
             Self::FinishRevised(_) => 7,
             Self::FinishRetracted(_) => 8,
             Self::Restored(_) => 9,
+            Self::StartRevised(_) => 10,
         }
     }
 
@@ -324,6 +340,7 @@ impl ItemEvent {
             Self::FinishRevised(e) => e.at,
             Self::FinishRetracted(e) => e.at,
             Self::Restored(e) => e.at,
+            Self::StartRevised(e) => e.at,
         }
     }
 
@@ -339,6 +356,7 @@ impl ItemEvent {
             Self::FinishRevised(e) => serde_json::to_value(e),
             Self::FinishRetracted(e) => serde_json::to_value(e),
             Self::Restored(e) => serde_json::to_value(e),
+            Self::StartRevised(e) => serde_json::to_value(e),
         }
         // Serialising these plain structs into a `Value` cannot fail: no maps with non-string
         // keys, no custom serialisers that error.
@@ -402,6 +420,7 @@ impl ItemEvent {
             "item_finish_revised" => Self::FinishRevised(Deserialize::deserialize(de)?),
             "item_finish_retracted" => Self::FinishRetracted(Deserialize::deserialize(de)?),
             "item_restored" => Self::Restored(Deserialize::deserialize(de)?),
+            "item_start_revised" => Self::StartRevised(Deserialize::deserialize(de)?),
             _ => unreachable!("every name in TYPES has a decoder"),
         })
     }
@@ -527,6 +546,10 @@ mod tests {
             }),
             ItemEvent::FinishRetracted(FinishRetracted { at: at() }),
             ItemEvent::Restored(Restored { at: at() }),
+            ItemEvent::StartRevised(StartRevised {
+                started_at: at() - chrono::Duration::days(9),
+                at: at(),
+            }),
         ]
     }
 

@@ -206,6 +206,7 @@ impl ItemState {
             // The finish's own values are the projection's business; the item's state is the
             // same.
             ItemEvent::FinishRevised(_) => {}
+            ItemEvent::StartRevised(r) => self.started_at = Some(r.started_at),
         }
     }
 }
@@ -225,6 +226,8 @@ pub enum Rejection {
     AlreadyInProgress,
     #[error("only an item in progress can be abandoned (this one is {0})")]
     NotInProgress(&'static str),
+    #[error("only the start of an item in progress can be moved (this one is {0}): a finished read's start is its finish's")]
+    StartNotInProgress(&'static str),
     #[error("nothing to change: give at least one field to change (`at` and `expected_version` alone change nothing)")]
     NothingToChange,
     #[error("the item was never finished: there is no finish to revise")]
@@ -251,7 +254,8 @@ fn status_name(s: Status) -> &'static str {
 ///   but `item_restored`, which needs a removed one.
 /// * An item can be finished from any state — including finished, for a re-read — and progress
 ///   can be logged at any time (logging progress means it is in progress).
-/// * Starting needs an item not already in progress; abandoning needs one in progress.
+/// * Starting needs an item not already in progress; abandoning needs one in progress, and so
+///   does moving its start.
 /// * A finish can be revised (its rating or review) once there is one: the latest is.
 /// * The latest finish can be retracted while nothing else has changed the item's status since
 ///   (an edit or a revision may come between), once.
@@ -271,6 +275,9 @@ pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejecti
         }
         ItemEvent::Abandoned(_) if state.status != Status::InProgress => {
             Err(Rejection::NotInProgress(status_name(state.status)))
+        }
+        ItemEvent::StartRevised(_) if state.status != Status::InProgress => {
+            Err(Rejection::StartNotInProgress(status_name(state.status)))
         }
         ItemEvent::Edited(e) if e.changes.is_empty() => Err(Rejection::NothingToChange),
         // What the request says comes before what the item's state says.
@@ -595,6 +602,46 @@ mod tests {
         assert_eq!(since(&[added(), start(2), finish(9), retract]), Some(on(2)));
         let restore = ItemEvent::Restored(Restored { at: on(10) });
         assert_eq!(since(&[added(), start(2), removed(), restore]), Some(on(2)));
+    }
+
+    #[test]
+    fn the_start_of_a_read_in_progress_can_be_moved_and_nothing_else_changes() {
+        let on =
+            |day: u32| -> DateTime<Utc> { format!("2026-11-{day:02}T20:00:00Z").parse().unwrap() };
+        let moved = |day| {
+            ItemEvent::StartRevised(StartRevised {
+                started_at: on(day),
+                at: on(20),
+            })
+        };
+        let progress = ItemEvent::ProgressLogged(ProgressLogged {
+            percent: Percent::parse(40).unwrap(),
+            portion: None,
+            at: on(15),
+        });
+        let reading = state_after(&[added(), started(), progress.clone()]);
+        assert_eq!(check(Some(&reading), &moved(3)), Ok(()));
+        let after = state_after(&[added(), started(), progress, moved(3)]);
+        assert_eq!(after.in_progress_since(), Some(on(3)));
+        // The read goes on where it was: in progress at 40%.
+        assert_eq!(
+            (after.status, after.progress, after.times_finished),
+            (reading.status, reading.progress, reading.times_finished)
+        );
+        // Its finish then keeps the moved start; a finished, queued or abandoned item has no
+        // read in progress to move.
+        for (events, status) in [
+            (vec![added()], "queued"),
+            (vec![added(), started(), finished()], "finished"),
+            (vec![added(), started(), abandoned()], "abandoned"),
+        ] {
+            assert_eq!(
+                check(Some(&state_after(&events)), &moved(3)),
+                Err(Rejection::StartNotInProgress(status))
+            );
+        }
+        let finished_after = state_after(&[added(), started(), moved(3), finished()]);
+        assert_eq!(finished_after.started_at, Some(on(3)));
     }
 
     #[test]

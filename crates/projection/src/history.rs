@@ -19,7 +19,7 @@
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
     Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded, ItemChanges,
-    ProgressLogged, Removed, Restored, Started,
+    ProgressLogged, Removed, Restored, StartRevised, Started,
 };
 use lately_domain::{
     Creator, ItemEvent, MediaKind, ParseError, Percent, Portion, Rating, Review, Tag, Title, Url,
@@ -137,6 +137,10 @@ enum WireEvent<'a> {
         of: u32,
         at: Ts,
     },
+    StartRevised {
+        started_at: Ts,
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -204,6 +208,10 @@ impl<'a> WireEvent<'a> {
             },
             ItemEvent::FinishRetracted(e) => Self::FinishRetracted { at: e.at.into() },
             ItemEvent::Restored(e) => Self::Restored { at: e.at.into() },
+            ItemEvent::StartRevised(e) => Self::StartRevised {
+                started_at: e.started_at.into(),
+                at: e.at.into(),
+            },
         }
     }
 
@@ -296,6 +304,10 @@ impl<'a> WireEvent<'a> {
                 ItemEvent::FinishRetracted(FinishRetracted { at: at.try_into()? })
             }
             Self::Restored { at } => ItemEvent::Restored(Restored { at: at.try_into()? }),
+            Self::StartRevised { started_at, at } => ItemEvent::StartRevised(StartRevised {
+                started_at: started_at.try_into()?,
+                at: at.try_into()?,
+            }),
         })
     }
 }
@@ -384,6 +396,8 @@ pub enum SkimmedEvent<'a> {
     FinishRetracted,
     /// The removed item, brought back.
     Restored,
+    /// The start of the read in progress, moved.
+    StartRevised,
 }
 
 /// The events of an encoded history, oldest first, skimmed: titles, creators and links are
@@ -460,6 +474,7 @@ impl<'a> WireEntry<'a> {
             ),
             WireEvent::FinishRetracted { at } => (at, SkimmedEvent::FinishRetracted),
             WireEvent::Restored { at } => (at, SkimmedEvent::Restored),
+            WireEvent::StartRevised { at, .. } => (at, SkimmedEvent::StartRevised),
         };
         Ok(Skimmed {
             position: self.position,

@@ -145,7 +145,7 @@ impl Change {
                 visibility: e.changes.visibility,
                 tags: e.changes.tags.as_deref().map(Into::into),
             },
-            ItemEvent::FinishRevised(_) => Self::Touched,
+            ItemEvent::FinishRevised(_) | ItemEvent::StartRevised(_) => Self::Touched,
             ItemEvent::FinishRetracted(_) => Self::Retracted,
             ItemEvent::Restored(_) => Self::Restored,
         }
@@ -1748,6 +1748,9 @@ fn load_items<'a>(
                     Change::Retracted
                 }
                 SkimmedEvent::Abandoned => Change::Status(Status::Abandoned),
+                // A read in progress begun on another day: what its finish will say it took
+                // is folded from the history when asked.
+                SkimmedEvent::StartRevised => Change::Touched,
                 SkimmedEvent::Removed => {
                     part.touches.push((position, id.clone()));
                     Change::Status(Status::Removed)

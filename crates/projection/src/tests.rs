@@ -843,7 +843,7 @@ fn applying_an_old_position_again_changes_nothing() {
 fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
     let op = (
         0..4usize,
-        0..11u8,
+        0..12u8,
         0..400u32,
         proptest::option::of(1..=10u8),
         any::<bool>(),
@@ -907,7 +907,12 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                 }),
                 8 => ItemEvent::FinishRetracted(FinishRetracted { at }),
                 9 => ItemEvent::Removed(Removed { at }),
-                _ => ItemEvent::Restored(Restored { at }),
+                10 => ItemEvent::Restored(Restored { at }),
+                // The read in progress begun `d` days back from when it is moved.
+                _ => ItemEvent::StartRevised(StartRevised {
+                    started_at: at - chrono::Duration::days(i64::from(d % 30)),
+                    at,
+                }),
             };
             if check(states.get(&id), &event).is_ok() {
                 match states.get_mut(&id) {
@@ -1605,4 +1610,45 @@ fn each_finish_says_when_its_read_began_and_the_lists_since_when_in_progress() {
     assert_eq!(finishes("c", Some(11)), [(11, Some(day(5)))]);
     assert_eq!(finishes("d", None), []);
     assert!(p.item_finishes("d", Some(13)).is_none(), "not added yet");
+}
+
+/// A read in progress whose start was logged on the wrong day, moved: the list says since
+/// when from the move on (and as before it as of earlier positions), and its finish says
+/// it began there; the start of an earlier finish of the item stays its own. A snapshot
+/// taken after the move reads the same.
+#[test]
+fn a_moved_start_is_the_reads_start_from_the_move_on() {
+    let moved = |to, d| {
+        ItemEvent::StartRevised(StartRevised {
+            started_at: day(to),
+            at: day(d),
+        })
+    };
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", started(2)),
+        ("a", finished(4, None)), // 3: read from day 2
+        ("a", started(10)),       // a re-read, logged on day 10
+        ("a", moved(6, 11)),      // 5: begun on day 6 after all
+        ("a", finished(12, None)),
+    ];
+    let p = project(&events);
+    let since = |as_of| {
+        current(&p, as_of)
+            .into_iter()
+            .map(|i| i.started_at)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(since(Some(4)), [Some(day(10))]);
+    assert_eq!(since(Some(5)), [Some(day(6))]);
+    let starts = |p: &Projection| {
+        p.feed(&all())
+            .iter()
+            .map(|e| (e.position, e.started_at))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(starts(&p), [(6, Some(day(6))), (3, Some(day(2)))]);
+    let restored = Projection::from_snapshot(p.to_snapshot(), &p.state_hash()).unwrap();
+    assert_eq!(starts(&restored), starts(&p));
+    assert_eq!(restored.state_hash(), p.state_hash());
 }

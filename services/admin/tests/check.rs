@@ -19,7 +19,7 @@ fn at(n: usize) -> DateTime<Utc> {
 /// One step an item may take; those its state refuses are left out.
 fn step(op: u8, n: usize) -> ItemEvent {
     let at = at(n);
-    match op % 10 {
+    match op % 11 {
         0 => ItemEvent::Started(Started { at }),
         1 => ItemEvent::ProgressLogged(ProgressLogged {
             percent: Percent::parse((n % 101) as i64).unwrap(),
@@ -51,7 +51,11 @@ fn step(op: u8, n: usize) -> ItemEvent {
         }),
         7 => ItemEvent::Abandoned(Abandoned { at }),
         8 => ItemEvent::Removed(Removed { at }),
-        _ => ItemEvent::Restored(Restored { at }),
+        9 => ItemEvent::Restored(Restored { at }),
+        _ => ItemEvent::StartRevised(StartRevised {
+            started_at: at - Duration::days(3),
+            at,
+        }),
     }
 }
 

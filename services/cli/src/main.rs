@@ -235,7 +235,8 @@ enum Command {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
         /// When you started it (RFC 3339 or YYYY-MM-DD), if not now: the feed and the widget
-        /// say how long it took once it is finished.
+        /// say how long it took once it is finished. For an item already in progress (its
+        /// start logged on the wrong day), its start is moved there and its progress kept.
         #[arg(long)]
         at: Option<String>,
     },
@@ -265,8 +266,8 @@ enum Command {
         #[arg(long)]
         at: Option<String>,
         /// When you started it (RFC 3339 or YYYY-MM-DD), if you never said: a start is
-        /// recorded then, before the finish, so the feed says how long it took. Refused, and
-        /// nothing written, for an item already in progress (it has its start).
+        /// recorded then, before the finish, so the feed says how long it took; an item
+        /// already in progress has its start moved there (as `start --at` does).
         #[arg(long)]
         started: Option<String>,
         /// In the feed, but not tweeted (`lately retry-tweet` can still post it).
@@ -689,13 +690,8 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 .await?;
             written(&id, &out)?;
         }
-        Command::Start { id, at: when } => {
-            let mut body = json!({});
-            if let Some(w) = when {
-                body["at"] = json!(at(&w)?);
-            }
-            step(client, &id, "start", body).await?
-        }
+        Command::Start { id, at: None } => step(client, &id, "start", json!({})).await?,
+        Command::Start { id, at: Some(w) } => started_at(client, &id, &at(&w)?).await?,
         Command::Progress { id, how_far } => {
             let body = match how_far {
                 Move::To(to) => to.body(),
@@ -752,13 +748,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 body["at"] = json!(import::at_text(ended));
             }
             if let Some(begun) = begun {
-                step(
-                    client,
-                    &id,
-                    "start",
-                    json!({ "at": import::at_text(begun) }),
-                )
-                .await?;
+                started_at(client, &id, &import::at_text(begun)).await?;
             }
             step(client, &id, "finish", body).await?
         }
@@ -1265,6 +1255,30 @@ fn owned_line(i: &Value) -> String {
     )
 }
 
+/// Records that the item was started `at`: a start, or, for an item already in progress
+/// (logged today, begun last week), its start moved there, its progress kept.
+async fn started_at(client: &Client, id: &str, at: &str) -> Result<(), CliError> {
+    match step(client, id, "start", json!({ "at": at })).await {
+        Err(CliError::Rejected {
+            status: 409,
+            detail,
+        }) if detail.contains("already in progress") => {
+            let key = uuid::Uuid::new_v4().to_string();
+            let path = format!("{}/start", item_path(id));
+            let out = client
+                .write("PATCH", &path, &json!({ "started_at": at }), &key)
+                .await?;
+            say(format_args!(
+                "{id} v{} (position {}): already in progress, its start moved to {}",
+                out["version"],
+                out["position"],
+                day(&json!(at))
+            ))
+        }
+        done => done,
+    }
+}
+
 async fn step(client: &Client, id: &str, what: &str, body: Value) -> Result<(), CliError> {
     let key = uuid::Uuid::new_v4().to_string();
     let out = client
@@ -1745,6 +1759,7 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
                 format!("finish revised: {}", changed.join(", "))
             }
             "item_finish_retracted" => "finish retracted".to_owned(),
+            "item_start_revised" => format!("start moved to {}", day(&data["started_at"])),
             "item_abandoned" => "abandoned".to_owned(),
             "item_edited" => {
                 let fields: Vec<_> = data["changes"]

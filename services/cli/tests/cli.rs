@@ -154,7 +154,8 @@ fn stderr(o: &Output) -> String {
 }
 
 /// `finish --started`: a start the owner never recorded, written before the finish, so the
-/// list says how long it took; for an item already in progress, refused with nothing written.
+/// list says how long it took; for an item already in progress, its start moved there.
+/// `start --at` on an item in progress moves its start too, its progress kept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finish_can_say_when_it_was_started() {
     let sys = system().await;
@@ -177,20 +178,50 @@ async fn a_finish_can_say_when_it_was_started() {
         list.starts_with("2026-11-30  book     Hyperion, took 10 days  ("),
         "{list}"
     );
-    // Already in progress: its start stands; the writer's refusal, and no finish either.
+    // Started today by mistake, begun on the 1st: `start --at` moves the start, the page
+    // stays; `show` says so.
     let dune = id(sys.lately(&["add", "book", "Dune"]).await);
     assert!(sys.lately(&["start", &dune]).await.status.success());
-    let head = sys.head().await;
-    let refused = sys
-        .lately(&["finish", &dune, "--started", "2026-11-01"])
+    assert!(sys
+        .lately(&["progress", &dune, "120/412"])
+        .await
+        .status
+        .success());
+    let moved = sys
+        .lately(&["start", &dune, "--at", "2026-11-01T12:00:00Z"])
         .await;
-    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(moved.status.success(), "{}", stderr(&moved));
     assert!(
-        stderr(&refused).contains("already in progress"),
+        stdout(&moved).contains("already in progress, its start moved to 2026-11-01"),
         "{}",
-        stderr(&refused)
+        stdout(&moved)
     );
-    assert_eq!(sys.head().await, head);
+    let current = stdout(&sys.lately(&["current"]).await);
+    assert!(
+        current.contains("page 120 of 412") && current.contains("since 2026-11-01"),
+        "{current}"
+    );
+    let shown = stdout(&sys.lately(&["show", &dune]).await);
+    assert!(shown.contains("  start moved to 2026-11-01"), "{shown}");
+    // `finish --started` on an item in progress: the start moved, then the finish.
+    let out = sys
+        .lately(&[
+            "finish",
+            &dune,
+            "--started",
+            "2026-11-10T12:00:00Z",
+            "--at",
+            "2026-11-30T12:00:00Z",
+            "--no-tweet",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        list.starts_with("2026-11-30  book     Dune, took 20 days  ("),
+        "{list}"
+    );
+    let head = sys.head().await;
     // A day that is no day: a usage error before anything is written.
     let typo = sys
         .lately(&["finish", &dune, "--started", "yesterday"])

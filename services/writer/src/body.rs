@@ -109,13 +109,22 @@ const EARLIEST: i64 = -2_208_988_800;
 /// this finished a book then, and a year of `0225` for `2025` is a typo. (Before year 1, a
 /// date would also reach the feeds as a negative year, which RFC 3339 cannot write.)
 pub fn when(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ApiError> {
+    when_named("at", at, now)
+}
+
+/// [`when`] of the body's field `name`, which the error names.
+pub fn when_named(
+    name: &str,
+    at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ApiError> {
     let earliest = DateTime::<Utc>::from_timestamp(EARLIEST, 0).expect("a valid time");
     match at {
         Some(at) if at > now + chrono::Duration::days(1) => {
-            Err(ApiError::Invalid(format!("at: {at} is in the future")))
+            Err(ApiError::Invalid(format!("{name}: {at} is in the future")))
         }
         Some(at) if at < earliest => Err(ApiError::Invalid(format!(
-            "at: {at} is before 1900; was the year mistyped?"
+            "{name}: {at} is before 1900; was the year mistyped?"
         ))),
         Some(at) => Ok(at),
         None => Ok(now),
@@ -261,6 +270,15 @@ pub struct ReviseFinish {
         deserialize_with = "lately_domain::event::nullable::deserialize"
     )]
     pub review: Option<Option<Review>>,
+    pub at: Option<DateTime<Utc>>,
+    pub expected_version: Option<i64>,
+}
+
+/// `PATCH /v1/items/{id}/start`: when the read in progress began, if not when it was logged.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReviseStart {
+    pub started_at: DateTime<Utc>,
     pub at: Option<DateTime<Utc>>,
     pub expected_version: Option<i64>,
 }

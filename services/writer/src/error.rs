@@ -132,6 +132,7 @@ fn rejection_problem(r: &Rejection) -> Problem {
         | Rejection::Removed
         | Rejection::AlreadyInProgress
         | Rejection::NotInProgress(_)
+        | Rejection::StartNotInProgress(_)
         | Rejection::NeverFinished
         | Rejection::NothingToRetract
         | Rejection::NotRemoved => {

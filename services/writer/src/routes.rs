@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
     Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded, ProgressLogged,
-    Removed, Restored, Started,
+    Removed, Restored, StartRevised, Started,
 };
 use lately_domain::{ItemEvent, ItemId};
 use serde_json::json;
@@ -203,6 +203,23 @@ pub async fn start(request: ItemRequest) -> Result<HttpResponse, ApiError> {
             }),
             b.expected_version,
         ))
+    })
+    .await
+}
+
+/// `PATCH /v1/items/{id}/start`: moves the start of the read in progress (begun on another
+/// day than the one logged); its progress stays.
+pub async fn revise_start(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, false, |b: body::ReviseStart, now| {
+        let at = when(b.at, now)?;
+        let started_at = body::when_named("started_at", Some(b.started_at), now)?;
+        if started_at > at {
+            return Err(ApiError::Invalid(format!(
+                "started_at: {started_at} is after the move itself ({at})"
+            )));
+        }
+        let event = StartRevised { started_at, at };
+        Ok((ItemEvent::StartRevised(event), b.expected_version))
     })
     .await
 }

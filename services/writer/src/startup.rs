@@ -115,7 +115,12 @@ impl Application {
                                         .route(web::delete().to(routes::retract_finish))
                                         .default_service(allow("POST, PATCH, DELETE")),
                                 )
-                                .service(post("/start", routes::start))
+                                .service(
+                                    web::resource("/start")
+                                        .route(web::post().to(routes::start))
+                                        .route(web::patch().to(routes::revise_start))
+                                        .default_service(allow("POST, PATCH")),
+                                )
                                 .service(post("/progress", routes::progress))
                                 .service(post("/abandon", routes::abandon))
                                 .service(post("/restore", routes::restore)),

@@ -334,6 +334,94 @@ async fn the_latest_finish_can_be_revised() {
     assert_eq!(get.headers()["allow"], "POST, PATCH, DELETE");
 }
 
+/// `PATCH /v1/items/{id}/start` moves the start of the read in progress (logged today, begun
+/// last week), its progress kept; an item not in progress, a start in the future or missing,
+/// and an unknown field are refused and append nothing.
+#[tokio::test]
+async fn the_start_of_a_read_in_progress_can_be_moved() {
+    let app = spawn_app().await;
+    let id = app.add_book("Piranesi").await;
+    let path = format!("/v1/items/{id}/start");
+    let move_start = |body: Value| {
+        app.request(reqwest::Method::PATCH, &path)
+            .json(&body)
+            .send()
+    };
+    let head = app.head().await;
+    assert_problem(
+        move_start(json!({ "started_at": "2026-11-20T09:00:00Z" }))
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "only the start of an item in progress can be moved (this one is queued)",
+    )
+    .await;
+    assert_eq!(app.head().await, head);
+    let started = app.post(&path, json!({})).await;
+    assert_eq!(started.status(), StatusCode::OK);
+    let progress = app
+        .post(
+            &format!("/v1/items/{id}/progress"),
+            json!({ "done": 120, "of": 304 }),
+        )
+        .await;
+    assert_eq!(progress.status(), StatusCode::OK);
+    let head = app.head().await;
+    let tomorrow = (chrono::Utc::now() + chrono::Duration::days(3)).to_rfc3339();
+    for (body, detail) in [
+        (json!({}), "started_at"),
+        (json!({ "started_at": tomorrow }), "is in the future"),
+        (
+            json!({ "started_at": "2026-11-20T09:00:00Z", "at": "2026-11-19T09:00:00Z" }),
+            "is after the move itself",
+        ),
+        (
+            json!({ "started_at": "0226-11-20T09:00:00Z" }),
+            "started_at: 0226-11-20 09:00:00 UTC is before 1900",
+        ),
+        (
+            json!({ "started_at": "2026-11-20T09:00:00Z", "rating": 4 }),
+            "rating",
+        ),
+    ] {
+        assert_problem(
+            move_start(body.clone()).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            detail,
+        )
+        .await;
+    }
+    assert_eq!(app.head().await, head);
+    let res = move_start(json!({ "started_at": "2026-11-20T09:00:00Z" }))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap()["version"], 4);
+    let stored = app.log.read_stream(&id).await.unwrap();
+    assert_eq!(stored[3].event_type, "item_start_revised");
+    assert_eq!(
+        stored[3].data.value().unwrap()["started_at"],
+        "2026-11-20T09:00:00Z"
+    );
+    // Finished, its read is over: its start is its finish's now.
+    let res = app.post(&format!("/v1/items/{id}/finish"), json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_problem(
+        move_start(json!({ "started_at": "2026-11-19T09:00:00Z" }))
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "(this one is finished)",
+    )
+    .await;
+    let get = app
+        .request(reqwest::Method::GET, &path)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.headers()["allow"], "POST, PATCH");
+}
+
 /// `DELETE /v1/items/{id}/finish` takes back the latest finish, right after it and once: an
 /// item never finished, one started again since and a second retraction are refused with a
 /// 409 that says why, and append nothing.
@@ -1138,7 +1226,7 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 13);
+    assert_eq!(operations, 14);
 }
 
 #[tokio::test]
