@@ -24,6 +24,9 @@ const PAGE_CSS: &str = "body { margin: 0; }
 .lately.page .review { display: block; -webkit-line-clamp: unset; overflow: visible; font-size: 1rem; }
 .lately.page .back { font-size: .85rem; margin: 0; }
 .lately.page section { margin: 1.5rem 0; }
+.lately.page h2 { margin-top: 1.5rem; }
+.lately.page .stats li[data-kind] { display: inline-block; border-top: 0; margin-right: 1.25rem; }
+.lately.page .stats .months { border-top: 1px solid var(--line); padding-top: .5rem; }
 .lately.page.home .review { display: -webkit-box; -webkit-line-clamp: 4; overflow: hidden; font-size: .9rem; }
 .lately.page a { color: var(--accent); }
 .lately.page a.permalink { color: inherit; }";
