@@ -228,6 +228,19 @@
     return link;
   }
 
+  // Under a list, the link to the owner's page on the reader (a year's finishes: the year's
+  // page), the same filters kept, as the reader's own /widget has it.
+  function allLink(list, kind, tag, year) {
+    const p = query(kind, tag, 1);
+    p.delete("limit");
+    const qs = p.toString() ? "?" + p : "";
+    const link = el("a", null, year ? "The whole year →" : "See all →");
+    link.href = base + (year ? "years/" + year : "") + qs;
+    const more = el("p", "more");
+    more.append(link);
+    list.after(more);
+  }
+
   // A year's counts of `kind` and `tag` (or all), against `goal` if there is one. Without a
   // year, the owner's current one, found anew each time (a page left open over New Year's Eve
   // moves on); `heading`, when given, says which, and `more`, when given, links to its page.
@@ -389,6 +402,7 @@
       pollStats(list, year, host.dataset.title ? null : heading, kind, tag, goalOf(host.dataset.goal), yearLink(list))(true);
       continue;
     }
+    allLink(list, kind, tag, show === "finished" ? year : null);
     if (show !== "finished") {
       poll(list, show, query(kind, tag, limit), lang)(true);
       continue;

@@ -288,6 +288,15 @@ pub(crate) fn year_link(year: i32, kind: Option<MediaKind>, tag: Option<&Tag>) -
     )
 }
 
+/// Under a list, the link to the owner's page on the reader (`/`, the same filters), where
+/// there is more of everything. `widget.js` adds the same.
+fn all_link(kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
+    format!(
+        r#"<p class="more"><a href="./{}">See all →</a></p>"#,
+        escape(&filter_query(kind, tag))
+    )
+}
+
 /// `?kind=book&tag=sf`, or nothing: the filters a link to another page keeps.
 pub(crate) fn filter_query(kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
     let filters: Vec<(&str, &str)> = [
@@ -490,9 +499,10 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         } else {
             ""
         },
+        // A year's counts or finishes link to the year's page, a list to the owner's.
         more = match (show, year) {
-            (Show::Stats, Some(year)) => year_link(year, kind, tag.as_ref()),
-            _ => String::new(),
+            (Show::Stats | Show::Finished, Some(year)) => year_link(year, kind, tag.as_ref()),
+            _ => all_link(kind, tag.as_ref()),
         },
         list_class = if show == Show::Stats {
             r#" class="stats""#

@@ -411,6 +411,13 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
         browser.eval("return document.querySelector('[data-lately]').shadowRoot.querySelectorAll('img[src=\"x\"]').length").await,
         json!(0)
     );
+    // Under the list, the owner's page on the reader, the filters kept.
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('[data-lately]').shadowRoot.querySelector('p.more a').href")
+            .await,
+        json!(format!("{reader}/?kind=book&tag=Fiction"))
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     // Filtered out by data-kind, and by data-tag.

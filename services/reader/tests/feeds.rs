@@ -553,6 +553,11 @@ lovely.</p></div></li>"#
     );
     let plain = sys.json_text(format!("{reader}/widget")).await;
     assert!(plain.contains("Reviewed") && !plain.contains("review p-content"));
+    // Under the list, the owner's page: more of everything.
+    assert!(
+        plain.contains(r#"</ol><p class="more"><a href="./">See all →</a></p>"#),
+        "{plain}"
+    );
     for (bad, says) in [
         ("show=current&reviews=true", "reviews is for show=finished"),
         ("reviews=yes", "reviews must be true or false"),
@@ -789,6 +794,10 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
         .json_text(format!("{reader}/widget?show=current&kind=game"))
         .await;
     assert!(empty.contains("Nothing in progress right now."), "{empty}");
+    assert!(
+        empty.contains(r#"<a href="./?kind=game">See all →</a>"#),
+        "{empty}"
+    );
 
     for (bad, says) in [
         (
@@ -946,6 +955,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         "{listed}"
     );
     assert!(listed.contains(r#"data-show="finished" data-year="2025""#));
+    assert!(listed.contains(r#"<a href="years/2025">The whole year →</a>"#));
     assert_eq!(titles(&listed), ["Heat", "Dune"]);
     let books = sys
         .json_text(format!("{reader}/widget?year=2025&kind=book"))
