@@ -871,7 +871,14 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             covers,
         } => import::run(client, source, &file, covers).await?,
         Command::Export => export(client).await?,
-        Command::Demo => import::demo(client).await?,
+        Command::Demo => {
+            import::demo(client).await?;
+            // Where to see it all.
+            say(format_args!(
+                "your page: {}/",
+                client.feed_url().trim_end_matches('/')
+            ))?;
+        }
         Command::Embed(widget) => embed(client.feed_url(), &widget)?,
         Command::Tweets { status, limit } => tweets(client, status, limit).await?,
         Command::RetryTweet { position } => {

@@ -974,6 +974,16 @@ async fn the_demo_fills_a_fresh_feed_once() {
     let sys = system().await;
     let demo = sys.lately(&["demo"]).await;
     assert!(demo.status.success(), "{}", stderr(&demo));
+    let said = stdout(&demo);
+    let (summary, page) = said.split_once('\n').unwrap();
+    assert_eq!(
+        summary,
+        "7 items: 7 recorded, 0 already in the log, 0 refused"
+    );
+    assert!(
+        page.starts_with("your page: http://127.0.0.1:") && page.ends_with("/\n"),
+        "{said}"
+    );
     let head = sys.head().await;
     // Six added and finished; one added, started and at a page.
     assert_eq!(head, 6 * 2 + 3);
