@@ -201,26 +201,9 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lately_domain::{MediaKind, Status};
 
     fn item(title: &str) -> ItemView {
-        ItemView {
-            id: title.to_lowercase(),
-            kind: MediaKind::Book,
-            title: title.into(),
-            creators: vec![],
-            url: None,
-            cover_url: None,
-            tags: vec![],
-            status: Status::Finished,
-            progress: None,
-            progress_done: None,
-            progress_of: None,
-            times_finished: 1,
-            added_at: Utc::now(),
-            updated_at: Utc::now(),
-            started_at: None,
-        }
+        crate::page::a_book(title, &[])
     }
 
     fn finish(title: &str, rating: Option<f64>) -> FeedEntry {

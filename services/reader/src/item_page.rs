@@ -148,26 +148,9 @@ pub async fn page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use lately_domain::MediaKind;
 
     fn item(creators: &[&str]) -> ItemView {
-        ItemView {
-            id: "dune".into(),
-            kind: MediaKind::Book,
-            title: "Dune".into(),
-            creators: creators.iter().map(|c| c.to_string()).collect(),
-            url: None,
-            cover_url: None,
-            tags: vec![],
-            status: Status::Finished,
-            progress: None,
-            progress_done: None,
-            progress_of: None,
-            times_finished: 1,
-            added_at: chrono::Utc::now(),
-            updated_at: chrono::Utc::now(),
-            started_at: None,
-        }
+        crate::page::a_book("Dune", creators)
     }
 
     #[test]

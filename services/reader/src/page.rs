@@ -164,3 +164,25 @@ pub fn answer(req: &HttpRequest, position: i64, varies: &str, body: String) -> H
     );
     res
 }
+
+/// An item as the pages' tests build one: a finished book, `title` with `creators`.
+#[cfg(test)]
+pub(crate) fn a_book(title: &str, creators: &[&str]) -> lately_projection::ItemView {
+    lately_projection::ItemView {
+        id: title.to_lowercase(),
+        kind: lately_domain::MediaKind::Book,
+        title: title.into(),
+        creators: creators.iter().map(|c| c.to_string()).collect(),
+        url: None,
+        cover_url: None,
+        tags: vec![],
+        status: lately_domain::Status::Finished,
+        progress: None,
+        progress_done: None,
+        progress_of: None,
+        times_finished: 1,
+        added_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+        started_at: None,
+    }
+}

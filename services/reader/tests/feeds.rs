@@ -234,6 +234,15 @@ async fn atom_feed_is_valid_atom_with_the_required_elements() {
     );
 }
 
+/// A reader's own page runs no script, its own or injected: its policy allows none.
+fn allows_no_script(res: &reqwest::Response) {
+    let csp = res.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+}
+
 /// `/items/{id}`, where the feeds' entries link: the item, where it stands, and each finish
 /// (an anchor per finish) with its day, how long it took, its rating and its review whole;
 /// user text escaped; a private or unknown item is not found.
@@ -280,11 +289,7 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
         .to_str()
         .unwrap()
         .starts_with("text/html"));
-    let csp = res.headers()["content-security-policy"].to_str().unwrap();
-    assert!(
-        csp.contains("default-src 'none'") && !csp.contains("script-src"),
-        "{csp}"
-    );
+    allows_no_script(&res);
     let html = res.text().await.unwrap();
     assert!(
         html.contains(
@@ -379,11 +384,7 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
 
     let res = sys.get(format!("{reader}/")).await;
     assert_eq!(res.status(), StatusCode::OK);
-    let csp = res.headers()["content-security-policy"].to_str().unwrap();
-    assert!(
-        csp.contains("default-src 'none'") && !csp.contains("script-src"),
-        "{csp}"
-    );
+    allows_no_script(&res);
     let html = res.text().await.unwrap();
     assert!(
         html.contains("<title>Ann&#39;s recently finished</title>")
