@@ -9,7 +9,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Utc};
-use lately_projection::{FeedEntry, FeedQuery, ItemView, Page, StatsQuery};
+use lately_projection::{FeedEntry, FeedQuery, ItemFilter, ItemView, Page, StatsQuery};
 use lately_service::Problem;
 
 use crate::feeds::{base_url, escape};
@@ -60,8 +60,27 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let theme = crate::page::theme(&req)?;
     let filter = item_filter(&p)?;
     let (position, _) = position_for(&req, &state, &p).await?;
+    let this_year = state.zone.date(Utc::now()).year();
+    // The year's counts are the current year's: a new year is a new page.
+    Ok(crate::page::answer(
+        &req,
+        &state,
+        position,
+        &this_year.to_string(),
+        || render(&req, &state, &filter, &theme, position, this_year),
+    ))
+}
+
+/// The page at `position`.
+fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    filter: &ItemFilter,
+    theme: &str,
+    position: i64,
+    this_year: i32,
+) -> String {
     let zone = state.zone;
-    let this_year = zone.date(Utc::now()).year();
     let stats = |projection: &lately_projection::Projection, year| {
         projection.count(&StatsQuery {
             year,
@@ -87,9 +106,9 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             ..FeedQuery::default()
         });
         (
-            projection.current(&filter, &page),
+            projection.current(filter, &page),
             finishes,
-            projection.queue(&filter, &page),
+            projection.queue(filter, &page),
             stats(&projection, Some(this_year)),
             stats(&projection, None).by_year.unwrap_or_default(),
         )
@@ -169,7 +188,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     body.push_str(
         r#"<p class="back">Follow: <a href="feed.atom">Atom</a> · <a href="feed.json">JSON Feed</a></p>"#,
     );
-    let url = format!("{}/{filters}", base_url(&req, &state));
+    let url = format!("{}/{filters}", base_url(req, state));
     let card = Card {
         url: &url,
         title: &state.feed_title,
@@ -180,22 +199,15 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             .find_map(|e| e.item.cover_url.as_deref())
             .or_else(|| current.iter().find_map(|i| i.cover_url.as_deref())),
     };
-    let html = crate::page::html(
-        &state,
+    crate::page::html(
+        state,
         Level::Home,
-        &theme,
+        theme,
         &card,
         &escape(&state.feed_title),
         "home",
         &body,
-    );
-    // The year's counts are the current year's: a new year is a new page.
-    Ok(crate::page::answer(
-        &req,
-        position,
-        &this_year.to_string(),
-        html,
-    ))
+    )
 }
 
 #[cfg(test)]

@@ -142,7 +142,7 @@ pub async fn page(
         "",
         &body,
     );
-    Ok(crate::page::answer(&req, position, "", html))
+    Ok(crate::page::answer(&req, &state, position, "", || html))
 }
 
 #[cfg(test)]

@@ -7,10 +7,11 @@
 //! it.
 
 use actix_web::http::header;
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use lately_service::Problem;
 
-use crate::feeds::escape;
+use crate::feeds::{base_url, escape};
 use crate::routes::bad;
 use crate::startup::AppState;
 use crate::widget::CSS;
@@ -151,9 +152,46 @@ pub fn html(
     )
 }
 
+/// The largest page kept for the next request (a person's year is a few hundred finishes,
+/// some hundred kilobytes).
+const MAX_KEPT: usize = 1 << 20;
+
 /// The page as an answer at `position` (its ETag varying with `varies` too), under a policy
-/// that allows no script.
-pub fn answer(req: &HttpRequest, position: i64, varies: &str, body: String) -> HttpResponse {
+/// that allows no script. `render` makes it, unless the client has it already (a 304) or
+/// this replica rendered it for an earlier request: the state at a position never changes,
+/// and the home page and a year's count every finish of the log, a scan of them all. The
+/// address's host is part of what is kept, as the card names it.
+pub fn answer(
+    req: &HttpRequest,
+    state: &AppState,
+    position: i64,
+    varies: &str,
+    render: impl FnOnce() -> String,
+) -> HttpResponse {
+    let body = if crate::routes::unchanged_at(req, position, varies) {
+        Bytes::new()
+    } else {
+        let key = (
+            format!(
+                "{}{}?{}\n{varies}",
+                base_url(req, state),
+                req.path(),
+                req.query_string()
+            ),
+            position,
+        );
+        match state.cached_page(&key) {
+            Some(body) => body,
+            None => {
+                let body = Bytes::from(render());
+                // A year of a log filled by a machine could be megabytes: not kept.
+                if body.len() <= MAX_KEPT {
+                    state.cache_page(key, body.clone());
+                }
+                body
+            }
+        }
+    };
     let mut res =
         crate::routes::answer_varying(req, position, varies, "text/html; charset=utf-8", body);
     res.headers_mut().insert(

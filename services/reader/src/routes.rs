@@ -141,6 +141,20 @@ fn etag(position: i64, req: &HttpRequest, varies: &str) -> String {
     format!("W/\"{position}-{:x}\"", h.finish())
 }
 
+/// Whether the client has the answer tagged `tag` already (`If-None-Match`): a 304.
+fn unchanged(req: &HttpRequest, tag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"))
+}
+
+/// Whether the client has the answer at `position` (varying with `varies`) already: what it
+/// would be answered needs no rendering.
+pub fn unchanged_at(req: &HttpRequest, position: i64, varies: &str) -> bool {
+    unchanged(req, &etag(position, req, varies))
+}
+
 /// Wraps a JSON answer with the position, ETag and caching headers, or answers 304.
 pub fn answer(req: &HttpRequest, position: i64, body: serde_json::Value) -> HttpResponse {
     answer_with(req, position, "application/json", body.to_string())
@@ -167,11 +181,7 @@ pub fn answer_varying(
     body: impl Into<Bytes>,
 ) -> HttpResponse {
     let tag = etag(position, req, varies);
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
+    let fresh = unchanged(req, &tag);
     let mut res = if fresh {
         HttpResponse::NotModified()
     } else {

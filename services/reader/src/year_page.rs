@@ -6,8 +6,8 @@
 //! without script, with the widget's stylesheet and markup (`stats_html`, `entry_html`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Datelike, Utc};
-use lately_projection::{FeedQuery, Goal, Stats, StatsQuery};
+use chrono::{Datelike, NaiveDate, Utc};
+use lately_projection::{FeedQuery, Goal, ItemFilter, Stats, StatsQuery};
 use lately_service::Problem;
 
 use crate::feeds::{base_url, escape};
@@ -61,6 +61,30 @@ pub async fn page(
         .map_err(bad)?;
     let filter = item_filter(&p)?;
     let (position, _) = position_for(&req, &state, &p).await?;
+    let today = state.zone.date(Utc::now());
+    // The year to come's link appears with the new year, and a goal's pace moves daily: the
+    // page varies with them too.
+    let varies = match goal {
+        Some(_) => today.to_string(),
+        None => today.year().to_string(),
+    };
+    Ok(crate::page::answer(&req, &state, position, &varies, || {
+        render(&req, &state, year, goal, &filter, &theme, position, today)
+    }))
+}
+
+/// The page at `position`, on `today` (the owner's).
+#[allow(clippy::too_many_arguments)]
+fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    year: i32,
+    goal: Option<Goal>,
+    filter: &ItemFilter,
+    theme: &str,
+    position: i64,
+    today: NaiveDate,
+) -> String {
     let zone = state.zone;
     let (stats, finishes) = {
         let projection = state.replica.projection.read().expect("not poisoned");
@@ -91,7 +115,6 @@ pub async fn page(
     let title = escape(&format!("{year} in {what}"));
     // The filters go along to the years before and after; the year to come has no page yet.
     let filters = filter_query(filter.kind, filter.tag.as_ref());
-    let today = zone.date(Utc::now());
     let this_year = today.year();
     let kept = escape(&filters);
     let before = format!(r#"<a href="{}{kept}">← {}</a>"#, year - 1, year - 1);
@@ -110,7 +133,7 @@ pub async fn page(
             .collect();
         format!("<h2>Finished</h2>\n<ol>{entries}</ol>")
     };
-    let url = format!("{}/years/{year}{filters}", base_url(&req, &state));
+    let url = format!("{}/years/{year}{filters}", base_url(req, state));
     let card = Card {
         url: &url,
         title: &format!("{year} in {what}"),
@@ -133,12 +156,5 @@ pub async fn page(
             .as_ref()
         ),
     );
-    let html = crate::page::html(&state, Level::Under, &theme, &card, &title, "h-feed", &body);
-    // The year to come's link appears with the new year, and a goal's pace moves daily: the
-    // page varies with them too.
-    let varies = match goal {
-        Some(_) => today.to_string(),
-        None => this_year.to_string(),
-    };
-    Ok(crate::page::answer(&req, position, &varies, html))
+    crate::page::html(state, Level::Under, theme, &card, &title, "h-feed", &body)
 }

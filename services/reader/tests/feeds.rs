@@ -474,6 +474,50 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
         sys.json(format!("{with_blog}/feed.json")).await["home_page_url"],
         "https://ann.example.com/"
     );
+    // Rendered once per position and kept, but per host: without LATELY_PUBLIC_URL the card
+    // names the address it was asked for.
+    for host in ["a.example", "b.example", "a.example"] {
+        let html = sys
+            .client
+            .get(format!("{with_blog}/"))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains(&format!(r#"<link rel="canonical" href="http://{host}/">"#)),
+            "{host}: {html}"
+        );
+    }
+    // A client with the page already gets a 304; a new finish is on the next one.
+    let res = sys.get(format!("{reader}/")).await;
+    let tag = res.headers()["etag"].to_str().unwrap().to_owned();
+    let again = sys
+        .client
+        .get(format!("{reader}/"))
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let (_, now) = sys.finish("The Word for World Is Forest", json!({})).await;
+    sys.converged(std::slice::from_ref(&reader), now).await;
+    let newer = sys
+        .client
+        .get(format!("{reader}/"))
+        .header("if-none-match", &tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(newer.status(), StatusCode::OK);
+    assert!(newer
+        .text()
+        .await
+        .unwrap()
+        .contains("The Word for World Is Forest"));
 
     for bad in ["?year=2025", "?theme=neon", "?kind=comic", "?limit=5"] {
         let res = sys.get(format!("{reader}/{bad}")).await;
