@@ -495,23 +495,18 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
     // A client with the page already gets a 304; a new finish is on the next one.
     let res = sys.get(format!("{reader}/")).await;
     let tag = res.headers()["etag"].to_str().unwrap().to_owned();
-    let again = sys
-        .client
-        .get(format!("{reader}/"))
-        .header("if-none-match", &tag)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let revalidated = || async {
+        sys.client
+            .get(format!("{reader}/"))
+            .header("if-none-match", &tag)
+            .send()
+            .await
+            .unwrap()
+    };
+    assert_eq!(revalidated().await.status(), StatusCode::NOT_MODIFIED);
     let (_, now) = sys.finish("The Word for World Is Forest", json!({})).await;
     sys.converged(std::slice::from_ref(&reader), now).await;
-    let newer = sys
-        .client
-        .get(format!("{reader}/"))
-        .header("if-none-match", &tag)
-        .send()
-        .await
-        .unwrap();
+    let newer = revalidated().await;
     assert_eq!(newer.status(), StatusCode::OK);
     assert!(newer
         .text()
