@@ -93,6 +93,19 @@ pub async fn page(
     let Some((item, finishes)) = found else {
         return Err(crate::routes::no_public_item(&path));
     };
+    Ok(crate::page::answer(&req, &state, position, "", || {
+        render(&req, &state, &theme, &item, &finishes)
+    }))
+}
+
+/// The page of `item` with its `finishes`, newest first.
+fn render(
+    req: &HttpRequest,
+    state: &AppState,
+    theme: &str,
+    item: &ItemView,
+    finishes: &[FeedEntry],
+) -> String {
     let zone = state.zone;
     let by = if item.creators.is_empty() {
         String::new()
@@ -114,35 +127,34 @@ pub async fn page(
     };
     // A shared link (the tweet's, when the item has none of its own) shows the title, the
     // cover and the latest finish.
-    let url = format!("{}/items/{}", base_url(&req, &state), item.id);
+    let url = format!("{}/items/{}", base_url(req, state), item.id);
     let card = Card {
         url: &url,
         title: &item.title,
-        description: &description(&item, finishes.first()),
+        description: &description(item, finishes.first()),
         image: item.cover_url.as_deref(),
     };
     let body = format!(
         r#"<header>{cover}<div><h1>{name}</h1><span class="meta"><span class="kind">{kind}</span>{by}</span>{tags}<span class="meta status">{standing}</span></div></header>
 <ol class="finishes">{finishes}</ol>"#,
-        cover = cover_html(&item, r#"width="96" height="144""#),
-        name = name_html(&item, "p-name u-url", None),
+        cover = cover_html(item, r#"width="96" height="144""#),
+        name = name_html(item, "p-name u-url", None),
         kind = item.kind.label(),
-        standing = standing(&item, zone),
+        standing = standing(item, zone),
         finishes = finishes
             .iter()
             .map(|e| finish_html(e, zone))
             .collect::<String>(),
     );
-    let html = crate::page::html(
-        &state,
+    crate::page::html(
+        state,
         Level::Under,
-        &theme,
+        theme,
         &card,
         &escape(&item.title),
         "",
         &body,
-    );
-    Ok(crate::page::answer(&req, &state, position, "", || html))
+    )
 }
 
 #[cfg(test)]

@@ -218,27 +218,31 @@
     return refresh;
   }
 
-  // Under a year's counts, the link to the year's page with the same filters, as the reader's
-  // page has it (its year known once the counts are).
-  function yearLink(list) {
-    const link = el("a", null, "The whole year →");
+  // The filters a link to another of the reader's pages keeps: "?kind=book&tag=sf", or "".
+  function filters(kind, tag) {
+    const p = query(kind, tag, 1);
+    p.delete("limit");
+    return p.toString() ? "?" + p : "";
+  }
+
+  // A link under `list` to another of the reader's pages; the caller sets where.
+  function moreLink(list, text) {
+    const link = el("a", null, text);
     const p = el("p", "more");
     p.append(link);
     list.after(p);
     return link;
   }
 
+  // Under a year's counts, the link to the year's page with the same filters, as the reader's
+  // page has it (its year known once the counts are).
+  const yearLink = (list) => moreLink(list, "The whole year →");
+
   // Under a list, the link to the owner's page on the reader (a year's finishes: the year's
   // page), the same filters kept, as the reader's own /widget has it.
   function allLink(list, kind, tag, year) {
-    const p = query(kind, tag, 1);
-    p.delete("limit");
-    const qs = p.toString() ? "?" + p : "";
-    const link = el("a", null, year ? "The whole year →" : "See all →");
-    link.href = base + (year ? "years/" + year : "") + qs;
-    const more = el("p", "more");
-    more.append(link);
-    list.after(more);
+    moreLink(list, year ? "The whole year →" : "See all →").href =
+      base + (year ? "years/" + year : "") + filters(kind, tag);
   }
 
   // A year's counts of `kind` and `tag` (or all), against `goal` if there is one. Without a
@@ -252,12 +256,7 @@
         p.set("year", y);
         return json("v1/stats?" + p).then((s) => {
           if (heading) heading.textContent = "Finished in " + y;
-          if (more) {
-            const p = query(kind, tag, 1);
-            p.delete("limit");
-            const qs = p.toString();
-            more.href = base + "years/" + y + (qs ? "?" + qs : "");
-          }
+          if (more) more.href = base + "years/" + y + filters(kind, tag);
           renderStats(list, s, y, goal ? { goal, kind } : null);
         });
       }));

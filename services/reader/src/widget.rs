@@ -282,18 +282,23 @@ pub(crate) fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> Strin
 /// Under a year's counts, the link to the year's page (`/years/{year}`, the same filters):
 /// every finish of it. `widget.js` adds the same.
 pub(crate) fn year_link(year: i32, kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
-    format!(
-        r#"<p class="more"><a href="years/{year}{}">The whole year →</a></p>"#,
-        escape(&filter_query(kind, tag))
+    more_link(
+        &format!("years/{year}{}", filter_query(kind, tag)),
+        "The whole year →",
     )
 }
 
 /// Under a list, the link to the owner's page on the reader (`/`, the same filters), where
 /// there is more of everything. `widget.js` adds the same.
 fn all_link(kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
+    more_link(&format!("./{}", filter_query(kind, tag)), "See all →")
+}
+
+/// A link under a list or counts, to another of the reader's pages.
+fn more_link(href: &str, text: &str) -> String {
     format!(
-        r#"<p class="more"><a href="./{}">See all →</a></p>"#,
-        escape(&filter_query(kind, tag))
+        r#"<p class="more"><a href="{}">{text}</a></p>"#,
+        escape(href)
     )
 }
 
