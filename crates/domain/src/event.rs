@@ -122,9 +122,10 @@ pub struct Edited {
     pub at: DateTime<Utc>,
 }
 
-/// The latest finish's rating or review, changed afterwards (a second thought, a typo). Not a
-/// new finish: from this position on the finish reads with the new values; as of an earlier
-/// position, with those it had then. An absent field is unchanged; `null` clears it.
+/// The latest finish's rating or review, changed afterwards (a second thought, a typo), or
+/// when its read began (a start logged on the wrong day, or never logged). Not a new finish:
+/// from this position on the finish reads with the new values; as of an earlier position,
+/// with those it had then. An absent field is unchanged; `null` clears a rating or review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FinishRevised {
@@ -132,6 +133,11 @@ pub struct FinishRevised {
     pub rating: Option<Option<Rating>>,
     #[serde(default, skip_serializing_if = "Option::is_none", with = "nullable")]
     pub review: Option<Option<Review>>,
+    /// When the finish's read began: what it "took" is counted from here. Stored only when
+    /// given, so a revision of the rating or review reads as it always did (an older build,
+    /// which knows no such field, refuses only the revisions that have one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
     pub at: DateTime<Utc>,
 }
 
@@ -542,6 +548,13 @@ mod tests {
             ItemEvent::FinishRevised(FinishRevised {
                 rating: Some(Some(Rating::parse(5.0).unwrap())),
                 review: Some(None),
+                started_at: None,
+                at: at(),
+            }),
+            ItemEvent::FinishRevised(FinishRevised {
+                rating: None,
+                review: None,
+                started_at: Some(at() - chrono::Duration::days(12)),
                 at: at(),
             }),
             ItemEvent::FinishRetracted(FinishRetracted { at: at() }),

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::event::{ItemAdded, ItemEvent};
+use crate::event::{FinishRevised, ItemAdded, ItemEvent};
 use crate::types::{Creator, MediaKind, Percent, Portion, Tag, Title, Url, Visibility};
 
 /// Where an item stands.
@@ -49,10 +49,14 @@ pub struct ItemState {
     pub added_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Where the item stood before its latest finish, while that finish is the last thing
-    /// that changed its status: what retracting the finish goes back to. `None` when there is
-    /// nothing to retract.
+    /// that changed its status: what retracting the finish goes back to (with when the finish
+    /// before it happened, if there was one). `None` when there is nothing to retract.
     #[serde(default)]
-    pub before_finish: Option<(Status, Option<Progress>)>,
+    pub before_finish: Option<(Status, Option<Progress>, Option<DateTime<Utc>>)>,
+    /// When the latest finish that stands happened: the one a revision revises, whose read
+    /// cannot have begun after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
     /// Where a removed item stood before it was removed: what restoring it goes back to.
     /// `None` while it is not removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,6 +88,7 @@ impl ItemState {
             before_finish: None,
             before_removal: None,
             started_at: None,
+            finished_at: None,
         }
     }
 
@@ -128,6 +133,7 @@ impl ItemState {
                     before_finish: self.before_finish,
                     before_removal: self.before_removal,
                     started_at: self.started_at,
+                    finished_at: self.finished_at,
                     ..Self::new(a)
                 };
             }
@@ -148,17 +154,19 @@ impl ItemState {
                 });
                 self.before_finish = None;
             }
-            ItemEvent::Finished(_) => {
-                self.before_finish = Some((self.status, self.progress));
+            ItemEvent::Finished(f) => {
+                self.before_finish = Some((self.status, self.progress, self.finished_at));
                 self.status = Status::Finished;
                 self.progress = None;
                 self.times_finished += 1;
+                self.finished_at = Some(f.at);
             }
             ItemEvent::FinishRetracted(_) => {
-                if let Some((status, progress)) = self.before_finish.take() {
+                if let Some((status, progress, finished_at)) = self.before_finish.take() {
                     self.status = status;
                     self.progress = progress;
                     self.times_finished = self.times_finished.saturating_sub(1);
+                    self.finished_at = finished_at;
                 }
             }
             ItemEvent::Abandoned(_) => {
@@ -203,9 +211,16 @@ impl ItemState {
                     self.status = status;
                 }
             }
-            // The finish's own values are the projection's business; the item's state is the
-            // same.
-            ItemEvent::FinishRevised(_) => {}
+            // The finish's own values are the projection's business. A moved start of the
+            // read the finish ended, while nothing has changed the status since, is kept as
+            // the read's: retracting the finish brings the read back begun then.
+            ItemEvent::FinishRevised(r) => {
+                if let Some(started_at) = r.started_at {
+                    if self.status == Status::Finished && self.before_finish.is_some() {
+                        self.started_at = Some(started_at);
+                    }
+                }
+            }
             ItemEvent::StartRevised(r) => self.started_at = Some(r.started_at),
         }
     }
@@ -226,8 +241,13 @@ pub enum Rejection {
     AlreadyInProgress,
     #[error("only an item in progress can be abandoned (this one is {0})")]
     NotInProgress(&'static str),
-    #[error("only the start of an item in progress can be moved (this one is {0}): a finished read's start is its finish's")]
+    #[error("only the start of an item in progress can be moved (this one is {0}): a finished read's start is revised with its finish (`started_at` in `PATCH /v1/items/{{id}}/finish`)")]
     StartNotInProgress(&'static str),
+    #[error("started_at: {started_at} is after the finish it would begin ({finished_at})")]
+    StartAfterFinish {
+        started_at: DateTime<Utc>,
+        finished_at: DateTime<Utc>,
+    },
     #[error("nothing to change: give at least one field to change (`at` and `expected_version` alone change nothing)")]
     NothingToChange,
     #[error("the item was never finished: there is no finish to revise")]
@@ -256,7 +276,8 @@ fn status_name(s: Status) -> &'static str {
 ///   can be logged at any time (logging progress means it is in progress).
 /// * Starting needs an item not already in progress; abandoning needs one in progress, and so
 ///   does moving its start.
-/// * A finish can be revised (its rating or review) once there is one: the latest is.
+/// * A finish can be revised (its rating, review or start) once there is one: the latest is;
+///   its read cannot have begun after it.
 /// * The latest finish can be retracted while nothing else has changed the item's status since
 ///   (an edit or a revision may come between), once.
 pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejection> {
@@ -281,10 +302,22 @@ pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejecti
         }
         ItemEvent::Edited(e) if e.changes.is_empty() => Err(Rejection::NothingToChange),
         // What the request says comes before what the item's state says.
-        ItemEvent::FinishRevised(r) if r.rating.is_none() && r.review.is_none() => {
+        ItemEvent::FinishRevised(r)
+            if r.rating.is_none() && r.review.is_none() && r.started_at.is_none() =>
+        {
             Err(Rejection::NothingToChange)
         }
         ItemEvent::FinishRevised(_) if state.times_finished == 0 => Err(Rejection::NeverFinished),
+        ItemEvent::FinishRevised(FinishRevised {
+            started_at: Some(started_at),
+            ..
+        }) => match state.finished_at {
+            Some(finished_at) if *started_at > finished_at => Err(Rejection::StartAfterFinish {
+                started_at: *started_at,
+                finished_at,
+            }),
+            _ => Ok(()),
+        },
         ItemEvent::FinishRetracted(_) if state.before_finish.is_none() => {
             Err(Rejection::NothingToRetract)
         }
@@ -468,6 +501,7 @@ mod tests {
             ItemEvent::FinishRevised(FinishRevised {
                 rating,
                 review: None,
+                started_at: None,
                 at: at(),
             })
         };
@@ -642,6 +676,61 @@ mod tests {
         }
         let finished_after = state_after(&[added(), started(), moved(3), finished()]);
         assert_eq!(finished_after.started_at, Some(on(3)));
+    }
+
+    #[test]
+    fn a_finished_reads_start_is_revised_with_its_finish_never_after_it() {
+        let on =
+            |day: u32| -> DateTime<Utc> { format!("2026-11-{day:02}T20:00:00Z").parse().unwrap() };
+        let start = |day| ItemEvent::Started(Started { at: on(day) });
+        let finish = |day| {
+            ItemEvent::Finished(Finished {
+                at: on(day),
+                rating: None,
+                review: None,
+                tweet: true,
+            })
+        };
+        let begun = |day| {
+            ItemEvent::FinishRevised(FinishRevised {
+                rating: None,
+                review: None,
+                started_at: Some(on(day)),
+                at: on(25),
+            })
+        };
+        let retract = ItemEvent::FinishRetracted(FinishRetracted { at: on(25) });
+        let done = state_after(&[added(), start(10), finish(20)]);
+        assert_eq!(check(Some(&done), &begun(3)), Ok(()));
+        assert_eq!(
+            check(Some(&done), &begun(20)),
+            Ok(()),
+            "begun the day it ended"
+        );
+        assert_eq!(
+            check(Some(&done), &begun(21)),
+            Err(Rejection::StartAfterFinish {
+                started_at: on(21),
+                finished_at: on(20)
+            })
+        );
+        // Taken back, the read is in progress again, begun when its finish said.
+        let back = state_after(&[added(), start(10), finish(20), begun(3), retract.clone()]);
+        assert_eq!(back.in_progress_since(), Some(on(3)));
+        // The finish before a retracted one is the latest again: its own day bounds its start.
+        let again = state_after(&[added(), finish(5), start(10), finish(20), retract]);
+        assert_eq!(again.finished_at, Some(on(5)));
+        assert!(matches!(
+            check(Some(&again), &begun(6)),
+            Err(Rejection::StartAfterFinish { .. })
+        ));
+        // A re-read in progress keeps its own start: the revision is the earlier finish's.
+        let rereading = state_after(&[added(), start(2), finish(5), start(10), begun(1)]);
+        assert_eq!(rereading.in_progress_since(), Some(on(10)));
+        assert_eq!(
+            check(Some(&state_after(&[added(), start(10)])), &begun(3)),
+            Err(Rejection::NeverFinished)
+        );
     }
 
     #[test]

@@ -141,6 +141,14 @@ enum WireEvent<'a> {
         started_at: Ts,
         at: Ts,
     },
+    /// A revision that moves the finish's start too; `FinishRevised` is one that does not,
+    /// encoded as before starts could be revised.
+    FinishRevisedWithStart {
+        half_stars: Option<Option<u8>>,
+        review: Option<Option<&'a str>>,
+        started_at: Ts,
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -201,11 +209,23 @@ impl<'a> WireEvent<'a> {
                 }
             }
             ItemEvent::Removed(e) => Self::Removed { at: e.at.into() },
-            ItemEvent::FinishRevised(e) => Self::FinishRevised {
-                half_stars: e.rating.map(|r| r.map(Rating::half_stars)),
-                review: e.review.as_ref().map(|r| r.as_ref().map(Review::as_str)),
-                at: e.at.into(),
-            },
+            ItemEvent::FinishRevised(e) => {
+                let half_stars = e.rating.map(|r| r.map(Rating::half_stars));
+                let review = e.review.as_ref().map(|r| r.as_ref().map(Review::as_str));
+                match e.started_at {
+                    None => Self::FinishRevised {
+                        half_stars,
+                        review,
+                        at: e.at.into(),
+                    },
+                    Some(started_at) => Self::FinishRevisedWithStart {
+                        half_stars,
+                        review,
+                        started_at: started_at.into(),
+                        at: e.at.into(),
+                    },
+                }
+            }
             ItemEvent::FinishRetracted(e) => Self::FinishRetracted { at: e.at.into() },
             ItemEvent::Restored(e) => Self::Restored { at: e.at.into() },
             ItemEvent::StartRevised(e) => Self::StartRevised {
@@ -292,12 +312,20 @@ impl<'a> WireEvent<'a> {
                 review,
                 at,
             } => ItemEvent::FinishRevised(FinishRevised {
-                rating: half_stars
-                    .map(|r| r.map(Rating::from_half_stars).transpose())
-                    .transpose()?,
-                review: review
-                    .map(|r| r.map(Review::parse).transpose())
-                    .transpose()?,
+                rating: revised_rating(half_stars)?,
+                review: revised_review(review)?,
+                started_at: None,
+                at: at.try_into()?,
+            }),
+            Self::FinishRevisedWithStart {
+                half_stars,
+                review,
+                started_at,
+                at,
+            } => ItemEvent::FinishRevised(FinishRevised {
+                rating: revised_rating(half_stars)?,
+                review: revised_review(review)?,
+                started_at: Some(started_at.try_into()?),
                 at: at.try_into()?,
             }),
             Self::FinishRetracted { at } => {
@@ -310,6 +338,18 @@ impl<'a> WireEvent<'a> {
             }),
         })
     }
+}
+
+/// A revision's rating: absent, cleared, or half stars.
+fn revised_rating(half_stars: Option<Option<u8>>) -> Result<Option<Option<Rating>>, ParseError> {
+    half_stars
+        .map(|r| r.map(Rating::from_half_stars).transpose())
+        .transpose()
+}
+
+/// A revision's review: absent, cleared, or its text.
+fn revised_review(review: Option<Option<&str>>) -> Result<Option<Option<Review>>, ParseError> {
+    review.map(|r| r.map(Review::parse).transpose()).transpose()
 }
 
 /// Appends one event to an encoded history.
@@ -391,6 +431,7 @@ pub enum SkimmedEvent<'a> {
     FinishRevised {
         rating: Option<Option<Rating>>,
         review: Option<Option<&'a str>>,
+        started_at: Option<DateTime<Utc>>,
     },
     /// The item's latest finish, taken back.
     FinishRetracted,
@@ -466,10 +507,22 @@ impl<'a> WireEntry<'a> {
             } => (
                 at,
                 SkimmedEvent::FinishRevised {
-                    rating: half_stars
-                        .map(|r| r.map(Rating::from_half_stars).transpose())
-                        .transpose()?,
+                    rating: revised_rating(half_stars)?,
                     review,
+                    started_at: None,
+                },
+            ),
+            WireEvent::FinishRevisedWithStart {
+                half_stars,
+                review,
+                started_at,
+                at,
+            } => (
+                at,
+                SkimmedEvent::FinishRevised {
+                    rating: revised_rating(half_stars)?,
+                    review,
+                    started_at: Some(started_at.try_into()?),
                 },
             ),
             WireEvent::FinishRetracted { at } => (at, SkimmedEvent::FinishRetracted),

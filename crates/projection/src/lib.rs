@@ -318,13 +318,26 @@ struct Revision {
     at: DateTime<Utc>,
     rating: Option<Rating>,
     review: Option<Review>,
+    /// When its read began, if a revision (this or an earlier one) said; else it is folded
+    /// from the item's history before the finish.
+    started_at: Option<DateTime<Utc>>,
 }
 
 /// A finish's rating and review as of some position, and when they were last revised.
 struct Values<'a> {
     rating: Option<Rating>,
     review: Option<&'a Review>,
+    /// The start a revision gave it, if one did.
+    started_at: Option<DateTime<Utc>>,
     revised_at: Option<DateTime<Utc>>,
+}
+
+/// What one revision changes: `None` leaves a field as it was; a rating or review of `Some(None)`
+/// clears it.
+struct Revised {
+    rating: Option<Option<Rating>>,
+    review: Option<Option<Review>>,
+    started_at: Option<DateTime<Utc>>,
 }
 
 impl FinishRecord {
@@ -346,11 +359,13 @@ impl FinishRecord {
             Some(r) => Values {
                 rating: r.rating,
                 review: r.review.as_ref(),
+                started_at: r.started_at,
                 revised_at: Some(r.at),
             },
             None => Values {
                 rating: self.rating,
                 review: self.review.as_ref(),
+                started_at: None,
                 revised_at: None,
             },
         }
@@ -361,15 +376,15 @@ impl FinishRecord {
         &self,
         revisions: &mut Vec<Revision>,
         (position, at): (i64, DateTime<Utc>),
-        rating: Option<Option<Rating>>,
-        review: Option<Option<Review>>,
+        revised: Revised,
     ) {
         let now = self.values(revisions, None);
         let revision = Revision {
             position,
             at,
-            rating: rating.unwrap_or(now.rating),
-            review: review.unwrap_or_else(|| now.review.cloned()),
+            rating: revised.rating.unwrap_or(now.rating),
+            review: revised.review.unwrap_or_else(|| now.review.cloned()),
+            started_at: revised.started_at.or(now.started_at),
         };
         revisions.push(revision);
     }
@@ -662,7 +677,8 @@ pub struct FeedEntry {
     pub started_at: Option<DateTime<Utc>>,
     pub rating: Option<f64>,
     pub review: Option<String>,
-    /// When its rating or review was last revised (as of the answer's position), if ever.
+    /// When its rating, review or start was last revised (as of the answer's position), if
+    /// ever.
     pub revised_at: Option<DateTime<Utc>>,
     pub item: ItemView,
     /// The item's, in the owner's feed only ([`FeedQuery::owner`]).
@@ -887,8 +903,11 @@ impl Projection {
                     finish.revise(
                         &mut all,
                         (position, revision.at),
-                        revision.rating,
-                        revision.review.clone(),
+                        Revised {
+                            rating: revision.rating,
+                            review: revision.review.clone(),
+                            started_at: revision.started_at,
+                        },
                     );
                     self.revisions.insert(*key, all.into_boxed_slice());
                 }
@@ -1182,7 +1201,9 @@ impl Projection {
         Some(FeedEntry {
             position: *position,
             finished_at: *at,
-            started_at: self.read_started(&finish.item_id, *position),
+            started_at: values
+                .started_at
+                .or_else(|| self.read_started(&finish.item_id, *position)),
             rating: values.rating.map(Rating::stars),
             review: values.review.map(ToString::to_string),
             revised_at: values.revised_at,
@@ -1712,7 +1733,11 @@ fn load_items<'a>(
                     ));
                     Change::Status(Status::Finished)
                 }
-                SkimmedEvent::FinishRevised { rating, review } => {
+                SkimmedEvent::FinishRevised {
+                    rating,
+                    review,
+                    started_at,
+                } => {
                     let review = review
                         .map(|r| r.map(Review::parse).transpose())
                         .transpose()
@@ -1731,7 +1756,12 @@ fn load_items<'a>(
                             }
                         };
                         let (_, all) = &mut part.revisions[at_index];
-                        finish.revise(all, (position, at), rating, review);
+                        let revised = Revised {
+                            rating,
+                            review,
+                            started_at,
+                        };
+                        finish.revise(all, (position, at), revised);
                     }
                     part.touches.push((position, id.clone()));
                     Change::Touched

@@ -903,6 +903,10 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                 7 => ItemEvent::FinishRevised(FinishRevised {
                     rating: Some(rating.map(|r| Rating::from_half_stars(r).unwrap())),
                     review: flag.then(|| Some(Review::parse(&format!("Revised {d}")).unwrap())),
+                    // Every third one moves the finish's start too, `d` days back (the domain
+                    // refuses a start after the finish).
+                    started_at: (d % 3 == 0)
+                        .then(|| at - chrono::Duration::days(i64::from(d % 40))),
                     at,
                 }),
                 8 => ItemEvent::FinishRetracted(FinishRetracted { at }),
@@ -1135,6 +1139,7 @@ fn revised(rating: Option<Option<f64>>, review: Option<Option<&str>>, d: u32) ->
     ItemEvent::FinishRevised(FinishRevised {
         rating: rating.map(|r| r.map(|r| Rating::parse(r).unwrap())),
         review: review.map(|r| r.map(|r| Review::parse(r).unwrap())),
+        started_at: None,
         at: day(d),
     })
 }
@@ -1650,5 +1655,60 @@ fn a_moved_start_is_the_reads_start_from_the_move_on() {
     assert_eq!(starts(&p), [(6, Some(day(6))), (3, Some(day(2)))]);
     let restored = Projection::from_snapshot(p.to_snapshot(), &p.state_hash()).unwrap();
     assert_eq!(starts(&restored), starts(&p));
+    assert_eq!(restored.state_hash(), p.state_hash());
+}
+
+/// A finished read's start, revised with its finish: the feed's entry says it began there
+/// from the revision on (and as before it as of earlier positions), the rating stays, an
+/// earlier finish keeps its own start, and a finish logged without one gets one. A snapshot
+/// taken after the revisions reads the same.
+#[test]
+fn a_finishs_revised_start_is_its_reads_from_the_revision_on() {
+    let begun = |to, d| {
+        ItemEvent::FinishRevised(FinishRevised {
+            rating: None,
+            review: None,
+            started_at: Some(day(to)),
+            at: day(d),
+        })
+    };
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", started(2)),
+        ("a", finished(4, None)),       // 3: read from day 2
+        ("a", started(10)),             // logged on day 10…
+        ("a", finished(12, Some(5.0))), // 5
+        ("a", begun(6, 13)),            // 6: …begun on day 6 after all
+        (
+            "b",
+            added("B", MediaKind::Movie, Visibility::Public, &[], 1),
+        ),
+        ("b", finished(8, None)), // 8: logged after watching it…
+        ("b", begun(7, 9)),       // 9: …over two evenings
+    ];
+    let p = project(&events);
+    let starts = |p: &Projection, as_of| {
+        p.feed(&FeedQuery { as_of, ..all() })
+            .iter()
+            .map(|e| (e.position, e.started_at))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        starts(&p, None),
+        [(5, Some(day(6))), (8, Some(day(7))), (3, Some(day(2)))]
+    );
+    assert_eq!(starts(&p, Some(5)), [(5, Some(day(10))), (3, Some(day(2)))]);
+    assert_eq!(
+        starts(&p, Some(8)),
+        [(5, Some(day(6))), (8, None), (3, Some(day(2)))]
+    );
+    let latest = &p.feed(&all())[0];
+    assert_eq!(
+        (latest.rating, latest.revised_at),
+        (Some(5.0), Some(day(13)))
+    );
+    let restored = Projection::from_snapshot(p.to_snapshot(), &p.state_hash()).unwrap();
+    assert_eq!(starts(&restored, None), starts(&p, None));
+    assert_eq!(starts(&restored, Some(5)), starts(&p, Some(5)));
     assert_eq!(restored.state_hash(), p.state_hash());
 }

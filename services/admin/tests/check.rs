@@ -39,6 +39,8 @@ fn step(op: u8, n: usize) -> ItemEvent {
         4 => ItemEvent::FinishRevised(FinishRevised {
             rating: Some(Rating::from_half_stars(10).ok()),
             review: None,
+            // Every other one moves the finish's start too (refused when after the finish).
+            started_at: n.is_multiple_of(2).then(|| at - Duration::days(5)),
             at,
         }),
         5 => ItemEvent::FinishRetracted(FinishRetracted { at }),

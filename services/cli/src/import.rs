@@ -473,18 +473,25 @@ pub fn time(raw: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Some(t.to_utc());
     }
+    day(raw).map(noon)
+}
+
+/// A day as a file or a flag writes it: YYYY-MM-DD (or with slashes).
+pub fn day(raw: &str) -> Option<NaiveDate> {
     ["%Y-%m-%d", "%Y/%m/%d"]
         .iter()
-        .find_map(|f| NaiveDate::parse_from_str(raw, f).ok())
-        .map(|d| {
-            let noon = d.and_hms_opt(12, 0, 0).expect("noon exists");
-            // Noon is next to never ambiguous or skipped; a day a zone skipped whole (Samoa's
-            // 2011-12-30) has none, and then noon UTC stands in.
-            Local
-                .from_local_datetime(&noon)
-                .earliest()
-                .map_or_else(|| noon.and_utc(), |t| t.to_utc())
-        })
+        .find_map(|f| NaiveDate::parse_from_str(raw.trim(), f).ok())
+}
+
+/// A day as a time: its noon, in this machine's zone.
+pub fn noon(d: NaiveDate) -> DateTime<Utc> {
+    let noon = d.and_hms_opt(12, 0, 0).expect("noon exists");
+    // Noon is next to never ambiguous or skipped; a day a zone skipped whole (Samoa's
+    // 2011-12-30) has none, and then noon UTC stands in.
+    Local
+        .from_local_datetime(&noon)
+        .earliest()
+        .map_or_else(|| noon.and_utc(), |t| t.to_utc())
 }
 
 /// A time as the writer's `at`: RFC 3339 in UTC, to the precision it was given.

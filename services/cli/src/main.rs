@@ -14,6 +14,7 @@
 //! (`lately list | head -1`) is not an error.
 
 mod client;
+mod day_words;
 mod how_far;
 mod import;
 mod last_write;
@@ -234,8 +235,9 @@ enum Command {
     Start {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
-        /// When you started it (RFC 3339 or YYYY-MM-DD), if not now: the feed and the widget
-        /// say how long it took once it is finished. For an item already in progress (its
+        /// When you started it (a day: YYYY-MM-DD, yesterday, 3 days ago, monday; or RFC
+        /// 3339), if not now: the feed and the widget say how long it took once it is
+        /// finished. For an item already in progress (its
         /// start logged on the wrong day), its start is moved there and its progress kept.
         #[arg(long)]
         at: Option<String>,
@@ -262,20 +264,22 @@ enum Command {
         /// A few words on it, shown with the finish.
         #[arg(long)]
         review: Option<String>,
-        /// When you finished it (RFC 3339 or YYYY-MM-DD), if not now.
+        /// When you finished it (a day: YYYY-MM-DD, yesterday, 3 days ago, monday; or RFC
+        /// 3339), if not now.
         #[arg(long)]
         at: Option<String>,
-        /// When you started it (RFC 3339 or YYYY-MM-DD), if you never said: a start is
-        /// recorded then, before the finish, so the feed says how long it took; an item
-        /// already in progress has its start moved there (as `start --at` does).
+        /// When you started it (a day, as `--at`), if you never said: a start is recorded then,
+        /// before the finish, so the feed says how long it took; an item already in progress
+        /// has its start moved there (as `start --at` does). Finished already: `lately revise
+        /// --started`.
         #[arg(long)]
         started: Option<String>,
         /// In the feed, but not tweeted (`lately retry-tweet` can still post it).
         #[arg(long)]
         no_tweet: bool,
     },
-    /// Change the rating or review of an item's latest finish (a second thought, a typo),
-    /// without finishing it again.
+    /// Change the rating, review or start of an item's latest finish (a second thought, a
+    /// typo, a start logged on the wrong day), without finishing it again.
     Revise {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
@@ -291,6 +295,11 @@ enum Command {
         /// Clear the review.
         #[arg(long)]
         no_review: bool,
+        /// When you started it (a day: YYYY-MM-DD, yesterday, 3 days ago, monday; or RFC
+        /// 3339), if not when you said, or if you never said: the feed then says how long it
+        /// took from there (the tweet too, if it has not gone out yet).
+        #[arg(long)]
+        started: Option<String>,
     },
     /// Take back an item's latest finish, recorded by mistake (the wrong item, or not
     /// finished after all): the item is again where it was before it. Only right after the
@@ -473,13 +482,21 @@ fn at(raw: &str) -> Result<String, CliError> {
     time_of("--at", raw).map(import::at_text)
 }
 
-/// The time a flag gives (`--at`, `--started`).
+/// The time a flag gives (`--at`, `--started`): the time itself, or a day's noon — today's
+/// no later than now, so that a finish "today" in the morning is not one in the future.
 fn time_of(flag: &str, raw: &str) -> Result<chrono::DateTime<chrono::Utc>, CliError> {
-    import::time(raw).ok_or_else(|| {
-        CliError::Usage(format!(
-            "{flag} {raw:?}: use YYYY-MM-DD or an RFC 3339 time"
-        ))
-    })
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw.trim()) {
+        return Ok(t.to_utc());
+    }
+    let now = chrono::Utc::now();
+    import::day(raw)
+        .or_else(|| day_words::day(raw, now.with_timezone(&chrono::Local).date_naive()))
+        .map(|d| import::noon(d).min(now))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "{flag} {raw:?}: use a day (YYYY-MM-DD, today, yesterday, 3 days ago, monday) or an RFC 3339 time"
+            ))
+        })
 }
 
 impl Command {
@@ -758,6 +775,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             no_rating,
             review,
             no_review,
+            started,
         } => {
             let mut body = json!({});
             // A value given is set; `--no-…` sends `null`, which clears it.
@@ -767,9 +785,12 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             if review.is_some() || no_review {
                 body["review"] = json!(review);
             }
+            if let Some(started) = started {
+                body["started_at"] = json!(import::at_text(time_of("--started", &started)?));
+            }
             if body.as_object().is_some_and(|b| b.is_empty()) {
                 return Err(CliError::Usage(
-                    "nothing to change: give --rating, --review, --no-rating or --no-review".into(),
+                    "nothing to change: give --rating, --review, --no-rating, --no-review or --started".into(),
                 ));
             }
             let out = client
@@ -1762,6 +1783,9 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
                         Some(r) => format!("review: {r}"),
                         None => "review cleared".to_owned(),
                     });
+                }
+                if let Some(started) = data.get("started_at") {
+                    changed.push(format!("started {}", day(started)));
                 }
                 format!("finish revised: {}", changed.join(", "))
             }

@@ -221,16 +221,49 @@ async fn a_finish_can_say_when_it_was_started() {
         list.starts_with("2026-11-30  book     Dune, took 20 days  ("),
         "{list}"
     );
+    // Finished, and begun earlier than it said after all: `revise --started`.
+    let out = sys
+        .lately(&["revise", &dune, "--started", "2026-11-05T12:00:00Z"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        list.starts_with("2026-11-30  book     Dune, took 25 days  ("),
+        "{list}"
+    );
+    let shown = stdout(&sys.lately(&["show", &dune]).await);
+    assert!(
+        shown.ends_with("  finish revised: started 2026-11-05\n"),
+        "{shown}"
+    );
+    // Days in words, counted back from today.
+    let anathem = id(sys.lately(&["add", "book", "Anathem"]).await);
+    let out = sys
+        .lately(&["finish", &anathem, "--started", "3 days ago", "--no-tweet"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(list.contains("Anathem, took 3 days  ("), "{list}");
     let head = sys.head().await;
     // A day that is no day: a usage error before anything is written.
     let typo = sys
-        .lately(&["finish", &dune, "--started", "yesterday"])
+        .lately(&["finish", &dune, "--started", "yesteryear"])
         .await;
     assert_eq!(typo.status.code(), Some(2));
     assert!(
-        stderr(&typo).contains("--started \"yesterday\""),
+        stderr(&typo).contains("--started \"yesteryear\": use a day (YYYY-MM-DD, today, yesterday"),
         "{}",
         stderr(&typo)
+    );
+    // A finish's read begun after it: refused by the writer, nothing written.
+    let after = sys
+        .lately(&["revise", &dune, "--started", "2026-12-01T12:00:00Z"])
+        .await;
+    assert!(!after.status.success());
+    assert!(
+        stderr(&after).contains("is after the finish it would begin"),
+        "{}",
+        stderr(&after)
     );
     // Begun after it ended: a usage error, nothing written.
     let after = sys

@@ -369,10 +369,11 @@ impl Worker {
             .await?;
             return Ok(true);
         }
-        // Revised since (its rating or review, while it was the item's latest finish): honoured
-        // like an edit of the item, up to the moment it is posted. A later finish hides it from
-        // revisions until that one is retracted.
+        // Revised since (its rating, review or start, while it was the item's latest finish):
+        // honoured like an edit of the item, up to the moment it is posted. A later finish
+        // hides it from revisions until that one is retracted.
         let mut later_finishes = 0usize;
+        let mut revised_start = None;
         let finish = history
             .iter()
             .skip_while(|h| h.position <= position)
@@ -385,7 +386,10 @@ impl Worker {
                     later_finishes = later_finishes.saturating_sub(1);
                     f
                 }
-                ItemEvent::FinishRevised(r) if later_finishes == 0 => r.revise(&f),
+                ItemEvent::FinishRevised(r) if later_finishes == 0 => {
+                    revised_start = r.started_at.or(revised_start);
+                    r.revise(&f)
+                }
                 _ => f,
             });
         // Which reading this is: the finishes up to it that stand.
@@ -397,17 +401,20 @@ impl Worker {
                 _ => false,
             })
             .count();
-        // How long its read took, in the owner's calendar: from when the item went in progress,
-        // if it was in progress just before the finish.
+        // How long its read took, in the owner's calendar: from the start a revision gave it,
+        // or else from when the item went in progress, if it was just before the finish.
         let zone = self.config.time_zone;
-        let days = ItemState::replay(
-            history
-                .iter()
-                .take_while(|h| h.position < position)
-                .map(|h| &h.event),
-        )
-        .and_then(|before| before.in_progress_since())
-        .map(|start| (zone.date(finish.at) - zone.date(start)).num_days());
+        let days = revised_start
+            .or_else(|| {
+                ItemState::replay(
+                    history
+                        .iter()
+                        .take_while(|h| h.position < position)
+                        .map(|h| &h.event),
+                )
+                .and_then(|before| before.in_progress_since())
+            })
+            .map(|start| (zone.date(finish.at) - zone.date(start)).num_days());
         let review = finish.review.as_ref().map(|r| r.to_string());
         // The item's own link, or else the finish on its page on the feed, if the feed's
         // address is known.

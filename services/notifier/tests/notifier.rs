@@ -435,6 +435,13 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
         json!({ "rating": 4.5 }),
     )
     .await;
+    // And it was watched over two evenings, not one: the tweet says how long it took.
+    env.write(
+        Method::PATCH,
+        &format!("/v1/items/{typo}/finish"),
+        json!({ "started_at": chrono::Utc::now() - chrono::Duration::days(2) }),
+    )
+    .await;
     // Finished by mistake (the wrong item), taken back within the window: never tweeted.
     let mistaken = env
         .add(json!({ "kind": "book", "title": "Not This One" }))
@@ -463,7 +470,7 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
         // Newest first, as the sandbox lists them.
         [
             "Finished playing “Brought Back”",
-            "Finished watching “Past Lives” ★★★★½"
+            "Finished watching “Past Lives” in 2 days ★★★★½"
         ]
     );
     env.until_entry(&n, removed_at, "skipped").await;

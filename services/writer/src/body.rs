@@ -255,8 +255,8 @@ pub struct Finish {
     pub expected_version: Option<i64>,
 }
 
-/// `PATCH /v1/items/{id}/finish`: the latest finish's new rating or review; `null` clears one,
-/// an absent one stays.
+/// `PATCH /v1/items/{id}/finish`: the latest finish's new rating, review or start; `null`
+/// clears a rating or review, an absent field stays.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReviseFinish {
@@ -270,6 +270,9 @@ pub struct ReviseFinish {
         deserialize_with = "lately_domain::event::nullable::deserialize"
     )]
     pub review: Option<Option<Review>>,
+    /// When the finish's read began: not cleared by `null` (a finish without a start is one
+    /// logged without one), so a plain option.
+    pub started_at: Option<DateTime<Utc>>,
     pub at: Option<DateTime<Utc>>,
     pub expected_version: Option<i64>,
 }

@@ -114,7 +114,7 @@ fn rejection_problem(r: &Rejection) -> Problem {
     let detail = r.to_string();
     match r {
         Rejection::NotFound => Problem::not_found(detail),
-        Rejection::NothingToChange => Problem::new(
+        Rejection::NothingToChange | Rejection::StartAfterFinish { .. } => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
             "Invalid request",

@@ -251,13 +251,25 @@ pub async fn finish(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     .await
 }
 
-/// `PATCH /v1/items/{id}/finish`: revises the latest finish's rating or review.
+/// `PATCH /v1/items/{id}/finish`: revises the latest finish's rating, review or start (the
+/// domain's `check` refuses a start after the finish).
 pub async fn revise_finish(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     on_item(request, false, |b: body::ReviseFinish, now| {
+        let at = when(b.at, now)?;
+        let started_at = b
+            .started_at
+            .map(|s| body::when_named("started_at", Some(s), now))
+            .transpose()?;
+        if let Some(started_at) = started_at.filter(|s| *s > at) {
+            return Err(ApiError::Invalid(format!(
+                "started_at: {started_at} is after the revision itself ({at})"
+            )));
+        }
         let event = FinishRevised {
             rating: b.rating,
             review: b.review,
-            at: when(b.at, now)?,
+            started_at,
+            at,
         };
         Ok((ItemEvent::FinishRevised(event), b.expected_version))
     })

@@ -254,8 +254,9 @@ async fn every_command_appends_its_event() {
     assert_eq!(stream[7].data.value().unwrap()["tweet"], false);
 }
 
-/// `PATCH /v1/items/{id}/finish` revises the latest finish: `null` clears, absent keeps. An
-/// item never finished, an empty revision and a bad rating are refused and append nothing.
+/// `PATCH /v1/items/{id}/finish` revises the latest finish: `null` clears, absent keeps; its
+/// start too. An item never finished, an empty revision, a bad rating and a start after the
+/// finish are refused and append nothing.
 #[tokio::test]
 async fn the_latest_finish_can_be_revised() {
     let app = spawn_app().await;
@@ -325,6 +326,39 @@ async fn the_latest_finish_can_be_revised() {
     assert!(
         data.as_object().unwrap().contains_key("review"),
         "cleared, not absent: {data}"
+    );
+    assert!(!data.as_object().unwrap().contains_key("started_at"));
+    // Its read began earlier than logged (here: never logged): the start, revised.
+    let head = app.head().await;
+    let soon = |hours| (chrono::Utc::now() + chrono::Duration::hours(hours)).to_rfc3339();
+    for (body, detail) in [
+        (
+            json!({ "started_at": soon(1), "at": soon(2) }),
+            "is after the finish it would begin",
+        ),
+        (
+            json!({ "started_at": "2026-11-20T09:00:00Z", "at": "2026-11-19T09:00:00Z" }),
+            "is after the revision itself",
+        ),
+        (json!({ "started_at": soon(72) }), "is in the future"),
+        (json!({ "started_at": null }), "at least one field"),
+    ] {
+        assert_problem(
+            revise(body).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            detail,
+        )
+        .await;
+    }
+    assert_eq!(app.head().await, head);
+    let res = revise(json!({ "started_at": "2026-11-20T09:00:00Z" }))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let stored = app.log.read_stream(&id).await.unwrap();
+    assert_eq!(
+        stored[3].data.value().unwrap(),
+        json!({ "started_at": "2026-11-20T09:00:00Z", "at": stored[3].data.value().unwrap()["at"] })
     );
     let get = app
         .request(reqwest::Method::GET, &format!("/v1/items/{id}/finish"))
@@ -403,7 +437,7 @@ async fn the_start_of_a_read_in_progress_can_be_moved() {
         stored[3].data.value().unwrap()["started_at"],
         "2026-11-20T09:00:00Z"
     );
-    // Finished, its read is over: its start is its finish's now.
+    // Finished, its read is over: its start is revised with its finish now.
     let res = app.post(&format!("/v1/items/{id}/finish"), json!({})).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_problem(
@@ -411,7 +445,7 @@ async fn the_start_of_a_read_in_progress_can_be_moved() {
             .await
             .unwrap(),
         StatusCode::CONFLICT,
-        "(this one is finished)",
+        "(this one is finished): a finished read's start is revised with its finish",
     )
     .await;
     let get = app
