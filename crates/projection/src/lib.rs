@@ -673,7 +673,8 @@ pub struct FeedEntry {
     pub position: i64,
     pub finished_at: DateTime<Utc>,
     /// When the read (watch, play) this finish ended began: the item was in progress since
-    /// then. `None` for a finish recorded without a start (an import, a film logged after).
+    /// then, or a revision of the finish said so. `None` for a finish recorded without a start
+    /// (an import, a film logged after) that no revision gave one.
     pub started_at: Option<DateTime<Utc>>,
     pub rating: Option<f64>,
     pub review: Option<String>,

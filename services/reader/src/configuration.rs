@@ -6,6 +6,8 @@ use clap::Parser;
 use lately_projection::Zone;
 use lately_service::auth::OwnerAccess;
 
+use crate::widget::Goals;
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "lately-reader",
@@ -74,6 +76,11 @@ pub struct Config {
     /// New Year's Eve is that year's.
     #[arg(long, env = "LATELY_TIME_ZONE", default_value = "UTC", value_parser = Zone::parse)]
     pub time_zone: Zone,
+
+    /// Your goals for the current year, shown on your page (`/`) and the year's: how many of
+    /// a kind (`book=24,movie=52`), or of everything (`100`). Default: none.
+    #[arg(long, env = "LATELY_GOALS", default_value = "", value_parser = Goals::parse)]
+    pub goals: Goals,
 
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "LATELY_WORKERS")]

@@ -35,8 +35,8 @@ pub fn stars(rating: f64) -> String {
     lately_domain::Rating::parse(rating).map_or_else(|_| String::new(), |r| r.to_stars())
 }
 
-/// When an entry last changed: its finish, or the revision of its rating or review after it,
-/// so that a feed reader shows a revised entry again.
+/// When an entry last changed: its finish, or the revision of its rating, review or start
+/// after it, so that a feed reader shows a revised entry again.
 fn updated(e: &FeedEntry) -> chrono::DateTime<Utc> {
     e.revised_at.map_or(e.finished_at, |r| r.max(e.finished_at))
 }

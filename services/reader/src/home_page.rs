@@ -16,7 +16,9 @@ use crate::feeds::{base_url, escape};
 use crate::page::{one_line, Card, Level};
 use crate::routes::{bad, item_filter, params, position_for};
 use crate::startup::AppState;
-use crate::widget::{entry_html, filter_query, list_item_html, stats_html, year_link, Show};
+use crate::widget::{
+    entry_html, filter_query, list_item_html, stats_html, year_link, Show, Target,
+};
 
 /// How many of the latest finishes the page lists; older ones are on their years' pages.
 const FINISHES: usize = 20;
@@ -60,15 +62,25 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let theme = crate::page::theme(&req)?;
     let filter = item_filter(&p)?;
     let (position, _) = position_for(&req, &state, &p).await?;
-    let this_year = state.zone.date(Utc::now()).year();
-    // The year's counts are the current year's: a new year is a new page.
-    Ok(crate::page::answer(
-        &req,
-        &state,
-        position,
-        &this_year.to_string(),
-        || render(&req, &state, &filter, &theme, position, this_year),
-    ))
+    let today = state.zone.date(Utc::now());
+    let targets = state.goals.targets(&filter, today);
+    // The year's counts are the current year's: a new year is a new page; and a goal's pace
+    // moves daily.
+    let varies = match targets.is_empty() {
+        true => today.year().to_string(),
+        false => today.to_string(),
+    };
+    Ok(crate::page::answer(&req, &state, position, &varies, || {
+        render(
+            &req,
+            &state,
+            &filter,
+            &theme,
+            position,
+            today.year(),
+            &targets,
+        )
+    }))
 }
 
 /// The page at `position`.
@@ -79,6 +91,7 @@ fn render(
     theme: &str,
     position: i64,
     this_year: i32,
+    targets: &[Target],
 ) -> String {
     let zone = state.zone;
     let stats = |projection: &lately_projection::Projection, year| {
@@ -175,7 +188,7 @@ fn render(
         &format!("{this_year} so far"),
         format!(
             r#"<ol class="stats">{}</ol>{}"#,
-            stats_html(&year, this_year, None),
+            stats_html(&year, this_year, targets),
             year_link(this_year, filter.kind, filter.tag.as_ref())
         ),
     ));

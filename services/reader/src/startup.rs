@@ -32,6 +32,8 @@ pub struct AppState {
     pub home_page_url: Option<String>,
     /// The calendar of the `year` filter and the stats (`LATELY_TIME_ZONE`).
     pub zone: Zone,
+    /// The owner's goals for the current year (`LATELY_GOALS`).
+    pub goals: widget::Goals,
     pub min_position_wait: Duration,
     pub owner: OwnerAccess,
     /// The log's primary (`DATABASE_URL`), asked for its head when a position waited for never
@@ -166,6 +168,7 @@ impl Application {
             author: config.author.clone(),
             home_page_url: config.home_page_url.clone(),
             zone: config.time_zone,
+            goals: config.goals.clone(),
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
             owner,
             log,

@@ -3,7 +3,7 @@
 //! Every event's `id` is the log position of what caused it:
 //! - `event: finish`, `data: <feed entry>` — a new public finish;
 //! - `event: update`, `data: <feed entry>` — a finish from before, as it is now that its item
-//!   was edited (or made public again) or its rating or review revised;
+//!   was edited (or made public again) or its finish revised (rating, review or start);
 //! - `event: remove`, `data: {"position": <the finish's position>}` — a finish the stream's
 //!   filters showed, now private, removed, retracted or filtered out.
 //!

@@ -15,7 +15,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use lately_domain::{MediaKind, Tag};
 use lately_projection::{
-    FeedEntry, FeedQuery, Goal, ItemView, Pace, Page, Stats, StatsQuery, Zone,
+    FeedEntry, FeedQuery, Goal, ItemFilter, ItemView, Pace, Page, Stats, StatsQuery, Zone,
 };
 use lately_service::Problem;
 
@@ -223,10 +223,57 @@ pub(crate) fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
 }
 
 /// What a stats widget counts against: its goal, and what it counts (one kind, or all).
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Target {
     pub goal: Goal,
     pub kind: Option<MediaKind>,
     pub today: NaiveDate,
+}
+
+/// The owner's goals for the current year (`LATELY_GOALS=book=24,movie=52`; `100` alone for
+/// everything finished), shown on your page and the year's own. A setting rather than an
+/// event: like the widget's `goal=`, a way of looking at the counts, not a fact of the log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Goals(Vec<(Option<MediaKind>, Goal)>);
+
+impl Goals {
+    /// `book=24,movie=52`, `100`, or nothing; the error names the part that is wrong.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut goals: Vec<(Option<MediaKind>, Goal)> = Vec::new();
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let wrong = |e: String| format!("{part:?}: {e} (goals look like book=24,movie=52)");
+            let (kind, count) = match part.split_once('=') {
+                Some((kind, count)) => (
+                    Some(MediaKind::parse(kind.trim()).map_err(|e| wrong(e.to_string()))?),
+                    count,
+                ),
+                None => (None, part),
+            };
+            let goal = Goal::parse(count).map_err(wrong)?;
+            if goals.iter().any(|(k, _)| *k == kind) {
+                return Err(wrong("a second goal for the same finishes".to_owned()));
+            }
+            goals.push((kind, goal));
+        }
+        Ok(Self(goals))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The goals a page of `filter`'s counts can show: every one unfiltered, the kind's of one
+    /// kind, none of a tag (its counts are not a goal's).
+    pub(crate) fn targets(&self, filter: &ItemFilter, today: NaiveDate) -> Vec<Target> {
+        if filter.tag.is_some() {
+            return Vec::new();
+        }
+        self.0
+            .iter()
+            .filter(|(kind, _)| filter.kind.is_none() || *kind == filter.kind)
+            .map(|&(kind, goal)| Target { goal, kind, today })
+            .collect()
+    }
 }
 
 /// The goal's line: a bar, "14 of 24 books · 58%", and the pace.
@@ -248,10 +295,18 @@ fn goal_html(finished: u64, year: i32, t: &Target) -> String {
 }
 
 /// A year's counts as the stats widget shows them: the total with the average rating, the
-/// goal's line if it has one, a line per kind ("14 books"), then the months' bars;
-/// `widget.js` renders the same.
-pub(crate) fn stats_html(s: &Stats, year: i32, target: Option<&Target>) -> String {
-    let goal = target.map_or_else(String::new, |t| goal_html(s.finished, year, t));
+/// goals' lines if it has any (each of its kind's count, or the total), a line per kind ("14
+/// books"), then the months' bars; `widget.js` renders the same for one goal.
+pub(crate) fn stats_html(s: &Stats, year: i32, targets: &[Target]) -> String {
+    let goal: String = targets
+        .iter()
+        .map(|t| {
+            let finished = t
+                .kind
+                .map_or(s.finished, |k| s.by_kind.get(&k).copied().unwrap_or(0));
+            goal_html(finished, year, t)
+        })
+        .collect();
     if s.finished == 0 {
         return format!(r#"<li class="empty">Nothing finished in {year} yet.</li>{goal}"#);
     }
@@ -461,7 +516,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                     owner: false,
                 });
                 let target = goal.map(|goal| Target { goal, kind, today });
-                vec![stats_html(&stats, year, target.as_ref())]
+                vec![stats_html(&stats, year, target.as_slice())]
             }
         };
         (position, items)
@@ -535,4 +590,36 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         ),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn goals_are_kinds_counts_or_one_count_for_everything() {
+        let goals = Goals::parse(" book=24, movie = 52 ,100,").unwrap();
+        assert_eq!(
+            goals,
+            Goals(vec![
+                (Some(MediaKind::Book), Goal::new(24).unwrap()),
+                (Some(MediaKind::Movie), Goal::new(52).unwrap()),
+                (None, Goal::new(100).unwrap()),
+            ])
+        );
+        assert!(Goals::parse("").unwrap().is_empty());
+        for (raw, says) in [
+            ("novel=3", "\"novel=3\": "),
+            ("book=0", "goal must be a whole number"),
+            ("book=24,book=12", "a second goal for the same finishes"),
+            ("12,24", "a second goal"),
+            ("book:24", "\"book:24\""),
+        ] {
+            let e = Goals::parse(raw).unwrap_err();
+            assert!(
+                e.contains(says) && e.contains("book=24,movie=52"),
+                "{raw}: {e}"
+            );
+        }
+    }
 }

@@ -62,14 +62,26 @@ pub async fn page(
     let filter = item_filter(&p)?;
     let (position, _) = position_for(&req, &state, &p).await?;
     let today = state.zone.date(Utc::now());
+    // The goal asked for, or this year's the owner set.
+    let targets = match goal {
+        Some(goal) => vec![Target {
+            goal,
+            kind: filter.kind,
+            today,
+        }],
+        None if year == today.year() => state.goals.targets(&filter, today),
+        None => Vec::new(),
+    };
     // The year to come's link appears with the new year, and a goal's pace moves daily: the
     // page varies with them too.
-    let varies = match goal {
-        Some(_) => today.to_string(),
-        None => today.year().to_string(),
+    let varies = match targets.is_empty() {
+        true => today.year().to_string(),
+        false => today.to_string(),
     };
     Ok(crate::page::answer(&req, &state, position, &varies, || {
-        render(&req, &state, year, goal, &filter, &theme, position, today)
+        render(
+            &req, &state, year, &targets, &filter, &theme, position, today,
+        )
     }))
 }
 
@@ -79,7 +91,7 @@ fn render(
     req: &HttpRequest,
     state: &AppState,
     year: i32,
-    goal: Option<Goal>,
+    targets: &[Target],
     filter: &ItemFilter,
     theme: &str,
     position: i64,
@@ -145,16 +157,7 @@ fn render(
 <ol class="stats">{stats}</ol>
 {entries}
 <p class="back">{before}{after}</p>"#,
-        stats = stats_html(
-            &stats,
-            year,
-            goal.map(|goal| Target {
-                goal,
-                kind: filter.kind,
-                today,
-            })
-            .as_ref()
-        ),
+        stats = stats_html(&stats, year, targets),
     );
     crate::page::html(state, Level::Under, theme, &card, &title, "h-feed", &body)
 }

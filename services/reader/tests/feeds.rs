@@ -474,6 +474,49 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
         sys.json(format!("{with_blog}/feed.json")).await["home_page_url"],
         "https://ann.example.com/"
     );
+    // The owner's goals for the year (LATELY_GOALS), each against its own count: on the page
+    // and this year's; of one kind, that kind's; of a tag, none; not on a year gone by; a
+    // goal asked for in the query instead of them.
+    let mut cfg = reader_config(&sys.database_url);
+    cfg.goals = lately_reader::widget::Goals::parse("book=4, movie=1, 10").unwrap();
+    let with_goals = sys.reader(cfg).await;
+    sys.converged(std::slice::from_ref(&with_goals), last).await;
+    let lines = |html: &str| -> Vec<String> {
+        html.split(r#"<li class="goal">"#)
+            .skip(1)
+            .map(|l| {
+                let line = l.split("</li>").next().unwrap();
+                let text = line.split("</progress> ").nth(1).unwrap();
+                text.split(" <span").next().unwrap().to_owned()
+            })
+            .collect()
+    };
+    let all = [
+        "<strong>2</strong> of 4 books · 50%",
+        "<strong>1</strong> of 1 film · 100%",
+        "<strong>3</strong> of 10 · 30%",
+    ];
+    for page in ["".to_owned(), format!("years/{year}")] {
+        let html = sys.json_text(format!("{with_goals}/{page}")).await;
+        assert_eq!(lines(&html), all, "{page}: {html}");
+        assert!(
+            html.contains(r#"</strong> of 1 film · 100% <span class="meta">goal reached</span>"#)
+        );
+    }
+    for (page, expected) in [
+        ("?kind=book".to_owned(), &all[..1]),
+        (format!("years/{year}?kind=movie"), &all[1..2]),
+        ("?tag=sf".to_owned(), &[][..]),
+        (format!("years/{}", year - 1), &[][..]),
+    ] {
+        let html = sys.json_text(format!("{with_goals}/{page}")).await;
+        assert_eq!(lines(&html), expected, "{page}");
+    }
+    let asked = sys
+        .json_text(format!("{with_goals}/years/{year}?goal=5"))
+        .await;
+    assert_eq!(lines(&asked), ["<strong>3</strong> of 5 · 60%"]);
+    assert!(lines(&sys.json_text(format!("{with_blog}/")).await).is_empty());
     // Rendered once per position and kept, but per host: without LATELY_PUBLIC_URL the card
     // names the address it was asked for.
     for host in ["a.example", "b.example", "a.example"] {
