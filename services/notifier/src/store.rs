@@ -222,13 +222,39 @@ impl Store {
         let n = exec!(
             &self.db,
             "UPDATE outbox SET status = 'posting', text = $2, posting_started_ms = $3, \
-                    attempts = attempts + 1, updated_ms = $3 \
+                    attempts = attempts + 1, updated_ms = $3, delete_after_post = false \
              WHERE finish_position = $1 AND status = 'pending'",
             position,
             text,
             now_ms
         )?;
         Ok(n == 1)
+    }
+
+    /// The tweet is out (`tweet_id`, if known): `posted` — or `deleting`, if a scan found the
+    /// entry's item removed or made private, or its finish taken back, while it was being
+    /// posted ([`Store::mark_deleting`]), when there was nothing on the account to delete.
+    pub async fn settle_posted(
+        &self,
+        position: i64,
+        tweet_id: Option<&str>,
+        reason: Option<&str>,
+        now_ms: i64,
+    ) -> Result<()> {
+        exec!(
+            &self.db,
+            "UPDATE outbox SET tweet_id = $2, updated_ms = $4, delete_after_post = false, \
+                    status = CASE WHEN delete_after_post THEN 'deleting' ELSE 'posted' END, \
+                    reason = CASE WHEN delete_after_post \
+                        THEN 'unpublished while it was being posted: deleting its tweet' \
+                        ELSE $3 END \
+             WHERE finish_position = $1",
+            position,
+            tweet_id,
+            reason,
+            now_ms
+        )?;
+        Ok(())
     }
 
     /// A final state: posted, failed, skipped, dry_run or deleted.
@@ -319,9 +345,16 @@ impl Store {
 
     /// `posted` → `deleting`: the tweet is no longer to stand (`why`: its finish was taken
     /// back, its item removed or made private), it is to be deleted. Only a posted entry
-    /// moves; one still pending is judged again when it comes due, and never posted. True if
-    /// the entry moved.
+    /// moves; one still pending is judged again when it comes due, and never posted; one
+    /// being posted is flagged, and recorded as `deleting` once posted
+    /// ([`Store::settle_posted`]). True if the entry moved.
     pub async fn mark_deleting(&self, position: i64, why: &str, now_ms: i64) -> Result<bool> {
+        exec!(
+            &self.db,
+            "UPDATE outbox SET delete_after_post = true \
+             WHERE finish_position = $1 AND status = 'posting'",
+            position
+        )?;
         let n = exec!(
             &self.db,
             "UPDATE outbox SET status = 'deleting', updated_ms = $2, \
@@ -338,6 +371,12 @@ impl Store {
     /// The number of entries moved. (No index on `item_id`: an item is removed or made
     /// private by its owner's hand, and an outbox holds one row per finish ever tweeted.)
     pub async fn mark_item_deleting(&self, item_id: &str, why: &str, now_ms: i64) -> Result<u64> {
+        exec!(
+            &self.db,
+            "UPDATE outbox SET delete_after_post = true \
+             WHERE item_id = $1 AND status = 'posting'",
+            item_id
+        )?;
         exec!(
             &self.db,
             "UPDATE outbox SET status = 'deleting', updated_ms = $2, \

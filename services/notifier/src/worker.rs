@@ -185,8 +185,9 @@ impl Worker {
                 match event.event_type.as_str() {
                     "item_finished" => self.enqueue(event).await?,
                     // A finish taken back: if its tweet went out, it is to be deleted. (One
-                    // still pending is skipped when it comes due; one being posted right now
-                    // cannot be, since posting and scanning take turns in this loop.)
+                    // still pending is skipped when it comes due; one being posted — by a
+                    // leader that lost its lock while posting, since posting and scanning
+                    // take turns in this loop — is flagged, and deleted once posted.)
                     "item_finish_retracted" => {
                         if let Some(finish) = projection.retracted_by(event.position) {
                             let why = "the finish was retracted";
@@ -280,10 +281,8 @@ impl Worker {
                 Ok(Some(id)) => {
                     tracing::info!(position = entry.finish_position, tweet_id = %id, "reconciled: it was posted");
                     self.store
-                        .settle(
+                        .settle_posted(
                             entry.finish_position,
-                            "posted",
-                            None,
                             Some(&id),
                             Some("reconciled after an interrupted post"),
                             now_ms(),
@@ -476,7 +475,7 @@ impl Worker {
                 tracing::info!(position, tweet_id = %id, "tweeted");
                 metrics::counter!("lately_notifier_posted_total").increment(1);
                 self.store
-                    .settle(position, "posted", None, Some(&id), None, now)
+                    .settle_posted(position, Some(&id), None, now)
                     .await?;
                 Ok(true)
             }
@@ -505,10 +504,8 @@ impl Worker {
                 // Tried before (an interrupted post found missing, then posted again): X
                 // already holds this exact text, so it went out.
                 self.store
-                    .settle(
+                    .settle_posted(
                         position,
-                        "posted",
-                        None,
                         None,
                         Some(&format!(
                             "X reports it as a duplicate of an earlier attempt: {reason}"
@@ -711,13 +708,9 @@ mod tests {
     use lately_domain::{MediaKind, Title};
     use lately_log::{LogOptions, Payload};
 
-    /// A leader that takes over from one further along (the checkpoint past a removal that
-    /// was scanned while the removed item's finish was pending) posts nothing, and deletes
-    /// nothing, until its projection has the removal too: judged before, the finish would go
-    /// out and its tweet never be deleted (as a chaos run once found: a removed book's tweet
-    /// left standing). Then the finish is skipped. In a dry run, where "posted" is `dry_run`.
-    #[tokio::test]
-    async fn nothing_is_judged_on_a_projection_behind_the_scan() {
+    /// A log on a fresh database: a book added, finished and removed; a dry-run worker over
+    /// it, starting at the beginning with no grace delay; and the events, to project.
+    async fn removed_after_its_finish() -> (Worker, Vec<RecordedEvent>) {
         let url = lately_testkit::postgres_database().await;
         let log = EventLog::connect(&url, LogOptions::default()).unwrap();
         log.migrate().await.unwrap();
@@ -760,11 +753,6 @@ mod tests {
             })
             .collect();
         log.restore(&recorded).await.unwrap();
-        let projection_of = |n: usize| {
-            let mut p = Projection::new();
-            apply(&mut p, &recorded[..n]);
-            p
-        };
         let config = Config::parse_from([
             "lately-notifier",
             "--database-url",
@@ -781,6 +769,24 @@ mod tests {
             x: None,
             shared: Arc::new(Shared::default()),
         };
+        (worker, recorded)
+    }
+
+    fn projection_of(events: &[RecordedEvent]) -> Projection {
+        let mut p = Projection::new();
+        apply(&mut p, events);
+        p
+    }
+
+    /// A leader that takes over from one further along (the checkpoint past a removal that
+    /// was scanned while the removed item's finish was pending) posts nothing, and deletes
+    /// nothing, until its projection has the removal too: judged before, the finish would go
+    /// out and its tweet never be deleted (as a chaos run once found: a removed book's tweet
+    /// left standing). Then the finish is skipped. In a dry run, where "posted" is `dry_run`.
+    #[tokio::test]
+    async fn nothing_is_judged_on_a_projection_behind_the_scan() {
+        let (worker, events) = removed_after_its_finish().await;
+        let projection_of = |n: usize| projection_of(&events[..n]);
         // The leader before: it scanned all three; the finish's entry was pending then.
         let whole = projection_of(3);
         assert_eq!(worker.scan(&whole, 0).await.unwrap(), 3);
@@ -791,5 +797,66 @@ mod tests {
         worker.lead(&whole, 0).await.unwrap();
         let entry = worker.store.entry(2).await.unwrap().unwrap();
         assert_eq!(entry.status, "skipped", "{entry:?}");
+    }
+
+    /// A removal scanned while another leader (one that lost its lock mid-post) is posting
+    /// the finish: nothing is on the account to delete yet, so the entry is flagged, and the
+    /// post that then succeeds is recorded as to be deleted, not as posted — the scan has
+    /// moved past the removal and will not meet it again.
+    #[tokio::test]
+    async fn a_post_that_lands_after_its_items_removal_was_scanned_is_deleted() {
+        let (worker, events) = removed_after_its_finish().await;
+        // The finish scanned, then claimed for posting (by the leader before).
+        assert_eq!(
+            worker.scan(&projection_of(&events[..2]), 0).await.unwrap(),
+            2
+        );
+        assert!(worker
+            .store
+            .claim(2, "Finished reading “Regretted”", now_ms())
+            .await
+            .unwrap());
+        // This leader scans the removal while that post is in flight; then the post lands.
+        assert_eq!(worker.scan(&projection_of(&events), 0).await.unwrap(), 3);
+        worker
+            .store
+            .settle_posted(2, Some("1001"), None, now_ms())
+            .await
+            .unwrap();
+        let entry = worker.store.entry(2).await.unwrap().unwrap();
+        assert_eq!(
+            (entry.status.as_str(), entry.tweet_id.as_deref()),
+            ("deleting", Some("1001")),
+            "{entry:?}"
+        );
+        // A flag is for the post in flight: one that went back to pending (and is judged
+        // again when it comes due: the item restored, say) is claimed afresh unflagged.
+        let store = &worker.store;
+        store
+            .settle(2, "pending", None, None, None, now_ms())
+            .await
+            .unwrap();
+        assert!(store
+            .claim(2, "Finished reading “Regretted”", now_ms())
+            .await
+            .unwrap());
+        store
+            .mark_item_deleting("regretted", "the item was removed", now_ms())
+            .await
+            .unwrap();
+        store
+            .retry(2, now_ms(), "no answer", now_ms())
+            .await
+            .unwrap();
+        assert!(store
+            .claim(2, "Finished reading “Regretted”", now_ms())
+            .await
+            .unwrap());
+        store
+            .settle_posted(2, Some("1002"), None, now_ms())
+            .await
+            .unwrap();
+        let entry = store.entry(2).await.unwrap().unwrap();
+        assert_eq!(entry.status, "posted", "{entry:?}");
     }
 }
