@@ -374,6 +374,15 @@ mod tests {
     fn removed() -> ItemEvent {
         ItemEvent::Removed(Removed { at: at() })
     }
+    /// A day of November 2026, in the evening (UTC).
+    fn on(day: u32) -> DateTime<Utc> {
+        format!("2026-11-{day:02}T20:00:00Z").parse().unwrap()
+    }
+
+    fn start(day: u32) -> ItemEvent {
+        ItemEvent::Started(Started { at: on(day) })
+    }
+
     fn state_after(events: &[ItemEvent]) -> ItemState {
         ItemState::replay(events).unwrap()
     }
@@ -594,9 +603,6 @@ mod tests {
 
     #[test]
     fn a_read_in_progress_knows_when_it_began_until_it_ends() {
-        let on =
-            |day: u32| -> DateTime<Utc> { format!("2026-11-{day:02}T20:00:00Z").parse().unwrap() };
-        let start = |day| ItemEvent::Started(Started { at: on(day) });
         let progress = |day| {
             ItemEvent::ProgressLogged(ProgressLogged {
                 percent: Percent::parse(50).unwrap(),
@@ -640,8 +646,6 @@ mod tests {
 
     #[test]
     fn the_start_of_a_read_in_progress_can_be_moved_and_nothing_else_changes() {
-        let on =
-            |day: u32| -> DateTime<Utc> { format!("2026-11-{day:02}T20:00:00Z").parse().unwrap() };
         let moved = |day| {
             ItemEvent::StartRevised(StartRevised {
                 started_at: on(day),
@@ -680,9 +684,6 @@ mod tests {
 
     #[test]
     fn a_finished_reads_start_is_revised_with_its_finish_never_after_it() {
-        let on =
-            |day: u32| -> DateTime<Utc> { format!("2026-11-{day:02}T20:00:00Z").parse().unwrap() };
-        let start = |day| ItemEvent::Started(Started { at: on(day) });
         let finish = |day| {
             ItemEvent::Finished(Finished {
                 at: on(day),

@@ -832,26 +832,20 @@ mod tests {
         // A flag is for the post in flight: one that went back to pending (and is judged
         // again when it comes due: the item restored, say) is claimed afresh unflagged.
         let store = &worker.store;
+        let claim = || store.claim(2, "Finished reading “Regretted”", now_ms());
+        let pending = store.settle(2, "pending", None, None, None, now_ms());
+        pending.await.unwrap();
+        assert!(claim().await.unwrap());
+        let why = "the item was removed";
         store
-            .settle(2, "pending", None, None, None, now_ms())
-            .await
-            .unwrap();
-        assert!(store
-            .claim(2, "Finished reading “Regretted”", now_ms())
-            .await
-            .unwrap());
-        store
-            .mark_item_deleting("regretted", "the item was removed", now_ms())
+            .mark_item_deleting("regretted", why, now_ms())
             .await
             .unwrap();
         store
             .retry(2, now_ms(), "no answer", now_ms())
             .await
             .unwrap();
-        assert!(store
-            .claim(2, "Finished reading “Regretted”", now_ms())
-            .await
-            .unwrap());
+        assert!(claim().await.unwrap());
         store
             .settle_posted(2, Some("1002"), None, now_ms())
             .await
