@@ -1553,6 +1553,18 @@ async fn stats(
     let Some(goal) = goal else {
         let s = read(year).await?;
         say(stats_header(year, &s))?;
+        // The owner's goals for the year (the readers' LATELY_GOALS), when it is this one.
+        if let (Some(year), Some(goals)) = (year, s["goals"].as_array()) {
+            let today = owners_today(&s);
+            for g in goals {
+                let (Some(n), Some(finished)) = (g["goal"].as_u64(), g["finished"].as_u64()) else {
+                    continue;
+                };
+                let Some(goal) = Goal::new(n) else { continue };
+                let kind = g["kind"].as_str().and_then(|k| MediaKind::parse(k).ok());
+                say(goal_line(finished, goal, kind, year, today))?;
+            }
+        }
         return stats_bars(year, &s);
     };
     let goal = Goal::new(goal.into()).expect("in range, as --goal's parser checks");
@@ -1560,30 +1572,35 @@ async fn stats(
     // read only when that year is not this machine's, around New Year).
     let guess = year.unwrap_or_else(|| chrono::Datelike::year(&chrono::Local::now()));
     let mut s = read(Some(guess)).await?;
-    let today = s["time_zone"]
-        .as_str()
-        .and_then(|z| Zone::parse(z).ok())
-        .unwrap_or_default()
-        .date(chrono::Utc::now());
+    let today = owners_today(&s);
     let year = year.unwrap_or(chrono::Datelike::year(&today));
     if year != guess {
         s = read(Some(year)).await?;
     }
     say(stats_header(Some(year), &s))?;
     let kind = filter.kind.and_then(|k| MediaKind::parse(k.as_str()).ok());
-    say(goal_line(&s, goal, kind, year, today))?;
+    let finished = s["finished"].as_u64().unwrap_or(0);
+    say(goal_line(finished, goal, kind, year, today))?;
     stats_bars(Some(year), &s)
+}
+
+/// Today in the owner's calendar: the time zone a stats answer names.
+fn owners_today(s: &Value) -> chrono::NaiveDate {
+    s["time_zone"]
+        .as_str()
+        .and_then(|z| Zone::parse(z).ok())
+        .unwrap_or_default()
+        .date(chrono::Utc::now())
 }
 
 /// "goal: 14 of 24 books (58%), 2 books ahead of schedule", as the stats widget says it.
 fn goal_line(
-    s: &Value,
+    finished: u64,
     goal: Goal,
     kind: Option<MediaKind>,
     year: i32,
     today: chrono::NaiveDate,
 ) -> String {
-    let finished = s["finished"].as_u64().unwrap_or(0);
     let of = kind.map_or_else(String::new, |k| format!(" {}", k.noun(goal.get())));
     let pace = Pace::of(finished, goal, year, today)
         .describe(kind)
@@ -1865,22 +1882,13 @@ mod tests {
         let july = chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap();
         // Day 182 of 365: 11 of 24 due.
         assert_eq!(
-            goal_line(
-                &json!({"finished": 14}),
-                goal,
-                Some(MediaKind::Book),
-                2026,
-                july
-            ),
+            goal_line(14, goal, Some(MediaKind::Book), 2026, july),
             "goal: 14 of 24 books (58%), 3 books ahead of schedule"
         );
         assert_eq!(
-            goal_line(&json!({"finished": 9}), goal, None, 2025, july),
+            goal_line(9, goal, None, 2025, july),
             "goal: 9 of 24 (37%), 15 short of the goal"
         );
-        assert_eq!(
-            goal_line(&json!({"finished": 0}), goal, None, 2027, july),
-            "goal: 0 of 24 (0%)"
-        );
+        assert_eq!(goal_line(0, goal, None, 2027, july), "goal: 0 of 24 (0%)");
     }
 }

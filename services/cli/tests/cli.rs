@@ -153,6 +153,38 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// `stats --year` of this year says how far along the owner's goals are, as the readers have
+/// them (`LATELY_GOALS`); `--goal` asks for another instead.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_of_this_year_say_how_far_along_the_goals_are() {
+    let sys = system().await;
+    let id = stdout(&sys.lately(&["add", "book", "Anathem"]).await);
+    let done = sys.lately(&["finish", id.trim(), "--no-tweet"]).await;
+    assert!(done.status.success(), "{}", stderr(&done));
+    let with_goals = reader(&sys.database_url, &["--goals", "book=2, 10"]).await;
+    let this_year = chrono::Datelike::year(&chrono::Local::now()).to_string();
+    // Read-your-writes: the CLI waits for its last write's position on that reader too.
+    let feed = ("LATELY_FEED_URL", with_goals.as_str());
+    let out = sys
+        .lately_with(feed, &["stats", "--year", &this_year])
+        .await;
+    let text = stdout(&out);
+    let goals: Vec<&str> = text.lines().filter(|l| l.starts_with("goal: ")).collect();
+    assert_eq!(goals.len(), 2, "{text}{}", stderr(&out));
+    assert!(goals[0].starts_with("goal: 1 of 2 books (50%)"), "{text}");
+    assert!(goals[1].starts_with("goal: 1 of 10 (10%)"), "{text}");
+    let args = [
+        "stats", "--year", &this_year, "--kind", "book", "--goal", "5",
+    ];
+    let asked = stdout(&sys.lately_with(feed, &args).await);
+    let goals: Vec<&str> = asked.lines().filter(|l| l.starts_with("goal: ")).collect();
+    assert_eq!(goals.len(), 1, "{asked}");
+    assert!(goals[0].starts_with("goal: 1 of 5 books (20%)"), "{asked}");
+    // None on a reader without them.
+    let plain = stdout(&sys.lately(&["stats", "--year", &this_year]).await);
+    assert!(!plain.contains("goal: "), "{plain}");
+}
+
 /// `finish --started`: a start the owner never recorded, written before the finish, so the
 /// list says how long it took; for an item already in progress, its start moved there.
 /// `start --at` on an item in progress moves its start too, its progress kept.

@@ -599,6 +599,12 @@ async fn counts(
     let p = params(req)?;
     let (year, filter) = (year(&p)?, item_filter(&p)?);
     let (position, _) = position_for(req, state, &p).await?;
+    let today = state.zone.date(chrono::Utc::now());
+    // The owner's goals are this year's (`LATELY_GOALS`), for the counts they apply to.
+    let targets = match year {
+        Some(y) if y == chrono::Datelike::year(&today) => state.goals.targets(&filter, today),
+        _ => Vec::new(),
+    };
     let stats = state
         .replica
         .projection
@@ -611,8 +617,13 @@ async fn counts(
             as_of: Some(position),
             owner,
         });
+    let goals: Vec<Value> = targets
+        .iter()
+        .map(|t| json!({ "kind": t.kind, "goal": t.goal.get(), "finished": t.finished(&stats) }))
+        .collect();
     let mut body = serde_json::to_value(stats).expect("stats serialise");
     body["position"] = json!(position);
+    body["goals"] = json!(goals);
     Ok((position, body))
 }
 

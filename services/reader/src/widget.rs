@@ -230,6 +230,14 @@ pub(crate) struct Target {
     pub today: NaiveDate,
 }
 
+impl Target {
+    /// What counts towards it of a year's `s`: its kind's finishes, or all of them.
+    pub fn finished(&self, s: &Stats) -> u64 {
+        self.kind
+            .map_or(s.finished, |k| s.by_kind.get(&k).copied().unwrap_or(0))
+    }
+}
+
 /// The owner's goals for the current year (`LATELY_GOALS=book=24,movie=52`; `100` alone for
 /// everything finished), shown on your page and the year's own. A setting rather than an
 /// event: like the widget's `goal=`, a way of looking at the counts, not a fact of the log.
@@ -300,12 +308,7 @@ fn goal_html(finished: u64, year: i32, t: &Target) -> String {
 pub(crate) fn stats_html(s: &Stats, year: i32, targets: &[Target]) -> String {
     let goal: String = targets
         .iter()
-        .map(|t| {
-            let finished = t
-                .kind
-                .map_or(s.finished, |k| s.by_kind.get(&k).copied().unwrap_or(0));
-            goal_html(finished, year, t)
-        })
+        .map(|t| goal_html(t.finished(s), year, t))
         .collect();
     if s.finished == 0 {
         return format!(r#"<li class="empty">Nothing finished in {year} yet.</li>{goal}"#);

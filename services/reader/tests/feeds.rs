@@ -516,6 +516,30 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
         .json_text(format!("{with_goals}/years/{year}?goal=5"))
         .await;
     assert_eq!(lines(&asked), ["<strong>3</strong> of 5 · 60%"]);
+    // The stats API answers them too, for this year (the CLI's `lately stats` says them).
+    let (sys, with_goals) = (&sys, &with_goals);
+    let goals = |query: String| async move {
+        sys.json(format!("{with_goals}/v1/stats?{query}")).await["goals"].clone()
+    };
+    assert_eq!(
+        goals(format!("year={year}")).await,
+        json!([
+            { "kind": "book", "goal": 4, "finished": 2 },
+            { "kind": "movie", "goal": 1, "finished": 1 },
+            { "kind": null, "goal": 10, "finished": 3 }
+        ])
+    );
+    assert_eq!(
+        goals(format!("year={year}&kind=book")).await,
+        json!([{ "kind": "book", "goal": 4, "finished": 2 }])
+    );
+    for query in [
+        format!("year={}", year - 1),
+        String::new(),
+        format!("year={year}&tag=sf"),
+    ] {
+        assert_eq!(goals(query.clone()).await, json!([]), "{query}");
+    }
     assert!(lines(&sys.json_text(format!("{with_blog}/")).await).is_empty());
     // Rendered once per position and kept, but per host: without LATELY_PUBLIC_URL the card
     // names the address it was asked for.
