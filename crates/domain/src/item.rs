@@ -383,6 +383,15 @@ mod tests {
         ItemEvent::Started(Started { at: on(day) })
     }
 
+    fn finish(day: u32) -> ItemEvent {
+        ItemEvent::Finished(Finished {
+            at: on(day),
+            rating: None,
+            review: None,
+            tweet: true,
+        })
+    }
+
     fn state_after(events: &[ItemEvent]) -> ItemState {
         ItemState::replay(events).unwrap()
     }
@@ -610,14 +619,6 @@ mod tests {
                 at: on(day),
             })
         };
-        let finish = |day| {
-            ItemEvent::Finished(Finished {
-                at: on(day),
-                rating: None,
-                review: None,
-                tweet: true,
-            })
-        };
         let since = |events: &[ItemEvent]| state_after(events).in_progress_since();
         assert_eq!(since(&[added()]), None);
         assert_eq!(since(&[added(), start(2)]), Some(on(2)));
@@ -684,14 +685,6 @@ mod tests {
 
     #[test]
     fn a_finished_reads_start_is_revised_with_its_finish_never_after_it() {
-        let finish = |day| {
-            ItemEvent::Finished(Finished {
-                at: on(day),
-                rating: None,
-                review: None,
-                tweet: true,
-            })
-        };
         let begun = |day| {
             ItemEvent::FinishRevised(FinishRevised {
                 rating: None,
