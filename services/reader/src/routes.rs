@@ -575,7 +575,19 @@ fn decode_item_cursor(raw: &str) -> Result<(i64, (DateTime<Utc>, String)), Probl
 /// year), of every public finish or those of one kind or tag.
 pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let (position, body) = counts(&req, &state, false).await?;
-    Ok(answer(&req, position, body))
+    // With goals, the answer for a year has them only while it is the current one: its ETag
+    // moves with the year.
+    let varies = match state.goals.is_empty() {
+        true => String::new(),
+        false => chrono::Datelike::year(&state.zone.date(Utc::now())).to_string(),
+    };
+    Ok(answer_varying(
+        &req,
+        position,
+        &varies,
+        "application/json",
+        body.to_string(),
+    ))
 }
 
 /// `GET /v1/owner/stats?year=&kind=&tag=&as_of=` — [`stats`] of every finish of the owner's,
@@ -599,7 +611,7 @@ async fn counts(
     let p = params(req)?;
     let (year, filter) = (year(&p)?, item_filter(&p)?);
     let (position, _) = position_for(req, state, &p).await?;
-    let today = state.zone.date(chrono::Utc::now());
+    let today = state.zone.date(Utc::now());
     // The owner's goals are this year's (`LATELY_GOALS`), for the counts they apply to.
     let targets = match year {
         Some(y) if y == chrono::Datelike::year(&today) => state.goals.targets(&filter, today),
