@@ -207,17 +207,29 @@ pub async fn start(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     .await
 }
 
+/// A read's `started_at` as a correction made at `at` (`what` it is) gives it: from 1900 to a
+/// day ahead, and not after the correction itself.
+fn begun(
+    started_at: DateTime<Utc>,
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    what: &str,
+) -> Result<DateTime<Utc>, ApiError> {
+    let started_at = body::when_named("started_at", Some(started_at), now)?;
+    if started_at > at {
+        return Err(ApiError::Invalid(format!(
+            "started_at: {started_at} is after {what} itself ({at})"
+        )));
+    }
+    Ok(started_at)
+}
+
 /// `PATCH /v1/items/{id}/start`: moves the start of the read in progress (begun on another
 /// day than the one logged); its progress stays.
 pub async fn revise_start(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     on_item(request, false, |b: body::ReviseStart, now| {
         let at = when(b.at, now)?;
-        let started_at = body::when_named("started_at", Some(b.started_at), now)?;
-        if started_at > at {
-            return Err(ApiError::Invalid(format!(
-                "started_at: {started_at} is after the move itself ({at})"
-            )));
-        }
+        let started_at = begun(b.started_at, at, now, "the move")?;
         let event = StartRevised { started_at, at };
         Ok((ItemEvent::StartRevised(event), b.expected_version))
     })
@@ -258,13 +270,8 @@ pub async fn revise_finish(request: ItemRequest) -> Result<HttpResponse, ApiErro
         let at = when(b.at, now)?;
         let started_at = b
             .started_at
-            .map(|s| body::when_named("started_at", Some(s), now))
+            .map(|s| begun(s, at, now, "the revision"))
             .transpose()?;
-        if let Some(started_at) = started_at.filter(|s| *s > at) {
-            return Err(ApiError::Invalid(format!(
-                "started_at: {started_at} is after the revision itself ({at})"
-            )));
-        }
         let event = FinishRevised {
             rating: b.rating,
             review: b.review,
