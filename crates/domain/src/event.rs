@@ -122,8 +122,9 @@ pub struct Edited {
     pub at: DateTime<Utc>,
 }
 
-/// The latest finish's rating or review, changed afterwards (a second thought, a typo), or
-/// when its read began (a start logged on the wrong day, or never logged). Not a new finish:
+/// The latest finish's rating or review, changed afterwards (a second thought, a typo), when
+/// its read began (a start logged on the wrong day, or never logged), or when it happened (a
+/// finish logged the morning after, without `--at yesterday`). Not a new finish:
 /// from this position on the finish reads with the new values; as of an earlier position,
 /// with those it had then. An absent field is unchanged; `null` clears a rating or review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -138,6 +139,10 @@ pub struct FinishRevised {
     /// which knows no such field, refuses only the revisions that have one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<DateTime<Utc>>,
+    /// When the finish happened: the feed, the years and the stats place it here from this
+    /// revision on. Stored only when given, as `started_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
     pub at: DateTime<Utc>,
 }
 
@@ -145,7 +150,7 @@ impl FinishRevised {
     /// The finish `f` with this revision applied.
     pub fn revise(&self, f: &Finished) -> Finished {
         Finished {
-            at: f.at,
+            at: self.finished_at.unwrap_or(f.at),
             rating: self.rating.unwrap_or(f.rating),
             review: self.review.clone().unwrap_or_else(|| f.review.clone()),
             tweet: f.tweet,
@@ -549,12 +554,21 @@ mod tests {
                 rating: Some(Some(Rating::parse(5.0).unwrap())),
                 review: Some(None),
                 started_at: None,
+                finished_at: None,
                 at: at(),
             }),
             ItemEvent::FinishRevised(FinishRevised {
                 rating: None,
                 review: None,
                 started_at: Some(at() - chrono::Duration::days(12)),
+                finished_at: None,
+                at: at(),
+            }),
+            ItemEvent::FinishRevised(FinishRevised {
+                rating: None,
+                review: None,
+                started_at: None,
+                finished_at: Some(at() - chrono::Duration::days(1)),
                 at: at(),
             }),
             ItemEvent::FinishRetracted(FinishRetracted { at: at() }),
@@ -590,6 +604,17 @@ mod tests {
             Some(Rating::parse(4.5).unwrap())
         );
         assert_eq!(rating.revise(&finish).review, finish.review);
+        assert_eq!(rating.revise(&finish).at, finish.at);
+        let moved: FinishRevised =
+            serde_json::from_value(json!({"finished_at": "2026-10-30T12:00:00Z", "at": at()}))
+                .unwrap();
+        assert_eq!(
+            moved.revise(&finish),
+            Finished {
+                at: "2026-10-30T12:00:00Z".parse().unwrap(),
+                ..finish.clone()
+            }
+        );
     }
 
     #[test]

@@ -57,6 +57,11 @@ pub struct ItemState {
     /// cannot have begun after it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
+    /// When the latest finish's read began, if the item was in progress just before it or a
+    /// revision said: what a finish moved to another day cannot come before. Known while
+    /// `before_finish` is (the only time a finish may be moved).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finish_started_at: Option<DateTime<Utc>>,
     /// Where a removed item stood before it was removed: what restoring it goes back to.
     /// `None` while it is not removed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,6 +94,7 @@ impl ItemState {
             before_removal: None,
             started_at: None,
             finished_at: None,
+            finish_started_at: None,
         }
     }
 
@@ -134,6 +140,7 @@ impl ItemState {
                     before_removal: self.before_removal,
                     started_at: self.started_at,
                     finished_at: self.finished_at,
+                    finish_started_at: self.finish_started_at,
                     ..Self::new(a)
                 };
             }
@@ -155,6 +162,7 @@ impl ItemState {
                 self.before_finish = None;
             }
             ItemEvent::Finished(f) => {
+                self.finish_started_at = self.in_progress_since();
                 self.before_finish = Some((self.status, self.progress, self.finished_at));
                 self.status = Status::Finished;
                 self.progress = None;
@@ -167,6 +175,7 @@ impl ItemState {
                     self.progress = progress;
                     self.times_finished = self.times_finished.saturating_sub(1);
                     self.finished_at = finished_at;
+                    self.finish_started_at = None;
                 }
             }
             ItemEvent::Abandoned(_) => {
@@ -213,12 +222,18 @@ impl ItemState {
             }
             // The finish's own values are the projection's business. A moved start of the
             // read the finish ended, while nothing has changed the status since, is kept as
-            // the read's: retracting the finish brings the read back begun then.
+            // the read's: retracting the finish brings the read back begun then. A finish
+            // moves to another day only then too (as the projection moves it).
             ItemEvent::FinishRevised(r) => {
+                let latest_change = self.status == Status::Finished && self.before_finish.is_some();
                 if let Some(started_at) = r.started_at {
-                    if self.status == Status::Finished && self.before_finish.is_some() {
+                    self.finish_started_at = Some(started_at);
+                    if latest_change {
                         self.started_at = Some(started_at);
                     }
+                }
+                if let Some(finished_at) = r.finished_at.filter(|_| latest_change) {
+                    self.finished_at = Some(finished_at);
                 }
             }
             ItemEvent::StartRevised(r) => self.started_at = Some(r.started_at),
@@ -248,6 +263,18 @@ pub enum Rejection {
         started_at: DateTime<Utc>,
         finished_at: DateTime<Utc>,
     },
+    #[error("finished_at: {finished_at} is before its read began ({started_at}); give started_at too to move the start")]
+    FinishBeforeStart {
+        finished_at: DateTime<Utc>,
+        started_at: DateTime<Utc>,
+    },
+    #[error("finished_at: {finished_at} is before the finish before it ({previous}): an item's finishes stay in the order they happened")]
+    FinishBeforePrevious {
+        finished_at: DateTime<Utc>,
+        previous: DateTime<Utc>,
+    },
+    #[error("finished_at: only the latest finish can be moved to another day, and only while nothing has changed the item's status since it (a start, an abandon, a removal)")]
+    FinishNotMovable,
     #[error("nothing to change: give at least one field to change (`at` and `expected_version` alone change nothing)")]
     NothingToChange,
     #[error("the item was never finished: there is no finish to revise")]
@@ -277,7 +304,9 @@ fn status_name(s: Status) -> &'static str {
 /// * Starting needs an item not already in progress; abandoning needs one in progress, and so
 ///   does moving its start.
 /// * A finish can be revised (its rating, review or start) once there is one: the latest is;
-///   its read cannot have begun after it.
+///   its read cannot have begun after it. It can be moved to another day while it is the
+///   item's last change of status (as it can be retracted), not before its read began nor
+///   before the finish before it.
 /// * The latest finish can be retracted while nothing else has changed the item's status since
 ///   (an edit or a revision may come between), once.
 pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejection> {
@@ -303,24 +332,58 @@ pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejecti
         ItemEvent::Edited(e) if e.changes.is_empty() => Err(Rejection::NothingToChange),
         // What the request says comes before what the item's state says.
         ItemEvent::FinishRevised(r)
-            if r.rating.is_none() && r.review.is_none() && r.started_at.is_none() =>
+            if r.rating.is_none()
+                && r.review.is_none()
+                && r.started_at.is_none()
+                && r.finished_at.is_none() =>
         {
             Err(Rejection::NothingToChange)
         }
         ItemEvent::FinishRevised(_) if state.times_finished == 0 => Err(Rejection::NeverFinished),
-        ItemEvent::FinishRevised(FinishRevised {
-            started_at: Some(started_at),
-            ..
-        }) => match state.finished_at {
-            Some(finished_at) if *started_at > finished_at => Err(Rejection::StartAfterFinish {
-                started_at: *started_at,
-                finished_at,
-            }),
-            _ => Ok(()),
-        },
+        ItemEvent::FinishRevised(r) => revision_fits(state, r),
         ItemEvent::FinishRetracted(_) if state.before_finish.is_none() => {
             Err(Rejection::NothingToRetract)
         }
+        _ => Ok(()),
+    }
+}
+
+/// Whether a revision's days fit the finish it revises: a move only while the finish is the
+/// item's last change of status, after the finish before it; a start never after the finish.
+fn revision_fits(state: &ItemState, r: &FinishRevised) -> Result<(), Rejection> {
+    if let Some(finished_at) = r.finished_at {
+        let Some((_, _, previous)) = state
+            .before_finish
+            .filter(|_| state.status == Status::Finished)
+        else {
+            return Err(Rejection::FinishNotMovable);
+        };
+        if let Some(previous) = previous.filter(|p| finished_at < *p) {
+            return Err(Rejection::FinishBeforePrevious {
+                finished_at,
+                previous,
+            });
+        }
+    }
+    let finished_at = r.finished_at.or(state.finished_at);
+    // A start given is checked against the finish; a finish moved, against its read's start.
+    let (started_at, given) = match (r.started_at, r.finished_at) {
+        (Some(s), _) => (Some(s), true),
+        (None, Some(_)) => (state.finish_started_at, false),
+        (None, None) => (None, true),
+    };
+    match (started_at, finished_at) {
+        (Some(started_at), Some(finished_at)) if started_at > finished_at => Err(if given {
+            Rejection::StartAfterFinish {
+                started_at,
+                finished_at,
+            }
+        } else {
+            Rejection::FinishBeforeStart {
+                finished_at,
+                started_at,
+            }
+        }),
         _ => Ok(()),
     }
 }
@@ -520,6 +583,7 @@ mod tests {
                 rating,
                 review: None,
                 started_at: None,
+                finished_at: None,
                 at: at(),
             })
         };
@@ -690,6 +754,7 @@ mod tests {
                 rating: None,
                 review: None,
                 started_at: Some(on(day)),
+                finished_at: None,
                 at: on(25),
             })
         };
@@ -725,6 +790,93 @@ mod tests {
             check(Some(&state_after(&[added(), start(10)])), &begun(3)),
             Err(Rejection::NeverFinished)
         );
+    }
+
+    #[test]
+    fn a_finish_moves_to_another_day_while_it_is_the_items_last_change_of_status() {
+        let revise = |started: Option<u32>, finished: u32| {
+            ItemEvent::FinishRevised(FinishRevised {
+                rating: None,
+                review: None,
+                started_at: started.map(on),
+                finished_at: Some(on(finished)),
+                at: on(25),
+            })
+        };
+        let done = [added(), start(10), finish(20)];
+        let state = state_after(&done);
+        assert_eq!(check(Some(&state), &revise(None, 19)), Ok(()));
+        assert_eq!(
+            check(Some(&state), &revise(None, 10)),
+            Ok(()),
+            "the day it began"
+        );
+        let after = state_after(&[&done[..], &[revise(None, 19)]].concat());
+        assert_eq!(
+            (after.finished_at, after.status, after.times_finished),
+            (Some(on(19)), Status::Finished, 1)
+        );
+        // Never before its read began, unless the start moves too; nor before the finish
+        // before it.
+        assert_eq!(
+            check(Some(&state), &revise(None, 9)),
+            Err(Rejection::FinishBeforeStart {
+                finished_at: on(9),
+                started_at: on(10)
+            })
+        );
+        assert_eq!(check(Some(&state), &revise(Some(8), 9)), Ok(()));
+        assert_eq!(
+            check(Some(&state), &revise(Some(12), 11)),
+            Err(Rejection::StartAfterFinish {
+                started_at: on(12),
+                finished_at: on(11)
+            })
+        );
+        let reread = state_after(&[added(), finish(5), start(10), finish(20)]);
+        assert_eq!(
+            check(Some(&reread), &revise(Some(4), 4)),
+            Err(Rejection::FinishBeforePrevious {
+                finished_at: on(4),
+                previous: on(5)
+            })
+        );
+        // A finish moved then taken back: the finish before it is the latest again, where it was.
+        let back = state_after(&[
+            added(),
+            finish(5),
+            finish(20),
+            revise(None, 18),
+            ItemEvent::FinishRetracted(FinishRetracted { at: on(25) }),
+        ]);
+        assert_eq!(back.finished_at, Some(on(5)));
+        // Once the status changed since (read again, abandoned, removed and restored), or
+        // after a retraction, the finish stays on its day.
+        for events in [
+            vec![added(), finish(20), start(21)],
+            vec![added(), finish(20), start(21), abandoned()],
+            vec![
+                added(),
+                finish(20),
+                removed(),
+                ItemEvent::Restored(Restored { at: on(22) }),
+            ],
+            vec![
+                added(),
+                finish(5),
+                finish(20),
+                ItemEvent::FinishRetracted(FinishRetracted { at: on(21) }),
+            ],
+        ] {
+            let s = state_after(&events);
+            assert_eq!(
+                check(Some(&s), &revise(None, 19)),
+                Err(Rejection::FinishNotMovable),
+                "{events:?}"
+            );
+            let moved = state_after(&[&events[..], &[revise(None, 19)]].concat());
+            assert_eq!(moved.finished_at, s.finished_at, "{events:?}");
+        }
     }
 
     #[test]

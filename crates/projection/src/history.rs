@@ -149,6 +149,15 @@ enum WireEvent<'a> {
         started_at: Ts,
         at: Ts,
     },
+    /// A revision that moves the finish to another day (and maybe its start); the two above
+    /// are those that do not, encoded as before finishes could be moved.
+    FinishMoved {
+        half_stars: Option<Option<u8>>,
+        review: Option<Option<&'a str>>,
+        started_at: Option<Ts>,
+        finished_at: Ts,
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -212,16 +221,23 @@ impl<'a> WireEvent<'a> {
             ItemEvent::FinishRevised(e) => {
                 let half_stars = e.rating.map(|r| r.map(Rating::half_stars));
                 let review = e.review.as_ref().map(|r| r.as_ref().map(Review::as_str));
-                match e.started_at {
-                    None => Self::FinishRevised {
+                match (e.started_at, e.finished_at) {
+                    (None, None) => Self::FinishRevised {
                         half_stars,
                         review,
                         at: e.at.into(),
                     },
-                    Some(started_at) => Self::FinishRevisedWithStart {
+                    (Some(started_at), None) => Self::FinishRevisedWithStart {
                         half_stars,
                         review,
                         started_at: started_at.into(),
+                        at: e.at.into(),
+                    },
+                    (started_at, Some(finished_at)) => Self::FinishMoved {
+                        half_stars,
+                        review,
+                        started_at: started_at.map(Into::into),
+                        finished_at: finished_at.into(),
                         at: e.at.into(),
                     },
                 }
@@ -315,6 +331,7 @@ impl<'a> WireEvent<'a> {
                 rating: revised_rating(half_stars)?,
                 review: revised_review(review)?,
                 started_at: None,
+                finished_at: None,
                 at: at.try_into()?,
             }),
             Self::FinishRevisedWithStart {
@@ -326,6 +343,20 @@ impl<'a> WireEvent<'a> {
                 rating: revised_rating(half_stars)?,
                 review: revised_review(review)?,
                 started_at: Some(started_at.try_into()?),
+                finished_at: None,
+                at: at.try_into()?,
+            }),
+            Self::FinishMoved {
+                half_stars,
+                review,
+                started_at,
+                finished_at,
+                at,
+            } => ItemEvent::FinishRevised(FinishRevised {
+                rating: revised_rating(half_stars)?,
+                review: revised_review(review)?,
+                started_at: started_at.map(TryInto::try_into).transpose()?,
+                finished_at: Some(finished_at.try_into()?),
                 at: at.try_into()?,
             }),
             Self::FinishRetracted { at } => {
@@ -432,6 +463,7 @@ pub enum SkimmedEvent<'a> {
         rating: Option<Option<Rating>>,
         review: Option<Option<&'a str>>,
         started_at: Option<DateTime<Utc>>,
+        finished_at: Option<DateTime<Utc>>,
     },
     /// The item's latest finish, taken back.
     FinishRetracted,
@@ -510,6 +542,7 @@ impl<'a> WireEntry<'a> {
                     rating: revised_rating(half_stars)?,
                     review,
                     started_at: None,
+                    finished_at: None,
                 },
             ),
             WireEvent::FinishRevisedWithStart {
@@ -523,6 +556,22 @@ impl<'a> WireEntry<'a> {
                     rating: revised_rating(half_stars)?,
                     review,
                     started_at: Some(started_at.try_into()?),
+                    finished_at: None,
+                },
+            ),
+            WireEvent::FinishMoved {
+                half_stars,
+                review,
+                started_at,
+                finished_at,
+                at,
+            } => (
+                at,
+                SkimmedEvent::FinishRevised {
+                    rating: revised_rating(half_stars)?,
+                    review,
+                    started_at: started_at.map(TryInto::try_into).transpose()?,
+                    finished_at: Some(finished_at.try_into()?),
                 },
             ),
             WireEvent::FinishRetracted { at } => (at, SkimmedEvent::FinishRetracted),

@@ -264,8 +264,9 @@ impl ItemRecord {
             .take_while(move |e| as_of.is_none_or(|p| e.position <= p))
     }
 
-    /// The keys of its finishes, oldest first (retracted ones too). Finishes are rare per
-    /// item and histories short: looked up here rather than kept for every item.
+    /// The keys its finishes were recorded under, oldest first (retracted ones too; a moved
+    /// one's key as of a position is [`Projection::key_as_of`]). Finishes are rare per item
+    /// and histories short: looked up here rather than kept for every item.
     fn finish_keys<'a>(&'a self, loaded: &'a [u8]) -> impl Iterator<Item = FinishKey> + 'a {
         history::skim(self.history(loaded))
             .map_while(Result::ok)
@@ -310,6 +311,9 @@ struct FinishRecord {
 
 /// A finish's key: when it happened, then its log position (the feed's order).
 type FinishKey = (DateTime<Utc>, i64);
+
+/// Where a finish moved: from which log position on it happened on which day.
+type Move = (i64, DateTime<Utc>);
 
 /// A finish's values from `position` on, revised at `at`.
 #[derive(Debug, Clone, PartialEq)]
@@ -400,13 +404,18 @@ pub struct Projection {
     /// Derived from the items' histories (and rebuilt from them when a snapshot loads), kept
     /// sorted for the feed.
     finishes: BTreeMap<(DateTime<Utc>, i64), FinishRecord>,
-    /// The finishes' revisions, by the finish's key, oldest first, for the answers as of a
-    /// position: the state at a position never changes. Kept apart from the finishes, which
+    /// The finishes' revisions, by the finish's position, oldest first, for the answers as of
+    /// a position: the state at a position never changes. Kept apart from the finishes, which
     /// most never have one: a field in each would cost every finish a few words.
-    revisions: BTreeMap<FinishKey, Box<[Revision]>>,
-    /// The finishes taken back, by key, with the position of the retraction: from there on
-    /// they are in no answer; as of an earlier position they still are. Rare, so apart too.
-    retracted: BTreeMap<FinishKey, i64>,
+    revisions: BTreeMap<i64, Box<[Revision]>>,
+    /// The finishes taken back, by position, with the position of the retraction: from there
+    /// on they are in no answer; as of an earlier position they still are. Rare, so apart too.
+    retracted: BTreeMap<i64, i64>,
+    /// The finishes moved to another day, by position: when each happened from which position
+    /// on, the day it was recorded with first. A moved finish is in `finishes` under each of
+    /// its days, and stands under the one it had as of the answer's position (see
+    /// [`Projection::stands`]). Rare, so apart too.
+    moves: BTreeMap<i64, Box<[Move]>>,
     /// The same finishes by log position, for "what is new since position P" (live streams).
     /// Positions only grow, so this stays sorted by pushing.
     finish_times: Vec<(i64, DateTime<Utc>)>,
@@ -429,6 +438,7 @@ impl PartialEq for Projection {
             && self.finishes == other.finishes
             && self.revisions == other.revisions
             && self.retracted == other.retracted
+            && self.moves == other.moves
             && self.finish_times == other.finish_times
             && self.touches == other.touches
             && self.items.len() == other.items.len()
@@ -870,6 +880,9 @@ impl Projection {
         // back (the writer's rule; a log holding another is read as `ItemState` reads it).
         let retracting = matches!(event, ItemEvent::FinishRetracted(_))
             && record.summary.before_finish.is_some();
+        // A finish moves to another day only while it is the item's last change of status
+        // (`ItemState::apply`'s rule).
+        let movable = record.summary.before_finish.is_some();
         record.summary.apply(event.at(), Change::of(event));
         if matches!(event, ItemEvent::Added(_) | ItemEvent::Edited(_)) {
             self.interned.intern(&mut record.summary);
@@ -885,20 +898,23 @@ impl Projection {
                 // Retractions are rare and histories short: the finish is looked up in the
                 // item's history rather than kept for every item. Nothing changed the status
                 // since it, so it is the last finish there.
-                if let Some(key) = record.finish_keys(&self.loaded).last() {
-                    self.retracted.insert(key, position);
+                if let Some((_, finish)) = record.finish_keys(&self.loaded).last() {
+                    self.retracted.insert(finish, position);
                 }
             }
             ItemEvent::FinishRevised(revision) => {
-                // The latest finish not taken back, looked up as a retraction's is.
+                // The latest finish not taken back, looked up as a retraction's is, under the
+                // day it has now.
                 let latest = record
                     .finish_keys(&self.loaded)
-                    .filter(|key| !self.retracted.contains_key(key))
-                    .last();
+                    .filter(|(_, p)| !self.retracted.contains_key(p))
+                    .last()
+                    .map(|key| self.key_as_of(key, None));
                 if let Some((key, finish)) = latest.and_then(|k| self.finishes.get_key_value(&k)) {
+                    let (key, finish) = (*key, finish.clone());
                     let mut all = self
                         .revisions
-                        .remove(key)
+                        .remove(&key.1)
                         .map(Vec::from)
                         .unwrap_or_default();
                     finish.revise(
@@ -910,7 +926,10 @@ impl Projection {
                             started_at: revision.started_at,
                         },
                     );
-                    self.revisions.insert(*key, all.into_boxed_slice());
+                    self.revisions.insert(key.1, all.into_boxed_slice());
+                    if let Some(day) = revision.finished_at.filter(|_| movable) {
+                        self.move_finish(key, finish, position, day);
+                    }
                 }
             }
             _ => {}
@@ -921,17 +940,58 @@ impl Projection {
         }
     }
 
-    /// Whether the finish at `key` was taken back as of `as_of` (now: `None`).
-    fn is_retracted(&self, key: &FinishKey, as_of: Option<i64>) -> bool {
-        self.retracted
-            .get(key)
-            .is_some_and(|r| as_of.is_none_or(|p| *r <= p))
+    /// Whether the finish under `key` is in the answers as of `as_of` (now: `None`): not taken
+    /// back by then, and under this key then — a finish moved to another day is under the
+    /// day it had at that position.
+    fn stands(&self, (at, position): &FinishKey, as_of: Option<i64>) -> bool {
+        let retracted = self
+            .retracted
+            .get(position)
+            .is_some_and(|r| as_of.is_none_or(|p| *r <= p));
+        !retracted && self.moved_to(*position, as_of).is_none_or(|day| day == *at)
+    }
+
+    /// When the finish at `position` happened as of `as_of`, if it was ever moved.
+    fn moved_to(&self, position: i64, as_of: Option<i64>) -> Option<DateTime<Utc>> {
+        self.moves
+            .get(&position)?
+            .iter()
+            .take_while(|(from, _)| as_of.is_none_or(|p| *from <= p))
+            .last()
+            .map(|(_, day)| *day)
+    }
+
+    /// The key of a finish as of `as_of`, from the key it was recorded under.
+    fn key_as_of(&self, (at, position): FinishKey, as_of: Option<i64>) -> FinishKey {
+        (self.moved_to(position, as_of).unwrap_or(at), position)
+    }
+
+    /// Moves the finish under `key` to `day` from `position` on: indexed under that day too
+    /// (unless it was there before), with its revisions, which are kept by position.
+    fn move_finish(
+        &mut self,
+        key: FinishKey,
+        finish: FinishRecord,
+        position: i64,
+        day: DateTime<Utc>,
+    ) {
+        if day == key.0 {
+            return;
+        }
+        // Its first entry is the day it was recorded with, from its own position on.
+        let mut moves = self
+            .moves
+            .remove(&key.1)
+            .map_or_else(|| vec![(key.1, key.0)], Vec::from);
+        moves.push((position, day));
+        self.moves.insert(key.1, moves.into_boxed_slice());
+        self.finishes.entry((day, key.1)).or_insert(finish);
     }
 
     /// Whether the finish recorded at `position` has been taken back (for the notifier, which
-    /// tweets a finish only while it stands). Retractions are rare: a scan of them.
+    /// tweets a finish only while it stands).
     pub fn finish_retracted(&self, position: i64) -> bool {
-        self.retracted.keys().any(|(_, p)| *p == position)
+        self.retracted.contains_key(&position)
     }
 
     /// The log position of the finish that the retraction at `retraction` took back, if it
@@ -941,12 +1001,12 @@ impl Projection {
         self.retracted
             .iter()
             .find(|(_, r)| **r == retraction)
-            .map(|((_, position), _)| *position)
+            .map(|(position, _)| *position)
     }
 
-    /// The revisions of the finish at `key`, if any.
-    fn revisions_of(&self, key: &FinishKey) -> &[Revision] {
-        self.revisions.get(key).map_or(&[], |r| r)
+    /// The revisions of the finish at `position`, if any.
+    fn revisions_of(&self, position: i64) -> &[Revision] {
+        self.revisions.get(&position).map_or(&[], |r| r)
     }
 
     fn add_finish(&mut self, item_id: Arc<str>, position: i64, finish: &Finished) {
@@ -1057,6 +1117,7 @@ impl Projection {
         let mut finish_times = Vec::with_capacity(finish_count);
         let mut revisions = BTreeMap::new();
         let mut retracted = BTreeMap::new();
+        let mut moves = BTreeMap::new();
         let mut touches = Vec::new();
         for mut part in loaded {
             items.append(&mut part.items);
@@ -1064,6 +1125,11 @@ impl Projection {
             finish_times.append(&mut part.finish_times);
             touches.append(&mut part.touches);
             retracted.extend(part.retracted);
+            moves.extend(
+                part.moves
+                    .into_iter()
+                    .map(|(position, all)| (position, all.into_boxed_slice())),
+            );
             revisions.extend(
                 part.revisions
                     .into_iter()
@@ -1098,6 +1164,7 @@ impl Projection {
             finishes,
             revisions,
             retracted,
+            moves,
             finish_times,
             touches,
             interned,
@@ -1170,7 +1237,7 @@ impl Projection {
         let finish = self.finishes.get(key)?;
         if q.as_of.is_some_and(|p| *position > p)
             || q.year.is_some_and(|y| q.zone.year(*at) != y)
-            || self.is_retracted(key, q.as_of)
+            || !self.stands(key, q.as_of)
         {
             return None;
         }
@@ -1198,7 +1265,7 @@ impl Projection {
                 return None;
             }
         }
-        let values = finish.values(self.revisions_of(key), q.as_of);
+        let values = finish.values(self.revisions_of(*position), q.as_of);
         Some(FeedEntry {
             position: *position,
             finished_at: *at,
@@ -1266,10 +1333,8 @@ impl Projection {
                 (None, None) => return (out, self.position.max(after)),
                 (Some(f), t) if t.is_none_or(|t| f < t) => {
                     let (position, at) = finishes.next().expect("peeked");
-                    out.extend(
-                        self.entry(&(*at, *position), now, &mut cache)
-                            .map(LiveEvent::Finish),
-                    );
+                    let key = self.key_as_of((*at, *position), None);
+                    out.extend(self.entry(&key, now, &mut cache).map(LiveEvent::Finish));
                 }
                 _ => {
                     let (position, item) = touches.next().expect("peeked");
@@ -1299,6 +1364,7 @@ impl Projection {
         let finishes: Vec<FinishKey> = record
             .finish_keys(&self.loaded)
             .take_while(|(_, p)| *p <= after)
+            .map(|key| self.key_as_of(key, None))
             .collect();
         if finishes.is_empty() {
             return;
@@ -1451,7 +1517,9 @@ impl Projection {
     ) -> Option<(ItemView, Vec<FeedEntry>)> {
         let as_of = self.past(as_of);
         let state = self.visible(id, as_of)?;
-        let mut keys: Vec<FinishKey> = self.items.get(id)?.finish_keys(&self.loaded).collect();
+        let mut keys: Vec<FinishKey> = (self.items.get(id)?.finish_keys(&self.loaded))
+            .map(|key| self.key_as_of(key, as_of))
+            .collect();
         keys.sort_unstable();
         let q = FeedQuery {
             as_of,
@@ -1543,7 +1611,7 @@ impl Projection {
             let (finished_in, month0) = zone.year_month0(*at);
             if as_of.is_some_and(|p| *position > p)
                 || year.is_some_and(|y| finished_in != y)
-                || self.is_retracted(&(*at, *position), as_of)
+                || !self.stands(&(*at, *position), as_of)
             {
                 continue;
             }
@@ -1568,10 +1636,7 @@ impl Projection {
             let Some(kind) = *kind else { continue };
             stats.finished += 1;
             *stats.by_kind.entry(kind).or_default() += 1;
-            if let Some(r) = finish
-                .values(self.revisions_of(&(*at, *position)), as_of)
-                .rating
-            {
+            if let Some(r) = finish.values(self.revisions_of(*position), as_of).rating {
                 stats.rated += 1;
                 rating_sum += u64::from(r.half_stars());
             }
@@ -1625,7 +1690,7 @@ impl Projection {
             counts.entry(tag.as_str()).or_default().0 += 1;
         }
         for ((at, position), finish) in &self.finishes {
-            if as_of.is_some_and(|p| *position > p) || self.is_retracted(&(*at, *position), as_of) {
+            if as_of.is_some_and(|p| *position > p) || !self.stands(&(*at, *position), as_of) {
                 continue;
             }
             for tag in tags_of.get(&*finish.item_id).into_iter().flatten() {
@@ -1650,10 +1715,11 @@ impl Projection {
 struct LoadedPart {
     items: Vec<(Arc<str>, ItemRecord)>,
     finishes: Vec<((DateTime<Utc>, i64), FinishRecord)>,
-    revisions: Vec<(FinishKey, Vec<Revision>)>,
+    revisions: Vec<(i64, Vec<Revision>)>,
     finish_times: Vec<(i64, DateTime<Utc>)>,
     touches: Vec<(i64, Arc<str>)>,
-    retracted: Vec<(FinishKey, i64)>,
+    retracted: Vec<(i64, i64)>,
+    moves: Vec<(i64, Vec<Move>)>,
 }
 
 /// Loads the items `raw` of snapshot `bytes`; their histories point into `bytes`, and their
@@ -1672,6 +1738,7 @@ fn load_items<'a>(
         finish_times: Vec::new(),
         touches: Vec::new(),
         retracted: Vec::new(),
+        moves: Vec::new(),
     };
     // Each distinct tag list is parsed once per part, and looked up in the shared interner
     // once, not once per item.
@@ -1700,8 +1767,9 @@ fn load_items<'a>(
         };
         let mut summary: Option<Summary> = None;
         standing.clear();
-        // Where this item's revisions start in `part.revisions`.
+        // Where this item's revisions and moves start in `part.revisions` and `part.moves`.
         let own_revisions = part.revisions.len();
+        let own_moves = part.moves.len();
         for skimmed in history::skim(history) {
             let Skimmed {
                 position,
@@ -1738,21 +1806,23 @@ fn load_items<'a>(
                     rating,
                     review,
                     started_at,
+                    finished_at,
                 } => {
                     let review = review
                         .map(|r| r.map(Review::parse).transpose())
                         .transpose()
                         .map_err(|e| failed(e.into()))?;
                     if let Some(&i) = standing.last() {
-                        let (key, finish) = &part.finishes[i];
+                        let ((recorded, finish_at), finish) = &part.finishes[i];
+                        let (recorded, finish_at) = (*recorded, *finish_at);
                         // Among this item's revisions, at the end of the part's.
                         let found = part.revisions[own_revisions..]
                             .iter()
-                            .position(|(k, _)| k == key);
+                            .position(|(p, _)| *p == finish_at);
                         let at_index = match found {
                             Some(j) => own_revisions + j,
                             None => {
-                                part.revisions.push((*key, Vec::new()));
+                                part.revisions.push((finish_at, Vec::new()));
                                 part.revisions.len() - 1
                             }
                         };
@@ -1763,6 +1833,32 @@ fn load_items<'a>(
                             started_at,
                         };
                         finish.revise(all, (position, at), revised);
+                        // Moved as `Projection::move_finish` moves it.
+                        let movable = summary.as_ref().is_some_and(|s| s.before_finish.is_some());
+                        if let Some(day) = finished_at.filter(|_| movable) {
+                            let found = part.moves[own_moves..]
+                                .iter()
+                                .position(|(p, _)| *p == finish_at);
+                            let moves = match found {
+                                Some(j) => &mut part.moves[own_moves + j].1,
+                                None => {
+                                    part.moves.push((finish_at, vec![(finish_at, recorded)]));
+                                    &mut part.moves.last_mut().expect("pushed").1
+                                }
+                            };
+                            let now = moves.last().expect("the recorded day").1;
+                            if day != now {
+                                let known = moves.iter().any(|(_, d)| *d == day);
+                                moves.push((position, day));
+                                if !known {
+                                    let finish = part.finishes[i].1.clone();
+                                    part.finishes.push(((day, finish_at), finish));
+                                }
+                            }
+                            if found.is_none() && moves.len() == 1 {
+                                part.moves.pop();
+                            }
+                        }
                     }
                     part.touches.push((position, id.clone()));
                     Change::Touched
@@ -1772,7 +1868,7 @@ fn load_items<'a>(
                     // `Projection::apply`.
                     if summary.as_ref().is_some_and(|s| s.before_finish.is_some()) {
                         if let Some(i) = standing.pop() {
-                            part.retracted.push((part.finishes[i].0, position));
+                            part.retracted.push((part.finishes[i].0 .1, position));
                         }
                     }
                     part.touches.push((position, id.clone()));

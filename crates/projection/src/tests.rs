@@ -907,6 +907,11 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                     // refuses a start after the finish).
                     started_at: (d % 3 == 0)
                         .then(|| at - chrono::Duration::days(i64::from(d % 40))),
+                    // Every fourth one moves the finish to another day, up to a week back (the
+                    // domain refuses one before its start or the finish before it, or once
+                    // the status changed).
+                    finished_at: (d % 4 == 1)
+                        .then(|| at - chrono::Duration::days(i64::from(d % 7))),
                     at,
                 }),
                 8 => ItemEvent::FinishRetracted(FinishRetracted { at }),
@@ -1140,6 +1145,7 @@ fn revised(rating: Option<Option<f64>>, review: Option<Option<&str>>, d: u32) ->
         rating: rating.map(|r| r.map(|r| Rating::parse(r).unwrap())),
         review: review.map(|r| r.map(|r| Review::parse(r).unwrap())),
         started_at: None,
+        finished_at: None,
         at: day(d),
     })
 }
@@ -1669,6 +1675,7 @@ fn a_finishs_revised_start_is_its_reads_from_the_revision_on() {
             rating: None,
             review: None,
             started_at: Some(day(to)),
+            finished_at: None,
             at: day(d),
         })
     };
@@ -1711,4 +1718,118 @@ fn a_finishs_revised_start_is_its_reads_from_the_revision_on() {
     assert_eq!(starts(&restored, None), starts(&p, None));
     assert_eq!(starts(&restored, Some(5)), starts(&p, Some(5)));
     assert_eq!(restored.state_hash(), p.state_hash());
+}
+
+fn moved(to: u32, rating: Option<f64>, d: u32) -> ItemEvent {
+    ItemEvent::FinishRevised(FinishRevised {
+        rating: rating.map(|r| Some(Rating::parse(r).unwrap())),
+        review: None,
+        started_at: None,
+        finished_at: Some(day(to)),
+        at: day(d),
+    })
+}
+
+/// A finish moved to another day: the feed, its pages, the item's page and the stats place it
+/// there from the move on (and where it was as of earlier positions), once, with its rating
+/// and its read's start; a live stream sends it as an update; taken back, it goes wherever it
+/// is; a snapshot reads the same.
+#[test]
+fn a_finish_moved_to_another_day_is_there_from_the_move_on() {
+    let mut events = vec![
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", started(2)),
+        ("a", finished(30, Some(4.0))), // 3: logged on February 3…
+        (
+            "b",
+            added("B", MediaKind::Movie, Visibility::Public, &[], 1),
+        ),
+        ("b", finished(22, None)),       // 5: January 23
+        ("a", moved(20, Some(4.5), 31)), // 6: …finished on January 21, and better than that
+        ("a", moved(25, None, 32)),      // 7: no, the 26th
+    ];
+    let p = project(&events);
+    let feed = |p: &Projection, as_of, before| {
+        p.feed(&FeedQuery {
+            as_of,
+            before,
+            ..all()
+        })
+        .iter()
+        .map(|e| (e.position, e.finished_at))
+        .collect::<Vec<_>>()
+    };
+    assert_eq!(feed(&p, Some(5), None), [(3, day(30)), (5, day(22))]);
+    assert_eq!(feed(&p, Some(6), None), [(5, day(22)), (3, day(20))]);
+    assert_eq!(feed(&p, None, None), [(3, day(25)), (5, day(22))]);
+    // A page after the second finish: the day the first had at 6 is not where it is now.
+    assert_eq!(feed(&p, None, Some((day(22), 5))), []);
+    assert_eq!(feed(&p, Some(6), Some((day(22), 5))), [(3, day(20))]);
+    let latest = &p.feed(&all())[0];
+    assert_eq!(
+        (latest.rating, latest.started_at, latest.revised_at),
+        (Some(4.5), Some(day(2)), Some(day(32)))
+    );
+    assert_eq!(
+        p.feed(&FeedQuery {
+            as_of: Some(5),
+            ..all()
+        })[0]
+            .rating,
+        Some(4.0)
+    );
+    let months = |p: &Projection, as_of| {
+        let stats = p.stats(Some(2026), Zone::default(), as_of);
+        (stats.finished, stats.by_month.unwrap()[..2].to_vec())
+    };
+    assert_eq!(months(&p, Some(5)), (2, vec![1, 1]));
+    assert_eq!(months(&p, None), (2, vec![2, 0]));
+    let page = |p: &Projection, as_of| {
+        let (_, finishes) = p.item_finishes("a", as_of).unwrap();
+        finishes.iter().map(|e| e.finished_at).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        (page(&p, Some(6)), page(&p, None)),
+        (vec![day(20)], vec![day(25)])
+    );
+    // Followed live from before the moves: one update, where it is now.
+    let (live, _) = p.live_after(5, &all());
+    assert!(
+        matches!(&live[..], [LiveEvent::Update { entry, .. }] if entry.finished_at == day(25)),
+        "{live:?}"
+    );
+    let restored = Projection::from_snapshot(p.to_snapshot(), &p.state_hash()).unwrap();
+    assert_eq!(restored, p);
+    assert_eq!(feed(&restored, Some(6), None), feed(&p, Some(6), None));
+
+    // Taken back where it is now.
+    events.push((
+        "a",
+        ItemEvent::FinishRetracted(FinishRetracted { at: day(33) }),
+    ));
+    let p = project(&events);
+    assert_eq!(feed(&p, None, None), [(5, day(22))]);
+    assert_eq!(feed(&p, Some(7), None), [(3, day(25)), (5, day(22))]);
+    assert_eq!(months(&p, None), (1, vec![1, 0]));
+    assert!(p.finish_retracted(3));
+    assert_eq!(p.retracted_by(8), Some(3));
+    let restored = Projection::from_snapshot(p.to_snapshot(), &p.state_hash()).unwrap();
+    assert_eq!(restored, p);
+}
+
+/// A move once the item's status changed since the finish is refused by the writer; one in
+/// a log anyway moves nothing, on a replica that applied it and one that loaded a snapshot.
+#[test]
+fn a_finish_is_not_moved_once_the_status_changed() {
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", finished(5, None)),
+        ("a", started(6)),
+        ("a", moved(4, None, 7)),
+    ];
+    let p = project(&events);
+    let days: Vec<_> = p.feed(&all()).iter().map(|e| e.finished_at).collect();
+    assert_eq!(days, [day(5)]);
+    let restored = Projection::from_snapshot(p.to_snapshot(), &p.state_hash()).unwrap();
+    assert_eq!(restored, p);
 }

@@ -41,6 +41,8 @@ fn step(op: u8, n: usize) -> ItemEvent {
             review: None,
             // Every other one moves the finish's start too (refused when after the finish).
             started_at: n.is_multiple_of(2).then(|| at - Duration::days(5)),
+            // Every third one moves the finish a day back (refused once the status changed).
+            finished_at: n.is_multiple_of(3).then(|| at - Duration::days(1)),
             at,
         }),
         5 => ItemEvent::FinishRetracted(FinishRetracted { at }),

@@ -278,8 +278,8 @@ enum Command {
         #[arg(long)]
         no_tweet: bool,
     },
-    /// Change the rating, review or start of an item's latest finish (a second thought, a
-    /// typo, a start logged on the wrong day), without finishing it again.
+    /// Change the rating, review, start or day of an item's latest finish (a second thought, a
+    /// typo, a start or a finish logged on the wrong day), without finishing it again.
     Revise {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
@@ -300,6 +300,11 @@ enum Command {
         /// took from there (the tweet too, if it has not gone out yet).
         #[arg(long)]
         started: Option<String>,
+        /// When you finished it (a day, as `--started`), if not when you said: the feed, your
+        /// page and the stats place it there (a tweet that went out stays). Only while it is
+        /// the item's latest change (not once you started it again).
+        #[arg(long)]
+        finished: Option<String>,
     },
     /// Take back an item's latest finish, recorded by mistake (the wrong item, or not
     /// finished after all): the item is again where it was before it. Only right after the
@@ -776,6 +781,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             review,
             no_review,
             started,
+            finished,
         } => {
             let mut body = json!({});
             // A value given is set; `--no-…` sends `null`, which clears it.
@@ -788,9 +794,12 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             if let Some(started) = started {
                 body["started_at"] = json!(import::at_text(time_of("--started", &started)?));
             }
+            if let Some(finished) = finished {
+                body["finished_at"] = json!(import::at_text(time_of("--finished", &finished)?));
+            }
             if body.as_object().is_some_and(|b| b.is_empty()) {
                 return Err(CliError::Usage(
-                    "nothing to change: give --rating, --review, --no-rating, --no-review or --started".into(),
+                    "nothing to change: give --rating, --review, --no-rating, --no-review, --started or --finished".into(),
                 ));
             }
             let out = client
@@ -1803,6 +1812,9 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
                 }
                 if let Some(started) = data.get("started_at") {
                     changed.push(format!("started {}", day(started)));
+                }
+                if let Some(finished) = data.get("finished_at") {
+                    changed.push(format!("finished {}", day(finished)));
                 }
                 format!("finish revised: {}", changed.join(", "))
             }

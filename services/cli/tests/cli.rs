@@ -268,6 +268,31 @@ async fn a_finish_can_say_when_it_was_started() {
         shown.ends_with("  finish revised: started 2026-11-05\n"),
         "{shown}"
     );
+    // And finished two days before it was logged: `revise --finished` moves the finish.
+    let out = sys
+        .lately(&["revise", &dune, "--finished", "2026-11-28"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        list.starts_with("2026-11-30  book     Hyperion, took 10 days  (")
+            && list.contains("\n2026-11-28  book     Dune, took 23 days  ("),
+        "{list}"
+    );
+    let shown = stdout(&sys.lately(&["show", &dune]).await);
+    assert!(
+        shown.ends_with("  finish revised: finished 2026-11-28\n"),
+        "{shown}"
+    );
+    let before = sys
+        .lately(&["revise", &dune, "--finished", "2026-11-04"])
+        .await;
+    assert_eq!(before.status.code(), Some(1));
+    assert!(
+        stderr(&before).contains("is before its read began"),
+        "{}",
+        stderr(&before)
+    );
     // Days in words, counted back from today.
     let anathem = id(sys.lately(&["add", "book", "Anathem"]).await);
     let out = sys

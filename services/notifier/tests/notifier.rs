@@ -435,11 +435,18 @@ async fn the_grace_window_tweets_the_final_state_or_nothing() {
         json!({ "rating": 4.5 }),
     )
     .await;
-    // And it was watched over two evenings, not one: the tweet says how long it took.
+    // And it was begun three days ago, not today: the tweet says how long it took.
     env.write(
         Method::PATCH,
         &format!("/v1/items/{typo}/finish"),
-        json!({ "started_at": chrono::Utc::now() - chrono::Duration::days(2) }),
+        json!({ "started_at": chrono::Utc::now() - chrono::Duration::days(3) }),
+    )
+    .await;
+    // Logged the morning after: the finish moved back a day, and it took one day less.
+    env.write(
+        Method::PATCH,
+        &format!("/v1/items/{typo}/finish"),
+        json!({ "finished_at": chrono::Utc::now() - chrono::Duration::days(1) }),
     )
     .await;
     // Finished by mistake (the wrong item), taken back within the window: never tweeted.

@@ -273,6 +273,8 @@ pub struct ReviseFinish {
     /// When the finish's read began: not cleared by `null` (a finish without a start is one
     /// logged without one), so a plain option.
     pub started_at: Option<DateTime<Utc>>,
+    /// When the finish happened, if not when it was logged: a plain option too.
+    pub finished_at: Option<DateTime<Utc>>,
     pub at: Option<DateTime<Utc>>,
     pub expected_version: Option<i64>,
 }

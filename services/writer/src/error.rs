@@ -114,7 +114,10 @@ fn rejection_problem(r: &Rejection) -> Problem {
     let detail = r.to_string();
     match r {
         Rejection::NotFound => Problem::not_found(detail),
-        Rejection::NothingToChange | Rejection::StartAfterFinish { .. } => Problem::new(
+        Rejection::NothingToChange
+        | Rejection::StartAfterFinish { .. }
+        | Rejection::FinishBeforeStart { .. }
+        | Rejection::FinishBeforePrevious { .. } => Problem::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid",
             "Invalid request",
@@ -135,6 +138,7 @@ fn rejection_problem(r: &Rejection) -> Problem {
         | Rejection::StartNotInProgress(_)
         | Rejection::NeverFinished
         | Rejection::NothingToRetract
+        | Rejection::FinishNotMovable
         | Rejection::NotRemoved => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)
         }

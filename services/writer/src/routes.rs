@@ -207,21 +207,22 @@ pub async fn start(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     .await
 }
 
-/// A read's `started_at` as a correction made at `at` (`what` it is) gives it: from 1900 to a
-/// day ahead, and not after the correction itself.
-fn begun(
-    started_at: DateTime<Utc>,
+/// A day a correction made at `at` (`what` it is) gives a read's `field` (`started_at`,
+/// `finished_at`): from 1900 to a day ahead, and not after the correction itself.
+fn corrected(
+    field: &str,
+    day: DateTime<Utc>,
     at: DateTime<Utc>,
     now: DateTime<Utc>,
     what: &str,
 ) -> Result<DateTime<Utc>, ApiError> {
-    let started_at = body::when_named("started_at", Some(started_at), now)?;
-    if started_at > at {
+    let day = body::when_named(field, Some(day), now)?;
+    if day > at {
         return Err(ApiError::Invalid(format!(
-            "started_at: {started_at} is after {what} itself ({at})"
+            "{field}: {day} is after {what} itself ({at})"
         )));
     }
-    Ok(started_at)
+    Ok(day)
 }
 
 /// `PATCH /v1/items/{id}/start`: moves the start of the read in progress (begun on another
@@ -229,7 +230,7 @@ fn begun(
 pub async fn revise_start(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     on_item(request, false, |b: body::ReviseStart, now| {
         let at = when(b.at, now)?;
-        let started_at = begun(b.started_at, at, now, "the move")?;
+        let started_at = corrected("started_at", b.started_at, at, now, "the move")?;
         let event = StartRevised { started_at, at };
         Ok((ItemEvent::StartRevised(event), b.expected_version))
     })
@@ -263,19 +264,20 @@ pub async fn finish(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     .await
 }
 
-/// `PATCH /v1/items/{id}/finish`: revises the latest finish's rating, review or start (the
-/// domain's `check` refuses a start after the finish).
+/// `PATCH /v1/items/{id}/finish`: revises the latest finish's rating, review, start or day (the
+/// domain's `check` refuses a start after the finish, and a move once the item's status has
+/// changed since the finish).
 pub async fn revise_finish(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     on_item(request, false, |b: body::ReviseFinish, now| {
         let at = when(b.at, now)?;
-        let started_at = b
-            .started_at
-            .map(|s| begun(s, at, now, "the revision"))
-            .transpose()?;
+        let day = |field, day| corrected(field, day, at, now, "the revision");
+        let started_at = b.started_at.map(|s| day("started_at", s)).transpose()?;
+        let finished_at = b.finished_at.map(|f| day("finished_at", f)).transpose()?;
         let event = FinishRevised {
             rating: b.rating,
             review: b.review,
             started_at,
+            finished_at,
             at,
         };
         Ok((ItemEvent::FinishRevised(event), b.expected_version))

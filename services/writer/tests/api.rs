@@ -360,6 +360,50 @@ async fn the_latest_finish_can_be_revised() {
         stored[3].data.value().unwrap(),
         json!({ "started_at": "2026-11-20T09:00:00Z", "at": stored[3].data.value().unwrap()["at"] })
     );
+    // It happened on another day than logged: the finish, moved; never before its read
+    // began, in the future or after the revision.
+    let head = app.head().await;
+    for (body, detail) in [
+        (
+            json!({ "finished_at": "2026-11-19T09:00:00Z" }),
+            "finished_at: 2026-11-19 09:00:00 UTC is before its read began (2026-11-20 09:00:00 UTC)",
+        ),
+        (json!({ "finished_at": soon(72) }), "is in the future"),
+        (
+            json!({ "finished_at": "2026-11-22T09:00:00Z", "at": "2026-11-21T09:00:00Z" }),
+            "finished_at: 2026-11-22 09:00:00 UTC is after the revision itself",
+        ),
+    ] {
+        assert_problem(
+            revise(body).await.unwrap(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            detail,
+        )
+        .await;
+    }
+    assert_eq!(app.head().await, head);
+    let res = revise(json!({ "finished_at": "2026-11-30T09:00:00Z" }))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let stored = app.log.read_stream(&id).await.unwrap();
+    assert_eq!(
+        stored[4].data.value().unwrap(),
+        json!({ "finished_at": "2026-11-30T09:00:00Z", "at": stored[4].data.value().unwrap()["at"] })
+    );
+    // Read again since: the finish stays where it is.
+    let res = app.post(&format!("/v1/items/{id}/start"), json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let head = app.head().await;
+    assert_problem(
+        revise(json!({ "finished_at": "2026-11-29T09:00:00Z" }))
+            .await
+            .unwrap(),
+        StatusCode::CONFLICT,
+        "only the latest finish can be moved",
+    )
+    .await;
+    assert_eq!(app.head().await, head);
     let get = app
         .request(reqwest::Method::GET, &format!("/v1/items/{id}/finish"))
         .send()
