@@ -6,10 +6,10 @@
 //! binaries, started as processes; the X sandbox runs in this process, because its memory is the
 //! record of what was tweeted.
 //!
-//! During the run, clients add books (one in five private) and finish them (revising some
-//! finishes; retracting, removing and restoring some private items; removing some public ones
-//! a few books later, their tweets posted by then or not), each write retried
-//! with its `Idempotency-Key` until acknowledged. Meanwhile a victim is chosen at random — the
+//! During the run, clients add books (one in five private) and finish them (revising some,
+//! moving some of those to yesterday; retracting, removing and restoring some private items;
+//! removing some public ones a few books later, their tweets posted by then or not), each
+//! write retried with its `Idempotency-Key` until acknowledged. Meanwhile a victim is chosen at random — the
 //! writer, a reader or a notifier — and killed with SIGKILL (sometimes SIGTERM), then restarted;
 //! if the cluster can be restarted (`LATELY_TEST_PG_CTL`), PostgreSQL is restarted once too.
 //!
@@ -275,14 +275,20 @@ async fn client_loop(
             &seen,
         )
         .await?;
-        // Every fourth finish gets a second thought: the replicas must agree on revisions too.
+        // Every fourth finish gets a second thought, and every eighth is moved to yesterday
+        // with it: the replicas must agree on revisions and moves too.
         if i % 4 == 0 {
+            let mut revision =
+                json!({ "rating": 5, "review": format!("On second thought, {c}-{i}.") });
+            if i % 8 == 0 {
+                revision["finished_at"] = json!(chrono::Utc::now() - chrono::Duration::days(1));
+            }
             write(
                 &api,
                 reqwest::Method::PATCH,
                 &format!("/v1/items/{id}/finish"),
                 &format!("revise-{c}-{i}"),
-                &json!({ "rating": 5, "review": format!("On second thought, {c}-{i}.") }),
+                &revision,
                 &seen,
             )
             .await?;
