@@ -410,8 +410,8 @@ enum Command {
         /// The file; `-` reads standard input (`lately export | LATELY_URL=… lately import
         /// csv -`).
         file: std::path::PathBuf,
-        /// Goodreads: each book added gets its cover from Open Library, by its ISBN (a link
-        /// your blog's readers' browsers will load).
+        /// Goodreads and StoryGraph: each book added gets its cover from Open Library, by its
+        /// ISBN (a link your blog's readers' browsers will load).
         #[arg(long)]
         covers: bool,
     },

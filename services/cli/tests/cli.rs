@@ -1096,6 +1096,59 @@ async fn the_demo_fills_a_fresh_feed_once() {
     );
 }
 
+/// The StoryGraph's export: a book read twice is two reads with their starts, the rating on
+/// the latest; one being read is in progress since its open read began, one put down is
+/// abandoned, one to read is queued; importing again adds nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storygraph_export_imports_each_read() {
+    let sys = system().await;
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/storygraph_library_export.csv"
+    );
+    let first = sys.lately(&["import", "storygraph", file]).await;
+    assert_eq!(
+        stdout(&first),
+        "5 rows: 5 recorded, 0 already in the log, 0 refused\n",
+        "{}",
+        stderr(&first)
+    );
+    // Five adds; two reads of one book (a start and a finish each), one finish without a
+    // start, one start, a start and an abandon.
+    let head = sys.head().await;
+    assert_eq!(head, 5 + 4 + 1 + 1 + 2);
+    let list = stdout(&sys.lately(&["list"]).await);
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(
+        lines[0].starts_with("2026-09-12  book     Red Rising by Pierce Brown ★★★★, took 11 days  (")
+            && lines[1].starts_with("2025-03-14  book     Red Rising by Pierce Brown, took 13 days  (")
+            && lines[2].starts_with("2025-01-09  book     A Psalm for the Wild-Built by Becky Chambers, Someone Else ★★★★½  ("),
+        "{list}"
+    );
+    assert_eq!(lines.len(), 3, "{list}");
+    let current = stdout(&sys.lately(&["current"]).await);
+    assert!(
+        current.contains("Piranesi") && current.contains("since 2026-11-20"),
+        "{current}"
+    );
+    let abandoned = stdout(&sys.lately(&["items", "--status", "abandoned"]).await);
+    assert!(abandoned.contains("The Silmarillion"), "{abandoned}");
+    let queue = stdout(&sys.lately(&["queue"]).await);
+    assert!(queue.starts_with("book     Some Web Novel  ("), "{queue}");
+    let again = sys.lately(&["import", "storygraph", file]).await;
+    assert_eq!(
+        stdout(&again),
+        "5 rows: 0 recorded, 5 already in the log, 0 refused\n"
+    );
+    assert_eq!(sys.head().await, head, "a second import appended events");
+    // And none of it tweeted: an import is history.
+    let tweets = stdout(&sys.lately(&["tweets"]).await);
+    assert!(
+        !tweets.contains("pending") && !tweets.contains("posted"),
+        "{tweets}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn importing_twice_adds_nothing_the_second_time() {
     let sys = system().await;
