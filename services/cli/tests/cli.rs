@@ -1098,9 +1098,10 @@ async fn the_demo_fills_a_fresh_feed_once() {
 
 /// The StoryGraph's export: a book read twice is two reads with their starts, the rating on
 /// the latest; one being read is in progress since its open read began, one put down is
-/// abandoned, one to read is queued; importing again adds nothing.
+/// abandoned, one to read is queued; importing again adds nothing. Instapaper's: archived
+/// articles finished, the others queued.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_storygraph_export_imports_each_read() {
+async fn storygraph_and_instapaper_exports_import_what_was_read() {
     let sys = system().await;
     let file = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -1141,6 +1142,38 @@ async fn a_storygraph_export_imports_each_read() {
         "5 rows: 0 recorded, 5 already in the log, 0 refused\n"
     );
     assert_eq!(sys.head().await, head, "a second import appended events");
+    // Instapaper's articles: the archived one finished, the others to read.
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/instapaper_export.csv"
+    );
+    let articles = sys.lately(&["import", "instapaper", file]).await;
+    assert_eq!(
+        stdout(&articles),
+        "4 rows: 4 recorded, 0 already in the log, 0 refused\n",
+        "{}",
+        stderr(&articles)
+    );
+    // Saved at 22:13 UTC: that day in UTC.
+    let list = stdout(
+        &sys.lately_with(("TZ", "UTC"), &["list", "--kind", "article"])
+            .await,
+    );
+    assert!(
+        list.starts_with("2023-11-14  article  Local-first software: you own your data  ("),
+        "{list}"
+    );
+    let queue = stdout(&sys.lately(&["queue", "--tag", "starred"]).await);
+    assert!(
+        queue.starts_with("article  Choose Boring Technology  ("),
+        "{queue}"
+    );
+    assert_eq!(
+        stdout(&sys.lately(&["queue", "--kind", "article"]).await)
+            .lines()
+            .count(),
+        3
+    );
     // And none of it tweeted: an import is history.
     let tweets = stdout(&sys.lately(&["tweets"]).await);
     assert!(
