@@ -327,38 +327,20 @@ impl<'a> WireEvent<'a> {
                 half_stars,
                 review,
                 at,
-            } => ItemEvent::FinishRevised(FinishRevised {
-                rating: revised_rating(half_stars)?,
-                review: revised_review(review)?,
-                started_at: None,
-                finished_at: None,
-                at: at.try_into()?,
-            }),
+            } => revision(half_stars, review, None, None, at)?,
             Self::FinishRevisedWithStart {
                 half_stars,
                 review,
                 started_at,
                 at,
-            } => ItemEvent::FinishRevised(FinishRevised {
-                rating: revised_rating(half_stars)?,
-                review: revised_review(review)?,
-                started_at: Some(started_at.try_into()?),
-                finished_at: None,
-                at: at.try_into()?,
-            }),
+            } => revision(half_stars, review, Some(started_at), None, at)?,
             Self::FinishMoved {
                 half_stars,
                 review,
                 started_at,
                 finished_at,
                 at,
-            } => ItemEvent::FinishRevised(FinishRevised {
-                rating: revised_rating(half_stars)?,
-                review: revised_review(review)?,
-                started_at: started_at.map(TryInto::try_into).transpose()?,
-                finished_at: Some(finished_at.try_into()?),
-                at: at.try_into()?,
-            }),
+            } => revision(half_stars, review, started_at, Some(finished_at), at)?,
             Self::FinishRetracted { at } => {
                 ItemEvent::FinishRetracted(FinishRetracted { at: at.try_into()? })
             }
@@ -381,6 +363,38 @@ fn revised_rating(half_stars: Option<Option<u8>>) -> Result<Option<Option<Rating
 /// A revision's review: absent, cleared, or its text.
 fn revised_review(review: Option<Option<&str>>) -> Result<Option<Option<Review>>, ParseError> {
     review.map(|r| r.map(Review::parse).transpose()).transpose()
+}
+
+/// A revision from any of its three encodings' fields.
+fn revision(
+    half_stars: Option<Option<u8>>,
+    review: Option<Option<&str>>,
+    started_at: Option<Ts>,
+    finished_at: Option<Ts>,
+    at: Ts,
+) -> Result<ItemEvent, HistoryError> {
+    Ok(ItemEvent::FinishRevised(FinishRevised {
+        rating: revised_rating(half_stars)?,
+        review: revised_review(review)?,
+        started_at: started_at.map(TryInto::try_into).transpose()?,
+        finished_at: finished_at.map(TryInto::try_into).transpose()?,
+        at: at.try_into()?,
+    }))
+}
+
+/// A skimmed revision from any of its three encodings' fields.
+fn skimmed_revision(
+    half_stars: Option<Option<u8>>,
+    review: Option<Option<&str>>,
+    started_at: Option<Ts>,
+    finished_at: Option<Ts>,
+) -> Result<SkimmedEvent<'_>, HistoryError> {
+    Ok(SkimmedEvent::FinishRevised {
+        rating: revised_rating(half_stars)?,
+        review,
+        started_at: started_at.map(TryInto::try_into).transpose()?,
+        finished_at: finished_at.map(TryInto::try_into).transpose()?,
+    })
 }
 
 /// Appends one event to an encoded history.
@@ -536,15 +550,7 @@ impl<'a> WireEntry<'a> {
                 half_stars,
                 review,
                 at,
-            } => (
-                at,
-                SkimmedEvent::FinishRevised {
-                    rating: revised_rating(half_stars)?,
-                    review,
-                    started_at: None,
-                    finished_at: None,
-                },
-            ),
+            } => (at, skimmed_revision(half_stars, review, None, None)?),
             WireEvent::FinishRevisedWithStart {
                 half_stars,
                 review,
@@ -552,12 +558,7 @@ impl<'a> WireEntry<'a> {
                 at,
             } => (
                 at,
-                SkimmedEvent::FinishRevised {
-                    rating: revised_rating(half_stars)?,
-                    review,
-                    started_at: Some(started_at.try_into()?),
-                    finished_at: None,
-                },
+                skimmed_revision(half_stars, review, Some(started_at), None)?,
             ),
             WireEvent::FinishMoved {
                 half_stars,
@@ -567,12 +568,7 @@ impl<'a> WireEntry<'a> {
                 at,
             } => (
                 at,
-                SkimmedEvent::FinishRevised {
-                    rating: revised_rating(half_stars)?,
-                    review,
-                    started_at: started_at.map(TryInto::try_into).transpose()?,
-                    finished_at: Some(finished_at.try_into()?),
-                },
+                skimmed_revision(half_stars, review, started_at, Some(finished_at))?,
             ),
             WireEvent::FinishRetracted { at } => (at, SkimmedEvent::FinishRetracted),
             WireEvent::Restored { at } => (at, SkimmedEvent::Restored),

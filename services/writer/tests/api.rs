@@ -328,7 +328,13 @@ async fn the_latest_finish_can_be_revised() {
         "cleared, not absent: {data}"
     );
     assert!(!data.as_object().unwrap().contains_key("started_at"));
-    // Its read began earlier than logged (here: never logged): the start, revised.
+    // Its read began earlier than logged (here: never logged): the start, revised. Never
+    // after the finish, in the future or after the revision; nor is the finish moved before
+    // its read began.
+    let res = revise(json!({ "started_at": "2026-11-20T09:00:00Z" }))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
     let head = app.head().await;
     let soon = |hours| (chrono::Utc::now() + chrono::Duration::hours(hours)).to_rfc3339();
     for (body, detail) in [
@@ -342,28 +348,6 @@ async fn the_latest_finish_can_be_revised() {
         ),
         (json!({ "started_at": soon(72) }), "is in the future"),
         (json!({ "started_at": null }), "at least one field"),
-    ] {
-        assert_problem(
-            revise(body).await.unwrap(),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            detail,
-        )
-        .await;
-    }
-    assert_eq!(app.head().await, head);
-    let res = revise(json!({ "started_at": "2026-11-20T09:00:00Z" }))
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let stored = app.log.read_stream(&id).await.unwrap();
-    assert_eq!(
-        stored[3].data.value().unwrap(),
-        json!({ "started_at": "2026-11-20T09:00:00Z", "at": stored[3].data.value().unwrap()["at"] })
-    );
-    // It happened on another day than logged: the finish, moved; never before its read
-    // began, in the future or after the revision.
-    let head = app.head().await;
-    for (body, detail) in [
         (
             json!({ "finished_at": "2026-11-19T09:00:00Z" }),
             "finished_at: 2026-11-19 09:00:00 UTC is before its read began (2026-11-20 09:00:00 UTC)",
@@ -382,15 +366,19 @@ async fn the_latest_finish_can_be_revised() {
         .await;
     }
     assert_eq!(app.head().await, head);
+    // It happened on another day than logged: the finish, moved.
     let res = revise(json!({ "finished_at": "2026-11-30T09:00:00Z" }))
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     let stored = app.log.read_stream(&id).await.unwrap();
-    assert_eq!(
-        stored[4].data.value().unwrap(),
-        json!({ "finished_at": "2026-11-30T09:00:00Z", "at": stored[4].data.value().unwrap()["at"] })
-    );
+    for (n, field, day) in [
+        (3, "started_at", "2026-11-20T09:00:00Z"),
+        (4, "finished_at", "2026-11-30T09:00:00Z"),
+    ] {
+        let data = stored[n].data.value().unwrap();
+        assert_eq!(data, json!({ field: day, "at": data["at"] }));
+    }
     // Read again since: the finish stays where it is.
     let res = app.post(&format!("/v1/items/{id}/start"), json!({})).await;
     assert_eq!(res.status(), StatusCode::OK);
