@@ -8,6 +8,7 @@
 //! after it was interrupted) adds nothing twice. A row the writer refuses is reported and
 //! skipped; the import goes on. No finish an import writes is tweeted.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, Local, NaiveDate, SecondsFormat, TimeZone, Utc};
@@ -27,7 +28,8 @@ pub enum Source {
     /// and a finish, the book's rating (quarter stars rounded up to the half) and review on the
     /// latest; currently reading or paused: started; did not finish: started and abandoned.
     Storygraph,
-    /// Letterboxd export: diary.csv (or watched.csv).
+    /// Letterboxd export: diary.csv (or watched.csv), with each entry's review from the
+    /// export's reviews.csv beside it.
     Letterboxd,
     /// Letterboxd export's watchlist.csv: films to watch, added to your queue. (Its columns
     /// are watched.csv's: imported as `letterboxd`, every film would be marked watched.)
@@ -454,7 +456,114 @@ pub fn plan_goodreads(csv_text: &str, covers: bool) -> Result<Vec<Planned>, CliE
     Ok(out)
 }
 
-pub fn plan_letterboxd(csv_text: &str) -> Result<Vec<Planned>, CliError> {
+/// A row of Letterboxd's reviews.csv: the review of one viewing in the diary.
+#[derive(Debug, Deserialize)]
+struct LetterboxdReviewRow {
+    #[serde(rename = "Date", default)]
+    date: String,
+    #[serde(rename = "Name")]
+    name: String,
+    #[serde(rename = "Year", default)]
+    year: String,
+    #[serde(rename = "Review", default)]
+    review: String,
+    #[serde(rename = "Watched Date", default)]
+    watched_date: String,
+}
+
+/// Letterboxd's reviews, by the viewing each is of: the film's name and year, and the day it
+/// was watched (else logged). The entries' links are not used to join them: the export's two
+/// files need not link an entry alike, and a viewing is told apart by its day as well.
+pub type LetterboxdReviews = HashMap<(String, String, String), String>;
+
+/// A viewing's key in [`LetterboxdReviews`].
+fn viewing(name: &str, year: &str, watched: &str, logged: &str) -> (String, String, String) {
+    let day = match watched.trim() {
+        "" => logged.trim(),
+        day => day,
+    };
+    (
+        name.trim().to_owned(),
+        year.trim().to_owned(),
+        day.to_owned(),
+    )
+}
+
+/// A Letterboxd review as plain text: its line breaks and paragraphs as such, its few HTML
+/// tags (italics, bold, quotes, links) dropped, its entities read.
+fn letterboxd_review(raw: &str) -> Option<String> {
+    const TAGS: [&str; 8] = ["i", "b", "em", "strong", "blockquote", "a", "p", "br"];
+    let mut text = String::with_capacity(raw.len());
+    let mut rest = raw;
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let tag = rest[open..]
+            .find('>')
+            .map(|close| &rest[open + 1..open + close]);
+        let name = tag.map(|t| {
+            t.trim_start_matches('/')
+                .split(|c: char| c.is_whitespace() || c == '/')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase()
+        });
+        match (tag, name) {
+            (Some(tag), Some(name)) if TAGS.contains(&name.as_str()) => {
+                if name == "br"
+                    || (tag.starts_with('/') && matches!(name.as_str(), "p" | "blockquote"))
+                {
+                    text.push('\n');
+                }
+                rest = &rest[open + tag.len() + 2..];
+            }
+            // Not a tag of a review's (`<3`): kept as written.
+            _ => {
+                text.push('<');
+                rest = &rest[open + 1..];
+            }
+        }
+    }
+    text.push_str(rest);
+    let text = text
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// Reads Letterboxd's reviews.csv.
+pub fn letterboxd_reviews(csv_text: &str) -> Result<LetterboxdReviews, CliError> {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    require_columns(
+        &mut reader,
+        "a Letterboxd reviews",
+        &["Name", "Year", "Review"],
+    )?;
+    let mut reviews = LetterboxdReviews::new();
+    for (i, row) in reader.deserialize::<LetterboxdReviewRow>().enumerate() {
+        let row = row.map_err(|e| {
+            CliError::Usage(format!(
+                "reviews.csv row {}: not a Letterboxd review: {e}",
+                i + 2
+            ))
+        })?;
+        if let Some(review) = letterboxd_review(&row.review) {
+            let at = viewing(&row.name, &row.year, &row.watched_date, &row.date);
+            reviews.insert(at, review);
+        }
+    }
+    Ok(reviews)
+}
+
+/// Letterboxd's diary: each entry a finish of its film (a rewatch the same film again), with
+/// its review from `reviews`.
+pub fn plan_letterboxd(
+    csv_text: &str,
+    reviews: &LetterboxdReviews,
+) -> Result<Vec<Planned>, CliError> {
     let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
     require_columns(&mut reader, "a Letterboxd", &["Date", "Name"])?;
     let mut out = Vec::new();
@@ -487,6 +596,9 @@ pub fn plan_letterboxd(csv_text: &str) -> Result<Vec<Planned>, CliError> {
         }
         if let Ok(r) = row.rating.trim().parse::<f64>() {
             finish["rating"] = json!(r);
+        }
+        if let Some(review) = reviews.get(&viewing(name, year, &row.watched_date, &row.date)) {
+            finish["review"] = json!(review);
         }
         let label = if row.rewatch.trim().eq_ignore_ascii_case("yes") {
             format!("{name} (rewatch)")
@@ -1183,6 +1295,13 @@ pub async fn run(
         file.file_name()
             .is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name))
     };
+    if matches!(source, Source::Letterboxd) && named("reviews.csv") {
+        return Err(CliError::Usage(format!(
+            "{} is Letterboxd's reviews of your diary's entries: `lately import letterboxd \
+             diary.csv` reads them from beside the diary",
+            file.display()
+        )));
+    }
     if matches!(source, Source::Letterboxd) && named("watchlist.csv") {
         return Err(CliError::Usage(format!(
             "{} is Letterboxd's watchlist, films to watch, not films watched: `lately import \
@@ -1194,7 +1313,21 @@ pub async fn run(
     let (mut plan, what) = match source {
         Source::Goodreads => (plan_goodreads(text, covers)?, "rows"),
         Source::Storygraph => (plan_storygraph(text, covers)?, "rows"),
-        Source::Letterboxd => (plan_letterboxd(text)?, "rows"),
+        Source::Letterboxd => {
+            // The export's reviews.csv, if it is beside the diary.
+            let beside = file.with_file_name("reviews.csv");
+            let reviews = match std::fs::read_to_string(&beside) {
+                Ok(reviews) if file != Path::new("-") => {
+                    let reviews = letterboxd_reviews(reviews.trim_start_matches('\u{feff}'))?;
+                    let n = reviews.len();
+                    let noun = if n == 1 { "review" } else { "reviews" };
+                    eprintln!("{n} {noun} from {}", beside.display());
+                    reviews
+                }
+                _ => LetterboxdReviews::new(),
+            };
+            (plan_letterboxd(text, &reviews)?, "rows")
+        }
         Source::LetterboxdWatchlist => (plan_letterboxd_watchlist(text)?, "rows"),
         Source::Imdb => (plan_imdb(text)?, "rows"),
         Source::Instapaper => (plan_instapaper(text)?, "rows"),
@@ -1554,7 +1687,7 @@ mod tests {
 
     #[test]
     fn letterboxd_diary_rows_are_finishes_and_rewatches_finish_again() {
-        let plan = plan_letterboxd(LETTERBOXD).unwrap();
+        let plan = plan_letterboxd(LETTERBOXD, &LetterboxdReviews::new()).unwrap();
         assert_eq!(plan.len(), 3);
         assert_eq!(plan[0].add["title"], "Past Lives (2023)");
         assert_eq!(plan[0].steps[0].1["rating"], 4.5);
@@ -1565,6 +1698,37 @@ mod tests {
         assert_eq!(plan[2].add_key, plan[0].add_key);
         assert_ne!(plan[2].steps[0].2, plan[0].steps[0].2);
         assert_eq!(plan[2].add["tags"], json!(["cinema", "with friends"]));
+    }
+
+    /// The export's reviews.csv: each review on the diary entry of the same film watched the
+    /// same day (not by the entries' links), as plain text.
+    #[test]
+    fn letterboxd_reviews_go_with_the_viewing_they_are_of() {
+        let reviews = letterboxd_reviews(include_str!("../tests/fixtures/reviews.csv")).unwrap();
+        let plan = plan_letterboxd(LETTERBOXD, &reviews).unwrap();
+        let said: Vec<Option<&str>> = plan
+            .iter()
+            .map(|p| p.steps[0].1.get("review").and_then(Value::as_str))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                Some("Quiet and enormous.\n\nThe bar scene & the last shot: <3"),
+                None,
+                Some("Better the second time.")
+            ]
+        );
+        assert_eq!(
+            letterboxd_review("<p>One.</p><p>Two, <a href=\"https://example.com\">linked</a>.</p>")
+                .as_deref(),
+            Some("One.\nTwo, linked.")
+        );
+        assert_eq!(letterboxd_review("a < b > c").as_deref(), Some("a < b > c"));
+        assert_eq!(letterboxd_review(" <br/> "), None);
+        assert!(matches!(
+            letterboxd_reviews(LETTERBOXD),
+            Err(CliError::Usage(e)) if e.contains("missing columns: Review")
+        ));
     }
 
     #[test]
@@ -1634,7 +1798,7 @@ mod tests {
         // The diary's Past Lives is the same item: the same add key.
         assert_eq!(
             plan[1].add_key,
-            plan_letterboxd(LETTERBOXD).unwrap()[0].add_key
+            plan_letterboxd(LETTERBOXD, &LetterboxdReviews::new()).unwrap()[0].add_key
         );
     }
 
@@ -1664,19 +1828,19 @@ mod tests {
             "not a Goodreads export (missing columns: Book Id, Title, Author; its header: Name, Year)"
         );
         // Even with no rows to fail on.
-        let err = plan_letterboxd("Title,Author\n").unwrap_err();
+        let err = plan_letterboxd("Title,Author\n", &LetterboxdReviews::new()).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(
             err.to_string().contains("missing columns: Date, Name;"),
             "{err}"
         );
-        assert!(plan_letterboxd("")
+        assert!(plan_letterboxd("", &LetterboxdReviews::new())
             .unwrap_err()
             .to_string()
             .contains("its header: none)"));
         // A real export's header with no rows is an empty import, not an error.
         assert_eq!(
-            plan_letterboxd("Date,Name,Year,Letterboxd URI\n").unwrap(),
+            plan_letterboxd("Date,Name,Year,Letterboxd URI\n", &LetterboxdReviews::new()).unwrap(),
             []
         );
     }

@@ -1834,8 +1834,18 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
             d if d.is_empty() => day(&entry["recorded_at"]),
             d => d,
         };
-        // A review's further lines under its first, not at the margin with the days.
-        let what = what.replace('\n', &format!("\n{:width$}", "", width = when.len() + 2));
+        // A review's further lines under its first, not at the margin with the days (an empty
+        // one empty).
+        let indent = " ".repeat(when.len() + 2);
+        let what = what
+            .lines()
+            .enumerate()
+            .map(|(i, line)| match (i, line) {
+                (0, line) | (_, line @ "") => line.to_owned(),
+                (_, line) => format!("{indent}{line}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
         say(format_args!("{when}  {what}"))?;
     }
     Ok(())

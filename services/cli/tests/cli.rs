@@ -1201,6 +1201,12 @@ async fn importing_twice_adds_nothing_the_second_time() {
         stdout(&first),
         "3 rows: 3 recorded, 0 already in the log, 0 refused\n"
     );
+    // The export's reviews.csv beside the diary: each review with its viewing.
+    assert!(
+        stderr(&first).starts_with("2 reviews from ") && stderr(&first).contains("reviews.csv"),
+        "{}",
+        stderr(&first)
+    );
     // 4 books added, 2 finished, 1 started; 2 films added, 3 diary finishes.
     let head = sys.head().await;
     assert_eq!(head, 4 + 2 + 1 + 2 + 3);
@@ -1227,6 +1233,22 @@ async fn importing_twice_adds_nothing_the_second_time() {
         .collect();
     assert_eq!(finishes.len(), 2, "{history}");
     assert!(finishes[0] < finishes[1], "{history}");
+    assert!(
+        history.contains(
+            "finished ★★★★½ (not to be tweeted)  Quiet and enormous.\n\n            The bar scene & the last shot: <3\n"
+        ) && history.contains("finished ★★★★★ (not to be tweeted)  Better the second time.\n"),
+        "{history}"
+    );
+    // Given itself, reviews.csv is refused by its name, naming the diary.
+    let reviews = sys
+        .lately(&["import", "letterboxd", &format!("{fixtures}/reviews.csv")])
+        .await;
+    assert_eq!(reviews.status.code(), Some(2));
+    assert!(
+        stderr(&reviews).contains("reads them from beside the diary"),
+        "{}",
+        stderr(&reviews)
+    );
     assert!(list.contains("2019-04-11  book     The Left Hand of Darkness (Hainish Cycle, #4) by Ursula K. Le Guin ★★★★★"), "{list}");
     let current = stdout(&sys.lately(&["current"]).await);
     assert!(current.contains("三体"), "{current}");
