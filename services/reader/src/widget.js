@@ -135,10 +135,11 @@
   }
 
   // A year's counts (/v1/stats?year=), the same markup the server renders for show=stats: the
-  // total with the average rating, the goal's line (`target`: { goal, kind }, or null), then a
-  // line per kind.
-  function renderStats(list, s, year, target) {
-    const goal = target ? [goalItem(s.finished, year, target, todayIn(s.time_zone))] : [];
+  // total with the average rating, the goals' lines (`targets`: [{ goal, kind, finished }]),
+  // then a line per kind.
+  function renderStats(list, s, year, targets) {
+    const today = todayIn(s.time_zone);
+    const goal = targets.map((t) => goalItem(t.finished, year, t, today));
     if (!s.finished) {
       list.replaceChildren(el("li", "empty", "Nothing finished in " + year + " yet."), ...goal);
       return;
@@ -257,7 +258,10 @@
         return json("v1/stats?" + p).then((s) => {
           if (heading) heading.textContent = "Finished in " + y;
           if (more) more.href = base + "years/" + y + filters(kind, tag);
-          renderStats(list, s, y, goal ? { goal, kind } : null);
+          // The goal asked for, against these counts; or else the owner's for this year's
+          // (LATELY_GOALS), each against its own, as the owner's page shows them.
+          const targets = goal ? [{ goal, kind, finished: s.finished }] : (s.goals || []);
+          renderStats(list, s, y, targets);
         });
       }));
 

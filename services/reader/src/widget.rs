@@ -474,6 +474,13 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let title = escape(title);
     let filter = item_filter(&p)?;
     let (kind, tag) = (filter.kind, filter.tag.clone());
+    // The counts' goals: the one asked for, or else the owner's for this year's counts
+    // (`LATELY_GOALS`), as the owner's page shows them.
+    let targets = match (show, goal) {
+        (Show::Stats, Some(goal)) => vec![Target { goal, kind, today }],
+        (Show::Stats, None) if year == Some(today.year()) => state.goals.targets(&filter, today),
+        _ => Vec::new(),
+    };
     let (position, items) = {
         let projection = state.replica.projection.read().expect("not poisoned");
         let position = projection.position();
@@ -518,8 +525,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                     as_of: Some(position),
                     owner: false,
                 });
-                let target = goal.map(|goal| Target { goal, kind, today });
-                vec![stats_html(&stats, year, target.as_slice())]
+                vec![stats_html(&stats, year, &targets)]
             }
         };
         (position, items)
@@ -579,9 +585,9 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     );
     // Without `year=`, the stats' page is the current year's: a new year is a new page even
     // when nothing was written; and a goal's pace moves on every day.
-    let varies = match (year, goal) {
-        (Some(_), Some(_)) => today.to_string(),
-        (Some(y), None) => y.to_string(),
+    let varies = match (year, targets.is_empty()) {
+        (Some(_), false) => today.to_string(),
+        (Some(y), true) => y.to_string(),
         _ => String::new(),
     };
     let mut res =

@@ -564,13 +564,16 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
 }
 
 /// `data-show="stats"` renders a year's counts as `/widget?show=stats` does: the owner's
-/// current year by default (its heading says which), or `data-year`; of one kind against
-/// `data-goal`, in the same markup as the page's and with the same pace; read again, a new
-/// finish counts. The finishes' list with `data-year` is that year's.
+/// current year by default (its heading says which), with the owner's goals for it
+/// (`LATELY_GOALS`), or `data-year`; of one kind against `data-goal`, in the same markup as
+/// the page's and with the same pace; read again, a new finish counts. The finishes' list
+/// with `data-year` is that year's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
     let sys = system().await;
-    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let mut cfg = reader_config(&sys.database_url);
+    cfg.goals = lately_reader::widget::Goals::parse("book=3").unwrap();
+    let reader = sys.reader(cfg).await;
     sys.finish("The Dispossessed", json!({})).await;
     let (_, last) = sys
         .finish("Old book", json!({ "kind": "book", "title": "Old book" }))
@@ -616,16 +619,20 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
         )
     };
     let year = chrono::Datelike::year(&chrono::Utc::now());
+    // This year's, with the owner's goal: the reader's own markup, its pace as the reader
+    // counts it on the owner's date.
+    let now = sys.json_text(format!("{reader}/widget?show=stats")).await;
+    let served = stats_list(&now).to_owned();
+    assert!(
+        served.contains("<strong>2</strong> finished")
+            && served.contains(r#"<li class="goal">"#)
+            && served.contains("</strong> of 3 books · 66%"),
+        "{served}"
+    );
     browser
         .until(
-            &shown("now"),
-            &json!([
-                format!("Finished in {year}"),
-                "2 finished 4.0★ on average over 2 rated",
-                "2 books",
-                "",
-                "JFMAMJJASOND"
-            ]),
+            "const r = document.getElementById('now').shadowRoot; return r ? [r.querySelector('h2').textContent, r.querySelector('ol.stats').innerHTML] : []",
+            &json!([format!("Finished in {year}"), served]),
             Duration::from_secs(5),
         )
         .await;
@@ -706,6 +713,7 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
             &json!([
                 format!("Finished in {year}"),
                 "3 finished 4.0★ on average over 3 rated",
+                "100% 3 of 3 books · 100% goal reached",
                 "3 books",
                 "",
                 "JFMAMJJASOND"
