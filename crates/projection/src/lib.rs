@@ -1813,16 +1813,16 @@ fn load_items<'a>(
                         .transpose()
                         .map_err(|e| failed(e.into()))?;
                     if let Some(&i) = standing.last() {
-                        let ((recorded, finish_at), finish) = &part.finishes[i];
-                        let (recorded, finish_at) = (*recorded, *finish_at);
+                        let ((recorded, finish_position), finish) = &part.finishes[i];
+                        let (recorded, finish_position) = (*recorded, *finish_position);
                         // Among this item's revisions, at the end of the part's.
                         let found = part.revisions[own_revisions..]
                             .iter()
-                            .position(|(p, _)| *p == finish_at);
+                            .position(|(p, _)| *p == finish_position);
                         let at_index = match found {
                             Some(j) => own_revisions + j,
                             None => {
-                                part.revisions.push((finish_at, Vec::new()));
+                                part.revisions.push((finish_position, Vec::new()));
                                 part.revisions.len() - 1
                             }
                         };
@@ -1838,11 +1838,12 @@ fn load_items<'a>(
                         if let Some(day) = finished_at.filter(|_| movable) {
                             let found = part.moves[own_moves..]
                                 .iter()
-                                .position(|(p, _)| *p == finish_at);
+                                .position(|(p, _)| *p == finish_position);
                             let moves = match found {
                                 Some(j) => &mut part.moves[own_moves + j].1,
                                 None => {
-                                    part.moves.push((finish_at, vec![(finish_at, recorded)]));
+                                    part.moves
+                                        .push((finish_position, vec![(finish_position, recorded)]));
                                     &mut part.moves.last_mut().expect("pushed").1
                                 }
                             };
@@ -1852,7 +1853,7 @@ fn load_items<'a>(
                                 moves.push((position, day));
                                 if !known {
                                     let finish = part.finishes[i].1.clone();
-                                    part.finishes.push(((day, finish_at), finish));
+                                    part.finishes.push(((day, finish_position), finish));
                                 }
                             }
                             if found.is_none() && moves.len() == 1 {
