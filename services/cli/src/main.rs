@@ -277,6 +277,11 @@ enum Command {
         /// In the feed, but not tweeted (`lately retry-tweet` can still post it).
         #[arg(long)]
         no_tweet: bool,
+        /// Finish it again though it is finished and was not started since: a rewatch, a
+        /// replay (without it, a second `lately finish` of a finished item is refused, so that
+        /// a command run twice does not record, and tweet, a re-read).
+        #[arg(long)]
+        again: bool,
     },
     /// Change the rating, review, start or day of an item's latest finish (a second thought, a
     /// typo, a start or a finish logged on the wrong day), without finishing it again.
@@ -742,6 +747,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             at: when,
             started,
             no_tweet,
+            again,
         } => {
             // Both days are checked before anything is written.
             let begun = started.map(|s| time_of("--started", &s)).transpose()?;
@@ -755,6 +761,9 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                         ended.to_rfc3339()
                     )));
                 }
+            }
+            if !again {
+                not_finished_already(client, &id).await?;
             }
             let mut body = json!({});
             if no_tweet {
@@ -1717,6 +1726,40 @@ async fn owners_read(client: &Client, id: &str) -> Option<Result<Value, CliError
         Err(CliError::Rejected { status: 401, .. }) if !client.has_token() => None,
         other => Some(other),
     }
+}
+
+/// Refuses to finish an item that is finished already (and was not started since): most
+/// often the same command run twice, which would record a re-read and tweet it. A rewatch
+/// says `--again`. Without the owner's read (no token), nothing is checked.
+async fn not_finished_already(client: &Client, id: &str) -> Result<(), CliError> {
+    let Some(answer) = owners_read(client, id).await else {
+        return Ok(());
+    };
+    let answer = answer?;
+    let item = &answer["item"];
+    if item["status"] != "finished" {
+        return Ok(());
+    }
+    // When its latest finish happened, as moved by a revision since, if one did.
+    let mut finished = None;
+    for entry in answer["history"].as_array().map_or(&[][..], Vec::as_slice) {
+        let data = &entry["data"];
+        match entry["type"].as_str() {
+            Some("item_finished") => finished = Some(data["at"].clone()),
+            Some("item_finish_revised") if data.get("finished_at").is_some() => {
+                finished = Some(data["finished_at"].clone())
+            }
+            _ => {}
+        }
+    }
+    let on = finished.map_or_else(String::new, |at| format!(", on {}", day(&at)));
+    Err(CliError::Usage(format!(
+        "{} ({}) is finished already{on}: finishing it again records a re-read (a rewatch, a \
+         replay) and tweets it; say so with --again, or change that finish with `lately revise` \
+         (`lately unfinish` takes it back)",
+        item["title"].as_str().unwrap_or(id),
+        item["id"].as_str().unwrap_or(id),
+    )))
 }
 
 /// Prints an item, then a line per event of its history, oldest first, dated by when it

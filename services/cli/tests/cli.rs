@@ -340,6 +340,38 @@ async fn a_finish_can_say_when_it_was_started() {
         stderr(&after)
     );
     assert_eq!(sys.head().await, head);
+
+    // The same command run twice: refused, so that it records (and tweets) no re-read; a
+    // rewatch, a replay says `--again`.
+    let twice = sys.lately(&["finish", &hyperion, "--no-tweet"]).await;
+    assert_eq!(twice.status.code(), Some(2), "{}", stderr(&twice));
+    assert!(
+        stderr(&twice).contains(&format!(
+            "Hyperion ({hyperion}) is finished already, on 2026-11-30: finishing it again records a re-read"
+        )) && stderr(&twice).contains("say so with --again"),
+        "{}",
+        stderr(&twice)
+    );
+    assert_eq!(sys.head().await, head, "refused, and nothing written");
+    let again = sys
+        .lately(&[
+            "finish",
+            &hyperion,
+            "--again",
+            "--at",
+            "2026-12-01",
+            "--no-tweet",
+        ])
+        .await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(sys.head().await, head + 1);
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        list.contains(&format!(
+            "\n2026-12-01  book     Hyperion  ({hyperion})\n2026-11-30  book     Hyperion, took 10 days  ({hyperion})\n"
+        )),
+        "{list}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1662,7 +1694,7 @@ async fn varied_items(sys: &System) -> [String; 5] {
             "--at",
             "2026-03-01",
         ],
-        vec!["finish", &dune, "--at", "2026-06-01"],
+        vec!["finish", &dune, "--at", "2026-06-01", "--again"],
     ] {
         let out = sys.lately(&args).await;
         assert!(out.status.success(), "{}", stderr(&out));
