@@ -278,8 +278,8 @@ enum Command {
         #[arg(long)]
         no_tweet: bool,
         /// Finish it again though it is finished and was not started since: a rewatch, a
-        /// replay (without it, a second `lately finish` of a finished item is refused, so that
-        /// a command run twice does not record, and tweet, a re-read).
+        /// replay (without it or `--started`, a second `lately finish` of a finished item is
+        /// refused, so that a command run twice does not record, and tweet, a re-read).
         #[arg(long)]
         again: bool,
     },
@@ -762,7 +762,8 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                     )));
                 }
             }
-            if !again {
+            // A start given is a new read: only a bare finish of a finished item is suspect.
+            if !again && begun.is_none() {
                 not_finished_already(client, &id).await?;
             }
             let mut body = json!({});

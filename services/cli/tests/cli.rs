@@ -365,9 +365,25 @@ async fn a_finish_can_say_when_it_was_started() {
         .await;
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(sys.head().await, head + 1);
+    // A start given says it is a new read: a start, then the finish.
+    let reread = sys
+        .lately(&[
+            "finish",
+            &hyperion,
+            "--started",
+            "2026-12-02",
+            "--at",
+            "2026-12-03",
+            "--no-tweet",
+        ])
+        .await;
+    assert!(reread.status.success(), "{}", stderr(&reread));
+    assert_eq!(sys.head().await, head + 3);
     let list = stdout(&sys.lately(&["list"]).await);
     assert!(
         list.contains(&format!(
+            "2026-12-03  book     Hyperion, took 1 day  ({hyperion})\n"
+        )) && list.contains(&format!(
             "\n2026-12-01  book     Hyperion  ({hyperion})\n2026-11-30  book     Hyperion, took 10 days  ({hyperion})\n"
         )),
         "{list}"
