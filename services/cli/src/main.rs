@@ -1741,19 +1741,27 @@ async fn not_finished_already(client: &Client, id: &str) -> Result<(), CliError>
     if item["status"] != "finished" {
         return Ok(());
     }
-    // When its latest finish happened, as moved by a revision since, if one did.
-    let mut finished = None;
+    // When its latest finish that stands happened: a retraction takes one back, a revision
+    // may have moved it.
+    let mut finishes = Vec::new();
     for entry in answer["history"].as_array().map_or(&[][..], Vec::as_slice) {
         let data = &entry["data"];
         match entry["type"].as_str() {
-            Some("item_finished") => finished = Some(data["at"].clone()),
+            Some("item_finished") => finishes.push(data["at"].clone()),
+            Some("item_finish_retracted") => {
+                finishes.pop();
+            }
             Some("item_finish_revised") if data.get("finished_at").is_some() => {
-                finished = Some(data["finished_at"].clone())
+                if let Some(last) = finishes.last_mut() {
+                    *last = data["finished_at"].clone();
+                }
             }
             _ => {}
         }
     }
-    let on = finished.map_or_else(String::new, |at| format!(", on {}", day(&at)));
+    let on = finishes
+        .last()
+        .map_or_else(String::new, |at| format!(", on {}", day(at)));
     Err(CliError::Usage(format!(
         "{} ({}) is finished already{on}: finishing it again records a re-read (a rewatch, a \
          replay) and tweets it; say so with --again, or change that finish with `lately revise` \

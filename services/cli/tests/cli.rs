@@ -364,7 +364,26 @@ async fn a_finish_can_say_when_it_was_started() {
         ])
         .await;
     assert!(again.status.success(), "{}", stderr(&again));
-    assert_eq!(sys.head().await, head + 1);
+    // That one taken back, the finish before stands: the refusal names its day; and again.
+    assert!(sys.lately(&["unfinish", &hyperion]).await.status.success());
+    let twice = sys.lately(&["finish", &hyperion]).await;
+    assert!(
+        stderr(&twice).contains("is finished already, on 2026-11-30:"),
+        "{}",
+        stderr(&twice)
+    );
+    let again = sys
+        .lately(&[
+            "finish",
+            &hyperion,
+            "--again",
+            "--at",
+            "2026-12-01",
+            "--no-tweet",
+        ])
+        .await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(sys.head().await, head + 3);
     // A start given says it is a new read: a start, then the finish.
     let reread = sys
         .lately(&[
@@ -378,7 +397,7 @@ async fn a_finish_can_say_when_it_was_started() {
         ])
         .await;
     assert!(reread.status.success(), "{}", stderr(&reread));
-    assert_eq!(sys.head().await, head + 3);
+    assert_eq!(sys.head().await, head + 5);
     let list = stdout(&sys.lately(&["list"]).await);
     assert!(
         list.contains(&format!(
