@@ -911,7 +911,7 @@ impl Projection {
                     .last()
                     .map(|key| self.key_as_of(key, None));
                 if let Some((key, finish)) = latest.and_then(|k| self.finishes.get_key_value(&k)) {
-                    let (key, finish) = (*key, finish.clone());
+                    let key = *key;
                     let mut all = self
                         .revisions
                         .remove(&key.1)
@@ -926,8 +926,11 @@ impl Projection {
                             started_at: revision.started_at,
                         },
                     );
+                    // The finish is copied under its new day only when it moves.
+                    let moved = revision.finished_at.filter(|_| movable);
+                    let moved = moved.map(|day| (day, finish.clone()));
                     self.revisions.insert(key.1, all.into_boxed_slice());
-                    if let Some(day) = revision.finished_at.filter(|_| movable) {
+                    if let Some((day, finish)) = moved {
                         self.move_finish(key, finish, position, day);
                     }
                 }
