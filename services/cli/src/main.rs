@@ -188,6 +188,10 @@ enum Command {
         /// Choose the id (a slug); by default one is made from the title.
         #[arg(long)]
         id: Option<String>,
+        /// Add it though an item of this kind and title is in your list already: another
+        /// edition, a remake (to go through the same one again, `lately start` it).
+        #[arg(long)]
+        duplicate: bool,
     },
     /// Change an item's fields: `lately edit ID --title "…" --private`. A list given (`--by`,
     /// `--tag`) replaces the item's whole list.
@@ -652,7 +656,11 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             tags,
             private,
             id,
+            duplicate,
         } => {
+            if !duplicate {
+                not_added_already(client, kind, &title, &creators).await?;
+            }
             let mut body = json!({
                 "kind": kind.as_str(),
                 "title": title,
@@ -1769,6 +1777,111 @@ async fn not_finished_already(client: &Client, id: &str) -> Result<(), CliError>
         item["title"].as_str().unwrap_or(id),
         item["id"].as_str().unwrap_or(id),
     )))
+}
+
+/// Refuses to add what the owner has already: an item of the same kind whose title has the
+/// same words (in any case, whatever the punctuation) and, when both name creators, one creator
+/// in common. Most often the same thing added twice, or a re-read begun with `add` instead of
+/// `start`; another edition or a remake says `--duplicate`. A removed item counts: restoring
+/// it brings back its history. Without the owner's read (no token), nothing is checked.
+async fn not_added_already(
+    client: &Client,
+    kind: Kind,
+    title: &str,
+    creators: &[String],
+) -> Result<(), CliError> {
+    let wanted = words(title);
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let named: Vec<Vec<String>> = creators.iter().map(|c| words(c)).collect();
+    let same = |item: &Value| {
+        let theirs: Vec<Vec<String>> = item["creators"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(Value::as_str)
+            .map(words)
+            .collect();
+        words(item["title"].as_str().unwrap_or_default()) == wanted
+            && (named.is_empty() || theirs.is_empty() || named.iter().any(|c| theirs.contains(c)))
+    };
+    let mut found = None;
+    // The items in the owner's outputs first: one of those is the likelier meaning.
+    for status in [None, Some(ItemStatus::Removed)] {
+        let mut filters = vec![("kind", kind.as_str())];
+        filters.extend(status.map(|s| ("status", s.as_str())));
+        let read = each_page(
+            client,
+            "/v1/owner/items",
+            &filters,
+            Read::Owner,
+            usize::MAX,
+            |items| {
+                if found.is_none() {
+                    found = items.iter().find(|i| same(i)).cloned();
+                }
+                Ok(())
+            },
+        )
+        .await;
+        match read {
+            Ok(_) => {}
+            Err(CliError::Rejected {
+                status: 401 | 403, ..
+            }) => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    let Some(item) = found else {
+        return Ok(());
+    };
+    let id = item["id"].as_str().unwrap_or_default();
+    let (state, then) = match item["status"].as_str().unwrap_or_default() {
+        "in_progress" => (
+            match day(&item["started_at"]) {
+                since if since.is_empty() => "in progress".to_owned(),
+                since => format!("in progress since {since}"),
+            },
+            format!("`lately progress {id} …` and `lately finish {id}` go on with it"),
+        ),
+        "finished" => (
+            match item["times_finished"].as_u64() {
+                Some(n) if n > 1 => format!("finished {n} times"),
+                _ => "finished".to_owned(),
+            },
+            format!("to go through it again, `lately start {id}`"),
+        ),
+        "abandoned" => (
+            "abandoned".to_owned(),
+            format!("`lately start {id}` takes it up again"),
+        ),
+        "removed" => (
+            "removed".to_owned(),
+            format!("`lately restore {id}` brings it back, with its history"),
+        ),
+        _ => (
+            "up next".to_owned(),
+            format!("`lately start {id}` starts it"),
+        ),
+    };
+    Err(CliError::Usage(format!(
+        "{}{} is in your list already ({id}, {state}): {then}; to add another all the same \
+         (another edition, a remake), say --duplicate",
+        item["title"].as_str().unwrap_or(title),
+        by(&item),
+    )))
+}
+
+/// A title's or a name's words, in lower case: what two spellings of one title share.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
 }
 
 /// Prints an item, then a line per event of its history, oldest first, dated by when it

@@ -934,6 +934,94 @@ async fn an_item_can_be_named_by_words_of_its_title() {
     assert!(stdout(&shown).starts_with("The Left Hand of Darkness — book"));
 }
 
+/// `lately add` of what is in the list already (the same kind, the title's words, a creator in
+/// common when both name some) is refused, naming the item and how to go on with it, and
+/// writes nothing; another creator, another kind or `--duplicate` adds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adding_what_is_in_the_list_already_is_refused() {
+    let sys = system().await;
+    let dune = stdout(
+        &sys.lately(&["add", "book", "Dune", "--by", "Frank Herbert"])
+            .await,
+    )
+    .trim()
+    .to_owned();
+    let heat = stdout(
+        &sys.lately(&["add", "movie", "Heat: A Los Angeles Crime Saga"])
+            .await,
+    )
+    .trim()
+    .to_owned();
+    assert!(sys
+        .lately(&["start", &dune, "--at", "2026-11-20"])
+        .await
+        .status
+        .success());
+    assert!(sys.lately(&["remove", &heat]).await.status.success());
+    let head = sys.head().await;
+    for (args, said) in [
+        (
+            &["add", "book", "dune", "--by", "frank herbert"][..],
+            format!(
+                "Dune by Frank Herbert is in your list already ({dune}, in progress since \
+                 2026-11-20): `lately progress {dune} …` and `lately finish {dune}` go on with it; \
+                 to add another all the same (another edition, a remake), say --duplicate"
+            ),
+        ),
+        (
+            &["add", "book", "DUNE."],
+            format!("Dune by Frank Herbert is in your list already ({dune}, in progress"),
+        ),
+        (
+            &[
+                "add",
+                "movie",
+                "heat - a los angeles crime saga",
+                "--by",
+                "Michael Mann",
+            ],
+            format!(
+                "Heat: A Los Angeles Crime Saga is in your list already ({heat}, removed): \
+                 `lately restore {heat}` brings it back, with its history;"
+            ),
+        ),
+    ] {
+        let refused = sys.lately(args).await;
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&refused).contains(&said), "{}", stderr(&refused));
+        assert_eq!(stdout(&refused), "");
+    }
+    assert_eq!(sys.head().await, head, "nothing written");
+    assert!(sys.lately(&["finish", &dune]).await.status.success());
+    let finished = sys.lately(&["add", "book", "Dune"]).await;
+    assert!(
+        stderr(&finished).contains(&format!(
+            "({dune}, finished): to go through it again, `lately start {dune}`"
+        )),
+        "{}",
+        stderr(&finished)
+    );
+    // Another author's book of the title, the film, or one said to be another edition: added.
+    for args in [
+        &["add", "book", "Dune", "--by", "Someone Else"][..],
+        &["add", "movie", "Dune", "--by", "Denis Villeneuve"],
+        &[
+            "add",
+            "book",
+            "Dune",
+            "--by",
+            "Frank Herbert",
+            "--duplicate",
+        ],
+    ] {
+        let added = sys.lately(args).await;
+        assert!(added.status.success(), "{args:?}: {}", stderr(&added));
+        assert_ne!(stdout(&added).trim(), dune);
+    }
+    let books = stdout(&sys.lately(&["items", "--kind", "book"]).await);
+    assert_eq!(books.matches("Dune  (").count(), 3, "{books}");
+}
+
 /// More items than a page holds: `lately items` and `lately queue` read every page, and print
 /// each item once (the queue only the public ones).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
