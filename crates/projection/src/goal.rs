@@ -31,6 +31,52 @@ impl Goal {
     }
 }
 
+/// The owner's goals for the year (`LATELY_GOALS=book=24,movie=52`; `100` alone for
+/// everything finished): shown on your page, the year's own and the stats widget by the
+/// readers, said in tweets by the notifier (`{goal}`). A setting rather than an event: like
+/// the widget's `goal=`, a way of looking at the counts, not a fact of the log.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Goals(Vec<(Option<MediaKind>, Goal)>);
+
+impl Goals {
+    /// `book=24,movie=52`, `100`, or nothing; the error names the part that is wrong.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut goals: Vec<(Option<MediaKind>, Goal)> = Vec::new();
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let wrong = |e: String| format!("{part:?}: {e} (goals look like book=24,movie=52)");
+            let (kind, count) = match part.split_once('=') {
+                Some((kind, count)) => (
+                    Some(MediaKind::parse(kind.trim()).map_err(|e| wrong(e.to_string()))?),
+                    count,
+                ),
+                None => (None, part),
+            };
+            let goal = Goal::parse(count).map_err(wrong)?;
+            if goals.iter().any(|(k, _)| *k == kind) {
+                return Err(wrong("a second goal for the same finishes".to_owned()));
+            }
+            goals.push((kind, goal));
+        }
+        Ok(Self(goals))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Each goal: what it counts (one kind's finishes, or all of them) and how many.
+    pub fn iter(&self) -> impl Iterator<Item = (Option<MediaKind>, Goal)> + '_ {
+        self.0.iter().copied()
+    }
+
+    /// The goal a finish of `kind` counts towards first: its kind's, else the one for
+    /// everything.
+    pub fn of(&self, kind: MediaKind) -> Option<(Option<MediaKind>, Goal)> {
+        let goal = |k| self.iter().find(|(of, _)| *of == k);
+        goal(Some(kind)).or_else(|| goal(None))
+    }
+}
+
 /// Where a year's count stands against its goal on `today` (the owner's date).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pace {
@@ -133,6 +179,45 @@ mod tests {
             Some("2 films short of the goal")
         );
         assert_eq!(Pace::NotYet.describe(book), None);
+    }
+
+    #[test]
+    fn goals_are_kinds_counts_or_one_count_for_everything() {
+        let goals = Goals::parse(" book=24, movie = 52 ,100,").unwrap();
+        assert_eq!(
+            goals,
+            Goals(vec![
+                (Some(MediaKind::Book), Goal::new(24).unwrap()),
+                (Some(MediaKind::Movie), Goal::new(52).unwrap()),
+                (None, Goal::new(100).unwrap()),
+            ])
+        );
+        assert!(Goals::parse("").unwrap().is_empty());
+        for (raw, says) in [
+            ("novel=3", "\"novel=3\": "),
+            ("book=0", "goal must be a whole number"),
+            ("book=24,book=12", "a second goal for the same finishes"),
+            ("12,24", "a second goal"),
+            ("book:24", "\"book:24\""),
+        ] {
+            let e = Goals::parse(raw).unwrap_err();
+            assert!(
+                e.contains(says) && e.contains("book=24,movie=52"),
+                "{raw}: {e}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_finish_counts_towards_its_kinds_goal_else_the_one_for_everything() {
+        let goals = Goals::parse("book=24,100").unwrap();
+        let (book, all) = (Goal::new(24).unwrap(), Goal::new(100).unwrap());
+        assert_eq!(
+            goals.of(MediaKind::Book),
+            Some((Some(MediaKind::Book), book))
+        );
+        assert_eq!(goals.of(MediaKind::Movie), Some((None, all)));
+        assert_eq!(Goals::parse("book=24").unwrap().of(MediaKind::Movie), None);
     }
 
     #[test]

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 mod goal;
 mod history;
 
-pub use goal::{Goal, Pace};
+pub use goal::{Goal, Goals, Pace};
 pub use history::HistoryError;
 use history::{Skimmed, SkimmedEvent};
 
@@ -1610,7 +1610,21 @@ impl Projection {
         // Each finished item's kind, if it is shown (now, and at `as_of`), or the owner's, and
         // passes the filter.
         let mut cache: HashMap<&str, Option<MediaKind>> = HashMap::new();
-        for ((at, position), finish) in &self.finishes {
+        // A year's finishes lie within a day of its UTC bounds, whatever the zone: only those
+        // are read (the year test below is the exact one).
+        let bounds = year.and_then(|y| {
+            let jan1 = |y| chrono::NaiveDate::from_ymd_opt(y, 1, 1)?.and_hms_opt(0, 0, 0);
+            let day = chrono::Duration::days(1);
+            Some((
+                jan1(y)?.and_utc() - day,
+                jan1(y.checked_add(1)?)?.and_utc() + day,
+            ))
+        });
+        let finishes: Box<dyn Iterator<Item = _>> = match bounds {
+            Some((from, to)) => Box::new(self.finishes.range((from, i64::MIN)..(to, i64::MIN))),
+            None => Box::new(self.finishes.iter()),
+        };
+        for ((at, position), finish) in finishes {
             let (finished_in, month0) = zone.year_month0(*at);
             if as_of.is_some_and(|p| *position > p)
                 || year.is_some_and(|y| finished_in != y)

@@ -6,7 +6,7 @@ use clap::Parser;
 use lately_projection::Zone;
 use lately_service::auth::OwnerAccess;
 
-use crate::widget::Goals;
+use lately_projection::Goals;
 
 #[derive(Debug, Clone, Parser)]
 #[command(

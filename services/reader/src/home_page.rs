@@ -63,7 +63,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let filter = item_filter(&p)?;
     let (position, _) = position_for(&req, &state, &p).await?;
     let today = state.zone.date(Utc::now());
-    let targets = state.goals.targets(&filter, today);
+    let targets = crate::widget::targets(&state.goals, &filter, today);
     // The year's counts are the current year's: a new year is a new page; and a goal's pace
     // moves daily.
     let varies = match targets.is_empty() {

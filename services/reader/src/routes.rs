@@ -614,7 +614,9 @@ async fn counts(
     let today = state.zone.date(Utc::now());
     // The owner's goals are this year's (`LATELY_GOALS`), for the counts they apply to.
     let targets = match year {
-        Some(y) if y == chrono::Datelike::year(&today) => state.goals.targets(&filter, today),
+        Some(y) if y == chrono::Datelike::year(&today) => {
+            crate::widget::targets(&state.goals, &filter, today)
+        }
         _ => Vec::new(),
     };
     let stats = state

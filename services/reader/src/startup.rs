@@ -33,7 +33,7 @@ pub struct AppState {
     /// The calendar of the `year` filter and the stats (`LATELY_TIME_ZONE`).
     pub zone: Zone,
     /// The owner's goals for the current year (`LATELY_GOALS`).
-    pub goals: widget::Goals,
+    pub goals: lately_projection::Goals,
     pub min_position_wait: Duration,
     pub owner: OwnerAccess,
     /// The log's primary (`DATABASE_URL`), asked for its head when a position waited for never

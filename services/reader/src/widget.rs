@@ -15,7 +15,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use lately_domain::{MediaKind, Tag};
 use lately_projection::{
-    FeedEntry, FeedQuery, Goal, ItemFilter, ItemView, Pace, Page, Stats, StatsQuery, Zone,
+    FeedEntry, FeedQuery, Goal, Goals, ItemFilter, ItemView, Pace, Page, Stats, StatsQuery, Zone,
 };
 use lately_service::Problem;
 
@@ -238,50 +238,17 @@ impl Target {
     }
 }
 
-/// The owner's goals for the current year (`LATELY_GOALS=book=24,movie=52`; `100` alone for
-/// everything finished), shown on your page and the year's own. A setting rather than an
-/// event: like the widget's `goal=`, a way of looking at the counts, not a fact of the log.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Goals(Vec<(Option<MediaKind>, Goal)>);
-
-impl Goals {
-    /// `book=24,movie=52`, `100`, or nothing; the error names the part that is wrong.
-    pub fn parse(raw: &str) -> Result<Self, String> {
-        let mut goals: Vec<(Option<MediaKind>, Goal)> = Vec::new();
-        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let wrong = |e: String| format!("{part:?}: {e} (goals look like book=24,movie=52)");
-            let (kind, count) = match part.split_once('=') {
-                Some((kind, count)) => (
-                    Some(MediaKind::parse(kind.trim()).map_err(|e| wrong(e.to_string()))?),
-                    count,
-                ),
-                None => (None, part),
-            };
-            let goal = Goal::parse(count).map_err(wrong)?;
-            if goals.iter().any(|(k, _)| *k == kind) {
-                return Err(wrong("a second goal for the same finishes".to_owned()));
-            }
-            goals.push((kind, goal));
-        }
-        Ok(Self(goals))
+/// The owner's goals (`LATELY_GOALS`) a page of `filter`'s counts can show: every one
+/// unfiltered, the kind's of one kind, none of a tag (its counts are not a goal's).
+pub(crate) fn targets(goals: &Goals, filter: &ItemFilter, today: NaiveDate) -> Vec<Target> {
+    if filter.tag.is_some() {
+        return Vec::new();
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The goals a page of `filter`'s counts can show: every one unfiltered, the kind's of one
-    /// kind, none of a tag (its counts are not a goal's).
-    pub(crate) fn targets(&self, filter: &ItemFilter, today: NaiveDate) -> Vec<Target> {
-        if filter.tag.is_some() {
-            return Vec::new();
-        }
-        self.0
-            .iter()
-            .filter(|(kind, _)| filter.kind.is_none() || *kind == filter.kind)
-            .map(|&(kind, goal)| Target { goal, kind, today })
-            .collect()
-    }
+    goals
+        .iter()
+        .filter(|(kind, _)| filter.kind.is_none() || *kind == filter.kind)
+        .map(|(kind, goal)| Target { goal, kind, today })
+        .collect()
 }
 
 /// The goal's line: a bar, "14 of 24 books · 58%", and the pace.
@@ -478,7 +445,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     // (`LATELY_GOALS`), as the owner's page shows them.
     let targets = match (show, goal) {
         (Show::Stats, Some(goal)) => vec![Target { goal, kind, today }],
-        (Show::Stats, None) if year == Some(today.year()) => state.goals.targets(&filter, today),
+        (Show::Stats, None) if year == Some(today.year()) => targets(&state.goals, &filter, today),
         _ => Vec::new(),
     };
     let (position, items) = {
@@ -599,36 +566,4 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         ),
     );
     Ok(res)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn goals_are_kinds_counts_or_one_count_for_everything() {
-        let goals = Goals::parse(" book=24, movie = 52 ,100,").unwrap();
-        assert_eq!(
-            goals,
-            Goals(vec![
-                (Some(MediaKind::Book), Goal::new(24).unwrap()),
-                (Some(MediaKind::Movie), Goal::new(52).unwrap()),
-                (None, Goal::new(100).unwrap()),
-            ])
-        );
-        assert!(Goals::parse("").unwrap().is_empty());
-        for (raw, says) in [
-            ("novel=3", "\"novel=3\": "),
-            ("book=0", "goal must be a whole number"),
-            ("book=24,book=12", "a second goal for the same finishes"),
-            ("12,24", "a second goal"),
-            ("book:24", "\"book:24\""),
-        ] {
-            let e = Goals::parse(raw).unwrap_err();
-            assert!(
-                e.contains(says) && e.contains("book=24,movie=52"),
-                "{raw}: {e}"
-            );
-        }
-    }
 }

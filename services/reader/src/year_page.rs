@@ -69,7 +69,7 @@ pub async fn page(
             kind: filter.kind,
             today,
         }],
-        None if year == today.year() => state.goals.targets(&filter, today),
+        None if year == today.year() => crate::widget::targets(&state.goals, &filter, today),
         None => Vec::new(),
     };
     // The year to come's link appears with the new year, and a goal's pace moves daily: the

@@ -572,7 +572,7 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
 async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
     let sys = system().await;
     let mut cfg = reader_config(&sys.database_url);
-    cfg.goals = lately_reader::widget::Goals::parse("book=3").unwrap();
+    cfg.goals = lately_projection::Goals::parse("book=3").unwrap();
     let reader = sys.reader(cfg).await;
     sys.finish("The Dispossessed", json!({})).await;
     let (_, last) = sys

@@ -478,7 +478,7 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
     // and this year's; of one kind, that kind's; of a tag, none; not on a year gone by; a
     // goal asked for in the query instead of them.
     let mut cfg = reader_config(&sys.database_url);
-    cfg.goals = lately_reader::widget::Goals::parse("book=4, movie=1, 10").unwrap();
+    cfg.goals = lately_projection::Goals::parse("book=4, movie=1, 10").unwrap();
     let with_goals = sys.reader(cfg).await;
     sys.converged(std::slice::from_ref(&with_goals), last).await;
     let lines = |html: &str| -> Vec<String> {
