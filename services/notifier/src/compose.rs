@@ -6,25 +6,34 @@
 //! must stay intact to work.
 
 use lately_domain::{MediaKind, Rating};
+use lately_projection::Goal;
 
 /// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
 /// watching, playing, listening to), `{kind}`, `{title}`, `{creators}`, `{by}` (" by …" or
 /// nothing), `{again}` (" for the 2nd time" or nothing), `{took}` (" in 13 days", or nothing
 /// for a read begun the day it ended or never started), `{stars}` (★★★★½), `{rating}` (4.5),
-/// `{review}`, `{url}`.
+/// `{review}`, `{url}`, `{count}` ("12th book of 2026"), `{goal}` (" (12 of 24 books in
+/// 2026)", or nothing without a goal for it in `LATELY_GOALS`).
 pub const DEFAULT_TEMPLATE: &str = "Finished {verbing} “{title}”{by}{again}{took} {stars} {url}";
 
 /// Every placeholder [`fill`] knows.
-const PLACEHOLDERS: [&str; 12] = [
+const PLACEHOLDERS: [&str; 14] = [
     "verb", "verbing", "kind", "title", "creators", "by", "again", "took", "stars", "rating",
-    "review", "url",
+    "review", "url", "count", "goal",
 ];
 
+/// Whether `template` says where a finish stands in its year (`{count}`, `{goal}`): only then
+/// is the year counted, which reads every finish of it.
+pub fn counts_the_year(template: &str) -> bool {
+    template.contains("{count}") || template.contains("{goal}")
+}
+
 /// A template as `LATELY_TWEET_TEMPLATE` gives it, checked when the notifier starts: a typo'd
-/// placeholder (`{titel}`) would otherwise be tweeted as it stands, on every finish.
+/// placeholder (`{titel}`) would otherwise be tweeted as it stands, on every finish. Empty
+/// (as compose passes it unset) is the default.
 pub fn template(raw: &str) -> Result<String, String> {
     if raw.trim().is_empty() {
-        return Err("the tweet template is empty".into());
+        return Ok(DEFAULT_TEMPLATE.to_owned());
     }
     let mut rest = raw;
     while let Some(open) = rest.find('{') {
@@ -61,6 +70,37 @@ pub struct Finish<'a> {
     /// How many days of the owner's calendar the read took, from its start to this finish;
     /// `None` for a finish recorded without a start.
     pub days: Option<i64>,
+    /// Where it stands in its year, if the template asks ([`counts_the_year`]).
+    pub in_year: Option<InYear>,
+}
+
+/// Where a finish stands in the year of its day (the owner's calendar), as the public stats
+/// were when it was finished: `{count}` and `{goal}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InYear {
+    pub year: i32,
+    /// The public finishes of its kind in the year, this one included.
+    pub of_kind: u64,
+    /// The owner's goal it counts towards (its kind's, else the one for everything: what it
+    /// counts, and how many), and how many finishes count towards it.
+    pub goal: Option<(Option<MediaKind>, Goal, u64)>,
+}
+
+/// `{count}`: "12th book of 2026".
+fn count(kind: MediaKind, y: Option<InYear>) -> String {
+    y.map_or_else(String::new, |y| {
+        format!("{} {} of {}", ordinal(y.of_kind), kind.noun(1), y.year)
+    })
+}
+
+/// `{goal}`: " (12 of 24 books in 2026)", " (30 of 100 in 2026)" for a goal of everything;
+/// nothing without a goal.
+fn goal(y: Option<InYear>) -> String {
+    let Some((Some((of, goal, n)), year)) = y.map(|y| (y.goal, y.year)) else {
+        return String::new();
+    };
+    let what = of.map_or_else(String::new, |k| format!(" {}", k.noun(goal.get())));
+    format!(" ({n} of {}{what} in {year})", goal.get())
 }
 
 /// `{took}`: " in 13 days", " in a day"; nothing for a read begun the day it ended (a film),
@@ -79,14 +119,19 @@ fn again(nth: usize) -> String {
     if nth <= 1 {
         return String::new();
     }
-    let suffix = match (nth % 10, nth % 100) {
+    format!(" for the {} time", ordinal(nth as u64))
+}
+
+/// "1st", "2nd", "11th", "23rd".
+fn ordinal(n: u64) -> String {
+    let suffix = match (n % 10, n % 100) {
         (_, 11..=13) => "th",
         (1, _) => "st",
         (2, _) => "nd",
         (3, _) => "rd",
         _ => "th",
     };
-    format!(" for the {nth}{suffix} time")
+    format!("{n}{suffix}")
 }
 
 pub fn weight(text: &str) -> usize {
@@ -117,6 +162,8 @@ fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str) -> String {
             "{rating}",
             &f.rating.map(|r| r.stars().to_string()).unwrap_or_default(),
         )
+        .replace("{count}", &count(f.kind, f.in_year))
+        .replace("{goal}", &goal(f.in_year))
         .replace("{review}", review)
         .replace("{url}", f.url.unwrap_or_default());
     // Empty placeholders leave doubled or trailing spaces behind; tidy them, keep line breaks.
@@ -194,7 +241,7 @@ mod tests {
             typo.contains("{title}") && typo.contains("{again}"),
             "{typo}"
         );
-        assert!(template("  ").is_err());
+        assert_eq!(template("  ").unwrap(), DEFAULT_TEMPLATE);
         // What the check knows is what `fill` replaces.
         let every = PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ");
         let creators = ["Ursula K. Le Guin".to_owned()];
@@ -214,6 +261,7 @@ mod tests {
             review: None,
             nth: 1,
             days: None,
+            in_year: None,
         }
     }
 
@@ -304,6 +352,45 @@ mod tests {
     }
 
     #[test]
+    fn a_finish_can_say_where_it_stands_in_its_year_and_against_the_goal() {
+        let template = "Finished {verbing} “{title}”: {count}{goal} {stars}";
+        let said = |kind, of_kind, goal: Option<(Option<MediaKind>, u64, u64)>| {
+            let in_year = InYear {
+                year: 2026,
+                of_kind,
+                goal: goal.map(|(of, g, n)| (of, Goal::new(g).unwrap(), n)),
+            };
+            compose(
+                template,
+                &Finish {
+                    kind,
+                    url: None,
+                    in_year: Some(in_year),
+                    ..finish("Dune", &[])
+                },
+            )
+        };
+        assert_eq!(
+            said(MediaKind::Book, 12, Some((Some(MediaKind::Book), 24, 12))),
+            "Finished reading “Dune”: 12th book of 2026 (12 of 24 books in 2026) ★★★★½"
+        );
+        assert_eq!(
+            said(MediaKind::Tv, 3, Some((None, 100, 41))),
+            "Finished watching “Dune”: 3rd TV show of 2026 (41 of 100 in 2026) ★★★★½"
+        );
+        assert_eq!(
+            said(MediaKind::Movie, 1, Some((Some(MediaKind::Movie), 1, 1))),
+            "Finished watching “Dune”: 1st film of 2026 (1 of 1 film in 2026) ★★★★½"
+        );
+        // No goal for it: `{goal}` says nothing.
+        assert_eq!(
+            said(MediaKind::Game, 22, None),
+            "Finished playing “Dune”: 22nd game of 2026 ★★★★½"
+        );
+        assert!(counts_the_year(template) && !counts_the_year(DEFAULT_TEMPLATE));
+    }
+
+    #[test]
     fn a_long_title_is_cut_with_an_ellipsis_and_the_url_survives() {
         let title = "A ".repeat(200);
         let f = finish(&title, &[]);
@@ -351,8 +438,9 @@ mod tests {
                 review: review.as_deref(),
                 nth,
                 days,
+                in_year: Some(InYear { year: 2026, of_kind: nth as u64, goal: None }),
             };
-            for template in [DEFAULT_TEMPLATE, "{title} {stars}\n{review}\n{url}"] {
+            for template in [DEFAULT_TEMPLATE, "{title} {stars}\n{review}\n{url}", "{title} {stars}: {count}{goal}\n{review}\n{url}"] {
                 let text = compose(template, &f);
                 proptest::prop_assert!(weight(&text) <= MAX_WEIGHT, "{} > 280: {text}", weight(&text));
                 proptest::prop_assert!(text.ends_with(url), "URL cut: {text}");

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use clap::Parser;
-use lately_projection::Zone;
+use lately_projection::{Goals, Zone};
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -53,6 +53,11 @@ pub struct Config {
     /// of the days the outbox's reasons name ("finished 2026-11-04, longer ago than …").
     #[arg(long, env = "LATELY_TIME_ZONE", default_value = "UTC", value_parser = Zone::parse)]
     pub time_zone: Zone,
+
+    /// The owner's goals for the year, as the readers' `LATELY_GOALS` (`book=24,movie=52`,
+    /// `100` for everything): what a template's `{goal}` counts against.
+    #[arg(long, env = "LATELY_GOALS", default_value = "", value_parser = Goals::parse)]
+    pub goals: Goals,
 
     /// The feed's public base URL, as the readers' `LATELY_PUBLIC_URL`: a tweet of an item
     /// without a link of its own links to the finish on the item's page there

@@ -69,6 +69,11 @@ impl Application {
                  composes the same text as the first time, which X refuses as duplicate content"
             );
         }
+        if config.template.contains("{goal}") && config.goals.is_empty() {
+            tracing::warn!(
+                "LATELY_TWEET_TEMPLATE has {{goal}} but LATELY_GOALS is empty: it says nothing"
+            );
+        }
         let owner = OwnerAccess::new(config.owner_token.as_deref(), config.insecure_local);
         if matches!(owner, OwnerAccess::Open) {
             tracing::warn!(

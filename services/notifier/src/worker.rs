@@ -6,12 +6,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lately_domain::{ItemEvent, ItemState, Status, Visibility};
+use lately_domain::{ItemEvent, ItemState, MediaKind, Status, Visibility};
 use lately_log::{EventLog, RecordedEvent};
 use lately_projection::Projection;
 use rand::Rng;
 
-use crate::compose::{compose, Finish};
+use crate::compose::{compose, counts_the_year, Finish, InYear};
 use crate::configuration::{Config, Start};
 use crate::leader::Leadership;
 use crate::store::{Entry, Store};
@@ -369,6 +369,10 @@ impl Worker {
             .await?;
             return Ok(true);
         };
+        // Where it stands in its year, as of when it was finished (the day it was recorded
+        // with), as the public stats were then.
+        let in_year = counts_the_year(&self.config.template)
+            .then(|| self.in_year(projection, &entry.item_id, position, item.kind, finish.at));
         // Taken back (recorded by mistake) before it was due: never tweeted.
         if projection.finish_retracted(position) {
             self.settle_with(
@@ -445,6 +449,7 @@ impl Worker {
                 review: review.as_deref(),
                 nth,
                 days,
+                in_year,
             },
         );
         let Some(x) = &self.x else {
@@ -544,6 +549,33 @@ impl Worker {
 }
 
 impl Worker {
+    /// Where the finish at `position`, of an item of `kind`, stands in the year of `at`: the
+    /// public finishes of its kind, and of its goal's, as of that position. An item made
+    /// public only since was in no public count then: its own finish is added.
+    fn in_year(
+        &self,
+        projection: &Projection,
+        item_id: &str,
+        position: i64,
+        kind: MediaKind,
+        at: DateTime<Utc>,
+    ) -> InYear {
+        let zone = self.config.time_zone;
+        let year = zone.year(at);
+        let stats = projection.stats(Some(year), zone, Some(position));
+        let own = u64::from(projection.item(item_id, Some(position)).is_none());
+        let of = |k: Option<MediaKind>| {
+            own + k.map_or(stats.finished, |k| {
+                stats.by_kind.get(&k).copied().unwrap_or(0)
+            })
+        };
+        InYear {
+            year,
+            of_kind: of(Some(kind)),
+            goal: self.config.goals.of(kind).map(|(k, g)| (k, g, of(k))),
+        }
+    }
+
     /// Deletes the tweet of a finish taken back, or of an item removed or made private.
     /// Returns false when deleting should stop for this round. Deleting twice is harmless (X
     /// answers 404, taken as gone), so an answer lost to a crash or a timeout is simply asked

@@ -311,6 +311,58 @@ async fn each_public_finish_is_tweeted_once_with_the_right_text() {
     assert_eq!(env.tweets().await.len(), 4);
 }
 
+/// `{count}` and `{goal}`: where a finish stands in the year of its day, as the public stats
+/// were when it was finished (a private item's finish uncounted, a finish of last year in
+/// last year's), against the owner's goals (`LATELY_GOALS`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tweet_can_say_where_the_finish_stands_in_its_year() {
+    use chrono::Datelike;
+    let env = env().await;
+    let n = env
+        .notifier(&[
+            ("LATELY_TWEET_TEMPLATE", "{title}: {count}{goal}"),
+            ("LATELY_GOALS", "book=2, 10"),
+            ("LATELY_TWEET_DELAY", "1s"),
+            ("LATELY_TWEET_MAX_AGE", "1000d"),
+        ])
+        .await;
+    env.until_leader(&n).await;
+    let year = chrono::Utc::now().year();
+    let book = |title: &str, visibility: &str| json!({ "kind": "book", "title": title, "visibility": visibility });
+    let first = env.add(book("First", "public")).await;
+    env.finish(&first, json!({})).await;
+    let secret = env.add(book("Secret", "private")).await;
+    let secret_at = env.finish(&secret, json!({})).await;
+    // Private when finished, public within the grace delay: tweeted, and counted itself.
+    let shy = env.add(book("Shy", "private")).await;
+    env.finish(&shy, json!({})).await;
+    env.set_visibility(&shy, "public").await;
+    let film = env.add(json!({ "kind": "movie", "title": "A Film" })).await;
+    env.finish(&film, json!({})).await;
+    let late = env.add(book("Last Year's", "public")).await;
+    env.finish(
+        &late,
+        json!({ "at": format!("{}-12-31T12:00:00Z", year - 1) }),
+    )
+    .await;
+    let mut tweets = env.until_tweets(4).await;
+    tweets.sort();
+    assert_eq!(
+        tweets,
+        [
+            format!("A Film: 1st film of {year} (3 of 10 in {year})"),
+            format!("First: 1st book of {year} (1 of 2 books in {year})"),
+            format!(
+                "Last Year's: 1st book of {} (1 of 2 books in {})",
+                year - 1,
+                year - 1
+            ),
+            format!("Shy: 2nd book of {year} (2 of 2 books in {year})"),
+        ]
+    );
+    env.until_entry(&n, secret_at, "skipped").await;
+}
+
 /// With the feed's address (`LATELY_PUBLIC_URL`), a tweet of an item without a link of its
 /// own links to the finish on the item's page there; an item with one keeps its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
