@@ -1406,6 +1406,22 @@ impl Projection {
         self.public_list(Status::Queued, |f| f.added_at, filter, page)
     }
 
+    /// How many public items [`Projection::current`] (`Status::InProgress`) or
+    /// [`Projection::queue`] (`Status::Queued`) lists in all, as of `as_of`: what a page of
+    /// them says is left ("all 34 up next").
+    pub fn listed(&self, status: Status, filter: &ItemFilter, as_of: Option<i64>) -> usize {
+        let tag = filter.tag.as_ref().map(Tag::as_str);
+        let page = Page {
+            after: None,
+            limit: usize::MAX,
+            as_of,
+        };
+        self.picked(&page, Shown::Now, |f| {
+            f.listed(status, filter.kind, tag).then_some(f.updated_at)
+        })
+        .len()
+    }
+
     /// A page of the public items with `status` that `filter` lets through, newest first by
     /// `time`.
     fn public_list(
@@ -1459,14 +1475,36 @@ impl Projection {
         shown: Shown,
         time: impl Fn(Facts) -> Option<DateTime<Utc>>,
     ) -> impl Iterator<Item = (&'a str, ItemState)> + 'a {
+        let mut found = self.picked(page, shown, time);
+        let order = |a: &(DateTime<Utc>, &str, _), b: &(DateTime<Utc>, &str, _)| {
+            b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
+        };
+        if found.len() > page.limit {
+            found.select_nth_unstable_by(page.limit, order);
+            found.truncate(page.limit);
+        }
+        found.sort_unstable_by(order);
+        found.into_iter().filter_map(|(_, id, state)| {
+            Some((id, state.or_else(|| self.items[id].at(&self.loaded, None))?))
+        })
+    }
+
+    /// The items [`Projection::list`] picks, in no order: the time each is ordered by, its
+    /// id, and its state at `page.as_of` when it had to be folded to be picked.
+    #[allow(clippy::type_complexity)]
+    fn picked<'a>(
+        &'a self,
+        page: &Page,
+        shown: Shown,
+        time: impl Fn(Facts) -> Option<DateTime<Utc>>,
+    ) -> Vec<(DateTime<Utc>, &'a str, Option<ItemState>)> {
         let as_of = self.past(page.as_of);
         let after = |t: DateTime<Utc>, id: &str| {
             page.after
                 .as_ref()
                 .is_none_or(|(at, after)| t < *at || (t == *at && id > after.as_str()))
         };
-        // (time, id, the state at `as_of` when it had to be folded to be picked)
-        let mut found: Vec<(DateTime<Utc>, &str, Option<ItemState>)> = match as_of {
+        match as_of {
             None => self
                 .items
                 .iter()
@@ -1485,18 +1523,7 @@ impl Projection {
                     after(t, id).then_some((t, &**id, Some(s)))
                 })
                 .collect(),
-        };
-        let order = |a: &(DateTime<Utc>, &str, _), b: &(DateTime<Utc>, &str, _)| {
-            b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
-        };
-        if found.len() > page.limit {
-            found.select_nth_unstable_by(page.limit, order);
-            found.truncate(page.limit);
         }
-        found.sort_unstable_by(order);
-        found.into_iter().filter_map(|(_, id, state)| {
-            Some((id, state.or_else(|| self.items[id].at(&self.loaded, None))?))
-        })
     }
 
     /// A public item and its history up to `as_of`.

@@ -603,6 +603,27 @@ fn the_public_lists_filter_by_kind_and_tag() {
     assert_eq!(current(filter(None, Some("sci-fi"))), ["d"]);
     assert!(current(filter(Some(MediaKind::Movie), None)).is_empty());
     assert!(current(filter(None, Some("essay"))).is_empty());
+    // How many each lists in all, now and as of then, is what the lists hold.
+    for f in [
+        filter(None, None),
+        filter(Some(MediaKind::Book), None),
+        filter(None, Some("sci-fi")),
+        filter(Some(MediaKind::Movie), Some("essay")),
+    ] {
+        for as_of in [None, Some(4), Some(2)] {
+            assert_eq!(
+                p.listed(Status::Queued, &f, as_of),
+                queue(f.clone(), as_of).len(),
+                "{f:?} as of {as_of:?}"
+            );
+            assert_eq!(
+                p.listed(Status::InProgress, &f, as_of),
+                p.current(&f, &Page::whole(as_of)).len(),
+                "{f:?} as of {as_of:?}"
+            );
+        }
+    }
+    assert_eq!(p.listed(Status::Queued, &filter(None, None), Some(4)), 4);
 }
 
 #[test]

@@ -9,6 +9,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Utc};
+use lately_domain::Status;
 use lately_projection::{FeedEntry, FeedQuery, ItemFilter, ItemView, Page, StatsQuery};
 use lately_service::Problem;
 
@@ -83,6 +84,21 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     }))
 }
 
+/// Filtered, a page says so and links to the whole of it (`everything`: the page unfiltered).
+pub(crate) fn only_html(filter: &ItemFilter, everything: &str) -> String {
+    let what = match (filter.kind, &filter.tag) {
+        (None, None) => return String::new(),
+        (Some(kind), Some(tag)) => format!("{} tagged {}", kind.noun(2), tag.as_str()),
+        (Some(kind), None) => kind.noun(2).to_owned(),
+        (None, Some(tag)) => format!("tagged {}", tag.as_str()),
+    };
+    format!(
+        r#"<p class="meta">Only {} · <a href="{}">everything</a></p>"#,
+        escape(&what),
+        escape(everything)
+    )
+}
+
 /// The page at `position`.
 fn render(
     req: &HttpRequest,
@@ -103,7 +119,7 @@ fn render(
             owner: false,
         })
     };
-    let (current, finishes, queue, year, years) = {
+    let (current, all_current, finishes, queue, all_queued, year, years) = {
         let projection = state.replica.projection.read().expect("not poisoned");
         let page = Page {
             after: None,
@@ -120,33 +136,33 @@ fn render(
         });
         (
             projection.current(filter, &page),
+            projection.listed(Status::InProgress, filter, Some(position)),
             finishes,
             projection.queue(filter, &page),
+            projection.listed(Status::Queued, filter, Some(position)),
             stats(&projection, Some(this_year)),
             stats(&projection, None).by_year.unwrap_or_default(),
         )
     };
     let filters = filter_query(filter.kind, filter.tag.as_ref());
-    // Filtered, the page says so and links to the whole of it.
-    let only = match (filter.kind, &filter.tag) {
-        (None, None) => String::new(),
-        (kind, tag) => {
-            let what = match (kind, tag) {
-                (Some(kind), Some(tag)) => format!("{} tagged {}", kind.noun(2), tag.as_str()),
-                (Some(kind), None) => kind.noun(2).to_owned(),
-                (None, tag) => format!("tagged {}", tag.as_ref().map_or("", |t| t.as_str())),
-            };
-            format!(
-                r#"<p class="meta">Only {} · <a href="./">everything</a></p>"#,
-                escape(&what)
-            )
-        }
-    };
-    let list = |items: &[ItemView], show: Show| -> String {
-        items
+    let only = only_html(filter, "./");
+    // The first few, then a link to the whole list if there is more.
+    let list = |items: &[ItemView], all: usize, show: Show| -> String {
+        let listed: String = items
             .iter()
             .map(|i| list_item_html(i, show, zone))
-            .collect()
+            .collect();
+        let more = if all > items.len() {
+            let (path, title) = crate::list_page::named(show);
+            format!(
+                r#"<p class="more"><a href="{path}{}">All {all} {} →</a></p>"#,
+                escape(&filters),
+                title.to_lowercase()
+            )
+        } else {
+            String::new()
+        };
+        format!("<ol>{listed}</ol>{more}")
     };
     let section =
         |title: &str, html: String| format!("<section>\n<h2>{title}</h2>\n{html}\n</section>\n");
@@ -157,7 +173,7 @@ fn render(
     if !current.is_empty() {
         body.push_str(&section(
             "In progress",
-            format!("<ol>{}</ol>", list(&current, Show::Current)),
+            list(&current, all_current, Show::Current),
         ));
     }
     let latest = if finishes.is_empty() {
@@ -193,10 +209,7 @@ fn render(
         ),
     ));
     if !queue.is_empty() {
-        body.push_str(&section(
-            "Up next",
-            format!("<ol>{}</ol>", list(&queue, Show::Queue)),
-        ));
+        body.push_str(&section("Up next", list(&queue, all_queued, Show::Queue)));
     }
     body.push_str(
         r#"<p class="back">Follow: <a href="feed.atom">Atom</a> · <a href="feed.json">JSON Feed</a></p>"#,

@@ -2,8 +2,8 @@
 //! widget's stylesheet with a page's rules over it, a card for a shared link, and a policy
 //! that allows nothing else.
 //!
-//! Their links are relative (`feed.atom` from the home page, `../items/…` from a page one
-//! level under it), so that a reader served under a path of a blog's own server links within
+//! Their links are relative (`feed.atom` from the home page and those beside it, `../items/…`
+//! from a page one level under it), so that a reader served under a path of a blog's own server links within
 //! it.
 
 use actix_web::http::header;
@@ -64,10 +64,12 @@ pub fn one_line(said: &str, max: usize) -> String {
     }
 }
 
-/// Where a page sits: the home page (`/`), or one level under it (`/items/…`, `/years/…`).
+/// Where a page sits: the home page (`/`), beside it (`/up-next`), or one level under it
+/// (`/items/…`, `/years/…`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Home,
+    Beside,
     Under,
 }
 
@@ -91,6 +93,10 @@ pub fn html(
         (Level::Under, _) => (
             "../",
             format!(r#"<p class="back"><a href="../">← {feed_title}</a></p>"#),
+        ),
+        (Level::Beside, _) => (
+            "",
+            format!(r#"<p class="back"><a href="./">← {feed_title}</a></p>"#),
         ),
         (Level::Home, Some(home)) => {
             let shown = home

@@ -21,7 +21,7 @@ use hashlink::LruCache;
 
 use crate::configuration::Config;
 use crate::replica::{self, Replica};
-use crate::{feeds, home_page, item_page, routes, stream, widget, year_page};
+use crate::{feeds, home_page, item_page, list_page, routes, stream, widget, year_page};
 use lately_service::auth::OwnerAccess;
 
 pub struct AppState {
@@ -213,6 +213,8 @@ impl Application {
                 .service(get("/widget", widget::page))
                 .service(get("/items/{id}", item_page::page))
                 .service(get("/years/{year}", year_page::page))
+                .service(get("/in-progress", list_page::in_progress))
+                .service(get("/up-next", list_page::up_next))
                 .service(get("/widget.js", widget::script))
                 .service(get("/openapi.json", routes::openapi))
                 .default_service(web::to(no_such_route))

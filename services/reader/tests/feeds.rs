@@ -364,6 +364,93 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
 }
 
+/// A reading list longer than the home page shows: the page lists the first ten and links to
+/// `/up-next`, which lists every public item up next (of one kind if asked), newest first;
+/// `/in-progress` alike. A page's `limit` or `cursor` is refused, naming the API's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_long_reading_list_is_a_page_of_its_own() {
+    let (sys, reader) = fixture().await;
+    let mut titles = Vec::new();
+    for n in 1..=12 {
+        titles.push(format!("Queued book {n}"));
+        sys.add(&format!("Queued book {n}"), "public").await;
+    }
+    sys.add("A private wish", "private").await;
+    sys.write(
+        reqwest::Method::POST,
+        "/v1/items",
+        json!({ "kind": "movie", "title": "Queued film" }),
+    )
+    .await;
+    titles.push("Queued film".to_owned());
+    titles.reverse();
+    sys.start("Being read", "public", None).await;
+    let (_, last) = sys.start("Being read too", "public", None).await;
+    sys.converged(std::slice::from_ref(&reader), last).await;
+    let listed = |html: &str, from: &str| -> Vec<String> {
+        html[html.find(from).unwrap_or_else(|| panic!("{from}\n{html}"))..]
+            .split("</ol>")
+            .next()
+            .unwrap()
+            .split(r#"class="title p-name""#)
+            .skip(1)
+            .map(|t| {
+                t.split('>')
+                    .nth(1)
+                    .unwrap()
+                    .split('<')
+                    .next()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+
+    let home = sys.json_text(format!("{reader}/")).await;
+    assert_eq!(listed(&home, "<h2>Up next</h2>"), titles[..10]);
+    assert!(
+        home.contains(r#"</ol><p class="more"><a href="up-next">All 13 up next →</a></p>"#),
+        "{home}"
+    );
+    // Both in progress are on the home page: no link to more.
+    assert_eq!(listed(&home, "<h2>In progress</h2>").len(), 2);
+    assert!(!home.contains(r#"href="in-progress""#), "{home}");
+    let books = sys.json_text(format!("{reader}/?kind=book")).await;
+    assert!(books.contains(r#"<a href="up-next?kind=book">All 12 up next →</a>"#));
+
+    let res = sys.get(format!("{reader}/up-next")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    allows_no_script(&res);
+    let page = res.text().await.unwrap();
+    assert_eq!(listed(&page, "<h1"), titles);
+    for said in [
+        "<title>Up next — Ann&#39;s recently finished</title>",
+        r#"<p class="back"><a href="./">← Ann&#39;s recently finished</a></p>"#,
+        r#"<link rel="canonical" href="https://feed.example.com/up-next">"#,
+        r#"<a class="title p-name" href="items/queued-film-"#,
+    ] {
+        assert!(page.contains(said), "{said}\n{page}");
+    }
+    assert!(!page.contains("A private wish"));
+    let films = sys.json_text(format!("{reader}/up-next?kind=movie")).await;
+    assert_eq!(listed(&films, "<h1"), ["Queued film"]);
+    assert!(films.contains(r#"Only films · <a href="up-next">everything</a>"#));
+    let nothing = sys.json_text(format!("{reader}/up-next?kind=game")).await;
+    assert!(nothing.contains(r#"<li class="empty">Nothing up next.</li>"#));
+    let now = sys.json_text(format!("{reader}/in-progress")).await;
+    assert_eq!(listed(&now, "<h1"), ["Being read too", "Being read"]);
+    assert!(now.contains("<title>In progress — Ann&#39;s recently finished</title>"));
+    for query in ["limit=3", "cursor=x"] {
+        let res = sys.get(format!("{reader}/up-next?{query}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{query}");
+        let problem: Value = res.json().await.unwrap();
+        assert!(
+            problem["detail"].as_str().unwrap().contains("/v1/queue"),
+            "{problem}"
+        );
+    }
+}
+
 /// `/`, the feed's own address: what is in progress, the latest finishes with their reviews
 /// (the private one not), every year to its page, this year's counts, what is up next, and
 /// the feeds; of one kind if asked; the pages under it lead back to it, and it to the
