@@ -179,6 +179,16 @@ pub struct FinishRetracted {
     pub at: DateTime<Utc>,
 }
 
+/// The latest start, taken back right after it was recorded by mistake (the wrong item, or
+/// not begun after all): the item is again where it stood before it — up next, finished or
+/// abandoned —, the progress logged since going with it. As of an earlier position it was
+/// in progress.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StartRetracted {
+    pub at: DateTime<Utc>,
+}
+
 /// The item was removed: it disappears from every output; its events stay in the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Removed {
@@ -268,6 +278,8 @@ pub enum ItemEvent {
     Restored(Restored),
     #[serde(rename = "item_start_revised")]
     StartRevised(StartRevised),
+    #[serde(rename = "item_start_retracted")]
+    StartRetracted(StartRetracted),
 }
 
 /// An event as the log keeps it.
@@ -299,7 +311,7 @@ pub enum DecodeError {
 
 /// Type names and current schema versions. Bump a version together with an upcaster in
 /// [`upcast`] whenever a payload changes shape.
-const TYPES: [(&str, i32); 11] = [
+const TYPES: [(&str, i32); 12] = [
     ("item_added", 2),
     ("item_started", 1),
     ("item_progress_logged", 1),
@@ -311,6 +323,7 @@ const TYPES: [(&str, i32); 11] = [
     ("item_finish_retracted", 1),
     ("item_restored", 1),
     ("item_start_revised", 1),
+    ("item_start_retracted", 1),
 ];
 
 impl ItemEvent {
@@ -335,6 +348,7 @@ impl ItemEvent {
             Self::FinishRetracted(_) => 8,
             Self::Restored(_) => 9,
             Self::StartRevised(_) => 10,
+            Self::StartRetracted(_) => 11,
         }
     }
 
@@ -352,6 +366,7 @@ impl ItemEvent {
             Self::FinishRetracted(e) => e.at,
             Self::Restored(e) => e.at,
             Self::StartRevised(e) => e.at,
+            Self::StartRetracted(e) => e.at,
         }
     }
 
@@ -368,6 +383,7 @@ impl ItemEvent {
             Self::FinishRetracted(e) => serde_json::to_value(e),
             Self::Restored(e) => serde_json::to_value(e),
             Self::StartRevised(e) => serde_json::to_value(e),
+            Self::StartRetracted(e) => serde_json::to_value(e),
         }
         // Serialising these plain structs into a `Value` cannot fail: no maps with non-string
         // keys, no custom serialisers that error.
@@ -432,6 +448,7 @@ impl ItemEvent {
             "item_finish_retracted" => Self::FinishRetracted(Deserialize::deserialize(de)?),
             "item_restored" => Self::Restored(Deserialize::deserialize(de)?),
             "item_start_revised" => Self::StartRevised(Deserialize::deserialize(de)?),
+            "item_start_retracted" => Self::StartRetracted(Deserialize::deserialize(de)?),
             _ => unreachable!("every name in TYPES has a decoder"),
         })
     }
@@ -577,6 +594,7 @@ mod tests {
                 started_at: at() - chrono::Duration::days(9),
                 at: at(),
             }),
+            ItemEvent::StartRetracted(StartRetracted { at: at() }),
         ]
     }
 

@@ -31,6 +31,18 @@ pub struct Progress {
     pub portion: Option<Portion>,
 }
 
+/// Where an item stood before its latest start, while that start is the last thing that
+/// changed its status: what retracting the start goes back to.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct BeforeStart {
+    pub status: Status,
+    pub progress: Option<Progress>,
+    pub started_at: Option<DateTime<Utc>>,
+    /// The finish before the start could be retracted then (a re-read begun right after a
+    /// finish): it can again once the start is taken back.
+    pub before_finish: Option<(Status, Option<Progress>, Option<DateTime<Utc>>)>,
+}
+
 /// An item as its events describe it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ItemState {
@@ -72,6 +84,11 @@ pub struct ItemState {
     /// the item; read it through [`ItemState::in_progress_since`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub started_at: Option<DateTime<Utc>>,
+    /// Where the item stood before its latest start (or progress logged while it was not in
+    /// progress), while nothing has changed its status since: what retracting the start goes
+    /// back to. `None` when there is no start to retract.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_start: Option<BeforeStart>,
 }
 
 impl ItemState {
@@ -95,6 +112,19 @@ impl ItemState {
             started_at: None,
             finished_at: None,
             finish_started_at: None,
+            before_start: None,
+        }
+    }
+
+    /// Keeps where the item stands before it goes in progress (unless it is already).
+    fn starting(&mut self) {
+        if self.status != Status::InProgress {
+            self.before_start = Some(BeforeStart {
+                status: self.status,
+                progress: self.progress,
+                started_at: self.started_at,
+                before_finish: self.before_finish,
+            });
         }
     }
 
@@ -141,10 +171,12 @@ impl ItemState {
                     started_at: self.started_at,
                     finished_at: self.finished_at,
                     finish_started_at: self.finish_started_at,
+                    before_start: self.before_start,
                     ..Self::new(a)
                 };
             }
             ItemEvent::Started(s) => {
+                self.starting();
                 self.status = Status::InProgress;
                 self.progress = None;
                 self.before_finish = None;
@@ -152,6 +184,7 @@ impl ItemState {
             }
             ItemEvent::ProgressLogged(p) => {
                 if self.status != Status::InProgress {
+                    self.starting();
                     self.started_at = Some(p.at);
                 }
                 self.status = Status::InProgress;
@@ -162,6 +195,7 @@ impl ItemState {
                 self.before_finish = None;
             }
             ItemEvent::Finished(f) => {
+                self.before_start = None;
                 self.finish_started_at = self.in_progress_since();
                 self.before_finish = Some((self.status, self.progress, self.finished_at));
                 self.status = Status::Finished;
@@ -181,6 +215,15 @@ impl ItemState {
             ItemEvent::Abandoned(_) => {
                 self.status = Status::Abandoned;
                 self.before_finish = None;
+                self.before_start = None;
+            }
+            ItemEvent::StartRetracted(_) => {
+                if let Some(before) = self.before_start.take() {
+                    self.status = before.status;
+                    self.progress = before.progress;
+                    self.started_at = before.started_at;
+                    self.before_finish = before.before_finish;
+                }
             }
             ItemEvent::Edited(e) => {
                 let c = &e.changes;
@@ -214,6 +257,7 @@ impl ItemState {
                 }
                 self.status = Status::Removed;
                 self.before_finish = None;
+                self.before_start = None;
             }
             ItemEvent::Restored(_) => {
                 if let Some(status) = self.before_removal.take() {
@@ -281,6 +325,8 @@ pub enum Rejection {
     NeverFinished,
     #[error("there is no finish to retract: only the latest finish can be, before the item is started, abandoned or removed again (and only once)")]
     NothingToRetract,
+    #[error("there is no start to retract: only the latest start can be, while the item is in progress (not once it is finished, abandoned or removed; and only once)")]
+    NothingToUnstart,
     #[error("expected version {expected}, but the item is at version {current}")]
     VersionMismatch { expected: i64, current: i64 },
 }
@@ -308,7 +354,8 @@ fn status_name(s: Status) -> &'static str {
 ///   item's last change of status (as it can be retracted), not before its read began nor
 ///   before the finish before it.
 /// * The latest finish can be retracted while nothing else has changed the item's status since
-///   (an edit or a revision may come between), once.
+///   (an edit or a revision may come between), once; so can the latest start (progress logged
+///   or its day moved may come between; they go with it).
 pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejection> {
     let state = match (state, event) {
         (None, ItemEvent::Added(_)) => return Ok(()),
@@ -343,6 +390,11 @@ pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejecti
         ItemEvent::FinishRevised(r) => revision_fits(state, r),
         ItemEvent::FinishRetracted(_) if state.before_finish.is_none() => {
             Err(Rejection::NothingToRetract)
+        }
+        ItemEvent::StartRetracted(_)
+            if state.before_start.is_none() || state.status != Status::InProgress =>
+        {
+            Err(Rejection::NothingToUnstart)
         }
         _ => Ok(()),
     }
@@ -480,6 +532,114 @@ mod tests {
         for e in [started(), finished(), abandoned(), removed()] {
             assert_eq!(check(Some(&s), &e), Err(Rejection::Removed));
         }
+    }
+
+    /// A start recorded by mistake is taken back while the item is in progress from it: the
+    /// item is where it stood before, up next, finished (its finish retractable again) or
+    /// abandoned, the progress logged since going with it; once, and not once the status has
+    /// changed.
+    #[test]
+    fn a_start_is_retracted_back_to_where_the_item_stood() {
+        let unstart = || ItemEvent::StartRetracted(StartRetracted { at: on(20) });
+        let halfway = || {
+            ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(50).unwrap(),
+                portion: None,
+                at: on(12),
+            })
+        };
+        let moved = || {
+            ItemEvent::StartRevised(StartRevised {
+                started_at: on(2),
+                at: on(13),
+            })
+        };
+        let before = state_after(&[added()]);
+        for events in [
+            vec![added(), start(10)],
+            vec![added(), start(10), halfway(), moved()],
+            // Progress logged while up next starts it too.
+            vec![added(), halfway()],
+        ] {
+            let s = state_after(&events);
+            assert_eq!(check(Some(&s), &unstart()), Ok(()), "{events:?}");
+            let mut events = events.clone();
+            events.push(unstart());
+            let s = state_after(&events);
+            assert_eq!(
+                (s.status, s.progress, s.started_at, s.in_progress_since()),
+                (Status::Queued, None, None, None)
+            );
+            assert_eq!(
+                (s.before_start, s.before_finish, s.times_finished),
+                (before.before_start, before.before_finish, 0)
+            );
+            assert_eq!(
+                check(Some(&s), &unstart()),
+                Err(Rejection::NothingToUnstart)
+            );
+        }
+        // A re-read begun right after a finish: finished again, on the read it ended, and that
+        // finish can be retracted as before the start.
+        let read = [added(), start(3), finish(8)];
+        let mut events = read.to_vec();
+        events.extend([start(10), halfway(), unstart()]);
+        let s = state_after(&events);
+        let finished = state_after(&read);
+        assert_eq!(
+            (
+                s.status,
+                s.progress,
+                s.started_at,
+                s.finished_at,
+                s.finish_started_at
+            ),
+            (
+                Status::Finished,
+                None,
+                Some(on(3)),
+                Some(on(8)),
+                Some(on(3))
+            )
+        );
+        assert_eq!(s.before_finish, finished.before_finish);
+        let retract = ItemEvent::FinishRetracted(FinishRetracted { at: on(21) });
+        assert_eq!(check(Some(&s), &retract), Ok(()));
+        // Taken up again after giving up: abandoned again, at the progress it had.
+        let mut events = vec![added(), start(3), halfway(), abandoned(), start(15)];
+        let given_up = state_after(&events[..4]);
+        events.push(unstart());
+        let s = state_after(&events);
+        assert_eq!(
+            (s.status, s.progress, s.started_at),
+            (Status::Abandoned, given_up.progress, Some(on(3)))
+        );
+        // Once the status changed since the start, or never started: nothing to retract.
+        for events in [
+            vec![added()],
+            vec![added(), start(3), finish(8)],
+            vec![added(), start(3), abandoned()],
+            vec![added(), start(3), finish(8), retract.clone()],
+        ] {
+            assert_eq!(
+                check(Some(&state_after(&events)), &unstart()),
+                Err(Rejection::NothingToUnstart),
+                "{events:?}"
+            );
+        }
+        let gone = state_after(&[added(), start(3), removed()]);
+        assert_eq!(check(Some(&gone), &unstart()), Err(Rejection::Removed));
+        let back = state_after(&[
+            added(),
+            start(3),
+            removed(),
+            ItemEvent::Restored(Restored { at: on(9) }),
+        ]);
+        assert_eq!(back.status, Status::InProgress);
+        assert_eq!(
+            check(Some(&back), &unstart()),
+            Err(Rejection::NothingToUnstart)
+        );
     }
 
     #[test]

@@ -19,7 +19,7 @@
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
     Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded, ItemChanges,
-    ProgressLogged, Removed, Restored, StartRevised, Started,
+    ProgressLogged, Removed, Restored, StartRetracted, StartRevised, Started,
 };
 use lately_domain::{
     Creator, ItemEvent, MediaKind, ParseError, Percent, Portion, Rating, Review, Tag, Title, Url,
@@ -158,6 +158,9 @@ enum WireEvent<'a> {
         finished_at: Ts,
         at: Ts,
     },
+    StartRetracted {
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -248,6 +251,7 @@ impl<'a> WireEvent<'a> {
                 started_at: e.started_at.into(),
                 at: e.at.into(),
             },
+            ItemEvent::StartRetracted(e) => Self::StartRetracted { at: e.at.into() },
         }
     }
 
@@ -349,6 +353,9 @@ impl<'a> WireEvent<'a> {
                 started_at: started_at.try_into()?,
                 at: at.try_into()?,
             }),
+            Self::StartRetracted { at } => {
+                ItemEvent::StartRetracted(StartRetracted { at: at.try_into()? })
+            }
         })
     }
 }
@@ -485,6 +492,8 @@ pub enum SkimmedEvent<'a> {
     Restored,
     /// The start of the read in progress, moved.
     StartRevised,
+    /// The item's latest start, taken back.
+    StartRetracted,
 }
 
 /// The events of an encoded history, oldest first, skimmed: titles, creators and links are
@@ -573,6 +582,7 @@ impl<'a> WireEntry<'a> {
             WireEvent::FinishRetracted { at } => (at, SkimmedEvent::FinishRetracted),
             WireEvent::Restored { at } => (at, SkimmedEvent::Restored),
             WireEvent::StartRevised { at, .. } => (at, SkimmedEvent::StartRevised),
+            WireEvent::StartRetracted { at } => (at, SkimmedEvent::StartRetracted),
         };
         Ok(Skimmed {
             position: self.position,

@@ -101,6 +101,9 @@ struct Summary {
     before_finish: Option<Status>,
     /// The status before the item was removed, while it is (as `ItemState::before_removal`).
     before_removal: Option<Status>,
+    /// The status before the latest start and its `before_finish` then, while there is a start
+    /// to retract (as `ItemState::before_start`, without the progress).
+    before_start: Option<(Status, Option<Status>)>,
 }
 
 /// What the summary fold reads of an event. Made from a domain event ([`Change::of`]) when
@@ -122,6 +125,8 @@ enum Change {
     Touched,
     /// The latest finish taken back: the status goes back to what it was before it.
     Retracted,
+    /// The latest start taken back: the status goes back to what it was before it.
+    Unstarted,
     /// The removed item brought back: the status goes back to what it was before.
     Restored,
 }
@@ -147,6 +152,7 @@ impl Change {
             },
             ItemEvent::FinishRevised(_) | ItemEvent::StartRevised(_) => Self::Touched,
             ItemEvent::FinishRetracted(_) => Self::Retracted,
+            ItemEvent::StartRetracted(_) => Self::Unstarted,
             ItemEvent::Restored(_) => Self::Restored,
         }
     }
@@ -169,6 +175,7 @@ impl Summary {
                 tags,
                 before_finish: None,
                 before_removal: None,
+                before_start: None,
             }),
             _ => None,
         }
@@ -187,6 +194,11 @@ impl Summary {
                 self.tags = tags;
             }
             Change::Status(status) => {
+                if status != Status::InProgress {
+                    self.before_start = None;
+                } else if self.status != Status::InProgress {
+                    self.before_start = Some((self.status, self.before_finish));
+                }
                 self.before_finish = (status == Status::Finished).then_some(self.status);
                 if status == Status::Removed && self.status != Status::Removed {
                     self.before_removal = Some(self.status);
@@ -201,6 +213,12 @@ impl Summary {
             Change::Retracted => {
                 if let Some(status) = self.before_finish.take() {
                     self.status = status;
+                }
+            }
+            Change::Unstarted => {
+                if let Some((status, before_finish)) = self.before_start.take() {
+                    self.status = status;
+                    self.before_finish = before_finish;
                 }
             }
             Change::Touched => {}
@@ -1923,6 +1941,7 @@ fn load_items<'a>(
                 // A read in progress begun on another day: what its finish will say it took
                 // is folded from the history when asked.
                 SkimmedEvent::StartRevised => Change::Touched,
+                SkimmedEvent::StartRetracted => Change::Unstarted,
                 SkimmedEvent::Removed => {
                     part.touches.push((position, id.clone()));
                     Change::Status(Status::Removed)

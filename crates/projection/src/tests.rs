@@ -864,7 +864,7 @@ fn applying_an_old_position_again_changes_nothing() {
 fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
     let op = (
         0..4usize,
-        0..12u8,
+        0..13u8,
         0..400u32,
         proptest::option::of(1..=10u8),
         any::<bool>(),
@@ -938,6 +938,7 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                 8 => ItemEvent::FinishRetracted(FinishRetracted { at }),
                 9 => ItemEvent::Removed(Removed { at }),
                 10 => ItemEvent::Restored(Restored { at }),
+                11 => ItemEvent::StartRetracted(StartRetracted { at }),
                 // The read in progress begun `d` days back from when it is moved.
                 _ => ItemEvent::StartRevised(StartRevised {
                     started_at: at - chrono::Duration::days(i64::from(d % 30)),
@@ -1291,6 +1292,72 @@ fn a_retracted_finish_leaves_the_feed_and_the_stats_from_then_on() {
     let loaded =
         Projection::from_snapshot(bytes.clone(), &Projection::snapshot_hash(&bytes)).unwrap();
     assert_eq!(loaded, p);
+}
+
+/// A start taken back: the item is up next again (or finished, its finish retractable again),
+/// from then on, in every list; as of before, it was in progress; a snapshot keeps it so.
+#[test]
+fn a_retracted_start_puts_the_item_back_where_it_stood() {
+    let unstart = |d| ItemEvent::StartRetracted(StartRetracted { at: day(d) });
+    let retract = || ItemEvent::FinishRetracted(FinishRetracted { at: day(9) });
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", started(2)), // 2: the wrong item
+        (
+            "a",
+            ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(30).unwrap(),
+                portion: None,
+                at: day(3),
+            }),
+        ),
+        ("a", unstart(4)), // 4
+        ("b", added("B", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("b", started(2)),
+        ("b", finished(5, Some(4.0))), // 7
+        ("b", started(6)),             // 8: a re-read, begun by mistake
+        ("b", unstart(6)),             // 9
+        ("b", retract()),              // 10: the finish at 7 too, then
+    ];
+    let p = project(&events);
+    let ids = |items: Vec<ItemView>| items.into_iter().map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(ids(queue(&p, None)), ["a"]);
+    assert_eq!(ids(current(&p, None)), ["b"]);
+    assert_eq!(ids(current(&p, Some(3))), ["a"]);
+    assert!(queue(&p, Some(3)).is_empty());
+    assert_eq!(ids(queue(&p, Some(4))), ["a"]);
+    assert_eq!(ids(current(&p, Some(8))), ["b"]);
+    assert_eq!(ids(queue(&p, Some(8))), ["a"]);
+    let (a, _) = p.item("a", None).unwrap();
+    assert_eq!(
+        (a.status, a.progress, a.started_at),
+        (Status::Queued, None, None)
+    );
+    // Back to finished once the re-read's start is taken back; then its finish can be.
+    let (b, _) = p.item("b", Some(9)).unwrap();
+    assert_eq!((b.status, b.times_finished), (Status::Finished, 1));
+    assert!(p.finish_retracted(7));
+    assert!(p.feed(&all()).is_empty());
+    assert_eq!(
+        p.feed(&FeedQuery {
+            as_of: Some(9),
+            ..all()
+        })
+        .len(),
+        1
+    );
+    let bytes = p.to_snapshot();
+    let loaded =
+        Projection::from_snapshot(bytes.clone(), &Projection::snapshot_hash(&bytes)).unwrap();
+    assert_eq!(loaded, p);
+    // Loaded up to the unstart, the rest applied after: the same.
+    let half = project(&events[..9]);
+    let bytes = half.to_snapshot();
+    let mut loaded =
+        Projection::from_snapshot(bytes.clone(), &Projection::snapshot_hash(&bytes)).unwrap();
+    loaded.apply(10, "b", day(0), &events[9].1);
+    assert_eq!(loaded.state_hash(), p.state_hash());
+    assert!(loaded.finish_retracted(7));
 }
 
 #[test]
