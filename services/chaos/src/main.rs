@@ -7,7 +7,8 @@
 //! record of what was tweeted.
 //!
 //! During the run, clients add books (one in five private) and finish them (revising some,
-//! moving some of those to yesterday; retracting, removing and restoring some private items;
+//! moving some of those to yesterday; starting some by mistake and taking the start back;
+//! retracting, removing and restoring some private items;
 //! removing some public ones a few books later, their tweets posted by then or not), each
 //! write retried with its `Idempotency-Key` until acknowledged. Meanwhile a victim is chosen at random — the
 //! writer, a reader or a notifier — and killed with SIGKILL (sometimes SIGTERM), then restarted;
@@ -266,6 +267,24 @@ async fn client_loop(
         )
         .await?;
         let id = added["id"].as_str().context("no id")?.to_owned();
+        // Every seventh book is started by mistake and the start taken back before it is
+        // finished: the replicas must agree on the lists it left and came back to.
+        if i % 7 == 3 {
+            for (method, key) in [
+                (reqwest::Method::POST, "start"),
+                (reqwest::Method::DELETE, "unstart"),
+            ] {
+                write(
+                    &api,
+                    method,
+                    &format!("/v1/items/{id}/start"),
+                    &format!("{key}-{c}-{i}"),
+                    &json!({}),
+                    &seen,
+                )
+                .await?;
+            }
+        }
         write(
             &api,
             reqwest::Method::POST,

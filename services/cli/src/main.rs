@@ -322,6 +322,13 @@ enum Command {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
     },
+    /// Take back an item's latest start, recorded by mistake (the wrong item, or not begun
+    /// after all): the item is again where it was before it (up next, say), and the progress
+    /// logged since goes with it. Only while it is in progress from that start.
+    Unstart {
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
+        id: String,
+    },
     /// Give up on an item in progress.
     Abandon {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
@@ -523,6 +530,7 @@ impl Command {
             | Self::Finish { id, .. }
             | Self::Revise { id, .. }
             | Self::Unfinish { id }
+            | Self::Unstart { id }
             | Self::Abandon { id }
             | Self::Remove { id }
             | Self::Restore { id }
@@ -830,17 +838,8 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 .await?;
             written(&id, &out)?;
         }
-        Command::Unfinish { id } => {
-            let out = client
-                .write(
-                    "DELETE",
-                    &format!("{}/finish", item_path(&id)),
-                    &json!({}),
-                    &key(),
-                )
-                .await?;
-            written(&id, &out)?;
-        }
+        Command::Unfinish { id } => retract(client, &id, "finish").await?,
+        Command::Unstart { id } => retract(client, &id, "start").await?,
         Command::Abandon { id } => step(client, &id, "abandon", json!({})).await?,
         Command::Remove { id } => {
             client
@@ -1884,6 +1883,20 @@ fn words(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Takes back the item's latest `what` (`finish`, `start`): `DELETE /v1/items/{id}/{what}`.
+async fn retract(client: &Client, id: &str, what: &str) -> Result<(), CliError> {
+    let path = format!("{}/{what}", item_path(id));
+    let out = client
+        .write(
+            "DELETE",
+            &path,
+            &json!({}),
+            &uuid::Uuid::new_v4().to_string(),
+        )
+        .await?;
+    written(id, &out)
+}
+
 /// Prints an item, then a line per event of its history, oldest first, dated by when it
 /// happened (a backdated finish by its own date).
 async fn show(client: &Client, id: &str) -> Result<(), CliError> {
@@ -1984,6 +1997,7 @@ async fn show(client: &Client, id: &str) -> Result<(), CliError> {
                 format!("finish revised: {}", changed.join(", "))
             }
             "item_finish_retracted" => "finish retracted".to_owned(),
+            "item_start_retracted" => "start retracted".to_owned(),
             "item_start_revised" => format!("start moved to {}", day(&data["started_at"])),
             "item_abandoned" => "abandoned".to_owned(),
             "item_edited" => {

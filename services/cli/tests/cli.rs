@@ -934,6 +934,47 @@ async fn an_item_can_be_named_by_words_of_its_title() {
     assert!(stdout(&shown).starts_with("The Left Hand of Darkness — book"));
 }
 
+/// `lately unstart` takes back a start made by mistake: the item is up next again, its
+/// progress gone with the start; `show` says so; a second one is refused, naming why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_start_made_by_mistake_is_taken_back() {
+    let sys = system().await;
+    let mut ids = Vec::new();
+    for title in ["Dune", "Dune Messiah"] {
+        ids.push(
+            stdout(&sys.lately(&["add", "book", title]).await)
+                .trim()
+                .to_owned(),
+        );
+    }
+    let [dune, messiah] = &ids[..] else {
+        unreachable!()
+    };
+    for args in [&["start", dune.as_str()][..], &["progress", dune, "40/412"]] {
+        assert!(sys.lately(args).await.status.success(), "{args:?}");
+    }
+    let current = stdout(&sys.lately(&["current"]).await);
+    assert!(current.contains("page 40 of 412"), "{current}");
+    let unstart = sys.lately(&["unstart", "dune"]).await;
+    assert!(unstart.status.success(), "{}", stderr(&unstart));
+    assert!(stdout(&unstart).starts_with(&format!("{dune} v4 ")));
+    assert_eq!(stdout(&sys.lately(&["current"]).await), "");
+    let queue = stdout(&sys.lately(&["queue"]).await);
+    assert!(
+        queue.contains(&format!("Dune  ({dune})")) && queue.contains(messiah.as_str()),
+        "{queue}"
+    );
+    let shown = stdout(&sys.lately(&["show", dune]).await);
+    assert!(shown.trim_end().ends_with("start retracted"), "{shown}");
+    let again = sys.lately(&["unstart", dune]).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("no start to retract"),
+        "{}",
+        stderr(&again)
+    );
+}
+
 /// `lately add` of what is in the list already (the same kind, the title's words, a creator in
 /// common when both name some) is refused, naming the item and how to go on with it, and
 /// writes nothing; another creator, another kind or `--duplicate` adds.

@@ -138,6 +138,7 @@ fn rejection_problem(r: &Rejection) -> Problem {
         | Rejection::StartNotInProgress(_)
         | Rejection::NeverFinished
         | Rejection::NothingToRetract
+        | Rejection::NothingToUnstart
         | Rejection::FinishNotMovable
         | Rejection::NotRemoved => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
     Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded, ProgressLogged,
-    Removed, Restored, StartRevised, Started,
+    Removed, Restored, StartRetracted, StartRevised, Started,
 };
 use lately_domain::{ItemEvent, ItemId};
 use serde_json::json;
@@ -290,6 +290,19 @@ pub async fn retract_finish(request: ItemRequest) -> Result<HttpResponse, ApiErr
     on_item(request, true, |b: body::Simple, now| {
         Ok((
             ItemEvent::FinishRetracted(FinishRetracted {
+                at: when(b.at, now)?,
+            }),
+            b.expected_version,
+        ))
+    })
+    .await
+}
+
+/// `DELETE /v1/items/{id}/start`: takes back the latest start, recorded by mistake.
+pub async fn retract_start(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, true, |b: body::Simple, now| {
+        Ok((
+            ItemEvent::StartRetracted(StartRetracted {
                 at: when(b.at, now)?,
             }),
             b.expected_version,

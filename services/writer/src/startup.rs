@@ -119,7 +119,8 @@ impl Application {
                                     web::resource("/start")
                                         .route(web::post().to(routes::start))
                                         .route(web::patch().to(routes::revise_start))
-                                        .default_service(allow("POST, PATCH")),
+                                        .route(web::delete().to(routes::retract_start))
+                                        .default_service(allow("POST, PATCH, DELETE")),
                                 )
                                 .service(post("/progress", routes::progress))
                                 .service(post("/abandon", routes::abandon))

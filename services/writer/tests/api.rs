@@ -485,7 +485,7 @@ async fn the_start_of_a_read_in_progress_can_be_moved() {
         .send()
         .await
         .unwrap();
-    assert_eq!(get.headers()["allow"], "POST, PATCH");
+    assert_eq!(get.headers()["allow"], "POST, PATCH, DELETE");
 }
 
 /// `DELETE /v1/items/{id}/finish` takes back the latest finish, right after it and once: an
@@ -544,6 +544,73 @@ async fn the_latest_finish_can_be_retracted_once_right_after_it() {
         .await
         .unwrap();
     assert_problem(res, StatusCode::UNPROCESSABLE_ENTITY, "rating").await;
+}
+
+/// `DELETE /v1/items/{id}/start` takes back the latest start while the item is in progress
+/// from it: the item is up next again (or finished, after a re-read's start); once; an item
+/// never started, finished or abandoned since is refused with a 409 that says why, and
+/// nothing is appended.
+#[tokio::test]
+async fn the_latest_start_can_be_retracted_while_it_is_in_progress() {
+    let app = spawn_app().await;
+    let id = app.add_book("Started By Mistake").await;
+    let unstart = || {
+        app.request(reqwest::Method::DELETE, &format!("/v1/items/{id}/start"))
+            .send()
+    };
+    let refused = |res: reqwest::Response| async {
+        let head = app.head().await;
+        assert_problem(res, StatusCode::CONFLICT, "no start to retract").await;
+        assert_eq!(app.head().await, head, "a refusal appends nothing");
+    };
+    refused(unstart().await.unwrap()).await;
+    for step in ["start", "progress"] {
+        let body = match step {
+            "progress" => json!({ "percent": 20 }),
+            _ => json!({}),
+        };
+        let res = app.post(&format!("/v1/items/{id}/{step}"), body).await;
+        assert_eq!(res.status(), StatusCode::OK, "{step}");
+    }
+    let res = unstart().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!((&body["id"], &body["version"]), (&json!(id), &json!(4)));
+    assert_eq!(
+        app.event_types(&id).await,
+        [
+            "item_added",
+            "item_started",
+            "item_progress_logged",
+            "item_start_retracted"
+        ]
+    );
+    // Once: up next again, so there is no start to take back, nor anything to abandon.
+    refused(unstart().await.unwrap()).await;
+    let res = app
+        .post(&format!("/v1/items/{id}/abandon"), json!({}))
+        .await;
+    assert_problem(res, StatusCode::CONFLICT, "this one is queued").await;
+    // A re-read's start, taken back: finished again, and that finish may be retracted.
+    for step in ["start", "finish", "start"] {
+        let res = app.post(&format!("/v1/items/{id}/{step}"), json!({})).await;
+        assert_eq!(res.status(), StatusCode::OK, "{step}");
+    }
+    assert_eq!(unstart().await.unwrap().status(), StatusCode::OK);
+    let res = app
+        .request(reqwest::Method::DELETE, &format!("/v1/items/{id}/finish"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // Not once the read moved on: finished, or abandoned.
+    for step in ["finish", "abandon"] {
+        let res = app.post(&format!("/v1/items/{id}/{step}"), json!({})).await;
+        assert_eq!(res.status(), StatusCode::OK, "{step}");
+        refused(unstart().await.unwrap()).await;
+        let res = app.post(&format!("/v1/items/{id}/start"), json!({})).await;
+        assert_eq!(res.status(), StatusCode::OK, "{step}");
+    }
 }
 
 /// `POST /v1/items/{id}/restore` brings back an item removed by mistake, to where it stood:
@@ -1292,7 +1359,7 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 14);
+    assert_eq!(operations, 15);
 }
 
 #[tokio::test]
