@@ -1009,6 +1009,12 @@ impl Projection {
         self.finishes.entry((day, key.1)).or_insert(finish);
     }
 
+    /// The kind of the item `id` now, private or removed ones' too (for the notifier, which
+    /// tweets the finishes of the kinds it is told to).
+    pub fn kind(&self, id: &str) -> Option<MediaKind> {
+        self.items.get(id).map(|r| r.summary.kind)
+    }
+
     /// Whether the finish recorded at `position` has been taken back (for the notifier, which
     /// tweets a finish only while it stands).
     pub fn finish_retracted(&self, position: i64) -> bool {

@@ -5,7 +5,33 @@
 use std::time::Duration;
 
 use clap::Parser;
+use lately_domain::MediaKind;
 use lately_projection::{Goals, Zone};
+
+/// The kinds whose finishes are tweeted: `book,movie`, or every kind (nothing given).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kinds(Vec<MediaKind>);
+
+impl Kinds {
+    /// `book, movie`; the error names a kind that is none.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let mut kinds = Vec::new();
+        for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let kind = MediaKind::parse(part).map_err(|e| {
+                format!("{part:?}: {e} (LATELY_TWEET_KINDS looks like book,movie,tv)")
+            })?;
+            if !kinds.contains(&kind) {
+                kinds.push(kind);
+            }
+        }
+        Ok(Self(kinds))
+    }
+
+    /// Whether finishes of `kind` are tweeted.
+    pub fn tweets(&self, kind: MediaKind) -> bool {
+        self.0.is_empty() || self.0.contains(&kind)
+    }
+}
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -53,6 +79,12 @@ pub struct Config {
     /// of the days the outbox's reasons name ("finished 2026-11-04, longer ago than …").
     #[arg(long, env = "LATELY_TIME_ZONE", default_value = "UTC", value_parser = Zone::parse)]
     pub time_zone: Zone,
+
+    /// Which kinds of finishes are tweeted (`book,movie,tv`): someone who logs every article
+    /// read may not want each tweeted. Empty: every kind. A finish of another kind is settled
+    /// `skipped` when scanned; the owner's retry can still post it.
+    #[arg(long, env = "LATELY_TWEET_KINDS", default_value = "", value_parser = Kinds::parse)]
+    pub tweet_kinds: Kinds,
 
     /// The owner's goals for the year, as the readers' `LATELY_GOALS` (`book=24,movie=52`,
     /// `100` for everything): what a template's `{goal}` counts against.
@@ -198,6 +230,17 @@ pub fn credentials() -> anyhow::Result<Option<Credentials>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_kinds_tweeted_are_listed_or_all() {
+        let every = Kinds::parse(" ").unwrap();
+        assert!(MediaKind::ALL.iter().all(|k| every.tweets(*k)));
+        let some = Kinds::parse("book, movie,book").unwrap();
+        assert_eq!(some, Kinds(vec![MediaKind::Book, MediaKind::Movie]));
+        assert!(some.tweets(MediaKind::Movie) && !some.tweets(MediaKind::Article));
+        let e = Kinds::parse("book,novel").unwrap_err();
+        assert!(e.starts_with("\"novel\": ") && e.contains("book,movie,tv"), "{e}");
+    }
 
     #[test]
     fn durations_read_like_people_write_them() {

@@ -183,7 +183,7 @@ impl Worker {
             };
             for event in page.iter().filter(|e| e.position <= projection.position()) {
                 match event.event_type.as_str() {
-                    "item_finished" => self.enqueue(event).await?,
+                    "item_finished" => self.enqueue(projection, event).await?,
                     // A finish taken back: if its tweet went out, it is to be deleted. (One
                     // still pending is skipped when it comes due; one being posted — by a
                     // leader that lost its lock while posting, since posting and scanning
@@ -218,7 +218,11 @@ impl Worker {
         Ok(scanned)
     }
 
-    async fn enqueue(&self, event: &RecordedEvent) -> Result<(), sqlx::Error> {
+    async fn enqueue(
+        &self,
+        projection: &Projection,
+        event: &RecordedEvent,
+    ) -> Result<(), sqlx::Error> {
         let Ok(ItemEvent::Finished(finish)) =
             ItemEvent::decode_json(&event.event_type, event.schema_version, event.data.as_str())
         else {
@@ -229,8 +233,15 @@ impl Worker {
             > chrono::Duration::from_std(self.config.max_age).unwrap_or(chrono::Duration::MAX);
         // Settled when it is enqueued, as a finish too old is; the owner's retry can still
         // post it (a change of mind).
+        // Its kind as the item has it when scanned (up to this projection's position).
+        let kind = projection.kind(&event.stream_id);
         let skip = if !finish.tweet {
             Some("recorded not to be tweeted (--no-tweet, or an import)".to_owned())
+        } else if let Some(kind) = kind.filter(|k| !self.config.tweet_kinds.tweets(*k)) {
+            Some(format!(
+                "{} are not tweeted (LATELY_TWEET_KINDS)",
+                kind.noun(2)
+            ))
         } else if too_old {
             Some(format!(
                 "finished {}, longer ago than LATELY_TWEET_MAX_AGE",

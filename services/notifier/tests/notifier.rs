@@ -455,6 +455,41 @@ async fn a_finish_recorded_not_to_be_tweeted_is_not_unless_the_owner_asks() {
     );
 }
 
+/// `LATELY_TWEET_KINDS`: the finishes of other kinds are skipped, saying why (an article read
+/// is not tweeted when only books and films are), and the owner's retry still posts one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_kinds_asked_for_are_tweeted() {
+    let env = env().await;
+    let n = env
+        .notifier(&[
+            ("LATELY_OWNER_TOKEN", TOKEN),
+            ("LATELY_TWEET_KINDS", "book, movie"),
+        ])
+        .await;
+    env.until_leader(&n).await;
+    let article = env
+        .add(json!({ "kind": "article", "title": "Choose Boring Technology" }))
+        .await;
+    let article = env.finish(&article, json!({})).await;
+    let show = env.add(json!({ "kind": "tv", "title": "Severance" })).await;
+    let show = env.finish(&show, json!({})).await;
+    let film = env.add(json!({ "kind": "movie", "title": "Heat" })).await;
+    let film = env.finish(&film, json!({})).await;
+    for (position, why) in [
+        (article, "articles are not tweeted (LATELY_TWEET_KINDS)"),
+        (show, "TV shows are not tweeted (LATELY_TWEET_KINDS)"),
+    ] {
+        let entry = env.until_entry(&n, position, "skipped").await;
+        assert_eq!(entry["reason"], why, "{entry}");
+    }
+    env.until_entry(&n, film, "posted").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(env.tweets().await, ["Finished watching “Heat”"]);
+    assert_eq!(env.retry(&n, article).await, 202);
+    env.until_entry(&n, article, "posted").await;
+    assert_eq!(env.tweets().await.len(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_grace_window_tweets_the_final_state_or_nothing() {
     let env = env().await;
