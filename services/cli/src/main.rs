@@ -457,11 +457,28 @@ enum Command {
         #[arg(value_parser = clap::value_parser!(i64).range(1..))]
         position: i64,
     },
+    /// Print the shell's completion script for `lately` (its commands and flags): `lately
+    /// completions bash > ~/.local/share/bash-completion/completions/lately`, or `zsh`,
+    /// `fish`, `elvish`, `powershell`.
+    Completions { shell: clap_complete::Shell },
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Needs no service: the script is this binary's own commands.
+    if let Command::Completions { shell } = cli.command {
+        let mut command = <Cli as clap::CommandFactory>::command();
+        let mut script = Vec::new();
+        clap_complete::generate(shell, &mut command, "lately", &mut script);
+        return match output(&script) {
+            Ok(()) | Err(CliError::OutputClosed) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("lately: {e}");
+                ExitCode::from(e.exit_code())
+            }
+        };
+    }
     let last_write = LastWrite::new(LastWrite::default_dir(), &cli.writer_url, &cli.feed_url);
     let client = Client::new(
         &cli.writer_url,
@@ -937,6 +954,8 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 entry["status"].as_str().unwrap_or("pending")
             ))?;
         }
+        // Answered in `main`, before any client is made.
+        Command::Completions { .. } => {}
     }
     Ok(())
 }

@@ -934,6 +934,46 @@ async fn an_item_can_be_named_by_words_of_its_title() {
     assert!(stdout(&shown).starts_with("The Left Hand of Darkness — book"));
 }
 
+/// `lately completions bash` prints a script bash reads, naming the commands and their flags,
+/// with no service to reach; a shell it does not know is a usage error.
+#[tokio::test]
+async fn completions_need_no_service_and_name_every_command() {
+    let lately = |args: &[&str]| {
+        tokio::process::Command::new(env!("CARGO_BIN_EXE_lately"))
+            .args(args)
+            .env("LATELY_URL", "http://127.0.0.1:9")
+            .env("LATELY_FEED_URL", "http://127.0.0.1:9")
+            .output()
+    };
+    let bash = lately(&["completions", "bash"]).await.unwrap();
+    assert!(bash.status.success(), "{}", stderr(&bash));
+    let script = stdout(&bash);
+    for word in [
+        "_lately()",
+        "unstart",
+        "retry-tweet",
+        "--duplicate",
+        "--again",
+    ] {
+        assert!(script.contains(word), "{word}");
+    }
+    let mut check = tokio::process::Command::new("bash")
+        .arg("-n")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use tokio::io::AsyncWriteExt;
+    let mut stdin = check.stdin.take().unwrap();
+    stdin.write_all(script.as_bytes()).await.unwrap();
+    drop(stdin);
+    assert!(check.wait().await.unwrap().success(), "bash reads it");
+    let zsh = stdout(&lately(&["completions", "zsh"]).await.unwrap());
+    assert!(zsh.starts_with("#compdef lately"), "{zsh}");
+    let unknown = lately(&["completions", "tcsh"]).await.unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("possible values"));
+}
+
 /// `lately unstart` takes back a start made by mistake: the item is up next again, its
 /// progress gone with the start; `show` says so; a second one is refused, naming why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -239,7 +239,10 @@ mod tests {
         assert_eq!(some, Kinds(vec![MediaKind::Book, MediaKind::Movie]));
         assert!(some.tweets(MediaKind::Movie) && !some.tweets(MediaKind::Article));
         let e = Kinds::parse("book,novel").unwrap_err();
-        assert!(e.starts_with("\"novel\": ") && e.contains("book,movie,tv"), "{e}");
+        assert!(
+            e.starts_with("\"novel\": ") && e.contains("book,movie,tv"),
+            "{e}"
+        );
     }
 
     #[test]
