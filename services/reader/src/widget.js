@@ -239,11 +239,13 @@
   // page has it (its year known once the counts are).
   const yearLink = (list) => moreLink(list, "The whole year →");
 
-  // Under a list, the link to the owner's page on the reader (a year's finishes: the year's
-  // page), the same filters kept, as the reader's own /widget has it.
-  function allLink(list, kind, tag, year) {
+  // Under a list, the link to where the reader has all of it (what is in progress or up next:
+  // their own pages; the finishes: the owner's page; a year's: the year's page), the same
+  // filters kept, as the reader's own /widget has it.
+  const PAGE = { current: "in-progress", queue: "up-next" };
+  function allLink(list, show, kind, tag, year) {
     moreLink(list, year ? "The whole year →" : "See all →").href =
-      base + (year ? "years/" + year : "") + filters(kind, tag);
+      base + (year ? "years/" + year : PAGE[show] || "") + filters(kind, tag);
   }
 
   // A year's counts of `kind` and `tag` (or all), against `goal` if there is one. Without a
@@ -405,7 +407,7 @@
       pollStats(list, year, host.dataset.title ? null : heading, kind, tag, goalOf(host.dataset.goal), yearLink(list))(true);
       continue;
     }
-    allLink(list, kind, tag, show === "finished" ? year : null);
+    allLink(list, show, kind, tag, show === "finished" ? year : null);
     if (show !== "finished") {
       poll(list, show, query(kind, tag, limit), lang)(true);
       continue;

@@ -313,10 +313,15 @@ pub(crate) fn year_link(year: i32, kind: Option<MediaKind>, tag: Option<&Tag>) -
     )
 }
 
-/// Under a list, the link to the owner's page on the reader (`/`, the same filters), where
-/// there is more of everything. `widget.js` adds the same.
-fn all_link(kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
-    more_link(&format!("./{}", filter_query(kind, tag)), "See all →")
+/// Under a list, the link to where the reader has all of it (the same filters): what is in
+/// progress or up next, their own pages (`/in-progress`, `/up-next`); the finishes, the
+/// owner's page (`/`), where there is more of everything. `widget.js` adds the same.
+fn all_link(show: Show, kind: Option<MediaKind>, tag: Option<&Tag>) -> String {
+    let page = match show {
+        Show::Current | Show::Queue => crate::list_page::named(show).0,
+        _ => "./",
+    };
+    more_link(&format!("{page}{}", filter_query(kind, tag)), "See all →")
 }
 
 /// A link under a list or counts, to another of the reader's pages.
@@ -538,7 +543,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         // A year's counts or finishes link to the year's page, a list to the owner's.
         more = match (show, year) {
             (Show::Stats | Show::Finished, Some(year)) => year_link(year, kind, tag.as_ref()),
-            _ => all_link(kind, tag.as_ref()),
+            _ => all_link(show, kind, tag.as_ref()),
         },
         list_class = if show == Show::Stats {
             r#" class="stats""#

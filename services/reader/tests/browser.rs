@@ -523,6 +523,13 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
             .await,
         json!("In progress")
     );
+    // Under the list, the reader's page of everything in progress, the filter kept.
+    assert_eq!(
+        browser
+            .eval(&format!("{SHADOW} return r.querySelector('p.more a').href"))
+            .await,
+        json!(format!("{reader}/in-progress?kind=book"))
+    );
     assert_eq!(
         browser
             .eval(&format!(

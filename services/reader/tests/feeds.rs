@@ -989,7 +989,7 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
         .await;
     assert!(empty.contains("Nothing in progress right now."), "{empty}");
     assert!(
-        empty.contains(r#"<a href="./?kind=game">See all →</a>"#),
+        empty.contains(r#"<a href="in-progress?kind=game">See all →</a>"#),
         "{empty}"
     );
 
