@@ -231,10 +231,10 @@ impl Worker {
         let now = Utc::now();
         let too_old = now - finish.at
             > chrono::Duration::from_std(self.config.max_age).unwrap_or(chrono::Duration::MAX);
-        // Settled when it is enqueued, as a finish too old is; the owner's retry can still
-        // post it (a change of mind).
         // Its kind as the item has it when scanned (up to this projection's position).
         let kind = projection.kind(&event.stream_id);
+        // Settled when it is enqueued, as a finish too old is; the owner's retry can still
+        // post it (a change of mind).
         let skip = if !finish.tweet {
             Some("recorded not to be tweeted (--no-tweet, or an import)".to_owned())
         } else if let Some(kind) = kind.filter(|k| !self.config.tweet_kinds.tweets(*k)) {
@@ -380,10 +380,6 @@ impl Worker {
             .await?;
             return Ok(true);
         };
-        // Where it stands in its year, as of when it was finished (the day it was recorded
-        // with), as the public stats were then.
-        let in_year = counts_the_year(&self.config.template)
-            .then(|| self.in_year(projection, &entry.item_id, position, item.kind, finish.at));
         // Taken back (recorded by mistake) before it was due: never tweeted.
         if projection.finish_retracted(position) {
             self.settle_with(
@@ -395,6 +391,10 @@ impl Worker {
             .await?;
             return Ok(true);
         }
+        // Where it stands in its year, as of when it was finished (the day it was recorded
+        // with), as the public stats were then.
+        let in_year = counts_the_year(&self.config.template)
+            .then(|| self.in_year(projection, &entry.item_id, position, item.kind, finish.at));
         // Revised since (its rating, review or start, while it was the item's latest finish):
         // honoured like an edit of the item, up to the moment it is posted. A later finish
         // hides it from revisions until that one is retracted.
