@@ -609,32 +609,21 @@ async fn by_title(client: &Client, words: &str, removed: bool) -> Result<Option<
         false => &[],
     };
     let mut found: Vec<(String, String)> = Vec::new();
-    let read = each_page(
-        client,
-        "/v1/owner/items",
-        filters,
-        Read::Owner,
-        usize::MAX,
-        |items| {
-            for i in items {
-                let (id, title) = (
-                    i["id"].as_str().unwrap_or(""),
-                    i["title"].as_str().unwrap_or(""),
-                );
-                if title.to_lowercase().contains(&wanted) || id.starts_with(&wanted) {
-                    found.push((id.to_owned(), title.to_owned()));
-                }
+    let read = owners_list(client, filters, |items| {
+        for i in items {
+            let (id, title) = (
+                i["id"].as_str().unwrap_or(""),
+                i["title"].as_str().unwrap_or(""),
+            );
+            if title.to_lowercase().contains(&wanted) || id.starts_with(&wanted) {
+                found.push((id.to_owned(), title.to_owned()));
             }
-            Ok(())
-        },
-    )
-    .await;
-    match read {
-        Ok(_) => {}
-        Err(CliError::Rejected {
-            status: 401 | 403, ..
-        }) => return Ok(None),
-        Err(e) => return Err(e),
+        }
+        Ok(())
+    })
+    .await?;
+    if !read {
+        return Ok(None);
     }
     let exact: Vec<(String, String)> = found
         .iter()
@@ -1829,26 +1818,15 @@ async fn not_added_already(
     for status in [None, Some(ItemStatus::Removed)] {
         let mut filters = vec![("kind", kind.as_str())];
         filters.extend(status.map(|s| ("status", s.as_str())));
-        let read = each_page(
-            client,
-            "/v1/owner/items",
-            &filters,
-            Read::Owner,
-            usize::MAX,
-            |items| {
-                if found.is_none() {
-                    found = items.iter().find(|i| same(i)).cloned();
-                }
-                Ok(())
-            },
-        )
-        .await;
-        match read {
-            Ok(_) => {}
-            Err(CliError::Rejected {
-                status: 401 | 403, ..
-            }) => return Ok(()),
-            Err(e) => return Err(e),
+        let read = owners_list(client, &filters, |items| {
+            if found.is_none() {
+                found = items.iter().find(|i| same(i)).cloned();
+            }
+            Ok(())
+        })
+        .await?;
+        if !read {
+            return Ok(());
         }
         if found.is_some() {
             break;
@@ -1892,6 +1870,32 @@ async fn not_added_already(
         item["title"].as_str().unwrap_or(title),
         by(&item),
     )))
+}
+
+/// Every page of the owner's list with `filters`, each to `f`. `false` when the owner's list
+/// cannot be read (no token, or a reader given none): what the guards and the title lookup
+/// take as nothing to go on.
+async fn owners_list(
+    client: &Client,
+    filters: &[(&str, &str)],
+    f: impl FnMut(&[Value]) -> Result<(), CliError>,
+) -> Result<bool, CliError> {
+    match each_page(
+        client,
+        "/v1/owner/items",
+        filters,
+        Read::Owner,
+        usize::MAX,
+        f,
+    )
+    .await
+    {
+        Ok(_) => Ok(true),
+        Err(CliError::Rejected {
+            status: 401 | 403, ..
+        }) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// A title's or a name's words, in lower case: what two spellings of one title share.

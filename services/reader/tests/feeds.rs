@@ -235,6 +235,22 @@ async fn atom_feed_is_valid_atom_with_the_required_elements() {
 }
 
 /// A reader's own page runs no script, its own or injected: its policy allows none.
+/// The titles of a page's items (the widget's markup), in order.
+fn titles(html: &str) -> Vec<String> {
+    html.split(r#"class="title p-name""#)
+        .skip(1)
+        .map(|t| {
+            t.split('>')
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
 fn allows_no_script(res: &reqwest::Response) {
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
     assert!(
@@ -370,9 +386,9 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_long_reading_list_is_a_page_of_its_own() {
     let (sys, reader) = fixture().await;
-    let mut titles = Vec::new();
+    let mut expected = Vec::new();
     for n in 1..=12 {
-        titles.push(format!("Queued book {n}"));
+        expected.push(format!("Queued book {n}"));
         sys.add(&format!("Queued book {n}"), "public").await;
     }
     sys.add("A private wish", "private").await;
@@ -382,32 +398,19 @@ async fn a_long_reading_list_is_a_page_of_its_own() {
         json!({ "kind": "movie", "title": "Queued film" }),
     )
     .await;
-    titles.push("Queued film".to_owned());
-    titles.reverse();
+    expected.push("Queued film".to_owned());
+    expected.reverse();
     sys.start("Being read", "public", None).await;
     let (_, last) = sys.start("Being read too", "public", None).await;
     sys.converged(std::slice::from_ref(&reader), last).await;
+    // The titles of the list after `from`.
     let listed = |html: &str, from: &str| -> Vec<String> {
-        html[html.find(from).unwrap_or_else(|| panic!("{from}\n{html}"))..]
-            .split("</ol>")
-            .next()
-            .unwrap()
-            .split(r#"class="title p-name""#)
-            .skip(1)
-            .map(|t| {
-                t.split('>')
-                    .nth(1)
-                    .unwrap()
-                    .split('<')
-                    .next()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect()
+        let at = html.find(from).unwrap_or_else(|| panic!("{from}\n{html}"));
+        titles(html[at..].split("</ol>").next().unwrap())
     };
 
     let home = sys.json_text(format!("{reader}/")).await;
-    assert_eq!(listed(&home, "<h2>Up next</h2>"), titles[..10]);
+    assert_eq!(listed(&home, "<h2>Up next</h2>"), expected[..10]);
     assert!(
         home.contains(r#"</ol><p class="more"><a href="up-next">All 13 up next →</a></p>"#),
         "{home}"
@@ -422,7 +425,7 @@ async fn a_long_reading_list_is_a_page_of_its_own() {
     assert_eq!(res.status(), StatusCode::OK);
     allows_no_script(&res);
     let page = res.text().await.unwrap();
-    assert_eq!(listed(&page, "<h1"), titles);
+    assert_eq!(listed(&page, "<h1"), expected);
     for said in [
         "<title>Up next — Ann&#39;s recently finished</title>",
         r#"<p class="back"><a href="./">← Ann&#39;s recently finished</a></p>"#,
@@ -489,13 +492,8 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
     assert!(html.contains("page 172 of 462"), "{html}");
     assert!(at("A Memory Called Empire") < at("<h2>Finished lately</h2>"));
     assert!(at("The Dispossessed") > at("<h2>Up next</h2>"));
-    let titles: Vec<&str> = html
-        .split(r#"class="title p-name""#)
-        .skip(1)
-        .map(|t| t.split('>').nth(1).unwrap().split('<').next().unwrap())
-        .collect();
     assert_eq!(
-        titles,
+        titles(&html),
         [
             "A Memory Called Empire",
             "Piranesi",
@@ -1127,20 +1125,6 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     );
 
     // A year's finishes, newest first (a blog's "what I watched and read in 2025").
-    let titles = |page: &str| -> Vec<String> {
-        page.split(r#"class="title p-name""#)
-            .skip(1)
-            .map(|t| {
-                t.split('>')
-                    .nth(1)
-                    .unwrap()
-                    .split('<')
-                    .next()
-                    .unwrap()
-                    .to_owned()
-            })
-            .collect()
-    };
     let listed = sys
         .json_text(format!("{reader}/widget?year=2025&limit=2"))
         .await;
