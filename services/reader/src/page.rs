@@ -3,8 +3,8 @@
 //! that allows nothing else.
 //!
 //! Their links are relative (`feed.atom` from the home page and those beside it, `../items/…`
-//! from a page one level under it), so that a reader served under a path of a blog's own server links within
-//! it.
+//! from a page one level under it), so that a reader served under a path of a blog's own
+//! server links within it.
 
 use actix_web::http::header;
 use actix_web::web::Bytes;
