@@ -18,6 +18,7 @@ mod day_words;
 mod how_far;
 mod import;
 mod last_write;
+mod web_page;
 
 use std::fmt::Display;
 use std::io::Write;
@@ -165,10 +166,13 @@ impl TweetStatus {
 
 #[derive(Debug, Clone, Subcommand)]
 enum Command {
-    /// Add an item: `lately add book "The Left Hand of Darkness" --by "Ursula K. Le Guin"`.
+    /// Add an item: `lately add book "The Left Hand of Darkness" --by "Ursula K. Le Guin"`, or
+    /// by its link alone: `lately add article https://…` reads the page's title, author,
+    /// address and picture (what you give with `--by`, `--cover` is kept instead).
     Add {
         kind: Kind,
-        /// The title, as you would write it in a list of what you finished.
+        /// The title, as you would write it in a list of what you finished; or the item's
+        /// link (http or https), whose page says it.
         title: String,
         /// A creator (author, director, studio, host); repeat for several.
         #[arg(long = "by")]
@@ -672,8 +676,33 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             id,
             duplicate,
         } => {
+            let (title, creators, url, cover) = match web_page::link(&title) {
+                Some(link) if url.is_none() => {
+                    let page = web_page::fetch(&link).await?;
+                    let creators = if creators.is_empty() {
+                        page.creators
+                    } else {
+                        creators
+                    };
+                    eprintln!(
+                        "{}{} ({})",
+                        page.title,
+                        by(&json!({ "creators": creators })),
+                        page.url
+                    );
+                    (page.title, creators, Some(page.url), cover.or(page.cover))
+                }
+                Some(_) => {
+                    return Err(CliError::Usage(
+                        "the title is a link and --url another: give the title in words with \
+                         --url, or the link alone (its page says the title)"
+                            .into(),
+                    ))
+                }
+                None => (title, creators, url, cover),
+            };
             if !duplicate {
-                not_added_already(client, kind, &title, &creators).await?;
+                not_added_already(client, kind, &title, &creators, url.as_deref()).await?;
             }
             let mut body = json!({
                 "kind": kind.as_str(),
@@ -1796,9 +1825,10 @@ async fn not_added_already(
     kind: Kind,
     title: &str,
     creators: &[String],
+    link: Option<&str>,
 ) -> Result<(), CliError> {
     let wanted = words(title);
-    if wanted.is_empty() {
+    if wanted.is_empty() && link.is_none() {
         return Ok(());
     }
     let named: Vec<Vec<String>> = creators.iter().map(|c| words(c)).collect();
@@ -1810,8 +1840,16 @@ async fn not_added_already(
             .filter_map(Value::as_str)
             .map(words)
             .collect();
-        words(item["title"].as_str().unwrap_or_default()) == wanted
-            && (named.is_empty() || theirs.is_empty() || named.iter().any(|c| theirs.contains(c)))
+        // The same page is the same article, whatever either title says.
+        let same_link = link
+            .zip(item["url"].as_str())
+            .is_some_and(|(a, b)| web_page::same_page(a, b));
+        same_link
+            || !wanted.is_empty()
+                && words(item["title"].as_str().unwrap_or_default()) == wanted
+                && (named.is_empty()
+                    || theirs.is_empty()
+                    || named.iter().any(|c| theirs.contains(c)))
     };
     let mut found = None;
     // The items in the owner's outputs first: one of those is the likelier meaning.

@@ -1103,6 +1103,161 @@ async fn adding_what_is_in_the_list_already_is_refused() {
     assert_eq!(books.matches("Dune  (").count(), 3, "{books}");
 }
 
+/// A small site for `lately add article LINK`: an article's page (reached by a redirect too),
+/// a PDF and a page gone; its address.
+async fn site() -> String {
+    use actix_web::{web, App, HttpResponse, HttpServer};
+    let page = r#"<!doctype html><html><head>
+        <title>The Slow Web, Again | The Paper</title>
+        <meta property="og:site_name" content="The Paper">
+        <meta property="og:title" content="The Slow Web, Again">
+        <meta property="og:image" content="/img/slow-web.jpg">
+        <link rel="canonical" href="/2026/slow-web">
+        <script type="application/ld+json">
+          {"@type": "NewsArticle", "author": [{"@type": "Person", "name": "Ada Park"}, "Ben Ode"]}
+        </script></head><body><h1>The Slow Web, Again</h1></body></html>"#;
+    let server = HttpServer::new(move || {
+        App::new()
+            .route(
+                "/2026/slow-web",
+                web::get().to(move || async move {
+                    HttpResponse::Ok()
+                        .content_type("text/html; charset=utf-8")
+                        .body(page)
+                }),
+            )
+            .route(
+                "/moved",
+                web::get().to(|| async {
+                    HttpResponse::MovedPermanently()
+                        .insert_header(("Location", "/2026/slow-web?utm_source=rss"))
+                        .finish()
+                }),
+            )
+            .route(
+                "/paper.pdf",
+                web::get().to(|| async {
+                    HttpResponse::Ok()
+                        .content_type("application/pdf")
+                        .body("%PDF-1.7")
+                }),
+            )
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let address = format!("http://{}", server.addrs()[0]);
+    tokio::spawn(server.run());
+    address
+}
+
+/// `lately add article LINK` reads the page for its title, its authors, its own address (the
+/// canonical one, after a redirect and without the tracking) and its picture; what the command
+/// gives (`--by`, `--cover`) is kept instead. The same page again is refused by its link,
+/// whatever its title; a link that is not a page, or not there, adds nothing and says how to
+/// go on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_article_is_added_by_its_link_alone() {
+    let sys = system().await;
+    let site = site().await;
+    let added = sys
+        .lately(&["add", "article", &format!("{site}/moved"), "--tag", "web"])
+        .await;
+    assert!(added.status.success(), "{}", stderr(&added));
+    let id = stdout(&added).trim().to_owned();
+    assert_eq!(
+        stderr(&added).trim(),
+        format!("The Slow Web, Again by Ada Park, Ben Ode ({site}/2026/slow-web)")
+    );
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let item = log.read_stream(&id).await.unwrap()[0].data.value().unwrap();
+    assert_eq!(item["kind"], "article");
+    assert_eq!(item["title"], "The Slow Web, Again");
+    assert_eq!(item["creators"], serde_json::json!(["Ada Park", "Ben Ode"]));
+    assert_eq!(item["url"], format!("{site}/2026/slow-web"));
+    assert_eq!(item["cover_url"], format!("{site}/img/slow-web.jpg"));
+    assert_eq!(item["tags"], serde_json::json!(["web"]));
+
+    let head = sys.head().await;
+    let (anchored, slashed) = (
+        format!("{site}/2026/slow-web#comments"),
+        format!("{site}/2026/slow-web/"),
+    );
+    for args in [
+        &["add", "article", &anchored][..],
+        &["add", "article", "Another title", "--url", &slashed],
+    ] {
+        let refused = sys.lately(args).await;
+        assert_eq!(refused.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&refused).contains(&format!(
+                "The Slow Web, Again by Ada Park, Ben Ode is in your list already ({id}, up next)"
+            )),
+            "{}",
+            stderr(&refused)
+        );
+    }
+    for (link, said) in [
+        (
+            format!("{site}/paper.pdf"),
+            format!("{site}/paper.pdf is not a web page (application/pdf)"),
+        ),
+        (
+            format!("{site}/gone"),
+            format!("{site}/gone answered 404 Not Found"),
+        ),
+        (
+            "http://127.0.0.1:1/x".to_owned(),
+            "could not read http://127.0.0.1:1/x: ".to_owned(),
+        ),
+    ] {
+        let failed = sys.lately(&["add", "article", &link]).await;
+        assert_eq!(failed.status.code(), Some(3), "{link}");
+        let told = stderr(&failed);
+        assert!(told.contains(&said), "{told}");
+        assert!(
+            told.contains(&format!(
+                "give the title yourself: lately add KIND \"…\" --url {link}"
+            )),
+            "{told}"
+        );
+    }
+    let both = sys
+        .lately(&[
+            "add",
+            "article",
+            &format!("{site}/moved"),
+            "--url",
+            "https://example.com/",
+        ])
+        .await;
+    assert_eq!(both.status.code(), Some(2));
+    assert!(stderr(&both).contains("the title is a link and --url another"));
+    assert_eq!(sys.head().await, head, "nothing written");
+
+    // Another copy all the same, with an author and a picture of the command's own.
+    let copy = sys
+        .lately(&[
+            "add",
+            "article",
+            &format!("{site}/2026/slow-web"),
+            "--by",
+            "A. Park",
+            "--cover",
+            "https://img.example/slow.jpg",
+            "--duplicate",
+        ])
+        .await;
+    assert!(copy.status.success(), "{}", stderr(&copy));
+    let copy = log.read_stream(stdout(&copy).trim()).await.unwrap()[0]
+        .data
+        .value()
+        .unwrap();
+    assert_eq!(copy["creators"], serde_json::json!(["A. Park"]));
+    assert_eq!(copy["cover_url"], "https://img.example/slow.jpg");
+    assert_eq!(copy["title"], "The Slow Web, Again");
+}
+
 /// More items than a page holds: `lately items` and `lately queue` read every page, and print
 /// each item once (the queue only the public ones).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
