@@ -137,7 +137,7 @@ fn render(
     let body = format!(
         r#"<header>{cover}<div><h1>{name}</h1><span class="meta"><span class="kind">{kind}</span>{by}</span>{tags}<span class="meta status">{standing}</span></div></header>
 <ol class="finishes">{finishes}</ol>"#,
-        cover = cover_html(item, r#"width="96" height="144""#),
+        cover = cover_html(item, 96, ""),
         name = name_html(item, "p-name u-url", None),
         kind = item.kind.label(),
         standing = standing(item, zone),

@@ -21,6 +21,8 @@ const PAGE_CSS: &str = "body { margin: 0; }
 .lately.page { max-width: 40rem; margin: 0 auto; border-radius: 0; min-height: 100vh; box-sizing: border-box; }
 .lately.page header { display: flex; gap: 1rem; margin: .5rem 0 1rem; }
 .lately.page header .cover { width: 96px; height: 144px; }
+.lately.page header .cover.wide { height: 54px; }
+.lately.page header .cover.square { height: 96px; }
 .lately.page h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
 .lately.page .review { display: block; -webkit-line-clamp: unset; overflow: visible; font-size: 1rem; }
 .lately.page .back { font-size: .85rem; margin: 0; }

@@ -47,13 +47,15 @@
   // `permalink` if given.
   function renderItem(item, meta, at, timeClass, lang, permalink) {
     const li = el("li", "h-entry");
+    // Its kind's shape, as the server's cover_html: an article's picture wide, a podcast's square.
+    const shape = { article: [" wide", 27], podcast: [" square", 48] }[item.kind] || ["", 72];
     const cover = item.cover_url && safeUrl(item.cover_url);
     if (cover) {
-      const img = el("img", "cover u-photo");
-      img.src = cover; img.alt = "Cover of " + item.title; img.loading = "lazy"; img.width = 48; img.height = 72;
+      const img = el("img", "cover" + shape[0] + " u-photo");
+      img.src = cover; img.alt = "Cover of " + item.title; img.loading = "lazy"; img.width = 48; img.height = shape[1];
       li.append(img);
     } else {
-      li.append(Object.assign(el("span", "cover"), { ariaHidden: "true" }));
+      li.append(Object.assign(el("span", "cover" + shape[0]), { ariaHidden: "true" }));
     }
     const body = el("div");
     // The item's own page, else its page on the reader, as the reader's widget page links it.

@@ -96,7 +96,7 @@ impl Show {
 /// `widget.js` finds it by). The title links to the item's own page, or else to its page on
 /// the reader (`root`: the reader's root relative to the page).
 fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str, root: &str) -> String {
-    let cover = cover_html(item, r#"loading="lazy" width="48" height="72""#);
+    let cover = cover_html(item, 48, r#" loading="lazy""#);
     let name = name_html(
         item,
         "title p-name",
@@ -116,15 +116,23 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str, root: &str) -
     )
 }
 
-/// An item's cover (`size`: its attributes), or a blank as large where it has none.
-pub(crate) fn cover_html(item: &ItemView, size: &str) -> String {
+/// An item's cover, `width` pixels wide (` attrs` besides), or a blank as large where it has
+/// none. Its shape is its kind's: a book's or a film's is a portrait (2:3), an article's
+/// picture is shared wide (16:9: a page's `og:image`), a podcast's is square. Cropped to a
+/// portrait, an article's picture showed a sliver of its middle.
+pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {
+    let (shape, height) = match item.kind {
+        MediaKind::Article => (" wide", width * 9 / 16),
+        MediaKind::Podcast => (" square", width),
+        _ => ("", width * 3 / 2),
+    };
     match &item.cover_url {
         Some(src) => format!(
-            r#"<img class="cover u-photo" src="{}" alt="Cover of {}" {size}>"#,
+            r#"<img class="cover{shape} u-photo" src="{}" alt="Cover of {}" width="{width}" height="{height}"{attrs}>"#,
             escape(src),
             escape(&item.title)
         ),
-        None => r#"<span class="cover" aria-hidden="true"></span>"#.to_owned(),
+        None => format!(r#"<span class="cover{shape}" aria-hidden="true"></span>"#),
     }
 }
 

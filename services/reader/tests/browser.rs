@@ -467,6 +467,67 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
     browser.quit().await;
 }
 
+/// An item's picture in its kind's shape, in the server's `/widget` and in `widget.js` alike:
+/// an article's (a page's wide `og:image`) 16:9, a podcast's square, a book's a portrait; a
+/// blank where there is none, in the same shape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn covers_take_their_kinds_shape() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let cover = "https://example.com/picture.jpg";
+    for (title, extra) in [
+        ("A book", json!({ "kind": "book", "cover_url": cover })),
+        (
+            "An article",
+            json!({ "kind": "article", "cover_url": cover }),
+        ),
+        (
+            "A podcast",
+            json!({ "kind": "podcast", "cover_url": cover }),
+        ),
+        ("A bare article", json!({ "kind": "article" })),
+    ] {
+        sys.finish(title, extra).await;
+    }
+    let (_, last) = sys.finish("A bare book", json!({ "kind": "book" })).await;
+    sys.converged(std::slice::from_ref(&reader), last).await;
+    let sizes = "return [...ROOT.querySelectorAll('li.h-entry .cover')].map(c => { const r = c.getBoundingClientRect(); return [c.tagName.toLowerCase(), c.className, r.width, r.height]; })";
+    let want = json!([
+        ["span", "cover", 48, 72],
+        ["span", "cover wide", 48, 27],
+        ["img", "cover square u-photo", 48, 48],
+        ["img", "cover wide u-photo", 48, 27],
+        ["img", "cover u-photo", 48, 72],
+    ]);
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/widget?limit=5")).await;
+    browser.dates_localised().await;
+    assert_eq!(browser.eval(&sizes.replace("ROOT", "document")).await, want);
+    let blog_port = blog(format!(
+        r#"<!doctype html><html><body><div data-lately data-limit="5"></div>
+<script src="{reader}/widget.js" async></script></body></html>"#
+    ));
+    browser
+        .open_blog(
+            blog_port,
+            &json!([
+                "A bare book",
+                "A bare article",
+                "A podcast",
+                "An article",
+                "A book"
+            ]),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval(&sizes.replace("ROOT", "document.querySelector('[data-lately]').shadowRoot"))
+            .await,
+        want
+    );
+    browser.quit().await;
+}
+
 /// A blog's "currently reading": `data-show="current"` lists the public items in progress of
 /// the kind asked for, with how far along each is, and shows new progress when it reads the
 /// list again (every minute, and when the page becomes visible: here, told so).
