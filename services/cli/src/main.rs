@@ -1832,6 +1832,10 @@ async fn not_added_already(
         return Ok(());
     }
     let named: Vec<Vec<String>> = creators.iter().map(|c| words(c)).collect();
+    let same_page = |item: &Value| {
+        link.zip(item["url"].as_str())
+            .is_some_and(|(a, b)| web_page::same_page(a, b))
+    };
     let same = |item: &Value| {
         let theirs: Vec<Vec<String>> = item["creators"]
             .as_array()
@@ -1841,17 +1845,14 @@ async fn not_added_already(
             .map(words)
             .collect();
         // The same page is the same article, whatever either title says.
-        let same_link = link
-            .zip(item["url"].as_str())
-            .is_some_and(|(a, b)| web_page::same_page(a, b));
-        same_link
+        same_page(item)
             || !wanted.is_empty()
                 && words(item["title"].as_str().unwrap_or_default()) == wanted
                 && (named.is_empty()
                     || theirs.is_empty()
                     || named.iter().any(|c| theirs.contains(c)))
     };
-    let mut found = None;
+    let mut found: Option<Value> = None;
     // The items in the owner's outputs first: one of those is the likelier meaning.
     for status in [None, Some(ItemStatus::Removed)] {
         let mut filters = vec![("kind", kind.as_str())];
@@ -1902,9 +1903,16 @@ async fn not_added_already(
             format!("`lately start {id}` starts it"),
         ),
     };
+    let (what, another) = if same_page(&item) {
+        (", the same page", "to add it again all the same")
+    } else {
+        (
+            "",
+            "to add another all the same (another edition, a remake)",
+        )
+    };
     Err(CliError::Usage(format!(
-        "{}{} is in your list already ({id}, {state}): {then}; to add another all the same \
-         (another edition, a remake), say --duplicate",
+        "{}{} is in your list already ({id}, {state}{what}): {then}; {another}, say --duplicate",
         item["title"].as_str().unwrap_or(title),
         by(&item),
     )))

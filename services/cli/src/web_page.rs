@@ -28,8 +28,9 @@ const MAX_BYTES: usize = 4 << 20;
 pub struct PageFacts {
     pub title: String,
     pub creators: Vec<String>,
-    /// The page's own address: its canonical link when it names this site (tracking
-    /// parameters gone), else where the fetch ended up after redirects; no fragment.
+    /// The page's own address: its canonical link when it names this site, else where the
+    /// fetch ended up after redirects; without a fragment or the usual tracking parameters
+    /// (`utm_*`, `fbclid`, …).
     pub url: String,
     pub cover: Option<String>,
 }
@@ -235,9 +236,30 @@ pub fn facts(html: &str, at: &Url) -> Option<PageFacts> {
     })
 }
 
-/// A page's address as kept: without its fragment (a place in the page, not the page).
+/// A page's address as kept: without its fragment (a place in the page, not the page) and
+/// the parameters that say where a click came from, not which page it is.
 fn page_address(mut url: Url) -> String {
     url.set_fragment(None);
+    let tracking = |key: &str| {
+        key.starts_with("utm_")
+            || [
+                "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid",
+                "_hsenc", "_hsmi", "mkt_tok",
+            ]
+            .contains(&key)
+    };
+    let kept: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| !tracking(k))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    if kept.len() != url.query_pairs().count() {
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
     url.into()
 }
 
@@ -439,10 +461,14 @@ mod tests {
             <meta name="author" content="Jo Writer">
             <link rel="canonical" href="https://aggregator.example/copy/123">
             </head><body></body></html>"#;
-        let facts = facts(html, &at("https://notes.example/reading#comments")).unwrap();
+        let facts = facts(
+            html,
+            &at("https://notes.example/reading?utm_source=rss&page=2&fbclid=x#comments"),
+        )
+        .unwrap();
         assert_eq!(facts.title, "On Reading Slowly");
         assert_eq!(facts.creators, ["Jo Writer"]);
-        assert_eq!(facts.url, "https://notes.example/reading");
+        assert_eq!(facts.url, "https://notes.example/reading?page=2");
         assert_eq!(facts.cover, None);
         // Nothing but a heading: that is the title; nothing at all: none.
         let heading = facts_of("<body><h1> Just a heading </h1></body>");

@@ -1161,7 +1161,13 @@ async fn an_article_is_added_by_its_link_alone() {
     let sys = system().await;
     let site = site().await;
     let added = sys
-        .lately(&["add", "article", &format!("{site}/moved"), "--tag", "web"])
+        .lately(&[
+            "add",
+            "article",
+            &format!("{site}/moved?fbclid=1"),
+            "--tag",
+            "web",
+        ])
         .await;
     assert!(added.status.success(), "{}", stderr(&added));
     let id = stdout(&added).trim().to_owned();
@@ -1191,7 +1197,9 @@ async fn an_article_is_added_by_its_link_alone() {
         assert_eq!(refused.status.code(), Some(2), "{args:?}");
         assert!(
             stderr(&refused).contains(&format!(
-                "The Slow Web, Again by Ada Park, Ben Ode is in your list already ({id}, up next)"
+                "The Slow Web, Again by Ada Park, Ben Ode is in your list already ({id}, up next, \
+                 the same page): `lately start {id}` starts it; to add it again all the same, say \
+                 --duplicate"
             )),
             "{}",
             stderr(&refused)
