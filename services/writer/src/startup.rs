@@ -5,6 +5,7 @@ use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServerHandle, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{from_fn, Next};
@@ -85,8 +86,23 @@ impl Application {
         let shutdown_timeout = Duration::from_secs(config.shutdown_timeout);
         let data = state.clone();
         let mut server = HttpServer::new(move || {
+            // The owner's page (a reader's `/owner`) writes from the readers' origin. Any origin
+            // may ask, as the token in `Authorization` is what authorises a write: no cookie
+            // rides along, so another site's page can do nothing its visitor's token does not.
+            let cors = Cors::default()
+                .allow_any_origin()
+                .allowed_methods(["POST", "PATCH", "DELETE"])
+                .allowed_headers([
+                    "Authorization",
+                    "Content-Type",
+                    "Idempotency-Key",
+                    "If-Match",
+                ])
+                .expose_headers([routes::POSITION_HEADER, "Idempotent-Replayed"])
+                .max_age(3600);
             App::new()
                 .app_data(data.clone())
+                .wrap(cors)
                 .wrap(from_fn(lately_service::metrics::track))
                 .wrap(TracingLogger::<RequestSpan>::new())
                 .service(get("/healthz", healthz))

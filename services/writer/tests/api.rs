@@ -1731,3 +1731,68 @@ async fn the_token_never_appears_in_the_logs() {
     assert!(!logs.contains("SECRET"), "a token is in the writer's logs");
     let _ = std::fs::remove_file(log_path);
 }
+
+/// The owner's page on a reader (another origin) writes here: a preflight for a write with the
+/// token and an idempotency key is allowed, and the write's answer lets the page read its
+/// position. Without the token it is still a 401: CORS lets a page ask, not write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_of_another_origin_may_write_with_the_token() {
+    let app = spawn_app().await;
+    let page = "http://feed.example:8080";
+    let preflight = app
+        .client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/v1/items", app.address),
+        )
+        .header("Origin", page)
+        .header("Access-Control-Request-Method", "POST")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,content-type,idempotency-key",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::OK);
+    let allowed = |name: &str| {
+        preflight
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_ascii_lowercase())
+            .unwrap_or_default()
+    };
+    assert_eq!(allowed("access-control-allow-origin"), page);
+    assert!(allowed("access-control-allow-methods").contains("post"));
+    for header in ["authorization", "content-type", "idempotency-key"] {
+        assert!(
+            allowed("access-control-allow-headers").contains(header),
+            "{header}"
+        );
+    }
+    let head = app.head().await;
+    let unauthorised = app
+        .client
+        .post(format!("{}/v1/items", app.address))
+        .header("Origin", page)
+        .json(&json!({ "kind": "book", "title": "Dune" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unauthorised.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(app.head().await, head, "nothing written");
+    let added = app
+        .request(reqwest::Method::POST, "/v1/items")
+        .header("Origin", page)
+        .json(&json!({ "kind": "book", "title": "Dune" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(added.status(), StatusCode::CREATED);
+    assert_eq!(added.headers()["access-control-allow-origin"], page);
+    assert!(added.headers()["access-control-expose-headers"]
+        .to_str()
+        .unwrap()
+        .to_ascii_lowercase()
+        .contains("lately-position"));
+}
