@@ -91,6 +91,12 @@ pub struct Config {
     #[arg(long, env = "LATELY_OWNER_TOKEN", hide_env_values = true)]
     pub owner_token: Option<String>,
 
+    /// The writer's address as your browser reaches it, for your log's page (`/owner`), which
+    /// writes there. Default: the page's own host, port 8081 (as compose and `make run` have
+    /// it); the page lets you change it on your device.
+    #[arg(long, env = "LATELY_WRITER_PUBLIC_URL")]
+    pub writer_public_url: Option<String>,
+
     /// Serve the owner's list without a token. Only for a machine nobody else can reach.
     #[arg(long, env = "LATELY_INSECURE_LOCAL", default_value_t = false)]
     pub insecure_local: bool,

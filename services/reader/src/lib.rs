@@ -10,6 +10,7 @@ pub mod feeds;
 pub mod home_page;
 pub mod item_page;
 pub mod list_page;
+pub mod owner_page;
 pub mod page;
 pub mod replica;
 pub mod routes;

@@ -17,7 +17,7 @@ use crate::startup::AppState;
 use crate::widget::CSS;
 
 /// A page's rules over the widget's: a column, a bigger cover, reviews whole.
-const PAGE_CSS: &str = "body { margin: 0; }
+pub(crate) const PAGE_CSS: &str = "body { margin: 0; }
 .lately.page { max-width: 40rem; margin: 0 auto; border-radius: 0; min-height: 100vh; box-sizing: border-box; }
 .lately.page header { display: flex; gap: 1rem; margin: .5rem 0 1rem; }
 .lately.page header .cover { width: 96px; height: 144px; }

@@ -21,7 +21,9 @@ use hashlink::LruCache;
 
 use crate::configuration::Config;
 use crate::replica::{self, Replica};
-use crate::{feeds, home_page, item_page, list_page, routes, stream, widget, year_page};
+use crate::{
+    feeds, home_page, item_page, list_page, owner_page, routes, stream, widget, year_page,
+};
 use lately_service::auth::OwnerAccess;
 
 pub struct AppState {
@@ -36,6 +38,8 @@ pub struct AppState {
     pub goals: lately_projection::Goals,
     pub min_position_wait: Duration,
     pub owner: OwnerAccess,
+    /// The writer's address for the owner's page (`LATELY_WRITER_PUBLIC_URL`).
+    pub writer_public_url: Option<String>,
     /// The log's primary (`DATABASE_URL`), asked for its head when a position waited for never
     /// arrives: see [`AppState::log_head_since`].
     log: EventLog,
@@ -171,6 +175,7 @@ impl Application {
             goals: config.goals.clone(),
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
             owner,
+            writer_public_url: config.writer_public_url.clone(),
             log,
             log_head: tokio::sync::Mutex::new(None),
             hash_cache: Mutex::new(None),
@@ -210,6 +215,8 @@ impl Application {
                 .service(get("/feed.json", feeds::json_feed))
                 .service(get("/feed.atom", feeds::atom_feed))
                 .service(get("/", home_page::page))
+                .service(get("/owner", owner_page::page))
+                .service(get("/owner.js", owner_page::script))
                 .service(get("/widget", widget::page))
                 .service(get("/items/{id}", item_page::page))
                 .service(get("/years/{year}", year_page::page))

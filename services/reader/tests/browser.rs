@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use base64::Engine;
+use clap::Parser;
 use common::{reader_config, stats_list, system};
+use lately_reader::configuration::Config as ReaderConfig;
 use serde_json::{json, Value};
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
@@ -526,6 +528,197 @@ async fn covers_take_their_kinds_shape() {
         want
     );
     browser.quit().await;
+}
+
+/// Your log from a phone (`/owner`): asked for the token once (a wrong one is refused), it
+/// lists what is in progress and up next, private items too, and starts, logs progress,
+/// finishes with a rating and a review (not tweeted) and adds, writing to the writer at
+/// another origin; each list shows the write at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_starts_logs_finishes_and_adds() {
+    let sys = system().await;
+    let reader = sys
+        .reader(ReaderConfig::parse_from([
+            "lately-reader",
+            "--database-url",
+            &sys.database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "100",
+            "--workers",
+            "1",
+            "--owner-token",
+            common::TOKEN,
+            "--writer-public-url",
+            &sys.writer,
+        ]))
+        .await;
+    let add = |title: &str, extra: Value| {
+        let mut body = json!({ "kind": "book", "title": title });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    let dune = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            add("Dune", json!({ "creators": ["Frank Herbert"] })),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sys.write(
+        reqwest::Method::POST,
+        "/v1/items",
+        add("A private one", json!({ "visibility": "private" })),
+    )
+    .await;
+    let memory = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            add("A Memory Called Empire", json!({})),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{memory}/progress"),
+        json!({ "done": 172, "of": 462 }),
+    )
+    .await;
+
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    let status = "return document.querySelector('.status').textContent";
+    browser
+        .until(
+            status,
+            &json!("Your token, once on this device."),
+            Duration::from_secs(5),
+        )
+        .await;
+    let save = |token: &str| {
+        format!(
+            "const f = document.getElementById('settings'); f.elements.token.value = '{token}'; f.requestSubmit();"
+        )
+    };
+    let shown =
+        "return ['settings', 'log'].map(id => document.getElementById(id).offsetParent !== null)";
+    assert_eq!(browser.eval(shown).await, json!([true, false]));
+    browser.eval(&save("not-the-token")).await;
+    browser
+        .until(
+            &format!("{status}.startsWith(\"That token is not the owner's\")"),
+            &json!(true),
+            Duration::from_secs(5),
+        )
+        .await;
+    browser.eval(&save(common::TOKEN)).await;
+    let lists = "return ['current', 'queue'].map(l => [...document.querySelectorAll('#' + l + ' li')].map(e => e.querySelector('.meta') ? e.querySelector('.p-name').textContent + ' — ' + e.querySelector('.meta').textContent : e.textContent))";
+    let within = Duration::from_secs(5);
+    browser
+        .until(
+            lists,
+            &json!([
+                ["A Memory Called Empire — Book · page 172 of 462"],
+                [
+                    "A private one — Book · private",
+                    "Dune — Book · Frank Herbert"
+                ]
+            ]),
+            within,
+        )
+        .await;
+    assert_eq!(browser.eval(shown).await, json!([false, true]));
+    // Start Dune; log page 200 of the other.
+    let act = |id: &str, form: &str, before: &str| {
+        format!("const f = document.querySelector('li[data-id=\"{id}\"] form.{form}'); {before} f.requestSubmit();")
+    };
+    browser.eval(&act(&dune, "start", "")).await;
+    browser
+        .until(status, &json!("Started “Dune”."), within)
+        .await;
+    browser
+        .eval(&act(&memory, "progress", "f.elements.at.value = '200';"))
+        .await;
+    browser
+        .until(
+            lists,
+            &json!([
+                [
+                    "A Memory Called Empire — Book · page 200 of 462",
+                    "Dune — Book · Frank Herbert"
+                ],
+                ["A private one — Book · private"]
+            ]),
+            within,
+        )
+        .await;
+    // Finish Dune: four and a half stars, a review, not tweeted.
+    browser
+        .eval(&act(
+            &dune,
+            "finish",
+            "f.elements.rating.value = '4.5'; f.elements.review.value = 'Spice.'; f.elements.tweet.checked = false;",
+        ))
+        .await;
+    browser
+        .until(status, &json!("Finished “Dune”, not tweeted."), within)
+        .await;
+    // Add a film.
+    browser
+        .eval("const f = document.getElementById('add'); f.elements.kind.value = 'movie'; f.elements.title.value = 'Aftersun'; f.elements.by.value = 'Charlotte Wells, '; f.requestSubmit();")
+        .await;
+    browser
+        .until(
+            lists,
+            &json!([
+                ["A Memory Called Empire — Book · page 200 of 462"],
+                [
+                    "Aftersun — Film · Charlotte Wells",
+                    "A private one — Book · private"
+                ]
+            ]),
+            within,
+        )
+        .await;
+    browser
+        .eval(&format!(
+            "document.querySelector('li[data-id=\"{memory}\"] details').open = true;"
+        ))
+        .await;
+    browser.screenshot("owner.png").await;
+    browser
+        .eval(&act(&memory, "finish", "f.elements.rating.value = '5';"))
+        .await;
+    browser
+        .until(status, &json!("Finished “A Memory Called Empire”."), within)
+        .await;
+    browser
+        .until(
+            "return document.querySelector('#current li').textContent",
+            &json!("Nothing in progress."),
+            within,
+        )
+        .await;
+    browser.quit().await;
+
+    // What the page wrote, as the log has it.
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let events = log.read_stream(&dune).await.unwrap();
+    let finish = events.last().unwrap();
+    assert_eq!(finish.event_type, "item_finished");
+    let data = finish.data.value().unwrap();
+    assert_eq!(data["rating"], json!(4.5));
+    assert_eq!(data["review"], "Spice.");
+    assert_eq!(data["tweet"], false);
 }
 
 /// A blog's "currently reading": `data-show="current"` lists the public items in progress of

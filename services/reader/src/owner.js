@@ -1,0 +1,269 @@
+// Your log (`/owner`): reads the owner's list from this reader, writes to the writer. See
+// owner_page.rs for why it is built this way.
+(() => {
+  "use strict";
+  const main = document.querySelector("main.owner");
+  const status = main.querySelector(".status");
+  const settingsForm = document.getElementById("settings");
+  const log = document.getElementById("log");
+  const KEY = "lately-owner";
+  const LABEL = { book: "Book", article: "Article", movie: "Film", tv: "TV", game: "Game", podcast: "Podcast" };
+  const UNIT = { book: "page", tv: "episode", podcast: "episode" };
+
+  let settings = {};
+  try { settings = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (_) { /* none kept */ }
+  const defaultWriter = main.dataset.writer || location.protocol + "//" + location.hostname + ":8081";
+  settings.writer = settings.writer || defaultWriter;
+  // The position of this page's latest write: the list is read as of it, so it shows it.
+  let position = 0;
+
+  function say(text, bad) {
+    status.textContent = text;
+    status.classList.toggle("bad", !!bad);
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  const auth = () => (settings.token ? { Authorization: "Bearer " + settings.token } : {});
+
+  async function detail(res) {
+    try {
+      const p = await res.json();
+      return p.detail || p.title || res.status + " " + res.statusText;
+    } catch (_) {
+      return res.status + " " + res.statusText;
+    }
+  }
+
+  async function read(path) {
+    const url = new URL(path, location.href);
+    if (position) url.searchParams.set("min_position", position);
+    const res = await fetch(url, { headers: auth(), cache: "no-store" });
+    if (!res.ok) throw Object.assign(new Error(await detail(res)), { status: res.status });
+    return res.json();
+  }
+
+  // A key for one write, kept across its retry: the writer records it once. (Not
+  // crypto.randomUUID: that needs https, and a phone on the home network has http.)
+  function key() {
+    return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  async function write(method, path, body) {
+    const init = {
+      method,
+      headers: Object.assign({ "Content-Type": "application/json", "Idempotency-Key": key() }, auth()),
+      body: JSON.stringify(body || {}),
+    };
+    let res;
+    try {
+      res = await fetch(settings.writer.replace(/\/+$/, "") + path, init);
+    } catch (_) {
+      // The request, or its answer, was lost: once more with the same key.
+      await new Promise((r) => setTimeout(r, 1000));
+      try {
+        res = await fetch(settings.writer.replace(/\/+$/, "") + path, init);
+      } catch (_) {
+        throw new Error("the writer at " + settings.writer + " cannot be reached");
+      }
+    }
+    if (!res.ok) throw new Error(await detail(res));
+    const out = await res.json();
+    position = Math.max(position, out.position || 0);
+    return out;
+  }
+
+  // "120/304" is page 120 of 304; "40%" is 40 percent; a bare number is a page of the item's
+  // own count when it has one, else a percentage.
+  function howFar(text, item) {
+    const t = text.trim();
+    let m = /^(\d+)\s*\/\s*(\d+)$/.exec(t);
+    if (m) return { done: +m[1], of: +m[2] };
+    m = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);
+    if (m) return { percent: Math.floor(+m[1]) };
+    m = /^\d+$/.exec(t);
+    if (m) return item.progress_of ? { done: +t, of: item.progress_of } : { percent: +t };
+    return null;
+  }
+
+  function where(item) {
+    if (item.progress_of) return (UNIT[item.kind] || "") + " " + item.progress_done + " of " + item.progress_of;
+    if (item.progress) return item.progress + "%";
+    return "";
+  }
+
+  // Runs `act` with the form's buttons disabled (a double tap is one write), says what
+  // happened, and reads the list again.
+  async function acting(form, act) {
+    const buttons = form.querySelectorAll("button");
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      say(await act());
+      await refresh();
+    } catch (e) {
+      say(e.message, true);
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  }
+
+  const path = (item, step) => "/v1/items/" + encodeURIComponent(item.id) + (step ? "/" + step : "");
+
+  function entry(item) {
+    const li = el("li", "h-entry");
+    li.dataset.id = item.id;
+    const body = el("div");
+    body.append(el("span", "title p-name", item.title));
+    const meta = [LABEL[item.kind] || item.kind];
+    if (item.creators.length) meta.push(item.creators.join(", "));
+    if (item.visibility === "private") meta.push("private");
+    const far = where(item);
+    if (far) meta.push(far);
+    body.append(el("span", "meta", meta.join(" · ")));
+    li.append(body);
+    return [li, body];
+  }
+
+  function inProgress(item) {
+    const [li, body] = entry(item);
+    const progress = el("form", "progress");
+    const at = Object.assign(el("input"), {
+      name: "at",
+      inputMode: "numeric",
+      placeholder: item.progress_of ? (UNIT[item.kind] || "at") + " (of " + item.progress_of + ")" : "40% or 120/304",
+    });
+    at.setAttribute("aria-label", "How far");
+    progress.append(at, el("button", "", "Log progress"));
+    progress.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const to = howFar(at.value, item);
+      if (!to) return say("How far? A percentage (40%), or where you are of how many (120/304).", true);
+      acting(progress, async () => {
+        await write("POST", path(item, "progress"), to);
+        return "“" + item.title + "”: " + (to.of ? to.done + " of " + to.of : to.percent + "%") + ".";
+      });
+    });
+    const finish = el("form", "finish");
+    const rating = el("select");
+    rating.name = "rating";
+    rating.setAttribute("aria-label", "Rating");
+    rating.append(Object.assign(el("option", "", "No rating"), { value: "" }));
+    for (let r = 5; r >= 0.5; r -= 0.5) {
+      rating.append(Object.assign(el("option", "", "★".repeat(Math.floor(r)) + (r % 1 ? "½" : "")), { value: String(r) }));
+    }
+    const review = Object.assign(el("textarea"), { name: "review", placeholder: "A few words on it (optional)" });
+    review.setAttribute("aria-label", "Review");
+    const tweet = Object.assign(el("input"), { type: "checkbox", name: "tweet", checked: true });
+    const tweetLabel = el("label");
+    tweetLabel.append(tweet, "Tweet it");
+    finish.append(rating, tweetLabel, review, el("button", "", "Finish"));
+    // Folded: a list of five reads in progress is five lines, not five forms.
+    const folded = el("details");
+    folded.append(el("summary", "", "Finish…"), finish);
+    finish.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const done = { tweet: tweet.checked };
+      if (rating.value) done.rating = +rating.value;
+      if (review.value.trim()) done.review = review.value.trim();
+      acting(finish, async () => {
+        await write("POST", path(item, "finish"), done);
+        return "Finished “" + item.title + "”" + (done.tweet ? "." : ", not tweeted.");
+      });
+    });
+    body.append(progress, folded);
+    return li;
+  }
+
+  function upNext(item) {
+    const [li, body] = entry(item);
+    const start = el("form", "start");
+    start.append(el("button", "", "Start"));
+    start.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      acting(start, async () => {
+        await write("POST", path(item, "start"));
+        return "Started “" + item.title + "”.";
+      });
+    });
+    body.append(start);
+    return li;
+  }
+
+  // Every page of the owner's list of that status.
+  async function all(status) {
+    let items = [];
+    let cursor = "";
+    do {
+      const page = await read("v1/owner/items?status=" + status + "&limit=100" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+      items = items.concat(page.items);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return items;
+  }
+
+  function show(list, items, render, none) {
+    list.replaceChildren(...(items.length ? items.map(render) : [el("li", "empty", none)]));
+  }
+
+  async function refresh() {
+    const [current, queued] = await Promise.all([all("in_progress"), all("queued")]);
+    show(document.getElementById("current"), current, inProgress, "Nothing in progress.");
+    show(document.getElementById("queue"), queued, upNext, "Nothing up next.");
+  }
+
+  async function open() {
+    try {
+      await refresh();
+      settingsForm.hidden = true;
+      log.hidden = false;
+      say("");
+    } catch (e) {
+      log.hidden = true;
+      settingsForm.hidden = false;
+      settingsForm.elements.writer.value = settings.writer;
+      if (e.status === 401 || e.status === 403) {
+        say(settings.token ? "That token is not the owner's: " + e.message : "Your token, once on this device.", !!settings.token);
+      } else {
+        say("Your list cannot be read: " + e.message, true);
+      }
+    }
+  }
+
+  settingsForm.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    settings = { token: settingsForm.elements.token.value.trim(), writer: settingsForm.elements.writer.value.trim() };
+    localStorage.setItem(KEY, JSON.stringify(settings));
+    open();
+  });
+
+  document.getElementById("forget").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    localStorage.removeItem(KEY);
+    settings = { writer: defaultWriter };
+    open();
+  });
+
+  const add = document.getElementById("add");
+  add.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const f = add.elements;
+    const body = {
+      kind: f.kind.value,
+      title: f.title.value.trim(),
+      creators: f.by.value.split(",").map((s) => s.trim()).filter(Boolean),
+    };
+    acting(add, async () => {
+      await write("POST", "/v1/items", body);
+      add.reset();
+      f.kind.value = body.kind; // the next one is likelier of the same kind
+      return "Added “" + body.title + "”: up next.";
+    });
+  });
+
+  open();
+})();

@@ -1,0 +1,94 @@
+//! `/owner`: your log from a phone. You finish a book in bed, not at a terminal: this page
+//! lists what you have in progress and up next (the owner's list, private items too), and
+//! adds, starts, logs progress and finishes with a rating and a review, tweeted or not.
+//!
+//! The page is the same for everyone and holds nothing of yours: `owner.js` asks for the
+//! owner's token once and keeps it on the device (`localStorage`), reads the list from this
+//! reader with it, and writes to the writer (`LATELY_WRITER_PUBLIC_URL`, by default this host
+//! on port 8081), which allows that origin (CORS). Each write carries an `Idempotency-Key`
+//! kept across its retry, so a flaky connection records a finish once; the list is then read
+//! at the write's position, so it shows the write.
+//!
+//! Text from the log is only ever set as text (`textContent`), and the page's
+//! Content-Security-Policy runs no script but `owner.js`.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+use crate::feeds::escape;
+use crate::page::PAGE_CSS;
+use crate::startup::AppState;
+use crate::widget::CSS;
+
+/// The form's and the list's rules over the pages'.
+const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
+.lately.owner form { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0 0 1rem; }
+.lately.owner input, .lately.owner select, .lately.owner textarea, .lately.owner button { font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 4px; padding: .35rem .5rem; }
+.lately.owner input[name=title] { flex: 1 1 12rem; }
+.lately.owner input[name=by] { flex: 1 1 8rem; }
+.lately.owner textarea { flex: 1 1 100%; min-height: 4rem; }
+.lately.owner button { cursor: pointer; border-color: var(--accent); color: var(--accent); }
+.lately.owner button:disabled { opacity: .5; cursor: wait; }
+.lately.owner li form { margin: .5rem 0 0; }
+.lately.owner li details { margin: .5rem 0 0; }
+.lately.owner li summary { cursor: pointer; color: var(--accent); }
+.lately.owner li input[name=at] { width: 7rem; }
+.lately.owner label { display: flex; gap: .35rem; align-items: center; }
+.lately.owner .status { min-height: 1.4em; margin: 0 0 .75rem; color: var(--muted); }
+.lately.owner .status.bad { color: #c0392b; }";
+
+/// `GET /owner`
+pub async fn page(state: web::Data<AppState>) -> HttpResponse {
+    let writer = state.writer_public_url.as_deref().unwrap_or("");
+    let kinds = lately_domain::MediaKind::ALL
+        .iter()
+        .map(|k| format!(r#"<option value="{}">{}</option>"#, k.as_str(), k.label()))
+        .collect::<String>();
+    let body = format!(
+        r##"<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex"><title>Your log · lately</title>
+<style>{CSS}
+{PAGE_CSS}
+{OWNER_CSS}</style></head>
+<body><main class="lately page owner" data-theme="auto" data-writer="{writer}">
+<h1>Your log</h1>
+<p class="status" role="status" aria-live="polite">Reading your list…</p>
+<form id="settings" hidden>
+<label>Token <input type="password" name="token" autocomplete="current-password" required></label>
+<label>Writer <input type="url" name="writer" required></label>
+<button>Save on this device</button>
+</form>
+<section id="log" hidden>
+<form id="add"><select name="kind" aria-label="Kind">{kinds}</select>
+<input name="title" required maxlength="300" placeholder="Title" aria-label="Title">
+<input name="by" placeholder="By (a comma between names)" aria-label="By">
+<button>Add</button></form>
+<h2>In progress</h2><ol id="current"></ol>
+<h2>Up next</h2><ol id="queue"></ol>
+<p class="back"><a href="./">Your page</a> · <a href="#" id="forget">Forget the token on this device</a></p>
+</section>
+<noscript><p>This page needs JavaScript; the <code>lately</code> command does all it does.</p></noscript>
+</main><script src="owner.js"></script></body></html>"##,
+        writer = escape(writer),
+    );
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; script-src 'self'; connect-src 'self' http: https:; \
+             style-src 'unsafe-inline'; img-src 'self'; form-action 'none'; \
+             frame-ancestors 'none'; base-uri 'none'",
+        ))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .body(body)
+}
+
+/// `GET /owner.js`
+pub async fn script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(include_str!("owner.js"))
+}
