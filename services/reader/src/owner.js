@@ -98,12 +98,22 @@
   }
 
   // Runs `act` with the form's buttons disabled (a double tap is one write), says what
-  // happened, and reads the list again.
+  // happened, and reads the list again. `act` answers what to say, and how to take the write
+  // back if it can be (a tap on the wrong item): an "Undo" beside the words.
   async function acting(form, act) {
     const buttons = form.querySelectorAll("button");
     buttons.forEach((b) => (b.disabled = true));
     try {
-      say(await act());
+      const [said, undo] = [].concat(await act());
+      say(said);
+      if (undo) {
+        const back = el("button", "undo", "Undo");
+        back.type = "button";
+        const wrap = el("form");
+        wrap.append(back);
+        back.addEventListener("click", () => acting(wrap, undo));
+        status.append(" ", back);
+      }
       await refresh();
     } catch (e) {
       say(e.message, true);
@@ -161,18 +171,32 @@
     const tweet = Object.assign(el("input"), { type: "checkbox", name: "tweet", checked: true });
     const tweetLabel = el("label");
     tweetLabel.append(tweet, "Tweet it");
-    finish.append(rating, tweetLabel, review, el("button", "", "Finish"));
+    const giveUp = Object.assign(el("button", "", "Give up"), { value: "abandon" });
+    finish.append(rating, tweetLabel, review, el("button", "", "Finish"), giveUp);
     // Folded: a list of five reads in progress is five lines, not five forms.
     const folded = el("details");
     folded.append(el("summary", "", "Finish…"), finish);
     finish.addEventListener("submit", (ev) => {
       ev.preventDefault();
+      if (ev.submitter === giveUp) {
+        acting(finish, async () => {
+          await write("POST", path(item, "abandon"));
+          return "Gave up on “" + item.title + "” (start it again to take it up).";
+        });
+        return;
+      }
       const done = { tweet: tweet.checked };
       if (rating.value) done.rating = +rating.value;
       if (review.value.trim()) done.review = review.value.trim();
       acting(finish, async () => {
         await write("POST", path(item, "finish"), done);
-        return "Finished “" + item.title + "”" + (done.tweet ? "." : ", not tweeted.");
+        return [
+          "Finished “" + item.title + "”" + (done.tweet ? "." : ", not tweeted."),
+          async () => {
+            await write("DELETE", path(item, "finish"));
+            return "Took back the finish of “" + item.title + "”: in progress again.";
+          },
+        ];
       });
     });
     body.append(progress, folded);
@@ -187,7 +211,13 @@
       ev.preventDefault();
       acting(start, async () => {
         await write("POST", path(item, "start"));
-        return "Started “" + item.title + "”.";
+        return [
+          "Started “" + item.title + "”.",
+          async () => {
+            await write("DELETE", path(item, "start"));
+            return "Took back the start of “" + item.title + "”: up next again.";
+          },
+        ];
       });
     });
     body.append(start);
@@ -256,12 +286,19 @@
       kind: f.kind.value,
       title: f.title.value.trim(),
       creators: f.by.value.split(",").map((s) => s.trim()).filter(Boolean),
+      visibility: f.private.checked ? "private" : "public",
     };
     acting(add, async () => {
-      await write("POST", "/v1/items", body);
+      const added = await write("POST", "/v1/items", body);
       add.reset();
       f.kind.value = body.kind; // the next one is likelier of the same kind
-      return "Added “" + body.title + "”: up next.";
+      return [
+        "Added “" + body.title + "”: up next.",
+        async () => {
+          await write("DELETE", path(added));
+          return "Removed “" + body.title + "” (`lately restore " + added.id + "` brings it back).";
+        },
+      ];
     });
   });
 

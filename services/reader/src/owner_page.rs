@@ -63,6 +63,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <form id="add"><select name="kind" aria-label="Kind">{kinds}</select>
 <input name="title" required maxlength="300" placeholder="Title" aria-label="Title">
 <input name="by" placeholder="By (a comma between names)" aria-label="By">
+<label><input type="checkbox" name="private">Private</label>
 <button>Add</button></form>
 <h2>In progress</h2><ol id="current"></ol>
 <h2>Up next</h2><ol id="queue"></ol>

@@ -596,7 +596,9 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
 
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
-    let status = "return document.querySelector('.status').textContent";
+    // What the status line says (an "Undo" may follow it).
+    let status =
+        "const s = document.querySelector('.status').firstChild; return s ? s.textContent : ''";
     browser
         .until(
             status,
@@ -615,7 +617,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     browser.eval(&save("not-the-token")).await;
     browser
         .until(
-            &format!("{status}.startsWith(\"That token is not the owner's\")"),
+            "return document.querySelector('.status').textContent.startsWith(\"That token is not the owner's\")",
             &json!(true),
             Duration::from_secs(5),
         )
@@ -674,7 +676,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         .await;
     // Add a film.
     browser
-        .eval("const f = document.getElementById('add'); f.elements.kind.value = 'movie'; f.elements.title.value = 'Aftersun'; f.elements.by.value = 'Charlotte Wells, '; f.requestSubmit();")
+        .eval("const f = document.getElementById('add'); f.elements.kind.value = 'movie'; f.elements.title.value = 'Aftersun'; f.elements.by.value = 'Charlotte Wells, '; f.elements.private.checked = true; f.requestSubmit();")
         .await;
     browser
         .until(
@@ -682,7 +684,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             &json!([
                 ["A Memory Called Empire — Book · page 200 of 462"],
                 [
-                    "Aftersun — Film · Charlotte Wells",
+                    "Aftersun — Film · Charlotte Wells · private",
                     "A private one — Book · private"
                 ]
             ]),
@@ -701,13 +703,63 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     browser
         .until(status, &json!("Finished “A Memory Called Empire”."), within)
         .await;
+    let current = "return document.querySelector('#current li').textContent";
+    browser
+        .until(current, &json!("Nothing in progress."), within)
+        .await;
+    // Finished by mistake: the "Undo" beside the words takes it back.
+    browser
+        .eval("document.querySelector('.status button.undo').click()")
+        .await;
     browser
         .until(
-            "return document.querySelector('#current li').textContent",
-            &json!("Nothing in progress."),
+            status,
+            &json!("Took back the finish of “A Memory Called Empire”: in progress again."),
             within,
         )
         .await;
+    browser
+        .until(
+            lists,
+            &json!([
+                ["A Memory Called Empire — Book · page 200 of 462"],
+                [
+                    "Aftersun — Film · Charlotte Wells · private",
+                    "A private one — Book · private"
+                ]
+            ]),
+            within,
+        )
+        .await;
+    // Given up on after all.
+    browser
+        .eval(&format!(
+            "document.querySelector('li[data-id=\"{memory}\"] form.finish button[value=abandon]').click()"
+        ))
+        .await;
+    browser
+        .until(
+            status,
+            &json!("Gave up on “A Memory Called Empire” (start it again to take it up)."),
+            within,
+        )
+        .await;
+    browser
+        .until(current, &json!("Nothing in progress."), within)
+        .await;
+    let memory_events: Vec<String> =
+        lately_log::EventLog::connect(&sys.database_url, Default::default())
+            .unwrap()
+            .read_stream(&memory)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.event_type)
+            .collect();
+    assert_eq!(
+        memory_events[memory_events.len() - 3..],
+        ["item_finished", "item_finish_retracted", "item_abandoned"]
+    );
     browser.quit().await;
 
     // What the page wrote, as the log has it.
