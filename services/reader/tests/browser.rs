@@ -678,19 +678,14 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     browser
         .eval("const f = document.getElementById('add'); f.elements.kind.value = 'movie'; f.elements.title.value = 'Aftersun'; f.elements.by.value = 'Charlotte Wells, '; f.elements.private.checked = true; f.requestSubmit();")
         .await;
-    browser
-        .until(
-            lists,
-            &json!([
-                ["A Memory Called Empire — Book · page 200 of 462"],
-                [
-                    "Aftersun — Film · Charlotte Wells · private",
-                    "A private one — Book · private"
-                ]
-            ]),
-            within,
-        )
-        .await;
+    let added = json!([
+        ["A Memory Called Empire — Book · page 200 of 462"],
+        [
+            "Aftersun — Film · Charlotte Wells · private",
+            "A private one — Book · private"
+        ]
+    ]);
+    browser.until(lists, &added, within).await;
     browser
         .eval(&format!(
             "document.querySelector('li[data-id=\"{memory}\"] details').open = true;"
@@ -718,19 +713,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             within,
         )
         .await;
-    browser
-        .until(
-            lists,
-            &json!([
-                ["A Memory Called Empire — Book · page 200 of 462"],
-                [
-                    "Aftersun — Film · Charlotte Wells · private",
-                    "A private one — Book · private"
-                ]
-            ]),
-            within,
-        )
-        .await;
+    browser.until(lists, &added, within).await;
     // Given up on after all.
     browser
         .eval(&format!(
