@@ -92,7 +92,7 @@
   }
 
   function where(item) {
-    if (item.progress_of) return (UNIT[item.kind] || "") + " " + item.progress_done + " of " + item.progress_of;
+    if (item.progress_of) return [UNIT[item.kind], item.progress_done, "of", item.progress_of].filter((w) => w !== undefined).join(" ");
     if (item.progress) return item.progress + "%";
     return "";
   }
@@ -109,9 +109,8 @@
       if (undo) {
         const back = el("button", "undo", "Undo");
         back.type = "button";
-        const wrap = el("form");
-        wrap.append(back);
-        back.addEventListener("click", () => acting(wrap, undo));
+        // Disabled while it runs, as any write's button: a double tap takes back once.
+        back.addEventListener("click", () => acting(status, undo));
         status.append(" ", back);
       }
       await refresh();

@@ -702,9 +702,9 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     browser
         .until(current, &json!("Nothing in progress."), within)
         .await;
-    // Finished by mistake: the "Undo" beside the words takes it back.
+    // Finished by mistake: the "Undo" beside the words takes it back, once however often tapped.
     browser
-        .eval("document.querySelector('.status button.undo').click()")
+        .eval("const b = document.querySelector('.status button.undo'); b.click(); b.click();")
         .await;
     browser
         .until(
@@ -714,6 +714,11 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         )
         .await;
     browser.until(lists, &added, within).await;
+    assert_eq!(
+        browser.eval(status).await,
+        json!("Took back the finish of “A Memory Called Empire”: in progress again."),
+        "a second tap wrote again"
+    );
     // Given up on after all.
     browser
         .eval(&format!(
