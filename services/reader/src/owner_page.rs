@@ -48,6 +48,8 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
         r##"<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>Your log · lately</title>
+<link rel="manifest" href="owner.webmanifest"><link rel="icon" href="owner-icon.svg">
+<meta name="theme-color" content="#8a4b00">
 <style>{CSS}
 {PAGE_CSS}
 {OWNER_CSS}</style></head>
@@ -79,11 +81,32 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; script-src 'self'; connect-src 'self' http: https:; \
-             style-src 'unsafe-inline'; img-src 'self'; form-action 'none'; \
-             frame-ancestors 'none'; base-uri 'none'",
+             style-src 'unsafe-inline'; img-src 'self'; manifest-src 'self'; \
+             form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
         ))
         .insert_header(("Referrer-Policy", "no-referrer"))
         .body(body)
+}
+
+/// `GET /owner.webmanifest`: "Add to home screen" opens the page as an app of its own.
+/// Relative addresses: they resolve against the manifest's, so it holds under a path too.
+pub async fn manifest() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/manifest+json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(
+            r##"{"name": "lately: your log", "short_name": "lately", "start_url": "owner", "scope": "./", "display": "standalone", "background_color": "#ffffff", "theme_color": "#8a4b00", "icons": [{"src": "owner-icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}]}"##,
+        )
+}
+
+/// `GET /owner-icon.svg`: the manifest's and the tab's icon, an open book.
+pub async fn icon() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/svg+xml")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(
+            r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#8a4b00"/><path d="M12 18c8-3 14-2 20 2v28c-6-4-12-5-20-2zM52 18c-8-3-14-2-20 2v28c6-4 12-5 20-2z" fill="#fff"/></svg>"##,
+        )
 }
 
 /// `GET /owner.js`

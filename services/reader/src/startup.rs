@@ -217,6 +217,8 @@ impl Application {
                 .service(get("/", home_page::page))
                 .service(get("/owner", owner_page::page))
                 .service(get("/owner.js", owner_page::script))
+                .service(get("/owner.webmanifest", owner_page::manifest))
+                .service(get("/owner-icon.svg", owner_page::icon))
                 .service(get("/widget", widget::page))
                 .service(get("/items/{id}", item_page::page))
                 .service(get("/years/{year}", year_page::page))

@@ -614,6 +614,12 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     let shown =
         "return ['settings', 'log'].map(id => document.getElementById(id).offsetParent !== null)";
     assert_eq!(browser.eval(shown).await, json!([true, false]));
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('link[rel=manifest]').href")
+            .await,
+        json!(format!("{reader}/owner.webmanifest"))
+    );
     browser.eval(&save("not-the-token")).await;
     browser
         .until(
@@ -749,6 +755,29 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         ["item_finished", "item_finish_retracted", "item_abandoned"]
     );
     browser.quit().await;
+
+    // Added to a phone's home screen, it opens as an app of its own.
+    let manifest: Value = sys
+        .client
+        .get(format!("{reader}/owner.webmanifest"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(manifest["start_url"], "owner");
+    assert_eq!(manifest["display"], "standalone");
+    let icon = sys
+        .client
+        .get(format!(
+            "{reader}/{}",
+            manifest["icons"][0]["src"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(icon.headers()["content-type"], "image/svg+xml");
 
     // What the page wrote, as the log has it.
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
