@@ -123,23 +123,45 @@
 
   const path = (item, step) => "/v1/items/" + encodeURIComponent(item.id) + (step ? "/" + step : "");
 
-  function entry(item) {
+  // An item's line: its title, then its kind, makers, whether private and how far, and
+  // `more` after those (a finish's stars and day).
+  function row(item, visibility, more) {
     const li = el("li", "h-entry");
     li.dataset.id = item.id;
     const body = el("div");
     body.append(el("span", "title p-name", item.title));
     const meta = [LABEL[item.kind] || item.kind];
     if (item.creators.length) meta.push(item.creators.join(", "));
-    if (item.visibility === "private") meta.push("private");
+    if (visibility === "private") meta.push("private");
     const far = where(item);
     if (far) meta.push(far);
-    body.append(el("span", "meta", meta.join(" · ")));
+    body.append(el("span", "meta", meta.concat(more || []).join(" · ")));
     li.append(body);
     return [li, body];
   }
 
+  const stars = (r) => "★".repeat(Math.floor(r)) + (r % 1 ? "½" : "");
+
+  // A rating's choice, `value` chosen: none, or half stars from 5 down.
+  function ratingSelect(value) {
+    const rating = el("select");
+    rating.name = "rating";
+    rating.setAttribute("aria-label", "Rating");
+    rating.append(Object.assign(el("option", "", "No rating"), { value: "" }));
+    for (let r = 5; r >= 0.5; r -= 0.5) {
+      rating.append(Object.assign(el("option", "", stars(r)), { value: String(r), selected: r === value }));
+    }
+    return rating;
+  }
+
+  function reviewBox(text) {
+    const review = Object.assign(el("textarea"), { name: "review", placeholder: "A few words on it (optional)", value: text || "" });
+    review.setAttribute("aria-label", "Review");
+    return review;
+  }
+
   function inProgress(item) {
-    const [li, body] = entry(item);
+    const [li, body] = row(item, item.visibility);
     const progress = el("form", "progress");
     const at = Object.assign(el("input"), {
       name: "at",
@@ -158,15 +180,8 @@
       });
     });
     const finish = el("form", "finish");
-    const rating = el("select");
-    rating.name = "rating";
-    rating.setAttribute("aria-label", "Rating");
-    rating.append(Object.assign(el("option", "", "No rating"), { value: "" }));
-    for (let r = 5; r >= 0.5; r -= 0.5) {
-      rating.append(Object.assign(el("option", "", "★".repeat(Math.floor(r)) + (r % 1 ? "½" : "")), { value: String(r) }));
-    }
-    const review = Object.assign(el("textarea"), { name: "review", placeholder: "A few words on it (optional)" });
-    review.setAttribute("aria-label", "Review");
+    const rating = ratingSelect(null);
+    const review = reviewBox("");
     const tweet = Object.assign(el("input"), { type: "checkbox", name: "tweet", checked: true });
     const tweetLabel = el("label");
     tweetLabel.append(tweet, "Tweet it");
@@ -203,7 +218,7 @@
   }
 
   function upNext(item) {
-    const [li, body] = entry(item);
+    const [li, body] = row(item, item.visibility);
     const start = el("form", "start");
     start.append(el("button", "", "Start"));
     start.addEventListener("submit", (ev) => {
@@ -220,6 +235,32 @@
       });
     });
     body.append(start);
+    return li;
+  }
+
+  // A finish of the owner's feed; the item's latest can be changed (a review written the day
+  // after, a second thought on the rating), as `lately revise` does.
+  function finished(entry, latest) {
+    const day = new Date(entry.finished_at).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+    const more = (entry.rating ? [stars(entry.rating)] : []).concat([day]);
+    const [li, body] = row(entry.item, entry.visibility, more);
+    if (entry.review) body.append(el("p", "review", entry.review));
+    if (!latest) return li;
+    const revise = el("form", "revise");
+    const rating = ratingSelect(entry.rating);
+    const review = reviewBox(entry.review);
+    revise.append(rating, review, el("button", "", "Save"));
+    revise.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const changed = { rating: rating.value ? +rating.value : null, review: review.value.trim() || null };
+      acting(revise, async () => {
+        await write("PATCH", path(entry.item, "finish"), changed);
+        return "Saved “" + entry.item.title + "”.";
+      });
+    });
+    const folded = el("details");
+    folded.append(el("summary", "", "Change…"), revise);
+    body.append(folded);
     return li;
   }
 
@@ -240,9 +281,16 @@
   }
 
   async function refresh() {
-    const [current, queued] = await Promise.all([all("in_progress"), all("queued")]);
+    const [current, queued, feed] = await Promise.all([all("in_progress"), all("queued"), read("v1/owner/feed?limit=10")]);
     show(document.getElementById("current"), current, inProgress, "Nothing in progress.");
     show(document.getElementById("queue"), queued, upNext, "Nothing up next.");
+    // Newest first: an item's first finish here is its latest, the one a change revises.
+    const seen = new Set();
+    show(document.getElementById("finished"), feed.items, (e) => {
+      const latest = !seen.has(e.item.id);
+      seen.add(e.item.id);
+      return finished(e, latest);
+    }, "Nothing finished yet.");
   }
 
   async function open() {

@@ -69,6 +69,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <button>Add</button></form>
 <h2>In progress</h2><ol id="current"></ol>
 <h2>Up next</h2><ol id="queue"></ol>
+<h2>Recently finished</h2><ol id="finished"></ol>
 <p class="back"><a href="./">Your page</a> · <a href="#" id="forget">Forget the token on this device</a></p>
 </section>
 <noscript><p>This page needs JavaScript; the <code>lately</code> command does all it does.</p></noscript>

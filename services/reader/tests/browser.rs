@@ -692,6 +692,25 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         ]
     ]);
     browser.until(lists, &added, within).await;
+    // The finish, in "Recently finished"; its review rewritten the day after, and its rating.
+    let finished = "return [...document.querySelectorAll('#finished li')].map(e => e.querySelector('.p-name').textContent + ': ' + e.querySelector('.meta').textContent.replace(/ · [^·]*$/, '') + (e.querySelector('.review') ? ' — ' + e.querySelector('.review').textContent : ''))";
+    assert_eq!(
+        browser.eval(finished).await,
+        json!(["Dune: Book · Frank Herbert · ★★★★½ — Spice."])
+    );
+    browser
+        .eval(&format!(
+            "const f = document.querySelector('#finished li[data-id=\"{dune}\"] form.revise'); f.elements.rating.value = '5'; f.elements.review.value = 'Spice, and more.'; f.requestSubmit();"
+        ))
+        .await;
+    browser
+        .until(
+            finished,
+            &json!(["Dune: Book · Frank Herbert · ★★★★★ — Spice, and more."]),
+            within,
+        )
+        .await;
+    assert_eq!(browser.eval(status).await, json!("Saved “Dune”."));
     browser
         .eval(&format!(
             "document.querySelector('li[data-id=\"{memory}\"] details').open = true;"
@@ -782,12 +801,18 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     // What the page wrote, as the log has it.
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
     let events = log.read_stream(&dune).await.unwrap();
-    let finish = events.last().unwrap();
+    let [finish, revised] = &events[events.len() - 2..] else {
+        unreachable!()
+    };
     assert_eq!(finish.event_type, "item_finished");
     let data = finish.data.value().unwrap();
     assert_eq!(data["rating"], json!(4.5));
     assert_eq!(data["review"], "Spice.");
     assert_eq!(data["tweet"], false);
+    assert_eq!(revised.event_type, "item_finish_revised");
+    let data = revised.data.value().unwrap();
+    assert_eq!(data["rating"], json!(5.0));
+    assert_eq!(data["review"], "Spice, and more.");
 }
 
 /// A blog's "currently reading": `data-show="current"` lists the public items in progress of
