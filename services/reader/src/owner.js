@@ -14,6 +14,7 @@
   try { settings = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (_) { /* none kept */ }
   const defaultWriter = main.dataset.writer || location.protocol + "//" + location.hostname + ":8081";
   settings.writer = settings.writer || defaultWriter;
+  settingsForm.elements.writer.value = settings.writer;
   // The position of this page's latest write: the list is read as of it, so it shows it.
   let position = 0;
 
@@ -34,6 +35,9 @@
   async function detail(res) {
     try {
       const p = await res.json();
+      if (String(p.type).endsWith("/version-conflict")) {
+        return "It changed meanwhile (on another device?): the list shows it as it is now.";
+      }
       return p.detail || p.title || res.status + " " + res.statusText;
     } catch (_) {
       return res.status + " " + res.statusText;
@@ -116,6 +120,9 @@
       await refresh();
     } catch (e) {
       say(e.message, true);
+      // What was refused may be refused for what the page does not show yet (a step logged
+      // on another device): the list as it is now.
+      refresh().catch(() => {});
     } finally {
       buttons.forEach((b) => (b.disabled = false));
     }
@@ -170,6 +177,21 @@
     });
     at.setAttribute("aria-label", "How far");
     progress.append(at, el("button", "", "Log progress"));
+    // One more (an episode watched, a chapter read) in a tap, from where the page shows the
+    // item: sent with its version, so a step logged meanwhile elsewhere is a conflict, not a
+    // step taken from a stale count.
+    if (item.progress_of && item.progress_done < item.progress_of) {
+      const next = el("button", "next", "+1" + (UNIT[item.kind] ? " " + UNIT[item.kind] : ""));
+      next.type = "button";
+      next.addEventListener("click", () =>
+        acting(progress, async () => {
+          const to = { done: item.progress_done + 1, of: item.progress_of, expected_version: item.version };
+          await write("POST", path(item, "progress"), to);
+          return "“" + item.title + "”: " + where(Object.assign({}, item, { progress_done: to.done })) + ".";
+        }),
+      );
+      progress.append(next);
+    }
     progress.addEventListener("submit", (ev) => {
       ev.preventDefault();
       const to = howFar(at.value, item);
@@ -293,13 +315,19 @@
     }, "Nothing finished yet.");
   }
 
+  // Each opening supersedes the one before (the token saved while the first read, without
+  // one, is still out): only the latest says how it went.
+  let opening = 0;
   async function open() {
+    const mine = ++opening;
     try {
       await refresh();
+      if (mine !== opening) return;
       settingsForm.hidden = true;
       log.hidden = false;
       say("");
     } catch (e) {
+      if (mine !== opening) return;
       log.hidden = true;
       settingsForm.hidden = false;
       settingsForm.elements.writer.value = settings.writer;

@@ -815,6 +815,105 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     assert_eq!(data["review"], "Spice, and more.");
 }
 
+/// A show followed an episode at a time: "+1 episode" on the owner's page logs the next one;
+/// a step logged meanwhile on another device makes the page's next tap a conflict (nothing
+/// written) and shows the list as it is now, from where the tap after counts on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_counts_an_episode_on() {
+    let sys = system().await;
+    let reader = sys
+        .reader(ReaderConfig::parse_from([
+            "lately-reader",
+            "--database-url",
+            &sys.database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "100",
+            "--workers",
+            "1",
+            "--owner-token",
+            common::TOKEN,
+            "--writer-public-url",
+            &sys.writer,
+        ]))
+        .await;
+    let show = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "tv", "title": "Severance, season 2" }),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let progress = format!("/v1/items/{show}/progress");
+    sys.write(
+        reqwest::Method::POST,
+        &progress,
+        json!({ "done": 3, "of": 10 }),
+    )
+    .await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    // Asked for the token (its form shows once the list has refused the page without one).
+    browser
+        .until(
+            "return document.getElementById('settings').offsetParent !== null",
+            &json!(true),
+            Duration::from_secs(5),
+        )
+        .await;
+    browser
+        .eval(&format!(
+            "const f = document.getElementById('settings'); f.elements.token.value = '{}'; f.requestSubmit();",
+            common::TOKEN
+        ))
+        .await;
+    let meta =
+        "const m = document.querySelector('#current li .meta'); return m ? m.textContent : ''";
+    let within = Duration::from_secs(5);
+    browser
+        .until(meta, &json!("TV · episode 3 of 10"), within)
+        .await;
+    let next = "document.querySelector('#current li button.next').click()";
+    browser.eval(next).await;
+    browser
+        .until(meta, &json!("TV · episode 4 of 10"), within)
+        .await;
+    // Another device logs episode 5; the page still shows 4.
+    sys.write(
+        reqwest::Method::POST,
+        &progress,
+        json!({ "done": 5, "of": 10 }),
+    )
+    .await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let head = log.head().await.unwrap();
+    browser.eval(next).await;
+    browser
+        .until(
+            "return document.querySelector('.status').textContent",
+            &json!("It changed meanwhile (on another device?): the list shows it as it is now."),
+            within,
+        )
+        .await;
+    browser
+        .until(meta, &json!("TV · episode 5 of 10"), within)
+        .await;
+    assert_eq!(
+        log.head().await.unwrap(),
+        head,
+        "the stale tap wrote nothing"
+    );
+    browser.eval(next).await;
+    browser
+        .until(meta, &json!("TV · episode 6 of 10"), within)
+        .await;
+    browser.quit().await;
+}
+
 /// A blog's "currently reading": `data-show="current"` lists the public items in progress of
 /// the kind asked for, with how far along each is, and shows new progress when it reads the
 /// list again (every minute, and when the page becomes visible: here, told so).
