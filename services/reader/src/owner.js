@@ -177,10 +177,11 @@
     });
     at.setAttribute("aria-label", "How far");
     progress.append(at, el("button", "", "Log progress"));
-    // One more (an episode watched, a chapter read) in a tap, from where the page shows the
-    // item: sent with its version, so a step logged meanwhile elsewhere is a conflict, not a
-    // step taken from a stale count.
-    if (item.progress_of && item.progress_done < item.progress_of) {
+    // One more episode (of a show, a podcast; a count of anything but a book's pages, which
+    // go more than one at a time) in a tap, from where the page shows the item: sent with its
+    // version, so a step logged meanwhile elsewhere is a conflict, not a step taken from a
+    // stale count.
+    if (item.kind !== "book" && item.progress_of && item.progress_done < item.progress_of) {
       const next = el("button", "next", "+1" + (UNIT[item.kind] ? " " + UNIT[item.kind] : ""));
       next.type = "button";
       next.addEventListener("click", () =>
