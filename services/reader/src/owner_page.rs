@@ -1,6 +1,8 @@
 //! `/owner`: your log from a phone. You finish a book in bed, not at a terminal: this page
-//! lists what you have in progress and up next (the owner's list, private items too), and
-//! adds, starts, logs progress and finishes with a rating and a review, tweeted or not.
+//! lists what you have in progress and up next (the owner's list, private items too) and your
+//! latest finishes; it adds, starts, logs progress, finishes with a rating and a review
+//! (tweeted or not), gives up, changes a finish's rating and review, and undoes a start, a
+//! finish or an add made by mistake.
 //!
 //! The page is the same for everyone and holds nothing of yours: `owner.js` asks for the
 //! owner's token once and keeps it on the device (`localStorage`), reads the list from this
