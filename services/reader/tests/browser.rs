@@ -530,6 +530,44 @@ async fn covers_take_their_kinds_shape() {
     browser.quit().await;
 }
 
+/// A reader that serves the owner's list to the owner's token, its page writing to `sys`'s
+/// writer.
+async fn owners_reader(sys: &common::System) -> String {
+    sys.reader(ReaderConfig::parse_from([
+        "lately-reader",
+        "--database-url",
+        &sys.database_url,
+        "--listen",
+        "127.0.0.1:0",
+        "--poll-ms",
+        "100",
+        "--workers",
+        "1",
+        "--owner-token",
+        common::TOKEN,
+        "--writer-public-url",
+        &sys.writer,
+    ]))
+    .await
+}
+
+/// Gives the owner's page `token` once its form shows (once the list has refused the page
+/// without one).
+async fn give_token(browser: &Browser, token: &str) {
+    browser
+        .until(
+            "return document.getElementById('settings').offsetParent !== null",
+            &json!(true),
+            Duration::from_secs(5),
+        )
+        .await;
+    browser
+        .eval(&format!(
+            "const f = document.getElementById('settings'); f.elements.token.value = '{token}'; f.requestSubmit();"
+        ))
+        .await;
+}
+
 /// Your log from a phone (`/owner`): asked for the token once (a wrong one is refused), it
 /// lists what is in progress and up next, private items too, and starts, logs progress,
 /// finishes with a rating and a review (not tweeted) and adds, writing to the writer at
@@ -537,23 +575,7 @@ async fn covers_take_their_kinds_shape() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     let sys = system().await;
-    let reader = sys
-        .reader(ReaderConfig::parse_from([
-            "lately-reader",
-            "--database-url",
-            &sys.database_url,
-            "--listen",
-            "127.0.0.1:0",
-            "--poll-ms",
-            "100",
-            "--workers",
-            "1",
-            "--owner-token",
-            common::TOKEN,
-            "--writer-public-url",
-            &sys.writer,
-        ]))
-        .await;
+    let reader = owners_reader(&sys).await;
     let add = |title: &str, extra: Value| {
         let mut body = json!({ "kind": "book", "title": title });
         body.as_object_mut()
@@ -606,11 +628,6 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             Duration::from_secs(5),
         )
         .await;
-    let save = |token: &str| {
-        format!(
-            "const f = document.getElementById('settings'); f.elements.token.value = '{token}'; f.requestSubmit();"
-        )
-    };
     let shown =
         "return ['settings', 'log'].map(id => document.getElementById(id).offsetParent !== null)";
     assert_eq!(browser.eval(shown).await, json!([true, false]));
@@ -620,7 +637,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             .await,
         json!(format!("{reader}/owner.webmanifest"))
     );
-    browser.eval(&save("not-the-token")).await;
+    give_token(&browser, "not-the-token").await;
     browser
         .until(
             "return document.querySelector('.status').textContent.startsWith(\"That token is not the owner's\")",
@@ -628,7 +645,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             Duration::from_secs(5),
         )
         .await;
-    browser.eval(&save(common::TOKEN)).await;
+    give_token(&browser, common::TOKEN).await;
     let lists = "return ['current', 'queue'].map(l => [...document.querySelectorAll('#' + l + ' li')].map(e => e.querySelector('.meta') ? e.querySelector('.p-name').textContent + ' — ' + e.querySelector('.meta').textContent : e.textContent))";
     let within = Duration::from_secs(5);
     browser
@@ -821,23 +838,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_counts_an_episode_on() {
     let sys = system().await;
-    let reader = sys
-        .reader(ReaderConfig::parse_from([
-            "lately-reader",
-            "--database-url",
-            &sys.database_url,
-            "--listen",
-            "127.0.0.1:0",
-            "--poll-ms",
-            "100",
-            "--workers",
-            "1",
-            "--owner-token",
-            common::TOKEN,
-            "--writer-public-url",
-            &sys.writer,
-        ]))
-        .await;
+    let reader = owners_reader(&sys).await;
     let show = sys
         .write(
             reqwest::Method::POST,
@@ -857,20 +858,7 @@ async fn the_owners_log_page_counts_an_episode_on() {
     .await;
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
-    // Asked for the token (its form shows once the list has refused the page without one).
-    browser
-        .until(
-            "return document.getElementById('settings').offsetParent !== null",
-            &json!(true),
-            Duration::from_secs(5),
-        )
-        .await;
-    browser
-        .eval(&format!(
-            "const f = document.getElementById('settings'); f.elements.token.value = '{}'; f.requestSubmit();",
-            common::TOKEN
-        ))
-        .await;
+    give_token(&browser, common::TOKEN).await;
     let meta =
         "const m = document.querySelector('#current li .meta'); return m ? m.textContent : ''";
     let within = Duration::from_secs(5);
