@@ -116,8 +116,8 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str, root: &str) -
     )
 }
 
-/// An item's cover, `width` pixels wide (` attrs` besides), or a blank as large where it has
-/// none. Its shape is its kind's: a book's or a film's is a portrait (2:3), an article's
+/// An item's cover, `width` pixels wide (with `attrs`, each after a space), or a blank as
+/// large where it has none. Its shape is its kind's: a book's or a film's is a portrait (2:3), an article's
 /// picture is shared wide (16:9: a page's `og:image`), a podcast's is square. Cropped to a
 /// portrait, an article's picture showed a sliver of its middle.
 pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {

@@ -88,7 +88,7 @@ impl Application {
         let mut server = HttpServer::new(move || {
             // The owner's page (a reader's `/owner`) writes from the readers' origin. Any origin
             // may ask, as the token in `Authorization` is what authorises a write: no cookie
-            // rides along, so another site's page can do nothing its visitor's token does not.
+            // rides along, so another site's page can write nothing without the owner's token.
             let cors = Cors::default()
                 .allow_any_origin()
                 .allowed_methods(["POST", "PATCH", "DELETE"])
