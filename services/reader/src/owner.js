@@ -7,7 +7,10 @@
   const settingsForm = document.getElementById("settings");
   const log = document.getElementById("log");
   const KEY = "lately-owner";
-  const LABEL = { book: "Book", article: "Article", movie: "Film", tv: "TV", game: "Game", podcast: "Podcast" };
+  // Each kind's word, as the server wrote it into the add form's choice (MediaKind::label).
+  const LABEL = Object.fromEntries(
+    Array.from(document.querySelectorAll("#add select[name=kind] option"), (o) => [o.value, o.textContent]),
+  );
   const UNIT = { book: "page", tv: "episode", podcast: "episode" };
 
   let settings = {};
