@@ -189,6 +189,15 @@ pub struct StartRetracted {
     pub at: DateTime<Utc>,
 }
 
+/// The latest give-up, taken back (a tap on the wrong button, or taken up again as the same
+/// read): the item is in progress again as it stood, begun when it was, its progress as it
+/// was. As of an earlier position it was abandoned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AbandonRetracted {
+    pub at: DateTime<Utc>,
+}
+
 /// The item was removed: it disappears from every output; its events stay in the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Removed {
@@ -280,6 +289,8 @@ pub enum ItemEvent {
     StartRevised(StartRevised),
     #[serde(rename = "item_start_retracted")]
     StartRetracted(StartRetracted),
+    #[serde(rename = "item_abandon_retracted")]
+    AbandonRetracted(AbandonRetracted),
 }
 
 /// An event as the log keeps it.
@@ -311,7 +322,7 @@ pub enum DecodeError {
 
 /// Type names and current schema versions. Bump a version together with an upcaster in
 /// [`upcast`] whenever a payload changes shape.
-const TYPES: [(&str, i32); 12] = [
+const TYPES: [(&str, i32); 13] = [
     ("item_added", 2),
     ("item_started", 1),
     ("item_progress_logged", 1),
@@ -324,6 +335,7 @@ const TYPES: [(&str, i32); 12] = [
     ("item_restored", 1),
     ("item_start_revised", 1),
     ("item_start_retracted", 1),
+    ("item_abandon_retracted", 1),
 ];
 
 impl ItemEvent {
@@ -349,6 +361,7 @@ impl ItemEvent {
             Self::Restored(_) => 9,
             Self::StartRevised(_) => 10,
             Self::StartRetracted(_) => 11,
+            Self::AbandonRetracted(_) => 12,
         }
     }
 
@@ -367,6 +380,7 @@ impl ItemEvent {
             Self::Restored(e) => e.at,
             Self::StartRevised(e) => e.at,
             Self::StartRetracted(e) => e.at,
+            Self::AbandonRetracted(e) => e.at,
         }
     }
 
@@ -384,6 +398,7 @@ impl ItemEvent {
             Self::Restored(e) => serde_json::to_value(e),
             Self::StartRevised(e) => serde_json::to_value(e),
             Self::StartRetracted(e) => serde_json::to_value(e),
+            Self::AbandonRetracted(e) => serde_json::to_value(e),
         }
         // Serialising these plain structs into a `Value` cannot fail: no maps with non-string
         // keys, no custom serialisers that error.
@@ -449,6 +464,7 @@ impl ItemEvent {
             "item_restored" => Self::Restored(Deserialize::deserialize(de)?),
             "item_start_revised" => Self::StartRevised(Deserialize::deserialize(de)?),
             "item_start_retracted" => Self::StartRetracted(Deserialize::deserialize(de)?),
+            "item_abandon_retracted" => Self::AbandonRetracted(Deserialize::deserialize(de)?),
             _ => unreachable!("every name in TYPES has a decoder"),
         })
     }
@@ -595,6 +611,7 @@ mod tests {
                 at: at(),
             }),
             ItemEvent::StartRetracted(StartRetracted { at: at() }),
+            ItemEvent::AbandonRetracted(AbandonRetracted { at: at() }),
         ]
     }
 

@@ -217,6 +217,14 @@ impl ItemState {
                 self.before_finish = None;
                 self.before_start = None;
             }
+            // An abandon keeps the read's start and progress: taken back, the read goes on
+            // from them. Only while abandoned (`check`); if one is ever in a log otherwise, it
+            // changes nothing.
+            ItemEvent::AbandonRetracted(_) => {
+                if self.status == Status::Abandoned {
+                    self.status = Status::InProgress;
+                }
+            }
             ItemEvent::StartRetracted(_) => {
                 if let Some(before) = self.before_start.take() {
                     self.status = before.status;
@@ -327,6 +335,8 @@ pub enum Rejection {
     NothingToRetract,
     #[error("there is no start to retract: only the latest start can be, while the item is in progress (not once it is finished, abandoned or removed; and only once)")]
     NothingToUnstart,
+    #[error("there is no give-up to take back: the item is {0}, not abandoned (a give-up can be taken back while nothing has changed the item's status since)")]
+    NotAbandoned(&'static str),
     #[error("expected version {expected}, but the item is at version {current}")]
     VersionMismatch { expected: i64, current: i64 },
 }
@@ -355,7 +365,8 @@ fn status_name(s: Status) -> &'static str {
 ///   before the finish before it.
 /// * The latest finish can be retracted while nothing else has changed the item's status since
 ///   (an edit or a revision may come between), once; so can the latest start (progress logged
-///   or its day moved may come between; they go with it).
+///   or its day moved may come between; they go with it); a give-up, while the item is
+///   abandoned.
 pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejection> {
     let state = match (state, event) {
         (None, ItemEvent::Added(_)) => return Ok(()),
@@ -395,6 +406,9 @@ pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejecti
             if state.before_start.is_none() || state.status != Status::InProgress =>
         {
             Err(Rejection::NothingToUnstart)
+        }
+        ItemEvent::AbandonRetracted(_) if state.status != Status::Abandoned => {
+            Err(Rejection::NotAbandoned(status_name(state.status)))
         }
         _ => Ok(()),
     }
@@ -640,6 +654,74 @@ mod tests {
             check(Some(&back), &unstart()),
             Err(Rejection::NothingToUnstart)
         );
+    }
+
+    #[test]
+    fn a_give_up_taken_back_goes_on_with_the_read_it_ended() {
+        let give_up = || ItemEvent::Abandoned(Abandoned { at: on(10) });
+        let unstart = || ItemEvent::StartRetracted(StartRetracted { at: on(16) });
+        let unabandon = || ItemEvent::AbandonRetracted(AbandonRetracted { at: on(20) });
+        let halfway = ItemEvent::ProgressLogged(ProgressLogged {
+            percent: Percent::parse(40).unwrap(),
+            portion: Some(Portion::parse(120, 304).unwrap()),
+            at: on(5),
+        });
+        let reading = state_after(&[added(), start(3), halfway.clone()]);
+        let s = state_after(&[added(), start(3), halfway.clone(), give_up(), unabandon()]);
+        assert_eq!(
+            (s.status, s.progress, s.in_progress_since()),
+            (Status::InProgress, reading.progress, Some(on(3)))
+        );
+        // Once: it is in progress now.
+        assert_eq!(
+            check(Some(&s), &unabandon()),
+            Err(Rejection::NotAbandoned("in progress"))
+        );
+        // Taken up again as a new read, then that start taken back: abandoned as it was, and
+        // the give-up can be taken back still. So it can once removed and restored.
+        for events in [
+            vec![
+                added(),
+                start(3),
+                halfway.clone(),
+                give_up(),
+                start(15),
+                unstart(),
+            ],
+            vec![
+                added(),
+                start(3),
+                halfway.clone(),
+                give_up(),
+                removed(),
+                ItemEvent::Restored(Restored { at: on(9) }),
+            ],
+        ] {
+            let given_up = state_after(&events);
+            assert_eq!(check(Some(&given_up), &unabandon()), Ok(()), "{events:?}");
+            let mut again = given_up.clone();
+            again.apply(&unabandon());
+            assert_eq!(
+                (again.status, again.progress, again.in_progress_since()),
+                (Status::InProgress, reading.progress, Some(on(3))),
+                "{events:?}"
+            );
+        }
+        // Never given up, or its status changed since: nothing to take back.
+        for (events, now) in [
+            (vec![added()], "queued"),
+            (vec![added(), start(3)], "in progress"),
+            (vec![added(), start(3), give_up(), start(15)], "in progress"),
+            (vec![added(), start(3), give_up(), finish(16)], "finished"),
+        ] {
+            assert_eq!(
+                check(Some(&state_after(&events)), &unabandon()),
+                Err(Rejection::NotAbandoned(now)),
+                "{events:?}"
+            );
+        }
+        let gone = state_after(&[added(), start(3), give_up(), removed()]);
+        assert_eq!(check(Some(&gone), &unabandon()), Err(Rejection::Removed));
     }
 
     #[test]

@@ -18,8 +18,8 @@
 
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
-    Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded, ItemChanges,
-    ProgressLogged, Removed, Restored, StartRetracted, StartRevised, Started,
+    AbandonRetracted, Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded,
+    ItemChanges, ProgressLogged, Removed, Restored, StartRetracted, StartRevised, Started,
 };
 use lately_domain::{
     Creator, ItemEvent, MediaKind, ParseError, Percent, Portion, Rating, Review, Tag, Title, Url,
@@ -161,6 +161,9 @@ enum WireEvent<'a> {
     StartRetracted {
         at: Ts,
     },
+    AbandonRetracted {
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -252,6 +255,7 @@ impl<'a> WireEvent<'a> {
                 at: e.at.into(),
             },
             ItemEvent::StartRetracted(e) => Self::StartRetracted { at: e.at.into() },
+            ItemEvent::AbandonRetracted(e) => Self::AbandonRetracted { at: e.at.into() },
         }
     }
 
@@ -355,6 +359,9 @@ impl<'a> WireEvent<'a> {
             }),
             Self::StartRetracted { at } => {
                 ItemEvent::StartRetracted(StartRetracted { at: at.try_into()? })
+            }
+            Self::AbandonRetracted { at } => {
+                ItemEvent::AbandonRetracted(AbandonRetracted { at: at.try_into()? })
             }
         })
     }
@@ -494,6 +501,8 @@ pub enum SkimmedEvent<'a> {
     StartRevised,
     /// The item's latest start, taken back.
     StartRetracted,
+    /// The item's give-up, taken back.
+    AbandonRetracted,
 }
 
 /// The events of an encoded history, oldest first, skimmed: titles, creators and links are
@@ -583,6 +592,7 @@ impl<'a> WireEntry<'a> {
             WireEvent::Restored { at } => (at, SkimmedEvent::Restored),
             WireEvent::StartRevised { at, .. } => (at, SkimmedEvent::StartRevised),
             WireEvent::StartRetracted { at } => (at, SkimmedEvent::StartRetracted),
+            WireEvent::AbandonRetracted { at } => (at, SkimmedEvent::AbandonRetracted),
         };
         Ok(Skimmed {
             position: self.position,

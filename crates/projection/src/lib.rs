@@ -127,6 +127,8 @@ enum Change {
     Retracted,
     /// The latest start taken back: the status goes back to what it was before it.
     Unstarted,
+    /// The give-up taken back: in progress again, if abandoned.
+    Unabandoned,
     /// The removed item brought back: the status goes back to what it was before.
     Restored,
 }
@@ -153,6 +155,7 @@ impl Change {
             ItemEvent::FinishRevised(_) | ItemEvent::StartRevised(_) => Self::Touched,
             ItemEvent::FinishRetracted(_) => Self::Retracted,
             ItemEvent::StartRetracted(_) => Self::Unstarted,
+            ItemEvent::AbandonRetracted(_) => Self::Unabandoned,
             ItemEvent::Restored(_) => Self::Restored,
         }
     }
@@ -219,6 +222,11 @@ impl Summary {
                 if let Some((status, before_finish)) = self.before_start.take() {
                     self.status = status;
                     self.before_finish = before_finish;
+                }
+            }
+            Change::Unabandoned => {
+                if self.status == Status::Abandoned {
+                    self.status = Status::InProgress;
                 }
             }
             Change::Touched => {}
@@ -1948,6 +1956,7 @@ fn load_items<'a>(
                 // is folded from the history when asked.
                 SkimmedEvent::StartRevised => Change::Touched,
                 SkimmedEvent::StartRetracted => Change::Unstarted,
+                SkimmedEvent::AbandonRetracted => Change::Unabandoned,
                 SkimmedEvent::Removed => {
                     part.touches.push((position, id.clone()));
                     Change::Status(Status::Removed)

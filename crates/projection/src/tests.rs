@@ -864,7 +864,7 @@ fn applying_an_old_position_again_changes_nothing() {
 fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
     let op = (
         0..4usize,
-        0..13u8,
+        0..14u8,
         0..400u32,
         proptest::option::of(1..=10u8),
         any::<bool>(),
@@ -939,6 +939,7 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                 9 => ItemEvent::Removed(Removed { at }),
                 10 => ItemEvent::Restored(Restored { at }),
                 11 => ItemEvent::StartRetracted(StartRetracted { at }),
+                12 => ItemEvent::AbandonRetracted(AbandonRetracted { at }),
                 // The read in progress begun `d` days back from when it is moved.
                 _ => ItemEvent::StartRevised(StartRevised {
                     started_at: at - chrono::Duration::days(i64::from(d % 30)),
@@ -1358,6 +1359,44 @@ fn a_retracted_start_puts_the_item_back_where_it_stood() {
     loaded.apply(10, "b", day(0), &events[9].1);
     assert_eq!(loaded.state_hash(), p.state_hash());
     assert!(loaded.finish_retracted(7));
+}
+
+/// A give-up taken back: the item is in progress again from then on, begun when it was and as
+/// far as it was; as of before, abandoned; a snapshot keeps it so.
+#[test]
+fn a_retracted_give_up_puts_the_read_back_in_progress() {
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", started(2)), // 2
+        (
+            "a",
+            ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(30).unwrap(),
+                portion: Portion::parse(90, 300).ok(),
+                at: day(3),
+            }),
+        ),
+        ("a", ItemEvent::Abandoned(Abandoned { at: day(4) })), // 4: the wrong button
+        (
+            "a",
+            ItemEvent::AbandonRetracted(AbandonRetracted { at: day(4) }),
+        ), // 5
+    ];
+    let p = project(&events);
+    let ids = |items: Vec<ItemView>| items.into_iter().map(|i| i.id).collect::<Vec<_>>();
+    assert_eq!(ids(current(&p, None)), ["a"]);
+    assert!(current(&p, Some(4)).is_empty());
+    let (a, _) = p.item("a", None).unwrap();
+    assert_eq!(
+        (a.status, a.progress, a.progress_done, a.started_at),
+        (Status::InProgress, Some(30), Some(90), Some(day(2)))
+    );
+    assert_eq!(p.item("a", Some(4)).unwrap().0.status, Status::Abandoned);
+    let bytes = p.to_snapshot();
+    let loaded =
+        Projection::from_snapshot(bytes.clone(), &Projection::snapshot_hash(&bytes)).unwrap();
+    assert_eq!(loaded, p);
+    assert_eq!(ids(current(&loaded, None)), ["a"]);
 }
 
 #[test]

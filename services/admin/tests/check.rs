@@ -19,7 +19,7 @@ fn at(n: usize) -> DateTime<Utc> {
 /// One step an item may take; those its state refuses are left out.
 fn step(op: u8, n: usize) -> ItemEvent {
     let at = at(n);
-    match op % 12 {
+    match op % 13 {
         0 => ItemEvent::Started(Started { at }),
         1 => ItemEvent::ProgressLogged(ProgressLogged {
             percent: Percent::parse((n % 101) as i64).unwrap(),
@@ -57,6 +57,7 @@ fn step(op: u8, n: usize) -> ItemEvent {
         8 => ItemEvent::Removed(Removed { at }),
         9 => ItemEvent::Restored(Restored { at }),
         10 => ItemEvent::StartRetracted(StartRetracted { at }),
+        11 => ItemEvent::AbandonRetracted(AbandonRetracted { at }),
         _ => ItemEvent::StartRevised(StartRevised {
             started_at: at - Duration::days(3),
             at,

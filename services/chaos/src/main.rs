@@ -285,6 +285,25 @@ async fn client_loop(
                 .await?;
             }
         }
+        // Every eleventh is started, given up on and the give-up taken back before it is
+        // finished, as the same read.
+        if i % 11 == 5 {
+            for (method, step, key) in [
+                (reqwest::Method::POST, "start", "begin"),
+                (reqwest::Method::POST, "abandon", "give-up"),
+                (reqwest::Method::DELETE, "abandon", "take-up"),
+            ] {
+                write(
+                    &api,
+                    method,
+                    &format!("/v1/items/{id}/{step}"),
+                    &format!("{key}-{c}-{i}"),
+                    &json!({}),
+                    &seen,
+                )
+                .await?;
+            }
+        }
         write(
             &api,
             reqwest::Method::POST,

@@ -333,8 +333,15 @@ enum Command {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
     },
-    /// Give up on an item in progress.
+    /// Give up on an item in progress (`unabandon` takes it back).
     Abandon {
+        /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
+        id: String,
+    },
+    /// Take back a give-up (the wrong item, or taken up again as the same read): the item is
+    /// in progress again, begun when it was and as far as it was. Only while it is abandoned;
+    /// `start` instead begins a new read.
+    Unabandon {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
     },
@@ -553,6 +560,7 @@ impl Command {
             | Self::Unfinish { id }
             | Self::Unstart { id }
             | Self::Abandon { id }
+            | Self::Unabandon { id }
             | Self::Remove { id }
             | Self::Restore { id }
             | Self::Show { id } => Some(id),
@@ -875,6 +883,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
         }
         Command::Unfinish { id } => retract(client, &id, "finish").await?,
         Command::Unstart { id } => retract(client, &id, "start").await?,
+        Command::Unabandon { id } => retract(client, &id, "abandon").await?,
         Command::Abandon { id } => step(client, &id, "abandon", json!({})).await?,
         Command::Remove { id } => {
             client

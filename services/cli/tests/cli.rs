@@ -1015,6 +1015,42 @@ async fn a_start_made_by_mistake_is_taken_back() {
     );
 }
 
+/// `lately unabandon` takes back a give-up: the read is in progress again, begun when it was
+/// and as far as it was (where `start` would begin a new one); `show` says so; a second one
+/// is refused, naming why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_give_up_is_taken_back_as_the_same_read() {
+    let sys = system().await;
+    let dune = stdout(&sys.lately(&["add", "book", "Dune"]).await)
+        .trim()
+        .to_owned();
+    for args in [
+        &["start", dune.as_str(), "--at", "2026-11-20"][..],
+        &["progress", &dune, "40/412"],
+        &["abandon", &dune],
+    ] {
+        assert!(sys.lately(args).await.status.success(), "{args:?}");
+    }
+    assert_eq!(stdout(&sys.lately(&["current"]).await), "");
+    let back = sys.lately(&["unabandon", "dune"]).await;
+    assert!(back.status.success(), "{}", stderr(&back));
+    assert!(stdout(&back).starts_with(&format!("{dune} v5 ")));
+    let current = stdout(&sys.lately(&["current"]).await);
+    assert!(
+        current.contains("Dune page 40 of 412 (9%), since 2026-11-20"),
+        "{current}"
+    );
+    let shown = stdout(&sys.lately(&["show", &dune]).await);
+    assert!(shown.trim_end().ends_with("abandon retracted"), "{shown}");
+    let again = sys.lately(&["unabandon", &dune]).await;
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("no give-up to take back: the item is in progress"),
+        "{}",
+        stderr(&again)
+    );
+}
+
 /// `lately add` of what is in the list already (the same kind, the title's words, a creator in
 /// common when both name some) is refused, naming the item and how to go on with it, and
 /// writes nothing; another creator, another kind or `--duplicate` adds.

@@ -139,6 +139,7 @@ fn rejection_problem(r: &Rejection) -> Problem {
         | Rejection::NeverFinished
         | Rejection::NothingToRetract
         | Rejection::NothingToUnstart
+        | Rejection::NotAbandoned(_)
         | Rejection::FinishNotMovable
         | Rejection::NotRemoved => {
             Problem::new(StatusCode::CONFLICT, "conflict", "Conflict", detail)

@@ -5,8 +5,8 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use lately_domain::event::{
-    Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded, ProgressLogged,
-    Removed, Restored, StartRetracted, StartRevised, Started,
+    AbandonRetracted, Abandoned, Edited, FinishRetracted, FinishRevised, Finished, ItemAdded,
+    ProgressLogged, Removed, Restored, StartRetracted, StartRevised, Started,
 };
 use lately_domain::{ItemEvent, ItemId};
 use serde_json::json;
@@ -316,6 +316,20 @@ pub async fn abandon(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     on_item(request, true, |b: body::Simple, now| {
         Ok((
             ItemEvent::Abandoned(Abandoned {
+                at: when(b.at, now)?,
+            }),
+            b.expected_version,
+        ))
+    })
+    .await
+}
+
+/// `DELETE /v1/items/{id}/abandon`: takes back the give-up (a tap on the wrong button, or
+/// taken up again as the same read): in progress again, as it stood.
+pub async fn retract_abandon(request: ItemRequest) -> Result<HttpResponse, ApiError> {
+    on_item(request, true, |b: body::Simple, now| {
+        Ok((
+            ItemEvent::AbandonRetracted(AbandonRetracted {
                 at: when(b.at, now)?,
             }),
             b.expected_version,

@@ -139,7 +139,12 @@ impl Application {
                                         .default_service(allow("POST, PATCH, DELETE")),
                                 )
                                 .service(post("/progress", routes::progress))
-                                .service(post("/abandon", routes::abandon))
+                                .service(
+                                    web::resource("/abandon")
+                                        .route(web::post().to(routes::abandon))
+                                        .route(web::delete().to(routes::retract_abandon))
+                                        .default_service(allow("POST, DELETE")),
+                                )
                                 .service(post("/restore", routes::restore)),
                         ),
                 )

@@ -613,6 +613,53 @@ async fn the_latest_start_can_be_retracted_while_it_is_in_progress() {
     }
 }
 
+/// `DELETE /v1/items/{id}/abandon` takes back a give-up: in progress again (a step may follow,
+/// a start may not: it is in progress); only while abandoned, so once; refused otherwise with
+/// a 409 that says why, and nothing is appended.
+#[tokio::test]
+async fn a_give_up_can_be_taken_back_while_the_item_is_abandoned() {
+    let app = &spawn_app().await;
+    let id = app.add_book("Given Up By Mistake").await;
+    let unabandon = || {
+        app.request(reqwest::Method::DELETE, &format!("/v1/items/{id}/abandon"))
+            .send()
+    };
+    let refused = |res: reqwest::Response, now: &'static str| async move {
+        let head = app.head().await;
+        assert_problem(
+            res,
+            StatusCode::CONFLICT,
+            &format!("no give-up to take back: the item is {now}"),
+        )
+        .await;
+        assert_eq!(app.head().await, head, "a refusal appends nothing");
+    };
+    refused(unabandon().await.unwrap(), "queued").await;
+    for step in ["start", "abandon"] {
+        let res = app.post(&format!("/v1/items/{id}/{step}"), json!({})).await;
+        assert_eq!(res.status(), StatusCode::OK, "{step}");
+    }
+    let res = unabandon().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!((&body["id"], &body["version"]), (&json!(id), &json!(4)));
+    assert_eq!(
+        app.event_types(&id).await,
+        [
+            "item_added",
+            "item_started",
+            "item_abandoned",
+            "item_abandon_retracted"
+        ]
+    );
+    refused(unabandon().await.unwrap(), "in progress").await;
+    let res = app.post(&format!("/v1/items/{id}/start"), json!({})).await;
+    assert_problem(res, StatusCode::CONFLICT, "already in progress").await;
+    let res = app.post(&format!("/v1/items/{id}/finish"), json!({})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    refused(unabandon().await.unwrap(), "finished").await;
+}
+
 /// `POST /v1/items/{id}/restore` brings back an item removed by mistake, to where it stood:
 /// only a removed one (409 otherwise, appending nothing), and then everything may happen to
 /// it again. Removed, it takes no other command, and the refusal says how to bring it back.
@@ -1359,7 +1406,7 @@ async fn the_openapi_document_lists_exactly_the_routes_served() {
             operations += 1;
         }
     }
-    assert_eq!(operations, 15);
+    assert_eq!(operations, 16);
 }
 
 #[tokio::test]
