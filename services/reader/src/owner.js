@@ -205,23 +205,44 @@
         return "“" + item.title + "”: " + (to.of ? to.done + " of " + to.of : to.percent + "%") + ".";
       });
     });
+    body.append(progress, finishing(item), editing(item));
+    return li;
+  }
+
+  // Folded, as the others below: a list of five reads in progress is five lines, not fifteen
+  // forms.
+  function folded(summary, form) {
+    const details = el("details");
+    details.append(el("summary", "", summary), form);
+    return details;
+  }
+
+  // Finish it with a rating, a review, tweeted or not; from up next too (a film from the
+  // watchlist, seen tonight: the log has no start for it, as `lately finish` without
+  // `--started`). Given up on, while in progress.
+  function finishing(item) {
     const finish = el("form", "finish");
     const rating = ratingSelect(null);
     const review = reviewBox("");
     const tweet = Object.assign(el("input"), { type: "checkbox", name: "tweet", checked: true });
     const tweetLabel = el("label");
     tweetLabel.append(tweet, "Tweet it");
+    finish.append(rating, tweetLabel, review, el("button", "", "Finish"));
+    const inProgress = item.status === "in_progress";
     const giveUp = Object.assign(el("button", "", "Give up"), { value: "abandon" });
-    finish.append(rating, tweetLabel, review, el("button", "", "Finish"), giveUp);
-    // Folded: a list of five reads in progress is five lines, not five forms.
-    const folded = el("details");
-    folded.append(el("summary", "", "Finish…"), finish);
+    if (inProgress) finish.append(giveUp);
     finish.addEventListener("submit", (ev) => {
       ev.preventDefault();
       if (ev.submitter === giveUp) {
         acting(finish, async () => {
           await write("POST", path(item, "abandon"));
-          return "Gave up on “" + item.title + "” (start it again to take it up).";
+          return [
+            "Gave up on “" + item.title + "”.",
+            async () => {
+              await write("DELETE", path(item, "abandon"));
+              return "Took back the give-up of “" + item.title + "”: in progress again.";
+            },
+          ];
         });
         return;
       }
@@ -234,13 +255,71 @@
           "Finished “" + item.title + "”" + (done.tweet ? "." : ", not tweeted."),
           async () => {
             await write("DELETE", path(item, "finish"));
-            return "Took back the finish of “" + item.title + "”: in progress again.";
+            return "Took back the finish of “" + item.title + "”: " + (inProgress ? "in progress" : "up next") + " again.";
           },
         ];
       });
     });
-    body.append(progress, folded);
-    return li;
+    return folded("Finish…", finish);
+  }
+
+  const names = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
+
+  // Its fields put right (a title mistyped on the bus, the wrong kind, made private), only
+  // what changed, sent with the item's version: an edit made meanwhile on another device is
+  // a conflict, not overwritten. Or removed from the lists (not going to read it after all),
+  // with an "Undo" that restores it where it stood.
+  function editing(item) {
+    const form = el("form", "edit");
+    const kind = document.querySelector("#add select[name=kind]").cloneNode(true);
+    kind.value = item.kind;
+    const field = (name, value, label) => {
+      const input = Object.assign(el("input"), { name, value, placeholder: label });
+      input.setAttribute("aria-label", label);
+      return input;
+    };
+    const title = Object.assign(field("title", item.title, "Title"), { required: true, maxLength: 300 });
+    const by = field("by", item.creators.join(", "), "By (a comma between names)");
+    const tags = field("tags", item.tags.join(", "), "Tags (a comma between)");
+    const secret = Object.assign(el("input"), { type: "checkbox", name: "private", checked: item.visibility === "private" });
+    const secretLabel = el("label");
+    secretLabel.append(secret, "Private");
+    const remove = Object.assign(el("button", "", "Remove"), { value: "remove" });
+    form.append(kind, title, by, tags, secretLabel, el("button", "", "Save"), remove);
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      if (ev.submitter === remove) {
+        acting(form, async () => {
+          await write("DELETE", path(item), { expected_version: item.version });
+          return [
+            "Removed “" + item.title + "”.",
+            async () => {
+              await write("POST", path(item, "restore"));
+              return "Brought back “" + item.title + "”.";
+            },
+          ];
+        });
+        return;
+      }
+      const now = {
+        kind: kind.value,
+        title: title.value.trim(),
+        creators: names(by.value),
+        tags: names(tags.value),
+        visibility: secret.checked ? "private" : "public",
+      };
+      const was = { kind: item.kind, title: item.title, creators: item.creators, tags: item.tags, visibility: item.visibility };
+      const changes = {};
+      for (const k of Object.keys(now)) {
+        if (JSON.stringify(now[k]) !== JSON.stringify(was[k])) changes[k] = now[k];
+      }
+      if (!Object.keys(changes).length) return say("Nothing changed.");
+      acting(form, async () => {
+        await write("PATCH", path(item), Object.assign(changes, { expected_version: item.version }));
+        return "Saved “" + now.title + "”" + (changes.visibility === "private" ? " (private now: its tweets are deleted)." : ".");
+      });
+    });
+    return folded("Edit…", form);
   }
 
   function upNext(item) {
@@ -260,7 +339,7 @@
         ];
       });
     });
-    body.append(start);
+    body.append(start, finishing(item), editing(item));
     return li;
   }
 
@@ -284,9 +363,7 @@
         return "Saved “" + entry.item.title + "”.";
       });
     });
-    const folded = el("details");
-    folded.append(el("summary", "", "Change…"), revise);
-    body.append(folded);
+    body.append(folded("Change…", revise));
     return li;
   }
 
@@ -364,7 +441,7 @@
     const body = {
       kind: f.kind.value,
       title: f.title.value.trim(),
-      creators: f.by.value.split(",").map((s) => s.trim()).filter(Boolean),
+      creators: names(f.by.value),
       visibility: f.private.checked ? "private" : "public",
     };
     acting(add, async () => {

@@ -1,8 +1,9 @@
 //! `/owner`: your log from a phone. You finish a book in bed, not at a terminal: this page
 //! lists what you have in progress and up next (the owner's list, private items too) and your
 //! latest finishes; it adds, starts, logs progress, finishes with a rating and a review
-//! (tweeted or not), gives up, changes a finish's rating and review, and undoes a start, a
-//! finish or an add made by mistake.
+//! (tweeted or not; from up next too), gives up, changes a finish's rating and review, edits
+//! an item's fields or removes it, and undoes a start, a finish, an add or a removal made by
+//! mistake.
 //!
 //! The page is the same for everyone and holds nothing of yours: `owner.js` asks for the
 //! owner's token once and keeps it on the device (`localStorage`), reads the list from this
@@ -27,7 +28,7 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner form { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0 0 1rem; }
 .lately.owner input, .lately.owner select, .lately.owner textarea, .lately.owner button { font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 4px; padding: .35rem .5rem; }
 .lately.owner input[name=title] { flex: 1 1 12rem; }
-.lately.owner input[name=by] { flex: 1 1 8rem; }
+.lately.owner input[name=by], .lately.owner input[name=tags] { flex: 1 1 8rem; }
 .lately.owner textarea { flex: 1 1 100%; min-height: 4rem; }
 .lately.owner button { cursor: pointer; border-color: var(--accent); color: var(--accent); }
 .lately.owner button:disabled { opacity: .5; cursor: wait; }
@@ -51,6 +52,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex"><title>Your log · lately</title>
 <link rel="manifest" href="owner.webmanifest"><link rel="icon" href="owner-icon.svg">
+<link rel="apple-touch-icon" href="owner-icon.png">
 <meta name="theme-color" content="#8a4b00">
 <style>{CSS}
 {PAGE_CSS}
@@ -98,7 +100,7 @@ pub async fn manifest() -> HttpResponse {
         .content_type("application/manifest+json")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(
-            r##"{"name": "lately: your log", "short_name": "lately", "start_url": "owner", "scope": "./", "display": "standalone", "background_color": "#ffffff", "theme_color": "#8a4b00", "icons": [{"src": "owner-icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}]}"##,
+            r##"{"name": "lately: your log", "short_name": "lately", "start_url": "owner", "scope": "./", "display": "standalone", "background_color": "#ffffff", "theme_color": "#8a4b00", "icons": [{"src": "owner-icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}, {"src": "owner-icon.png", "sizes": "192x192", "type": "image/png", "purpose": "any"}]}"##,
         )
 }
 
@@ -110,6 +112,17 @@ pub async fn icon() -> HttpResponse {
         .body(
             r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="14" fill="#8a4b00"/><path d="M12 18c8-3 14-2 20 2v28c-6-4-12-5-20-2zM52 18c-8-3-14-2-20 2v28c6-4 12-5 20-2z" fill="#fff"/></svg>"##,
         )
+}
+
+/// `GET /owner-icon.png`: the same book as a square picture with no transparency, for the
+/// home screens that take no SVG (iOS's `apple-touch-icon`, which rounds its corners itself;
+/// an Android launcher that wants a bitmap). Made from the SVG above by a headless browser's
+/// screenshot, at 192 pixels.
+pub async fn icon_png() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .body(&include_bytes!("owner-icon.png")[..])
 }
 
 /// `GET /owner.js`

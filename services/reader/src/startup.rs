@@ -219,6 +219,7 @@ impl Application {
                 .service(get("/owner.js", owner_page::script))
                 .service(get("/owner.webmanifest", owner_page::manifest))
                 .service(get("/owner-icon.svg", owner_page::icon))
+                .service(get("/owner-icon.png", owner_page::icon_png))
                 .service(get("/widget", widget::page))
                 .service(get("/items/{id}", item_page::page))
                 .service(get("/years/{year}", year_page::page))

@@ -770,13 +770,25 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     browser
         .until(
             status,
-            &json!("Gave up on “A Memory Called Empire” (start it again to take it up)."),
+            &json!("Gave up on “A Memory Called Empire”."),
             within,
         )
         .await;
     browser
         .until(current, &json!("Nothing in progress."), within)
         .await;
+    // The wrong button: its "Undo" takes the give-up back, the read as it was.
+    browser
+        .eval("document.querySelector('.status button.undo').click()")
+        .await;
+    browser
+        .until(
+            status,
+            &json!("Took back the give-up of “A Memory Called Empire”: in progress again."),
+            within,
+        )
+        .await;
+    browser.until(lists, &added, within).await;
     let memory_events: Vec<String> =
         lately_log::EventLog::connect(&sys.database_url, Default::default())
             .unwrap()
@@ -787,8 +799,13 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             .map(|e| e.event_type)
             .collect();
     assert_eq!(
-        memory_events[memory_events.len() - 3..],
-        ["item_finished", "item_finish_retracted", "item_abandoned"]
+        memory_events[memory_events.len() - 4..],
+        [
+            "item_finished",
+            "item_finish_retracted",
+            "item_abandoned",
+            "item_abandon_retracted"
+        ]
     );
     browser.quit().await;
 
@@ -814,6 +831,41 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         .await
         .unwrap();
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    // A bitmap for the home screens that take no SVG: iOS's `apple-touch-icon` (the page
+    // links it) and the manifest's second.
+    let png = &manifest["icons"][1];
+    assert_eq!(png["type"], "image/png");
+    let page = sys
+        .client
+        .get(format!("{reader}/owner"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(
+            r#"<link rel="apple-touch-icon" href="{}">"#,
+            png["src"].as_str().unwrap()
+        )),
+        "{page}"
+    );
+    let bitmap = sys
+        .client
+        .get(format!("{reader}/{}", png["src"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bitmap.headers()["content-type"], "image/png");
+    let bytes = bitmap.bytes().await.unwrap();
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+    // Its width and height, as the manifest says them.
+    let side = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    assert_eq!(
+        format!("{}x{}", side(16), side(20)),
+        png["sizes"].as_str().unwrap()
+    );
 
     // What the page wrote, as the log has it.
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
@@ -830,6 +882,211 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     let data = revised.data.value().unwrap();
     assert_eq!(data["rating"], json!(5.0));
     assert_eq!(data["review"], "Spice, and more.");
+}
+
+/// From up next, a film seen tonight is finished in one go (no start logged; undone, it is up
+/// next again); a mistyped book is put right (title, makers, tags, private: only what changed
+/// is written, and an edit made meanwhile elsewhere is a conflict, not overwritten) and removed
+/// from the lists, the "Undo" bringing it back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_finishes_from_up_next_edits_and_removes() {
+    let sys = system().await;
+    let reader = owners_reader(&sys).await;
+    let mut ids = Vec::new();
+    for (kind, title, by) in [
+        ("movie", "Aftersun", "Charlotte Wells"),
+        ("book", "Dnue", "Frank Herbet"),
+    ] {
+        let added = sys
+            .write(
+                reqwest::Method::POST,
+                "/v1/items",
+                json!({ "kind": kind, "title": title, "creators": [by] }),
+            )
+            .await;
+        ids.push(added["id"].as_str().unwrap().to_owned());
+    }
+    let [film, book] = &ids[..] else {
+        unreachable!()
+    };
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    let within = Duration::from_secs(5);
+    let status =
+        "const s = document.querySelector('.status').firstChild; return s ? s.textContent : ''";
+    // Each list's lines sorted: which comes first is not what this test is about.
+    let lists = "return ['queue', 'finished'].map(l => [...document.querySelectorAll('#' + l + ' li')].map(e => e.querySelector('.meta') ? e.querySelector('.p-name').textContent + ' — ' + e.querySelector('.meta').textContent.replace(/ · [^·]*\\d{4}$/, '') : e.textContent).sort())";
+    let queued = json!([
+        [
+            "Aftersun — Film · Charlotte Wells",
+            "Dnue — Book · Frank Herbet"
+        ],
+        ["Nothing finished yet."]
+    ]);
+    browser.until(lists, &queued, within).await;
+    let submit = |id: &str, form: &str, fill: &str, button: &str| {
+        format!("const f = document.querySelector('#queue li[data-id=\"{id}\"] form.{form}'); {fill} f.requestSubmit({button});")
+    };
+
+    // Seen tonight, from the watchlist: finished with four stars, straight from up next.
+    browser
+        .eval(&submit(
+            film,
+            "finish",
+            "f.elements.rating.value = '4';",
+            "",
+        ))
+        .await;
+    browser
+        .until(status, &json!("Finished “Aftersun”."), within)
+        .await;
+    browser
+        .until(
+            lists,
+            &json!([
+                ["Dnue — Book · Frank Herbet"],
+                ["Aftersun — Film · Charlotte Wells · ★★★★"]
+            ]),
+            within,
+        )
+        .await;
+    browser
+        .eval("document.querySelector('.status button.undo').click()")
+        .await;
+    browser
+        .until(
+            status,
+            &json!("Took back the finish of “Aftersun”: up next again."),
+            within,
+        )
+        .await;
+    browser.until(lists, &queued, within).await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let types = |events: Vec<lately_log::RecordedEvent>| -> Vec<String> {
+        events.into_iter().map(|e| e.event_type).collect()
+    };
+    assert_eq!(
+        types(log.read_stream(film).await.unwrap()),
+        ["item_added", "item_finished", "item_finish_retracted"]
+    );
+
+    // The mistyped book put right, and made private.
+    let edit = |fill: &str| submit(book, "edit", fill, "");
+    browser
+        .eval(&edit(
+            "f.elements.title.value = 'Dune'; f.elements.by.value = 'Frank Herbert'; f.elements.tags.value = 'SF, classic'; f.elements.private.checked = true;",
+        ))
+        .await;
+    browser
+        .until(
+            status,
+            &json!("Saved “Dune” (private now: its tweets are deleted)."),
+            within,
+        )
+        .await;
+    browser
+        .until(
+            lists,
+            &json!([
+                [
+                    "Aftersun — Film · Charlotte Wells",
+                    "Dune — Book · Frank Herbert · private"
+                ],
+                ["Nothing finished yet."]
+            ]),
+            within,
+        )
+        .await;
+    let edited = log.read_stream(book).await.unwrap().pop().unwrap();
+    assert_eq!(edited.event_type, "item_edited");
+    assert_eq!(
+        edited.data.value().unwrap()["changes"],
+        json!({ "title": "Dune", "creators": ["Frank Herbert"], "tags": ["sf", "classic"], "visibility": "private" }),
+        "only what changed"
+    );
+    let head = log.head().await.unwrap();
+    browser.eval(&edit("")).await;
+    browser
+        .until(status, &json!("Nothing changed."), within)
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "an unchanged form wrote");
+    browser
+        .eval(&format!(
+            "document.querySelectorAll('#queue li[data-id=\"{book}\"] details').forEach(d => d.open = true); document.querySelector('#queue').scrollIntoView()"
+        ))
+        .await;
+    browser.screenshot("owner-edit.png").await;
+    // Another device tags it meanwhile; the page's form, from before, is refused.
+    sys.write(
+        reqwest::Method::PATCH,
+        &format!("/v1/items/{book}"),
+        json!({ "tags": ["sf"] }),
+    )
+    .await;
+    let head = log.head().await.unwrap();
+    browser
+        .eval(&edit("f.elements.title.value = 'Dune!';"))
+        .await;
+    browser
+        .until(
+            status,
+            &json!("It changed meanwhile (on another device?): the list shows it as it is now."),
+            within,
+        )
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "the stale edit wrote");
+    // The list as it is now: the form holds the other device's tags.
+    browser
+        .until(
+            &format!("return document.querySelector('#queue li[data-id=\"{book}\"] form.edit').elements.tags.value"),
+            &json!("sf"),
+            within,
+        )
+        .await;
+
+    // Not going to read it after all: removed, then brought back by the "Undo".
+    browser
+        .eval(&submit(
+            book,
+            "edit",
+            "",
+            "f.querySelector('button[value=remove]')",
+        ))
+        .await;
+    browser
+        .until(status, &json!("Removed “Dune”."), within)
+        .await;
+    browser
+        .until(
+            lists,
+            &json!([
+                ["Aftersun — Film · Charlotte Wells"],
+                ["Nothing finished yet."]
+            ]),
+            within,
+        )
+        .await;
+    browser
+        .eval("document.querySelector('.status button.undo').click()")
+        .await;
+    browser
+        .until(status, &json!("Brought back “Dune”."), within)
+        .await;
+    browser
+        .until(
+            lists,
+            &json!([
+                [
+                    "Aftersun — Film · Charlotte Wells",
+                    "Dune — Book · Frank Herbert · private"
+                ],
+                ["Nothing finished yet."]
+            ]),
+            within,
+        )
+        .await;
+    browser.quit().await;
 }
 
 /// A show followed an episode at a time: "+1 episode" on the owner's page logs the next one;
