@@ -343,6 +343,44 @@
     return li;
   }
 
+  // Given up on, some day: taken up again as the same read (begun when it was, as far as it
+  // was), or started over as a new one.
+  function givenUp(item) {
+    const [li, body] = row(item, item.visibility);
+    const form = el("form", "take-up");
+    const over = Object.assign(el("button", "", "Start over"), { value: "start" });
+    form.append(el("button", "", "Take it up again"), over);
+    form.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      if (ev.submitter === over) {
+        acting(form, async () => {
+          await write("POST", path(item, "start"));
+          return [
+            "Started “" + item.title + "” over.",
+            async () => {
+              await write("DELETE", path(item, "start"));
+              return "Took back the start of “" + item.title + "”: given up again.";
+            },
+          ];
+        });
+        return;
+      }
+      acting(form, async () => {
+        await write("DELETE", path(item, "abandon"));
+        const far = where(item);
+        return [
+          "Took up “" + item.title + "” again" + (far ? ", at " + far : "") + ".",
+          async () => {
+            await write("POST", path(item, "abandon"));
+            return "Gave up on “" + item.title + "” again.";
+          },
+        ];
+      });
+    });
+    body.append(form, editing(item));
+    return li;
+  }
+
   // A finish of the owner's feed; the item's latest can be changed (a review written the day
   // after, a second thought on the rating), as `lately revise` does.
   function finished(entry, latest) {
@@ -384,9 +422,15 @@
   }
 
   async function refresh() {
-    const [current, queued, feed] = await Promise.all([all("in_progress"), all("queued"), read("v1/owner/feed?limit=10")]);
+    const [current, queued, feed, dropped] = await Promise.all([
+      all("in_progress"),
+      all("queued"),
+      read("v1/owner/feed?limit=10"),
+      all("abandoned"),
+    ]);
     show(document.getElementById("current"), current, inProgress, "Nothing in progress.");
     show(document.getElementById("queue"), queued, upNext, "Nothing up next.");
+    show(document.getElementById("dropped"), dropped, givenUp, "Nothing given up.");
     // Newest first: an item's first finish here is its latest, the one a change revises.
     const seen = new Set();
     show(document.getElementById("finished"), feed.items, (e) => {

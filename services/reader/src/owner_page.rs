@@ -1,9 +1,9 @@
 //! `/owner`: your log from a phone. You finish a book in bed, not at a terminal: this page
-//! lists what you have in progress and up next (the owner's list, private items too) and your
-//! latest finishes; it adds, starts, logs progress, finishes with a rating and a review
-//! (tweeted or not; from up next too), gives up, changes a finish's rating and review, edits
-//! an item's fields or removes it, and undoes a start, a finish, an add or a removal made by
-//! mistake.
+//! lists what you have in progress and up next (the owner's list, private items too), your
+//! latest finishes and what you gave up on; it adds, starts, logs progress, finishes with a
+//! rating and a review (tweeted or not; from up next too), gives up and takes up again,
+//! changes a finish's rating and review, edits an item's fields or removes it, and undoes a
+//! start, a finish, a give-up, an add or a removal made by mistake.
 //!
 //! The page is the same for everyone and holds nothing of yours: `owner.js` asks for the
 //! owner's token once and keeps it on the device (`localStorage`), reads the list from this
@@ -74,6 +74,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <h2>In progress</h2><ol id="current"></ol>
 <h2>Up next</h2><ol id="queue"></ol>
 <h2>Recently finished</h2><ol id="finished"></ol>
+<h2>Given up</h2><ol id="dropped"></ol>
 <p class="back"><a href="./">Your page</a> · <a href="#" id="forget">Forget the token on this device</a></p>
 </section>
 <noscript><p>This page needs JavaScript; the <code>lately</code> command does all it does.</p></noscript>

@@ -887,9 +887,10 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
 /// From up next, a film seen tonight is finished in one go (no start logged; undone, it is up
 /// next again); a mistyped book is put right (title, makers, tags, private: only what changed
 /// is written, and an edit made meanwhile elsewhere is a conflict, not overwritten) and removed
-/// from the lists, the "Undo" bringing it back.
+/// from the lists, the "Undo" bringing it back; a book given up on weeks ago is taken up
+/// again where it was left (undone: given up again), then started over.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_owners_log_page_finishes_from_up_next_edits_and_removes() {
+async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_again() {
     let sys = system().await;
     let reader = owners_reader(&sys).await;
     let mut ids = Vec::new();
@@ -909,6 +910,27 @@ async fn the_owners_log_page_finishes_from_up_next_edits_and_removes() {
     let [film, book] = &ids[..] else {
         unreachable!()
     };
+    let dropped = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "book", "title": "The Dispossessed" }),
+        )
+        .await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (step, body) in [
+        ("progress", json!({ "done": 90, "of": 387 })),
+        ("abandon", json!({})),
+    ] {
+        sys.write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{dropped}/{step}"),
+            body,
+        )
+        .await;
+    }
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
@@ -1086,6 +1108,69 @@ async fn the_owners_log_page_finishes_from_up_next_edits_and_removes() {
             within,
         )
         .await;
+
+    // Given up on weeks ago, taken up again: in progress where it was left.
+    let shelves = "return ['current', 'dropped'].map(l => [...document.querySelectorAll('#' + l + ' li')].map(e => e.querySelector('.meta') ? e.querySelector('.p-name').textContent + ' — ' + e.querySelector('.meta').textContent : e.textContent))";
+    let given_up = json!([
+        ["Nothing in progress."],
+        ["The Dispossessed — Book · page 90 of 387"]
+    ]);
+    assert_eq!(browser.eval(shelves).await, given_up);
+    let take_up = |button: &str| {
+        format!("const f = document.querySelector('#dropped li[data-id=\"{dropped}\"] form.take-up'); f.requestSubmit({button});")
+    };
+    browser.eval(&take_up("")).await;
+    browser
+        .until(
+            status,
+            &json!("Took up “The Dispossessed” again, at page 90 of 387."),
+            within,
+        )
+        .await;
+    browser
+        .until(
+            shelves,
+            &json!([
+                ["The Dispossessed — Book · page 90 of 387"],
+                ["Nothing given up."]
+            ]),
+            within,
+        )
+        .await;
+    browser
+        .eval("document.querySelector('.status button.undo').click()")
+        .await;
+    browser
+        .until(
+            status,
+            &json!("Gave up on “The Dispossessed” again."),
+            within,
+        )
+        .await;
+    browser.until(shelves, &given_up, within).await;
+    // Or begun again from the start: a new read.
+    browser
+        .eval(&take_up("f.querySelector('button[value=start]')"))
+        .await;
+    browser
+        .until(status, &json!("Started “The Dispossessed” over."), within)
+        .await;
+    browser
+        .until(
+            shelves,
+            &json!([["The Dispossessed — Book"], ["Nothing given up."]]),
+            within,
+        )
+        .await;
+    assert_eq!(
+        types(log.read_stream(&dropped).await.unwrap())[2..],
+        [
+            "item_abandoned",
+            "item_abandon_retracted",
+            "item_abandoned",
+            "item_started"
+        ]
+    );
     browser.quit().await;
 }
 
