@@ -227,7 +227,8 @@
     const tweet = Object.assign(el("input"), { type: "checkbox", name: "tweet", checked: true });
     const tweetLabel = el("label");
     tweetLabel.append(tweet, "Tweet it");
-    finish.append(rating, tweetLabel, review, el("button", "", "Finish"));
+    // A private item's finish is tweeted by no one: no box that says it might be.
+    finish.append(rating, ...(item.visibility === "private" ? [] : [tweetLabel]), review, el("button", "", "Finish"));
     const inProgress = item.status === "in_progress";
     const giveUp = Object.assign(el("button", "", "Give up"), { value: "abandon" });
     if (inProgress) finish.append(giveUp);

@@ -1020,6 +1020,15 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
             within,
         )
         .await;
+    assert_eq!(
+        browser
+            .eval(
+                "return [...document.querySelectorAll('#queue form.finish')].map(f => f.closest('li').dataset.id + ': ' + !!f.elements.tweet).sort()"
+            )
+            .await,
+        json!([format!("{film}: true"), format!("{book}: false")]),
+        "no \"Tweet it\" for a private item"
+    );
     let edited = log.read_stream(book).await.unwrap().pop().unwrap();
     assert_eq!(edited.event_type, "item_edited");
     assert_eq!(
