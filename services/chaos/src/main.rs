@@ -287,7 +287,8 @@ async fn client_loop(
         }
         // Every eleventh is started, given up on and the give-up taken back before it is
         // finished, as the same read.
-        if i % 11 == 5 {
+        let read_today = i % 11 == 5;
+        if read_today {
             for (method, step, key) in [
                 (reqwest::Method::POST, "start", "begin"),
                 (reqwest::Method::POST, "abandon", "give-up"),
@@ -314,11 +315,12 @@ async fn client_loop(
         )
         .await?;
         // Every fourth finish gets a second thought, and every eighth is moved to yesterday
-        // with it: the replicas must agree on revisions and moves too.
+        // with it (unless its read began today: the writer refuses a finish before its start):
+        // the replicas must agree on revisions and moves too.
         if i % 4 == 0 {
             let mut revision =
                 json!({ "rating": 5, "review": format!("On second thought, {c}-{i}.") });
-            if i % 8 == 0 {
+            if i % 8 == 0 && !read_today {
                 revision["finished_at"] = json!(chrono::Utc::now() - chrono::Duration::days(1));
             }
             write(
