@@ -86,10 +86,24 @@
   }
 
   // "120/304" is page 120 of 304; "40%" is 40 percent; a bare number is a page of the item's
-  // own count when it has one, else a percentage.
+  // own count when it has one, else a percentage; "+20" is twenty on from where the page shows
+  // it (pages of its count, or points of its percentage), sent with the item's version as
+  // "+1 episode" is. A string is what is wrong with it.
   function howFar(text, item) {
     const t = text.trim();
-    let m = /^(\d+)\s*\/\s*(\d+)$/.exec(t);
+    let m = /^\+\s*(\d+)$/.exec(t);
+    if (m) {
+      const [n, at] = [+m[1], where(item)];
+      const on = item.progress_of
+        ? { done: item.progress_done + n, of: item.progress_of }
+        : item.progress !== null && item.progress !== undefined ? { percent: item.progress + n } : null;
+      if (!on) return "“" + item.title + "” has no progress to go on from: say where you are first (120/304, or 40%).";
+      if (n < 1 || (on.of ? on.done > on.of : on.percent > 100)) {
+        return "“" + item.title + "” is at " + at + ": +" + n + " would be past the end (Finish… once you get there).";
+      }
+      return Object.assign(on, { expected_version: item.version });
+    }
+    m = /^(\d+)\s*\/\s*(\d+)$/.exec(t);
     if (m) return { done: +m[1], of: +m[2] };
     m = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);
     if (m) return { percent: Math.floor(+m[1]) };
@@ -199,10 +213,12 @@
     progress.addEventListener("submit", (ev) => {
       ev.preventDefault();
       const to = howFar(at.value, item);
-      if (!to) return say("How far? A percentage (40%), or where you are of how many (120/304).", true);
+      if (!to) return say("How far? A percentage (40%), where you are of how many (120/304), or how much further (+20).", true);
+      if (typeof to === "string") return say(to, true);
       acting(progress, async () => {
         await write("POST", path(item, "progress"), to);
-        return "“" + item.title + "”: " + (to.of ? to.done + " of " + to.of : to.percent + "%") + ".";
+        const now = to.of ? where(Object.assign({}, item, { progress_done: to.done, progress_of: to.of })) : to.percent + "%";
+        return "“" + item.title + "”: " + now + ".";
       });
     });
     body.append(progress, finishing(item), editing(item));

@@ -1250,6 +1250,30 @@ async fn the_owners_log_page_counts_an_episode_on() {
     browser
         .until(meta, &json!("TV · episode 6 of 10"), within)
         .await;
+    // Two episodes on, typed as the CLI takes it; five more would be past the end: refused by
+    // the page, nothing written.
+    let step = |by: &str| {
+        format!("const f = document.querySelector('#current li form.progress'); f.elements.at.value = '{by}'; f.requestSubmit();")
+    };
+    browser.eval(&step("+2")).await;
+    browser
+        .until(meta, &json!("TV · episode 8 of 10"), within)
+        .await;
+    let status = "return document.querySelector('.status').textContent";
+    assert_eq!(
+        browser.eval(status).await,
+        json!("“Severance, season 2”: episode 8 of 10.")
+    );
+    let head = log.head().await.unwrap();
+    browser.eval(&step("+5")).await;
+    browser
+        .until(
+            status,
+            &json!("“Severance, season 2” is at episode 8 of 10: +5 would be past the end (Finish… once you get there)."),
+            within,
+        )
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "a step past the end wrote");
     browser.quit().await;
 }
 
