@@ -438,19 +438,48 @@
     list.replaceChildren(...(items.length ? items.map(render) : [el("li", "empty", none)]));
   }
 
+  // The latest `shown` finishes (ten, and ten more a tap on "Older finishes": a review for
+  // a book finished weeks ago), and whether there are more: one past them is read to know.
+  let shown = 10;
+  async function finishes() {
+    let entries = [];
+    let cursor = "";
+    do {
+      const limit = Math.min(100, shown + 1 - entries.length);
+      const page = await read("v1/owner/feed?limit=" + limit + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+      entries = entries.concat(page.items);
+      cursor = page.next_cursor;
+    } while (cursor && entries.length <= shown);
+    return [entries.slice(0, shown), entries.length > shown];
+  }
+
+  const older = document.getElementById("older");
+  older.addEventListener("click", async () => {
+    older.disabled = true;
+    shown += 10;
+    try {
+      await refresh();
+    } catch (e) {
+      say(e.message, true);
+    } finally {
+      older.disabled = false;
+    }
+  });
+
   async function refresh() {
-    const [current, queued, feed, dropped] = await Promise.all([
+    const [current, queued, [feed, more], dropped] = await Promise.all([
       all("in_progress"),
       all("queued"),
-      read("v1/owner/feed?limit=10"),
+      finishes(),
       all("abandoned"),
     ]);
+    older.hidden = !more;
     show(document.getElementById("current"), current, inProgress, "Nothing in progress.");
     show(document.getElementById("queue"), queued, upNext, "Nothing up next.");
     show(document.getElementById("dropped"), dropped, givenUp, "Nothing given up.");
     // Newest first: an item's first finish here is its latest, the one a change revises.
     const seen = new Set();
-    show(document.getElementById("finished"), feed.items, (e) => {
+    show(document.getElementById("finished"), feed, (e) => {
       const latest = !seen.has(e.item.id);
       seen.add(e.item.id);
       return finished(e, latest);

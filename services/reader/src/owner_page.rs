@@ -74,6 +74,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <h2>In progress</h2><ol id="current"></ol>
 <h2>Up next</h2><ol id="queue"></ol>
 <h2>Recently finished</h2><ol id="finished"></ol>
+<p><button type="button" id="older" hidden>Older finishes</button></p>
 <h2>Given up</h2><ol id="dropped"></ol>
 <p class="back"><a href="./">Your page</a> · <a href="#" id="forget">Forget the token on this device</a></p>
 </section>

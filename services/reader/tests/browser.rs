@@ -1183,6 +1183,86 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
     browser.quit().await;
 }
 
+/// Past the ten latest finishes, "Older finishes" shows ten more (hidden once there are no
+/// more), and an older item's finish is changed there (a review written weeks later), the page
+/// keeping them shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_shows_older_finishes_to_change() {
+    let sys = system().await;
+    let reader = owners_reader(&sys).await;
+    let mut first = String::new();
+    for n in 1..=11 {
+        let id = sys
+            .write(
+                reqwest::Method::POST,
+                "/v1/items",
+                json!({ "kind": "book", "title": format!("Book {n:02}") }),
+            )
+            .await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        sys.write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{id}/finish"),
+            json!({}),
+        )
+        .await;
+        if n == 1 {
+            first = id;
+        }
+    }
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    let within = Duration::from_secs(5);
+    let finished = "return [document.getElementById('older').offsetParent !== null, ...[...document.querySelectorAll('#finished li')].map(e => e.querySelector('.p-name').textContent + (e.querySelector('.review') ? ': ' + e.querySelector('.review').textContent : ''))]";
+    // Whether "Older finishes" shows, then the finishes listed, newest first.
+    let shown = |older: bool, titles: Vec<String>| {
+        let mut all = vec![json!(older)];
+        all.extend(titles.into_iter().map(Value::from));
+        Value::from(all)
+    };
+    let book = |n: u32| format!("Book {n:02}");
+    browser
+        .until(
+            finished,
+            &shown(true, (2..=11).rev().map(book).collect()),
+            within,
+        )
+        .await;
+    browser
+        .eval("document.getElementById('older').click()")
+        .await;
+    browser
+        .until(
+            finished,
+            &shown(false, (1..=11).rev().map(book).collect()),
+            within,
+        )
+        .await;
+    browser
+        .eval(&format!(
+            "const f = document.querySelector('#finished li[data-id=\"{first}\"] form.revise'); f.elements.review.value = 'Better on a second thought.'; f.requestSubmit();"
+        ))
+        .await;
+    browser
+        .until(
+            "return document.querySelector('.status').textContent",
+            &json!("Saved “Book 01”."),
+            within,
+        )
+        .await;
+    let changed = (2..=11)
+        .rev()
+        .map(book)
+        .chain(["Book 01: Better on a second thought.".to_owned()]);
+    browser
+        .until(finished, &shown(false, changed.collect()), within)
+        .await;
+    browser.quit().await;
+}
+
 /// A show followed an episode at a time: "+1 episode" on the owner's page logs the next one;
 /// a step logged meanwhile on another device makes the page's next tap a conflict (nothing
 /// written) and shows the list as it is now, from where the tap after counts on.
