@@ -92,13 +92,13 @@
   function howFar(text, item) {
     const t = text.trim();
     let m = /^\+\s*(\d+)$/.exec(t);
-    if (m) {
+    if (m && +m[1] > 0) {
       const [n, at] = [+m[1], where(item)];
       const on = item.progress_of
         ? { done: item.progress_done + n, of: item.progress_of }
         : item.progress !== null && item.progress !== undefined ? { percent: item.progress + n } : null;
       if (!on) return "“" + item.title + "” has no progress to go on from: say where you are first (120/304, or 40%).";
-      if (n < 1 || (on.of ? on.done > on.of : on.percent > 100)) {
+      if (on.of ? on.done > on.of : on.percent > 100) {
         return "“" + item.title + "” is at " + at + ": +" + n + " would be past the end (Finish… once you get there).";
       }
       return Object.assign(on, { expected_version: item.version });
