@@ -18,6 +18,10 @@ use serde_json::{json, Value};
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
 
+/// What the owner's page's status line says (an "Undo" may follow the words).
+const STATUS: &str =
+    "const s = document.querySelector('.status').firstChild; return s ? s.textContent : ''";
+
 /// The handful of WebDriver commands these tests need, over plain HTTP.
 struct Browser {
     driver: tokio::process::Child,
@@ -133,6 +137,18 @@ impl Browser {
     async fn open_blog(&self, port: u16, titles: &Value) {
         self.goto(&format!("http://127.0.0.1:{port}/")).await;
         self.until(TITLES_IN_EMBED, titles, Duration::from_secs(5))
+            .await;
+    }
+
+    /// Waits until the owner's page's status line says `text` (an "Undo" may follow it).
+    async fn says(&self, text: &str) {
+        self.until(STATUS, &json!(text), Duration::from_secs(5))
+            .await;
+    }
+
+    /// Taps the "Undo" beside what the owner's page says it did.
+    async fn undo(&self) {
+        self.eval("document.querySelector('.status button.undo').click()")
             .await;
     }
 
@@ -618,16 +634,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
 
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
-    // What the status line says (an "Undo" may follow it).
-    let status =
-        "const s = document.querySelector('.status').firstChild; return s ? s.textContent : ''";
-    browser
-        .until(
-            status,
-            &json!("Your token, once on this device."),
-            Duration::from_secs(5),
-        )
-        .await;
+    browser.says("Your token, once on this device.").await;
     let shown =
         "return ['settings', 'log'].map(id => document.getElementById(id).offsetParent !== null)";
     assert_eq!(browser.eval(shown).await, json!([true, false]));
@@ -667,9 +674,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         format!("const f = document.querySelector('li[data-id=\"{id}\"] form.{form}'); {before} f.requestSubmit();")
     };
     browser.eval(&act(&dune, "start", "")).await;
-    browser
-        .until(status, &json!("Started “Dune”."), within)
-        .await;
+    browser.says("Started “Dune”.").await;
     browser
         .eval(&act(&memory, "progress", "f.elements.at.value = '200';"))
         .await;
@@ -694,9 +699,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             "f.elements.rating.value = '4.5'; f.elements.review.value = 'Spice.'; f.elements.tweet.checked = false;",
         ))
         .await;
-    browser
-        .until(status, &json!("Finished “Dune”, not tweeted."), within)
-        .await;
+    browser.says("Finished “Dune”, not tweeted.").await;
     // Add a film.
     browser
         .eval("const f = document.getElementById('add'); f.elements.kind.value = 'movie'; f.elements.title.value = 'Aftersun'; f.elements.by.value = 'Charlotte Wells, '; f.elements.private.checked = true; f.requestSubmit();")
@@ -727,7 +730,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             within,
         )
         .await;
-    assert_eq!(browser.eval(status).await, json!("Saved “Dune”."));
+    assert_eq!(browser.eval(STATUS).await, json!("Saved “Dune”."));
     browser
         .eval(&format!(
             "document.querySelector('li[data-id=\"{memory}\"] details').open = true;"
@@ -737,9 +740,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     browser
         .eval(&act(&memory, "finish", "f.elements.rating.value = '5';"))
         .await;
-    browser
-        .until(status, &json!("Finished “A Memory Called Empire”."), within)
-        .await;
+    browser.says("Finished “A Memory Called Empire”.").await;
     let current = "return document.querySelector('#current li').textContent";
     browser
         .until(current, &json!("Nothing in progress."), within)
@@ -749,15 +750,11 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         .eval("const b = document.querySelector('.status button.undo'); b.click(); b.click();")
         .await;
     browser
-        .until(
-            status,
-            &json!("Took back the finish of “A Memory Called Empire”: in progress again."),
-            within,
-        )
+        .says("Took back the finish of “A Memory Called Empire”: in progress again.")
         .await;
     browser.until(lists, &added, within).await;
     assert_eq!(
-        browser.eval(status).await,
+        browser.eval(STATUS).await,
         json!("Took back the finish of “A Memory Called Empire”: in progress again."),
         "a second tap wrote again"
     );
@@ -767,26 +764,14 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             "document.querySelector('li[data-id=\"{memory}\"] form.finish button[value=abandon]').click()"
         ))
         .await;
-    browser
-        .until(
-            status,
-            &json!("Gave up on “A Memory Called Empire”."),
-            within,
-        )
-        .await;
+    browser.says("Gave up on “A Memory Called Empire”.").await;
     browser
         .until(current, &json!("Nothing in progress."), within)
         .await;
     // The wrong button: its "Undo" takes the give-up back, the read as it was.
+    browser.undo().await;
     browser
-        .eval("document.querySelector('.status button.undo').click()")
-        .await;
-    browser
-        .until(
-            status,
-            &json!("Took back the give-up of “A Memory Called Empire”: in progress again."),
-            within,
-        )
+        .says("Took back the give-up of “A Memory Called Empire”: in progress again.")
         .await;
     browser.until(lists, &added, within).await;
     let memory_events: Vec<String> =
@@ -935,8 +920,6 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
     let within = Duration::from_secs(5);
-    let status =
-        "const s = document.querySelector('.status').firstChild; return s ? s.textContent : ''";
     // Each list's lines sorted: which comes first is not what this test is about.
     let lists = "return ['queue', 'finished'].map(l => [...document.querySelectorAll('#' + l + ' li')].map(e => e.querySelector('.meta') ? e.querySelector('.p-name').textContent + ' — ' + e.querySelector('.meta').textContent.replace(/ · [^·]*\\d{4}$/, '') : e.textContent).sort())";
     let queued = json!([
@@ -960,9 +943,7 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
             "",
         ))
         .await;
-    browser
-        .until(status, &json!("Finished “Aftersun”."), within)
-        .await;
+    browser.says("Finished “Aftersun”.").await;
     browser
         .until(
             lists,
@@ -973,15 +954,9 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
             within,
         )
         .await;
+    browser.undo().await;
     browser
-        .eval("document.querySelector('.status button.undo').click()")
-        .await;
-    browser
-        .until(
-            status,
-            &json!("Took back the finish of “Aftersun”: up next again."),
-            within,
-        )
+        .says("Took back the finish of “Aftersun”: up next again.")
         .await;
     browser.until(lists, &queued, within).await;
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
@@ -1001,11 +976,7 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
         ))
         .await;
     browser
-        .until(
-            status,
-            &json!("Saved “Dune” (private now: its tweets are deleted)."),
-            within,
-        )
+        .says("Saved “Dune” (private now: its tweets are deleted).")
         .await;
     browser
         .until(
@@ -1038,9 +1009,7 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
     );
     let head = log.head().await.unwrap();
     browser.eval(&edit("")).await;
-    browser
-        .until(status, &json!("Nothing changed."), within)
-        .await;
+    browser.says("Nothing changed.").await;
     assert_eq!(log.head().await.unwrap(), head, "an unchanged form wrote");
     browser
         .eval(&format!(
@@ -1060,11 +1029,7 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
         .eval(&edit("f.elements.title.value = 'Dune!';"))
         .await;
     browser
-        .until(
-            status,
-            &json!("It changed meanwhile (on another device?): the list shows it as it is now."),
-            within,
-        )
+        .says("It changed meanwhile (on another device?): the list shows it as it is now.")
         .await;
     assert_eq!(log.head().await.unwrap(), head, "the stale edit wrote");
     // The list as it is now: the form holds the other device's tags.
@@ -1085,9 +1050,7 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
             "f.querySelector('button[value=remove]')",
         ))
         .await;
-    browser
-        .until(status, &json!("Removed “Dune”."), within)
-        .await;
+    browser.says("Removed “Dune”.").await;
     browser
         .until(
             lists,
@@ -1098,12 +1061,8 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
             within,
         )
         .await;
-    browser
-        .eval("document.querySelector('.status button.undo').click()")
-        .await;
-    browser
-        .until(status, &json!("Brought back “Dune”."), within)
-        .await;
+    browser.undo().await;
+    browser.says("Brought back “Dune”.").await;
     browser
         .until(
             lists,
@@ -1130,11 +1089,7 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
     };
     browser.eval(&take_up("")).await;
     browser
-        .until(
-            status,
-            &json!("Took up “The Dispossessed” again, at page 90 of 387."),
-            within,
-        )
+        .says("Took up “The Dispossessed” again, at page 90 of 387.")
         .await;
     browser
         .until(
@@ -1146,24 +1101,14 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
             within,
         )
         .await;
-    browser
-        .eval("document.querySelector('.status button.undo').click()")
-        .await;
-    browser
-        .until(
-            status,
-            &json!("Gave up on “The Dispossessed” again."),
-            within,
-        )
-        .await;
+    browser.undo().await;
+    browser.says("Gave up on “The Dispossessed” again.").await;
     browser.until(shelves, &given_up, within).await;
     // Or begun again from the start: a new read.
     browser
         .eval(&take_up("f.querySelector('button[value=start]')"))
         .await;
-    browser
-        .until(status, &json!("Started “The Dispossessed” over."), within)
-        .await;
+    browser.says("Started “The Dispossessed” over.").await;
     browser
         .until(
             shelves,
@@ -1246,13 +1191,7 @@ async fn the_owners_log_page_shows_older_finishes_to_change() {
             "const f = document.querySelector('#finished li[data-id=\"{first}\"] form.revise'); f.elements.review.value = 'Better on a second thought.'; f.requestSubmit();"
         ))
         .await;
-    browser
-        .until(
-            "return document.querySelector('.status').textContent",
-            &json!("Saved “Book 01”."),
-            within,
-        )
-        .await;
+    browser.says("Saved “Book 01”.").await;
     let changed = (2..=11)
         .rev()
         .map(book)
@@ -1312,11 +1251,7 @@ async fn the_owners_log_page_counts_an_episode_on() {
     let head = log.head().await.unwrap();
     browser.eval(next).await;
     browser
-        .until(
-            "return document.querySelector('.status').textContent",
-            &json!("It changed meanwhile (on another device?): the list shows it as it is now."),
-            within,
-        )
+        .says("It changed meanwhile (on another device?): the list shows it as it is now.")
         .await;
     browser
         .until(meta, &json!("TV · episode 5 of 10"), within)
@@ -1339,20 +1274,13 @@ async fn the_owners_log_page_counts_an_episode_on() {
     browser
         .until(meta, &json!("TV · episode 8 of 10"), within)
         .await;
-    let status = "return document.querySelector('.status').textContent";
     assert_eq!(
-        browser.eval(status).await,
+        browser.eval(STATUS).await,
         json!("“Severance, season 2”: episode 8 of 10.")
     );
     let head = log.head().await.unwrap();
     browser.eval(&step("+5")).await;
-    browser
-        .until(
-            status,
-            &json!("“Severance, season 2” is at episode 8 of 10: +5 would be past the end (Finish… once you get there)."),
-            within,
-        )
-        .await;
+    browser.says("“Severance, season 2” is at episode 8 of 10: +5 would be past the end (Finish… once you get there).").await;
     assert_eq!(log.head().await.unwrap(), head, "a step past the end wrote");
     browser.quit().await;
 }
