@@ -978,19 +978,14 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
     browser
         .says("Saved “Dune” (private now: its tweets are deleted).")
         .await;
-    browser
-        .until(
-            lists,
-            &json!([
-                [
-                    "Aftersun — Film · Charlotte Wells",
-                    "Dune — Book · Frank Herbert · private"
-                ],
-                ["Nothing finished yet."]
-            ]),
-            within,
-        )
-        .await;
+    let put_right = json!([
+        [
+            "Aftersun — Film · Charlotte Wells",
+            "Dune — Book · Frank Herbert · private"
+        ],
+        ["Nothing finished yet."]
+    ]);
+    browser.until(lists, &put_right, within).await;
     assert_eq!(
         browser
             .eval(
@@ -1063,19 +1058,7 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
         .await;
     browser.undo().await;
     browser.says("Brought back “Dune”.").await;
-    browser
-        .until(
-            lists,
-            &json!([
-                [
-                    "Aftersun — Film · Charlotte Wells",
-                    "Dune — Book · Frank Herbert · private"
-                ],
-                ["Nothing finished yet."]
-            ]),
-            within,
-        )
-        .await;
+    browser.until(lists, &put_right, within).await;
 
     // Given up on weeks ago, taken up again: in progress where it was left.
     let shelves = "return ['current', 'dropped'].map(l => [...document.querySelectorAll('#' + l + ' li')].map(e => e.querySelector('.meta') ? e.querySelector('.p-name').textContent + ' — ' + e.querySelector('.meta').textContent : e.textContent))";
