@@ -147,11 +147,15 @@
 
   const path = (item, step) => "/v1/items/" + encodeURIComponent(item.id) + (step ? "/" + step : "");
 
+  // Text as the find box compares it: lower case, without accents ("amelie" finds "Amélie").
+  const folding = (text) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
+
   // An item's line: its title, then its kind, makers, whether private and how far, and
   // `more` after those (a finish's stars and day).
   function row(item, visibility, more) {
     const li = el("li", "h-entry");
     li.dataset.id = item.id;
+    li.dataset.find = folding([item.title, ...item.creators, ...item.tags].join(" "));
     const body = el("div");
     body.append(el("span", "title p-name", item.title));
     const meta = [LABEL[item.kind] || item.kind];
@@ -466,6 +470,17 @@
     }
   });
 
+  // Three hundred books up next are found by a word or two of the title, a maker or a tag:
+  // the lines without every word typed are hidden, in every list.
+  const find = document.getElementById("find");
+  function finding() {
+    const words = folding(find.value).split(/\s+/).filter(Boolean);
+    log.querySelectorAll("li[data-find]").forEach((li) => {
+      li.hidden = !words.every((w) => li.dataset.find.includes(w));
+    });
+  }
+  find.addEventListener("input", finding);
+
   async function refresh() {
     const [current, queued, [feed, more], dropped] = await Promise.all([
       all("in_progress"),
@@ -484,6 +499,7 @@
       seen.add(e.item.id);
       return finished(e, latest);
     }, "Nothing finished yet.");
+    finding();
   }
 
   // Each opening supersedes the one before (the token saved while the first read, without

@@ -30,6 +30,7 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner input[name=title] { flex: 1 1 12rem; }
 .lately.owner input[name=by], .lately.owner input[name=tags] { flex: 1 1 8rem; }
 .lately.owner textarea { flex: 1 1 100%; min-height: 4rem; }
+.lately.owner #find { width: 100%; box-sizing: border-box; }
 .lately.owner button { cursor: pointer; border-color: var(--accent); color: var(--accent); }
 .lately.owner button:disabled { opacity: .5; cursor: wait; }
 .lately.owner li form { margin: .5rem 0 0; }
@@ -71,6 +72,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <input name="by" placeholder="By (a comma between names)" aria-label="By">
 <label><input type="checkbox" name="private">Private</label>
 <button>Add</button></form>
+<input type="search" id="find" placeholder="Find in your lists: title, by, tag" aria-label="Find in your lists">
 <h2>In progress</h2><ol id="current"></ol>
 <h2>Up next</h2><ol id="queue"></ol>
 <h2>Recently finished</h2><ol id="finished"></ol>

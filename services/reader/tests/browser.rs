@@ -1099,6 +1099,19 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
             within,
         )
         .await;
+    // Found by a word or two of the title, a maker or a tag, accents aside; the others hidden.
+    let find = |words: &str| {
+        format!("const f = document.getElementById('find'); f.value = '{words}'; f.dispatchEvent(new Event('input')); return [...document.querySelectorAll('#log li[data-find]')].filter(li => li.offsetParent !== null).map(li => li.querySelector('.p-name').textContent).sort()")
+    };
+    for (words, found) in [
+        ("", json!(["Aftersun", "Dune", "The Dispossessed"])),
+        ("frank", json!(["Dune"])),
+        ("DISPO", json!(["The Dispossessed"])),
+        ("herbért sf", json!(["Dune"])),
+        ("sf charlotte", json!([])),
+    ] {
+        assert_eq!(browser.eval(&find(words)).await, found, "{words}");
+    }
     assert_eq!(
         types(log.read_stream(&dropped).await.unwrap())[2..],
         [
