@@ -237,18 +237,28 @@
     return details;
   }
 
-  // Finish it with a rating, a review, tweeted or not; from up next too (a film from the
-  // watchlist, seen tonight: the log has no start for it, as `lately finish` without
-  // `--started`). Given up on, while in progress.
+  // A day of this device's calendar, as a date input holds it (2026-12-04).
+  const localDay = (d) => [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n) => String(n).padStart(2, "0")).join("-");
+
+  // Finish it with a rating, a review, tweeted or not, today or on a day before (the book
+  // finished last night, logged in the morning: that day's noon, as `lately finish --at
+  // yesterday`; not before its read began); from up next too (a film from the watchlist,
+  // seen tonight: the log has no start for it, as `lately finish` without `--started`). Given
+  // up on, while in progress.
   function finishing(item) {
     const finish = el("form", "finish");
+    const today = localDay(new Date());
+    const day = Object.assign(el("input"), { type: "date", name: "day", value: today, max: today, required: true });
+    if (item.started_at) day.min = localDay(new Date(item.started_at));
+    const dayLabel = el("label");
+    dayLabel.append("On", day);
     const rating = ratingSelect(null);
     const review = reviewBox("");
     const tweet = Object.assign(el("input"), { type: "checkbox", name: "tweet", checked: true });
     const tweetLabel = el("label");
     tweetLabel.append(tweet, "Tweet it");
     // A private item's finish is tweeted by no one: no box that says it might be.
-    finish.append(rating, ...(item.visibility === "private" ? [] : [tweetLabel]), review, el("button", "", "Finish"));
+    finish.append(rating, dayLabel, ...(item.visibility === "private" ? [] : [tweetLabel]), review, el("button", "", "Finish"));
     const inProgress = item.status === "in_progress";
     const giveUp = Object.assign(el("button", "", "Give up"), { value: "abandon" });
     if (inProgress) finish.append(giveUp);
@@ -270,10 +280,15 @@
       const done = { tweet: tweet.checked };
       if (rating.value) done.rating = +rating.value;
       if (review.value.trim()) done.review = review.value.trim();
+      const earlier = day.value && day.value !== localDay(new Date());
+      if (earlier) {
+        const [y, m, d] = day.value.split("-").map(Number);
+        done.at = new Date(y, m - 1, d, 12).toISOString();
+      }
       acting(finish, async () => {
         await write("POST", path(item, "finish"), done);
         return [
-          "Finished “" + item.title + "”" + (done.tweet ? "." : ", not tweeted."),
+          "Finished “" + item.title + "”" + (earlier ? " on " + day.value : "") + (done.tweet ? "." : ", not tweeted."),
           async () => {
             await write("DELETE", path(item, "finish"));
             return "Took back the finish of “" + item.title + "”: " + (inProgress ? "in progress" : "up next") + " again.";

@@ -37,6 +37,7 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner li details { margin: .5rem 0 0; }
 .lately.owner li summary { cursor: pointer; color: var(--accent); }
 .lately.owner li input[name=at] { width: 7rem; }
+.lately.owner li input[name=day] { width: 9.5rem; }
 .lately.owner label { display: flex; gap: .35rem; align-items: center; }
 .lately.owner .status { min-height: 1.4em; margin: 0 0 .75rem; color: var(--muted); }
 .lately.owner .status.bad { color: #c0392b; }";

@@ -934,7 +934,13 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
         format!("const f = document.querySelector('#queue li[data-id=\"{id}\"] form.{form}'); {fill} f.requestSubmit({button});")
     };
 
-    // Seen tonight, from the watchlist: finished with four stars, straight from up next.
+    // Seen last night, from the watchlist, logged in the morning: finished yesterday with
+    // four stars, straight from up next.
+    let yesterday = browser
+        .eval(&format!(
+            "const f = document.querySelector('#queue li[data-id=\"{film}\"] form.finish'); const d = new Date(); d.setDate(d.getDate() - 1); f.elements.day.value = [d.getFullYear(), d.getMonth() + 1, d.getDate()].map(n => String(n).padStart(2, '0')).join('-'); return f.elements.day.value"
+        ))
+        .await;
     browser
         .eval(&submit(
             film,
@@ -943,7 +949,12 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
             "",
         ))
         .await;
-    browser.says("Finished “Aftersun”.").await;
+    browser
+        .says(&format!(
+            "Finished “Aftersun” on {}.",
+            yesterday.as_str().unwrap()
+        ))
+        .await;
     browser
         .until(
             lists,
@@ -963,8 +974,14 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
     let types = |events: Vec<lately_log::RecordedEvent>| -> Vec<String> {
         events.into_iter().map(|e| e.event_type).collect()
     };
+    let film_events = log.read_stream(film).await.unwrap();
+    // Yesterday's noon on the browser's clock: 12 to 36 hours ago, whatever its zone.
+    let at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(film_events[1].data.value().unwrap()["at"].clone()).unwrap();
+    let ago = chrono::Utc::now() - at;
+    assert!((12..=36).contains(&ago.num_hours()), "finished {ago} ago");
     assert_eq!(
-        types(log.read_stream(film).await.unwrap()),
+        types(film_events),
         ["item_added", "item_finished", "item_finish_retracted"]
     );
 
