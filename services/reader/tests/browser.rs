@@ -600,31 +600,15 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         body
     };
     let dune = sys
-        .write(
-            reqwest::Method::POST,
-            "/v1/items",
-            add("Dune", json!({ "creators": ["Frank Herbert"] })),
-        )
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .add_item(add("Dune", json!({ "creators": ["Frank Herbert"] })))
+        .await;
     sys.write(
         reqwest::Method::POST,
         "/v1/items",
         add("A private one", json!({ "visibility": "private" })),
     )
     .await;
-    let memory = sys
-        .write(
-            reqwest::Method::POST,
-            "/v1/items",
-            add("A Memory Called Empire", json!({})),
-        )
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let memory = sys.add_item(add("A Memory Called Empire", json!({}))).await;
     sys.write(
         reqwest::Method::POST,
         &format!("/v1/items/{memory}/progress"),
@@ -883,28 +867,17 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
         ("movie", "Aftersun", "Charlotte Wells"),
         ("book", "Dnue", "Frank Herbet"),
     ] {
-        let added = sys
-            .write(
-                reqwest::Method::POST,
-                "/v1/items",
-                json!({ "kind": kind, "title": title, "creators": [by] }),
-            )
-            .await;
-        ids.push(added["id"].as_str().unwrap().to_owned());
+        ids.push(
+            sys.add_item(json!({ "kind": kind, "title": title, "creators": [by] }))
+                .await,
+        );
     }
     let [film, book] = &ids[..] else {
         unreachable!()
     };
     let dropped = sys
-        .write(
-            reqwest::Method::POST,
-            "/v1/items",
-            json!({ "kind": "book", "title": "The Dispossessed" }),
-        )
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .add_item(json!({ "kind": "book", "title": "The Dispossessed" }))
+        .await;
     for (step, body) in [
         ("progress", json!({ "done": 90, "of": 387 })),
         ("abandon", json!({})),
@@ -1151,15 +1124,8 @@ async fn the_owners_log_page_shows_older_finishes_to_change() {
     let mut first = String::new();
     for n in 1..=11 {
         let id = sys
-            .write(
-                reqwest::Method::POST,
-                "/v1/items",
-                json!({ "kind": "book", "title": format!("Book {n:02}") }),
-            )
-            .await["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+            .add_item(json!({ "kind": "book", "title": format!("Book {n:02}") }))
+            .await;
         sys.write(
             reqwest::Method::POST,
             &format!("/v1/items/{id}/finish"),
@@ -1223,15 +1189,8 @@ async fn the_owners_log_page_counts_an_episode_on() {
     let sys = system().await;
     let reader = owners_reader(&sys).await;
     let show = sys
-        .write(
-            reqwest::Method::POST,
-            "/v1/items",
-            json!({ "kind": "tv", "title": "Severance, season 2" }),
-        )
-        .await["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+        .add_item(json!({ "kind": "tv", "title": "Severance, season 2" }))
+        .await;
     let progress = format!("/v1/items/{show}/progress");
     sys.write(
         reqwest::Method::POST,

@@ -145,6 +145,14 @@ impl System {
         res.json().await.unwrap()
     }
 
+    /// Adds the item `body` describes; returns its id.
+    pub async fn add_item(&self, body: Value) -> String {
+        self.write(reqwest::Method::POST, "/v1/items", body).await["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     /// Adds an item; returns (id, position).
     pub async fn add(&self, title: &str, visibility: &str) -> (String, i64) {
         let body = json!({ "kind": "book", "title": title, "visibility": visibility });
