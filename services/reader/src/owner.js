@@ -240,6 +240,22 @@
   // A day of this device's calendar, as a date input holds it (2026-12-04).
   const localDay = (d) => [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n) => String(n).padStart(2, "0")).join("-");
 
+  // A day's choice, today unless changed, none after it; `earlier()` is the time to send for
+  // a day before today (its noon here, as the CLI's `--at` takes a day), or nothing: now.
+  function dayInput(label) {
+    const today = localDay(new Date());
+    const input = Object.assign(el("input"), { type: "date", name: "day", value: today, max: today, required: true });
+    input.setAttribute("aria-label", label);
+    const wrap = el("label");
+    wrap.append("On", input);
+    const earlier = () => {
+      if (!input.value || input.value === localDay(new Date())) return null;
+      const [y, m, d] = input.value.split("-").map(Number);
+      return new Date(y, m - 1, d, 12).toISOString();
+    };
+    return { input, label: wrap, earlier };
+  }
+
   // Finish it with a rating, a review, tweeted or not, today or on a day before (the book
   // finished last night, logged in the morning: that day's noon, as `lately finish --at
   // yesterday`; not before its read began); from up next too (a film from the watchlist,
@@ -247,18 +263,15 @@
   // up on, while in progress.
   function finishing(item) {
     const finish = el("form", "finish");
-    const today = localDay(new Date());
-    const day = Object.assign(el("input"), { type: "date", name: "day", value: today, max: today, required: true });
-    if (item.started_at) day.min = localDay(new Date(item.started_at));
-    const dayLabel = el("label");
-    dayLabel.append("On", day);
+    const day = dayInput("Finished on");
+    if (item.started_at) day.input.min = localDay(new Date(item.started_at));
     const rating = ratingSelect(null);
     const review = reviewBox("");
     const tweet = Object.assign(el("input"), { type: "checkbox", name: "tweet", checked: true });
     const tweetLabel = el("label");
     tweetLabel.append(tweet, "Tweet it");
     // A private item's finish is tweeted by no one: no box that says it might be.
-    finish.append(rating, dayLabel, ...(item.visibility === "private" ? [] : [tweetLabel]), review, el("button", "", "Finish"));
+    finish.append(rating, day.label, ...(item.visibility === "private" ? [] : [tweetLabel]), review, el("button", "", "Finish"));
     const inProgress = item.status === "in_progress";
     const giveUp = Object.assign(el("button", "", "Give up"), { value: "abandon" });
     if (inProgress) finish.append(giveUp);
@@ -280,15 +293,12 @@
       const done = { tweet: tweet.checked };
       if (rating.value) done.rating = +rating.value;
       if (review.value.trim()) done.review = review.value.trim();
-      const earlier = day.value && day.value !== localDay(new Date());
-      if (earlier) {
-        const [y, m, d] = day.value.split("-").map(Number);
-        done.at = new Date(y, m - 1, d, 12).toISOString();
-      }
+      const at = day.earlier();
+      if (at) done.at = at;
       acting(finish, async () => {
         await write("POST", path(item, "finish"), done);
         return [
-          "Finished “" + item.title + "”" + (earlier ? " on " + day.value : "") + (done.tweet ? "." : ", not tweeted."),
+          "Finished “" + item.title + "”" + (at ? " on " + day.input.value : "") + (done.tweet ? "." : ", not tweeted."),
           async () => {
             await write("DELETE", path(item, "finish"));
             return "Took back the finish of “" + item.title + "”: " + (inProgress ? "in progress" : "up next") + " again.";
@@ -358,16 +368,20 @@
     return folded("Edit…", form);
   }
 
+  // Started today in a tap, or on a day before (begun on Saturday, logged on Monday: that
+  // day's noon, as `lately start --at`).
   function upNext(item) {
     const [li, body] = row(item, item.visibility);
     const start = el("form", "start");
-    start.append(el("button", "", "Start"));
+    const day = dayInput("Started on");
+    start.append(el("button", "", "Start"), day.label);
     start.addEventListener("submit", (ev) => {
       ev.preventDefault();
+      const at = day.earlier();
       acting(start, async () => {
-        await write("POST", path(item, "start"));
+        await write("POST", path(item, "start"), at ? { at } : {});
         return [
-          "Started “" + item.title + "”.",
+          "Started “" + item.title + "”" + (at ? " on " + day.input.value : "") + ".",
           async () => {
             await write("DELETE", path(item, "start"));
             return "Took back the start of “" + item.title + "”: up next again.";

@@ -567,6 +567,25 @@ async fn owners_reader(sys: &common::System) -> String {
     .await
 }
 
+/// A script that sets the day of the owner's page's form `form` (a CSS selector) to yesterday
+/// on the browser's calendar, and returns the day set.
+fn yesterday_in(form: &str) -> String {
+    format!("const f = document.querySelector('{form}'); const d = new Date(); d.setDate(d.getDate() - 1); f.elements.day.value = [d.getFullYear(), d.getMonth() + 1, d.getDate()].map(n => String(n).padStart(2, '0')).join('-'); return f.elements.day.value")
+}
+
+/// Asserts that an event's `at` is yesterday's noon on the browser's clock: 12 to 36 hours
+/// ago, whatever its zone.
+fn yesterday_noon(event: &lately_log::RecordedEvent) {
+    let at: chrono::DateTime<chrono::Utc> =
+        serde_json::from_value(event.data.value().unwrap()["at"].clone()).unwrap();
+    let ago = chrono::Utc::now() - at;
+    assert!(
+        (12..=36).contains(&ago.num_hours()),
+        "{} {ago} ago",
+        event.event_type
+    );
+}
+
 /// Gives the owner's page `token` once its form shows (once the list has refused the page
 /// without one).
 async fn give_token(browser: &Browser, token: &str) {
@@ -657,8 +676,17 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     let act = |id: &str, form: &str, before: &str| {
         format!("const f = document.querySelector('li[data-id=\"{id}\"] form.{form}'); {before} f.requestSubmit();")
     };
+    // Begun yesterday, logged today.
+    let yesterday = browser
+        .eval(&yesterday_in(&format!("li[data-id=\"{dune}\"] form.start")))
+        .await;
     browser.eval(&act(&dune, "start", "")).await;
-    browser.says("Started “Dune”.").await;
+    browser
+        .says(&format!(
+            "Started “Dune” on {}.",
+            yesterday.as_str().unwrap()
+        ))
+        .await;
     browser
         .eval(&act(&memory, "progress", "f.elements.at.value = '200';"))
         .await;
@@ -839,9 +867,11 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     // What the page wrote, as the log has it.
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
     let events = log.read_stream(&dune).await.unwrap();
-    let [finish, revised] = &events[events.len() - 2..] else {
+    let [started, finish, revised] = &events[events.len() - 3..] else {
         unreachable!()
     };
+    assert_eq!(started.event_type, "item_started");
+    yesterday_noon(started);
     assert_eq!(finish.event_type, "item_finished");
     let data = finish.data.value().unwrap();
     assert_eq!(data["rating"], json!(4.5));
@@ -910,9 +940,9 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
     // Seen last night, from the watchlist, logged in the morning: finished yesterday with
     // four stars, straight from up next.
     let yesterday = browser
-        .eval(&format!(
-            "const f = document.querySelector('#queue li[data-id=\"{film}\"] form.finish'); const d = new Date(); d.setDate(d.getDate() - 1); f.elements.day.value = [d.getFullYear(), d.getMonth() + 1, d.getDate()].map(n => String(n).padStart(2, '0')).join('-'); return f.elements.day.value"
-        ))
+        .eval(&yesterday_in(&format!(
+            "#queue li[data-id=\"{film}\"] form.finish"
+        )))
         .await;
     browser
         .eval(&submit(
@@ -948,11 +978,7 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
         events.into_iter().map(|e| e.event_type).collect()
     };
     let film_events = log.read_stream(film).await.unwrap();
-    // Yesterday's noon on the browser's clock: 12 to 36 hours ago, whatever its zone.
-    let at: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(film_events[1].data.value().unwrap()["at"].clone()).unwrap();
-    let ago = chrono::Utc::now() - at;
-    assert!((12..=36).contains(&ago.num_hours()), "finished {ago} ago");
+    yesterday_noon(&film_events[1]);
     assert_eq!(
         types(film_events),
         ["item_added", "item_finished", "item_finish_retracted"]
