@@ -315,8 +315,8 @@ async fn client_loop(
         )
         .await?;
         // Every fourth finish gets a second thought, and every eighth is moved to yesterday
-        // with it (unless its read began today: the writer refuses a finish before its start):
-        // the replicas must agree on revisions and moves too.
+        // with it (unless its read began today: the writer refuses to move a finish before the
+        // start of its read): the replicas must agree on revisions and moves too.
         if i % 4 == 0 {
             let mut revision =
                 json!({ "rating": 5, "review": format!("On second thought, {c}-{i}.") });
