@@ -198,25 +198,9 @@
     });
     at.setAttribute("aria-label", "How far");
     progress.append(at, el("button", "", "Log progress"));
-    // One more episode (of a show, a podcast; a count of anything but a book's pages, which
-    // go more than one at a time) in a tap, from where the page shows the item: sent with its
-    // version, so a step logged meanwhile elsewhere is a conflict, not a step taken from a
-    // stale count.
-    if (item.kind !== "book" && item.progress_of && item.progress_done < item.progress_of) {
-      const next = el("button", "next", "+1" + (UNIT[item.kind] ? " " + UNIT[item.kind] : ""));
-      next.type = "button";
-      next.addEventListener("click", () =>
-        acting(progress, async () => {
-          const to = { done: item.progress_done + 1, of: item.progress_of, expected_version: item.version };
-          await write("POST", path(item, "progress"), to);
-          return "“" + item.title + "”: " + where(Object.assign({}, item, { progress_done: to.done })) + ".";
-        }),
-      );
-      progress.append(next);
-    }
-    progress.addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      const to = howFar(at.value, item);
+    // Logs what `text` says (see howFar), or says what is wrong with it.
+    const logProgress = (text) => {
+      const to = howFar(text, item);
       if (!to) return say("How far? A percentage (40%), where you are of how many (120/304), or how much further (+20).", true);
       if (typeof to === "string") return say(to, true);
       acting(progress, async () => {
@@ -224,6 +208,18 @@
         const now = to.of ? where(Object.assign({}, item, { progress_done: to.done, progress_of: to.of })) : to.percent + "%";
         return "“" + item.title + "”: " + now + ".";
       });
+    };
+    // One more episode (of a show, a podcast; a count of anything but a book's pages, which
+    // go more than one at a time) in a tap: "+1", with the item's version as any step.
+    if (item.kind !== "book" && item.progress_of && item.progress_done < item.progress_of) {
+      const next = el("button", "next", "+1" + (UNIT[item.kind] ? " " + UNIT[item.kind] : ""));
+      next.type = "button";
+      next.addEventListener("click", () => logProgress("+1"));
+      progress.append(next);
+    }
+    progress.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      logProgress(at.value);
     });
     body.append(progress, finishing(item), editing(item));
     return li;
