@@ -19,6 +19,7 @@ use serde_json::{json, Value};
 
 use crate::client::{CliError, Client};
 use crate::how_far::HowFar;
+use crate::isbn::open_library_cover;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Source {
@@ -94,11 +95,6 @@ fn isbn(raw: &str) -> Option<String> {
         .map(|c| c.to_ascii_uppercase())
         .collect();
     matches!(isbn.len(), 10 | 13).then_some(isbn)
-}
-
-/// A book's cover by its ISBN, from Open Library's covers: a blank image when it has none.
-fn open_library_cover(isbn: &str) -> String {
-    format!("https://covers.openlibrary.org/b/isbn/{isbn}-M.jpg")
 }
 
 /// A row of The StoryGraph's export (the columns lately reads; moods, pace and the rest are

@@ -17,6 +17,7 @@ mod client;
 mod day_words;
 mod how_far;
 mod import;
+mod isbn;
 mod last_write;
 mod web_page;
 
@@ -180,8 +181,9 @@ enum Command {
         /// A link to the item (http or https).
         #[arg(long)]
         url: Option<String>,
-        /// A cover image's URL (http or https).
-        #[arg(long)]
+        /// A cover image's URL (http or https), or a book's ISBN (`978-0-441-17271-9`): its
+        /// cover on Open Library.
+        #[arg(long, value_parser = isbn::cover)]
         cover: Option<String>,
         /// A tag; repeat for several.
         #[arg(long = "tag")]
@@ -226,8 +228,9 @@ enum Command {
         /// Clear the link.
         #[arg(long)]
         no_url: bool,
-        /// A new cover image's URL (http or https).
-        #[arg(long, conflicts_with = "no_cover")]
+        /// A new cover image's URL (http or https), or a book's ISBN: its cover on Open
+        /// Library.
+        #[arg(long, conflicts_with = "no_cover", value_parser = isbn::cover)]
         cover: Option<String>,
         /// Clear the cover image.
         #[arg(long)]

@@ -1302,6 +1302,45 @@ async fn an_article_is_added_by_its_link_alone() {
     assert_eq!(copy["title"], "The Slow Web, Again");
 }
 
+/// A book's cover by the ISBN on its back: `--cover` takes one (hyphens and all) as Open
+/// Library's cover for it, adding and editing; digits mistyped are refused by the check digit,
+/// with the reason, and nothing is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_books_isbn_is_its_cover() {
+    let sys = system().await;
+    let added = sys
+        .lately(&["add", "book", "Dune", "--cover", "978-0-441-17271-9"])
+        .await;
+    assert!(added.status.success(), "{}", stderr(&added));
+    let id = stdout(&added).trim().to_owned();
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let data = |e: &lately_log::RecordedEvent| e.data.value().unwrap();
+    assert_eq!(
+        data(&log.read_stream(&id).await.unwrap()[0])["cover_url"],
+        "https://covers.openlibrary.org/b/isbn/9780441172719-M.jpg"
+    );
+
+    let head = sys.head().await;
+    let typo = sys.lately(&["edit", &id, "--cover", "0441172718"]).await;
+    assert_eq!(typo.status.code(), Some(2), "{}", stderr(&typo));
+    assert!(
+        stderr(&typo).contains(
+            "“0441172718” is not an ISBN: its check digit is 8, where the digits before it \
+             make 7 (a digit mistyped?)"
+        ),
+        "{}",
+        stderr(&typo)
+    );
+    assert_eq!(sys.head().await, head, "nothing written");
+
+    let edited = sys.lately(&["edit", &id, "--cover", "0441172717"]).await;
+    assert!(edited.status.success(), "{}", stderr(&edited));
+    assert_eq!(
+        data(log.read_stream(&id).await.unwrap().last().unwrap())["changes"],
+        serde_json::json!({ "cover_url": "https://covers.openlibrary.org/b/isbn/0441172717-M.jpg" })
+    );
+}
+
 /// More items than a page holds: `lately items` and `lately queue` read every page, and print
 /// each item once (the queue only the public ones).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
