@@ -203,10 +203,22 @@
       const to = howFar(text, item);
       if (!to) return say("How far? A percentage (40%), where you are of how many (120/304), or how much further (+20).", true);
       if (typeof to === "string") return say(to, true);
+      // Where it was, to go back to: a "+20" tapped for a "+2" is taken back by logging that
+      // again (the log has both), with the version this write made, so a step logged
+      // meanwhile on another device is a conflict. An item with no progress yet has none.
+      const was = item.progress_of
+        ? { done: item.progress_done, of: item.progress_of }
+        : item.progress !== null && item.progress !== undefined ? { percent: item.progress } : null;
       acting(progress, async () => {
-        await write("POST", path(item, "progress"), to);
+        const wrote = await write("POST", path(item, "progress"), to);
         const now = to.of ? where(Object.assign({}, item, { progress_done: to.done, progress_of: to.of })) : to.percent + "%";
-        return "“" + item.title + "”: " + now + ".";
+        return [
+          "“" + item.title + "”: " + now + ".",
+          was && (async () => {
+            await write("POST", path(item, "progress"), Object.assign({ expected_version: wrote.version }, was));
+            return "“" + item.title + "”: back at " + (where(item) || "0%") + ".";
+          }),
+        ];
       });
     };
     // One more episode (of a show, a podcast; a count of anything but a book's pages, which
@@ -307,6 +319,28 @@
 
   const names = (text) => text.split(",").map((s) => s.trim()).filter(Boolean);
 
+  // A cover as the forms take it: a picture's link as it is (the writer says what is wrong
+  // with one), or a book's ISBN, the number on its back (10 or 13 digits, hyphens and spaces
+  // aside), as its cover on Open Library, as `lately add --cover` takes one. Digits that are
+  // no ISBN (one mistyped: the check digit disagrees) throw what is wrong with them.
+  function coverOf(text) {
+    const t = text.trim();
+    const isbn = t.replace(/[\s-]/g, "").toUpperCase();
+    if (!/^[\dX]+$/.test(isbn)) return t;
+    const no = (why) => new Error("“" + t + "” is not an ISBN: " + why);
+    if (isbn.length !== 10 && isbn.length !== 13) throw no("an ISBN has 10 or 13 digits, this has " + isbn.length);
+    if (/X./.test(isbn) || (isbn.length === 13 && isbn.endsWith("X"))) throw no("an X may only be the last of ten digits");
+    const body = [...isbn.slice(0, -1)].map(Number);
+    // ISBN-13: weights 1, 3, 1, 3, …, to a multiple of 10; ISBN-10: 10 down to 2, to one of 11 (X for ten).
+    const check = isbn.length === 13
+      ? String((10 - (body.reduce((s, d, i) => s + d * (i % 2 ? 3 : 1), 0) % 10)) % 10)
+      : ((c) => (c === 10 ? "X" : String(c)))((11 - (body.reduce((s, d, i) => s + d * (10 - i), 0) % 11)) % 11);
+    if (!isbn.endsWith(check)) {
+      throw no("its check digit is " + isbn.slice(-1) + ", where the digits before it make " + check + " (a digit mistyped?)");
+    }
+    return "https://covers.openlibrary.org/b/isbn/" + isbn + "-M.jpg";
+  }
+
   // Its fields put right (a title mistyped on the bus, the wrong kind, made private), only
   // what changed, sent with the item's version: an edit made meanwhile on another device is
   // a conflict, not overwritten. Or removed from the lists (not going to read it after all),
@@ -323,11 +357,13 @@
     const title = Object.assign(field("title", item.title, "Title"), { required: true, maxLength: 300 });
     const by = field("by", item.creators.join(", "), "By (a comma between names)");
     const tags = field("tags", item.tags.join(", "), "Tags (a comma between)");
+    const link = Object.assign(field("url", item.url || "", "Link to its page"), { type: "url" });
+    const cover = field("cover", item.cover_url || "", "Cover: a picture's link or ISBN");
     const secret = Object.assign(el("input"), { type: "checkbox", name: "private", checked: item.visibility === "private" });
     const secretLabel = el("label");
     secretLabel.append(secret, "Private");
     const remove = Object.assign(el("button", "", "Remove"), { value: "remove" });
-    form.append(kind, title, by, tags, secretLabel, el("button", "", "Save"), remove);
+    form.append(kind, title, by, tags, link, cover, secretLabel, el("button", "", "Save"), remove);
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
       if (ev.submitter === remove) {
@@ -343,14 +379,30 @@
         });
         return;
       }
-      const now = {
-        kind: kind.value,
-        title: title.value.trim(),
-        creators: names(by.value),
-        tags: names(tags.value),
-        visibility: secret.checked ? "private" : "public",
+      let now;
+      try {
+        now = {
+          kind: kind.value,
+          title: title.value.trim(),
+          creators: names(by.value),
+          tags: names(tags.value),
+          // Emptied, a link or a cover is cleared (`null`).
+          url: link.value.trim() || null,
+          cover_url: cover.value.trim() ? coverOf(cover.value) : null,
+          visibility: secret.checked ? "private" : "public",
+        };
+      } catch (e) {
+        return say(e.message, true);
+      }
+      const was = {
+        kind: item.kind,
+        title: item.title,
+        creators: item.creators,
+        tags: item.tags,
+        url: item.url || null,
+        cover_url: item.cover_url || null,
+        visibility: item.visibility,
       };
-      const was = { kind: item.kind, title: item.title, creators: item.creators, tags: item.tags, visibility: item.visibility };
       const changes = {};
       for (const k of Object.keys(now)) {
         if (JSON.stringify(now[k]) !== JSON.stringify(was[k])) changes[k] = now[k];
@@ -573,8 +625,15 @@
       kind: f.kind.value,
       title: f.title.value.trim(),
       creators: names(f.by.value),
+      tags: names(f.tags.value),
       visibility: f.private.checked ? "private" : "public",
     };
+    if (f.url.value.trim()) body.url = f.url.value.trim();
+    try {
+      if (f.cover.value.trim()) body.cover_url = coverOf(f.cover.value);
+    } catch (e) {
+      return say(e.message, true);
+    }
     acting(add, async () => {
       const added = await write("POST", "/v1/items", body);
       add.reset();

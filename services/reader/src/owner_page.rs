@@ -2,8 +2,9 @@
 //! lists what you have in progress and up next (the owner's list, private items too), your
 //! latest finishes and what you gave up on; it adds, starts, logs progress, finishes with a
 //! rating and a review (tweeted or not; from up next too), gives up and takes up again,
-//! changes a finish's rating and review, edits an item's fields or removes it, and undoes a
-//! start, a finish, a give-up, an add or a removal made by mistake.
+//! changes a finish's rating and review, edits an item's fields (its cover by a book's ISBN
+//! too) or removes it, and undoes a start, a progress step, a finish, a give-up, an add or a
+//! removal made by mistake.
 //!
 //! The page is the same for everyone and holds nothing of yours: `owner.js` asks for the
 //! owner's token once and keeps it on the device (`localStorage`), reads the list from this
@@ -29,13 +30,16 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner input, .lately.owner select, .lately.owner textarea, .lately.owner button { font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--line); border-radius: 4px; padding: .35rem .5rem; }
 .lately.owner input[name=title] { flex: 1 1 12rem; }
 .lately.owner input[name=by], .lately.owner input[name=tags] { flex: 1 1 8rem; }
+.lately.owner input[name=url], .lately.owner input[name=cover] { flex: 1 1 12rem; }
+.lately.owner .more { flex: 1 1 100%; }
+.lately.owner .more > div { display: flex; flex-wrap: wrap; gap: .5rem; margin: .5rem 0 0; }
 .lately.owner textarea { flex: 1 1 100%; min-height: 4rem; }
 .lately.owner #find { width: 100%; box-sizing: border-box; }
 .lately.owner button { cursor: pointer; border-color: var(--accent); color: var(--accent); }
 .lately.owner button:disabled { opacity: .5; cursor: wait; }
 .lately.owner li form { margin: .5rem 0 0; }
 .lately.owner li details { margin: .5rem 0 0; }
-.lately.owner li summary { cursor: pointer; color: var(--accent); }
+.lately.owner summary { cursor: pointer; color: var(--accent); }
 .lately.owner li input[name=at] { width: 7rem; }
 .lately.owner li input[name=day] { width: 9.5rem; }
 .lately.owner label { display: flex; gap: .35rem; align-items: center; }
@@ -72,7 +76,12 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <input name="title" required maxlength="300" placeholder="Title" aria-label="Title">
 <input name="by" placeholder="By (a comma between names)" aria-label="By">
 <label><input type="checkbox" name="private">Private</label>
-<button>Add</button></form>
+<button>Add</button>
+<details class="more"><summary>Link, cover, tags</summary><div>
+<input name="url" type="url" placeholder="Link to its page" aria-label="Link">
+<input name="cover" placeholder="Cover: a picture's link or ISBN" aria-label="Cover">
+<input name="tags" placeholder="Tags (a comma between)" aria-label="Tags">
+</div></details></form>
 <input type="search" id="find" placeholder="Find in your lists: title, by, tag" aria-label="Find in your lists">
 <h2>In progress</h2><ol id="current"></ol>
 <h2>Up next</h2><ol id="queue"></ol>

@@ -714,7 +714,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     browser.says("Finished “Dune”, not tweeted.").await;
     // Add a film.
     browser
-        .eval("const f = document.getElementById('add'); f.elements.kind.value = 'movie'; f.elements.title.value = 'Aftersun'; f.elements.by.value = 'Charlotte Wells, '; f.elements.private.checked = true; f.requestSubmit();")
+        .eval("const f = document.getElementById('add'); f.elements.kind.value = 'movie'; f.elements.title.value = 'Aftersun'; f.elements.by.value = 'Charlotte Wells, '; f.elements.private.checked = true; f.elements.url.value = 'https://a24films.com/films/aftersun'; f.elements.cover.value = ' https://img.example/aftersun.jpg '; f.elements.tags.value = 'A24, drama'; f.requestSubmit();")
         .await;
     let added = json!([
         ["A Memory Called Empire — Book · page 200 of 462"],
@@ -745,7 +745,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     assert_eq!(browser.eval(STATUS).await, json!("Saved “Dune”."));
     browser
         .eval(&format!(
-            "document.querySelector('li[data-id=\"{memory}\"] details').open = true;"
+            "document.querySelector('li[data-id=\"{memory}\"] details').open = true; document.querySelector('#add details').open = true;"
         ))
         .await;
     browser.screenshot("owner.png").await;
@@ -881,12 +881,29 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     let data = revised.data.value().unwrap();
     assert_eq!(data["rating"], json!(5.0));
     assert_eq!(data["review"], "Spice, and more.");
+    // The film added with its link, its picture and its tags ("Link, cover, tags").
+    let film = log
+        .read_after(0, 1_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.data.value().unwrap())
+        .find(|d| d["title"] == "Aftersun")
+        .unwrap();
+    assert_eq!(
+        [&film["url"], &film["cover_url"], &film["tags"]],
+        [
+            &json!("https://a24films.com/films/aftersun"),
+            &json!("https://img.example/aftersun.jpg"),
+            &json!(["a24", "drama"])
+        ]
+    );
 }
 
 /// From up next, a film seen tonight is finished in one go (no start logged; undone, it is up
-/// next again); a mistyped book is put right (title, makers, tags, private: only what changed
-/// is written, and an edit made meanwhile elsewhere is a conflict, not overwritten) and removed
-/// from the lists, the "Undo" bringing it back; a book given up on weeks ago is taken up
+/// next again); a mistyped book is put right (title, makers, tags, a cover by its ISBN — a
+/// digit mistyped refused —, private: only what changed is written, and an edit made
+/// meanwhile elsewhere is a conflict, not overwritten) and removed from the lists, the "Undo" bringing it back; a book given up on weeks ago is taken up
 /// again where it was left (undone: given up again), then started over.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_again() {
@@ -984,11 +1001,20 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
         ["item_added", "item_finished", "item_finish_retracted"]
     );
 
-    // The mistyped book put right, and made private.
+    // The mistyped book put right, its cover by the ISBN on its back, and made private; a
+    // digit of the ISBN mistyped first, which the page refuses by its check digit.
     let edit = |fill: &str| submit(book, "edit", fill, "");
+    let head = log.head().await.unwrap();
+    browser
+        .eval(&edit("f.elements.cover.value = '978-0-441-17271-8';"))
+        .await;
+    browser
+        .says("“978-0-441-17271-8” is not an ISBN: its check digit is 8, where the digits before it make 9 (a digit mistyped?)")
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "a mistyped ISBN wrote");
     browser
         .eval(&edit(
-            "f.elements.title.value = 'Dune'; f.elements.by.value = 'Frank Herbert'; f.elements.tags.value = 'SF, classic'; f.elements.private.checked = true;",
+            "f.elements.title.value = 'Dune'; f.elements.by.value = 'Frank Herbert'; f.elements.tags.value = 'SF, classic'; f.elements.cover.value = '978-0-441-17271-9'; f.elements.private.checked = true;",
         ))
         .await;
     browser
@@ -1015,7 +1041,13 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
     assert_eq!(edited.event_type, "item_edited");
     assert_eq!(
         edited.data.value().unwrap()["changes"],
-        json!({ "title": "Dune", "creators": ["Frank Herbert"], "tags": ["sf", "classic"], "visibility": "private" }),
+        json!({
+            "title": "Dune",
+            "creators": ["Frank Herbert"],
+            "tags": ["sf", "classic"],
+            "cover_url": "https://covers.openlibrary.org/b/isbn/9780441172719-M.jpg",
+            "visibility": "private"
+        }),
         "only what changed"
     );
     let head = log.head().await.unwrap();
@@ -1276,9 +1308,25 @@ async fn the_owners_log_page_counts_an_episode_on() {
         browser.eval(STATUS).await,
         json!("“Severance, season 2”: episode 8 of 10.")
     );
+    // Meant "+1": the "Undo" logs episode 6 again, with the version the step made.
+    browser.undo().await;
+    browser
+        .says("“Severance, season 2”: back at episode 6 of 10.")
+        .await;
+    browser
+        .until(meta, &json!("TV · episode 6 of 10"), within)
+        .await;
+    let back = log.read_stream(&show).await.unwrap().pop().unwrap();
+    let data = back.data.value().unwrap();
+    assert_eq!(
+        (back.event_type.as_str(), &data["done"], &data["of"]),
+        ("item_progress_logged", &json!(6), &json!(10))
+    );
+    // Added, 3, 4, the other device's 5, 6, 8 and 6 again.
+    assert_eq!(back.stream_version, 7);
     let head = log.head().await.unwrap();
     browser.eval(&step("+5")).await;
-    browser.says("“Severance, season 2” is at episode 8 of 10: +5 would be past the end (Finish… once you get there).").await;
+    browser.says("“Severance, season 2” is at episode 6 of 10: +5 would be past the end (Finish… once you get there).").await;
     assert_eq!(log.head().await.unwrap(), head, "a step past the end wrote");
     browser.quit().await;
 }
