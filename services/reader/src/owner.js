@@ -12,6 +12,13 @@
     Array.from(document.querySelectorAll("#add select[name=kind] option"), (o) => [o.value, o.textContent]),
   );
   const UNIT = { book: "page", tv: "episode", podcast: "episode" };
+  // Where a step taken back leaves an item that stood so before it.
+  const BACK = {
+    queued: "up next again",
+    in_progress: "in progress again",
+    finished: "finished, as before",
+    abandoned: "given up again",
+  };
 
   let settings = {};
   try { settings = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (_) { /* none kept */ }
@@ -269,10 +276,11 @@
   // yesterday`; not before its read began); from up next too (a film from the watchlist,
   // seen tonight: the log has no start for it, as `lately finish` without `--started`). Given
   // up on, while in progress.
-  function finishing(item) {
+  function finishing(item, since) {
     const finish = el("form", "finish");
     const day = dayInput("Finished on");
-    if (item.started_at) day.input.min = localDay(new Date(item.started_at));
+    since = since || item.started_at;
+    if (since) day.input.min = localDay(new Date(since));
     const rating = ratingSelect(null);
     const review = reviewBox("");
     const tweet = Object.assign(el("input"), { type: "checkbox", name: "tweet", checked: true });
@@ -281,6 +289,7 @@
     // A private item's finish is tweeted by no one: no box that says it might be.
     finish.append(rating, day.label, ...(item.visibility === "private" ? [] : [tweetLabel]), review, el("button", "", "Finish"));
     const inProgress = item.status === "in_progress";
+    const again = item.status === "finished";
     const giveUp = Object.assign(el("button", "", "Give up"), { value: "abandon" });
     if (inProgress) finish.append(giveUp);
     finish.addEventListener("submit", (ev) => {
@@ -306,10 +315,10 @@
       acting(finish, async () => {
         await write("POST", path(item, "finish"), done);
         return [
-          "Finished “" + item.title + "”" + (at ? " on " + day.input.value : "") + (done.tweet ? "." : ", not tweeted."),
+          "Finished “" + item.title + "”" + (again ? " again" : "") + (at ? " on " + day.input.value : "") + (done.tweet ? "." : ", not tweeted."),
           async () => {
             await write("DELETE", path(item, "finish"));
-            return "Took back the finish of “" + item.title + "”: " + (inProgress ? "in progress" : "up next") + " again.";
+            return "Took back the finish of “" + item.title + "”: " + BACK[item.status] + ".";
           },
         ];
       });
@@ -417,11 +426,12 @@
   }
 
   // Started today in a tap, or on a day before (begun on Saturday, logged on Monday: that
-  // day's noon, as `lately start --at`).
-  function upNext(item) {
-    const [li, body] = row(item, item.visibility);
+  // day's noon, as `lately start --at`), not before `since`; its "Undo" puts it back where it
+  // stands now.
+  function starting(item, since) {
     const start = el("form", "start");
     const day = dayInput("Started on");
+    if (since) day.input.min = localDay(new Date(since));
     start.append(el("button", "", "Start"), day.label);
     start.addEventListener("submit", (ev) => {
       ev.preventDefault();
@@ -429,16 +439,33 @@
       acting(start, async () => {
         await write("POST", path(item, "start"), at ? { at } : {});
         return [
-          "Started “" + item.title + "”" + (at ? " on " + day.input.value : "") + ".",
+          "Started “" + item.title + "”" + (item.status === "finished" ? " again" : "") + (at ? " on " + day.input.value : "") + ".",
           async () => {
             await write("DELETE", path(item, "start"));
-            return "Took back the start of “" + item.title + "”: up next again.";
+            return "Took back the start of “" + item.title + "”: " + BACK[item.status] + ".";
           },
         ];
       });
     });
-    body.append(start, finishing(item), editing(item));
+    return start;
+  }
+
+  function upNext(item) {
+    const [li, body] = row(item, item.visibility);
+    body.append(starting(item), finishing(item), editing(item));
     return li;
+  }
+
+  // A finished item gone through again: begun again (a re-read, a rewatch, as `lately
+  // start`), or finished again when logged after the fact (`lately finish --again`); neither
+  // before the finish it follows.
+  const AGAIN = { book: "Read", article: "Read", movie: "Watch", tv: "Watch", game: "Play", podcast: "Listen to" };
+  function again(entry) {
+    // The feed's entry has the item's visibility beside it: no "Tweet it" for a private one.
+    const item = Object.assign({}, entry.item, { visibility: entry.visibility });
+    const box = el("div", "again");
+    box.append(starting(item, entry.finished_at), finishing(item, entry.finished_at));
+    return folded((AGAIN[item.kind] || "Go through") + " it again…", box);
   }
 
   // Given up on, some day: taken up again as the same read (begun when it was, as far as it
@@ -500,6 +527,7 @@
       });
     });
     body.append(folded("Change…", revise));
+    if (entry.item.status === "finished") body.append(again(entry));
     return li;
   }
 

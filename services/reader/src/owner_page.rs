@@ -2,9 +2,9 @@
 //! lists what you have in progress and up next (the owner's list, private items too), your
 //! latest finishes and what you gave up on; it adds, starts, logs progress, finishes with a
 //! rating and a review (tweeted or not; from up next too), gives up and takes up again,
-//! changes a finish's rating and review, edits an item's fields (its cover by a book's ISBN
-//! too) or removes it, and undoes a start, a progress step, a finish, a give-up, an add or a
-//! removal made by mistake.
+//! starts or finishes a finished item again (a re-read, a rewatch), changes a finish's rating
+//! and review, edits an item's fields (its cover by a book's ISBN too) or removes it, and
+//! undoes a start, a progress step, a finish, a give-up, an add or a removal made by mistake.
 //!
 //! The page is the same for everyone and holds nothing of yours: `owner.js` asks for the
 //! owner's token once and keeps it on the device (`localStorage`), reads the list from this
@@ -40,6 +40,7 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner li form { margin: .5rem 0 0; }
 .lately.owner li details { margin: .5rem 0 0; }
 .lately.owner summary { cursor: pointer; color: var(--accent); }
+.lately.owner .again { padding-left: 1.1rem; }
 .lately.owner li input[name=at] { width: 7rem; }
 .lately.owner li input[name=day] { width: 9.5rem; }
 .lately.owner label { display: flex; gap: .35rem; align-items: center; }

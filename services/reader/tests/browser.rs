@@ -1239,6 +1239,125 @@ async fn the_owners_log_page_shows_older_finishes_to_change() {
     browser.quit().await;
 }
 
+/// A finished item gone through again from the owner's page: a book begun again (a re-read:
+/// in progress, its finish's fold gone; undone: finished, as before), a private film finished
+/// again when logged after the fact (a second finish, the newest with the fold, no "Tweet it";
+/// undone: one finish again). The fold's name says what going through it again is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_goes_through_a_finished_item_again() {
+    let sys = system().await;
+    let reader = owners_reader(&sys).await;
+    let book = sys
+        .add_item(json!({ "kind": "book", "title": "Piranesi" }))
+        .await;
+    let film = sys
+        .add_item(json!({ "kind": "movie", "title": "Aftersun", "visibility": "private" }))
+        .await;
+    for (id, body) in [(&book, json!({})), (&film, json!({ "rating": 4 }))] {
+        sys.write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{id}/finish"),
+            body,
+        )
+        .await;
+    }
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    let within = Duration::from_secs(5);
+    // Each finish, newest first: its title and stars, and its fold to go through it again.
+    let finished = "return [...document.querySelectorAll('#finished li')].map(e => [e.querySelector('.p-name').textContent, ...e.querySelector('.meta').textContent.split(' · ').slice(1, -1)].join(' · ') + ' | ' + [...e.querySelectorAll('summary')].map(s => s.textContent).join(', ')).sort()";
+    let current = "return [...document.querySelectorAll('#current li')].map(e => e.querySelector('.p-name') ? e.querySelector('.p-name').textContent : e.textContent)";
+    let both = json!([
+        "Aftersun · private · ★★★★ | Change…, Watch it again…, Finish…",
+        "Piranesi | Change…, Read it again…, Finish…"
+    ]);
+    browser.until(finished, &both, within).await;
+    let again = |id: &str, form: &str, fill: &str| {
+        format!("const f = document.querySelector('#finished li[data-id=\"{id}\"] form.{form}'); {fill} f.requestSubmit();")
+    };
+
+    browser
+        .eval(&format!(
+            "document.querySelectorAll('#finished li[data-id=\"{film}\"] details').forEach(d => d.open = !d.querySelector('form.revise')); document.querySelector('#finished').scrollIntoView()"
+        ))
+        .await;
+    browser.screenshot("owner-again.png").await;
+    // Piranesi begun again: in progress, its finish no longer one to go through again.
+    browser.eval(&again(&book, "start", "")).await;
+    browser.says("Started “Piranesi” again.").await;
+    browser.until(current, &json!(["Piranesi"]), within).await;
+    browser
+        .until(
+            finished,
+            &json!([
+                "Aftersun · private · ★★★★ | Change…, Watch it again…, Finish…",
+                "Piranesi | Change…"
+            ]),
+            within,
+        )
+        .await;
+    browser.undo().await;
+    browser
+        .says("Took back the start of “Piranesi”: finished, as before.")
+        .await;
+    browser
+        .until(current, &json!(["Nothing in progress."]), within)
+        .await;
+    browser.until(finished, &both, within).await;
+
+    // Aftersun seen again last night, logged now: finished again, five stars this time. It is
+    // private: no "Tweet it".
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "return !!document.querySelector('#finished li[data-id=\"{film}\"] form.finish').elements.tweet"
+            ))
+            .await,
+        json!(false)
+    );
+    browser
+        .eval(&again(&film, "finish", "f.elements.rating.value = '5';"))
+        .await;
+    browser.says("Finished “Aftersun” again.").await;
+    browser
+        .until(
+            finished,
+            &json!([
+                "Aftersun · private · ★★★★ | ",
+                "Aftersun · private · ★★★★★ | Change…, Watch it again…, Finish…",
+                "Piranesi | Change…, Read it again…, Finish…"
+            ]),
+            within,
+        )
+        .await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let types = |events: &[lately_log::RecordedEvent]| -> Vec<String> {
+        events.iter().map(|e| e.event_type.clone()).collect()
+    };
+    let film_events = log.read_stream(&film).await.unwrap();
+    assert_eq!(
+        types(&film_events),
+        ["item_added", "item_finished", "item_finished"]
+    );
+    assert_eq!(film_events[2].data.value().unwrap()["rating"], json!(5.0));
+    browser.undo().await;
+    browser
+        .says("Took back the finish of “Aftersun”: finished, as before.")
+        .await;
+    browser.until(finished, &both, within).await;
+    assert_eq!(
+        types(&log.read_stream(&book).await.unwrap()),
+        [
+            "item_added",
+            "item_finished",
+            "item_started",
+            "item_start_retracted"
+        ]
+    );
+    browser.quit().await;
+}
+
 /// A show followed an episode at a time: "+1 episode" on the owner's page logs the next one;
 /// a step logged meanwhile on another device makes the page's next tap a conflict (nothing
 /// written) and shows the list as it is now, from where the tap after counts on.
