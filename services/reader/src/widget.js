@@ -55,7 +55,9 @@
       img.src = cover; img.alt = "Cover of " + item.title; img.loading = "lazy"; img.width = 48; img.height = shape[1];
       li.append(img);
     } else {
-      li.append(Object.assign(el("span", "cover" + shape[0]), { ariaHidden: "true" }));
+      // No picture: the title's first letter or digit, as the server's blank.
+      const initial = (item.title.match(/[\p{L}\p{N}]/u) || [""])[0].toUpperCase();
+      li.append(Object.assign(el("span", "cover" + shape[0] + " blank", initial), { ariaHidden: "true" }));
     }
     const body = el("div");
     // The item's own page, else its page on the reader, as the reader's widget page links it.

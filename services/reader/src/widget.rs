@@ -116,8 +116,9 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str, root: &str) -
     )
 }
 
-/// An item's cover, `width` pixels wide (with `attrs`, each after a space), or a blank as
-/// large where it has none. Its shape is its kind's: a book's or a film's is a portrait (2:3), an article's
+/// An item's cover, `width` pixels wide (with `attrs`, each after a space), or where it has
+/// none a blank as large with the title's first letter: a row of grey boxes looked like
+/// pictures that failed to load, a letter like a list that meant it. Its shape is its kind's: a book's or a film's is a portrait (2:3), an article's
 /// picture is shared wide (16:9: a page's `og:image`), a podcast's is square. Cropped to a
 /// portrait, an article's picture showed a sliver of its middle.
 pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {
@@ -132,8 +133,21 @@ pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {
             escape(src),
             escape(&item.title)
         ),
-        None => format!(r#"<span class="cover{shape}" aria-hidden="true"></span>"#),
+        None => format!(
+            r#"<span class="cover{shape} blank" aria-hidden="true">{}</span>"#,
+            escape(&initial(&item.title))
+        ),
     }
+}
+
+/// The first letter or digit of a title, in capitals ("The Left Hand…" → "T", "三体" → "三",
+/// "1984" → "1"), or nothing for a title of none.
+fn initial(title: &str) -> String {
+    title
+        .chars()
+        .find(|c| c.is_alphanumeric())
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default()
 }
 
 /// An item's title, linked to its own page (the book's, the film's) when it has one, else to
@@ -579,4 +593,24 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         ),
     );
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::initial;
+
+    /// A blank cover's letter: the title's first letter or digit, past quotes and
+    /// punctuation, in capitals, in any script.
+    #[test]
+    fn a_blank_cover_holds_the_titles_first_letter() {
+        for (title, letter) in [
+            ("The Left Hand of Darkness", "T"),
+            ("“übung”", "Ü"),
+            ("三体", "三"),
+            ("1984", "1"),
+            ("¡¿…?!", ""),
+        ] {
+            assert_eq!(initial(title), letter, "{title}");
+        }
+    }
 }

@@ -487,7 +487,7 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
 
 /// An item's picture in its kind's shape, in the server's `/widget` and in `widget.js` alike:
 /// an article's (a page's wide `og:image`) 16:9, a podcast's square, a book's a portrait; a
-/// blank where there is none, in the same shape.
+/// blank where there is none, in the same shape, with the title's first letter.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn covers_take_their_kinds_shape() {
     let sys = system().await;
@@ -503,19 +503,22 @@ async fn covers_take_their_kinds_shape() {
             "A podcast",
             json!({ "kind": "podcast", "cover_url": cover }),
         ),
-        ("A bare article", json!({ "kind": "article" })),
+        ("a bare article", json!({ "kind": "article" })),
     ] {
         sys.finish(title, extra).await;
     }
-    let (_, last) = sys.finish("A bare book", json!({ "kind": "book" })).await;
+    let (_, last) = sys
+        .finish("“übung” (a bare book)", json!({ "kind": "book" }))
+        .await;
     sys.converged(std::slice::from_ref(&reader), last).await;
-    let sizes = "return [...ROOT.querySelectorAll('li.h-entry .cover')].map(c => { const r = c.getBoundingClientRect(); return [c.tagName.toLowerCase(), c.className, r.width, r.height]; })";
+    // A blank holds the title's first letter, in capitals.
+    let sizes = "return [...ROOT.querySelectorAll('li.h-entry .cover')].map(c => { const r = c.getBoundingClientRect(); return [c.tagName.toLowerCase(), c.className, r.width, r.height, c.textContent]; })";
     let want = json!([
-        ["span", "cover", 48, 72],
-        ["span", "cover wide", 48, 27],
-        ["img", "cover square u-photo", 48, 48],
-        ["img", "cover wide u-photo", 48, 27],
-        ["img", "cover u-photo", 48, 72],
+        ["span", "cover blank", 48, 72, "Ü"],
+        ["span", "cover wide blank", 48, 27, "A"],
+        ["img", "cover square u-photo", 48, 48, ""],
+        ["img", "cover wide u-photo", 48, 27, ""],
+        ["img", "cover u-photo", 48, 72, ""],
     ]);
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/widget?limit=5")).await;
@@ -529,8 +532,8 @@ async fn covers_take_their_kinds_shape() {
         .open_blog(
             blog_port,
             &json!([
-                "A bare book",
-                "A bare article",
+                "“übung” (a bare book)",
+                "a bare article",
                 "A podcast",
                 "An article",
                 "A book"
