@@ -127,15 +127,16 @@
 
   // Runs `act` with the form's buttons disabled (a double tap is one write), says what
   // happened, and reads the list again. `act` answers what to say, and how to take the write
-  // back if it can be (a tap on the wrong item): an "Undo" beside the words.
+  // back if it can be (a tap on the wrong item): an "Undo" beside the words; or, with a
+  // `label` of its own, what to do next (a question's answer).
   async function acting(form, act) {
     const buttons = form.querySelectorAll("button");
     buttons.forEach((b) => (b.disabled = true));
     try {
-      const [said, undo] = [].concat(await act());
+      const [said, undo, label] = [].concat(await act());
       say(said);
       if (undo) {
-        const back = el("button", "undo", "Undo");
+        const back = el("button", "undo", label || "Undo");
         back.type = "button";
         // Disabled while it runs, as any write's button: a double tap takes back once.
         back.addEventListener("click", () => acting(status, undo));
@@ -531,12 +532,12 @@
     return li;
   }
 
-  // Every page of the owner's list of that status.
-  async function all(status) {
+  // Every page of the owner's list of that status (or of `query`'s filters).
+  async function all(status, query) {
     let items = [];
     let cursor = "";
     do {
-      const page = await read("v1/owner/items?status=" + status + "&limit=100" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+      const page = await read("v1/owner/items?" + (query || "status=" + status) + "&limit=100" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
       items = items.concat(page.items);
       cursor = page.next_cursor;
     } while (cursor);
@@ -645,6 +646,36 @@
     open();
   });
 
+  // Words as the list is searched for a title or a maker: lower case, without the punctuation.
+  const words = (text) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean).join(" ");
+  // A link as the same page: without its fragment and a trailing slash.
+  const page = (link) => {
+    try {
+      const u = new URL(link);
+      return u.origin + u.pathname.replace(/\/+$/, "") + u.search;
+    } catch (_) {
+      return link;
+    }
+  };
+  const STANDING = { queued: "up next", in_progress: "in progress", finished: "finished", abandoned: "given up", removed: "removed" };
+
+  // The item in the list that `body` would add again, as `lately add` refuses it: the same
+  // kind and the title's words (in any case and punctuation) with a maker in common when both
+  // name some, or the same page (a link): the film added on the laptop, then on the phone.
+  // Removed items too, after the others.
+  async function already(body) {
+    const makers = body.creators.map(words);
+    const same = (item) =>
+      (body.url && item.url && page(body.url) === page(item.url)) ||
+      (words(item.title) === words(body.title) &&
+        (!makers.length || !item.creators.length || item.creators.some((c) => makers.includes(words(c)))));
+    for (const status of ["", "&status=removed"]) {
+      const twin = (await all(null, "kind=" + body.kind + status)).find(same);
+      if (twin) return twin;
+    }
+    return null;
+  }
+
   const add = document.getElementById("add");
   add.addEventListener("submit", (ev) => {
     ev.preventDefault();
@@ -662,7 +693,7 @@
     } catch (e) {
       return say(e.message, true);
     }
-    acting(add, async () => {
+    const adding = async () => {
       const added = await write("POST", "/v1/items", body);
       add.reset();
       f.kind.value = body.kind; // the next one is likelier of the same kind
@@ -672,6 +703,17 @@
           await write("DELETE", path(added));
           return "Removed “" + body.title + "” (`lately restore " + added.id + "` brings it back).";
         },
+      ];
+    };
+    acting(add, async () => {
+      const twin = await already(body);
+      if (!twin) return adding();
+      const times = twin.status === "finished" && twin.times_finished > 1 ? " " + twin.times_finished + " times" : "";
+      return [
+        "“" + twin.title + "”" + (twin.creators.length ? " by " + twin.creators.join(", ") : "") +
+          " is in your list already (" + STANDING[twin.status] + times + "). Add another all the same (another edition, a remake)?",
+        adding,
+        "Add it anyway",
       ];
     });
   });

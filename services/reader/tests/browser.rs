@@ -1361,6 +1361,95 @@ async fn the_owners_log_page_goes_through_a_finished_item_again() {
     browser.quit().await;
 }
 
+/// What the list holds already is asked about before it is added again from the owner's page,
+/// as `lately add` refuses it: the same kind and title (in any case and punctuation) with a
+/// maker in common, or the same page by its link; nothing is written until "Add it anyway".
+/// Another kind's title is another item.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_asks_before_adding_what_is_there_already() {
+    let sys = system().await;
+    let reader = owners_reader(&sys).await;
+    let dune = sys
+        .add_item(json!({ "kind": "book", "title": "Dune", "creators": ["Frank Herbert"] }))
+        .await;
+    for _ in 0..2 {
+        sys.write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{dune}/finish"),
+            json!({}),
+        )
+        .await;
+    }
+    sys.add_item(json!({ "kind": "article", "title": "The Slow Web", "url": "https://example.com/slow-web" }))
+        .await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    browser.says("").await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let add = |kind: &str, title: &str, more: &str| {
+        format!("const f = document.getElementById('add'); f.elements.kind.value = '{kind}'; f.elements.title.value = '{title}'; {more} f.requestSubmit();")
+    };
+
+    // The film of the book: another item, added without a question.
+    browser.eval(&add("movie", "Dune", "")).await;
+    browser.says("Added “Dune”: up next.").await;
+    // The book again, typed otherwise: asked, nothing written.
+    let head = log.head().await.unwrap();
+    browser
+        .eval(&add(
+            "book",
+            "dune!",
+            "f.elements.by.value = 'frank herbert';",
+        ))
+        .await;
+    browser
+        .says("“Dune” by Frank Herbert is in your list already (finished 2 times). Add another all the same (another edition, a remake)?")
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "asking wrote");
+    // Another page's article under the same link: asked too.
+    browser
+        .eval(&add(
+            "article",
+            "Slow, again",
+            "f.elements.url.value = 'https://example.com/slow-web/#top';",
+        ))
+        .await;
+    browser
+        .says("“The Slow Web” is in your list already (up next). Add another all the same (another edition, a remake)?")
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "asking wrote");
+    // Another edition of the book after all: "Add it anyway".
+    browser
+        .eval(&add(
+            "book",
+            "dune!",
+            "f.elements.by.value = 'frank herbert';",
+        ))
+        .await;
+    browser
+        .until(
+            "return document.querySelector('.status button.undo') && document.querySelector('.status button.undo').textContent",
+            &json!("Add it anyway"),
+            Duration::from_secs(5),
+        )
+        .await;
+    browser.undo().await;
+    browser.says("Added “dune!”: up next.").await;
+    let added: Vec<(String, String)> = log
+        .read_after(head, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let data = e.data.value().unwrap();
+            (e.event_type, data["title"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    assert_eq!(added, [("item_added".to_owned(), "dune!".to_owned())]);
+    browser.quit().await;
+}
+
 /// A show followed an episode at a time: "+1 episode" on the owner's page logs the next one;
 /// a step logged meanwhile on another device makes the page's next tap a conflict (nothing
 /// written) and shows the list as it is now, from where the tap after counts on.
