@@ -256,19 +256,21 @@
   // A day of this device's calendar, as a date input holds it (2026-12-04).
   const localDay = (d) => [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n) => String(n).padStart(2, "0")).join("-");
 
+  // A date input's day as the time to send: its noon here, as the CLI's `--at` takes a day.
+  const noonOf = (day) => {
+    const [y, m, d] = day.split("-").map(Number);
+    return new Date(y, m - 1, d, 12).toISOString();
+  };
+
   // A day's choice, today unless changed, none after it; `earlier()` is the time to send for
-  // a day before today (its noon here, as the CLI's `--at` takes a day), or nothing: now.
+  // a day before today (its noon), or nothing: now.
   function dayInput(label) {
     const today = localDay(new Date());
     const input = Object.assign(el("input"), { type: "date", name: "day", value: today, max: today, required: true });
     input.setAttribute("aria-label", label);
     const wrap = el("label");
     wrap.append("On", input);
-    const earlier = () => {
-      if (!input.value || input.value === localDay(new Date())) return null;
-      const [y, m, d] = input.value.split("-").map(Number);
-      return new Date(y, m - 1, d, 12).toISOString();
-    };
+    const earlier = () => (!input.value || input.value === localDay(new Date()) ? null : noonOf(input.value));
     return { input, label: wrap, earlier };
   }
 
@@ -508,23 +510,31 @@
   }
 
   // A finish of the owner's feed; the item's latest can be changed (a review written the day
-  // after, a second thought on the rating), as `lately revise` does.
+  // after, a second thought on the rating, the day it happened: logged the morning after), as
+  // `lately revise` does. The writer refuses to move a finish that is no longer the item's
+  // last change of status, or before its read began; the page says why.
   function finished(entry, latest) {
-    const day = new Date(entry.finished_at).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
-    const more = (entry.rating ? [stars(entry.rating)] : []).concat([day]);
+    const when = new Date(entry.finished_at).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
+    const more = (entry.rating ? [stars(entry.rating)] : []).concat([when]);
     const [li, body] = row(entry.item, entry.visibility, more);
     if (entry.review) body.append(el("p", "review", entry.review));
     if (!latest) return li;
     const revise = el("form", "revise");
     const rating = ratingSelect(entry.rating);
     const review = reviewBox(entry.review);
-    revise.append(rating, review, el("button", "", "Save"));
+    const day = dayInput("Finished on");
+    const was = localDay(new Date(entry.finished_at));
+    day.input.value = was;
+    if (entry.started_at) day.input.min = localDay(new Date(entry.started_at));
+    revise.append(rating, day.label, review, el("button", "", "Save"));
     revise.addEventListener("submit", (ev) => {
       ev.preventDefault();
       const changed = { rating: rating.value ? +rating.value : null, review: review.value.trim() || null };
+      const moved = day.input.value !== was;
+      if (moved) changed.finished_at = noonOf(day.input.value);
       acting(revise, async () => {
         await write("PATCH", path(entry.item, "finish"), changed);
-        return "Saved “" + entry.item.title + "”.";
+        return "Saved “" + entry.item.title + "”" + (moved ? ", finished on " + day.input.value : "") + ".";
       });
     });
     body.append(folded("Change…", revise));

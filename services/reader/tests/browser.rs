@@ -576,11 +576,11 @@ fn yesterday_in(form: &str) -> String {
     format!("const f = document.querySelector('{form}'); const d = new Date(); d.setDate(d.getDate() - 1); f.elements.day.value = [d.getFullYear(), d.getMonth() + 1, d.getDate()].map(n => String(n).padStart(2, '0')).join('-'); return f.elements.day.value")
 }
 
-/// Asserts that an event's `at` is yesterday's noon on the browser's clock: 12 to 36 hours
-/// ago, whatever its zone.
-fn yesterday_noon(event: &lately_log::RecordedEvent) {
+/// Asserts that an event's `field` (its `at`, a revision's `finished_at`) is yesterday's noon
+/// on the browser's clock: 12 to 36 hours ago, whatever its zone.
+fn yesterday_noon(event: &lately_log::RecordedEvent, field: &str) {
     let at: chrono::DateTime<chrono::Utc> =
-        serde_json::from_value(event.data.value().unwrap()["at"].clone()).unwrap();
+        serde_json::from_value(event.data.value().unwrap()[field].clone()).unwrap();
     let ago = chrono::Utc::now() - at;
     assert!(
         (12..=36).contains(&ago.num_hours()),
@@ -733,9 +733,12 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         browser.eval(finished).await,
         json!(["Dune: Book · Frank Herbert · ★★★★½ — Spice."])
     );
+    // Finished last night, in truth: the day moved to yesterday, the day its read began.
+    let revise = format!("#finished li[data-id=\"{dune}\"] form.revise");
+    let night = browser.eval(&yesterday_in(&revise)).await;
     browser
         .eval(&format!(
-            "const f = document.querySelector('#finished li[data-id=\"{dune}\"] form.revise'); f.elements.rating.value = '5'; f.elements.review.value = 'Spice, and more.'; f.requestSubmit();"
+            "const f = document.querySelector('{revise}'); f.elements.rating.value = '5'; f.elements.review.value = 'Spice, and more.'; f.requestSubmit();"
         ))
         .await;
     browser
@@ -745,7 +748,22 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             within,
         )
         .await;
-    assert_eq!(browser.eval(STATUS).await, json!("Saved “Dune”."));
+    assert_eq!(
+        browser.eval(STATUS).await,
+        json!(format!(
+            "Saved “Dune”, finished on {}.",
+            night.as_str().unwrap()
+        ))
+    );
+    // The form, read again, holds the day it moved to.
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "return document.querySelector('{revise}').elements.day.value"
+            ))
+            .await,
+        night
+    );
     browser
         .eval(&format!(
             "document.querySelector('li[data-id=\"{memory}\"] details').open = true; document.querySelector('#add details').open = true;"
@@ -874,7 +892,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         unreachable!()
     };
     assert_eq!(started.event_type, "item_started");
-    yesterday_noon(started);
+    yesterday_noon(started, "at");
     assert_eq!(finish.event_type, "item_finished");
     let data = finish.data.value().unwrap();
     assert_eq!(data["rating"], json!(4.5));
@@ -884,6 +902,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     let data = revised.data.value().unwrap();
     assert_eq!(data["rating"], json!(5.0));
     assert_eq!(data["review"], "Spice, and more.");
+    yesterday_noon(revised, "finished_at");
     // The film added with its link, its picture and its tags ("Link, cover, tags").
     let film = log
         .read_after(0, 1_000)
@@ -998,7 +1017,7 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
         events.into_iter().map(|e| e.event_type).collect()
     };
     let film_events = log.read_stream(film).await.unwrap();
-    yesterday_noon(&film_events[1]);
+    yesterday_noon(&film_events[1], "at");
     assert_eq!(
         types(film_events),
         ["item_added", "item_finished", "item_finish_retracted"]
