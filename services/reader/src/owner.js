@@ -554,9 +554,25 @@
     return items;
   }
 
-  function show(list, items, render, none) {
+  // Up next and given up can hold hundreds (an import's to-read shelf, its DNFs): the first
+  // FEW of each show, and a button the rest ("All 312 up next"), so the finishes below are a
+  // short scroll away; the find box looks through every line.
+  const FEW = 10;
+  const whole = new Set(); // the lists shown whole, by id
+
+  function show(list, items, render, none, all) {
     list.replaceChildren(...(items.length ? items.map(render) : [el("li", "empty", none)]));
+    if (!all) return;
+    [...list.children].forEach((li, i) => (li.dataset.beyond = i >= FEW ? "1" : ""));
+    log.querySelector("button.all[data-list=" + list.id + "]").textContent = "All " + items.length + " " + all;
   }
+
+  log.querySelectorAll("button.all").forEach((b) =>
+    b.addEventListener("click", () => {
+      whole.add(b.dataset.list);
+      finding();
+    }),
+  );
 
   // The latest `shown` finishes (ten, and ten more a tap on "Older finishes": a review for
   // a book finished weeks ago), and whether there are more: one past them is read to know.
@@ -592,7 +608,13 @@
   function finding() {
     const words = folding(find.value).split(/\s+/).filter(Boolean);
     log.querySelectorAll("li[data-find]").forEach((li) => {
-      li.hidden = !words.every((w) => li.dataset.find.includes(w));
+      li.hidden = words.length
+        ? !words.every((w) => li.dataset.find.includes(w))
+        : !!li.dataset.beyond && !whole.has(li.parentElement.id);
+    });
+    // A list's button while some of it is hidden for its length alone.
+    log.querySelectorAll("button.all").forEach((b) => {
+      b.hidden = !!words.length || whole.has(b.dataset.list) || !document.querySelector("#" + b.dataset.list + " li[data-beyond='1']");
     });
   }
   find.addEventListener("input", finding);
@@ -606,8 +628,8 @@
     ]);
     older.hidden = !more;
     show(document.getElementById("current"), current, inProgress, "Nothing in progress.");
-    show(document.getElementById("queue"), queued, upNext, "Nothing up next.");
-    show(document.getElementById("dropped"), dropped, givenUp, "Nothing given up.");
+    show(document.getElementById("queue"), queued, upNext, "Nothing up next.", "up next");
+    show(document.getElementById("dropped"), dropped, givenUp, "Nothing given up.", "given up");
     // Newest first: an item's first finish here is its latest, the one a change revises.
     const seen = new Set();
     show(document.getElementById("finished"), feed, (e) => {

@@ -86,9 +86,11 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <input type="search" id="find" placeholder="Find in your lists: title, by, tag" aria-label="Find in your lists">
 <h2>In progress</h2><ol id="current"></ol>
 <h2>Up next</h2><ol id="queue"></ol>
+<p><button type="button" class="all" data-list="queue" hidden></button></p>
 <h2>Recently finished</h2><ol id="finished"></ol>
 <p><button type="button" id="older" hidden>Older finishes</button></p>
 <h2>Given up</h2><ol id="dropped"></ol>
+<p><button type="button" class="all" data-list="dropped" hidden></button></p>
 <p class="back"><a href="./">Your page</a> · <a href="#" id="forget">Forget the token on this device</a></p>
 </section>
 <noscript><p>This page needs JavaScript; the <code>lately</code> command does all it does.</p></noscript>

@@ -1469,6 +1469,53 @@ async fn the_owners_log_page_asks_before_adding_what_is_there_already() {
     browser.quit().await;
 }
 
+/// A long reading list (an import's to-read shelf) on the owner's page: the ten added last
+/// show, with "All 12 up next" for the rest; the find box looks through all twelve; the
+/// button shows them all, and they stay shown after a write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_shows_ten_up_next_and_the_rest_on_a_tap() {
+    let sys = system().await;
+    let reader = owners_reader(&sys).await;
+    for n in 1..=12 {
+        sys.add_item(json!({ "kind": "book", "title": format!("Book {n:02}") }))
+            .await;
+    }
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    let within = Duration::from_secs(5);
+    // The button's words when it shows, then the lines up next that show.
+    let shown = "const b = document.querySelector('button.all[data-list=queue]'); return [b.hidden ? null : b.textContent, ...[...document.querySelectorAll('#queue li')].filter(l => !l.hidden).map(l => l.querySelector('.p-name').textContent)]";
+    let showing = |button: Option<&str>, books: Vec<u32>| {
+        let mut all = vec![json!(button)];
+        all.extend(books.into_iter().map(|n| json!(format!("Book {n:02}"))));
+        Value::from(all)
+    };
+    let ten = showing(Some("All 12 up next"), (3..=12).rev().collect());
+    browser.until(shown, &ten, within).await;
+    let find = |words: &str| {
+        format!("const f = document.getElementById('find'); f.value = '{words}'; f.dispatchEvent(new Event('input'));")
+    };
+    browser.eval(&find("book 01")).await;
+    assert_eq!(browser.eval(shown).await, showing(None, vec![1]));
+    browser.eval(&find("")).await;
+    assert_eq!(browser.eval(shown).await, ten);
+    browser
+        .eval("document.querySelector('button.all[data-list=queue]').click()")
+        .await;
+    let twelve = showing(None, (1..=12).rev().collect());
+    assert_eq!(browser.eval(shown).await, twelve);
+    // A write reads the list again: all twelve still show, the one started gone.
+    browser
+        .eval("document.querySelector('#queue li:last-child form.start').requestSubmit()")
+        .await;
+    browser.says("Started “Book 01”.").await;
+    browser
+        .until(shown, &showing(None, (2..=12).rev().collect()), within)
+        .await;
+    browser.quit().await;
+}
+
 /// A show followed an episode at a time: "+1 episode" on the owner's page logs the next one;
 /// a step logged meanwhile on another device makes the page's next tap a conflict (nothing
 /// written) and shows the list as it is now, from where the tap after counts on.
