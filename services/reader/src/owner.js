@@ -525,6 +525,8 @@
     const day = dayInput("Finished on");
     const was = localDay(new Date(entry.finished_at));
     day.input.value = was;
+    // A finish logged a little ahead (another zone's today) is still in the form's range.
+    if (was > day.input.max) day.input.max = was;
     if (entry.started_at) day.input.min = localDay(new Date(entry.started_at));
     revise.append(rating, day.label, review, el("button", "", "Save"));
     revise.addEventListener("submit", (ev) => {
@@ -697,9 +699,10 @@
   // Removed items too, after the others.
   async function already(body) {
     const makers = body.creators.map(words);
+    const title = words(body.title);
     const same = (item) =>
       (body.url && item.url && page(body.url) === page(item.url)) ||
-      (words(item.title) === words(body.title) &&
+      (title && words(item.title) === title &&
         (!makers.length || !item.creators.length || item.creators.some((c) => makers.includes(words(c)))));
     for (const status of ["", "&status=removed"]) {
       const twin = (await all(null, "kind=" + body.kind + status)).find(same);
