@@ -30,6 +30,8 @@ pub(crate) const PAGE_CSS: &str = "body { margin: 0; }
 .lately.page .back { font-size: .85rem; margin: 0; }
 .lately.page section { margin: 1.5rem 0; }
 .lately.page h2 { margin-top: 1.5rem; }
+.lately.page h3 { font-size: .95rem; margin: 1.25rem 0 .25rem; }
+.lately.page h3 .count { color: var(--muted); font-weight: normal; }
 .lately.page .stats li[data-kind] { display: inline-block; border-top: 0; margin-right: 1.25rem; }
 .lately.page .stats .months { border-top: 1px solid var(--line); padding-top: .5rem; }
 .lately.page.home .review { display: -webkit-box; -webkit-line-clamp: 4; overflow: hidden; font-size: .9rem; }

@@ -1,5 +1,6 @@
 //! `/years/{year}`: a year in review — how much was finished (per kind, the average rating, a
-//! bar a month), then every finish of the year, newest first, each linked to its item's page.
+//! bar a month), then every finish of the year, newest first under its month's name, each
+//! linked to its item's page.
 //!
 //! The stats widget counts a year and the widget lists one, each in a sidebar's space; this is
 //! the page a blog links to, or shares, at the year's end ("2026 in books"). Rendered here
@@ -7,7 +8,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, NaiveDate, Utc};
-use lately_projection::{FeedQuery, Goal, ItemFilter, Stats, StatsQuery};
+use lately_projection::{FeedEntry, FeedQuery, Goal, ItemFilter, Stats, StatsQuery};
 use lately_service::Problem;
 
 use crate::feeds::{base_url, escape};
@@ -85,6 +86,21 @@ pub async fn page(
     }))
 }
 
+const MONTH_NAMES: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 /// The page at `position`, on `today` (the owner's).
 #[allow(clippy::too_many_arguments)]
 fn render(
@@ -135,15 +151,27 @@ fn render(
     } else {
         String::new()
     };
-    // An empty year's counts say so already.
+    // Month by month, newest first, each under its name and count: a year of a hundred
+    // articles is read, and found in, by its months. An empty year's counts say so already.
     let entries = if finishes.is_empty() {
         String::new()
     } else {
-        let entries: String = finishes
-            .iter()
-            .map(|e| entry_html(e, zone, true, "../"))
+        let month = |e: &FeedEntry| zone.date(e.finished_at).month0() as usize;
+        let months: String = finishes
+            .chunk_by(|a, b| month(a) == month(b))
+            .map(|group| {
+                let entries: String = group
+                    .iter()
+                    .map(|e| entry_html(e, zone, true, "../"))
+                    .collect();
+                format!(
+                    r#"<h3>{} <span class="count">· {}</span></h3><ol>{entries}</ol>"#,
+                    MONTH_NAMES[month(&group[0])],
+                    group.len()
+                )
+            })
             .collect();
-        format!("<h2>Finished</h2>\n<ol>{entries}</ol>")
+        format!("<h2>Finished</h2>\n{months}")
     };
     let url = format!("{}/years/{year}{filters}", base_url(req, state));
     let card = Card {

@@ -597,6 +597,20 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
         let html = sys.json_text(format!("{with_goals}/{page}")).await;
         assert_eq!(lines(&html), expected, "{page}");
     }
+    // The year's three finishes, all of this month: one month's heading, counting three.
+    let this_year = sys.json_text(format!("{with_goals}/years/{year}")).await;
+    let month = chrono::Utc::now().format("%B").to_string();
+    assert_eq!(
+        this_year.matches("<h3>").collect::<Vec<_>>().len(),
+        1,
+        "{this_year}"
+    );
+    assert!(
+        this_year.contains(&format!(
+            r#"<h3>{month} <span class="count">· 3</span></h3>"#
+        )),
+        "{this_year}"
+    );
     let asked = sys
         .json_text(format!("{with_goals}/years/{year}?goal=5"))
         .await;
@@ -1158,6 +1172,20 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     );
     assert_eq!(stats_list(&review_page), counts);
     assert_eq!(titles(&review_page), ["Heat", "Dune", "Piranesi"]);
+    // Under their months' names, newest first, each with its count.
+    let months: Vec<&str> = review_page
+        .split("<h3>")
+        .skip(1)
+        .map(|h| h.split("</h3>").next().unwrap())
+        .collect();
+    assert_eq!(
+        months,
+        [
+            r#"July <span class="count">· 1</span>"#,
+            r#"June <span class="count">· 1</span>"#,
+            r#"March <span class="count">· 1</span>"#
+        ]
+    );
     // Without a link of their own, titles link to their items' pages.
     assert!(
         review_page.contains(r#"<a class="title p-name" href="../items/heat-"#),
