@@ -586,6 +586,19 @@ impl Portion {
     }
 }
 
+/// "1st", "2nd", "11th", "23rd": which finish of an item one is (a re-read's "2nd time"), or
+/// which of the year's books (a tweet's "12th book of 2026").
+pub fn ordinal(n: u64) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

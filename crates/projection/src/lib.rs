@@ -717,6 +717,9 @@ pub struct FeedEntry {
     /// When its rating, review or start was last revised (as of the answer's position), if
     /// ever.
     pub revised_at: Option<DateTime<Utc>>,
+    /// Which of its item's finishes this is, in the order they happened (as of the answer's
+    /// position, retracted ones not counted): 1 for the first, 2 for a re-read's, a rewatch's.
+    pub finish_number: u32,
     pub item: ItemView,
     /// The item's, in the owner's feed only ([`FeedQuery::owner`]).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -978,6 +981,22 @@ impl Projection {
             .get(position)
             .is_some_and(|r| as_of.is_none_or(|p| *r <= p));
         !retracted && self.moved_to(*position, as_of).is_none_or(|day| day == *at)
+    }
+
+    /// Which of item `id`'s finishes the one under `key` is, as of `as_of`: those that stand
+    /// then, up to it in the order they happened. An item's history is short and skimmed
+    /// (as the item's page does), only for the entries an answer holds.
+    fn finish_number(&self, id: &str, key: &FinishKey, as_of: Option<i64>) -> u32 {
+        let Some(record) = self.items.get(id) else {
+            return 1;
+        };
+        let before = record
+            .finish_keys(&self.loaded)
+            .filter(|(_, position)| as_of.is_none_or(|p| *position <= p))
+            .map(|k| self.key_as_of(k, as_of))
+            .filter(|k| k <= key && self.stands(k, as_of))
+            .count();
+        u32::try_from(before.max(1)).unwrap_or(u32::MAX)
     }
 
     /// When the finish at `position` happened as of `as_of`, if it was ever moved.
@@ -1310,6 +1329,7 @@ impl Projection {
             rating: values.rating.map(Rating::stars),
             review: values.review.map(ToString::to_string),
             revised_at: values.revised_at,
+            finish_number: self.finish_number(&finish.item_id, key, q.as_of),
             item: view(&finish.item_id, state),
             visibility: q.owner.then_some(state.visibility),
         })

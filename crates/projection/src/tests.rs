@@ -1295,6 +1295,42 @@ fn a_retracted_finish_leaves_the_feed_and_the_stats_from_then_on() {
     assert_eq!(loaded, p);
 }
 
+/// Each finish says which of its item's it is, in the order they happened, as of the answer's
+/// position: a re-read's is the 2nd; a retracted one is not counted (from its retraction on);
+/// one imported later but finished earlier counts before; the item's page numbers the same.
+#[test]
+fn each_finish_says_which_of_its_items_it_is() {
+    let retract = || ItemEvent::FinishRetracted(FinishRetracted { at: day(9) });
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        ("a", finished(3, Some(4.0))), // 2
+        ("a", finished(6, Some(5.0))), // 3: a re-read
+        ("a", finished(8, None)),      // 4: by mistake…
+        ("a", retract()),              // 5: …taken back
+        ("a", finished(2, None)),      // 6: an older read, logged late
+        (
+            "b",
+            added("B", MediaKind::Movie, Visibility::Public, &[], 1),
+        ),
+        ("b", finished(7, None)), // 8
+    ];
+    let p = project(&events);
+    let numbers = |as_of| {
+        p.feed(&FeedQuery { as_of, ..all() })
+            .iter()
+            .map(|e| (e.position, e.finish_number))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(numbers(Some(4)), [(4, 3), (3, 2), (2, 1)]);
+    assert_eq!(numbers(Some(5)), [(3, 2), (2, 1)]);
+    assert_eq!(numbers(None), [(8, 1), (3, 3), (2, 2), (6, 1)]);
+    let (_, finishes) = p.item_finishes("a", None).unwrap();
+    assert_eq!(
+        finishes.iter().map(|e| e.finish_number).collect::<Vec<_>>(),
+        [3, 2, 1]
+    );
+}
+
 /// A start taken back: the item is up next again (or finished, its finish retractable again),
 /// from then on, in every list; as of before, it was in progress; a snapshot keeps it so.
 #[test]

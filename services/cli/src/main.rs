@@ -2117,15 +2117,25 @@ fn feed_line(e: &Value) -> String {
     // The id last, as `current` shows it: what `edit`, `finish` (a re-read) and `remove` take;
     // then, in the owner's feed, whether it is private, as `items` marks it.
     format!(
-        "{}  {:<8} {}{by}{}{}  ({}){}",
+        "{}  {:<8} {}{by}{}{}{}  ({}){}",
         day(&e["finished_at"]),
         e["item"]["kind"].as_str().unwrap_or(""),
         e["item"]["title"].as_str().unwrap_or(""),
         stars,
         took(e),
+        again(e),
         e["item"]["id"].as_str().unwrap_or(""),
         private_mark(e)
     )
+}
+
+/// ", 2nd time" for a re-read's, a rewatch's finish, as the feed marks one; nothing for an
+/// item's first (or from a reader too old to number them).
+fn again(e: &Value) -> String {
+    match e["finish_number"].as_u64() {
+        Some(n @ 2..) => format!(", {} time", lately_domain::ordinal(n)),
+        _ => String::new(),
+    }
 }
 
 /// "  [private]" for what the owner's reads show as private, "" otherwise.

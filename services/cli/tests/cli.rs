@@ -389,9 +389,9 @@ async fn a_finish_can_say_when_it_was_started() {
     let list = stdout(&sys.lately(&["list"]).await);
     assert!(
         list.contains(&format!(
-            "2026-12-03  book     Hyperion, took 1 day  ({hyperion})\n"
+            "2026-12-03  book     Hyperion, took 1 day, 3rd time  ({hyperion})\n"
         )) && list.contains(&format!(
-            "\n2026-12-01  book     Hyperion  ({hyperion})\n2026-11-30  book     Hyperion, took 10 days  ({hyperion})\n"
+            "\n2026-12-01  book     Hyperion, 2nd time  ({hyperion})\n2026-11-30  book     Hyperion, took 10 days  ({hyperion})\n"
         )),
         "{list}"
     );
@@ -1583,7 +1583,7 @@ async fn storygraph_and_instapaper_exports_import_what_was_read() {
     let list = stdout(&sys.lately(&["list"]).await);
     let lines: Vec<&str> = list.lines().collect();
     assert!(
-        lines[0].starts_with("2026-09-12  book     Red Rising by Pierce Brown ★★★★, took 11 days  (")
+        lines[0].starts_with("2026-09-12  book     Red Rising by Pierce Brown ★★★★, took 11 days, 2nd time  (")
             && lines[1].starts_with("2025-03-14  book     Red Rising by Pierce Brown, took 13 days  (")
             && lines[2].starts_with("2025-01-09  book     A Psalm for the Wild-Built by Becky Chambers, Someone Else ★★★★½  ("),
         "{list}"

@@ -5,7 +5,7 @@
 //! long, the review is shortened first, then the title, each with "…" — never the URL, which
 //! must stay intact to work.
 
-use lately_domain::{MediaKind, Rating};
+use lately_domain::{ordinal, MediaKind, Rating};
 use lately_projection::Goal;
 
 /// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
@@ -120,18 +120,6 @@ fn again(nth: usize) -> String {
         return String::new();
     }
     format!(" for the {} time", ordinal(nth as u64))
-}
-
-/// "1st", "2nd", "11th", "23rd".
-fn ordinal(n: u64) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
 }
 
 pub fn weight(text: &str) -> usize {

@@ -7,6 +7,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use atom_syndication as atom;
 use chrono::Utc;
+use lately_domain::ordinal;
 use lately_projection::{FeedEntry, FeedQuery};
 use lately_service::Problem;
 use serde_json::json;
@@ -47,6 +48,7 @@ pub fn text(e: &FeedEntry) -> String {
     if !e.item.creators.is_empty() {
         s.push_str(&format!(" by {}", e.item.creators.join(", ")));
     }
+    s.push_str(&again(e));
     if let Some(r) = e.rating {
         s.push_str(&format!(" — {}", stars(r)));
     }
@@ -55,6 +57,15 @@ pub fn text(e: &FeedEntry) -> String {
         s.push_str(review);
     }
     s
+}
+
+/// " for the 2nd time" after a re-read's, a rewatch's title (as its tweet says it); nothing
+/// for an item's first finish.
+fn again(e: &FeedEntry) -> String {
+    if e.finish_number <= 1 {
+        return String::new();
+    }
+    format!(" for the {} time", ordinal(e.finish_number.into()))
 }
 
 /// The same as HTML, every piece of user text escaped.
@@ -67,6 +78,7 @@ pub fn html(e: &FeedEntry) -> String {
     if !e.item.creators.is_empty() {
         s.push_str(&format!(" by {}", escape(&e.item.creators.join(", "))));
     }
+    s.push_str(&again(e));
     if let Some(r) = e.rating {
         s.push_str(&format!(
             " — <span role=\"img\" aria-label=\"{r} out of 5 stars\">{}</span>",
@@ -154,7 +166,12 @@ pub async fn json_feed(
                 "date_published": e.finished_at.to_rfc3339(),
                 "date_modified": updated(e).to_rfc3339(),
                 "tags": e.item.tags,
-                "_lately": { "kind": e.item.kind, "rating": e.rating, "position": e.position },
+                "_lately": {
+                    "kind": e.item.kind,
+                    "rating": e.rating,
+                    "position": e.position,
+                    "finish_number": e.finish_number,
+                },
             });
             if let Some(started) = e.started_at {
                 item["_lately"]["started_at"] = json!(started.to_rfc3339());

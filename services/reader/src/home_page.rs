@@ -252,6 +252,7 @@ mod tests {
             rating,
             review: None,
             revised_at: None,
+            finish_number: 1,
             item: item(title),
             visibility: None,
         }

@@ -15,7 +15,7 @@ use crate::feeds::{base_url, escape, stars, text};
 use crate::page::{Card, Level};
 use crate::routes::{params, position_for};
 use crate::startup::AppState;
-use crate::widget::{cover_html, name_html, time_html, took_html};
+use crate::widget::{again_html, cover_html, name_html, time_html, took_html};
 
 /// Where the item stands: "In progress: page 172 of 462 (37%), since 2026-12-02".
 fn standing(i: &ItemView, zone: Zone) -> String {
@@ -56,8 +56,9 @@ fn finish_html(e: &FeedEntry, zone: Zone) -> String {
         format!(r#"<p class="review p-content">{}</p>"#, escape(text))
     });
     format!(
-        r#"<li class="h-entry" id="finish-{position}"><div><span class="meta">Finished {time}{took}{rating}</span>{review}</div></li>"#,
+        r#"<li class="h-entry" id="finish-{position}"><div><span class="meta">Finished {time}{took}{again}{rating}</span>{review}</div></li>"#,
         position = e.position,
+        again = again_html(e.finish_number),
         time = time_html("dt-published", e.finished_at, zone),
     )
 }
@@ -174,6 +175,7 @@ mod tests {
             rating: None,
             review: Some("Spice.\n\n".to_owned() + &"ǅ".repeat(300)),
             revised_at: None,
+            finish_number: 1,
             item: item(&["Frank Herbert"]),
             visibility: None,
         };

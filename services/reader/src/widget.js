@@ -81,6 +81,9 @@
     return li;
   }
 
+  // "2nd", "11th", "23rd".
+  const ordinal = (n) => n + ([, "st", "nd", "rd"][(n % 100 >= 11 && n % 100 <= 13) ? 0 : n % 10] || "th");
+
   // One feed entry: its rating and when it was finished, and its review if `look.reviews`
   // (`look`: how a list of finishes is shown, { lang, reviews }).
   function render(e, look) {
@@ -95,6 +98,8 @@
     const li = renderItem(e.item, meta, e.finished_at, "dt-published", look.lang, permalink);
     const days = e.started_at ? daysBetween(e.started_at, e.finished_at) : 0;
     if (days > 0) li.querySelector(".meta").append(" · ", el("span", "took", "took " + days + (days === 1 ? " day" : " days")));
+    // A re-read's, a rewatch's mark, as the server's again_html.
+    if (e.finish_number > 1) li.querySelector(".meta").append(" · ", el("span", "again", ordinal(e.finish_number) + " time"));
     if (look.reviews && e.review) li.lastChild.append(el("p", "review p-content", e.review));
     li.dataset.position = e.position;
     return li;

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use lately_domain::{MediaKind, Tag};
+use lately_domain::{ordinal, MediaKind, Tag};
 use lately_projection::{
     FeedEntry, FeedQuery, Goal, Goals, ItemFilter, ItemView, Pace, Page, Stats, StatsQuery, Zone,
 };
@@ -194,11 +194,12 @@ pub(crate) fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool, root: &str) -
     let took = e
         .started_at
         .map_or_else(String::new, |start| took_html(start, e.finished_at, zone));
+    let again = again_html(e.finish_number);
     item_html(
         &e.item,
         &format!(r#"data-position="{}""#, e.position),
         &format!(
-            r#"{rating}<a class="u-url permalink" href="{root}items/{}#finish-{}">{}</a>{took}"#,
+            r#"{rating}<a class="u-url permalink" href="{root}items/{}#finish-{}">{}</a>{took}{again}"#,
             e.item.id,
             e.position,
             time_html("dt-published", e.finished_at, zone)
@@ -218,6 +219,18 @@ pub(crate) fn took_html(start: DateTime<Utc>, end: DateTime<Utc>, zone: Zone) ->
         ),
         _ => String::new(),
     }
+}
+
+/// A re-read's, a rewatch's mark (" · 2nd time"), as a diary marks one: nothing for an item's
+/// first finish.
+pub(crate) fn again_html(finish_number: u32) -> String {
+    if finish_number <= 1 {
+        return String::new();
+    }
+    format!(
+        r#" · <span class="again">{} time</span>"#,
+        ordinal(finish_number.into())
+    )
 }
 
 /// An item in progress: how far (a bar and the percentage) and when it was last touched, or,

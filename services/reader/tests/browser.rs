@@ -223,7 +223,7 @@ async fn the_widget_page_shows_the_feed_and_new_finishes_appear_live() {
     let (_, p) = sys
         .finish("Secret", json!({ "visibility": "private" }))
         .await;
-    let (_, q) = sys
+    let (wilds, q) = sys
         .finish(
             "Outer Wilds",
             json!({ "kind": "game", "creators": ["Mobius Digital"] }),
@@ -267,6 +267,21 @@ async fn the_widget_page_shows_the_feed_and_new_finishes_appear_live() {
     assert!(ack + shown < Duration::from_secs(2));
     let path = browser.screenshot("widget.png").await;
     assert!(std::fs::metadata(&path).unwrap().len() > 1000);
+    // Played through again: the script marks the new finish as the server does, "2nd time",
+    // and the first one not.
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{wilds}/finish"),
+        json!({}),
+    )
+    .await;
+    browser
+        .until(
+            "return [...document.querySelectorAll('li.h-entry')].filter(l => l.querySelector('.p-name').textContent === 'Outer Wilds').map(l => (l.querySelector('.again') || {}).textContent || '')",
+            &json!(["2nd time", ""]),
+            Duration::from_secs(2),
+        )
+        .await;
     browser.quit().await;
 }
 

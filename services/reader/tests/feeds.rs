@@ -344,12 +344,55 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
         format!(r#"<link rel="canonical" href="https://feed.example.com/items/{id}">"#),
         r#"<meta property="og:title" content="Dune">"#.to_owned(),
         r#"<meta property="og:image" content="https://example.com/dune.jpg">"#.to_owned(),
-        r#"<meta property="og:description" content="Finished reading “Dune” by Frank Herbert — ★★★★★ Better the second time. The &lt;b&gt;desert&lt;/b&gt; &amp; the spice. 3 4 5 6">"#.to_owned(),
+        r#"<meta property="og:description" content="Finished reading “Dune” by Frank Herbert for the 2nd time — ★★★★★ Better the second time. The &lt;b&gt;desert&lt;/b&gt; &amp; the spice. 3 4 5 6">"#.to_owned(),
         r#"<meta name="twitter:card" content="summary">"#.to_owned(),
         r#"<meta name="description" content="Finished reading “Dune”"#.to_owned(),
     ] {
         assert!(html.contains(&tag), "{tag}\n{html}");
     }
+    // The re-read marked as a diary marks one, the first read not.
+    assert_eq!(
+        html.matches(r#" · <span class="again">2nd time</span>"#)
+            .count(),
+        1,
+        "{html}"
+    );
+    // In the feeds and the widget too: its number, and the words.
+    let feed = sys.json(format!("{reader}/feed.json")).await;
+    let numbers: Vec<(String, Value)> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["title"] == "Dune")
+        .map(|i| {
+            let text = i["content_text"].as_str().unwrap();
+            (
+                text.split(" — ").next().unwrap().to_owned(),
+                i["_lately"]["finish_number"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            (
+                "Finished reading “Dune” by Frank Herbert for the 2nd time".to_owned(),
+                json!(2)
+            ),
+            (
+                "Finished reading “Dune” by Frank Herbert".to_owned(),
+                json!(1)
+            )
+        ]
+    );
+    let widget = sys.json_text(format!("{reader}/widget")).await;
+    assert_eq!(
+        widget
+            .matches(r#" · <span class="again">2nd time</span>"#)
+            .count(),
+        1,
+        "{widget}"
+    );
 
     let (xss, _) = page_of(1);
     let html = sys.json_text(xss).await;
