@@ -177,6 +177,8 @@
   }
 
   const stars = (r) => "★".repeat(Math.floor(r)) + (r % 1 ? "½" : "");
+  // "2nd", "11th", "23rd" (widget.js says a re-read's the same way).
+  const ordinal = (n) => n + ([, "st", "nd", "rd"][n % 100 >= 11 && n % 100 <= 13 ? 0 : n % 10] || "th");
 
   // A rating's choice, `value` chosen: none, or half stars from 5 down.
   function ratingSelect(value) {
@@ -515,7 +517,9 @@
   // last change of status, or before its read began; the page says why.
   function finished(entry, latest) {
     const when = new Date(entry.finished_at).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
-    const more = (entry.rating ? [stars(entry.rating)] : []).concat([when]);
+    // A re-read's "2nd time", as your page says it.
+    const nth = entry.finish_number > 1 ? [ordinal(entry.finish_number) + " time"] : [];
+    const more = (entry.rating ? [stars(entry.rating)] : []).concat(nth, [when]);
     const [li, body] = row(entry.item, entry.visibility, more);
     if (entry.review) body.append(el("p", "review", entry.review));
     if (!latest) return li;

@@ -1362,7 +1362,7 @@ async fn the_owners_log_page_goes_through_a_finished_item_again() {
             finished,
             &json!([
                 "Aftersun · private · ★★★★ | ",
-                "Aftersun · private · ★★★★★ | Change…, Watch it again…, Finish…",
+                "Aftersun · private · ★★★★★ · 2nd time | Change…, Watch it again…, Finish…",
                 "Piranesi | Change…, Read it again…, Finish…"
             ]),
             within,
