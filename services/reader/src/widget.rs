@@ -118,9 +118,10 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str, root: &str) -
 
 /// An item's cover, `width` pixels wide (with `attrs`, each after a space), or where it has
 /// none a blank as large with the title's first letter: a row of grey boxes looked like
-/// pictures that failed to load, a letter like a list that meant it. Its shape is its kind's: a book's or a film's is a portrait (2:3), an article's
-/// picture is shared wide (16:9: a page's `og:image`), a podcast's is square. Cropped to a
-/// portrait, an article's picture showed a sliver of its middle.
+/// pictures that failed to load, a letter like a list that meant it. Its shape is its kind's:
+/// a book's or a film's is a portrait (2:3), an article's picture is shared wide (16:9: a
+/// page's `og:image`), a podcast's is square. Cropped to a portrait, an article's picture
+/// showed a sliver of its middle.
 pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {
     let (shape, height) = match item.kind {
         MediaKind::Article => (" wide", width * 9 / 16),
