@@ -489,7 +489,7 @@
             "Started “" + item.title + "” over.",
             async () => {
               await write("DELETE", path(item, "start"));
-              return "Took back the start of “" + item.title + "”: given up again.";
+              return "Took back the start of “" + item.title + "”: " + BACK[item.status] + ".";
             },
           ];
         });
@@ -548,12 +548,12 @@
     return li;
   }
 
-  // Every page of the owner's list of that status (or of `query`'s filters).
-  async function all(status, query) {
+  // Every page of the owner's list with `filters` ("status=queued", "kind=book").
+  async function all(filters) {
     let items = [];
     let cursor = "";
     do {
-      const page = await read("v1/owner/items?" + (query || "status=" + status) + "&limit=100" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
+      const page = await read("v1/owner/items?" + filters + "&limit=100" + (cursor ? "&cursor=" + encodeURIComponent(cursor) : ""));
       items = items.concat(page.items);
       cursor = page.next_cursor;
     } while (cursor);
@@ -627,10 +627,10 @@
 
   async function refresh() {
     const [current, queued, [feed, more], dropped] = await Promise.all([
-      all("in_progress"),
-      all("queued"),
+      all("status=in_progress"),
+      all("status=queued"),
       finishes(),
-      all("abandoned"),
+      all("status=abandoned"),
     ]);
     older.hidden = !more;
     show(document.getElementById("current"), current, inProgress, "Nothing in progress.");
@@ -709,7 +709,7 @@
       (title && words(item.title) === title &&
         (!makers.length || !item.creators.length || item.creators.some((c) => makers.includes(words(c)))));
     for (const status of ["", "&status=removed"]) {
-      const twin = (await all(null, "kind=" + body.kind + status)).find(same);
+      const twin = (await all("kind=" + body.kind + status)).find(same);
       if (twin) return twin;
     }
     return null;
