@@ -599,6 +599,15 @@ pub fn ordinal(n: u64) -> String {
     format!("{n}{suffix}")
 }
 
+/// " for the 2nd time" after the title of an item's `n`th finish (a re-read, a rewatch), as the
+/// tweet and the feeds' text say it; nothing for its first.
+pub fn for_the_nth_time(n: u64) -> String {
+    if n <= 1 {
+        return String::new();
+    }
+    format!(" for the {} time", ordinal(n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 //! long, the review is shortened first, then the title, each with "…" — never the URL, which
 //! must stay intact to work.
 
-use lately_domain::{ordinal, MediaKind, Rating};
+use lately_domain::{for_the_nth_time, ordinal, MediaKind, Rating};
 use lately_projection::Goal;
 
 /// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
@@ -113,13 +113,11 @@ fn took(days: Option<i64>) -> String {
     }
 }
 
-/// `{again}`: nothing for a first finish, " for the 2nd time" after. It also keeps a re-read's
-/// tweet from repeating the first one word for word, which X refuses as duplicate content.
+/// `{again}`: nothing for a first finish, " for the 2nd time" after, as the feeds' text says
+/// it. It also keeps a re-read's tweet from repeating the first one word for word, which X
+/// refuses as duplicate content.
 fn again(nth: usize) -> String {
-    if nth <= 1 {
-        return String::new();
-    }
-    format!(" for the {} time", ordinal(nth as u64))
+    for_the_nth_time(nth as u64)
 }
 
 pub fn weight(text: &str) -> usize {

@@ -7,7 +7,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use atom_syndication as atom;
 use chrono::Utc;
-use lately_domain::ordinal;
+use lately_domain::for_the_nth_time;
 use lately_projection::{FeedEntry, FeedQuery};
 use lately_service::Problem;
 use serde_json::json;
@@ -48,7 +48,7 @@ pub fn text(e: &FeedEntry) -> String {
     if !e.item.creators.is_empty() {
         s.push_str(&format!(" by {}", e.item.creators.join(", ")));
     }
-    s.push_str(&again(e));
+    s.push_str(&for_the_nth_time(e.finish_number.into()));
     if let Some(r) = e.rating {
         s.push_str(&format!(" — {}", stars(r)));
     }
@@ -57,15 +57,6 @@ pub fn text(e: &FeedEntry) -> String {
         s.push_str(review);
     }
     s
-}
-
-/// " for the 2nd time" after a re-read's, a rewatch's title (as its tweet says it); nothing
-/// for an item's first finish.
-fn again(e: &FeedEntry) -> String {
-    if e.finish_number <= 1 {
-        return String::new();
-    }
-    format!(" for the {} time", ordinal(e.finish_number.into()))
 }
 
 /// The same as HTML, every piece of user text escaped.
@@ -78,7 +69,7 @@ pub fn html(e: &FeedEntry) -> String {
     if !e.item.creators.is_empty() {
         s.push_str(&format!(" by {}", escape(&e.item.creators.join(", "))));
     }
-    s.push_str(&again(e));
+    s.push_str(&for_the_nth_time(e.finish_number.into()));
     if let Some(r) = e.rating {
         s.push_str(&format!(
             " — <span role=\"img\" aria-label=\"{r} out of 5 stars\">{}</span>",
