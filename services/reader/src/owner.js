@@ -657,6 +657,7 @@
       settingsForm.hidden = true;
       log.hidden = false;
       say("");
+      shared();
     } catch (e) {
       if (mine !== opening) return;
       log.hidden = true;
@@ -755,6 +756,130 @@
         "Add it anyway",
       ];
     });
+  });
+
+  // Sites whose pages are mostly of one kind, by host (and its subdomains) and path, for a
+  // page that does not say its kind itself (Open Graph's `og:type`); other links are articles.
+  const SITES = [
+    ["letterboxd.com", /^\/film\//, "movie"],
+    ["imdb.com", /^\/title\//, "movie"],
+    ["themoviedb.org", /^\/movie\//, "movie"],
+    ["themoviedb.org", /^\/tv\//, "tv"],
+    ["trakt.tv", /^\/movies\//, "movie"],
+    ["trakt.tv", /^\/shows\//, "tv"],
+    ["tvmaze.com", /^\/shows\//, "tv"],
+    ["goodreads.com", /^\/book\//, "book"],
+    ["openlibrary.org", /^\/(works|books)\//, "book"],
+    ["thestorygraph.com", /^\/books\//, "book"],
+    ["bookshop.org", /^\/p\/books\//, "book"],
+    ["store.steampowered.com", /^\/app\//, "game"],
+    ["gog.com", /\/game\//, "game"],
+    ["backloggd.com", /^\/games\//, "game"],
+    ["itch.io", /./, "game"],
+    ["podcasts.apple.com", /./, "podcast"],
+    ["overcast.fm", /./, "podcast"],
+    ["pca.st", /./, "podcast"],
+    ["open.spotify.com", /^\/(episode|show)\//, "podcast"],
+  ];
+  const TYPES = { book: "book", "books.book": "book", "video.movie": "movie", "video.tv_show": "tv", "video.episode": "tv", article: "article" };
+
+  function kindOf(link, type) {
+    if (TYPES[type]) return TYPES[type];
+    try {
+      const u = new URL(link);
+      const site = SITES.find(([host, path]) => (u.hostname === host || u.hostname.endsWith("." + host)) && path.test(u.pathname));
+      return site ? site[2] : "article";
+    } catch (_) {
+      return "";
+    }
+  }
+
+  // A page's address as kept, as `lately add KIND LINK` keeps it: without its fragment and
+  // the parameters that say where a click came from, not which page it is.
+  function address(link) {
+    try {
+      const u = new URL(link);
+      u.hash = "";
+      const tracking = ["fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid", "mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok"];
+      for (const k of [...u.searchParams.keys()]) {
+        if (k.startsWith("utm_") || tracking.includes(k)) u.searchParams.delete(k);
+      }
+      return u.href;
+    } catch (_) {
+      return link;
+    }
+  }
+
+  // A page's title without the site's name that pages append to it ("A post | The Paper"):
+  // the name the page gives itself (`og:site_name`), or a last part that is the name of the
+  // link's host ("How it works - The Verge" at www.theverge.com).
+  function untitled(title, site, link) {
+    const m = /^(.+\S)\s+(?:\||-|–|—|·|•|::)\s+(\S.*)$/.exec(title);
+    if (!m) return title;
+    const letters = (s) => s.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "");
+    let hosts = [];
+    try { hosts = new URL(link).hostname.split(".").slice(0, -1); } catch (_) { /* no link */ }
+    const last = letters(m[2]);
+    return (site && last === letters(site)) || hosts.includes(last) ? m[1] : title;
+  }
+
+  // A page shared to this one from a phone (the manifest's share target: `title`, `text` and
+  // `url`, the link often inside the text) or sent by the bookmarklet (`title`, `site`, `by`,
+  // `url`, `cover`, `type`): the add form filled in with it, to be looked over and added by a
+  // tap. Nothing is written until then, so a link to this page cannot add anything.
+  function shared() {
+    const q = new URLSearchParams(location.search);
+    const text = (q.get("text") || "").trim();
+    const inText = /https?:\/\/\S+/.exec(text);
+    const link = (q.get("url") || "").trim() || (inText ? inText[0] : "");
+    const title = (q.get("title") || "").trim() || (inText ? text.replace(inText[0], "") : text).trim();
+    if (!link && !title) return;
+    // Once: a reload, or the page opened again from the home screen, starts empty.
+    history.replaceState(null, "", location.pathname);
+    const f = add.elements;
+    add.reset();
+    f.kind.value = LABEL[q.get("kind")] ? q.get("kind") : kindOf(link, q.get("type")) || f.kind.value;
+    f.title.value = untitled(title, q.get("site"), link);
+    f.by.value = q.get("by") || "";
+    f.url.value = link ? address(link) : "";
+    f.cover.value = q.get("cover") || "";
+    add.querySelector("details.more").open = !!(f.url.value || f.cover.value);
+    f.title.focus();
+    say("Filled in from the page you shared: look it over, then Add.");
+  }
+
+  // Run by the bookmarklet on the page it is tapped on, so it refers to nothing outside
+  // itself: what that page says it is (Open Graph, `<meta>` names, its own address), sent to
+  // this page (`owner`) for `shared` to fill the add form with.
+  function bookmarked(owner) {
+    const meta = (n) => {
+      const e = document.querySelector('meta[property="' + n + '"], meta[name="' + n + '"]');
+      return e && e.content ? e.content.trim() : "";
+    };
+    const canonical = document.querySelector("link[rel~=canonical]");
+    const image = meta("og:image") || meta("twitter:image");
+    const facts = {
+      // A canonical address on another site is the syndicated original's: this is the page read.
+      url: canonical && new URL(canonical.href).hostname === location.hostname ? canonical.href : location.href,
+      title: meta("og:title") || meta("twitter:title") || document.title,
+      site: meta("og:site_name"),
+      type: meta("og:type"),
+      // An article's author is often a profile's address, not a name.
+      by: Array.from(document.querySelectorAll('meta[name="author"]'), (e) => e.content.trim())
+        .filter((a) => a && !/^https?:/.test(a))
+        .join(", "),
+      cover: image ? new URL(image, location.href).href : "",
+    };
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(facts)) if (v) q.set(k, v);
+    location.href = owner + "?" + q;
+  }
+  const bookmarklet = document.getElementById("bookmarklet");
+  bookmarklet.href = "javascript:" + encodeURIComponent("(" + bookmarked + ")(" + JSON.stringify(location.origin + location.pathname) + ")");
+  // Here it is to be dragged, not tapped (this page's policy runs no script of a link anyway).
+  bookmarklet.addEventListener("click", (ev) => {
+    ev.preventDefault();
+    say("Drag “+ lately” to your bookmarks; tapped there on another page, it adds that page here.");
   });
 
   open();

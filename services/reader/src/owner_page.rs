@@ -1,6 +1,7 @@
 //! `/owner`: your log from a phone. You finish a book in bed, not at a terminal: this page
 //! lists what you have in progress and up next (the owner's list, private items too), your
-//! latest finishes and what you gave up on; it adds, starts, logs progress, finishes with a
+//! latest finishes and what you gave up on; it adds (a page shared to it from a phone, or
+//! sent by its bookmarklet, fills the form in), starts, logs progress, finishes with a
 //! rating and a review (tweeted or not; from up next too), gives up and takes up again,
 //! starts or finishes a finished item again (a re-read, a rewatch), changes a finish's rating
 //! and review, edits an item's fields (its cover by a book's ISBN too) or removes it, and
@@ -91,6 +92,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <p><button type="button" id="older" hidden>Older finishes</button></p>
 <h2>Given up</h2><ol id="dropped"></ol>
 <p><button type="button" class="all" data-list="dropped" hidden></button></p>
+<p class="back">From any page: drag <a href="#" id="bookmarklet">+ lately</a> to your bookmarks and tap it there to add that page here; on a phone, with this page on your home screen, share a page to “lately”.</p>
 <p class="back"><a href="./">Your page</a> · <a href="#" id="forget">Forget the token on this device</a></p>
 </section>
 <noscript><p>This page needs JavaScript; the <code>lately</code> command does all it does.</p></noscript>
@@ -110,14 +112,16 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
         .body(body)
 }
 
-/// `GET /owner.webmanifest`: "Add to home screen" opens the page as an app of its own.
+/// `GET /owner.webmanifest`: "Add to home screen" opens the page as an app of its own, and
+/// makes it a share target: a page shared to "lately" from a phone's browser opens
+/// `/owner?title=…&text=…&url=…`, whose add form `owner.js` fills in with it.
 /// Relative addresses: they resolve against the manifest's, so it holds under a path too.
 pub async fn manifest() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/manifest+json")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(
-            r##"{"name": "lately: your log", "short_name": "lately", "start_url": "owner", "scope": "./", "display": "standalone", "background_color": "#ffffff", "theme_color": "#8a4b00", "icons": [{"src": "owner-icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}, {"src": "owner-icon.png", "sizes": "192x192", "type": "image/png", "purpose": "any"}]}"##,
+            r##"{"name": "lately: your log", "short_name": "lately", "start_url": "owner", "scope": "./", "display": "standalone", "share_target": {"action": "owner", "method": "GET", "params": {"title": "title", "text": "text", "url": "url"}}, "background_color": "#ffffff", "theme_color": "#8a4b00", "icons": [{"src": "owner-icon.svg", "sizes": "any", "type": "image/svg+xml", "purpose": "any"}, {"src": "owner-icon.png", "sizes": "192x192", "type": "image/png", "purpose": "any"}]}"##,
         )
 }
 

@@ -1484,6 +1484,149 @@ async fn the_owners_log_page_asks_before_adding_what_is_there_already() {
     browser.quit().await;
 }
 
+/// A page added from where it was read: the bookmarklet, tapped on an article at another
+/// site, opens the owner's page with the add form filled in from what the article says it is
+/// (its title without the site's name, its author but not a profile's address, its picture,
+/// its canonical address without the click's tracking); a phone's share (the manifest's share
+/// target) fills it in from the title and the link inside the shared text, the kind by the
+/// site. Nothing is written until "Add".
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet() {
+    let sys = system().await;
+    let reader = owners_reader(&sys).await;
+    let article = blog(
+        r#"<!doctype html><html><head><title>The Slow Web | The Paper</title>
+<meta property="og:site_name" content="The Paper"><meta property="og:type" content="article">
+<meta name="author" content="Jack Cheng"><meta name="author" content="https://example.com/jack">
+<meta property="og:image" content="/img/slow-web.jpg">
+<link rel="canonical" href="/2012/slow-web?utm_source=feed&amp;page=2#top">
+</head><body><h1>The Slow Web</h1></body></html>"#
+            .to_owned(),
+    );
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    browser.says("").await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let head = log.head().await.unwrap();
+    const FORM: &str = "const f = document.getElementById('add'); return f && location.search === '' ? ['kind', 'title', 'by', 'url', 'cover'].map(n => f.elements[n].value).concat(f.querySelector('details.more').open) : null";
+
+    // On the owner's page the bookmarklet is to be dragged, not tapped.
+    let bookmarklet = browser
+        .eval("return document.getElementById('bookmarklet').href")
+        .await;
+    assert!(bookmarklet.as_str().unwrap().starts_with("javascript:"));
+    browser
+        .eval("document.getElementById('bookmarklet').click()")
+        .await;
+    browser
+        .says("Drag “+ lately” to your bookmarks; tapped there on another page, it adds that page here.")
+        .await;
+
+    // Tapped on the article, as a bookmark runs: the form filled in, nothing written.
+    browser.goto(&format!("http://127.0.0.1:{article}/")).await;
+    browser
+        .eval(&format!("location.href = {bookmarklet}"))
+        .await;
+    browser
+        .until(
+            FORM,
+            &json!([
+                "article",
+                "The Slow Web",
+                "Jack Cheng",
+                format!("http://127.0.0.1:{article}/2012/slow-web?page=2"),
+                format!("http://127.0.0.1:{article}/img/slow-web.jpg"),
+                true
+            ]),
+            Duration::from_secs(10),
+        )
+        .await;
+    browser
+        .says("Filled in from the page you shared: look it over, then Add.")
+        .await;
+    browser.screenshot("owner-bookmarklet.png").await;
+    assert_eq!(log.head().await.unwrap(), head, "filling in wrote");
+    browser
+        .eval("document.getElementById('add').requestSubmit()")
+        .await;
+    browser.says("Added “The Slow Web”: up next.").await;
+    let added = log.read_after(head, 10).await.unwrap();
+    assert_eq!(added.len(), 1);
+    let data = added[0].data.value().unwrap();
+    assert_eq!(
+        (
+            &data["kind"],
+            &data["title"],
+            &data["creators"],
+            &data["url"],
+            &data["cover_url"]
+        ),
+        (
+            &json!("article"),
+            &json!("The Slow Web"),
+            &json!(["Jack Cheng"]),
+            &json!(format!("http://127.0.0.1:{article}/2012/slow-web?page=2")),
+            &json!(format!("http://127.0.0.1:{article}/img/slow-web.jpg"))
+        )
+    );
+
+    // Shared from a phone's browser as Android shares a page: its title, and its link in the
+    // text, to the address the manifest names.
+    let manifest_at = reqwest::Url::parse(&format!("{reader}/owner.webmanifest")).unwrap();
+    let manifest: Value = sys
+        .client
+        .get(manifest_at.clone())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let target = &manifest["share_target"];
+    assert_eq!(target["method"], "GET");
+    let mut share = manifest_at
+        .join(target["action"].as_str().unwrap())
+        .unwrap();
+    share
+        .query_pairs_mut()
+        .append_pair(
+            target["params"]["title"].as_str().unwrap(),
+            "Aftersun • Letterboxd",
+        )
+        .append_pair(
+            target["params"]["text"].as_str().unwrap(),
+            "https://letterboxd.com/film/aftersun/?utm_medium=share",
+        );
+    let head = log.head().await.unwrap();
+    browser.goto(share.as_str()).await;
+    browser
+        .until(
+            FORM,
+            &json!([
+                "movie",
+                "Aftersun",
+                "",
+                "https://letterboxd.com/film/aftersun/",
+                "",
+                true
+            ]),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "filling in wrote");
+    browser
+        .eval("document.getElementById('add').requestSubmit()")
+        .await;
+    browser.says("Added “Aftersun”: up next.").await;
+    let added = log.read_after(head, 10).await.unwrap();
+    assert_eq!(
+        (added.len(), &added[0].data.value().unwrap()["kind"]),
+        (1, &json!("movie"))
+    );
+    browser.quit().await;
+}
+
 /// A long reading list (an import's to-read shelf) on the owner's page: the ten added last
 /// show, with "All 12 up next" for the rest; the find box looks through all twelve; the
 /// button shows them all, and they stay shown after a write.
