@@ -45,6 +45,7 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner li input[name=at] { width: 7rem; }
 .lately.owner li input[name=day] { width: 9.5rem; }
 .lately.owner label { display: flex; gap: .35rem; align-items: center; }
+.lately.owner .tip { margin-bottom: .75rem; }
 .lately.owner .status { min-height: 1.4em; margin: 0 0 .75rem; color: var(--muted); }
 .lately.owner .status.bad { color: #c0392b; }";
 
@@ -92,7 +93,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <p><button type="button" id="older" hidden>Older finishes</button></p>
 <h2>Given up</h2><ol id="dropped"></ol>
 <p><button type="button" class="all" data-list="dropped" hidden></button></p>
-<p class="back">From any page: drag <a href="#" id="bookmarklet">+ lately</a> to your bookmarks and tap it there to add that page here; on a phone, with this page on your home screen, share a page to “lately”.</p>
+<p class="back tip">From any page: drag <a href="#" id="bookmarklet">+ lately</a> to your bookmarks and tap it there to add that page here; on a phone, with this page on your home screen, share a page to “lately”.</p>
 <p class="back"><a href="./">Your page</a> · <a href="#" id="forget">Forget the token on this device</a></p>
 </section>
 <noscript><p>This page needs JavaScript; the <code>lately</code> command does all it does.</p></noscript>
