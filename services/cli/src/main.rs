@@ -1245,7 +1245,8 @@ async fn tweets(
 }
 
 /// An outbox entry: its position (what `retry-tweet` takes), its state, the item, the
-/// tweet's text (once composed), and why it is where it is unless posted.
+/// tweet's text (once composed), and why it is where it is (a posted one's only when there
+/// is something to know: it went without its cover, say).
 fn tweet_line(e: &Value) -> String {
     let status = e["status"].as_str().unwrap_or("");
     let mut line = format!(
@@ -1255,7 +1256,7 @@ fn tweet_line(e: &Value) -> String {
         e["item_id"].as_str().unwrap_or("")
     );
     let text = e["text"].as_str().filter(|t| !t.is_empty());
-    let reason = e["reason"].as_str().filter(|_| status != "posted");
+    let reason = e["reason"].as_str().filter(|r| !r.is_empty());
     for (i, part) in [text, reason].into_iter().flatten().enumerate() {
         line.push_str(if i == 0 { "  " } else { " — " });
         line.push_str(part);

@@ -86,6 +86,12 @@ pub struct Config {
     #[arg(long, env = "LATELY_TWEET_KINDS", default_value = "", value_parser = Kinds::parse)]
     pub tweet_kinds: Kinds,
 
+    /// Whether a tweet shows its item's cover (fetched from its `cover_url` when the tweet is
+    /// due, then uploaded to X). A cover that cannot be had leaves the tweet without it, the
+    /// outbox saying why; `false` never fetches one.
+    #[arg(long, env = "LATELY_TWEET_COVERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub tweet_covers: bool,
+
     /// The owner's goals for the year, as the readers' `LATELY_GOALS` (`book=24,movie=52`,
     /// `100` for everything): what a template's `{goal}` counts against.
     #[arg(long, env = "LATELY_GOALS", default_value = "", value_parser = Goals::parse)]

@@ -5,9 +5,11 @@
 //!   entries a crash left in `posting`, and posts what is due through [`x`]; it deletes
 //!   the tweets that should no longer stand (a finish taken back, an item removed or made
 //!   private).
-//! * [`compose`] turns a finish into text that fits X's limits.
+//! * [`compose`] turns a finish into text that fits X's limits; [`cover`] fetches the
+//!   item's cover to go with it.
 pub mod compose;
 pub mod configuration;
+pub mod cover;
 pub mod leader;
 pub mod startup;
 pub mod store;

@@ -85,12 +85,21 @@ impl Application {
         let listener = TcpListener::bind(&config.listen)
             .with_context(|| format!("cannot listen on {}", config.listen))?;
         let port = listener.local_addr()?.port();
+        let covers = match config.tweet_covers {
+            true => Some(
+                reqwest::Client::builder()
+                    .user_agent(concat!("lately-notifier/", env!("CARGO_PKG_VERSION")))
+                    .build()?,
+            ),
+            false => None,
+        };
         tokio::spawn(
             Worker {
                 config,
                 log: log.clone(),
                 store: store.clone(),
                 x,
+                covers,
                 shared: shared.clone(),
             }
             .run(),

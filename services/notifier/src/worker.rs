@@ -13,6 +13,7 @@ use rand::Rng;
 
 use crate::compose::{compose, counts_the_year, Finish, InYear};
 use crate::configuration::{Config, Start};
+use crate::cover;
 use crate::leader::Leadership;
 use crate::store::{Entry, Store};
 use crate::x::{Deleted, Posted, XClient};
@@ -36,6 +37,9 @@ pub struct Worker {
     pub store: Store,
     /// `None`: dry-run.
     pub x: Option<XClient>,
+    /// What fetches the items' covers for their tweets; `None`: tweets go without
+    /// (`LATELY_TWEET_COVERS=false`).
+    pub covers: Option<reqwest::Client>,
     pub shared: Arc<Shared>,
 }
 
@@ -477,10 +481,39 @@ impl Worker {
                 .await?;
             return Ok(true);
         };
-        if !self.store.claim(position, &text, now).await? {
+        // Its cover, fetched and uploaded before the claim: a slow host delays the tweet, not
+        // the `posting` that an interrupted attempt is reconciled by. Done again on a retry
+        // (an unused upload expires on X).
+        let (media_id, without) = match (&self.covers, &item.cover_url) {
+            (Some(client), Some(url)) => {
+                let alt = cover::alt_text(item.kind, &item.title, &item.creators);
+                match cover::fetch(client, url).await {
+                    Ok(picture) => match x.upload(&picture, &alt).await {
+                        Ok(id) => (Some(id), None),
+                        Err(why) => (None, Some(why)),
+                    },
+                    Err(why) => (None, Some(why)),
+                }
+            }
+            _ => (None, None),
+        };
+        let mut without = without.map(|why| {
+            tracing::warn!(position, %why, "tweeting without the cover");
+            format!("posted without its cover: {why}")
+        });
+        if !self.store.claim(position, &text, now_ms()).await? {
             return Ok(true);
         }
-        let outcome = x.post(&text).await;
+        let mut outcome = x.post(&text, media_id.as_deref()).await;
+        // Refused with the picture (its upload expired, say): nothing went out, so the tweet
+        // goes without it rather than not at all. Refused for another reason (an app with
+        // read-only access), it is refused again, as it would have been.
+        if let (Some(_), Posted::Rejected(why)) = (&media_id, &outcome) {
+            tracing::warn!(position, %why, "X refused the tweet with its cover; tweeting without");
+            let refused = format!("posted without its cover: X refused the tweet with it: {why}");
+            outcome = x.post(&text, None).await;
+            without = Some(refused);
+        }
         if self.config.crash_after_post && matches!(outcome, Posted::Created(_)) {
             tracing::error!("LATELY_NOTIFIER_CRASH_AFTER_POST: aborting before recording the post");
             std::process::abort();
@@ -491,7 +524,7 @@ impl Worker {
                 tracing::info!(position, tweet_id = %id, "tweeted");
                 metrics::counter!("lately_notifier_posted_total").increment(1);
                 self.store
-                    .settle_posted(position, Some(&id), None, now)
+                    .settle_posted(position, Some(&id), without.as_deref(), now)
                     .await?;
                 Ok(true)
             }
@@ -810,6 +843,7 @@ mod tests {
             store: Store::new(&log),
             log,
             x: None,
+            covers: None,
             shared: Arc::new(Shared::default()),
         };
         (worker, recorded)

@@ -3,7 +3,8 @@
 //! egg-mode only understands API v1.1, whose posting no longer works, so it is used for what
 //! it still does well: OAuth 1.0a user-context signing and the HTTPS transport
 //! (`raw::request_post_json` / `raw::request_get` / `raw::request_delete`, then
-//! `raw::response_future`). Status codes,
+//! `raw::response_future`); pictures go through v2's `POST /2/media/upload` as base64 in
+//! JSON, which needs no multipart signing. Status codes,
 //! rate-limit headers and v2 problem bodies are read here.
 
 use std::time::Duration;
@@ -14,6 +15,7 @@ use hyper::{Body, Request};
 use serde_json::{json, Value};
 
 use crate::configuration::Credentials;
+use crate::cover::Picture;
 
 /// What became of a post.
 #[derive(Debug, Clone, PartialEq)]
@@ -114,13 +116,55 @@ impl XClient {
         })
     }
 
-    /// `POST /2/tweets`.
-    pub async fn post(&self, text: &str) -> Posted {
+    /// `POST /2/media/upload`, then its alt text (`POST /2/media/metadata`): the media id
+    /// to attach, or why there is none (said in the outbox; the tweet goes without). Alt
+    /// text refused, the picture is attached without it.
+    pub async fn upload(&self, picture: &Picture, alt_text: &str) -> Result<String, String> {
+        use base64::Engine;
         let request = raw::request_post_json(
-            &format!("{}/2/tweets", self.base),
+            &format!("{}/2/media/upload", self.base),
             &self.token,
-            json!({ "text": text }),
+            json!({
+                "media": base64::engine::general_purpose::STANDARD.encode(&picture.bytes),
+                "media_category": "tweet_image",
+                "media_type": picture.content_type,
+            }),
         );
+        let answer = self
+            .send(request)
+            .await
+            .map_err(|e| format!("the cover's upload failed: {}", describe(e)))?;
+        let id = match (answer.status, answer.body["data"]["id"].as_str()) {
+            (200 | 201, Some(id)) => id.to_owned(),
+            (s, _) => {
+                return Err(format!(
+                    "X answered {s} to the cover's upload: {}",
+                    problem(&answer.body)
+                ))
+            }
+        };
+        let request = raw::request_post_json(
+            &format!("{}/2/media/metadata", self.base),
+            &self.token,
+            json!({ "id": id, "metadata": { "alt_text": { "text": alt_text } } }),
+        );
+        match self.send(request).await {
+            Ok(a) if (200..300).contains(&a.status) => {}
+            Ok(a) => {
+                tracing::warn!(status = a.status, detail = %problem(&a.body), "the cover's alt text was refused")
+            }
+            Err(e) => tracing::warn!(why = %describe(e), "the cover's alt text was not set"),
+        }
+        Ok(id)
+    }
+
+    /// `POST /2/tweets`, with the picture uploaded as `media_id` if there is one.
+    pub async fn post(&self, text: &str, media_id: Option<&str>) -> Posted {
+        let mut body = json!({ "text": text });
+        if let Some(id) = media_id {
+            body["media"] = json!({ "media_ids": [id] });
+        }
+        let request = raw::request_post_json(&format!("{}/2/tweets", self.base), &self.token, body);
         let answer = match self.send(request).await {
             Ok(a) => a,
             Err(SendError::NotSent(e)) => return Posted::Retry(format!("X unreachable: {e}")),

@@ -311,6 +311,172 @@ async fn each_public_finish_is_tweeted_once_with_the_right_text() {
     assert_eq!(env.tweets().await.len(), 4);
 }
 
+/// The raw tweets in the sandbox, newest first, with their pictures.
+async fn sandbox_tweets(env: &Env) -> Vec<Value> {
+    let body: Value = env
+        .client
+        .get(format!("{}/_sandbox/tweets", env.sandbox))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["data"].as_array().unwrap().clone()
+}
+
+/// A tweet shows its item's cover, as a book shared from Goodreads does: fetched from the
+/// item's `cover_url` when the tweet is due, uploaded with its alt text, attached. A cover
+/// that cannot be had (a 404, Open Library's 1×1 placeholder, a page that is no picture)
+/// leaves the tweet to go out without it, on time, the outbox saying why;
+/// `LATELY_TWEET_COVERS=false` fetches none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    const PNG: &[u8] = include_bytes!("../../reader/src/owner-icon.png");
+    // The 1×1 GIF Open Library answers for an ISBN it has no cover of.
+    const PIXEL: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;";
+    let env = env().await;
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let server = actix_web::HttpServer::new(move || {
+        let counter = counter.clone();
+        actix_web::App::new().default_service(actix_web::web::to(
+            move |req: actix_web::HttpRequest| {
+                counter.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    match req.path() {
+                        "/dune.png" => actix_web::HttpResponse::Ok()
+                            .content_type("image/png")
+                            .body(PNG),
+                        "/blank.gif" => actix_web::HttpResponse::Ok()
+                            .content_type("image/gif")
+                            .body(PIXEL),
+                        "/aftersun.jpg" => actix_web::HttpResponse::Ok()
+                            .content_type("text/html")
+                            .body("<!doctype html><title>Moved</title>"),
+                        _ => actix_web::HttpResponse::NotFound().finish(),
+                    }
+                }
+            },
+        ))
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let covers = format!("http://127.0.0.1:{}", server.addrs()[0].port());
+    tokio::spawn(server.run());
+
+    let n = env.notifier(&[]).await;
+    env.until_leader(&n).await;
+    let dune = env.add(json!({ "kind": "book", "title": "Dune", "creators": ["Frank Herbert"], "cover_url": format!("{covers}/dune.png") })).await;
+    let blank = env.add(json!({ "kind": "book", "title": "Piranesi", "cover_url": format!("{covers}/blank.gif") })).await;
+    let page = env.add(json!({ "kind": "movie", "title": "Aftersun", "cover_url": format!("{covers}/aftersun.jpg") })).await;
+    let gone = env.add(json!({ "kind": "game", "title": "Outer Wilds", "cover_url": format!("{covers}/gone.jpg") })).await;
+    let plain = env
+        .add(json!({ "kind": "article", "title": "The Slow Web" }))
+        .await;
+    let mut reasons = Vec::new();
+    for id in [&dune, &blank, &page, &gone, &plain] {
+        let at = env.finish(id, json!({})).await;
+        reasons.push(env.until_entry(&n, at, "posted").await["reason"].clone());
+    }
+    assert_eq!(
+        reasons,
+        [
+            Value::Null,
+            json!(format!("posted without its cover: the cover at {covers}/blank.gif is a placeholder of 1×1 pixels, not a cover")),
+            json!(format!("posted without its cover: the cover at {covers}/aftersun.jpg is not a JPEG, PNG, GIF or WebP picture")),
+            json!(format!("posted without its cover: the cover at {covers}/gone.jpg answered 404 Not Found")),
+            Value::Null,
+        ]
+    );
+    let tweets = sandbox_tweets(&env).await;
+    let pictures: Vec<(&str, usize)> = tweets
+        .iter()
+        .map(|t| {
+            (
+                t["text"].as_str().unwrap(),
+                t["media"].as_array().map_or(0, Vec::len),
+            )
+        })
+        .collect();
+    assert_eq!(
+        pictures,
+        [
+            ("Finished reading “The Slow Web”", 0),
+            ("Finished playing “Outer Wilds”", 0),
+            ("Finished watching “Aftersun”", 0),
+            ("Finished reading “Piranesi”", 0),
+            ("Finished reading “Dune” by Frank Herbert", 1),
+        ]
+    );
+    let cover = &tweets[4]["media"][0];
+    assert_eq!(
+        (&cover["content_type"], &cover["alt_text"]),
+        (
+            &json!("image/png"),
+            &json!("The cover of Dune by Frank Herbert")
+        )
+    );
+    let uploaded = env
+        .client
+        .get(format!("{}{}", env.sandbox, cover["url"].as_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(uploaded == PNG, "the picture attached is not the cover");
+    assert_eq!(asked.load(Ordering::SeqCst), 4, "one fetch per cover");
+
+    // X refuses the tweet with its picture (an upload expired): it goes out without.
+    env.client
+        .post(format!("{}/_sandbox/faults", env.sandbox))
+        .json(&json!({ "reject_media": 1 }))
+        .send()
+        .await
+        .unwrap();
+    let again = env.finish(&dune, json!({})).await;
+    assert_eq!(
+        env.until_entry(&n, again, "posted").await["reason"],
+        "posted without its cover: X refused the tweet with it: X answered 400: Your media IDs are invalid."
+    );
+    let tweets = sandbox_tweets(&env).await;
+    assert_eq!(
+        (tweets[0]["text"].as_str().unwrap(), tweets[0].get("media")),
+        (
+            "Finished reading “Dune” by Frank Herbert for the 2nd time",
+            None
+        )
+    );
+    assert_eq!(tweets.len(), 6);
+
+    // Covers off: Dune's third read goes without, and nothing is fetched.
+    drop(n);
+    let n = env.notifier(&[("LATELY_TWEET_COVERS", "false")]).await;
+    env.until_leader(&n).await;
+    let third = env.finish(&dune, json!({})).await;
+    assert_eq!(
+        env.until_entry(&n, third, "posted").await["reason"],
+        Value::Null
+    );
+    let tweets = sandbox_tweets(&env).await;
+    assert_eq!(
+        (tweets[0]["text"].as_str().unwrap(), tweets[0].get("media")),
+        (
+            "Finished reading “Dune” by Frank Herbert for the 3rd time",
+            None
+        )
+    );
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        5,
+        "a cover fetched with covers off"
+    );
+}
+
 /// `{count}` and `{goal}`: where a finish stands in the year of its day, as the public stats
 /// were when it was finished (a private item's finish uncounted, a finish of last year in
 /// last year's), against the owner's goals (`LATELY_GOALS`).

@@ -6,13 +6,19 @@
 //!   duplicate content with 403, like the real API.
 //! * `DELETE /2/tweets/{id}`, signed: `{"data": {"deleted": true}}`, or a 404 for a tweet
 //!   that is not there (any more).
+//! * `POST /2/media/upload` (a picture, base64 in JSON, signed: a JPEG, PNG, GIF or WebP of at
+//!   most 5 MB, as X takes for `tweet_image`) and `POST /2/media/metadata` (its alt text); a
+//!   tweet's `media.media_ids` must name uploaded pictures, which it then shows.
 //! * `GET /2/users/me`, `GET /2/users/{id}/tweets` (newest first), both signed.
 //! * `POST /_sandbox/faults` injects 429s (with `x-rate-limit-reset`), 500s, the 403 of an app
-//!   without write access (into posts and deletions, the next ones first), and slowness;
-//!   `GET /_sandbox/tweets` lists what was posted; `/` shows it live.
+//!   without write access (into posts and deletions, the next ones first), the 400 of media
+//!   ids X no longer knows (into posts with pictures), and slowness;
+//!   `GET /_sandbox/tweets` lists what was posted (each picture's bytes at
+//!   `/_sandbox/media/{id}`); `/` shows it live.
 
 pub mod oauth;
 
+use std::collections::HashMap;
 use std::net::TcpListener;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -21,6 +27,7 @@ use actix_web::dev::Server;
 use actix_web::http::StatusCode;
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use anyhow::Context;
+use base64::Engine;
 use chrono::{DateTime, Utc};
 use clap::Parser;
 use lately_service::problem::get;
@@ -61,7 +68,25 @@ pub struct Tweet {
     pub id: String,
     pub text: String,
     pub created_at: DateTime<Utc>,
+    /// The pictures attached, as uploaded.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub media: Vec<Picture>,
 }
+
+/// An uploaded picture, as a tweet shows it: where its bytes are, and its alt text.
+#[derive(Debug, Clone, Serialize)]
+pub struct Picture {
+    pub media_key: String,
+    /// `/_sandbox/media/{id}`: the bytes as uploaded.
+    pub url: String,
+    pub content_type: &'static str,
+    pub size: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alt_text: Option<String>,
+}
+
+/// X's limit for a `tweet_image`.
+const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
 
 /// Failures to inject into the next requests to `POST /2/tweets`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -78,6 +103,9 @@ pub struct Faults {
     pub forbidden: u32,
     /// Delay every answer by this long.
     pub delay_ms: u64,
+    /// Answer this many posts with pictures with the 400 X gives for media ids it no longer
+    /// knows (an upload expired, or still processing).
+    pub reject_media: u32,
 }
 
 struct State {
@@ -86,6 +114,8 @@ struct State {
     /// How many tweets were ever posted: ids stay unique when some are deleted.
     posted: std::sync::atomic::AtomicU64,
     faults: Mutex<Faults>,
+    /// Uploaded pictures by media id, with their bytes.
+    media: Mutex<HashMap<String, (Picture, Vec<u8>)>>,
 }
 
 pub struct Sandbox {
@@ -105,6 +135,7 @@ impl Sandbox {
             tweets: Mutex::new(Vec::new()),
             posted: std::sync::atomic::AtomicU64::new(0),
             faults: Mutex::new(Faults::default()),
+            media: Mutex::new(HashMap::new()),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -114,6 +145,9 @@ impl Sandbox {
                 ))
                 .route("/2/tweets", web::post().to(post_tweet))
                 .route("/2/tweets/{id}", web::delete().to(delete_tweet))
+                .route("/2/media/upload", web::post().to(upload_media))
+                .route("/2/media/metadata", web::post().to(media_metadata))
+                .route("/_sandbox/media/{id}", web::get().to(media_bytes))
                 .route("/2/users/me", web::get().to(me))
                 .route("/2/users/{id}/tweets", web::get().to(user_tweets))
                 .route("/_sandbox/tweets", web::get().to(list))
@@ -209,6 +243,13 @@ fn serde_urlencoded_pairs(query: &str) -> Vec<(String, String)> {
 #[derive(Deserialize)]
 struct NewTweet {
     text: String,
+    #[serde(default)]
+    media: Option<NewTweetMedia>,
+}
+
+#[derive(Deserialize)]
+struct NewTweetMedia {
+    media_ids: Vec<String>,
 }
 
 /// Takes one injected fault, if any is left, for a post or a deletion (X limits and fails
@@ -279,6 +320,42 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
             &format!("text must be 1 to 280 weighted characters (got {weighted})"),
         );
     }
+    let ids = tweet.media.map(|m| m.media_ids).unwrap_or_default();
+    if !ids.is_empty() {
+        let mut faults = state.faults.lock().expect("not poisoned");
+        if faults.reject_media > 0 {
+            faults.reject_media -= 1;
+            return x_error(
+                StatusCode::BAD_REQUEST,
+                "Invalid Request",
+                "Your media IDs are invalid.",
+            );
+        }
+    }
+    if ids.len() > 4 {
+        return x_error(
+            StatusCode::BAD_REQUEST,
+            "Invalid Request",
+            "a tweet holds at most 4 pictures",
+        );
+    }
+    let media = {
+        let uploaded = state.media.lock().expect("not poisoned");
+        match ids
+            .iter()
+            .map(|id| uploaded.get(id).map(|(p, _)| p.clone()).ok_or(id))
+            .collect::<Result<Vec<_>, _>>()
+        {
+            Ok(media) => media,
+            Err(id) => {
+                return x_error(
+                    StatusCode::BAD_REQUEST,
+                    "Invalid Request",
+                    &format!("Your media IDs are invalid: {id} was never uploaded"),
+                )
+            }
+        }
+    };
     let mut tweets = state.tweets.lock().expect("not poisoned");
     if tweets.iter().any(|t| t.text == tweet.text) {
         return x_error(
@@ -295,8 +372,9 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
         id: id.clone(),
         text: tweet.text.clone(),
         created_at: Utc::now(),
+        media,
     };
-    tracing::info!(id = %id, text = %tweet.text, "tweet posted");
+    tracing::info!(id = %id, text = %tweet.text, pictures = created.media.len(), "tweet posted");
     tweets.push(created);
     HttpResponse::Created().json(json!({ "data": { "id": id, "text": tweet.text } }))
 }
@@ -320,6 +398,157 @@ async fn delete_tweet(
     let gone = tweets.remove(at);
     tracing::info!(id = %gone.id, text = %gone.text, "tweet deleted");
     HttpResponse::Ok().json(json!({ "data": { "deleted": true } }))
+}
+
+#[derive(Deserialize)]
+struct Upload {
+    /// The file, base64-encoded.
+    media: String,
+    media_category: String,
+}
+
+/// The picture formats X takes for a tweet, by their first bytes (not by what the client
+/// says they are).
+fn picture_type(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xFF, 0xD8, 0xFF, ..] => Some("image/jpeg"),
+        [0x89, b'P', b'N', b'G', ..] => Some("image/png"),
+        [b'G', b'I', b'F', b'8', ..] => Some("image/gif"),
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => Some("image/webp"),
+        _ => None,
+    }
+}
+
+/// `POST /2/media/upload`: one picture for a tweet, whole, base64 in a JSON body.
+async fn upload_media(req: HttpRequest, body: web::Bytes, state: web::Data<State>) -> HttpResponse {
+    if let Err(res) = authenticate(&req, &state) {
+        return *res;
+    }
+    let upload: Upload = match serde_json::from_slice(&body) {
+        Ok(u) => u,
+        Err(e) => {
+            return x_error(
+                StatusCode::BAD_REQUEST,
+                "Invalid Request",
+                &format!("body: {e}"),
+            )
+        }
+    };
+    if upload.media_category != "tweet_image" {
+        return x_error(
+            StatusCode::BAD_REQUEST,
+            "Invalid Request",
+            &format!(
+                "media_category {:?}: this sandbox takes tweet_image",
+                upload.media_category
+            ),
+        );
+    }
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(upload.media.as_bytes())
+    else {
+        return x_error(
+            StatusCode::BAD_REQUEST,
+            "Invalid Request",
+            "media is not base64",
+        );
+    };
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return x_error(
+            StatusCode::BAD_REQUEST,
+            "Invalid Request",
+            &format!("media is {} bytes, over 5 MB", bytes.len()),
+        );
+    }
+    let Some(content_type) = picture_type(&bytes) else {
+        return x_error(
+            StatusCode::BAD_REQUEST,
+            "Invalid Request",
+            "media is not a JPEG, PNG, GIF or WebP picture",
+        );
+    };
+    let mut media = state.media.lock().expect("not poisoned");
+    let id = (1_900_000_000_000_000_000u64 + media.len() as u64 + 1).to_string();
+    let picture = Picture {
+        media_key: format!("3_{id}"),
+        url: format!("/_sandbox/media/{id}"),
+        content_type,
+        size: bytes.len(),
+        alt_text: None,
+    };
+    tracing::info!(%id, content_type, size = bytes.len(), "picture uploaded");
+    media.insert(id.clone(), (picture.clone(), bytes));
+    HttpResponse::Ok().json(json!({ "data": {
+        "id": id,
+        "media_key": picture.media_key,
+        "size": picture.size,
+        "expires_after_secs": 86400,
+        "image": { "image_type": content_type },
+    } }))
+}
+
+#[derive(Deserialize)]
+struct Metadata {
+    id: String,
+    metadata: MetadataFields,
+}
+
+#[derive(Deserialize)]
+struct MetadataFields {
+    alt_text: AltText,
+}
+
+#[derive(Deserialize)]
+struct AltText {
+    text: String,
+}
+
+/// `POST /2/media/metadata`: a picture's alt text (at most 1,000 characters), before the
+/// tweet that shows it.
+async fn media_metadata(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<State>,
+) -> HttpResponse {
+    if let Err(res) = authenticate(&req, &state) {
+        return *res;
+    }
+    let meta: Metadata = match serde_json::from_slice(&body) {
+        Ok(m) => m,
+        Err(e) => {
+            return x_error(
+                StatusCode::BAD_REQUEST,
+                "Invalid Request",
+                &format!("body: {e}"),
+            )
+        }
+    };
+    if meta.metadata.alt_text.text.chars().count() > 1000 {
+        return x_error(
+            StatusCode::BAD_REQUEST,
+            "Invalid Request",
+            "alt_text.text is over 1,000 characters",
+        );
+    }
+    let mut media = state.media.lock().expect("not poisoned");
+    let Some((picture, _)) = media.get_mut(&meta.id) else {
+        return x_error(
+            StatusCode::NOT_FOUND,
+            "Not Found Error",
+            &format!("Could not find media with id: [{}].", meta.id),
+        );
+    };
+    picture.alt_text = Some(meta.metadata.alt_text.text);
+    HttpResponse::Ok().json(json!({ "data": { "id": meta.id, "associated_metadata": true } }))
+}
+
+/// `GET /_sandbox/media/{id}`: an uploaded picture's bytes, for the page.
+async fn media_bytes(path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
+    match state.media.lock().expect("not poisoned").get(path.as_str()) {
+        Some((picture, bytes)) => HttpResponse::Ok()
+            .content_type(picture.content_type)
+            .body(bytes.clone()),
+        None => x_error(StatusCode::NOT_FOUND, "Not Found Error", "no such media"),
+    }
 }
 
 async fn me(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
