@@ -61,11 +61,21 @@ pub fn text(e: &FeedEntry) -> String {
 
 /// The same as HTML, every piece of user text escaped.
 pub fn html(e: &FeedEntry) -> String {
-    let mut s = format!(
+    // The cover first, as a Goodreads update shows it: JSON Feed's `image` names it too, the
+    // hint that it is the entry's main picture; Atom has no other place a reader shows.
+    let mut s = match &e.item.cover_url {
+        Some(cover) => format!(
+            "<p><img src=\"{}\" alt=\"Cover of {}\"></p>",
+            escape(cover),
+            escape(&e.item.title)
+        ),
+        None => String::new(),
+    };
+    s.push_str(&format!(
         "<p>Finished {} <cite>{}</cite>",
         e.item.kind.verbing(),
         escape(&e.item.title)
-    );
+    ));
     if !e.item.creators.is_empty() {
         s.push_str(&format!(" by {}", escape(&e.item.creators.join(", "))));
     }

@@ -70,6 +70,11 @@ async fn json_feed_is_valid_json_feed_1_1_with_escaped_html() {
     assert!(doc["items"][1].get("external_url").is_none());
     assert!(dune.published.is_some());
     assert_eq!(doc["items"][2]["image"], "https://example.com/dune.jpg");
+    // The cover shows at the top of the entry, as a Goodreads update's does.
+    assert!(doc["items"][2]["content_html"]
+        .as_str()
+        .unwrap()
+        .starts_with(r#"<p><img src="https://example.com/dune.jpg" alt="Cover of Dune"></p><p>Finished reading <cite>Dune</cite>"#));
     assert_eq!(doc["items"][2]["tags"], json!(["sf"]));
     assert!(doc["items"][2]["content_text"]
         .as_str()
@@ -207,6 +212,18 @@ async fn atom_feed_is_valid_atom_with_the_required_elements() {
         "{html}"
     );
     assert_eq!(feed.entries[2].authors[0].name, "Frank Herbert");
+    // The book's cover, in the only place Atom has for it a reader shows.
+    let dune = feed.entries[2]
+        .content
+        .as_ref()
+        .unwrap()
+        .body
+        .clone()
+        .unwrap();
+    assert!(
+        dune.starts_with(r#"<p><img src="https://example.com/dune.jpg" alt="Cover of Dune"></p>"#),
+        "{dune}"
+    );
     assert!(!raw.contains("Secret diary"));
     // Each entry's page is its finish on the item's page; the book's own page is related.
     let links: Vec<_> = feed.entries[2]
