@@ -827,7 +827,7 @@
   // `url`, the link often inside the text) or sent by the bookmarklet (`title`, `site`, `by`,
   // `url`, `cover`, `type`): the add form filled in with it, to be looked over and added by a
   // tap. Nothing is written until then, so a link to this page cannot add anything.
-  function shared() {
+  async function shared() {
     const q = new URLSearchParams(location.search);
     const text = (q.get("text") || "").trim();
     const inText = /https?:\/\/\S+/.exec(text);
@@ -846,6 +846,19 @@
     add.querySelector("details.more").open = !!(f.url.value || f.cover.value);
     f.title.focus();
     say("Filled in from the page you shared: look it over, then Add.");
+    // Shared again once read (added to read later, shared now to log it): its line alone,
+    // its "Finish…" open, rather than the question "Add it anyway?" after a tap on Add.
+    let twin = null;
+    try {
+      twin = await already({ kind: f.kind.value, title: f.title.value, creators: names(f.by.value), url: f.url.value });
+    } catch (_) { /* the add's own check asks again */ }
+    if (!twin || (twin.status !== "queued" && twin.status !== "in_progress")) return;
+    find.value = twin.title;
+    finding();
+    const line = log.querySelector('li[data-id="' + CSS.escape(twin.id) + '"]');
+    const finish = line && line.querySelector("form.finish");
+    if (finish) finish.parentElement.open = true;
+    say("“" + twin.title + "” is " + STANDING[twin.status] + " in your list already: finish it here, or Add it again.");
   }
 
   // Run by the bookmarklet on the page it is tapped on, so it refers to nothing outside

@@ -1624,6 +1624,38 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         (added.len(), &added[0].data.value().unwrap()["kind"]),
         (1, &json!("movie"))
     );
+
+    // Shared again once seen: its line alone, its "Finish…" open; finished from there.
+    let head = log.head().await.unwrap();
+    browser.goto(share.as_str()).await;
+    browser
+        .says("“Aftersun” is up next in your list already: finish it here, or Add it again.")
+        .await;
+    let shown = "return [...document.querySelectorAll('#log li[data-find]')].filter(li => !li.hidden).map(li => [li.querySelector('.p-name').textContent, !!li.querySelector('details[open] form.finish')])";
+    assert_eq!(browser.eval(shown).await, json!([["Aftersun", true]]));
+    browser
+        .eval("const f = document.querySelector('details[open] form.finish'); f.querySelector('select').value = '4'; f.requestSubmit();")
+        .await;
+    browser
+        .until(
+            "return document.querySelector('#finished .p-name') && document.querySelector('#finished .p-name').textContent",
+            &json!("Aftersun"),
+            Duration::from_secs(5),
+        )
+        .await;
+    let written: Vec<(String, Value)> = log
+        .read_after(head, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            (
+                e.event_type.clone(),
+                e.data.value().unwrap()["rating"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(written, [("item_finished".to_owned(), json!(4.0))]);
     browser.quit().await;
 }
 
