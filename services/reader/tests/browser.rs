@@ -1489,7 +1489,8 @@ async fn the_owners_log_page_asks_before_adding_what_is_there_already() {
 /// (its title without the site's name, its author but not a profile's address, its picture,
 /// its canonical address without the click's tracking); a phone's share (the manifest's share
 /// target) fills it in from the title and the link inside the shared text, the kind by the
-/// site. Nothing is written until "Add".
+/// site. Nothing is written until "Add". Shared again once seen, the film's line shows alone
+/// with its "Finish…" open.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet() {
     let sys = system().await;
