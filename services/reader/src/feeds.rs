@@ -201,6 +201,9 @@ pub async fn json_feed(
         "home_page_url": state.home_page_url.clone().unwrap_or_else(|| format!("{base}/")),
         "feed_url": format!("{base}{}", req.uri()),
         "authors": [{ "name": state.author }],
+        // What a feed reader shows beside the feed's name: the site's icon.
+        "icon": format!("{base}/owner-icon.png"),
+        "favicon": format!("{base}/owner-icon.png"),
         "items": items,
     });
     if entries.is_empty() {
@@ -285,6 +288,7 @@ pub async fn atom_feed(
             .fixed_offset(),
     );
     feed.set_authors(vec![person(&state.author)]);
+    feed.set_icon(Some(format!("{base}/owner-icon.png")));
     let home = state
         .home_page_url
         .clone()

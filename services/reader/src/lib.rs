@@ -14,6 +14,7 @@ pub mod owner_page;
 pub mod page;
 pub mod replica;
 pub mod routes;
+pub mod sitemap;
 pub mod startup;
 pub mod stream;
 pub mod widget;

@@ -140,6 +140,7 @@ pub fn html(
 <meta property="og:title" content="{card_title}">
 <meta property="og:description" content="{description}">{image}
 <meta name="twitter:card" content="summary">
+<link rel="icon" href="{root}owner-icon.svg">
 <link rel="alternate" type="application/atom+xml" href="{root}feed.atom" title="{feed_title}">
 <link rel="alternate" type="application/feed+json" href="{root}feed.json" title="{feed_title}">
 <style>{CSS}

@@ -48,6 +48,7 @@ async fn json_feed_is_valid_json_feed_1_1_with_escaped_html() {
     assert_eq!(doc["feed_url"], "https://feed.example.com/feed.json");
     // The reader's own home page, as the owner set no other.
     assert_eq!(doc["home_page_url"], "https://feed.example.com/");
+    assert_eq!(doc["icon"], "https://feed.example.com/owner-icon.png");
 
     let feed = feed_rs::parser::parse(raw.as_bytes()).expect("an independent parser reads it");
     let titles: Vec<_> = feed
@@ -110,6 +111,107 @@ async fn json_feed_is_valid_json_feed_1_1_with_escaped_html() {
         .map(|e| e.title.unwrap().content)
         .collect();
     assert_eq!(titles, ["Dune"]);
+}
+
+/// For search engines: the sitemap names the public pages — the home page, in progress, up
+/// next, each year with a finish, each public item's page with the day it last changed — and
+/// no private item; `robots.txt` names it and keeps crawlers off the API. The pages have an
+/// icon, and `/favicon.ico` (where feed readers look) is one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_sitemap_names_every_public_page_and_robots_txt_names_it() {
+    use chrono::Datelike;
+    let (sys, reader) = fixture().await;
+    let queued = sys.add("Middlemarch", "public").await;
+    let hidden = sys.add("Another secret", "private").await;
+    sys.converged(std::slice::from_ref(&reader), hidden.1).await;
+    let res = sys.get(format!("{reader}/sitemap.xml")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/xml; charset=utf-8"
+    );
+    let xml = res.text().await.unwrap();
+    assert!(xml.starts_with(r#"<?xml version="1.0" encoding="UTF-8"?>"#));
+    assert!(xml.contains(r#"<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">"#));
+    let urls: Vec<(&str, Option<&str>)> = xml
+        .split("<url>")
+        .skip(1)
+        .map(|u| {
+            let loc = u
+                .split("<loc>")
+                .nth(1)
+                .unwrap()
+                .split("</loc>")
+                .next()
+                .unwrap();
+            let day = u
+                .split("<lastmod>")
+                .nth(1)
+                .map(|d| d.split("</lastmod>").next().unwrap());
+            (loc, day)
+        })
+        .collect();
+    let year = chrono::Utc::now().year();
+    let feed = sys.json(format!("{reader}/v1/feed")).await;
+    let id = |title: &str| {
+        feed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["item"]["title"] == title)
+            .map(|e| e["item"]["id"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let item = |id: &str| format!("https://feed.example.com/items/{id}");
+    let pages: Vec<String> = urls.iter().map(|(loc, _)| loc.to_string()).collect();
+    assert_eq!(
+        pages,
+        [
+            "https://feed.example.com/".to_owned(),
+            "https://feed.example.com/in-progress".to_owned(),
+            "https://feed.example.com/up-next".to_owned(),
+            format!("https://feed.example.com/years/{year}"),
+            // The most recently changed first.
+            item(&queued.0),
+            item(&id("Piranesi")),
+            item(&id(XSS)),
+            item(&id("Dune")),
+        ]
+    );
+    // Each item's page with the day it last changed.
+    for (loc, day) in &urls[4..] {
+        let id = loc.rsplit('/').next().unwrap();
+        let item = sys.json(format!("{reader}/v1/items/{id}")).await;
+        assert_eq!(
+            *day,
+            Some(&item["item"]["updated_at"].as_str().unwrap()[..10]),
+            "{loc}"
+        );
+    }
+    assert!(urls[..4].iter().all(|(_, day)| day.is_none()));
+    assert!(!xml.contains(&hidden.0) && !xml.contains("<img"));
+    // It names them all: no filter narrows it.
+    let res = sys.get(format!("{reader}/sitemap.xml?kind=book")).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    let robots = sys.get(format!("{reader}/robots.txt")).await;
+    assert_eq!(robots.status(), StatusCode::OK);
+    assert_eq!(
+        robots.text().await.unwrap(),
+        "User-agent: *\nDisallow: /v1/\n\nSitemap: https://feed.example.com/sitemap.xml\n"
+    );
+    let home = sys.get(format!("{reader}/")).await.text().await.unwrap();
+    assert!(home.contains(r#"<link rel="icon" href="owner-icon.svg">"#));
+    let page = sys
+        .get(format!("{reader}/items/{}", queued.0))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<link rel="icon" href="../owner-icon.svg">"#));
+    let icon = sys.get(format!("{reader}/favicon.ico")).await;
+    assert_eq!(icon.headers()["content-type"], "image/png");
+    assert!(icon.bytes().await.unwrap().starts_with(b"\x89PNG"));
 }
 
 /// A revised finish: the API, JSON Feed and Atom show the new rating and review, and when it
@@ -189,6 +291,10 @@ async fn atom_feed_is_valid_atom_with_the_required_elements() {
     assert_eq!(feed.feed_type, feed_rs::model::FeedType::Atom);
     assert_eq!(feed.id, "https://feed.example.com/feed.atom");
     assert_eq!(feed.title.unwrap().content, "Ann's recently finished");
+    assert_eq!(
+        feed.icon.unwrap().uri,
+        "https://feed.example.com/owner-icon.png"
+    );
     assert!(feed.updated.is_some());
     assert!(feed.links.iter().any(|l| l.rel.as_deref() == Some("self")
         && l.href == "https://feed.example.com/feed.atom?limit=10"));

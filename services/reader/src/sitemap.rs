@@ -1,0 +1,114 @@
+//! `/sitemap.xml` and `/robots.txt`: the public pages, for search engines.
+//!
+//! A reader's pages are someone's reading life in public: their page, what is in progress and
+//! up next, each year, and a page per item with its history. The sitemap names each public
+//! item's page with the day it last changed, so a search engine finds the old ones and comes
+//! back for the ones that moved; `robots.txt` names the sitemap and keeps crawlers off the
+//! API (whose live stream never ends). The owner's page says `noindex` itself, which a crawler
+//! only reads if it may fetch the page. A private or removed item is in neither, as in every
+//! public answer.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use lately_domain::Visibility;
+use lately_projection::{OwnerQuery, Page, StatsQuery};
+use lately_service::Problem;
+
+use crate::feeds::{base_url, escape};
+use crate::routes::{answer_with, bad, params, position_for};
+use crate::startup::AppState;
+
+/// What one sitemap may hold (sitemaps.org): the most recently changed items beyond it are
+/// left out, the pages above them kept.
+const MAX_URLS: usize = 50_000;
+
+/// `GET /sitemap.xml`
+pub async fn sitemap(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    if !req.query_string().is_empty() {
+        return Err(bad(
+            "the sitemap takes no parameters: it names every public page",
+        ));
+    }
+    let (position, _) = position_for(&req, &state, &params(&req)?).await?;
+    let base = base_url(&req, &state);
+    let (years, items) = {
+        let projection = state.replica.projection.read().expect("not poisoned");
+        let years = projection
+            .count(&StatsQuery {
+                zone: state.zone,
+                as_of: Some(position),
+                ..StatsQuery::default()
+            })
+            .by_year
+            .unwrap_or_default();
+        // The owner's list, most recently changed first, of which the public items: those
+        // whose page a visitor may open.
+        let items: Vec<(String, String)> = projection
+            .owner_items(&OwnerQuery {
+                page: Page::whole(Some(position)),
+                ..OwnerQuery::default()
+            })
+            .into_iter()
+            .filter(|i| i.visibility == Visibility::Public)
+            .map(|i| (i.item.id, i.item.updated_at.format("%Y-%m-%d").to_string()))
+            .collect();
+        (years, items)
+    };
+    let mut urls: Vec<(String, Option<String>)> = ["/", "/in-progress", "/up-next"]
+        .iter()
+        .map(|path| (format!("{base}{path}"), None))
+        .collect();
+    urls.extend(
+        years
+            .keys()
+            .map(|year| (format!("{base}/years/{year}"), None)),
+    );
+    let room = MAX_URLS - urls.len().min(MAX_URLS);
+    urls.extend(
+        items
+            .into_iter()
+            .take(room)
+            .map(|(id, day)| (format!("{base}/items/{id}"), Some(day))),
+    );
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (loc, lastmod) in urls {
+        xml.push_str("<url><loc>");
+        xml.push_str(&escape(&loc));
+        xml.push_str("</loc>");
+        if let Some(day) = lastmod {
+            xml.push_str("<lastmod>");
+            xml.push_str(&day);
+            xml.push_str("</lastmod>");
+        }
+        xml.push_str("</url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    Ok(answer_with(
+        &req,
+        position,
+        "application/xml; charset=utf-8",
+        xml,
+    ))
+}
+
+/// `GET /robots.txt`: the sitemap, and no crawling of the API. Its path under the public
+/// address's own (a reader served at `https://example.com/lately`).
+pub async fn robots(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let base = base_url(&req, &state);
+    let under = base
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|at| &rest[at..]))
+        .unwrap_or("");
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(format!(
+            "User-agent: *\nDisallow: {under}/v1/\n\nSitemap: {base}/sitemap.xml\n"
+        ))
+}
