@@ -554,6 +554,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
+<meta name="robots" content="noindex">
 <link rel="alternate" type="application/atom+xml" href="feed.atom">
 <link rel="alternate" type="application/feed+json" href="feed.json">
 <style>body {{ margin: 0; }}
