@@ -27,12 +27,20 @@ pub async fn sitemap(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    if !req.query_string().is_empty() {
+    let p = params(&req)?;
+    if p.kind.is_some()
+        || p.tag.is_some()
+        || p.year.is_some()
+        || p.limit.is_some()
+        || p.cursor.is_some()
+        || p.status.is_some()
+    {
         return Err(bad(
-            "the sitemap takes no parameters: it names every public page",
+            "the sitemap names every public page: it takes no kind, tag, year, limit, cursor \
+             or status",
         ));
     }
-    let (position, _) = position_for(&req, &state, &params(&req)?).await?;
+    let (position, _) = position_for(&req, &state, &p).await?;
     let base = base_url(&req, &state);
     let (years, items) = {
         let projection = state.replica.projection.read().expect("not poisoned");
