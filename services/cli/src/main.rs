@@ -1000,6 +1000,12 @@ enum Show {
     Stats,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Layout {
+    List,
+    Covers,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Theme {
     Auto,
@@ -1039,6 +1045,10 @@ struct Widget {
     /// Each finish's review under it (the finishes' list only).
     #[arg(long)]
     reviews: bool,
+    /// `covers`: a grid of covers, as a shelf shows them, each title on a hover or a tab
+    /// (the lists, not `--show stats`).
+    #[arg(long, value_enum, default_value_t = Layout::List)]
+    layout: Layout,
     #[arg(long, value_enum, default_value_t = Theme::Auto)]
     theme: Theme,
     /// Its heading (1–100 characters; by default one for what it shows).
@@ -1069,6 +1079,12 @@ fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
             "--reviews is for the finishes (the default --show)".into(),
         ));
     }
+    if w.layout == Layout::Covers && stats {
+        return Err(CliError::Usage(
+            "--layout covers is for the lists (the finishes, --show current or queue), not --show stats"
+                .into(),
+        ));
+    }
     let heading = match (w.show, w.year) {
         (Show::Finished | Show::Stats, Some(year)) => format!("Finished in {year}"),
         (Show::Finished, None) => "Recently finished".to_owned(),
@@ -1095,6 +1111,9 @@ fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
     }
     if w.reviews {
         options.push(("reviews", "true".to_owned()));
+    }
+    if w.layout == Layout::Covers {
+        options.push(("layout", value_name(&w.layout)));
     }
     options.push(("theme", value_name(&w.theme)));
     if let Some(title) = &w.title {

@@ -2497,8 +2497,21 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
         "{}",
         stdout(&out)
     );
+    // A shelf of covers, as the reader serves it.
+    let out = sys
+        .lately(&["embed", "--iframe", "--layout", "covers", "--show", "queue"])
+        .await;
+    let src = iframe_src(&stdout(&out));
+    assert!(src.contains("layout=covers"), "{src}");
+    let page = reqwest::get(&src).await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(r#"data-show="queue" data-layout="covers""#),
+        "{page}"
+    );
     for bad in [
         &["embed", "--goal", "24"][..],
+        &["embed", "--show", "stats", "--layout", "covers"],
+        &["embed", "--layout", "grid"],
         &["embed", "--show", "stats", "--goal", "0"],
         &["embed", "--show", "queue", "--year", "2025"],
         &["embed", "--show", "current", "--reviews"],

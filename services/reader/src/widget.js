@@ -3,7 +3,8 @@
 // the default; current: what is in progress, with how far; queue: what waits to be started;
 // stats: how much was finished in data-year, the owner's current year by default, perhaps
 // against data-goal), data-kind, data-tag, data-year (the finishes of one year), data-reviews
-// ("true": each finish's review under it), data-limit, data-theme (light|dark|auto), data-lang,
+// ("true": each finish's review under it), data-layout ("covers": a grid of covers, the title
+// on a hover or a tab; the lists only), data-limit, data-theme (light|dark|auto), data-lang,
 // data-title. The
 // feed follows the log live over Server-Sent Events: new finishes, edits and revisions, items
 // made private, removed or restored. The lists of items change by starts and progress, which
@@ -404,6 +405,7 @@
     const style = el("style", null, CSS);
     const section = el("section", "lately h-feed");
     section.dataset.theme = host.dataset.theme || "auto";
+    if (host.dataset.layout === "covers" && show !== "stats") section.dataset.layout = "covers";
     const year = yearOf(host.dataset.year);
     const yearly = (show === "stats" || show === "finished") && year;
     const heading = el("h2", "p-name", host.dataset.title || (yearly ? "Finished in " + year : TITLE[show]));

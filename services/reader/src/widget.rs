@@ -417,7 +417,7 @@ fn months_html(months: &[u64; 12]) -> String {
     )
 }
 
-/// `GET /widget?show=finished|current|queue|stats&kind=&tag=&limit=&year=&goal=&reviews=&theme=light|dark|auto&lang=&title=`
+/// `GET /widget?show=finished|current|queue|stats&layout=list|covers&kind=&tag=&limit=&year=&goal=&reviews=&theme=light|dark|auto&lang=&title=`
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let p = params(&req)?;
     let limit = p.limit.unwrap_or(10);
@@ -456,6 +456,18 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     if goal.is_some() && show != Show::Stats {
         return Err(bad("goal is for show=stats"));
     }
+    // A grid of covers, as a shelf shows them (Goodreads' grid widget): the title on a hover
+    // or a tab, the rest left out. For the lists, not the counts.
+    let covers = match get("layout") {
+        None | Some("list") => false,
+        Some("covers") if show != Show::Stats => true,
+        Some("covers") => {
+            return Err(bad(
+                "layout=covers is for the lists (show=finished, current or queue), not stats",
+            ))
+        }
+        Some(_) => return Err(bad("layout must be list or covers")),
+    };
     let reviews = match get("reviews") {
         None | Some("false") => false,
         Some("true") if show == Show::Finished => true,
@@ -561,7 +573,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 {CSS}</style>
 </head>
 <body>
-<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{year}{goal}{reviews}>
+<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{layout}{year}{goal}{reviews}>
 <h2 class="p-name">{title}</h2>
 <ol{list_class}>{items}</ol>{more}
 </section>
@@ -570,6 +582,11 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 </html>
 "#,
         show = show.as_str(),
+        layout = if covers {
+            r#" data-layout="covers""#
+        } else {
+            ""
+        },
         year = year.map_or_else(String::new, |y| format!(r#" data-year="{y}""#)),
         goal = goal.map_or_else(String::new, |g| format!(r#" data-goal="{}""#, g.get())),
         reviews = if reviews {

@@ -500,6 +500,75 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
     browser.quit().await;
 }
 
+/// `data-layout="covers"`: the widget as a shelf of covers (Goodreads' grid widget). The
+/// entries lie in a grid of several columns; each tile is its cover alone until hovered or
+/// tabbed to, when its title shows over it; a tap anywhere on the cover opens the item; a new
+/// finish arrives live as a tile too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let mut last = 0;
+    for title in ["Dune", "Piranesi", "Hyperion", "Kindred"] {
+        (_, last) = sys
+            .finish(
+                title,
+                json!({ "cover_url": format!("{reader}/owner-icon.png") }),
+            )
+            .await;
+    }
+    sys.converged(std::slice::from_ref(&reader), last).await;
+    let port = blog(format!(
+        r#"<!doctype html><html lang="en"><body style="width: 400px">
+<div data-lately data-layout="covers" data-limit="6" data-theme="light"></div>
+<script src="{reader}/widget.js" async></script></body></html>"#
+    ));
+    let browser = Browser::start().await;
+    browser
+        .open_blog(port, &json!(["Kindred", "Hyperion", "Piranesi", "Dune"]))
+        .await;
+    const ROOT: &str = "const root = document.querySelector('[data-lately]').shadowRoot;";
+    let laid_out = browser
+        .eval(&format!("{ROOT} const ol = root.querySelector('ol'); const tiles = [...ol.children].map(li => li.getBoundingClientRect()); return [getComputedStyle(ol).display, getComputedStyle(ol).gridTemplateColumns.split(' ').length, new Set(tiles.map(r => Math.round(r.top))).size]"))
+        .await;
+    assert_eq!(laid_out, json!(["grid", 4, 1]), "four tiles side by side");
+    // The title over its cover: hidden, then shown to a keyboard's focus.
+    let title_shown =
+        format!("{ROOT} return Number(getComputedStyle(root.querySelector('li > div')).opacity)");
+    assert_eq!(browser.eval(&title_shown).await, json!(0));
+    browser
+        .eval(&format!("{ROOT} root.querySelector('li a.title').focus()"))
+        .await;
+    browser
+        .until(&title_shown, &json!(1), Duration::from_secs(2))
+        .await;
+    // The whole tile is the title's link: what is under the cover's middle is the link.
+    let under = browser
+        .eval(&format!("{ROOT} const r = root.querySelector('li .cover').getBoundingClientRect(); const at = root.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return at && at.matches('a.title') && at.textContent"))
+        .await;
+    assert_eq!(under, json!("Kindred"));
+    browser.screenshot("widget-covers.png").await;
+
+    // Live: a new finish is a new tile, first.
+    sys.finish("Lilith's Brood", json!({})).await;
+    browser
+        .until(
+            TITLES_IN_EMBED,
+            &json!(["Lilith's Brood", "Kindred", "Hyperion", "Piranesi", "Dune"]),
+            Duration::from_secs(5),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "{ROOT} return root.querySelector('li .cover.blank').textContent"
+            ))
+            .await,
+        json!("L")
+    );
+    browser.quit().await;
+}
+
 /// An item's picture in its kind's shape, in the server's `/widget` and in `widget.js` alike:
 /// an article's (a page's wide `og:image`) 16:9, a podcast's square, a book's a portrait; a
 /// blank where there is none, in the same shape, with the title's first letter.

@@ -869,6 +869,7 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
     assert!(html.contains(r#"<html lang="fr">"#));
     // A frame for other pages, not a page of its own for search engines (the home page is).
     assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
+    assert!(html.contains(r#"data-show="finished">"#), "a list, not covers");
     assert!(html.contains(r#"class="lately h-feed" data-live data-theme="dark""#));
     assert_eq!(html.matches(r#"class="h-entry""#).count(), 3);
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
@@ -895,6 +896,30 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
             StatusCode::BAD_REQUEST,
             "{bad}"
         );
+    }
+    // A shelf of covers: the same entries, laid out by the stylesheet.
+    let shelf = sys
+        .get(format!("{reader}/widget?layout=covers"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shelf.contains(r#"data-show="finished" data-layout="covers""#)
+            && shelf.matches(r#"class="h-entry""#).count() == 3,
+        "{shelf}"
+    );
+    for (bad, detail) in [
+        ("layout=grid", "layout must be list or covers"),
+        (
+            "layout=covers&show=stats",
+            "layout=covers is for the lists (show=finished, current or queue), not stats",
+        ),
+    ] {
+        let res = sys.get(format!("{reader}/widget?{bad}")).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
+        let problem: Value = res.json().await.unwrap();
+        assert_eq!(problem["detail"], detail);
     }
 
     // Reviews, when asked: as text, markup shown as typed.
