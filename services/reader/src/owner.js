@@ -158,10 +158,26 @@
   // Text as the find box compares it: lower case, without accents ("amelie" finds "Amélie").
   const folding = (text) => text.normalize("NFD").replace(/\p{M}/gu, "").toLowerCase();
 
-  // An item's line: its title, then its kind, makers, whether private and how far, and
-  // `more` after those (a finish's stars and day).
+  // An item's cover, as your page shows it (in its kind's shape: an article's picture wide, a
+  // podcast's square), or the title's first letter where it has none: the one added from a
+  // page's link shows what its picture turned out to be. Beside the title, it says nothing a
+  // screen reader should repeat.
+  function picture(item) {
+    const shape = { article: " wide", podcast: " square" }[item.kind] || "";
+    const initial = (item.title.match(/[\p{L}\p{N}]/u) || [""])[0].toUpperCase();
+    const blank = () => Object.assign(el("span", "cover" + shape + " blank", initial), { ariaHidden: "true" });
+    if (!item.cover_url || !/^https?:\/\//i.test(item.cover_url)) return blank();
+    const img = Object.assign(el("img", "cover" + shape), { src: item.cover_url, alt: "", loading: "lazy" });
+    // Not there (a link gone stale, the phone offline): the letter, not a broken picture.
+    img.addEventListener("error", () => img.replaceWith(blank()));
+    return img;
+  }
+
+  // An item's line: its cover, its title, then its kind, makers, whether private and how far,
+  // and `more` after those (a finish's stars and day).
   function row(item, visibility, more) {
     const li = el("li", "h-entry");
+    li.append(picture(item));
     li.dataset.id = item.id;
     li.dataset.find = folding([item.title, ...item.creators, ...item.tags].join(" "));
     const body = el("div");

@@ -15,7 +15,8 @@
 //! at the write's position, so it shows the write.
 //!
 //! Text from the log is only ever set as text (`textContent`), and the page's
-//! Content-Security-Policy runs no script but `owner.js`.
+//! Content-Security-Policy runs no script but `owner.js`; it loads the items' covers from
+//! wherever they are, as the public pages do.
 
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
@@ -46,6 +47,7 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner li input[name=day] { width: 9.5rem; }
 .lately.owner label { display: flex; gap: .35rem; align-items: center; }
 .lately.owner .tip { margin-bottom: .75rem; }
+.lately.owner li > div { flex: 1; min-width: 0; }
 .lately.owner .status { min-height: 1.4em; margin: 0 0 .75rem; color: var(--muted); }
 .lately.owner .status.bad { color: #c0392b; }";
 
@@ -106,7 +108,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; script-src 'self'; connect-src 'self' http: https:; \
-             style-src 'unsafe-inline'; img-src 'self'; manifest-src 'self'; \
+             style-src 'unsafe-inline'; img-src 'self' http: https:; manifest-src 'self'; \
              form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
         ))
         .insert_header(("Referrer-Policy", "no-referrer"))

@@ -1573,6 +1573,8 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
 </head><body><h1>The Slow Web</h1></body></html>"#
             .to_owned(),
     );
+    sys.add_item(json!({ "kind": "book", "title": "Kindred", "cover_url": format!("{reader}/owner-icon.png") }))
+        .await;
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
@@ -1621,6 +1623,15 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         .eval("document.getElementById('add').requestSubmit()")
         .await;
     browser.says("Added “The Slow Web”: up next.").await;
+    // Each line with its cover: Kindred's, loaded; the article's picture, which its site no
+    // longer has, its first letter instead of a broken picture.
+    browser
+        .until(
+            "return [...document.querySelectorAll('#queue li')].map(li => { const c = li.querySelector('.cover'); return [li.querySelector('.p-name').textContent, c.tagName === 'IMG' ? c.naturalWidth : c.textContent]; })",
+            &json!([["The Slow Web", "T"], ["Kindred", 192]]),
+            Duration::from_secs(5),
+        )
+        .await;
     let added = log.read_after(head, 10).await.unwrap();
     assert_eq!(added.len(), 1);
     let data = added[0].data.value().unwrap();

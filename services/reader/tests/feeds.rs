@@ -869,7 +869,10 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
     assert!(html.contains(r#"<html lang="fr">"#));
     // A frame for other pages, not a page of its own for search engines (the home page is).
     assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
-    assert!(html.contains(r#"data-show="finished">"#), "a list, not covers");
+    assert!(
+        html.contains(r#"data-show="finished">"#),
+        "a list, not covers"
+    );
     assert!(html.contains(r#"class="lately h-feed" data-live data-theme="dark""#));
     assert_eq!(html.matches(r#"class="h-entry""#).count(), 3);
     assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
