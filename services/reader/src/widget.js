@@ -43,6 +43,21 @@
     return Math.round((day(to) - day(from)) / 86400000);
   }
 
+  // A cover that does not load (its link gone stale, its host down) becomes the blank the
+  // item would have without one, its title's first letter, not a broken picture on a blog.
+  function mend(img) {
+    const blank = () => {
+      const li = img.closest("li");
+      if (!li) return; // gone from the list meanwhile
+      const title = li.querySelector(".p-name")?.textContent || "";
+      const initial = (title.match(/[\p{L}\p{N}]/u) || [""])[0].toUpperCase();
+      img.replaceWith(Object.assign(el("span", img.className.replace(" u-photo", "") + " blank", initial), { ariaHidden: "true" }));
+    };
+    // The server's page may have failed one before this script ran.
+    if (img.complete && !img.naturalWidth) blank();
+    else img.addEventListener("error", blank);
+  }
+
   // An item as an h-entry, the same markup the server renders for /widget: its cover, title
   // and creators, then what `meta` adds (after the kind and creators) and a date, linked to
   // `permalink` if given.
@@ -55,6 +70,7 @@
       const img = el("img", "cover" + shape[0] + " u-photo");
       img.src = cover; img.alt = "Cover of " + item.title; img.loading = "lazy"; img.width = 48; img.height = shape[1];
       li.append(img);
+      mend(img);
     } else {
       // No picture: the title's first letter or digit, as the server's blank.
       const initial = (item.title.match(/[\p{L}\p{N}]/u) || [""])[0].toUpperCase();
@@ -376,6 +392,7 @@
   if (page && !script?.hasAttribute("data-embed")) {
     const lang = document.documentElement.lang;
     page.querySelectorAll("time").forEach((t) => { t.textContent = formatDate(t.dateTime, lang); });
+    page.querySelectorAll("img.cover").forEach(mend);
     const limit = Number(page.dataset.limit) || 10;
     const show = showOf(page.dataset.show);
     const params = query(page.dataset.kind, page.dataset.tag, limit);

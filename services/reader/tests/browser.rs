@@ -517,6 +517,13 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
             )
             .await;
     }
+    // A cover whose host is gone: its title's letter instead of a broken picture.
+    let (_, last) = sys
+        .finish(
+            "Wild Seed",
+            json!({ "cover_url": "http://127.0.0.1:1/wild-seed.jpg" }),
+        )
+        .await;
     sys.converged(std::slice::from_ref(&reader), last).await;
     let port = blog(format!(
         r#"<!doctype html><html lang="en"><body style="width: 400px">
@@ -525,13 +532,25 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
     ));
     let browser = Browser::start().await;
     browser
-        .open_blog(port, &json!(["Kindred", "Hyperion", "Piranesi", "Dune"]))
+        .open_blog(
+            port,
+            &json!(["Wild Seed", "Kindred", "Hyperion", "Piranesi", "Dune"]),
+        )
         .await;
     const ROOT: &str = "const root = document.querySelector('[data-lately]').shadowRoot;";
+    let covers = "return [...ROOT.querySelectorAll('li .cover')].map(c => c.tagName === 'IMG' ? c.naturalWidth : c.textContent)";
+    let mended = json!(["W", 192, 192, 192, 192]);
+    browser
+        .until(
+            &covers.replace("ROOT", "document.querySelector('[data-lately]').shadowRoot"),
+            &mended,
+            Duration::from_secs(5),
+        )
+        .await;
     let laid_out = browser
         .eval(&format!("{ROOT} const ol = root.querySelector('ol'); const tiles = [...ol.children].map(li => li.getBoundingClientRect()); return [getComputedStyle(ol).display, getComputedStyle(ol).gridTemplateColumns.split(' ').length, new Set(tiles.map(r => Math.round(r.top))).size]"))
         .await;
-    assert_eq!(laid_out, json!(["grid", 4, 1]), "four tiles side by side");
+    assert_eq!(laid_out, json!(["grid", 4, 2]), "five tiles, four to a row");
     // The title over its cover: hidden, then shown to a keyboard's focus.
     let title_shown =
         format!("{ROOT} return Number(getComputedStyle(root.querySelector('li > div')).opacity)");
@@ -546,7 +565,7 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
     let under = browser
         .eval(&format!("{ROOT} const r = root.querySelector('li .cover').getBoundingClientRect(); const at = root.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return at && at.matches('a.title') && at.textContent"))
         .await;
-    assert_eq!(under, json!("Kindred"));
+    assert_eq!(under, json!("Wild Seed"));
     browser.screenshot("widget-covers.png").await;
 
     // Live: a new finish is a new tile, first.
@@ -554,7 +573,14 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
     browser
         .until(
             TITLES_IN_EMBED,
-            &json!(["Lilith's Brood", "Kindred", "Hyperion", "Piranesi", "Dune"]),
+            &json!([
+                "Lilith's Brood",
+                "Wild Seed",
+                "Kindred",
+                "Hyperion",
+                "Piranesi",
+                "Dune"
+            ]),
             Duration::from_secs(5),
         )
         .await;
@@ -566,6 +592,17 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
             .await,
         json!("L")
     );
+    // The server's own page of the shelf: its script mends the cover that failed too.
+    browser
+        .goto(&format!("{reader}/widget?layout=covers&limit=5"))
+        .await;
+    browser
+        .until(
+            &covers.replace("ROOT", "document"),
+            &json!(["L", "W", 192, 192, 192]),
+            Duration::from_secs(5),
+        )
+        .await;
     browser.quit().await;
 }
 
@@ -576,7 +613,8 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
 async fn covers_take_their_kinds_shape() {
     let sys = system().await;
     let reader = sys.reader(reader_config(&sys.database_url)).await;
-    let cover = "https://example.com/picture.jpg";
+    // A picture that loads (one that does not becomes a blank, as `widget_js_lays_finishes_out_as_a_shelf_of_covers` shows).
+    let cover = &format!("{reader}/owner-icon.png");
     for (title, extra) in [
         ("A book", json!({ "kind": "book", "cover_url": cover })),
         (
