@@ -209,7 +209,8 @@ impl Env {
             .as_u16()
     }
 
-    async fn tweets(&self) -> Vec<String> {
+    /// The tweets in the sandbox, newest first, as it lists them (with their pictures).
+    async fn sandbox_tweets(&self) -> Vec<Value> {
         let body: Value = self
             .client
             .get(format!("{}/_sandbox/tweets", self.sandbox))
@@ -219,9 +220,13 @@ impl Env {
             .json()
             .await
             .unwrap();
-        body["data"]
-            .as_array()
-            .unwrap()
+        body["data"].as_array().unwrap().clone()
+    }
+
+    /// Their texts.
+    async fn tweets(&self) -> Vec<String> {
+        self.sandbox_tweets()
+            .await
             .iter()
             .map(|t| t["text"].as_str().unwrap().to_owned())
             .collect()
@@ -311,20 +316,6 @@ async fn each_public_finish_is_tweeted_once_with_the_right_text() {
     assert_eq!(env.tweets().await.len(), 4);
 }
 
-/// The raw tweets in the sandbox, newest first, with their pictures.
-async fn sandbox_tweets(env: &Env) -> Vec<Value> {
-    let body: Value = env
-        .client
-        .get(format!("{}/_sandbox/tweets", env.sandbox))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    body["data"].as_array().unwrap().clone()
-}
-
 /// A tweet shows its item's cover, as a book shared from Goodreads does: fetched from the
 /// item's `cover_url` when the tweet is due, uploaded with its alt text, attached. A cover
 /// that cannot be had (a 404, Open Library's 1×1 placeholder, a page that is no picture)
@@ -391,7 +382,7 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
             Value::Null,
         ]
     );
-    let tweets = sandbox_tweets(&env).await;
+    let tweets = env.sandbox_tweets().await;
     let pictures: Vec<(&str, usize)> = tweets
         .iter()
         .map(|t| {
@@ -443,7 +434,7 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
         env.until_entry(&n, again, "posted").await["reason"],
         "posted without its cover: X refused the tweet with it: X answered 400: Your media IDs are invalid."
     );
-    let tweets = sandbox_tweets(&env).await;
+    let tweets = env.sandbox_tweets().await;
     assert_eq!(
         (tweets[0]["text"].as_str().unwrap(), tweets[0].get("media")),
         (
@@ -462,7 +453,7 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
         env.until_entry(&n, third, "posted").await["reason"],
         Value::Null
     );
-    let tweets = sandbox_tweets(&env).await;
+    let tweets = env.sandbox_tweets().await;
     assert_eq!(
         (tweets[0]["text"].as_str().unwrap(), tweets[0].get("media")),
         (
