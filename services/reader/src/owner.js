@@ -733,6 +733,26 @@
   }
 
   const add = document.getElementById("add");
+  // The cover the add form would save, shown beside its field as it is typed or filled in
+  // from a shared page (its picture, or the ISBN's on Open Library): hidden while there is
+  // none, the digits are no ISBN, or the picture does not load.
+  const preview = add.querySelector("img.preview");
+  // The picture the field names now, as the document spells an address: a picture that
+  // arrives for what the field named before stays hidden.
+  let wanted = "";
+  function previewing() {
+    wanted = "";
+    try {
+      const src = add.elements.cover.value.trim() ? coverOf(add.elements.cover.value) : "";
+      if (/^https?:\/\//i.test(src)) wanted = new URL(src).href;
+    } catch (_) { /* not an ISBN, or no address: the add says why */ }
+    preview.hidden = !(wanted && preview.src === wanted && preview.complete && preview.naturalWidth);
+    if (wanted && preview.src !== wanted) preview.src = wanted;
+  }
+  preview.addEventListener("load", () => (preview.hidden = preview.src !== wanted));
+  preview.addEventListener("error", () => (preview.hidden = true));
+  add.elements.cover.addEventListener("input", previewing);
+  add.addEventListener("reset", () => setTimeout(previewing));
   add.addEventListener("submit", (ev) => {
     ev.preventDefault();
     const f = add.elements;
@@ -860,6 +880,7 @@
     f.url.value = link ? address(link) : "";
     f.cover.value = q.get("cover") || "";
     add.querySelector("details.more").open = !!(f.url.value || f.cover.value);
+    previewing();
     f.title.focus();
     say("Filled in from the page you shared: look it over, then Add.");
     // Shared again once read (added to read later, shared now to log it): its line alone,

@@ -48,6 +48,7 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner label { display: flex; gap: .35rem; align-items: center; }
 .lately.owner .tip { margin-bottom: .75rem; }
 .lately.owner li > div { flex: 1; min-width: 0; }
+.lately.owner .cover.preview { height: auto; max-height: 72px; }
 .lately.owner .status { min-height: 1.4em; margin: 0 0 .75rem; color: var(--muted); }
 .lately.owner .status.bad { color: #c0392b; }";
 
@@ -86,6 +87,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <input name="url" type="url" placeholder="Link to its page" aria-label="Link">
 <input name="cover" placeholder="Cover: a picture's link or ISBN" aria-label="Cover">
 <input name="tags" placeholder="Tags (a comma between)" aria-label="Tags">
+<img class="cover preview" alt="" hidden>
 </div></details></form>
 <input type="search" id="find" placeholder="Find in your lists: title, by, tag" aria-label="Find in your lists">
 <h2>In progress</h2><ol id="current"></ol>

@@ -1619,6 +1619,22 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
     let head = log.head().await.unwrap();
     const FORM: &str = "const f = document.getElementById('add'); return f && location.search === '' ? ['kind', 'title', 'by', 'url', 'cover'].map(n => f.elements[n].value).concat(f.querySelector('details.more').open) : null";
 
+    // The add form shows the cover it would save as it is typed: a picture that loads; none
+    // for digits that are no ISBN.
+    let type_cover = |value: &str| {
+        format!("const f = document.getElementById('add'); f.querySelector('details.more').open = true; f.elements.cover.value = '{value}'; f.elements.cover.dispatchEvent(new Event('input'));")
+    };
+    let preview = "const p = document.querySelector('#add img.preview'); return p.hidden ? 'hidden' : p.naturalWidth";
+    browser
+        .eval(&type_cover(&format!("{reader}/owner-icon.png")))
+        .await;
+    browser
+        .until(preview, &json!(192), Duration::from_secs(5))
+        .await;
+    browser.eval(&type_cover("978-0-441-17271-8")).await;
+    assert_eq!(browser.eval(preview).await, json!("hidden"));
+    browser.eval("document.getElementById('add').reset()").await;
+
     // On the owner's page the bookmarklet is to be dragged, not tapped.
     let bookmarklet = browser
         .eval("return document.getElementById('bookmarklet').href")
@@ -1652,6 +1668,10 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         .await;
     browser
         .says("Filled in from the page you shared: look it over, then Add.")
+        .await;
+    // Its picture is gone from its site: no preview.
+    browser
+        .until(preview, &json!("hidden"), Duration::from_secs(5))
         .await;
     browser.screenshot("owner-bookmarklet.png").await;
     assert_eq!(log.head().await.unwrap(), head, "filling in wrote");
