@@ -515,6 +515,13 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
         )
         .await;
     }
+    // Reading now, 40% in: its tile carries its progress.
+    sys.start(
+        "Parable of the Sower",
+        "public",
+        Some(json!({ "percent": 40 })),
+    )
+    .await;
     // A cover whose host is gone: its title's letter instead of a broken picture.
     let (_, last) = sys
         .finish(
@@ -526,6 +533,7 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
     let port = blog(format!(
         r#"<!doctype html><html lang="en"><body style="width: 400px">
 <div data-lately data-layout="covers" data-limit="6" data-theme="light"></div>
+<div data-lately data-show="current" data-layout="covers" data-theme="light"></div>
 <script src="{reader}/widget.js" async></script></body></html>"#
     ));
     let browser = Browser::start().await;
@@ -551,7 +559,7 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
     assert_eq!(laid_out, json!(["grid", 4, 2]), "five tiles, four to a row");
     // The title over its cover: hidden, then shown to a keyboard's focus.
     let title_shown =
-        format!("{ROOT} return Number(getComputedStyle(root.querySelector('li > div')).opacity)");
+        format!("{ROOT} return Number(getComputedStyle(root.querySelector('li .title')).opacity)");
     assert_eq!(browser.eval(&title_shown).await, json!(0));
     browser
         .eval(&format!("{ROOT} root.querySelector('li a.title').focus()"))
@@ -564,6 +572,14 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
         .eval(&format!("{ROOT} const r = root.querySelector('li .cover').getBoundingClientRect(); const at = root.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return at && at.matches('a.title') && at.textContent"))
         .await;
     assert_eq!(under, json!("Wild Seed"));
+    // The shelf of what is in progress: each tile with its bar along the cover's foot.
+    browser
+        .until(
+            "const r = document.querySelectorAll('[data-lately]')[1].shadowRoot; const li = r && r.querySelector('li.h-entry'); if (!li) return null; const [tile, bar] = [li.getBoundingClientRect(), li.querySelector('progress').getBoundingClientRect()]; return [li.querySelector('progress').value, bar.width > tile.width / 2, bar.bottom <= tile.bottom && bar.bottom > tile.bottom - 12]",
+            &json!([40, true, true]),
+            Duration::from_secs(5),
+        )
+        .await;
     browser.screenshot("widget-covers.png").await;
 
     // Live: a new finish is a new tile, first.
