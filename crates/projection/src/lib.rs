@@ -1541,6 +1541,33 @@ impl Projection {
         })
     }
 
+    /// The public items' ids, each with when it last changed, the most recently changed first,
+    /// at most `limit`, as of `as_of`: what a sitemap names. As of now, read off the summaries
+    /// alone, no history folded: a crawler's request on a log of a million events holds the
+    /// projection for a pass over its items, not for half a million folds.
+    pub fn public_items(&self, as_of: Option<i64>, limit: usize) -> Vec<(String, DateTime<Utc>)> {
+        let page = Page {
+            after: None,
+            limit,
+            as_of,
+        };
+        let mut found = self.picked(&page, Shown::Now, |f| {
+            (f.visibility.is_public() && f.status != Status::Removed).then_some(f.updated_at)
+        });
+        let order = |a: &(DateTime<Utc>, &str, _), b: &(DateTime<Utc>, &str, _)| {
+            b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1))
+        };
+        if found.len() > limit {
+            found.select_nth_unstable_by(limit, order);
+            found.truncate(limit);
+        }
+        found.sort_unstable_by(order);
+        found
+            .into_iter()
+            .map(|(at, id, _)| (id.to_owned(), at))
+            .collect()
+    }
+
     /// The items [`Projection::list`] picks, in no order: the time each is ordered by, its
     /// id, and its state at `page.as_of` when it had to be folded to be picked.
     #[allow(clippy::type_complexity)]

@@ -1996,3 +1996,41 @@ fn a_finish_is_not_moved_once_the_status_changed() {
     let restored = Projection::from_snapshot(p.to_snapshot(), &p.state_hash()).unwrap();
     assert_eq!(restored, p);
 }
+
+/// What a sitemap names: each public item with when it last changed, the most recently
+/// changed first, as many as asked; never a private or a removed one (not even as of before
+/// its removal, as every public answer); as of a past position, as they stood then.
+#[test]
+fn the_public_items_are_named_with_when_each_last_changed() {
+    let events = [
+        ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
+        (
+            "b",
+            added("B", MediaKind::Movie, Visibility::Public, &[], 2),
+        ),
+        (
+            "p",
+            added("P", MediaKind::Book, Visibility::Private, &[], 3),
+        ),
+        (
+            "gone",
+            added("G", MediaKind::Game, Visibility::Public, &[], 4),
+        ),
+        ("a", finished(5, None)), // 5
+        ("gone", ItemEvent::Removed(Removed { at: day(6) })),
+    ];
+    let p = project(&events);
+    assert_eq!(
+        p.public_items(None, 10),
+        [("a".to_owned(), day(5)), ("b".to_owned(), day(2))]
+    );
+    assert_eq!(p.public_items(None, 1), [("a".to_owned(), day(5))]);
+    assert_eq!(
+        p.public_items(Some(5), 10),
+        [("a".to_owned(), day(5)), ("b".to_owned(), day(2))]
+    );
+    assert_eq!(
+        p.public_items(Some(2), 10),
+        [("b".to_owned(), day(2)), ("a".to_owned(), day(1))]
+    );
+}

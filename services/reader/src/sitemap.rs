@@ -10,8 +10,7 @@
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use lately_domain::Visibility;
-use lately_projection::{OwnerQuery, Page, StatsQuery};
+use lately_projection::StatsQuery;
 use lately_service::Problem;
 
 use crate::feeds::{base_url, escape};
@@ -52,17 +51,8 @@ pub async fn sitemap(
             })
             .by_year
             .unwrap_or_default();
-        // The owner's list, most recently changed first, of which the public items: those
-        // whose page a visitor may open.
-        let items: Vec<(String, String)> = projection
-            .owner_items(&OwnerQuery {
-                page: Page::whole(Some(position)),
-                ..OwnerQuery::default()
-            })
-            .into_iter()
-            .filter(|i| i.visibility == Visibility::Public)
-            .map(|i| (i.item.id, i.item.updated_at.format("%Y-%m-%d").to_string()))
-            .collect();
+        // The items whose page a visitor may open, the most recently changed first.
+        let items = projection.public_items(Some(position), MAX_URLS);
         (years, items)
     };
     let mut urls: Vec<(String, Option<String>)> = ["/", "/in-progress", "/up-next"]
@@ -75,12 +65,12 @@ pub async fn sitemap(
             .map(|year| (format!("{base}/years/{year}"), None)),
     );
     let room = MAX_URLS - urls.len().min(MAX_URLS);
-    urls.extend(
-        items
-            .into_iter()
-            .take(room)
-            .map(|(id, day)| (format!("{base}/items/{id}"), Some(day))),
-    );
+    urls.extend(items.into_iter().take(room).map(|(id, at)| {
+        (
+            format!("{base}/items/{id}"),
+            Some(at.format("%Y-%m-%d").to_string()),
+        )
+    }));
     let mut xml = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
          <urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
