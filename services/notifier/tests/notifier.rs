@@ -468,6 +468,52 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
     );
 }
 
+/// The sandbox keeps the latest 200 pictures (X lets an unused upload expire): the oldest let
+/// go, its id never given again, the tweets still posted with the ones kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandbox_keeps_the_latest_pictures() {
+    use lately_notifier::configuration::{Credentials, Secret};
+    let env = env().await;
+    let x = lately_notifier::x::XClient::new(
+        &env.sandbox,
+        &Credentials {
+            consumer_key: Secret(CONSUMER_KEY.into()),
+            consumer_secret: Secret(CONSUMER_SECRET.into()),
+            access_token: Secret(ACCESS_TOKEN.into()),
+            access_secret: Secret(ACCESS_SECRET.into()),
+        },
+        Duration::from_secs(5),
+    );
+    let picture =
+        lately_notifier::cover::picture(include_bytes!("../../reader/src/owner-icon.png").to_vec())
+            .unwrap();
+    let mut ids = Vec::new();
+    for _ in 0..201 {
+        ids.push(x.upload(&picture, "The cover").await.unwrap());
+    }
+    let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+    assert_eq!(distinct.len(), 201);
+    let bytes = |id: &str| {
+        env.client
+            .get(format!("{}/_sandbox/media/{id}", env.sandbox))
+            .send()
+    };
+    assert_eq!(
+        bytes(&ids[0]).await.unwrap().status(),
+        404,
+        "the oldest let go"
+    );
+    assert_eq!(bytes(&ids[1]).await.unwrap().status(), 200);
+    assert_eq!(
+        x.post("A tweet with the latest", Some(&ids[200])).await,
+        lately_notifier::x::Posted::Created("1800000000000000001".into())
+    );
+    assert!(matches!(
+        x.post("A tweet with the oldest", Some(&ids[0])).await,
+        lately_notifier::x::Posted::Rejected(why) if why.contains("no longer kept")
+    ));
+}
+
 /// `{count}` and `{goal}`: where a finish stands in the year of its day, as the public stats
 /// were when it was finished (a private item's finish uncounted, a finish of last year in
 /// last year's), against the owner's goals (`LATELY_GOALS`).

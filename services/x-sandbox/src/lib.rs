@@ -7,8 +7,8 @@
 //! * `DELETE /2/tweets/{id}`, signed: `{"data": {"deleted": true}}`, or a 404 for a tweet
 //!   that is not there (any more).
 //! * `POST /2/media/upload` (a picture, base64 in JSON, signed: a JPEG, PNG, GIF or WebP of at
-//!   most 5 MB, as X takes for `tweet_image`) and `POST /2/media/metadata` (its alt text); a
-//!   tweet's `media.media_ids` must name uploaded pictures, which it then shows.
+//!   most 5 MB, as X takes for `tweet_image`; the latest 200 kept) and `POST /2/media/metadata`
+//!   (its alt text); a tweet's `media.media_ids` must name pictures kept, which it then shows.
 //! * `GET /2/users/me`, `GET /2/users/{id}/tweets` (newest first), both signed.
 //! * `POST /_sandbox/faults` injects 429s (with `x-rate-limit-reset`), 500s, the 403 of an app
 //!   without write access (into posts and deletions, the next ones first), the 400 of media
@@ -18,7 +18,7 @@
 
 pub mod oauth;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 use std::net::TcpListener;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -88,6 +88,11 @@ pub struct Picture {
 /// X's limit for a `tweet_image`.
 const MAX_IMAGE_BYTES: usize = 5 * 1024 * 1024;
 
+/// How many uploaded pictures the sandbox keeps, the oldest let go first (X lets an unused
+/// upload expire after a day): a week of `make run` does not grow without end. A tweet whose
+/// picture was let go still names it; its bytes are gone.
+const KEPT_PICTURES: usize = 200;
+
 /// Failures to inject into the next requests to `POST /2/tweets`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(default)]
@@ -114,8 +119,10 @@ struct State {
     /// How many tweets were ever posted: ids stay unique when some are deleted.
     posted: std::sync::atomic::AtomicU64,
     faults: Mutex<Faults>,
-    /// Uploaded pictures by media id, with their bytes.
-    media: Mutex<HashMap<String, (Picture, Vec<u8>)>>,
+    /// Uploaded pictures by media id, with their bytes, the latest [`KEPT_PICTURES`].
+    media: Mutex<BTreeMap<u64, (Picture, Vec<u8>)>>,
+    /// How many pictures were ever uploaded: ids stay unique when old ones are let go.
+    uploaded: std::sync::atomic::AtomicU64,
 }
 
 pub struct Sandbox {
@@ -135,7 +142,8 @@ impl Sandbox {
             tweets: Mutex::new(Vec::new()),
             posted: std::sync::atomic::AtomicU64::new(0),
             faults: Mutex::new(Faults::default()),
-            media: Mutex::new(HashMap::new()),
+            media: Mutex::new(BTreeMap::new()),
+            uploaded: std::sync::atomic::AtomicU64::new(0),
         });
         let server = HttpServer::new(move || {
             App::new()
@@ -343,7 +351,13 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
         let uploaded = state.media.lock().expect("not poisoned");
         match ids
             .iter()
-            .map(|id| uploaded.get(id).map(|(p, _)| p.clone()).ok_or(id))
+            .map(|id| {
+                id.parse::<u64>()
+                    .ok()
+                    .and_then(|n| uploaded.get(&n))
+                    .map(|(p, _)| p.clone())
+                    .ok_or(id)
+            })
             .collect::<Result<Vec<_>, _>>()
         {
             Ok(media) => media,
@@ -351,7 +365,9 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
                 return x_error(
                     StatusCode::BAD_REQUEST,
                     "Invalid Request",
-                    &format!("Your media IDs are invalid: {id} was never uploaded"),
+                    &format!(
+                        "Your media IDs are invalid: {id} is not uploaded (or no longer kept)"
+                    ),
                 )
             }
         }
@@ -467,7 +483,12 @@ async fn upload_media(req: HttpRequest, body: web::Bytes, state: web::Data<State
         );
     };
     let mut media = state.media.lock().expect("not poisoned");
-    let id = (1_900_000_000_000_000_000u64 + media.len() as u64 + 1).to_string();
+    let n = 1_900_000_000_000_000_000u64
+        + state
+            .uploaded
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1;
+    let id = n.to_string();
     let picture = Picture {
         media_key: format!("3_{id}"),
         url: format!("/_sandbox/media/{id}"),
@@ -476,7 +497,10 @@ async fn upload_media(req: HttpRequest, body: web::Bytes, state: web::Data<State
         alt_text: None,
     };
     tracing::info!(%id, content_type, size = bytes.len(), "picture uploaded");
-    media.insert(id.clone(), (picture.clone(), bytes));
+    media.insert(n, (picture.clone(), bytes));
+    while media.len() > KEPT_PICTURES {
+        media.pop_first();
+    }
     HttpResponse::Ok().json(json!({ "data": {
         "id": id,
         "media_key": picture.media_key,
@@ -530,7 +554,7 @@ async fn media_metadata(
         );
     }
     let mut media = state.media.lock().expect("not poisoned");
-    let Some((picture, _)) = media.get_mut(&meta.id) else {
+    let Some((picture, _)) = meta.id.parse::<u64>().ok().and_then(|n| media.get_mut(&n)) else {
         return x_error(
             StatusCode::NOT_FOUND,
             "Not Found Error",
@@ -543,7 +567,8 @@ async fn media_metadata(
 
 /// `GET /_sandbox/media/{id}`: an uploaded picture's bytes, for the page.
 async fn media_bytes(path: web::Path<String>, state: web::Data<State>) -> HttpResponse {
-    match state.media.lock().expect("not poisoned").get(path.as_str()) {
+    let media = state.media.lock().expect("not poisoned");
+    match path.parse::<u64>().ok().and_then(|n| media.get(&n)) {
         Some((picture, bytes)) => HttpResponse::Ok()
             .content_type(picture.content_type)
             .body(bytes.clone()),
@@ -588,6 +613,7 @@ async fn list(state: web::Data<State>) -> HttpResponse {
 
 async fn clear(state: web::Data<State>) -> HttpResponse {
     state.tweets.lock().expect("not poisoned").clear();
+    state.media.lock().expect("not poisoned").clear();
     HttpResponse::NoContent().finish()
 }
 
