@@ -755,6 +755,8 @@
   add.addEventListener("reset", () => setTimeout(previewing));
   add.addEventListener("submit", (ev) => {
     ev.preventDefault();
+    // "Add, finished": the article just read, shared from the phone, logged in one tap.
+    const done = !!ev.submitter && ev.submitter.value === "finished";
     const f = add.elements;
     const body = {
       kind: f.kind.value,
@@ -773,8 +775,17 @@
       const added = await write("POST", "/v1/items", body);
       add.reset();
       f.kind.value = body.kind; // the next one is likelier of the same kind
+      let said = "Added “" + body.title + "”: up next.";
+      if (done) {
+        try {
+          await write("POST", path(added, "finish"), {});
+          said = "Added “" + body.title + "” and finished it.";
+        } catch (e) {
+          said = "Added “" + body.title + "” (up next), but finishing it failed: " + e.message;
+        }
+      }
       return [
-        "Added “" + body.title + "”: up next.",
+        said,
         async () => {
           await write("DELETE", path(added));
           return "Removed “" + body.title + "” (`lately restore " + added.id + "` brings it back).";

@@ -83,6 +83,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <input name="by" placeholder="By (a comma between names)" aria-label="By">
 <label><input type="checkbox" name="private">Private</label>
 <button>Add</button>
+<button value="finished" title="Add it as finished today: the article just read, the film just seen">Add, finished</button>
 <details class="more"><summary>Link, cover, tags</summary><div>
 <input name="url" type="url" placeholder="Link to its page" aria-label="Link">
 <input name="cover" placeholder="Cover: a picture's link or ISBN" aria-label="Cover">

@@ -1809,6 +1809,40 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         })
         .collect();
     assert_eq!(written, [("item_finished".to_owned(), json!(4.0))]);
+
+    // An essay just read, shared and logged in one tap: "Add, finished".
+    let head = log.head().await.unwrap();
+    let mut essay = share.clone();
+    essay
+        .query_pairs_mut()
+        .clear()
+        .append_pair("title", "Against the Grain")
+        .append_pair("text", "https://example.com/against-the-grain");
+    browser.goto(essay.as_str()).await;
+    browser
+        .says("Filled in from the page you shared: look it over, then Add.")
+        .await;
+    browser
+        .eval("const f = document.getElementById('add'); f.requestSubmit(f.querySelector('button[value=finished]'))")
+        .await;
+    browser
+        .says("Added “Against the Grain” and finished it.")
+        .await;
+    let written: Vec<String> = log
+        .read_after(head, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event_type)
+        .collect();
+    assert_eq!(written, ["item_added", "item_finished"]);
+    browser
+        .until(
+            "return document.querySelector('#finished .p-name').textContent",
+            &json!("Against the Grain"),
+            Duration::from_secs(5),
+        )
+        .await;
     browser.quit().await;
 }
 
