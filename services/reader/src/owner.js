@@ -893,7 +893,7 @@
     add.querySelector("details.more").open = !!(f.url.value || f.cover.value);
     previewing();
     f.title.focus();
-    say("Filled in from the page you shared: look it over, then Add.");
+    say("Filled in from the page you shared: look it over, then Add (“Add, finished” if you are done with it).");
     // Shared again once read (added to read later, shared now to log it): its line alone,
     // its "Finish…" open, rather than the question "Add it anyway?" after a tap on Add.
     let twin = null;

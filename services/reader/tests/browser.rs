@@ -1683,7 +1683,7 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         )
         .await;
     browser
-        .says("Filled in from the page you shared: look it over, then Add.")
+        .says("Filled in from the page you shared: look it over, then Add (“Add, finished” if you are done with it).")
         .await;
     // Its picture is gone from its site: no preview.
     browser
@@ -1820,7 +1820,7 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         .append_pair("text", "https://example.com/against-the-grain");
     browser.goto(essay.as_str()).await;
     browser
-        .says("Filled in from the page you shared: look it over, then Add.")
+        .says("Filled in from the page you shared: look it over, then Add (“Add, finished” if you are done with it).")
         .await;
     browser
         .eval("const f = document.getElementById('add'); f.requestSubmit(f.querySelector('button[value=finished]'))")
