@@ -198,6 +198,13 @@ enum Command {
         /// edition, a remake (to go through the same one again, `lately start` it).
         #[arg(long)]
         duplicate: bool,
+        /// Finished already, now: the article just read, the film just seen (as `lately
+        /// finish` right after; `--rating` with it).
+        #[arg(long)]
+        finished: bool,
+        /// With `--finished`: 0.5 to 5 stars in half steps.
+        #[arg(long, requires = "finished", value_parser = rating_of)]
+        rating: Option<f64>,
     },
     /// Change an item's fields: `lately edit ID --title "…" --private`. A list given (`--by`,
     /// `--tag`) replaces the item's whole list.
@@ -686,6 +693,8 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             private,
             id,
             duplicate,
+            finished,
+            rating,
         } => {
             let (title, creators, url, cover) = match web_page::link(&title) {
                 Some(link) if url.is_none() => {
@@ -728,7 +737,18 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 }
             }
             let out = client.write("POST", "/v1/items", &body, &key()).await?;
-            say(out["id"].as_str().unwrap_or_default())?;
+            let added = out["id"].as_str().unwrap_or_default();
+            // The id first, whatever becomes of the finish: one that fails (the writer gone
+            // meanwhile) leaves an item the owner can find and finish.
+            say(added)?;
+            if finished {
+                let mut body = json!({});
+                if let Some(r) = rating {
+                    body["rating"] = json!(r);
+                }
+                let finish = format!("{}/finish", item_path(added));
+                client.write("POST", &finish, &body, &key()).await?;
+            }
         }
         Command::Edit {
             id,
@@ -1011,6 +1031,16 @@ enum Theme {
     Auto,
     Light,
     Dark,
+}
+
+/// A rating as the writer takes it (0.5 to 5 in half steps), checked before anything is
+/// written: `add --finished --rating 7` adds nothing.
+fn rating_of(raw: &str) -> Result<f64, String> {
+    let r: f64 = raw
+        .parse()
+        .map_err(|_| format!("{raw:?} is not a number of stars"))?;
+    lately_domain::Rating::parse(r).map_err(|e| e.to_string())?;
+    Ok(r)
 }
 
 /// A widget's heading: what the reader takes (1–100 characters).

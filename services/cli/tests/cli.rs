@@ -1341,6 +1341,56 @@ async fn a_books_isbn_is_its_cover() {
     );
 }
 
+/// `lately add … --finished [--rating R]`: the article just read, logged in one command, as
+/// the owner's page's "Add, finished": the id printed, the item added and finished now. A
+/// rating the writer would refuse is refused before anything is written; `--rating` alone
+/// is no finish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_finished_logs_an_item_just_read_in_one_command() {
+    let sys = system().await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let added = sys
+        .lately(&[
+            "add",
+            "article",
+            "Against the Grain",
+            "--finished",
+            "--rating",
+            "4.5",
+        ])
+        .await;
+    assert!(added.status.success(), "{}", stderr(&added));
+    let id = stdout(&added).trim().to_owned();
+    let events = log.read_stream(&id).await.unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| (
+                e.event_type.as_str(),
+                e.data.value().unwrap()["rating"].clone()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            ("item_added", serde_json::Value::Null),
+            ("item_finished", serde_json::json!(4.5))
+        ]
+    );
+    let head = sys.head().await;
+    for bad in [
+        &["add", "article", "Another", "--finished", "--rating", "7"][..],
+        &["add", "article", "Another", "--rating", "4"],
+    ] {
+        let out = sys.lately(bad).await;
+        assert_eq!(out.status.code(), Some(2), "{bad:?}: {}", stderr(&out));
+    }
+    assert!(stderr(
+        &sys.lately(&["add", "article", "Another", "--finished", "--rating", "7"])
+            .await
+    )
+    .contains("rating must be between 0.5 and 5.0 in steps of 0.5 (got 7)"));
+    assert_eq!(sys.head().await, head, "nothing written");
+}
+
 /// More items than a page holds: `lately items` and `lately queue` read every page, and print
 /// each item once (the queue only the public ones).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
