@@ -422,12 +422,13 @@
     const style = el("style", null, CSS);
     const section = el("section", "lately h-feed");
     section.dataset.theme = host.dataset.theme || "auto";
-    if (host.dataset.layout === "covers" && show !== "stats") section.dataset.layout = "covers";
     const year = yearOf(host.dataset.year);
     const yearly = (show === "stats" || show === "finished") && year;
     const heading = el("h2", "p-name", host.dataset.title || (yearly ? "Finished in " + year : TITLE[show]));
     section.append(heading);
     const list = el("ol");
+    // A shelf of covers: the same entries, laid out by the stylesheet.
+    if (host.dataset.layout === "covers" && show !== "stats") list.className = "covers";
     section.append(list);
     root.append(style, section);
     if (show === "stats") {

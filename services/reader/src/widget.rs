@@ -573,7 +573,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 {CSS}</style>
 </head>
 <body>
-<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{layout}{year}{goal}{reviews}>
+<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{year}{goal}{reviews}>
 <h2 class="p-name">{title}</h2>
 <ol{list_class}>{items}</ol>{more}
 </section>
@@ -582,11 +582,6 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 </html>
 "#,
         show = show.as_str(),
-        layout = if covers {
-            r#" data-layout="covers""#
-        } else {
-            ""
-        },
         year = year.map_or_else(String::new, |y| format!(r#" data-year="{y}""#)),
         goal = goal.map_or_else(String::new, |g| format!(r#" data-goal="{}""#, g.get())),
         reviews = if reviews {
@@ -599,10 +594,10 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             (Show::Stats | Show::Finished, Some(year)) => year_link(year, kind, tag.as_ref()),
             _ => all_link(show, kind, tag.as_ref()),
         },
-        list_class = if show == Show::Stats {
-            r#" class="stats""#
-        } else {
-            ""
+        list_class = match (show, covers) {
+            (Show::Stats, _) => r#" class="stats""#,
+            (_, true) => r#" class="covers""#,
+            (_, false) => "",
         },
         kind = kind.map_or("", MediaKind::as_str),
         tag = tag

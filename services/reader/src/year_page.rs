@@ -61,6 +61,18 @@ pub async fn page(
         .transpose()
         .map_err(bad)?;
     let filter = item_filter(&p)?;
+    // A year's finishes as shelves of covers, a month each: the page to share at its end.
+    let covers = match serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "layout")
+        .map(|(_, v)| v)
+        .as_deref()
+    {
+        None | Some("list") => false,
+        Some("covers") => true,
+        Some(_) => return Err(bad("layout must be list or covers")),
+    };
     let (position, _) = position_for(&req, &state, &p).await?;
     let today = state.zone.date(Utc::now());
     // The goal asked for, or this year's the owner set.
@@ -81,7 +93,7 @@ pub async fn page(
     };
     Ok(crate::page::answer(&req, &state, position, &varies, || {
         render(
-            &req, &state, year, &targets, &filter, &theme, position, today,
+            &req, &state, year, &targets, &filter, &theme, position, today, covers,
         )
     }))
 }
@@ -112,6 +124,7 @@ fn render(
     theme: &str,
     position: i64,
     today: NaiveDate,
+    covers: bool,
 ) -> String {
     let zone = state.zone;
     let (stats, finishes) = {
@@ -144,7 +157,12 @@ fn render(
     // The filters go along to the years before and after; the year to come has no page yet.
     let filters = filter_query(filter.kind, filter.tag.as_ref());
     let this_year = today.year();
-    let kept = escape(&filters);
+    // The shelves too go along to the years before and after.
+    let kept = match (covers, filters.is_empty()) {
+        (true, true) => "?layout=covers".to_owned(),
+        (true, false) => format!("{}&amp;layout=covers", escape(&filters)),
+        (false, _) => escape(&filters),
+    };
     let before = format!(r#"<a href="{}{kept}">← {}</a>"#, year - 1, year - 1);
     let after = if year < this_year {
         format!(r#" · <a href="{}{kept}">{} →</a>"#, year + 1, year + 1)
@@ -165,9 +183,10 @@ fn render(
                     .map(|e| entry_html(e, zone, true, "../"))
                     .collect();
                 format!(
-                    r#"<h3>{} <span class="count">· {}</span></h3><ol>{entries}</ol>"#,
+                    r#"<h3>{} <span class="count">· {}</span></h3><ol{}>{entries}</ol>"#,
                     MONTH_NAMES[month(&group[0])],
-                    group.len()
+                    group.len(),
+                    if covers { r#" class="covers""# } else { "" }
                 )
             })
             .collect();

@@ -870,7 +870,7 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
     // A frame for other pages, not a page of its own for search engines (the home page is).
     assert!(html.contains(r#"<meta name="robots" content="noindex">"#));
     assert!(
-        html.contains(r#"data-show="finished">"#),
+        !html.contains(r#"<ol class="covers">"#),
         "a list, not covers"
     );
     assert!(html.contains(r#"class="lately h-feed" data-live data-theme="dark""#));
@@ -908,7 +908,7 @@ async fn the_widget_is_escaped_semantic_html_with_a_strict_policy() {
         .await
         .unwrap();
     assert!(
-        shelf.contains(r#"data-show="finished" data-layout="covers""#)
+        shelf.contains(r#"<ol class="covers">"#)
             && shelf.matches(r#"class="h-entry""#).count() == 3,
         "{shelf}"
     );
@@ -1403,6 +1403,16 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     assert!(books_page.contains("<title>2025 in books — "));
     assert_eq!(titles(&books_page), ["Dune", "Piranesi"]);
     assert!(books_page.contains(r#"<a href="2024?kind=book">← 2024</a>"#));
+    // As shelves of covers, a month each: the counts as they were, the months' lists laid
+    // out as covers, the years before and after the same.
+    let shelves = sys
+        .json_text(format!("{reader}/years/2025?kind=book&layout=covers"))
+        .await;
+    assert_eq!(titles(&shelves), ["Dune", "Piranesi"]);
+    assert!(shelves.contains(r#"<ol class="stats">"#));
+    assert_eq!(shelves.matches(r#"<ol class="covers">"#).count(), 2);
+    assert!(shelves.contains(r#"<a href="2024?kind=book&amp;layout=covers">← 2024</a>"#));
+    assert!(!review_page.contains(r#"class="covers""#));
     // Against a goal: the stats widget's line.
     let goal_page = sys
         .json_text(format!("{reader}/years/2025?kind=book&goal=3"))
@@ -1427,6 +1437,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         "/years/2025?year=2024",
         "/years/2025?kind=comic",
         "/years/2025?goal=0",
+        "/years/2025?layout=grid",
     ] {
         let res = sys.get(format!("{reader}{bad}")).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
