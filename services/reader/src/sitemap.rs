@@ -17,8 +17,8 @@ use crate::feeds::{base_url, escape};
 use crate::routes::{answer_with, bad, params, position_for};
 use crate::startup::AppState;
 
-/// What one sitemap may hold (sitemaps.org): the most recently changed items beyond it are
-/// left out, the pages above them kept.
+/// What one sitemap may hold (sitemaps.org): beyond it, the items changed longest ago are
+/// left out; the pages above them are always kept.
 const MAX_URLS: usize = 50_000;
 
 /// `GET /sitemap.xml`

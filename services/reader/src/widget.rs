@@ -417,6 +417,16 @@ fn months_html(months: &[u64; 12]) -> String {
     )
 }
 
+/// A query's `layout`: `covers` lays a list of items out as a shelf of their covers (the
+/// stylesheet's `ol.covers`), `list` or none as a list.
+pub(crate) fn covers(layout: Option<&str>) -> Result<bool, Problem> {
+    match layout {
+        None | Some("list") => Ok(false),
+        Some("covers") => Ok(true),
+        Some(_) => Err(bad("layout must be list or covers")),
+    }
+}
+
 /// `GET /widget?show=finished|current|queue|stats&layout=list|covers&kind=&tag=&limit=&year=&goal=&reviews=&theme=light|dark|auto&lang=&title=`
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let p = params(&req)?;
@@ -458,16 +468,12 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     }
     // A grid of covers, as a shelf shows them (Goodreads' grid widget): the title on a hover
     // or a tab, the rest left out. For the lists, not the counts.
-    let covers = match get("layout") {
-        None | Some("list") => false,
-        Some("covers") if show != Show::Stats => true,
-        Some("covers") => {
-            return Err(bad(
-                "layout=covers is for the lists (show=finished, current or queue), not stats",
-            ))
-        }
-        Some(_) => return Err(bad("layout must be list or covers")),
-    };
+    let covers = covers(get("layout"))?;
+    if covers && show == Show::Stats {
+        return Err(bad(
+            "layout=covers is for the lists (show=finished, current or queue), not stats",
+        ));
+    }
     let reviews = match get("reviews") {
         None | Some("false") => false,
         Some("true") if show == Show::Finished => true,

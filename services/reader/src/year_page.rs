@@ -62,17 +62,12 @@ pub async fn page(
         .map_err(bad)?;
     let filter = item_filter(&p)?;
     // A year's finishes as shelves of covers, a month each: the page to share at its end.
-    let covers = match serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+    let layout = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
         .unwrap_or_default()
         .into_iter()
         .find(|(k, _)| k == "layout")
-        .map(|(_, v)| v)
-        .as_deref()
-    {
-        None | Some("list") => false,
-        Some("covers") => true,
-        Some(_) => return Err(bad("layout must be list or covers")),
-    };
+        .map(|(_, v)| v);
+    let covers = crate::widget::covers(layout.as_deref())?;
     let (position, _) = position_for(&req, &state, &p).await?;
     let today = state.zone.date(Utc::now());
     // The goal asked for, or this year's the owner set.
