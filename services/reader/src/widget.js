@@ -70,7 +70,6 @@
       const img = el("img", "cover" + shape[0] + " u-photo");
       img.src = cover; img.alt = "Cover of " + item.title; img.loading = "lazy"; img.width = 48; img.height = shape[1];
       li.append(img);
-      mend(img);
     } else {
       // No picture: the title's first letter or digit, as the server's blank.
       const initial = (item.title.match(/[\p{L}\p{N}]/u) || [""])[0].toUpperCase();
@@ -95,6 +94,8 @@
     }
     body.append(line);
     li.append(body);
+    // Once the line has its title, which a cover that fails gives its letter.
+    li.querySelectorAll("img.cover").forEach(mend);
     return li;
   }
 
