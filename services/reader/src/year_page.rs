@@ -53,21 +53,19 @@ pub async fn page(
         return Err(bad("the year is the path's (/years/2026), not a parameter"));
     }
     let theme = crate::page::theme(&req)?;
-    let goal = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
-        .unwrap_or_default()
-        .into_iter()
-        .find(|(k, _)| k == "goal")
-        .map(|(_, v)| Goal::parse(&v))
-        .transpose()
-        .map_err(bad)?;
+    // The page's own parameters, beside the reads' (`params`).
+    let query: Vec<(String, String)> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    let get = |k: &str| {
+        query
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let goal = get("goal").map(Goal::parse).transpose().map_err(bad)?;
     let filter = item_filter(&p)?;
     // A year's finishes as shelves of covers, a month each: the page to share at its end.
-    let layout = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
-        .unwrap_or_default()
-        .into_iter()
-        .find(|(k, _)| k == "layout")
-        .map(|(_, v)| v);
-    let covers = crate::widget::covers(layout.as_deref())?;
+    let covers = crate::widget::covers(get("layout"))?;
     let (position, _) = position_for(&req, &state, &p).await?;
     let today = state.zone.date(Utc::now());
     // The goal asked for, or this year's the owner set.
