@@ -23,8 +23,8 @@ pub(crate) const PAGE_CSS: &str = "body { margin: 0; }
 .lately.page header .cover { width: 96px; height: 144px; }
 .lately.page header .cover.wide { height: 54px; }
 .lately.page header .cover.square { height: 96px; }
-.lately.page header .cover.blank { font-size: 2.6rem; }
-.lately.page header .cover.wide.blank { font-size: 1.6rem; }
+.lately.page header .cover.blank, .lately.page header img.cover::before { font-size: 2.6rem; }
+.lately.page header .cover.wide.blank, .lately.page header img.cover.wide::before { font-size: 1.6rem; }
 .lately.page h1 { font-size: 1.4rem; margin: 0 0 .25rem; }
 .lately.page .review { display: block; -webkit-line-clamp: unset; overflow: visible; font-size: 1rem; }
 .lately.page .back { font-size: .85rem; margin: 0; }

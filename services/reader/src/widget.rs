@@ -121,7 +121,8 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str, root: &str) -
 /// pictures that failed to load, a letter like a list that meant it. Its shape is its kind's:
 /// a book's or a film's is a portrait (2:3), an article's picture is shared wide (16:9: a
 /// page's `og:image`), a podcast's is square. Cropped to a portrait, an article's picture
-/// showed a sliver of its middle.
+/// showed a sliver of its middle. A picture carries that letter too (`data-initial`), which
+/// the style shows should it not load.
 pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {
     let (shape, height) = match item.kind {
         MediaKind::Article => (" wide", width * 9 / 16),
@@ -130,9 +131,10 @@ pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {
     };
     match &item.cover_url {
         Some(src) => format!(
-            r#"<img class="cover{shape} u-photo" src="{}" alt="Cover of {}" width="{width}" height="{height}"{attrs}>"#,
+            r#"<img class="cover{shape} u-photo" src="{}" alt="Cover of {}" width="{width}" height="{height}" data-initial="{}"{attrs}>"#,
             escape(src),
-            escape(&item.title)
+            escape(&item.title),
+            escape(&initial(&item.title))
         ),
         None => format!(
             r#"<span class="cover{shape} blank" aria-hidden="true">{}</span>"#,
