@@ -5,10 +5,14 @@
 //! (Open Library, for a book imported or given by its ISBN), and uploaded to X just before the
 //! post. A cover is never worth a late or a lost tweet: one that cannot be fetched, is not a
 //! picture X takes, or is a placeholder leaves the tweet to go out without it, the outbox
-//! saying why. Nothing here touches the outbox's states: the upload leaves nothing on the
+//! saying why. A host that fails for a moment (a 503, a reset connection, a timeout) is asked
+//! again, twice, within 20 s: Open Library's cover server has its bad minutes, and a tweet is
+//! posted once, so a cover missed is missed for good. Nothing here touches the outbox's states: the upload leaves nothing on the
 //! account (an unused upload expires), so it may be done again on every attempt.
 
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use lately_domain::MediaKind;
 
@@ -17,6 +21,13 @@ pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 
 /// How long a cover's host gets to send it.
 pub const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a tweet waits for its cover at most, the tries and the waits between them
+/// included.
+pub const BUDGET: Duration = Duration::from_secs(20);
+
+/// The waits before the second and the third try, after a failure that may pass.
+const WAITS: [Duration; 2] = [Duration::from_secs(1), Duration::from_secs(3)];
 
 /// Narrower or lower than this is a placeholder, not a cover: Open Library answers an ISBN
 /// it has no cover of with a 1×1 picture.
@@ -29,18 +40,57 @@ pub struct Picture {
     pub content_type: &'static str,
 }
 
-/// Fetches the cover at `url`; the error says why there is none to show, for the outbox.
+/// Fetches the cover at `url`, trying again after a failure that may pass; the error says
+/// why there is none to show, for the outbox.
 pub async fn fetch(client: &reqwest::Client, url: &str) -> Result<Picture, String> {
+    let deadline = Instant::now() + BUDGET;
+    let mut waits = WAITS.into_iter();
+    let mut tries = 1;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match fetch_once(client, url, left.min(FETCH_TIMEOUT)).await {
+            Err(Miss::ForNow(why)) => match waits.next() {
+                Some(wait) if Instant::now() + wait < deadline => {
+                    tracing::info!(url, %why, tries, "the cover's host failed; asking again");
+                    tokio::time::sleep(wait).await;
+                    tries += 1;
+                }
+                _ if tries > 1 => return Err(format!("{why} ({tries} tries)")),
+                _ => return Err(why),
+            },
+            Err(Miss::ForGood(why)) => return Err(why),
+            Ok(picture) => return Ok(picture),
+        }
+    }
+}
+
+/// Why a try found no cover: a failure that may pass (asked again), or one that will not (a
+/// 404, a page that is no picture).
+enum Miss {
+    ForNow(String),
+    ForGood(String),
+}
+
+async fn fetch_once(
+    client: &reqwest::Client,
+    url: &str,
+    timeout: Duration,
+) -> Result<Picture, Miss> {
     let mut res = client
         .get(url)
-        .timeout(FETCH_TIMEOUT)
+        .timeout(timeout)
         .send()
         .await
-        .map_err(|e| format!("the cover at {url} could not be fetched: {e}"))?;
-    if !res.status().is_success() {
-        return Err(format!("the cover at {url} answered {}", res.status()));
+        .map_err(|e| Miss::ForNow(format!("the cover at {url} could not be fetched: {e}")))?;
+    let status = res.status();
+    if !status.is_success() {
+        let why = format!("the cover at {url} answered {status}");
+        return Err(match status.as_u16() {
+            408 | 425 | 429 | 500 | 502 | 503 | 504 => Miss::ForNow(why),
+            _ => Miss::ForGood(why),
+        });
     }
-    let over = || format!("the cover at {url} is over X's 5 MB for a picture");
+    let over = || Miss::ForGood(format!("the cover at {url} is over X's 5 MB for a picture"));
     if res.content_length().is_some_and(|n| n > MAX_BYTES as u64) {
         return Err(over());
     }
@@ -48,14 +98,14 @@ pub async fn fetch(client: &reqwest::Client, url: &str) -> Result<Picture, Strin
     while let Some(chunk) = res
         .chunk()
         .await
-        .map_err(|e| format!("the cover at {url} was cut off: {e}"))?
+        .map_err(|e| Miss::ForNow(format!("the cover at {url} was cut off: {e}")))?
     {
         bytes.extend_from_slice(&chunk);
         if bytes.len() > MAX_BYTES {
             return Err(over());
         }
     }
-    picture(bytes).map_err(|why| format!("the cover at {url} is {why}"))
+    picture(bytes).map_err(|why| Miss::ForGood(format!("the cover at {url} is {why}")))
 }
 
 /// The bytes as a picture X takes, judged by what they are (not by what the host called

@@ -331,16 +331,28 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
     let env = env().await;
     let asked = Arc::new(AtomicUsize::new(0));
     let counter = asked.clone();
+    // Kindred's host fails once, then sends it; Hyperion's is down for good.
+    let flaky = Arc::new(AtomicUsize::new(0));
     let server = actix_web::HttpServer::new(move || {
         let counter = counter.clone();
+        let flaky = flaky.clone();
         actix_web::App::new().default_service(actix_web::web::to(
             move |req: actix_web::HttpRequest| {
                 counter.fetch_add(1, Ordering::SeqCst);
+                let first =
+                    req.path() == "/kindred.png" && flaky.fetch_add(1, Ordering::SeqCst) == 0;
                 async move {
                     match req.path() {
                         "/dune.png" => actix_web::HttpResponse::Ok()
                             .content_type("image/png")
                             .body(PNG),
+                        "/kindred.png" if first => {
+                            actix_web::HttpResponse::ServiceUnavailable().finish()
+                        }
+                        "/kindred.png" => actix_web::HttpResponse::Ok()
+                            .content_type("image/png")
+                            .body(PNG),
+                        "/hyperion.jpg" => actix_web::HttpResponse::BadGateway().finish(),
                         "/blank.gif" => actix_web::HttpResponse::Ok()
                             .content_type("image/gif")
                             .body(PIXEL),
@@ -367,8 +379,10 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
     let plain = env
         .add(json!({ "kind": "article", "title": "The Slow Web" }))
         .await;
+    let flaky = env.add(json!({ "kind": "book", "title": "Kindred", "cover_url": format!("{covers}/kindred.png") })).await;
+    let down = env.add(json!({ "kind": "book", "title": "Hyperion", "cover_url": format!("{covers}/hyperion.jpg") })).await;
     let mut reasons = Vec::new();
-    for id in [&dune, &blank, &page, &gone, &plain] {
+    for id in [&dune, &blank, &page, &gone, &plain, &flaky, &down] {
         let at = env.finish(id, json!({})).await;
         reasons.push(env.until_entry(&n, at, "posted").await["reason"].clone());
     }
@@ -380,6 +394,9 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
             json!(format!("posted without its cover: the cover at {covers}/aftersun.jpg is not a JPEG, PNG, GIF or WebP picture")),
             json!(format!("posted without its cover: the cover at {covers}/gone.jpg answered 404 Not Found")),
             Value::Null,
+            // Asked again after its 503.
+            Value::Null,
+            json!(format!("posted without its cover: the cover at {covers}/hyperion.jpg answered 502 Bad Gateway (3 tries)")),
         ]
     );
     let tweets = env.sandbox_tweets().await;
@@ -395,6 +412,8 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
     assert_eq!(
         pictures,
         [
+            ("Finished reading “Hyperion”", 0),
+            ("Finished reading “Kindred”", 1),
             ("Finished reading “The Slow Web”", 0),
             ("Finished playing “Outer Wilds”", 0),
             ("Finished watching “Aftersun”", 0),
@@ -402,7 +421,7 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
             ("Finished reading “Dune” by Frank Herbert", 1),
         ]
     );
-    let cover = &tweets[4]["media"][0];
+    let cover = &tweets[6]["media"][0];
     assert_eq!(
         (&cover["content_type"], &cover["alt_text"]),
         (
@@ -420,7 +439,11 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
         .await
         .unwrap();
     assert!(uploaded == PNG, "the picture attached is not the cover");
-    assert_eq!(asked.load(Ordering::SeqCst), 4, "one fetch per cover");
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        4 + 2 + 3,
+        "one fetch per cover that answered, three for the one down, two for the one back"
+    );
 
     // X refuses the tweet with its picture (an upload expired): it goes out without.
     env.client
@@ -442,7 +465,7 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
             None
         )
     );
-    assert_eq!(tweets.len(), 6);
+    assert_eq!(tweets.len(), 8);
 
     // Covers off: Dune's third read goes without, and nothing is fetched.
     drop(n);
@@ -463,7 +486,7 @@ async fn a_tweet_shows_its_items_cover_or_goes_without_it_saying_why() {
     );
     assert_eq!(
         asked.load(Ordering::SeqCst),
-        5,
+        10,
         "a cover fetched with covers off"
     );
 }
