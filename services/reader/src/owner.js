@@ -910,25 +910,54 @@
   }
 
   // Run by the bookmarklet on the page it is tapped on, so it refers to nothing outside
-  // itself: what that page says it is (Open Graph, `<meta>` names, its own address), sent to
-  // this page (`owner`) for `shared` to fill the add form with.
+  // itself: what that page says it is (schema.org's JSON-LD, Open Graph, `<meta>` names, its
+  // own address), sent to this page (`owner`) for `shared` to fill the add form with. Read in
+  // the order `lately add KIND LINK` reads a page: a work's JSON-LD first (a film site's
+  // `og:title` is "Aftersun (2022)", its JSON-LD's name "Aftersun", its director there alone).
   function bookmarked(owner) {
     const meta = (n) => {
       const e = document.querySelector('meta[property="' + n + '"], meta[name="' + n + '"]');
       return e && e.content ? e.content.trim() : "";
     };
+    const ld = [];
+    for (const script of document.querySelectorAll('script[type="application/ld+json"]')) {
+      try {
+        const stack = [JSON.parse(script.textContent.replace(/<!\[CDATA\[|\]\]>/g, "").replace(/^[^{[]*|[^}\]]*$/g, ""))];
+        while (stack.length) {
+          const v = stack.pop();
+          if (Array.isArray(v)) stack.push(...v);
+          else if (v && typeof v === "object") {
+            if (v["@graph"]) stack.push(v["@graph"]);
+            ld.push(v);
+          }
+        }
+      } catch (_) { /* not JSON: the page's other facts */ }
+    }
+    const KINDS = { Book: "book", Movie: "movie", TVSeries: "tv", TVSeason: "tv", TVEpisode: "tv", Episode: "tv", VideoGame: "game", PodcastSeries: "podcast", PodcastEpisode: "podcast", Article: "article", NewsArticle: "article", BlogPosting: "article", ScholarlyArticle: "article", TechArticle: "article", Report: "article" };
+    const kindOf = (o) => [].concat(o["@type"]).map((t) => KINDS[t]).find(Boolean);
+    const work = ld.find((o) => kindOf(o) && kindOf(o) !== "article");
+    const article = ld.find((o) => kindOf(o) === "article");
+    const text = (v) => (typeof v === "string" ? v.replace(/\s+/g, " ").trim() : "");
+    const people = (v) => (Array.isArray(v) ? v.flatMap(people) : [text(v && typeof v === "object" ? v.name : v)].filter(Boolean));
+    const picture = (v) => (Array.isArray(v) ? v.map(picture).find(Boolean) || "" : text(v && typeof v === "object" ? v.url : v));
+    // A work's makers as it names them: its authors, else its directors, else its creators.
+    const about = work || article || {};
+    const makers = ["author", "director", "creator"].map((r) => people(about[r])).find((n) => n.length) || [];
+    // An article's author is often a profile's address, not a name.
+    const by = [];
+    for (const name of Array.from(document.querySelectorAll('meta[name="author"]'), (e) => e.content.trim()).concat(makers)) {
+      if (name && !/^https?:/.test(name) && !by.some((b) => b.toLowerCase() === name.toLowerCase())) by.push(name);
+    }
     const canonical = document.querySelector("link[rel~=canonical]");
-    const image = meta("og:image") || meta("twitter:image");
+    const image = (work && picture(work.image)) || meta("og:image") || meta("twitter:image") || (article && picture(article.image));
     const facts = {
       // A canonical address on another site is the syndicated original's: this is the page read.
       url: canonical && new URL(canonical.href).hostname === location.hostname ? canonical.href : location.href,
-      title: meta("og:title") || meta("twitter:title") || document.title,
+      title: (work && text(work.name)) || meta("og:title") || meta("twitter:title") || (article && text(article.headline)) || document.title,
       site: meta("og:site_name"),
       type: meta("og:type"),
-      // An article's author is often a profile's address, not a name.
-      by: Array.from(document.querySelectorAll('meta[name="author"]'), (e) => e.content.trim())
-        .filter((a) => a && !/^https?:/.test(a))
-        .join(", "),
+      kind: work ? kindOf(work) : "",
+      by: by.join(", "),
       cover: image ? new URL(image, location.href).href : "",
     };
     const q = new URLSearchParams();
