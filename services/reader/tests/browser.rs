@@ -172,6 +172,30 @@ impl Browser {
         path
     }
 
+    /// The first element matching `css`, as the browser draws it (a PNG).
+    async fn element_png(&self, css: &str) -> Vec<u8> {
+        let found = self
+            .command("/element", json!({ "using": "css selector", "value": css }))
+            .await;
+        let id = found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}: {found}"));
+        let res: Value = self
+            .http
+            .get(format!("{}/element/{id}/screenshot", self.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        base64::engine::general_purpose::STANDARD
+            .decode(res["value"].as_str().unwrap())
+            .unwrap()
+    }
+
     async fn quit(self) {
         let _ = self.http.delete(&self.base).send().await;
     }
@@ -683,6 +707,78 @@ async fn covers_take_their_kinds_shape() {
         want
     );
     browser.quit().await;
+}
+
+/// The pages run no script, so no script can mend a cover whose link went stale: their style
+/// draws it as the blank of an item without a cover, its title's letter in its kind's shape,
+/// not as a broken picture with its alt text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cover_that_does_not_load_is_its_titles_letter_on_the_pages() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let (gone, _) = sys
+        .finish(
+            "Wild Seed",
+            json!({ "tags": ["gone"], "cover_url": "http://127.0.0.1:1/wild-seed.jpg" }),
+        )
+        .await;
+    let (bare, last) = sys.finish("Wanderers", json!({ "tags": ["bare"] })).await;
+    sys.converged(std::slice::from_ref(&reader), last).await;
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    let browser = Browser::start().await;
+    // Each page of the one item, then of the other: the cover in the same place on both.
+    for (page, cover) in [
+        ("/?tag=TAG", "li .cover"),
+        ("/items/ID", "header .cover"),
+        (&format!("/years/{year}?layout=covers&tag=TAG"), "li .cover"),
+    ] {
+        let mut drawn = vec![];
+        for (id, tag, element) in [(&gone, "gone", "img"), (&bare, "bare", "span")] {
+            let path = page.replace("TAG", tag).replace("ID", id);
+            browser.goto(&format!("{reader}{path}")).await;
+            let failed = format!("const c = document.querySelector('{cover}'); return [c.tagName.toLowerCase(), c.tagName !== 'IMG' || (c.complete && c.naturalWidth === 0)]");
+            browser
+                .until(&failed, &json!([element, true]), Duration::from_secs(5))
+                .await;
+            drawn.push(browser.element_png(cover).await);
+        }
+        if !drawn_alike(&drawn[0], &drawn[1]) {
+            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/artifacts");
+            std::fs::create_dir_all(&dir).unwrap();
+            for (png, name) in drawn.iter().zip(["cover-failed.png", "cover-blank.png"]) {
+                std::fs::write(dir.join(name), png).unwrap();
+            }
+            panic!("{page}: the cover that did not load is not drawn as the blank \"W\" is (target/artifacts/cover-*.png)");
+        }
+    }
+    browser.quit().await;
+}
+
+/// Whether two screenshots of a cover show the same pixels, but for the antialiasing of their
+/// rounded corners (3 px): a broken picture's own frame, under its blank, tints a corner's
+/// edge by a shade.
+fn drawn_alike(a: &[u8], b: &[u8]) -> bool {
+    let pixels = |png: &[u8]| {
+        let mut reader = png::Decoder::new(std::io::Cursor::new(png.to_vec()))
+            .read_info()
+            .unwrap();
+        let mut buf = vec![0; reader.output_buffer_size().unwrap()];
+        let info = reader.next_frame(&mut buf).unwrap();
+        buf.truncate(info.buffer_size());
+        (info.width as usize, info.height as usize, buf)
+    };
+    let ((w, h, a), (w2, h2, b)) = (pixels(a), pixels(b));
+    if (w, h) != (w2, h2) {
+        return false;
+    }
+    let bytes = a.len() / (w * h);
+    let corner = |x: usize, y: usize| (x < 3 || x >= w - 3) && (y < 3 || y >= h - 3);
+    (0..h).all(|y| {
+        (0..w).all(|x| {
+            let i = (y * w + x) * bytes;
+            corner(x, y) || a[i..i + bytes] == b[i..i + bytes]
+        })
+    })
 }
 
 /// A reader that serves the owner's list to the owner's token, its page writing to `sys`'s
@@ -1723,6 +1819,41 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
             &json!(format!("http://127.0.0.1:{article}/img/slow-web.jpg"))
         )
     );
+
+    // A film's page, as a film site's: what it is, its name, its director and its poster in
+    // its JSON-LD alone (an `@graph`), its `og:title` with the year.
+    let film = blog(
+        r#"<!doctype html><html><head><title>Past Lives (2023) directed by Celine Song • Films</title>
+<meta property="og:title" content="Past Lives (2023)">
+<script type="application/ld+json">
+/* <![CDATA[ */
+{"@context": "http://schema.org", "@graph": [{"@type": "WebPage", "name": "Films"},
+ {"@type": "Movie", "name": "Past Lives", "director": [{"@type": "Person", "name": "Celine Song"}],
+  "image": {"@type": "ImageObject", "url": "/posters/past-lives.jpg"}}]}
+/* ]]> */
+</script></head><body><h1>Past Lives</h1></body></html>"#
+            .to_owned(),
+    );
+    let head = log.head().await.unwrap();
+    browser.goto(&format!("http://127.0.0.1:{film}/")).await;
+    browser
+        .eval(&format!("location.href = {bookmarklet}"))
+        .await;
+    browser
+        .until(
+            FORM,
+            &json!([
+                "movie",
+                "Past Lives",
+                "Celine Song",
+                format!("http://127.0.0.1:{film}/"),
+                format!("http://127.0.0.1:{film}/posters/past-lives.jpg"),
+                true
+            ]),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "filling in wrote");
 
     // Shared from a phone's browser as Android shares a page: its title, and its link in the
     // text, to the address the manifest names.
