@@ -1,10 +1,10 @@
-//! Importing Goodreads, The StoryGraph, Letterboxd, IMDb and Instapaper exports, and CSV in
-//! `lately export`'s columns.
+//! Importing Goodreads, The StoryGraph, Letterboxd, IMDb, Instapaper and Overcast exports, and
+//! CSV in `lately export`'s columns.
 //!
 //! Each row (each item, for lately's own CSV) becomes a few writes (add, then start, finish,
 //! …), each with an `Idempotency-Key` derived from the row — the Goodreads book id, the
 //! StoryGraph book's ISBN/UID, the Letterboxd entry, the IMDb title, the article's URL, the
-//! item's id and the finish's time — so running an import again (or
+//! Overcast episode's id, the item's id and the finish's time — so running an import again (or
 //! after it was interrupted) adds nothing twice. A row the writer refuses is reported and
 //! skipped; the import goes on. No finish an import writes is tweeted.
 
@@ -42,6 +42,11 @@ pub enum Source {
     /// finished, on the day they were saved (the export has no other); the others to read,
     /// tagged with their folder (`starred`, or one of your own) and the export's tags.
     Instapaper,
+    /// Overcast's OPML export with its episodes (overcast.fm → Account → "All data" / "Export
+    /// OPML (extended)"): each episode played is a podcast finished, on the day Overcast last
+    /// touched it (the export has no other: the moment it was finished); those begun and not
+    /// finished are left out (Overcast keeps every one ever begun).
+    Overcast,
     /// CSV in `lately export`'s columns: another lately's export, or a spreadsheet of your
     /// own (only `kind` and `title` are required).
     Csv,
@@ -690,6 +695,84 @@ pub fn plan_instapaper(csv_text: &str) -> Result<Vec<Planned>, CliError> {
     Ok(out)
 }
 
+/// Overcast's OPML export: each episode played (`played="1"`) a podcast, "Show: Episode"
+/// (its title alone when it names its show already), at its own link or else Overcast's,
+/// added and finished when Overcast last touched it (`userUpdatedDate`: the moment it was
+/// played to its end; its `pubDate` if that is missing). One begun and not finished, or
+/// only in the feed, is not a finish: left out.
+pub fn plan_overcast(opml: &str) -> Result<Vec<Planned>, CliError> {
+    let doc = roxmltree::Document::parse(opml)
+        .map_err(|e| CliError::Usage(format!("not an Overcast export (not OPML: {e})")))?;
+    if !doc.root_element().has_tag_name("opml") {
+        return Err(CliError::Usage(
+            "not an Overcast export (no <opml> at its root)".into(),
+        ));
+    }
+    fn outlines<'a, 'i>(
+        node: roxmltree::Node<'a, 'i>,
+        kind: &'static str,
+    ) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> {
+        node.descendants()
+            .filter(move |n| n.has_tag_name("outline") && n.attribute("type") == Some(kind))
+    }
+    let attr = |n: roxmltree::Node<'_, '_>, name: &str| {
+        n.attribute(name)
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let mut shows = 0;
+    let mut out = Vec::new();
+    for show in outlines(doc.root_element(), "rss") {
+        shows += 1;
+        let name = attr(show, "title").or_else(|| attr(show, "text"));
+        for episode in outlines(show, "podcast-episode") {
+            if episode.attribute("played") != Some("1") {
+                continue;
+            }
+            let Some(title) = attr(episode, "title") else {
+                continue;
+            };
+            let title = match &name {
+                Some(show) if !title.to_lowercase().contains(&show.to_lowercase()) => {
+                    format!("{show}: {title}")
+                }
+                _ => title,
+            };
+            let title = crate::web_page::clip(&title, lately_domain::Title::MAX_CHARS);
+            let played = attr(episode, "userUpdatedDate")
+                .or_else(|| attr(episode, "pubDate"))
+                .and_then(|t| instant(&t));
+            let id = attr(episode, "overcastId")
+                .or_else(|| attr(episode, "enclosureUrl"))
+                .unwrap_or_else(|| title.clone());
+            let mut add = json!({ "kind": "podcast", "title": title });
+            if let Some(url) = attr(episode, "url").or_else(|| attr(episode, "overcastUrl")) {
+                add["url"] = json!(url);
+            }
+            let mut finish = json!({});
+            if let Some(at) = played {
+                add["at"] = json!(at);
+                finish["at"] = json!(at);
+            }
+            out.push(Planned {
+                label: title,
+                add_key: key(&format!("overcast:{id}:add")),
+                add,
+                steps: vec![("finish", finish, key(&format!("overcast:{id}:finish")))],
+            });
+        }
+    }
+    if shows == 0 {
+        return Err(CliError::Usage(
+            "not an Overcast export (no podcast in it: its OPML with the episodes, \"All \
+             data\", is the one)"
+                .into(),
+        ));
+    }
+    Ok(out)
+}
+
 /// What kind of item an IMDb title type is: its exports spell them "TV Mini Series" (or, in
 /// older ones, "tvMiniSeries"). Films, shorts, videos and specials are films.
 fn imdb_kind(title_type: &str) -> &'static str {
@@ -1327,6 +1410,7 @@ pub async fn run(
         Source::LetterboxdWatchlist => (plan_letterboxd_watchlist(text)?, "rows"),
         Source::Imdb => (plan_imdb(text)?, "rows"),
         Source::Instapaper => (plan_instapaper(text)?, "rows"),
+        Source::Overcast => (plan_overcast(text)?, "episodes"),
         Source::Csv => (plan_csv(text)?, "items"),
     };
     // An import is history, not news: none of its finishes is tweeted, however recent (a
@@ -1448,6 +1532,7 @@ mod tests {
     const LETTERBOXD: &str = include_str!("../tests/fixtures/letterboxd_diary.csv");
     const IMDB_RATINGS: &str = include_str!("../tests/fixtures/imdb_ratings.csv");
     const IMDB_WATCHLIST: &str = include_str!("../tests/fixtures/imdb_watchlist.csv");
+    const OVERCAST: &str = include_str!("../tests/fixtures/overcast.opml");
 
     /// A day as an export's date is taken: noon of that day in this machine's time zone (what
     /// that is, the CLI's tests check under other zones).
@@ -1644,6 +1729,72 @@ mod tests {
                 "{e}"
             ),
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// Overcast's episodes played: each a podcast finished when Overcast last touched it,
+    /// named with its show unless its title names it, at its own link or else Overcast's; one
+    /// begun, or deleted unplayed, is no finish.
+    #[test]
+    fn overcast_episodes_played_are_podcasts_finished() {
+        let plan = plan_overcast(OVERCAST).unwrap();
+        assert_eq!(plan.len(), 2);
+        let played = json!("2026-12-01T02:14:05Z");
+        assert_eq!(
+            plan[0].add,
+            json!({
+                "kind": "podcast",
+                "title": "Hardcore History: Show 69 - Mania for Subjugation II",
+                "url": "https://www.dancarlin.com/product/hardcore-history-69-mania-for-subjugation-ii/",
+                "at": played,
+            })
+        );
+        assert_eq!(
+            plan[0].steps,
+            [(
+                "finish",
+                json!({ "at": played }),
+                key("overcast:2001:finish")
+            )]
+        );
+        assert_eq!(plan[0].add_key, key("overcast:2001:add"));
+        assert_eq!(
+            (
+                &plan[1].add["title"],
+                &plan[1].add["url"],
+                &plan[1].add["at"]
+            ),
+            (
+                &json!("Reconcilable Differences 250: The Long Game"),
+                &json!("https://overcast.fm/+ABC3"),
+                &json!("2026-11-21T15:30:00Z")
+            )
+        );
+        // A title over the writer's 300 characters, cut at a word.
+        let long = OVERCAST.replace("Show 69 - Mania", &"word ".repeat(80));
+        let title = plan_overcast(&long).unwrap()[0].add["title"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            title.chars().count() <= 300 && title.ends_with("word…"),
+            "{title}"
+        );
+        for (not, why) in [
+            (INSTAPAPER, "not an Overcast export (not OPML: "),
+            (
+                "<rss><channel/></rss>",
+                "not an Overcast export (no <opml> at its root)",
+            ),
+            (
+                "<opml><body/></opml>",
+                "not an Overcast export (no podcast in it",
+            ),
+        ] {
+            match plan_overcast(not) {
+                Err(CliError::Usage(e)) => assert!(e.starts_with(why), "{e}"),
+                other => panic!("{other:?}"),
+            }
         }
     }
 

@@ -395,7 +395,7 @@ fn without_site_name(title: &str, site: Option<&str>) -> String {
 }
 
 /// At most `max` characters, cut at a word's end with an ellipsis when cut.
-fn clip(text: &str, max: usize) -> String {
+pub(crate) fn clip(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_owned();
     }

@@ -1694,6 +1694,63 @@ async fn storygraph_and_instapaper_exports_import_what_was_read() {
     );
 }
 
+/// Overcast's export: the episodes played, podcasts finished on the day they were played;
+/// importing again adds nothing; nothing tweeted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_overcast_export_imports_the_episodes_played() {
+    let sys = system().await;
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/overcast.opml");
+    let first = sys.lately(&["import", "overcast", file]).await;
+    assert_eq!(
+        stdout(&first),
+        "2 episodes: 2 recorded, 0 already in the log, 0 refused\n",
+        "{}",
+        stderr(&first)
+    );
+    let head = sys.head().await;
+    assert_eq!(head, 2 * 2, "an add and a finish each");
+    let list = stdout(&sys.lately_with(("TZ", "UTC"), &["list"]).await);
+    let lines: Vec<&str> = list.lines().collect();
+    assert!(
+        lines.len() == 2
+            && lines[0].starts_with(
+                "2026-12-01  podcast  Hardcore History: Show 69 - Mania for Subjugation II  ("
+            )
+            && lines[1]
+                .starts_with("2026-11-21  podcast  Reconcilable Differences 250: The Long Game  ("),
+        "{list}"
+    );
+    assert_eq!(
+        stdout(&sys.lately(&["current"]).await),
+        "",
+        "a begun episode imported"
+    );
+    let again = sys.lately(&["import", "overcast", file]).await;
+    assert_eq!(
+        stdout(&again),
+        "2 episodes: 0 recorded, 2 already in the log, 0 refused\n"
+    );
+    assert_eq!(sys.head().await, head, "a second import appended events");
+    let tweets = stdout(&sys.lately(&["tweets"]).await);
+    assert!(
+        !tweets.contains("pending") && !tweets.contains("posted"),
+        "{tweets}"
+    );
+    // Another service's file: refused, nothing written.
+    let csv = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/instapaper_export.csv"
+    );
+    let wrong = sys.lately(&["import", "overcast", csv]).await;
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        stderr(&wrong).contains("not an Overcast export (not OPML: "),
+        "{}",
+        stderr(&wrong)
+    );
+    assert_eq!(sys.head().await, head);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn importing_twice_adds_nothing_the_second_time() {
     let sys = system().await;
