@@ -68,29 +68,154 @@
     return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
   }
 
-  async function write(method, path, body) {
-    const init = {
-      method,
-      headers: Object.assign({ "Content-Type": "application/json", "Idempotency-Key": key() }, auth()),
-      body: JSON.stringify(body || {}),
+  // Sends a write (`r`: method, path, body, and its Idempotency-Key); its answer. One whose
+  // request or answer was lost is sent once more with the same key; one that still finds no
+  // writer (none answers, or it answers that it cannot write now) throws `unreachable`.
+  async function send(r) {
+    const url = settings.writer.replace(/\/+$/, "") + r.path;
+    const once = async () => {
+      const res = await fetch(url, {
+        method: r.method,
+        headers: Object.assign({ "Content-Type": "application/json", "Idempotency-Key": r.key }, auth()),
+        body: JSON.stringify(r.body),
+      });
+      if ([502, 503, 504].includes(res.status)) throw new TypeError(res.status + " " + res.statusText);
+      // An answer cut off half-way is an answer lost: the write may well have been done.
+      return [res, res.ok ? await res.json() : null];
     };
-    let res;
+    let res, out;
     try {
-      res = await fetch(settings.writer.replace(/\/+$/, "") + path, init);
+      [res, out] = await once();
     } catch (_) {
-      // The request, or its answer, was lost: once more with the same key.
-      await new Promise((r) => setTimeout(r, 1000));
+      await new Promise((ok) => setTimeout(ok, 1000));
       try {
-        res = await fetch(settings.writer.replace(/\/+$/, "") + path, init);
+        [res, out] = await once();
       } catch (_) {
-        throw new Error("the writer at " + settings.writer + " cannot be reached");
+        throw Object.assign(new Error("the writer at " + settings.writer + " cannot be reached"), { unreachable: true });
       }
     }
-    if (!res.ok) throw new Error(await detail(res));
-    const out = await res.json();
+    if (!res.ok) throw Object.assign(new Error(await detail(res)), { status: res.status });
     position = Math.max(position, out.position || 0);
     return out;
   }
+
+  // Writes made while the writer cannot be reached (a phone between stations, the home server
+  // restarting): kept on this device, in the order they were made, each with its key and the
+  // moment it was made (`at`: a finish logged on the train is finished on the train), and
+  // sent when they can be. One whose answer was lost on the way back, done already, is sent
+  // again with its key and recorded once.
+  const KEPT = "lately-owner-kept";
+  let kept = [];
+  try { kept = JSON.parse(localStorage.getItem(KEPT)) || []; } catch (_) { /* none kept */ }
+  const keptNote = main.querySelector(".kept");
+  const titles = {};
+  const DOING = {
+    "POST ": "adding", "PATCH ": "editing", "DELETE ": "removing", "POST restore": "restoring",
+    "POST start": "starting", "DELETE start": "taking back the start of", "POST progress": "logging progress on",
+    "POST finish": "finishing", "PATCH finish": "changing the finish of", "DELETE finish": "taking back the finish of",
+    "POST abandon": "giving up", "DELETE abandon": "taking back the give-up of",
+  };
+
+  function showKept() {
+    keptNote.hidden = !kept.length;
+    keptNote.querySelector("span").textContent = (kept.length === 1 ? "1 write" : kept.length + " writes") +
+      " kept on this device, to be sent when the writer can be reached: " + kept.map((r) => r.what).join("; ") + ".";
+  }
+
+  function saveKept() {
+    if (kept.length) localStorage.setItem(KEPT, JSON.stringify(kept));
+    else localStorage.removeItem(KEPT);
+    showKept();
+  }
+
+  // Keeps `r` to be sent later; the error that says so, and `why` it was kept.
+  function keep(r, why) {
+    if (!r.body.at) r.body.at = new Date().toISOString();
+    const id = decodeURIComponent((/^\/v1\/items\/([^/]+)/.exec(r.path) || [])[1] || "");
+    r.title = r.body.title || r.title || titles[id] || id;
+    const step = (/^\/v1\/items\/[^/]+\/([a-z]+)$/.exec(r.path) || [])[1] || "";
+    r.what = (DOING[r.method + " " + step] || r.method.toLowerCase()) + " “" + r.title + "”";
+    kept.push(r);
+    saveKept();
+    return Object.assign(new Error("Kept on this device, " + why + ": " + r.what + ". It is sent once it can be."), { kept: r, why });
+  }
+
+  // Not sent after all (its "Undo"): `r`, and what was to follow from it (the finish of the
+  // item an add makes).
+  function unkeep(r) {
+    if (!kept.some((k) => k.key === r.key)) throw new Error(r.what + " was sent meanwhile: take it back from the list.");
+    if (flushing && kept[0].key === r.key) throw new Error(r.what + " is being sent: take it back from the list once it is.");
+    kept = kept.filter((k) => k.key !== r.key && !k.path.includes("{" + r.key + "}"));
+    saveKept();
+    return "Not sent after all: " + r.what + ".";
+  }
+
+  async function write(method, path, body) {
+    const r = { method, path, body: body || {}, key: key() };
+    if (kept.length) {
+      // Behind writes kept already, kept too: they go in the order they were made.
+      const e = keep(r, "behind the writes waiting to be sent");
+      flush();
+      throw e;
+    }
+    try {
+      return await send(r);
+    } catch (e) {
+      if (!e.unreachable) throw e;
+    }
+    throw keep(r, "the writer cannot be reached");
+  }
+
+  // Sends what was kept, in order, while the writer answers. One it refuses (an item changed
+  // meanwhile on another device) is dropped, saying why; a token it refuses keeps them all.
+  let flushing = false;
+  let asked = false;
+  async function flush(ask) {
+    asked = asked || ask === true;
+    if (flushing || !kept.length) return;
+    flushing = true;
+    const sent = [];
+    const refused = [];
+    let stopped = "";
+    try {
+      while (kept.length) {
+        const r = kept[0];
+        try {
+          const out = await send(r);
+          // The item an add made, named at last in the writes that follow from it.
+          for (const k of kept) k.path = k.path.split("{" + r.key + "}").join(encodeURIComponent(out.id));
+          sent.push(r.what);
+        } catch (e) {
+          if (e.unreachable || e.status === 401 || e.status === 403) {
+            stopped = e.message;
+            break;
+          }
+          refused.push(r.what + " (" + e.message + ")");
+          kept = kept.filter((k) => !k.path.includes("{" + r.key + "}"));
+        }
+        kept = kept.filter((k) => k.key !== r.key);
+        saveKept();
+      }
+    } finally {
+      flushing = false;
+    }
+    const told = asked;
+    asked = false;
+    if (refused.length) say("The writer refused what was kept on this device: " + refused.join("; ") + ".", true);
+    else if (sent.length) say("Sent what was kept on this device: " + sent.join("; ") + ".");
+    else if (told && stopped) say("Still kept: " + stopped + ".", true);
+    if (sent.length || refused.length) refresh().catch(() => {});
+  }
+  keptNote.querySelector("button").addEventListener("click", () => flush(true));
+  window.addEventListener("online", () => flush());
+  document.addEventListener("visibilitychange", () => document.hidden || flush());
+  setInterval(flush, 15000);
+  // Another tab of this page kept or sent some.
+  window.addEventListener("storage", (ev) => {
+    if (ev.key !== KEPT) return;
+    try { kept = JSON.parse(ev.newValue) || []; } catch (_) { kept = []; }
+    showKept();
+  });
 
   // "120/304" is page 120 of 304; "40%" is 40 percent; a bare number is a page of the item's
   // own count when it has one, else a percentage; "+20" is twenty on from where the page shows
@@ -132,18 +257,21 @@
   async function acting(form, act) {
     const buttons = form.querySelectorAll("button");
     buttons.forEach((b) => (b.disabled = true));
-    try {
-      const [said, undo, label] = [].concat(await act());
+    const offer = (said, undo, label) => {
       say(said);
-      if (undo) {
-        const back = el("button", "undo", label || "Undo");
-        back.type = "button";
-        // Disabled while it runs, as any write's button: a double tap takes back once.
-        back.addEventListener("click", () => acting(status, undo));
-        status.append(" ", back);
-      }
+      if (!undo) return;
+      const back = el("button", "undo", label || "Undo");
+      back.type = "button";
+      // Disabled while it runs, as any write's button: a double tap takes back once.
+      back.addEventListener("click", () => acting(status, undo));
+      status.append(" ", back);
+    };
+    try {
+      offer(...[].concat(await act()));
       await refresh();
     } catch (e) {
+      // Kept to be sent later: the list stays as it was (the reader may be out of reach too).
+      if (e.kept) return offer(e.message, async () => unkeep(e.kept));
       say(e.message, true);
       // What was refused may be refused for what the page does not show yet (a step logged
       // on another device): the list as it is now.
@@ -177,6 +305,7 @@
   // and `more` after those (a finish's stars and day).
   function row(item, visibility, more) {
     const li = el("li", "h-entry");
+    titles[item.id] = item.title;
     li.append(picture(item));
     li.dataset.id = item.id;
     li.dataset.find = folding([item.title, ...item.creators, ...item.tags].join(" "));
@@ -674,6 +803,7 @@
       log.hidden = false;
       say("");
       shared();
+      flush();
     } catch (e) {
       if (mine !== opening) return;
       log.hidden = true;
@@ -772,7 +902,19 @@
       return say(e.message, true);
     }
     const adding = async () => {
-      const added = await write("POST", "/v1/items", body);
+      let added;
+      try {
+        added = await write("POST", "/v1/items", body);
+      } catch (e) {
+        if (!e.kept) throw e;
+        add.reset();
+        f.kind.value = body.kind;
+        if (!done) throw e;
+        // Finished too, once it is added: the finish names the item its add makes.
+        keep({ method: "POST", path: "/v1/items/{" + e.kept.key + "}/finish", body: {}, key: key(), title: body.title }, e.why);
+        e.message = "Kept on this device, " + e.why + ": adding “" + body.title + "”, then finishing it. Both are sent once they can be.";
+        throw e;
+      }
       add.reset();
       f.kind.value = body.kind; // the next one is likelier of the same kind
       let said = "Added “" + body.title + "”: up next.";
@@ -793,7 +935,13 @@
       ];
     };
     acting(add, async () => {
-      const twin = await already(body);
+      let twin = null;
+      try {
+        twin = await already(body);
+      } catch (e) {
+        // The list cannot be read (the phone offline): added all the same, kept if need be.
+        if (!(e instanceof TypeError)) throw e;
+      }
       if (!twin) return adding();
       const times = twin.status === "finished" && twin.times_finished > 1 ? " " + twin.times_finished + " times" : "";
       return [
@@ -972,5 +1120,6 @@
     say("Drag “+ lately” to your bookmarks; tapped there on another page, it adds that page here.");
   });
 
+  showKept();
   open();
 })();

@@ -50,7 +50,8 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner li > div { flex: 1; min-width: 0; }
 .lately.owner .cover.preview { height: auto; max-height: 72px; }
 .lately.owner .status { min-height: 1.4em; margin: 0 0 .75rem; color: var(--muted); }
-.lately.owner .status.bad { color: #c0392b; }";
+.lately.owner .status.bad { color: #c0392b; }
+.lately.owner .kept { margin: 0 0 .75rem; padding: .5rem .75rem; border: 1px dashed var(--accent); border-radius: 4px; }";
 
 /// `GET /owner`
 pub async fn page(state: web::Data<AppState>) -> HttpResponse {
@@ -72,6 +73,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <body><main class="lately page owner" data-theme="auto" data-writer="{writer}">
 <h1>Your log</h1>
 <p class="status" role="status" aria-live="polite">Reading your list…</p>
+<p class="kept" hidden><span></span> <button type="button">Send now</button></p>
 <form id="settings" hidden>
 <label>Token <input type="password" name="token" autocomplete="current-password" required></label>
 <label>Writer <input type="url" name="writer" required></label>
