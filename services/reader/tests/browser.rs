@@ -784,6 +784,11 @@ fn drawn_alike(a: &[u8], b: &[u8]) -> bool {
 /// A reader that serves the owner's list to the owner's token, its page writing to `sys`'s
 /// writer.
 async fn owners_reader(sys: &common::System) -> String {
+    owners_reader_writing_to(sys, &sys.writer).await
+}
+
+/// A reader that serves the owner's list, its page writing to `writer`.
+async fn owners_reader_writing_to(sys: &common::System, writer: &str) -> String {
     sys.reader(ReaderConfig::parse_from([
         "lately-reader",
         "--database-url",
@@ -797,9 +802,203 @@ async fn owners_reader(sys: &common::System) -> String {
         "--owner-token",
         common::TOKEN,
         "--writer-public-url",
-        &sys.writer,
+        writer,
     ]))
     .await
+}
+
+/// How a phone's connection to the writer is.
+#[derive(Clone, Copy, PartialEq, Debug)]
+enum Line {
+    Open,
+    /// No answer the page can read: a 502 without CORS headers, as no writer at all is.
+    Cut,
+    /// Each write passed on and done, and its answer lost half-way: the connection ends after
+    /// its head. (A preflight's answer gets through.)
+    Lossy,
+}
+
+/// A way to `target` whose line (`Line`) the test sets; returns its address.
+fn relay(target: String) -> (String, std::sync::Arc<std::sync::Mutex<Line>>) {
+    let line = std::sync::Arc::new(std::sync::Mutex::new(Line::Open));
+    let state = (line.clone(), target, reqwest::Client::new());
+    let server = HttpServer::new(move || {
+        let state = state.clone();
+        App::new().default_service(web::to(
+            move |req: actix_web::HttpRequest, body: web::Bytes| {
+                let (line, target, client) = state.clone();
+                async move {
+                    let line = *line.lock().unwrap();
+                    if line == Line::Cut {
+                        return HttpResponse::BadGateway().finish();
+                    }
+                    let method =
+                        reqwest::Method::from_bytes(req.method().as_str().as_bytes()).unwrap();
+                    let mut on = client.request(method, format!("{target}{}", req.uri()));
+                    for (name, value) in req.headers() {
+                        if name.as_str() != "host" {
+                            on = on.header(name.as_str(), value.as_bytes());
+                        }
+                    }
+                    let res = on.body(body.to_vec()).send().await.unwrap();
+                    let mut answer = HttpResponse::build(
+                        actix_web::http::StatusCode::from_u16(res.status().as_u16()).unwrap(),
+                    );
+                    for (name, value) in res.headers() {
+                        if !matches!(
+                            name.as_str(),
+                            "content-length" | "transfer-encoding" | "connection"
+                        ) {
+                            answer.append_header((name.as_str(), value.as_bytes()));
+                        }
+                    }
+                    let bytes = res.bytes().await.unwrap();
+                    if line == Line::Lossy && req.method() != actix_web::http::Method::OPTIONS {
+                        return answer.streaming(futures::stream::once(async {
+                            Err::<web::Bytes, _>(std::io::Error::other("the line dropped"))
+                        }));
+                    }
+                    answer.body(bytes)
+                }
+            },
+        ))
+    })
+    .workers(1)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let port = server.addrs()[0].port();
+    tokio::spawn(server.run());
+    (format!("http://127.0.0.1:{port}"), line)
+}
+
+/// Your log on a phone that loses its connection: what is written meanwhile is kept on the
+/// device, in the order it was made and with when it was made, across a reload, and sent when
+/// the writer answers again; one done already, whose answer was lost on its way back, is
+/// recorded once (sent again with its key); one taken back before it was sent is never sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_keeps_writes_made_offline_and_sends_them_once() {
+    let sys = system().await;
+    let (writer, line) = relay(sys.writer.clone());
+    let reader = owners_reader_writing_to(&sys, &writer).await;
+    let (dune, _) = sys.start("Dune", "public", None).await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    browser.says("").await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let head = log.head().await.unwrap();
+    let set = |to: Line| *line.lock().unwrap() = to;
+
+    // The line losing every answer: Dune finished with 4★ is done, and the page, which never
+    // hears of it, keeps it.
+    set(Line::Lossy);
+    browser
+        .eval("const f = document.querySelector('#current li form.finish'); f.querySelector('select').value = '4'; f.requestSubmit();")
+        .await;
+    browser
+        .says("Kept on this device, the writer cannot be reached: finishing “Dune”. It is sent once it can be.")
+        .await;
+    let finished_dune = || async {
+        log.read_after(head, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| (e.event_type.clone(), e.stream_id.clone()))
+            .collect::<Vec<_>>()
+    };
+    let once = vec![("item_finished".to_owned(), dune.clone())];
+    assert_eq!(finished_dune().await, once);
+
+    // The line cut: an add behind it kept too, and taken back; a film added and finished in
+    // one tap, both kept.
+    set(Line::Cut);
+    let add = |title: &str, button: &str| {
+        format!("const f = document.getElementById('add'); f.elements.kind.value = 'movie'; f.elements.title.value = '{title}'; f.requestSubmit(f.querySelector('button{button}'));")
+    };
+    browser.eval(&add("Aftersun", ":not([value])")).await;
+    browser
+        .says("Kept on this device, behind the writes waiting to be sent: adding “Aftersun”. It is sent once it can be.")
+        .await;
+    browser.undo().await;
+    browser.says("Not sent after all: adding “Aftersun”.").await;
+    browser.eval(&add("Past Lives", "[value=finished]")).await;
+    browser
+        .says("Kept on this device, behind the writes waiting to be sent: adding “Past Lives”, then finishing it. Both are sent once they can be.")
+        .await;
+    let made = chrono::Utc::now();
+    let note = "const k = document.querySelector('.kept'); return k.hidden ? null : k.querySelector('span').textContent";
+    let three = json!("3 writes kept on this device, to be sent when the writer can be reached: finishing “Dune”; adding “Past Lives”; finishing “Past Lives”.");
+    browser.until(note, &three, Duration::from_secs(5)).await;
+    browser.screenshot("owner-kept.png").await;
+    // Kept across a reload (its attempt to send them on opening fails: the line is cut).
+    browser.goto(&format!("{reader}/owner")).await;
+    browser.until(note, &three, Duration::from_secs(5)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    // Sent while the line still loses answers: Dune's finish again, its answer lost again.
+    set(Line::Lossy);
+    browser
+        .eval("document.querySelector('.kept button').click()")
+        .await;
+    browser
+        .says(&format!(
+            "Still kept: the writer at {writer} cannot be reached."
+        ))
+        .await;
+    browser.until(note, &three, Duration::from_secs(1)).await;
+    assert_eq!(finished_dune().await, once, "sent again, finished again");
+
+    // The line open: all three sent in order, Dune's finish recorded once.
+    let opened = chrono::Utc::now();
+    set(Line::Open);
+    browser
+        .eval("document.querySelector('.kept button').click()")
+        .await;
+    browser
+        .says("Sent what was kept on this device: finishing “Dune”; adding “Past Lives”; finishing “Past Lives”.")
+        .await;
+    browser
+        .until(note, &Value::Null, Duration::from_secs(1))
+        .await;
+    assert_eq!(
+        browser
+            .eval("return localStorage.getItem('lately-owner-kept')")
+            .await,
+        Value::Null
+    );
+    let written = log.read_after(head, 10).await.unwrap();
+    let film = written[1].stream_id.clone();
+    assert_eq!(
+        written
+            .iter()
+            .map(|e| (e.event_type.as_str(), e.stream_id.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            ("item_finished", dune.as_str()),
+            ("item_added", film.as_str()),
+            ("item_finished", film.as_str()),
+        ]
+    );
+    assert_eq!(written[0].data.value().unwrap()["rating"], json!(4.0));
+    assert_eq!(written[1].data.value().unwrap()["title"], "Past Lives");
+    // Each when it was made, not when it was sent.
+    for e in &written {
+        let at: chrono::DateTime<chrono::Utc> =
+            serde_json::from_value(e.data.value().unwrap()["at"].clone()).unwrap();
+        assert!(
+            at <= made && made < opened,
+            "{}: at {at}, sent after {opened}",
+            e.event_type
+        );
+    }
+    browser
+        .until(
+            "const f = document.querySelector('#finished .p-name'); return f && f.textContent",
+            &json!("Past Lives"),
+            Duration::from_secs(5),
+        )
+        .await;
+    browser.quit().await;
 }
 
 /// A script that sets the day of the owner's page's form `form` (a CSS selector) to yesterday
