@@ -153,23 +153,23 @@ impl Browser {
     }
 
     async fn screenshot(&self, name: &str) -> PathBuf {
+        artifact(name, &self.png("/screenshot").await)
+    }
+
+    /// The PNG a WebDriver screenshot command (`path`) answers.
+    async fn png(&self, path: &str) -> Vec<u8> {
         let res: Value = self
             .http
-            .get(format!("{}/screenshot", self.base))
+            .get(format!("{}{path}", self.base))
             .send()
             .await
             .unwrap()
             .json()
             .await
             .unwrap();
-        let png = base64::engine::general_purpose::STANDARD
+        base64::engine::general_purpose::STANDARD
             .decode(res["value"].as_str().unwrap())
-            .unwrap();
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/artifacts");
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(name);
-        std::fs::write(&path, png).unwrap();
-        path
+            .unwrap()
     }
 
     /// The first element matching `css`, as the browser draws it (a PNG).
@@ -182,18 +182,7 @@ impl Browser {
             .and_then(|o| o.values().next())
             .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("no element {css}: {found}"));
-        let res: Value = self
-            .http
-            .get(format!("{}/element/{id}/screenshot", self.base))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        base64::engine::general_purpose::STANDARD
-            .decode(res["value"].as_str().unwrap())
-            .unwrap()
+        self.png(&format!("/element/{id}/screenshot")).await
     }
 
     async fn quit(self) {
@@ -209,6 +198,15 @@ impl Drop for Browser {
                 .status();
         }
     }
+}
+
+/// Saves `bytes` as a test artifact, `target/artifacts/{name}`; its path.
+fn artifact(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
 }
 
 /// A blog at another origin than the reader's, serving `html` at `/`; returns its port.
@@ -743,10 +741,8 @@ async fn a_cover_that_does_not_load_is_its_titles_letter_on_the_pages() {
             drawn.push(browser.element_png(cover).await);
         }
         if !drawn_alike(&drawn[0], &drawn[1]) {
-            let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/artifacts");
-            std::fs::create_dir_all(&dir).unwrap();
             for (png, name) in drawn.iter().zip(["cover-failed.png", "cover-blank.png"]) {
-                std::fs::write(dir.join(name), png).unwrap();
+                artifact(name, png);
             }
             panic!("{page}: the cover that did not load is not drawn as the blank \"W\" is (target/artifacts/cover-*.png)");
         }
