@@ -697,10 +697,14 @@ pub fn plan_instapaper(csv_text: &str) -> Result<Vec<Planned>, CliError> {
 
 /// Overcast's OPML export: each episode played (`played="1"`) a podcast, "Show: Episode"
 /// (its title alone when it names its show already), at its own link or else Overcast's,
-/// added and finished when Overcast last touched it (`userUpdatedDate`: the moment it was
-/// played to its end; its `pubDate` if that is missing). One begun and not finished, or
-/// only in the feed, is not a finish: left out.
-pub fn plan_overcast(opml: &str) -> Result<Vec<Planned>, CliError> {
+/// with its show's artwork when `artwork` has it (by the show's feed, `xmlUrl`), added and
+/// finished when Overcast last touched it (`userUpdatedDate`: the moment it was played to
+/// its end; its `pubDate` if that is missing). One begun and not finished, or only in the
+/// feed, is not a finish: left out.
+pub fn plan_overcast(
+    opml: &str,
+    artwork: &HashMap<String, String>,
+) -> Result<Vec<Planned>, CliError> {
     let doc = roxmltree::Document::parse(opml)
         .map_err(|e| CliError::Usage(format!("not an Overcast export (not OPML: {e})")))?;
     if !doc.root_element().has_tag_name("opml") {
@@ -726,6 +730,7 @@ pub fn plan_overcast(opml: &str) -> Result<Vec<Planned>, CliError> {
     for show in outlines(doc.root_element(), "rss") {
         shows += 1;
         let name = attr(show, "title").or_else(|| attr(show, "text"));
+        let cover = attr(show, "xmlUrl").and_then(|feed| artwork.get(&feed));
         for episode in outlines(show, "podcast-episode") {
             if episode.attribute("played") != Some("1") {
                 continue;
@@ -750,6 +755,9 @@ pub fn plan_overcast(opml: &str) -> Result<Vec<Planned>, CliError> {
             if let Some(url) = attr(episode, "url").or_else(|| attr(episode, "overcastUrl")) {
                 add["url"] = json!(url);
             }
+            if let Some(cover) = cover {
+                add["cover_url"] = json!(cover);
+            }
             let mut finish = json!({});
             if let Some(at) = played {
                 add["at"] = json!(at);
@@ -764,6 +772,7 @@ pub fn plan_overcast(opml: &str) -> Result<Vec<Planned>, CliError> {
         }
     }
     if shows == 0 {
+        // (`overcast_feeds` reads the same: a file refused here was asked nothing of.)
         return Err(CliError::Usage(
             "not an Overcast export (no podcast in it: its OPML with the episodes, \"All \
              data\", is the one)"
@@ -771,6 +780,63 @@ pub fn plan_overcast(opml: &str) -> Result<Vec<Planned>, CliError> {
         ));
     }
     Ok(out)
+}
+
+/// The feeds (`xmlUrl`) of the shows with an episode played in Overcast's export, for their
+/// artwork; none for a file that is not one (`plan_overcast` says why).
+fn overcast_feeds(opml: &str) -> Vec<String> {
+    let Ok(doc) = roxmltree::Document::parse(opml) else {
+        return Vec::new();
+    };
+    let mut feeds: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("outline") && n.attribute("type") == Some("rss"))
+        .filter(|show| {
+            show.descendants().any(|e| {
+                e.attribute("type") == Some("podcast-episode") && e.attribute("played") == Some("1")
+            })
+        })
+        .filter_map(|show| show.attribute("xmlUrl").map(|u| u.trim().to_owned()))
+        .filter(|u| !u.is_empty())
+        .collect();
+    feeds.dedup();
+    feeds
+}
+
+/// Each show's artwork, by its feed, read four feeds at a time; a feed that gives none is
+/// said on stderr, and its episodes go without.
+async fn overcast_artwork(opml: &str) -> HashMap<String, String> {
+    use futures::StreamExt;
+
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("lately/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .build()
+        .expect("a TLS backend is compiled in");
+    let feeds = overcast_feeds(opml);
+    let shows = feeds.len();
+    let found: Vec<(String, Result<String, String>)> = futures::stream::iter(feeds)
+        .map(|feed| {
+            let http = &http;
+            async move {
+                let art = crate::show_artwork::fetch(http, &feed).await;
+                (feed, art)
+            }
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await;
+    let mut artwork = HashMap::new();
+    for (feed, art) in found {
+        match art {
+            Ok(art) => {
+                artwork.insert(feed, art);
+            }
+            Err(why) => eprintln!("no artwork for the show at {feed}: {why}"),
+        }
+    }
+    eprintln!("artwork for {} of {shows} shows", artwork.len());
+    artwork
 }
 
 /// What kind of item an IMDb title type is: its exports spell them "TV Mini Series" (or, in
@@ -1356,9 +1422,16 @@ pub async fn run(
     file: &Path,
     covers: bool,
 ) -> Result<(), CliError> {
-    if covers && !matches!(source, Source::Goodreads | Source::Storygraph) {
+    if covers
+        && !matches!(
+            source,
+            Source::Goodreads | Source::Storygraph | Source::Overcast
+        )
+    {
         return Err(CliError::Usage(
-            "--covers is for goodreads and storygraph, whose books have ISBNs".into(),
+            "--covers is for goodreads and storygraph, whose books have ISBNs, and overcast, \
+             whose shows' feeds have artwork"
+                .into(),
         ));
     }
     let text = if file == Path::new("-") {
@@ -1410,7 +1483,14 @@ pub async fn run(
         Source::LetterboxdWatchlist => (plan_letterboxd_watchlist(text)?, "rows"),
         Source::Imdb => (plan_imdb(text)?, "rows"),
         Source::Instapaper => (plan_instapaper(text)?, "rows"),
-        Source::Overcast => (plan_overcast(text)?, "episodes"),
+        Source::Overcast => {
+            let artwork = if covers {
+                overcast_artwork(text).await
+            } else {
+                HashMap::new()
+            };
+            (plan_overcast(text, &artwork)?, "episodes")
+        }
         Source::Csv => (plan_csv(text)?, "items"),
     };
     // An import is history, not news: none of its finishes is tweeted, however recent (a
@@ -1737,7 +1817,7 @@ mod tests {
     /// begun, or deleted unplayed, is no finish.
     #[test]
     fn overcast_episodes_played_are_podcasts_finished() {
-        let plan = plan_overcast(OVERCAST).unwrap();
+        let plan = plan_overcast(OVERCAST, &HashMap::new()).unwrap();
         assert_eq!(plan.len(), 2);
         let played = json!("2026-12-01T02:14:05Z");
         assert_eq!(
@@ -1770,9 +1850,25 @@ mod tests {
                 &json!("2026-11-21T15:30:00Z")
             )
         );
+        // With the shows' artwork (`--covers`), by their feeds: a cover for each episode of
+        // the show it was found for.
+        let artwork = HashMap::from([(
+            "https://feeds.example/hardcore-history.xml".to_owned(),
+            "https://art.example/hh.jpg".to_owned(),
+        )]);
+        let covered = plan_overcast(OVERCAST, &artwork).unwrap();
+        assert_eq!(covered[0].add["cover_url"], "https://art.example/hh.jpg");
+        assert!(covered[1].add.get("cover_url").is_none());
+        assert_eq!(
+            overcast_feeds(OVERCAST),
+            [
+                "https://feeds.example/hardcore-history.xml",
+                "https://feeds.example/rd.xml"
+            ]
+        );
         // A title over the writer's 300 characters, cut at a word.
         let long = OVERCAST.replace("Show 69 - Mania", &"word ".repeat(80));
-        let title = plan_overcast(&long).unwrap()[0].add["title"]
+        let title = plan_overcast(&long, &HashMap::new()).unwrap()[0].add["title"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -1791,7 +1887,7 @@ mod tests {
                 "not an Overcast export (no podcast in it",
             ),
         ] {
-            match plan_overcast(not) {
+            match plan_overcast(not, &HashMap::new()) {
                 Err(CliError::Usage(e)) => assert!(e.starts_with(why), "{e}"),
                 other => panic!("{other:?}"),
             }

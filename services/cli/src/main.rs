@@ -19,6 +19,7 @@ mod how_far;
 mod import;
 mod isbn;
 mod last_write;
+mod show_artwork;
 mod web_page;
 
 use std::fmt::Display;
@@ -448,7 +449,8 @@ enum Command {
         /// csv -`).
         file: std::path::PathBuf,
         /// Goodreads and StoryGraph: each book added gets its cover from Open Library, by its
-        /// ISBN (a link your blog's readers' browsers will load).
+        /// ISBN (a link your blog's readers' browsers will load). Overcast: each episode its
+        /// show's artwork, read from the show's feed (one request a show).
         #[arg(long)]
         covers: bool,
     },

@@ -1736,6 +1736,78 @@ async fn an_overcast_export_imports_the_episodes_played() {
         !tweets.contains("pending") && !tweets.contains("posted"),
         "{tweets}"
     );
+    // With --covers, each show's artwork from its feed: Hardcore History's names it, the other
+    // show's feed is gone (its episode goes without, saying so). Other episodes of the file,
+    // other keys: added anew.
+    let feeds = actix_web::HttpServer::new(|| {
+        actix_web::App::new().default_service(actix_web::web::to(
+            |req: actix_web::HttpRequest| async move {
+                match req.path() {
+                    "/hardcore-history.xml" => actix_web::HttpResponse::Ok()
+                        .content_type("application/rss+xml")
+                        .body(r#"<?xml version="1.0"?><rss xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>Hardcore History</title><itunes:image href="/art/hh.jpg"/><item><title>Show 69</title></item></channel></rss>"#),
+                    _ => actix_web::HttpResponse::NotFound().finish(),
+                }
+            },
+        ))
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let site = format!("http://127.0.0.1:{}", feeds.addrs()[0].port());
+    tokio::spawn(feeds.run());
+    let opml = std::fs::read_to_string(file)
+        .unwrap()
+        .replace("https://feeds.example", &site)
+        .replace("overcastId=\"200", "overcastId=\"300");
+    let covered = std::env::temp_dir().join(format!("overcast-{}.opml", std::process::id()));
+    std::fs::write(&covered, opml).unwrap();
+    let with_covers = sys
+        .lately(&["import", "overcast", covered.to_str().unwrap(), "--covers"])
+        .await;
+    std::fs::remove_file(&covered).unwrap();
+    assert_eq!(
+        stdout(&with_covers),
+        "2 episodes: 2 recorded, 0 already in the log, 0 refused\n",
+        "{}",
+        stderr(&with_covers)
+    );
+    assert!(
+        stderr(&with_covers).contains(&format!(
+            "no artwork for the show at {site}/rd.xml: {site}/rd.xml answered 404 Not Found"
+        )) && stderr(&with_covers).contains("artwork for 1 of 2 shows"),
+        "{}",
+        stderr(&with_covers)
+    );
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let covers: Vec<(String, serde_json::Value)> = log
+        .read_after(head, 10)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event_type == "item_added")
+        .map(|e| {
+            let data = e.data.value().unwrap();
+            (
+                data["title"].as_str().unwrap().to_owned(),
+                data["cover_url"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        covers,
+        [
+            (
+                "Hardcore History: Show 69 - Mania for Subjugation II".to_owned(),
+                serde_json::json!(format!("{site}/art/hh.jpg"))
+            ),
+            (
+                "Reconcilable Differences 250: The Long Game".to_owned(),
+                serde_json::Value::Null
+            ),
+        ]
+    );
+    let head = sys.head().await;
+
     // Another service's file: refused, nothing written.
     let csv = concat!(
         env!("CARGO_MANIFEST_DIR"),
