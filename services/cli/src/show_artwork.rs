@@ -30,8 +30,10 @@ pub async fn fetch(http: &reqwest::Client, feed: &str) -> Result<String, String>
         .await
         .map_err(|e| format!("{feed} was cut off: {e}"))?
     {
+        // The new bytes, and the four before them that an `<item` may start in.
+        let from = body.len().saturating_sub(4);
         body.extend_from_slice(&chunk);
-        if body.len() >= MAX_BYTES || body.windows(5).any(|w| w == b"<item") {
+        if body.len() >= MAX_BYTES || body[from..].windows(5).any(|w| w == b"<item") {
             break;
         }
     }
