@@ -267,15 +267,26 @@
       status.append(" ", back);
     };
     try {
-      offer(...[].concat(await act()));
-      await refresh();
-    } catch (e) {
-      // Kept to be sent later: the list stays as it was (the reader may be out of reach too).
-      if (e.kept) return offer(e.message, async () => unkeep(e.kept));
-      say(e.message, true);
-      // What was refused may be refused for what the page does not show yet (a step logged
-      // on another device): the list as it is now.
-      refresh().catch(() => {});
+      let done;
+      try {
+        done = [].concat(await act());
+      } catch (e) {
+        // Kept to be sent later: the list stays as it was (the reader may be out of reach too).
+        if (e.kept) return offer(e.message, async () => unkeep(e.kept));
+        say(e.message, true);
+        // What was refused may be refused for what the page does not show yet (a step logged
+        // on another device): the list as it is now.
+        refresh().catch(() => {});
+        return;
+      }
+      offer(...done);
+      // The list again, with the write; done, it stays said (and undoable) if the list cannot
+      // be read (this reader restarting).
+      try {
+        await refresh();
+      } catch (e) {
+        status.append(el("span", "", " The list could not be read again (" + e.message + ")."));
+      }
     } finally {
       buttons.forEach((b) => (b.disabled = false));
     }

@@ -875,8 +875,10 @@ fn relay(target: String) -> (String, std::sync::Arc<std::sync::Mutex<Line>>) {
 async fn the_owners_log_page_keeps_writes_made_offline_and_sends_them_once() {
     let sys = system().await;
     let (writer, line) = relay(sys.writer.clone());
-    let reader = owners_reader_writing_to(&sys, &writer).await;
+    // The page from its reader through a relay too, which the end cuts.
+    let (reader, reader_line) = relay(owners_reader_writing_to(&sys, &writer).await);
     let (dune, _) = sys.start("Dune", "public", None).await;
+    sys.add("Piranesi", "public").await;
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
@@ -994,6 +996,30 @@ async fn the_owners_log_page_keeps_writes_made_offline_and_sends_them_once() {
             Duration::from_secs(5),
         )
         .await;
+
+    // The writer there, the reader not (restarting: the balancer answers 502): a start is done
+    // and said, with its Undo, and the list not read again says so.
+    *reader_line.lock().unwrap() = Line::Cut;
+    browser
+        .eval("document.querySelector('#queue li form.start').requestSubmit()")
+        .await;
+    browser.says("Started “Piranesi”.").await;
+    browser
+        .until(
+            "return document.querySelector('.status').textContent",
+            &json!("Started “Piranesi”. Undo The list could not be read again (502 Bad Gateway)."),
+            Duration::from_secs(5),
+        )
+        .await;
+    assert_eq!(
+        log.read_after(head, 10)
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .event_type,
+        "item_started"
+    );
     browser.quit().await;
 }
 
