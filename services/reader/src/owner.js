@@ -671,6 +671,8 @@
   // after, a second thought on the rating, the day it happened: logged the morning after), as
   // `lately revise` does. The writer refuses to move a finish that is no longer the item's
   // last change of status, or before its read began; the page says why.
+  // The item whose finish's "Change…" the list opens next, its rating focused.
+  let rateNext = null;
   function finished(entry, latest) {
     const when = new Date(entry.finished_at).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
     // A re-read's "2nd time", as your page says it.
@@ -700,6 +702,12 @@
       });
     });
     body.append(folded("Change…", revise));
+    // Just added finished ("Add, finished"): its rating, a tap away.
+    if (entry.item.id === rateNext) {
+      rateNext = null;
+      revise.parentElement.open = true;
+      setTimeout(() => rating.focus());
+    }
     if (entry.item.status === "finished") body.append(again(entry));
     return li;
   }
@@ -932,7 +940,8 @@
       if (done) {
         try {
           await write("POST", path(added, "finish"), {});
-          said = "Added “" + body.title + "” and finished it.";
+          said = "Added “" + body.title + "” and finished it: rate it below, if you like.";
+          rateNext = added.id;
         } catch (e) {
           said = "Added “" + body.title + "” (up next), but finishing it failed: " + e.message;
         }

@@ -2178,7 +2178,7 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         .eval("const f = document.getElementById('add'); f.requestSubmit(f.querySelector('button[value=finished]'))")
         .await;
     browser
-        .says("Added “Against the Grain” and finished it.")
+        .says("Added “Against the Grain” and finished it: rate it below, if you like.")
         .await;
     let written: Vec<String> = log
         .read_after(head, 10)
@@ -2195,6 +2195,27 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
             Duration::from_secs(5),
         )
         .await;
+    // Its rating a tap away: its "Change…" open, the rating chosen next.
+    browser
+        .until(
+            "const f = document.querySelector('#finished li form.revise'); return [f.parentElement.open, document.activeElement === f.querySelector('select')]",
+            &json!([true, true]),
+            Duration::from_secs(2),
+        )
+        .await;
+    browser
+        .eval("const f = document.querySelector('#finished li form.revise'); f.querySelector('select').value = '4.5'; f.requestSubmit();")
+        .await;
+    browser.says("Saved “Against the Grain”.").await;
+    let revised = log.read_after(head, 10).await.unwrap();
+    assert_eq!(
+        (
+            revised.len(),
+            revised[2].event_type.as_str(),
+            &revised[2].data.value().unwrap()["rating"]
+        ),
+        (3, "item_finish_revised", &json!(4.5))
+    );
     browser.quit().await;
 }
 
