@@ -42,17 +42,19 @@
 
   const auth = () => (settings.token ? { Authorization: "Bearer " + settings.token } : {});
 
-  async function detail(res) {
+  // What a refusal says, and for a version conflict the item's version that refused it.
+  async function refusal(res) {
     try {
       const p = await res.json();
       if (String(p.type).endsWith("/version-conflict")) {
-        return "It changed meanwhile (on another device?): the list shows it as it is now.";
+        return ["It changed meanwhile (on another device?): the list shows it as it is now.", p.current_version];
       }
-      return p.detail || p.title || res.status + " " + res.statusText;
+      return [p.detail || p.title || res.status + " " + res.statusText];
     } catch (_) {
-      return res.status + " " + res.statusText;
+      return [res.status + " " + res.statusText];
     }
   }
+  const detail = async (res) => (await refusal(res))[0];
 
   async function read(path) {
     const url = new URL(path, location.href);
@@ -94,7 +96,11 @@
         throw Object.assign(new Error("the writer at " + settings.writer + " cannot be reached"), { unreachable: true });
       }
     }
-    if (!res.ok) throw Object.assign(new Error(await detail(res)), { status: res.status });
+    if (!res.ok) {
+      const [why, current] = await refusal(res);
+      const id = decodeURIComponent((/^\/v1\/items\/([^/]+)/.exec(r.path) || [])[1] || "");
+      throw Object.assign(new Error(why), { status: res.status, changed: current && { id, version: current } });
+    }
     position = Math.max(position, out.position || 0);
     return out;
   }
@@ -109,6 +115,18 @@
   try { kept = JSON.parse(localStorage.getItem(KEPT)) || []; } catch (_) { /* none kept */ }
   const keptNote = main.querySelector(".kept");
   const titles = {};
+  const versions = {};
+
+  // Reads the list again until it shows the item `changed` names at its version (what
+  // refused a write: the step another device logged, which this reader may apply a moment
+  // after the writer refused), two seconds at most.
+  async function caughtUp(changed) {
+    for (let tries = 0; ; tries++) {
+      await refresh();
+      if (!changed || !(versions[changed.id] < changed.version) || tries === 10) return;
+      await new Promise((ok) => setTimeout(ok, 200));
+    }
+  }
   const DOING = {
     "POST ": "adding", "PATCH ": "editing", "DELETE ": "removing", "POST restore": "restoring",
     "POST start": "starting", "DELETE start": "taking back the start of", "POST progress": "logging progress on",
@@ -191,7 +209,10 @@
             break;
           }
           refused.push(r.what + " (" + e.message + ")");
-          kept = kept.filter((k) => !k.path.includes("{" + r.key + "}"));
+          // What was to follow from it cannot be sent either (the finish of an add refused).
+          const after = (k) => k.path.includes("{" + r.key + "}");
+          kept.filter(after).forEach((k) => refused.push(k.what + " (not added)"));
+          kept = kept.filter((k) => !after(k));
         }
         kept = kept.filter((k) => k.key !== r.key);
         saveKept();
@@ -275,8 +296,8 @@
         if (e.kept) return offer(e.message, async () => unkeep(e.kept));
         say(e.message, true);
         // What was refused may be refused for what the page does not show yet (a step logged
-        // on another device): the list as it is now.
-        refresh().catch(() => {});
+        // on another device): the list as it is now, once this reader has that step.
+        caughtUp(e.changed).catch(() => {});
         return;
       }
       offer(...done);
@@ -317,6 +338,7 @@
   function row(item, visibility, more) {
     const li = el("li", "h-entry");
     titles[item.id] = item.title;
+    if (item.version) versions[item.id] = item.version;
     li.append(picture(item));
     li.dataset.id = item.id;
     li.dataset.find = folding([item.title, ...item.creators, ...item.tags].join(" "));
@@ -959,8 +981,9 @@
       try {
         twin = await already(body);
       } catch (e) {
-        // The list cannot be read (the phone offline): added all the same, kept if need be.
-        if (!(e instanceof TypeError)) throw e;
+        // The list cannot be read (the phone offline, this reader restarting): added all the
+        // same, kept if need be.
+        if (!(e instanceof TypeError) && !(e.status >= 502)) throw e;
       }
       if (!twin) return adding();
       const times = twin.status === "finished" && twin.times_finished > 1 ? " " + twin.times_finished + " times" : "";
