@@ -772,7 +772,6 @@ pub fn plan_overcast(
         }
     }
     if shows == 0 {
-        // (`overcast_feeds` reads the same: a file refused here was asked nothing of.)
         return Err(CliError::Usage(
             "not an Overcast export (no podcast in it: its OPML with the episodes, \"All \
              data\", is the one)"
@@ -799,7 +798,9 @@ fn overcast_feeds(opml: &str) -> Vec<String> {
         .filter_map(|show| show.attribute("xmlUrl").map(|u| u.trim().to_owned()))
         .filter(|u| !u.is_empty())
         .collect();
-    feeds.dedup();
+    // A show listed twice (in two folders) is asked once.
+    let mut seen = std::collections::HashSet::new();
+    feeds.retain(|feed| seen.insert(feed.clone()));
     feeds
 }
 

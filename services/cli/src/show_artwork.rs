@@ -63,7 +63,8 @@ pub fn artwork(feed: &str, at: &Url) -> Option<String> {
     let rss = || {
         channel
             .children()
-            .find(|n| n.has_tag_name("image"))?
+            // RSS's own, not iTunes' of the same local name.
+            .find(|n| n.has_tag_name("image") && n.tag_name().namespace().is_none())?
             .children()
             .find(|n| n.has_tag_name("url"))?
             .text()
@@ -94,10 +95,13 @@ mod tests {
             artwork(FEED, &at).as_deref(),
             Some("https://art.example/hh-3000.jpg")
         );
-        let plain = FEED.replace(
-            r#"<itunes:image href="https://art.example/hh-3000.jpg"/>"#,
-            "",
-        );
+        // Without it, RSS's image, even after an iTunes image that names none.
+        let plain = FEED
+            .replace(r#"<image><url>"#, r#"<itunes:image/><image><url>"#)
+            .replace(
+                r#"<itunes:image href="https://art.example/hh-3000.jpg"/>"#,
+                "",
+            );
         assert_eq!(
             artwork(&plain, &at).as_deref(),
             Some("https://art.example/small.jpg")

@@ -7,8 +7,9 @@
 //! picture X takes, or is a placeholder leaves the tweet to go out without it, the outbox
 //! saying why. A host that fails for a moment (a 503, a reset connection, a timeout) is asked
 //! again, twice, within 20 s: Open Library's cover server has its bad minutes, and a tweet is
-//! posted once, so a cover missed is missed for good. Nothing here touches the outbox's states: the upload leaves nothing on the
-//! account (an unused upload expires), so it may be done again on every attempt.
+//! posted once, so a cover missed is missed for good. Nothing here touches the outbox's
+//! states: the upload leaves nothing on the account (an unused upload expires), so it may be
+//! done again on every attempt.
 
 use std::time::Duration;
 
