@@ -98,8 +98,7 @@
     }
     if (!res.ok) {
       const [why, current] = await refusal(res);
-      const id = decodeURIComponent((/^\/v1\/items\/([^/]+)/.exec(r.path) || [])[1] || "");
-      throw Object.assign(new Error(why), { status: res.status, changed: current && { id, version: current } });
+      throw Object.assign(new Error(why), { status: res.status, changed: current && { id: itemOf(r.path), version: current } });
     }
     position = Math.max(position, out.position || 0);
     return out;
@@ -144,12 +143,16 @@
     if (kept.length) localStorage.setItem(KEPT, JSON.stringify(kept));
     else localStorage.removeItem(KEPT);
     showKept();
+    render();
   }
+
+  // The item a write's path names ("" for an add).
+  const itemOf = (path) => decodeURIComponent((/^\/v1\/items\/([^/]+)/.exec(path) || [])[1] || "");
 
   // Keeps `r` to be sent later; the error that says so, and `why` it was kept.
   function keep(r, why) {
     if (!r.body.at) r.body.at = new Date().toISOString();
-    const id = decodeURIComponent((/^\/v1\/items\/([^/]+)/.exec(r.path) || [])[1] || "");
+    const id = itemOf(r.path);
     r.title = r.body.title || r.title || titles[id] || id;
     const step = (/^\/v1\/items\/[^/]+\/([a-z]+)$/.exec(r.path) || [])[1] || "";
     r.what = (DOING[r.method + " " + step] || r.method.toLowerCase()) + " “" + r.title + "”";
@@ -236,6 +239,7 @@
     if (ev.key !== KEPT) return;
     try { kept = JSON.parse(ev.newValue) || []; } catch (_) { kept = []; }
     showKept();
+    render();
   });
 
   // "120/304" is page 120 of 304; "40%" is 40 percent; a bare number is a page of the item's
@@ -349,6 +353,9 @@
     if (visibility === "private") meta.push("private");
     const far = where(item);
     if (far) meta.push(far);
+    // What is kept on this device for it, not sent yet: "kept on this device: finishing".
+    const waiting = kept.filter((k) => itemOf(k.path) === item.id).map((k) => k.what.replace(/ “.*$/, ""));
+    if (waiting.length) meta.push("kept on this device: " + waiting.join(", "));
     body.append(el("span", "meta", meta.concat(more || []).join(" · ")));
     li.append(body);
     return [li, body];
@@ -811,13 +818,21 @@
   }
   find.addEventListener("input", finding);
 
+  // The lists as last read, shown again (`render`) when what is kept on the device changes.
+  let lists = null;
   async function refresh() {
-    const [current, queued, [feed, more], dropped] = await Promise.all([
+    lists = await Promise.all([
       all("status=in_progress"),
       all("status=queued"),
       finishes(),
       all("status=abandoned"),
     ]);
+    render();
+  }
+
+  function render() {
+    if (!lists) return;
+    const [current, queued, [feed, more], dropped] = lists;
     older.hidden = !more;
     show(document.getElementById("current"), current, inProgress, "Nothing in progress.");
     show(document.getElementById("queue"), queued, upNext, "Nothing up next.", "up next");

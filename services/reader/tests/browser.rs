@@ -906,6 +906,13 @@ async fn the_owners_log_page_keeps_writes_made_offline_and_sends_them_once() {
     };
     let once = vec![("item_finished".to_owned(), dune.clone())];
     assert_eq!(finished_dune().await, once);
+    // Its line says what waits for it.
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#current li .meta').textContent")
+            .await,
+        json!("Book · kept on this device: finishing")
+    );
 
     // The line cut: an add behind it kept too, and taken back; a film added and finished in
     // one tap, both kept.
