@@ -110,6 +110,9 @@
   // sent when they can be. One whose answer was lost on the way back, done already, is sent
   // again with its key and recorded once.
   const KEPT = "lately-owner-kept";
+  // The lists as last read, on the device; and whether the page shows them for want of a reader.
+  const LISTS = "lately-owner-lists";
+  let offline = false;
   let kept = [];
   try { kept = JSON.parse(localStorage.getItem(KEPT)) || []; } catch (_) { /* none kept */ }
   const keptNote = main.querySelector(".kept");
@@ -231,9 +234,11 @@
     if (sent.length || refused.length) refresh().catch(() => {});
   }
   keptNote.querySelector("button").addEventListener("click", () => flush(true));
-  window.addEventListener("online", () => flush());
-  document.addEventListener("visibilitychange", () => document.hidden || flush());
-  setInterval(flush, 15000);
+  // Sending what was kept, or reading the list again when it was opened from the device's copy.
+  const retry = () => (offline ? open() : flush());
+  window.addEventListener("online", retry);
+  document.addEventListener("visibilitychange", () => document.hidden || retry());
+  setInterval(retry, 15000);
   // Another tab of this page kept or sent some.
   window.addEventListener("storage", (ev) => {
     if (ev.key !== KEPT) return;
@@ -827,6 +832,11 @@
       finishes(),
       all("status=abandoned"),
     ]);
+    offline = false;
+    // Kept on the device, to open with when the reader cannot be reached (see `open`).
+    try {
+      localStorage.setItem(LISTS, JSON.stringify({ at: Date.now(), lists }));
+    } catch (_) { /* full: the page works, only not offline */ }
     render();
   }
 
@@ -862,6 +872,24 @@
       flush();
     } catch (e) {
       if (mine !== opening) return;
+      // No connection (or the reader restarting): the list as this device last read it, to
+      // write to as ever (kept, and sent when the writer can be reached); read again when the
+      // browser is online, every 15 s, or on coming back to the page.
+      let last = null;
+      try { last = JSON.parse(localStorage.getItem(LISTS)); } catch (_) { /* none kept */ }
+      if (last && (e instanceof TypeError || e.status >= 502)) {
+        // Shown already: left as it is (a form being filled in stays).
+        if (offline) return;
+        offline = true;
+        lists = last.lists;
+        render();
+        settingsForm.hidden = true;
+        log.hidden = false;
+        const when = new Date(last.at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+        say("Your list as this device last read it, " + when + ": it cannot be read now (" + e.message + "). What you write is kept here and sent when it can be.", true);
+        shared();
+        return;
+      }
       log.hidden = true;
       settingsForm.hidden = false;
       settingsForm.elements.writer.value = settings.writer;
@@ -883,6 +911,7 @@
   document.getElementById("forget").addEventListener("click", (ev) => {
     ev.preventDefault();
     localStorage.removeItem(KEY);
+    localStorage.removeItem(LISTS);
     settings = { writer: defaultWriter };
     open();
   });
@@ -1178,6 +1207,10 @@
     say("Drag “+ lately” to your bookmarks; tapped there on another page, it adds that page here.");
   });
 
+  // Opens with no connection where service workers run (https, or this machine).
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("owner-sw.js", { scope: "./owner" }).catch(() => { /* the page works, only not offline */ });
+  }
   showKept();
   open();
 })();

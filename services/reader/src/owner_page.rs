@@ -154,6 +154,15 @@ pub async fn icon_png() -> HttpResponse {
         .body(&include_bytes!("owner-icon.png")[..])
 }
 
+/// `GET /owner-sw.js`: the service worker that opens the page with no connection (see the
+/// script). Never cached by the browser's HTTP cache: it checks for a new one on each visit.
+pub async fn service_worker() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(include_str!("owner-sw.js"))
+}
+
 /// `GET /owner.js`
 pub async fn script() -> HttpResponse {
     HttpResponse::Ok()

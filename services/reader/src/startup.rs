@@ -217,6 +217,7 @@ impl Application {
                 .service(get("/", home_page::page))
                 .service(get("/owner", owner_page::page))
                 .service(get("/owner.js", owner_page::script))
+                .service(get("/owner-sw.js", owner_page::service_worker))
                 .service(get("/owner.webmanifest", owner_page::manifest))
                 .service(get("/owner-icon.svg", owner_page::icon))
                 .service(get("/owner-icon.png", owner_page::icon_png))

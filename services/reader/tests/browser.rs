@@ -1030,6 +1030,87 @@ async fn the_owners_log_page_keeps_writes_made_offline_and_sends_them_once() {
     browser.quit().await;
 }
 
+/// Your log opened with no connection (a phone on a plane; here the reader's and the writer's
+/// relays cut): its service worker serves the page as last fetched, and the page shows the
+/// list this device last read, saying so; a finish made there is kept, and sent once the line
+/// is back, the list read again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_opens_offline_with_the_list_it_last_read() {
+    let sys = system().await;
+    let (writer, writer_line) = relay(sys.writer.clone());
+    let (reader, reader_line) = relay(owners_reader_writing_to(&sys, &writer).await);
+    let (dune, _) = sys.start("Dune", "public", None).await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    browser.says("").await;
+    // Its service worker in charge of the page (on 127.0.0.1, as over https).
+    browser
+        .until(
+            "return !!navigator.serviceWorker.controller",
+            &json!(true),
+            Duration::from_secs(10),
+        )
+        .await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let head = log.head().await.unwrap();
+    let set = |to: Line| {
+        *reader_line.lock().unwrap() = to;
+        *writer_line.lock().unwrap() = to;
+    };
+
+    set(Line::Cut);
+    browser.goto(&format!("{reader}/owner")).await;
+    browser
+        .until(
+            "const s = document.querySelector('.status').textContent; return s.startsWith('Your list as this device last read it, ') && s.endsWith(': it cannot be read now (502 Bad Gateway). What you write is kept here and sent when it can be.')",
+            &json!(true),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(
+        browser
+            .eval("return [...document.querySelectorAll('#current li .p-name')].map(e => e.textContent)")
+            .await,
+        json!(["Dune"])
+    );
+    browser.screenshot("owner-offline.png").await;
+    browser
+        .eval("const f = document.querySelector('#current li form.finish'); f.querySelector('select').value = '5'; f.requestSubmit();")
+        .await;
+    browser
+        .says("Kept on this device, the writer cannot be reached: finishing “Dune”. It is sent once it can be.")
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "a kept write was written");
+
+    // The line back, the page come back to: the list read again, the finish sent.
+    set(Line::Open);
+    browser
+        .eval("document.dispatchEvent(new Event('visibilitychange'))")
+        .await;
+    browser
+        .says("Sent what was kept on this device: finishing “Dune”.")
+        .await;
+    let written = log.read_after(head, 10).await.unwrap();
+    assert_eq!(
+        (
+            written.len(),
+            written[0].event_type.as_str(),
+            written[0].stream_id.as_str(),
+            &written[0].data.value().unwrap()["rating"]
+        ),
+        (1, "item_finished", dune.as_str(), &json!(5.0))
+    );
+    browser
+        .until(
+            "const f = document.querySelector('#finished .p-name'); return f && f.textContent",
+            &json!("Dune"),
+            Duration::from_secs(5),
+        )
+        .await;
+    browser.quit().await;
+}
+
 /// A script that sets the day of the owner's page's form `form` (a CSS selector) to yesterday
 /// on the browser's calendar, and returns the day set.
 fn yesterday_in(form: &str) -> String {
