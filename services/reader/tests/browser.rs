@@ -867,24 +867,66 @@ fn relay(target: String) -> (String, std::sync::Arc<std::sync::Mutex<Line>>) {
     (format!("http://127.0.0.1:{port}"), line)
 }
 
-/// Your log on a phone that loses its connection: what is written meanwhile is kept on the
-/// device, in the order it was made and with when it was made, across a reload, and sent when
-/// the writer answers again; one done already, whose answer was lost on its way back, is
-/// recorded once (sent again with its key); one taken back before it was sent is never sent.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_owners_log_page_keeps_writes_made_offline_and_sends_them_once() {
+/// The owner's page as a phone has it: its writer and its own reader each behind a relay
+/// whose `Line` the test sets, Dune in progress and `up_next` added, the token given and the
+/// list shown; the log and its head then.
+struct OnALine {
+    sys: common::System,
+    browser: Browser,
+    reader: String,
+    writer: String,
+    writer_line: std::sync::Arc<std::sync::Mutex<Line>>,
+    reader_line: std::sync::Arc<std::sync::Mutex<Line>>,
+    dune: String,
+    log: lately_log::EventLog,
+    head: i64,
+}
+
+async fn on_a_line(up_next: &[&str]) -> OnALine {
     let sys = system().await;
-    let (writer, line) = relay(sys.writer.clone());
-    // The page from its reader through a relay too, which the end cuts.
+    let (writer, writer_line) = relay(sys.writer.clone());
     let (reader, reader_line) = relay(owners_reader_writing_to(&sys, &writer).await);
     let (dune, _) = sys.start("Dune", "public", None).await;
-    sys.add("Piranesi", "public").await;
+    for title in up_next {
+        sys.add(title, "public").await;
+    }
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
     browser.says("").await;
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
     let head = log.head().await.unwrap();
+    OnALine {
+        sys,
+        browser,
+        reader,
+        writer,
+        writer_line,
+        reader_line,
+        dune,
+        log,
+        head,
+    }
+}
+
+/// Your log on a phone that loses its connection: what is written meanwhile is kept on the
+/// device, in the order it was made and with when it was made, across a reload, and sent when
+/// the writer answers again; one done already, whose answer was lost on its way back, is
+/// recorded once (sent again with its key); one taken back before it was sent is never sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_keeps_writes_made_offline_and_sends_them_once() {
+    // (The page's own reader is cut at the end.)
+    let OnALine {
+        sys: _sys,
+        browser,
+        reader,
+        writer,
+        writer_line: line,
+        reader_line,
+        dune,
+        log,
+        head,
+    } = on_a_line(&["Piranesi"]).await;
     let set = |to: Line| *line.lock().unwrap() = to;
 
     // The line losing every answer: Dune finished with 4★ is done, and the page, which never
@@ -1036,14 +1078,17 @@ async fn the_owners_log_page_keeps_writes_made_offline_and_sends_them_once() {
 /// is back, the list read again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_opens_offline_with_the_list_it_last_read() {
-    let sys = system().await;
-    let (writer, writer_line) = relay(sys.writer.clone());
-    let (reader, reader_line) = relay(owners_reader_writing_to(&sys, &writer).await);
-    let (dune, _) = sys.start("Dune", "public", None).await;
-    let browser = Browser::start().await;
-    browser.goto(&format!("{reader}/owner")).await;
-    give_token(&browser, common::TOKEN).await;
-    browser.says("").await;
+    let OnALine {
+        sys: _sys,
+        browser,
+        reader,
+        writer_line,
+        reader_line,
+        dune,
+        log,
+        head,
+        ..
+    } = on_a_line(&[]).await;
     // Its service worker in charge of the page (on 127.0.0.1, as over https).
     browser
         .until(
@@ -1052,8 +1097,6 @@ async fn the_owners_log_page_opens_offline_with_the_list_it_last_read() {
             Duration::from_secs(10),
         )
         .await;
-    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
-    let head = log.head().await.unwrap();
     let set = |to: Line| {
         *reader_line.lock().unwrap() = to;
         *writer_line.lock().unwrap() = to;
