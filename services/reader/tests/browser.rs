@@ -146,6 +146,16 @@ impl Browser {
             .await;
     }
 
+    /// Waits until the owner's page shows `title` first under "Recently finished".
+    async fn finished_first(&self, title: &str) {
+        self.until(
+            "const f = document.querySelector('#finished .p-name'); return f && f.textContent",
+            &json!(title),
+            Duration::from_secs(5),
+        )
+        .await;
+    }
+
     /// Taps the "Undo" beside what the owner's page says it did.
     async fn undo(&self) {
         self.eval("document.querySelector('.status button.undo').click()")
@@ -1038,13 +1048,7 @@ async fn the_owners_log_page_keeps_writes_made_offline_and_sends_them_once() {
             e.event_type
         );
     }
-    browser
-        .until(
-            "const f = document.querySelector('#finished .p-name'); return f && f.textContent",
-            &json!("Past Lives"),
-            Duration::from_secs(5),
-        )
-        .await;
+    browser.finished_first("Past Lives").await;
 
     // The writer there, the reader not (restarting: the balancer answers 502): a start is done
     // and said, with its Undo, and the list not read again says so.
@@ -1144,13 +1148,7 @@ async fn the_owners_log_page_opens_offline_with_the_list_it_last_read() {
         ),
         (1, "item_finished", dune.as_str(), &json!(5.0))
     );
-    browser
-        .until(
-            "const f = document.querySelector('#finished .p-name'); return f && f.textContent",
-            &json!("Dune"),
-            Duration::from_secs(5),
-        )
-        .await;
+    browser.finished_first("Dune").await;
     browser.quit().await;
 }
 
@@ -2082,6 +2080,15 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
     let head = log.head().await.unwrap();
     const FORM: &str = "const f = document.getElementById('add'); return f && location.search === '' ? ['kind', 'title', 'by', 'url', 'cover'].map(n => f.elements[n].value).concat(f.querySelector('details.more').open) : null";
+    // The bookmarklet tapped on the page served on `port`, as a bookmark runs: the add form
+    // filled in as `want` (its kind, title, by, link, cover, and its fold open).
+    async fn bookmarked(browser: &Browser, bookmarklet: &Value, port: u16, want: Value) {
+        browser.goto(&format!("http://127.0.0.1:{port}/")).await;
+        browser
+            .eval(&format!("location.href = {bookmarklet}"))
+            .await;
+        browser.until(FORM, &want, Duration::from_secs(10)).await;
+    }
 
     // The add form shows the cover it would save as it is typed: a picture that loads; none
     // for digits that are no ISBN.
@@ -2112,24 +2119,20 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         .await;
 
     // Tapped on the article, as a bookmark runs: the form filled in, nothing written.
-    browser.goto(&format!("http://127.0.0.1:{article}/")).await;
-    browser
-        .eval(&format!("location.href = {bookmarklet}"))
-        .await;
-    browser
-        .until(
-            FORM,
-            &json!([
-                "article",
-                "The Slow Web",
-                "Jack Cheng",
-                format!("http://127.0.0.1:{article}/2012/slow-web?page=2"),
-                format!("http://127.0.0.1:{article}/img/slow-web.jpg"),
-                true
-            ]),
-            Duration::from_secs(10),
-        )
-        .await;
+    bookmarked(
+        &browser,
+        &bookmarklet,
+        article,
+        json!([
+            "article",
+            "The Slow Web",
+            "Jack Cheng",
+            format!("http://127.0.0.1:{article}/2012/slow-web?page=2"),
+            format!("http://127.0.0.1:{article}/img/slow-web.jpg"),
+            true
+        ]),
+    )
+    .await;
     browser
         .says("Filled in from the page you shared: look it over, then Add (“Add, finished” if you are done with it).")
         .await;
@@ -2187,24 +2190,20 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
             .to_owned(),
     );
     let head = log.head().await.unwrap();
-    browser.goto(&format!("http://127.0.0.1:{film}/")).await;
-    browser
-        .eval(&format!("location.href = {bookmarklet}"))
-        .await;
-    browser
-        .until(
-            FORM,
-            &json!([
-                "movie",
-                "Past Lives",
-                "Celine Song",
-                format!("http://127.0.0.1:{film}/"),
-                format!("http://127.0.0.1:{film}/posters/past-lives.jpg"),
-                true
-            ]),
-            Duration::from_secs(10),
-        )
-        .await;
+    bookmarked(
+        &browser,
+        &bookmarklet,
+        film,
+        json!([
+            "movie",
+            "Past Lives",
+            "Celine Song",
+            format!("http://127.0.0.1:{film}/"),
+            format!("http://127.0.0.1:{film}/posters/past-lives.jpg"),
+            true
+        ]),
+    )
+    .await;
     assert_eq!(log.head().await.unwrap(), head, "filling in wrote");
 
     // Shared from a phone's browser as Android shares a page: its title, and its link in the
@@ -2272,13 +2271,7 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
     browser
         .eval("const f = document.querySelector('details[open] form.finish'); f.querySelector('select').value = '4'; f.requestSubmit();")
         .await;
-    browser
-        .until(
-            "return document.querySelector('#finished .p-name') && document.querySelector('#finished .p-name').textContent",
-            &json!("Aftersun"),
-            Duration::from_secs(5),
-        )
-        .await;
+    browser.finished_first("Aftersun").await;
     let written: Vec<(String, Value)> = log
         .read_after(head, 10)
         .await
@@ -2319,13 +2312,7 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         .map(|e| e.event_type)
         .collect();
     assert_eq!(written, ["item_added", "item_finished"]);
-    browser
-        .until(
-            "return document.querySelector('#finished .p-name').textContent",
-            &json!("Against the Grain"),
-            Duration::from_secs(5),
-        )
-        .await;
+    browser.finished_first("Against the Grain").await;
     // Its rating a tap away: its "Change…" open, the rating chosen next.
     browser
         .until(
