@@ -449,8 +449,8 @@ enum Command {
         /// csv -`).
         file: std::path::PathBuf,
         /// Goodreads and StoryGraph: each book added gets its cover from Open Library, by its
-        /// ISBN (a link your blog's readers' browsers will load). Overcast: each episode its
-        /// show's artwork, read from the show's feed (one request a show).
+        /// ISBN (a link your blog's readers' browsers will load). Overcast: each episode gets
+        /// its show's artwork, read from the show's feed (one request a show).
         #[arg(long)]
         covers: bool,
     },

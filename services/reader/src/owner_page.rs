@@ -12,7 +12,11 @@
 //! reader with it, and writes to the writer (`LATELY_WRITER_PUBLIC_URL`, by default this host
 //! on port 8081), which allows that origin (CORS). Each write carries an `Idempotency-Key`
 //! kept across its retry, so a flaky connection records a finish once; the list is then read
-//! at the write's position, so it shows the write.
+//! at the write's position, so it shows the write. A write the writer cannot be reached for
+//! is kept on the device with that key and the moment it was made, and sent, in order, when
+//! it can be; and where service workers run (`owner-sw.js`: https, or this machine) the page
+//! opens with no connection, showing the list the device last read, since a phone is offline
+//! where books are finished (a plane, a train).
 //!
 //! Text from the log is only ever set as text (`textContent`), and the page's
 //! Content-Security-Policy runs no script but `owner.js`; it loads the items' covers from
