@@ -697,14 +697,11 @@ pub fn plan_instapaper(csv_text: &str) -> Result<Vec<Planned>, CliError> {
 
 /// Overcast's OPML export: each episode played (`played="1"`) a podcast, "Show: Episode"
 /// (its title alone when it names its show already), at its own link or else Overcast's,
-/// with its show's artwork when `artwork` has it (by the show's feed, `xmlUrl`), added and
-/// finished when Overcast last touched it (`userUpdatedDate`: the moment it was played to
-/// its end; its `pubDate` if that is missing). One begun and not finished, or only in the
-/// feed, is not a finish: left out.
-pub fn plan_overcast(
-    opml: &str,
-    artwork: &HashMap<String, String>,
-) -> Result<Vec<Planned>, CliError> {
+/// added and finished when Overcast last touched it (`userUpdatedDate`: the moment it was
+/// played to its end; its `pubDate` if that is missing); each with its show's feed (`xmlUrl`),
+/// where `--covers` reads the show's artwork ([`with_artwork`]). One begun and not finished,
+/// or only in the feed, is not a finish: left out.
+pub fn plan_overcast(opml: &str) -> Result<Vec<(Planned, Option<String>)>, CliError> {
     let doc = roxmltree::Document::parse(opml)
         .map_err(|e| CliError::Usage(format!("not an Overcast export (not OPML: {e})")))?;
     if !doc.root_element().has_tag_name("opml") {
@@ -730,7 +727,7 @@ pub fn plan_overcast(
     for show in outlines(doc.root_element(), "rss") {
         shows += 1;
         let name = attr(show, "title").or_else(|| attr(show, "text"));
-        let cover = attr(show, "xmlUrl").and_then(|feed| artwork.get(&feed));
+        let feed = attr(show, "xmlUrl");
         for episode in outlines(show, "podcast-episode") {
             if episode.attribute("played") != Some("1") {
                 continue;
@@ -755,20 +752,18 @@ pub fn plan_overcast(
             if let Some(url) = attr(episode, "url").or_else(|| attr(episode, "overcastUrl")) {
                 add["url"] = json!(url);
             }
-            if let Some(cover) = cover {
-                add["cover_url"] = json!(cover);
-            }
             let mut finish = json!({});
             if let Some(at) = played {
                 add["at"] = json!(at);
                 finish["at"] = json!(at);
             }
-            out.push(Planned {
+            let planned = Planned {
                 label: title,
                 add_key: key(&format!("overcast:{id}:add")),
                 add,
                 steps: vec![("finish", finish, key(&format!("overcast:{id}:finish")))],
-            });
+            };
+            out.push((planned, feed.clone()));
         }
     }
     if shows == 0 {
@@ -781,32 +776,35 @@ pub fn plan_overcast(
     Ok(out)
 }
 
-/// The feeds (`xmlUrl`) of the shows with an episode played in Overcast's export, for their
-/// artwork; none for a file that is not one (`plan_overcast` says why).
-fn overcast_feeds(opml: &str) -> Vec<String> {
-    let Ok(doc) = roxmltree::Document::parse(opml) else {
-        return Vec::new();
-    };
-    let mut feeds: Vec<String> = doc
-        .descendants()
-        .filter(|n| n.has_tag_name("outline") && n.attribute("type") == Some("rss"))
-        .filter(|show| {
-            show.descendants().any(|e| {
-                e.attribute("type") == Some("podcast-episode") && e.attribute("played") == Some("1")
-            })
-        })
-        .filter_map(|show| show.attribute("xmlUrl").map(|u| u.trim().to_owned()))
-        .filter(|u| !u.is_empty())
-        .collect();
-    // A show listed twice (in two folders) is asked once.
+/// The feeds of the shows the planned episodes are of, each once, in the file's order.
+fn show_feeds(episodes: &[(Planned, Option<String>)]) -> Vec<String> {
     let mut seen = std::collections::HashSet::new();
-    feeds.retain(|feed| seen.insert(feed.clone()));
-    feeds
+    episodes
+        .iter()
+        .filter_map(|(_, feed)| feed.clone())
+        .filter(|feed| seen.insert(feed.clone()))
+        .collect()
+}
+
+/// The planned episodes, each with its show's artwork when `artwork` has it (by the feed).
+fn with_artwork(
+    episodes: Vec<(Planned, Option<String>)>,
+    artwork: &HashMap<String, String>,
+) -> Vec<Planned> {
+    episodes
+        .into_iter()
+        .map(|(mut planned, feed)| {
+            if let Some(art) = feed.and_then(|f| artwork.get(&f)) {
+                planned.add["cover_url"] = json!(art);
+            }
+            planned
+        })
+        .collect()
 }
 
 /// Each show's artwork, by its feed, read four feeds at a time; a feed that gives none is
 /// said on stderr, and its episodes go without.
-async fn overcast_artwork(opml: &str) -> HashMap<String, String> {
+async fn overcast_artwork(feeds: Vec<String>) -> HashMap<String, String> {
     use futures::StreamExt;
 
     let http = reqwest::Client::builder()
@@ -814,7 +812,6 @@ async fn overcast_artwork(opml: &str) -> HashMap<String, String> {
         .connect_timeout(std::time::Duration::from_secs(10))
         .build()
         .expect("a TLS backend is compiled in");
-    let feeds = overcast_feeds(opml);
     let shows = feeds.len();
     let found: Vec<(String, Result<String, String>)> = futures::stream::iter(feeds)
         .map(|feed| {
@@ -1485,12 +1482,14 @@ pub async fn run(
         Source::Imdb => (plan_imdb(text)?, "rows"),
         Source::Instapaper => (plan_instapaper(text)?, "rows"),
         Source::Overcast => {
+            // Planned first: a file that is not one is refused before any feed is asked.
+            let episodes = plan_overcast(text)?;
             let artwork = if covers {
-                overcast_artwork(text).await
+                overcast_artwork(show_feeds(&episodes)).await
             } else {
                 HashMap::new()
             };
-            (plan_overcast(text, &artwork)?, "episodes")
+            (with_artwork(episodes, &artwork), "episodes")
         }
         Source::Csv => (plan_csv(text)?, "items"),
     };
@@ -1818,7 +1817,15 @@ mod tests {
     /// begun, or deleted unplayed, is no finish.
     #[test]
     fn overcast_episodes_played_are_podcasts_finished() {
-        let plan = plan_overcast(OVERCAST, &HashMap::new()).unwrap();
+        let episodes = plan_overcast(OVERCAST).unwrap();
+        assert_eq!(
+            show_feeds(&episodes),
+            [
+                "https://feeds.example/hardcore-history.xml",
+                "https://feeds.example/rd.xml"
+            ]
+        );
+        let plan = with_artwork(episodes.clone(), &HashMap::new());
         assert_eq!(plan.len(), 2);
         let played = json!("2026-12-01T02:14:05Z");
         assert_eq!(
@@ -1857,19 +1864,12 @@ mod tests {
             "https://feeds.example/hardcore-history.xml".to_owned(),
             "https://art.example/hh.jpg".to_owned(),
         )]);
-        let covered = plan_overcast(OVERCAST, &artwork).unwrap();
+        let covered = with_artwork(episodes, &artwork);
         assert_eq!(covered[0].add["cover_url"], "https://art.example/hh.jpg");
         assert!(covered[1].add.get("cover_url").is_none());
-        assert_eq!(
-            overcast_feeds(OVERCAST),
-            [
-                "https://feeds.example/hardcore-history.xml",
-                "https://feeds.example/rd.xml"
-            ]
-        );
         // A title over the writer's 300 characters, cut at a word.
         let long = OVERCAST.replace("Show 69 - Mania", &"word ".repeat(80));
-        let title = plan_overcast(&long, &HashMap::new()).unwrap()[0].add["title"]
+        let title = plan_overcast(&long).unwrap()[0].0.add["title"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -1888,7 +1888,7 @@ mod tests {
                 "not an Overcast export (no podcast in it",
             ),
         ] {
-            match plan_overcast(not, &HashMap::new()) {
+            match plan_overcast(not) {
                 Err(CliError::Usage(e)) => assert!(e.starts_with(why), "{e}"),
                 other => panic!("{other:?}"),
             }
