@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use crate::client::{CliError, Client};
 use crate::how_far::HowFar;
-use crate::isbn::open_library_cover;
+use crate::open_library::isbn_cover;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Source {
@@ -217,7 +217,7 @@ pub fn plan_storygraph(csv_text: &str, covers: bool) -> Result<Vec<Planned>, Cli
             "tags": list(&row.tags, ','),
         });
         if let Some(isbn) = isbn(&row.isbn_uid).filter(|_| covers) {
-            add["cover_url"] = json!(open_library_cover(&isbn));
+            add["cover_url"] = json!(isbn_cover(&isbn));
         }
         if let Some(at) = added_at {
             add["at"] = json!(at_text(at));
@@ -420,7 +420,7 @@ pub fn plan_goodreads(csv_text: &str, covers: bool) -> Result<Vec<Planned>, CliE
             .or_else(|| isbn(&row.isbn))
             .filter(|_| covers)
         {
-            add["cover_url"] = json!(open_library_cover(&isbn));
+            add["cover_url"] = json!(isbn_cover(&isbn));
         }
         if let Some(at) = &added_at {
             add["at"] = json!(at);
@@ -800,6 +800,66 @@ fn with_artwork(
             planned
         })
         .collect()
+}
+
+/// The books planned without a cover (no ISBN in the export: an ebook, often) get one found
+/// on Open Library by their title and first author, two looked up at a time; a look-up that
+/// failed is said on stderr, and its book goes without.
+async fn covers_by_title(plan: &mut [Planned]) {
+    use futures::StreamExt;
+
+    let (http, base) = (crate::open_library::client(), crate::open_library::base());
+    let wanted: Vec<usize> = (0..plan.len())
+        .filter(|&i| plan[i].add.get("cover_url").is_none())
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let asked = wanted.iter().map(|&i| {
+        let add = &plan[i].add;
+        let title = add["title"].as_str().unwrap_or_default().to_owned();
+        let authors: Vec<String> = add["creators"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_owned))
+            .collect();
+        let (http, base) = (&http, &base);
+        async move {
+            let found = crate::open_library::find(http, base, &title, &authors).await;
+            (i, found)
+        }
+    });
+    let found: Vec<(usize, Result<Option<String>, String>)> = futures::stream::iter(asked)
+        .buffer_unordered(2)
+        .collect()
+        .await;
+    let (mut covered, mut failed) = (0, Vec::new());
+    for (i, cover) in found {
+        match cover {
+            Ok(Some(cover)) => {
+                plan[i].add["cover_url"] = json!(cover);
+                covered += 1;
+            }
+            Ok(None) => {}
+            Err(why) => failed.push(format!("“{}”: {why}", plan[i].label)),
+        }
+    }
+    let books = wanted.len();
+    eprintln!(
+        "covers for {covered} of {books} {} without an ISBN, found on Open Library by title \
+         and author",
+        if books == 1 { "book" } else { "books" }
+    );
+    if let Some(first) = failed.first() {
+        eprintln!(
+            "{} could not be looked up ({first})",
+            match failed.len() {
+                1 => "1 book's cover".to_owned(),
+                n => format!("{n} books' covers"),
+            }
+        );
+    }
 }
 
 /// Each show's artwork, by its feed, read four feeds at a time; a feed that gives none is
@@ -1461,8 +1521,16 @@ pub async fn run(
         )));
     }
     let (mut plan, what) = match source {
-        Source::Goodreads => (plan_goodreads(text, covers)?, "rows"),
-        Source::Storygraph => (plan_storygraph(text, covers)?, "rows"),
+        Source::Goodreads | Source::Storygraph => {
+            let mut plan = match source {
+                Source::Goodreads => plan_goodreads(text, covers)?,
+                _ => plan_storygraph(text, covers)?,
+            };
+            if covers {
+                covers_by_title(&mut plan).await;
+            }
+            (plan, "rows")
+        }
         Source::Letterboxd => {
             // The export's reviews.csv, if it is beside the diary.
             let beside = file.with_file_name("reviews.csv");
@@ -1670,7 +1738,7 @@ mod tests {
         let plan = plan_goodreads(GOODREADS, true).unwrap();
         assert_eq!(
             plan[0].add["cover_url"],
-            "https://covers.openlibrary.org/b/isbn/9780441478125-M.jpg"
+            "https://covers.openlibrary.org/b/isbn/9780441478125-M.jpg?default=false"
         );
         assert!(plan[2].add.get("cover_url").is_none(), "三体 has no ISBN");
         assert!(plan_goodreads(GOODREADS, false)
@@ -1760,7 +1828,7 @@ mod tests {
         let covered = plan_storygraph(STORYGRAPH, true).unwrap();
         assert_eq!(
             covered[1].add["cover_url"],
-            "https://covers.openlibrary.org/b/isbn/9781250236210-M.jpg"
+            "https://covers.openlibrary.org/b/isbn/9781250236210-M.jpg?default=false"
         );
         assert!(covered[4].add.get("cover_url").is_none());
         assert!(plan.iter().all(|p| p.add.get("cover_url").is_none()));

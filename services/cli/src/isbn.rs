@@ -6,10 +6,7 @@
 //! An ISBN carries a check digit, so a digit mistyped is an error that says so, not a blank
 //! picture on your page.
 
-/// Open Library's cover of the book with this ISBN (a blank image when it has none).
-pub fn open_library_cover(isbn: &str) -> String {
-    format!("https://covers.openlibrary.org/b/isbn/{isbn}-M.jpg")
-}
+use crate::open_library::isbn_cover;
 
 /// What `--cover` takes: a picture's link, as it is (the writer says what is wrong with one),
 /// or an ISBN — 10 or 13 digits, hyphens and spaces aside, the last of ten may be `X` — as
@@ -39,7 +36,7 @@ pub fn cover(arg: &str) -> Result<String, String> {
         }
     };
     match isbn.chars().last() {
-        Some(last) if last == expected => Ok(open_library_cover(isbn)),
+        Some(last) if last == expected => Ok(isbn_cover(isbn)),
         Some(last) => Err(format!(
             "“{arg}” is not an ISBN: its check digit is {last}, where the digits before it \
              make {expected} (a digit mistyped?)"
@@ -95,7 +92,7 @@ mod tests {
             ("0-8044-2957-X", "080442957X"),
             ("080442957x", "080442957X"),
         ] {
-            assert_eq!(cover(given).unwrap(), open_library_cover(isbn), "{given}");
+            assert_eq!(cover(given).unwrap(), isbn_cover(isbn), "{given}");
         }
     }
 

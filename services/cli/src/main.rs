@@ -19,6 +19,7 @@ mod how_far;
 mod import;
 mod isbn;
 mod last_write;
+mod open_library;
 mod show_artwork;
 mod web_page;
 
@@ -183,9 +184,13 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
         /// A cover image's URL (http or https), or a book's ISBN (`978-0-441-17271-9`): its
-        /// cover on Open Library.
+        /// cover on Open Library. A book given with `--by` and without it gets its cover from
+        /// Open Library by its title and author, when it has one (not a private one).
         #[arg(long, value_parser = isbn::cover)]
         cover: Option<String>,
+        /// No cover, and none looked up.
+        #[arg(long, conflicts_with = "cover")]
+        no_cover: bool,
         /// A tag; repeat for several.
         #[arg(long = "tag")]
         tags: Vec<String>,
@@ -691,6 +696,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             creators,
             url,
             cover,
+            no_cover,
             tags,
             private,
             id,
@@ -726,6 +732,13 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             if !duplicate {
                 not_added_already(client, kind, &title, &creators, url.as_deref()).await?;
             }
+            // A book's cover by its title and author: a private one's title is not sent out.
+            let cover = match cover {
+                None if matches!(kind, Kind::Book) && !no_cover && !private => {
+                    book_cover(&title, &creators).await
+                }
+                given => given,
+            };
             let mut body = json!({
                 "kind": kind.as_str(),
                 "title": title,
@@ -2005,6 +2018,32 @@ async fn owners_list(
             status: 401 | 403, ..
         }) => Ok(false),
         Err(e) => Err(e),
+    }
+}
+
+/// The cover Open Library has of the book called `title` by `creators` (none without them), said
+/// on stderr; a look-up that fails is said too, and the book goes without.
+async fn book_cover(title: &str, creators: &[String]) -> Option<String> {
+    if creators.is_empty() {
+        return None;
+    }
+    let http = open_library::client();
+    match open_library::find(&http, &open_library::base(), title, creators).await {
+        Ok(Some(cover)) => {
+            eprintln!("cover: Open Library's ({cover})");
+            Some(cover)
+        }
+        Ok(None) => {
+            eprintln!(
+                "no cover of it on Open Library (--cover takes a picture's link, or the ISBN \
+                 on the book's back)"
+            );
+            None
+        }
+        Err(why) => {
+            eprintln!("no cover: {why}");
+            None
+        }
     }
 }
 

@@ -103,7 +103,7 @@ pub async fn fetch(url: &Url) -> Result<PageFacts, CliError> {
 }
 
 /// The error and its causes, as one line: reqwest's own says only "error sending request".
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut line = e.to_string();
     let mut cause = e.source();
     while let Some(c) = cause {

@@ -107,7 +107,10 @@ impl System {
             .env("LATELY_URL", &self.writer)
             .env("LATELY_TOKEN", TOKEN)
             .env("LATELY_FEED_URL", &self.reader)
-            .env("LATELY_STATE_DIR", self.state.path());
+            .env("LATELY_STATE_DIR", self.state.path())
+            // No test asks the real Open Library for a book's cover: a port nothing listens on,
+            // unless a test gives its stand-in.
+            .env("LATELY_OPEN_LIBRARY_URL", "http://127.0.0.1:9");
         command
     }
 
@@ -1317,7 +1320,7 @@ async fn a_books_isbn_is_its_cover() {
     let data = |e: &lately_log::RecordedEvent| e.data.value().unwrap();
     assert_eq!(
         data(&log.read_stream(&id).await.unwrap()[0])["cover_url"],
-        "https://covers.openlibrary.org/b/isbn/9780441172719-M.jpg"
+        "https://covers.openlibrary.org/b/isbn/9780441172719-M.jpg?default=false"
     );
 
     let head = sys.head().await;
@@ -1337,7 +1340,196 @@ async fn a_books_isbn_is_its_cover() {
     assert!(edited.status.success(), "{}", stderr(&edited));
     assert_eq!(
         data(log.read_stream(&id).await.unwrap().last().unwrap())["changes"],
-        serde_json::json!({ "cover_url": "https://covers.openlibrary.org/b/isbn/0441172717-M.jpg" })
+        serde_json::json!({ "cover_url": "https://covers.openlibrary.org/b/isbn/0441172717-M.jpg?default=false" })
+    );
+}
+
+/// An Open Library stand-in: its search knows Piranesi and Leviathan Wakes, finds nothing for
+/// 三体 and answers 503 to anything else; each search's title, as asked, is kept.
+async fn open_library() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = asked.clone();
+    let server = actix_web::HttpServer::new(move || {
+        let asked = kept.clone();
+        actix_web::App::new().route(
+            "/search.json",
+            actix_web::web::get().to(
+                move |q: actix_web::web::Query<std::collections::HashMap<String, String>>| {
+                    let asked = asked.clone();
+                    async move {
+                        let (title, author) = (q["title"].clone(), q["author"].clone());
+                        asked.lock().unwrap().push(title.clone());
+                        let docs = match (title.as_str(), author.as_str()) {
+                            ("Piranesi", "Susanna Clarke") => serde_json::json!([
+                                { "title": "Piranesi", "author_name": ["Someone Else"], "cover_i": 1 },
+                                { "title": "Piranesi", "author_name": ["Susanna Clarke"], "cover_i": 10_544_203 },
+                            ]),
+                            ("Leviathan Wakes", "James S.A. Corey") => serde_json::json!([
+                                { "title": "Leviathan Wakes", "author_name": ["James S. A. Corey"], "cover_i": 6_975_531 },
+                            ]),
+                            ("三体", _) => serde_json::json!([]),
+                            _ => return actix_web::HttpResponse::ServiceUnavailable().finish(),
+                        };
+                        actix_web::HttpResponse::Ok().json(serde_json::json!({ "docs": docs }))
+                    }
+                },
+            ),
+        )
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let url = format!("http://127.0.0.1:{}", server.addrs()[0].port());
+    tokio::spawn(server.run());
+    (url, asked)
+}
+
+/// A book added without a cover gets Open Library's by its title and author (a Kindle edition
+/// has no ISBN on its back), as do an import's books without an ISBN with `--covers`: a shelf
+/// of letters otherwise. Only a match of title and author is taken; a private book's title is
+/// not sent; a failed look-up adds the book without one, saying why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_book_without_a_cover_gets_open_librarys_by_its_title_and_author() {
+    let sys = system().await;
+    let (open_library, asked) = open_library().await;
+    let lately = |args: &'static [&'static str]| {
+        sys.lately_with(("LATELY_OPEN_LIBRARY_URL", open_library.as_str()), args)
+    };
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let cover_of = |id: String| {
+        let log = &log;
+        async move {
+            log.read_stream(id.trim()).await.unwrap()[0]
+                .data
+                .value()
+                .unwrap()["cover_url"]
+                .clone()
+        }
+    };
+
+    let added = lately(&["add", "book", "Piranesi", "--by", "Susanna Clarke"]).await;
+    assert!(added.status.success(), "{}", stderr(&added));
+    let cover = "https://covers.openlibrary.org/b/id/10544203-M.jpg?default=false";
+    assert_eq!(
+        cover_of(stdout(&added)).await,
+        cover,
+        "not its author's work"
+    );
+    assert!(
+        stderr(&added).contains(&format!("cover: Open Library's ({cover})")),
+        "{}",
+        stderr(&added)
+    );
+    let outage = lately(&["add", "book", "The Outage", "--by", "A. Writer"]).await;
+    assert!(outage.status.success(), "{}", stderr(&outage));
+    assert_eq!(cover_of(stdout(&outage)).await, serde_json::Value::Null);
+    assert!(
+        stderr(&outage).contains("no cover: Open Library answered 503 Service Unavailable"),
+        "{}",
+        stderr(&outage)
+    );
+    for args in [
+        &[
+            "add",
+            "book",
+            "A Private Notebook",
+            "--by",
+            "Me",
+            "--private",
+        ][..],
+        &[
+            "add",
+            "book",
+            "Ulysses",
+            "--by",
+            "James Joyce",
+            "--no-cover",
+        ],
+        &["add", "book", "Anonymous Pamphlet"],
+    ] {
+        let added = lately(args).await;
+        assert!(added.status.success(), "{}", stderr(&added));
+        assert_eq!(
+            cover_of(stdout(&added)).await,
+            serde_json::Value::Null,
+            "{args:?}"
+        );
+    }
+    assert_eq!(
+        *asked.lock().unwrap(),
+        ["Piranesi", "The Outage"],
+        "a private book's title, one without a cover wanted or one without an author was sent"
+    );
+
+    // An import's books: by ISBN where the export has one, not looked up; by title and author
+    // where it has none (the series after Goodreads' title aside); none where none is found.
+    asked.lock().unwrap().clear();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("goodreads_library_export.csv");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/goodreads_library_export.csv"
+    );
+    // Piranesi is in the log already (another key: added again); Leviathan Wakes has no ISBN.
+    let csv = std::fs::read_to_string(fixture).unwrap()
+        + "31333,\"Leviathan Wakes (The Expanse, #1)\",James S.A. Corey,\"Corey, James S.A.\",,\"=\"\"\"\"\",\"=\"\"\"\"\",0,4.2,Orbit,Kindle Edition,582,2011,2011,,2024/03/01,to-read,to-read (#13),to-read,,,,0,0\n";
+    std::fs::write(&file, csv).unwrap();
+    let imported = sys
+        .lately_with(
+            ("LATELY_OPEN_LIBRARY_URL", open_library.as_str()),
+            &["import", "goodreads", file.to_str().unwrap(), "--covers"],
+        )
+        .await;
+    assert_eq!(
+        stdout(&imported),
+        "5 rows: 5 recorded, 0 already in the log, 0 refused\n",
+        "{}",
+        stderr(&imported)
+    );
+    assert!(
+        stderr(&imported).contains(
+            "covers for 2 of 3 books without an ISBN, found on Open Library by title and author"
+        ),
+        "{}",
+        stderr(&imported)
+    );
+    let mut asked = asked.lock().unwrap().clone();
+    asked.sort();
+    assert_eq!(asked, ["Leviathan Wakes", "Piranesi", "三体"]);
+    let covers: std::collections::BTreeMap<String, serde_json::Value> = log
+        .read_after(0, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == "item_added" && e.data.value().unwrap()["url"].is_string())
+        .map(|e| {
+            let data = e.data.value().unwrap();
+            (
+                data["title"].as_str().unwrap().to_owned(),
+                data["cover_url"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        covers,
+        [
+            (
+                "Good Omens: The Nice and Accurate Prophecies of Agnes Nutter, Witch",
+                "https://covers.openlibrary.org/b/isbn/9780060853983-M.jpg?default=false".into()
+            ),
+            (
+                "Leviathan Wakes (The Expanse, #1)",
+                "https://covers.openlibrary.org/b/id/6975531-M.jpg?default=false".into()
+            ),
+            ("Piranesi", cover.into()),
+            (
+                "The Left Hand of Darkness (Hainish Cycle, #4)",
+                "https://covers.openlibrary.org/b/isbn/9780441478125-M.jpg?default=false".into()
+            ),
+            ("三体", serde_json::Value::Null),
+        ]
+        .into_iter()
+        .map(|(t, c)| (t.to_owned(), c))
+        .collect(),
     );
 }
 

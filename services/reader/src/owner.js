@@ -337,8 +337,10 @@
     const blank = () => Object.assign(el("span", "cover" + shape + " blank", initial), { ariaHidden: "true" });
     if (!item.cover_url || !/^https?:\/\//i.test(item.cover_url)) return blank();
     const img = Object.assign(el("img", "cover" + shape), { src: item.cover_url, alt: "", loading: "lazy" });
-    // Not there (a link gone stale, the phone offline): the letter, not a broken picture.
+    // Not there (a link gone stale, the phone offline), or a host's 1×1 placeholder for a
+    // cover it does not have: the letter, not a broken or empty picture.
     img.addEventListener("error", () => img.replaceWith(blank()));
+    img.addEventListener("load", () => img.naturalWidth < 2 && img.replaceWith(blank()));
     return img;
   }
 
@@ -542,7 +544,8 @@
     if (!isbn.endsWith(check)) {
       throw no("its check digit is " + isbn.slice(-1) + ", where the digits before it make " + check + " (a digit mistyped?)");
     }
-    return "https://covers.openlibrary.org/b/isbn/" + isbn + "-M.jpg";
+    // With default=false, a cover Open Library does not have is a 404 (the letter), not a 1×1 blank.
+    return "https://covers.openlibrary.org/b/isbn/" + isbn + "-M.jpg?default=false";
   }
 
   // Its fields put right (a title mistyped on the bus, the wrong kind, made private), only
@@ -961,7 +964,7 @@
       const src = add.elements.cover.value.trim() ? coverOf(add.elements.cover.value) : "";
       if (/^https?:\/\//i.test(src)) wanted = new URL(src).href;
     } catch (_) { /* not an ISBN, or no address: the add says why */ }
-    preview.hidden = !(wanted && preview.src === wanted && preview.complete && preview.naturalWidth);
+    preview.hidden = !(wanted && preview.src === wanted && preview.complete && preview.naturalWidth > 1);
     if (wanted && preview.src !== wanted) preview.src = wanted;
   }
   preview.addEventListener("load", () => (preview.hidden = preview.src !== wanted));

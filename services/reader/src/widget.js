@@ -43,8 +43,9 @@
     return Math.round((day(to) - day(from)) / 86400000);
   }
 
-  // A cover that does not load (its link gone stale, its host down) becomes the blank the
-  // item would have without one, its title's first letter, not a broken picture on a blog.
+  // A cover that does not load (its link gone stale, its host down), or that is a host's 1×1
+  // placeholder for a cover it does not have (Open Library's, Amazon's), becomes the blank the
+  // item would have without one, its title's first letter, not a broken or empty picture.
   function mend(img) {
     const blank = () => {
       const li = img.closest("li");
@@ -53,9 +54,12 @@
       const initial = (title.match(/[\p{L}\p{N}]/u) || [""])[0].toUpperCase();
       img.replaceWith(Object.assign(el("span", img.className.replace(" u-photo", "") + " blank", initial), { ariaHidden: "true" }));
     };
-    // The server's page may have failed one before this script ran.
-    if (img.complete && !img.naturalWidth) blank();
-    else img.addEventListener("error", blank);
+    // The server's page may have loaded or failed one before this script ran.
+    if (img.complete && img.naturalWidth < 2) blank();
+    else if (!img.complete) {
+      img.addEventListener("error", blank);
+      img.addEventListener("load", () => img.naturalWidth < 2 && blank());
+    }
   }
 
   // An item as an h-entry, the same markup the server renders for /widget: its cover, title

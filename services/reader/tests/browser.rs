@@ -238,6 +238,25 @@ fn blog(html: String) -> u16 {
     port
 }
 
+/// A cover host's placeholder for a cover it does not have, as Open Library's and Amazon's
+/// are: a 1×1 transparent GIF, which loads (and shows nothing); its link.
+fn placeholder_cover() -> String {
+    const GIF: &[u8] = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x01D\x00;";
+    let server = HttpServer::new(|| {
+        App::new().default_service(web::to(|| async {
+            HttpResponse::Ok().content_type("image/gif").body(GIF)
+        }))
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/b/isbn/0000000000-M.jpg",
+        server.addrs()[0].port()
+    );
+    tokio::spawn(server.run());
+    url
+}
+
 const TITLES_IN_PAGE: &str =
     "return [...document.querySelectorAll('li.h-entry .p-name')].map(e => e.textContent)";
 const TITLES_IN_EMBED: &str = "const h = document.querySelector('[data-lately]'); return h && h.shadowRoot ? [...h.shadowRoot.querySelectorAll('li.h-entry .p-name')].map(e => e.textContent) : []";
@@ -540,12 +559,14 @@ async fn widget_js_renders_into_a_shadow_root_on_another_site_and_stays_live() {
 async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
     let sys = system().await;
     let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let placeholder = placeholder_cover();
     for title in ["Dune", "Piranesi", "Hyperion", "Kindred"] {
-        sys.finish(
-            title,
-            json!({ "cover_url": format!("{reader}/owner-icon.png") }),
-        )
-        .await;
+        // Hyperion's cover host has none of it: its 1×1 placeholder.
+        let cover = match title {
+            "Hyperion" => placeholder.clone(),
+            _ => format!("{reader}/owner-icon.png"),
+        };
+        sys.finish(title, json!({ "cover_url": cover })).await;
     }
     // Reading now, 40% in: its tile carries its progress.
     sys.start(
@@ -554,7 +575,8 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
         Some(json!({ "percent": 40 })),
     )
     .await;
-    // A cover whose host is gone: its title's letter instead of a broken picture.
+    // A cover whose host is gone: its title's letter instead of a broken picture (and a 1×1
+    // placeholder's instead of nothing).
     let (_, last) = sys
         .finish(
             "Wild Seed",
@@ -577,7 +599,7 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
         .await;
     const ROOT: &str = "const root = document.querySelector('[data-lately]').shadowRoot;";
     let covers = "return [...ROOT.querySelectorAll('li .cover')].map(c => c.tagName === 'IMG' ? c.naturalWidth : c.textContent)";
-    let mended = json!(["W", 192, 192, 192, 192]);
+    let mended = json!(["W", 192, "H", 192, 192]);
     browser
         .until(
             &covers.replace("ROOT", "document.querySelector('[data-lately]').shadowRoot"),
@@ -645,7 +667,7 @@ async fn widget_js_lays_finishes_out_as_a_shelf_of_covers() {
     browser
         .until(
             &covers.replace("ROOT", "document"),
-            &json!(["L", "W", 192, 192, 192]),
+            &json!(["L", "W", 192, "H", 192]),
             Duration::from_secs(5),
         )
         .await;
@@ -1649,7 +1671,7 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
             "title": "Dune",
             "creators": ["Frank Herbert"],
             "tags": ["sf", "classic"],
-            "cover_url": "https://covers.openlibrary.org/b/isbn/9780441172719-M.jpg",
+            "cover_url": "https://covers.openlibrary.org/b/isbn/9780441172719-M.jpg?default=false",
             "visibility": "private"
         }),
         "only what changed"
@@ -2071,6 +2093,9 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
 </head><body><h1>The Slow Web</h1></body></html>"#
             .to_owned(),
     );
+    // Its cover host has none of it: a 1×1 placeholder.
+    sys.add_item(json!({ "kind": "book", "title": "Wild Seed", "cover_url": placeholder_cover() }))
+        .await;
     sys.add_item(json!({ "kind": "book", "title": "Kindred", "cover_url": format!("{reader}/owner-icon.png") }))
         .await;
     let browser = Browser::start().await;
@@ -2147,11 +2172,12 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         .await;
     browser.says("Added “The Slow Web”: up next.").await;
     // Each line with its cover: Kindred's, loaded; the article's picture, which its site no
-    // longer has, its first letter instead of a broken picture.
+    // longer has, its first letter instead of a broken picture; Wild Seed's placeholder its
+    // letter instead of nothing.
     browser
         .until(
             "return [...document.querySelectorAll('#queue li')].map(li => { const c = li.querySelector('.cover'); return [li.querySelector('.p-name').textContent, c.tagName === 'IMG' ? c.naturalWidth : c.textContent]; })",
-            &json!([["The Slow Web", "T"], ["Kindred", 192]]),
+            &json!([["The Slow Web", "T"], ["Kindred", 192], ["Wild Seed", "W"]]),
             Duration::from_secs(5),
         )
         .await;
