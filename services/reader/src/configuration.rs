@@ -97,6 +97,16 @@ pub struct Config {
     #[arg(long, env = "LATELY_WRITER_PUBLIC_URL")]
     pub writer_public_url: Option<String>,
 
+    /// Where your log's page (`/owner`) looks up a book's cover by its title and author when
+    /// one is added without a cover (Open Library's search, asked by your browser). Empty:
+    /// none looked up.
+    #[arg(
+        long,
+        env = "LATELY_OPEN_LIBRARY_URL",
+        default_value = "https://openlibrary.org"
+    )]
+    pub open_library_url: String,
+
     /// Serve the owner's list without a token. Only for a machine nobody else can reach.
     #[arg(long, env = "LATELY_INSECURE_LOCAL", default_value_t = false)]
     pub insecure_local: bool,

@@ -950,6 +950,35 @@
     return null;
   }
 
+  // Open Library's cover of the book called `title` by one of `authors`, as `lately add book
+  // … --by …` finds it (open_library.rs, the same rule, a wrong cover being worse than none):
+  // the first work of that title (a subtitle on one side only, or a Goodreads series after it,
+  // aside) by an author of that surname, that has a cover. None when there is none, or when
+  // Open Library cannot be asked within 5 s (the phone offline: the add is kept without it).
+  async function bookCover(title, authors) {
+    const base = main.dataset.openLibrary;
+    if (!base) return "";
+    const searched = title.replace(/ \([^()]*#[^()]*\)$/, "").trim();
+    const head = (t) => words(t.split(":")[0]);
+    const same = (theirs) => {
+      const [a, b] = [words(theirs), words(searched)];
+      return !!a && (a === b || a === head(searched) || head(theirs) === b);
+    };
+    const surname = (name) => words(name).split(" ").pop();
+    const surnames = authors.map(surname);
+    const query = new URLSearchParams({ title: searched, author: authors[0], fields: "title,author_name,cover_i", limit: "10" });
+    try {
+      const answer = await fetch(base + "/search.json?" + query, { signal: AbortSignal.timeout(5000) });
+      if (!answer.ok) return "";
+      const docs = (await answer.json()).docs || [];
+      const work = docs.find((d) => typeof d.title === "string" && same(d.title) &&
+        (d.author_name || []).some((n) => surnames.includes(surname(n))) && d.cover_i > 0);
+      return work ? "https://covers.openlibrary.org/b/id/" + work.cover_i + "-M.jpg?default=false" : "";
+    } catch (_) {
+      return "";
+    }
+  }
+
   const add = document.getElementById("add");
   // The cover the add form would save, shown beside its field as it is typed or filled in
   // from a shared page (its picture, or the ISBN's on Open Library): hidden while there is
@@ -990,6 +1019,14 @@
       return say(e.message, true);
     }
     const adding = async () => {
+      // A public book without a cover: Open Library's, when it has one (a private one's title
+      // is not sent out).
+      let covered = "";
+      if (!body.cover_url && body.kind === "book" && body.visibility === "public" && body.creators.length) {
+        body.cover_url = await bookCover(body.title, body.creators);
+        if (body.cover_url) covered = " Its cover is Open Library's.";
+        else delete body.cover_url;
+      }
       let added;
       try {
         added = await write("POST", "/v1/items", body);
@@ -1016,7 +1053,7 @@
         }
       }
       return [
-        said,
+        said + covered,
         async () => {
           await write("DELETE", path(added));
           return "Removed “" + body.title + "” (`lately restore " + added.id + "` brings it back).";

@@ -74,7 +74,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <style>{CSS}
 {PAGE_CSS}
 {OWNER_CSS}</style></head>
-<body><main class="lately page owner" data-theme="auto" data-writer="{writer}">
+<body><main class="lately page owner" data-theme="auto" data-writer="{writer}" data-open-library="{open_library}">
 <h1>Your log</h1>
 <p class="status" role="status" aria-live="polite">Reading your list…</p>
 <p class="kept" hidden><span></span> <button type="button">Send now</button></p>
@@ -110,6 +110,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <noscript><p>This page needs JavaScript; the <code>lately</code> command does all it does.</p></noscript>
 </main><script src="owner.js"></script></body></html>"##,
         writer = escape(writer),
+        open_library = escape(&state.open_library_url),
     );
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

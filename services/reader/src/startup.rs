@@ -40,6 +40,8 @@ pub struct AppState {
     pub owner: OwnerAccess,
     /// The writer's address for the owner's page (`LATELY_WRITER_PUBLIC_URL`).
     pub writer_public_url: Option<String>,
+    /// Where the owner's page looks a book's cover up (`LATELY_OPEN_LIBRARY_URL`; empty: not).
+    pub open_library_url: String,
     /// The log's primary (`DATABASE_URL`), asked for its head when a position waited for never
     /// arrives: see [`AppState::log_head_since`].
     log: EventLog,
@@ -176,6 +178,7 @@ impl Application {
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
             owner,
             writer_public_url: config.writer_public_url.clone(),
+            open_library_url: config.open_library_url.trim_end_matches('/').to_owned(),
             log,
             log_head: tokio::sync::Mutex::new(None),
             hash_cache: Mutex::new(None),

@@ -815,8 +815,15 @@ async fn owners_reader(sys: &common::System) -> String {
     owners_reader_writing_to(sys, &sys.writer).await
 }
 
-/// A reader that serves the owner's list, its page writing to `writer`.
+/// A reader that serves the owner's list, its page writing to `writer` (and looking no book's
+/// cover up: no test asks the real Open Library).
 async fn owners_reader_writing_to(sys: &common::System, writer: &str) -> String {
+    owners_reader_on(sys, writer, "").await
+}
+
+/// A reader that serves the owner's list, its page writing to `writer` and looking a book's
+/// cover up at `open_library`.
+async fn owners_reader_on(sys: &common::System, writer: &str, open_library: &str) -> String {
     sys.reader(ReaderConfig::parse_from([
         "lately-reader",
         "--database-url",
@@ -831,6 +838,8 @@ async fn owners_reader_writing_to(sys: &common::System, writer: &str) -> String 
         common::TOKEN,
         "--writer-public-url",
         writer,
+        "--open-library-url",
+        open_library,
     ]))
     .await
 }
@@ -1980,6 +1989,104 @@ async fn the_owners_log_page_goes_through_a_finished_item_again() {
             "item_started",
             "item_start_retracted"
         ]
+    );
+    browser.quit().await;
+}
+
+/// A book added from the owner's page without a cover gets Open Library's, found by its title
+/// and author as `lately add book` finds it (asked by the phone's browser: the stand-in answers
+/// with CORS, as Open Library's search does); a private book's title is not sent, nor is one
+/// with a cover given; none found, none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_gives_a_book_added_without_a_cover_open_librarys() {
+    let sys = system().await;
+    let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let kept = asked.clone();
+    let server = HttpServer::new(move || {
+        let asked = kept.clone();
+        App::new().route(
+            "/search.json",
+            web::get().to(
+                move |q: web::Query<std::collections::HashMap<String, String>>| {
+                    let asked = asked.clone();
+                    async move {
+                        asked.lock().unwrap().push(q["title"].clone());
+                        let docs = match (q["title"].as_str(), q["author"].as_str()) {
+                            ("Piranesi", "Susanna Clarke") => json!([
+                                { "title": "Piranesi", "author_name": ["A. Critic"], "cover_i": 1 },
+                                { "title": "Piranesi", "author_name": ["Susanna Clarke"], "cover_i": 10_544_203 },
+                            ]),
+                            _ => json!([]),
+                        };
+                        HttpResponse::Ok()
+                            .insert_header(("Access-Control-Allow-Origin", "*"))
+                            .json(json!({ "docs": docs }))
+                    }
+                },
+            ),
+        )
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let open_library = format!("http://127.0.0.1:{}", server.addrs()[0].port());
+    tokio::spawn(server.run());
+    let reader = owners_reader_on(&sys, &sys.writer, &open_library).await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    browser.says("").await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let add = |title: &str, more: &str| {
+        format!("const f = document.getElementById('add'); f.elements.kind.value = 'book'; f.elements.title.value = '{title}'; {more} f.requestSubmit();")
+    };
+    let cover_added = || async {
+        let added = log
+            .read_after(log.head().await.unwrap() - 1, 1)
+            .await
+            .unwrap();
+        assert_eq!(added[0].event_type, "item_added");
+        added[0].data.value().unwrap()["cover_url"].clone()
+    };
+
+    browser
+        .eval(&add("Piranesi", "f.elements.by.value = 'Susanna Clarke';"))
+        .await;
+    browser
+        .says("Added “Piranesi”: up next. Its cover is Open Library's.")
+        .await;
+    assert_eq!(
+        cover_added().await,
+        json!("https://covers.openlibrary.org/b/id/10544203-M.jpg?default=false"),
+        "not its author's work"
+    );
+    browser
+        .eval(&add(
+            "A Private Notebook",
+            "f.elements.by.value = 'Me'; f.elements.private.checked = true;",
+        ))
+        .await;
+    browser.says("Added “A Private Notebook”: up next.").await;
+    assert_eq!(cover_added().await, Value::Null);
+    browser
+        .eval(&add(
+            "Kindred",
+            &format!("f.elements.by.value = 'Octavia E. Butler'; f.elements.cover.value = '{reader}/owner-icon.png';"),
+        ))
+        .await;
+    browser.says("Added “Kindred”: up next.").await;
+    assert_eq!(
+        cover_added().await,
+        json!(format!("{reader}/owner-icon.png"))
+    );
+    browser
+        .eval(&add("An Unknown Book", "f.elements.by.value = 'Nobody';"))
+        .await;
+    browser.says("Added “An Unknown Book”: up next.").await;
+    assert_eq!(cover_added().await, Value::Null);
+    assert_eq!(
+        *asked.lock().unwrap(),
+        ["Piranesi", "An Unknown Book"],
+        "a private book's title, or one with a cover, was sent"
     );
     browser.quit().await;
 }
