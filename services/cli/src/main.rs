@@ -454,10 +454,20 @@ enum Command {
         /// csv -`).
         file: std::path::PathBuf,
         /// Goodreads and StoryGraph: each book added gets its cover from Open Library, by its
-        /// ISBN (a link your blog's readers' browsers will load). Overcast: each episode gets
-        /// its show's artwork, read from the show's feed (one request a show).
+        /// ISBN (a link your blog's readers' browsers will load), else by its title and author.
+        /// Overcast: each episode gets its show's artwork, read from the show's feed (one
+        /// request a show).
         #[arg(long)]
         covers: bool,
+    },
+    /// Give your books without a cover Open Library's, found by title and author as `add`
+    /// finds one: those added before, or imported without `--covers`. Each public book with
+    /// an author and no cover is looked up (a private one's title is not sent out); each
+    /// cover found is set with the book's version, so an edit made meanwhile is not undone.
+    Covers {
+        /// Say what would be set; set nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// The HTML to paste into your blog for the widget, served from the feed's address
     /// (`--feed`, as your readers reach it): your recent finishes, or with `--show current`
@@ -999,6 +1009,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             file,
             covers,
         } => import::run(client, source, &file, covers).await?,
+        Command::Covers { dry_run } => covers(client, dry_run).await?,
         Command::Export => export(client).await?,
         Command::Demo => {
             import::demo(client).await?;
@@ -2019,6 +2030,98 @@ async fn owners_list(
         }) => Ok(false),
         Err(e) => Err(e),
     }
+}
+
+/// `lately covers`: each public book of the owner's with an author and no cover, looked up on
+/// Open Library two at a time; a cover found set with the version the book was read at (a
+/// book edited meanwhile is a conflict, said and left as it is). A line on stdout for each
+/// cover set, the count on stderr.
+async fn covers(client: &Client, dry_run: bool) -> Result<(), CliError> {
+    use futures::StreamExt;
+
+    let mut books = Vec::new();
+    each_page(
+        client,
+        "/v1/owner/items",
+        &[("kind", "book")],
+        Read::Owner,
+        usize::MAX,
+        |items| {
+            books.extend(
+                items
+                    .iter()
+                    .filter(|i| {
+                        i["cover_url"].is_null()
+                            && i["visibility"] == "public"
+                            && i["creators"].as_array().is_some_and(|c| !c.is_empty())
+                    })
+                    .cloned(),
+            );
+            Ok(())
+        },
+    )
+    .await?;
+    let (http, base) = (open_library::client(), open_library::base());
+    let looked_up: Vec<(Value, Result<Option<String>, String>)> =
+        futures::stream::iter(books.iter().map(|book| {
+            let (http, base) = (&http, &base);
+            async move {
+                let title = book["title"].as_str().unwrap_or_default();
+                let authors: Vec<String> = book["creators"]
+                    .as_array()
+                    .map_or(&[][..], Vec::as_slice)
+                    .iter()
+                    .filter_map(|c| c.as_str().map(str::to_owned))
+                    .collect();
+                let found = open_library::find(http, base, title, &authors).await;
+                (book.clone(), found)
+            }
+        }))
+        .buffered(2)
+        .collect()
+        .await;
+    let (mut set, mut failed) = (0, 0);
+    for (book, found) in looked_up {
+        let (id, title) = (
+            book["id"].as_str().unwrap_or_default(),
+            book["title"].as_str().unwrap_or_default(),
+        );
+        let cover = match found {
+            Ok(Some(cover)) => cover,
+            Ok(None) => continue,
+            Err(why) => {
+                eprintln!("{id}  {title}: {why}");
+                failed += 1;
+                continue;
+            }
+        };
+        if !dry_run {
+            let body = json!({ "cover_url": cover, "expected_version": book["version"] });
+            let key = uuid::Uuid::new_v4().to_string();
+            if let Err(e) = client.write("PATCH", &item_path(id), &body, &key).await {
+                eprintln!("{id}  {title}: not set: {e}");
+                failed += 1;
+                continue;
+            }
+        }
+        set += 1;
+        say(format_args!("{id}  {title}  {cover}"))?;
+    }
+    let books = books.len();
+    eprintln!(
+        "{} for {set} of {books} {} without one, found on Open Library by title and author{}",
+        if dry_run {
+            "covers to set"
+        } else {
+            "covers set"
+        },
+        if books == 1 { "book" } else { "books" },
+        match failed {
+            0 => String::new(),
+            n => format!(" ({n} not looked up or not set: above)"),
+        }
+    );
+    Ok(())
 }
 
 /// The cover Open Library has of the book called `title` by `creators` (none without them), said

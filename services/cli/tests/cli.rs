@@ -1533,6 +1533,87 @@ async fn a_book_without_a_cover_gets_open_librarys_by_its_title_and_author() {
     );
 }
 
+/// `lately covers`: the books that went without a cover (added while Open Library could not be
+/// reached, or imported without `--covers`) get Open Library's, each set with the version it
+/// was read at; a private one is not looked up, one with a cover left as it is; `--dry-run`
+/// sets nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lately_covers_gives_the_books_without_one_open_librarys() {
+    let sys = system().await;
+    // Open Library unreachable meanwhile (the harness' closed port): each added without one.
+    let mut ids = Vec::new();
+    for args in [
+        &["add", "book", "Piranesi", "--by", "Susanna Clarke"][..],
+        &[
+            "add",
+            "book",
+            "A Private Notebook",
+            "--by",
+            "Me",
+            "--private",
+        ],
+        &[
+            "add",
+            "book",
+            "Kindred",
+            "--by",
+            "Octavia E. Butler",
+            "--cover",
+            "https://img.example/kindred.jpg",
+        ],
+        &["add", "book", "三体", "--by", "刘慈欣"],
+        &["add", "book", "Anonymous Pamphlet"],
+        &["add", "movie", "Past Lives", "--by", "Celine Song"],
+    ] {
+        let added = sys.lately(args).await;
+        assert!(added.status.success(), "{}", stderr(&added));
+        ids.push(stdout(&added).trim().to_owned());
+    }
+    let piranesi = &ids[0];
+    let (open_library, asked) = open_library().await;
+    let covers = |args: &'static [&'static str]| {
+        sys.lately_with(("LATELY_OPEN_LIBRARY_URL", open_library.as_str()), args)
+    };
+    let cover = "https://covers.openlibrary.org/b/id/10544203-M.jpg?default=false";
+    let head = sys.head().await;
+    let dry = covers(&["covers", "--dry-run"]).await;
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert_eq!(stdout(&dry), format!("{piranesi}  Piranesi  {cover}\n"));
+    assert!(
+        stderr(&dry).contains(
+            "covers to set for 1 of 2 books without one, found on Open Library by title and author"
+        ),
+        "{}",
+        stderr(&dry)
+    );
+    assert_eq!(sys.head().await, head, "a dry run wrote");
+
+    let set = covers(&["covers"]).await;
+    assert!(set.status.success(), "{}", stderr(&set));
+    assert_eq!(stdout(&set), format!("{piranesi}  Piranesi  {cover}\n"));
+    assert!(
+        stderr(&set).contains("covers set for 1 of 2 books without one"),
+        "{}",
+        stderr(&set)
+    );
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let written = log.read_after(head, 10).await.unwrap();
+    assert_eq!(written.len(), 1, "one edit");
+    assert_eq!(&written[0].stream_id, piranesi);
+    assert_eq!(written[0].event_type, "item_edited");
+    assert_eq!(
+        written[0].data.value().unwrap()["changes"],
+        serde_json::json!({ "cover_url": cover })
+    );
+    let mut asked = asked.lock().unwrap().clone();
+    asked.sort();
+    assert_eq!(
+        asked,
+        ["Piranesi", "Piranesi", "三体", "三体"],
+        "a private book, one with a cover, one without an author or a film was looked up"
+    );
+}
+
 /// `lately add … --finished [--rating R]`: the article just read, logged in one command, as
 /// the owner's page's "Add, finished": the id printed, the item added and finished now. A
 /// rating the writer would refuse is refused before anything is written; `--rating` alone
