@@ -816,19 +816,8 @@ async fn covers_by_title(plan: &mut [Planned]) {
         return;
     }
     let asked = wanted.iter().map(|&i| {
-        let add = &plan[i].add;
-        let title = add["title"].as_str().unwrap_or_default().to_owned();
-        let authors: Vec<String> = add["creators"]
-            .as_array()
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .filter_map(|c| c.as_str().map(str::to_owned))
-            .collect();
-        let (http, base) = (&http, &base);
-        async move {
-            let found = crate::open_library::find(http, base, &title, &authors).await;
-            (i, found)
-        }
+        let (http, base, add) = (&http, &base, &plan[i].add);
+        async move { (i, crate::open_library::find_for(http, base, add).await) }
     });
     let found: Vec<(usize, Result<Option<String>, String>)> = futures::stream::iter(asked)
         .buffer_unordered(2)

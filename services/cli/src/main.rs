@@ -2065,17 +2065,7 @@ async fn covers(client: &Client, dry_run: bool) -> Result<(), CliError> {
     let looked_up: Vec<(Value, Result<Option<String>, String>)> =
         futures::stream::iter(books.iter().map(|book| {
             let (http, base) = (&http, &base);
-            async move {
-                let title = book["title"].as_str().unwrap_or_default();
-                let authors: Vec<String> = book["creators"]
-                    .as_array()
-                    .map_or(&[][..], Vec::as_slice)
-                    .iter()
-                    .filter_map(|c| c.as_str().map(str::to_owned))
-                    .collect();
-                let found = open_library::find(http, base, title, &authors).await;
-                (book.clone(), found)
-            }
+            async move { (book.clone(), open_library::find_for(http, base, book).await) }
         }))
         .buffered(2)
         .collect()

@@ -91,6 +91,28 @@ pub async fn find(
     Ok(pick(&found, title, authors).map(id_cover))
 }
 
+/// [`find`] for a book as the API writes one (an add's body, an item of the owner's list): its
+/// `title` and its `creators`.
+pub async fn find_for(
+    http: &reqwest::Client,
+    base: &str,
+    book: &Value,
+) -> Result<Option<String>, String> {
+    let authors: Vec<String> = book["creators"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter_map(|c| c.as_str().map(str::to_owned))
+        .collect();
+    find(
+        http,
+        base,
+        book["title"].as_str().unwrap_or_default(),
+        &authors,
+    )
+    .await
+}
+
 /// The first work in a search's answer that is this book and has a cover: its cover's id.
 pub fn pick(found: &Value, title: &str, authors: &[String]) -> Option<u64> {
     let wanted = searched_title(title);
