@@ -5,6 +5,9 @@
 //!
 //! An ISBN carries a check digit, so a digit mistyped is an error that says so, not a blank
 //! picture on your page.
+//!
+//! A book may also be added by its ISBN alone, `lately add book 978-0-441-17271-9`: [`in_title`]
+//! tells one, and Open Library names the book (`open_library::by_isbn`).
 
 use crate::open_library::isbn_cover;
 
@@ -12,13 +15,38 @@ use crate::open_library::isbn_cover;
 /// or an ISBN — 10 or 13 digits, hyphens and spaces aside, the last of ten may be `X` — as
 /// its cover on Open Library. Digits that are no ISBN are refused with the reason.
 pub fn cover(arg: &str) -> Result<String, String> {
-    let compact: String = arg
-        .chars()
+    Ok(parse(arg)?.map_or_else(|| arg.to_owned(), |isbn| isbn_cover(&isbn)))
+}
+
+/// The ISBN a book's "title" is, when it is one: 10 or 13 digits (hyphens and spaces aside,
+/// the last of ten may be `X`) that make their check digit. Other digits are a title ("1984",
+/// "2001"); 10 or 13 of them that miss their check digit are a mistyped ISBN, refused.
+pub fn in_title(title: &str) -> Result<Option<String>, String> {
+    let compact = compact(title);
+    if !matches!(compact.len(), 10 | 13) || !digits(&compact) {
+        return Ok(None);
+    }
+    parse(title)
+}
+
+/// Hyphens and spaces aside, in capitals.
+fn compact(arg: &str) -> String {
+    arg.chars()
         .filter(|c| !matches!(c, '-' | ' '))
         .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if compact.is_empty() || !compact.chars().all(|c| c.is_ascii_digit() || c == 'X') {
-        return Ok(arg.to_owned());
+        .collect()
+}
+
+fn digits(compact: &str) -> bool {
+    !compact.is_empty() && compact.chars().all(|c| c.is_ascii_digit() || c == 'X')
+}
+
+/// The ISBN `arg` is, compact; none when it is not digits at all; an error saying why for
+/// digits that are no ISBN.
+fn parse(arg: &str) -> Result<Option<String>, String> {
+    let compact = compact(arg);
+    if !digits(&compact) {
+        return Ok(None);
     }
     let isbn = compact.as_str();
     let expected = match check_digit(isbn) {
@@ -36,7 +64,7 @@ pub fn cover(arg: &str) -> Result<String, String> {
         }
     };
     match isbn.chars().last() {
-        Some(last) if last == expected => Ok(isbn_cover(isbn)),
+        Some(last) if last == expected => Ok(Some(compact.clone())),
         Some(last) => Err(format!(
             "“{arg}” is not an ISBN: its check digit is {last}, where the digits before it \
              make {expected} (a digit mistyped?)"
@@ -94,6 +122,21 @@ mod tests {
         ] {
             assert_eq!(cover(given).unwrap(), isbn_cover(isbn), "{given}");
         }
+    }
+
+    #[test]
+    fn a_title_is_an_isbn_only_when_it_makes_its_check_digit() {
+        assert_eq!(
+            in_title("978-0-441-17271-9"),
+            Ok(Some("9780441172719".to_owned()))
+        );
+        assert_eq!(in_title("080442957x"), Ok(Some("080442957X".to_owned())));
+        for title in ["1984", "2001", "Dune", "978 Ways", "97804411727"] {
+            assert_eq!(in_title(title), Ok(None), "{title}");
+        }
+        assert!(in_title("9780441172718")
+            .unwrap_err()
+            .contains("its check digit is 8"));
     }
 
     #[test]

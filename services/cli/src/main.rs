@@ -171,11 +171,14 @@ impl TweetStatus {
 enum Command {
     /// Add an item: `lately add book "The Left Hand of Darkness" --by "Ursula K. Le Guin"`, or
     /// by its link alone: `lately add article https://…` reads the page's title, author,
-    /// address and picture (what you give with `--by`, `--cover` is kept instead).
+    /// address and picture (what you give with `--by`, `--cover` is kept instead); a book by
+    /// the ISBN on its back, `lately add book 978-0-441-17271-9`: its title, authors and cover
+    /// as Open Library names them.
     Add {
         kind: Kind,
         /// The title, as you would write it in a list of what you finished; or the item's
-        /// link (http or https), whose page says it.
+        /// link (http or https), whose page says it; or a book's ISBN, which Open Library
+        /// names.
         title: String,
         /// A creator (author, director, studio, host); repeat for several.
         #[arg(long = "by")]
@@ -714,8 +717,39 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             finished,
             rating,
         } => {
-            let (title, creators, url, cover) = match web_page::link(&title) {
-                Some(link) if url.is_none() => {
+            let isbn = match kind {
+                Kind::Book => isbn::in_title(&title).map_err(CliError::Usage)?,
+                _ => None,
+            };
+            let (title, creators, url, cover) = match (isbn, web_page::link(&title)) {
+                (Some(isbn), _) => {
+                    let give_it = |why: String| {
+                        CliError::Failed(format!(
+                            "{why}; give the book's title: lately add book \"…\" --cover {isbn}"
+                        ))
+                    };
+                    let http = open_library::client();
+                    let book = open_library::by_isbn(&http, &open_library::base(), &isbn)
+                        .await
+                        .map_err(|why| {
+                            give_it(format!("the ISBN {isbn} was not looked up: {why}"))
+                        })?
+                        .ok_or_else(|| {
+                            give_it(format!("Open Library knows no book with the ISBN {isbn}"))
+                        })?;
+                    let creators = if creators.is_empty() {
+                        book.authors
+                    } else {
+                        creators
+                    };
+                    eprintln!(
+                        "{}{} (Open Library's, by the ISBN {isbn})",
+                        book.title,
+                        by(&json!({ "creators": creators }))
+                    );
+                    (book.title, creators, url, cover.or(Some(book.cover)))
+                }
+                (None, Some(link)) if url.is_none() => {
                     let page = web_page::fetch(&link).await?;
                     let creators = if creators.is_empty() {
                         page.creators
@@ -730,14 +764,14 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                     );
                     (page.title, creators, Some(page.url), cover.or(page.cover))
                 }
-                Some(_) => {
+                (None, Some(_)) => {
                     return Err(CliError::Usage(
                         "the title is a link and --url another: give the title in words with \
                          --url, or the link alone (its page says the title)"
                             .into(),
                     ))
                 }
-                None => (title, creators, url, cover),
+                (None, None) => (title, creators, url, cover),
             };
             if !duplicate {
                 not_added_already(client, kind, &title, &creators, url.as_deref()).await?;

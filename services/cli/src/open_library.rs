@@ -66,15 +66,68 @@ pub async fn find(
     let Some(author) = authors.first() else {
         return Ok(None);
     };
-    let searched = searched_title(title);
+    let query = [
+        ("title", searched_title(title)),
+        ("author", author.as_str()),
+        ("fields", "title,author_name,cover_i"),
+        ("limit", "10"),
+    ];
+    Ok(pick(&search(http, base, &query).await?, title, authors).map(id_cover))
+}
+
+/// A book as Open Library names it by an ISBN.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Book {
+    pub title: String,
+    pub authors: Vec<String>,
+    pub cover: String,
+}
+
+/// The book with this ISBN, if Open Library knows it: `lately add book 978-0-441-17271-9`, the
+/// number on its back typed instead of its title.
+pub async fn by_isbn(
+    http: &reqwest::Client,
+    base: &str,
+    isbn: &str,
+) -> Result<Option<Book>, String> {
+    let query = [
+        ("q", format!("isbn:{isbn}")),
+        ("fields", "title,author_name,cover_i".to_owned()),
+        ("limit", "1".to_owned()),
+    ];
+    Ok(named(&search(http, base, &query).await?, isbn))
+}
+
+/// The book a search by ISBN found: its work's title and authors, and its work's cover (by id:
+/// the one Open Library shows for it), else the cover of that ISBN's edition.
+pub fn named(found: &Value, isbn: &str) -> Option<Book> {
+    let doc = found["docs"].as_array()?.first()?;
+    let title = doc["title"].as_str()?.trim();
+    (!title.is_empty()).then(|| Book {
+        title: title.to_owned(),
+        authors: doc["author_name"]
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(|a| a.as_str().map(|a| a.trim().to_owned()))
+            .filter(|a| !a.is_empty())
+            .collect(),
+        cover: doc["cover_i"]
+            .as_u64()
+            .filter(|id| *id > 0)
+            .map_or_else(|| isbn_cover(isbn), id_cover),
+    })
+}
+
+/// Open Library's search asked `query`: its answer, or why there is none.
+async fn search<V: serde::Serialize>(
+    http: &reqwest::Client,
+    base: &str,
+    query: &[(&str, V)],
+) -> Result<Value, String> {
     let answer = http
         .get(format!("{base}/search.json"))
-        .query(&[
-            ("title", searched),
-            ("author", author.as_str()),
-            ("fields", "title,author_name,cover_i"),
-            ("limit", "10"),
-        ])
+        .query(query)
         .send()
         .await
         .map_err(|e| format!("Open Library could not be reached: {}", error_chain(&e)))?;
@@ -82,13 +135,12 @@ pub async fn find(
     if !status.is_success() {
         return Err(format!("Open Library answered {status}"));
     }
-    let found: Value = answer.json().await.map_err(|e| {
+    answer.json().await.map_err(|e| {
         format!(
             "Open Library's answer was not its search's: {}",
             error_chain(&e)
         )
-    })?;
-    Ok(pick(&found, title, authors).map(id_cover))
+    })
 }
 
 /// [`find`] for a book as the API writes one (an add's body, an item of the owner's list): its
@@ -241,6 +293,32 @@ mod tests {
                 "Star Wars: A New Hope",
                 &authors(&["Jason Fry"])
             ),
+            None
+        );
+    }
+
+    #[test]
+    fn a_book_found_by_its_isbn_is_its_works_title_authors_and_cover() {
+        let dune = json!({ "docs": [
+            { "title": " Dune ", "author_name": ["Frank Herbert", ""], "cover_i": 11_481_354 },
+        ]});
+        assert_eq!(
+            named(&dune, "9780441172719"),
+            Some(Book {
+                title: "Dune".into(),
+                authors: vec!["Frank Herbert".into()],
+                cover: id_cover(11_481_354),
+            })
+        );
+        // No cover of the work: its edition's, by the ISBN (a 404 if it has none either).
+        let bare = json!({ "docs": [{ "title": "Dune" }] });
+        assert_eq!(
+            named(&bare, "9780441172719").map(|b| (b.authors, b.cover)),
+            Some((vec![], isbn_cover("9780441172719")))
+        );
+        assert_eq!(named(&json!({ "docs": [] }), "9780441172719"), None);
+        assert_eq!(
+            named(&json!({ "docs": [{ "title": " " }] }), "9780441172719"),
             None
         );
     }

@@ -1345,7 +1345,8 @@ async fn a_books_isbn_is_its_cover() {
 }
 
 /// An Open Library stand-in: its search knows Piranesi and Leviathan Wakes, finds nothing for
-/// 三体 and answers 503 to anything else; each search's title, as asked, is kept.
+/// 三体 and answers 503 to anything else; by ISBN (`q=isbn:…`) it knows Dune's 9780441172719
+/// alone. Each search's title (or `q`), as asked, is kept.
 async fn open_library() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let kept = asked.clone();
@@ -1357,6 +1358,17 @@ async fn open_library() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>
                 move |q: actix_web::web::Query<std::collections::HashMap<String, String>>| {
                     let asked = asked.clone();
                     async move {
+                        if let Some(isbn) = q.get("q") {
+                            asked.lock().unwrap().push(isbn.clone());
+                            let docs = match isbn.as_str() {
+                                "isbn:9780441172719" => serde_json::json!([
+                                    { "title": "Dune", "author_name": ["Frank Herbert"], "cover_i": 11_481_354 },
+                                ]),
+                                _ => serde_json::json!([]),
+                            };
+                            return actix_web::HttpResponse::Ok()
+                                .json(serde_json::json!({ "docs": docs }));
+                        }
                         let (title, author) = (q["title"].clone(), q["author"].clone());
                         asked.lock().unwrap().push(title.clone());
                         let docs = match (title.as_str(), author.as_str()) {
@@ -1530,6 +1542,87 @@ async fn a_book_without_a_cover_gets_open_librarys_by_its_title_and_author() {
         .into_iter()
         .map(|(t, c)| (t.to_owned(), c))
         .collect(),
+    );
+}
+
+/// `lately add book 978-0-441-17271-9`: the number on a book's back instead of its title, as on
+/// a phone's barcode app; Open Library names it (its title, authors and cover). An ISBN it does
+/// not know, or one mistyped, is refused, nothing written; digits that are no ISBN are a title.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_book_is_added_by_the_isbn_on_its_back() {
+    let sys = system().await;
+    let (open_library, asked) = open_library().await;
+    let lately = |args: &'static [&'static str]| {
+        sys.lately_with(("LATELY_OPEN_LIBRARY_URL", open_library.as_str()), args)
+    };
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+
+    let added = lately(&["add", "book", "978-0-441-17271-9"]).await;
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(
+        stderr(&added)
+            .contains("Dune by Frank Herbert (Open Library's, by the ISBN 9780441172719)"),
+        "{}",
+        stderr(&added)
+    );
+    let data = log.read_stream(stdout(&added).trim()).await.unwrap()[0]
+        .data
+        .value()
+        .unwrap();
+    assert_eq!(
+        (&data["title"], &data["creators"], &data["cover_url"]),
+        (
+            &serde_json::json!("Dune"),
+            &serde_json::json!(["Frank Herbert"]),
+            &serde_json::json!("https://covers.openlibrary.org/b/id/11481354-M.jpg?default=false")
+        )
+    );
+    // The same book by its ISBN again: in the list already, as by its title.
+    let again = lately(&["add", "book", "9780441172719"]).await;
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("in your list already"),
+        "{}",
+        stderr(&again)
+    );
+
+    let head = sys.head().await;
+    let unknown = lately(&["add", "book", "0-8044-2957-X"]).await;
+    assert_eq!(unknown.status.code(), Some(3), "{}", stderr(&unknown));
+    assert!(
+        stderr(&unknown).contains(
+            "Open Library knows no book with the ISBN 080442957X; give the book's title: lately \
+             add book \"…\" --cover 080442957X"
+        ),
+        "{}",
+        stderr(&unknown)
+    );
+    let typo = lately(&["add", "book", "978-0-441-17271-8"]).await;
+    assert_eq!(typo.status.code(), Some(2), "{}", stderr(&typo));
+    assert!(
+        stderr(&typo).contains("its check digit is 8, where the digits before it make 9"),
+        "{}",
+        stderr(&typo)
+    );
+    assert_eq!(sys.head().await, head, "nothing written");
+    assert_eq!(
+        *asked.lock().unwrap(),
+        [
+            "isbn:9780441172719",
+            "isbn:9780441172719",
+            "isbn:080442957X"
+        ],
+        "a mistyped ISBN was looked up"
+    );
+    // Digits that are no ISBN: a title.
+    let orwell = lately(&["add", "book", "1984", "--by", "George Orwell", "--no-cover"]).await;
+    assert!(orwell.status.success(), "{}", stderr(&orwell));
+    assert_eq!(
+        log.read_stream(stdout(&orwell).trim()).await.unwrap()[0]
+            .data
+            .value()
+            .unwrap()["title"],
+        "1984"
     );
 }
 
