@@ -530,9 +530,17 @@
   // aside), as its cover on Open Library, as `lately add --cover` takes one. Digits that are
   // no ISBN (one mistyped: the check digit disagrees) throw what is wrong with them.
   function coverOf(text) {
+    const isbn = isbnOf(text);
+    // With default=false, a cover Open Library does not have is a 404 (the letter), not a 1×1 blank.
+    return isbn ? "https://covers.openlibrary.org/b/isbn/" + isbn + "-M.jpg?default=false" : text.trim();
+  }
+
+  // The ISBN `text` is (compact, as `isbn.rs` reads one), or "" for text that is not digits;
+  // digits that are no ISBN throw what is wrong with them.
+  function isbnOf(text) {
     const t = text.trim();
     const isbn = t.replace(/[\s-]/g, "").toUpperCase();
-    if (!/^[\dX]+$/.test(isbn)) return t;
+    if (!/^[\dX]+$/.test(isbn)) return "";
     const no = (why) => new Error("“" + t + "” is not an ISBN: " + why);
     if (isbn.length !== 10 && isbn.length !== 13) throw no("an ISBN has 10 or 13 digits, this has " + isbn.length);
     if (/X./.test(isbn) || (isbn.length === 13 && isbn.endsWith("X"))) throw no("an X may only be the last of ten digits");
@@ -544,8 +552,7 @@
     if (!isbn.endsWith(check)) {
       throw no("its check digit is " + isbn.slice(-1) + ", where the digits before it make " + check + " (a digit mistyped?)");
     }
-    // With default=false, a cover Open Library does not have is a 404 (the letter), not a 1×1 blank.
-    return "https://covers.openlibrary.org/b/isbn/" + isbn + "-M.jpg?default=false";
+    return isbn;
   }
 
   // Its fields put right (a title mistyped on the bus, the wrong kind, made private), only
@@ -956,8 +963,7 @@
   // aside) by an author of that surname, that has a cover. None when there is none, or when
   // Open Library cannot be asked within 5 s (the phone offline: the add is kept without it).
   async function bookCover(title, authors) {
-    const base = main.dataset.openLibrary;
-    if (!base) return "";
+    if (!main.dataset.openLibrary) return "";
     const searched = title.replace(/ \([^()]*#[^()]*\)$/, "").trim();
     const head = (t) => words(t.split(":")[0]);
     const same = (theirs) => {
@@ -966,16 +972,49 @@
     };
     const surname = (name) => words(name).split(" ").pop();
     const surnames = authors.map(surname);
-    const query = new URLSearchParams({ title: searched, author: authors[0], fields: "title,author_name,cover_i", limit: "10" });
     try {
-      const answer = await fetch(base + "/search.json?" + query, { signal: AbortSignal.timeout(5000) });
-      if (!answer.ok) return "";
-      const docs = (await answer.json()).docs || [];
+      const docs = await search({ title: searched, author: authors[0], limit: "10" });
       const work = docs.find((d) => typeof d.title === "string" && same(d.title) &&
         (d.author_name || []).some((n) => surnames.includes(surname(n))) && d.cover_i > 0);
-      return work ? "https://covers.openlibrary.org/b/id/" + work.cover_i + "-M.jpg?default=false" : "";
+      return work ? idCover(work.cover_i) : "";
     } catch (_) {
       return "";
+    }
+  }
+  const idCover = (id) => "https://covers.openlibrary.org/b/id/" + id + "-M.jpg?default=false";
+
+  // Open Library's search asked `query` (5 s at most): the works it found; it throws why not.
+  async function search(query) {
+    const q = new URLSearchParams(Object.assign({ fields: "title,author_name,cover_i" }, query));
+    const answer = await fetch(main.dataset.openLibrary + "/search.json?" + q, { signal: AbortSignal.timeout(5000) });
+    if (!answer.ok) throw new Error(answer.status + " " + answer.statusText);
+    return (await answer.json()).docs || [];
+  }
+
+  // The ISBN on a book's back typed as its title (10 or 13 digits): the add form filled in
+  // with the book as Open Library names it (`lately add book 978-…`'s rule: the work's title,
+  // authors and cover, else the edition's cover by the ISBN), to be looked over and added.
+  // Nothing is written until then.
+  async function named(isbn) {
+    const f = add.elements;
+    const buttons = add.querySelectorAll("button");
+    buttons.forEach((b) => (b.disabled = true));
+    say("Looking the ISBN " + isbn + " up on Open Library…");
+    try {
+      const work = (await search({ q: "isbn:" + isbn, limit: "1" }))[0];
+      const title = work && typeof work.title === "string" ? work.title.trim() : "";
+      if (!title) return say("Open Library knows no book with the ISBN " + isbn + ": give its title (the ISBN as its cover gives the cover).", true);
+      f.title.value = title;
+      if (!f.by.value.trim()) f.by.value = (work.author_name || []).join(", ");
+      if (!f.cover.value.trim()) f.cover.value = work.cover_i > 0 ? idCover(work.cover_i) : isbn;
+      add.querySelector("details.more").open = true;
+      previewing();
+      f.title.focus();
+      say("Filled in from Open Library, by the ISBN " + isbn + ": look it over, then Add.");
+    } catch (e) {
+      say("The ISBN " + isbn + " could not be looked up on Open Library (" + e.message + "): give the book's title.", true);
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
     }
   }
 
@@ -1005,6 +1044,16 @@
     // "Add, finished": the article just read, shared from the phone, logged in one tap.
     const done = !!ev.submitter && ev.submitter.value === "finished";
     const f = add.elements;
+    const digits = f.title.value.replace(/[\s-]/g, "");
+    if (f.kind.value === "book" && main.dataset.openLibrary && /^(\d{9}[\dXx]|\d{13})$/.test(digits)) {
+      let isbn;
+      try {
+        isbn = isbnOf(f.title.value);
+      } catch (e) {
+        return say(e.message, true);
+      }
+      return named(isbn);
+    }
     const body = {
       kind: f.kind.value,
       title: f.title.value.trim(),

@@ -1996,9 +1996,10 @@ async fn the_owners_log_page_goes_through_a_finished_item_again() {
 /// A book added from the owner's page without a cover gets Open Library's, found by its title
 /// and author as `lately add book` finds it (asked by the phone's browser: the stand-in answers
 /// with CORS, as Open Library's search does); a private book's title is not sent, nor is one
-/// with a cover given; none found, none.
+/// with a cover given; none found, none. An ISBN typed as the title fills the form in with the
+/// book Open Library names.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_owners_log_page_gives_a_book_added_without_a_cover_open_librarys() {
+async fn the_owners_log_page_looks_a_book_up_on_open_library() {
     let sys = system().await;
     let asked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let kept = asked.clone();
@@ -2010,8 +2011,13 @@ async fn the_owners_log_page_gives_a_book_added_without_a_cover_open_librarys() 
                 move |q: web::Query<std::collections::HashMap<String, String>>| {
                     let asked = asked.clone();
                     async move {
-                        asked.lock().unwrap().push(q["title"].clone());
-                        let docs = match (q["title"].as_str(), q["author"].as_str()) {
+                        let asked_for = q.get("q").or(q.get("title")).cloned().unwrap_or_default();
+                        asked.lock().unwrap().push(asked_for);
+                        let by = q.get("author").map_or("", String::as_str);
+                        let docs = match (q.get("q").or(q.get("title")).unwrap().as_str(), by) {
+                            ("isbn:9780441172719", _) => json!([
+                                { "title": "Dune", "author_name": ["Frank Herbert"], "cover_i": 11_481_354 },
+                            ]),
                             ("Piranesi", "Susanna Clarke") => json!([
                                 { "title": "Piranesi", "author_name": ["A. Critic"], "cover_i": 1 },
                                 { "title": "Piranesi", "author_name": ["Susanna Clarke"], "cover_i": 10_544_203 },
@@ -2087,6 +2093,44 @@ async fn the_owners_log_page_gives_a_book_added_without_a_cover_open_librarys() 
         *asked.lock().unwrap(),
         ["Piranesi", "An Unknown Book"],
         "a private book's title, or one with a cover, was sent"
+    );
+
+    // The ISBN on a book's back as its title: the form filled in from Open Library, nothing
+    // written until Add; an ISBN it does not know, or one mistyped, said so.
+    let head = log.head().await.unwrap();
+    browser.eval(&add("978-0-441-17271-9", "")).await;
+    browser
+        .says("Filled in from Open Library, by the ISBN 9780441172719: look it over, then Add.")
+        .await;
+    assert_eq!(
+        browser
+            .eval("const f = document.getElementById('add'); return ['title', 'by', 'cover'].map(n => f.elements[n].value)")
+            .await,
+        json!(["Dune", "Frank Herbert", "https://covers.openlibrary.org/b/id/11481354-M.jpg?default=false"])
+    );
+    assert_eq!(log.head().await.unwrap(), head, "filling in wrote");
+    browser
+        .eval("document.getElementById('add').requestSubmit()")
+        .await;
+    browser.says("Added “Dune”: up next.").await;
+    assert_eq!(
+        cover_added().await,
+        json!("https://covers.openlibrary.org/b/id/11481354-M.jpg?default=false")
+    );
+    let head = log.head().await.unwrap();
+    browser.eval(&add("0-8044-2957-X", "")).await;
+    browser
+        .says("Open Library knows no book with the ISBN 080442957X: give its title (the ISBN as its cover gives the cover).")
+        .await;
+    browser.eval(&add("978-0-441-17271-8", "")).await;
+    browser
+        .says("“978-0-441-17271-8” is not an ISBN: its check digit is 8, where the digits before it make 9 (a digit mistyped?)")
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "an ISBN not named wrote");
+    assert_eq!(
+        asked.lock().unwrap()[2..],
+        ["isbn:9780441172719", "isbn:080442957X"],
+        "a mistyped ISBN was looked up, or Dune's title once named"
     );
     browser.quit().await;
 }
