@@ -132,7 +132,7 @@ pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {
     match &item.cover_url {
         Some(src) => format!(
             r#"<img class="cover{shape} u-photo" src="{}" alt="Cover of {}" width="{width}" height="{height}" data-initial="{}"{attrs}>"#,
-            escape(src),
+            escape(&shown(src)),
             escape(&item.title),
             escape(&initial(&item.title))
         ),
@@ -140,6 +140,24 @@ pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {
             r#"<span class="cover{shape} blank" aria-hidden="true">{}</span>"#,
             escape(&initial(&item.title))
         ),
+    }
+}
+
+/// The link a page loads a cover from. Open Library answers a cover it does not have with a 1×1
+/// blank that loads, which a page without a script cannot tell from a picture; asked with
+/// `default=false` (as every link lately makes now is), it is a 404, which the style draws as
+/// the title's letter. A link logged before, or pasted from Open Library, is asked so here.
+fn shown(src: &str) -> std::borrow::Cow<'_, str> {
+    let open_library = [
+        "https://covers.openlibrary.org/b/",
+        "http://covers.openlibrary.org/b/",
+    ]
+    .iter()
+    .any(|p| src.starts_with(p));
+    if open_library && !src.contains(['?', '#']) {
+        format!("{src}?default=false").into()
+    } else {
+        src.into()
     }
 }
 
@@ -632,6 +650,21 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn an_open_library_cover_is_asked_for_with_a_404_when_it_has_none() {
+        assert_eq!(
+            super::shown("https://covers.openlibrary.org/b/isbn/9780441172719-M.jpg"),
+            "https://covers.openlibrary.org/b/isbn/9780441172719-M.jpg?default=false"
+        );
+        for as_it_is in [
+            "https://covers.openlibrary.org/b/id/10544203-M.jpg?default=false",
+            "https://covers.openlibrary.org/b/id/10544203-L.jpg?v=2",
+            "https://img.example/covers.openlibrary.org/b/dune.jpg",
+        ] {
+            assert_eq!(super::shown(as_it_is), as_it_is);
+        }
+    }
+
     use super::initial;
 
     /// A blank cover's letter: the title's first letter or digit, past quotes and
