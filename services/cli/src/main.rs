@@ -747,7 +747,8 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                         book.title,
                         by(&json!({ "creators": creators }))
                     );
-                    (book.title, creators, url, cover.or(Some(book.cover)))
+                    let cover = cover.or((!no_cover).then_some(book.cover));
+                    (book.title, creators, url, cover)
                 }
                 (None, Some(link)) if url.is_none() => {
                     let page = web_page::fetch(&link).await?;

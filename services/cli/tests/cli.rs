@@ -1614,6 +1614,17 @@ async fn a_book_is_added_by_the_isbn_on_its_back() {
         ],
         "a mistyped ISBN was looked up"
     );
+    // Named, with no cover wanted.
+    let bare = lately(&["add", "book", "9780441172719", "--duplicate", "--no-cover"]).await;
+    assert!(bare.status.success(), "{}", stderr(&bare));
+    let data = log.read_stream(stdout(&bare).trim()).await.unwrap()[0]
+        .data
+        .value()
+        .unwrap();
+    assert_eq!(
+        (&data["title"], &data["cover_url"]),
+        (&serde_json::json!("Dune"), &serde_json::Value::Null)
+    );
     // Digits that are no ISBN: a title.
     let orwell = lately(&["add", "book", "1984", "--by", "George Orwell", "--no-cover"]).await;
     assert!(orwell.status.success(), "{}", stderr(&orwell));
