@@ -1003,7 +1003,7 @@
     try {
       const work = (await search({ q: "isbn:" + isbn, limit: "1" }))[0];
       const title = work && typeof work.title === "string" ? work.title.trim() : "";
-      if (!title) return say("Open Library knows no book with the ISBN " + isbn + ": give its title (the ISBN as its cover gives the cover).", true);
+      if (!title) return say("Open Library knows no book with the ISBN " + isbn + ": give its title.", true);
       f.title.value = title;
       if (!f.by.value.trim()) f.by.value = (work.author_name || []).join(", ");
       if (!f.cover.value.trim()) f.cover.value = work.cover_i > 0 ? idCover(work.cover_i) : isbn;
@@ -1035,7 +1035,8 @@
     preview.hidden = !(wanted && preview.src === wanted && preview.complete && preview.naturalWidth > 1);
     if (wanted && preview.src !== wanted) preview.src = wanted;
   }
-  preview.addEventListener("load", () => (preview.hidden = preview.src !== wanted));
+  // A host's 1×1 placeholder for a cover it does not have is none.
+  preview.addEventListener("load", () => (preview.hidden = preview.src !== wanted || preview.naturalWidth < 2));
   preview.addEventListener("error", () => (preview.hidden = true));
   add.elements.cover.addEventListener("input", previewing);
   add.addEventListener("reset", () => setTimeout(previewing));

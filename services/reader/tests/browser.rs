@@ -2120,7 +2120,7 @@ async fn the_owners_log_page_looks_a_book_up_on_open_library() {
     let head = log.head().await.unwrap();
     browser.eval(&add("0-8044-2957-X", "")).await;
     browser
-        .says("Open Library knows no book with the ISBN 080442957X: give its title (the ISBN as its cover gives the cover).")
+        .says("Open Library knows no book with the ISBN 080442957X: give its title.")
         .await;
     browser.eval(&add("978-0-441-17271-8", "")).await;
     browser
@@ -2280,6 +2280,15 @@ async fn the_owners_log_page_adds_a_page_shared_to_it_or_sent_by_its_bookmarklet
         .await;
     browser.eval(&type_cover("978-0-441-17271-8")).await;
     assert_eq!(browser.eval(preview).await, json!("hidden"));
+    // A host's 1×1 placeholder (Open Library's for a cover it has none of): none shown.
+    browser.eval(&type_cover(&placeholder_cover())).await;
+    browser
+        .until(
+            "const p = document.querySelector('#add img.preview'); return p.complete && p.src.includes('/b/isbn/') && (p.hidden ? 'hidden' : p.naturalWidth)",
+            &json!("hidden"),
+            Duration::from_secs(5),
+        )
+        .await;
     browser.eval("document.getElementById('add').reset()").await;
 
     // On the owner's page the bookmarklet is to be dragged, not tapped.
