@@ -91,15 +91,13 @@ struct GoodreadsRow {
     isbn: String,
 }
 
-/// An ISBN as Goodreads writes one (`="9780441478125"`, or `=""` for none): its digits (and
-/// a final `X`), if it has any.
+/// An ISBN as Goodreads writes one (`="9780441478125"`, or `=""` for none), or The StoryGraph
+/// (its "ISBN/UID": an ISBN, or its own id for a book without one, whose digits are no ISBN
+/// though 10 or 13 of them may be among its letters): its digits (and a final `X`), if they
+/// are one, check digit and all.
 fn isbn(raw: &str) -> Option<String> {
-    let isbn: String = raw
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == 'X' || *c == 'x')
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    matches!(isbn.len(), 10 | 13).then_some(isbn)
+    let bare = raw.trim().trim_start_matches('=').trim_matches('"');
+    crate::isbn::in_title(bare).ok().flatten()
 }
 
 /// A row of The StoryGraph's export (the columns lately reads; moods, pace and the rest are
@@ -1738,6 +1736,10 @@ mod tests {
         assert_eq!(isbn("0-8044-2957-x").as_deref(), Some("080442957X"));
         assert_eq!(isbn(r#"="""#), None);
         assert_eq!(isbn("12345"), None);
+        // StoryGraph's own id of a book without an ISBN: 13 digits among its letters.
+        assert_eq!(isbn("ab1c2d3e-4f56-7890-abcd-1efabdbcc5d6"), None);
+        // A check digit that does not agree: no ISBN, rather than another book's cover.
+        assert_eq!(isbn(r#"="9780441478126""#), None);
     }
 
     /// Each read in "Dates Read" is a start and a finish, oldest first, the book's rating and
