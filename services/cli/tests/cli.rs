@@ -1395,6 +1395,16 @@ async fn open_library() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>
     (url, asked)
 }
 
+/// A private book by an author, which no look-up may send out.
+const PRIVATE_BOOK: &[&str] = &[
+    "add",
+    "book",
+    "A Private Notebook",
+    "--by",
+    "Me",
+    "--private",
+];
+
 /// A book added without a cover gets Open Library's by its title and author (a Kindle edition
 /// has no ISBN on its back), as do an import's books without an ISBN with `--covers`: a shelf
 /// of letters otherwise. Only a match of title and author is taken; a private book's title is
@@ -1440,14 +1450,7 @@ async fn a_book_without_a_cover_gets_open_librarys_by_its_title_and_author() {
         stderr(&outage)
     );
     for args in [
-        &[
-            "add",
-            "book",
-            "A Private Notebook",
-            "--by",
-            "Me",
-            "--private",
-        ][..],
+        PRIVATE_BOOK,
         &[
             "add",
             "book",
@@ -1648,14 +1651,7 @@ async fn lately_covers_gives_the_books_without_one_open_librarys() {
     let mut ids = Vec::new();
     for args in [
         &["add", "book", "Piranesi", "--by", "Susanna Clarke"][..],
-        &[
-            "add",
-            "book",
-            "A Private Notebook",
-            "--by",
-            "Me",
-            "--private",
-        ],
+        PRIVATE_BOOK,
         &[
             "add",
             "book",
