@@ -98,8 +98,8 @@ pub struct Config {
     pub writer_public_url: Option<String>,
 
     /// Where your log's page (`/owner`) looks up a book's cover by its title and author when
-    /// one is added without a cover (Open Library's search, asked by your browser). Empty:
-    /// none looked up.
+    /// one is added without a cover, and a book by the ISBN typed as its title (Open Library's
+    /// search, asked by your browser). Empty: nothing looked up.
     #[arg(
         long,
         env = "LATELY_OPEN_LIBRARY_URL",

@@ -40,7 +40,8 @@ pub struct AppState {
     pub owner: OwnerAccess,
     /// The writer's address for the owner's page (`LATELY_WRITER_PUBLIC_URL`).
     pub writer_public_url: Option<String>,
-    /// Where the owner's page looks a book's cover up (`LATELY_OPEN_LIBRARY_URL`; empty: not).
+    /// Where the owner's page looks a book or its cover up (`LATELY_OPEN_LIBRARY_URL`; empty:
+    /// not).
     pub open_library_url: String,
     /// The log's primary (`DATABASE_URL`), asked for its head when a position waited for never
     /// arrives: see [`AppState::log_head_since`].
