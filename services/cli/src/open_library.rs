@@ -4,9 +4,10 @@
 //! added from the terminal or the phone is a row of letters.
 //!
 //! Open Library's search names each work's cover by its id. A wrong cover is worse than none,
-//! so a work is taken only when its title is the one asked (case, accents and punctuation
-//! aside; a subtitle after a colon on one side only aside) and one of its authors has the
-//! surname of one given: [`pick`] is that rule, pure; [`find`] the request around it.
+//! so a work is taken only when its title is the one asked (case and punctuation aside; a
+//! subtitle after a colon on one side only aside) and one of its authors has the surname of
+//! one given: [`pick`] is that rule, pure; [`find`] the request around it. The same search
+//! names a book by its ISBN, for `lately add book 978-…` ([`by_isbn`], [`named`]).
 //!
 //! Every cover link this module makes asks Open Library with `default=false`: for a cover it
 //! does not have, it answers 404, which the pages and the widget draw as the title's letter,
