@@ -131,7 +131,12 @@ async fn search<V: serde::Serialize>(
         .query(query)
         .send()
         .await
-        .map_err(|e| format!("Open Library could not be reached: {}", error_chain(&e)))?;
+        .map_err(|e| {
+            format!(
+                "Open Library could not be reached: {}",
+                error_chain(&e.without_url())
+            )
+        })?;
     let status = answer.status();
     if !status.is_success() {
         return Err(format!("Open Library answered {status}"));
