@@ -1116,7 +1116,7 @@ impl Projection {
     /// single pass over tens of megabytes that would otherwise come first, and decoding leaves
     /// a core idle for part of its time. Decoding damaged bytes ends in an error or in a state
     /// that is thrown away, never in a panic. The items keep pointing into the bytes (see
-    /// [`History::Loaded`]), so they are taken, not borrowed.
+    /// `History::Loaded`), so they are taken, not borrowed.
     pub fn from_snapshot(bytes: Vec<u8>, state_hash: &str) -> Result<Self, SnapshotError> {
         let bytes = Arc::new(bytes);
         let (verified, decoded) = std::thread::scope(|scope| {

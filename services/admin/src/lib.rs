@@ -4,7 +4,7 @@
 //! it into another database, PostgreSQL or SQLite. Readers' snapshots are left behind: the
 //! replicas rebuild them from the log.
 //!
-//! * [`format`]: the file, one JSON record a line.
+//! * [`format`](mod@format): the file, one JSON record a line.
 //! * [`dump`]: reading a live log into it, consistently.
 //! * [`restore`]: checking a dump whole (format, positions, versions, and every item's history
 //!   against the domain's rules) before writing anything, then restoring it in batches that

@@ -1145,7 +1145,7 @@ struct Widget {
     /// Its heading (1–100 characters; by default one for what it shows).
     #[arg(long, value_parser = widget_title)]
     title: Option<String>,
-    /// An <iframe> of the widget's page instead of the script, for a site whose pages take
+    /// An `<iframe>` of the widget's page instead of the script, for a site whose pages take
     /// no outside script (the page runs its own, and stays live just the same).
     #[arg(long)]
     iframe: bool,
@@ -2357,7 +2357,7 @@ fn again(e: &Value) -> String {
     }
 }
 
-/// "  [private]" for what the owner's reads show as private, "" otherwise.
+/// "  \[private\]" for what the owner's reads show as private, "" otherwise.
 fn private_mark(v: &Value) -> &'static str {
     if v["visibility"] == "private" {
         "  [private]"
