@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::already::words;
 use crate::web_page::error_chain;
-use crate::words;
 
 /// Where the search is asked: Open Library, or a stand-in (the tests').
 pub fn base() -> String {

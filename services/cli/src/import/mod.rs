@@ -1,0 +1,452 @@
+//! Importing Goodreads, The StoryGraph, Letterboxd, IMDb, Instapaper and Overcast exports, and
+//! CSV in `lately export`'s columns.
+//!
+//! Each row (each item, for lately's own CSV) becomes a few writes (add, then start, finish,
+//! …), each with an `Idempotency-Key` derived from the row — the Goodreads book id, the
+//! StoryGraph book's ISBN/UID, the Letterboxd entry, the IMDb title, the article's URL, the
+//! Overcast episode's id, the item's id and the finish's time — so running an import again (or
+//! after it was interrupted) adds nothing twice. A row the writer refuses is reported and
+//! skipped; the import goes on. No finish an import writes is tweeted.
+//!
+//! Each source is a module that reads its export into a plan ([`Planned`]: a row's writes)
+//! and does no I/O but the look-ups `--covers` asks for; this one runs a plan against the
+//! writer, and holds what the sources share (the keys, a cell's list, the header's check).
+
+mod demo;
+mod goodreads;
+mod imdb;
+mod instapaper;
+mod letterboxd;
+mod overcast;
+mod spreadsheet;
+mod storygraph;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use clap::ValueEnum;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Value};
+
+use crate::client::{CliError, Client};
+pub use demo::demo;
+use goodreads::plan_goodreads;
+use imdb::plan_imdb;
+use instapaper::plan_instapaper;
+use letterboxd::{
+    letterboxd_reviews, plan_letterboxd, plan_letterboxd_watchlist, LetterboxdReviews,
+};
+use overcast::{overcast_artwork, plan_overcast, show_feeds, with_artwork};
+use spreadsheet::plan_csv;
+use storygraph::plan_storygraph;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Source {
+    /// Goodreads "Export Library" CSV (goodreads_library_export.csv).
+    Goodreads,
+    /// The StoryGraph's "Export StoryGraph Library" CSV: each read in "Dates Read" is a start
+    /// and a finish, the book's rating (quarter stars rounded up to the half) and review on the
+    /// latest; currently reading or paused: started; did not finish: started and abandoned.
+    Storygraph,
+    /// Letterboxd export: diary.csv (or watched.csv), with each entry's review from the
+    /// export's reviews.csv beside it.
+    Letterboxd,
+    /// Letterboxd export's watchlist.csv: films to watch, added to your queue. (Its columns
+    /// are watched.csv's: imported as `letterboxd`, every film would be marked watched.)
+    LetterboxdWatchlist,
+    /// IMDb export: your ratings (ratings.csv: each title rated is finished, rated in half
+    /// the stars) or a watchlist (titles not rated yet are added, to watch).
+    Imdb,
+    /// Instapaper's export (Settings → Export → CSV): articles, those in the Archive folder
+    /// finished, on the day they were saved (the export has no other); the others to read,
+    /// tagged with their folder (`starred`, or one of your own) and the export's tags.
+    Instapaper,
+    /// Overcast's OPML export with its episodes (overcast.fm → Account → "All data" / "Export
+    /// OPML (extended)"): each episode played is a podcast finished, on the day Overcast last
+    /// touched it (the export has no other: the moment it was finished); those begun and not
+    /// finished are left out (Overcast keeps every one ever begun).
+    Overcast,
+    /// CSV in `lately export`'s columns: another lately's export, or a spreadsheet of your
+    /// own (only `kind` and `title` are required).
+    Csv,
+}
+
+/// One row's writes: the add, then the steps on the added item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub label: String,
+    pub add_key: String,
+    pub add: Value,
+    /// `(command, body, key)`, e.g. `("finish", {...}, "goodreads:123:finish")`.
+    pub steps: Vec<(&'static str, Value, String)>,
+}
+
+/// An ISBN as Goodreads writes one (`="9780441478125"`, or `=""` for none), or The StoryGraph
+/// (its "ISBN/UID": an ISBN, or its own id for a book without one, whose digits are no ISBN
+/// though 10 or 13 of them may be among its letters): its digits (and a final `X`), if they
+/// are one, check digit and all.
+fn isbn(raw: &str) -> Option<String> {
+    let bare = raw.trim().trim_start_matches('=').trim_matches('"');
+    crate::isbn::in_title(bare).ok().flatten()
+}
+
+/// An `Idempotency-Key` for a row-derived name (which may hold spaces or any script): a UUID
+/// v5 of it, the same on every run.
+fn key(name: &str) -> String {
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_URL,
+        format!("lately-import:{name}").as_bytes(),
+    )
+    .to_string()
+}
+
+/// A list in one cell: `,`-separated in Goodreads' and Letterboxd's exports, `;` in lately's.
+fn list(raw: &str, separator: char) -> Vec<String> {
+    raw.split(separator)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A film's (or show's) title as it is told apart from others of the name: "Heat (1995)".
+fn with_year(title: &str, year: &str) -> String {
+    match year {
+        "" => title.to_owned(),
+        year => format!("{title} ({year})"),
+    }
+}
+
+/// Goodreads reviews are HTML-ish: line breaks as `<br/>`.
+fn review_text(raw: &str) -> Option<String> {
+    let text = raw
+        .replace("<br/>", "\n")
+        .replace("<br />", "\n")
+        .replace("<br>", "\n");
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+/// Checks the header before any row, so that a file of another shape is named as such even
+/// when it has no rows (`Title,Author` alone would otherwise import nothing, successfully).
+fn require_columns(
+    reader: &mut csv::Reader<&[u8]>,
+    export: &str,
+    required: &[&str],
+) -> Result<(), CliError> {
+    let headers = reader
+        .headers()
+        .map_err(|e| CliError::Usage(format!("not {export} export: {e}")))?;
+    let missing: Vec<&str> = required
+        .iter()
+        .copied()
+        .filter(|r| !headers.iter().any(|h| h == *r))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let found = headers.iter().collect::<Vec<_>>().join(", ");
+    Err(CliError::Usage(format!(
+        "not {export} export (missing columns: {}; its header: {})",
+        missing.join(", "),
+        if found.is_empty() { "none" } else { &found }
+    )))
+}
+
+/// The books planned without a cover (no ISBN in the export: an ebook, often) get one found
+/// on Open Library by their title and first author, two looked up at a time; a look-up that
+/// failed is said on stderr, and its book goes without.
+async fn covers_by_title(plan: &mut [Planned]) {
+    use futures::StreamExt;
+
+    let (http, base) = (crate::open_library::client(), crate::open_library::base());
+    let wanted: Vec<usize> = (0..plan.len())
+        .filter(|&i| plan[i].add.get("cover_url").is_none())
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let asked = wanted.iter().map(|&i| {
+        let (http, base, add) = (&http, &base, &plan[i].add);
+        async move { (i, crate::open_library::find_for(http, base, add).await) }
+    });
+    let found: Vec<(usize, Result<Option<String>, String>)> = futures::stream::iter(asked)
+        .buffer_unordered(2)
+        .collect()
+        .await;
+    let (mut covered, mut failed) = (0, Vec::new());
+    for (i, cover) in found {
+        match cover {
+            Ok(Some(cover)) => {
+                plan[i].add["cover_url"] = json!(cover);
+                covered += 1;
+            }
+            Ok(None) => {}
+            Err(why) => failed.push(format!("“{}”: {why}", plan[i].label)),
+        }
+    }
+    let books = wanted.len();
+    eprintln!(
+        "covers for {covered} of {books} {} without an ISBN, found on Open Library by title \
+         and author",
+        if books == 1 { "book" } else { "books" }
+    );
+    if let Some(first) = failed.first() {
+        eprintln!(
+            "{} could not be looked up ({first})",
+            match failed.len() {
+                1 => "1 book's cover".to_owned(),
+                n => format!("{n} books' covers"),
+            }
+        );
+    }
+}
+
+/// How many items an import writes at once. An item's writes go one after the other, in the
+/// file's order (a film's rewatches, a spreadsheet's re-reads); the items go side by side, so
+/// that an import into a writer across the internet waits for a round trip per write of each
+/// item rather than per write of the whole file.
+const ITEMS_AT_ONCE: usize = 8;
+
+/// Whether any of a row's writes was new (not done by an earlier import).
+async fn write_row(client: &Client, row: &Planned) -> Result<bool, CliError> {
+    let (added, replayed) = client
+        .write_noting_replays("POST", "/v1/items", &row.add, &row.add_key)
+        .await?;
+    let mut new = !replayed;
+    let id = added["id"].as_str().unwrap_or_default().to_owned();
+    for (command, body, key) in &row.steps {
+        let path = format!("/v1/items/{id}/{command}");
+        new |= !client
+            .write_noting_replays("POST", &path, body, key)
+            .await?
+            .1;
+    }
+    Ok(new)
+}
+
+/// Runs a plan with a progress bar; every row is tried, failures are listed at the end, in
+/// the file's order. A failure that is not a refusal (the writer unreachable) stops it.
+pub async fn apply(client: &Client, plan: Vec<Planned>, what: &str) -> Result<(), CliError> {
+    use futures::StreamExt;
+
+    let bar = ProgressBar::new(plan.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}").expect("a valid template"),
+    );
+    let rows = plan.len();
+    // The rows of each item (one add key), in the file's order.
+    let mut items: Vec<Vec<(usize, Planned)>> = Vec::new();
+    let mut item_of: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (n, row) in plan.into_iter().enumerate() {
+        match item_of.get(&row.add_key) {
+            Some(&i) => items[i].push((n, row)),
+            None => {
+                item_of.insert(row.add_key.clone(), items.len());
+                items.push(vec![(n, row)]);
+            }
+        }
+    }
+    let bar = &bar;
+    let mut written = futures::stream::iter(items)
+        .map(|rows| async move {
+            let mut outcomes = Vec::new();
+            for (n, row) in rows {
+                bar.set_message(row.label.clone());
+                let outcome = write_row(client, &row).await;
+                bar.inc(1);
+                let stop = matches!(&outcome, Err(e) if !matches!(e, CliError::Rejected { .. }));
+                outcomes.push((n, row.label, outcome));
+                if stop {
+                    break;
+                }
+            }
+            outcomes
+        })
+        .buffer_unordered(ITEMS_AT_ONCE);
+    let (mut failed, mut recorded) = (Vec::new(), 0);
+    while let Some(outcomes) = written.next().await {
+        for (n, label, outcome) in outcomes {
+            match outcome {
+                Ok(new) => recorded += usize::from(new),
+                Err(e @ CliError::Rejected { .. }) => failed.push((n, format!("{label}: {e}"))),
+                Err(e) => {
+                    bar.abandon();
+                    return Err(e);
+                }
+            }
+        }
+    }
+    failed.sort();
+    let failed: Vec<String> = failed.into_iter().map(|(_, f)| f).collect();
+    bar.finish_and_clear();
+    // "1 item", "2 items".
+    let what = match rows {
+        1 => what.trim_end_matches('s'),
+        _ => what,
+    };
+    crate::say(format_args!(
+        "{rows} {what}: {recorded} recorded, {} already in the log, {} refused",
+        rows - recorded - failed.len(),
+        failed.len()
+    ))?;
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        for f in &failed {
+            eprintln!("skipped {f}");
+        }
+        Err(CliError::Rejected {
+            status: 422,
+            detail: match failed.len() {
+                1 => "1 was refused".to_owned(),
+                n => format!("{n} were refused"),
+            },
+        })
+    }
+}
+
+pub async fn run(
+    client: &Client,
+    source: Source,
+    file: &Path,
+    covers: bool,
+) -> Result<(), CliError> {
+    if covers
+        && !matches!(
+            source,
+            Source::Goodreads | Source::Storygraph | Source::Overcast
+        )
+    {
+        return Err(CliError::Usage(
+            "--covers is for goodreads and storygraph, whose books have ISBNs, and overcast, \
+             whose shows' feeds have artwork"
+                .into(),
+        ));
+    }
+    let text = if file == Path::new("-") {
+        std::io::read_to_string(std::io::stdin())
+            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?
+    };
+    let text = text.trim_start_matches('\u{feff}');
+    // Letterboxd's watchlist has watched.csv's columns: only its name tells them apart.
+    let named = |name: &str| {
+        file.file_name()
+            .is_some_and(|f| f.to_string_lossy().eq_ignore_ascii_case(name))
+    };
+    if matches!(source, Source::Letterboxd) && named("reviews.csv") {
+        return Err(CliError::Usage(format!(
+            "{} is Letterboxd's reviews of your diary's entries: `lately import letterboxd \
+             diary.csv` reads them from beside the diary",
+            file.display()
+        )));
+    }
+    if matches!(source, Source::Letterboxd) && named("watchlist.csv") {
+        return Err(CliError::Usage(format!(
+            "{} is Letterboxd's watchlist, films to watch, not films watched: `lately import \
+             letterboxd-watchlist {}` adds them to your queue",
+            file.display(),
+            file.display()
+        )));
+    }
+    let (mut plan, what) = match source {
+        Source::Goodreads | Source::Storygraph => {
+            let mut plan = match source {
+                Source::Goodreads => plan_goodreads(text, covers)?,
+                _ => plan_storygraph(text, covers)?,
+            };
+            if covers {
+                covers_by_title(&mut plan).await;
+            }
+            (plan, "rows")
+        }
+        Source::Letterboxd => {
+            // The export's reviews.csv, if it is beside the diary.
+            let beside = file.with_file_name("reviews.csv");
+            let reviews = match std::fs::read_to_string(&beside) {
+                Ok(reviews) if file != Path::new("-") => {
+                    let reviews = letterboxd_reviews(reviews.trim_start_matches('\u{feff}'))?;
+                    let n = reviews.len();
+                    let noun = if n == 1 { "review" } else { "reviews" };
+                    eprintln!("{n} {noun} from {}", beside.display());
+                    reviews
+                }
+                _ => LetterboxdReviews::new(),
+            };
+            (plan_letterboxd(text, &reviews)?, "rows")
+        }
+        Source::LetterboxdWatchlist => (plan_letterboxd_watchlist(text)?, "rows"),
+        Source::Imdb => (plan_imdb(text)?, "rows"),
+        Source::Instapaper => (plan_instapaper(text)?, "rows"),
+        Source::Overcast => {
+            // Planned first: a file that is not one is refused before any feed is asked.
+            let episodes = plan_overcast(text)?;
+            let artwork = if covers {
+                overcast_artwork(show_feeds(&episodes)).await
+            } else {
+                HashMap::new()
+            };
+            (with_artwork(episodes, &artwork), "episodes")
+        }
+        Source::Csv => (plan_csv(text)?, "items"),
+    };
+    // An import is history, not news: none of its finishes is tweeted, however recent (a
+    // finish in another lately's export was tweeted there already).
+    for (command, body, _) in plan.iter_mut().flat_map(|p| p.steps.iter_mut()) {
+        if *command == "finish" {
+            body["tweet"] = json!(false);
+        }
+    }
+    apply(client, plan, what).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_of_another_shape_is_a_usage_error() {
+        let err = plan_goodreads("Name,Year\nx,1999\n", false).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.to_string(),
+            "not a Goodreads export (missing columns: Book Id, Title, Author; its header: Name, Year)"
+        );
+        // Even with no rows to fail on.
+        let err = plan_letterboxd("Title,Author\n", &LetterboxdReviews::new()).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(
+            err.to_string().contains("missing columns: Date, Name;"),
+            "{err}"
+        );
+        assert!(plan_letterboxd("", &LetterboxdReviews::new())
+            .unwrap_err()
+            .to_string()
+            .contains("its header: none)"));
+        // A real export's header with no rows is an empty import, not an error.
+        assert_eq!(
+            plan_letterboxd("Date,Name,Year,Letterboxd URI\n", &LetterboxdReviews::new()).unwrap(),
+            []
+        );
+    }
+}
+
+/// What the sources' tests share.
+#[cfg(test)]
+mod test_days {
+    use chrono::{Local, NaiveDate, TimeZone};
+    use serde_json::{json, Value};
+
+    /// A day as an export's date is taken: noon of that day in this machine's time zone (what
+    /// that is, the CLI's tests check under other zones).
+    pub fn noon(day: &str) -> Value {
+        let d = NaiveDate::parse_from_str(day, "%Y-%m-%d").unwrap();
+        let t = Local
+            .from_local_datetime(&d.and_hms_opt(12, 0, 0).unwrap())
+            .unwrap();
+        json!(crate::when::at_text(t.to_utc()))
+    }
+}

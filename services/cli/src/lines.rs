@@ -1,0 +1,149 @@
+//! How the API's items, finishes and tweets are printed: a line each, with days in this
+//! machine's calendar.
+
+use serde_json::Value;
+
+use crate::how_far;
+
+/// An outbox entry: its position (what `retry-tweet` takes), its state, the item, the
+/// tweet's text (once composed), and why it is where it is (a posted one's only when there
+/// is something to know: it went without its cover, say).
+pub fn tweet_line(e: &Value) -> String {
+    let status = e["status"].as_str().unwrap_or("");
+    let mut line = format!(
+        "{:>8}  {:<8} {}",
+        e["finish_position"].as_i64().unwrap_or_default(),
+        status.replace('_', " "),
+        e["item_id"].as_str().unwrap_or("")
+    );
+    let text = e["text"].as_str().filter(|t| !t.is_empty());
+    let reason = e["reason"].as_str().filter(|r| !r.is_empty());
+    for (i, part) in [text, reason].into_iter().flatten().enumerate() {
+        line.push_str(if i == 0 { "  " } else { " — " });
+        line.push_str(part);
+    }
+    line
+}
+
+/// An item of `/v1/current` or `/v1/queue`: its progress, if any, after the title; its id last.
+pub fn item_line(i: &Value) -> String {
+    let progress = how_far::said(i)
+        .map(|p| format!(" {p}"))
+        .unwrap_or_default();
+    let since = match day(&i["started_at"]) {
+        d if d.is_empty() => d,
+        d => format!(", since {d}"),
+    };
+    format!(
+        "{:<8} {}{progress}{since}  ({})",
+        i["kind"].as_str().unwrap_or(""),
+        i["title"].as_str().unwrap_or(""),
+        i["id"].as_str().unwrap_or("")
+    )
+}
+
+/// An item of the owner's list: [`item_line`] after its status, marked when private.
+pub fn owned_line(i: &Value) -> String {
+    format!(
+        "{:<11} {}{}",
+        i["status"].as_str().unwrap_or("").replace('_', " "),
+        item_line(i),
+        private_mark(i)
+    )
+}
+
+/// " ★★★★½" for a rating of 4.5, "" for none.
+pub fn stars(rating: &Value) -> String {
+    rating
+        .as_f64()
+        .map(|r| {
+            let halves = (r * 2.0).round() as usize;
+            format!(
+                " {}{}",
+                "★".repeat(halves / 2),
+                if halves % 2 == 1 { "½" } else { "" }
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// " by A, B" for an item's creators, "" for none.
+pub fn by(item: &Value) -> String {
+    item["creators"]
+        .as_array()
+        .filter(|c| !c.is_empty())
+        .map(|c| {
+            format!(
+                " by {}",
+                c.iter()
+                    .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .unwrap_or_default()
+}
+
+/// The day of an RFC 3339 time in this machine's time zone (`TZ`): the day you finished
+/// something at 9 pm is that day, not the next one UTC has reached. Empty when `t` is no time.
+pub fn day(t: &Value) -> String {
+    date(t)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+/// [`day`] as a date.
+pub fn date(t: &Value) -> Option<chrono::NaiveDate> {
+    t.as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Local).date_naive())
+}
+
+/// ", took 13 days": how many days of this machine's calendar a finish's read took, as the
+/// widget says it in the viewer's; nothing for one begun the day it ended, or never started.
+pub fn took(e: &Value) -> String {
+    let days = date(&e["started_at"])
+        .zip(date(&e["finished_at"]))
+        .map_or(0, |(start, end)| (end - start).num_days());
+    match days {
+        1 => ", took 1 day".to_owned(),
+        2.. => format!(", took {days} days"),
+        _ => String::new(),
+    }
+}
+
+pub fn feed_line(e: &Value) -> String {
+    let stars = stars(&e["rating"]);
+    let by = by(&e["item"]);
+    // The id last, as `current` shows it: what `edit`, `finish` (a re-read) and `remove` take;
+    // then, in the owner's feed, whether it is private, as `items` marks it.
+    format!(
+        "{}  {:<8} {}{by}{}{}{}  ({}){}",
+        day(&e["finished_at"]),
+        e["item"]["kind"].as_str().unwrap_or(""),
+        e["item"]["title"].as_str().unwrap_or(""),
+        stars,
+        took(e),
+        again(e),
+        e["item"]["id"].as_str().unwrap_or(""),
+        private_mark(e)
+    )
+}
+
+/// ", 2nd time" for a re-read's, a rewatch's finish, as the feed marks one; nothing for an
+/// item's first (or from a reader too old to number them).
+pub fn again(e: &Value) -> String {
+    match e["finish_number"].as_u64() {
+        Some(n @ 2..) => format!(", {} time", lately_domain::ordinal(n)),
+        _ => String::new(),
+    }
+}
+
+/// "  \[private\]" for what the owner's reads show as private, "" otherwise.
+pub fn private_mark(v: &Value) -> &'static str {
+    if v["visibility"] == "private" {
+        "  [private]"
+    } else {
+        ""
+    }
+}

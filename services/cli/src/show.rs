@@ -1,0 +1,141 @@
+//! `lately show`: an item, then its history, a line per event, as the owner reads it.
+
+use serde_json::Value;
+
+use crate::client::{CliError, Client};
+use crate::lines::{by, day, private_mark, stars};
+use crate::lists::owners_read;
+use crate::{how_far, item_path, say};
+
+/// Prints an item, then a line per event of its history, oldest first, dated by when it
+/// happened (a backdated finish by its own date).
+pub async fn show(client: &Client, id: &str) -> Result<(), CliError> {
+    // The owner's read first: private items too; the public read still shows a public item.
+    let owned = owners_read(client, id).await;
+    let hint = match owned {
+        Some(_) => {
+            "`lately items` lists your items, `lately items --status removed` the removed ones"
+        }
+        None => "a private or removed item is shown by no public read: with your token, `lately items` lists yours",
+    };
+    let answer = match owned {
+        Some(answer) => answer,
+        None => client.read(&item_path(id)).await,
+    }
+    .map_err(|e| match e {
+        CliError::Rejected {
+            status: 404,
+            detail,
+        } => CliError::Rejected {
+            status: 404,
+            detail: format!("{detail} ({hint})"),
+        },
+        e => e,
+    })?;
+    let item = &answer["item"];
+    say(format_args!(
+        "{} — {}{}  ({}){}",
+        item["title"].as_str().unwrap_or(""),
+        item["kind"].as_str().unwrap_or(""),
+        by(item),
+        item["id"].as_str().unwrap_or(id),
+        private_mark(item)
+    ))?;
+    let tags: Vec<_> = item["tags"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    if !tags.is_empty() {
+        say(format_args!("  tags: {}", tags.join(", ")))?;
+    }
+    if let Some(url) = item["url"].as_str() {
+        say(format_args!("  {url}"))?;
+    }
+    // Where the feeds link a public item, and a tweet of one without a link of its own.
+    if item["visibility"] != "private" && item["status"] != "removed" {
+        say(format_args!(
+            "  page: {}/items/{}",
+            client.feed_url().trim_end_matches('/'),
+            item["id"].as_str().unwrap_or(id)
+        ))?;
+    }
+    if item["status"] == "removed" {
+        say(format_args!(
+            "  removed: in no output (`lately restore {}` brings it back)",
+            item["id"].as_str().unwrap_or(id)
+        ))?;
+    }
+    for entry in answer["history"].as_array().map_or(&[][..], Vec::as_slice) {
+        let data = &entry["data"];
+        let what = match entry["type"].as_str().unwrap_or("") {
+            "item_added" => "added".to_owned(),
+            "item_started" => "started".to_owned(),
+            "item_progress_logged" => how_far::said_of_event(data, item),
+            "item_finished" => {
+                let review = data["review"]
+                    .as_str()
+                    .map(|r| format!("  {r}"))
+                    .unwrap_or_default();
+                let quiet = match data["tweet"] {
+                    Value::Bool(false) => " (not to be tweeted)",
+                    _ => "",
+                };
+                format!("finished{}{quiet}{review}", stars(&data["rating"]))
+            }
+            "item_finish_revised" => {
+                let mut changed = Vec::new();
+                if let Some(rating) = data.get("rating") {
+                    changed.push(match stars(rating).as_str() {
+                        "" => "rating cleared".to_owned(),
+                        s => format!("rating{s}"),
+                    });
+                }
+                if let Some(review) = data.get("review") {
+                    changed.push(match review.as_str() {
+                        Some(r) => format!("review: {r}"),
+                        None => "review cleared".to_owned(),
+                    });
+                }
+                if let Some(started) = data.get("started_at") {
+                    changed.push(format!("started {}", day(started)));
+                }
+                if let Some(finished) = data.get("finished_at") {
+                    changed.push(format!("finished {}", day(finished)));
+                }
+                format!("finish revised: {}", changed.join(", "))
+            }
+            "item_finish_retracted" => "finish retracted".to_owned(),
+            "item_start_retracted" => "start retracted".to_owned(),
+            "item_start_revised" => format!("start moved to {}", day(&data["started_at"])),
+            "item_abandoned" => "abandoned".to_owned(),
+            "item_edited" => {
+                let fields: Vec<_> = data["changes"]
+                    .as_object()
+                    .map(|c| c.keys().map(|k| k.replace('_', " ")).collect())
+                    .unwrap_or_default();
+                format!("edited: {}", fields.join(", "))
+            }
+            other => other.trim_start_matches("item_").replace('_', " "),
+        };
+        let when = match day(&data["at"]) {
+            d if d.is_empty() => day(&entry["recorded_at"]),
+            d => d,
+        };
+        // A review's further lines under its first, not at the margin with the days (an empty
+        // one empty).
+        let indent = " ".repeat(when.len() + 2);
+        let what = what
+            .lines()
+            .enumerate()
+            .map(|(i, line)| match (i, line) {
+                (0, line) | (_, line @ "") => line.to_owned(),
+                (_, line) => format!("{indent}{line}"),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        say(format_args!("{when}  {what}"))?;
+    }
+    Ok(())
+}
