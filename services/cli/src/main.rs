@@ -250,6 +250,12 @@ enum Command {
         /// Clear the tags.
         #[arg(long)]
         no_tags: bool,
+        /// A tag added to the item's own, which stay; repeat for several.
+        #[arg(long = "add-tag", conflicts_with_all = ["tags", "no_tags"], value_parser = lists::tag_arg)]
+        add_tags: Vec<String>,
+        /// A tag taken off the item, its others kept; repeat for several.
+        #[arg(long = "untag", conflicts_with_all = ["tags", "no_tags"], value_parser = lists::tag_arg)]
+        untags: Vec<String>,
         /// A new link (http or https).
         #[arg(long, conflicts_with = "no_url")]
         url: Option<String>,
@@ -809,6 +815,8 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             no_creators,
             tags,
             no_tags,
+            add_tags,
+            untags,
             url,
             no_url,
             cover,
@@ -817,6 +825,29 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             public,
         } => {
             let mut body = json!({});
+            let retagging = !add_tags.is_empty() || !untags.is_empty();
+            if retagging {
+                let answer = match owners_read(client, &id).await {
+                    Some(answer) => answer,
+                    None => client.read(&item_path(&id)).await,
+                }?;
+                let item = &answer["item"];
+                match retagged(item, &add_tags, &untags)? {
+                    Some(tags) => {
+                        body["tags"] = json!(tags);
+                        // Sent with the version the tags were read at: a tag set elsewhere
+                        // meanwhile is a conflict, not undone by this list.
+                        if let Some(version) = item["version"].as_i64() {
+                            body["expected_version"] = json!(version);
+                        }
+                    }
+                    None => eprintln!(
+                        "“{}” is tagged so already: {}",
+                        item["title"].as_str().unwrap_or(&id),
+                        said_tags(item)
+                    ),
+                }
+            }
             if let Some(t) = title {
                 body["title"] = json!(t);
             }
@@ -839,9 +870,13 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 body["visibility"] = json!(if private { "private" } else { "public" });
             }
             if body.as_object().is_some_and(|b| b.is_empty()) {
+                if retagging {
+                    // Only tags asked for, and the item has them so: nothing to write.
+                    return Ok(());
+                }
                 return Err(CliError::Usage(
                     "nothing to change: give at least one of --title, --kind, --by, --tag, \
-                     --url, --cover, --private, --public (or a --no-… flag)"
+                     --add-tag, --untag, --url, --cover, --private, --public (or a --no-… flag)"
                         .into(),
                 ));
             }
@@ -1062,6 +1097,63 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
         Command::Completions { .. } => {}
     }
     Ok(())
+}
+
+/// An item's tags with `add` added (those it has not) and `remove` taken off, in its order
+/// and then the order given; `None` when that is what it has. A tag to take off that it does
+/// not have is refused, naming those it has: a typo would otherwise pass as done.
+fn retagged(
+    item: &Value,
+    add: &[String],
+    remove: &[String],
+) -> Result<Option<Vec<String>>, CliError> {
+    // As the writer stores a tag: trimmed, in lower case (checked already by the flags).
+    let stored = |raw: &String| {
+        lately_domain::Tag::parse(raw).map_or_else(|_| raw.clone(), |t| t.as_str().to_owned())
+    };
+    let has: Vec<String> = item["tags"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect();
+    let remove: Vec<String> = remove.iter().map(stored).collect();
+    if let Some(missing) = remove.iter().find(|r| !has.contains(r)) {
+        return Err(CliError::Rejected {
+            status: 409,
+            detail: format!(
+                "“{}” has no tag “{missing}”: {}",
+                item["title"].as_str().unwrap_or_default(),
+                said_tags(item)
+            ),
+        });
+    }
+    let mut tags: Vec<String> = has
+        .iter()
+        .filter(|t| !remove.contains(t))
+        .cloned()
+        .collect();
+    for tag in add.iter().map(stored) {
+        if !tags.contains(&tag) {
+            tags.push(tag);
+        }
+    }
+    Ok((tags != has).then_some(tags))
+}
+
+/// "its tags: sf, classic", or "it has none".
+fn said_tags(item: &Value) -> String {
+    let tags: Vec<&str> = item["tags"]
+        .as_array()
+        .map_or(&[][..], Vec::as_slice)
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    match tags.as_slice() {
+        [] => "it has none".to_owned(),
+        tags => format!("its tags: {}", tags.join(", ")),
+    }
 }
 
 /// A rating as the writer takes it (0.5 to 5 in half steps), checked before anything is

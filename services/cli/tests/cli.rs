@@ -2534,7 +2534,56 @@ async fn edit_changes_what_is_given_and_nothing_else() {
         .success());
     assert!(stdout(&sys.lately(&["list"]).await).contains("Middlemarch"));
 
+    // A tag added to those it has, whatever its case; one taken off, the others kept.
+    let added = sys
+        .lately(&[
+            "edit",
+            &id,
+            "--add-tag",
+            "Victorian",
+            "--add-tag",
+            "classic",
+        ])
+        .await;
+    assert!(added.status.success(), "{}", stderr(&added));
+    let tags = |sys: &System| {
+        let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+        let id = id.clone();
+        async move {
+            let events = log.read_stream(&id).await.unwrap();
+            let last = events.last().unwrap().data.value().unwrap();
+            last["changes"]["tags"].clone()
+        }
+    };
+    assert_eq!(
+        tags(&sys).await,
+        serde_json::json!(["classic", "victorian"])
+    );
+    let untagged = sys.lately(&["edit", &id, "--untag", "CLASSIC"]).await;
+    assert!(untagged.status.success(), "{}", stderr(&untagged));
+    assert_eq!(tags(&sys).await, serde_json::json!(["victorian"]));
+
     let head = sys.head().await;
+    // Tagged so already: said, nothing written.
+    let again = sys.lately(&["edit", &id, "--add-tag", "victorian"]).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("“Middlemarch” is tagged so already: its tags: victorian"),
+        "{}",
+        stderr(&again)
+    );
+    // A tag it has not, taken off: a typo, refused, naming those it has.
+    let typo = sys.lately(&["edit", &id, "--untag", "victorain"]).await;
+    assert_eq!(typo.status.code(), Some(1), "{}", stderr(&typo));
+    assert!(
+        stderr(&typo).contains("“Middlemarch” has no tag “victorain”: its tags: victorian"),
+        "{}",
+        stderr(&typo)
+    );
+    let replaced_and_added = sys
+        .lately(&["edit", &id, "--tag", "a", "--add-tag", "b"])
+        .await;
+    assert_eq!(replaced_and_added.status.code(), Some(2));
     let nothing = sys.lately(&["edit", &id]).await;
     assert_eq!(nothing.status.code(), Some(2));
     assert!(
