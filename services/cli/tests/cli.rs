@@ -1962,6 +1962,21 @@ async fn the_demo_fills_a_fresh_feed_once() {
     let head = sys.head().await;
     // Six added and finished; one added, started and at a page.
     assert_eq!(head, 6 * 2 + 3);
+    // None of the sample finishes is for the notifier to tweet (as an import's are not).
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let finishes: Vec<serde_json::Value> = log
+        .read_after(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.event_type == "item_finished")
+        .map(|e| e.data.value().unwrap())
+        .collect();
+    assert_eq!(finishes.len(), 6);
+    assert!(
+        finishes.iter().all(|f| f["tweet"] == false),
+        "a demo finish may be tweeted: {finishes:?}"
+    );
     let again = sys.lately(&["demo"]).await;
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(sys.head().await, head, "a second demo appended events");
