@@ -122,7 +122,16 @@ fn render(
         let tags: Vec<String> = item
             .tags
             .iter()
-            .map(|t| format!(r#"<span class="p-category">{}</span>"#, escape(t)))
+            // Each to your page of that tag (the home page, filtered), as a shelf links to the
+            // books on it.
+            .map(|t| {
+                let query = serde_urlencoded::to_string([("tag", t.as_str())]).unwrap_or_default();
+                format!(
+                    r#"<a class="p-category" rel="tag" href="../?{}">{}</a>"#,
+                    escape(&query),
+                    escape(t)
+                )
+            })
             .collect();
         format!(r#"<span class="meta">{}</span>"#, tags.join(" · "))
     };

@@ -436,9 +436,19 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
         ),
         "{html}"
     );
+    assert!(html.contains(r#"alt="Cover of Dune""#));
+    // Its tag links to the page of that tag: the owner's page, filtered, which lists it.
+    let tag_link = r#"<a class="p-category" rel="tag" href="../?tag=sf">sf</a>"#;
+    assert!(html.contains(tag_link), "{html}");
+    let shelf = sys
+        .get(format!("{reader}/?tag=sf"))
+        .await
+        .text()
+        .await
+        .unwrap();
     assert!(
-        html.contains(r#"alt="Cover of Dune""#)
-            && html.contains(r#"<span class="p-category">sf</span>"#)
+        shelf.contains("tagged sf") && shelf.contains(r#"alt="Cover of Dune""#),
+        "{shelf}"
     );
     assert!(
         html.contains(r#"<span class="meta status">Finished 2 times</span>"#),
