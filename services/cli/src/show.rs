@@ -110,13 +110,7 @@ pub async fn show(client: &Client, id: &str) -> Result<(), CliError> {
             "item_start_retracted" => "start retracted".to_owned(),
             "item_start_revised" => format!("start moved to {}", day(&data["started_at"])),
             "item_abandoned" => "abandoned".to_owned(),
-            "item_edited" => {
-                let fields: Vec<_> = data["changes"]
-                    .as_object()
-                    .map(|c| c.keys().map(|k| k.replace('_', " ")).collect())
-                    .unwrap_or_default();
-                format!("edited: {}", fields.join(", "))
-            }
+            "item_edited" => format!("edited: {}", changes_said(&data["changes"])),
             other => other.trim_start_matches("item_").replace('_', " "),
         };
         let when = match day(&data["at"]) {
@@ -138,4 +132,85 @@ pub async fn show(client: &Client, id: &str) -> Result<(), CliError> {
         say(format_args!("{when}  {what}"))?;
     }
     Ok(())
+}
+
+/// What an edit changed, each field with its new value as the item's line says it: "title
+/// “Middlemarch”, tags classic, sf, link cleared, private". A cover is only "set" (its link
+/// is long and says little); a field this build does not know is named.
+fn changes_said(changes: &Value) -> String {
+    let Some(changes) = changes.as_object() else {
+        return String::new();
+    };
+    let list = |v: &Value| {
+        let names: Vec<&str> = v
+            .as_array()
+            .map_or(&[][..], Vec::as_slice)
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        names.join(", ")
+    };
+    let said = |field: &str, v: &Value| match (field, v) {
+        ("title", v) => format!("title “{}”", v.as_str().unwrap_or_default()),
+        ("kind", v) => format!("kind {}", v.as_str().unwrap_or_default()),
+        ("creators", v) if list(v).is_empty() => "creators cleared".to_owned(),
+        ("creators", v) => format!("by {}", list(v)),
+        ("tags", v) if list(v).is_empty() => "tags cleared".to_owned(),
+        ("tags", v) => format!("tags {}", list(v)),
+        ("url", Value::Null) => "link cleared".to_owned(),
+        ("url", v) => format!("link {}", v.as_str().unwrap_or_default()),
+        ("cover_url", Value::Null) => "cover cleared".to_owned(),
+        ("cover_url", _) => "cover set".to_owned(),
+        ("visibility", v) => v.as_str().unwrap_or_default().to_owned(),
+        (other, _) => other.replace('_', " "),
+    };
+    // In the order an item's line reads, then anything else.
+    const ORDER: [&str; 7] = [
+        "title",
+        "kind",
+        "creators",
+        "tags",
+        "url",
+        "cover_url",
+        "visibility",
+    ];
+    let known = ORDER
+        .iter()
+        .filter_map(|f| changes.get(*f).map(|v| said(f, v)));
+    let others = changes
+        .iter()
+        .filter(|(f, _)| !ORDER.contains(&f.as_str()))
+        .map(|(f, v)| said(f, v));
+    known.chain(others).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn an_edit_says_each_field_with_its_new_value_in_the_lines_order() {
+        assert_eq!(
+            changes_said(&json!({
+                "visibility": "private",
+                "url": null,
+                "tags": ["classic", "victorian"],
+                "title": "Middlemarch",
+            })),
+            "title “Middlemarch”, tags classic, victorian, link cleared, private"
+        );
+        assert_eq!(
+            changes_said(&json!({
+                "cover_url": "https://covers.openlibrary.org/b/id/1-L.jpg?default=false",
+                "creators": [],
+                "tags": [],
+                "kind": "movie",
+                "url": "https://example.com/m",
+                "rating_scale": 10,
+            })),
+            "kind movie, creators cleared, tags cleared, link https://example.com/m, cover set, rating scale"
+        );
+    }
 }

@@ -2578,6 +2578,18 @@ async fn edit_changes_what_is_given_and_nothing_else() {
     assert!(untagged.status.success(), "{}", stderr(&untagged));
     assert_eq!(tags(&sys).await, serde_json::json!(["victorian"]));
 
+    // Its history says what each edit changed.
+    let show = stdout(&sys.lately(&["show", &id]).await);
+    for edit in [
+        "  edited: title “Middlemarch”, tags classic, link cleared\n",
+        "  edited: private\n",
+        "  edited: public\n",
+        "  edited: tags classic, victorian\n",
+        "  edited: tags victorian\n",
+    ] {
+        assert!(show.contains(edit), "{edit:?} in {show}");
+    }
+
     let head = sys.head().await;
     // Tagged so already: said, nothing written.
     let again = sys.lately(&["edit", &id, "--add-tag", "victorian"]).await;
