@@ -7,7 +7,7 @@
 //! without script, with the widget's stylesheet and markup (`stats_html`, `entry_html`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Datelike, NaiveDate, Utc};
+use chrono::{Datelike, Utc};
 use lately_projection::{FeedEntry, FeedQuery, Goal, ItemFilter, Stats, StatsQuery};
 use lately_service::Problem;
 
@@ -78,15 +78,14 @@ pub async fn page(
         None if year == today.year() => crate::widget::targets(&state.goals, &filter, today),
         None => Vec::new(),
     };
-    // The year to come's link appears with the new year, and a goal's pace moves daily: the
-    // page varies with them too.
+    // A goal's pace moves daily: the page varies with the day too.
     let varies = match targets.is_empty() {
-        true => today.year().to_string(),
+        true => String::new(),
         false => today.to_string(),
     };
     Ok(crate::page::answer(&req, &state, position, &varies, || {
         render(
-            &req, &state, year, &targets, &filter, &theme, position, today, covers,
+            &req, &state, year, &targets, &filter, &theme, position, covers,
         )
     }))
 }
@@ -106,7 +105,7 @@ const MONTH_NAMES: [&str; 12] = [
     "December",
 ];
 
-/// The page at `position`, on `today` (the owner's).
+/// The page at `position`.
 #[allow(clippy::too_many_arguments)]
 fn render(
     req: &HttpRequest,
@@ -116,11 +115,10 @@ fn render(
     filter: &ItemFilter,
     theme: &str,
     position: i64,
-    today: NaiveDate,
     covers: bool,
 ) -> String {
     let zone = state.zone;
-    let (stats, finishes) = {
+    let (stats, finishes, years) = {
         let projection = state.replica.projection.read().expect("not poisoned");
         let stats = projection.count(&StatsQuery {
             year: Some(year),
@@ -129,6 +127,17 @@ fn render(
             as_of: Some(position),
             owner: false,
         });
+        // Every year with finishes of these filters, for the links to the nearest ones.
+        let years = projection
+            .count(&StatsQuery {
+                year: None,
+                zone,
+                filter: filter.clone(),
+                as_of: Some(position),
+                owner: false,
+            })
+            .by_year
+            .unwrap_or_default();
         let finishes = projection.feed(&FeedQuery {
             kind: filter.kind,
             tag: filter.tag.clone(),
@@ -138,7 +147,7 @@ fn render(
             as_of: Some(position),
             ..FeedQuery::default()
         });
-        (stats, finishes)
+        (stats, finishes, years)
     };
     // "2026 in books", "2026 in sf", "2026 in review".
     let what = match (filter.kind, &filter.tag) {
@@ -147,20 +156,28 @@ fn render(
         (None, None) => "review".to_owned(),
     };
     let title = escape(&format!("{year} in {what}"));
-    // The filters go along to the years before and after; the year to come has no page yet.
+    // The filters go along to the years before and after.
     let filters = filter_query(filter.kind, filter.tag.as_ref());
-    let this_year = today.year();
     // The shelves too go along to the years before and after.
     let kept = match (covers, filters.is_empty()) {
         (true, true) => "?layout=covers".to_owned(),
         (true, false) => format!("{}&amp;layout=covers", escape(&filters)),
         (false, _) => escape(&filters),
     };
-    let before = format!(r#"<a href="{}{kept}">← {}</a>"#, year - 1, year - 1);
-    let after = if year < this_year {
-        format!(r#" · <a href="{}{kept}">{} →</a>"#, year + 1, year + 1)
-    } else {
-        String::new()
+    // The nearest years with finishes of these filters, before and after: a year with none
+    // in between is a page of nothing to click through (a log imported in 2019 and kept
+    // since 2024, say), and there is none before the first year, nor after the latest.
+    let before = years
+        .range(..year)
+        .next_back()
+        .map(|(y, _)| format!(r#"<a href="{y}{kept}">← {y}</a>"#));
+    let after = years
+        .range(year + 1..)
+        .next()
+        .map(|(y, _)| format!(r#"<a href="{y}{kept}">{y} →</a>"#));
+    let years = match [before, after].into_iter().flatten().collect::<Vec<_>>() {
+        links if links.is_empty() => String::new(),
+        links => format!("\n<p class=\"back\">{}</p>", links.join(" · ")),
     };
     // Month by month, newest first, each under its name and count: a year of a hundred
     // articles is read, and found in, by its months. An empty year's counts say so already.
@@ -196,7 +213,7 @@ fn render(
         r#"<h1 class="p-name">{title}</h1>
 <ol class="stats">{stats}</ol>
 {entries}
-<p class="back">{before}{after}</p>"#,
+{years}"#,
         stats = stats_html(&stats, year, targets),
     );
     crate::page::html(state, Level::Under, theme, &card, &title, "h-feed", &body)

@@ -1405,14 +1405,48 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     assert!(review_page.contains(
         r#"<meta property="og:description" content="3 finished in 2025: 2 books, 1 film">"#
     ));
-    // A year before and after, the filters kept; none after the year it is now.
-    assert!(review_page.contains(r#"<a href="2024">← 2024</a> · <a href="2026">2026 →</a>"#));
+    // The nearest years with finishes before and after, the filters kept: none before the
+    // first, none after the latest (2025's books have no later year).
+    let year_links = |page: &str| -> Vec<String> {
+        page.split("<a href=\"")
+            .filter_map(|a| a.split_once("</a>").map(|(a, _)| a.to_owned()))
+            .filter(|a| a.contains(">← 2") || a.contains(" →"))
+            .filter(|a| !a.contains("The whole year"))
+            .collect()
+    };
+    assert_eq!(
+        year_links(&review_page),
+        [format!(r#"{year}">{year} →"#)],
+        "{review_page}"
+    );
     let books_page = sys
         .json_text(format!("{reader}/years/2025?kind=book"))
         .await;
     assert!(books_page.contains("<title>2025 in books — "));
     assert_eq!(titles(&books_page), ["Dune", "Piranesi"]);
-    assert!(books_page.contains(r#"<a href="2024?kind=book">← 2024</a>"#));
+    assert!(year_links(&books_page).is_empty(), "{books_page}");
+    // A book read in 2022: the years between, with nothing finished, are skipped.
+    let last = finish(
+        "book",
+        "Gideon the Ninth",
+        "public",
+        json!({ "at": "2022-10-01T12:00:00Z" }),
+    )
+    .await;
+    sys.converged(std::slice::from_ref(&reader), last).await;
+    let review_page = sys.json_text(format!("{reader}/years/2025")).await;
+    assert!(
+        review_page.contains(&format!(
+            r#"<p class="back"><a href="2022">← 2022</a> · <a href="{year}">{year} →</a></p>"#
+        )),
+        "{review_page}"
+    );
+    let books_page = sys
+        .json_text(format!("{reader}/years/2025?kind=book"))
+        .await;
+    assert_eq!(year_links(&books_page), [r#"2022?kind=book">← 2022"#]);
+    let first = sys.json_text(format!("{reader}/years/2022")).await;
+    assert_eq!(year_links(&first), [r#"2025">2025 →"#]);
     // As shelves of covers, a month each: the counts as they were, the months' lists laid
     // out as covers, the years before and after the same.
     let shelves = sys
@@ -1421,7 +1455,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     assert_eq!(titles(&shelves), ["Dune", "Piranesi"]);
     assert!(shelves.contains(r#"<ol class="stats">"#));
     assert_eq!(shelves.matches(r#"<ol class="covers">"#).count(), 2);
-    assert!(shelves.contains(r#"<a href="2024?kind=book&amp;layout=covers">← 2024</a>"#));
+    assert!(shelves.contains(r#"<a href="2022?kind=book&amp;layout=covers">← 2022</a>"#));
     assert!(!review_page.contains(r#"class="covers""#));
     // Against a goal: the stats widget's line.
     let goal_page = sys
@@ -1432,15 +1466,16 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         "{goal_page}"
     );
     let this_year = sys.json_text(format!("{reader}/years/{year}")).await;
-    assert!(
-        !this_year.contains(&format!("{} →", year + 1)),
-        "{this_year}"
-    );
+    assert_eq!(year_links(&this_year), [r#"2025">← 2025"#], "{this_year}");
     let empty_page = sys.json_text(format!("{reader}/years/1999")).await;
     assert!(
         empty_page.contains("Nothing finished in 1999 yet.")
             && !empty_page.contains("<h2>Finished</h2>")
     );
+    // An empty year between two: the nearest each way.
+    let between = sys.json_text(format!("{reader}/years/2023")).await;
+    assert_eq!(year_links(&between), [r#"2022">← 2022"#, r#"2025">2025 →"#]);
+    assert_eq!(year_links(&empty_page), [r#"2022">2022 →"#]);
     for bad in [
         "/years/19",
         "/years/twenty",
