@@ -48,6 +48,14 @@ impl HowFar {
         }
     }
 
+    /// As the item's line says it: "page 203 of 304 (66%)", "episode 4 of 12 (33%)", "40%".
+    pub fn said(self, kind: MediaKind) -> String {
+        match self {
+            Self::Percent(percent) => format!("{percent}%"),
+            Self::Counted(p) => format!("{} ({}%)", p.describe(kind), p.percent().get()),
+        }
+    }
+
     /// The body of `POST /v1/items/{id}/progress`, without a time.
     pub fn body(self) -> Value {
         match self {
@@ -235,6 +243,13 @@ mod tests {
         let book =
             json!({"kind": "book", "progress": 60, "progress_done": 183, "progress_of": 304});
         assert_eq!(said(&book).unwrap(), "page 183 of 304 (60%)");
+        let step = |raw: &str| HowFar::parse(raw).unwrap();
+        assert_eq!(
+            step("183/304").said(MediaKind::Book),
+            "page 183 of 304 (60%)"
+        );
+        assert_eq!(step("4/12").said(MediaKind::Tv), "episode 4 of 12 (33%)");
+        assert_eq!(step("40").said(MediaKind::Game), "40%");
         assert_eq!(column(&book), "183/304");
         let film = json!({"kind": "movie", "progress": 40});
         assert_eq!(said(&film).unwrap(), "40%");

@@ -888,6 +888,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
         Command::Start { id, at: None } => step(client, &id, "start", json!({})).await?,
         Command::Start { id, at: Some(w) } => started_at(client, &id, &when::at(&w)?).await?,
         Command::Progress { id, how_far } => {
+            let mut landed = None;
             let body = match how_far {
                 Move::To(to) => to.body(),
                 // Made absolute from the item as the feed has it now, and sent with its
@@ -899,14 +900,27 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                         None => client.read(&item_path(&id)).await,
                     }?;
                     let item = &answer["item"];
-                    let mut body = how_far.from(item).map_err(CliError::Usage)?.body();
+                    let to = how_far.from(item).map_err(CliError::Usage)?;
+                    // Where the step lands, which the command line did not say.
+                    let kind = item["kind"].as_str().and_then(|k| k.parse().ok());
+                    landed = kind.map(|k| {
+                        format!(
+                            "“{}”: now {}",
+                            item["title"].as_str().unwrap_or(&id),
+                            to.said(k)
+                        )
+                    });
+                    let mut body = to.body();
                     if let Some(version) = item["version"].as_i64() {
                         body["expected_version"] = json!(version);
                     }
                     body
                 }
             };
-            step(client, &id, "progress", body).await?
+            step(client, &id, "progress", body).await?;
+            if let Some(landed) = landed {
+                eprintln!("{landed}");
+            }
         }
         Command::Finish {
             id,

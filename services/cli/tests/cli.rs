@@ -457,6 +457,12 @@ async fn add_start_finish_and_list() {
     assert_eq!(sys.head().await, head);
     let on = sys.lately(&["progress", &id, "+20"]).await;
     assert!(on.status.success(), "{}", stderr(&on));
+    // Where the step landed, which the command did not say.
+    assert!(
+        stderr(&on).contains("“The Left Hand of Darkness”: now page 203 of 304 (66%)"),
+        "{}",
+        stderr(&on)
+    );
     let current = sys.lately(&["current"]).await;
     assert!(
         stdout(&current).contains("The Left Hand of Darkness page 203 of 304 (66%)"),
