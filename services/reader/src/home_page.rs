@@ -25,6 +25,8 @@ use crate::widget::{
 const FINISHES: usize = 20;
 /// How many items in progress, and up next, it lists.
 const ITEMS: usize = 10;
+/// How many tags it links, the most used first.
+const TAGS: usize = 20;
 
 /// What a shared link to the page says: what is in progress, then the latest finishes, on one
 /// line ("Now: “A Memory Called Empire”. Lately: “Dune” ★★★★★, “Heat”, …").
@@ -119,7 +121,7 @@ fn render(
             owner: false,
         })
     };
-    let (current, all_current, finishes, queue, all_queued, year, years) = {
+    let (current, all_current, finishes, queue, all_queued, year, years, tags) = {
         let projection = state.replica.projection.read().expect("not poisoned");
         let page = Page {
             after: None,
@@ -142,6 +144,11 @@ fn render(
             projection.listed(Status::Queued, filter, Some(position)),
             stats(&projection, Some(this_year)),
             stats(&projection, None).by_year.unwrap_or_default(),
+            // The tags lead to the pages of one; a page of one kind or tag has them not.
+            match (filter.kind, &filter.tag) {
+                (None, None) => projection.tags(Some(position), false),
+                _ => Vec::new(),
+            },
         )
     };
     let filters = filter_query(filter.kind, filter.tag.as_ref());
@@ -196,9 +203,29 @@ fn render(
             .collect();
         format!(r#"<p class="more">By year: {}</p>"#, links.join(" · "))
     };
+    // The most used tags, each to its page (`?tag=`), with how many public items have it.
+    let every_tag = if tags.is_empty() {
+        String::new()
+    } else {
+        let links: Vec<String> = tags
+            .iter()
+            .take(TAGS)
+            .map(|t| {
+                let query =
+                    serde_urlencoded::to_string([("tag", t.tag.as_str())]).unwrap_or_default();
+                format!(
+                    r#"<a href="?{}" rel="tag">{}</a> ({})"#,
+                    escape(&query),
+                    escape(&t.tag),
+                    t.items
+                )
+            })
+            .collect();
+        format!(r#"<p class="more">By tag: {}</p>"#, links.join(" · "))
+    };
     body.push_str(&section(
         "Finished lately",
-        format!(r#"<ol class="h-feed">{latest}</ol>{every_year}"#),
+        format!(r#"<ol class="h-feed">{latest}</ol>{every_year}{every_tag}"#),
     ));
     body.push_str(&section(
         &format!("{this_year} so far"),

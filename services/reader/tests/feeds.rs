@@ -645,6 +645,13 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
     .await;
     sys.start("Diary of a reading in private", "private", None)
         .await;
+    // A private item's tags are no one's to see.
+    sys.write(
+        reqwest::Method::POST,
+        "/v1/items",
+        json!({ "kind": "book", "title": "Tagged in private", "visibility": "private", "tags": ["secret", "sf"] }),
+    )
+    .await;
     let (_, last) = sys.add("The Dispossessed", "public").await;
     sys.converged(std::slice::from_ref(&reader), last).await;
 
@@ -686,6 +693,17 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
             r#"<p class="more">By year: <a href="years/{year}">{year}</a> (3)</p>"#
         )),
         "{html}"
+    );
+    // Every tag of a public item to its page, with how many there are: not the private one's.
+    assert!(
+        html.contains(r#"<p class="more">By tag: <a href="?tag=sf" rel="tag">sf</a> (1)</p>"#),
+        "{html}"
+    );
+    assert!(!html.contains("secret"), "{html}");
+    let shelf = sys.json_text(format!("{reader}/?tag=sf")).await;
+    assert!(
+        shelf.contains("Only tagged sf") && !shelf.contains("By tag:"),
+        "{shelf}"
     );
     assert!(html.contains(r#"<li class="total"><strong>3</strong> finished"#));
     assert!(html.contains(&format!(r#"<a href="years/{year}">The whole year →</a>"#)));
