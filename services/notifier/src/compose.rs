@@ -13,13 +13,14 @@ use lately_projection::Goal;
 /// nothing), `{again}` (" for the 2nd time" or nothing), `{took}` (" in 13 days", or nothing
 /// for a read begun the day it ended or never started), `{stars}` (★★★★½), `{rating}` (4.5),
 /// `{review}`, `{url}`, `{count}` ("12th book of 2026"), `{goal}` (" (12 of 24 books in
-/// 2026)", or nothing without a goal for it in `LATELY_GOALS`).
+/// 2026)", or nothing without a goal for it in `LATELY_GOALS`), `{hashtags}` (the item's
+/// tags as hashtags, " #sf #leguin", or nothing).
 pub const DEFAULT_TEMPLATE: &str = "Finished {verbing} “{title}”{by}{again}{took} {stars} {url}";
 
 /// Every placeholder [`fill`] knows.
-const PLACEHOLDERS: [&str; 14] = [
+const PLACEHOLDERS: [&str; 15] = [
     "verb", "verbing", "kind", "title", "creators", "by", "again", "took", "stars", "rating",
-    "review", "url", "count", "goal",
+    "review", "url", "count", "goal", "hashtags",
 ];
 
 /// Whether `template` says where a finish stands in its year (`{count}`, `{goal}`): only then
@@ -72,6 +73,8 @@ pub struct Finish<'a> {
     pub days: Option<i64>,
     /// Where it stands in its year, if the template asks ([`counts_the_year`]).
     pub in_year: Option<InYear>,
+    /// The item's tags, for `{hashtags}`.
+    pub tags: &'a [String],
 }
 
 /// Where a finish stands in the year of its day (the owner's calendar), as the public stats
@@ -113,6 +116,24 @@ fn took(days: Option<i64>) -> String {
     }
 }
 
+/// `{hashtags}`: " #sf #leguin" — each tag as X makes a hashtag of it: its letters, digits
+/// and underscores ("sci-fi" is #scifi, "le guin" #leguin); one with no letter left (a year,
+/// "2026", which X does not take for a hashtag) and a repeat are left out. Nothing without.
+fn hashtags(tags: &[String]) -> String {
+    let mut said: Vec<String> = Vec::new();
+    for tag in tags {
+        let word: String = tag
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        let word = format!("#{word}");
+        if tag.chars().any(char::is_alphabetic) && !said.contains(&word) {
+            said.push(word);
+        }
+    }
+    said.iter().map(|h| format!(" {h}")).collect()
+}
+
 /// `{again}`: nothing for a first finish, " for the 2nd time" after, as the feeds' text says
 /// it. It also keeps a re-read's tweet from repeating the first one word for word, which X
 /// refuses as duplicate content.
@@ -124,7 +145,7 @@ pub fn weight(text: &str) -> usize {
     egg_mode_text::character_count(text, URL_WEIGHT, URL_WEIGHT)
 }
 
-fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str) -> String {
+fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str, tags: &str) -> String {
     let creators = f.creators.join(", ");
     let by = if creators.is_empty() {
         String::new()
@@ -150,6 +171,7 @@ fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str) -> String {
         )
         .replace("{count}", &count(f.kind, f.in_year))
         .replace("{goal}", &goal(f.in_year))
+        .replace("{hashtags}", tags)
         .replace("{review}", review)
         .replace("{url}", f.url.unwrap_or_default());
     // Empty placeholders leave doubled or trailing spaces behind; tidy them, keep line breaks.
@@ -197,17 +219,23 @@ fn fit(field: &str, render: impl Fn(&str) -> String) -> Option<String> {
 /// The tweet for a finish. Always at most 280 weighted characters; the URL is never cut.
 pub fn compose(template: &str, f: &Finish<'_>) -> String {
     let review = f.review.unwrap_or_default();
-    // First the review gives way, then the title.
-    if let Some(r) = fit(review, |r| fill(template, f, f.title, r)) {
-        return fill(template, f, f.title, &r);
+    let tags = hashtags(f.tags);
+    let whole = fill(template, f, f.title, review, &tags);
+    if weight(&whole) <= MAX_WEIGHT {
+        return whole;
     }
-    if let Some(t) = fit(f.title, |t| fill(template, f, t, "")) {
-        return fill(template, f, &t, "");
+    // First the hashtags give way (all of them: the owner's words come first), then the
+    // review, then the title.
+    if let Some(r) = fit(review, |r| fill(template, f, f.title, r, "")) {
+        return fill(template, f, f.title, &r, "");
+    }
+    if let Some(t) = fit(f.title, |t| fill(template, f, t, "", "")) {
+        return fill(template, f, &t, "", "");
     }
     // A template that alone is too long: the URL alone still works.
     f.url
         .map(str::to_owned)
-        .unwrap_or_else(|| cut(&fill(template, f, "", ""), 140))
+        .unwrap_or_else(|| cut(&fill(template, f, "", "", ""), 140))
 }
 
 #[cfg(test)]
@@ -231,7 +259,7 @@ mod tests {
         // What the check knows is what `fill` replaces.
         let every = PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(" ");
         let creators = ["Ursula K. Le Guin".to_owned()];
-        let filled = fill(&every, &finish("Dune", &creators), "Dune", "Good.");
+        let filled = fill(&every, &finish("Dune", &creators), "Dune", "Good.", " #sf");
         assert!(!filled.contains('{'), "{filled}");
     }
 
@@ -248,6 +276,7 @@ mod tests {
             nth: 1,
             days: None,
             in_year: None,
+            tags: &[],
         }
     }
 
@@ -296,6 +325,36 @@ mod tests {
         assert_eq!(read(Some(1)), "Finished reading “Piranesi” in a day ★★★★½");
         assert_eq!(read(Some(0)), "Finished reading “Piranesi” ★★★★½");
         assert_eq!(read(None), read(Some(0)));
+    }
+
+    #[test]
+    fn tags_are_hashtags_that_give_way_first() {
+        let tags = [
+            "sf".to_owned(),
+            "le guin".to_owned(),
+            "sci-fi".to_owned(),
+            "SF".to_owned(),
+            "2026".to_owned(),
+            "三体".to_owned(),
+        ];
+        assert_eq!(hashtags(&tags), " #sf #leguin #scifi #SF #三体");
+        assert_eq!(hashtags(&[]), "");
+        let template = "{title}{hashtags} {review} {url}";
+        let by = vec!["Ursula K. Le Guin".to_string()];
+        let tagged = |review| Finish {
+            review,
+            tags: &tags[..2],
+            ..finish("The Dispossessed", &by)
+        };
+        assert_eq!(
+            compose(template, &tagged(Some("An ambiguous utopia."))),
+            "The Dispossessed #sf #leguin An ambiguous utopia. https://example.com/books/the-left-hand-of-darkness-and-a-very-long-path?utm=1"
+        );
+        // Too long: the hashtags go, whole, before a word of the review is cut.
+        let long = "word ".repeat(46);
+        let text = compose(template, &tagged(Some(long.trim())));
+        assert!(!text.contains('#') && text.contains(long.trim()), "{text}");
+        assert!(weight(&text) <= MAX_WEIGHT);
     }
 
     #[test]
@@ -413,6 +472,7 @@ mod tests {
             halves in proptest::option::of(1u8..=10),
             nth in 1usize..1000,
             days in proptest::option::of(0i64..100_000),
+            tags in proptest::collection::vec("\\PC{1,50}", 0..6),
         ) {
             let url = "https://example.com/items/some-long-path-that-is-longer-than-twenty-three";
             let f = Finish {
@@ -425,8 +485,9 @@ mod tests {
                 nth,
                 days,
                 in_year: Some(InYear { year: 2026, of_kind: nth as u64, goal: None }),
+                tags: &tags,
             };
-            for template in [DEFAULT_TEMPLATE, "{title} {stars}\n{review}\n{url}", "{title} {stars}: {count}{goal}\n{review}\n{url}"] {
+            for template in [DEFAULT_TEMPLATE, "{title} {stars}\n{review}\n{url}", "{title} {stars}: {count}{goal}\n{review}\n{url}", "{title}{hashtags} {review} {url}"] {
                 let text = compose(template, &f);
                 proptest::prop_assert!(weight(&text) <= MAX_WEIGHT, "{} > 280: {text}", weight(&text));
                 proptest::prop_assert!(text.ends_with(url), "URL cut: {text}");

@@ -465,6 +465,7 @@ impl Worker {
                 nth,
                 days,
                 in_year,
+                tags: &item.tags,
             },
         );
         let Some(x) = &self.x else {

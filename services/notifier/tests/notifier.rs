@@ -539,14 +539,14 @@ async fn the_sandbox_keeps_the_latest_pictures() {
 
 /// `{count}` and `{goal}`: where a finish stands in the year of its day, as the public stats
 /// were when it was finished (a private item's finish uncounted, a finish of last year in
-/// last year's), against the owner's goals (`LATELY_GOALS`).
+/// last year's), against the owner's goals (`LATELY_GOALS`); and `{hashtags}`, the item's tags.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tweet_can_say_where_the_finish_stands_in_its_year() {
     use chrono::Datelike;
     let env = env().await;
     let n = env
         .notifier(&[
-            ("LATELY_TWEET_TEMPLATE", "{title}: {count}{goal}"),
+            ("LATELY_TWEET_TEMPLATE", "{title}: {count}{goal}{hashtags}"),
             ("LATELY_GOALS", "book=2, 10"),
             ("LATELY_TWEET_DELAY", "1s"),
             ("LATELY_TWEET_MAX_AGE", "1000d"),
@@ -555,7 +555,9 @@ async fn a_tweet_can_say_where_the_finish_stands_in_its_year() {
     env.until_leader(&n).await;
     let year = chrono::Utc::now().year();
     let book = |title: &str, visibility: &str| json!({ "kind": "book", "title": title, "visibility": visibility });
-    let first = env.add(book("First", "public")).await;
+    let mut tagged = book("First", "public");
+    tagged["tags"] = json!(["sf", "le guin"]);
+    let first = env.add(tagged).await;
     env.finish(&first, json!({})).await;
     let secret = env.add(book("Secret", "private")).await;
     let secret_at = env.finish(&secret, json!({})).await;
@@ -577,7 +579,7 @@ async fn a_tweet_can_say_where_the_finish_stands_in_its_year() {
         tweets,
         [
             format!("A Film: 1st film of {year} (3 of 10 in {year})"),
-            format!("First: 1st book of {year} (1 of 2 books in {year})"),
+            format!("First: 1st book of {year} (1 of 2 books in {year}) #sf #leguin"),
             format!(
                 "Last Year's: 1st book of {} (1 of 2 books in {})",
                 year - 1,
