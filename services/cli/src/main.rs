@@ -26,6 +26,7 @@ mod last_write;
 mod lines;
 mod lists;
 mod open_library;
+mod retag;
 mod show;
 mod show_artwork;
 mod stats;
@@ -490,6 +491,20 @@ enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Rename a tag on every item of yours that has it, private ones too: `lately retag
+    /// sci-fi sf` (an item with both keeps one). Each item is written with the version it was
+    /// read at, so an edit made meanwhile is not undone.
+    Retag {
+        /// The tag to rename.
+        #[arg(value_parser = lists::tag_arg)]
+        from: String,
+        /// Its new name (one your items have already, to merge the two).
+        #[arg(value_parser = lists::tag_arg)]
+        to: String,
+        /// Say what would change; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// The HTML to paste into your blog for the widget, served from the feed's address
     /// (`--feed`, as your readers reach it): your recent finishes, or with `--show current`
     /// what you are in the middle of, with how far, `--show queue` what is up next, or
@@ -832,7 +847,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                     None => client.read(&item_path(&id)).await,
                 }?;
                 let item = &answer["item"];
-                match retagged(item, &add_tags, &untags)? {
+                match retag::retagged(item, &add_tags, &untags)? {
                     Some(tags) => {
                         body["tags"] = json!(tags);
                         // Sent with the version the tags were read at: a tag set elsewhere
@@ -844,7 +859,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                     None => eprintln!(
                         "“{}” is tagged so already: {}",
                         item["title"].as_str().unwrap_or(&id),
-                        said_tags(item)
+                        retag::said_tags(item)
                     ),
                 }
             }
@@ -1087,6 +1102,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             covers,
         } => import::run(client, source, &file, covers).await?,
         Command::Covers { dry_run } => covers::covers(client, dry_run).await?,
+        Command::Retag { from, to, dry_run } => retag::retag(client, &from, &to, dry_run).await?,
         Command::Export => export::export(client).await?,
         Command::Demo => {
             import::demo(client).await?;
@@ -1111,63 +1127,6 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
         Command::Completions { .. } => {}
     }
     Ok(())
-}
-
-/// An item's tags with `add` added (those it has not) and `remove` taken off, in its order
-/// and then the order given; `None` when that is what it has. A tag to take off that it does
-/// not have is refused, naming those it has: a typo would otherwise pass as done.
-fn retagged(
-    item: &Value,
-    add: &[String],
-    remove: &[String],
-) -> Result<Option<Vec<String>>, CliError> {
-    // As the writer stores a tag: trimmed, in lower case (checked already by the flags).
-    let stored = |raw: &String| {
-        lately_domain::Tag::parse(raw).map_or_else(|_| raw.clone(), |t| t.as_str().to_owned())
-    };
-    let has: Vec<String> = item["tags"]
-        .as_array()
-        .map_or(&[][..], Vec::as_slice)
-        .iter()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect();
-    let remove: Vec<String> = remove.iter().map(stored).collect();
-    if let Some(missing) = remove.iter().find(|r| !has.contains(r)) {
-        return Err(CliError::Rejected {
-            status: 409,
-            detail: format!(
-                "“{}” has no tag “{missing}”: {}",
-                item["title"].as_str().unwrap_or_default(),
-                said_tags(item)
-            ),
-        });
-    }
-    let mut tags: Vec<String> = has
-        .iter()
-        .filter(|t| !remove.contains(t))
-        .cloned()
-        .collect();
-    for tag in add.iter().map(stored) {
-        if !tags.contains(&tag) {
-            tags.push(tag);
-        }
-    }
-    Ok((tags != has).then_some(tags))
-}
-
-/// "its tags: sf, classic", or "it has none".
-fn said_tags(item: &Value) -> String {
-    let tags: Vec<&str> = item["tags"]
-        .as_array()
-        .map_or(&[][..], Vec::as_slice)
-        .iter()
-        .filter_map(Value::as_str)
-        .collect();
-    match tags.as_slice() {
-        [] => "it has none".to_owned(),
-        tags => format!("its tags: {}", tags.join(", ")),
-    }
 }
 
 /// A rating as the writer takes it (0.5 to 5 in half steps), checked before anything is

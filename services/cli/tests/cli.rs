@@ -2629,6 +2629,82 @@ async fn edit_changes_what_is_given_and_nothing_else() {
     assert_eq!(sys.head().await, head, "a refused edit appended something");
 }
 
+/// `lately retag sci-fi sf`: a tag renamed on every item of the owner's that has it, private
+/// ones too, an item with both keeping one; `--dry-run` writes nothing; a tag no item has is
+/// refused (a typo), as is renaming a tag to itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retag_renames_a_tag_on_every_item_that_has_it() {
+    let sys = system().await;
+    let add = |args: &'static [&'static str]| {
+        let sys = &sys;
+        async move {
+            let out = sys.lately(args).await;
+            assert!(out.status.success(), "{}", stderr(&out));
+            stdout(&out).trim().to_owned()
+        }
+    };
+    let dune = add(&["add", "book", "Dune", "--tag", "sci-fi", "--tag", "classic"]).await;
+    let diary = add(&[
+        "add",
+        "book",
+        "Diary",
+        "--private",
+        "--tag",
+        "sf",
+        "--tag",
+        "sci-fi",
+    ])
+    .await;
+    add(&["add", "movie", "Heat", "--tag", "crime"]).await;
+
+    // Each item's line with its tags as they become, in any order.
+    let mut expected = vec![
+        format!("{dune}  Dune  sf, classic"),
+        format!("{diary}  Diary  sf"),
+    ];
+    expected.sort();
+    let lines = |out: &Output| {
+        let mut lines: Vec<String> = stdout(out).lines().map(str::to_owned).collect();
+        lines.sort();
+        lines
+    };
+    let head = sys.head().await;
+    let dry = sys.lately(&["retag", "sci-fi", "sf", "--dry-run"]).await;
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    assert_eq!(lines(&dry), expected);
+    assert!(
+        stderr(&dry).contains("to retag: 2 of 2 items tagged “sci-fi”: “sf” instead"),
+        "{}",
+        stderr(&dry)
+    );
+    assert_eq!(sys.head().await, head, "a dry run wrote");
+
+    let done = sys.lately(&["retag", "SCI-FI", "SF"]).await;
+    assert!(done.status.success(), "{}", stderr(&done));
+    assert_eq!(lines(&done), expected);
+    assert!(
+        stderr(&done).contains("retagged 2 of 2 items tagged “sci-fi”: “sf” instead"),
+        "{}",
+        stderr(&done)
+    );
+    assert_eq!(
+        stdout(&sys.lately(&["tags", "--all"]).await),
+        "sf       2 items, 0 finished\nclassic  1 item, 0 finished\ncrime    1 item, 0 finished\n"
+    );
+
+    let head = sys.head().await;
+    let gone = sys.lately(&["retag", "sci-fi", "sf"]).await;
+    assert_eq!(gone.status.code(), Some(1), "{}", stderr(&gone));
+    assert!(
+        stderr(&gone).contains("no item of yours is tagged “sci-fi”"),
+        "{}",
+        stderr(&gone)
+    );
+    let itself = sys.lately(&["retag", "sf", "SF"]).await;
+    assert_eq!(itself.status.code(), Some(2), "{}", stderr(&itself));
+    assert_eq!(sys.head().await, head, "a refused retag wrote");
+}
+
 /// `lately tweets` lists the notifier's outbox; `lately retry-tweet` asks it to try one again,
 /// and a notifier that cannot post (here, one without X credentials) says why it won't.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
