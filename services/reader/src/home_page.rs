@@ -239,7 +239,10 @@ fn render(
         body.push_str(&section("Up next", list(&queue, all_queued, Show::Queue)));
     }
     body.push_str(
-        r#"<p class="back">Follow: <a href="feed.atom">Atom</a> · <a href="feed.json">JSON Feed</a></p>"#,
+        &format!(
+            r#"<p class="back">Follow: <a href="feed.atom{kept}">Atom</a> · <a href="feed.json{kept}">JSON Feed</a></p>"#,
+            kept = escape(&filters)
+        ),
     );
     let url = format!("{}/{filters}", base_url(req, state));
     let card = Card {
@@ -259,6 +262,7 @@ fn render(
         &card,
         &escape(&state.feed_title),
         "home",
+        &filters,
         &body,
     )
 }

@@ -163,6 +163,7 @@ fn render(
         &card,
         &escape(&item.title),
         "",
+        "",
         &body,
     )
 }

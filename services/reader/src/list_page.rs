@@ -116,5 +116,14 @@ fn render(
         description: &description,
         image: items.iter().find_map(|i| i.cover_url.as_deref()),
     };
-    crate::page::html(state, Level::Beside, theme, &card, title, "", &body)
+    crate::page::html(
+        state,
+        Level::Beside,
+        theme,
+        &card,
+        title,
+        "",
+        &filters,
+        &body,
+    )
 }

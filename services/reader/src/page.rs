@@ -81,7 +81,10 @@ pub enum Level {
 
 /// A whole page: `title` and `body` as HTML (escaped by the caller), `main` the classes of its
 /// `<main>` beside `lately page`. A page under the home page links back to it; the home page
-/// to the owner's own (`LATELY_HOME_PAGE_URL`), if there is one.
+/// to the owner's own (`LATELY_HOME_PAGE_URL`), if there is one. `filters` are the page's kind
+/// and tag (`?kind=book`, or empty), which the feeds it names for a feed reader keep: the
+/// page of your books follows your books.
+#[allow(clippy::too_many_arguments)]
 pub fn html(
     state: &AppState,
     level: Level,
@@ -89,6 +92,7 @@ pub fn html(
     card: &Card<'_>,
     title: &str,
     main: &str,
+    filters: &str,
     body: &str,
 ) -> String {
     let image = card.image.map_or_else(String::new, |src| {
@@ -141,8 +145,8 @@ pub fn html(
 <meta property="og:description" content="{description}">{image}
 <meta name="twitter:card" content="summary">
 <link rel="icon" href="{root}owner-icon.svg">
-<link rel="alternate" type="application/atom+xml" href="{root}feed.atom" title="{feed_title}">
-<link rel="alternate" type="application/feed+json" href="{root}feed.json" title="{feed_title}">
+<link rel="alternate" type="application/atom+xml" href="{root}feed.atom{filters}" title="{feed_title}">
+<link rel="alternate" type="application/feed+json" href="{root}feed.json{filters}" title="{feed_title}">
 <style>{CSS}
 {PAGE_CSS}</style>
 </head>
@@ -155,6 +159,7 @@ pub fn html(
 </html>
 "#,
         url = escape(card.url),
+        filters = escape(filters),
         card_title = escape(card.title),
         description = escape(card.description),
         main = if main.is_empty() {

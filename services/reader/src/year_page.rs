@@ -216,5 +216,14 @@ fn render(
 {years}"#,
         stats = stats_html(&stats, year, targets),
     );
-    crate::page::html(state, Level::Under, theme, &card, &title, "h-feed", &body)
+    crate::page::html(
+        state,
+        Level::Under,
+        theme,
+        &card,
+        &title,
+        "h-feed",
+        &filters,
+        &body,
+    )
 }

@@ -726,6 +726,31 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
         r#"<a href="years/{year}?kind=book">{year}</a> (2)"#
     )));
     assert!(!books.contains("onerror"));
+    // Its feeds, named for a feed reader and at its foot, are of books too.
+    for link in [
+        r#"<link rel="alternate" type="application/atom+xml" href="feed.atom?kind=book""#,
+        r#"<link rel="alternate" type="application/feed+json" href="feed.json?kind=book""#,
+        r#"<p class="back">Follow: <a href="feed.atom?kind=book">Atom</a> · <a href="feed.json?kind=book">JSON Feed</a></p>"#,
+    ] {
+        assert!(books.contains(link), "{link}\n{books}");
+    }
+    let atom = sys.json_text(format!("{reader}/feed.atom?kind=book")).await;
+    assert!(
+        atom.contains("Dune") && atom.contains("Piranesi") && !atom.contains("onerror"),
+        "{atom}"
+    );
+    let tagged = sys.json_text(format!("{reader}/years/{year}?tag=sf")).await;
+    assert!(
+        tagged.contains(
+            r#"<link rel="alternate" type="application/atom+xml" href="../feed.atom?tag=sf""#
+        ),
+        "{tagged}"
+    );
+    let up_next = sys.json_text(format!("{reader}/up-next?kind=book")).await;
+    assert!(
+        up_next.contains(r#"href="feed.json?kind=book""#),
+        "{up_next}"
+    );
 
     // An item's page and a year's lead back here.
     let id = sys.json(format!("{reader}/v1/feed")).await["items"][0]["item"]["id"]
