@@ -145,11 +145,13 @@ fn render(
         image: item.cover_url.as_deref(),
     };
     let body = format!(
-        r#"<header>{cover}<div><h1>{name}</h1><span class="meta"><span class="kind">{kind}</span>{by}</span>{tags}<span class="meta status">{standing}</span></div></header>
+        r#"<header>{cover}<div><h1>{name}</h1><span class="meta"><a class="kind" href="../?kind={kind_name}">{kind}</a>{by}</span>{tags}<span class="meta status">{standing}</span></div></header>
 <ol class="finishes">{finishes}</ol>"#,
         cover = cover_html(item, 96, ""),
         name = name_html(item, "p-name u-url", None),
         kind = item.kind.label(),
+        // Its kind to your page of that kind, as its tags to theirs.
+        kind_name = item.kind.as_str(),
         standing = standing(item, zone),
         finishes = finishes
             .iter()

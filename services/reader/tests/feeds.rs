@@ -440,6 +440,10 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
     // Its tag links to the page of that tag: the owner's page, filtered, which lists it.
     let tag_link = r#"<a class="p-category" rel="tag" href="../?tag=sf">sf</a>"#;
     assert!(html.contains(tag_link), "{html}");
+    assert!(
+        html.contains(r#"<a class="kind" href="../?kind=book">Book</a>"#),
+        "{html}"
+    );
     let shelf = sys
         .get(format!("{reader}/?tag=sf"))
         .await
