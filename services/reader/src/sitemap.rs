@@ -1,7 +1,7 @@
 //! `/sitemap.xml` and `/robots.txt`: the public pages, for search engines.
 //!
 //! A reader's pages are someone's reading life in public: their page, what is in progress and
-//! up next, each year, and a page per item with its history. The sitemap names each public
+//! up next, each year, each tag's page, and a page per item with its history. The sitemap names each public
 //! item's page with the day it last changed, so a search engine finds the old ones and comes
 //! back for the ones that moved; `robots.txt` names the sitemap and keeps crawlers off the
 //! API (whose live stream never ends). The owner's page says `noindex` itself, which a crawler
@@ -41,7 +41,7 @@ pub async fn sitemap(
     }
     let (position, _) = position_for(&req, &state, &p).await?;
     let base = base_url(&req, &state);
-    let (years, items) = {
+    let (years, tags, items) = {
         let projection = state.replica.projection.read().expect("not poisoned");
         let years = projection
             .count(&StatsQuery {
@@ -51,9 +51,11 @@ pub async fn sitemap(
             })
             .by_year
             .unwrap_or_default();
+        // Each tag of a public item has its page, your page of it (`/?tag=sf`).
+        let tags = projection.tags(Some(position), false);
         // The items whose page a visitor may open, the most recently changed first.
         let items = projection.public_items(Some(position), MAX_URLS);
-        (years, items)
+        (years, tags, items)
     };
     let mut urls: Vec<(String, Option<String>)> = ["/", "/in-progress", "/up-next"]
         .iter()
@@ -64,6 +66,10 @@ pub async fn sitemap(
             .keys()
             .map(|year| (format!("{base}/years/{year}"), None)),
     );
+    urls.extend(tags.iter().map(|t| {
+        let query = serde_urlencoded::to_string([("tag", t.tag.as_str())]).unwrap_or_default();
+        (format!("{base}/?{query}"), None)
+    }));
     let room = MAX_URLS - urls.len().min(MAX_URLS);
     urls.extend(items.into_iter().take(room).map(|(id, at)| {
         (

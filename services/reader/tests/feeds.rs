@@ -123,6 +123,14 @@ async fn the_sitemap_names_every_public_page_and_robots_txt_names_it() {
     let (sys, reader) = fixture().await;
     let queued = sys.add("Middlemarch", "public").await;
     let hidden = sys.add("Another secret", "private").await;
+    // A private item's tag has no page: no public item has it.
+    sys.write(
+        reqwest::Method::POST,
+        "/v1/items",
+        json!({ "kind": "book", "title": "Tagged in private", "visibility": "private", "tags": ["secret reading"] }),
+    )
+    .await;
+    let hidden = (hidden.0, sys.head().await);
     sys.converged(std::slice::from_ref(&reader), hidden.1).await;
     let res = sys.get(format!("{reader}/sitemap.xml")).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -171,6 +179,8 @@ async fn the_sitemap_names_every_public_page_and_robots_txt_names_it() {
             "https://feed.example.com/in-progress".to_owned(),
             "https://feed.example.com/up-next".to_owned(),
             format!("https://feed.example.com/years/{year}"),
+            // Each public item's tag's page.
+            "https://feed.example.com/?tag=sf".to_owned(),
             // The most recently changed first.
             item(&queued.0),
             item(&id("Piranesi")),
@@ -179,7 +189,7 @@ async fn the_sitemap_names_every_public_page_and_robots_txt_names_it() {
         ]
     );
     // Each item's page with the day it last changed.
-    for (loc, day) in &urls[4..] {
+    for (loc, day) in &urls[5..] {
         let id = loc.rsplit('/').next().unwrap();
         let item = sys.json(format!("{reader}/v1/items/{id}")).await;
         assert_eq!(
@@ -188,7 +198,8 @@ async fn the_sitemap_names_every_public_page_and_robots_txt_names_it() {
             "{loc}"
         );
     }
-    assert!(urls[..4].iter().all(|(_, day)| day.is_none()));
+    assert!(urls[..5].iter().all(|(_, day)| day.is_none()));
+    assert!(!xml.contains("secret"), "{xml}");
     assert!(!xml.contains(&hidden.0) && !xml.contains("<img"));
     // It names them all: no filter narrows it.
     let res = sys.get(format!("{reader}/sitemap.xml?kind=book")).await;
