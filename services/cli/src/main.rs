@@ -941,7 +941,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             id,
             rating,
             review,
-            at: when,
+            at,
             started,
             no_tweet,
             again,
@@ -950,7 +950,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             let begun = started
                 .map(|s| when::time_of("--started", &s))
                 .transpose()?;
-            let ended = when.map(|w| when::time_of("--at", &w)).transpose()?;
+            let ended = at.map(|w| when::time_of("--at", &w)).transpose()?;
             if let Some(begun) = begun {
                 let ended = ended.unwrap_or_else(chrono::Utc::now);
                 if begun > ended {

@@ -1,9 +1,9 @@
 //! `/sitemap.xml` and `/robots.txt`: the public pages, for search engines.
 //!
 //! A reader's pages are someone's reading life in public: their page, what is in progress and
-//! up next, each year, each tag's page, and a page per item with its history. The sitemap names each public
-//! item's page with the day it last changed, so a search engine finds the old ones and comes
-//! back for the ones that moved; `robots.txt` names the sitemap and keeps crawlers off the
+//! up next, each year, each tag's page, and a page per item with its history. The sitemap
+//! names each public item's page with the day it last changed, so a search engine finds the
+//! old ones and comes back for the ones that moved; `robots.txt` names the sitemap and keeps crawlers off the
 //! API (whose live stream never ends). The owner's page says `noindex` itself, which a crawler
 //! only reads if it may fetch the page. A private or removed item is in neither, as in every
 //! public answer.
