@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::client::{CliError, Client};
 use crate::lines::{item_line, tweet_line};
-use crate::{owner_item_path, say, Kind, TweetStatus};
+use crate::{item_path, owner_item_path, say, Kind, TweetStatus};
 
 /// What `--kind` and `--tag` pick, in the lists that take them (as the feed does).
 #[derive(Debug, Clone, clap::Args)]
@@ -204,5 +204,14 @@ pub async fn owners_read(client: &Client, id: &str) -> Option<Result<Value, CliE
         Err(CliError::Rejected { status: 403, .. }) => None,
         Err(CliError::Rejected { status: 401, .. }) if !client.has_token() => None,
         other => Some(other),
+    }
+}
+
+/// An item as the owner reads it (private ones too, with its version), or else as the public
+/// read gives it: what a command that changes the item from where it stands reads first.
+pub async fn item_read(client: &Client, id: &str) -> Result<Value, CliError> {
+    match owners_read(client, id).await {
+        Some(answer) => answer,
+        None => client.read(&item_path(id)).await,
     }
 }

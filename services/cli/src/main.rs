@@ -47,7 +47,7 @@ use embed::Widget;
 use how_far::Move;
 use last_write::LastWrite;
 use lines::{by, day, feed_line, owned_line};
-use lists::{owners_list, owners_read, pages, public_items, tweets, Filter, Read};
+use lists::{item_read, owners_list, pages, public_items, tweets, Filter, Read};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -842,10 +842,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             let mut body = json!({});
             let retagging = !add_tags.is_empty() || !untags.is_empty();
             if retagging {
-                let answer = match owners_read(client, &id).await {
-                    Some(answer) => answer,
-                    None => client.read(&item_path(&id)).await,
-                }?;
+                let answer = item_read(client, &id).await?;
                 let item = &answer["item"];
                 match retag::retagged(item, &add_tags, &untags)? {
                     Some(tags) => {
@@ -910,10 +907,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 // version: a change in between (another device's +20) is a 409, not a step
                 // taken from a stale page.
                 Move::By(_) => {
-                    let answer = match owners_read(client, &id).await {
-                        Some(answer) => answer,
-                        None => client.read(&item_path(&id)).await,
-                    }?;
+                    let answer = item_read(client, &id).await?;
                     let item = &answer["item"];
                     let to = how_far.from(item).map_err(CliError::Usage)?;
                     // Where the step lands, which the command line did not say.

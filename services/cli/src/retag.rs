@@ -14,9 +14,6 @@ use crate::{item_path, say};
 /// item that has both keeps one). A line on stdout for each item retagged, the count on
 /// stderr; with `dry_run`, what would be, nothing written.
 pub async fn retag(client: &Client, from: &str, to: &str, dry_run: bool) -> Result<(), CliError> {
-    let stored = |raw: &str| {
-        lately_domain::Tag::parse(raw).map_or_else(|_| raw.to_owned(), |t| t.as_str().to_owned())
-    };
     let (from, to) = (stored(from), stored(to));
     if from == to {
         return Err(CliError::Usage(format!(
@@ -48,11 +45,8 @@ pub async fn retag(client: &Client, from: &str, to: &str, dry_run: bool) -> Resu
             item["id"].as_str().unwrap_or_default(),
             item["title"].as_str().unwrap_or_default(),
         );
-        let tags: Vec<String> = item["tags"]
-            .as_array()
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .filter_map(Value::as_str)
+        let tags: Vec<String> = tags_of(item)
+            .into_iter()
             .map(|t| if t == from { to.clone() } else { t.to_owned() })
             .fold(Vec::new(), |mut kept, t| {
                 if !kept.contains(&t) {
@@ -93,18 +87,8 @@ pub fn retagged(
     add: &[String],
     remove: &[String],
 ) -> Result<Option<Vec<String>>, CliError> {
-    // As the writer stores a tag: trimmed, in lower case (checked already by the flags).
-    let stored = |raw: &String| {
-        lately_domain::Tag::parse(raw).map_or_else(|_| raw.clone(), |t| t.as_str().to_owned())
-    };
-    let has: Vec<String> = item["tags"]
-        .as_array()
-        .map_or(&[][..], Vec::as_slice)
-        .iter()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect();
-    let remove: Vec<String> = remove.iter().map(stored).collect();
+    let has: Vec<String> = tags_of(item).into_iter().map(str::to_owned).collect();
+    let remove: Vec<String> = remove.iter().map(|r| stored(r)).collect();
     if let Some(missing) = remove.iter().find(|r| !has.contains(r)) {
         return Err(CliError::Rejected {
             status: 409,
@@ -120,7 +104,7 @@ pub fn retagged(
         .filter(|t| !remove.contains(t))
         .cloned()
         .collect();
-    for tag in add.iter().map(stored) {
+    for tag in add.iter().map(|a| stored(a)) {
         if !tags.contains(&tag) {
             tags.push(tag);
         }
@@ -130,14 +114,24 @@ pub fn retagged(
 
 /// "its tags: sf, classic", or "it has none".
 pub fn said_tags(item: &Value) -> String {
-    let tags: Vec<&str> = item["tags"]
+    match tags_of(item).as_slice() {
+        [] => "it has none".to_owned(),
+        tags => format!("its tags: {}", tags.join(", ")),
+    }
+}
+
+/// An item's tags, as the API gives them.
+fn tags_of(item: &Value) -> Vec<&str> {
+    item["tags"]
         .as_array()
         .map_or(&[][..], Vec::as_slice)
         .iter()
         .filter_map(Value::as_str)
-        .collect();
-    match tags.as_slice() {
-        [] => "it has none".to_owned(),
-        tags => format!("its tags: {}", tags.join(", ")),
-    }
+        .collect()
+}
+
+/// A tag as the writer stores it (trimmed, in lower case), so that one typed `SF` is found
+/// as `sf`; the flags have checked it already.
+fn stored(raw: &str) -> String {
+    lately_domain::Tag::parse(raw).map_or_else(|_| raw.to_owned(), |t| t.as_str().to_owned())
 }
