@@ -123,6 +123,55 @@ fn query(p: &ReadParams, state: &AppState) -> Result<FeedQuery, Problem> {
     })
 }
 
+/// What makes a feed of some finishes another feed than the whole one: its kind, tag and
+/// year, as a query (`?kind=book`; empty for the whole feed). Its `limit` does not: fewer
+/// entries of the same feed are the same feed.
+fn selection(q: &FeedQuery) -> String {
+    let year = q.year.map(|y| y.to_string());
+    let pairs: Vec<(&str, &str)> = [
+        ("kind", q.kind.map(|k| k.as_str())),
+        ("tag", q.tag.as_ref().map(|t| t.as_str())),
+        ("year", year.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| Some((k, v?)))
+    .collect();
+    match serde_urlencoded::to_string(&pairs).unwrap_or_default() {
+        s if s.is_empty() => s,
+        s => format!("?{s}"),
+    }
+}
+
+/// A feed's name, and where it is read as a page (when the owner names no blog of theirs):
+/// the whole feed is "Ann's recently finished" at `/`; one of books, "Ann's recently
+/// finished: books" at `/?kind=book`; one of a year, "…: books in 2025" at that year's page.
+/// Two feeds a reader subscribes to side by side are told apart.
+fn identity(state: &AppState, base: &str, q: &FeedQuery) -> (String, String) {
+    let what = match (q.kind, &q.tag) {
+        (None, None) => None,
+        (Some(kind), Some(tag)) => Some(format!("{} tagged {}", kind.noun(2), tag.as_str())),
+        (Some(kind), None) => Some(kind.noun(2).to_owned()),
+        (None, Some(tag)) => Some(format!("tagged {}", tag.as_str())),
+    };
+    let shelf = crate::widget::filter_query(q.kind, q.tag.as_ref());
+    let (title, page) = match (what, q.year) {
+        (None, None) => (state.feed_title.clone(), format!("{base}/")),
+        (what, Some(year)) => (
+            format!(
+                "{}: {} in {year}",
+                state.feed_title,
+                what.unwrap_or_else(|| "finished".to_owned())
+            ),
+            format!("{base}/years/{year}{shelf}"),
+        ),
+        (Some(what), None) => (
+            format!("{}: {what}", state.feed_title),
+            format!("{base}/{shelf}"),
+        ),
+    };
+    (title, state.home_page_url.clone().unwrap_or(page))
+}
+
 fn entries(state: &AppState, q: &FeedQuery) -> (i64, Vec<FeedEntry>) {
     let projection = state.replica.projection.read().expect("not poisoned");
     let position = projection.position();
@@ -195,10 +244,11 @@ pub async fn json_feed(
             item
         })
         .collect();
+    let (title, home) = identity(&state, &base, &q);
     let mut feed = json!({
         "version": "https://jsonfeed.org/version/1.1",
-        "title": state.feed_title,
-        "home_page_url": state.home_page_url.clone().unwrap_or_else(|| format!("{base}/")),
+        "title": title,
+        "home_page_url": home,
         "feed_url": format!("{base}{}", req.uri()),
         "authors": [{ "name": state.author }],
         // What a feed reader shows beside the feed's name: the site's icon.
@@ -277,8 +327,10 @@ pub async fn atom_feed(
         })
         .collect();
     let mut feed = atom::Feed::default();
-    feed.set_id(format!("{base}/feed.atom"));
-    feed.set_title(state.feed_title.as_str());
+    // Its own id, as a feed of books is another feed than the whole one.
+    feed.set_id(format!("{base}/feed.atom{}", selection(&q)));
+    let (title, home) = identity(&state, &base, &q);
+    feed.set_title(title.as_str());
     feed.set_updated(
         entries
             .iter()
@@ -289,10 +341,6 @@ pub async fn atom_feed(
     );
     feed.set_authors(vec![person(&state.author)]);
     feed.set_icon(Some(format!("{base}/owner-icon.png")));
-    let home = state
-        .home_page_url
-        .clone()
-        .unwrap_or_else(|| format!("{base}/"));
     feed.set_links(vec![
         link(self_url, "self", Some("application/atom+xml")),
         link(home, "alternate", Some("text/html")),

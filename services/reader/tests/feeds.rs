@@ -309,6 +309,52 @@ async fn atom_feed_is_valid_atom_with_the_required_elements() {
     assert!(feed.updated.is_some());
     assert!(feed.links.iter().any(|l| l.rel.as_deref() == Some("self")
         && l.href == "https://feed.example.com/feed.atom?limit=10"));
+    // A feed of some finishes is another feed: its own id and name, and its page. (Its
+    // limit makes none: fewer entries of the same feed.)
+    let year = chrono::Datelike::year(&chrono::Utc::now());
+    for (query, id, title, page) in [
+        (
+            "kind=book&limit=5",
+            "feed.atom?kind=book".to_owned(),
+            "Ann's recently finished: books".to_owned(),
+            "?kind=book".to_owned(),
+        ),
+        (
+            "tag=%20SF%20",
+            "feed.atom?tag=sf".to_owned(),
+            "Ann's recently finished: tagged sf".to_owned(),
+            "?tag=sf".to_owned(),
+        ),
+        (
+            &format!("year={year}&kind=book"),
+            format!("feed.atom?kind=book&year={year}"),
+            format!("Ann's recently finished: books in {year}"),
+            format!("years/{year}?kind=book"),
+        ),
+    ] {
+        let raw = sys.json_text(format!("{reader}/feed.atom?{query}")).await;
+        let shelf = feed_rs::parser::parse(raw.as_bytes()).unwrap();
+        assert_eq!(
+            shelf.id,
+            format!("https://feed.example.com/{id}"),
+            "{query}"
+        );
+        assert_eq!(shelf.title.unwrap().content, title, "{query}");
+        assert!(
+            shelf
+                .links
+                .iter()
+                .any(|l| l.rel.as_deref() == Some("alternate")
+                    && l.href == format!("https://feed.example.com/{page}")),
+            "{query}: {raw}"
+        );
+    }
+    let books = sys.json(format!("{reader}/feed.json?kind=book")).await;
+    assert_eq!(books["title"], "Ann's recently finished: books");
+    assert_eq!(
+        books["home_page_url"],
+        "https://feed.example.com/?kind=book"
+    );
     assert_eq!(feed.entries.len(), 3);
     for e in &feed.entries {
         assert!(
@@ -791,6 +837,11 @@ async fn the_home_page_shows_what_is_in_progress_the_latest_finishes_and_the_yea
     );
     assert_eq!(
         sys.json(format!("{with_blog}/feed.json")).await["home_page_url"],
+        "https://ann.example.com/"
+    );
+    // A feed of books too: the owner's blog is where its readers go.
+    assert_eq!(
+        sys.json(format!("{with_blog}/feed.json?kind=book")).await["home_page_url"],
         "https://ann.example.com/"
     );
     // The owner's goals for the year (LATELY_GOALS), each against its own count: on the page
