@@ -144,7 +144,8 @@ fn selection(q: &FeedQuery) -> String {
 
 /// A feed's name, and where it is read as a page (when the owner names no blog of theirs):
 /// the whole feed is "Ann's recently finished" at `/`; one of books, "Ann's recently
-/// finished: books" at `/?kind=book`; one of a year, "…: books in 2025" at that year's page.
+/// finished: books" at `/?kind=book`; one of a year, "…: 2025" or "…: books in 2025", at that
+/// year's page.
 /// Two feeds a reader subscribes to side by side are told apart.
 fn identity(state: &AppState, base: &str, q: &FeedQuery) -> (String, String) {
     let what = match (q.kind, &q.tag) {
@@ -157,11 +158,10 @@ fn identity(state: &AppState, base: &str, q: &FeedQuery) -> (String, String) {
     let (title, page) = match (what, q.year) {
         (None, None) => (state.feed_title.clone(), format!("{base}/")),
         (what, Some(year)) => (
-            format!(
-                "{}: {} in {year}",
-                state.feed_title,
-                what.unwrap_or_else(|| "finished".to_owned())
-            ),
+            match what {
+                Some(what) => format!("{}: {what} in {year}", state.feed_title),
+                None => format!("{}: {year}", state.feed_title),
+            },
             format!("{base}/years/{year}{shelf}"),
         ),
         (Some(what), None) => (

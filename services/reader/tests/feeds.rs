@@ -331,6 +331,12 @@ async fn atom_feed_is_valid_atom_with_the_required_elements() {
             format!("Ann's recently finished: books in {year}"),
             format!("years/{year}?kind=book"),
         ),
+        (
+            &format!("year={year}"),
+            format!("feed.atom?year={year}"),
+            format!("Ann's recently finished: {year}"),
+            format!("years/{year}"),
+        ),
     ] {
         let raw = sys.json_text(format!("{reader}/feed.atom?{query}")).await;
         let shelf = feed_rs::parser::parse(raw.as_bytes()).unwrap();
