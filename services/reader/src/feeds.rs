@@ -145,15 +145,9 @@ fn selection(q: &FeedQuery) -> String {
 /// A feed's name, and where it is read as a page (when the owner names no blog of theirs):
 /// the whole feed is "Ann's recently finished" at `/`; one of books, "Ann's recently
 /// finished: books" at `/?kind=book`; one of a year, "…: 2025" or "…: books in 2025", at that
-/// year's page.
-/// Two feeds a reader subscribes to side by side are told apart.
+/// year's page. Two feeds a reader subscribes to side by side are told apart.
 fn identity(state: &AppState, base: &str, q: &FeedQuery) -> (String, String) {
-    let what = match (q.kind, &q.tag) {
-        (None, None) => None,
-        (Some(kind), Some(tag)) => Some(format!("{} tagged {}", kind.noun(2), tag.as_str())),
-        (Some(kind), None) => Some(kind.noun(2).to_owned()),
-        (None, Some(tag)) => Some(format!("tagged {}", tag.as_str())),
-    };
+    let what = crate::home_page::filter_words(q.kind, q.tag.as_ref());
     let shelf = crate::widget::filter_query(q.kind, q.tag.as_ref());
     let (title, page) = match (what, q.year) {
         (None, None) => (state.feed_title.clone(), format!("{base}/")),

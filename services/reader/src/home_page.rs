@@ -9,7 +9,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Datelike, Utc};
-use lately_domain::Status;
+use lately_domain::{MediaKind, Status, Tag};
 use lately_projection::{FeedEntry, FeedQuery, ItemFilter, ItemView, Page, StatsQuery};
 use lately_service::Problem;
 
@@ -88,17 +88,25 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 
 /// Filtered, a page says so and links to the whole of it (`everything`: the page unfiltered).
 pub(crate) fn only_html(filter: &ItemFilter, everything: &str) -> String {
-    let what = match (filter.kind, &filter.tag) {
-        (None, None) => return String::new(),
-        (Some(kind), Some(tag)) => format!("{} tagged {}", kind.noun(2), tag.as_str()),
-        (Some(kind), None) => kind.noun(2).to_owned(),
-        (None, Some(tag)) => format!("tagged {}", tag.as_str()),
+    let Some(what) = filter_words(filter.kind, filter.tag.as_ref()) else {
+        return String::new();
     };
     format!(
         r#"<p class="meta">Only {} · <a href="{}">everything</a></p>"#,
         escape(&what),
         escape(everything)
     )
+}
+
+/// What a kind and a tag pick, in words: "books", "tagged sf", "books tagged sf"; `None`
+/// for everything. A filtered page says it so, and so does its feed's name.
+pub(crate) fn filter_words(kind: Option<MediaKind>, tag: Option<&Tag>) -> Option<String> {
+    match (kind, tag) {
+        (None, None) => None,
+        (Some(kind), Some(tag)) => Some(format!("{} tagged {}", kind.noun(2), tag.as_str())),
+        (Some(kind), None) => Some(kind.noun(2).to_owned()),
+        (None, Some(tag)) => Some(format!("tagged {}", tag.as_str())),
+    }
 }
 
 /// The page at `position`.
