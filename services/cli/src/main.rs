@@ -220,13 +220,29 @@ enum Command {
         /// edition, a remake (to go through the same one again, `lately start` it).
         #[arg(long)]
         duplicate: bool,
-        /// Finished already, now: the article just read, the film just seen (as `lately
-        /// finish` right after; `--rating` with it).
+        /// Finished already: the article just read, the film seen last night (as `lately
+        /// finish` right after, with its `--rating`, `--review`, `--at`, `--started` and
+        /// `--no-tweet`).
         #[arg(long)]
         finished: bool,
         /// With `--finished`: 0.5 to 5 stars in half steps.
         #[arg(long, requires = "finished", value_parser = rating_of)]
         rating: Option<f64>,
+        /// With `--finished`: a few words on it, shown with the finish.
+        #[arg(long, requires = "finished", value_parser = review_of)]
+        review: Option<String>,
+        /// With `--finished`: when you finished it (a day: YYYY-MM-DD, yesterday, 3 days ago,
+        /// monday; or RFC 3339), if not now.
+        #[arg(long, requires = "finished")]
+        at: Option<String>,
+        /// With `--finished`: when you started it (a day, as `--at`), so that the feed says how
+        /// long it took.
+        #[arg(long, requires = "finished")]
+        started: Option<String>,
+        /// With `--finished`: in the feed, but not tweeted (`lately retry-tweet` can still post
+        /// it).
+        #[arg(long, requires = "finished")]
+        no_tweet: bool,
     },
     /// Change an item's fields: `lately edit ID --title "…" --private`. A list given (`--by`,
     /// `--tag`) replaces the item's whole list.
@@ -305,10 +321,10 @@ enum Command {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
         /// 0.5 to 5 stars in half steps.
-        #[arg(long)]
+        #[arg(long, value_parser = rating_of)]
         rating: Option<f64>,
         /// A few words on it, shown with the finish.
-        #[arg(long)]
+        #[arg(long, value_parser = review_of)]
         review: Option<String>,
         /// When you finished it (a day: YYYY-MM-DD, yesterday, 3 days ago, monday; or RFC
         /// 3339), if not now.
@@ -728,7 +744,16 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             duplicate,
             finished,
             rating,
+            review,
+            at,
+            started,
+            no_tweet,
         } => {
+            // The finish is checked before anything is looked up or written: a bad day adds
+            // nothing.
+            let finish = finished
+                .then(|| Finish::parse(rating, review, at, started, no_tweet))
+                .transpose()?;
             let isbn = match kind {
                 Kind::Book => isbn::in_title(&title).map_err(CliError::Usage)?,
                 _ => None,
@@ -813,13 +838,19 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             // The id first, whatever becomes of the finish: one that fails (the writer gone
             // meanwhile) leaves an item the owner can find and finish.
             say(added)?;
-            if finished {
-                let mut body = json!({});
-                if let Some(r) = rating {
-                    body["rating"] = json!(r);
+            if let Some(finish) = finish {
+                // Written as `lately finish` writes it, but printing nothing more: a script's
+                // `id=$(lately add …)` gets the id alone.
+                let path = item_path(added);
+                if let Some(begun) = &finish.begun {
+                    let body = json!({ "at": when::at_text(*begun) });
+                    client
+                        .write("POST", &format!("{path}/start"), &body, &key())
+                        .await?;
                 }
-                let finish = format!("{}/finish", item_path(added));
-                client.write("POST", &finish, &body, &key()).await?;
+                client
+                    .write("POST", &format!("{path}/finish"), &finish.body(), &key())
+                    .await?;
             }
         }
         Command::Edit {
@@ -940,42 +971,15 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             no_tweet,
             again,
         } => {
-            // Both days are checked before anything is written.
-            let begun = started
-                .map(|s| when::time_of("--started", &s))
-                .transpose()?;
-            let ended = at.map(|w| when::time_of("--at", &w)).transpose()?;
-            if let Some(begun) = begun {
-                let ended = ended.unwrap_or_else(chrono::Utc::now);
-                if begun > ended {
-                    return Err(CliError::Usage(format!(
-                        "--started {} is after the finish ({})",
-                        begun.to_rfc3339(),
-                        ended.to_rfc3339()
-                    )));
-                }
-            }
+            let finish = Finish::parse(rating, review, at, started, no_tweet)?;
             // A start given is a new read: only a bare finish of a finished item is suspect.
-            if !again && begun.is_none() {
+            if !again && finish.begun.is_none() {
                 not_finished_already(client, &id).await?;
             }
-            let mut body = json!({});
-            if no_tweet {
-                body["tweet"] = json!(false);
-            }
-            if let Some(r) = rating {
-                body["rating"] = json!(r);
-            }
-            if let Some(r) = review {
-                body["review"] = json!(r);
-            }
-            if let Some(ended) = ended {
-                body["at"] = json!(when::at_text(ended));
-            }
-            if let Some(begun) = begun {
+            if let Some(begun) = finish.begun {
                 started_at(client, &id, &when::at_text(begun)).await?;
             }
-            step(client, &id, "finish", body).await?
+            step(client, &id, "finish", finish.body()).await?
         }
         Command::Revise {
             id,
@@ -1131,6 +1135,75 @@ fn rating_of(raw: &str) -> Result<f64, String> {
         .map_err(|_| format!("{raw:?} is not a number of stars"))?;
     lately_domain::Rating::parse(r).map_err(|e| e.to_string())?;
     Ok(r)
+}
+
+/// A review as the writer takes it, checked before anything is written: `finish --started
+/// monday --review …` with one too long starts nothing.
+fn review_of(raw: &str) -> Result<String, String> {
+    lately_domain::Review::parse(raw).map_err(|e| e.to_string())?;
+    Ok(raw.to_owned())
+}
+
+/// A finish as `finish` and `add --finished` take it, checked whole before anything is
+/// written: both days read, and the start not after the finish.
+struct Finish {
+    rating: Option<f64>,
+    review: Option<String>,
+    ended: Option<chrono::DateTime<chrono::Utc>>,
+    /// A start to record before the finish (or, for an item in progress, to move its start
+    /// to).
+    begun: Option<chrono::DateTime<chrono::Utc>>,
+    no_tweet: bool,
+}
+
+impl Finish {
+    fn parse(
+        rating: Option<f64>,
+        review: Option<String>,
+        at: Option<String>,
+        started: Option<String>,
+        no_tweet: bool,
+    ) -> Result<Self, CliError> {
+        let begun = started
+            .map(|s| when::time_of("--started", &s))
+            .transpose()?;
+        let ended = at.map(|w| when::time_of("--at", &w)).transpose()?;
+        if let Some(begun) = begun {
+            let ended = ended.unwrap_or_else(chrono::Utc::now);
+            if begun > ended {
+                return Err(CliError::Usage(format!(
+                    "--started {} is after the finish ({})",
+                    begun.to_rfc3339(),
+                    ended.to_rfc3339()
+                )));
+            }
+        }
+        Ok(Self {
+            rating,
+            review,
+            ended,
+            begun,
+            no_tweet,
+        })
+    }
+
+    /// The finish command's body.
+    fn body(&self) -> Value {
+        let mut body = json!({});
+        if self.no_tweet {
+            body["tweet"] = json!(false);
+        }
+        if let Some(r) = self.rating {
+            body["rating"] = json!(r);
+        }
+        if let Some(r) = &self.review {
+            body["review"] = json!(r);
+        }
+        if let Some(ended) = self.ended {
+            body["at"] = json!(when::at_text(ended));
+        }
+        body
+    }
 }
 
 /// Records that the item was started `at`: a start, or, for an item already in progress

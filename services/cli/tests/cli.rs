@@ -1721,9 +1721,10 @@ async fn lately_covers_gives_the_books_without_one_open_librarys() {
 }
 
 /// `lately add … --finished [--rating R]`: the article just read, logged in one command, as
-/// the owner's page's "Add, finished": the id printed, the item added and finished now. A
-/// rating the writer would refuse is refused before anything is written; `--rating` alone
-/// is no finish.
+/// the owner's page's "Add, finished": the id printed, the item added and finished now; with
+/// `finish`'s other flags (`--at`, `--started`, `--review`, `--no-tweet`), the film seen the
+/// other night. A rating, a review or days the writer would refuse are refused before anything
+/// is written; a finish's flag alone is no finish.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_finished_logs_an_item_just_read_in_one_command() {
     let sys = system().await;
@@ -1767,6 +1768,79 @@ async fn add_finished_logs_an_item_just_read_in_one_command() {
             .await
     )
     .contains("rating must be between 0.5 and 5.0 in steps of 0.5 (got 7)"));
+    assert_eq!(sys.head().await, head, "nothing written");
+
+    // The film seen the other night, logged whole: begun and finished on the days given,
+    // reviewed, not tweeted, as `lately finish` would have written it.
+    let film = sys
+        .lately(&[
+            "add",
+            "movie",
+            "Perfect Days",
+            "--finished",
+            "--at",
+            "2026-11-20",
+            "--started",
+            "2026-11-19",
+            "--rating",
+            "4",
+            "--review",
+            "Toilets and trees.",
+            "--no-tweet",
+        ])
+        .await;
+    assert!(film.status.success(), "{}", stderr(&film));
+    assert_eq!(
+        stdout(&film).lines().count(),
+        1,
+        "the id alone: {}",
+        stdout(&film)
+    );
+    let id = stdout(&film).trim().to_owned();
+    let events = log.read_stream(&id).await.unwrap();
+    let types: Vec<_> = events.iter().map(|e| e.event_type.as_str()).collect();
+    assert_eq!(types, ["item_added", "item_started", "item_finished"]);
+    let day = |t: &serde_json::Value| t.as_str().unwrap_or_default()[..10].to_owned();
+    let started = events[1].data.value().unwrap();
+    let finished = events[2].data.value().unwrap();
+    assert_eq!(day(&started["at"]), "2026-11-19");
+    assert_eq!(day(&finished["at"]), "2026-11-20");
+    assert_eq!(finished["review"], "Toilets and trees.");
+    assert_eq!(finished["rating"], 4.0);
+    assert_eq!(finished["tweet"], false);
+
+    // A finish's flags without `--finished`, a start after the finish, a review the writer
+    // would refuse: refused before anything is written. And `lately finish` with a start and
+    // a bad rating or review starts nothing.
+    let head = sys.head().await;
+    let long = "x".repeat(10_001);
+    for bad in [
+        &["add", "movie", "Another", "--review", "Good."][..],
+        &["add", "movie", "Another", "--at", "yesterday"],
+        &["add", "movie", "Another", "--no-tweet"],
+        &[
+            "add",
+            "movie",
+            "Another",
+            "--finished",
+            "--at",
+            "2026-11-20",
+            "--started",
+            "2026-11-21",
+        ],
+        &["add", "movie", "Another", "--finished", "--review", &long],
+        &["finish", &id, "--started", "2026-11-25", "--rating", "7"],
+        &["finish", &id, "--started", "2026-11-25", "--review", &long],
+    ] {
+        let out = sys.lately(bad).await;
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{:?}: {}",
+            &bad[..2],
+            stderr(&out)
+        );
+    }
     assert_eq!(sys.head().await, head, "nothing written");
 }
 
