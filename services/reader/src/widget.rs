@@ -124,6 +124,12 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str, root: &str) -
 /// showed a sliver of its middle. A picture carries that letter too (`data-initial`), which
 /// the style shows should it not load.
 pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {
+    cover_tag(item, width, attrs, " u-photo")
+}
+
+/// [`cover_html`] with `mf` as its microformats class: none for a cover outside its entry
+/// (a year's favourites), which would be the page's own photo to a parser.
+pub(crate) fn cover_tag(item: &ItemView, width: u32, attrs: &str, mf: &str) -> String {
     let (shape, height) = match item.kind {
         MediaKind::Article => (" wide", width * 9 / 16),
         MediaKind::Podcast => (" square", width),
@@ -131,7 +137,7 @@ pub(crate) fn cover_html(item: &ItemView, width: u32, attrs: &str) -> String {
     };
     match &item.cover_url {
         Some(src) => format!(
-            r#"<img class="cover{shape} u-photo" src="{}" alt="Cover of {}" width="{width}" height="{height}" data-initial="{}"{attrs}>"#,
+            r#"<img class="cover{shape}{mf}" src="{}" alt="Cover of {}" width="{width}" height="{height}" data-initial="{}"{attrs}>"#,
             escape(&shown(src)),
             escape(&item.title),
             escape(&initial(&item.title))

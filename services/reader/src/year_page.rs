@@ -1,6 +1,6 @@
 //! `/years/{year}`: a year in review — how much was finished (per kind, the average rating, a
-//! bar a month), then every finish of the year, newest first under its month's name, each
-//! linked to its item's page.
+//! bar a month), its favourites (the finishes rated highest, as a shelf of covers), then every
+//! finish of the year, newest first under its month's name, each linked to its item's page.
 //!
 //! The stats widget counts a year and the widget lists one, each in a sidebar's space; this is
 //! the page a blog links to, or shares, at the year's end ("2026 in books"). Rendered here
@@ -11,11 +11,11 @@ use chrono::{Datelike, Utc};
 use lately_projection::{FeedEntry, FeedQuery, Goal, ItemFilter, Stats, StatsQuery};
 use lately_service::Problem;
 
-use crate::feeds::{base_url, escape};
+use crate::feeds::{base_url, escape, stars};
 use crate::page::{Card, Level};
 use crate::routes::{bad, item_filter, params, position_for};
 use crate::startup::AppState;
-use crate::widget::{entry_html, filter_query, stats_html, Target};
+use crate::widget::{cover_tag, entry_html, filter_query, stats_html, Target};
 
 /// "42 finished: 14 books, 6 films": what a shared link to the page says.
 fn description(s: &Stats, year: i32) -> String {
@@ -88,6 +88,50 @@ pub async fn page(
             &req, &state, year, &targets, &filter, &theme, position, covers,
         )
     }))
+}
+
+/// The year's favourites: its finishes at the highest rating given in it, each item once (its
+/// latest), newest first, with that rating. None when that rating is under four stars (the
+/// year's best, not its favourite), nor when every finish of the year has it: a year all
+/// five stars has none to pick out, and a list of them would be the year's list again.
+fn favourites(finishes: &[FeedEntry]) -> Option<(f64, Vec<&FeedEntry>)> {
+    let top = finishes
+        .iter()
+        .filter_map(|e| e.rating)
+        .max_by(f64::total_cmp)
+        .filter(|top| *top >= 4.0)?;
+    let mut seen = std::collections::HashSet::new();
+    let at_top: Vec<&FeedEntry> = finishes
+        .iter()
+        .filter(|e| e.rating == Some(top))
+        .filter(|e| seen.insert(&e.item.id))
+        .collect();
+    let all_at_top = finishes.iter().all(|e| e.rating == Some(top));
+    (!all_at_top).then_some((top, at_top))
+}
+
+/// The favourites as a shelf of covers, each its item's finish's link, its title over it on a
+/// hover. Not entries of the page's feed (no `h-entry`, no `u-photo`): each is one below, and
+/// a reader of the page's microformats would count it twice.
+fn favourites_html(top: f64, favourites: &[&FeedEntry]) -> String {
+    let shelf: String = favourites
+        .iter()
+        .map(|e| {
+            format!(
+                r#"<li>{cover}<div><a class="title" href="../items/{id}#finish-{position}">{title}</a></div></li>"#,
+                cover = cover_tag(&e.item, 48, r#" loading="lazy""#, ""),
+                id = e.item.id,
+                position = e.position,
+                title = escape(&e.item.title),
+            )
+        })
+        .collect();
+    format!(
+        r#"<h2>Favourites <span class="count">· <span class="stars" role="img" aria-label="{top} out of 5 stars">{}</span></span></h2>
+<ol class="covers favourites">{shelf}</ol>
+"#,
+        stars(top)
+    )
 }
 
 const MONTH_NAMES: [&str; 12] = [
@@ -181,6 +225,8 @@ fn render(
     };
     // Month by month, newest first, each under its name and count: a year of a hundred
     // articles is read, and found in, by its months. An empty year's counts say so already.
+    let favourites =
+        favourites(&finishes).map_or_else(String::new, |(top, them)| favourites_html(top, &them));
     let entries = if finishes.is_empty() {
         String::new()
     } else {
@@ -212,7 +258,7 @@ fn render(
     let body = format!(
         r#"<h1 class="p-name">{title}</h1>
 <ol class="stats">{stats}</ol>
-{entries}
+{favourites}{entries}
 {years}"#,
         stats = stats_html(&stats, year, targets),
     );
@@ -226,4 +272,75 @@ fn render(
         &filters,
         &body,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finish(title: &str, position: i64, rating: Option<f64>) -> FeedEntry {
+        FeedEntry {
+            position,
+            finished_at: Utc::now(),
+            started_at: None,
+            rating,
+            review: None,
+            revised_at: None,
+            finish_number: 1,
+            item: crate::page::a_book(title, &[]),
+            visibility: None,
+        }
+    }
+
+    fn picked(finishes: &[FeedEntry]) -> Option<(f64, Vec<i64>)> {
+        favourites(finishes).map(|(top, them)| (top, them.iter().map(|e| e.position).collect()))
+    }
+
+    #[test]
+    fn a_years_favourites_are_its_finishes_rated_highest_each_item_once() {
+        // Newest first, as the year's feed lists them; Dune read twice in the year.
+        let year = [
+            finish("Dune", 9, Some(5.0)),
+            finish("Heat", 8, None),
+            finish("Piranesi", 7, Some(4.0)),
+            finish("Hades", 6, Some(5.0)),
+            finish("Dune", 5, Some(5.0)),
+        ];
+        assert_eq!(picked(&year), Some((5.0, vec![9, 6])));
+        // The highest given is the favourite's mark, if it is four stars or more.
+        let lower = [
+            finish("Piranesi", 2, Some(4.5)),
+            finish("Heat", 1, Some(3.0)),
+        ];
+        assert_eq!(picked(&lower), Some((4.5, vec![2])));
+        let none_good = [
+            finish("Piranesi", 2, Some(3.5)),
+            finish("Heat", 1, Some(3.0)),
+        ];
+        assert_eq!(picked(&none_good), None);
+        // Nothing to pick out: every finish at the top, or none rated, or none at all.
+        let all_top = [finish("Dune", 2, Some(5.0)), finish("Hades", 1, Some(5.0))];
+        assert_eq!(picked(&all_top), None);
+        assert_eq!(picked(&[finish("Heat", 1, None)]), None);
+        assert_eq!(picked(&[]), None);
+    }
+
+    #[test]
+    fn the_favourites_are_a_shelf_of_links_outside_the_pages_entries() {
+        let mut dune = finish("Dune", 9, Some(5.0));
+        dune.item.cover_url = Some("https://example.com/dune.jpg".into());
+        let html = favourites_html(5.0, &[&dune]);
+        assert!(html.contains(r#"<ol class="covers favourites">"#), "{html}");
+        assert!(
+            html.contains(r#"<a class="title" href="../items/dune#finish-9">Dune</a>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"aria-label="5 out of 5 stars">★★★★★<"#),
+            "{html}"
+        );
+        assert!(html.contains(r#"src="https://example.com/dune.jpg""#));
+        // Dune is an entry of the page's feed below: not a second one, nor the page's photo.
+        assert!(!html.contains("h-entry") && !html.contains("u-photo") && !html.contains("p-name"));
+    }
 }

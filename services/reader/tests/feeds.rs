@@ -1517,6 +1517,20 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         "{review_page}"
     );
     assert!(!review_page.contains("Diary"));
+    // Its favourites above the months: the finishes rated highest (Dune's five stars; the
+    // private diary's one star is not a rating shown), a shelf of covers to their finishes.
+    let favourites = |page: &str| -> Option<String> {
+        let (before, shelf) = page.split_once(r#"<ol class="covers favourites">"#)?;
+        assert!(before.contains(r#"<h2>Favourites <span class="count">· <span class="stars" role="img" aria-label="5 out of 5 stars">★★★★★</span>"#));
+        assert!(!before.contains("<h2>Finished</h2>"), "above the months");
+        Some(shelf.split("</ol>").next().unwrap().to_owned())
+    };
+    let shelf = favourites(&review_page).expect("2025 has favourites");
+    assert_eq!(shelf.matches("<li>").count(), 1, "{shelf}");
+    assert!(
+        shelf.contains(r#"href="../items/dune-"#) && shelf.contains(">Dune</a>"),
+        "{shelf}"
+    );
     assert!(review_page.contains(
         r#"<meta property="og:description" content="3 finished in 2025: 2 books, 1 film">"#
     ));
@@ -1539,6 +1553,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         .await;
     assert!(books_page.contains("<title>2025 in books — "));
     assert_eq!(titles(&books_page), ["Dune", "Piranesi"]);
+    assert!(favourites(&books_page).is_some_and(|shelf| shelf.contains(">Dune</a>")));
     assert!(year_links(&books_page).is_empty(), "{books_page}");
     // A book read in 2022: the years between, with nothing finished, are skipped.
     let last = finish(
@@ -1587,6 +1602,8 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         empty_page.contains("Nothing finished in 1999 yet.")
             && !empty_page.contains("<h2>Finished</h2>")
     );
+    // 2022's one book, unrated: nothing to pick out.
+    assert!(!first.contains("Favourites"), "{first}");
     // An empty year between two: the nearest each way.
     let between = sys.json_text(format!("{reader}/years/2023")).await;
     assert_eq!(year_links(&between), [r#"2022">← 2022"#, r#"2025">2025 →"#]);
