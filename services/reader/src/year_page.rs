@@ -17,8 +17,9 @@ use crate::routes::{bad, item_filter, params, position_for};
 use crate::startup::AppState;
 use crate::widget::{cover_tag, entry_html, filter_query, stats_html, Target};
 
-/// "42 finished: 14 books, 6 films": what a shared link to the page says.
-fn description(s: &Stats, year: i32) -> String {
+/// "42 finished in 2026: 14 books, 6 films. Favourites: “Dune”, “Heat”.": what a shared link
+/// to the page says, on one line.
+fn description(s: &Stats, year: i32, favourites: &[&FeedEntry]) -> String {
     if s.finished == 0 {
         return format!("Nothing finished in {year}.");
     }
@@ -27,7 +28,15 @@ fn description(s: &Stats, year: i32) -> String {
         .iter()
         .map(|(kind, n)| format!("{n} {}", kind.noun(*n)))
         .collect();
-    format!("{} finished in {year}: {}", s.finished, kinds.join(", "))
+    let mut said = format!("{} finished in {year}: {}", s.finished, kinds.join(", "));
+    if !favourites.is_empty() {
+        let titles: Vec<String> = favourites
+            .iter()
+            .map(|e| format!("“{}”", e.item.title))
+            .collect();
+        said = format!("{said}. Favourites: {}.", titles.join(", "));
+    }
+    crate::page::one_line(&said, 200)
 }
 
 /// `GET /years/{year}?kind=&tag=&goal=&theme=light|dark|auto` — a year in review, in the
@@ -225,8 +234,13 @@ fn render(
     };
     // Month by month, newest first, each under its name and count: a year of a hundred
     // articles is read, and found in, by its months. An empty year's counts say so already.
-    let favourites =
-        favourites(&finishes).map_or_else(String::new, |(top, them)| favourites_html(top, &them));
+    let favourites = favourites(&finishes);
+    let description = description(
+        &stats,
+        year,
+        favourites.as_ref().map_or(&[][..], |(_, them)| them),
+    );
+    let favourites = favourites.map_or_else(String::new, |(top, them)| favourites_html(top, &them));
     let entries = if finishes.is_empty() {
         String::new()
     } else {
@@ -252,7 +266,7 @@ fn render(
     let card = Card {
         url: &url,
         title: &format!("{year} in {what}"),
-        description: &description(&stats, year),
+        description: &description,
         image: None,
     };
     let body = format!(

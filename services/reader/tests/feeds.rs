@@ -1532,7 +1532,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         "{shelf}"
     );
     assert!(review_page.contains(
-        r#"<meta property="og:description" content="3 finished in 2025: 2 books, 1 film">"#
+        r#"<meta property="og:description" content="3 finished in 2025: 2 books, 1 film. Favourites: “Dune”.">"#
     ));
     // The nearest years with finishes before and after, the filters kept: none before the
     // first, none after the latest (2025's books have no later year).
