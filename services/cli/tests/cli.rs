@@ -1979,10 +1979,20 @@ async fn refusals_and_outages_have_clear_messages_and_exit_codes() {
     let id = stdout(&sys.lately(&["add", "movie", "Past Lives"]).await)
         .trim()
         .to_owned();
+    // A rating is checked before anything is sent (a usage error, as a bad flag is)…
     let bad = sys.lately(&["finish", &id, "--rating", "4.3"]).await;
-    assert_eq!(bad.status.code(), Some(1));
+    assert_eq!(bad.status.code(), Some(2));
     assert!(
         stderr(&bad).contains("rating must be between 0.5 and 5.0"),
+        "{}",
+        stderr(&bad)
+    );
+    // …a creator's length by the writer, whose refusal is said as it says it.
+    let long = "x".repeat(201);
+    let bad = sys.lately(&["add", "movie", "Heat", "--by", &long]).await;
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("creator must be at most 200 characters"),
         "{}",
         stderr(&bad)
     );
