@@ -19,12 +19,14 @@ use lately_domain::event::Finished;
 use lately_domain::{ItemEvent, ItemState, MediaKind, Rating, Review, Status, Tag, Visibility};
 use serde::{Deserialize, Serialize};
 
+mod favourites;
 mod goal;
 mod history;
 mod query;
 mod snapshot;
 mod zone;
 
+pub use favourites::favourites;
 pub use goal::{Goal, Goals, Pace};
 pub use history::HistoryError;
 use history::SkimmedEvent;

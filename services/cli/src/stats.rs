@@ -6,12 +6,13 @@ use lately_projection::{Goal, Pace, Zone};
 use serde_json::Value;
 
 use crate::client::{CliError, Client};
-use crate::lists::Filter;
+use crate::lines::stars;
+use crate::lists::{each_page, Filter, Read};
 use crate::say;
 
 /// Prints the public finishes' counts (or, `all`, the owner's: private ones too), of one kind
 /// or tag if `filter` says: a summary line, with a `goal` the year's count against it, then a
-/// bar per month of `year` (or per year).
+/// bar per month of `year` (or per year), and a year's favourites, as its page shows them.
 pub async fn stats(
     client: &Client,
     year: Option<i32>,
@@ -54,7 +55,11 @@ pub async fn stats(
                 say(goal_line(finished, goal, kind, year, today))?;
             }
         }
-        return stats_bars(year, &s);
+        stats_bars(year, &s)?;
+        return match year {
+            Some(year) => favourites(client, year, all, filter).await,
+            None => Ok(()),
+        };
     };
     let goal = Goal::new(goal.into()).expect("in range, as --goal's parser checks");
     // A goal is a year's: this one where the readers count, which the answer names (a second
@@ -70,7 +75,48 @@ pub async fn stats(
     let kind = filter.kind.and_then(|k| MediaKind::parse(k.as_str()).ok());
     let finished = s["finished"].as_u64().unwrap_or(0);
     say(goal_line(finished, goal, kind, year, today))?;
-    stats_bars(Some(year), &s)
+    stats_bars(Some(year), &s)?;
+    favourites(client, year, all, filter).await
+}
+
+/// The year's favourites, the finishes it rated highest, on a line of their own: "favourites
+/// ★★★★★: The Left Hand of Darkness, Outer Wilds". Nothing when it has none.
+async fn favourites(
+    client: &Client,
+    year: i32,
+    all: bool,
+    filter: &Filter,
+) -> Result<(), CliError> {
+    let year = year.to_string();
+    let mut query = filter.query();
+    query.push(("year", &year));
+    let (path, whose) = match all {
+        true => ("/v1/owner/feed", Read::Owner),
+        false => ("/v1/feed", Read::Public),
+    };
+    let mut finishes = Vec::new();
+    each_page(client, path, &query, whose, usize::MAX, |page| {
+        finishes.extend_from_slice(page);
+        Ok(())
+    })
+    .await?;
+    let picked = lately_projection::favourites(
+        &finishes,
+        |f| f["rating"].as_f64(),
+        |f| f["item"]["id"].as_str().unwrap_or_default(),
+    );
+    let Some((top, them)) = picked else {
+        return Ok(());
+    };
+    let titles: Vec<&str> = them
+        .iter()
+        .map(|f| f["item"]["title"].as_str().unwrap_or_default())
+        .collect();
+    say(format_args!(
+        "favourites{}: {}",
+        stars(&serde_json::json!(top)),
+        titles.join(", ")
+    ))
 }
 
 /// Today in the owner's calendar: the time zone a stats answer names.

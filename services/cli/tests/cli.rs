@@ -188,6 +188,63 @@ async fn stats_of_this_year_say_how_far_along_the_goals_are() {
     assert!(!plain.contains("goal: "), "{plain}");
 }
 
+/// `stats --year` names the year's favourites, as its page shows them: the finishes rated
+/// highest (four stars or more), newest first; the owner's private ones only with `--all`; of a
+/// kind, that kind's, none when every finish has the top rating.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_of_a_year_name_its_favourites() {
+    let sys = system().await;
+    for (kind, title, day, rating, private) in [
+        ("book", "Gideon the Ninth", "2025-02-01", "3.5", false),
+        ("book", "Dune", "2025-03-01", "5", false),
+        ("movie", "Heat", "2025-04-01", "4", false),
+        ("book", "Diary", "2025-05-01", "5", true),
+        ("game", "Hades", "2025-06-01", "5", false),
+        ("book", "Piranesi", "2024-06-01", "5", false),
+    ] {
+        let mut args = vec![
+            "add",
+            kind,
+            title,
+            "--finished",
+            "--at",
+            day,
+            "--rating",
+            rating,
+            "--no-tweet",
+        ];
+        if private {
+            args.push("--private");
+        }
+        let out = sys.lately(&args).await;
+        assert!(out.status.success(), "{title}: {}", stderr(&out));
+    }
+    let last_line = |out: Output| stdout(&out).lines().last().unwrap_or_default().to_owned();
+    assert_eq!(
+        last_line(sys.lately(&["stats", "--year", "2025"]).await),
+        "favourites ★★★★★: Hades, Dune"
+    );
+    assert_eq!(
+        last_line(sys.lately(&["stats", "--year", "2025", "--all"]).await),
+        "favourites ★★★★★: Hades, Diary, Dune"
+    );
+    assert_eq!(
+        last_line(
+            sys.lately(&["stats", "--year", "2025", "--kind", "book", "--goal", "3"])
+                .await
+        ),
+        "favourites ★★★★★: Dune",
+        "Dune over Diary, the private one not"
+    );
+    for nothing_to_pick in [
+        &["stats", "--year", "2025", "--kind", "movie"][..],
+        &["stats", "--year", "2024"],
+    ] {
+        let out = stdout(&sys.lately(nothing_to_pick).await);
+        assert!(!out.contains("favourites"), "{nothing_to_pick:?}: {out}");
+    }
+}
+
 /// `finish --started`: a start the owner never recorded, written before the finish, so the
 /// list says how long it took; for an item already in progress, its start moved there.
 /// `start --at` on an item in progress moves its start too, its progress kept.

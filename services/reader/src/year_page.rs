@@ -99,26 +99,6 @@ pub async fn page(
     }))
 }
 
-/// The year's favourites: its finishes at the highest rating given in it, each item once (its
-/// latest), newest first, with that rating. None when that rating is under four stars (the
-/// year's best, not its favourite), nor when every finish of the year has it: a year all
-/// five stars has none to pick out, and a list of them would be the year's list again.
-fn favourites(finishes: &[FeedEntry]) -> Option<(f64, Vec<&FeedEntry>)> {
-    let top = finishes
-        .iter()
-        .filter_map(|e| e.rating)
-        .max_by(f64::total_cmp)
-        .filter(|top| *top >= 4.0)?;
-    let mut seen = std::collections::HashSet::new();
-    let at_top: Vec<&FeedEntry> = finishes
-        .iter()
-        .filter(|e| e.rating == Some(top))
-        .filter(|e| seen.insert(&e.item.id))
-        .collect();
-    let all_at_top = finishes.iter().all(|e| e.rating == Some(top));
-    (!all_at_top).then_some((top, at_top))
-}
-
 /// The favourites as a shelf of covers, each its item's finish's link, its title over it on a
 /// hover. Not entries of the page's feed (no `h-entry`, no `u-photo`): each is one below, and
 /// a reader of the page's microformats would count it twice.
@@ -234,7 +214,7 @@ fn render(
     };
     // Month by month, newest first, each under its name and count: a year of a hundred
     // articles is read, and found in, by its months. An empty year's counts say so already.
-    let favourites = favourites(&finishes);
+    let favourites = lately_projection::favourites(&finishes, |e| e.rating, |e| &e.item.id);
     let description = description(
         &stats,
         year,
@@ -304,39 +284,6 @@ mod tests {
             item: crate::page::a_book(title, &[]),
             visibility: None,
         }
-    }
-
-    fn picked(finishes: &[FeedEntry]) -> Option<(f64, Vec<i64>)> {
-        favourites(finishes).map(|(top, them)| (top, them.iter().map(|e| e.position).collect()))
-    }
-
-    #[test]
-    fn a_years_favourites_are_its_finishes_rated_highest_each_item_once() {
-        // Newest first, as the year's feed lists them; Dune read twice in the year.
-        let year = [
-            finish("Dune", 9, Some(5.0)),
-            finish("Heat", 8, None),
-            finish("Piranesi", 7, Some(4.0)),
-            finish("Hades", 6, Some(5.0)),
-            finish("Dune", 5, Some(5.0)),
-        ];
-        assert_eq!(picked(&year), Some((5.0, vec![9, 6])));
-        // The highest given is the favourite's mark, if it is four stars or more.
-        let lower = [
-            finish("Piranesi", 2, Some(4.5)),
-            finish("Heat", 1, Some(3.0)),
-        ];
-        assert_eq!(picked(&lower), Some((4.5, vec![2])));
-        let none_good = [
-            finish("Piranesi", 2, Some(3.5)),
-            finish("Heat", 1, Some(3.0)),
-        ];
-        assert_eq!(picked(&none_good), None);
-        // Nothing to pick out: every finish at the top, or none rated, or none at all.
-        let all_top = [finish("Dune", 2, Some(5.0)), finish("Hades", 1, Some(5.0))];
-        assert_eq!(picked(&all_top), None);
-        assert_eq!(picked(&[finish("Heat", 1, None)]), None);
-        assert_eq!(picked(&[]), None);
     }
 
     #[test]
