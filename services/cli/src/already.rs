@@ -56,12 +56,14 @@ pub async fn not_finished_already(client: &Client, id: &str) -> Result<(), CliEr
 /// in common. Most often the same thing added twice, or a re-read begun with `add` instead of
 /// `start`; another edition or a remake says `--duplicate`. A removed item counts: restoring
 /// it brings back its history. Without the owner's read (no token), nothing is checked.
+/// `finishing` (`add --finished`): the way on named is a finish of the item there.
 pub async fn not_added_already(
     client: &Client,
     kind: Kind,
     title: &str,
     creators: &[String],
     link: Option<&str>,
+    finishing: bool,
 ) -> Result<(), CliError> {
     let wanted = words(title);
     if wanted.is_empty() && link.is_none() {
@@ -117,14 +119,20 @@ pub async fn not_added_already(
                 since if since.is_empty() => "in progress".to_owned(),
                 since => format!("in progress since {since}"),
             },
-            format!("`lately progress {id} …` and `lately finish {id}` go on with it"),
+            match finishing {
+                true => format!("`lately finish {id}` finishes it"),
+                false => format!("`lately progress {id} …` and `lately finish {id}` go on with it"),
+            },
         ),
         "finished" => (
             match item["times_finished"].as_u64() {
                 Some(n) if n > 1 => format!("finished {n} times"),
                 _ => "finished".to_owned(),
             },
-            format!("to go through it again, `lately start {id}`"),
+            match finishing {
+                true => format!("gone through it again, `lately finish {id} --again` records it"),
+                false => format!("to go through it again, `lately start {id}`"),
+            },
         ),
         "abandoned" => (
             "abandoned".to_owned(),
@@ -136,7 +144,10 @@ pub async fn not_added_already(
         ),
         _ => (
             "up next".to_owned(),
-            format!("`lately start {id}` starts it"),
+            match finishing {
+                true => format!("`lately finish {id}` finishes it"),
+                false => format!("`lately start {id}` starts it"),
+            },
         ),
     };
     let (what, another) = if same_page(&item) {

@@ -812,7 +812,9 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 (None, None) => (title, creators, url, cover),
             };
             if !duplicate {
-                not_added_already(client, kind, &title, &creators, url.as_deref()).await?;
+                let finishing = finish.is_some();
+                not_added_already(client, kind, &title, &creators, url.as_deref(), finishing)
+                    .await?;
             }
             // A book's cover by its title and author: a private one's title is not sent out.
             let cover = match cover {

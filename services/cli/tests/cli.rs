@@ -1184,6 +1184,19 @@ async fn adding_what_is_in_the_list_already_is_refused() {
         "{}",
         stderr(&finished)
     );
+    // Added finished (read again, and logged after): the finish is the way on.
+    let finished = sys
+        .lately(&["add", "book", "Dune", "--finished", "--rating", "5"])
+        .await;
+    assert_eq!(finished.status.code(), Some(2));
+    assert!(
+        stderr(&finished).contains(&format!(
+            "({dune}, finished): gone through it again, `lately finish {dune} --again` records it"
+        )),
+        "{}",
+        stderr(&finished)
+    );
+    assert_eq!(sys.head().await, head + 1, "only the finish before");
     // Another author's book of the title, the film, or one said to be another edition: added.
     for args in [
         &["add", "book", "Dune", "--by", "Someone Else"][..],
