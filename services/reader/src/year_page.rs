@@ -99,8 +99,8 @@ pub async fn page(
     }))
 }
 
-/// The favourites as a shelf of covers, each its item's finish's link, its title over it on a
-/// hover. Not entries of the page's feed (no `h-entry`, no `u-photo`): each is one below, and
+/// The favourites as a shelf of covers, each its item's finish's link, titled under it. Not
+/// entries of the page's feed (no `h-entry`, no `u-photo`): each is one below, and
 /// a reader of the page's microformats would count it twice.
 fn favourites_html(top: f64, favourites: &[&FeedEntry]) -> String {
     let shelf: String = favourites
@@ -212,15 +212,18 @@ fn render(
         links if links.is_empty() => String::new(),
         links => format!("\n<p class=\"back\">{}</p>", links.join(" · ")),
     };
+    let favourites = lately_projection::favourites(&finishes, |e| e.rating, |e| &e.item.id);
+    let them = favourites.as_ref().map_or(&[][..], |(_, them)| them);
+    let description = description(&stats, year, them);
+    // A shared link shows a favourite's cover (the newest with one), or else the latest there is.
+    let image = them
+        .iter()
+        .copied()
+        .chain(&finishes)
+        .find_map(|e| e.item.cover_url.clone());
+    let favourites = favourites.map_or_else(String::new, |(top, them)| favourites_html(top, &them));
     // Month by month, newest first, each under its name and count: a year of a hundred
     // articles is read, and found in, by its months. An empty year's counts say so already.
-    let favourites = lately_projection::favourites(&finishes, |e| e.rating, |e| &e.item.id);
-    let description = description(
-        &stats,
-        year,
-        favourites.as_ref().map_or(&[][..], |(_, them)| them),
-    );
-    let favourites = favourites.map_or_else(String::new, |(top, them)| favourites_html(top, &them));
     let entries = if finishes.is_empty() {
         String::new()
     } else {
@@ -247,7 +250,7 @@ fn render(
         url: &url,
         title: &format!("{year} in {what}"),
         description: &description,
-        image: None,
+        image: image.as_deref(),
     };
     let body = format!(
         r#"<h1 class="p-name">{title}</h1>

@@ -1608,6 +1608,36 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     let between = sys.json_text(format!("{reader}/years/2023")).await;
     assert_eq!(year_links(&between), [r#"2022">← 2022"#, r#"2025">2025 →"#]);
     assert_eq!(year_links(&empty_page), [r#"2022">2022 →"#]);
+    // A shared link shows a favourite's cover, or else the latest there is: Heat's, the
+    // newest, until Dune, the favourite, has one.
+    assert!(!review_page.contains("og:image"), "no cover yet");
+    let id_of = |slug: &str| {
+        let at = review_page.find(&format!("../items/{slug}-")).unwrap() + "../items/".len();
+        review_page[at..]
+            .split(['#', '"'])
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    for (id, src) in [
+        (id_of("heat"), "https://example.com/heat.jpg"),
+        (id_of("dune"), "https://example.com/dune.jpg"),
+    ] {
+        let edited = sys
+            .write(
+                reqwest::Method::PATCH,
+                &format!("/v1/items/{id}"),
+                json!({ "cover_url": src }),
+            )
+            .await;
+        let last = edited["position"].as_i64().unwrap();
+        sys.converged(std::slice::from_ref(&reader), last).await;
+        let page = sys.json_text(format!("{reader}/years/2025")).await;
+        assert!(
+            page.contains(&format!(r#"<meta property="og:image" content="{src}">"#)),
+            "{page}"
+        );
+    }
     for bad in [
         "/years/19",
         "/years/twenty",
