@@ -5,7 +5,7 @@
 //! shows it as that day, and noon keeps it that day for a reader of the feed up to 11 hours
 //! away. Days in words (`yesterday`) are [`crate::day_words`]'s, and only flags take them.
 
-use chrono::{DateTime, Local, NaiveDate, SecondsFormat, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Local, NaiveDate, SecondsFormat, TimeZone, Utc};
 
 use crate::client::CliError;
 
@@ -53,17 +53,87 @@ pub fn at(raw: &str) -> Result<String, CliError> {
 
 /// The time a flag gives (`--at`, `--started`): the time itself, or a day's noon — today's
 /// no later than now, so that a finish "today" in the morning is not one in the future.
+///
+/// A day after today, or a time more than a day ahead (the writer's allowance for clocks), is
+/// refused, as is one before 1900, as the writer refuses them: a year mistyped (2062 for 2026)
+/// is said here, before anything is written — `add --finished --at` would otherwise add the
+/// item and have its finish refused.
 pub fn time_of(flag: &str, raw: &str) -> Result<DateTime<Utc>, CliError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(raw.trim()) {
-        return Ok(t.to_utc());
+    time_at(flag, raw, Utc::now())
+}
+
+/// [`time_of`] as of `now`.
+fn time_at(flag: &str, raw: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, CliError> {
+    let refused = |why: String| Err(CliError::Usage(format!("{flag} {}: {why}", raw.trim())));
+    let t = match DateTime::parse_from_rfc3339(raw.trim()) {
+        Ok(t) if t.to_utc() > now + chrono::Duration::days(1) => {
+            return refused("that is in the future".into())
+        }
+        Ok(t) => t.to_utc(),
+        Err(_) => {
+            let today = now.with_timezone(&Local).date_naive();
+            let Some(d) = day(raw).or_else(|| crate::day_words::day(raw, today)) else {
+                return Err(CliError::Usage(format!(
+                    "{flag} {raw:?}: use a day (YYYY-MM-DD, today, yesterday, 3 days ago, monday) or an RFC 3339 time"
+                )));
+            };
+            if d > today {
+                return refused(format!(
+                    "{d} is after today ({today}); was the year mistyped?"
+                ));
+            }
+            noon(d).min(now)
+        }
+    };
+    if t.year() < 1900 {
+        return refused("that is before 1900; was the year mistyped?".into());
     }
-    let now = Utc::now();
-    day(raw)
-        .or_else(|| crate::day_words::day(raw, now.with_timezone(&Local).date_naive()))
-        .map(|d| noon(d).min(now))
-        .ok_or_else(|| {
-            CliError::Usage(format!(
-                "{flag} {raw:?}: use a day (YYYY-MM-DD, today, yesterday, 3 days ago, monday) or an RFC 3339 time"
-            ))
-        })
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn said(r: Result<DateTime<Utc>, CliError>) -> String {
+        match r {
+            Ok(t) => t.to_rfc3339(),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_flags_day_in_the_future_or_before_1900_is_refused_not_moved() {
+        let now = Utc::now();
+        let today = now.with_timezone(&Local).date_naive();
+        let tomorrow = today.succ_opt().unwrap();
+        // Today's noon, no later than now; yesterday's noon.
+        assert_eq!(time_at("--at", "today", now).unwrap(), noon(today).min(now));
+        let yesterday = today.pred_opt().unwrap();
+        assert_eq!(
+            time_at("--at", &yesterday.to_string(), now).unwrap(),
+            noon(yesterday)
+        );
+        // A later day was taken as now: a typo recorded as a finish today.
+        let refused = said(time_at("--at", &tomorrow.to_string(), now));
+        assert!(
+            refused.contains(&format!(
+                "--at {tomorrow}: {tomorrow} is after today ({today}); was the year mistyped?"
+            )),
+            "{refused}"
+        );
+        assert!(said(time_at("--started", "2162-01-01", now)).contains("after today"));
+        // A time: a clock a little ahead is the writer's to allow; a day ahead is not.
+        let soon = (now + chrono::Duration::hours(2)).to_rfc3339();
+        assert!(time_at("--at", &soon, now).is_ok());
+        let later = (now + chrono::Duration::days(2)).to_rfc3339();
+        assert!(said(time_at("--at", &later, now)).contains("in the future"));
+        for old in ["1850-01-01", "1899-12-31T23:00:00Z"] {
+            assert!(
+                said(time_at("--at", old, now)).contains("before 1900"),
+                "{old}"
+            );
+        }
+        assert!(time_at("--at", "1900-01-02", now).is_ok());
+    }
 }

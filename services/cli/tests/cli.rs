@@ -1899,6 +1899,24 @@ async fn add_finished_logs_an_item_just_read_in_one_command() {
             "2026-11-21",
         ],
         &["add", "movie", "Another", "--finished", "--review", &long],
+        // A year mistyped, which the writer would refuse once the item was added (a day in the
+        // future was taken as now, before).
+        &[
+            "add",
+            "movie",
+            "Another",
+            "--finished",
+            "--at",
+            "1850-01-01",
+        ],
+        &[
+            "add",
+            "movie",
+            "Another",
+            "--finished",
+            "--at",
+            "2162-01-01",
+        ],
         &["finish", &id, "--started", "2026-11-25", "--rating", "7"],
         &["finish", &id, "--started", "2026-11-25", "--review", &long],
     ] {
