@@ -240,7 +240,7 @@ impl Worker {
         // Settled when it is enqueued, as a finish too old is; the owner's retry can still
         // post it (a change of mind).
         let skip = if !finish.tweet {
-            Some("recorded not to be tweeted (--no-tweet, or an import)".to_owned())
+            Some("recorded not to be tweeted (--no-tweet, “Tweet it” unticked, an import or the demo)".to_owned())
         } else if let Some(kind) = kind.filter(|k| !self.config.tweet_kinds.tweets(*k)) {
             Some(format!(
                 "{} are not tweeted (LATELY_TWEET_KINDS)",
