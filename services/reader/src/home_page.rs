@@ -284,17 +284,7 @@ mod tests {
     }
 
     fn finish(title: &str, rating: Option<f64>) -> FeedEntry {
-        FeedEntry {
-            position: 1,
-            finished_at: Utc::now(),
-            started_at: None,
-            rating,
-            review: None,
-            revised_at: None,
-            finish_number: 1,
-            item: item(title),
-            visibility: None,
-        }
+        crate::page::a_finish(title, 1, rating)
     }
 
     #[test]

@@ -221,6 +221,26 @@ pub fn answer(
     res
 }
 
+/// A finish as the pages' tests build one: of [`a_book`] `title`, now, at `position`.
+#[cfg(test)]
+pub(crate) fn a_finish(
+    title: &str,
+    position: i64,
+    rating: Option<f64>,
+) -> lately_projection::FeedEntry {
+    lately_projection::FeedEntry {
+        position,
+        finished_at: chrono::Utc::now(),
+        started_at: None,
+        rating,
+        review: None,
+        revised_at: None,
+        finish_number: 1,
+        item: a_book(title, &[]),
+        visibility: None,
+    }
+}
+
 /// An item as the pages' tests build one: a finished book, `title` with `creators`.
 #[cfg(test)]
 pub(crate) fn a_book(title: &str, creators: &[&str]) -> lately_projection::ItemView {

@@ -274,24 +274,11 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn finish(title: &str, position: i64, rating: Option<f64>) -> FeedEntry {
-        FeedEntry {
-            position,
-            finished_at: Utc::now(),
-            started_at: None,
-            rating,
-            review: None,
-            revised_at: None,
-            finish_number: 1,
-            item: crate::page::a_book(title, &[]),
-            visibility: None,
-        }
-    }
+    use crate::page::a_finish;
 
     #[test]
     fn the_favourites_are_a_shelf_of_links_outside_the_pages_entries() {
-        let mut dune = finish("Dune", 9, Some(5.0));
+        let mut dune = a_finish("Dune", 9, Some(5.0));
         dune.item.cover_url = Some("https://example.com/dune.jpg".into());
         let html = favourites_html(5.0, &[&dune]);
         assert!(html.contains(r#"<ol class="covers favourites">"#), "{html}");
