@@ -1,8 +1,10 @@
 //! How far through an item, as a person says it: a percentage (`60`, `60%`) or where they are
 //! of how many (`183/304`: page 183 of 304). `lately progress` takes it, and so does the
 //! `progress` column of a CSV import; `lately export` writes it back the same way.
-//! `lately progress` also takes how much further ([`Move::By`], `+20`), which is the item's
-//! own business: made absolute here, from the item as the feed answers it.
+//! `lately progress` also takes how much further ([`Move::By`], `+20`), and a bare number
+//! ([`Move::At`], `200`: page 200 of the item's own count when it has one, else 200 percent,
+//! as your log's page takes it), each the item's own business: made absolute here, from the
+//! item as the feed answers it.
 //!
 //! A count is sent as a count (`{"done": 183, "of": 304}`), so that the writer stores the page
 //! and the readers can say "page 183 of 304"; the writer makes its percentage. A percentage's
@@ -72,10 +74,28 @@ impl HowFar {
 pub enum Move {
     To(HowFar),
     By(i64),
+    /// A bare number (`200`): where you are in the item's own count when it has one (page 200
+    /// of its 462), else a percentage. Taken as a percentage always, a reader at page 90 of 462
+    /// who typed `90` was logged at 90%, silently; your log's page read it as page 90.
+    At(i64),
 }
 
 impl Move {
     pub fn parse(raw: &str) -> Result<Self, String> {
+        let bare = raw.trim();
+        if !bare.is_empty() && bare.bytes().all(|b| b.is_ascii_digit()) {
+            return bare
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n <= i64::from(Portion::MAX))
+                .map(Self::At)
+                .ok_or_else(|| {
+                    format!(
+                        "{bare}: that is more than any count (at most {})",
+                        Portion::MAX
+                    )
+                });
+        }
         let Some(step) = raw.trim().strip_prefix('+') else {
             return HowFar::parse(raw).map(Self::To);
         };
@@ -95,14 +115,33 @@ impl Move {
 
     /// Where the move lands for `item` (as the feed answers it, with `progress`, and
     /// `progress_done` of `progress_of` when counted): a step goes on in the item's own units
-    /// (page 183 of 304, +20: page 203 of 304), or in points of its percentage. Refused past
-    /// the end (that is a finish), or with no progress to go on from.
+    /// (page 183 of 304, +20: page 203 of 304), or in points of its percentage; a bare number
+    /// is a place in those units (200: page 200 of 304), or a percentage. Refused past the end
+    /// (that is a finish), or with no progress to go on from.
     pub fn from(self, item: &Value) -> Result<HowFar, String> {
+        let title = item["title"].as_str().unwrap_or("the item");
         let n = match self {
             Self::To(how_far) => return Ok(how_far),
             Self::By(n) => n,
+            Self::At(n) => {
+                return match counted(item, "progress_done", "progress_of") {
+                    Some(p) => Portion::parse(n, i64::from(p.of()))
+                        .map(HowFar::Counted)
+                        .map_err(|_| {
+                            format!(
+                                "{title} is at {}: {n} would be past the end (`lately finish` \
+                                 once you get there; another count: {n}/…, a percentage: {n}%)",
+                                p.describe(kind(item))
+                            )
+                        }),
+                    None if n <= 100 => Ok(HowFar::Percent(n)),
+                    None => Err(format!(
+                        "{title} is followed in percent, and {n} is more than 100: say where you \
+                         are of how many (183/304: page 183 of 304)"
+                    )),
+                };
+            }
         };
-        let title = item["title"].as_str().unwrap_or("the item");
         let past_the_end = |at: String| {
             format!(
                 "{title} is at {at}: +{n} would be past the end (`lately finish` once you get there)"
@@ -177,6 +216,35 @@ fn kind(item: &Value) -> MediaKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bare_number_is_a_place_in_the_items_own_count_else_a_percentage() {
+        let book = json!({"title": "Dune", "kind": "book", "progress": 60,
+                          "progress_done": 183, "progress_of": 304});
+        let at = |raw: &str, item: &Value| Move::parse(raw).unwrap().from(item);
+        // Page 200 of its 304, as your log's page takes "200"; 90 is page 90, not 90%.
+        assert_eq!(at("200", &book).unwrap().to_string(), "200/304");
+        assert_eq!(at(" 90 ", &book).unwrap().to_string(), "90/304");
+        let past = at("350", &book).unwrap_err();
+        assert!(
+            past.contains("Dune is at page 183 of 304: 350 would be past the end"),
+            "{past}"
+        );
+        // With a % it is a percentage whatever the item; with a count, a count.
+        assert_eq!(Move::parse("90%").unwrap(), Move::To(HowFar::Percent(90)));
+        assert_eq!(at("90/412", &book).unwrap().to_string(), "90/412");
+        // An item followed in percent, or not yet at all: a percentage, at most 100.
+        let article = json!({"title": "Essay", "kind": "article", "progress": 30});
+        let queued = json!({"title": "Heat", "kind": "movie", "progress": null});
+        assert_eq!(at("40", &article).unwrap(), HowFar::Percent(40));
+        assert_eq!(at("40", &queued).unwrap(), HowFar::Percent(40));
+        let over = at("120", &queued).unwrap_err();
+        assert!(
+            over.contains("Heat is followed in percent, and 120 is more than 100"),
+            "{over}"
+        );
+        assert!(Move::parse("2000000").is_err());
+    }
 
     #[test]
     fn a_step_goes_on_in_the_items_own_units() {

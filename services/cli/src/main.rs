@@ -308,11 +308,13 @@ enum Command {
     Progress {
         /// The item's id, as `add` printed it (`lately items` lists them), or words of its title.
         id: String,
-        /// How far through: a percentage (60, or 60%), or where you are of how many (page 183
-        /// of 304: 183/304; episode 3 of 8: 3/8), kept as you said it (`current` and the
-        /// widget say "page 183 of 304") with the percentage it makes, rounded down (only the
-        /// last page is 100%). Or how much further since the last time: +20 (twenty pages on,
-        /// or one more episode with +1; twenty points for an item followed in percent).
+        /// How far through: a percentage (60%), or where you are of how many (page 183 of
+        /// 304: 183/304; episode 3 of 8: 3/8), kept as you said it (`current` and the widget
+        /// say "page 183 of 304") with the percentage it makes, rounded down (only the last
+        /// page is 100%). A bare number is where you are in the item's own count when it has
+        /// one (200: page 200 of its 304, as your log's page takes it), else a percentage. Or
+        /// how much further since the last time: +20 (twenty pages on, or one more episode
+        /// with +1; twenty points for an item followed in percent).
         #[arg(value_parser = Move::parse, value_name = "HOW_FAR")]
         how_far: Move,
     },
@@ -936,14 +938,15 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             let mut landed = None;
             let body = match how_far {
                 Move::To(to) => to.body(),
-                // Made absolute from the item as the feed has it now, and sent with its
-                // version: a change in between (another device's +20) is a 409, not a step
-                // taken from a stale page.
-                Move::By(_) => {
+                // A step, or a bare number in the item's own count, made absolute from the
+                // item as the feed has it now, and sent with its version: a change in between
+                // (another device's +20) is a 409, not a step taken from a stale page.
+                Move::By(_) | Move::At(_) => {
                     let answer = item_read(client, &id).await?;
                     let item = &answer["item"];
                     let to = how_far.from(item).map_err(CliError::Usage)?;
-                    // Where the step lands, which the command line did not say.
+                    // Where it lands, which the command line did not say ("now page 200 of
+                    // 462"): a bare number's meaning is the item's.
                     let kind = item["kind"].as_str().and_then(|k| k.parse().ok());
                     landed = kind.map(|k| {
                         format!(

@@ -188,6 +188,74 @@ async fn stats_of_this_year_say_how_far_along_the_goals_are() {
     assert!(!plain.contains("goal: "), "{plain}");
 }
 
+/// `lately progress ID 200` on a book counted in pages: page 200 of its count, as your log's
+/// page takes "200" (it was 200%, refused, and `90` was 90%, silently); with `%` a percentage;
+/// on an item followed in percent, a percentage. Past the count: refused, nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_number_is_a_page_of_the_items_count() {
+    let sys = system().await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let id = |out: Output| stdout(&out).trim().to_owned();
+    let book = id(sys
+        .lately(&["add", "book", "Middlemarch", "--no-cover"])
+        .await);
+    let essay = id(sys.lately(&["add", "article", "An Essay"]).await);
+    // (done, of, percent) of the item's latest progress in the log.
+    let last_progress = |id: &str| {
+        let (log, id) = (&log, id.to_owned());
+        async move {
+            let events = log.read_stream(&id).await.unwrap();
+            let last = events.last().unwrap();
+            assert_eq!(last.event_type, "item_progress_logged");
+            let data = last.data.value().unwrap();
+            (
+                data["done"].as_i64(),
+                data["of"].as_i64(),
+                data["percent"].as_i64(),
+            )
+        }
+    };
+    let logged = |out: Output| assert!(out.status.success(), "{}", stderr(&out));
+    logged(sys.lately(&["progress", &book, "120/880"]).await);
+    let out = sys.lately(&["progress", &book, "200"]).await;
+    assert!(
+        stderr(&out).contains("“Middlemarch”: now page 200 of 880 (22%)"),
+        "{}",
+        stderr(&out)
+    );
+    logged(out);
+    assert_eq!(last_progress(&book).await, (Some(200), Some(880), Some(22)));
+    logged(sys.lately(&["progress", &book, "90"]).await);
+    assert_eq!(last_progress(&book).await, (Some(90), Some(880), Some(10)));
+    logged(sys.lately(&["progress", &book, "50%"]).await);
+    assert_eq!(last_progress(&book).await, (None, None, Some(50)));
+    // Followed in percent now: a bare number is a percentage again.
+    logged(sys.lately(&["progress", &book, "60"]).await);
+    assert_eq!(last_progress(&book).await, (None, None, Some(60)));
+    logged(sys.lately(&["progress", &essay, "40"]).await);
+    assert_eq!(last_progress(&essay).await, (None, None, Some(40)));
+    // Past the count, or past 100 for an item followed in percent: nothing written.
+    logged(sys.lately(&["progress", &book, "300/880"]).await);
+    let head = sys.head().await;
+    for (id, bare, says) in [
+        (
+            &book,
+            "900",
+            "Middlemarch is at page 300 of 880: 900 would be past the end",
+        ),
+        (
+            &essay,
+            "120",
+            "An Essay is followed in percent, and 120 is more than 100",
+        ),
+    ] {
+        let out = sys.lately(&["progress", id, bare]).await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{}", stderr(&out));
+    }
+    assert_eq!(sys.head().await, head, "nothing written");
+}
+
 /// `stats --year` names the year's favourites, as its page shows them: the finishes rated
 /// highest (four stars or more), newest first; the owner's private ones only with `--all`; of a
 /// kind, that kind's, none when every finish has the top rating.
