@@ -256,6 +256,13 @@ impl Url {
         }
         let url = match url::Url::parse(raw) {
             Ok(url) => url,
+            // "example.com/essay", a path: the address without its scheme, which a browser
+            // would fill in and a log cannot guess.
+            Err(url::ParseError::RelativeUrlWithoutBase) => {
+                return err(format!(
+                    "{raw:?} is not a whole link: give it with its https:// (or http://)"
+                ))
+            }
             Err(e) => return err(format!("not a valid absolute URL: {e}")),
         };
         match url.scheme() {
@@ -797,6 +804,12 @@ mod tests {
         ] {
             assert!(Url::parse(bad).is_err(), "{bad} accepted");
         }
+        // A link typed without its scheme is named, with what it lacks.
+        let said = Url::parse("example.com/essay").unwrap_err().to_string();
+        assert!(
+            said.contains(r#""example.com/essay" is not a whole link: give it with its https://"#),
+            "{said}"
+        );
     }
 
     #[test]

@@ -760,6 +760,15 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 Kind::Book => isbn::in_title(&title).map_err(CliError::Usage)?,
                 _ => None,
             };
+            // A link pasted without its https:// would be the item's name in the feed.
+            if let Some(link) = web_page::schemeless(&title) {
+                return Err(CliError::Usage(format!(
+                    "“{}” looks like a link without its https://: give it whole, `lately add {} \
+                     {link}` (its page says the title), or the title in words",
+                    title.trim(),
+                    kind.as_str()
+                )));
+            }
             let (title, creators, url, cover) = match (isbn, web_page::link(&title)) {
                 (Some(isbn), _) => {
                     let give_it = |why: String| {

@@ -42,6 +42,35 @@ pub fn link(title: &str) -> Option<Url> {
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
 }
 
+/// The link a "title" is when it is one typed without its scheme (`example.com/essay`,
+/// `www.example.com`): what the browser's address bar shows, pasted. Taken as a title, it
+/// would be the item's name in the feed and its tweet. Only a word with no space whose host,
+/// in lower case as an address bar shows it, has a dot and a top-level domain of letters, and
+/// a path or a `www.`: "Booking.com" and "Node.js/Deno" may be titles; "example.com/essay" is
+/// not.
+pub fn schemeless(title: &str) -> Option<Url> {
+    let t = title.trim();
+    if t.chars().any(char::is_whitespace) || t.contains("://") {
+        return None;
+    }
+    let host = t.split(['/', '?', '#']).next()?;
+    let tld = host.rsplit('.').next()?;
+    let dotted = host.contains('.')
+        && tld.len() >= 2
+        && tld.chars().all(|c| c.is_ascii_lowercase())
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        });
+    let linky = t.len() > host.len() || host.starts_with("www.");
+    (dotted && linky)
+        .then(|| Url::parse(&format!("https://{t}")).ok())
+        .flatten()
+        .filter(|u| u.host_str().is_some())
+}
+
 /// Fetches `url` and reads what it says it is. A page that cannot be read, or that is not a
 /// web page, is an error naming the way on: give the title yourself, with `--url`.
 pub async fn fetch(url: &Url) -> Result<PageFacts, CliError> {
@@ -413,6 +442,36 @@ mod tests {
 
     fn at(url: &str) -> Url {
         Url::parse(url).unwrap()
+    }
+
+    #[test]
+    fn a_link_typed_without_its_scheme_is_told_from_a_title() {
+        let guess = |t: &str| schemeless(t).map(String::from);
+        assert_eq!(
+            guess(" example.com/2026/slow-web "),
+            Some("https://example.com/2026/slow-web".into())
+        );
+        assert_eq!(
+            guess("www.example.com"),
+            Some("https://www.example.com/".into())
+        );
+        assert_eq!(
+            guess("news.example.co.uk/a?id=3"),
+            Some("https://news.example.co.uk/a?id=3".into())
+        );
+        // Titles: words, a name with a dot, a domain alone, a number, a version.
+        for title in [
+            "The Slow Web",
+            "Booking.com",
+            "Node.js/Deno",
+            "1.5/10",
+            "Mr. Robot",
+            "A/B",
+            "https://example.com/essay",
+            "v2.0/notes",
+        ] {
+            assert_eq!(guess(title), None, "{title}");
+        }
     }
 
     /// A news article's page: Open Graph for the title and the picture (relative, so resolved

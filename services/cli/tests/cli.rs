@@ -2154,6 +2154,33 @@ async fn refusals_and_outages_have_clear_messages_and_exit_codes() {
     );
     // The body's JSON is the CLI's, not the user's: no "at line 1 column 14".
     assert!(!stderr(&bad).contains("column"), "{}", stderr(&bad));
+    // A link pasted without its https://: as a title, it would be the item's name in the
+    // feed; as a link, the writer names what it lacks. Nothing written either way.
+    let head = sys.head().await;
+    let pasted = sys
+        .lately(&["add", "article", "example.com/2026/slow-web"])
+        .await;
+    assert_eq!(pasted.status.code(), Some(2), "{}", stderr(&pasted));
+    assert!(
+        stderr(&pasted).contains(
+            "looks like a link without its https://: give it whole, `lately add article \
+             https://example.com/2026/slow-web`"
+        ),
+        "{}",
+        stderr(&pasted)
+    );
+    let linked = sys
+        .lately(&["edit", &id, "--url", "example.com/past-lives"])
+        .await;
+    assert_eq!(linked.status.code(), Some(1), "{}", stderr(&linked));
+    assert!(
+        stderr(&linked).contains(
+            r#"url: "example.com/past-lives" is not a whole link: give it with its https://"#
+        ),
+        "{}",
+        stderr(&linked)
+    );
+    assert_eq!(sys.head().await, head, "nothing written");
     let missing = sys.lately(&["start", "no-such-item"]).await;
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("404"));
