@@ -108,6 +108,15 @@ pub enum Read {
     Owner,
 }
 
+/// The feed's path and whose read it is: the owner's (`all`: private finishes too), or the
+/// public one.
+pub fn feed(all: bool) -> (&'static str, Read) {
+    match all {
+        true => ("/v1/owner/feed", Read::Owner),
+        false => ("/v1/feed", Read::Public),
+    }
+}
+
 /// Prints a list at `path` (filtered by `filters`) page by page, one `line` per entry, until
 /// `at_most` entries or the list's end. Each page answers from the first one's position, so
 /// the entries are those of one moment however many pages it takes. With no entry at all,

@@ -1068,10 +1068,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             let year = year.map(|y| y.to_string());
             let mut query = filter.query();
             query.extend(year.as_deref().map(|y| ("year", y)));
-            let (path, whose) = match all {
-                true => ("/v1/owner/feed", Read::Owner),
-                false => ("/v1/feed", Read::Public),
-            };
+            let (path, whose) = lists::feed(all);
             pages(client, path, &query, whose, limit, &none, feed_line).await?
         }
         Command::Current { filter } => {

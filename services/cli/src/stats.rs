@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::client::{CliError, Client};
 use crate::lines::stars;
-use crate::lists::{each_page, Filter, Read};
+use crate::lists::{each_page, Filter};
 use crate::say;
 
 /// Prints the public finishes' counts (or, `all`, the owner's: private ones too), of one kind
@@ -90,10 +90,7 @@ async fn favourites(
     let year = year.to_string();
     let mut query = filter.query();
     query.push(("year", &year));
-    let (path, whose) = match all {
-        true => ("/v1/owner/feed", Read::Owner),
-        false => ("/v1/feed", Read::Public),
-    };
+    let (path, whose) = crate::lists::feed(all);
     let mut finishes = Vec::new();
     each_page(client, path, &query, whose, usize::MAX, |page| {
         finishes.extend_from_slice(page);

@@ -65,10 +65,10 @@ pub fn schemeless(title: &str) -> Option<Url> {
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         });
     let linky = t.len() > host.len() || host.starts_with("www.");
-    (dotted && linky)
-        .then(|| Url::parse(&format!("https://{t}")).ok())
-        .flatten()
-        .filter(|u| u.host_str().is_some())
+    if !(dotted && linky) {
+        return None;
+    }
+    link(&format!("https://{t}"))
 }
 
 /// Fetches `url` and reads what it says it is. A page that cannot be read, or that is not a
