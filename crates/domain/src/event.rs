@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::types::{
-    Creator, MediaKind, ParseError, Percent, Portion, Rating, Review, Tag, Title, Url, Visibility,
+    Creator, MediaKind, ParseError, Percent, Portion, Rating, Review, Tag, Title, Unit, Url,
+    Visibility,
 };
 
 /// An item was added to the person's list.
@@ -43,9 +44,10 @@ pub struct Started {
 #[serde(try_from = "RawProgress", into = "RawProgress")]
 pub struct ProgressLogged {
     pub percent: Percent,
-    /// Where they are in the item's own units (page 183 of 304), when they said it so; the
-    /// percentage was made from it. Stored as two optional fields, `done` and `of`, beside
-    /// `percent`, which older builds ignore: no new schema version.
+    /// Where they are in the item's own units (page 183 of 304) or its running time, when
+    /// they said it so; the percentage was made from it. Stored as two optional fields, `done`
+    /// and `of`, beside `percent`, and `unit` when they are seconds, which older builds ignore:
+    /// no new schema version.
     pub portion: Option<Portion>,
     pub at: DateTime<Utc>,
 }
@@ -58,13 +60,15 @@ struct RawProgress {
     done: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     of: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    unit: Option<Unit>,
     at: DateTime<Utc>,
 }
 
 impl TryFrom<RawProgress> for ProgressLogged {
     type Error = ParseError;
     fn try_from(raw: RawProgress) -> Result<Self, ParseError> {
-        let portion = Portion::from_parts(raw.done, raw.of)?;
+        let portion = Portion::from_parts_in(raw.done, raw.of, raw.unit)?;
         Ok(Self {
             percent: raw.percent,
             portion,
@@ -79,6 +83,7 @@ impl From<ProgressLogged> for RawProgress {
             percent: p.percent,
             done: p.portion.map(|p| i64::from(p.done())),
             of: p.portion.map(|p| i64::from(p.of())),
+            unit: p.portion.map(Portion::unit).filter(|u| !u.is_own()),
             at: p.at,
         }
     }
@@ -561,6 +566,11 @@ mod tests {
                 portion: Some(Portion::parse(183, 304).unwrap()),
                 at: at(),
             }),
+            ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(31).unwrap(),
+                portion: Some(Portion::parse_in(4_800, 15_120, Unit::Seconds).unwrap()),
+                at: at(),
+            }),
             ItemEvent::Finished(Finished {
                 at: at(),
                 rating: Some(Rating::parse(4.5).unwrap()),
@@ -676,6 +686,16 @@ mod tests {
             stored.data,
             json!({"percent": 60, "done": 183, "of": 304, "at": at()})
         );
+        // A running time says so: seconds, which an older build would take for pages.
+        let timed = ItemEvent::ProgressLogged(ProgressLogged {
+            percent: Percent::parse(31).unwrap(),
+            portion: Some(Portion::parse_in(4_800, 15_120, Unit::Seconds).unwrap()),
+            at: at(),
+        });
+        assert_eq!(
+            timed.encode().data,
+            json!({"percent": 31, "done": 4_800, "of": 15_120, "unit": "seconds", "at": at()})
+        );
         let plain = ItemEvent::decode(
             "item_progress_logged",
             1,
@@ -689,6 +709,8 @@ mod tests {
             json!({"percent": 60, "done": 183, "at": at()}),
             json!({"percent": 60, "of": 304, "at": at()}),
             json!({"percent": 60, "done": 305, "of": 304, "at": at()}),
+            json!({"percent": 60, "unit": "seconds", "at": at()}),
+            json!({"percent": 60, "done": 1, "of": 2, "unit": "pages", "at": at()}),
         ] {
             let bad = ItemEvent::decode("item_progress_logged", 1, half.clone());
             assert!(matches!(bad, Err(DecodeError::Malformed { .. })), "{half}");

@@ -508,25 +508,48 @@ impl From<Percent> for u8 {
 }
 
 /// How far through an item someone is in its own units — page 183 of 304, episode 5 of 10 —
+/// or in its running time (1h 20m of 4h 12m: an audiobook, a podcast, a film stopped half-way),
 /// when they count that way rather than in percent. `done` is at most `of`, and `of` is
-/// 1–1,000,000 (a long book's pages, a podcast's minutes).
+/// 1–1,000,000 (a long book's pages; 277 hours in seconds).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawPortion", into = "RawPortion")]
 pub struct Portion {
     done: u32,
     of: u32,
+    unit: Unit,
+}
+
+/// What a [`Portion`] counts. Stored beside `done` and `of` only when it is not the item's own
+/// units, so that every count logged before time could be counted reads as it did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// The item's own: pages of a book, episodes of a show, unnamed for the other kinds.
+    #[default]
+    Own,
+    /// Seconds of its running time, as a player shows them (an audiobook's 4:12:00): time is
+    /// how an audiobook, a podcast or a paused film is followed, and pages or episodes are not.
+    Seconds,
+}
+
+impl Unit {
+    pub fn is_own(&self) -> bool {
+        *self == Self::Own
+    }
 }
 
 #[derive(Serialize, Deserialize)]
 struct RawPortion {
     done: i64,
     of: i64,
+    #[serde(default, skip_serializing_if = "Unit::is_own")]
+    unit: Unit,
 }
 
 impl TryFrom<RawPortion> for Portion {
     type Error = ParseError;
     fn try_from(raw: RawPortion) -> Result<Self, ParseError> {
-        Self::parse(raw.done, raw.of)
+        Self::parse_in(raw.done, raw.of, raw.unit)
     }
 }
 
@@ -535,6 +558,7 @@ impl From<Portion> for RawPortion {
         Self {
             done: p.done.into(),
             of: p.of.into(),
+            unit: p.unit,
         }
     }
 }
@@ -545,14 +569,30 @@ impl Portion {
     /// A count given as two optional fields, as the stored event and the writer's body carry
     /// it: both (a count), or neither (`None`); one without the other is refused.
     pub fn from_parts(done: Option<i64>, of: Option<i64>) -> Result<Option<Self>, ParseError> {
+        Self::from_parts_in(done, of, None)
+    }
+
+    /// [`Portion::from_parts`] with what it counts, given (`unit`) or the item's own; a unit
+    /// without a count is refused.
+    pub fn from_parts_in(
+        done: Option<i64>,
+        of: Option<i64>,
+        unit: Option<Unit>,
+    ) -> Result<Option<Self>, ParseError> {
         match (done, of) {
-            (Some(done), Some(of)) => Self::parse(done, of).map(Some),
+            (Some(done), Some(of)) => Self::parse_in(done, of, unit.unwrap_or_default()).map(Some),
+            (None, None) if unit.is_some() => err("unit goes with done and of"),
             (None, None) => Ok(None),
             _ => err("done and of go together"),
         }
     }
 
+    /// In the item's own units.
     pub fn parse(done: i64, of: i64) -> Result<Self, ParseError> {
+        Self::parse_in(done, of, Unit::Own)
+    }
+
+    pub fn parse_in(done: i64, of: i64, unit: Unit) -> Result<Self, ParseError> {
         let max = i64::from(Self::MAX);
         if !(1..=max).contains(&of) {
             return err(format!(
@@ -568,7 +608,11 @@ impl Portion {
         Ok(Self {
             done: done as u32,
             of: of as u32,
+            unit,
         })
+    }
+    pub fn unit(self) -> Unit {
+        self.unit
     }
     pub fn done(self) -> u32 {
         self.done
@@ -582,14 +626,30 @@ impl Portion {
     }
     /// As a person says it of an item of `kind`: "page 183 of 304", "episode 5 of 10"; of
     /// the kinds whose unit could be several things (a film's minutes or a podcast's
-    /// episodes), "183 of 304". The widget's script says it the same way.
+    /// episodes), "183 of 304"; in running time, "1h 20m of 4h 12m". The widget's script says
+    /// it the same way.
     pub fn describe(self, kind: MediaKind) -> String {
+        if self.unit == Unit::Seconds {
+            return format!("{} of {}", duration(self.done), duration(self.of));
+        }
         let unit = match kind {
             MediaKind::Book => "page ",
             MediaKind::Tv => "episode ",
             _ => "",
         };
         format!("{unit}{} of {}", self.done, self.of)
+    }
+}
+
+/// A running time as a person says it: "4h 12m", "45m", "1h", and "30s" under a minute (the
+/// seconds of a longer time are left out: where you are, to the minute).
+pub fn duration(seconds: u32) -> String {
+    let (h, m) = (seconds / 3600, seconds % 3600 / 60);
+    match (h, m) {
+        (0, 0) => format!("{seconds}s"),
+        (0, m) => format!("{m}m"),
+        (h, 0) => format!("{h}h"),
+        (h, m) => format!("{h}h {m}m"),
     }
 }
 
@@ -853,6 +913,37 @@ mod tests {
         assert_eq!(p.describe(MediaKind::Book), "page 183 of 304");
         assert_eq!(p.describe(MediaKind::Tv), "episode 183 of 304");
         assert_eq!(p.describe(MediaKind::Podcast), "183 of 304");
+    }
+
+    #[test]
+    fn a_running_time_is_said_as_one_and_stored_only_when_counted_so() {
+        let audiobook = Portion::parse_in(4_800, 15_120, Unit::Seconds).unwrap();
+        assert_eq!(audiobook.percent().get(), 31);
+        assert_eq!(audiobook.describe(MediaKind::Book), "1h 20m of 4h 12m");
+        let episode = Portion::parse_in(2_730, 3_600, Unit::Seconds).unwrap();
+        assert_eq!(episode.describe(MediaKind::Podcast), "45m of 1h");
+        assert_eq!(duration(30), "30s");
+        assert_eq!(duration(3_659), "1h");
+        // A count in the item's own units is stored as before time was counted.
+        let pages = Portion::parse(183, 304).unwrap();
+        assert_eq!(
+            serde_json::to_value(pages).unwrap(),
+            serde_json::json!({"done": 183, "of": 304})
+        );
+        let json = serde_json::to_value(audiobook).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"done": 4_800, "of": 15_120, "unit": "seconds"})
+        );
+        assert_eq!(serde_json::from_value::<Portion>(json).unwrap(), audiobook);
+        assert!(serde_json::from_value::<Portion>(
+            serde_json::json!({"done": 1, "of": 2, "unit": "hours"})
+        )
+        .is_err());
+        assert!(Portion::from_parts_in(None, None, Some(Unit::Seconds))
+            .unwrap_err()
+            .0
+            .contains("unit goes with done and of"));
     }
 
     #[test]

@@ -22,8 +22,8 @@ use lately_domain::event::{
     ItemChanges, ProgressLogged, Removed, Restored, StartRetracted, StartRevised, Started,
 };
 use lately_domain::{
-    Creator, ItemEvent, MediaKind, ParseError, Percent, Portion, Rating, Review, Tag, Title, Url,
-    Visibility,
+    Creator, ItemEvent, MediaKind, ParseError, Percent, Portion, Rating, Review, Tag, Title, Unit,
+    Url, Visibility,
 };
 use serde::{Deserialize, Serialize};
 
@@ -164,6 +164,14 @@ enum WireEvent<'a> {
     AbandonRetracted {
         at: Ts,
     },
+    /// Progress in running time (1h 20m of 4h 12m), in seconds; `ProgressCounted` is progress
+    /// in the item's own units, encoded as before time was counted.
+    ProgressTimed {
+        percent: u8,
+        done: u32,
+        of: u32,
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -194,6 +202,12 @@ impl<'a> WireEvent<'a> {
             ItemEvent::ProgressLogged(e) => match e.portion {
                 None => Self::ProgressLogged {
                     percent: e.percent.get(),
+                    at: e.at.into(),
+                },
+                Some(portion) if portion.unit() == Unit::Seconds => Self::ProgressTimed {
+                    percent: e.percent.get(),
+                    done: portion.done(),
+                    of: portion.of(),
                     at: e.at.into(),
                 },
                 Some(portion) => Self::ProgressCounted {
@@ -363,6 +377,16 @@ impl<'a> WireEvent<'a> {
             Self::AbandonRetracted { at } => {
                 ItemEvent::AbandonRetracted(AbandonRetracted { at: at.try_into()? })
             }
+            Self::ProgressTimed {
+                percent,
+                done,
+                of,
+                at,
+            } => ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(percent.into())?,
+                portion: Some(Portion::parse_in(done.into(), of.into(), Unit::Seconds)?),
+                at: at.try_into()?,
+            }),
         })
     }
 }
@@ -533,9 +557,9 @@ impl<'a> WireEntry<'a> {
                 },
             ),
             WireEvent::Started { at } => (at, SkimmedEvent::Started),
-            WireEvent::ProgressLogged { at, .. } | WireEvent::ProgressCounted { at, .. } => {
-                (at, SkimmedEvent::ProgressLogged)
-            }
+            WireEvent::ProgressLogged { at, .. }
+            | WireEvent::ProgressCounted { at, .. }
+            | WireEvent::ProgressTimed { at, .. } => (at, SkimmedEvent::ProgressLogged),
             WireEvent::Finished {
                 at,
                 half_stars,

@@ -42,7 +42,8 @@ pub use zone::Zone;
 ///
 /// 2: snapshots are postcard-encoded item histories (1 was the projection as JSON).
 /// 3: a finish in a history keeps whether it may be tweeted.
-pub const PROJECTION_VERSION: i32 = 3;
+/// 4: progress may be counted in running time (a history variant older code cannot read).
+pub const PROJECTION_VERSION: i32 = 4;
 
 /// One event of an item's history, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use lately_domain::{ItemState, MediaKind, Portion, Rating, Status, Tag, Visibility};
+use lately_domain::{ItemState, MediaKind, Portion, Rating, Status, Tag, Unit, Visibility};
 use serde::Serialize;
 
 use crate::{FinishKey, HistoryEntry, Projection, Summary, Zone};
@@ -48,6 +48,10 @@ pub struct ItemView {
     pub progress_done: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_of: Option<u32>,
+    /// `seconds` when the count is of running time (an audiobook's 1h 20m of 4h 12m); left
+    /// out for the item's own units.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress_unit: Option<Unit>,
     pub times_finished: u32,
     pub added_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -106,7 +110,12 @@ impl ItemView {
     /// Where its progress was made from, in the item's own units, if it was counted so.
     pub fn portion(&self) -> Option<Portion> {
         let (done, of) = (self.progress_done?, self.progress_of?);
-        Portion::parse(done.into(), of.into()).ok()
+        Portion::parse_in(
+            done.into(),
+            of.into(),
+            self.progress_unit.unwrap_or_default(),
+        )
+        .ok()
     }
 }
 
@@ -203,6 +212,11 @@ fn view(id: &str, s: &ItemState) -> ItemView {
         progress: s.progress.map(|p| p.percent.get()),
         progress_done: s.progress.and_then(|p| p.portion).map(Portion::done),
         progress_of: s.progress.and_then(|p| p.portion).map(Portion::of),
+        progress_unit: s
+            .progress
+            .and_then(|p| p.portion)
+            .map(Portion::unit)
+            .filter(|u| !u.is_own()),
         times_finished: s.times_finished,
         added_at: s.added_at,
         updated_at: s.updated_at,

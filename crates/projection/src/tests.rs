@@ -893,8 +893,9 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                 }),
                 1 => ItemEvent::Started(Started { at }),
                 2 => {
-                    // In pages (`d` of 400) or in percent.
-                    let portion = flag.then(|| Portion::parse(d.into(), 400).unwrap());
+                    // In pages (`d` of 400), in seconds or in percent.
+                    let unit = if d % 2 == 0 { Unit::Seconds } else { Unit::Own };
+                    let portion = flag.then(|| Portion::parse_in(d.into(), 400, unit).unwrap());
                     ItemEvent::ProgressLogged(ProgressLogged {
                         percent: portion
                             .map_or(Percent::parse(i64::from(d % 101)).unwrap(), |p| p.percent()),

@@ -1,6 +1,8 @@
-//! How far through an item, as a person says it: a percentage (`60`, `60%`) or where they are
-//! of how many (`183/304`: page 183 of 304). `lately progress` takes it, and so does the
-//! `progress` column of a CSV import; `lately export` writes it back the same way.
+//! How far through an item, as a person says it: a percentage (`60`, `60%`), where they are
+//! of how many (`183/304`: page 183 of 304), or of how long in running time, as a player shows
+//! it (`1:20:00/4:12:00`, `45:10/1:20:00`, `5h30m/12h`: an audiobook, a podcast). `lately
+//! progress` takes it, and so does the `progress` column of a CSV import; `lately export`
+//! writes it back the same way.
 //! `lately progress` also takes how much further ([`Move::By`], `+20`), and a bare number
 //! ([`Move::At`], `200`: page 200 of the item's own count when it has one, else 200 percent,
 //! as your log's page takes it), each the item's own business: made absolute here, from the
@@ -13,7 +15,7 @@
 
 use std::fmt;
 
-use lately_domain::{MediaKind, Portion};
+use lately_domain::{MediaKind, Portion, Unit};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,8 +27,23 @@ pub enum HowFar {
 impl HowFar {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let raw = raw.trim();
-        let expected = "expected a percentage (60, 60%) or where you are of how many (183/304)";
+        let expected = "expected a percentage (60, 60%), where you are of how many (183/304) or \
+                        of how long (1:20:00/4:12:00, 5h30m/12h)";
         match raw.split_once('/') {
+            Some((done, of)) if is_time(done) || is_time(of) => {
+                let (Some(done), Some(of)) = (seconds(done), seconds(of)) else {
+                    return Err(format!("{raw}: {expected}"));
+                };
+                Portion::parse_in(done, of, Unit::Seconds)
+                    .map(Self::Counted)
+                    .map_err(|_| {
+                        format!(
+                            "{raw}: where you are must be at most how long it runs, and that from \
+                             1 second to {} hours (1:20:00/4:12:00: 1h 20m of 4h 12m)",
+                            Portion::MAX / 3600
+                        )
+                    })
+            }
             Some((done, of)) => {
                 let (Ok(done), Ok(of)) = (done.trim().parse::<i64>(), of.trim().parse::<i64>())
                 else {
@@ -62,6 +79,9 @@ impl HowFar {
     pub fn body(self) -> Value {
         match self {
             Self::Percent(percent) => json!({ "percent": percent }),
+            Self::Counted(p) if p.unit() == Unit::Seconds => {
+                json!({ "done": p.done(), "of": p.of(), "unit": "seconds" })
+            }
             Self::Counted(p) => json!({ "done": p.done(), "of": p.of() }),
         }
     }
@@ -78,11 +98,31 @@ pub enum Move {
     /// of its 462), else a percentage. Taken as a percentage always, a reader at page 90 of 462
     /// who typed `90` was logged at 90%, silently; your log's page read it as page 90.
     At(i64),
+    /// How much further in running time (`+45m`), in seconds: on from a count of time.
+    ByTime(i64),
+    /// Where you are in running time (`1:20:00`), in seconds: of the item's count of time.
+    AtTime(i64),
 }
 
 impl Move {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let bare = raw.trim();
+        if is_time(bare) && !bare.contains('/') {
+            return match bare.strip_prefix('+') {
+                Some(step) => seconds(step)
+                    .filter(|n| (1..=i64::from(Portion::MAX)).contains(n))
+                    .map(Self::ByTime),
+                None => seconds(bare)
+                    .filter(|n| *n <= i64::from(Portion::MAX))
+                    .map(Self::AtTime),
+            }
+            .ok_or_else(|| {
+                format!(
+                    "{bare}: expected a time as a player shows it (1:20:00, 45:10) or 1h20m, \
+                     45m, 90s; +45m: forty-five minutes on"
+                )
+            });
+        }
         if !bare.is_empty() && bare.bytes().all(|b| b.is_ascii_digit()) {
             return bare
                 .parse::<i64>()
@@ -120,8 +160,59 @@ impl Move {
     /// (that is a finish), or with no progress to go on from.
     pub fn from(self, item: &Value) -> Result<HowFar, String> {
         let title = item["title"].as_str().unwrap_or("the item");
+        let now = counted(item, "progress_done", "progress_of");
+        let timed = now.filter(|p| p.unit() == Unit::Seconds);
+        // A count of time and a count of pages or a percentage do not mix: each is refused
+        // with what the item does take.
+        let followed = || match now {
+            Some(p) => format!("{title} is at {}", p.describe(kind(item))),
+            None => match item["progress"].as_i64() {
+                Some(percent) => format!("{title} is followed in percent ({percent}%)"),
+                None => format!("{title} has no running time to go by"),
+            },
+        };
+        match (self, timed) {
+            (Self::ByTime(_) | Self::AtTime(_), None) => {
+                return Err(format!(
+                    "{}: say where you are of how long it runs first (1:20:00/4:12:00)",
+                    followed()
+                ))
+            }
+            (Self::By(n) | Self::At(n), Some(p)) => {
+                return Err(format!(
+                    "{title} is at {}, in running time: {n} what? (+{n}m: {n} minutes on; \
+                     1:20:00: where you are)",
+                    p.describe(kind(item))
+                ))
+            }
+            (Self::ByTime(n), Some(p)) => {
+                return Portion::parse_in(i64::from(p.done()) + n, i64::from(p.of()), Unit::Seconds)
+                    .map(HowFar::Counted)
+                    .map_err(|_| {
+                        format!(
+                            "{title} is at {}: {} more would be past the end (`lately finish` \
+                             once you get there)",
+                            p.describe(kind(item)),
+                            lately_domain::duration(n as u32),
+                        )
+                    })
+            }
+            (Self::AtTime(n), Some(p)) => {
+                return Portion::parse_in(n, i64::from(p.of()), Unit::Seconds)
+                    .map(HowFar::Counted)
+                    .map_err(|_| {
+                        format!(
+                            "{title} is at {}: {} would be past the end",
+                            p.describe(kind(item)),
+                            lately_domain::duration(n as u32),
+                        )
+                    })
+            }
+            _ => {}
+        }
         let n = match self {
             Self::To(how_far) => return Ok(how_far),
+            Self::ByTime(_) | Self::AtTime(_) => unreachable!("handled above"),
             Self::By(n) => n,
             Self::At(n) => {
                 return match counted(item, "progress_done", "progress_of") {
@@ -162,14 +253,65 @@ impl Move {
     }
 }
 
-/// As it was given: `60` or `183/304` (what a CSV's `progress` column holds).
+/// As it was given: `60`, `183/304` or `1:20:00/4:12:00` (what a CSV's `progress` column
+/// holds).
 impl fmt::Display for HowFar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Percent(percent) => write!(f, "{percent}"),
+            Self::Counted(p) if p.unit() == Unit::Seconds => {
+                write!(f, "{}/{}", clock(p.done()), clock(p.of()))
+            }
             Self::Counted(p) => write!(f, "{}/{}", p.done(), p.of()),
         }
     }
+}
+
+/// Whether `raw` is said as a time (`1:20:00`, `45:10`, `1h20m`, `45m`, `90s`), not a number.
+fn is_time(raw: &str) -> bool {
+    raw.contains(':') || raw.trim().ends_with(['h', 'm', 's'])
+}
+
+/// The seconds of a time as a player shows it — `1:20:00` (hours, minutes, seconds), `45:10`
+/// (minutes, seconds) — or in letters: `1h20m`, `1h 20m`, `45m`, `90s`, `2h`.
+fn seconds(raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    let number = |s: &str| {
+        (!s.is_empty() && s.len() <= 7 && s.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| s.parse::<i64>().ok())
+            .flatten()
+    };
+    if raw.contains(':') {
+        let parts: Vec<&str> = raw.split(':').collect();
+        // After the first, two digits each, under 60: a player's 1:05:09.
+        let sixty = |s: &str| number(s).filter(|n| s.len() == 2 && *n < 60);
+        return match parts[..] {
+            [m, s] => Some(number(m)? * 60 + sixty(s)?),
+            [h, m, s] => Some(number(h)? * 3600 + sixty(m)? * 60 + sixty(s)?),
+            _ => None,
+        };
+    }
+    let (mut total, mut rest, mut units) = (0, raw, "hms");
+    while !rest.is_empty() {
+        let digits = rest
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let n = number(&rest[..digits])?;
+        let after = rest[digits..].trim_start();
+        let unit = after.chars().next()?;
+        // Each of h, m, s once, in that order.
+        let at = units.find(unit)?;
+        units = &units[at + 1..];
+        total += n * [3600, 60, 1]["hms".find(unit)?];
+        rest = after[1..].trim_start();
+    }
+    (total > 0 || raw.starts_with('0')).then_some(total)
+}
+
+/// Seconds as a player shows them, for a CSV's column: `1:20:00`, `0:45:10`.
+fn clock(seconds: u32) -> String {
+    let (h, m, s) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    format!("{h}:{m:02}:{s:02}")
 }
 
 /// An item's progress as the readers answer it (`progress`, and `progress_done` of
@@ -201,9 +343,13 @@ pub fn column(item: &Value) -> String {
     }
 }
 
+/// The count at `done` of `of` in `v`, in seconds when `v` says so (`progress_unit` of an
+/// item as the readers answer it, `unit` of a stored event's data).
 fn counted(v: &Value, done: &str, of: &str) -> Option<Portion> {
     let (done, of) = (v[done].as_i64()?, v[of].as_i64()?);
-    Portion::parse(done, of).ok()
+    let timed = [&v["progress_unit"], &v["unit"]].contains(&&json!("seconds"));
+    let unit = if timed { Unit::Seconds } else { Unit::Own };
+    Portion::parse_in(done, of, unit).ok()
 }
 
 fn kind(item: &Value) -> MediaKind {
@@ -304,6 +450,68 @@ mod tests {
         for bad in ["305/304", "3/0", "-1/5", "a/b", "sixty", "1/2000000"] {
             assert!(HowFar::parse(bad).is_err(), "{bad} taken");
         }
+    }
+
+    #[test]
+    fn a_running_time_as_a_player_shows_it_or_in_letters() {
+        assert_eq!(seconds("1:20:00"), Some(4_800));
+        assert_eq!(seconds("45:10"), Some(2_710));
+        assert_eq!(seconds(" 1h 20m "), Some(4_800));
+        assert_eq!(seconds("1h20m30s"), Some(4_830));
+        assert_eq!(seconds("45m"), Some(2_700));
+        assert_eq!(seconds("90s"), Some(90));
+        for bad in [
+            "1:5", "1:60:00", "1:2:3:4", "20m1h", "1h1h", "1h20", "h", "", "x:10",
+        ] {
+            assert_eq!(seconds(bad), None, "{bad}");
+        }
+        // An audiobook: its place and length as Apple Books shows them, or in letters.
+        let timed = HowFar::parse("1:20:00/4:12:00").unwrap();
+        assert_eq!(
+            timed.body(),
+            json!({"done": 4_800, "of": 15_120, "unit": "seconds"})
+        );
+        assert_eq!(timed.said(MediaKind::Book), "1h 20m of 4h 12m (31%)");
+        assert_eq!(timed.to_string(), "1:20:00/4:12:00");
+        assert_eq!(
+            HowFar::parse("5h30m/12h").unwrap().to_string(),
+            "5:30:00/12:00:00"
+        );
+        assert!(HowFar::parse("5:00:00/4:12:00").is_err());
+        assert!(HowFar::parse("1:20:00/0:00").is_err());
+
+        // Further on, or where you are, in the item's running time.
+        let book = json!({"title": "Piranesi", "kind": "book", "progress": 31,
+                          "progress_done": 4_800, "progress_of": 15_120,
+                          "progress_unit": "seconds"});
+        assert_eq!(said(&book).unwrap(), "1h 20m of 4h 12m (31%)");
+        assert_eq!(column(&book), "1:20:00/4:12:00");
+        let to = |raw: &str, item: &Value| Move::parse(raw).unwrap().from(item);
+        assert_eq!(to("+45m", &book).unwrap().to_string(), "2:05:00/4:12:00");
+        assert_eq!(to("2:05:00", &book).unwrap().to_string(), "2:05:00/4:12:00");
+        assert!(to("+3h", &book)
+            .unwrap_err()
+            .contains("3h more would be past the end"));
+        // A bare number is no time: said which it could be.
+        let what = to("+20", &book).unwrap_err();
+        assert!(what.contains("+20m: 20 minutes on"), "{what}");
+        assert!(to("200", &book).is_err());
+        // A time for an item counted in pages or percent, or not yet at all: refused.
+        let pages = json!({"title": "Dune", "kind": "book", "progress": 60,
+                           "progress_done": 183, "progress_of": 304});
+        let mixed = to("+45m", &pages).unwrap_err();
+        assert!(
+            mixed.contains("Dune is at page 183 of 304: say where you are of how long"),
+            "{mixed}"
+        );
+        let queued = json!({"title": "Heat", "kind": "movie"});
+        assert!(to("1:00:00", &queued)
+            .unwrap_err()
+            .contains("Heat has no running time to go by"));
+        assert!(Move::parse("+0m").is_err() && Move::parse("1:99").is_err());
+        // A stored event's data says its unit as `unit`.
+        let event = json!({"percent": 31, "done": 4_800, "of": 15_120, "unit": "seconds"});
+        assert_eq!(said_of_event(&event, &book), "1h 20m of 4h 12m (31%)");
     }
 
     #[test]

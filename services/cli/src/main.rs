@@ -314,7 +314,9 @@ enum Command {
         /// page is 100%). A bare number is where you are in the item's own count when it has
         /// one (200: page 200 of its 304, as your log's page takes it), else a percentage. Or
         /// how much further since the last time: +20 (twenty pages on, or one more episode
-        /// with +1; twenty points for an item followed in percent).
+        /// with +1; twenty points for an item followed in percent). An audiobook, a podcast:
+        /// where you are of how long it runs, as a player shows it (1:20:00/4:12:00, 45:10/1:20:00)
+        /// or in letters (5h30m/12h), then 2:05:00 (where you are now) or +45m (further on).
         #[arg(value_parser = Move::parse, value_name = "HOW_FAR")]
         how_far: Move,
     },
@@ -950,7 +952,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 // A step, or a bare number in the item's own count, made absolute from the
                 // item as the feed has it now, and sent with its version: a change in between
                 // (another device's +20) is a 409, not a step taken from a stale page.
-                Move::By(_) | Move::At(_) => {
+                Move::By(_) | Move::At(_) | Move::ByTime(_) | Move::AtTime(_) => {
                     let answer = item_read(client, &id).await?;
                     let item = &answer["item"];
                     let to = how_far.from(item).map_err(CliError::Usage)?;

@@ -256,6 +256,91 @@ async fn a_bare_number_is_a_page_of_the_items_count() {
     assert_eq!(sys.head().await, head, "nothing written");
 }
 
+/// An audiobook followed in running time, as its player shows it: stored in seconds that say
+/// so, said as a time by the CLI and the feed's readers, stepped on in time, and exported as
+/// it was given, so that an import of the export lands it where it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_audiobook_is_followed_in_running_time() {
+    let sys = system().await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let out = sys
+        .lately(&[
+            "add",
+            "book",
+            "Piranesi",
+            "--by",
+            "Susanna Clarke",
+            "--no-cover",
+        ])
+        .await;
+    let book = stdout(&out).trim().to_owned();
+    let logged = |out: Output| assert!(out.status.success(), "{}", stderr(&out));
+    logged(sys.lately(&["progress", &book, "1:20:00/4:12:00"]).await);
+    let last = log.read_stream(&book).await.unwrap().pop().unwrap();
+    assert_eq!(
+        last.data.value().unwrap(),
+        serde_json::json!({"percent": 31, "done": 4_800, "of": 15_120, "unit": "seconds",
+               "at": last.data.value().unwrap()["at"]})
+    );
+    let out = sys.lately(&["progress", &book, "+45m"]).await;
+    assert!(
+        stderr(&out).contains("“Piranesi”: now 2h 5m of 4h 12m (49%)"),
+        "{}",
+        stderr(&out)
+    );
+    logged(out);
+    let out = sys.lately(&["current"]).await;
+    assert!(
+        stdout(&out).contains("Piranesi 2h 5m of 4h 12m (49%)"),
+        "{}",
+        stdout(&out)
+    );
+    // The readers answer the unit beside the count, and the pages say it as a time.
+    let current: serde_json::Value = reqwest::get(format!("{}/v1/current", sys.reader))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let item = &current["items"][0];
+    assert_eq!(
+        (
+            &item["progress_done"],
+            &item["progress_of"],
+            &item["progress_unit"]
+        ),
+        (
+            &serde_json::json!(7_500),
+            &serde_json::json!(15_120),
+            &serde_json::json!("seconds")
+        )
+    );
+    let page = reqwest::get(format!("{}/items/{book}", sys.reader))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("In progress: 2h 5m of 4h 12m (49%)"),
+        "{page}"
+    );
+    // A bare number or a step of pages is no time: refused, nothing written.
+    let head = sys.head().await;
+    for bad in ["+20", "200"] {
+        let out = sys.lately(&["progress", &book, bad]).await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("in running time"), "{}", stderr(&out));
+    }
+    assert_eq!(sys.head().await, head, "nothing written");
+    let out = sys.lately(&["export"]).await;
+    assert!(
+        stdout(&out).contains(",2:05:00/4:12:00,"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 /// `stats --year` names the year's favourites, as its page shows them: the finishes rated
 /// highest (four stars or more), newest first; the owner's private ones only with `--all`; of a
 /// kind, that kind's, none when every finish has the top rating.

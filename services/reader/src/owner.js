@@ -250,10 +250,31 @@
   // "120/304" is page 120 of 304; "40%" is 40 percent; a bare number is a page of the item's
   // own count when it has one, else a percentage; "+20" is twenty on from where the page shows
   // it (pages of its count, or points of its percentage), sent with the item's version as
-  // "+1 episode" is. A string is what is wrong with it.
+  // "+1 episode" is. In running time, as a player shows it or in letters (an audiobook, a
+  // podcast): "1:20:00/4:12:00", "45:10/1:20:00", "5h30m/12h"; then "2:05:00" (where you are)
+  // or "+45m" (further on). A string is what is wrong with it. (As the CLI's how_far.rs.)
   function howFar(text, item) {
     const t = text.trim();
-    let m = /^\+\s*(\d+)$/.exec(t);
+    const timed = item.progress_unit === "seconds" && item.progress_of;
+    let m = /^(.+?)\s*\/\s*(.+)$/.exec(t);
+    if (m && (isTime(m[1]) || isTime(m[2]))) {
+      const [done, of] = [seconds(m[1]), seconds(m[2])];
+      if (done === null || of === null || of < 1 || done > of) return "Where you are must be at most how long it runs (1:20:00/4:12:00: 1h 20m of 4h 12m).";
+      return { done, of, unit: "seconds" };
+    }
+    if (isTime(t)) {
+      const step = t.startsWith("+");
+      const n = seconds(step ? t.slice(1) : t);
+      if (n === null || (step && n < 1)) return null;
+      if (!timed) return "“" + item.title + "” " + (where(item) ? "is at " + where(item) : "has no running time to go by") + ": say where you are of how long it runs first (1:20:00/4:12:00).";
+      const done = step ? item.progress_done + n : n;
+      if (done > item.progress_of) return "“" + item.title + "” is at " + where(item) + ": " + duration(done) + " would be past the end (Finish… once you get there).";
+      return { done, of: item.progress_of, unit: "seconds", expected_version: item.version };
+    }
+    if (timed && /^\+?\s*\d+$/.test(t)) {
+      return "“" + item.title + "” is at " + where(item) + ", in running time: say it as a time (2:05:00 where you are, +45m further on).";
+    }
+    m = /^\+\s*(\d+)$/.exec(t);
     if (m && +m[1] > 0) {
       const [n, at] = [+m[1], where(item)];
       const on = item.progress_of
@@ -274,7 +295,31 @@
     return null;
   }
 
+  // Whether the words are a time ("1:20:00", "45:10", "1h20m", "45m", "+90s"), not a number.
+  function isTime(t) {
+    return /:/.test(t) || /[hms]\s*$/.test(t.trim());
+  }
+  // A time's seconds, or null: "1:20:00", "45:10" (a player's), "1h 20m", "45m", "90s".
+  function seconds(t) {
+    t = t.trim();
+    let m = /^(?:(\d{1,7}):)?(\d{1,7}):([0-5]\d)$/.exec(t);
+    if (m) {
+      if (m[1] !== undefined && (m[2].length !== 2 || +m[2] > 59)) return null;
+      return (+(m[1] || 0)) * 3600 + (+m[2]) * 60 + (+m[3]);
+    }
+    m = /^(?:(\d{1,7})\s*h)?\s*(?:(\d{1,7})\s*m)?\s*(?:(\d{1,7})\s*s)?$/.exec(t);
+    if (!m || t === "") return null;
+    return (+(m[1] || 0)) * 3600 + (+(m[2] || 0)) * 60 + (+(m[3] || 0));
+  }
+  // "4h 12m", "45m", "1h", "30s" under a minute (lately_domain::duration).
+  function duration(s) {
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    if (!h) return m ? m + "m" : s + "s";
+    return m ? h + "h " + m + "m" : h + "h";
+  }
+
   function where(item) {
+    if (item.progress_of && item.progress_unit === "seconds") return duration(item.progress_done) + " of " + duration(item.progress_of);
     if (item.progress_of) return [UNIT[item.kind], item.progress_done, "of", item.progress_of].filter((w) => w !== undefined).join(" ");
     if (item.progress) return item.progress + "%";
     return "";
@@ -396,24 +441,25 @@
     const at = Object.assign(el("input"), {
       name: "at",
       inputMode: "numeric",
-      placeholder: item.progress_of ? (UNIT[item.kind] || "at") + " (of " + item.progress_of + ")" : "40% or 120/304",
+      placeholder: item.progress_unit === "seconds" ? "at (of " + duration(item.progress_of) + "): 2:05:00, +45m"
+        : item.progress_of ? (UNIT[item.kind] || "at") + " (of " + item.progress_of + ")" : "40%, 120/304 or 1:20:00/4:12:00",
     });
     at.setAttribute("aria-label", "How far");
     progress.append(at, el("button", "", "Log progress"));
     // Logs what `text` says (see howFar), or says what is wrong with it.
     const logProgress = (text) => {
       const to = howFar(text, item);
-      if (!to) return say("How far? A percentage (40%), where you are of how many (120/304), or how much further (+20).", true);
+      if (!to) return say("How far? A percentage (40%), where you are of how many (120/304) or of how long (1:20:00/4:12:00), or how much further (+20, +45m).", true);
       if (typeof to === "string") return say(to, true);
       // Where it was, to go back to: a "+20" tapped for a "+2" is taken back by logging that
       // again (the log has both), with the version this write made, so a step logged
       // meanwhile on another device is a conflict. An item with no progress yet has none.
       const was = item.progress_of
-        ? { done: item.progress_done, of: item.progress_of }
+        ? Object.assign({ done: item.progress_done, of: item.progress_of }, item.progress_unit ? { unit: item.progress_unit } : {})
         : item.progress !== null && item.progress !== undefined ? { percent: item.progress } : null;
       acting(progress, async () => {
         const wrote = await write("POST", path(item, "progress"), to);
-        const now = to.of ? where(Object.assign({}, item, { progress_done: to.done, progress_of: to.of })) : to.percent + "%";
+        const now = to.of ? where(Object.assign({}, item, { progress_done: to.done, progress_of: to.of, progress_unit: to.unit })) : to.percent + "%";
         return [
           "“" + item.title + "”: " + now + ".",
           was && (async () => {
@@ -425,7 +471,7 @@
     };
     // One more episode (of a show, a podcast; a count of anything but a book's pages, which
     // go more than one at a time) in a tap: "+1", with the item's version as any step.
-    if (item.kind !== "book" && item.progress_of && item.progress_done < item.progress_of) {
+    if (item.kind !== "book" && item.progress_of && !item.progress_unit && item.progress_done < item.progress_of) {
       const next = el("button", "next", "+1" + (UNIT[item.kind] ? " " + UNIT[item.kind] : ""));
       next.type = "button";
       next.addEventListener("click", () => logProgress("+1"));

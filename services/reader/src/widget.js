@@ -298,12 +298,19 @@
         });
       }));
 
-  // How far, as the owner counted: "page 183 of 304" (as the reader's Portion::describe says
-  // it), or the percentage.
+  // How far, as the owner counted: "page 183 of 304", "1h 20m of 4h 12m" in running time (as
+  // the reader's Portion::describe says it), or the percentage.
   const UNIT = { book: "page ", tv: "episode " };
   function howFar(i) {
     if (i.progress_done === undefined || i.progress_of === undefined) return i.progress + "%";
+    if (i.progress_unit === "seconds") return duration(i.progress_done) + " of " + duration(i.progress_of);
     return (UNIT[i.kind] || "") + i.progress_done + " of " + i.progress_of;
+  }
+  // "4h 12m", "45m", "1h", "30s" under a minute (lately_domain::duration).
+  function duration(s) {
+    const h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    if (!h) return m ? m + "m" : s + "s";
+    return m ? h + "h " + m + "m" : h + "h";
   }
 
   // One item of /v1/current (how far, when last touched) or /v1/queue (when added).

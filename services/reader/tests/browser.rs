@@ -2662,6 +2662,61 @@ async fn the_owners_log_page_counts_an_episode_on() {
     browser.quit().await;
 }
 
+/// An audiobook followed in running time, as its player shows it: the owner's page says where
+/// it is as a time, takes "+45m" on from there (with the item's version), offers no "+1" (a
+/// second), and refuses a bare number, which is no time, writing nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_follows_an_audiobook_in_running_time() {
+    let sys = system().await;
+    let reader = owners_reader(&sys).await;
+    let book = sys
+        .add_item(json!({ "kind": "book", "title": "Piranesi" }))
+        .await;
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{book}/progress"),
+        json!({ "done": 4_800, "of": 15_120, "unit": "seconds" }),
+    )
+    .await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    let meta =
+        "const m = document.querySelector('#current li .meta'); return m ? m.textContent : ''";
+    let within = Duration::from_secs(5);
+    browser
+        .until(meta, &json!("Book · 1h 20m of 4h 12m"), within)
+        .await;
+    assert_eq!(
+        browser
+            .eval("return document.querySelectorAll('#current li button.next').length")
+            .await,
+        json!(0)
+    );
+    let step = |by: &str| {
+        format!("const f = document.querySelector('#current li form.progress'); f.elements.at.value = '{by}'; f.requestSubmit();")
+    };
+    browser.eval(&step("+45m")).await;
+    browser.says("“Piranesi”: 2h 5m of 4h 12m.").await;
+    browser
+        .until(meta, &json!("Book · 2h 5m of 4h 12m"), within)
+        .await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let last = log.read_stream(&book).await.unwrap().pop().unwrap();
+    let data = last.data.value().unwrap();
+    assert_eq!(
+        (&data["done"], &data["of"], &data["unit"], &data["percent"]),
+        (&json!(7_500), &json!(15_120), &json!("seconds"), &json!(49))
+    );
+    let head = log.head().await.unwrap();
+    browser.eval(&step("+20")).await;
+    browser
+        .says("“Piranesi” is at 2h 5m of 4h 12m, in running time: say it as a time (2:05:00 where you are, +45m further on).")
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "a bare step wrote");
+    browser.quit().await;
+}
+
 /// A blog's "currently reading": `data-show="current"` lists the public items in progress of
 /// the kind asked for, with how far along each is, and shows new progress when it reads the
 /// list again (every minute, and when the page becomes visible: here, told so).
@@ -2761,6 +2816,27 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
             .await,
         json!(true)
     );
+    // Listened to as an audiobook now: its place said as a time, as the reader's pages say it.
+    let timed = post(
+        format!("/v1/items/{reading}/progress"),
+        json!({ "done": 7_500, "of": 15_120, "unit": "seconds" }),
+    )
+    .await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        timed["position"].as_i64().unwrap(),
+    )
+    .await;
+    browser
+        .eval("document.dispatchEvent(new Event('visibilitychange')); return true")
+        .await;
+    browser
+        .until(
+            &format!("{SHADOW} return r.querySelector('li.h-entry .meta').textContent.includes(' 2h 5m of 4h 12m · ')"),
+            &json!(true),
+            Duration::from_secs(5),
+        )
+        .await;
     browser.screenshot("widget-current.png").await;
     browser.quit().await;
 }

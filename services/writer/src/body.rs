@@ -7,8 +7,8 @@ use actix_web::{web, HttpRequest};
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use lately_domain::{
-    Creator, ItemChanges, ItemId, MediaKind, Percent, Portion, Rating, Review, Tag, Title, Url,
-    Visibility,
+    Creator, ItemChanges, ItemId, MediaKind, Percent, Portion, Rating, Review, Tag, Title, Unit,
+    Url, Visibility,
 };
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -193,7 +193,8 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 /// `POST /v1/items/{id}/progress`: how far, as `percent` or as `done` of `of` in the item's
-/// own units (page 183 of 304), whose percentage is made here.
+/// own units (page 183 of 304), or with `"unit": "seconds"` of its running time (an
+/// audiobook's 4,800 s of 15,120), whose percentage is made here.
 #[derive(Debug, Deserialize)]
 #[serde(try_from = "RawProgress")]
 pub struct Progress {
@@ -212,6 +213,8 @@ struct RawProgress {
     done: Option<i64>,
     #[serde(default, deserialize_with = "present")]
     of: Option<i64>,
+    #[serde(default, deserialize_with = "present")]
+    unit: Option<Unit>,
     at: Option<DateTime<Utc>>,
     expected_version: Option<i64>,
 }
@@ -223,8 +226,8 @@ impl TryFrom<RawProgress> for Progress {
         if raw.percent.is_some() && (raw.done.is_some() || raw.of.is_some()) {
             return Err("give percent, or done and of, not both".into());
         }
-        let portion =
-            Portion::from_parts(raw.done, raw.of).map_err(|e| format!("{} {EXAMPLE}", e.0))?;
+        let portion = Portion::from_parts_in(raw.done, raw.of, raw.unit)
+            .map_err(|e| format!("{} {EXAMPLE}", e.0))?;
         let (percent, portion) = match (raw.percent, portion) {
             (Some(percent), _) => (percent, None),
             (None, Some(portion)) => (portion.percent(), Some(portion)),

@@ -189,6 +189,10 @@ async fn every_command_appends_its_event() {
         ("start", json!({})),
         ("progress", json!({ "percent": 40 })),
         ("progress", json!({ "done": 183, "of": 304 })),
+        (
+            "progress",
+            json!({ "done": 4_800, "of": 15_120, "unit": "seconds" }),
+        ),
         ("abandon", json!({})),
         ("start", json!({})),
         (
@@ -225,6 +229,7 @@ async fn every_command_appends_its_event() {
             "item_started",
             "item_progress_logged",
             "item_progress_logged",
+            "item_progress_logged",
             "item_abandoned",
             "item_started",
             "item_finished",
@@ -246,12 +251,19 @@ async fn every_command_appends_its_event() {
         (&counted["percent"], &counted["done"], &counted["of"]),
         (&json!(60), &json!(183), &json!(304))
     );
-    let finished = stream[6].data.value().unwrap();
+    assert!(counted.get("unit").is_none(), "{counted}");
+    // A running time says its unit: 1h 20m of 4h 12m is 31%.
+    let timed = stream[4].data.value().unwrap();
+    assert_eq!(
+        (&timed["percent"], &timed["done"], &timed["unit"]),
+        (&json!(31), &json!(4_800), &json!("seconds"))
+    );
+    let finished = stream[7].data.value().unwrap();
     assert_eq!(finished["rating"], 4.5);
     assert_eq!(finished["at"], "2026-11-01T21:00:00Z");
     // Stored only when false: every other finish's payload is as it always was.
     assert!(finished.get("tweet").is_none(), "{finished}");
-    assert_eq!(stream[7].data.value().unwrap()["tweet"], false);
+    assert_eq!(stream[8].data.value().unwrap()["tweet"], false);
 }
 
 /// `PATCH /v1/items/{id}/finish` revises the latest finish: `null` clears, absent keeps; its
@@ -924,6 +936,20 @@ async fn bad_input_gets_a_precise_problem_and_appends_nothing() {
             json!({"done": 183}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "done and of go together",
+        ),
+        (
+            "progress in an unknown unit",
+            format!("/v1/items/{id}/progress"),
+            json!({"done": 3, "of": 4, "unit": "hours"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unit: unknown variant `hours`, expected `own` or `seconds`",
+        ),
+        (
+            "progress, a unit of nothing",
+            format!("/v1/items/{id}/progress"),
+            json!({"percent": 60, "unit": "seconds"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unit goes with done and of",
         ),
         (
             "progress of nothing said",
