@@ -179,11 +179,14 @@ impl Move {
                 ))
             }
             (Self::By(n) | Self::At(n), Some(p)) => {
+                let meant = match self {
+                    Self::By(_) => format!("+{n}m: {n} minutes further on"),
+                    _ => format!("{n}m: {n} minutes in"),
+                };
                 return Err(format!(
-                    "{title} is at {}, in running time: {n} what? (+{n}m: {n} minutes on; \
-                     1:20:00: where you are)",
+                    "{title} is at {}, in running time: {n} what? ({meant})",
                     p.describe(kind(item))
-                ))
+                ));
             }
             (Self::ByTime(n), Some(p)) => {
                 return Portion::parse_in(i64::from(p.done()) + n, i64::from(p.of()), Unit::Seconds)
@@ -494,8 +497,12 @@ mod tests {
             .contains("3h more would be past the end"));
         // A bare number is no time: said which it could be.
         let what = to("+20", &book).unwrap_err();
-        assert!(what.contains("+20m: 20 minutes on"), "{what}");
-        assert!(to("200", &book).is_err());
+        assert!(
+            what.contains("20 what? (+20m: 20 minutes further on)"),
+            "{what}"
+        );
+        let what = to("200", &book).unwrap_err();
+        assert!(what.contains("200 what? (200m: 200 minutes in)"), "{what}");
         // A time for an item counted in pages or percent, or not yet at all: refused.
         let pages = json!({"title": "Dune", "kind": "book", "progress": 60,
                            "progress_done": 183, "progress_of": 304});

@@ -440,8 +440,10 @@
     const progress = el("form", "progress");
     const at = Object.assign(el("input"), {
       name: "at",
-      inputMode: "numeric",
-      placeholder: item.progress_unit === "seconds" ? "at (of " + duration(item.progress_of) + "): 2:05:00, +45m"
+      // A phone's number pad has no "/", "%", ":" nor "+": only for an item counted in pages or
+      // episodes, where a bare number (page 200 of its count) is what is typed.
+      inputMode: item.progress_of && !item.progress_unit ? "numeric" : "text",
+      placeholder: item.progress_unit === "seconds" ? "at (of " + duration(item.progress_of) + ")"
         : item.progress_of ? (UNIT[item.kind] || "at") + " (of " + item.progress_of + ")" : "40%, 120/304 or 1:20:00/4:12:00",
     });
     at.setAttribute("aria-label", "How far");

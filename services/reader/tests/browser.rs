@@ -2596,6 +2596,13 @@ async fn the_owners_log_page_counts_an_episode_on() {
     browser
         .until(meta, &json!("TV · episode 3 of 10"), within)
         .await;
+    // Counted in episodes: a bare number is what is typed, on a phone's number pad.
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#current li form.progress input').inputMode")
+            .await,
+        json!("numeric")
+    );
     let next = "document.querySelector('#current li button.next').click()";
     browser.eval(next).await;
     browser
@@ -2692,6 +2699,13 @@ async fn the_owners_log_page_follows_an_audiobook_in_running_time() {
             .eval("return document.querySelectorAll('#current li button.next').length")
             .await,
         json!(0)
+    );
+    // A phone's keyboard with ":" and letters, not its number pad.
+    assert_eq!(
+        browser
+            .eval("const i = document.querySelector('#current li form.progress input'); return [i.inputMode, i.placeholder]")
+            .await,
+        json!(["text", "at (of 4h 12m)"])
     );
     let step = |by: &str| {
         format!("const f = document.querySelector('#current li form.progress'); f.elements.at.value = '{by}'; f.requestSubmit();")
