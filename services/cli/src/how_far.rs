@@ -15,7 +15,7 @@
 
 use std::fmt;
 
-use lately_domain::{MediaKind, Portion, Unit};
+use lately_domain::{duration, MediaKind, Portion, Unit};
 use serde_json::{json, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -154,28 +154,33 @@ impl Move {
     }
 
     /// Where the move lands for `item` (as the feed answers it, with `progress`, and
-    /// `progress_done` of `progress_of` when counted): a step goes on in the item's own units
-    /// (page 183 of 304, +20: page 203 of 304), or in points of its percentage; a bare number
-    /// is a place in those units (200: page 200 of 304), or a percentage. Refused past the end
-    /// (that is a finish), or with no progress to go on from.
+    /// `progress_done` of `progress_of` when counted, in `progress_unit` when not its own): a
+    /// step goes on in the item's own units (page 183 of 304, +20: page 203 of 304), in its
+    /// running time (+45m), or in points of its percentage; a bare number is a place in those
+    /// units (200: page 200 of 304), or a percentage; a time, a place in its running time.
+    /// Refused past the end (that is a finish), with no progress to go on from, and where a
+    /// time and a count of pages or a percentage would mix.
     pub fn from(self, item: &Value) -> Result<HowFar, String> {
         let title = item["title"].as_str().unwrap_or("the item");
+        let said = |p: Portion| p.describe(kind(item));
         let now = counted(item, "progress_done", "progress_of");
-        let timed = now.filter(|p| p.unit() == Unit::Seconds);
-        // A count of time and a count of pages or a percentage do not mix: each is refused
-        // with what the item does take.
-        let followed = || match now {
-            Some(p) => format!("{title} is at {}", p.describe(kind(item))),
-            None => match item["progress"].as_i64() {
-                Some(percent) => format!("{title} is followed in percent ({percent}%)"),
-                None => format!("{title} has no running time to go by"),
-            },
+        let (counted, timed) = match now {
+            Some(p) if p.unit() == Unit::Seconds => (None, Some(p)),
+            _ => (now, None),
+        };
+        let past_the_end = |at: String, n: String| {
+            format!("{title} is at {at}: {n} would be past the end (`lately finish` once you get there)")
         };
         match (self, timed) {
+            (Self::To(how_far), _) => Ok(how_far),
             (Self::ByTime(_) | Self::AtTime(_), None) => {
-                return Err(format!(
-                    "{}: say where you are of how long it runs first (1:20:00/4:12:00)",
-                    followed()
+                let at = match (counted, item["progress"].as_i64()) {
+                    (Some(p), _) => format!("{title} is at {}", said(p)),
+                    (None, Some(percent)) => format!("{title} is followed in percent ({percent}%)"),
+                    (None, None) => format!("{title} has no running time to go by"),
+                };
+                Err(format!(
+                    "{at}: say where you are of how long it runs first (1:20:00/4:12:00)"
                 ))
             }
             (Self::By(n) | Self::At(n), Some(p)) => {
@@ -183,75 +188,46 @@ impl Move {
                     Self::By(_) => format!("+{n}m: {n} minutes further on"),
                     _ => format!("{n}m: {n} minutes in"),
                 };
-                return Err(format!(
+                Err(format!(
                     "{title} is at {}, in running time: {n} what? ({meant})",
-                    p.describe(kind(item))
-                ));
+                    said(p)
+                ))
             }
             (Self::ByTime(n), Some(p)) => {
-                return Portion::parse_in(i64::from(p.done()) + n, i64::from(p.of()), Unit::Seconds)
+                Portion::parse_in(i64::from(p.done()) + n, i64::from(p.of()), Unit::Seconds)
                     .map(HowFar::Counted)
-                    .map_err(|_| {
-                        format!(
-                            "{title} is at {}: {} more would be past the end (`lately finish` \
-                             once you get there)",
-                            p.describe(kind(item)),
-                            lately_domain::duration(n as u32),
-                        )
-                    })
+                    .map_err(|_| past_the_end(said(p), format!("{} more", duration(n as u32))))
             }
-            (Self::AtTime(n), Some(p)) => {
-                return Portion::parse_in(n, i64::from(p.of()), Unit::Seconds)
-                    .map(HowFar::Counted)
-                    .map_err(|_| {
-                        format!(
-                            "{title} is at {}: {} would be past the end",
-                            p.describe(kind(item)),
-                            lately_domain::duration(n as u32),
-                        )
-                    })
-            }
-            _ => {}
-        }
-        let n = match self {
-            Self::To(how_far) => return Ok(how_far),
-            Self::ByTime(_) | Self::AtTime(_) => unreachable!("handled above"),
-            Self::By(n) => n,
-            Self::At(n) => {
-                return match counted(item, "progress_done", "progress_of") {
-                    Some(p) => Portion::parse(n, i64::from(p.of()))
-                        .map(HowFar::Counted)
-                        .map_err(|_| {
-                            format!(
-                                "{title} is at {}: {n} would be past the end (`lately finish` \
-                                 once you get there; another count: {n}/…, a percentage: {n}%)",
-                                p.describe(kind(item))
-                            )
-                        }),
-                    None if n <= 100 => Ok(HowFar::Percent(n)),
-                    None => Err(format!(
-                        "{title} is followed in percent, and {n} is more than 100: say where you \
-                         are of how many (183/304: page 183 of 304)"
-                    )),
-                };
-            }
-        };
-        let past_the_end = |at: String| {
-            format!(
-                "{title} is at {at}: +{n} would be past the end (`lately finish` once you get there)"
-            )
-        };
-        if let Some(p) = counted(item, "progress_done", "progress_of") {
-            return Portion::parse(i64::from(p.done()) + n, i64::from(p.of()))
+            (Self::AtTime(n), Some(p)) => Portion::parse_in(n, i64::from(p.of()), Unit::Seconds)
                 .map(HowFar::Counted)
-                .map_err(|_| past_the_end(p.describe(kind(item))));
-        }
-        match item["progress"].as_i64() {
-            Some(percent) if percent + n <= 100 => Ok(HowFar::Percent(percent + n)),
-            Some(percent) => Err(past_the_end(format!("{percent}%"))),
-            None => Err(format!(
-                "{title} has no progress to go on from: say where you are first (183/304, or 60%)"
-            )),
+                .map_err(|_| past_the_end(said(p), duration(n as u32))),
+            (Self::At(n), None) => match counted {
+                Some(p) => Portion::parse(n, i64::from(p.of()))
+                    .map(HowFar::Counted)
+                    .map_err(|_| {
+                        format!(
+                            "{title} is at {}: {n} would be past the end (`lately finish` once \
+                             you get there; another count: {n}/…, a percentage: {n}%)",
+                            said(p)
+                        )
+                    }),
+                None if n <= 100 => Ok(HowFar::Percent(n)),
+                None => Err(format!(
+                    "{title} is followed in percent, and {n} is more than 100: say where you are \
+                     of how many (183/304: page 183 of 304)"
+                )),
+            },
+            (Self::By(n), None) => match (counted, item["progress"].as_i64()) {
+                (Some(p), _) => Portion::parse(i64::from(p.done()) + n, i64::from(p.of()))
+                    .map(HowFar::Counted)
+                    .map_err(|_| past_the_end(said(p), format!("+{n}"))),
+                (None, Some(percent)) if percent + n <= 100 => Ok(HowFar::Percent(percent + n)),
+                (None, Some(percent)) => Err(past_the_end(format!("{percent}%"), format!("+{n}"))),
+                (None, None) => Err(format!(
+                    "{title} has no progress to go on from: say where you are first (183/304, \
+                     60%, or 1:20:00/4:12:00)"
+                )),
+            },
         }
     }
 }
