@@ -246,9 +246,15 @@ impl fmt::Display for HowFar {
     }
 }
 
-/// Whether `raw` is said as a time (`1:20:00`, `45:10`, `1h20m`, `45m`, `90s`), not a number.
+/// Whether `raw` is said as a time (`1:20:00`, `45:10`, `1h20m`, `45m`, `+90s`), not a number
+/// (nor words: `60 pages` is no time).
 fn is_time(raw: &str) -> bool {
-    raw.contains(':') || raw.trim().ends_with(['h', 'm', 's'])
+    let raw = raw.trim().trim_start_matches('+');
+    raw.contains(':')
+        || (raw.ends_with(['h', 'm', 's'])
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_digit() || c.is_whitespace() || matches!(c, 'h' | 'm' | 's')))
 }
 
 /// The seconds of a time as a player shows it — `1:20:00` (hours, minutes, seconds), `45:10`
@@ -426,7 +432,15 @@ mod tests {
         assert_eq!(page.to_string(), "183/304");
         assert_eq!(HowFar::parse("60%").unwrap().body(), json!({"percent": 60}));
         assert_eq!(HowFar::parse("60").unwrap().to_string(), "60");
-        for bad in ["305/304", "3/0", "-1/5", "a/b", "sixty", "1/2000000"] {
+        for bad in [
+            "305/304",
+            "3/0",
+            "-1/5",
+            "a/b",
+            "sixty",
+            "1/2000000",
+            "60 pages",
+        ] {
             assert!(HowFar::parse(bad).is_err(), "{bad} taken");
         }
     }

@@ -295,9 +295,10 @@
     return null;
   }
 
-  // Whether the words are a time ("1:20:00", "45:10", "1h20m", "45m", "+90s"), not a number.
+  // Whether the words are a time ("1:20:00", "45:10", "1h20m", "45m", "+90s"), not a number
+  // (nor words: "60 pages" is no time).
   function isTime(t) {
-    return /:/.test(t) || /[hms]\s*$/.test(t.trim());
+    return /:/.test(t) || /^\+?[\d\shms]*[hms]$/.test(t.trim());
   }
   // A time's seconds, or null: "1:20:00", "45:10" (a player's), "1h 20m", "45m", "90s".
   function seconds(t) {
