@@ -44,8 +44,9 @@ use already::{not_added_already, not_finished_already};
 use client::{CliError, Client};
 use covers::book_cover;
 use embed::Widget;
-use how_far::Move;
+use how_far::{HowFar, Move};
 use last_write::LastWrite;
+use lately_domain::{MediaKind, Unit};
 use lines::{by, day, feed_line, owned_line};
 use lists::{item_read, owners_list, pages, public_items, tweets, Filter, Read};
 
@@ -948,7 +949,17 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
         Command::Progress { id, how_far } => {
             let mut landed = None;
             let body = match how_far {
-                Move::To(to) => to.body(),
+                Move::To(to) => {
+                    // A time is said back as it was read: 5:30/12:30 is minutes and seconds,
+                    // as a player shows them ("now 5m of 12m"), which a listener who meant
+                    // hours sees at once. (A running time is said the same of every kind.)
+                    if let HowFar::Counted(p) = to {
+                        if p.unit() == Unit::Seconds {
+                            landed = Some(format!("now {}", to.said(MediaKind::Book)));
+                        }
+                    }
+                    to.body()
+                }
                 // A step, or a bare number in the item's own count, made absolute from the
                 // item as the feed has it now, and sent with its version: a change in between
                 // (another device's +20) is a 409, not a step taken from a stale page.

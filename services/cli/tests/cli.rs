@@ -275,7 +275,14 @@ async fn an_audiobook_is_followed_in_running_time() {
         .await;
     let book = stdout(&out).trim().to_owned();
     let logged = |out: Output| assert!(out.status.success(), "{}", stderr(&out));
-    logged(sys.lately(&["progress", &book, "1:20:00/4:12:00"]).await);
+    // Said back as it was read, hours as a player shows them.
+    let out = sys.lately(&["progress", &book, "1:20:00/4:12:00"]).await;
+    assert!(
+        stderr(&out).contains("now 1h 20m of 4h 12m (31%)"),
+        "{}",
+        stderr(&out)
+    );
+    logged(out);
     let last = log.read_stream(&book).await.unwrap().pop().unwrap();
     assert_eq!(
         last.data.value().unwrap(),
