@@ -202,6 +202,21 @@ impl Move {
                 .map(HowFar::Counted)
                 .map_err(|_| past_the_end(said(p), duration(n as u32))),
             (Self::At(n), None) => match counted {
+                // Nothing logged yet of a book or a show: its "45" is page 45 far more often
+                // than 45%, and of how many is not known yet. Asked, not taken for a percentage.
+                None if item["progress"].is_null()
+                    && matches!(kind(item), MediaKind::Book | MediaKind::Tv) =>
+                {
+                    let unit = if kind(item) == MediaKind::Book {
+                        "page"
+                    } else {
+                        "episode"
+                    };
+                    Err(format!(
+                        "{title}: {unit} {n} of how many? Say it whole, {n}/… ({n}/412: {unit} \
+                         {n} of 412), or {n}% for a percentage"
+                    ))
+                }
                 Some(p) => Portion::parse(n, i64::from(p.of()))
                     .map(HowFar::Counted)
                     .map_err(|_| {
@@ -369,6 +384,20 @@ mod tests {
         let queued = json!({"title": "Heat", "kind": "movie", "progress": null});
         assert_eq!(at("40", &article).unwrap(), HowFar::Percent(40));
         assert_eq!(at("40", &queued).unwrap(), HowFar::Percent(40));
+        // A book or a show with nothing logged yet: page 45 of how many? (Not 45%.)
+        let unread = json!({"title": "Dune", "kind": "book", "progress": null});
+        let asked = at("45", &unread).unwrap_err();
+        assert!(
+            asked.contains("Dune: page 45 of how many? Say it whole, 45/…"),
+            "{asked}"
+        );
+        let show = json!({"title": "Severance", "kind": "tv"});
+        assert!(at("3", &show)
+            .unwrap_err()
+            .contains("episode 3 of how many?"));
+        // Once followed in percent, a bare number is a percentage.
+        let percent = json!({"title": "Dune", "kind": "book", "progress": 30});
+        assert_eq!(at("45", &percent).unwrap(), HowFar::Percent(45));
         let over = at("120", &queued).unwrap_err();
         assert!(
             over.contains("Heat is followed in percent, and 120 is more than 100"),

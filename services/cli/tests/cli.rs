@@ -200,6 +200,7 @@ async fn a_bare_number_is_a_page_of_the_items_count() {
         .lately(&["add", "book", "Middlemarch", "--no-cover"])
         .await);
     let essay = id(sys.lately(&["add", "article", "An Essay"]).await);
+    let unread = id(sys.lately(&["add", "book", "Dune", "--no-cover"]).await);
     // (done, of, percent) of the item's latest progress in the log.
     let last_progress = |id: &str| {
         let (log, id) = (&log, id.to_owned());
@@ -247,6 +248,12 @@ async fn a_bare_number_is_a_page_of_the_items_count() {
             &essay,
             "120",
             "An Essay is followed in percent, and 120 is more than 100",
+        ),
+        // A book with nothing logged yet: "45" is asked about, not taken for 45%.
+        (
+            &unread,
+            "45",
+            "Dune: page 45 of how many? Say it whole, 45/…",
         ),
     ] {
         let out = sys.lately(&["progress", id, bare]).await;

@@ -291,6 +291,13 @@
     m = /^(\d+(?:\.\d+)?)\s*%$/.exec(t);
     if (m) return { percent: Math.floor(+m[1]) };
     m = /^\d+$/.exec(t);
+    // A book or a show with nothing logged yet: its "45" is page 45 far more often than 45%,
+    // and of how many is not known yet: asked, not taken for a percentage.
+    const none = item.progress === null || item.progress === undefined;
+    if (m && none && (item.kind === "book" || item.kind === "tv")) {
+      const unit = UNIT[item.kind];
+      return "“" + item.title + "”: " + unit + " " + t + " of how many? Say it whole, " + t + "/… (" + t + "/412: " + unit + " " + t + " of 412), or " + t + "% for a percentage.";
+    }
     if (m) return item.progress_of ? { done: +t, of: item.progress_of } : { percent: +t };
     return null;
   }

@@ -2669,6 +2669,45 @@ async fn the_owners_log_page_counts_an_episode_on() {
     browser.quit().await;
 }
 
+/// A book begun with nothing logged: "45" on the owner's page is asked about (page 45 of how
+/// many?), not logged as 45%; said whole, it is page 45 of its count, and then a bare number
+/// is a page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_asks_a_first_page_of_how_many() {
+    let sys = system().await;
+    let reader = owners_reader(&sys).await;
+    let (book, _) = sys.start("Dune", "public", None).await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    let meta =
+        "const m = document.querySelector('#current li .meta'); return m ? m.textContent : ''";
+    let within = Duration::from_secs(5);
+    browser.until(meta, &json!("Book"), within).await;
+    let step = |by: &str| {
+        format!("const f = document.querySelector('#current li form.progress'); f.elements.at.value = '{by}'; f.requestSubmit();")
+    };
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let head = log.head().await.unwrap();
+    browser.eval(&step("45")).await;
+    browser
+        .says("“Dune”: page 45 of how many? Say it whole, 45/… (45/412: page 45 of 412), or 45% for a percentage.")
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "a first bare number wrote");
+    browser.eval(&step("45/412")).await;
+    browser
+        .until(meta, &json!("Book · page 45 of 412"), within)
+        .await;
+    browser.eval(&step("60")).await;
+    browser
+        .until(meta, &json!("Book · page 60 of 412"), within)
+        .await;
+    let last = log.read_stream(&book).await.unwrap().pop().unwrap();
+    let data = last.data.value().unwrap();
+    assert_eq!((&data["done"], &data["of"]), (&json!(60), &json!(412)));
+    browser.quit().await;
+}
+
 /// An audiobook followed in running time, as its player shows it: the owner's page says where
 /// it is as a time, takes "+45m" on from there (with the item's version), offers no "+1" (a
 /// second), and refuses a bare number, which is no time, writing nothing.
