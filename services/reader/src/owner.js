@@ -452,7 +452,9 @@
       // episodes, where a bare number (page 200 of its count) is what is typed.
       inputMode: item.progress_of && !item.progress_unit ? "numeric" : "text",
       placeholder: item.progress_unit === "seconds" ? "at (of " + duration(item.progress_of) + ")"
-        : item.progress_of ? (UNIT[item.kind] || "at") + " (of " + item.progress_of + ")" : "40% or 120/304",
+        : item.progress_of ? (UNIT[item.kind] || "at") + " (of " + item.progress_of + ")"
+        // A podcast's episode, a film stopped half-way: where the player is, of how long.
+        : item.kind === "podcast" || item.kind === "movie" ? "40% or 45:10/1:20:00" : "40% or 120/304",
       // The whole of what it takes, where a pointer shows it (the placeholder is a phone's width).
       title: "A percentage (40%), where you are of how many (120/304) or of how long it runs (1:20:00/4:12:00); then a page (200), a time (2:05:00), or how much further (+20, +45m)",
     });

@@ -2671,11 +2671,20 @@ async fn the_owners_log_page_counts_an_episode_on() {
 
 /// A book begun with nothing logged: "45" on the owner's page is asked about (page 45 of how
 /// many?), not logged as 45%; said whole, it is page 45 of its count, and then a bare number
-/// is a page.
+/// is a page. A podcast's episode begun asks for the player's time.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_asks_a_first_page_of_how_many() {
     let sys = system().await;
     let reader = owners_reader(&sys).await;
+    let podcast = sys
+        .add_item(json!({ "kind": "podcast", "title": "The Rest Is History: Napoleon" }))
+        .await;
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{podcast}/start"),
+        json!({}),
+    )
+    .await;
     let (book, _) = sys.start("Dune", "public", None).await;
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
@@ -2705,6 +2714,13 @@ async fn the_owners_log_page_asks_a_first_page_of_how_many() {
     let last = log.read_stream(&book).await.unwrap().pop().unwrap();
     let data = last.data.value().unwrap();
     assert_eq!((&data["done"], &data["of"]), (&json!(60), &json!(412)));
+    // A podcast's episode begun: its field asks for the player's time.
+    assert_eq!(
+        browser
+            .eval(&format!("return document.querySelector('li[data-id=\"{podcast}\"] form.progress input').placeholder"))
+            .await,
+        json!("40% or 45:10/1:20:00")
+    );
     browser.quit().await;
 }
 
