@@ -26,7 +26,7 @@ pub enum Status {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
     pub percent: Percent,
-    /// In the item's own units (page 183 of 304), when they said it so.
+    /// In the item's own units (page 183 of 304) or its running time, when they said it so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portion: Option<Portion>,
 }

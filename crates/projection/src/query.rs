@@ -107,7 +107,8 @@ pub struct ItemFilter {
 }
 
 impl ItemView {
-    /// Where its progress was made from, in the item's own units, if it was counted so.
+    /// Where its progress was made from, in the item's own units or its running time, if it
+    /// was counted so.
     pub fn portion(&self) -> Option<Portion> {
         let (done, of) = (self.progress_done?, self.progress_of?);
         Portion::parse_in(
