@@ -306,11 +306,7 @@ impl<'a> WireEvent<'a> {
                 done,
                 of,
                 at,
-            } => ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(percent.into())?,
-                portion: Some(Portion::parse(done.into(), of.into())?),
-                at: at.try_into()?,
-            }),
+            } => counted_progress(percent, done, of, Unit::Own, at)?,
             Self::Finished {
                 at,
                 half_stars,
@@ -382,13 +378,24 @@ impl<'a> WireEvent<'a> {
                 done,
                 of,
                 at,
-            } => ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(percent.into())?,
-                portion: Some(Portion::parse_in(done.into(), of.into(), Unit::Seconds)?),
-                at: at.try_into()?,
-            }),
+            } => counted_progress(percent, done, of, Unit::Seconds, at)?,
         })
     }
+}
+
+/// A progress counted in `unit` (`ProgressCounted`, `ProgressTimed`), as the domain's event.
+fn counted_progress(
+    percent: u8,
+    done: u32,
+    of: u32,
+    unit: Unit,
+    at: Ts,
+) -> Result<ItemEvent, HistoryError> {
+    Ok(ItemEvent::ProgressLogged(ProgressLogged {
+        percent: Percent::parse(percent.into())?,
+        portion: Some(Portion::parse_in(done.into(), of.into(), unit)?),
+        at: at.try_into()?,
+    }))
 }
 
 /// A revision's rating: absent, cleared, or half stars.

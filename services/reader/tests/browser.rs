@@ -1204,6 +1204,16 @@ fn yesterday_noon(event: &lately_log::RecordedEvent, field: &str) {
 
 /// Gives the owner's page `token` once its form shows (once the list has refused the page
 /// without one).
+/// The first line in progress on the owner's page, as it says where the item is ("Book · page
+/// 45 of 412").
+const FIRST_IN_PROGRESS: &str =
+    "const m = document.querySelector('#current li .meta'); return m ? m.textContent : ''";
+
+/// Types `how_far` into the first line in progress's field on the owner's page, and logs it.
+fn log_progress(how_far: &str) -> String {
+    format!("const f = document.querySelector('#current li form.progress'); f.elements.at.value = '{how_far}'; f.requestSubmit();")
+}
+
 async fn give_token(browser: &Browser, token: &str) {
     browser
         .until(
@@ -2590,8 +2600,7 @@ async fn the_owners_log_page_counts_an_episode_on() {
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
-    let meta =
-        "const m = document.querySelector('#current li .meta'); return m ? m.textContent : ''";
+    let meta = FIRST_IN_PROGRESS;
     let within = Duration::from_secs(5);
     browser
         .until(meta, &json!("TV · episode 3 of 10"), within)
@@ -2635,10 +2644,7 @@ async fn the_owners_log_page_counts_an_episode_on() {
         .await;
     // Two episodes on, typed as the CLI takes it; five more would be past the end: refused by
     // the page, nothing written.
-    let step = |by: &str| {
-        format!("const f = document.querySelector('#current li form.progress'); f.elements.at.value = '{by}'; f.requestSubmit();")
-    };
-    browser.eval(&step("+2")).await;
+    browser.eval(&log_progress("+2")).await;
     browser
         .until(meta, &json!("TV · episode 8 of 10"), within)
         .await;
@@ -2663,7 +2669,7 @@ async fn the_owners_log_page_counts_an_episode_on() {
     // Added, 3, 4, the other device's 5, 6, 8 and 6 again.
     assert_eq!(back.stream_version, 7);
     let head = log.head().await.unwrap();
-    browser.eval(&step("+5")).await;
+    browser.eval(&log_progress("+5")).await;
     browser.says("“Severance, season 2” is at episode 6 of 10: +5 would be past the end (Finish… once you get there).").await;
     assert_eq!(log.head().await.unwrap(), head, "a step past the end wrote");
     browser.quit().await;
@@ -2689,25 +2695,21 @@ async fn the_owners_log_page_asks_a_first_page_of_how_many() {
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
-    let meta =
-        "const m = document.querySelector('#current li .meta'); return m ? m.textContent : ''";
+    let meta = FIRST_IN_PROGRESS;
     let within = Duration::from_secs(5);
     browser.until(meta, &json!("Book"), within).await;
-    let step = |by: &str| {
-        format!("const f = document.querySelector('#current li form.progress'); f.elements.at.value = '{by}'; f.requestSubmit();")
-    };
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
     let head = log.head().await.unwrap();
-    browser.eval(&step("45")).await;
+    browser.eval(&log_progress("45")).await;
     browser
         .says("“Dune”: page 45 of how many? Say it whole, 45/… (45/412: page 45 of 412), or 45% for a percentage.")
         .await;
     assert_eq!(log.head().await.unwrap(), head, "a first bare number wrote");
-    browser.eval(&step("45/412")).await;
+    browser.eval(&log_progress("45/412")).await;
     browser
         .until(meta, &json!("Book · page 45 of 412"), within)
         .await;
-    browser.eval(&step("60")).await;
+    browser.eval(&log_progress("60")).await;
     browser
         .until(meta, &json!("Book · page 60 of 412"), within)
         .await;
@@ -2743,8 +2745,7 @@ async fn the_owners_log_page_follows_an_audiobook_in_running_time() {
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
-    let meta =
-        "const m = document.querySelector('#current li .meta'); return m ? m.textContent : ''";
+    let meta = FIRST_IN_PROGRESS;
     let within = Duration::from_secs(5);
     browser
         .until(meta, &json!("Book · 1h 20m of 4h 12m"), within)
@@ -2762,10 +2763,7 @@ async fn the_owners_log_page_follows_an_audiobook_in_running_time() {
             .await,
         json!(["text", "at (of 4h 12m)"])
     );
-    let step = |by: &str| {
-        format!("const f = document.querySelector('#current li form.progress'); f.elements.at.value = '{by}'; f.requestSubmit();")
-    };
-    browser.eval(&step("+45m")).await;
+    browser.eval(&log_progress("+45m")).await;
     browser.says("“Piranesi”: 2h 5m of 4h 12m.").await;
     browser
         .until(meta, &json!("Book · 2h 5m of 4h 12m"), within)
@@ -2778,7 +2776,7 @@ async fn the_owners_log_page_follows_an_audiobook_in_running_time() {
         (&json!(7_500), &json!(15_120), &json!("seconds"), &json!(49))
     );
     let head = log.head().await.unwrap();
-    browser.eval(&step("+20")).await;
+    browser.eval(&log_progress("+20")).await;
     browser
         .says("“Piranesi” is at 2h 5m of 4h 12m, in running time: say it as a time (2:05:00 where you are, +45m further on).")
         .await;
