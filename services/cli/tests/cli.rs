@@ -2314,8 +2314,9 @@ async fn refusals_and_outages_have_clear_messages_and_exit_codes() {
     assert_eq!(sys.head().await, 1);
 }
 
-/// `lately demo` fills a fresh feed: six finishes, and one book being read at its page, for
-/// the widget's "currently reading". Run again, it adds nothing.
+/// `lately demo` fills a fresh feed: six finishes, one book being read at its page, for the
+/// widget's "currently reading", and one audiobook being listened to, at its time. Run again,
+/// it adds nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_fills_a_fresh_feed_once() {
     let sys = system().await;
@@ -2325,15 +2326,15 @@ async fn the_demo_fills_a_fresh_feed_once() {
     let (summary, page) = said.split_once('\n').unwrap();
     assert_eq!(
         summary,
-        "7 items: 7 recorded, 0 already in the log, 0 refused"
+        "8 items: 8 recorded, 0 already in the log, 0 refused"
     );
     assert!(
         page.starts_with("your page: http://127.0.0.1:") && page.ends_with("/\n"),
         "{said}"
     );
     let head = sys.head().await;
-    // Six added and finished; one added, started and at a page.
-    assert_eq!(head, 6 * 2 + 3);
+    // Six added and finished; one added, started and at a page; one at a time.
+    assert_eq!(head, 6 * 2 + 3 + 3);
     // None of the sample finishes is for the notifier to tweet (as an import's are not).
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
     let finishes: Vec<serde_json::Value> = log
@@ -2355,8 +2356,13 @@ async fn the_demo_fills_a_fresh_feed_once() {
     let list = stdout(&sys.lately(&["list"]).await);
     assert_eq!(list.lines().count(), 6, "{list}");
     let current = stdout(&sys.lately(&["current"]).await);
+    let (read, listened) = current.split_once('\n').unwrap();
+    assert!(
+        listened.starts_with("book     Project Hail Mary 6h 42m of 16h 10m (41%), since "),
+        "{current}"
+    );
     // In progress since it was started, as its history says.
-    let since = current
+    let since = read
         .strip_prefix("book     A Memory Called Empire page 172 of 462 (37%), since ")
         .and_then(|rest| rest.split_once("  ("))
         .unwrap_or_else(|| panic!("{current}"));

@@ -104,5 +104,31 @@ pub async fn demo(client: &Client) -> Result<(), CliError> {
             ),
         ],
     });
+    // And one audiobook being listened to, followed in running time as its player shows it.
+    let name = "demo:Project Hail Mary";
+    plan.push(Planned {
+        label: "Project Hail Mary".to_owned(),
+        add_key: key(&format!("{name}:add")),
+        add: json!({
+            "kind": "book",
+            "title": "Project Hail Mary",
+            "creators": ["Andy Weir"],
+            "tags": ["audiobook"],
+            "at": days_ago(6),
+        }),
+        steps: vec![
+            (
+                "start",
+                json!({ "at": days_ago(5) }),
+                key(&format!("{name}:start")),
+            ),
+            (
+                // 6h 42m of 16h 10m.
+                "progress",
+                json!({ "done": 24_120, "of": 58_200, "unit": "seconds", "at": days_ago(2) }),
+                key(&format!("{name}:progress")),
+            ),
+        ],
+    });
     apply(client, plan, "items").await
 }
