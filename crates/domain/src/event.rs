@@ -68,7 +68,7 @@ struct RawProgress {
 impl TryFrom<RawProgress> for ProgressLogged {
     type Error = ParseError;
     fn try_from(raw: RawProgress) -> Result<Self, ParseError> {
-        let portion = Portion::from_parts_in(raw.done, raw.of, raw.unit)?;
+        let portion = Portion::from_parts(raw.done, raw.of, raw.unit)?;
         Ok(Self {
             percent: raw.percent,
             portion,

@@ -566,15 +566,10 @@ impl From<Portion> for RawPortion {
 impl Portion {
     pub const MAX: u32 = 1_000_000;
 
-    /// A count given as two optional fields, as the stored event and the writer's body carry
-    /// it: both (a count), or neither (`None`); one without the other is refused.
-    pub fn from_parts(done: Option<i64>, of: Option<i64>) -> Result<Option<Self>, ParseError> {
-        Self::from_parts_in(done, of, None)
-    }
-
-    /// [`Portion::from_parts`] with what it counts, given (`unit`) or the item's own; a unit
-    /// without a count is refused.
-    pub fn from_parts_in(
+    /// A count given as optional fields, as the stored event and the writer's body carry it:
+    /// `done` and `of` both (a count, of `unit` or else the item's own units), or neither
+    /// (`None`); one without the other, or a unit without a count, is refused.
+    pub fn from_parts(
         done: Option<i64>,
         of: Option<i64>,
         unit: Option<Unit>,
@@ -940,7 +935,7 @@ mod tests {
             serde_json::json!({"done": 1, "of": 2, "unit": "hours"})
         )
         .is_err());
-        assert!(Portion::from_parts_in(None, None, Some(Unit::Seconds))
+        assert!(Portion::from_parts(None, None, Some(Unit::Seconds))
             .unwrap_err()
             .0
             .contains("unit goes with done and of"));

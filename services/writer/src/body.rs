@@ -226,7 +226,7 @@ impl TryFrom<RawProgress> for Progress {
         if raw.percent.is_some() && (raw.done.is_some() || raw.of.is_some()) {
             return Err("give percent, or done and of, not both".into());
         }
-        let portion = Portion::from_parts_in(raw.done, raw.of, raw.unit)
+        let portion = Portion::from_parts(raw.done, raw.of, raw.unit)
             .map_err(|e| format!("{} {EXAMPLE}", e.0))?;
         let (percent, portion) = match (raw.percent, portion) {
             (Some(percent), _) => (percent, None),
