@@ -79,10 +79,8 @@ impl HowFar {
     pub fn body(self) -> Value {
         match self {
             Self::Percent(percent) => json!({ "percent": percent }),
-            Self::Counted(p) if p.unit() == Unit::Seconds => {
-                json!({ "done": p.done(), "of": p.of(), "unit": "seconds" })
-            }
-            Self::Counted(p) => json!({ "done": p.done(), "of": p.of() }),
+            // As the domain stores a count: `done`, `of`, and `unit` when it is not the item's own.
+            Self::Counted(p) => json!(p),
         }
     }
 }
