@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::event::{FinishRevised, ItemAdded, ItemEvent};
-use crate::types::{Creator, MediaKind, Percent, Portion, Tag, Title, Url, Visibility};
+use crate::types::{Creator, MediaKind, Percent, Portion, Tag, Title, Unit, Url, Visibility};
 
 /// Where an item stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -126,6 +126,15 @@ impl ItemState {
                 before_finish: self.before_finish,
             });
         }
+    }
+
+    /// What the read in progress is followed in: running time (an audiobook's 1h 20m of 4h
+    /// 12m), or the item's own units — pages, episodes, a percentage, or nothing logged yet.
+    /// Just before a finish, what the read it ended was followed in.
+    pub fn followed_in(&self) -> Unit {
+        self.progress
+            .and_then(|p| p.portion)
+            .map_or(Unit::Own, Portion::unit)
     }
 
     /// When the read (watch, play) in progress began: `None` unless the item is in progress.
@@ -654,6 +663,32 @@ mod tests {
             check(Some(&back), &unstart()),
             Err(Rejection::NothingToUnstart)
         );
+    }
+
+    #[test]
+    fn what_a_read_is_followed_in_is_its_last_count() {
+        let at = |done, of, unit, day| {
+            ItemEvent::ProgressLogged(ProgressLogged {
+                percent: Percent::parse(10).unwrap(),
+                portion: Some(Portion::parse_in(done, of, unit).unwrap()),
+                at: on(day),
+            })
+        };
+        let percent = ItemEvent::ProgressLogged(ProgressLogged {
+            percent: Percent::parse(50).unwrap(),
+            portion: None,
+            at: on(6),
+        });
+        let listened = [added(), start(3), at(4800, 15120, Unit::Seconds, 4)];
+        assert_eq!(state_after(&listened).followed_in(), Unit::Seconds);
+        assert_eq!(state_after(&[added(), start(3)]).followed_in(), Unit::Own);
+        let read = [added(), start(3), at(120, 304, Unit::Own, 4)];
+        assert_eq!(state_after(&read).followed_in(), Unit::Own);
+        // The last count is what it says: in percent after time, a new read begun after it.
+        let later = [&listened[..], &[percent]].concat();
+        assert_eq!(state_after(&later).followed_in(), Unit::Own);
+        let again = [&listened[..], &[finish(9), start(12)]].concat();
+        assert_eq!(state_after(&again).followed_in(), Unit::Own);
     }
 
     #[test]

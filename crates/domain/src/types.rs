@@ -346,13 +346,28 @@ impl MediaKind {
         }
     }
 
-    /// The verb of doing it: "reading", "watching", "playing", "listening to".
-    pub fn verbing(self) -> &'static str {
+    /// The verb of doing it, for a read followed in `unit`: "reading", "watching", "playing",
+    /// "listening to" — and "listening to" for a book or an article followed in running time
+    /// (an audiobook, a narrated article: see [`MediaKind::listened_in`]).
+    pub fn verbing(self, unit: Unit) -> &'static str {
         match self {
+            _ if self.listened_in(unit) => "listening to",
             Self::Book | Self::Article => "reading",
             Self::Movie | Self::Tv => "watching",
             Self::Game => "playing",
             Self::Podcast => "listening to",
+        }
+    }
+
+    /// Whether a read of it followed in `unit` was listened to: a podcast always; a book or an
+    /// article when its progress was logged in running time, as a player shows it (1:20:00 of
+    /// 4:12:00), which is how an audiobook is followed and a printed book is not. A film or a
+    /// show followed in time was still watched.
+    pub fn listened_in(self, unit: Unit) -> bool {
+        match self {
+            Self::Podcast => true,
+            Self::Book | Self::Article => unit == Unit::Seconds,
+            Self::Movie | Self::Tv | Self::Game => false,
         }
     }
 
@@ -365,6 +380,15 @@ impl MediaKind {
             Self::Tv => "TV",
             Self::Game => "Game",
             Self::Podcast => "Podcast",
+        }
+    }
+
+    /// [`MediaKind::label`] of a read followed in `unit`: "Audiobook" for a book followed in
+    /// running time (see [`MediaKind::listened_in`]).
+    pub fn label_in(self, unit: Unit) -> &'static str {
+        match self {
+            Self::Book if self.listened_in(unit) => "Audiobook",
+            _ => self.label(),
         }
     }
 
@@ -386,9 +410,11 @@ impl MediaKind {
         }
     }
 
-    /// The past-tense verb for finishing one: "read", "watched", "played", "listened to".
-    pub fn verb(self) -> &'static str {
+    /// The past-tense verb for finishing one followed in `unit`: "read", "watched", "played",
+    /// "listened to" (see [`MediaKind::verbing`]).
+    pub fn verb(self, unit: Unit) -> &'static str {
         match self {
+            _ if self.listened_in(unit) => "listened to",
             Self::Book | Self::Article => "read",
             Self::Movie | Self::Tv => "watched",
             Self::Game => "played",
@@ -876,7 +902,26 @@ mod tests {
             .unwrap_err()
             .0
             .contains("book, article"));
-        assert_eq!(MediaKind::Podcast.verb(), "listened to");
+        assert_eq!(MediaKind::Podcast.verb(Unit::Own), "listened to");
+    }
+
+    #[test]
+    fn a_book_followed_in_running_time_was_listened_to() {
+        use MediaKind::*;
+        let said = |k: MediaKind, unit| (k.verbing(unit), k.verb(unit));
+        assert_eq!(said(Book, Unit::Own), ("reading", "read"));
+        assert_eq!(said(Book, Unit::Seconds), ("listening to", "listened to"));
+        assert_eq!(
+            said(Article, Unit::Seconds),
+            ("listening to", "listened to")
+        );
+        assert_eq!(said(Podcast, Unit::Own), ("listening to", "listened to"));
+        // A film paused at 45:10 was still watched.
+        assert_eq!(said(Movie, Unit::Seconds), ("watching", "watched"));
+        assert_eq!(said(Tv, Unit::Seconds), ("watching", "watched"));
+        assert_eq!(Book.label_in(Unit::Seconds), "Audiobook");
+        assert_eq!(Book.label_in(Unit::Own), "Book");
+        assert_eq!(Article.label_in(Unit::Seconds), "Article");
     }
 
     #[test]

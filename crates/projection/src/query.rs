@@ -157,6 +157,12 @@ pub struct FeedEntry {
     /// Which of its item's finishes this is, in the order they happened (as of the answer's
     /// position, retracted ones not counted): 1 for the first, 2 for a re-read's, a rewatch's.
     pub finish_number: u32,
+    /// What the read this finish ended was followed in, as its last progress logged counted
+    /// it: `seconds` for running time (an audiobook's, a narrated article's: a book followed
+    /// so was listened to, not read); left out for the item's own units, a percentage, or no
+    /// progress logged.
+    #[serde(skip_serializing_if = "Unit::is_own")]
+    pub followed_in: Unit,
     pub item: ItemView,
     /// The item's, in the owner's feed only ([`FeedQuery::owner`]).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -319,13 +325,11 @@ impl Projection {
         }
     }
 
-    /// When the read that the finish at `position` ended began: the item's state just before
-    /// it, folded from the history (short; only for the entries a page shows).
-    fn read_started(&self, id: &str, position: i64) -> Option<DateTime<Utc>> {
-        self.items
-            .get(id)?
-            .at(&self.loaded, Some(position - 1))?
-            .in_progress_since()
+    /// The item's state just before the finish at `position`, which says when the read it
+    /// ended began and what it was followed in: folded from the history (short; only for the
+    /// entries a page shows).
+    fn before(&self, id: &str, position: i64) -> Option<ItemState> {
+        self.items.get(id)?.at(&self.loaded, Some(position - 1))
     }
 
     /// The feed entry for one finish, if it passes the query's filters (and is public).
@@ -368,12 +372,14 @@ impl Projection {
             }
         }
         let values = finish.values(self.revisions_of(*position), q.as_of);
+        let before = self.before(&finish.item_id, *position);
         Some(FeedEntry {
             position: *position,
             finished_at: *at,
             started_at: values
                 .started_at
-                .or_else(|| self.read_started(&finish.item_id, *position)),
+                .or_else(|| before.as_ref()?.in_progress_since()),
+            followed_in: before.as_ref().map_or(Unit::Own, ItemState::followed_in),
             rating: values.rating.map(Rating::stars),
             review: values.review.map(ToString::to_string),
             revised_at: values.revised_at,

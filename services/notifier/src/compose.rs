@@ -5,7 +5,7 @@
 //! long, the review is shortened first, then the title, each with "…" — never the URL, which
 //! must stay intact to work.
 
-use lately_domain::{for_the_nth_time, ordinal, MediaKind, Rating};
+use lately_domain::{for_the_nth_time, ordinal, MediaKind, Rating, Unit};
 use lately_projection::Goal;
 
 /// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
@@ -75,6 +75,9 @@ pub struct Finish<'a> {
     pub in_year: Option<InYear>,
     /// The item's tags, for `{hashtags}`.
     pub tags: &'a [String],
+    /// What the read it ended was followed in: a book followed in running time was listened
+    /// to (`{verb}`, `{verbing}`).
+    pub followed_in: Unit,
 }
 
 /// Where a finish stands in the year of its day (the owner's calendar), as the public stats
@@ -153,8 +156,8 @@ fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str, tags: &str) -
         format!(" by {creators}")
     };
     let text = template
-        .replace("{verbing}", f.kind.verbing())
-        .replace("{verb}", f.kind.verb())
+        .replace("{verbing}", f.kind.verbing(f.followed_in))
+        .replace("{verb}", f.kind.verb(f.followed_in))
         .replace("{kind}", f.kind.as_str())
         .replace("{title}", title)
         .replace("{creators}", &creators)
@@ -277,6 +280,7 @@ mod tests {
             days: None,
             in_year: None,
             tags: &[],
+            followed_in: Unit::Own,
         }
     }
 
@@ -305,6 +309,20 @@ mod tests {
         assert_eq!(
             compose("Just {verb} {title}", &pod),
             "Just listened to Past Lives"
+        );
+        // A book followed in running time, as a player shows it, was listened to.
+        let audiobook = Finish {
+            url: None,
+            followed_in: Unit::Seconds,
+            ..finish("Project Hail Mary", &[])
+        };
+        assert_eq!(
+            compose(DEFAULT_TEMPLATE, &audiobook),
+            "Finished listening to “Project Hail Mary” ★★★★½"
+        );
+        assert_eq!(
+            compose("Just {verb} {title}", &audiobook),
+            "Just listened to Project Hail Mary"
         );
         // A read begun on an earlier day says how long it took; one begun the day it ended
         // (or never started) says nothing.
@@ -486,6 +504,7 @@ mod tests {
                 days,
                 in_year: Some(InYear { year: 2026, of_kind: nth as u64, goal: None }),
                 tags: &tags,
+                followed_in: Unit::Own,
             };
             for template in [DEFAULT_TEMPLATE, "{title} {stars}\n{review}\n{url}", "{title} {stars}: {count}{goal}\n{review}\n{url}", "{title}{hashtags} {review} {url}"] {
                 let text = compose(template, &f);

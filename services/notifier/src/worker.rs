@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lately_domain::{ItemEvent, ItemState, MediaKind, Status, Visibility};
+use lately_domain::{ItemEvent, ItemState, MediaKind, Status, Unit, Visibility};
 use lately_log::{EventLog, RecordedEvent};
 use lately_projection::Projection;
 use rand::Rng;
@@ -431,19 +431,18 @@ impl Worker {
                 _ => false,
             })
             .count();
+        // The item just before the finish: what its read was followed in, and when it began.
+        let before = ItemState::replay(
+            history
+                .iter()
+                .take_while(|h| h.position < position)
+                .map(|h| &h.event),
+        );
         // How long its read took, in the owner's calendar: from the start a revision gave it,
         // or else from when the item went in progress, if it was just before the finish.
         let zone = self.config.time_zone;
         let days = revised_start
-            .or_else(|| {
-                ItemState::replay(
-                    history
-                        .iter()
-                        .take_while(|h| h.position < position)
-                        .map(|h| &h.event),
-                )
-                .and_then(|before| before.in_progress_since())
-            })
+            .or_else(|| before.as_ref()?.in_progress_since())
             .map(|start| (zone.date(finish.at) - zone.date(start)).num_days());
         let review = finish.review.as_ref().map(|r| r.to_string());
         // The item's own link, or else the finish on its page on the feed, if the feed's
@@ -466,6 +465,7 @@ impl Worker {
                 days,
                 in_year,
                 tags: &item.tags,
+                followed_in: before.as_ref().map_or(Unit::Own, ItemState::followed_in),
             },
         );
         let Some(x) = &self.x else {

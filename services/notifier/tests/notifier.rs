@@ -314,6 +314,20 @@ async fn each_public_finish_is_tweeted_once_with_the_right_text() {
     env.until_entry(&n, third, "posted").await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(env.tweets().await.len(), 4);
+
+    // A book followed in running time, as a player shows it, was listened to.
+    let audiobook = env
+        .add(json!({ "kind": "book", "title": "Project Hail Mary" }))
+        .await;
+    env.write(
+        Method::POST,
+        &format!("/v1/items/{audiobook}/progress"),
+        json!({ "done": 4_800, "of": 58_200, "unit": "seconds" }),
+    )
+    .await;
+    env.finish(&audiobook, json!({})).await;
+    let tweets = env.until_tweets(5).await;
+    assert_eq!(tweets[0], "Finished listening to “Project Hail Mary”");
 }
 
 /// A tweet shows its item's cover, as a book shared from Goodreads does: fetched from the

@@ -42,9 +42,14 @@ fn updated(e: &FeedEntry) -> chrono::DateTime<Utc> {
     e.revised_at.map_or(e.finished_at, |r| r.max(e.finished_at))
 }
 
+/// "reading", or "listening to" an audiobook: as the read the finish ended was followed.
+fn verbing(e: &FeedEntry) -> &'static str {
+    e.item.kind.verbing(e.followed_in)
+}
+
 /// "Finished reading “Dune” by Frank Herbert — ★★★★½", then the review.
 pub fn text(e: &FeedEntry) -> String {
-    let mut s = format!("Finished {} “{}”", e.item.kind.verbing(), e.item.title);
+    let mut s = format!("Finished {} “{}”", verbing(e), e.item.title);
     if !e.item.creators.is_empty() {
         s.push_str(&format!(" by {}", e.item.creators.join(", ")));
     }
@@ -73,7 +78,7 @@ pub fn html(e: &FeedEntry) -> String {
     };
     s.push_str(&format!(
         "<p>Finished {} <cite>{}</cite>",
-        e.item.kind.verbing(),
+        verbing(e),
         escape(&e.item.title)
     ));
     if !e.item.creators.is_empty() {
@@ -219,6 +224,9 @@ pub async fn json_feed(
             });
             if let Some(started) = e.started_at {
                 item["_lately"]["started_at"] = json!(started.to_rfc3339());
+            }
+            if !e.followed_in.is_own() {
+                item["_lately"]["followed_in"] = json!(e.followed_in);
             }
             // What the finish is of: the book's, the film's own page.
             if let Some(url) = &e.item.url {

@@ -188,6 +188,7 @@ mod tests {
             review: Some("Spice.\n\n".to_owned() + &"ǅ".repeat(300)),
             revised_at: None,
             finish_number: 1,
+            followed_in: lately_domain::Unit::Own,
             item: item(&["Frank Herbert"]),
             visibility: None,
         };

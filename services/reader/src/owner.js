@@ -398,8 +398,10 @@
   }
 
   // An item's line: its cover, its title, then its kind, makers, whether private and how far,
-  // and `more` after those (a finish's stars and day).
-  function row(item, visibility, more) {
+  // and `more` after those (a finish's stars and day). `unit`: what its read was followed in
+  // (a finish's followed_in; else the item's progress_unit): a book followed in running time
+  // is an audiobook, as MediaKind::label_in says it.
+  function row(item, visibility, more, unit = item.progress_unit) {
     const li = el("li", "h-entry");
     titles[item.id] = item.title;
     if (item.version) versions[item.id] = item.version;
@@ -408,7 +410,7 @@
     li.dataset.find = folding([item.title, ...item.creators, ...item.tags].join(" "));
     const body = el("div");
     body.append(el("span", "title p-name", item.title));
-    const meta = [LABEL[item.kind] || item.kind];
+    const meta = [item.kind === "book" && unit === "seconds" ? "Audiobook" : LABEL[item.kind] || item.kind];
     if (item.creators.length) meta.push(item.creators.join(", "));
     if (visibility === "private") meta.push("private");
     const far = where(item);
@@ -782,7 +784,7 @@
     // A re-read's "2nd time", as your page says it.
     const nth = entry.finish_number > 1 ? [ordinal(entry.finish_number) + " time"] : [];
     const more = (entry.rating ? [stars(entry.rating)] : []).concat(nth, [when]);
-    const [li, body] = row(entry.item, entry.visibility, more);
+    const [li, body] = row(entry.item, entry.visibility, more, entry.followed_in);
     if (entry.review) body.append(el("p", "review", entry.review));
     if (!latest) return li;
     const revise = el("form", "revise");

@@ -236,6 +236,7 @@ pub(crate) fn a_finish(
         review: None,
         revised_at: None,
         finish_number: 1,
+        followed_in: lately_domain::Unit::Own,
         item: a_book(title, &[]),
         visibility: None,
     }

@@ -21,6 +21,9 @@
   // served under a path (https://example.com/lately/widget.js) is asked there too.
   const base = new URL(".", script ? new URL(script.src, location.href) : location.href).href;
   const LABEL = { book: "Book", article: "Article", movie: "Film", tv: "TV", game: "Game", podcast: "Podcast" };
+  // A kind's name, as the server's MediaKind::label_in: a book followed in running time
+  // (`unit`: an entry's followed_in, an item's progress_unit) is an audiobook.
+  const label = (kind, unit) => (kind === "book" && unit === "seconds" ? "Audiobook" : LABEL[kind] || kind);
 
   const el = (tag, cls, text) => {
     const e = document.createElement(tag);
@@ -64,8 +67,8 @@
 
   // An item as an h-entry, the same markup the server renders for /widget: its cover, title
   // and creators, then what `meta` adds (after the kind and creators) and a date, linked to
-  // `permalink` if given.
-  function renderItem(item, meta, at, timeClass, lang, permalink) {
+  // `permalink` if given. `unit`: what the read was followed in (see `label`).
+  function renderItem(item, meta, at, timeClass, lang, permalink, unit) {
     const li = el("li", "h-entry");
     // Its kind's shape, as the server's cover_html: an article's picture wide, a podcast's square.
     const shape = { article: [" wide", 27], podcast: [" square", 48] }[item.kind] || ["", 72];
@@ -84,7 +87,7 @@
     const url = (item.url && safeUrl(item.url)) || new URL("items/" + encodeURIComponent(item.id), base).href;
     body.append(Object.assign(el("a", "title p-name", item.title), { href: url }));
     const line = el("span", "meta");
-    line.append(el("span", "kind", (LABEL[item.kind] || item.kind) + " · "));
+    line.append(el("span", "kind", label(item.kind, unit) + " · "));
     if (item.creators.length) line.append(el("span", "p-author", item.creators.join(", ") + " · "));
     line.append(...meta);
     const time = el("time", timeClass, formatDate(at, lang));
@@ -117,7 +120,7 @@
     }
     // The day links to the finish on its item's page, as the reader's page does.
     const permalink = new URL("items/" + encodeURIComponent(e.item.id) + "#finish-" + e.position, base).href;
-    const li = renderItem(e.item, meta, e.finished_at, "dt-published", look.lang, permalink);
+    const li = renderItem(e.item, meta, e.finished_at, "dt-published", look.lang, permalink, e.followed_in);
     const days = e.started_at ? daysBetween(e.started_at, e.finished_at) : 0;
     if (days > 0) li.querySelector(".meta").append(" · ", el("span", "took", "took " + days + (days === 1 ? " day" : " days")));
     // A re-read's, a rewatch's mark, as the server's again_html.
@@ -330,7 +333,7 @@
       at = i.started_at || i.updated_at;
       timeClass = null;
     }
-    const li = renderItem(i, meta, at, timeClass, lang);
+    const li = renderItem(i, meta, at, timeClass, lang, null, i.progress_unit);
     li.dataset.id = i.id;
     return li;
   }

@@ -91,11 +91,18 @@ impl Show {
     }
 }
 
-/// An item's cover, linked title and creators, the same for every list; `meta` follows the
-/// creators, and `more` (a review) the line they are on. `attrs` go on the `<li>` (what
+/// An item's cover, linked title, kind (`label`) and creators, the same for every list; `meta`
+/// follows the creators, and `more` (a review) the line they are on. `attrs` go on the `<li>` (what
 /// `widget.js` finds it by). The title links to the item's own page, or else to its page on
 /// the reader (`root`: the reader's root relative to the page).
-fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str, root: &str) -> String {
+fn item_html(
+    item: &ItemView,
+    label: &str,
+    attrs: &str,
+    meta: &str,
+    more: &str,
+    root: &str,
+) -> String {
     let cover = cover_html(item, 48, r#" loading="lazy""#);
     let name = name_html(
         item,
@@ -111,8 +118,7 @@ fn item_html(item: &ItemView, attrs: &str, meta: &str, more: &str, root: &str) -
         )
     };
     format!(
-        r#"<li class="h-entry" {attrs}>{cover}<div>{name}<span class="meta"><span class="kind">{kind} · </span>{by}{meta}</span>{more}</div></li>"#,
-        kind = item.kind.label(),
+        r#"<li class="h-entry" {attrs}>{cover}<div>{name}<span class="meta"><span class="kind">{label} · </span>{by}{meta}</span>{more}</div></li>"#,
     )
 }
 
@@ -224,6 +230,7 @@ pub(crate) fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool, root: &str) -
     let again = again_html(e.finish_number);
     item_html(
         &e.item,
+        e.item.kind.label_in(e.followed_in),
         &format!(r#"data-position="{}""#, e.position),
         &format!(
             r#"{rating}<a class="u-url permalink" href="{root}items/{}#finish-{}">{}</a>{took}{again}"#,
@@ -281,7 +288,10 @@ pub(crate) fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
             time_html("", i.started_at.unwrap_or(i.updated_at), zone)
         ),
     };
-    item_html(i, &format!(r#"data-id="{}""#, escape(&i.id)), &meta, "", "")
+    // An audiobook followed in running time is one, in the list as in the feeds.
+    let label = i.kind.label_in(i.progress_unit.unwrap_or_default());
+    let id = format!(r#"data-id="{}""#, escape(&i.id));
+    item_html(i, label, &id, &meta, "", "")
 }
 
 /// What a stats widget counts against: its goal, and what it counts (one kind, or all).

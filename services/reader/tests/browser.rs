@@ -2748,7 +2748,7 @@ async fn the_owners_log_page_follows_an_audiobook_in_running_time() {
     let meta = FIRST_IN_PROGRESS;
     let within = Duration::from_secs(5);
     browser
-        .until(meta, &json!("Book · 1h 20m of 4h 12m"), within)
+        .until(meta, &json!("Audiobook · 1h 20m of 4h 12m"), within)
         .await;
     assert_eq!(
         browser
@@ -2766,7 +2766,7 @@ async fn the_owners_log_page_follows_an_audiobook_in_running_time() {
     browser.eval(&log_progress("+45m")).await;
     browser.says("“Piranesi”: 2h 5m of 4h 12m.").await;
     browser
-        .until(meta, &json!("Book · 2h 5m of 4h 12m"), within)
+        .until(meta, &json!("Audiobook · 2h 5m of 4h 12m"), within)
         .await;
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
     let last = log.read_stream(&book).await.unwrap().pop().unwrap();
@@ -2899,7 +2899,8 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
         .await;
     browser
         .until(
-            &format!("{SHADOW} return r.querySelector('li.h-entry .meta').textContent.includes(' 2h 5m of 4h 12m · ')"),
+            // An audiobook now, as the reader's pages say it.
+            &format!("{SHADOW} const m = r.querySelector('li.h-entry .meta').textContent; return m.startsWith('Audiobook · ') && m.includes(' 2h 5m of 4h 12m · ')"),
             &json!(true),
             Duration::from_secs(5),
         )

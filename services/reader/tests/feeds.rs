@@ -1196,6 +1196,82 @@ async fn a_finish_says_when_its_read_began_and_the_widget_how_long_it_took() {
     assert!(feed["items"][0]["item"].get("started_at").is_none());
 }
 
+/// A book followed in running time, as a player shows it, was listened to: its finish says so
+/// in the feeds; a read of it followed in pages, or not followed, was read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_book_followed_in_running_time_was_listened_to() {
+    let sys = system().await;
+    let reader = sys.reader(reader_config(&sys.database_url)).await;
+    let post = |path: String, body: Value| {
+        let sys = &sys;
+        async move { sys.write(reqwest::Method::POST, &path, body).await }
+    };
+    let (book, _) = sys.add("Project Hail Mary", "public").await;
+    post(format!("/v1/items/{book}/start"), json!({})).await;
+    let at = json!({ "done": 4_800, "of": 58_200, "unit": "seconds" });
+    post(format!("/v1/items/{book}/progress"), at).await;
+    post(format!("/v1/items/{book}/finish"), json!({})).await;
+    // Read again, on paper this time.
+    post(format!("/v1/items/{book}/start"), json!({})).await;
+    let at = json!({ "done": 120, "of": 476 });
+    post(format!("/v1/items/{book}/progress"), at).await;
+    let again = post(format!("/v1/items/{book}/finish"), json!({})).await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        again["position"].as_i64().unwrap(),
+    )
+    .await;
+
+    let feed = sys.json(format!("{reader}/v1/feed")).await;
+    let followed: Vec<_> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e.get("followed_in").cloned())
+        .collect();
+    assert_eq!(followed, [None, Some(json!("seconds"))]);
+    let doc = sys.json(format!("{reader}/feed.json")).await;
+    let said: Vec<_> = doc["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["content_text"].clone(),
+                e["_lately"].get("followed_in").cloned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (
+                json!("Finished reading “Project Hail Mary” for the 2nd time"),
+                None
+            ),
+            (
+                json!("Finished listening to “Project Hail Mary”"),
+                Some(json!("seconds"))
+            ),
+        ]
+    );
+    let atom = sys.json_text(format!("{reader}/feed.atom")).await;
+    assert!(
+        atom.contains("Finished listening to &lt;cite&gt;Project Hail Mary&lt;/cite&gt;"),
+        "{atom}"
+    );
+    // The pages and the widget name it as it was had: an audiobook, then a book.
+    for page in ["/", "/widget"] {
+        let html = sys.json_text(format!("{reader}{page}")).await;
+        let kinds: Vec<_> = html
+            .match_indices(r#"<span class="kind">"#)
+            .map(|(at, _)| html[at..].split(" · </span>").next().unwrap())
+            .map(|s| s.trim_start_matches(r#"<span class="kind">"#))
+            .collect();
+        assert_eq!(kinds, ["Book", "Audiobook"], "{page}");
+    }
+}
+
 /// `/v1/tags`: the public items' tags with their counts, as of a position too; a private
 /// item's tags are not among them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
