@@ -667,7 +667,7 @@ mod tests {
 
     #[test]
     fn what_a_read_is_followed_in_is_its_last_count() {
-        let at = |done, of, unit, day| {
+        let count = |done, of, unit, day| {
             ItemEvent::ProgressLogged(ProgressLogged {
                 percent: Percent::parse(10).unwrap(),
                 portion: Some(Portion::parse_in(done, of, unit).unwrap()),
@@ -679,10 +679,10 @@ mod tests {
             portion: None,
             at: on(6),
         });
-        let listened = [added(), start(3), at(4800, 15120, Unit::Seconds, 4)];
+        let listened = [added(), start(3), count(4800, 15120, Unit::Seconds, 4)];
         assert_eq!(state_after(&listened).followed_in(), Unit::Seconds);
         assert_eq!(state_after(&[added(), start(3)]).followed_in(), Unit::Own);
-        let read = [added(), start(3), at(120, 304, Unit::Own, 4)];
+        let read = [added(), start(3), count(120, 304, Unit::Own, 4)];
         assert_eq!(state_after(&read).followed_in(), Unit::Own);
         // The last count is what it says: in percent after time, a new read begun after it.
         let later = [&listened[..], &[percent]].concat();

@@ -91,10 +91,10 @@ impl Show {
     }
 }
 
-/// An item's cover, linked title, kind (`label`) and creators, the same for every list; `meta`
-/// follows the creators, and `more` (a review) the line they are on. `attrs` go on the `<li>` (what
-/// `widget.js` finds it by). The title links to the item's own page, or else to its page on
-/// the reader (`root`: the reader's root relative to the page).
+/// An item's cover, linked title, kind (`label`) and creators, the same for every list;
+/// `meta` follows the creators, and `more` (a review) the line they are on. `attrs` go on the
+/// `<li>` (what `widget.js` finds it by). The title links to the item's own page, or else to
+/// its page on the reader (`root`: the reader's root relative to the page).
 fn item_html(
     item: &ItemView,
     label: &str,
