@@ -2906,6 +2906,31 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
         )
         .await;
     browser.screenshot("widget-current.png").await;
+
+    // Finished: the blog's list of finishes names it as it was had, an audiobook (the other
+    // finish a book).
+    let done = post(format!("/v1/items/{reading}/finish"), json!({})).await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        done["position"].as_i64().unwrap(),
+    )
+    .await;
+    let finishes = blog(format!(
+        r#"<!doctype html><html lang="en"><head></head><body>
+<div data-lately data-theme="light"></div>
+<script src="{reader}/widget.js" async></script></body></html>"#
+    ));
+    browser
+        .open_blog(finishes, &json!(["The Dispossessed", XSS]))
+        .await;
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "{SHADOW} return [...r.querySelectorAll('li.h-entry .kind')].map(k => k.textContent)"
+            ))
+            .await,
+        json!(["Audiobook · ", "Book · "])
+    );
     browser.quit().await;
 }
 
