@@ -104,6 +104,12 @@ pub struct Finished {
     /// a default that older builds ignore needs no new schema version.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub tweet: bool,
+    /// Whether it was listened to: an audiobook (a book or an article heard rather than read),
+    /// said so when it was finished (`lately finish --listened`, an import's format). A read
+    /// followed in running time was listened to whether or not the finish says so. Stored only
+    /// when true, as `tweet` only when false; an older build reads such a finish as read.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub listened: bool,
 }
 
 fn yes() -> bool {
@@ -112,6 +118,10 @@ fn yes() -> bool {
 
 fn is_true(b: &bool) -> bool {
     *b
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// They gave up on it.
@@ -148,6 +158,11 @@ pub struct FinishRevised {
     /// revision on. Stored only when given, as `started_at`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
+    /// Whether the finish was listened to (see [`Finished::listened`]): `true` for a finish
+    /// logged without `--listened`, `false` for one logged with it by mistake. Stored only
+    /// when given, as `started_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listened: Option<bool>,
     pub at: DateTime<Utc>,
 }
 
@@ -159,6 +174,7 @@ impl FinishRevised {
             rating: self.rating.unwrap_or(f.rating),
             review: self.review.clone().unwrap_or_else(|| f.review.clone()),
             tweet: f.tweet,
+            listened: self.listened.unwrap_or(f.listened),
         }
     }
 }
@@ -576,12 +592,14 @@ mod tests {
                 rating: Some(Rating::parse(4.5).unwrap()),
                 review: Some(Review::parse("Strange\nand lovely.").unwrap()),
                 tweet: true,
+                listened: false,
             }),
             ItemEvent::Finished(Finished {
                 at: at(),
                 rating: None,
                 review: None,
                 tweet: false,
+                listened: true,
             }),
             ItemEvent::Abandoned(Abandoned { at: at() }),
             ItemEvent::Edited(Edited {
@@ -598,6 +616,7 @@ mod tests {
                 review: Some(None),
                 started_at: None,
                 finished_at: None,
+                listened: None,
                 at: at(),
             }),
             ItemEvent::FinishRevised(FinishRevised {
@@ -605,6 +624,7 @@ mod tests {
                 review: None,
                 started_at: Some(at() - chrono::Duration::days(12)),
                 finished_at: None,
+                listened: None,
                 at: at(),
             }),
             ItemEvent::FinishRevised(FinishRevised {
@@ -612,6 +632,15 @@ mod tests {
                 review: None,
                 started_at: None,
                 finished_at: Some(at() - chrono::Duration::days(1)),
+                listened: None,
+                at: at(),
+            }),
+            ItemEvent::FinishRevised(FinishRevised {
+                rating: None,
+                review: None,
+                started_at: None,
+                finished_at: None,
+                listened: Some(true),
                 at: at(),
             }),
             ItemEvent::FinishRetracted(FinishRetracted { at: at() }),
@@ -632,6 +661,7 @@ mod tests {
             rating: Some(Rating::parse(3.0).unwrap()),
             review: Some(Review::parse("Fine.").unwrap()),
             tweet: false,
+            listened: false,
         };
         let revision: FinishRevised =
             serde_json::from_value(json!({"review": null, "at": at()})).unwrap();
@@ -659,6 +689,30 @@ mod tests {
                 at: "2026-10-30T12:00:00Z".parse().unwrap(),
                 ..finish.clone()
             }
+        );
+        // Heard, not read: said so afterwards, and taken back; a revision without it keeps it.
+        let heard: FinishRevised =
+            serde_json::from_value(json!({"listened": true, "at": at()})).unwrap();
+        let heard_finish = heard.revise(&finish);
+        assert!(heard_finish.listened);
+        assert!(rating.revise(&heard_finish).listened);
+        let read: FinishRevised =
+            serde_json::from_value(json!({"listened": false, "at": at()})).unwrap();
+        assert!(!read.revise(&heard_finish).listened);
+    }
+
+    #[test]
+    fn a_finish_says_it_was_listened_to_only_when_it_was() {
+        let read: Finished = serde_json::from_value(json!({"at": at()})).unwrap();
+        assert!(!read.listened);
+        assert_eq!(serde_json::to_value(&read).unwrap(), json!({"at": at()}));
+        let heard = Finished {
+            listened: true,
+            ..read
+        };
+        assert_eq!(
+            serde_json::to_value(&heard).unwrap(),
+            json!({"at": at(), "listened": true})
         );
     }
 

@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::event::{FinishRevised, ItemAdded, ItemEvent};
+use crate::event::{FinishRevised, Finished, ItemAdded, ItemEvent};
 use crate::types::{Creator, MediaKind, Percent, Portion, Tag, Title, Unit, Url, Visibility};
 
 /// Where an item stands.
@@ -336,6 +336,8 @@ pub enum Rejection {
     },
     #[error("finished_at: only the latest finish can be moved to another day, and only while nothing has changed the item's status since it (a start, an abandon, a removal)")]
     FinishNotMovable,
+    #[error("listened: {0} cannot be listened to (a book, an article or a podcast can)")]
+    NotListenable(&'static str),
     #[error("nothing to change: give at least one field to change (`at` and `expected_version` alone change nothing)")]
     NothingToChange,
     #[error("the item was never finished: there is no finish to revise")]
@@ -402,10 +404,16 @@ pub fn check(state: Option<&ItemState>, event: &ItemEvent) -> Result<(), Rejecti
             if r.rating.is_none()
                 && r.review.is_none()
                 && r.started_at.is_none()
-                && r.finished_at.is_none() =>
+                && r.finished_at.is_none()
+                && r.listened.is_none() =>
         {
             Err(Rejection::NothingToChange)
         }
+        ItemEvent::Finished(Finished { listened: true, .. })
+        | ItemEvent::FinishRevised(FinishRevised {
+            listened: Some(true),
+            ..
+        }) if !state.kind.can_be_listened_to() => Err(Rejection::NotListenable(state.kind.noun(2))),
         ItemEvent::FinishRevised(_) if state.times_finished == 0 => Err(Rejection::NeverFinished),
         ItemEvent::FinishRevised(r) => revision_fits(state, r),
         ItemEvent::FinishRetracted(_) if state.before_finish.is_none() => {
@@ -504,6 +512,7 @@ mod tests {
             rating: None,
             review: None,
             tweet: true,
+            listened: false,
         })
     }
     fn abandoned() -> ItemEvent {
@@ -527,6 +536,7 @@ mod tests {
             rating: None,
             review: None,
             tweet: true,
+            listened: false,
         })
     }
 
@@ -689,6 +699,54 @@ mod tests {
         assert_eq!(state_after(&later).followed_in(), Unit::Own);
         let again = [&listened[..], &[finish(9), start(12)]].concat();
         assert_eq!(state_after(&again).followed_in(), Unit::Own);
+    }
+
+    #[test]
+    fn only_what_can_be_heard_is_finished_as_listened_to() {
+        let heard = ItemEvent::Finished(Finished {
+            listened: true,
+            ..Finished {
+                at: on(9),
+                rating: None,
+                review: None,
+                tweet: true,
+                listened: false,
+            }
+        });
+        let revised = |listened| {
+            ItemEvent::FinishRevised(FinishRevised {
+                rating: None,
+                review: None,
+                started_at: None,
+                finished_at: None,
+                listened: Some(listened),
+                at: on(10),
+            })
+        };
+        // The game of `added()`: neither finished nor revised as heard; said read, it may be.
+        let game = state_after(&[added(), finished()]);
+        assert_eq!(
+            check(Some(&game), &heard),
+            Err(Rejection::NotListenable("games"))
+        );
+        assert_eq!(
+            check(Some(&game), &revised(true)),
+            Err(Rejection::NotListenable("games"))
+        );
+        assert_eq!(check(Some(&game), &revised(false)), Ok(()));
+        let ItemEvent::Added(game_added) = added() else {
+            unreachable!()
+        };
+        for kind in [MediaKind::Book, MediaKind::Article, MediaKind::Podcast] {
+            let item = ItemEvent::Added(ItemAdded {
+                kind,
+                ..game_added.clone()
+            });
+            let s = state_after(std::slice::from_ref(&item));
+            assert_eq!(check(Some(&s), &heard), Ok(()), "{kind:?}");
+            let finished = state_after(&[item, heard.clone()]);
+            assert_eq!(check(Some(&finished), &revised(true)), Ok(()), "{kind:?}");
+        }
     }
 
     #[test]
@@ -861,6 +919,7 @@ mod tests {
                 review: None,
                 started_at: None,
                 finished_at: None,
+                listened: None,
                 at: at(),
             })
         };
@@ -1032,6 +1091,7 @@ mod tests {
                 review: None,
                 started_at: Some(on(day)),
                 finished_at: None,
+                listened: None,
                 at: on(25),
             })
         };
@@ -1077,6 +1137,7 @@ mod tests {
                 review: None,
                 started_at: started.map(on),
                 finished_at: Some(on(finished)),
+                listened: None,
                 at: on(25),
             })
         };

@@ -371,6 +371,12 @@ impl MediaKind {
         }
     }
 
+    /// Whether it can be listened to at all: a finish of a book, an article or a podcast can
+    /// say it was heard (`listened`); a film, a show or a game cannot.
+    pub fn can_be_listened_to(self) -> bool {
+        self.listened_in(Unit::Seconds)
+    }
+
     /// The name a person reads in a list: "Book", "Film", "TV", …
     pub fn label(self) -> &'static str {
         match self {

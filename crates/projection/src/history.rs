@@ -172,6 +172,24 @@ enum WireEvent<'a> {
         of: u32,
         at: Ts,
     },
+    /// A finish that was listened to; `Finished` is one that was not, encoded as before a
+    /// finish could say so.
+    FinishListened {
+        at: Ts,
+        half_stars: Option<u8>,
+        review: Option<&'a str>,
+        tweet: bool,
+    },
+    /// A revision that says whether the finish was listened to (and maybe anything else); the
+    /// three above are those that do not.
+    FinishRevisedListened {
+        half_stars: Option<Option<u8>>,
+        review: Option<Option<&'a str>>,
+        started_at: Option<Ts>,
+        finished_at: Option<Ts>,
+        listened: bool,
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -217,6 +235,12 @@ impl<'a> WireEvent<'a> {
                     at: e.at.into(),
                 },
             },
+            ItemEvent::Finished(e) if e.listened => Self::FinishListened {
+                at: e.at.into(),
+                half_stars: e.rating.map(Rating::half_stars),
+                review: e.review.as_ref().map(Review::as_str),
+                tweet: e.tweet,
+            },
             ItemEvent::Finished(e) => Self::Finished {
                 at: e.at.into(),
                 half_stars: e.rating.map(Rating::half_stars),
@@ -242,6 +266,14 @@ impl<'a> WireEvent<'a> {
                 let half_stars = e.rating.map(|r| r.map(Rating::half_stars));
                 let review = e.review.as_ref().map(|r| r.as_ref().map(Review::as_str));
                 match (e.started_at, e.finished_at) {
+                    _ if e.listened.is_some() => Self::FinishRevisedListened {
+                        half_stars,
+                        review,
+                        started_at: e.started_at.map(Into::into),
+                        finished_at: e.finished_at.map(Into::into),
+                        listened: e.listened == Some(true),
+                        at: e.at.into(),
+                    },
                     (None, None) => Self::FinishRevised {
                         half_stars,
                         review,
@@ -312,12 +344,13 @@ impl<'a> WireEvent<'a> {
                 half_stars,
                 review,
                 tweet,
-            } => ItemEvent::Finished(Finished {
-                at: at.try_into()?,
-                rating: half_stars.map(Rating::from_half_stars).transpose()?,
-                review: review.map(Review::parse).transpose()?,
+            } => finish(at, half_stars, review, tweet, false)?,
+            Self::FinishListened {
+                at,
+                half_stars,
+                review,
                 tweet,
-            }),
+            } => finish(at, half_stars, review, tweet, true)?,
             Self::Abandoned { at } => ItemEvent::Abandoned(Abandoned { at: at.try_into()? }),
             Self::Edited {
                 kind,
@@ -345,20 +378,35 @@ impl<'a> WireEvent<'a> {
                 half_stars,
                 review,
                 at,
-            } => revision(half_stars, review, None, None, at)?,
+            } => revision(half_stars, review, None, None, None, at)?,
             Self::FinishRevisedWithStart {
                 half_stars,
                 review,
                 started_at,
                 at,
-            } => revision(half_stars, review, Some(started_at), None, at)?,
+            } => revision(half_stars, review, Some(started_at), None, None, at)?,
             Self::FinishMoved {
                 half_stars,
                 review,
                 started_at,
                 finished_at,
                 at,
-            } => revision(half_stars, review, started_at, Some(finished_at), at)?,
+            } => revision(half_stars, review, started_at, Some(finished_at), None, at)?,
+            Self::FinishRevisedListened {
+                half_stars,
+                review,
+                started_at,
+                finished_at,
+                listened,
+                at,
+            } => revision(
+                half_stars,
+                review,
+                started_at,
+                finished_at,
+                Some(listened),
+                at,
+            )?,
             Self::FinishRetracted { at } => {
                 ItemEvent::FinishRetracted(FinishRetracted { at: at.try_into()? })
             }
@@ -398,6 +446,23 @@ fn counted_progress(
     }))
 }
 
+/// A finish (`Finished`, `FinishListened`), as the domain's event.
+fn finish(
+    at: Ts,
+    half_stars: Option<u8>,
+    review: Option<&str>,
+    tweet: bool,
+    listened: bool,
+) -> Result<ItemEvent, HistoryError> {
+    Ok(ItemEvent::Finished(Finished {
+        at: at.try_into()?,
+        rating: half_stars.map(Rating::from_half_stars).transpose()?,
+        review: review.map(Review::parse).transpose()?,
+        tweet,
+        listened,
+    }))
+}
+
 /// A revision's rating: absent, cleared, or half stars.
 fn revised_rating(half_stars: Option<Option<u8>>) -> Result<Option<Option<Rating>>, ParseError> {
     half_stars
@@ -410,12 +475,13 @@ fn revised_review(review: Option<Option<&str>>) -> Result<Option<Option<Review>>
     review.map(|r| r.map(Review::parse).transpose()).transpose()
 }
 
-/// A revision from any of its three encodings' fields.
+/// A revision from any of its four encodings' fields.
 fn revision(
     half_stars: Option<Option<u8>>,
     review: Option<Option<&str>>,
     started_at: Option<Ts>,
     finished_at: Option<Ts>,
+    listened: Option<bool>,
     at: Ts,
 ) -> Result<ItemEvent, HistoryError> {
     Ok(ItemEvent::FinishRevised(FinishRevised {
@@ -423,6 +489,7 @@ fn revision(
         review: revised_review(review)?,
         started_at: started_at.map(TryInto::try_into).transpose()?,
         finished_at: finished_at.map(TryInto::try_into).transpose()?,
+        listened,
         at: at.try_into()?,
     }))
 }
@@ -433,12 +500,14 @@ fn skimmed_revision(
     review: Option<Option<&str>>,
     started_at: Option<Ts>,
     finished_at: Option<Ts>,
+    listened: Option<bool>,
 ) -> Result<SkimmedEvent<'_>, HistoryError> {
     Ok(SkimmedEvent::FinishRevised {
         rating: revised_rating(half_stars)?,
         review,
         started_at: started_at.map(TryInto::try_into).transpose()?,
         finished_at: finished_at.map(TryInto::try_into).transpose()?,
+        listened,
     })
 }
 
@@ -509,6 +578,7 @@ pub enum SkimmedEvent<'a> {
     Finished {
         rating: Option<Rating>,
         review: Option<&'a str>,
+        listened: bool,
     },
     Abandoned,
     Edited {
@@ -523,6 +593,7 @@ pub enum SkimmedEvent<'a> {
         review: Option<Option<&'a str>>,
         started_at: Option<DateTime<Utc>>,
         finished_at: Option<DateTime<Utc>>,
+        listened: Option<bool>,
     },
     /// The item's latest finish, taken back.
     FinishRetracted,
@@ -577,6 +648,20 @@ impl<'a> WireEntry<'a> {
                 SkimmedEvent::Finished {
                     rating: half_stars.map(Rating::from_half_stars).transpose()?,
                     review,
+                    listened: false,
+                },
+            ),
+            WireEvent::FinishListened {
+                at,
+                half_stars,
+                review,
+                ..
+            } => (
+                at,
+                SkimmedEvent::Finished {
+                    rating: half_stars.map(Rating::from_half_stars).transpose()?,
+                    review,
+                    listened: true,
                 },
             ),
             WireEvent::Abandoned { at } => (at, SkimmedEvent::Abandoned),
@@ -599,7 +684,7 @@ impl<'a> WireEntry<'a> {
                 half_stars,
                 review,
                 at,
-            } => (at, skimmed_revision(half_stars, review, None, None)?),
+            } => (at, skimmed_revision(half_stars, review, None, None, None)?),
             WireEvent::FinishRevisedWithStart {
                 half_stars,
                 review,
@@ -607,7 +692,7 @@ impl<'a> WireEntry<'a> {
                 at,
             } => (
                 at,
-                skimmed_revision(half_stars, review, Some(started_at), None)?,
+                skimmed_revision(half_stars, review, Some(started_at), None, None)?,
             ),
             WireEvent::FinishMoved {
                 half_stars,
@@ -617,7 +702,18 @@ impl<'a> WireEntry<'a> {
                 at,
             } => (
                 at,
-                skimmed_revision(half_stars, review, started_at, Some(finished_at))?,
+                skimmed_revision(half_stars, review, started_at, Some(finished_at), None)?,
+            ),
+            WireEvent::FinishRevisedListened {
+                half_stars,
+                review,
+                started_at,
+                finished_at,
+                listened,
+                at,
+            } => (
+                at,
+                skimmed_revision(half_stars, review, started_at, finished_at, Some(listened))?,
             ),
             WireEvent::FinishRetracted { at } => (at, SkimmedEvent::FinishRetracted),
             WireEvent::Restored { at } => (at, SkimmedEvent::Restored),

@@ -43,7 +43,8 @@ pub use zone::Zone;
 /// 2: snapshots are postcard-encoded item histories (1 was the projection as JSON).
 /// 3: a finish in a history keeps whether it may be tweeted.
 /// 4: progress may be counted in running time (a history variant older code cannot read).
-pub const PROJECTION_VERSION: i32 = 4;
+/// 5: a finish, or a revision of one, may say it was listened to (two more variants).
+pub const PROJECTION_VERSION: i32 = 5;
 
 /// One event of an item's history, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -342,6 +343,8 @@ struct FinishRecord {
     item_id: Arc<str>,
     rating: Option<Rating>,
     review: Option<Review>,
+    /// Said to be listened to when it was recorded (see [`Finished::listened`]).
+    listened: bool,
 }
 
 /// A finish's key: when it happened, then its log position (the feed's order).
@@ -360,6 +363,7 @@ struct Revision {
     /// When its read began, if a revision (this or an earlier one) said; else it is folded
     /// from the item's history before the finish.
     started_at: Option<DateTime<Utc>>,
+    listened: bool,
 }
 
 /// A finish's rating and review as of some position, and when they were last revised.
@@ -368,6 +372,8 @@ struct Values<'a> {
     review: Option<&'a Review>,
     /// The start a revision gave it, if one did.
     started_at: Option<DateTime<Utc>>,
+    /// Whether it was said to be listened to.
+    listened: bool,
     revised_at: Option<DateTime<Utc>>,
 }
 
@@ -377,14 +383,21 @@ struct Revised {
     rating: Option<Option<Rating>>,
     review: Option<Option<Review>>,
     started_at: Option<DateTime<Utc>>,
+    listened: Option<bool>,
 }
 
 impl FinishRecord {
-    fn new(item_id: Arc<str>, rating: Option<Rating>, review: Option<Review>) -> Self {
+    fn new(
+        item_id: Arc<str>,
+        rating: Option<Rating>,
+        review: Option<Review>,
+        listened: bool,
+    ) -> Self {
         Self {
             item_id,
             rating,
             review,
+            listened,
         }
     }
 
@@ -399,12 +412,14 @@ impl FinishRecord {
                 rating: r.rating,
                 review: r.review.as_ref(),
                 started_at: r.started_at,
+                listened: r.listened,
                 revised_at: Some(r.at),
             },
             None => Values {
                 rating: self.rating,
                 review: self.review.as_ref(),
                 started_at: None,
+                listened: self.listened,
                 revised_at: None,
             },
         }
@@ -424,6 +439,7 @@ impl FinishRecord {
             rating: revised.rating.unwrap_or(now.rating),
             review: revised.review.unwrap_or_else(|| now.review.cloned()),
             started_at: revised.started_at.or(now.started_at),
+            listened: revised.listened.unwrap_or(now.listened),
         };
         revisions.push(revision);
     }
@@ -628,6 +644,7 @@ impl Projection {
                             rating: revision.rating,
                             review: revision.review.clone(),
                             started_at: revision.started_at,
+                            listened: revision.listened,
                         },
                     );
                     // The finish is copied under its new day only when it moves.
@@ -742,7 +759,12 @@ impl Projection {
         self.finish_times.push((position, finish.at));
         self.finishes.insert(
             (finish.at, position),
-            FinishRecord::new(item_id, finish.rating, finish.review.clone()),
+            FinishRecord::new(
+                item_id,
+                finish.rating,
+                finish.review.clone(),
+                finish.listened,
+            ),
         );
     }
 

@@ -159,8 +159,8 @@ pub struct FeedEntry {
     pub finish_number: u32,
     /// What the read this finish ended was followed in, as its last progress logged counted
     /// it: `seconds` for running time (an audiobook's, a narrated article's: a book followed
-    /// so was listened to, not read); left out for the item's own units, a percentage, or no
-    /// progress logged.
+    /// so was listened to, not read), and for a finish said to be listened to (`listened`);
+    /// left out for the item's own units, a percentage, or no progress logged.
     #[serde(skip_serializing_if = "Unit::is_own")]
     pub followed_in: Unit,
     pub item: ItemView,
@@ -379,7 +379,11 @@ impl Projection {
             started_at: values
                 .started_at
                 .or_else(|| before.as_ref()?.in_progress_since()),
-            followed_in: before.as_ref().map_or(Unit::Own, ItemState::followed_in),
+            followed_in: if values.listened {
+                Unit::Seconds
+            } else {
+                before.as_ref().map_or(Unit::Own, ItemState::followed_in)
+            },
             rating: values.rating.map(Rating::stars),
             review: values.review.map(ToString::to_string),
             revised_at: values.revised_at,

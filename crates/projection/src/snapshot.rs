@@ -283,7 +283,11 @@ fn load_items<'a>(
                 SkimmedEvent::Started | SkimmedEvent::ProgressLogged => {
                     Change::Status(Status::InProgress)
                 }
-                SkimmedEvent::Finished { rating, review } => {
+                SkimmedEvent::Finished {
+                    rating,
+                    review,
+                    listened,
+                } => {
                     let review = review
                         .map(Review::parse)
                         .transpose()
@@ -292,7 +296,7 @@ fn load_items<'a>(
                     standing.push(part.finishes.len());
                     part.finishes.push((
                         (at, position),
-                        FinishRecord::new(id.clone(), rating, review),
+                        FinishRecord::new(id.clone(), rating, review, listened),
                     ));
                     Change::Status(Status::Finished)
                 }
@@ -301,6 +305,7 @@ fn load_items<'a>(
                     review,
                     started_at,
                     finished_at,
+                    listened,
                 } => {
                     let review = review
                         .map(|r| r.map(Review::parse).transpose())
@@ -325,6 +330,7 @@ fn load_items<'a>(
                             rating,
                             review,
                             started_at,
+                            listened,
                         };
                         finish.revise(all, (position, at), revised);
                         // Moved as `Projection::move_finish` moves it.

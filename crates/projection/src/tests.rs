@@ -94,6 +94,7 @@ fn finished(d: u32, rating: Option<f64>) -> ItemEvent {
         rating: rating.map(|r| Rating::parse(r).unwrap()),
         review: None,
         tweet: true,
+        listened: false,
     })
 }
 fn started(d: u32) -> ItemEvent {
@@ -813,6 +814,7 @@ fn years_and_months_are_counted_in_the_owners_time_zone() {
                 rating: None,
                 review: None,
                 tweet: true,
+                listened: false,
             }),
         ),
     ]);
@@ -908,6 +910,8 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                     rating: rating.map(|r| Rating::from_half_stars(r).unwrap()),
                     review: None,
                     tweet: op == 3,
+                    // Every fifth one listened to (refused of a film, a show or a game).
+                    listened: d % 5 == 0,
                 }),
                 5 => ItemEvent::Abandoned(Abandoned { at }),
                 6 => ItemEvent::Edited(Edited {
@@ -934,6 +938,8 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                     // the status changed).
                     finished_at: (d % 4 == 1)
                         .then(|| at - chrono::Duration::days(i64::from(d % 7))),
+                    // Every fifth one says whether it was listened to (refused of a film).
+                    listened: (d % 5 == 2).then_some(flag),
                     at,
                 }),
                 8 => ItemEvent::FinishRetracted(FinishRetracted { at }),
@@ -1170,6 +1176,7 @@ fn revised(rating: Option<Option<f64>>, review: Option<Option<&str>>, d: u32) ->
         review: review.map(|r| r.map(|r| Review::parse(r).unwrap())),
         started_at: None,
         finished_at: None,
+        listened: None,
         at: day(d),
     })
 }
@@ -1840,6 +1847,7 @@ fn a_finishs_revised_start_is_its_reads_from_the_revision_on() {
             review: None,
             started_at: Some(day(to)),
             finished_at: None,
+            listened: None,
             at: day(d),
         })
     };
@@ -1890,6 +1898,7 @@ fn moved(to: u32, rating: Option<f64>, d: u32) -> ItemEvent {
         review: None,
         started_at: None,
         finished_at: Some(day(to)),
+        listened: None,
         at: day(d),
     })
 }

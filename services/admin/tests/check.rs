@@ -35,6 +35,7 @@ fn step(op: u8, n: usize) -> ItemEvent {
                 .is_multiple_of(3)
                 .then(|| Review::parse("Good “one”, \"quoted\"\n").unwrap()),
             tweet: !n.is_multiple_of(4),
+            listened: false,
         }),
         4 => ItemEvent::FinishRevised(FinishRevised {
             rating: Some(Rating::from_half_stars(10).ok()),
@@ -43,6 +44,7 @@ fn step(op: u8, n: usize) -> ItemEvent {
             started_at: n.is_multiple_of(2).then(|| at - Duration::days(5)),
             // Every third one moves the finish a day back (refused once the status changed).
             finished_at: n.is_multiple_of(3).then(|| at - Duration::days(1)),
+            listened: None,
             at,
         }),
         5 => ItemEvent::FinishRetracted(FinishRetracted { at }),

@@ -285,6 +285,7 @@ impl Insert {
             rating: Some(Rating::parse(4.0)?),
             review: None,
             tweet: true,
+            listened: false,
         })
         .encode();
         let clients = (0..args.clients)

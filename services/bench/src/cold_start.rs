@@ -52,6 +52,7 @@ async fn fill(db: &str, events: i64) -> anyhow::Result<()> {
         rating: Some(Rating::from_half_stars(8)?),
         review: None,
         tweet: true,
+        listened: false,
     })
     .encode();
     let items = events / 2;

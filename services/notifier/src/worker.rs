@@ -465,7 +465,12 @@ impl Worker {
                 days,
                 in_year,
                 tags: &item.tags,
-                followed_in: before.as_ref().map_or(Unit::Own, ItemState::followed_in),
+                // Said to be listened to (or revised so), else as its progress was logged.
+                followed_in: if finish.listened {
+                    Unit::Seconds
+                } else {
+                    before.as_ref().map_or(Unit::Own, ItemState::followed_in)
+                },
             },
         );
         let Some(x) = &self.x else {
@@ -808,6 +813,7 @@ mod tests {
                 rating: None,
                 review: None,
                 tweet: true,
+                listened: false,
             }),
             ItemEvent::Removed(Removed { at: now }),
         ];

@@ -328,6 +328,13 @@ async fn each_public_finish_is_tweeted_once_with_the_right_text() {
     env.finish(&audiobook, json!({})).await;
     let tweets = env.until_tweets(5).await;
     assert_eq!(tweets[0], "Finished listening to “Project Hail Mary”");
+    // And one whose finish says so, with no progress logged.
+    let heard = env
+        .add(json!({ "kind": "book", "title": "Klara and the Sun" }))
+        .await;
+    env.finish(&heard, json!({ "listened": true })).await;
+    let tweets = env.until_tweets(6).await;
+    assert_eq!(tweets[0], "Finished listening to “Klara and the Sun”");
 }
 
 /// A tweet shows its item's cover, as a book shared from Goodreads does: fetched from the

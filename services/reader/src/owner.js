@@ -545,8 +545,21 @@
     const tweet = Object.assign(el("input"), { type: "checkbox", name: "tweet", checked: true });
     const tweetLabel = el("label");
     tweetLabel.append(tweet, "Tweet it");
+    // An audiobook finished without its running time logged (one followed in time says so
+    // already; a podcast always is): the feeds and the tweet say "Finished listening to".
+    const listened = Object.assign(el("input"), { type: "checkbox", name: "listened" });
+    const listenedLabel = el("label");
+    listenedLabel.append(listened, "Listened to it");
+    const hearable = (item.kind === "book" || item.kind === "article") && item.progress_unit !== "seconds";
     // A private item's finish is tweeted by no one: no box that says it might be.
-    finish.append(rating, day.label, ...(item.visibility === "private" ? [] : [tweetLabel]), review, el("button", "", "Finish"));
+    finish.append(
+      rating,
+      day.label,
+      ...(hearable ? [listenedLabel] : []),
+      ...(item.visibility === "private" ? [] : [tweetLabel]),
+      review,
+      el("button", "", "Finish"),
+    );
     const inProgress = item.status === "in_progress";
     const again = item.status === "finished";
     const giveUp = Object.assign(el("button", "", "Give up"), { value: "abandon" });
@@ -567,6 +580,7 @@
         return;
       }
       const done = { tweet: tweet.checked };
+      if (hearable && listened.checked) done.listened = true;
       if (rating.value) done.rating = +rating.value;
       if (review.value.trim()) done.review = review.value.trim();
       const at = day.earlier();
@@ -574,7 +588,7 @@
       acting(finish, async () => {
         await write("POST", path(item, "finish"), done);
         return [
-          "Finished “" + item.title + "”" + (again ? " again" : "") + (at ? " on " + day.input.value : "") + (done.tweet ? "." : ", not tweeted."),
+          (done.listened ? "Finished listening to “" : "Finished “") + item.title + "”" + (again ? " again" : "") + (at ? " on " + day.input.value : "") + (done.tweet ? "." : ", not tweeted."),
           async () => {
             await write("DELETE", path(item, "finish"));
             return "Took back the finish of “" + item.title + "”: " + BACK[item.status] + ".";

@@ -1394,9 +1394,16 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         .await;
     browser.screenshot("owner.png").await;
     browser
-        .eval(&act(&memory, "finish", "f.elements.rating.value = '5';"))
+        .eval(&act(
+            &memory,
+            "finish",
+            "f.elements.rating.value = '5'; f.elements.listened.checked = true;",
+        ))
         .await;
-    browser.says("Finished “A Memory Called Empire”.").await;
+    // Heard, as an audiobook: the box a book has beside "Tweet it".
+    browser
+        .says("Finished listening to “A Memory Called Empire”.")
+        .await;
     let current = "return document.querySelector('#current li').textContent";
     browser
         .until(current, &json!("Nothing in progress."), within)
@@ -1430,15 +1437,17 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
         .says("Took back the give-up of “A Memory Called Empire”: in progress again.")
         .await;
     browser.until(lists, &added, within).await;
-    let memory_events: Vec<String> =
-        lately_log::EventLog::connect(&sys.database_url, Default::default())
-            .unwrap()
-            .read_stream(&memory)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| e.event_type)
-            .collect();
+    let memory_stream = lately_log::EventLog::connect(&sys.database_url, Default::default())
+        .unwrap()
+        .read_stream(&memory)
+        .await
+        .unwrap();
+    let finish = memory_stream
+        .iter()
+        .find(|e| e.event_type == "item_finished")
+        .unwrap();
+    assert_eq!(finish.data.value().unwrap()["listened"], true);
+    let memory_events: Vec<String> = memory_stream.into_iter().map(|e| e.event_type).collect();
     assert_eq!(
         memory_events[memory_events.len() - 4..],
         [

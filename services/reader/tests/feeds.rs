@@ -1270,6 +1270,43 @@ async fn a_book_followed_in_running_time_was_listened_to() {
             .collect();
         assert_eq!(kinds, ["Book", "Audiobook"], "{page}");
     }
+
+    // Heard a third time, nothing logged but the finish, which says so; then said read after
+    // all: the revision's word stands from its position on.
+    let third = post(
+        format!("/v1/items/{book}/finish"),
+        json!({ "listened": true }),
+    )
+    .await;
+    let third = third["position"].as_i64().unwrap();
+    sys.converged(std::slice::from_ref(&reader), third).await;
+    let doc = sys.json(format!("{reader}/feed.json")).await;
+    assert_eq!(
+        doc["items"][0]["content_text"],
+        "Finished listening to “Project Hail Mary” for the 3rd time"
+    );
+    let revised = sys
+        .write(
+            reqwest::Method::PATCH,
+            &format!("/v1/items/{book}/finish"),
+            json!({ "listened": false }),
+        )
+        .await;
+    let revised = revised["position"].as_i64().unwrap();
+    sys.converged(std::slice::from_ref(&reader), revised).await;
+    let newest = |as_of: i64| {
+        let sys = &sys;
+        let reader = &reader;
+        async move {
+            let doc = sys
+                .json(format!("{reader}/v1/feed?limit=1&as_of={as_of}"))
+                .await;
+            let e = &doc["items"][0];
+            (e["finish_number"].clone(), e.get("followed_in").cloned())
+        }
+    };
+    assert_eq!(newest(third).await, (json!(3), Some(json!("seconds"))));
+    assert_eq!(newest(revised).await, (json!(3), None));
 }
 
 /// `/v1/tags`: the public items' tags with their counts, as of a position too; a private

@@ -255,6 +255,9 @@ pub struct Finish {
     pub review: Option<Review>,
     /// `false`: the notifier does not tweet it. Absent: it does.
     pub tweet: Option<bool>,
+    /// `true`: it was listened to (an audiobook). Absent: read, unless its progress was
+    /// logged in running time.
+    pub listened: Option<bool>,
     pub expected_version: Option<i64>,
 }
 
@@ -278,6 +281,8 @@ pub struct ReviseFinish {
     pub started_at: Option<DateTime<Utc>>,
     /// When the finish happened, if not when it was logged: a plain option too.
     pub finished_at: Option<DateTime<Utc>>,
+    /// Whether it was listened to: a plain option too.
+    pub listened: Option<bool>,
     pub at: Option<DateTime<Utc>>,
     pub expected_version: Option<i64>,
 }

@@ -115,6 +115,7 @@ fn rejection_problem(r: &Rejection) -> Problem {
     match r {
         Rejection::NotFound => Problem::not_found(detail),
         Rejection::NothingToChange
+        | Rejection::NotListenable(_)
         | Rejection::StartAfterFinish { .. }
         | Rejection::FinishBeforeStart { .. }
         | Rejection::FinishBeforePrevious { .. } => Problem::new(

@@ -258,6 +258,7 @@ pub async fn finish(request: ItemRequest) -> Result<HttpResponse, ApiError> {
             rating: b.rating,
             review: b.review,
             tweet: b.tweet.unwrap_or(true),
+            listened: b.listened.unwrap_or(false),
         };
         Ok((ItemEvent::Finished(event), b.expected_version))
     })
@@ -278,6 +279,7 @@ pub async fn revise_finish(request: ItemRequest) -> Result<HttpResponse, ApiErro
             review: b.review,
             started_at,
             finished_at,
+            listened: b.listened,
             at,
         };
         Ok((ItemEvent::FinishRevised(event), b.expected_version))

@@ -266,6 +266,78 @@ async fn every_command_appends_its_event() {
     assert_eq!(stream[8].data.value().unwrap()["tweet"], false);
 }
 
+/// A finish says it was listened to (an audiobook), stored only then; and a revision says it
+/// afterwards, or takes it back. Of a film, either is refused and appends nothing.
+#[tokio::test]
+async fn a_finish_says_whether_it_was_listened_to() {
+    let app = spawn_app().await;
+    let book = app.add_book("Project Hail Mary").await;
+    let res = app
+        .post(
+            &format!("/v1/items/{book}/finish"),
+            json!({ "listened": true }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .post(
+            "/v1/items",
+            json!({ "kind": "movie", "title": "Perfect Days" }),
+        )
+        .await;
+    let film = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let head = app.head().await;
+    let refused = app
+        .post(
+            &format!("/v1/items/{film}/finish"),
+            json!({ "listened": true }),
+        )
+        .await;
+    assert_problem(
+        refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "listened: films cannot be listened to",
+    )
+    .await;
+    assert_eq!(app.head().await, head);
+    let res = app
+        .post(
+            &format!("/v1/items/{film}/finish"),
+            json!({ "listened": false }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let revise = |id: &str, body: Value| {
+        app.request(reqwest::Method::PATCH, &format!("/v1/items/{id}/finish"))
+            .json(&body)
+            .send()
+    };
+    let head = app.head().await;
+    let refused = revise(&film, json!({ "listened": true })).await.unwrap();
+    assert_problem(
+        refused,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "cannot be listened to",
+    )
+    .await;
+    assert_eq!(app.head().await, head);
+    let res = revise(&book, json!({ "listened": false })).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let stored = app.log.read_stream(&book).await.unwrap();
+    assert_eq!(stored[1].data.value().unwrap()["listened"], true);
+    let revision = stored[2].data.value().unwrap();
+    assert_eq!(revision["listened"], false, "{revision}");
+    // Stored only when true: a film's finish reads as every finish always did.
+    let film_finish = app.log.read_stream(&film).await.unwrap()[1]
+        .data
+        .value()
+        .unwrap();
+    assert!(film_finish.get("listened").is_none(), "{film_finish}");
+}
+
 /// `PATCH /v1/items/{id}/finish` revises the latest finish: `null` clears, absent keeps; its
 /// start too. An item never finished, an empty revision, a bad rating and a start after the
 /// finish are refused and append nothing.
