@@ -8,7 +8,7 @@ use crate::lists::{each_page, Read};
 use crate::{how_far, output};
 
 /// The columns of `lately export`.
-pub const EXPORT_COLUMNS: [&str; 16] = [
+pub const EXPORT_COLUMNS: [&str; 17] = [
     "id",
     "kind",
     "title",
@@ -25,6 +25,7 @@ pub const EXPORT_COLUMNS: [&str; 16] = [
     "finished_at",
     "rating",
     "review",
+    "listened",
 ];
 
 /// `lately export`: the owner's feed, then the owner's items with no finish in it, both as of
@@ -100,6 +101,11 @@ pub async fn export(client: &Client) -> Result<(), CliError> {
                 .map(|r| r.to_string())
                 .unwrap_or_default(),
             text(of("review")),
+            // Heard: said so, or followed in running time (a film followed so was watched).
+            match (of("followed_in").as_str(), item["kind"].as_str()) {
+                (Some("seconds"), Some("book" | "article")) => "yes".to_owned(),
+                _ => String::new(),
+            },
         ]
     };
     let mut csv = csv::Writer::from_writer(Vec::new());

@@ -244,6 +244,9 @@ enum Command {
         /// it).
         #[arg(long, requires = "finished")]
         no_tweet: bool,
+        /// With `--finished`: listened to, not read — an audiobook (as `finish --listened`).
+        #[arg(long, requires = "finished")]
+        listened: bool,
     },
     /// Change an item's fields: `lately edit ID --title "…" --private`. A list given (`--by`,
     /// `--tag`) replaces the item's whole list.
@@ -345,6 +348,11 @@ enum Command {
         /// In the feed, but not tweeted (`lately retry-tweet` can still post it).
         #[arg(long)]
         no_tweet: bool,
+        /// Listened to, not read: an audiobook, a narrated article. The feeds and the tweet say
+        /// "Finished listening to", your page "Audiobook". A read you followed in running time
+        /// (`lately progress ID 1:20:00/4:12:00`) says so without it.
+        #[arg(long)]
+        listened: bool,
         /// Finish it again though it is finished and was not started since: a rewatch, a
         /// replay (without it or `--started`, a second `lately finish` of a finished item is
         /// refused, so that a command run twice does not record, and tweet, a re-read).
@@ -378,6 +386,12 @@ enum Command {
         /// the item's latest change (not once you started it again).
         #[arg(long)]
         finished: Option<String>,
+        /// Listened to, not read (an audiobook finished without `--listened`).
+        #[arg(long, conflicts_with = "read")]
+        listened: bool,
+        /// Read, not listened to (finished with `--listened` by mistake).
+        #[arg(long)]
+        read: bool,
     },
     /// Take back an item's latest finish, recorded by mistake (the wrong item, or not
     /// finished after all): the item is again where it was before it. Only right after the
@@ -754,12 +768,22 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             at,
             started,
             no_tweet,
+            listened,
         } => {
-            // The finish is checked before anything is looked up or written: a bad day adds
-            // nothing.
+            // The finish is checked before anything is looked up or written: a bad day, or a
+            // film said to be listened to, adds nothing.
             let finish = finished
-                .then(|| Finish::parse(rating, review, at, started, no_tweet))
+                .then(|| Finish::parse(rating, review, at, started, no_tweet, listened))
                 .transpose()?;
+            if let Ok(k) = MediaKind::parse(kind.as_str()) {
+                if listened && !k.can_be_listened_to() {
+                    return Err(CliError::Usage(format!(
+                        "--listened: {} cannot be listened to (a book, an article or a podcast \
+                         can)",
+                        k.noun(2)
+                    )));
+                }
+            }
             let isbn = match kind {
                 Kind::Book => isbn::in_title(&title).map_err(CliError::Usage)?,
                 _ => None,
@@ -997,9 +1021,10 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             at,
             started,
             no_tweet,
+            listened,
             again,
         } => {
-            let finish = Finish::parse(rating, review, at, started, no_tweet)?;
+            let finish = Finish::parse(rating, review, at, started, no_tweet, listened)?;
             // A start given is a new read: only a bare finish of a finished item is suspect.
             if !again && finish.begun.is_none() {
                 not_finished_already(client, &id).await?;
@@ -1017,8 +1042,13 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             no_review,
             started,
             finished,
+            listened,
+            read,
         } => {
             let mut body = json!({});
+            if listened || read {
+                body["listened"] = json!(listened);
+            }
             // A value given is set; `--no-…` sends `null`, which clears it.
             if rating.is_some() || no_rating {
                 body["rating"] = json!(rating);
@@ -1034,7 +1064,7 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
             }
             if body.as_object().is_some_and(|b| b.is_empty()) {
                 return Err(CliError::Usage(
-                    "nothing to change: give --rating, --review, --no-rating, --no-review, --started or --finished".into(),
+                    "nothing to change: give --rating, --review, --no-rating, --no-review, --started, --finished, --listened or --read".into(),
                 ));
             }
             let out = client
@@ -1179,6 +1209,7 @@ struct Finish {
     /// to).
     begun: Option<chrono::DateTime<chrono::Utc>>,
     no_tweet: bool,
+    listened: bool,
 }
 
 impl Finish {
@@ -1188,6 +1219,7 @@ impl Finish {
         at: Option<String>,
         started: Option<String>,
         no_tweet: bool,
+        listened: bool,
     ) -> Result<Self, CliError> {
         let begun = started
             .map(|s| when::time_of("--started", &s))
@@ -1209,6 +1241,7 @@ impl Finish {
             ended,
             begun,
             no_tweet,
+            listened,
         })
     }
 
@@ -1217,6 +1250,9 @@ impl Finish {
         let mut body = json!({});
         if self.no_tweet {
             body["tweet"] = json!(false);
+        }
+        if self.listened {
+            body["listened"] = json!(true);
         }
         if let Some(r) = self.rating {
             body["rating"] = json!(r);

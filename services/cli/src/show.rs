@@ -82,7 +82,11 @@ pub async fn show(client: &Client, id: &str) -> Result<(), CliError> {
                     Value::Bool(false) => " (not to be tweeted)",
                     _ => "",
                 };
-                format!("finished{}{quiet}{review}", stars(&data["rating"]))
+                let heard = match data["listened"] {
+                    Value::Bool(true) => " listening",
+                    _ => "",
+                };
+                format!("finished{heard}{}{quiet}{review}", stars(&data["rating"]))
             }
             "item_finish_revised" => {
                 let mut changed = Vec::new();
@@ -103,6 +107,11 @@ pub async fn show(client: &Client, id: &str) -> Result<(), CliError> {
                 }
                 if let Some(finished) = data.get("finished_at") {
                     changed.push(format!("finished {}", day(finished)));
+                }
+                match data.get("listened") {
+                    Some(Value::Bool(true)) => changed.push("listened to".to_owned()),
+                    Some(Value::Bool(false)) => changed.push("read, not listened to".to_owned()),
+                    _ => {}
                 }
                 format!("finish revised: {}", changed.join(", "))
             }

@@ -412,6 +412,96 @@ async fn stats_of_a_year_name_its_favourites() {
     }
 }
 
+/// An audiobook finished without its progress logged: `--listened` says it was heard (on `add
+/// --finished` and `finish`), `revise --read` takes it back; a film said to be listened to is
+/// refused before anything is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finish_says_it_was_listened_to() {
+    let sys = system().await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let finish_of = |id: String| {
+        let log = &log;
+        async move {
+            let events = log.read_stream(&id).await.unwrap();
+            let finish = events.iter().rfind(|e| e.event_type == "item_finished");
+            finish.unwrap().data.value().unwrap()
+        }
+    };
+    let out = sys
+        .lately(&[
+            "add",
+            "book",
+            "Klara and the Sun",
+            "--no-cover",
+            "--finished",
+            "--listened",
+        ])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let klara = stdout(&out).trim().to_owned();
+    assert_eq!(finish_of(klara.clone()).await["listened"], true);
+    let head = sys.head().await;
+    let out = sys
+        .lately(&["add", "movie", "Perfect Days", "--finished", "--listened"])
+        .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--listened: films cannot be listened to"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(sys.head().await, head, "nothing written");
+
+    let out = sys.lately(&["add", "book", "Piranesi", "--no-cover"]).await;
+    let piranesi = stdout(&out).trim().to_owned();
+    let out = sys
+        .lately(&["finish", &piranesi, "--listened", "--rating", "5"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(finish_of(piranesi.clone()).await["listened"], true);
+    let show = stdout(&sys.lately(&["show", &piranesi]).await);
+    assert!(
+        show.lines()
+            .last()
+            .unwrap()
+            .ends_with("  finished listening ★★★★★"),
+        "{show}"
+    );
+    // Read on paper after all.
+    let out = sys.lately(&["revise", &piranesi, "--read"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let show = stdout(&sys.lately(&["show", &piranesi]).await);
+    assert!(
+        show.lines()
+            .last()
+            .unwrap()
+            .ends_with("  finish revised: read, not listened to"),
+        "{show}"
+    );
+    let feed: serde_json::Value = reqwest::get(format!("{}/v1/feed", sys.reader))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let followed: Vec<_> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["item"]["title"].clone(), e.get("followed_in").cloned()))
+        .collect();
+    assert_eq!(
+        followed,
+        [
+            (serde_json::json!("Piranesi"), None),
+            (
+                serde_json::json!("Klara and the Sun"),
+                Some(serde_json::json!("seconds"))
+            )
+        ]
+    );
+}
+
 /// `finish --started`: a start the owner never recorded, written before the finish, so the
 /// list says how long it took; for an item already in progress, its start moved there.
 /// `start --at` on an item in progress moves its start too, its progress kept.
@@ -3258,7 +3348,8 @@ async fn export_writes_every_finish_and_every_unfinished_item_as_csv() {
             "started_at",
             "finished_at",
             "rating",
-            "review"
+            "review",
+            "listened"
         ]
     );
     let rows: Vec<Vec<String>> = csv
@@ -3348,7 +3439,14 @@ async fn an_export_imported_into_another_log_exports_the_same() {
     let hyperion = id(from.lately(&["add", "book", "Hyperion"]).await);
     for args in [
         vec!["start", &hyperion, "--at", "2026-04-20"],
-        vec!["finish", &hyperion, "--at", "2026-05-02", "--no-tweet"],
+        vec![
+            "finish",
+            &hyperion,
+            "--at",
+            "2026-05-02",
+            "--no-tweet",
+            "--listened",
+        ],
         vec!["start", &severance],
         vec!["progress", &severance, "4/9"],
         vec![
@@ -3379,6 +3477,13 @@ async fn an_export_imported_into_another_log_exports_the_same() {
     assert_eq!(rows.len(), 8);
     let started = |id: &str| rows.iter().find(|r| &r[0] == id).unwrap()[12].to_owned();
     assert!(started(&hyperion).starts_with("2026-04-20"));
+    // Heard: an audiobook; the others read.
+    let heard: Vec<&str> = rows
+        .iter()
+        .filter(|r| &r[16] == "yes")
+        .map(|r| &r[0])
+        .collect();
+    assert_eq!(heard, [hyperion.as_str()]);
     // In progress and never finished: since its start; finished without a start: none.
     assert!(!started(&severance).is_empty());
     assert_eq!(started(&piranesi), "");
@@ -3417,10 +3522,10 @@ async fn an_export_imported_into_another_log_exports_the_same() {
         .map(|e| e.data.value().unwrap()["tweet"].clone())
         .collect();
     assert_eq!(finishes, vec![serde_json::Value::Bool(false); 5]);
-    // Hyperion's read, begun and ended on the days the export gave.
+    // Hyperion's read, begun and ended on the days the export gave, listened to.
     let show = stdout(&to.lately(&["show", &hyperion]).await);
     assert!(
-        show.contains("2026-04-20  started") && show.contains("2026-05-02  finished"),
+        show.contains("2026-04-20  started") && show.contains("2026-05-02  finished listening"),
         "{show}"
     );
     // Its page on the feed; a private item has none.

@@ -37,6 +37,16 @@ struct GoodreadsRow {
     isbn13: String,
     #[serde(rename = "ISBN", default)]
     isbn: String,
+    /// The edition's format: `Paperback`, `Kindle Edition`, `Audible Audio`, `Audio CD`, …
+    #[serde(rename = "Binding", default)]
+    binding: String,
+}
+
+/// Whether an edition of this binding was heard: Goodreads' audio bindings (`Audible Audio`,
+/// `Audiobook`, `Audio CD`, `MP3 CD`, `Preloaded Digital Audio Player`, …).
+fn heard(binding: &str) -> bool {
+    let b = binding.to_lowercase();
+    b.contains("audio") || b.contains("mp3")
 }
 
 /// Goodreads' library: a book per row, finished (`read`), started (`currently-reading`) or
@@ -88,6 +98,9 @@ pub fn plan_goodreads(csv_text: &str, covers: bool) -> Result<Vec<Planned>, CliE
                 }
                 if let Some(review) = review_text(&row.my_review) {
                     finish["review"] = json!(review);
+                }
+                if heard(&row.binding) {
+                    finish["listened"] = json!(true);
                 }
                 steps.push(("finish", finish, key(&format!("goodreads:{id}:finish"))));
             }
@@ -147,6 +160,9 @@ mod tests {
             json!(["Terry Pratchett", "Neil Gaiman"])
         );
         assert!(unrated.steps[0].1.get("rating").is_none());
+        // An Audible edition: heard; the paperback before it, read.
+        assert_eq!(unrated.steps[0].1["listened"], true);
+        assert!(finish.get("listened").is_none());
         assert_eq!(plan[2].add["title"], "三体");
         assert_eq!(plan[2].steps[0].0, "start");
         assert!(plan[3].steps.is_empty(), "to-read adds only");

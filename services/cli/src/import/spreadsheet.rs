@@ -32,6 +32,17 @@ struct LatelyRow {
     finished_at: String,
     rating: String,
     review: String,
+    /// `yes` for a finish listened to (an audiobook); empty or `no` for one read.
+    listened: String,
+}
+
+/// A `listened` cell: `yes`/`true`/`1`, or `no`/`false`/`0`/empty (in any case).
+fn listened(raw: &str) -> Result<bool, String> {
+    match raw.trim().to_lowercase().as_str() {
+        "yes" | "true" | "1" => Ok(true),
+        "" | "no" | "false" | "0" => Ok(false),
+        other => Err(format!("listened: {other:?} is neither yes nor no")),
+    }
 }
 
 /// One finish of an item, from one row.
@@ -42,6 +53,7 @@ struct CsvFinish {
     started: Option<DateTime<Utc>>,
     rating: Option<f64>,
     review: Option<String>,
+    listened: bool,
 }
 
 /// An item of the CSV: its first row's fields, and the finishes of all its rows.
@@ -62,7 +74,13 @@ fn check_row(row: &LatelyRow) -> Result<(), String> {
     fn column(name: &str) -> impl Fn(ParseError) -> String + '_ {
         move |e| format!("{name}: {e}")
     }
-    MediaKind::parse(row.kind.trim()).map_err(column("kind"))?;
+    let kind = MediaKind::parse(row.kind.trim()).map_err(column("kind"))?;
+    if listened(&row.listened)? && !kind.can_be_listened_to() {
+        return Err(format!(
+            "listened: {} cannot be listened to (a book, an article or a podcast can)",
+            kind.noun(2)
+        ));
+    }
     Title::parse(&row.title).map_err(column("title"))?;
     if !row.id.trim().is_empty() {
         ItemId::parse(row.id.trim()).map_err(column("id"))?;
@@ -190,6 +208,8 @@ pub fn plan_csv(csv_text: &str) -> Result<Vec<Planned>, CliError> {
                 started: time(&row.started_at),
                 rating: row.rating.trim().parse().ok(),
                 review: (!row.review.trim().is_empty()).then(|| row.review.clone()),
+                // Checked above.
+                listened: listened(&row.listened).unwrap_or(false),
             });
         let index = *by_name.entry(name.clone()).or_insert_with(|| {
             items.push(CsvItem {
@@ -273,6 +293,9 @@ fn plan_item(item: CsvItem) -> Result<Planned, CliError> {
         if let Some(r) = &f.review {
             body["review"] = json!(r);
         }
+        if f.listened {
+            body["listened"] = json!(true);
+        }
         let mut which = f.at.map_or_else(|| format!("undated-{n}"), at_text);
         let times = seen.entry(which.clone()).or_insert(0);
         *times += 1;
@@ -300,9 +323,14 @@ fn plan_item(item: CsvItem) -> Result<Planned, CliError> {
     };
     let when = at.clone().unwrap_or_else(|| "undated".to_owned());
     if status == "finished" && finishes.is_empty() {
+        let heard = listened(&row.listened).unwrap_or(false);
         steps.push((
             "finish",
-            timed(json!({})),
+            timed(if heard {
+                json!({ "listened": true })
+            } else {
+                json!({})
+            }),
             key_of(&format!("finish:{when}")),
         ));
     }
@@ -456,6 +484,30 @@ mod tests {
     }
 
     #[test]
+    fn a_finish_listened_to_says_so() {
+        let plan = plan_csv(
+            "kind,title,finished_at,listened\n\
+             book,Dune,2024-01-01,Yes\n\
+             book,Dune,2025-01-01,\n\
+             podcast,Ep 1,,yes\n",
+        )
+        .unwrap();
+        let finishes = |p: &Planned| -> Vec<Value> {
+            p.steps
+                .iter()
+                .filter(|(c, ..)| *c == "finish")
+                .map(|(_, b, _)| b["listened"].clone())
+                .collect()
+        };
+        assert_eq!(finishes(&plan[0]), [json!(true), Value::Null]);
+        // `listened` alone is no finish (that takes a day, a rating, a review or `status`
+        // finished): this podcast is only added.
+        assert_eq!(finishes(&plan[1]), Vec::<Value>::new());
+        let plan = plan_csv("kind,title,status,listened\npodcast,Ep 1,finished,yes\n").unwrap();
+        assert_eq!(finishes(&plan[0]), [json!(true)]);
+    }
+
+    #[test]
     fn a_row_the_writer_would_refuse_is_named_with_its_column() {
         for (row, error) in [
             ("film,Heat,,", "row 2: kind: unknown kind \"film\""),
@@ -513,6 +565,14 @@ mod tests {
             (
                 "title,creators\nHeat,Michael Mann\n",
                 "not a lately CSV export (missing columns: kind",
+            ),
+            (
+                "kind,title,finished_at,listened\nmovie,Heat,2024-01-01,yes\n",
+                "row 2: listened: films cannot be listened to",
+            ),
+            (
+                "kind,title,finished_at,listened\nbook,Dune,2024-01-01,audio\n",
+                "row 2: listened: \"audio\" is neither yes nor no",
             ),
         ] {
             match plan_csv(text) {

@@ -40,6 +40,9 @@ struct StoryGraphRow {
     /// `,`-separated.
     #[serde(rename = "Tags", default)]
     tags: String,
+    /// `paperback`, `hardcover`, `digital` or `audio`: an audiobook's reads were heard.
+    #[serde(rename = "Format", default)]
+    format: String,
 }
 
 /// One read of StoryGraph's "Dates Read": when it began and ended, if it says.
@@ -152,6 +155,9 @@ pub fn plan_storygraph(csv_text: &str, covers: bool) -> Result<Vec<Planned>, Cli
                 steps.push(("start", at(Some(start)), step(&format!("read:{n}:start"))));
             }
             let mut finish = at(end);
+            if row.format.trim().eq_ignore_ascii_case("audio") {
+                finish["listened"] = json!(true);
+            }
             // One rating and one review for the book: the latest read's.
             if n + 1 == last {
                 if let Some(stars) = half_stars(&row.star_rating) {
@@ -252,9 +258,13 @@ mod tests {
             psalm.add["creators"],
             json!(["Becky Chambers", "Someone Else"])
         );
+        // An audiobook: its read was heard.
         assert_eq!(
             steps(psalm),
-            [("finish", json!({ "at": noon("2025-01-09"), "rating": 4.5 }))]
+            [(
+                "finish",
+                json!({ "at": noon("2025-01-09"), "rating": 4.5, "listened": true })
+            )]
         );
         assert_eq!(
             steps(&plan[2]),
