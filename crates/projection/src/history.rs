@@ -494,7 +494,20 @@ fn revision(
     }))
 }
 
-/// A skimmed revision from any of its three encodings' fields.
+/// A skimmed finish (`Finished`, `FinishListened`).
+fn skimmed_finish(
+    half_stars: Option<u8>,
+    review: Option<&str>,
+    listened: bool,
+) -> Result<SkimmedEvent<'_>, HistoryError> {
+    Ok(SkimmedEvent::Finished {
+        rating: half_stars.map(Rating::from_half_stars).transpose()?,
+        review,
+        listened,
+    })
+}
+
+/// A skimmed revision from any of its four encodings' fields.
 fn skimmed_revision(
     half_stars: Option<Option<u8>>,
     review: Option<Option<&str>>,
@@ -643,27 +656,13 @@ impl<'a> WireEntry<'a> {
                 half_stars,
                 review,
                 ..
-            } => (
-                at,
-                SkimmedEvent::Finished {
-                    rating: half_stars.map(Rating::from_half_stars).transpose()?,
-                    review,
-                    listened: false,
-                },
-            ),
+            } => (at, skimmed_finish(half_stars, review, false)?),
             WireEvent::FinishListened {
                 at,
                 half_stars,
                 review,
                 ..
-            } => (
-                at,
-                SkimmedEvent::Finished {
-                    rating: half_stars.map(Rating::from_half_stars).transpose()?,
-                    review,
-                    listened: true,
-                },
-            ),
+            } => (at, skimmed_finish(half_stars, review, true)?),
             WireEvent::Abandoned { at } => (at, SkimmedEvent::Abandoned),
             WireEvent::Edited {
                 kind,
