@@ -34,6 +34,9 @@ pub struct Rate {
     pub machine_cpu_us: Option<f64>,
     /// The part of it spent in the writer process itself.
     pub writer_cpu_us: Option<f64>,
+    /// The part of it spent in the bench's own process: the load generator's clients (for the
+    /// baselines, the inserting clients).
+    pub generator_cpu_us: Option<f64>,
     /// The share of the machine's CPU time the hypervisor stole during the run.
     pub steal: Option<f64>,
 }
@@ -46,6 +49,7 @@ pub struct Tally {
     /// CPU seconds of the whole machine, and of the writer (none for the other scenarios).
     machine_cpu: Option<f64>,
     writer_cpu: Option<f64>,
+    generator_cpu: Option<f64>,
     /// Stolen CPU seconds per second of the machine's, summed over the rounds' seconds.
     stolen: Option<f64>,
 }
@@ -58,6 +62,7 @@ impl Default for Tally {
             latencies: Vec::new(),
             machine_cpu: Some(0.0),
             writer_cpu: Some(0.0),
+            generator_cpu: Some(0.0),
             stolen: Some(0.0),
         }
     }
@@ -76,6 +81,7 @@ impl Tally {
             on_known: None,
             machine_cpu_us: per_event(self.machine_cpu),
             writer_cpu_us: per_event(self.writer_cpu),
+            generator_cpu_us: per_event(self.generator_cpu),
             steal: self.stolen.map(|s| s / self.elapsed),
         }
     }
@@ -86,6 +92,7 @@ impl Tally {
 pub struct Meter {
     writer: Option<u32>,
     writer_before: Option<f64>,
+    generator_before: Option<f64>,
     machine_before: Option<f64>,
     steal: Steal,
     started: Instant,
@@ -96,6 +103,7 @@ impl Meter {
         Self {
             writer,
             writer_before: writer.and_then(|pid| cpu_seconds(Some(pid))),
+            generator_before: cpu_seconds(Some(std::process::id())),
             machine_before: cpu_seconds(None),
             steal: Steal::start(),
             started: Instant::now(),
@@ -114,6 +122,8 @@ impl Meter {
         let sum = |total: Option<f64>, round: Option<f64>| Some(total? + round?);
         tally.machine_cpu = sum(tally.machine_cpu, machine);
         tally.writer_cpu = sum(tally.writer_cpu, writer);
+        let generator = spent(self.generator_before, cpu_seconds(Some(std::process::id())));
+        tally.generator_cpu = sum(tally.generator_cpu, generator);
         tally.stolen = sum(tally.stolen, self.steal.share().map(|s| s * elapsed));
         tally.events += events;
         tally.elapsed += elapsed;

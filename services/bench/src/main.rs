@@ -247,9 +247,17 @@ async fn main() -> anyhow::Result<()> {
                 "CPU per acknowledged event: whole machine (of which the writer)",
                 format!("{machine_us:.0} µs ({writer_us:.0} µs)"),
                 format!(
-                    "{cores} cores at this cost: at most {}/s; batched 100 rows/txn: {}; \
-                     CPU time stolen by the hypervisor: {} in the writer's rounds, {} in the \
-                     batched ones",
+                    "the rest: the load generator {}, PostgreSQL and the kernel {}; {cores} \
+                     cores at this cost: at most {}/s; batched 100 rows/txn: {}; CPU time \
+                     stolen by the hypervisor: {} in the writer's rounds, {} in the batched \
+                     ones",
+                    writer
+                        .generator_cpu_us
+                        .map_or("-".into(), |us| format!("{us:.0} µs")),
+                    writer.generator_cpu_us.map_or("-".into(), |us| format!(
+                        "{:.0} µs",
+                        machine_us - writer_us - us
+                    )),
                     thousands(cores as f64 * 1e6 / machine_us),
                     batched
                         .machine_cpu_us
