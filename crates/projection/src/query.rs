@@ -163,6 +163,11 @@ pub struct FeedEntry {
     /// left out for the item's own units, a percentage, or no progress logged.
     #[serde(skip_serializing_if = "Unit::is_own")]
     pub followed_in: Unit,
+    /// Whether the finish itself (as revised) says it was listened to; `followed_in` is
+    /// `seconds` then too. Left out when it does not: a read followed in running time is
+    /// listened to all the same. What your log's page offers to change.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub listened: bool,
     pub item: ItemView,
     /// The item's, in the owner's feed only ([`FeedQuery::owner`]).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -384,6 +389,7 @@ impl Projection {
             } else {
                 before.as_ref().map_or(Unit::Own, ItemState::followed_in)
             },
+            listened: values.listened,
             rating: values.rating.map(Rating::stars),
             review: values.review.map(ToString::to_string),
             revised_at: values.revised_at,

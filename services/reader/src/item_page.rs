@@ -189,6 +189,7 @@ mod tests {
             revised_at: None,
             finish_number: 1,
             followed_in: lately_domain::Unit::Own,
+            listened: false,
             item: item(&["Frank Herbert"]),
             visibility: None,
         };

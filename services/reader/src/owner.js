@@ -810,15 +810,24 @@
     // A finish logged a little ahead (another zone's today) is still in the form's range.
     if (was > day.input.max) day.input.max = was;
     if (entry.started_at) day.input.min = localDay(new Date(entry.started_at));
-    revise.append(rating, day.label, review, el("button", "", "Save"));
+    // Heard or read, said afterwards: a book or an article whose finish says it, or that was
+    // not followed in running time (one followed so was listened to whatever the box says).
+    const heard = Object.assign(el("input"), { type: "checkbox", name: "listened", checked: !!entry.listened });
+    const heardLabel = el("label");
+    heardLabel.append(heard, "Listened to it");
+    const kind = entry.item.kind;
+    const hearable = (kind === "book" || kind === "article") && (entry.listened || entry.followed_in !== "seconds");
+    revise.append(rating, day.label, ...(hearable ? [heardLabel] : []), review, el("button", "", "Save"));
     revise.addEventListener("submit", (ev) => {
       ev.preventDefault();
       const changed = { rating: rating.value ? +rating.value : null, review: review.value.trim() || null };
       const moved = day.input.value !== was;
       if (moved) changed.finished_at = noonOf(day.input.value);
+      if (hearable && heard.checked !== !!entry.listened) changed.listened = heard.checked;
+      const said = { true: ", listened to", false: ", read" }[changed.listened] || "";
       acting(revise, async () => {
         await write("PATCH", path(entry.item, "finish"), changed);
-        return "Saved “" + entry.item.title + "”" + (moved ? ", finished on " + day.input.value : "") + ".";
+        return "Saved “" + entry.item.title + "”" + (moved ? ", finished on " + day.input.value : "") + said + ".";
       });
     });
     body.append(folded("Change…", revise));

@@ -237,6 +237,7 @@ pub(crate) fn a_finish(
         revised_at: None,
         finish_number: 1,
         followed_in: lately_domain::Unit::Own,
+        listened: false,
         item: a_book(title, &[]),
         visibility: None,
     }

@@ -1387,6 +1387,20 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             .await,
         night
     );
+    // Heard, in truth: said afterwards, and the list names it an audiobook.
+    browser
+        .eval(&format!(
+            "const f = document.querySelector('{revise}'); f.elements.listened.checked = true; f.requestSubmit();"
+        ))
+        .await;
+    browser.says("Saved “Dune”, listened to.").await;
+    browser
+        .until(
+            finished,
+            &json!(["Dune: Audiobook · Frank Herbert · ★★★★★ — Spice, and more."]),
+            within,
+        )
+        .await;
     browser
         .eval(&format!(
             "document.querySelector('li[data-id=\"{memory}\"] details').open = true; document.querySelector('#add details').open = true;"
@@ -1520,7 +1534,7 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     // What the page wrote, as the log has it.
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
     let events = log.read_stream(&dune).await.unwrap();
-    let [started, finish, revised] = &events[events.len() - 3..] else {
+    let [started, finish, revised, heard] = &events[events.len() - 4..] else {
         unreachable!()
     };
     assert_eq!(started.event_type, "item_started");
@@ -1535,6 +1549,13 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     assert_eq!(data["rating"], json!(5.0));
     assert_eq!(data["review"], "Spice, and more.");
     yesterday_noon(revised, "finished_at");
+    // Said heard afterwards: that alone (the rating and review as they were).
+    assert_eq!(heard.event_type, "item_finish_revised");
+    let data = heard.data.value().unwrap();
+    assert_eq!(
+        (&data["listened"], &data["rating"], data.get("finished_at")),
+        (&json!(true), &json!(5.0), None)
+    );
     // The film added with its link, its picture and its tags ("Link, cover, tags").
     let film = log
         .read_after(0, 1_000)

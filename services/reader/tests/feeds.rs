@@ -1210,7 +1210,7 @@ async fn a_book_followed_in_running_time_was_listened_to() {
     post(format!("/v1/items/{book}/start"), json!({})).await;
     let at = json!({ "done": 4_800, "of": 58_200, "unit": "seconds" });
     post(format!("/v1/items/{book}/progress"), at).await;
-    post(format!("/v1/items/{book}/finish"), json!({})).await;
+    let first = post(format!("/v1/items/{book}/finish"), json!({})).await;
     // Read again, on paper this time.
     post(format!("/v1/items/{book}/start"), json!({})).await;
     let at = json!({ "done": 120, "of": 476 });
@@ -1302,11 +1302,24 @@ async fn a_book_followed_in_running_time_was_listened_to() {
                 .json(format!("{reader}/v1/feed?limit=1&as_of={as_of}"))
                 .await;
             let e = &doc["items"][0];
-            (e["finish_number"].clone(), e.get("followed_in").cloned())
+            (
+                e["finish_number"].clone(),
+                e.get("followed_in").cloned(),
+                e.get("listened").cloned(),
+            )
         }
     };
-    assert_eq!(newest(third).await, (json!(3), Some(json!("seconds"))));
-    assert_eq!(newest(revised).await, (json!(3), None));
+    // The finish says so itself (`listened`), which the first one, followed in time, did not.
+    assert_eq!(
+        newest(third).await,
+        (json!(3), Some(json!("seconds")), Some(json!(true)))
+    );
+    assert_eq!(newest(revised).await, (json!(3), None, None));
+    let first = first["position"].as_i64().unwrap();
+    assert_eq!(
+        newest(first).await,
+        (json!(1), Some(json!("seconds")), None)
+    );
 }
 
 /// `/v1/tags`: the public items' tags with their counts, as of a position too; a private
