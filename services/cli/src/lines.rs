@@ -118,16 +118,28 @@ pub fn feed_line(e: &Value) -> String {
     // The id last, as `current` shows it: what `edit`, `finish` (a re-read) and `remove` take;
     // then, in the owner's feed, whether it is private, as `items` marks it.
     format!(
-        "{}  {:<8} {}{by}{}{}{}  ({}){}",
+        "{}  {:<8} {}{by}{}{}{}{}  ({}){}",
         day(&e["finished_at"]),
         e["item"]["kind"].as_str().unwrap_or(""),
         e["item"]["title"].as_str().unwrap_or(""),
         stars,
         took(e),
         again(e),
+        heard(e),
         e["item"]["id"].as_str().unwrap_or(""),
         private_mark(e)
     )
+}
+
+/// ", listened" for a book or an article that was listened to (an audiobook: the finish said
+/// so, or its read was followed in running time), as the pages name it "Audiobook"; nothing
+/// for one read, nor for a podcast, which always is.
+pub fn heard(e: &Value) -> String {
+    let hearable = matches!(e["item"]["kind"].as_str(), Some("book" | "article"));
+    match e["followed_in"].as_str() {
+        Some("seconds") if hearable => ", listened".to_owned(),
+        _ => String::new(),
+    }
 }
 
 /// ", 2nd time" for a re-read's, a rewatch's finish, as the feed marks one; nothing for an

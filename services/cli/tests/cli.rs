@@ -440,6 +440,11 @@ async fn a_finish_says_it_was_listened_to() {
     assert!(out.status.success(), "{}", stderr(&out));
     let klara = stdout(&out).trim().to_owned();
     assert_eq!(finish_of(klara.clone()).await["listened"], true);
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        list.contains(&format!("book     Klara and the Sun, listened  ({klara})")),
+        "{list}"
+    );
     let head = sys.head().await;
     let out = sys
         .lately(&["add", "movie", "Perfect Days", "--finished", "--listened"])
@@ -477,6 +482,11 @@ async fn a_finish_says_it_was_listened_to() {
             .unwrap()
             .ends_with("  finish revised: read, not listened to"),
         "{show}"
+    );
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        list.contains(&format!("Piranesi ★★★★★  ({piranesi})")),
+        "{list}"
     );
     let feed: serde_json::Value = reqwest::get(format!("{}/v1/feed", sys.reader))
         .await
@@ -2465,7 +2475,7 @@ async fn the_demo_fills_a_fresh_feed_once() {
 }
 
 /// The StoryGraph's export: a book read twice is two reads with their starts, the rating on
-/// the latest; one being read is in progress since its open read began, one put down is
+/// the latest; an audiobook's read listened to; one being read is in progress since its open read began, one put down is
 /// abandoned, one to read is queued; importing again adds nothing. Instapaper's: archived
 /// articles finished, the others queued.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -2491,7 +2501,7 @@ async fn storygraph_and_instapaper_exports_import_what_was_read() {
     assert!(
         lines[0].starts_with("2026-09-12  book     Red Rising by Pierce Brown ★★★★, took 11 days, 2nd time  (")
             && lines[1].starts_with("2025-03-14  book     Red Rising by Pierce Brown, took 13 days  (")
-            && lines[2].starts_with("2025-01-09  book     A Psalm for the Wild-Built by Becky Chambers, Someone Else ★★★★½  ("),
+            && lines[2].starts_with("2025-01-09  book     A Psalm for the Wild-Built by Becky Chambers, Someone Else ★★★★½, listened  ("),
         "{list}"
     );
     assert_eq!(lines.len(), 3, "{list}");
@@ -3537,7 +3547,7 @@ async fn an_export_imported_into_another_log_exports_the_same() {
     assert!(!private.contains("page:"), "{private}");
     let list = stdout(&to.lately(&["list"]).await);
     assert!(
-        list.contains("2026-05-02  book     Hyperion, took 12 days  ("),
+        list.contains("2026-05-02  book     Hyperion, took 12 days, listened  ("),
         "{list}"
     );
 
