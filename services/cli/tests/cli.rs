@@ -2475,9 +2475,9 @@ async fn the_demo_fills_a_fresh_feed_once() {
 }
 
 /// The StoryGraph's export: a book read twice is two reads with their starts, the rating on
-/// the latest; an audiobook's read listened to; one being read is in progress since its open read began, one put down is
-/// abandoned, one to read is queued; importing again adds nothing. Instapaper's: archived
-/// articles finished, the others queued.
+/// the latest; an audiobook's read listened to; one being read is in progress since its open
+/// read began, one put down is abandoned, one to read is queued; importing again adds nothing.
+/// Instapaper's: archived articles finished, the others queued.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storygraph_and_instapaper_exports_import_what_was_read() {
     let sys = system().await;
