@@ -149,7 +149,12 @@ fn render(
 <ol class="finishes">{finishes}</ol>"#,
         cover = cover_html(item, 96, ""),
         name = name_html(item, "p-name u-url", None),
-        kind = item.kind.label(),
+        // An audiobook named one: in progress, by what its read is followed in; else as its
+        // latest finish was had.
+        kind = item.kind.label_in(match item.status {
+            Status::InProgress => item.progress_unit.unwrap_or_default(),
+            _ => finishes.first().map(|e| e.followed_in).unwrap_or_default(),
+        }),
         // Its kind to your page of that kind, as its tags to theirs.
         kind_name = item.kind.as_str(),
         standing = standing(item, zone),

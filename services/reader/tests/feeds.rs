@@ -1197,7 +1197,8 @@ async fn a_finish_says_when_its_read_began_and_the_widget_how_long_it_took() {
 }
 
 /// A book followed in running time, as a player shows it, was listened to: its finish says so
-/// in the feeds; a read of it followed in pages, or not followed, was read.
+/// in the feeds, and its page names it an audiobook; a read of it followed in pages, or not
+/// followed, was read; a finish that says it was listened to was, until a revision says not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_book_followed_in_running_time_was_listened_to() {
     let sys = system().await;
@@ -1209,7 +1210,27 @@ async fn a_book_followed_in_running_time_was_listened_to() {
     let (book, _) = sys.add("Project Hail Mary", "public").await;
     post(format!("/v1/items/{book}/start"), json!({})).await;
     let at = json!({ "done": 4_800, "of": 58_200, "unit": "seconds" });
-    post(format!("/v1/items/{book}/progress"), at).await;
+    let listening = post(format!("/v1/items/{book}/progress"), at).await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        listening["position"].as_i64().unwrap(),
+    )
+    .await;
+    // What its page names it: an audiobook while it is followed in running time, then as its
+    // latest finish was had.
+    let kind_on_page = || {
+        let sys = &sys;
+        let reader = &reader;
+        let book = &book;
+        async move {
+            let html = sys.json_text(format!("{reader}/items/{book}")).await;
+            let at = html.find(r#"<a class="kind""#).unwrap();
+            let label = &html[at..];
+            let label = &label[label.find('>').unwrap() + 1..];
+            label[..label.find('<').unwrap()].to_owned()
+        }
+    };
+    assert_eq!(kind_on_page().await, "Audiobook");
     let first = post(format!("/v1/items/{book}/finish"), json!({})).await;
     // Read again, on paper this time.
     post(format!("/v1/items/{book}/start"), json!({})).await;
@@ -1285,6 +1306,7 @@ async fn a_book_followed_in_running_time_was_listened_to() {
         doc["items"][0]["content_text"],
         "Finished listening to “Project Hail Mary” for the 3rd time"
     );
+    assert_eq!(kind_on_page().await, "Audiobook");
     let revised = sys
         .write(
             reqwest::Method::PATCH,
@@ -1315,6 +1337,7 @@ async fn a_book_followed_in_running_time_was_listened_to() {
         (json!(3), Some(json!("seconds")), Some(json!(true)))
     );
     assert_eq!(newest(revised).await, (json!(3), None, None));
+    assert_eq!(kind_on_page().await, "Book");
     let first = first["position"].as_i64().unwrap();
     assert_eq!(
         newest(first).await,
