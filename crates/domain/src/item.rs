@@ -137,6 +137,17 @@ impl ItemState {
             .map_or(Unit::Own, Portion::unit)
     }
 
+    /// What a finish's read was followed in, as its wording says it: running time when the
+    /// finish (as revised) says it was listened to, else what the item just before it
+    /// (`before`, folded to the finish's position) was followed in.
+    pub fn finish_followed_in(before: Option<&Self>, listened: bool) -> Unit {
+        match before {
+            _ if listened => Unit::Seconds,
+            Some(state) => state.followed_in(),
+            None => Unit::Own,
+        }
+    }
+
     /// When the read (watch, play) in progress began: `None` unless the item is in progress.
     /// A finish's read began here if the item was in progress just before it; a finish
     /// recorded without a start (an import, a film logged after watching it) has no start.

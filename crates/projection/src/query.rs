@@ -384,11 +384,7 @@ impl Projection {
             started_at: values
                 .started_at
                 .or_else(|| before.as_ref()?.in_progress_since()),
-            followed_in: if values.listened {
-                Unit::Seconds
-            } else {
-                before.as_ref().map_or(Unit::Own, ItemState::followed_in)
-            },
+            followed_in: ItemState::finish_followed_in(before.as_ref(), values.listened),
             listened: values.listened,
             rating: values.rating.map(Rating::stars),
             review: values.review.map(ToString::to_string),

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use crate::client::{CliError, Client};
 use crate::lists::{each_page, Read};
-use crate::{how_far, output};
+use crate::{how_far, lines, output};
 
 /// The columns of `lately export`.
 pub const EXPORT_COLUMNS: [&str; 17] = [
@@ -101,10 +101,9 @@ pub async fn export(client: &Client) -> Result<(), CliError> {
                 .map(|r| r.to_string())
                 .unwrap_or_default(),
             text(of("review")),
-            // Heard: said so, or followed in running time (a film followed so was watched).
-            match (of("followed_in").as_str(), item["kind"].as_str()) {
-                (Some("seconds"), Some("book" | "article")) => "yes".to_owned(),
-                _ => String::new(),
+            match finish.is_some_and(lines::was_heard) {
+                true => "yes".to_owned(),
+                false => String::new(),
             },
         ]
     };

@@ -131,14 +131,19 @@ pub fn feed_line(e: &Value) -> String {
     )
 }
 
-/// ", listened" for a book or an article that was listened to (an audiobook: the finish said
-/// so, or its read was followed in running time), as the pages name it "Audiobook"; nothing
-/// for one read, nor for a podcast, which always is.
+/// Whether a feed entry's book or article was listened to (an audiobook: the finish said so,
+/// or its read was followed in running time), as the pages name it "Audiobook". A podcast
+/// always is, and a film followed in time was watched: neither.
+pub fn was_heard(e: &Value) -> bool {
+    matches!(e["item"]["kind"].as_str(), Some("book" | "article"))
+        && e["followed_in"].as_str() == Some("seconds")
+}
+
+/// ", listened" for a finish [`was_heard`], nothing for one read.
 pub fn heard(e: &Value) -> String {
-    let hearable = matches!(e["item"]["kind"].as_str(), Some("book" | "article"));
-    match e["followed_in"].as_str() {
-        Some("seconds") if hearable => ", listened".to_owned(),
-        _ => String::new(),
+    match was_heard(e) {
+        true => ", listened".to_owned(),
+        false => String::new(),
     }
 }
 

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use lately_domain::{ItemEvent, ItemState, MediaKind, Status, Unit, Visibility};
+use lately_domain::{ItemEvent, ItemState, MediaKind, Status, Visibility};
 use lately_log::{EventLog, RecordedEvent};
 use lately_projection::Projection;
 use rand::Rng;
@@ -465,12 +465,7 @@ impl Worker {
                 days,
                 in_year,
                 tags: &item.tags,
-                // Said to be listened to (or revised so), else as its progress was logged.
-                followed_in: if finish.listened {
-                    Unit::Seconds
-                } else {
-                    before.as_ref().map_or(Unit::Own, ItemState::followed_in)
-                },
+                followed_in: ItemState::finish_followed_in(before.as_ref(), finish.listened),
             },
         );
         let Some(x) = &self.x else {

@@ -11,6 +11,9 @@
   const LABEL = Object.fromEntries(
     Array.from(document.querySelectorAll("#add select[name=kind] option"), (o) => [o.value, o.textContent]),
   );
+  // What may be read or listened to (a podcast always is listened to; a film, a show, a game
+  // never): the finishes that can say which, as the writer's `listened` allows.
+  const HEARD_OR_READ = new Set(["book", "article"]);
   const UNIT = { book: "page", tv: "episode", podcast: "episode" };
   // Where a step taken back leaves an item that stood so before it.
   const BACK = {
@@ -550,7 +553,7 @@
     const listened = Object.assign(el("input"), { type: "checkbox", name: "listened" });
     const listenedLabel = el("label");
     listenedLabel.append(listened, "Listened to it");
-    const hearable = (item.kind === "book" || item.kind === "article") && item.progress_unit !== "seconds";
+    const hearable = HEARD_OR_READ.has(item.kind) && item.progress_unit !== "seconds";
     // A private item's finish is tweeted by no one: no box that says it might be.
     finish.append(
       rating,
@@ -815,8 +818,7 @@
     const heard = Object.assign(el("input"), { type: "checkbox", name: "listened", checked: !!entry.listened });
     const heardLabel = el("label");
     heardLabel.append(heard, "Listened to it");
-    const kind = entry.item.kind;
-    const hearable = (kind === "book" || kind === "article") && (entry.listened || entry.followed_in !== "seconds");
+    const hearable = HEARD_OR_READ.has(entry.item.kind) && (entry.listened || entry.followed_in !== "seconds");
     revise.append(rating, day.label, ...(hearable ? [heardLabel] : []), review, el("button", "", "Save"));
     revise.addEventListener("submit", (ev) => {
       ev.preventDefault();
