@@ -204,6 +204,7 @@ async fn status(state: web::Data<State>) -> Result<HttpResponse, Problem> {
         "checkpoint": checkpoint,
         "auth_failed": s.auth_failed.lock().expect("not poisoned").clone(),
         "paused_until": *s.paused_until.lock().expect("not poisoned"),
+        "deletions_paused_until": *s.deletions_paused_until.lock().expect("not poisoned"),
         "counts": counts.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
         "outbox": outbox,
     })))

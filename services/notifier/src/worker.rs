@@ -16,7 +16,7 @@ use crate::configuration::{Config, Start};
 use crate::cover;
 use crate::leader::Leadership;
 use crate::store::{Entry, Store};
-use crate::x::{Deleted, Posted, XClient};
+use crate::x::{Deleted, Limited, Posted, XClient};
 
 /// What the HTTP side reports.
 #[derive(Default)]
@@ -27,7 +27,11 @@ pub struct Shared {
     pub caught_up: AtomicBool,
     /// X refused the credentials: posting has stopped until the notifier is restarted.
     pub auth_failed: Mutex<Option<String>>,
+    /// Until when X's rate limit holds posting back.
     pub paused_until: Mutex<Option<DateTime<Utc>>>,
+    /// Until when it holds deleting back: X limits the two apart, and a day's posts used up
+    /// must not keep a tweet of an item made private on the account for the rest of the day.
+    pub deletions_paused_until: Mutex<Option<DateTime<Utc>>>,
     pub dry_run: AtomicBool,
 }
 
@@ -127,24 +131,30 @@ impl Worker {
         if projection.position() < scanned {
             return Ok(());
         }
-        if self
-            .shared
-            .auth_failed
-            .lock()
-            .expect("not poisoned")
-            .is_some()
-        {
+        let auth_failed = || {
+            self.shared
+                .auth_failed
+                .lock()
+                .expect("not poisoned")
+                .is_some()
+        };
+        if auth_failed() {
             return Ok(());
         }
         self.reconcile(projection).await?;
-        let paused = *self.shared.paused_until.lock().expect("not poisoned");
-        if paused.is_some_and(|p| p > Utc::now()) {
-            return Ok(());
-        }
-        for entry in self.store.due(now_ms(), 20).await? {
-            if !self.post(projection, &entry).await? {
-                return Ok(());
+        let paused = |pause: &Mutex<Option<DateTime<Utc>>>| {
+            let until = *pause.lock().expect("not poisoned");
+            until.is_some_and(|p| p > Utc::now())
+        };
+        if !paused(&self.shared.paused_until) {
+            for entry in self.store.due(now_ms(), 20).await? {
+                if !self.post(projection, &entry).await? {
+                    break;
+                }
             }
+        }
+        if auth_failed() || paused(&self.shared.deletions_paused_until) {
+            return Ok(());
         }
         for entry in self.store.deleting(20).await? {
             if !self.delete(projection, &entry).await? {
@@ -529,14 +539,14 @@ impl Worker {
                     .await?;
                 Ok(true)
             }
-            Posted::RateLimited(reset) => {
-                tracing::warn!(%reset, "rate limited by X; waiting for the reset");
-                *self.shared.paused_until.lock().expect("not poisoned") = Some(reset);
+            Posted::RateLimited(Limited { until, why }) => {
+                tracing::warn!(%until, %why, "rate limited by X; posting waits for the reset");
+                *self.shared.paused_until.lock().expect("not poisoned") = Some(until);
                 self.store
                     .retry(
                         position,
-                        reset.timestamp_millis(),
-                        "rate limited (429); waiting for x-rate-limit-reset",
+                        until.timestamp_millis(),
+                        &format!("rate limited (429): {why}; trying again at {}", said(until)),
                         now,
                     )
                     .await?;
@@ -687,9 +697,23 @@ impl Worker {
                 .await?;
                 Ok(true)
             }
-            Deleted::RateLimited(reset) => {
-                tracing::warn!(%reset, "rate limited by X; waiting for the reset");
-                *self.shared.paused_until.lock().expect("not poisoned") = Some(reset);
+            Deleted::RateLimited(Limited { until, why }) => {
+                tracing::warn!(%until, %why, "rate limited by X; deleting waits for the reset");
+                *self
+                    .shared
+                    .deletions_paused_until
+                    .lock()
+                    .expect("not poisoned") = Some(until);
+                self.store
+                    .note(
+                        position,
+                        &format!(
+                            "deleting the tweet: rate limited (429): {why}; trying again at {}",
+                            said(until)
+                        ),
+                        now,
+                    )
+                    .await?;
                 Ok(false)
             }
             Deleted::Retry(reason) => {
@@ -772,6 +796,12 @@ fn apply(projection: &mut Projection, page: &[RecordedEvent]) {
 }
 
 /// Exponential backoff with jitter: about 2, 4, 8 … seconds, at most ten minutes.
+/// A moment as the outbox's reasons say it, to the second, in UTC (X's resets are whole
+/// seconds).
+fn said(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
 fn backoff(attempts: i32) -> Duration {
     let base = 2f64.powi(attempts.clamp(1, 10)).min(600.0);
     Duration::from_secs_f64(base * rand::rng().random_range(0.5..1.5))

@@ -22,8 +22,8 @@ use crate::cover::Picture;
 pub enum Posted {
     /// Created, with the tweet's id.
     Created(String),
-    /// 429: not posted; try again after the reset time.
-    RateLimited(DateTime<Utc>),
+    /// 429: not posted; try again once the limit resets.
+    RateLimited(Limited),
     /// 5xx, or the request never left (connection refused): not posted; back off and retry.
     Retry(String),
     /// 403 duplicate content.
@@ -41,14 +41,23 @@ pub enum Posted {
 pub enum Deleted {
     /// Deleted now, or not there any more (404): either way, gone.
     Gone,
-    /// 429: try again after the reset time.
-    RateLimited(DateTime<Utc>),
+    /// 429: try again once the limit resets.
+    RateLimited(Limited),
     /// 5xx, unreachable, or no answer: deleting again is harmless; try again later.
     Retry(String),
     /// Any other 4xx: retrying will not help.
     Rejected(String),
     /// 401: the credentials are wrong.
     Unauthorized(String),
+}
+
+/// A 429: when to ask again, and which of X's limits said no.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limited {
+    pub until: DateTime<Utc>,
+    /// In words, for the outbox and the logs: "the account's 24-hour limit (17) is used up",
+    /// or what X said when no limit's header says so.
+    pub why: String,
 }
 
 pub struct XClient {
@@ -176,7 +185,7 @@ impl XClient {
                 Some(id) => Posted::Created(id.to_owned()),
                 None => Posted::Unknown(format!("{} without a tweet id", answer.status)),
             },
-            429 => Posted::RateLimited(reset(&answer.headers)),
+            429 => Posted::RateLimited(limited(&answer.headers, &answer.body)),
             401 => Posted::Unauthorized(detail),
             403 if detail.to_lowercase().contains("duplicate") => Posted::Duplicate(detail),
             // What an app set up with read-only access gets, the commonest 403 of all: only
@@ -210,7 +219,7 @@ impl XClient {
             200 if answer.body["data"]["deleted"] == json!(true) => Deleted::Gone,
             200 => Deleted::Retry(format!("X answered 200 without deleting: {}", answer.body)),
             404 => Deleted::Gone,
-            429 => Deleted::RateLimited(reset(&answer.headers)),
+            429 => Deleted::RateLimited(limited(&answer.headers, &answer.body)),
             401 => Deleted::Unauthorized(detail),
             s if s >= 500 => Deleted::Retry(format!("X answered {s}: {detail}")),
             s => Deleted::Rejected(format!("X answered {s}: {detail}")),
@@ -264,15 +273,52 @@ impl XClient {
     }
 }
 
-/// When a 429's limit resets (`x-rate-limit-reset`, in epoch seconds); in 15 minutes, X's
-/// window, if it does not say.
-fn reset(headers: &hyper::HeaderMap) -> DateTime<Utc> {
-    headers
-        .get("x-rate-limit-reset")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<i64>().ok())
-        .and_then(|s| DateTime::from_timestamp(s, 0))
-        .unwrap_or_else(|| Utc::now() + chrono::Duration::minutes(15))
+/// X's limits on an endpoint, as its answers' headers name them (`{prefix}-limit`,
+/// `-remaining`, `-reset` in epoch seconds), with the words the outbox says them in.
+const LIMITS: [(&str, &str); 3] = [
+    ("x-user-limit-24hour", "the account's 24-hour limit"),
+    ("x-app-limit-24hour", "the app's 24-hour limit"),
+    ("x-rate-limit", "the 15-minute limit"),
+];
+
+/// What a 429 says: wait for the latest reset among the limits its headers say are used up.
+/// The one a personal account meets is the 24-hour limit on posts (17 a day on the free
+/// tier), and its 429 carries the 15-minute window's reset too, minutes away: waiting for
+/// that one alone would ask again, and be refused again, every 15 minutes for the rest of the
+/// day. With no limit said to be used up (a monthly cap, which X names only in its body), the
+/// 15-minute window's reset, or 15 minutes; never less than a second, whatever the clocks say.
+fn limited(headers: &hyper::HeaderMap, body: &Value) -> Limited {
+    let number = |name: String| {
+        headers
+            .get(name.as_str())
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<i64>().ok())
+    };
+    let reset = |prefix: &str| {
+        number(format!("{prefix}-reset")).and_then(|s| DateTime::from_timestamp(s, 0))
+    };
+    let used_up = LIMITS
+        .iter()
+        .filter(|(prefix, _)| number(format!("{prefix}-remaining")) == Some(0))
+        .filter_map(|(prefix, words)| Some((reset(prefix)?, *prefix, *words)))
+        .max_by_key(|(until, ..)| *until);
+    let now = Utc::now();
+    let (until, why) = match used_up {
+        Some((until, prefix, words)) => {
+            let of = number(format!("{prefix}-limit"))
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            (until, format!("{words}{of} is used up"))
+        }
+        None => (
+            reset("x-rate-limit").unwrap_or(now + chrono::Duration::minutes(15)),
+            format!("X said: {}", problem(body)),
+        ),
+    };
+    Limited {
+        until: until.max(now + chrono::Duration::seconds(1)),
+        why,
+    }
 }
 
 fn describe(e: SendError) -> String {
@@ -289,4 +335,73 @@ fn problem(body: &Value) -> String {
         .or_else(|| body["errors"][0]["message"].as_str())
         .unwrap_or("no detail")
         .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, i64)]) -> hyper::HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (hyper::header::HeaderName::from_static(k), (*v).into()))
+            .collect()
+    }
+
+    #[test]
+    fn a_429_waits_for_the_latest_reset_of_the_limits_used_up() {
+        let now = Utc::now().timestamp();
+        let day = headers(&[
+            ("x-rate-limit-remaining", 99),
+            ("x-rate-limit-reset", now + 900),
+            ("x-user-limit-24hour-limit", 17),
+            ("x-user-limit-24hour-remaining", 0),
+            ("x-user-limit-24hour-reset", now + 40_000),
+            ("x-app-limit-24hour-remaining", 1_200),
+            ("x-app-limit-24hour-reset", now + 50_000),
+        ]);
+        let l = limited(&day, &Value::Null);
+        assert_eq!(l.until.timestamp(), now + 40_000);
+        assert_eq!(l.why, "the account's 24-hour limit (17) is used up");
+
+        // Both days used up: the later one.
+        let both = headers(&[
+            ("x-user-limit-24hour-remaining", 0),
+            ("x-user-limit-24hour-reset", now + 40_000),
+            ("x-app-limit-24hour-remaining", 0),
+            ("x-app-limit-24hour-reset", now + 50_000),
+        ]);
+        let l = limited(&both, &Value::Null);
+        assert_eq!(l.until.timestamp(), now + 50_000);
+        assert_eq!(l.why, "the app's 24-hour limit is used up");
+
+        // The window alone.
+        let window = headers(&[
+            ("x-rate-limit-limit", 100),
+            ("x-rate-limit-remaining", 0),
+            ("x-rate-limit-reset", now + 600),
+        ]);
+        let l = limited(&window, &Value::Null);
+        assert_eq!(l.until.timestamp(), now + 600);
+        assert_eq!(l.why, "the 15-minute limit (100) is used up");
+    }
+
+    #[test]
+    fn a_429_no_limit_explains_waits_for_the_window_and_says_what_x_said() {
+        let now = Utc::now().timestamp();
+        let body = json!({ "title": "UsageCapExceeded", "detail": "Usage cap exceeded: Monthly product cap" });
+        let l = limited(&headers(&[("x-rate-limit-reset", now + 300)]), &body);
+        assert_eq!(l.until.timestamp(), now + 300);
+        assert_eq!(l.why, "X said: Usage cap exceeded: Monthly product cap");
+
+        // No header at all: 15 minutes. A reset already past (another clock): a second on.
+        let l = limited(&headers(&[]), &body);
+        let minutes = (l.until - Utc::now()).num_minutes();
+        assert!((14..=15).contains(&minutes), "{minutes}");
+        let past = headers(&[
+            ("x-rate-limit-remaining", 0),
+            ("x-rate-limit-reset", now - 60),
+        ]);
+        assert!(limited(&past, &body).until > Utc::now());
+    }
 }

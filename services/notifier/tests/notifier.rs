@@ -1187,6 +1187,70 @@ async fn rate_limits_wait_for_the_reset_and_server_errors_back_off() {
     assert_eq!(env.tweets().await, ["Finished watching “Severance”"]);
 }
 
+/// X's free tier allows an account 17 posts a day. Past them, its 429 carries the 15-minute
+/// window's reset too, long before the day's: the next tweet waits for the day's reset (asked
+/// once, not again at every window), the outbox says why, and deleting a tweet, which X limits
+/// apart, is not held back meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
+    let env = env().await;
+    let n = env.notifier(&[]).await;
+    env.until_leader(&n).await;
+    env.client
+        .post(format!("{}/_sandbox/faults", env.sandbox))
+        .json(&json!({ "daily_posts": 1, "daily_reset_secs": 6 }))
+        .send()
+        .await
+        .unwrap();
+    let heat = env.add(json!({ "kind": "movie", "title": "Heat" })).await;
+    let heat_finish = env.finish(&heat, json!({})).await;
+    env.until_entry(&n, heat_finish, "posted").await;
+
+    let severance = env.add(json!({ "kind": "tv", "title": "Severance" })).await;
+    let waiting = env.finish(&severance, json!({})).await;
+    env.until(
+        "the tweet past the day's limit waits, saying why",
+        || async {
+            let status = env.status(&n).await;
+            let entry = status["outbox"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|e| e["finish_position"] == waiting)
+                .cloned()
+                .unwrap_or_default();
+            entry["attempts"] == 1 && !status["paused_until"].is_null()
+        },
+    )
+    .await;
+    let entry = env.until_entry(&n, waiting, "pending").await;
+    let reason = entry["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(
+            "rate limited (429): the account's 24-hour limit (1) is used up; trying again at "
+        ),
+        "{reason}"
+    );
+
+    // Deleting goes on while posting waits.
+    env.remove(&heat).await;
+    env.until_entry(&n, heat_finish, "deleted").await;
+    let status = env.status(&n).await;
+    assert!(status["deletions_paused_until"].is_null(), "{status}");
+    let still = env.until_entry(&n, waiting, "pending").await;
+    assert_eq!(
+        still["attempts"], 1,
+        "asked again before the day's reset: {still}"
+    );
+
+    let posted = env.until_entry(&n, waiting, "posted").await;
+    assert_eq!(
+        posted["attempts"], 2,
+        "one 429, then posted at the day's reset, not asked again at the window's: {posted}"
+    );
+    assert_eq!(env.tweets().await, ["Finished watching “Severance”"]);
+}
+
 /// X refuses a post for good (the 403 of an app whose access is read-only); once the owner
 /// has fixed that, retrying posts it, exactly once, and only the owner may ask.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,7 +12,8 @@
 //! * `GET /2/users/me`, `GET /2/users/{id}/tweets` (newest first), both signed.
 //! * `POST /_sandbox/faults` injects 429s (with `x-rate-limit-reset`), 500s, the 403 of an app
 //!   without write access (into posts and deletions, the next ones first), the 400 of media
-//!   ids X no longer knows (into posts with pictures), and slowness;
+//!   ids X no longer knows (into posts with pictures), and slowness; or sets a day's limit on
+//!   posts, as X's free tier has (`daily_posts`: its `x-user-limit-24hour-*` headers, its 429);
 //!   `GET /_sandbox/tweets` lists what was posted (each picture's bytes at
 //!   `/_sandbox/media/{id}`); `/` shows it live.
 
@@ -111,6 +112,75 @@ pub struct Faults {
     /// Answer this many posts with pictures with the 400 X gives for media ids it no longer
     /// knows (an upload expired, or still processing).
     pub reject_media: u32,
+    /// Posts the account may make in a day, as X's free tier allows 17 (0: no limit). Every
+    /// answer to a post then says what is left (`x-user-limit-24hour-limit`, `-remaining`,
+    /// `-reset`), and a post past it gets X's 429, whose 15-minute window (`x-rate-limit-*`)
+    /// has requests left and resets long before the day does.
+    pub daily_posts: u32,
+    /// …in a "day" of this many seconds (86,400 when 0), from the first post after the
+    /// faults were set.
+    pub daily_reset_secs: i64,
+    /// The day's posts so far, and when it resets (epoch seconds): kept here, not set.
+    #[serde(skip)]
+    daily_used: u32,
+    #[serde(skip)]
+    daily_resets_at: Option<i64>,
+}
+
+/// What a post's answer says of the account's 24-hour limit, when one is set: the limit, what
+/// is left, when it resets; and whether this post is past it.
+struct Daily {
+    limit: u32,
+    remaining: u32,
+    resets_at: i64,
+    over: bool,
+    /// The 15-minute window's reset: a quarter of the day, at most 15 minutes.
+    window_resets_at: i64,
+}
+
+impl Daily {
+    /// Counts a post against the day's limit, if there is one.
+    fn count(state: &State) -> Option<Self> {
+        let mut f = state.faults.lock().expect("not poisoned");
+        let limit = f.daily_posts;
+        if limit == 0 {
+            return None;
+        }
+        let day = if f.daily_reset_secs > 0 {
+            f.daily_reset_secs
+        } else {
+            86_400
+        };
+        let now = Utc::now().timestamp();
+        let resets_at = match f.daily_resets_at {
+            Some(at) if at > now => at,
+            _ => {
+                f.daily_used = 0;
+                now + day
+            }
+        };
+        f.daily_resets_at = Some(resets_at);
+        let over = f.daily_used >= limit;
+        if !over {
+            f.daily_used += 1;
+        }
+        Some(Self {
+            limit,
+            remaining: limit - f.daily_used,
+            resets_at,
+            over,
+            window_resets_at: now + (day / 4).clamp(1, 900),
+        })
+    }
+
+    fn headers(&self, res: &mut actix_web::HttpResponseBuilder) {
+        res.insert_header(("x-user-limit-24hour-limit", self.limit.to_string()))
+            .insert_header(("x-user-limit-24hour-remaining", self.remaining.to_string()))
+            .insert_header(("x-user-limit-24hour-reset", self.resets_at.to_string()))
+            .insert_header(("x-rate-limit-limit", "100"))
+            .insert_header(("x-rate-limit-remaining", "99"))
+            .insert_header(("x-rate-limit-reset", self.window_resets_at.to_string()));
+    }
 }
 
 struct State {
@@ -310,6 +380,12 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
     if let Some(res) = injected(&req, &state).await {
         return res;
     }
+    let daily = Daily::count(&state);
+    if let Some(d) = daily.as_ref().filter(|d| d.over) {
+        let mut res = HttpResponse::TooManyRequests();
+        d.headers(&mut res);
+        return res.json(json!({ "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429 }));
+    }
     let tweet: NewTweet = match serde_json::from_slice(&body) {
         Ok(t) => t,
         Err(e) => {
@@ -392,7 +468,11 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
     };
     tracing::info!(id = %id, text = %tweet.text, pictures = created.media.len(), "tweet posted");
     tweets.push(created);
-    HttpResponse::Created().json(json!({ "data": { "id": id, "text": tweet.text } }))
+    let mut res = HttpResponse::Created();
+    if let Some(d) = &daily {
+        d.headers(&mut res);
+    }
+    res.json(json!({ "data": { "id": id, "text": tweet.text } }))
 }
 
 async fn delete_tweet(
