@@ -206,13 +206,15 @@ impl Store {
     }
 
     /// Entries left in `posting` since before `started_before_ms`: a crash, or a post that
-    /// never answered.
-    pub async fn stuck(&self, started_before_ms: i64) -> Result<Vec<Entry>> {
+    /// never answered. Those whose reconciling was put off ([`Store::defer`]) until after
+    /// `now_ms` wait.
+    pub async fn stuck(&self, started_before_ms: i64, now_ms: i64) -> Result<Vec<Entry>> {
         fetch!(
             &self.db,
             Entry,
-            &format!("{ENTRY} WHERE status = 'posting' AND posting_started_ms <= $1 ORDER BY finish_position"),
-            started_before_ms
+            &format!("{ENTRY} WHERE status = 'posting' AND posting_started_ms <= $1 AND due_at_ms <= $2 ORDER BY finish_position"),
+            started_before_ms,
+            now_ms
         )
     }
 
@@ -293,6 +295,26 @@ impl Store {
             &self.db,
             "UPDATE outbox SET status = 'pending', due_at_ms = $2, reason = $3, updated_ms = $4 \
              WHERE finish_position = $1",
+            position,
+            due_at_ms,
+            reason,
+            now_ms
+        )?;
+        Ok(())
+    }
+
+    /// Puts off the next try of an entry that stays where it is (`posting` to be reconciled,
+    /// `deleting`) until `due_at_ms`, saying why: X failed, or limited, the request.
+    pub async fn defer(
+        &self,
+        position: i64,
+        due_at_ms: i64,
+        reason: &str,
+        now_ms: i64,
+    ) -> Result<()> {
+        exec!(
+            &self.db,
+            "UPDATE outbox SET due_at_ms = $2, reason = $3, updated_ms = $4 WHERE finish_position = $1",
             position,
             due_at_ms,
             reason,
@@ -388,12 +410,15 @@ impl Store {
         )
     }
 
-    /// Entries whose tweet is to be deleted, oldest finish first.
+    /// Entries whose tweet is to be deleted, those due soonest first (one put off after a
+    /// failure waits behind the rest), then the oldest finish first.
     pub async fn deleting(&self, limit: i64) -> Result<Vec<Entry>> {
         fetch!(
             &self.db,
             Entry,
-            &format!("{ENTRY} WHERE status = 'deleting' ORDER BY finish_position LIMIT $1"),
+            &format!(
+                "{ENTRY} WHERE status = 'deleting' ORDER BY due_at_ms, finish_position LIMIT $1"
+            ),
             limit
         )
     }

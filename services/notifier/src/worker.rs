@@ -16,7 +16,7 @@ use crate::configuration::{Config, Start};
 use crate::cover;
 use crate::leader::Leadership;
 use crate::store::{Entry, Store};
-use crate::x::{Deleted, Limited, Posted, XClient};
+use crate::x::{Deleted, Limited, LookupFailed, Posted, XClient};
 
 /// What the HTTP side reports.
 #[derive(Default)]
@@ -289,7 +289,7 @@ impl Worker {
     /// posted. Certainly not there: pending again. Cannot tell: left as is, and reported.
     async fn reconcile(&self, projection: &Projection) -> Result<(), sqlx::Error> {
         let cutoff = now_ms() - self.config.posting_timeout.as_millis() as i64;
-        for entry in self.store.stuck(cutoff).await? {
+        for entry in self.store.stuck(cutoff, now_ms()).await? {
             let text = entry.text.clone().unwrap_or_default();
             let Some(x) = &self.x else {
                 self.store
@@ -338,13 +338,32 @@ impl Worker {
                         )
                         .await?;
                 }
+                Err(LookupFailed::Refused(e)) => {
+                    // Never posted again on a guess: the owner, who can look, decides.
+                    tracing::error!(position = entry.finish_position, error = %e, "cannot tell whether an interrupted post went out, and X does not let this app look; settled failed for the owner to judge");
+                    metrics::counter!("lately_notifier_unreconciled_total").increment(1);
+                    self.settle_with(
+                        entry.finish_position,
+                        "failed",
+                        None,
+                        &format!(
+                            "the post was interrupted, and X does not let this app read the \
+                             account's tweets to tell whether it went out ({e}): look on the \
+                             account, and if it is not there, `lately retry-tweet {}`",
+                            entry.finish_position
+                        ),
+                    )
+                    .await?;
+                }
                 Err(e) => {
-                    tracing::error!(position = entry.finish_position, error = %e, "cannot tell whether an interrupted post went out; not posting it again");
+                    let (until, e) = ask_again(e);
+                    tracing::error!(position = entry.finish_position, error = %e, %until, "cannot tell whether an interrupted post went out; not posting it again");
                     metrics::counter!("lately_notifier_unreconciled_total").increment(1);
                     self.store
-                        .note(
+                        .defer(
                             entry.finish_position,
-                            &format!("cannot reconcile: {e}"),
+                            until.timestamp_millis(),
+                            &format!("cannot reconcile: {e}; asking again at {}", said(until)),
                             now_ms(),
                         )
                         .await?;
@@ -649,6 +668,10 @@ impl Worker {
             .await?;
             return Ok(true);
         };
+        // Put off after a failure: judged above, sent later.
+        if entry.due_at_ms > now_ms() {
+            return Ok(true);
+        }
         let Some(x) = &self.x else {
             self.settle_with(
                 position,
@@ -667,11 +690,29 @@ impl Worker {
                 .await
             {
                 Ok(found) => found,
+                Err(LookupFailed::Refused(e)) => {
+                    self.settle_with(
+                        position,
+                        "posted",
+                        None,
+                        &format!(
+                            "{why}, but X does not let this app find its tweet to delete it \
+                             ({e}): delete it on the account"
+                        ),
+                    )
+                    .await?;
+                    return Ok(true);
+                }
                 Err(e) => {
+                    let (until, e) = ask_again(e);
                     self.store
-                        .note(
+                        .defer(
                             position,
-                            &format!("cannot find the tweet to delete: {e}"),
+                            until.timestamp_millis(),
+                            &format!(
+                                "cannot find the tweet to delete: {e}; asking again at {}",
+                                said(until)
+                            ),
                             now_ms(),
                         )
                         .await?;
@@ -717,11 +758,16 @@ impl Worker {
                 Ok(false)
             }
             Deleted::Retry(reason) => {
-                tracing::warn!(position, %reason, "deleting a tweet failed; trying again later");
+                let until = recheck();
+                tracing::warn!(position, %reason, %until, "deleting a tweet failed; trying again later");
                 self.store
-                    .note(
+                    .defer(
                         position,
-                        &format!("deleting the tweet: {reason}; trying again"),
+                        until.timestamp_millis(),
+                        &format!(
+                            "deleting the tweet: {reason}; trying again at {}",
+                            said(until)
+                        ),
                         now,
                     )
                     .await?;
@@ -796,6 +842,23 @@ fn apply(projection: &mut Projection, page: &[RecordedEvent]) {
 }
 
 /// Exponential backoff with jitter: about 2, 4, 8 … seconds, at most ten minutes.
+/// When to ask X again after a failure it gave no time for (a 5xx, no answer): half a
+/// minute or so on, not at every round of the leader's (a few a second), which would spend
+/// the small limits of X's reads (`users/me`: 25 a day on the free tier) in seconds.
+fn recheck() -> DateTime<Utc> {
+    let secs = 30.0 * rand::rng().random_range(0.5..1.5);
+    Utc::now() + chrono::Duration::milliseconds((secs * 1000.0) as i64)
+}
+
+/// When to look the account's tweets up again, and why not now, after a lookup that failed
+/// for a while ([`LookupFailed::Refused`] is not asked again).
+fn ask_again(e: LookupFailed) -> (DateTime<Utc>, String) {
+    match e {
+        LookupFailed::Limited(Limited { until, why }) => (until, format!("rate limited: {why}")),
+        LookupFailed::Refused(why) | LookupFailed::Failed(why) => (recheck(), why),
+    }
+}
+
 /// A moment as the outbox's reasons say it, to the second, in UTC (X's resets are whole
 /// seconds).
 fn said(at: DateTime<Utc>) -> String {

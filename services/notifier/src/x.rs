@@ -60,6 +60,19 @@ pub struct Limited {
     pub why: String,
 }
 
+/// Why looking the account's recent tweets up failed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LookupFailed {
+    /// 429: ask again at the reset. (The lookups' limits are small: on X's free tier
+    /// `users/me` takes 25 requests a day.)
+    Limited(Limited),
+    /// Another 4xx but 401: X does not let this app read the account's tweets (its free tier
+    /// reads no timeline); asking again will not change that.
+    Refused(String),
+    /// 5xx, 401, unreachable, no answer: ask again a while later.
+    Failed(String),
+}
+
 pub struct XClient {
     base: String,
     token: egg_mode::Token,
@@ -228,48 +241,55 @@ impl XClient {
 
     /// Looks for a tweet with exactly this text among the account's recent ones: `Ok(None)`
     /// only when the lookup worked and it is not there.
-    pub async fn find_recent(&self, text: &str) -> Result<Option<String>, String> {
+    pub async fn find_recent(&self, text: &str) -> Result<Option<String>, LookupFailed> {
         let me = self
-            .send(raw::request_get(
-                &format!("{}/2/users/me", self.base),
-                &self.token,
-                None,
-            ))
-            .await
-            .map_err(describe)?;
-        if me.status != 200 {
-            return Err(format!(
-                "users/me answered {}: {}",
-                me.status,
-                problem(&me.body)
-            ));
-        }
-        let id = me.body["data"]["id"]
+            .lookup(
+                "users/me",
+                raw::request_get(&format!("{}/2/users/me", self.base), &self.token, None),
+            )
+            .await?;
+        let id = me["data"]["id"]
             .as_str()
-            .ok_or("users/me without an id")?
+            .ok_or_else(|| LookupFailed::Failed("users/me without an id".into()))?
             .to_owned();
         let params = raw::ParamList::new().add_param("max_results", "100");
         let tweets = self
-            .send(raw::request_get(
-                &format!("{}/2/users/{id}/tweets", self.base),
-                &self.token,
-                Some(&params),
-            ))
-            .await
-            .map_err(describe)?;
-        if tweets.status != 200 {
-            return Err(format!(
-                "users/{id}/tweets answered {}: {}",
-                tweets.status,
-                problem(&tweets.body)
-            ));
-        }
-        Ok(tweets.body["data"]
+            .lookup(
+                &format!("users/{id}/tweets"),
+                raw::request_get(
+                    &format!("{}/2/users/{id}/tweets", self.base),
+                    &self.token,
+                    Some(&params),
+                ),
+            )
+            .await?;
+        Ok(tweets["data"]
             .as_array()
             .into_iter()
             .flatten()
             .find(|t| t["text"].as_str() == Some(text))
             .and_then(|t| t["id"].as_str().map(str::to_owned)))
+    }
+
+    /// A read of the account (`what`, as the outbox names it): its answer's body, or why not.
+    async fn lookup(&self, what: &str, request: Request<Body>) -> Result<Value, LookupFailed> {
+        let answer = self
+            .send(request)
+            .await
+            .map_err(|e| LookupFailed::Failed(format!("{what}: {}", describe(e))))?;
+        let said = |s: u16| format!("{what} answered {s}: {}", problem(&answer.body));
+        match answer.status {
+            200 => Ok(answer.body),
+            429 => {
+                let Limited { until, why } = limited(&answer.headers, &answer.body);
+                Err(LookupFailed::Limited(Limited {
+                    until,
+                    why: format!("{what} answered 429: {why}"),
+                }))
+            }
+            s @ (400..=499) if s != 401 => Err(LookupFailed::Refused(said(s))),
+            s => Err(LookupFailed::Failed(said(s))),
+        }
     }
 }
 

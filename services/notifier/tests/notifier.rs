@@ -973,9 +973,14 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
         let entry = env.until_entry(&n, piranesi, "deleting").await;
         entry["reason"]
             .as_str()
-            .is_some_and(|r| r.contains("injected failure"))
+            .is_some_and(|r| r.contains("injected failure; trying again at "))
     })
     .await;
+    // Put off, not tried again at every round of the leader's (every 50 ms here).
+    let failed = env.until_entry(&n, piranesi, "deleting").await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let still = env.until_entry(&n, piranesi, "deleting").await;
+    assert_eq!(still["updated_at"], failed["updated_at"], "{still}");
     env.restore(&later).await;
     let kept = env.until_entry(&n, piranesi, "posted").await;
     faults(0).await;
@@ -997,24 +1002,44 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
     env.until_entry(&n, heat, "posted").await;
 }
 
+impl Env {
+    /// A notifier that crashes right after X took its post: the tweet is out, the outbox
+    /// still says `posting`. The finish's position.
+    async fn crash_mid_post(&self) -> i64 {
+        let mut crashing = self
+            .notifier(&[("LATELY_NOTIFIER_CRASH_AFTER_POST", "true")])
+            .await;
+        self.until_leader(&crashing).await;
+        let id = self
+            .add(json!({ "kind": "podcast", "title": "Mania for Subjugation" }))
+            .await;
+        let position = self.finish(&id, json!({})).await;
+        let exit = tokio::time::timeout(Duration::from_secs(20), crashing.child.wait())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!exit.success(), "the notifier was meant to crash");
+        assert_eq!(self.tweets().await.len(), 1);
+        position
+    }
+
+    async fn faults(&self, faults: Value) {
+        let res = self
+            .client
+            .post(format!("{}/_sandbox/faults", self.sandbox))
+            .json(&faults)
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_success());
+    }
+}
+
 /// The crash exactly-once must survive: the tweet is out, the outbox still says `posting`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_between_posting_and_recording_does_not_tweet_twice() {
     let env = env().await;
-    let mut crashing = env
-        .notifier(&[("LATELY_NOTIFIER_CRASH_AFTER_POST", "true")])
-        .await;
-    env.until_leader(&crashing).await;
-    let id = env
-        .add(json!({ "kind": "podcast", "title": "Mania for Subjugation" }))
-        .await;
-    let position = env.finish(&id, json!({})).await;
-    let exit = tokio::time::timeout(Duration::from_secs(20), crashing.child.wait())
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(!exit.success(), "the notifier was meant to crash");
-    assert_eq!(env.tweets().await.len(), 1);
+    let position = env.crash_mid_post().await;
 
     let n = env.notifier(&[]).await;
     let entry = env.until_entry(&n, position, "posted").await;
@@ -1030,6 +1055,66 @@ async fn a_crash_between_posting_and_recording_does_not_tweet_twice() {
     let tweets = env.until_tweets(2).await;
     assert_eq!(tweets.len(), 2);
     assert_eq!(tweets[1], "Finished listening to “Mania for Subjugation”");
+}
+
+/// Finding out whether an interrupted post went out reads the account, whose limits at X are
+/// small (`users/me`: 25 requests a day on the free tier): a read limited is asked again at
+/// its reset, not at every round of the leader's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_post_is_looked_for_again_at_the_limits_reset() {
+    let env = env().await;
+    let position = env.crash_mid_post().await;
+    env.faults(json!({ "lookup_rate_limit": 1, "rate_limit_reset_secs": 3 }))
+        .await;
+    let n = env.notifier(&[]).await;
+    env.until("the look-up was limited", || async {
+        let entry = env.until_entry(&n, position, "posting").await;
+        entry["reason"].as_str().is_some_and(|r| {
+            r.starts_with(
+                "cannot reconcile: rate limited: users/me answered 429: the 15-minute limit \
+                 (25) is used up; asking again at ",
+            )
+        })
+    })
+    .await;
+    let limited = std::time::Instant::now();
+    let entry = env.until_entry(&n, position, "posted").await;
+    assert!(
+        limited.elapsed() >= Duration::from_millis(1500),
+        "looked up again before the reset: {entry}"
+    );
+    assert_eq!(entry["reason"], "reconciled after an interrupted post");
+    assert_eq!(env.tweets().await.len(), 1);
+}
+
+/// X's free tier reads no timeline: whether an interrupted post went out cannot be told, so
+/// it is not posted again on a guess, nor asked about forever, but left to the owner, saying
+/// how; a retry the owner asks for goes out at most once (X refuses the same text twice).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_post_x_will_not_let_us_look_for_is_left_to_the_owner() {
+    let env = env().await;
+    let position = env.crash_mid_post().await;
+    env.faults(json!({ "lookups_refused": true })).await;
+    let n = env.notifier(&[("LATELY_OWNER_TOKEN", TOKEN)]).await;
+    let failed = env.until_entry(&n, position, "failed").await;
+    let reason = failed["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(
+            "the post was interrupted, and X does not let this app read the account's tweets \
+             to tell whether it went out (users/"
+        ) && reason.contains("answered 403")
+            && reason.ends_with(&format!("`lately retry-tweet {position}`")),
+        "{reason}"
+    );
+    assert_eq!(env.tweets().await.len(), 1);
+
+    assert_eq!(env.retry(&n, position).await, 202);
+    let again = env.until_entry(&n, position, "failed").await;
+    assert!(
+        again["reason"].as_str().unwrap().contains("duplicate"),
+        "{again}"
+    );
+    assert_eq!(env.tweets().await.len(), 1, "posted twice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

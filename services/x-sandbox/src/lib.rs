@@ -14,6 +14,8 @@
 //!   without write access (into posts and deletions, the next ones first), the 400 of media
 //!   ids X no longer knows (into posts with pictures), and slowness; or sets a day's limit on
 //!   posts, as X's free tier has (`daily_posts`: its `x-user-limit-24hour-*` headers, its 429);
+//!   and 429s, or the free tier's 403, into reads of the account (`lookup_rate_limit`,
+//!   `lookups_refused`);
 //!   `GET /_sandbox/tweets` lists what was posted (each picture's bytes at
 //!   `/_sandbox/media/{id}`); `/` shows it live.
 
@@ -120,6 +122,12 @@ pub struct Faults {
     /// …in a "day" of this many seconds (86,400 when 0), from the first post after the
     /// faults were set.
     pub daily_reset_secs: i64,
+    /// Answer this many reads of the account (`users/me`, `users/{id}/tweets`, which the
+    /// notifier asks after an interrupted post) with 429, `rate_limit_reset_secs` ahead.
+    pub lookup_rate_limit: u32,
+    /// Answer every read of the account's tweets (`users/{id}/tweets`) with the 403 X's free
+    /// tier gives: it reads no timeline.
+    pub lookups_refused: bool,
     /// The day's posts so far, and when it resets (epoch seconds): kept here, not set.
     #[serde(skip)]
     daily_used: u32,
@@ -656,9 +664,38 @@ async fn media_bytes(path: web::Path<String>, state: web::Data<State>) -> HttpRe
     }
 }
 
+/// A read of the account, refused as injected: rate limited, or (its tweets, `timeline`)
+/// not readable on this tier.
+fn lookup_fault(state: &State, timeline: bool) -> Option<HttpResponse> {
+    let mut f = state.faults.lock().expect("not poisoned");
+    if f.lookup_rate_limit > 0 {
+        f.lookup_rate_limit -= 1;
+        let reset = Utc::now().timestamp() + f.rate_limit_reset_secs.max(1);
+        return Some(
+            HttpResponse::TooManyRequests()
+                .insert_header(("x-rate-limit-limit", "25"))
+                .insert_header(("x-rate-limit-remaining", "0"))
+                .insert_header(("x-rate-limit-reset", reset.to_string()))
+                .json(json!({ "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429 })),
+        );
+    }
+    (timeline && f.lookups_refused).then(|| {
+        x_error(
+            StatusCode::FORBIDDEN,
+            "Client Forbidden",
+            "When authenticating requests to the Twitter API v2 endpoints, you must use keys \
+             and tokens from a Twitter developer App that is attached to a Project with the \
+             access level this endpoint needs.",
+        )
+    })
+}
+
 async fn me(req: HttpRequest, state: web::Data<State>) -> HttpResponse {
     if let Err(res) = authenticate(&req, &state) {
         return *res;
+    }
+    if let Some(res) = lookup_fault(&state, false) {
+        return res;
     }
     HttpResponse::Ok().json(json!({ "data": { "id": USER_ID, "name": "lately sandbox", "username": "lately_sandbox" } }))
 }
@@ -670,6 +707,9 @@ async fn user_tweets(
 ) -> HttpResponse {
     if let Err(res) = authenticate(&req, &state) {
         return *res;
+    }
+    if let Some(res) = lookup_fault(&state, true) {
+        return res;
     }
     if path.as_str() != USER_ID {
         return x_error(StatusCode::NOT_FOUND, "Not Found Error", "no such user");
