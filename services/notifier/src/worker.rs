@@ -286,7 +286,9 @@ impl Worker {
     }
 
     /// Entries left in `posting` for longer than a post may take: look on the account. Found:
-    /// posted. Certainly not there: pending again. Cannot tell: left as is, and reported.
+    /// posted. Certainly not there: pending again. Cannot tell for now (a read limited or
+    /// failed): left as is, reported, and looked for again later (at the limit's reset). Cannot
+    /// tell at all (X lets this app read no timeline): `failed`, for the owner to judge.
     async fn reconcile(&self, projection: &Projection) -> Result<(), sqlx::Error> {
         let cutoff = now_ms() - self.config.posting_timeout.as_millis() as i64;
         for entry in self.store.stuck(cutoff, now_ms()).await? {
@@ -841,7 +843,6 @@ fn apply(projection: &mut Projection, page: &[RecordedEvent]) {
     }
 }
 
-/// Exponential backoff with jitter: about 2, 4, 8 … seconds, at most ten minutes.
 /// When to ask X again after a failure it gave no time for (a 5xx, no answer): half a
 /// minute or so on, not at every round of the leader's (a few a second), which would spend
 /// the small limits of X's reads (`users/me`: 25 a day on the free tier) in seconds.
@@ -865,6 +866,7 @@ fn said(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
+/// Exponential backoff with jitter: about 2, 4, 8 … seconds, at most ten minutes.
 fn backoff(attempts: i32) -> Duration {
     let base = 2f64.powi(attempts.clamp(1, 10)).min(600.0);
     Duration::from_secs_f64(base * rand::rng().random_range(0.5..1.5))
