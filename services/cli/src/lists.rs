@@ -83,6 +83,11 @@ pub async fn tweets(
             ))
             .await?;
         let entries = page["entries"].as_array().map_or(&[][..], Vec::as_slice);
+        if printed == 0 {
+            if let Some(note) = held_back(&page) {
+                eprintln!("{note}");
+            }
+        }
         if printed == 0 && entries.is_empty() {
             eprintln!(
                 "no tweets{} (the notifier has one for each public finish since it first started)",
@@ -99,6 +104,33 @@ pub async fn tweets(
         }
     }
     Ok(())
+}
+
+/// What X's rate limits hold back now, as the outbox's page says: the tweets pending wait
+/// for it, though only the one X refused says why.
+pub fn held_back(page: &Value) -> Option<String> {
+    let until = |key: &str| {
+        page[key]
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| {
+                t.with_timezone(&chrono::Utc)
+                    .format("%Y-%m-%d %H:%M:%S UTC")
+            })
+    };
+    let said: Vec<String> = [
+        ("paused_until", "posting"),
+        ("deletions_paused_until", "deleting"),
+    ]
+    .into_iter()
+    .filter_map(|(key, what)| Some(format!("{what} until {}", until(key)?)))
+    .collect();
+    (!said.is_empty()).then(|| {
+        format!(
+            "X's rate limit holds {} (a pending tweet's reason says which limit)",
+            said.join(", and ")
+        )
+    })
 }
 
 /// Whose list a read is.
@@ -222,5 +254,32 @@ pub async fn item_read(client: &Client, id: &str) -> Result<Value, CliError> {
     match owners_read(client, id).await {
         Some(answer) => answer,
         None => client.read(&item_path(id)).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_outbox_says_what_xs_limits_hold_back() {
+        let page = |posting: Value, deleting: Value| json!({ "entries": [], "paused_until": posting, "deletions_paused_until": deleting });
+        assert_eq!(held_back(&page(Value::Null, Value::Null)), None);
+        assert_eq!(held_back(&json!({ "entries": [] })), None);
+        assert_eq!(
+            held_back(&page(json!("2026-12-07T18:45:42Z"), Value::Null)).unwrap(),
+            "X's rate limit holds posting until 2026-12-07 18:45:42 UTC (a pending tweet's \
+             reason says which limit)"
+        );
+        assert_eq!(
+            held_back(&page(
+                json!("2026-12-07T18:45:42.5+00:00"),
+                json!("2026-12-06T19:00:00Z")
+            ))
+            .unwrap(),
+            "X's rate limit holds posting until 2026-12-07 18:45:42 UTC, and deleting until \
+             2026-12-06 19:00:00 UTC (a pending tweet's reason says which limit)"
+        );
     }
 }

@@ -178,6 +178,14 @@ async fn readyz(state: web::Data<State>) -> HttpResponse {
 /// page (or a Prometheus scrape) must not hang with it.
 const OUTBOX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// A pause, while it lasts.
+fn ahead(pause: &std::sync::Mutex<Option<DateTime<Utc>>>) -> Option<DateTime<Utc>> {
+    pause
+        .lock()
+        .expect("not poisoned")
+        .filter(|until| *until > Utc::now())
+}
+
 fn ms(t: Option<i64>) -> Option<DateTime<Utc>> {
     t.and_then(DateTime::from_timestamp_millis)
 }
@@ -203,8 +211,8 @@ async fn status(state: web::Data<State>) -> Result<HttpResponse, Problem> {
         "lag": head - position,
         "checkpoint": checkpoint,
         "auth_failed": s.auth_failed.lock().expect("not poisoned").clone(),
-        "paused_until": *s.paused_until.lock().expect("not poisoned"),
-        "deletions_paused_until": *s.deletions_paused_until.lock().expect("not poisoned"),
+        "paused_until": ahead(&s.paused_until),
+        "deletions_paused_until": ahead(&s.deletions_paused_until),
         "counts": counts.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
         "outbox": outbox,
     })))
@@ -278,9 +286,12 @@ async fn outbox(
     let next_before = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| e.finish_position))
         .flatten();
+    let s = &state.shared;
     Ok(HttpResponse::Ok().json(json!({
         "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
         "next_before": next_before,
+        "paused_until": ahead(&s.paused_until),
+        "deletions_paused_until": ahead(&s.deletions_paused_until),
     })))
 }
 

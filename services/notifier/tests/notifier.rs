@@ -1316,6 +1316,26 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
         ),
         "{reason}"
     );
+    // The outbox's page says it too (`lately tweets` prints it first): every tweet pending
+    // waits, not only the one X refused.
+    let page: Value = env
+        .client
+        .get(format!("{}/v1/outbox?status=pending", n.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let until = page["paused_until"].as_str().unwrap();
+    assert!(
+        reason.ends_with(&format!(
+            "{} UTC",
+            until.replace('T', " ").trim_end_matches('Z')
+        )),
+        "{page} {reason}"
+    );
+    assert!(page["deletions_paused_until"].is_null(), "{page}");
 
     // Deleting goes on while posting waits.
     env.remove(&heat).await;
