@@ -561,7 +561,8 @@ enum Command {
     },
     /// Try a finish's tweet again that X refused (or that was skipped, only recorded in a dry
     /// run, or deleted with its item): after fixing the app's access, say, or restoring the
-    /// item. A posted one is never posted twice.
+    /// item; or one whose post was interrupted where X lets the notifier read no timeline,
+    /// once you have looked on the account. A posted one is never posted twice.
     RetryTweet {
         /// The finish's log position, as `lately tweets` shows it.
         #[arg(value_parser = clap::value_parser!(i64).range(1..))]

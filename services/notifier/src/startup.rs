@@ -298,8 +298,10 @@ async fn outbox(
 /// `POST /v1/outbox/{position}/retry`, with the owner's token: tries a finish's tweet again
 /// that X refused (`failed`), that was `skipped` or only recorded (`dry_run`), or whose tweet
 /// was `deleted` (its item removed or made private, its finish taken back: restored, the
-/// owner may want it out again). None of those is on the account, so this cannot tweet twice;
-/// a posted one is refused with a 409.
+/// owner may want it out again). None of those is on the account, so this cannot tweet twice
+/// — but for a `failed` one whose post was interrupted where X lets this app read no
+/// timeline, whose reason asks the owner to look on the account first (and X refuses the
+/// same text twice); a posted one is refused with a 409.
 async fn retry(
     req: actix_web::HttpRequest,
     path: web::Path<String>,
