@@ -133,15 +133,19 @@ impl Env {
         n
     }
 
-    async fn status(&self, n: &Notifier) -> Value {
+    async fn get(&self, url: String) -> Value {
         self.client
-            .get(format!("{}/v1/status", n.url))
+            .get(url)
             .send()
             .await
             .unwrap()
             .json()
             .await
             .unwrap()
+    }
+
+    async fn status(&self, n: &Notifier) -> Value {
+        self.get(format!("{}/v1/status", n.url)).await
     }
 
     async fn until_leader(&self, n: &Notifier) {
@@ -211,15 +215,7 @@ impl Env {
 
     /// The tweets in the sandbox, newest first, as it lists them (with their pictures).
     async fn sandbox_tweets(&self) -> Vec<Value> {
-        let body: Value = self
-            .client
-            .get(format!("{}/_sandbox/tweets", self.sandbox))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body = self.get(format!("{}/_sandbox/tweets", self.sandbox)).await;
         body["data"].as_array().unwrap().clone()
     }
 
@@ -1318,15 +1314,7 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
     );
     // The outbox's page says it too (`lately tweets` prints it first): every tweet pending
     // waits, not only the one X refused.
-    let page: Value = env
-        .client
-        .get(format!("{}/v1/outbox?status=pending", n.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page = env.get(format!("{}/v1/outbox?status=pending", n.url)).await;
     let until = page["paused_until"].as_str().unwrap();
     assert!(
         reason.ends_with(&format!(
