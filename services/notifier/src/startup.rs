@@ -398,5 +398,14 @@ async fn metrics(state: web::Data<State>) -> HttpResponse {
         .set((s.head.load(Ordering::Relaxed) - position).max(0) as f64);
     metrics::gauge!("lately_notifier_leader")
         .set(f64::from(u8::from(s.leader.load(Ordering::Relaxed))));
+    // How long X's rate limit still holds posting or deleting back (0: it does not): what
+    // an alert on a day's posts used up watches.
+    for (what, pause) in [
+        ("posting", &s.paused_until),
+        ("deleting", &s.deletions_paused_until),
+    ] {
+        let left = ahead(pause).map_or(0, |until| (until - Utc::now()).num_seconds().max(1));
+        metrics::gauge!("lately_notifier_paused_seconds", "what" => what).set(left as f64);
+    }
     lately_service::metrics::endpoint().await
 }

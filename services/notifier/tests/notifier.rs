@@ -1324,6 +1324,30 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
         "{page} {reason}"
     );
     assert!(page["deletions_paused_until"].is_null(), "{page}");
+    let metrics = env
+        .client
+        .get(format!("{}/metrics", n.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let paused = |what: &str| {
+        metrics
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(&format!(
+                    "lately_notifier_paused_seconds{{what=\"{what}\"}} "
+                ))
+            })
+            .and_then(|v| v.parse::<f64>().ok())
+    };
+    assert!(
+        paused("posting").is_some_and(|s| (1.0..=6.0).contains(&s)),
+        "{metrics}"
+    );
+    assert_eq!(paused("deleting"), Some(0.0), "{metrics}");
 
     // Deleting goes on while posting waits.
     env.remove(&heat).await;
