@@ -84,9 +84,7 @@ pub async fn tweets(
             .await?;
         let entries = page["entries"].as_array().map_or(&[][..], Vec::as_slice);
         if printed == 0 {
-            if let Some(note) = held_back(&page) {
-                eprintln!("{note}");
-            }
+            notes(&page).iter().for_each(|note| eprintln!("{note}"));
         }
         if printed == 0 && entries.is_empty() {
             eprintln!(
@@ -106,31 +104,43 @@ pub async fn tweets(
     Ok(())
 }
 
-/// What X's rate limits hold back now, as the outbox's page says: the tweets pending wait
-/// for it, though only the one X refused says why.
-pub fn held_back(page: &Value) -> Option<String> {
-    let until = |key: &str| {
-        page[key]
-            .as_str()
+/// What the outbox's page says of X's limits, before its entries: what they hold back now
+/// (the tweets pending wait for it, though only the one X refused says why), or else what is
+/// left of the account's day of posts, when X says.
+pub fn notes(page: &Value) -> Vec<String> {
+    let utc = |t: &Value| {
+        t.as_str()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
             .map(|t| {
                 t.with_timezone(&chrono::Utc)
                     .format("%Y-%m-%d %H:%M:%S UTC")
             })
     };
-    let said: Vec<String> = [
+    let held: Vec<String> = [
         ("paused_until", "posting"),
         ("deletions_paused_until", "deleting"),
     ]
     .into_iter()
-    .filter_map(|(key, what)| Some(format!("{what} until {}", until(key)?)))
+    .filter_map(|(key, what)| Some(format!("{what} until {}", utc(&page[key])?)))
     .collect();
-    (!said.is_empty()).then(|| {
-        format!(
+    if !held.is_empty() {
+        return vec![format!(
             "X's rate limit holds {} (a pending tweet's reason says which limit)",
-            said.join(", and ")
-        )
-    })
+            held.join(", and ")
+        )];
+    }
+    let day = &page["posts_left"];
+    match (
+        day["remaining"].as_u64(),
+        day["limit"].as_u64(),
+        utc(&day["resets_at"]),
+    ) {
+        (Some(left), Some(limit), Some(until)) => vec![format!(
+            "X allows this account {left} more {} of {limit} until {until}",
+            if left == 1 { "post" } else { "posts" }
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// Whose list a read is.
@@ -263,23 +273,32 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn the_outbox_says_what_xs_limits_hold_back() {
-        let page = |posting: Value, deleting: Value| json!({ "entries": [], "paused_until": posting, "deletions_paused_until": deleting });
-        assert_eq!(held_back(&page(Value::Null, Value::Null)), None);
-        assert_eq!(held_back(&json!({ "entries": [] })), None);
+    fn the_outbox_says_what_xs_limits_hold_back_or_leave() {
+        let day = json!({ "remaining": 3, "limit": 17, "resets_at": "2026-12-07T09:12:00Z" });
+        let page = |posting: Value, deleting: Value, day: Value| json!({ "entries": [], "paused_until": posting, "deletions_paused_until": deleting, "posts_left": day });
+        assert!(notes(&page(Value::Null, Value::Null, Value::Null)).is_empty());
+        assert!(notes(&json!({ "entries": [] })).is_empty());
         assert_eq!(
-            held_back(&page(json!("2026-12-07T18:45:42Z"), Value::Null)).unwrap(),
-            "X's rate limit holds posting until 2026-12-07 18:45:42 UTC (a pending tweet's \
-             reason says which limit)"
+            notes(&page(Value::Null, Value::Null, day.clone())),
+            ["X allows this account 3 more posts of 17 until 2026-12-07 09:12:00 UTC"]
         );
         assert_eq!(
-            held_back(&page(
+            notes(&page(json!("2026-12-07T18:45:42Z"), Value::Null, day)),
+            [
+                "X's rate limit holds posting until 2026-12-07 18:45:42 UTC (a pending tweet's \
+              reason says which limit)"
+            ]
+        );
+        assert_eq!(
+            notes(&page(
                 json!("2026-12-07T18:45:42.5+00:00"),
-                json!("2026-12-06T19:00:00Z")
-            ))
-            .unwrap(),
-            "X's rate limit holds posting until 2026-12-07 18:45:42 UTC, and deleting until \
-             2026-12-06 19:00:00 UTC (a pending tweet's reason says which limit)"
+                json!("2026-12-06T19:00:00Z"),
+                Value::Null
+            )),
+            [
+                "X's rate limit holds posting until 2026-12-07 18:45:42 UTC, and deleting until \
+              2026-12-06 19:00:00 UTC (a pending tweet's reason says which limit)"
+            ]
         );
     }
 }

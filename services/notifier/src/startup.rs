@@ -186,6 +186,12 @@ fn ahead(pause: &std::sync::Mutex<Option<DateTime<Utc>>>) -> Option<DateTime<Utc
         .filter(|until| *until > Utc::now())
 }
 
+/// What X last said was left of the account's day of posts, until that day resets.
+fn day_left(s: &Shared) -> Option<crate::x::DayLeft> {
+    let day = *s.day_left.lock().expect("not poisoned");
+    day.filter(|d| d.resets_at > Utc::now())
+}
+
 fn ms(t: Option<i64>) -> Option<DateTime<Utc>> {
     t.and_then(DateTime::from_timestamp_millis)
 }
@@ -213,6 +219,7 @@ async fn status(state: web::Data<State>) -> Result<HttpResponse, Problem> {
         "auth_failed": s.auth_failed.lock().expect("not poisoned").clone(),
         "paused_until": ahead(&s.paused_until),
         "deletions_paused_until": ahead(&s.deletions_paused_until),
+        "posts_left": day_left(s),
         "counts": counts.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
         "outbox": outbox,
     })))
@@ -292,6 +299,7 @@ async fn outbox(
         "next_before": next_before,
         "paused_until": ahead(&s.paused_until),
         "deletions_paused_until": ahead(&s.deletions_paused_until),
+        "posts_left": day_left(s),
     })))
 }
 

@@ -16,7 +16,7 @@ use crate::configuration::{Config, Start};
 use crate::cover;
 use crate::leader::Leadership;
 use crate::store::{Entry, Store};
-use crate::x::{Deleted, Limited, LookupFailed, Posted, XClient};
+use crate::x::{DayLeft, Deleted, Limited, LookupFailed, Posted, XClient};
 
 /// What the HTTP side reports.
 #[derive(Default)]
@@ -29,6 +29,8 @@ pub struct Shared {
     pub auth_failed: Mutex<Option<String>>,
     /// Until when X's rate limit holds posting back.
     pub paused_until: Mutex<Option<DateTime<Utc>>>,
+    /// What X said was left of the account's day of posts, on the latest post's answer.
+    pub day_left: Mutex<Option<DayLeft>>,
     /// Until when it holds deleting back: X limits the two apart, and a day's posts used up
     /// must not keep a tweet of an item made private on the account for the rest of the day.
     pub deletions_paused_until: Mutex<Option<DateTime<Utc>>>,
@@ -546,14 +548,15 @@ impl Worker {
             outcome = x.post(&text, None).await;
             without = Some(refused);
         }
-        if self.config.crash_after_post && matches!(outcome, Posted::Created(_)) {
+        if self.config.crash_after_post && matches!(outcome, Posted::Created { .. }) {
             tracing::error!("LATELY_NOTIFIER_CRASH_AFTER_POST: aborting before recording the post");
             std::process::abort();
         }
         let now = now_ms();
         match outcome {
-            Posted::Created(id) => {
-                tracing::info!(position, tweet_id = %id, "tweeted");
+            Posted::Created { id, day } => {
+                tracing::info!(position, tweet_id = %id, posts_left_today = ?day.map(|d| d.remaining), "tweeted");
+                *self.shared.day_left.lock().expect("not poisoned") = day;
                 metrics::counter!("lately_notifier_posted_total").increment(1);
                 self.store
                     .settle_posted(position, Some(&id), without.as_deref(), now)

@@ -20,8 +20,8 @@ use crate::cover::Picture;
 /// What became of a post.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Posted {
-    /// Created, with the tweet's id.
-    Created(String),
+    /// Created, with the tweet's id, and what X says is left of the account's day of posts.
+    Created { id: String, day: Option<DayLeft> },
     /// 429: not posted; try again once the limit resets.
     RateLimited(Limited),
     /// 5xx, or the request never left (connection refused): not posted; back off and retry.
@@ -49,6 +49,31 @@ pub enum Deleted {
     Rejected(String),
     /// 401: the credentials are wrong.
     Unauthorized(String),
+}
+
+/// What is left of the account's day of posts, as X says on a post's answer
+/// (`x-user-limit-24hour-*`; a tier without a daily limit says nothing).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct DayLeft {
+    pub remaining: u64,
+    pub limit: u64,
+    pub resets_at: DateTime<Utc>,
+}
+
+impl DayLeft {
+    fn of(headers: &hyper::HeaderMap) -> Option<Self> {
+        let number = |name: &str| {
+            headers
+                .get(format!("x-user-limit-24hour-{name}"))
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+        };
+        Some(Self {
+            remaining: number("remaining")?,
+            limit: number("limit")?,
+            resets_at: DateTime::from_timestamp(i64::try_from(number("reset")?).ok()?, 0)?,
+        })
+    }
 }
 
 /// A 429: when to ask again, and which of X's limits said no.
@@ -195,7 +220,10 @@ impl XClient {
         let detail = problem(&answer.body);
         match answer.status {
             200 | 201 => match answer.body["data"]["id"].as_str() {
-                Some(id) => Posted::Created(id.to_owned()),
+                Some(id) => Posted::Created {
+                    id: id.to_owned(),
+                    day: DayLeft::of(&answer.headers),
+                },
                 None => Posted::Unknown(format!("{} without a tweet id", answer.status)),
             },
             429 => Posted::RateLimited(limited(&answer.headers, &answer.body)),
@@ -404,6 +432,30 @@ mod tests {
         let l = limited(&window, &Value::Null);
         assert_eq!(l.until.timestamp(), now + 600);
         assert_eq!(l.why, "the 15-minute limit (100) is used up");
+    }
+
+    #[test]
+    fn a_posts_answer_says_what_is_left_of_the_day() {
+        let now = Utc::now().timestamp();
+        let day = headers(&[
+            ("x-user-limit-24hour-limit", 17),
+            ("x-user-limit-24hour-remaining", 3),
+            ("x-user-limit-24hour-reset", now + 600),
+            ("x-rate-limit-remaining", 99),
+        ]);
+        assert_eq!(
+            DayLeft::of(&day),
+            Some(DayLeft {
+                remaining: 3,
+                limit: 17,
+                resets_at: DateTime::from_timestamp(now + 600, 0).unwrap()
+            })
+        );
+        // A tier without a daily limit says nothing of it.
+        assert_eq!(
+            DayLeft::of(&headers(&[("x-rate-limit-remaining", 99)])),
+            None
+        );
     }
 
     #[test]

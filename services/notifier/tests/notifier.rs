@@ -546,7 +546,10 @@ async fn the_sandbox_keeps_the_latest_pictures() {
     assert_eq!(bytes(&ids[1]).await.unwrap().status(), 200);
     assert_eq!(
         x.post("A tweet with the latest", Some(&ids[200])).await,
-        lately_notifier::x::Posted::Created("1800000000000000001".into())
+        lately_notifier::x::Posted::Created {
+            id: "1800000000000000001".into(),
+            day: None
+        }
     );
     assert!(matches!(
         x.post("A tweet with the oldest", Some(&ids[0])).await,
@@ -1286,6 +1289,11 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
     let heat = env.add(json!({ "kind": "movie", "title": "Heat" })).await;
     let heat_finish = env.finish(&heat, json!({})).await;
     env.until_entry(&n, heat_finish, "posted").await;
+    // X's answer said what is left of the day: nothing.
+    let page = env.get(format!("{}/v1/outbox", n.url)).await;
+    assert_eq!(page["posts_left"]["remaining"], 0, "{page}");
+    assert_eq!(page["posts_left"]["limit"], 1, "{page}");
+    assert!(page["paused_until"].is_null(), "{page}");
 
     let severance = env.add(json!({ "kind": "tv", "title": "Severance" })).await;
     let waiting = env.finish(&severance, json!({})).await;
