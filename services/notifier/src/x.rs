@@ -62,16 +62,11 @@ pub struct DayLeft {
 
 impl DayLeft {
     fn of(headers: &hyper::HeaderMap) -> Option<Self> {
-        let number = |name: &str| {
-            headers
-                .get(format!("x-user-limit-24hour-{name}"))
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse::<u64>().ok())
-        };
+        let number = |name: &str| header_number(headers, &format!("x-user-limit-24hour-{name}"));
         Some(Self {
-            remaining: number("remaining")?,
-            limit: number("limit")?,
-            resets_at: DateTime::from_timestamp(i64::try_from(number("reset")?).ok()?, 0)?,
+            remaining: u64::try_from(number("remaining")?).ok()?,
+            limit: u64::try_from(number("limit")?).ok()?,
+            resets_at: DateTime::from_timestamp(number("reset")?, 0)?,
         })
     }
 }
@@ -336,12 +331,7 @@ const LIMITS: [(&str, &str); 3] = [
 /// day. With no limit said to be used up (a monthly cap, which X names only in its body), the
 /// 15-minute window's reset, or 15 minutes; never less than a second, whatever the clocks say.
 fn limited(headers: &hyper::HeaderMap, body: &Value) -> Limited {
-    let number = |name: String| {
-        headers
-            .get(name.as_str())
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<i64>().ok())
-    };
+    let number = |name: String| header_number(headers, &name);
     let reset = |prefix: &str| {
         number(format!("{prefix}-reset")).and_then(|s| DateTime::from_timestamp(s, 0))
     };
@@ -367,6 +357,14 @@ fn limited(headers: &hyper::HeaderMap, body: &Value) -> Limited {
         until: until.max(now + chrono::Duration::seconds(1)),
         why,
     }
+}
+
+/// A header of X's limits: a whole number (a count, or a reset in epoch seconds).
+fn header_number(headers: &hyper::HeaderMap, name: &str) -> Option<i64> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok())
 }
 
 fn describe(e: SendError) -> String {

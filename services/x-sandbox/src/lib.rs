@@ -361,11 +361,7 @@ async fn injected(req: &HttpRequest, state: &State) -> Option<HttpResponse> {
         return Some(*res);
     }
     if faults.rate_limit > 0 {
-        let reset = Utc::now().timestamp() + faults.rate_limit_reset_secs.max(1);
-        return Some(HttpResponse::TooManyRequests()
-            .insert_header(("x-rate-limit-reset", reset.to_string()))
-            .insert_header(("x-rate-limit-remaining", "0"))
-            .json(json!({ "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429 })));
+        return Some(window_used_up(100, faults.rate_limit_reset_secs));
     }
     if faults.server_errors > 0 {
         return Some(x_error(
@@ -392,7 +388,7 @@ async fn post_tweet(req: HttpRequest, body: web::Bytes, state: web::Data<State>)
     if let Some(d) = daily.as_ref().filter(|d| d.over) {
         let mut res = HttpResponse::TooManyRequests();
         d.headers(&mut res);
-        return res.json(json!({ "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429 }));
+        return too_many_requests(&mut res);
     }
     let tweet: NewTweet = match serde_json::from_slice(&body) {
         Ok(t) => t,
@@ -664,20 +660,29 @@ async fn media_bytes(path: web::Path<String>, state: web::Data<State>) -> HttpRe
     }
 }
 
+/// X's 429, with the headers `res` was given of the limit that said no.
+fn too_many_requests(res: &mut actix_web::HttpResponseBuilder) -> HttpResponse {
+    res.json(json!({ "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429 }))
+}
+
+/// The 429 of a 15-minute window of `limit` requests used up, resetting `secs` ahead.
+fn window_used_up(limit: u32, secs: i64) -> HttpResponse {
+    let reset = Utc::now().timestamp() + secs.max(1);
+    too_many_requests(
+        HttpResponse::TooManyRequests()
+            .insert_header(("x-rate-limit-limit", limit.to_string()))
+            .insert_header(("x-rate-limit-remaining", "0"))
+            .insert_header(("x-rate-limit-reset", reset.to_string())),
+    )
+}
+
 /// A read of the account, refused as injected: rate limited, or (its tweets, `timeline`)
 /// not readable on this tier.
 fn lookup_fault(state: &State, timeline: bool) -> Option<HttpResponse> {
     let mut f = state.faults.lock().expect("not poisoned");
     if f.lookup_rate_limit > 0 {
         f.lookup_rate_limit -= 1;
-        let reset = Utc::now().timestamp() + f.rate_limit_reset_secs.max(1);
-        return Some(
-            HttpResponse::TooManyRequests()
-                .insert_header(("x-rate-limit-limit", "25"))
-                .insert_header(("x-rate-limit-remaining", "0"))
-                .insert_header(("x-rate-limit-reset", reset.to_string()))
-                .json(json!({ "title": "Too Many Requests", "detail": "Too Many Requests", "type": "about:blank", "status": 429 })),
-        );
+        return Some(window_used_up(25, f.rate_limit_reset_secs));
     }
     (timeline && f.lookups_refused).then(|| {
         x_error(
