@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 
 use crate::configuration::{credentials, Config};
 use crate::store::{Entry, Store, STATUSES};
-use crate::worker::{Shared, Worker};
+use crate::worker::{ahead, Shared, Worker};
 use crate::x::XClient;
 
 pub struct Application {
@@ -177,14 +177,6 @@ async fn readyz(state: web::Data<State>) -> HttpResponse {
 /// outbox: behind a network partition its database never answers, and an operator's status
 /// page (or a Prometheus scrape) must not hang with it.
 const OUTBOX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// A pause, while it lasts.
-fn ahead(pause: &std::sync::Mutex<Option<DateTime<Utc>>>) -> Option<DateTime<Utc>> {
-    pause
-        .lock()
-        .expect("not poisoned")
-        .filter(|until| *until > Utc::now())
-}
 
 /// What X last said was left of the account's day of posts, until that day resets.
 fn day_left(s: &Shared) -> Option<crate::x::DayLeft> {

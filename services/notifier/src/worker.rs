@@ -37,6 +37,14 @@ pub struct Shared {
     pub dry_run: AtomicBool,
 }
 
+/// A pause (`Shared::paused_until`, …), while it lasts.
+pub fn ahead(pause: &Mutex<Option<DateTime<Utc>>>) -> Option<DateTime<Utc>> {
+    pause
+        .lock()
+        .expect("not poisoned")
+        .filter(|until| *until > Utc::now())
+}
+
 pub struct Worker {
     pub config: Config,
     pub log: EventLog,
@@ -144,18 +152,14 @@ impl Worker {
             return Ok(());
         }
         self.reconcile(projection).await?;
-        let paused = |pause: &Mutex<Option<DateTime<Utc>>>| {
-            let until = *pause.lock().expect("not poisoned");
-            until.is_some_and(|p| p > Utc::now())
-        };
-        if !paused(&self.shared.paused_until) {
+        if ahead(&self.shared.paused_until).is_none() {
             for entry in self.store.due(now_ms(), 20).await? {
                 if !self.post(projection, &entry).await? {
                     break;
                 }
             }
         }
-        if auth_failed() || paused(&self.shared.deletions_paused_until) {
+        if auth_failed() || ahead(&self.shared.deletions_paused_until).is_some() {
             return Ok(());
         }
         for entry in self.store.deleting(20).await? {
