@@ -244,7 +244,7 @@ impl Client {
 }
 
 impl Client {
-    /// A GET from the notifier's status API.
+    /// A GET of one of the notifier's owner routes (the outbox), with the token.
     pub async fn notifier_get(&self, path: &str) -> Result<Value, CliError> {
         self.notifier(self.http.get(format!("{}{path}", self.notifier)))
             .await
@@ -253,14 +253,14 @@ impl Client {
     /// A POST to one of the notifier's owner routes, with the token. Not retried: a retry of
     /// a tweet that the first request already queued would be refused as pending.
     pub async fn notifier_post(&self, path: &str) -> Result<Value, CliError> {
-        let mut req = self.http.post(format!("{}{path}", self.notifier));
+        self.notifier(self.http.post(format!("{}{path}", self.notifier)))
+            .await
+    }
+
+    async fn notifier(&self, mut req: reqwest::RequestBuilder) -> Result<Value, CliError> {
         if let Some(token) = &self.token {
             req = req.bearer_auth(token);
         }
-        self.notifier(req).await
-    }
-
-    async fn notifier(&self, req: reqwest::RequestBuilder) -> Result<Value, CliError> {
         let res = req.send().await.map_err(|e| {
             CliError::Unreachable(format!(
                 "cannot reach the notifier at {}: {}",

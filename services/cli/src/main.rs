@@ -66,7 +66,7 @@ struct Cli {
         global = true
     )]
     writer_url: String,
-    /// Your bearer token (the writer's): sent with writes, the owner's reads (`items`, `show`, `export`, `--all`) and `retry-tweet`.
+    /// Your bearer token (the writer's): sent with writes, the owner's reads (`items`, `show`, `export`, `--all`, `tweets`) and `retry-tweet`.
     #[arg(long, env = "LATELY_TOKEN", hide_env_values = true, global = true)]
     token: Option<String>,
     /// A reader's (or the load balancer's) base URL, for the reads: `list`, `show`, `stats`, …
@@ -550,7 +550,7 @@ enum Command {
     /// Write a handful of realistic items, so a fresh feed is not empty.
     Demo,
     /// The notifier's tweets, newest finish first: each one's log position, state, and its
-    /// text or why it was not posted.
+    /// text or why it was not posted. The owner's read: sends your token.
     Tweets {
         /// Only those in this state (`failed`: the ones X refused).
         #[arg(long, value_enum)]

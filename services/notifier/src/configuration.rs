@@ -120,13 +120,14 @@ pub struct Config {
     #[arg(long, env = "LATELY_POLL_MS", default_value_t = 250)]
     pub poll_ms: u64,
 
-    /// The owner's bearer token (give the notifier the writer's): retrying a tweet,
-    /// `POST /v1/outbox/{position}/retry`, answers only to it. Unset: retrying is off.
+    /// The owner's bearer token (give the notifier the writer's): the outbox,
+    /// `GET /v1/outbox`, and retrying a tweet, `POST /v1/outbox/{position}/retry`, answer only
+    /// to it. Unset: both are off.
     #[arg(long, env = "LATELY_OWNER_TOKEN", hide_env_values = true)]
     pub owner_token: Option<String>,
 
-    /// Let anyone who reaches the notifier retry a tweet. Only for a machine nobody else can
-    /// reach.
+    /// Let anyone who reaches the notifier read the outbox and retry a tweet. Only for a
+    /// machine nobody else can reach.
     #[arg(long, env = "LATELY_INSECURE_LOCAL", default_value_t = false)]
     pub insecure_local: bool,
 

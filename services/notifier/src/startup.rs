@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::{web, App, HttpResponse, HttpServer};
 use anyhow::Context;
 use chrono::{DateTime, Utc};
@@ -77,7 +78,8 @@ impl Application {
         let owner = OwnerAccess::new(config.owner_token.as_deref(), config.insecure_local);
         if matches!(owner, OwnerAccess::Open) {
             tracing::warn!(
-                "LATELY_INSECURE_LOCAL: anyone who reaches the notifier may retry a tweet"
+                "LATELY_INSECURE_LOCAL: anyone who reaches the notifier may read the outbox and \
+                 retry a tweet"
             );
         }
         let shared = Arc::new(Shared::default());
@@ -188,17 +190,14 @@ fn ms(t: Option<i64>) -> Option<DateTime<Utc>> {
     t.and_then(DateTime::from_timestamp_millis)
 }
 
+/// `GET /v1/status`: how the notifier is doing, for anyone who reaches it (an operator's
+/// check, the chaos run's counts). Not the outbox's entries: they name private items and hold
+/// the text of tweets deleted for a reason (the item made private, removed), so they are the
+/// owner's (`GET /v1/outbox`).
 async fn status(state: web::Data<State>) -> Result<HttpResponse, Problem> {
     let s = &state.shared;
-    let reads = async {
-        tokio::try_join!(
-            state.store.list(None, None, 100),
-            state.store.counts(),
-            state.store.checkpoint()
-        )
-    };
-    let (recent, counts, checkpoint) = within_timeout(reads).await?;
-    let outbox: Vec<_> = recent.iter().map(entry_json).collect();
+    let reads = async { tokio::try_join!(state.store.counts(), state.store.checkpoint()) };
+    let (counts, checkpoint) = within_timeout(reads).await?;
     let position = s.position.load(Ordering::Relaxed);
     let head = s.head.load(Ordering::Relaxed).max(position);
     Ok(HttpResponse::Ok().json(json!({
@@ -213,7 +212,6 @@ async fn status(state: web::Data<State>) -> Result<HttpResponse, Problem> {
         "deletions_paused_until": ahead(&s.deletions_paused_until),
         "posts_left": day_left(s),
         "counts": counts.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
-        "outbox": outbox,
     })))
 }
 
@@ -257,13 +255,15 @@ struct OutboxQuery {
     limit: Option<i64>,
 }
 
-/// `GET /v1/outbox?status=&before=&limit=`: the outbox, newest finish first, a page at a time
-/// (`next_before` continues it). The status page shows only the latest 100 entries; this finds
-/// an older failure.
+/// `GET /v1/outbox?status=&before=&limit=`, with the owner's token: the outbox, newest finish
+/// first, a page at a time (`next_before` continues it). The owner's, as a reader's list with
+/// private items is: an entry names its item, private ones too, and keeps the text of a tweet
+/// deleted because its item was made private or removed.
 async fn outbox(
     req: actix_web::HttpRequest,
     state: web::Data<State>,
 ) -> Result<HttpResponse, Problem> {
+    state.owner.check(req.headers(), "the outbox")?;
     let q: OutboxQuery = lately_service::query::parse(req.query_string())?;
     let status = match q.status.as_deref() {
         None | Some("") => None,
@@ -286,13 +286,15 @@ async fn outbox(
         .then(|| entries.last().map(|e| e.finish_position))
         .flatten();
     let s = &state.shared;
-    Ok(HttpResponse::Ok().json(json!({
-        "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
-        "next_before": next_before,
-        "paused_until": ahead(&s.paused_until),
-        "deletions_paused_until": ahead(&s.deletions_paused_until),
-        "posts_left": day_left(s),
-    })))
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "private, no-store"))
+        .json(json!({
+            "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
+            "next_before": next_before,
+            "paused_until": ahead(&s.paused_until),
+            "deletions_paused_until": ahead(&s.deletions_paused_until),
+            "posts_left": day_left(s),
+        })))
 }
 
 /// `POST /v1/outbox/{position}/retry`, with the owner's token: tries a finish's tweet again

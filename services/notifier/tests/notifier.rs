@@ -113,6 +113,7 @@ impl Env {
             .env("LATELY_POSTING_TIMEOUT", "2s")
             .env("LATELY_POLL_MS", "50")
             .env("RUST_LOG", "warn")
+            .env("LATELY_OWNER_TOKEN", TOKEN)
             .stdout(log)
             .kill_on_drop(true);
         for (k, v) in extra {
@@ -146,6 +147,30 @@ impl Env {
 
     async fn status(&self, n: &Notifier) -> Value {
         self.get(format!("{}/v1/status", n.url)).await
+    }
+
+    /// A page of the outbox (`GET /v1/outbox?{query}`), with the owner's token.
+    async fn outbox(&self, n: &Notifier, query: &str) -> Value {
+        let res = self
+            .client
+            .get(format!("{}/v1/outbox?{query}", n.url))
+            .bearer_auth(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "GET /v1/outbox?{query}");
+        res.json().await.unwrap()
+    }
+
+    /// The outbox entry of the finish at `position` (null if none).
+    async fn entry(&self, n: &Notifier, position: i64) -> Value {
+        let page = self
+            .outbox(n, &format!("before={}&limit=1", position + 1))
+            .await;
+        Some(&page["entries"][0])
+            .filter(|e| e["finish_position"] == position)
+            .cloned()
+            .unwrap_or(Value::Null)
     }
 
     async fn until_leader(&self, n: &Notifier) {
@@ -239,14 +264,7 @@ impl Env {
     /// Waits until the outbox entry of the finish at `position` has `status`.
     async fn until_entry(&self, n: &Notifier, position: i64, status: &str) -> Value {
         for _ in 0..400 {
-            let s = self.status(n).await;
-            let found = s["outbox"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|e| e["finish_position"] == position)
-                .cloned()
-                .unwrap_or(Value::Null);
+            let found = self.entry(n, position).await;
             if found["status"] == status {
                 return found;
             }
@@ -254,7 +272,7 @@ impl Env {
         }
         panic!(
             "outbox entry {position} never became {status}: {}",
-            self.status(n).await
+            self.entry(n, position).await
         );
     }
 }
@@ -675,7 +693,7 @@ async fn history_and_old_backfills_are_not_tweeted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_finish_recorded_not_to_be_tweeted_is_not_unless_the_owner_asks() {
     let env = env().await;
-    let n = env.notifier(&[("LATELY_OWNER_TOKEN", TOKEN)]).await;
+    let n = env.notifier(&[]).await;
     env.until_leader(&n).await;
     let quiet = env.add(json!({ "kind": "book", "title": "Quiet" })).await;
     let quiet = env.finish(&quiet, json!({ "tweet": false })).await;
@@ -708,12 +726,7 @@ async fn a_finish_recorded_not_to_be_tweeted_is_not_unless_the_owner_asks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_kinds_asked_for_are_tweeted() {
     let env = env().await;
-    let n = env
-        .notifier(&[
-            ("LATELY_OWNER_TOKEN", TOKEN),
-            ("LATELY_TWEET_KINDS", "book, movie"),
-        ])
-        .await;
+    let n = env.notifier(&[("LATELY_TWEET_KINDS", "book, movie")]).await;
     env.until_leader(&n).await;
     let article = env
         .add(json!({ "kind": "article", "title": "Choose Boring Technology" }))
@@ -890,7 +903,7 @@ async fn the_tweet_of_a_retracted_finish_is_deleted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
     let env = env().await;
-    let n = env.notifier(&[("LATELY_OWNER_TOKEN", TOKEN)]).await;
+    let n = env.notifier(&[]).await;
     env.until_leader(&n).await;
 
     // Removed: its tweet goes.
@@ -922,8 +935,48 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
             deleted["reason"], "the item was made private: its tweet was deleted",
             "{deleted}"
         );
+        assert!(
+            deleted["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("Finished reading “Twilight”"),
+            "{deleted}"
+        );
     }
     assert!(env.tweets().await.is_empty(), "a tweet is still there");
+    // The outbox keeps the deleted tweets' text and names the private item: it is the
+    // owner's. What anyone who reaches the notifier reads says neither.
+    let status = env.status(&n).await.to_string();
+    assert!(
+        !status.contains(&hidden) && !status.contains("Twilight"),
+        "{status}"
+    );
+    for token in [None, Some("guess")] {
+        let mut req = env.client.get(format!("{}/v1/outbox", n.url));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 401, "{token:?}");
+        assert_eq!(
+            res.headers()["content-type"],
+            "application/problem+json",
+            "{token:?}"
+        );
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("the outbox needs the owner's token") && !body.contains("Twilight"),
+            "{body}"
+        );
+    }
+    let res = env
+        .client
+        .get(format!("{}/v1/outbox", n.url))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["cache-control"], "private, no-store");
 
     // Back on the feed: restored, public again. Nothing is posted by itself: a finish written
     // after both edits is tweeted, and it is the only tweet.
@@ -1094,7 +1147,7 @@ async fn an_interrupted_post_x_will_not_let_us_look_for_is_left_to_the_owner() {
     let env = env().await;
     let position = env.crash_mid_post().await;
     env.faults(json!({ "lookups_refused": true })).await;
-    let n = env.notifier(&[("LATELY_OWNER_TOKEN", TOKEN)]).await;
+    let n = env.notifier(&[]).await;
     let failed = env.until_entry(&n, position, "failed").await;
     let reason = failed["reason"].as_str().unwrap();
     assert!(
@@ -1290,7 +1343,7 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
     let heat_finish = env.finish(&heat, json!({})).await;
     env.until_entry(&n, heat_finish, "posted").await;
     // X's answer said what is left of the day: nothing.
-    let page = env.get(format!("{}/v1/outbox", n.url)).await;
+    let page = env.outbox(&n, "").await;
     assert_eq!(page["posts_left"]["remaining"], 0, "{page}");
     assert_eq!(page["posts_left"]["limit"], 1, "{page}");
     assert!(page["paused_until"].is_null(), "{page}");
@@ -1300,15 +1353,8 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
     env.until(
         "the tweet past the day's limit waits, saying why",
         || async {
-            let status = env.status(&n).await;
-            let entry = status["outbox"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|e| e["finish_position"] == waiting)
-                .cloned()
-                .unwrap_or_default();
-            entry["attempts"] == 1 && !status["paused_until"].is_null()
+            let entry = env.entry(&n, waiting).await;
+            entry["attempts"] == 1 && !env.status(&n).await["paused_until"].is_null()
         },
     )
     .await;
@@ -1322,7 +1368,7 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
     );
     // The outbox's page says it too (`lately tweets` prints it first): every tweet pending
     // waits, not only the one X refused.
-    let page = env.get(format!("{}/v1/outbox?status=pending", n.url)).await;
+    let page = env.outbox(&n, "status=pending").await;
     let until = page["paused_until"].as_str().unwrap();
     assert!(
         reason.ends_with(&format!(
@@ -1381,7 +1427,7 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_tweet_can_be_retried_by_the_owner_and_goes_out_once() {
     let env = env().await;
-    let n = env.notifier(&[("LATELY_OWNER_TOKEN", TOKEN)]).await;
+    let n = env.notifier(&[]).await;
     env.until_leader(&n).await;
     env.client
         .post(format!("{}/_sandbox/faults", env.sandbox))
@@ -1466,7 +1512,10 @@ async fn a_refused_tweet_can_be_retried_by_the_owner_and_goes_out_once() {
     let second = env.finish(&other, json!({})).await;
     env.until_entry(&n, second, "posted").await;
     let list = |query: String| {
-        let req = env.client.get(format!("{}/v1/outbox?{query}", n.url));
+        let req = env
+            .client
+            .get(format!("{}/v1/outbox?{query}", n.url))
+            .bearer_auth(TOKEN);
         async move {
             let res = req.send().await.unwrap();
             (res.status().as_u16(), res.json::<Value>().await.unwrap())
@@ -1491,26 +1540,41 @@ async fn a_refused_tweet_can_be_retried_by_the_owner_and_goes_out_once() {
     }
 }
 
-/// A notifier given no owner token has retrying off (and says how to turn it on), and one in
-/// dry-run mode refuses it: the retry could only be recorded again.
+/// A notifier given no owner token has its owner's routes off, the outbox and retrying (and
+/// says how to turn them on), and one in dry-run mode refuses a retry: it could only be
+/// recorded again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn retrying_is_off_without_a_token_and_refused_in_a_dry_run() {
+async fn the_owners_routes_are_off_without_a_token_and_retrying_refused_in_a_dry_run() {
     let env = env().await;
-    let off: &[(&str, &str)] = &[];
-    let dry: &[(&str, &str)] = &[("LATELY_OWNER_TOKEN", TOKEN), ("LATELY_DRY_RUN", "true")];
-    for (extra, status, says) in [
-        (off, 403, "LATELY_OWNER_TOKEN"),
-        (dry, 409, "no X credentials"),
+    // A blank token is none (as a compose file's `LATELY_OWNER_TOKEN=` gives it).
+    let off: &[(&str, &str)] = &[("LATELY_OWNER_TOKEN", "")];
+    let dry: &[(&str, &str)] = &[("LATELY_DRY_RUN", "true")];
+    for (extra, method, path, status, says) in [
+        (
+            off,
+            Method::POST,
+            "/v1/outbox/1/retry",
+            403,
+            "LATELY_OWNER_TOKEN",
+        ),
+        (off, Method::GET, "/v1/outbox", 403, "LATELY_OWNER_TOKEN"),
+        (
+            dry,
+            Method::POST,
+            "/v1/outbox/1/retry",
+            409,
+            "no X credentials",
+        ),
     ] {
         let n = env.notifier(extra).await;
         let res = env
             .client
-            .post(format!("{}/v1/outbox/1/retry", n.url))
+            .request(method, format!("{}{path}", n.url))
             .bearer_auth(TOKEN)
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), status);
+        assert_eq!(res.status(), status, "{path}");
         assert!(res.text().await.unwrap().contains(says));
     }
 }
@@ -1556,6 +1620,7 @@ async fn without_credentials_it_records_what_it_would_post() {
         .env("LATELY_NOTIFIER_ADDR", format!("127.0.0.1:{port}"))
         .env("LATELY_TWEET_DELAY", "0")
         .env("LATELY_POLL_MS", "50")
+        .env("LATELY_OWNER_TOKEN", TOKEN)
         .env("RUST_LOG", "warn")
         .kill_on_drop(true)
         .spawn()
