@@ -114,8 +114,17 @@ impl Application {
             owner,
         });
         let server = HttpServer::new(move || {
+            // Your log's page (a reader's `/owner`) reads the outbox and asks for a retry from
+            // the readers' origin. Any origin may ask, as the writer lets any: the token in
+            // `Authorization` is what opens the owner's routes, and no cookie rides along.
+            let cors = actix_cors::Cors::default()
+                .allow_any_origin()
+                .allowed_methods(["GET", "POST"])
+                .allowed_headers(["Authorization"])
+                .max_age(3600);
             App::new()
                 .app_data(state.clone())
+                .wrap(cors)
                 .wrap(actix_web::middleware::from_fn(
                     lately_service::metrics::track,
                 ))

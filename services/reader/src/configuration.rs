@@ -97,6 +97,12 @@ pub struct Config {
     #[arg(long, env = "LATELY_WRITER_PUBLIC_URL")]
     pub writer_public_url: Option<String>,
 
+    /// The notifier's address as your browser reaches it, for your log's page (`/owner`),
+    /// which shows there how each finish's tweet went (and asks for a retry). Default: the
+    /// page's own host, port 8089 (as compose and `make run` have it).
+    #[arg(long, env = "LATELY_NOTIFIER_PUBLIC_URL")]
+    pub notifier_public_url: Option<String>,
+
     /// Where your log's page (`/owner`) looks up a book's cover by its title and author when
     /// one is added without a cover, and a book by the ISBN typed as its title (Open Library's
     /// search, asked by your browser). Empty: nothing looked up.

@@ -27,6 +27,8 @@
   try { settings = JSON.parse(localStorage.getItem(KEY)) || {}; } catch (_) { /* none kept */ }
   const defaultWriter = main.dataset.writer || location.protocol + "//" + location.hostname + ":8081";
   settings.writer = settings.writer || defaultWriter;
+  // The notifier, whose outbox says how each finish's tweet went.
+  const notifier = (main.dataset.notifier || location.protocol + "//" + location.hostname + ":8089").replace(/\/+$/, "");
   settingsForm.elements.writer.value = settings.writer;
   // The position of this page's latest write: the list is read as of it, so it shows it.
   let position = 0;
@@ -803,6 +805,10 @@
     const more = (entry.rating ? [stars(entry.rating)] : []).concat(nth, [when]);
     const [li, body] = row(entry.item, entry.visibility, more, entry.followed_in);
     if (entry.review) body.append(el("p", "review", entry.review));
+    const tweet = el("p", "tweet");
+    Object.assign(tweet.dataset, { position: entry.position, title: entry.item.title, visibility: entry.visibility });
+    body.append(tweet);
+    tweetSays(tweet);
     if (!latest) return li;
     const revise = el("form", "revise");
     const rating = ratingSelect(entry.rating);
@@ -841,6 +847,104 @@
     }
     if (entry.item.status === "finished") body.append(again(entry));
     return li;
+  }
+
+  // How each finish's tweet went, by the finish's position, from the notifier's outbox (the
+  // owner's, with the token), and until when X's rate limit holds them back. Nothing is said
+  // of tweets where the notifier cannot be read (not published, an older one): the list is
+  // the page's work, the tweets an aside.
+  let tweets = new Map();
+  let heldUntil = null;
+  let tweetsAgain = 0;
+  const ON_ITS_WAY = ["pending", "posting", "deleting"];
+  async function tweeting() {
+    clearTimeout(tweetsAgain);
+    const shown = [...document.querySelectorAll("#finished .tweet")].map((p) => +p.dataset.position);
+    if (!shown.length) return;
+    try {
+      const res = await fetch(notifier + "/v1/outbox?limit=100&before=" + (Math.max(...shown) + 1), { headers: auth(), cache: "no-store" });
+      if (!res.ok) return;
+      const page = await res.json();
+      tweets = new Map(page.entries.map((t) => [t.finish_position, t]));
+      heldUntil = page.paused_until;
+    } catch (_) {
+      return;
+    }
+    // In place, not the whole list again: a review being typed in a "Change…" stays.
+    document.querySelectorAll("#finished .tweet").forEach(tweetSays);
+    const hold = log.querySelector(".hold");
+    hold.hidden = !heldUntil;
+    if (heldUntil) hold.textContent = "X's rate limit holds your tweets back until " + new Date(heldUntil).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" }) + ": they go out then.";
+    // A tweet on its way (the notifier's grace delay, a post, a deletion): read again.
+    if (shown.some((p) => ON_ITS_WAY.includes((tweets.get(p) || {}).status))) tweetsAgain = setTimeout(tweeting, 5000);
+  }
+
+  // A finish's line about its tweet (`p`, with the finish's position, title and visibility).
+  function tweetSays(p) {
+    const t = tweets.get(+p.dataset.position);
+    p.replaceChildren();
+    p.className = "tweet";
+    p.hidden = !t;
+    p.title = "";
+    if (!t) return;
+    const open = p.dataset.visibility === "public";
+    switch (t.status) {
+      case "posted":
+        p.append("Tweeted");
+        // A tweet recorded from X's "duplicate" answer has no id to link to.
+        if (t.tweet_id) p.append(" · ", Object.assign(el("a", "", "see it on X"), { href: "https://x.com/i/web/status/" + encodeURIComponent(t.tweet_id) }));
+        break;
+      case "pending":
+        // Within the grace delay, or waiting on X (its reason says for what, and until when).
+        p.append(t.attempts ? "Tweet waiting: " + t.reason : "Tweet goes out at " + new Date(t.due_at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }));
+        break;
+      case "posting":
+        p.append("Tweeting…");
+        break;
+      case "failed":
+        p.classList.add("bad");
+        p.append("Not tweeted: " + t.reason);
+        if (open) p.append(tweetAgain(t, p, "Try again"));
+        break;
+      case "dry_run":
+        p.append("Not tweeted: " + t.reason);
+        break;
+      case "skipped":
+        // Not to be tweeted (unticked, an import, too old, a kind not tweeted, private when
+        // due): quietly, the reason on a hover, and a tap to tweet it after all.
+        p.append("Not tweeted");
+        p.title = t.reason || "";
+        if (open) p.append(tweetAgain(t, p, "Tweet it"));
+        break;
+      case "deleting":
+        p.append("Deleting its tweet…");
+        break;
+      case "deleted":
+        p.append("Its tweet was deleted");
+        p.title = t.reason || "";
+        if (open) p.append(tweetAgain(t, p, "Tweet it again"));
+        break;
+    }
+  }
+
+  // The owner's retry of a tweet (`POST /v1/outbox/{position}/retry`): pending again, and
+  // posted when due; the notifier refuses what would tweet twice, and the page says why.
+  function tweetAgain(t, p, label) {
+    const b = el("button", "", label);
+    b.type = "button";
+    b.addEventListener("click", async () => {
+      b.disabled = true;
+      try {
+        const res = await fetch(notifier + "/v1/outbox/" + t.finish_position + "/retry", { method: "POST", headers: auth() });
+        if (!res.ok) throw new Error(await detail(res));
+        say("“" + p.dataset.title + "” will be tweeted.");
+        await tweeting();
+      } catch (e) {
+        say("Not tweeted: " + (e instanceof TypeError ? "the notifier cannot be reached (" + notifier + ")." : e.message), true);
+        b.disabled = false;
+      }
+    });
+    return b;
   }
 
   // Every page of the owner's list with `filters` ("status=queued", "kind=book").
@@ -935,6 +1039,7 @@
       localStorage.setItem(LISTS, JSON.stringify({ at: Date.now(), lists }));
     } catch (_) { /* full: the page works, only not offline */ }
     render();
+    tweeting();
   }
 
   function render() {

@@ -6,6 +6,9 @@
 //! starts or finishes a finished item again (a re-read, a rewatch), changes a finish's rating
 //! and review, edits an item's fields (its cover by a book's ISBN too) or removes it, and
 //! undoes a start, a progress step, a finish, a give-up, an add or a removal made by mistake.
+//! Under each finish it says how its tweet went, from the notifier's outbox
+//! (`LATELY_NOTIFIER_PUBLIC_URL`, by default this host on port 8089): tweeted (with a link),
+//! waiting and until when, or not, and why, with a button to try again where X refused it.
 //!
 //! The page is the same for everyone and holds nothing of yours: `owner.js` asks for the
 //! owner's token once and keeps it on the device (`localStorage`), reads the list from this
@@ -55,11 +58,15 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner .cover.preview { height: auto; max-height: 72px; }
 .lately.owner .status { min-height: 1.4em; margin: 0 0 .75rem; color: var(--muted); }
 .lately.owner .status.bad { color: #c0392b; }
+.lately.owner .tweet { margin: .25rem 0 0; color: var(--muted); font-size: .9em; }
+.lately.owner .tweet.bad, .lately.owner .hold { color: #c0392b; }
+.lately.owner .tweet button { margin-left: .5rem; padding: .1rem .4rem; font-size: inherit; }
 .lately.owner .kept { margin: 0 0 .75rem; padding: .5rem .75rem; border: 1px dashed var(--accent); border-radius: 4px; }";
 
 /// `GET /owner`
 pub async fn page(state: web::Data<AppState>) -> HttpResponse {
     let writer = state.writer_public_url.as_deref().unwrap_or("");
+    let notifier = state.notifier_public_url.as_deref().unwrap_or("");
     let kinds = lately_domain::MediaKind::ALL
         .iter()
         .map(|k| format!(r#"<option value="{}">{}</option>"#, k.as_str(), k.label()))
@@ -74,7 +81,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <style>{CSS}
 {PAGE_CSS}
 {OWNER_CSS}</style></head>
-<body><main class="lately page owner" data-theme="auto" data-writer="{writer}" data-open-library="{open_library}">
+<body><main class="lately page owner" data-theme="auto" data-writer="{writer}" data-notifier="{notifier}" data-open-library="{open_library}">
 <h1>Your log</h1>
 <p class="status" role="status" aria-live="polite">Reading your list…</p>
 <p class="kept" hidden><span></span> <button type="button">Send now</button></p>
@@ -100,7 +107,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <h2>In progress</h2><ol id="current"></ol>
 <h2>Up next</h2><ol id="queue"></ol>
 <p><button type="button" class="all" data-list="queue" hidden></button></p>
-<h2>Recently finished</h2><ol id="finished"></ol>
+<h2>Recently finished</h2><p class="hold" hidden></p><ol id="finished"></ol>
 <p><button type="button" id="older" hidden>Older finishes</button></p>
 <h2>Given up</h2><ol id="dropped"></ol>
 <p><button type="button" class="all" data-list="dropped" hidden></button></p>
@@ -110,6 +117,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <noscript><p>This page needs JavaScript; the <code>lately</code> command does all it does.</p></noscript>
 </main><script src="owner.js"></script></body></html>"##,
         writer = escape(writer),
+        notifier = escape(notifier),
         open_library = escape(&state.open_library_url),
     );
     HttpResponse::Ok()

@@ -40,6 +40,8 @@ pub struct AppState {
     pub owner: OwnerAccess,
     /// The writer's address for the owner's page (`LATELY_WRITER_PUBLIC_URL`).
     pub writer_public_url: Option<String>,
+    /// The notifier's address for the owner's page (`LATELY_NOTIFIER_PUBLIC_URL`).
+    pub notifier_public_url: Option<String>,
     /// Where the owner's page looks a book or its cover up (`LATELY_OPEN_LIBRARY_URL`; empty:
     /// not).
     pub open_library_url: String,
@@ -179,6 +181,7 @@ impl Application {
             min_position_wait: Duration::from_millis(config.min_position_wait_ms),
             owner,
             writer_public_url: config.writer_public_url.clone(),
+            notifier_public_url: config.notifier_public_url.clone(),
             open_library_url: config.open_library_url.trim_end_matches('/').to_owned(),
             log,
             log_head: tokio::sync::Mutex::new(None),

@@ -1847,6 +1847,258 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
     browser.quit().await;
 }
 
+/// The notifier and the X sandbox as the real binaries beside this test's (`make test` builds
+/// every binary first, as the gateway's test relies on), the notifier posting with no grace
+/// delay and opening its outbox to the owner's token; their addresses, the processes ending
+/// with the test.
+async fn notifier_and_sandbox(database_url: &str) -> (String, String, [tokio::process::Child; 2]) {
+    let dir = std::path::Path::new(env!("CARGO_BIN_EXE_lately-reader"))
+        .parent()
+        .unwrap()
+        .to_owned();
+    let free = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (sandbox_port, notifier_port) = (free(), free());
+    let spawn = |name: &str, env: &[(&str, String)]| {
+        let bin = dir.join(name);
+        assert!(
+            bin.exists(),
+            "{bin:?}: `cargo build --workspace --bins` first"
+        );
+        tokio::process::Command::new(bin)
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap()
+    };
+    let sandbox = format!("http://127.0.0.1:{sandbox_port}");
+    let notifier = format!("http://127.0.0.1:{notifier_port}");
+    let credentials = [
+        ("X_CONSUMER_KEY", "sandbox-consumer-key"),
+        ("X_CONSUMER_SECRET", "sandbox-consumer-secret"),
+        ("X_ACCESS_TOKEN", "sandbox-access-token"),
+        ("X_ACCESS_SECRET", "sandbox-access-secret"),
+    ]
+    .map(|(k, v)| (k, v.to_owned()));
+    let sandbox_child = spawn(
+        "lately-x-sandbox",
+        &[
+            &credentials[..],
+            &[("LATELY_SANDBOX_ADDR", format!("127.0.0.1:{sandbox_port}"))],
+        ]
+        .concat(),
+    );
+    let notifier_child = spawn(
+        "lately-notifier",
+        &[
+            &credentials[..],
+            &[
+                ("DATABASE_URL", database_url.to_owned()),
+                ("LATELY_NOTIFIER_ADDR", format!("127.0.0.1:{notifier_port}")),
+                ("X_API_BASE", sandbox.clone()),
+                ("LATELY_TWEET_DELAY", "0".to_owned()),
+                ("LATELY_POLL_MS", "50".to_owned()),
+                ("LATELY_OWNER_TOKEN", common::TOKEN.to_owned()),
+            ],
+        ]
+        .concat(),
+    );
+    // It leads (and posts) once caught up with the log.
+    lately_testkit::until("the notifier leads", || async {
+        match reqwest::get(format!("{notifier}/v1/status")).await {
+            Ok(res) => res.json::<Value>().await.is_ok_and(|s| s["leader"] == true),
+            Err(_) => false,
+        }
+    })
+    .await;
+    (notifier, sandbox, [sandbox_child, notifier_child])
+}
+
+/// Under each finish, your log's page says how its tweet went, from the notifier's outbox
+/// at another origin: refused by X (why, and "Try again": tweeted, with a link to it),
+/// recorded not to be tweeted ("Tweet it": tweeted after all, waiting on X's rate limit
+/// meanwhile, which the page says until it is over), private (nothing to do).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
+    let sys = system().await;
+    let (notifier, sandbox, _children) = notifier_and_sandbox(&sys.database_url).await;
+    let faults = |faults: Value| {
+        let req = sys
+            .client
+            .post(format!("{sandbox}/_sandbox/faults"))
+            .json(&faults);
+        async move { assert!(req.send().await.unwrap().status().is_success()) }
+    };
+    faults(json!({ "forbidden": 1 })).await;
+    let finish =
+        |kind: &'static str, title: &'static str, visibility: &'static str, body: Value| {
+            let sys = &sys;
+            async move {
+                let id = sys
+                    .add_item(json!({ "kind": kind, "title": title, "visibility": visibility }))
+                    .await;
+                sys.write(
+                    reqwest::Method::POST,
+                    &format!("/v1/items/{id}/finish"),
+                    body,
+                )
+                .await["position"]
+                    .as_i64()
+                    .unwrap()
+            }
+        };
+    let dune = finish("book", "Dune", "public", json!({ "rating": 4 })).await;
+    let outbox = |position: i64| {
+        let req = sys
+            .client
+            .get(format!(
+                "{notifier}/v1/outbox?before={}&limit=1",
+                position + 1
+            ))
+            .bearer_auth(common::TOKEN);
+        async move { req.send().await.unwrap().json::<Value>().await.unwrap()["entries"][0].clone() }
+    };
+    lately_testkit::until("X refuses Dune's tweet", || async {
+        outbox(dune).await["status"] == "failed"
+    })
+    .await;
+    finish("movie", "Past Lives", "public", json!({ "tweet": false })).await;
+    finish("book", "Diary", "private", json!({})).await;
+
+    let reader = sys
+        .reader(ReaderConfig::parse_from([
+            "lately-reader",
+            "--database-url",
+            &sys.database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "100",
+            "--workers",
+            "1",
+            "--owner-token",
+            common::TOKEN,
+            "--writer-public-url",
+            &sys.writer,
+            "--notifier-public-url",
+            &notifier,
+        ]))
+        .await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    // Each finish's title, what its tweet's line says (its buttons apart, "!" when it says so
+    // in red), and its buttons.
+    let lines = "return [...document.querySelectorAll('#finished li')].map(li => { const t = li.querySelector('.tweet'); return [li.querySelector('.p-name').textContent, t.hidden ? null : (t.classList.contains('bad') ? '!' : '') + [...t.childNodes].filter(n => n.nodeName !== 'BUTTON').map(n => n.textContent).join(''), [...t.querySelectorAll('button')].map(b => b.textContent)]; })";
+    let shown = || async {
+        let mut waited = 0;
+        loop {
+            let shown = browser.eval(lines).await;
+            if shown[2][1].as_str().is_some() || waited > 250 {
+                return shown;
+            }
+            waited += 1;
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    let first = shown().await;
+    let why = first[2][1].as_str().unwrap_or_default().to_owned();
+    assert!(why.starts_with("!Not tweeted: X answered 403: "), "{first}");
+    assert_eq!(
+        first,
+        json!([
+            ["Diary", "Not tweeted", []],
+            ["Past Lives", "Not tweeted", ["Tweet it"]],
+            ["Dune", why, ["Try again"]]
+        ])
+    );
+    let tap = |title: &str| {
+        format!(
+            "[...document.querySelectorAll('#finished li')].find(li => li.querySelector('.p-name').textContent === '{title}').querySelector('.tweet button').click()"
+        )
+    };
+    let tweeted = |title: &str| json!([title, "Tweeted · see it on X", []]);
+    let line = |n: usize| format!("{lines}[{n}]").replacen("return ", "return (", 1) + ")";
+
+    // X let through again, "Try again": tweeted, its line linking to the tweet.
+    browser.eval(&tap("Dune")).await;
+    browser.says("“Dune” will be tweeted.").await;
+    browser
+        .until(&line(2), &tweeted("Dune"), Duration::from_secs(10))
+        .await;
+    let posted = sys
+        .client
+        .get(format!("{sandbox}/_sandbox/tweets"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(posted["data"][0]["text"], "Finished reading “Dune” ★★★★");
+    assert_eq!(
+        browser
+            .eval("return [...document.querySelectorAll('#finished .tweet a')].map(a => a.href)")
+            .await,
+        json!([format!(
+            "https://x.com/i/web/status/{}",
+            posted["data"][0]["id"].as_str().unwrap()
+        )])
+    );
+
+    // A film recorded not to be tweeted, tweeted after all while X's rate limit holds posts
+    // back: waiting, saying so, until the limit's reset; then tweeted.
+    faults(json!({ "rate_limit": 1, "rate_limit_reset_secs": 10 })).await;
+    browser.eval(&tap("Past Lives")).await;
+    browser.says("“Past Lives” will be tweeted.").await;
+    let held = format!(
+        "{}; const h = document.querySelector('.hold'); return [l[1][1].split(';')[0], h.hidden ? null : h.textContent.split(' until ')[0]]",
+        lines.replacen("return ", "const l = ", 1)
+    );
+    browser
+        .until(
+            &held,
+            &json!([
+                "Tweet waiting: rate limited (429): the 15-minute limit (100) is used up",
+                "X's rate limit holds your tweets back"
+            ]),
+            Duration::from_secs(10),
+        )
+        .await;
+    browser
+        .until(
+            &held,
+            &json!(["Tweeted · see it on X", null]),
+            Duration::from_secs(20),
+        )
+        .await;
+    assert_eq!(
+        browser.eval(lines).await,
+        json!([
+            ["Diary", "Not tweeted", []],
+            tweeted("Past Lives"),
+            tweeted("Dune")
+        ])
+    );
+    let posted = sys
+        .client
+        .get(format!("{sandbox}/_sandbox/tweets"))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(posted["data"].as_array().unwrap().len(), 2, "{posted}");
+    browser.quit().await;
+}
+
 /// Past the ten latest finishes, "Older finishes" shows ten more (hidden once there are no
 /// more), and an older item's finish is changed there (a review written weeks later), the page
 /// keeping them shown.
