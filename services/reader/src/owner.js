@@ -895,8 +895,11 @@
         if (t.tweet_id) p.append(" · ", Object.assign(el("a", "", "see it on X"), { href: "https://x.com/i/web/status/" + encodeURIComponent(t.tweet_id) }));
         break;
       case "pending":
-        // Within the grace delay, or waiting on X (its reason says for what, and until when).
-        p.append(t.attempts ? "Tweet waiting: " + t.reason : "Tweet goes out at " + new Date(t.due_at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }));
+        // Within the grace delay, or waiting on X (its reason says for what, and until when),
+        // or due and not out yet (the notifier catching up, or down).
+        if (t.attempts) p.append("Tweet waiting: " + t.reason);
+        else if (new Date(t.due_at) > new Date()) p.append("Tweet goes out at " + new Date(t.due_at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }));
+        else p.append("Tweet due, not out yet");
         break;
       case "posting":
         p.append("Tweeting…");
