@@ -818,29 +818,38 @@ async fn owners_reader(sys: &common::System) -> String {
 /// A reader that serves the owner's list, its page writing to `writer` (and looking no book's
 /// cover up: no test asks the real Open Library).
 async fn owners_reader_writing_to(sys: &common::System, writer: &str) -> String {
-    owners_reader_on(sys, writer, "").await
+    owners_reader_on(sys, writer, "", &[]).await
 }
 
 /// A reader that serves the owner's list, its page writing to `writer` and looking a book's
-/// cover up at `open_library`.
-async fn owners_reader_on(sys: &common::System, writer: &str, open_library: &str) -> String {
-    sys.reader(ReaderConfig::parse_from([
-        "lately-reader",
-        "--database-url",
-        &sys.database_url,
-        "--listen",
-        "127.0.0.1:0",
-        "--poll-ms",
-        "100",
-        "--workers",
-        "1",
-        "--owner-token",
-        common::TOKEN,
-        "--writer-public-url",
-        writer,
-        "--open-library-url",
-        open_library,
-    ]))
+/// cover up at `open_library`, with `flags` besides.
+async fn owners_reader_on(
+    sys: &common::System,
+    writer: &str,
+    open_library: &str,
+    flags: &[&str],
+) -> String {
+    sys.reader(ReaderConfig::parse_from(
+        [
+            "lately-reader",
+            "--database-url",
+            &sys.database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--poll-ms",
+            "100",
+            "--workers",
+            "1",
+            "--owner-token",
+            common::TOKEN,
+            "--writer-public-url",
+            writer,
+            "--open-library-url",
+            open_library,
+        ]
+        .iter()
+        .chain(flags),
+    ))
     .await
 }
 
@@ -1938,20 +1947,9 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     faults(json!({ "forbidden": 1 })).await;
     let finish =
         |kind: &'static str, title: &'static str, visibility: &'static str, body: Value| {
+            let item = json!({ "kind": kind, "title": title, "visibility": visibility });
             let sys = &sys;
-            async move {
-                let id = sys
-                    .add_item(json!({ "kind": kind, "title": title, "visibility": visibility }))
-                    .await;
-                sys.write(
-                    reqwest::Method::POST,
-                    &format!("/v1/items/{id}/finish"),
-                    body,
-                )
-                .await["position"]
-                    .as_i64()
-                    .unwrap()
-            }
+            async move { sys.finish_with(item, body).await.1 }
         };
     let dune = finish("book", "Dune", "public", json!({ "rating": 4 })).await;
     let outbox = |position: i64| {
@@ -1971,25 +1969,8 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     finish("movie", "Past Lives", "public", json!({ "tweet": false })).await;
     finish("book", "Diary", "private", json!({})).await;
 
-    let reader = sys
-        .reader(ReaderConfig::parse_from([
-            "lately-reader",
-            "--database-url",
-            &sys.database_url,
-            "--listen",
-            "127.0.0.1:0",
-            "--poll-ms",
-            "100",
-            "--workers",
-            "1",
-            "--owner-token",
-            common::TOKEN,
-            "--writer-public-url",
-            &sys.writer,
-            "--notifier-public-url",
-            &notifier,
-        ]))
-        .await;
+    let reader =
+        owners_reader_on(&sys, &sys.writer, "", &["--notifier-public-url", &notifier]).await;
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
@@ -2328,7 +2309,7 @@ async fn the_owners_log_page_looks_a_book_up_on_open_library() {
     .unwrap();
     let open_library = format!("http://127.0.0.1:{}", server.addrs()[0].port());
     tokio::spawn(server.run());
-    let reader = owners_reader_on(&sys, &sys.writer, &open_library).await;
+    let reader = owners_reader_on(&sys, &sys.writer, &open_library, &[]).await;
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;

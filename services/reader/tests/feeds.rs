@@ -1505,25 +1505,9 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     let reader = sys.reader(reader_config(&sys.database_url)).await;
     let finish =
         |kind: &'static str, title: &'static str, visibility: &'static str, body: Value| {
+            let item = json!({ "kind": kind, "title": title, "visibility": visibility });
             let sys = &sys;
-            async move {
-                let added = sys
-                    .write(
-                        reqwest::Method::POST,
-                        "/v1/items",
-                        json!({ "kind": kind, "title": title, "visibility": visibility }),
-                    )
-                    .await;
-                let id = added["id"].as_str().unwrap();
-                sys.write(
-                    reqwest::Method::POST,
-                    &format!("/v1/items/{id}/finish"),
-                    body,
-                )
-                .await["position"]
-                    .as_i64()
-                    .unwrap()
-            }
+            async move { sys.finish_with(item, body).await.1 }
         };
     finish(
         "book",

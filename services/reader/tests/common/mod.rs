@@ -108,7 +108,13 @@ impl System {
         body.as_object_mut()
             .unwrap()
             .extend(extra.as_object().unwrap().clone());
-        let id = self.write(reqwest::Method::POST, "/v1/items", body).await["id"]
+        self.finish_with(body, json!({ "rating": 4 })).await
+    }
+
+    /// Adds `item` (the add's body) and finishes it with `finish` (the finish's body): its id
+    /// and the finish's position.
+    pub async fn finish_with(&self, item: Value, finish: Value) -> (String, i64) {
+        let id = self.write(reqwest::Method::POST, "/v1/items", item).await["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -116,7 +122,7 @@ impl System {
             .write(
                 reqwest::Method::POST,
                 &format!("/v1/items/{id}/finish"),
-                json!({ "rating": 4 }),
+                finish,
             )
             .await;
         (id, done["position"].as_i64().unwrap())
