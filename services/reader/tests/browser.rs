@@ -2013,15 +2013,7 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     browser
         .until(&line(2), &tweeted("Dune"), Duration::from_secs(10))
         .await;
-    let posted = sys
-        .client
-        .get(format!("{sandbox}/_sandbox/tweets"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let posted = sys.json(format!("{sandbox}/_sandbox/tweets")).await;
     assert_eq!(posted["data"][0]["text"], "Finished reading “Dune” ★★★★");
     assert_eq!(
         browser
@@ -2067,15 +2059,7 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
             tweeted("Dune")
         ])
     );
-    let posted = sys
-        .client
-        .get(format!("{sandbox}/_sandbox/tweets"))
-        .send()
-        .await
-        .unwrap()
-        .json::<Value>()
-        .await
-        .unwrap();
+    let posted = sys.json(format!("{sandbox}/_sandbox/tweets")).await;
     assert_eq!(posted["data"].as_array().unwrap().len(), 2, "{posted}");
     browser.quit().await;
 }
