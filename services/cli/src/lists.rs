@@ -104,10 +104,17 @@ pub async fn tweets(
     Ok(())
 }
 
-/// What the outbox's page says of X's limits, before its entries: what they hold back now
-/// (the tweets pending wait for it, though only the one X refused says why), or else what is
-/// left of the account's day of posts, when X says.
+/// What the outbox's page says of what holds the tweets back, before its entries: X refusing
+/// the notifier's credentials, or X's limits (the tweets pending wait for them, though only
+/// the one X refused says why); or else what is left of the account's day of posts, when X
+/// says.
 pub fn notes(page: &Value) -> Vec<String> {
+    if let Some(why) = page["auth_failed"].as_str() {
+        return vec![format!(
+            "X refused the notifier's credentials (401): nothing is tweeted or deleted until it \
+             is restarted with working ones ({why})"
+        )];
+    }
     let utc = |t: &Value| {
         t.as_str()
             .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
@@ -278,6 +285,16 @@ mod tests {
         let page = |posting: Value, deleting: Value, day: Value| json!({ "entries": [], "paused_until": posting, "deletions_paused_until": deleting, "posts_left": day });
         assert!(notes(&page(Value::Null, Value::Null, Value::Null)).is_empty());
         assert!(notes(&json!({ "entries": [] })).is_empty());
+        // Refused credentials hold everything back, whatever the limits.
+        let mut refused = page(json!("2026-12-07T18:45:42Z"), Value::Null, day.clone());
+        refused["auth_failed"] = json!("X answered 401: Unauthorized");
+        assert_eq!(
+            notes(&refused),
+            [
+                "X refused the notifier's credentials (401): nothing is tweeted or deleted until \
+              it is restarted with working ones (X answered 401: Unauthorized)"
+            ]
+        );
         assert_eq!(
             notes(&page(Value::Null, Value::Null, day.clone())),
             ["X allows this account 3 more posts of 17 until 2026-12-07 09:12:00 UTC"]

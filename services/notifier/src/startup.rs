@@ -303,6 +303,7 @@ async fn outbox(
             "paused_until": ahead(&s.paused_until),
             "deletions_paused_until": ahead(&s.deletions_paused_until),
             "posts_left": day_left(s),
+            "auth_failed": s.auth_failed.lock().expect("not poisoned").clone(),
         })))
 }
 

@@ -1609,6 +1609,11 @@ async fn wrong_credentials_are_refused_and_stop_posting_loudly() {
     let entry = env.until_entry(&n, position, "pending").await;
     assert!(entry["reason"].as_str().unwrap().contains("401"));
     assert!(env.tweets().await.is_empty());
+    // The outbox's page says it too (`lately tweets` and the owner's page say it first):
+    // every pending tweet waits for it, not only the one X refused.
+    let page = env.outbox(&n, "").await;
+    assert!(page["auth_failed"].is_string(), "{page}");
+    assert_eq!(page["auth_failed"], env.status(&n).await["auth_failed"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

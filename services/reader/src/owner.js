@@ -855,6 +855,7 @@
   // the page's work, the tweets an aside.
   let tweets = new Map();
   let heldUntil = null;
+  let refused = null;
   let tweetsAgain = 0;
   const ON_ITS_WAY = ["pending", "posting", "deleting"];
   async function tweeting() {
@@ -867,14 +868,16 @@
       const page = await res.json();
       tweets = new Map(page.entries.map((t) => [t.finish_position, t]));
       heldUntil = page.paused_until;
+      refused = page.auth_failed;
     } catch (_) {
       return;
     }
     // In place, not the whole list again: a review being typed in a "Change…" stays.
     document.querySelectorAll("#finished .tweet").forEach(tweetSays);
     const hold = log.querySelector(".hold");
-    hold.hidden = !heldUntil;
-    if (heldUntil) hold.textContent = "X's rate limit holds your tweets back until " + new Date(heldUntil).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" }) + ": they go out then.";
+    hold.hidden = !refused && !heldUntil;
+    if (refused) hold.textContent = "X refused the notifier's credentials: nothing is tweeted until it is restarted with working ones (" + refused + ").";
+    else if (heldUntil) hold.textContent = "X's rate limit holds your tweets back until " + new Date(heldUntil).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" }) + ": they go out then.";
     // A tweet on its way (the notifier's grace delay, a post, a deletion): read again.
     if (shown.some((p) => ON_ITS_WAY.includes((tweets.get(p) || {}).status))) tweetsAgain = setTimeout(tweeting, 5000);
   }
