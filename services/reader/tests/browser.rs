@@ -1858,9 +1858,13 @@ async fn the_owners_log_page_finishes_from_up_next_edits_removes_and_takes_up_ag
 
 /// The notifier and the X sandbox as the real binaries beside this test's (`make test` builds
 /// every binary first, as the gateway's test relies on), the notifier posting with no grace
-/// delay and opening its outbox to the owner's token; their addresses, the processes ending
-/// with the test.
-async fn notifier_and_sandbox(database_url: &str) -> (String, String, [tokio::process::Child; 2]) {
+/// delay and opening its outbox to the owner's token, signing with `consumer_secret` (the
+/// sandbox's is "sandbox-consumer-secret"); their addresses, the processes ending with the
+/// test.
+async fn notifier_and_sandbox(
+    database_url: &str,
+    consumer_secret: &str,
+) -> (String, String, [tokio::process::Child; 2]) {
     let dir = std::path::Path::new(env!("CARGO_BIN_EXE_lately-reader"))
         .parent()
         .unwrap()
@@ -1908,6 +1912,7 @@ async fn notifier_and_sandbox(database_url: &str) -> (String, String, [tokio::pr
         &[
             &credentials[..],
             &[
+                ("X_CONSUMER_SECRET", consumer_secret.to_owned()),
                 ("DATABASE_URL", database_url.to_owned()),
                 ("LATELY_NOTIFIER_ADDR", format!("127.0.0.1:{notifier_port}")),
                 ("X_API_BASE", sandbox.clone()),
@@ -1936,7 +1941,8 @@ async fn notifier_and_sandbox(database_url: &str) -> (String, String, [tokio::pr
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     let sys = system().await;
-    let (notifier, sandbox, _children) = notifier_and_sandbox(&sys.database_url).await;
+    let (notifier, sandbox, _children) =
+        notifier_and_sandbox(&sys.database_url, "sandbox-consumer-secret").await;
     let faults = |faults: Value| {
         let req = sys
             .client
@@ -2061,6 +2067,37 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     );
     let posted = sys.json(format!("{sandbox}/_sandbox/tweets")).await;
     assert_eq!(posted["data"].as_array().unwrap().len(), 2, "{posted}");
+    browser.quit().await;
+}
+
+/// A notifier whose credentials X refuses posts nothing at all: your log's page says so above
+/// its finishes, not only under the one tweet tried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_says_when_x_refuses_the_notifiers_credentials() {
+    let sys = system().await;
+    let (notifier, _sandbox, _children) =
+        notifier_and_sandbox(&sys.database_url, "not-the-secret").await;
+    sys.finish_with(
+        json!({ "kind": "book", "title": "Dune" }),
+        json!({ "rating": 4 }),
+    )
+    .await;
+    let reader =
+        owners_reader_on(&sys, &sys.writer, "", &["--notifier-public-url", &notifier]).await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    browser
+        .until(
+            "const h = document.querySelector('.hold'); return [h.hidden, h.textContent.split(' (')[0], document.querySelector('#finished .tweet').textContent.split(':')[0]]",
+            &json!([
+                false,
+                "X refused the notifier's credentials: nothing is tweeted until it is restarted with working ones",
+                "Tweet waiting"
+            ]),
+            Duration::from_secs(10),
+        )
+        .await;
     browser.quit().await;
 }
 
