@@ -858,7 +858,7 @@
   let refused = null;
   let tweetsAgain = 0;
   const ON_ITS_WAY = ["pending", "posting", "deleting"];
-  async function tweeting() {
+  async function tweeting(tries = 5) {
     clearTimeout(tweetsAgain);
     const shown = [...document.querySelectorAll("#finished .tweet")].map((p) => +p.dataset.position);
     if (!shown.length) return;
@@ -878,8 +878,11 @@
     hold.hidden = !refused && !heldUntil;
     if (refused) hold.textContent = "X refused the notifier's credentials: nothing is tweeted until it is restarted with working ones (" + refused + ").";
     else if (heldUntil) hold.textContent = "X's rate limit holds your tweets back until " + new Date(heldUntil).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" }) + ": they go out then.";
-    // A tweet on its way (the notifier's grace delay, a post, a deletion): read again.
+    // A tweet on its way (the notifier's grace delay, a post, a deletion): read again. A
+    // finish the notifier has not taken in yet (one this page just wrote): a few times more,
+    // sooner (one from before the notifier's time never will be).
     if (shown.some((p) => ON_ITS_WAY.includes((tweets.get(p) || {}).status))) tweetsAgain = setTimeout(tweeting, 5000);
+    else if (tries > 1 && shown.some((p) => !tweets.has(p))) tweetsAgain = setTimeout(() => tweeting(tries - 1), 2000);
   }
 
   // A finish's line about its tweet (`p`, with the finish's position, title and visibility).

@@ -1941,7 +1941,7 @@ async fn notifier_and_sandbox(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     let sys = system().await;
-    let (notifier, sandbox, _children) =
+    let (notifier, sandbox, children) =
         notifier_and_sandbox(&sys.database_url, "sandbox-consumer-secret").await;
     let faults = |faults: Value| {
         let req = sys
@@ -1974,6 +1974,8 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     .await;
     finish("movie", "Past Lives", "public", json!({ "tweet": false })).await;
     finish("book", "Diary", "private", json!({})).await;
+    sys.add_item(json!({ "kind": "book", "title": "Piranesi" }))
+        .await;
 
     let reader =
         owners_reader_on(&sys, &sys.writer, "", &["--notifier-public-url", &notifier]).await;
@@ -2065,8 +2067,35 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
             tweeted("Dune")
         ])
     );
+
+    // Finished on the page, from up next, while the notifier is stopped (SIGSTOP: catching up
+    // elsewhere): nothing said of its tweet yet, the notifier not having taken it in; let go,
+    // the page reads the outbox again by itself, and its line says it went out.
+    let signal = |which: &str| {
+        let pid = children[1].id().unwrap().to_string();
+        assert!(std::process::Command::new("kill")
+            .args([which, &pid])
+            .status()
+            .unwrap()
+            .success());
+    };
+    signal("-STOP");
+    browser
+        .eval("document.querySelector('#queue li form.finish').requestSubmit()")
+        .await;
+    browser
+        .until(
+            &line(0),
+            &json!(["Piranesi", null, []]),
+            Duration::from_secs(10),
+        )
+        .await;
+    signal("-CONT");
+    browser
+        .until(&line(0), &tweeted("Piranesi"), Duration::from_secs(10))
+        .await;
     let posted = sys.json(format!("{sandbox}/_sandbox/tweets")).await;
-    assert_eq!(posted["data"].as_array().unwrap().len(), 2, "{posted}");
+    assert_eq!(posted["data"].as_array().unwrap().len(), 3, "{posted}");
     browser.quit().await;
 }
 
