@@ -2118,7 +2118,7 @@ async fn the_owners_log_page_says_when_x_refuses_the_notifiers_credentials() {
     give_token(&browser, common::TOKEN).await;
     browser
         .until(
-            "const h = document.querySelector('.hold'); return [h.hidden, h.textContent.split(' (')[0], document.querySelector('#finished .tweet').textContent.split(':')[0]]",
+            "const h = document.querySelector('.hold'), t = document.querySelector('#finished .tweet'); return [h.hidden, h.textContent.split(' (')[0], t && t.textContent.split(':')[0]]",
             &json!([
                 false,
                 "X refused the notifier's credentials: nothing is tweeted until it is restarted with working ones",
