@@ -209,19 +209,32 @@ async fn status(state: web::Data<State>) -> Result<HttpResponse, Problem> {
     let (counts, checkpoint) = within_timeout(reads).await?;
     let position = s.position.load(Ordering::Relaxed);
     let head = s.head.load(Ordering::Relaxed).max(position);
-    Ok(HttpResponse::Ok().json(json!({
+    let mut status = json!({
         "leader": s.leader.load(Ordering::Relaxed),
         "mode": if s.dry_run.load(Ordering::Relaxed) { "dry_run" } else { "live" },
         "position": position,
         "head": head,
         "lag": head - position,
         "checkpoint": checkpoint,
+        "counts": counts.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+    });
+    with_holds(&mut status, s);
+    Ok(HttpResponse::Ok().json(status))
+}
+
+/// What holds the tweets back, or is left of X's day, into `answer` (the status, an outbox
+/// page): X refusing the credentials, its rate limits on posting and on deleting, the
+/// account's day of posts.
+fn with_holds(answer: &mut Value, s: &Shared) {
+    let holds = json!({
         "auth_failed": s.auth_failed.lock().expect("not poisoned").clone(),
         "paused_until": ahead(&s.paused_until),
         "deletions_paused_until": ahead(&s.deletions_paused_until),
         "posts_left": day_left(s),
-        "counts": counts.into_iter().collect::<std::collections::BTreeMap<_, _>>(),
-    })))
+    });
+    if let (Some(answer), Value::Object(holds)) = (answer.as_object_mut(), holds) {
+        answer.extend(holds);
+    }
 }
 
 fn entry_json(e: &Entry) -> Value {
@@ -294,17 +307,14 @@ async fn outbox(
     let next_before = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| e.finish_position))
         .flatten();
-    let s = &state.shared;
+    let mut page = json!({
+        "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
+        "next_before": next_before,
+    });
+    with_holds(&mut page, &state.shared);
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
-        .json(json!({
-            "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
-            "next_before": next_before,
-            "paused_until": ahead(&s.paused_until),
-            "deletions_paused_until": ahead(&s.deletions_paused_until),
-            "posts_left": day_left(s),
-            "auth_failed": s.auth_failed.lock().expect("not poisoned").clone(),
-        })))
+        .json(page))
 }
 
 /// `POST /v1/outbox/{position}/retry`, with the owner's token: tries a finish's tweet again

@@ -854,24 +854,22 @@
   // of tweets where the notifier cannot be read (not published, an older one): the list is
   // the page's work, the tweets an aside.
   let tweets = new Map();
-  let heldUntil = null;
-  let refused = null;
   let tweetsAgain = 0;
   const ON_ITS_WAY = ["pending", "posting", "deleting"];
   async function tweeting(tries = 5) {
     clearTimeout(tweetsAgain);
     const shown = [...document.querySelectorAll("#finished .tweet")].map((p) => +p.dataset.position);
     if (!shown.length) return;
+    let page;
     try {
       const res = await fetch(notifier + "/v1/outbox?limit=100&before=" + (Math.max(...shown) + 1), { headers: auth(), cache: "no-store" });
       if (!res.ok) return;
-      const page = await res.json();
-      tweets = new Map(page.entries.map((t) => [t.finish_position, t]));
-      heldUntil = page.paused_until;
-      refused = page.auth_failed;
+      page = await res.json();
     } catch (_) {
       return;
     }
+    tweets = new Map(page.entries.map((t) => [t.finish_position, t]));
+    const { auth_failed: refused, paused_until: heldUntil } = page;
     // In place, not the whole list again: a review being typed in a "Change…" stays.
     document.querySelectorAll("#finished .tweet").forEach(tweetSays);
     const hold = log.querySelector(".hold");
