@@ -275,12 +275,18 @@ struct OutboxQuery {
     status: Option<String>,
     before: Option<i64>,
     limit: Option<i64>,
+    positions: Option<String>,
 }
 
+/// The most entries one `positions=` names: a page's worth of finishes, as `limit` allows.
+const MAX_LIMIT: i64 = 1000;
+
 /// `GET /v1/outbox?status=&before=&limit=`, with the owner's token: the outbox, newest finish
-/// first, a page at a time (`next_before` continues it). The owner's, as a reader's list with
-/// private items is: an entry names its item, private ones too, and keeps the text of a tweet
-/// deleted because its item was made private or removed.
+/// first, a page at a time (`next_before` continues it); or `?positions=12,40,41`, the entries
+/// of those finishes alone (your log's page asks for the finishes it shows, which an import
+/// can leave hundreds of positions apart). The owner's, as a reader's list with private items
+/// is: an entry names its item, private ones too, and keeps the text of a tweet deleted
+/// because its item was made private or removed.
 async fn outbox(
     req: actix_web::HttpRequest,
     state: web::Data<State>,
@@ -298,15 +304,34 @@ async fn outbox(
         }
     };
     let limit = q.limit.unwrap_or(100);
-    if !(1..=1000).contains(&limit) {
+    if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(Problem::bad_request(format!(
-            "limit must be between 1 and 1000 (got {limit})"
+            "limit must be between 1 and {MAX_LIMIT} (got {limit})"
         )));
     }
-    let entries = within_timeout(state.store.list(status, q.before, limit)).await?;
-    let next_before = (entries.len() as i64 == limit)
-        .then(|| entries.last().map(|e| e.finish_position))
-        .flatten();
+    let (entries, next_before) = match q.positions.as_deref() {
+        Some(positions) => {
+            if q.before.is_some() || q.limit.is_some() {
+                return Err(Problem::bad_request(
+                    "positions names the entries wanted: before and limit page through the \
+                     whole outbox instead, and do not go with it",
+                ));
+            }
+            let positions = parse_positions(positions)?;
+            let mut entries = within_timeout(state.store.at(&positions)).await?;
+            if let Some(status) = status {
+                entries.retain(|e| e.status == status);
+            }
+            (entries, None)
+        }
+        None => {
+            let entries = within_timeout(state.store.list(status, q.before, limit)).await?;
+            let next_before = (entries.len() as i64 == limit)
+                .then(|| entries.last().map(|e| e.finish_position))
+                .flatten();
+            (entries, next_before)
+        }
+    };
     let mut page = json!({
         "entries": entries.iter().map(entry_json).collect::<Vec<_>>(),
         "next_before": next_before,
@@ -315,6 +340,27 @@ async fn outbox(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "private, no-store"))
         .json(page))
+}
+
+/// `positions=`: log positions separated by commas, at most [`MAX_LIMIT`] of them.
+fn parse_positions(list: &str) -> Result<Vec<i64>, Problem> {
+    let positions = list
+        .split(',')
+        .map(|p| p.trim().parse::<i64>().ok().filter(|&p| p >= 1))
+        .collect::<Option<Vec<_>>>()
+        .ok_or_else(|| {
+            Problem::bad_request(format!(
+                "positions: expected log positions (1 or more) separated by commas, as \
+                 12,40,41 (got {list:?})"
+            ))
+        })?;
+    if positions.len() as i64 > MAX_LIMIT {
+        return Err(Problem::bad_request(format!(
+            "positions: at most {MAX_LIMIT} at a time (got {})",
+            positions.len()
+        )));
+    }
+    Ok(positions)
 }
 
 /// `POST /v1/outbox/{position}/retry`, with the owner's token: tries a finish's tweet again

@@ -463,6 +463,32 @@ impl Store {
         }
     }
 
+    /// The entries of the finishes at `positions` (those the outbox holds), newest first: what
+    /// a page showing a few finishes says of their tweets, however far apart they were logged.
+    pub async fn at(&self, positions: &[i64]) -> Result<Vec<Entry>> {
+        // PostgreSQL binds the list as an array; SQLite, which has none, as JSON.
+        match &self.db {
+            Db::Pg(p) => bounded!(p, |conn| sqlx::query_as::<_, Entry>(concat!(
+                "SELECT ",
+                entry_columns!(),
+                " FROM outbox WHERE finish_position = ANY($1) ORDER BY finish_position DESC"
+            ))
+            .bind(positions)
+            .fetch_all(&mut *conn)),
+            Db::Sqlite(p) => {
+                sqlx::query_as::<_, Entry>(concat!(
+                    "SELECT ",
+                    entry_columns!(),
+                    " FROM outbox WHERE finish_position IN (SELECT value FROM json_each(?1)) \
+                     ORDER BY finish_position DESC"
+                ))
+                .bind(serde_json::to_string(positions).expect("integers serialize"))
+                .fetch_all(p)
+                .await
+            }
+        }
+    }
+
     pub async fn counts(&self) -> Result<Vec<(String, i64)>> {
         fetch!(
             &self.db,

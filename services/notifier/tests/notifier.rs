@@ -1529,10 +1529,35 @@ async fn a_refused_tweet_can_be_retried_by_the_owner_and_goes_out_once() {
     let (_, none) = list("status=failed".into()).await;
     assert_eq!(none["entries"], json!([]));
     assert_eq!(none["next_before"], Value::Null);
+    // Or by the finishes' positions (your log's page asks for the finishes it shows): those
+    // the outbox holds, newest first, whatever lies between them.
+    let (status, both) = list(format!("positions={position},{},{second}", second + 50)).await;
+    assert_eq!(status, 200, "{both}");
+    let at = |page: &Value| -> Vec<i64> {
+        let entries = page["entries"].as_array().unwrap();
+        entries
+            .iter()
+            .map(|e| e["finish_position"].as_i64().unwrap())
+            .collect()
+    };
+    assert_eq!(at(&both), [second, position]);
+    assert_eq!(both["entries"][1]["status"], "posted");
+    assert_eq!(both["next_before"], Value::Null);
+    let (_, one) = list(format!("positions={position}")).await;
+    assert_eq!(at(&one), [position]);
+    let (_, none) = list(format!("status=failed&positions={position},{second}")).await;
+    assert_eq!(at(&none), [] as [i64; 0]);
+    let too_many = format!("positions={}", vec!["7"; 1001].join(","));
     for (query, says) in [
         ("status=sent", "status: expected one of"),
         ("limit=0", "limit must be between 1 and 1000"),
         ("before=x", "before: invalid digit"),
+        ("positions=3,x", "positions: expected log positions"),
+        ("positions=0", "positions: expected log positions"),
+        ("positions=", "positions: expected log positions"),
+        (too_many.as_str(), "at most 1000 at a time"),
+        ("positions=3&limit=5", "do not go with it"),
+        ("positions=3&before=9", "do not go with it"),
     ] {
         let (status, body) = list(query.into()).await;
         assert_eq!(status, 400, "{query}: {body}");

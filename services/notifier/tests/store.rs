@@ -70,7 +70,7 @@ async fn an_outbox_statement_cut_off_by_a_partition_fails_instead_of_waiting() {
 /// `posted → deleting → deleted`, on both backends (SQLite rebuilt the table for the new
 /// states): only a posted entry is marked for deletion, once, and the marked ones are listed;
 /// an item's posted entries all at once (its removal), no other's; a deleted one can be
-/// retried by the owner.
+/// retried by the owner; entries are read by their positions.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_a_posted_entry_is_marked_for_deleting_its_tweet() {
     let (_dir, sqlite) = lately_testkit::sqlite_database();
@@ -196,5 +196,17 @@ async fn only_a_posted_entry_is_marked_for_deleting_its_tweet() {
             ),
             "{url}"
         );
+
+        // The entries of some finishes by their positions (SQLite binds the list as JSON):
+        // those the outbox holds, newest first.
+        let at = store.at(&[11, 3, 4, 9]).await.unwrap();
+        assert_eq!(
+            at.iter()
+                .map(|e| (e.finish_position, e.status.as_str()))
+                .collect::<Vec<_>>(),
+            [(11, "pending"), (9, "deleting"), (3, "pending")],
+            "{url}"
+        );
+        assert!(store.at(&[4]).await.unwrap().is_empty(), "{url}");
     }
 }

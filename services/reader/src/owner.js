@@ -850,7 +850,8 @@
   }
 
   // How each finish's tweet went, by the finish's position, from the notifier's outbox (the
-  // owner's, with the token), and until when X's rate limit holds them back. Nothing is said
+  // owner's, with the token: the entries of the finishes shown, however far apart an import
+  // logged them), and until when X's rate limit holds them back. Nothing is said
   // of tweets where the notifier cannot be read (not published, an older one): the list is
   // the page's work, the tweets an aside.
   let tweets = new Map();
@@ -858,24 +859,33 @@
   const ON_ITS_WAY = ["pending", "posting", "deleting"];
   async function tweeting(tries = 5) {
     clearTimeout(tweetsAgain);
-    const shown = [...document.querySelectorAll("#finished .tweet")].map((p) => +p.dataset.position);
+    const shown = [...document.querySelectorAll("#finished .tweet")].map((p) => +p.dataset.position).slice(0, 1000);
     if (!shown.length) return;
     let page;
     try {
-      const res = await fetch(notifier + "/v1/outbox?limit=100&before=" + (Math.max(...shown) + 1), { headers: auth(), cache: "no-store" });
+      const res = await fetch(notifier + "/v1/outbox?positions=" + shown.join(","), { headers: auth(), cache: "no-store" });
       if (!res.ok) return;
       page = await res.json();
     } catch (_) {
       return;
     }
     tweets = new Map(page.entries.map((t) => [t.finish_position, t]));
-    const { auth_failed: refused, paused_until: heldUntil } = page;
+    const { auth_failed: refused, paused_until: heldUntil, deletions_paused_until: deletionsHeld } = page;
     // In place, not the whole list again: a review being typed in a "Change…" stays.
     document.querySelectorAll("#finished .tweet").forEach(tweetSays);
+    // What holds them all back, above the list: refused credentials, or X's rate limit on
+    // posts, or on deletions while a shown finish's tweet waits to be deleted (made private).
+    const when = (t) => new Date(t).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" });
+    const deleting = shown.some((p) => (tweets.get(p) || {}).status === "deleting");
+    const holds = refused
+      ? ["X refused the notifier's credentials: nothing is tweeted until it is restarted with working ones (" + refused + ")."]
+      : [
+          heldUntil && "X's rate limit holds your tweets back until " + when(heldUntil) + ": they go out then.",
+          deletionsHeld && deleting && "X's rate limit holds deleting your tweets back until " + when(deletionsHeld) + ": they are deleted then.",
+        ].filter(Boolean);
     const hold = log.querySelector(".hold");
-    hold.hidden = !refused && !heldUntil;
-    if (refused) hold.textContent = "X refused the notifier's credentials: nothing is tweeted until it is restarted with working ones (" + refused + ").";
-    else if (heldUntil) hold.textContent = "X's rate limit holds your tweets back until " + new Date(heldUntil).toLocaleString(undefined, { weekday: "short", hour: "2-digit", minute: "2-digit" }) + ": they go out then.";
+    hold.hidden = !holds.length;
+    hold.textContent = holds.join(" ");
     // A tweet on its way (the notifier's grace delay, a post, a deletion): read again. A
     // finish the notifier has not taken in yet (one this page just wrote): a few times more,
     // sooner (one from before the notifier's time never will be).
@@ -924,7 +934,9 @@
         if (open) p.append(tweetAgain(t, p, "Tweet it"));
         break;
       case "deleting":
+        // Why, on a hover: made private, removed, or X holding deletions back.
         p.append("Deleting its tweet…");
+        p.title = t.reason || "";
         break;
       case "deleted":
         p.append("Its tweet was deleted");

@@ -1937,7 +1937,8 @@ async fn notifier_and_sandbox(
 /// Under each finish, your log's page says how its tweet went, from the notifier's outbox
 /// at another origin: refused by X (why, and "Try again": tweeted, with a link to it),
 /// recorded not to be tweeted ("Tweet it": tweeted after all, waiting on X's rate limit
-/// meanwhile, which the page says until it is over), private (nothing to do).
+/// meanwhile, which the page says until it is over), private (nothing to do), made private
+/// (its tweet deleted, X's rate limit on deletions said while it holds it back).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     let sys = system().await;
@@ -1955,9 +1956,9 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
         |kind: &'static str, title: &'static str, visibility: &'static str, body: Value| {
             let item = json!({ "kind": kind, "title": title, "visibility": visibility });
             let sys = &sys;
-            async move { sys.finish_with(item, body).await.1 }
+            async move { sys.finish_with(item, body).await }
         };
-    let dune = finish("book", "Dune", "public", json!({ "rating": 4 })).await;
+    let (_, dune) = finish("book", "Dune", "public", json!({ "rating": 4 })).await;
     let outbox = |position: i64| {
         let req = sys
             .client
@@ -1972,7 +1973,7 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
         outbox(dune).await["status"] == "failed"
     })
     .await;
-    finish("movie", "Past Lives", "public", json!({ "tweet": false })).await;
+    let (past_lives, _) = finish("movie", "Past Lives", "public", json!({ "tweet": false })).await;
     finish("book", "Diary", "private", json!({})).await;
     sys.add_item(json!({ "kind": "book", "title": "Piranesi" }))
         .await;
@@ -2096,6 +2097,90 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
         .await;
     let posted = sys.json(format!("{sandbox}/_sandbox/tweets")).await;
     assert_eq!(posted["data"].as_array().unwrap().len(), 3, "{posted}");
+
+    // Past Lives made private while X's rate limit holds deletions back: its tweet is being
+    // deleted, and the page says what holds it, until the reset; then deleted (private:
+    // nothing to tap).
+    faults(json!({ "rate_limit": 1, "rate_limit_reset_secs": 12 })).await;
+    sys.write(
+        reqwest::Method::PATCH,
+        &format!("/v1/items/{past_lives}"),
+        json!({ "visibility": "private" }),
+    )
+    .await;
+    browser.goto(&format!("{reader}/owner")).await;
+    let deleting = format!(
+        "{}; const h = document.querySelector('.hold'); return [l[2], h.hidden ? null : h.textContent.split(' until ')[0]]",
+        lines.replacen("return ", "const l = ", 1)
+    );
+    browser
+        .until(
+            &deleting,
+            &json!([
+                ["Past Lives", "Deleting its tweet…", []],
+                "X's rate limit holds deleting your tweets back"
+            ]),
+            Duration::from_secs(15),
+        )
+        .await;
+    browser
+        .until(
+            &deleting,
+            &json!([["Past Lives", "Its tweet was deleted", []], null]),
+            Duration::from_secs(25),
+        )
+        .await;
+    let posted = sys.json(format!("{sandbox}/_sandbox/tweets")).await;
+    assert_eq!(posted["data"].as_array().unwrap().len(), 2, "{posted}");
+    browser.quit().await;
+}
+
+/// A finish logged before a hundred others that finished earlier (an import of last year's
+/// books, say) is still the newest finish on your log's page, with those hundred's latest
+/// below it: its line says how its tweet went, though its entry is a hundred positions away
+/// from theirs (the page asks the outbox for the finishes it shows, not for the latest
+/// entries).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_says_the_tweet_of_a_finish_logged_before_an_import() {
+    let sys = system().await;
+    let (notifier, _sandbox, _children) =
+        notifier_and_sandbox(&sys.database_url, "sandbox-consumer-secret").await;
+    sys.finish_with(
+        json!({ "kind": "book", "title": "Dune" }),
+        json!({ "rating": 4 }),
+    )
+    .await;
+    let mut last = 0;
+    for day in 1..=100 {
+        let title = format!("Last year's book {day:03}");
+        // Each a day later than the one before, in early 2025.
+        let at = format!("2025-{:02}-{:02}T12:00:00Z", 1 + day / 28, 1 + day % 28);
+        last = sys
+            .finish_with(
+                json!({ "kind": "book", "title": title }),
+                json!({ "at": at, "tweet": false }),
+            )
+            .await
+            .1;
+    }
+    let reader =
+        owners_reader_on(&sys, &sys.writer, "", &["--notifier-public-url", &notifier]).await;
+    // The notifier has taken them all in before the page is opened.
+    lately_testkit::until("the notifier takes the finishes in", || async {
+        let status = sys.json(format!("{notifier}/v1/status")).await;
+        status["position"].as_i64() >= Some(last)
+    })
+    .await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    browser
+        .until(
+            "const t = [...document.querySelectorAll('#finished li .tweet')]; return t.length && [t.length, t[0].hidden ? null : t[0].childNodes[0].textContent, t[1].hidden ? null : t[1].childNodes[0].textContent]",
+            &json!([10, "Tweeted", "Not tweeted"]),
+            Duration::from_secs(10),
+        )
+        .await;
     browser.quit().await;
 }
 
