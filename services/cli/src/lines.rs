@@ -7,12 +7,14 @@ use crate::how_far;
 
 /// An outbox entry: its position (what `retry-tweet` takes), its state, the item, the
 /// tweet's text (once composed), and why it is where it is (a posted one's only when there
-/// is something to know: it went without its cover, say).
+/// is something to know: it went without its cover, say). A failed one ends with the command
+/// that retries it: the notifier's reason says what to fix, and each of the owner's tools how
+/// to retry (your log's page has a button).
 pub fn tweet_line(e: &Value) -> String {
     let status = e["status"].as_str().unwrap_or("");
+    let position = e["finish_position"].as_i64().unwrap_or_default();
     let mut line = format!(
-        "{:>8}  {:<8} {}",
-        e["finish_position"].as_i64().unwrap_or_default(),
+        "{position:>8}  {:<8} {}",
         status.replace('_', " "),
         e["item_id"].as_str().unwrap_or("")
     );
@@ -21,6 +23,9 @@ pub fn tweet_line(e: &Value) -> String {
     for (i, part) in [text, reason].into_iter().flatten().enumerate() {
         line.push_str(if i == 0 { "  " } else { " — " });
         line.push_str(part);
+    }
+    if status == "failed" {
+        line.push_str(&format!(" → lately retry-tweet {position}"));
     }
     line
 }
@@ -162,5 +167,38 @@ pub fn private_mark(v: &Value) -> &'static str {
         "  [private]"
     } else {
         ""
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::tweet_line;
+
+    #[test]
+    fn a_failed_tweet_says_the_command_that_retries_it_and_no_other_does() {
+        let entry = |status: &str, reason: &str| {
+            json!({
+                "finish_position": 42,
+                "status": status,
+                "item_id": "dune",
+                "text": "Finished reading “Dune”",
+                "reason": reason,
+            })
+        };
+        assert_eq!(
+            tweet_line(&entry(
+                "failed",
+                "X answered 403: Forbidden (…, then retry the tweet)"
+            )),
+            "      42  failed   dune  Finished reading “Dune” — X answered 403: Forbidden (…, \
+             then retry the tweet) → lately retry-tweet 42"
+        );
+        assert_eq!(
+            tweet_line(&entry("dry_run", "no X credentials: recorded, not posted")),
+            "      42  dry run  dune  Finished reading “Dune” — no X credentials: recorded, not \
+             posted"
+        );
     }
 }

@@ -357,8 +357,7 @@ impl Worker {
                         &format!(
                             "the post was interrupted, and X does not let this app read the \
                              account's tweets to tell whether it went out ({e}): look on the \
-                             account, and if it is not there, `lately retry-tweet {}`",
-                            entry.finish_position
+                             account, and if it is not there, retry the tweet"
                         ),
                     )
                     .await?;

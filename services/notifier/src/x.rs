@@ -228,8 +228,7 @@ impl XClient {
             // the owner can fix it, and then retry the tweet.
             403 => Posted::Rejected(format!(
                 "X answered 403: {detail} (an app with read-only access gets this: give it \
-                 read and write, regenerate the access token and secret, then retry the tweet: \
-                 `lately retry-tweet POSITION`)"
+                 read and write, regenerate the access token and secret, then retry the tweet)"
             )),
             s if s >= 500 => Posted::Retry(format!("X answered {s}: {detail}")),
             s => Posted::Rejected(format!("X answered {s}: {detail}")),
