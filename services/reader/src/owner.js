@@ -857,17 +857,27 @@
   let tweets = new Map();
   let tweetsAgain = 0;
   const ON_ITS_WAY = ["pending", "posting", "deleting"];
-  async function tweeting(tries = 5) {
+  async function tweeting(wait = 2000) {
     clearTimeout(tweetsAgain);
     const shown = [...document.querySelectorAll("#finished .tweet")].map((p) => +p.dataset.position).slice(0, 1000);
     if (!shown.length) return;
+    // Read again later, as below, the finishes' lines left as they were.
+    const later = () => {
+      if (wait <= 32000) tweetsAgain = setTimeout(() => tweeting(wait * 2), wait);
+    };
     let page;
     try {
       const res = await fetch(notifier + "/v1/outbox?positions=" + shown.join(","), { headers: auth(), cache: "no-store" });
-      if (!res.ok) return;
+      // The notifier restarting, or its database slow (a 5xx): again later. Refused (no
+      // token, a notifier given none): not.
+      if (!res.ok) {
+        if (res.status >= 500) later();
+        return;
+      }
       page = await res.json();
     } catch (_) {
-      return;
+      // Not reached: restarting, or not published where this page looks for it.
+      return later();
     }
     tweets = new Map(page.entries.map((t) => [t.finish_position, t]));
     const { auth_failed: refused, paused_until: heldUntil, deletions_paused_until: deletionsHeld } = page;
@@ -887,10 +897,11 @@
     hold.hidden = !holds.length;
     hold.textContent = holds.join(" ");
     // A tweet on its way (the notifier's grace delay, a post, a deletion): read again. A
-    // finish the notifier has not taken in yet (one this page just wrote): a few times more,
-    // sooner (one from before the notifier's time never will be).
+    // finish the notifier has not taken in yet (one this page just wrote, or written while
+    // the notifier restarts or catches up): again after 2 s, then 4, 8, 16 and 32, a minute
+    // in all, and no more (one from before the notifier's time never will be).
     if (shown.some((p) => ON_ITS_WAY.includes((tweets.get(p) || {}).status))) tweetsAgain = setTimeout(tweeting, 5000);
-    else if (tries > 1 && shown.some((p) => !tweets.has(p))) tweetsAgain = setTimeout(() => tweeting(tries - 1), 2000);
+    else if (shown.some((p) => !tweets.has(p))) later();
   }
 
   // A finish's line about its tweet (`p`, with the finish's position, title and visibility).

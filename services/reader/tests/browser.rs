@@ -15,6 +15,7 @@ use clap::Parser;
 use common::{reader_config, stats_list, system};
 use lately_reader::configuration::Config as ReaderConfig;
 use serde_json::{json, Value};
+use sqlx::{Connection, PgConnection};
 
 const XSS: &str = "<img src=x onerror=alert(1)>";
 
@@ -1942,7 +1943,7 @@ async fn notifier_and_sandbox(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     let sys = system().await;
-    let (notifier, sandbox, children) =
+    let (notifier, sandbox, _children) =
         notifier_and_sandbox(&sys.database_url, "sandbox-consumer-secret").await;
     let faults = |faults: Value| {
         let req = sys
@@ -2069,18 +2070,15 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
         ])
     );
 
-    // Finished on the page, from up next, while the notifier is stopped (SIGSTOP: catching up
-    // elsewhere): nothing said of its tweet yet, the notifier not having taken it in; let go,
-    // the page reads the outbox again by itself, and its line says it went out.
-    let signal = |which: &str| {
-        let pid = children[1].id().unwrap().to_string();
-        assert!(std::process::Command::new("kill")
-            .args([which, &pid])
-            .status()
-            .unwrap()
-            .success());
-    };
-    signal("-STOP");
+    // Finished on the page, from up next, while the notifier cannot take it in for 12 s (as
+    // when it restarts, or catches up): the test holds the outbox in SHARE mode, so the
+    // notifier's insert of its entry waits and its answers to the page do not. Nothing said
+    // of its tweet yet; let go, the page, reading the outbox again by itself (after 2, 4, 8,
+    // 16 and 32 s), says it went out.
+    let mut lock = PgConnection::connect(&sys.database_url).await.unwrap();
+    for sql in ["BEGIN", "LOCK TABLE outbox IN SHARE MODE"] {
+        sqlx::query(sql).execute(&mut lock).await.unwrap();
+    }
     browser
         .eval("document.querySelector('#queue li form.finish').requestSubmit()")
         .await;
@@ -2091,9 +2089,17 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
             Duration::from_secs(10),
         )
         .await;
-    signal("-CONT");
+    lately_testkit::until_waiting_on_a_lock(
+        &sys.database_url,
+        "query LIKE 'INSERT INTO outbox%'",
+        1,
+        "the notifier's entry for Piranesi",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
     browser
-        .until(&line(0), &tweeted("Piranesi"), Duration::from_secs(10))
+        .until(&line(0), &tweeted("Piranesi"), Duration::from_secs(25))
         .await;
     let posted = sys.json(format!("{sandbox}/_sandbox/tweets")).await;
     assert_eq!(posted["data"].as_array().unwrap().len(), 3, "{posted}");
@@ -2139,7 +2145,8 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
 /// books, say) is still the newest finish on your log's page, with those hundred's latest
 /// below it: its line says how its tweet went, though its entry is a hundred positions away
 /// from theirs (the page asks the outbox for the finishes it shows, not for the latest
-/// entries).
+/// entries). The page's first read of the outbox failing (a 503: the notifier's database
+/// did not answer in time), it reads again by itself.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_says_the_tweet_of_a_finish_logged_before_an_import() {
     let sys = system().await;
@@ -2171,12 +2178,28 @@ async fn the_owners_log_page_says_the_tweet_of_a_finish_logged_before_an_import(
         status["position"].as_i64() >= Some(last)
     })
     .await;
+    // The outbox locked: the notifier's read for the page waits, and answers 503 after 2 s.
+    let mut lock = PgConnection::connect(&sys.database_url).await.unwrap();
+    for sql in ["BEGIN", "LOCK TABLE outbox IN ACCESS EXCLUSIVE MODE"] {
+        sqlx::query(sql).execute(&mut lock).await.unwrap();
+    }
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
+    let said = "const t = [...document.querySelectorAll('#finished li .tweet')]; return t.length && [t.length, t[0].hidden ? null : t[0].childNodes[0].textContent, t[1].hidden ? null : t[1].childNodes[0].textContent]";
+    lately_testkit::until_waiting_on_a_lock(
+        &sys.database_url,
+        "query LIKE '%FROM outbox WHERE finish_position = ANY%'",
+        1,
+        "the page's read of the outbox",
+    )
+    .await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(browser.eval(said).await, json!([10, null, null]));
+    sqlx::query("COMMIT").execute(&mut lock).await.unwrap();
     browser
         .until(
-            "const t = [...document.querySelectorAll('#finished li .tweet')]; return t.length && [t.length, t[0].hidden ? null : t[0].childNodes[0].textContent, t[1].hidden ? null : t[1].childNodes[0].textContent]",
+            said,
             &json!([10, "Tweeted", "Not tweeted"]),
             Duration::from_secs(10),
         )
