@@ -861,10 +861,13 @@
     clearTimeout(tweetsAgain);
     const shown = [...document.querySelectorAll("#finished .tweet")].map((p) => +p.dataset.position).slice(0, 1000);
     if (!shown.length) return;
-    // Read again later, as below, the finishes' lines left as they were.
-    const later = () => {
-      if (wait <= 32000) tweetsAgain = setTimeout(() => tweeting(wait * 2), wait);
+    // Read again after `ms`, the finishes' lines left as they were till then. One timer at a
+    // time: a read made meanwhile (a write's) may have set one while this one was out.
+    const readIn = (ms, next) => {
+      clearTimeout(tweetsAgain);
+      tweetsAgain = setTimeout(() => tweeting(next), ms);
     };
+    const later = () => wait <= 32000 && readIn(wait, wait * 2);
     let page;
     try {
       const res = await fetch(notifier + "/v1/outbox?positions=" + shown.join(","), { headers: auth(), cache: "no-store" });
@@ -877,7 +880,8 @@
       page = await res.json();
     } catch (_) {
       // Not reached: restarting, or not published where this page looks for it.
-      return later();
+      later();
+      return;
     }
     tweets = new Map(page.entries.map((t) => [t.finish_position, t]));
     const { auth_failed: refused, paused_until: heldUntil, deletions_paused_until: deletionsHeld } = page;
@@ -900,7 +904,7 @@
     // finish the notifier has not taken in yet (one this page just wrote, or written while
     // the notifier restarts or catches up): again after 2 s, then 4, 8, 16 and 32, a minute
     // in all, and no more (one from before the notifier's time never will be).
-    if (shown.some((p) => ON_ITS_WAY.includes((tweets.get(p) || {}).status))) tweetsAgain = setTimeout(tweeting, 5000);
+    if (shown.some((p) => ON_ITS_WAY.includes((tweets.get(p) || {}).status))) readIn(5000);
     else if (shown.some((p) => !tweets.has(p))) later();
   }
 
