@@ -45,6 +45,7 @@ macro_rules! bounded_read {
 
 mod appender;
 mod error;
+mod packed;
 mod plan;
 mod postgres;
 mod restore;

@@ -71,6 +71,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     appended_events_read_back_in_order_with_consecutive_positions,
     a_large_snapshot_comes_back_byte_for_byte,
+    a_damaged_snapshot_is_no_snapshot,
     an_acknowledged_append_is_visible_to_every_other_connection,
     a_retried_event_id_returns_the_original_position_and_appends_nothing,
     a_stale_expected_version_is_a_conflict_that_appends_nothing,
@@ -751,11 +752,12 @@ async fn snapshots_round_trip_by_version_and_keep_the_newest() {
 }
 
 /// A snapshot of tens of MB is read from PostgreSQL in slices over several connections; it
-/// must come back byte for byte, whether stored plain (as this schema stores them) or
-/// compressed (as snapshots saved before it were), on both backends.
+/// must come back byte for byte on both backends: saved now (compressed by the log, in frames
+/// decompressed on several threads), and saved before snapshots were (the log's rows as they
+/// were, stored plain or compressed by PostgreSQL).
 async fn a_large_snapshot_comes_back_byte_for_byte(backend: Backend) {
-    // 9 MiB and a bit: more than two slices, the last one short. Pseudo-random bytes, so no
-    // page of them repeats another.
+    // 9 MiB and a bit: three frames, and, not compressible, more than two slices, the last one
+    // short. Pseudo-random bytes, so no page of them repeats another.
     let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
     let noise: Vec<u8> = (0..(9 << 20) + 12_345)
         .map(|_| {
@@ -765,48 +767,182 @@ async fn a_large_snapshot_comes_back_byte_for_byte(backend: Backend) {
             x as u8
         })
         .collect();
-    // Compressible, for the compressed case.
+    // Compressible, as a projection's bytes are.
     let text: Vec<u8> = (0..(9 << 20) + 777)
         .map(|i| b"lately snapshot "[i % 16] + (i / 4096 % 3) as u8)
         .collect();
     let (_guard, _url, log) = fresh(backend).await;
-    let mut position = 0;
-    for (state, compressed) in [(&noise, false), (&text, false), (&text, true)] {
-        if let (Some(pool), true) = (log.pg_pool(), compressed) {
-            sqlx::query("ALTER TABLE snapshots ALTER COLUMN state SET STORAGE EXTENDED")
-                .execute(pool)
-                .await
-                .unwrap();
+    let stored = |position: i64| {
+        let log = log.clone();
+        async move {
+            let sql =
+                "SELECT CAST(length(state) AS BIGINT), encoding FROM snapshots WHERE position = $1";
+            let row: (i64, String) = match (log.pg_pool(), log.sqlite_pool()) {
+                (Some(pool), _) => sqlx::query_as(sql).bind(position).fetch_one(pool).await,
+                (_, Some(pool)) => sqlx::query_as(sql).bind(position).fetch_one(pool).await,
+                _ => unreachable!(),
+            }
+            .unwrap();
+            row
         }
-        position += 10;
+    };
+    let check = |position: i64, state: &Vec<u8>| {
+        let log = log.clone();
+        let state = state.clone();
+        async move {
+            let loaded = log.latest_snapshot(7).await.unwrap().unwrap();
+            assert_eq!(
+                (loaded.position, loaded.state_hash.as_str()),
+                (position, format!("h{position}").as_str())
+            );
+            assert!(
+                loaded.state == state,
+                "{} at {position}: the bytes differ",
+                log.backend_name()
+            );
+        }
+    };
+    for (position, state) in [(10, &noise), (20, &text)] {
         let snapshot = lately_log::Snapshot {
             position,
             state: state.clone(),
             state_hash: format!("h{position}"),
         };
         assert!(log.save_snapshot(7, &snapshot).await.unwrap());
-        // On PostgreSQL, a plain one is read in slices, a compressed one in one piece.
-        if let Some(pool) = log.pg_pool() {
-            let stored: Option<String> = sqlx::query_scalar(
-                "SELECT pg_column_compression(state) FROM snapshots WHERE position = $1",
-            )
-            .bind(position)
-            .fetch_one(pool)
-            .await
-            .unwrap();
-            assert_eq!(stored.is_some(), compressed, "stored as this case means");
+        check(position, state).await;
+    }
+    // Stored compressed: the text in a small fraction of its bytes, the noise in about as many
+    // as it has.
+    let (text_stored, encoding) = stored(20).await;
+    assert_eq!(encoding, "zstd");
+    assert!(
+        text_stored < text.len() as i64 / 50,
+        "{text_stored} bytes stored"
+    );
+    assert!(stored(10).await.0 < noise.len() as i64 + 4096);
+
+    // Rows saved before the log compressed them: the bytes themselves, stored plain (read in
+    // slices from PostgreSQL) or compressed by PostgreSQL (read in one piece).
+    for (position, compressed) in [(30, false), (40, true)] {
+        let insert = "INSERT INTO snapshots (projection_version, position, state, state_hash) \
+                      VALUES (7, $1, $2, $3)";
+        let hash = format!("h{position}");
+        match (log.pg_pool(), log.sqlite_pool()) {
+            (Some(pool), _) => {
+                let storage = if compressed { "EXTENDED" } else { "EXTERNAL" };
+                sqlx::query(&format!(
+                    "ALTER TABLE snapshots ALTER COLUMN state SET STORAGE {storage}"
+                ))
+                .execute(pool)
+                .await
+                .unwrap();
+                sqlx::query(insert)
+                    .bind(position)
+                    .bind(&text)
+                    .bind(&hash)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+                let by_postgres: Option<String> = sqlx::query_scalar(
+                    "SELECT pg_column_compression(state) FROM snapshots WHERE position = $1",
+                )
+                .bind(position)
+                .fetch_one(pool)
+                .await
+                .unwrap();
+                assert_eq!(
+                    by_postgres.is_some(),
+                    compressed,
+                    "stored as this case means"
+                );
+            }
+            (_, Some(pool)) => {
+                sqlx::query(insert)
+                    .bind(position)
+                    .bind(&text)
+                    .bind(&hash)
+                    .execute(pool)
+                    .await
+                    .unwrap();
+            }
+            _ => unreachable!(),
         }
-        let loaded = log.latest_snapshot(7).await.unwrap().unwrap();
-        assert_eq!(
-            (loaded.position, loaded.state_hash.as_str()),
-            (position, format!("h{position}").as_str())
-        );
+        assert_eq!(stored(position).await, (text.len() as i64, "raw".into()));
+        check(position, &text).await;
+    }
+}
+
+/// A snapshot whose stored bytes are damaged, or in an encoding this build does not know, is
+/// answered as no snapshot (its reader replays the log), not as an error that every retry of
+/// the read would meet again, nor as wrong bytes.
+async fn a_damaged_snapshot_is_no_snapshot(backend: Backend) {
+    let (_guard, _url, log) = fresh(backend).await;
+    let state: Vec<u8> = (0..200_000u32)
+        .flat_map(|i| (i % 1000).to_le_bytes())
+        .collect();
+    let snapshot = lately_log::Snapshot {
+        position: 5,
+        state: state.clone(),
+        state_hash: "h5".into(),
+    };
+    assert!(log.save_snapshot(3, &snapshot).await.unwrap());
+    assert!(log.latest_snapshot(3).await.unwrap().unwrap().state == state);
+    let read = "SELECT state FROM snapshots WHERE position = 5";
+    let stored: Vec<u8> = match (log.pg_pool(), log.sqlite_pool()) {
+        (Some(pool), _) => sqlx::query_scalar(read).fetch_one(pool).await,
+        (_, Some(pool)) => sqlx::query_scalar(read).fetch_one(pool).await,
+        _ => unreachable!(),
+    }
+    .unwrap();
+    let mut flipped = stored.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0x55;
+    let cases: [(&[u8], &str, &str); 3] = [
+        (&flipped, "zstd", "a byte changed"),
+        (&stored[..stored.len() - 3], "zstd", "cut short"),
+        (&stored, "brotli", "an encoding this build does not know"),
+    ];
+    for (bytes, encoding, case) in cases {
+        let update = "UPDATE snapshots SET state = $1, encoding = $2 WHERE position = 5";
+        match (log.pg_pool(), log.sqlite_pool()) {
+            (Some(pool), _) => sqlx::query(update)
+                .bind(bytes)
+                .bind(encoding)
+                .execute(pool)
+                .await
+                .map(drop),
+            (_, Some(pool)) => sqlx::query(update)
+                .bind(bytes)
+                .bind(encoding)
+                .execute(pool)
+                .await
+                .map(drop),
+            _ => unreachable!(),
+        }
+        .unwrap();
         assert!(
-            loaded.state == *state,
-            "{}: the bytes differ",
+            log.latest_snapshot(3).await.unwrap().is_none(),
+            "{}: {case}",
             log.backend_name()
         );
     }
+    // Mended, it is read again.
+    let update = "UPDATE snapshots SET state = $1, encoding = 'zstd' WHERE position = 5";
+    match (log.pg_pool(), log.sqlite_pool()) {
+        (Some(pool), _) => sqlx::query(update)
+            .bind(&stored)
+            .execute(pool)
+            .await
+            .map(drop),
+        (_, Some(pool)) => sqlx::query(update)
+            .bind(&stored)
+            .execute(pool)
+            .await
+            .map(drop),
+        _ => unreachable!(),
+    }
+    .unwrap();
+    assert!(log.latest_snapshot(3).await.unwrap().unwrap().state == state);
 }
 
 /// A log moved from the other backend to this one: every field of every event as it was,

@@ -26,7 +26,9 @@ pub struct ColdStart {
     pub fill: Duration,
     pub replay: Start,
     pub from_snapshot: Start,
+    /// The snapshot's size, and what of it is stored (compressed).
     pub snapshot_mb: f64,
+    pub stored_mb: f64,
 }
 
 /// Writes `events` events (an add and a finish per item) straight into the log table: the
@@ -131,19 +133,26 @@ pub async fn run(args: &Args, events: i64) -> anyhow::Result<ColdStart> {
     let (first, replay) = start(args, &db, &client).await?;
     // The first replica saves a snapshot once it has caught up.
     let deadline = Instant::now() + Duration::from_secs(300);
-    let snapshot_bytes = loop {
-        let row: Option<(i64, i64)> = sqlx::query_as(
-            "SELECT position, length(state)::bigint FROM snapshots ORDER BY position DESC LIMIT 1",
+    let (version, stored_bytes) = loop {
+        let row: Option<(i64, i32, i64)> = sqlx::query_as(
+            "SELECT position, projection_version, length(state)::bigint FROM snapshots \
+             ORDER BY position DESC LIMIT 1",
         )
         .fetch_optional(&pool)
         .await?;
         match row {
-            Some((position, bytes)) if position >= events => break bytes,
+            Some((position, version, bytes)) if position >= events => break (version, bytes),
             _ if Instant::now() > deadline => anyhow::bail!("no snapshot was saved"),
             _ => tokio::time::sleep(Duration::from_millis(100)).await,
         }
     };
     drop(first);
+    let snapshot_bytes = lately_log::EventLog::connect(&db, Default::default())?
+        .latest_snapshot(version)
+        .await?
+        .context("the snapshot just saved")?
+        .state
+        .len();
     // The same for the snapshot just written (its TOAST rows are enough to wake autovacuum).
     vacuum(&pool, "snapshots").await?;
     let (_second, from_snapshot) = start(args, &db, &client).await?;
@@ -153,5 +162,6 @@ pub async fn run(args: &Args, events: i64) -> anyhow::Result<ColdStart> {
         replay,
         from_snapshot,
         snapshot_mb: snapshot_bytes as f64 / 1_048_576.0,
+        stored_mb: stored_bytes as f64 / 1_048_576.0,
     })
 }

@@ -244,10 +244,12 @@ pub async fn snapshots(
         if !replica.is_ready() || !(due_by_count || due_by_time) || Instant::now() < not_before {
             continue;
         }
+        let started = Instant::now();
         let (position, state) = {
             let projection = replica.projection.read().expect("not poisoned");
             (projection.position(), projection.to_snapshot())
         };
+        let serialised = started.elapsed();
         let snapshot = Snapshot {
             position,
             state_hash: Projection::snapshot_hash(&state),
@@ -259,6 +261,9 @@ pub async fn snapshots(
                     position = snapshot.position,
                     bytes = snapshot.state.len(),
                     saved,
+                    serialise_ms = serialised.as_millis() as u64,
+                    // Compressed and written.
+                    save_ms = (started.elapsed() - serialised).as_millis() as u64,
                     "snapshot"
                 );
                 last_saved = snapshot.position;
