@@ -291,12 +291,21 @@ impl Store {
         reason: &str,
         now_ms: i64,
     ) -> Result<()> {
-        self.reschedule(position, Some("pending"), due_at_ms, reason, now_ms)
-            .await
+        exec!(
+            &self.db,
+            "UPDATE outbox SET status = 'pending', due_at_ms = $2, reason = $3, updated_ms = $4 \
+             WHERE finish_position = $1",
+            position,
+            due_at_ms,
+            reason,
+            now_ms
+        )?;
+        Ok(())
     }
 
     /// Puts off the next try of an entry that stays where it is (`posting` to be reconciled,
-    /// `deleting`) until `due_at_ms`, saying why: X failed, or limited, the request.
+    /// `deleting`) until `due_at_ms`, saying why: X failed, or limited, the request. It counts
+    /// as an attempt, so that the next deferral waits longer.
     pub async fn defer(
         &self,
         position: i64,
@@ -304,28 +313,14 @@ impl Store {
         reason: &str,
         now_ms: i64,
     ) -> Result<()> {
-        self.reschedule(position, None, due_at_ms, reason, now_ms)
-            .await
-    }
-
-    /// Sets when an entry is next tried, and why, moving it to `status` if given.
-    async fn reschedule(
-        &self,
-        position: i64,
-        status: Option<&str>,
-        due_at_ms: i64,
-        reason: &str,
-        now_ms: i64,
-    ) -> Result<()> {
         exec!(
             &self.db,
-            "UPDATE outbox SET status = COALESCE($5, status), due_at_ms = $2, reason = $3, \
-                    updated_ms = $4 WHERE finish_position = $1",
+            "UPDATE outbox SET due_at_ms = $2, reason = $3, updated_ms = $4, \
+                    attempts = attempts + 1 WHERE finish_position = $1",
             position,
             due_at_ms,
             reason,
-            now_ms,
-            status
+            now_ms
         )?;
         Ok(())
     }

@@ -363,7 +363,7 @@ impl Worker {
                     .await?;
                 }
                 Err(e) => {
-                    let (until, e) = ask_again(e);
+                    let (until, e) = ask_again(e, entry.attempts + 1);
                     tracing::error!(position = entry.finish_position, error = %e, %until, "cannot tell whether an interrupted post went out; not posting it again");
                     metrics::counter!("lately_notifier_unreconciled_total").increment(1);
                     self.store
@@ -712,7 +712,7 @@ impl Worker {
                     return Ok(true);
                 }
                 Err(e) => {
-                    let (until, e) = ask_again(e);
+                    let (until, e) = ask_again(e, entry.attempts + 1);
                     self.store
                         .defer(
                             position,
@@ -766,7 +766,7 @@ impl Worker {
                 Ok(false)
             }
             Deleted::Retry(reason) => {
-                let until = recheck();
+                let until = recheck(entry.attempts + 1);
                 tracing::warn!(position, %reason, %until, "deleting a tweet failed; trying again later");
                 self.store
                     .defer(
@@ -849,20 +849,27 @@ fn apply(projection: &mut Projection, page: &[RecordedEvent]) {
     }
 }
 
-/// When to ask X again after a failure it gave no time for (a 5xx, no answer): half a
-/// minute or so on, not at every round of the leader's (a few a second), which would spend
-/// the small limits of X's reads (`users/me`: 25 a day on the free tier) in seconds.
-fn recheck() -> DateTime<Utc> {
-    let secs = 30.0 * rand::rng().random_range(0.5..1.5);
-    Utc::now() + chrono::Duration::milliseconds((secs * 1000.0) as i64)
+/// When to ask X again after a failure it gave no time for (a 5xx, no answer), the entry's
+/// `attempts`-th (its posts and the deferrals before this one counted): half a minute or so
+/// on at first, not at every round of the leader's (a few a second), which would spend the
+/// small limits of X's reads (`users/me`: 25 a day on the free tier) in seconds; from the
+/// fifth on, doubling as a post's backoff does, to ten minutes or so. Through an outage of
+/// hours, an entry waiting to be deleted or reconciled asks a few times an hour, not 120.
+fn recheck(attempts: i32) -> DateTime<Utc> {
+    Utc::now() + chrono::Duration::from_std(recheck_after(attempts)).expect("minutes")
+}
+
+fn recheck_after(attempts: i32) -> Duration {
+    let base = 2f64.powi(attempts.clamp(1, 10)).clamp(30.0, 600.0);
+    Duration::from_secs_f64(base * rand::rng().random_range(0.5..1.5))
 }
 
 /// When to look the account's tweets up again, and why not now, after a lookup that failed
-/// for a while ([`LookupFailed::Refused`] is not asked again).
-fn ask_again(e: LookupFailed) -> (DateTime<Utc>, String) {
+/// for a while, the entry's `attempts`-th ([`LookupFailed::Refused`] is not asked again).
+fn ask_again(e: LookupFailed, attempts: i32) -> (DateTime<Utc>, String) {
     match e {
         LookupFailed::Limited(Limited { until, why }) => (until, format!("rate limited: {why}")),
-        LookupFailed::Refused(why) | LookupFailed::Failed(why) => (recheck(), why),
+        LookupFailed::Refused(why) | LookupFailed::Failed(why) => (recheck(attempts), why),
     }
 }
 
@@ -885,6 +892,30 @@ mod tests {
     use lately_domain::event::{Finished, ItemAdded, Removed};
     use lately_domain::{MediaKind, Title};
     use lately_log::{LogOptions, Payload};
+
+    /// A lookup or deletion X keeps failing is asked again after half a minute or so at
+    /// first, then, from the fifth time, after twice as long each time, to ten minutes or so.
+    #[test]
+    fn failures_x_gives_no_time_for_are_asked_again_later_and_later() {
+        let within = |attempts: i32, low: u64, high: u64| {
+            for _ in 0..50 {
+                let after = recheck_after(attempts).as_secs_f64();
+                assert!(
+                    (low as f64..=high as f64).contains(&after),
+                    "attempt {attempts}: {after} s"
+                );
+            }
+        };
+        for attempts in [0, 1, 2, 4] {
+            within(attempts, 15, 45);
+        }
+        within(5, 16, 48);
+        within(7, 64, 192);
+        within(9, 256, 768);
+        for attempts in [10, 11, 1000] {
+            within(attempts, 300, 900);
+        }
+    }
 
     /// A log on a fresh database: a book added, finished and removed; a dry-run worker over
     /// it, starting at the beginning with no grace delay; and the events, to project.

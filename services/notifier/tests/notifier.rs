@@ -986,7 +986,7 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
         .add(json!({ "kind": "book", "title": "Piranesi" }))
         .await;
     let piranesi = env.finish(&later, json!({})).await;
-    env.until_entry(&n, piranesi, "posted").await;
+    let piranesi_posted = env.until_entry(&n, piranesi, "posted").await;
     assert_eq!(env.tweets().await, ["Finished reading “Piranesi”"]);
     assert_eq!(
         env.until_entry(&n, heat, "deleted").await["tweet_id"],
@@ -1028,11 +1028,17 @@ async fn the_tweets_of_an_item_removed_or_made_private_are_deleted() {
             .is_some_and(|r| r.contains("injected failure; trying again at "))
     })
     .await;
-    // Put off, not tried again at every round of the leader's (every 50 ms here).
+    // Put off, not tried again at every round of the leader's (every 50 ms here), and counted
+    // as an attempt, so that the next failure puts it off for longer.
     let failed = env.until_entry(&n, piranesi, "deleting").await;
     tokio::time::sleep(Duration::from_millis(600)).await;
     let still = env.until_entry(&n, piranesi, "deleting").await;
     assert_eq!(still["updated_at"], failed["updated_at"], "{still}");
+    assert_eq!(
+        still["attempts"].as_i64().unwrap(),
+        piranesi_posted["attempts"].as_i64().unwrap() + 1,
+        "{still}"
+    );
     env.restore(&later).await;
     let kept = env.until_entry(&n, piranesi, "posted").await;
     faults(0).await;
