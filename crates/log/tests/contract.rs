@@ -753,8 +753,8 @@ async fn snapshots_round_trip_by_version_and_keep_the_newest() {
 
 /// A snapshot of tens of MB is read from PostgreSQL in slices over several connections; it
 /// must come back byte for byte on both backends: saved now (compressed by the log, in frames
-/// decompressed on several threads), and saved before snapshots were (the log's rows as they
-/// were, stored plain or compressed by PostgreSQL).
+/// decompressed on several threads), and as saved before the log compressed them (the bytes
+/// themselves, stored plain or compressed by PostgreSQL).
 async fn a_large_snapshot_comes_back_byte_for_byte(backend: Backend) {
     // 9 MiB and a bit: three frames, and, not compressible, more than two slices, the last one
     // short. Pseudo-random bytes, so no page of them repeats another.
