@@ -2,13 +2,13 @@
 //! decompresses on every core at once.
 //!
 //! A snapshot of a million events is ~50 MB. Stored as it is, moving it from PostgreSQL to a
-//! starting replica took two fifths of that replica's start (226 of ~570 ms on 2026-12-07, four
+//! starting replica took two fifths of that replica's start (226 of ~595 ms on 2026-12-07, four
 //! slices over four connections): the bytes' way out through PostgreSQL's protocol and
 //! loopback TCP, at ~4 ms of CPU a MB, not reading them from the table (~0.5 ms a MB). What
-//! crosses now is the compressed bytes: a thirteenth of them for the bench's log, whose items
-//! differ only in a number (fetched and decompressed in 44 ms instead of 226), and a bit less
-//! than half for a log made up of varied titles, names, links and reviews (7.9 MB stored in
-//! 3.4). They are also what a snapshot's save writes to the WAL and what each kept snapshot
+//! crosses now is the compressed bytes: a fifteenth of them for the bench's log, whose items
+//! differ only in a number (fetched and decompressed in 41–51 ms instead of 226), and a bit
+//! less than half for a log made up of varied titles, names, links and reviews (7.9 MB stored
+//! in 3.4; bench/README, "2026-12-07, 02:02–03:36"). They are also what a snapshot's save writes to the WAL and what each kept snapshot
 //! holds on disk.
 //!
 //! The stored form is a plain run of zstd frames (what `zstd -d` reads), each holding at most
