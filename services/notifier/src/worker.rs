@@ -560,6 +560,12 @@ impl Worker {
             Posted::Created { id, day } => {
                 tracing::info!(position, tweet_id = %id, posts_left_today = ?day.map(|d| d.remaining), "tweeted");
                 *self.shared.day_left.lock().expect("not poisoned") = day;
+                // The day's last post: the next would only be refused (X's 429), so posting
+                // waits for the day's reset from now, as it would after that refusal.
+                if let Some(day) = day.filter(|d| d.remaining == 0 && d.resets_at > Utc::now()) {
+                    tracing::warn!(until = %day.resets_at, limit = day.limit, "the day's posts are used up; posting waits for the day's reset");
+                    *self.shared.paused_until.lock().expect("not poisoned") = Some(day.resets_at);
+                }
                 metrics::counter!("lately_notifier_posted_total").increment(1);
                 self.store
                     .settle_posted(position, Some(&id), without.as_deref(), now)

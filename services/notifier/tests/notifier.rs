@@ -1330,32 +1330,46 @@ async fn rate_limits_wait_for_the_reset_and_server_errors_back_off() {
     assert_eq!(env.tweets().await, ["Finished watching “Severance”"]);
 }
 
-/// X's free tier allows an account 17 posts a day. Past them, its 429 carries the 15-minute
-/// window's reset too, long before the day's: the next tweet waits for the day's reset (asked
-/// once, not again at every window), the outbox says why, and deleting a tweet, which X limits
-/// apart, is not held back meanwhile.
+/// X's free tier allows an account 17 posts a day. The answer to the day's last post says
+/// nothing is left: posting waits for the day's reset from then on, and X is not sent a post it
+/// would refuse. A notifier that did not see that answer (restarted since) gets X's 429, which
+/// carries the 15-minute window's reset too, long before the day's: the next tweet waits for
+/// the day's reset (asked once, not again at every window), the outbox says why, and deleting
+/// a tweet, which X limits apart, is not held back meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
     let env = env().await;
-    let n = env.notifier(&[]).await;
-    env.until_leader(&n).await;
+    let first = env.notifier(&[]).await;
+    env.until_leader(&first).await;
     env.client
         .post(format!("{}/_sandbox/faults", env.sandbox))
-        .json(&json!({ "daily_posts": 1, "daily_reset_secs": 6 }))
+        .json(&json!({ "daily_posts": 1, "daily_reset_secs": 12 }))
         .send()
         .await
         .unwrap();
     let heat = env.add(json!({ "kind": "movie", "title": "Heat" })).await;
     let heat_finish = env.finish(&heat, json!({})).await;
-    env.until_entry(&n, heat_finish, "posted").await;
-    // X's answer said what is left of the day: nothing.
-    let page = env.outbox(&n, "").await;
+    env.until_entry(&first, heat_finish, "posted").await;
+    // X's answer said what is left of the day: nothing. Posting waits for the day's reset.
+    let page = env.outbox(&first, "").await;
     assert_eq!(page["posts_left"]["remaining"], 0, "{page}");
     assert_eq!(page["posts_left"]["limit"], 1, "{page}");
-    assert!(page["paused_until"].is_null(), "{page}");
-
+    assert!(page["paused_until"].is_string(), "{page}");
+    assert_eq!(
+        page["paused_until"], page["posts_left"]["resets_at"],
+        "{page}"
+    );
     let severance = env.add(json!({ "kind": "tv", "title": "Severance" })).await;
     let waiting = env.finish(&severance, json!({})).await;
+    env.until_entry(&first, waiting, "pending").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held = env.until_entry(&first, waiting, "pending").await;
+    assert_eq!(held["attempts"], 0, "posted past the day's limit: {held}");
+
+    // Restarted, the notifier has not seen that answer: it asks, and X refuses.
+    drop(first);
+    let n = env.notifier(&[]).await;
+    env.until_leader(&n).await;
     env.until(
         "the tweet past the day's limit waits, saying why",
         || async {
@@ -1404,7 +1418,7 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
             .and_then(|v| v.parse::<f64>().ok())
     };
     assert!(
-        paused("posting").is_some_and(|s| (1.0..=6.0).contains(&s)),
+        paused("posting").is_some_and(|s| (1.0..=12.0).contains(&s)),
         "{metrics}"
     );
     assert_eq!(paused("deleting"), Some(0.0), "{metrics}");
