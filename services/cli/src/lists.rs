@@ -106,8 +106,8 @@ pub async fn tweets(
 
 /// What the outbox's page says of what holds the tweets back, before its entries: X refusing
 /// the notifier's credentials, or X's limits (the tweets pending wait for them, though only
-/// the one X refused says why); or else what is left of the account's day of posts, when X
-/// says.
+/// the one X refused says why, and none when the day's last post said nothing was left);
+/// or else what is left of the account's day of posts, when X says.
 pub fn notes(page: &Value) -> Vec<String> {
     if let Some(why) = page["auth_failed"].as_str() {
         return vec![format!(
@@ -130,13 +130,19 @@ pub fn notes(page: &Value) -> Vec<String> {
     .into_iter()
     .filter_map(|(key, what)| Some(format!("{what} until {}", utc(&page[key])?)))
     .collect();
+    let day = &page["posts_left"];
     if !held.is_empty() {
+        let which = match (day["remaining"].as_u64(), day["limit"].as_u64()) {
+            (Some(0), Some(limit)) if !page["paused_until"].is_null() => {
+                format!("the account's {limit} posts of the day are used up")
+            }
+            _ => "a pending tweet's reason says which limit".to_owned(),
+        };
         return vec![format!(
-            "X's rate limit holds {} (a pending tweet's reason says which limit)",
+            "X's rate limit holds {} ({which})",
             held.join(", and ")
         )];
     }
-    let day = &page["posts_left"];
     match (
         day["remaining"].as_u64(),
         day["limit"].as_u64(),
@@ -303,6 +309,26 @@ mod tests {
             notes(&page(json!("2026-12-07T18:45:42Z"), Value::Null, day)),
             [
                 "X's rate limit holds posting until 2026-12-07 18:45:42 UTC (a pending tweet's \
+              reason says which limit)"
+            ]
+        );
+        // The day's last post said nothing is left: no tweet was refused to say so.
+        let spent = json!({ "remaining": 0, "limit": 17, "resets_at": "2026-12-07T09:12:00Z" });
+        assert_eq!(
+            notes(&page(
+                json!("2026-12-07T09:12:00Z"),
+                Value::Null,
+                spent.clone()
+            )),
+            [
+                "X's rate limit holds posting until 2026-12-07 09:12:00 UTC (the account's 17 \
+              posts of the day are used up)"
+            ]
+        );
+        assert_eq!(
+            notes(&page(Value::Null, json!("2026-12-07T09:00:00Z"), spent)),
+            [
+                "X's rate limit holds deleting until 2026-12-07 09:00:00 UTC (a pending tweet's \
               reason says which limit)"
             ]
         );
