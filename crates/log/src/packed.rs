@@ -34,8 +34,7 @@ pub struct Damaged(&'static str);
 /// `state` as zstd frames, compressed on up to as many threads as there are cores.
 pub fn pack(state: &[u8]) -> Vec<u8> {
     let chunks: Vec<&[u8]> = state.chunks(FRAME).collect();
-    // As many runs of frames as there are threads, at most (none for no bytes).
-    let per_thread = chunks.len().div_ceil(threads()).max(1);
+    let per_thread = per_thread(chunks.len());
     let packed: Vec<Vec<u8>> = std::thread::scope(|scope| {
         let workers: Vec<_> = chunks
             .chunks(per_thread)
@@ -92,7 +91,7 @@ pub fn unpack(stored: &[u8]) -> Result<Vec<u8>, Damaged> {
         jobs.push((frame, part));
         unfilled = after;
     }
-    let per_thread = jobs.len().div_ceil(threads()).max(1);
+    let per_thread = per_thread(jobs.len());
     std::thread::scope(|scope| {
         let workers: Vec<_> = jobs
             .chunks_mut(per_thread)
@@ -119,8 +118,11 @@ pub fn unpack(stored: &[u8]) -> Result<Vec<u8>, Damaged> {
     Ok(state)
 }
 
-fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
+/// How many of `frames` each thread takes: as many runs of frames as there are cores (up to
+/// eight), at most.
+fn per_thread(frames: usize) -> usize {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    frames.div_ceil(threads).max(1)
 }
 
 #[cfg(test)]

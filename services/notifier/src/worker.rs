@@ -586,7 +586,7 @@ impl Worker {
                 Ok(false)
             }
             Posted::Retry(reason) => {
-                let backoff = backoff(entry.attempts + 1);
+                let backoff = backoff(entry.attempts + 1, 0.0);
                 tracing::warn!(%reason, ?backoff, "post failed; retrying later");
                 self.store
                     .retry(position, now + backoff.as_millis() as i64, &reason, now)
@@ -862,13 +862,12 @@ fn apply(projection: &mut Projection, page: &[RecordedEvent]) {
 /// fifth on, doubling as a post's backoff does, to ten minutes or so. Through an outage of
 /// hours, an entry waiting to be deleted or reconciled asks a few times an hour, not 120.
 fn recheck(attempts: i32) -> DateTime<Utc> {
-    Utc::now() + chrono::Duration::from_std(recheck_after(attempts)).expect("minutes")
+    let after = backoff(attempts, RECHECK_AT_LEAST);
+    Utc::now() + chrono::Duration::from_std(after).expect("minutes")
 }
 
-fn recheck_after(attempts: i32) -> Duration {
-    let base = 2f64.powi(attempts.clamp(1, 10)).clamp(30.0, 600.0);
-    Duration::from_secs_f64(base * rand::rng().random_range(0.5..1.5))
-}
+/// The shortest wait of [`recheck`], in seconds (before its jitter).
+const RECHECK_AT_LEAST: f64 = 30.0;
 
 /// When to look the account's tweets up again, and why not now, after a lookup that failed
 /// for a while, the entry's `attempts`-th ([`LookupFailed::Refused`] is not asked again).
@@ -885,9 +884,10 @@ fn said(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S UTC").to_string()
 }
 
-/// Exponential backoff with jitter: about 2, 4, 8 … seconds, at most ten minutes.
-fn backoff(attempts: i32) -> Duration {
-    let base = 2f64.powi(attempts.clamp(1, 10)).min(600.0);
+/// Exponential backoff with jitter: about 2, 4, 8 … seconds, at least `at_least`, at most
+/// ten minutes.
+fn backoff(attempts: i32, at_least: f64) -> Duration {
+    let base = 2f64.powi(attempts.clamp(1, 10)).clamp(at_least, 600.0);
     Duration::from_secs_f64(base * rand::rng().random_range(0.5..1.5))
 }
 
@@ -905,7 +905,7 @@ mod tests {
     fn failures_x_gives_no_time_for_are_asked_again_later_and_later() {
         let within = |attempts: i32, low: u64, high: u64| {
             for _ in 0..50 {
-                let after = recheck_after(attempts).as_secs_f64();
+                let after = backoff(attempts, RECHECK_AT_LEAST).as_secs_f64();
                 assert!(
                     (low as f64..=high as f64).contains(&after),
                     "attempt {attempts}: {after} s"
