@@ -39,10 +39,12 @@ pub fn item_line(i: &Value) -> String {
         d if d.is_empty() => d,
         d => format!(", since {d}"),
     };
+    // Who made it, as the feed's lines say: two books of one title are told apart by it.
     format!(
-        "{:<8} {}{progress}{since}  ({})",
+        "{:<8} {}{}{progress}{since}  ({})",
         i["kind"].as_str().unwrap_or(""),
         i["title"].as_str().unwrap_or(""),
+        by(i),
         i["id"].as_str().unwrap_or("")
     )
 }

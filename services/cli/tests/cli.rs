@@ -1367,9 +1367,12 @@ async fn a_start_made_by_mistake_is_taken_back() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_give_up_is_taken_back_as_the_same_read() {
     let sys = system().await;
-    let dune = stdout(&sys.lately(&["add", "book", "Dune"]).await)
-        .trim()
-        .to_owned();
+    let dune = stdout(
+        &sys.lately(&["add", "book", "Dune", "--by", "Frank Herbert"])
+            .await,
+    )
+    .trim()
+    .to_owned();
     for args in [
         &["start", dune.as_str(), "--at", "2026-11-20"][..],
         &["progress", &dune, "40/412"],
@@ -1383,7 +1386,7 @@ async fn a_give_up_is_taken_back_as_the_same_read() {
     assert!(stdout(&back).starts_with(&format!("{dune} v5 ")));
     let current = stdout(&sys.lately(&["current"]).await);
     assert!(
-        current.contains("Dune page 40 of 412 (9%), since 2026-11-20"),
+        current.contains("Dune by Frank Herbert page 40 of 412 (9%), since 2026-11-20"),
         "{current}"
     );
     let shown = stdout(&sys.lately(&["show", &dune]).await);
@@ -2462,12 +2465,15 @@ async fn the_demo_fills_a_fresh_feed_once() {
     let current = stdout(&sys.lately(&["current"]).await);
     let (read, listened) = current.split_once('\n').unwrap();
     assert!(
-        listened.starts_with("book     Project Hail Mary 6h 42m of 16h 10m (41%), since "),
+        listened
+            .starts_with("book     Project Hail Mary by Andy Weir 6h 42m of 16h 10m (41%), since "),
         "{current}"
     );
     // In progress since it was started, as its history says.
     let since = read
-        .strip_prefix("book     A Memory Called Empire page 172 of 462 (37%), since ")
+        .strip_prefix(
+            "book     A Memory Called Empire by Arkady Martine page 172 of 462 (37%), since ",
+        )
         .and_then(|rest| rest.split_once("  ("))
         .unwrap_or_else(|| panic!("{current}"));
     let id = since.1.trim().trim_end_matches(')');
