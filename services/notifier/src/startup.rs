@@ -343,24 +343,31 @@ async fn outbox(
 }
 
 /// `positions=`: log positions separated by commas, at most [`MAX_LIMIT`] of them.
+///
+/// A problem names the first part at fault, clipped, not the whole list: a list gone wrong
+/// can be a thousand parts long, and the detail is for a person to read.
 fn parse_positions(list: &str) -> Result<Vec<i64>, Problem> {
-    let positions = list
-        .split(',')
-        .map(|p| p.trim().parse::<i64>().ok().filter(|&p| p >= 1))
-        .collect::<Option<Vec<_>>>()
-        .ok_or_else(|| {
-            Problem::bad_request(format!(
-                "positions: expected log positions (1 or more) separated by commas, as \
-                 12,40,41 (got {list:?})"
-            ))
-        })?;
-    if positions.len() as i64 > MAX_LIMIT {
+    let parts = list.split(',').count();
+    if parts as i64 > MAX_LIMIT {
         return Err(Problem::bad_request(format!(
-            "positions: at most {MAX_LIMIT} at a time (got {})",
-            positions.len()
+            "positions: at most {MAX_LIMIT} at a time (got {parts})"
         )));
     }
-    Ok(positions)
+    list.split(',')
+        .map(|part| {
+            let part = part.trim();
+            part.parse::<i64>().ok().filter(|&p| p >= 1).ok_or_else(|| {
+                let shown = match part.char_indices().nth(24) {
+                    Some((end, _)) => format!("{}…", &part[..end]),
+                    None => part.to_owned(),
+                };
+                Problem::bad_request(format!(
+                    "positions: expected log positions (1 or more) separated by commas, \
+                         as 12,40,41; {shown:?} is not one"
+                ))
+            })
+        })
+        .collect()
 }
 
 /// `POST /v1/outbox/{position}/retry`, with the owner's token: tries a finish's tweet again

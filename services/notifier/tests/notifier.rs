@@ -1572,9 +1572,9 @@ async fn a_refused_tweet_can_be_retried_by_the_owner_and_goes_out_once() {
         ("status=sent", "status: expected one of"),
         ("limit=0", "limit must be between 1 and 1000"),
         ("before=x", "before: invalid digit"),
-        ("positions=3,x", "positions: expected log positions"),
+        ("positions=3,x", "as 12,40,41; \"x\" is not one"),
         ("positions=0", "positions: expected log positions"),
-        ("positions=", "positions: expected log positions"),
+        ("positions=", "\"\" is not one"),
         (too_many.as_str(), "at most 1000 at a time"),
         ("positions=3&limit=5", "do not go with it"),
         ("positions=3&before=9", "do not go with it"),
@@ -1583,6 +1583,15 @@ async fn a_refused_tweet_can_be_retried_by_the_owner_and_goes_out_once() {
         assert_eq!(status, 400, "{query}: {body}");
         assert!(body["detail"].as_str().unwrap().contains(says), "{body}");
     }
+    // A long list gone wrong is not echoed back whole: its first part at fault, clipped.
+    let long = format!("positions=3,{},4", "9x".repeat(2000));
+    let (status, body) = list(long).await;
+    let detail = body["detail"].as_str().unwrap();
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        detail.ends_with("\"9x9x9x9x9x9x9x9x9x9x9x9x…\" is not one") && detail.len() < 200,
+        "{detail}"
+    );
 }
 
 /// A notifier given no owner token has its owner's routes off, the outbox and retrying (and
