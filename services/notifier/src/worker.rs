@@ -152,6 +152,10 @@ impl Worker {
             return Ok(());
         }
         self.reconcile(projection).await?;
+        // A look-up of the account can be what meets X refusing the credentials.
+        if auth_failed() {
+            return Ok(());
+        }
         if ahead(&self.shared.paused_until).is_none() {
             for entry in self.store.due(now_ms(), 20).await? {
                 if !self.post(projection, &entry).await? {
@@ -361,6 +365,19 @@ impl Worker {
                         ),
                     )
                     .await?;
+                }
+                Err(LookupFailed::Unauthorized(e)) => {
+                    // Left `posting`: the notifier restarted with working credentials looks
+                    // again. Asking meanwhile would only be refused again.
+                    self.store
+                        .note(
+                            entry.finish_position,
+                            &format!("cannot reconcile: 401 from X: {e}"),
+                            now_ms(),
+                        )
+                        .await?;
+                    self.credentials_refused(e);
+                    return Ok(());
                 }
                 Err(e) => {
                     let (until, e) = ask_again(e, entry.attempts + 1);
@@ -617,11 +634,10 @@ impl Worker {
                 Ok(true)
             }
             Posted::Unauthorized(reason) => {
-                tracing::error!(%reason, "X REFUSED THE CREDENTIALS (401): posting stopped until the notifier is restarted with working ones");
-                *self.shared.auth_failed.lock().expect("not poisoned") = Some(reason.clone());
                 self.store
                     .retry(position, now, &format!("401 from X: {reason}"), now)
                     .await?;
+                self.credentials_refused(reason);
                 Ok(false)
             }
             Posted::Unknown(reason) => {
@@ -717,6 +733,10 @@ impl Worker {
                     .await?;
                     return Ok(true);
                 }
+                Err(LookupFailed::Unauthorized(e)) => {
+                    self.credentials_refused(e);
+                    return Ok(false);
+                }
                 Err(e) => {
                     let (until, e) = ask_again(e, entry.attempts + 1);
                     self.store
@@ -799,11 +819,18 @@ impl Worker {
                 Ok(true)
             }
             Deleted::Unauthorized(reason) => {
-                tracing::error!(%reason, "X REFUSED THE CREDENTIALS (401): posting stopped until the notifier is restarted with working ones");
-                *self.shared.auth_failed.lock().expect("not poisoned") = Some(reason);
+                self.credentials_refused(reason);
                 Ok(false)
             }
         }
+    }
+
+    /// X answered 401, to a post, a deletion or a look-up of the account: nothing more is
+    /// sent until the notifier is restarted with working credentials (`/readyz` and the
+    /// outbox's page say why meanwhile).
+    fn credentials_refused(&self, reason: String) {
+        tracing::error!(%reason, "X REFUSED THE CREDENTIALS (401): posting stopped until the notifier is restarted with working ones");
+        *self.shared.auth_failed.lock().expect("not poisoned") = Some(reason);
     }
 
     /// Settles an entry with why: a finish judged not to be tweeted, or where a deletion
@@ -874,7 +901,10 @@ const RECHECK_AT_LEAST: f64 = 30.0;
 fn ask_again(e: LookupFailed, attempts: i32) -> (DateTime<Utc>, String) {
     match e {
         LookupFailed::Limited(Limited { until, why }) => (until, format!("rate limited: {why}")),
-        LookupFailed::Refused(why) | LookupFailed::Failed(why) => (recheck(attempts), why),
+        // (Neither a refusal nor a 401 is asked again; they come here only by mistake.)
+        LookupFailed::Refused(why)
+        | LookupFailed::Unauthorized(why)
+        | LookupFailed::Failed(why) => (recheck(attempts), why),
     }
 }
 

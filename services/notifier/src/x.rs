@@ -89,7 +89,9 @@ pub enum LookupFailed {
     /// Another 4xx but 401: X does not let this app read the account's tweets (its free tier
     /// reads no timeline); asking again will not change that.
     Refused(String),
-    /// 5xx, 401, unreachable, no answer: ask again a while later.
+    /// 401: the credentials are wrong, for posting as much as for reading.
+    Unauthorized(String),
+    /// 5xx, unreachable, no answer: ask again a while later.
     Failed(String),
 }
 
@@ -309,7 +311,8 @@ impl XClient {
                     why: format!("{what} answered 429: {why}"),
                 }))
             }
-            s @ (400..=499) if s != 401 => Err(LookupFailed::Refused(said(s))),
+            401 => Err(LookupFailed::Unauthorized(said(401))),
+            s @ 400..=499 => Err(LookupFailed::Refused(said(s))),
             s => Err(LookupFailed::Failed(said(s))),
         }
     }

@@ -123,12 +123,16 @@ impl Env {
             child: cmd.spawn().unwrap(),
             url: format!("http://127.0.0.1:{port}"),
         };
+        // Ready, or up and refused by X already: as ready as it will be.
         self.until("the notifier is ready", || async {
-            self.client
-                .get(format!("{}/readyz", n.url))
-                .send()
-                .await
-                .is_ok_and(|r| r.status() == 200)
+            match self.client.get(format!("{}/readyz", n.url)).send().await {
+                Ok(r) if r.status() == 200 => true,
+                Ok(r) => r
+                    .text()
+                    .await
+                    .is_ok_and(|t| t.contains("refused the credentials")),
+                Err(_) => false,
+            }
         })
         .await;
         n
@@ -1173,6 +1177,59 @@ async fn an_interrupted_post_x_will_not_let_us_look_for_is_left_to_the_owner() {
         "{again}"
     );
     assert_eq!(env.tweets().await.len(), 1, "posted twice");
+}
+
+/// A look-up of the account that X answers with a 401 says what a post's 401 says: the
+/// credentials are refused. Posting stops (nothing else is sent for X to refuse, the next
+/// finish waits), `/readyz` says why, and the interrupted post is left as it was, not asked
+/// about every while; restarted with working credentials, the notifier finds it and goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_look_up_refused_for_its_credentials_stops_posting_as_a_post_would() {
+    let env = env().await;
+    let position = env.crash_mid_post().await;
+    // Finished while no notifier runs, and the interrupted post older than the posting
+    // timeout (2 s): the look-up comes first, and this one is due in the same round.
+    let next = env.add(json!({ "kind": "book", "title": "Held" })).await;
+    let held = env.finish(&next, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let wrong = env
+        .notifier(&[("X_CONSUMER_SECRET", "not-the-secret")])
+        .await;
+    env.until("the notifier reports the refusal", || async {
+        env.status(&wrong).await["auth_failed"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("users/me answered 401"))
+    })
+    .await;
+    let entry = env.until_entry(&wrong, position, "posting").await;
+    assert!(
+        entry["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("cannot reconcile: 401 from X: users/me answered 401"),
+        "{entry}"
+    );
+    assert_eq!(
+        entry["attempts"], 1,
+        "a refusal counted as a failure: {entry}"
+    );
+    let ready = env
+        .client
+        .get(format!("{}/readyz", wrong.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let waiting = env.until_entry(&wrong, held, "pending").await;
+    assert_eq!(waiting["attempts"], 0, "sent for X to refuse: {waiting}");
+    drop(wrong);
+
+    let n = env.notifier(&[]).await;
+    let entry = env.until_entry(&n, position, "posted").await;
+    assert_eq!(entry["reason"], "reconciled after an interrupted post");
+    env.until_entry(&n, held, "posted").await;
+    assert_eq!(env.tweets().await.len(), 2, "posted twice");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
