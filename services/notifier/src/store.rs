@@ -3,9 +3,11 @@
 //! Every state change of an entry is one conditional UPDATE, so two processes can never both
 //! move the same entry from `pending` to `posting`.
 
+use chrono::{DateTime, Utc};
 use lately_log::EventLog;
 use serde::{Deserialize, Serialize};
 
+use crate::x::DayLeft;
 use crate::ANSWER_WITHIN;
 
 #[derive(Clone)]
@@ -86,6 +88,18 @@ macro_rules! entry_columns {
 
 const ENTRY: &str = concat!("SELECT ", entry_columns!(), " FROM outbox");
 
+/// What X's answers said holds the notifier back, as the leader keeps it for the one after it
+/// (migration 0009 says why).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Holds {
+    /// Posting waits until then (a 429, or the day's last post).
+    pub posting_until: Option<DateTime<Utc>>,
+    /// Deleting waits until then.
+    pub deleting_until: Option<DateTime<Utc>>,
+    /// What was left of the account's day of posts, on the latest post's answer.
+    pub day_left: Option<DayLeft>,
+}
+
 #[derive(Clone)]
 pub struct Store {
     db: Db,
@@ -118,6 +132,62 @@ impl Store {
             "INSERT INTO notifier_checkpoint (id, position) VALUES (1, $1) \
              ON CONFLICT (id) DO UPDATE SET position = excluded.position",
             position
+        )?;
+        Ok(())
+    }
+
+    /// The holds the latest leader kept (none kept: none).
+    pub async fn holds(&self) -> Result<Holds> {
+        type Row = (
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+            Option<i64>,
+        );
+        let rows = fetch!(
+            &self.db,
+            Row,
+            "SELECT posting_until_ms, deleting_until_ms, posts_left, posts_limit, \
+             posts_reset_ms FROM notifier_holds WHERE id = 1"
+        )?;
+        let at = |ms: Option<i64>| ms.and_then(DateTime::from_timestamp_millis);
+        Ok(rows
+            .first()
+            .map(|&(posting, deleting, left, limit, reset)| Holds {
+                posting_until: at(posting),
+                deleting_until: at(deleting),
+                day_left: match (left, limit, at(reset)) {
+                    (Some(left), Some(limit), Some(resets_at)) => Some(DayLeft {
+                        remaining: left.max(0) as u64,
+                        limit: limit.max(0) as u64,
+                        resets_at,
+                    }),
+                    _ => None,
+                },
+            })
+            .unwrap_or_default())
+    }
+
+    /// Keeps `holds` for the leader after this one, in place of what was kept.
+    pub async fn save_holds(&self, holds: &Holds, now_ms: i64) -> Result<()> {
+        let ms = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp_millis());
+        let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        let day = holds.day_left;
+        exec!(
+            &self.db,
+            "INSERT INTO notifier_holds (id, posting_until_ms, deleting_until_ms, posts_left, \
+             posts_limit, posts_reset_ms, updated_ms) VALUES (1, $1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (id) DO UPDATE SET posting_until_ms = excluded.posting_until_ms, \
+             deleting_until_ms = excluded.deleting_until_ms, posts_left = excluded.posts_left, \
+             posts_limit = excluded.posts_limit, posts_reset_ms = excluded.posts_reset_ms, \
+             updated_ms = excluded.updated_ms",
+            ms(holds.posting_until),
+            ms(holds.deleting_until),
+            day.map(|d| count(d.remaining)),
+            day.map(|d| count(d.limit)),
+            day.map(|d| d.resets_at.timestamp_millis()),
+            now_ms
         )?;
         Ok(())
     }

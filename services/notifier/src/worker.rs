@@ -15,7 +15,7 @@ use crate::compose::{compose, counts_the_year, Finish, InYear};
 use crate::configuration::{Config, Start};
 use crate::cover;
 use crate::leader::Leadership;
-use crate::store::{Entry, Store};
+use crate::store::{Entry, Holds, Store};
 use crate::x::{DayLeft, Deleted, Limited, LookupFailed, Posted, XClient};
 
 /// What the HTTP side reports.
@@ -113,6 +113,7 @@ impl Worker {
                     Ok(Some(l)) => {
                         tracing::info!("leader: this notifier posts");
                         leadership = Some(l);
+                        self.take_holds().await;
                         self.shared.leader.store(true, Ordering::Relaxed);
                     }
                     Ok(None) => {}
@@ -583,6 +584,7 @@ impl Worker {
                     tracing::warn!(until = %day.resets_at, limit = day.limit, "the day's posts are used up; posting waits for the day's reset");
                     *self.shared.paused_until.lock().expect("not poisoned") = Some(day.resets_at);
                 }
+                self.keep_holds().await;
                 metrics::counter!("lately_notifier_posted_total").increment(1);
                 self.store
                     .settle_posted(position, Some(&id), without.as_deref(), now)
@@ -592,6 +594,7 @@ impl Worker {
             Posted::RateLimited(Limited { until, why }) => {
                 tracing::warn!(%until, %why, "rate limited by X; posting waits for the reset");
                 *self.shared.paused_until.lock().expect("not poisoned") = Some(until);
+                self.keep_holds().await;
                 self.store
                     .retry(
                         position,
@@ -779,6 +782,7 @@ impl Worker {
                     .deletions_paused_until
                     .lock()
                     .expect("not poisoned") = Some(until);
+                self.keep_holds().await;
                 self.store
                     .note(
                         position,
@@ -822,6 +826,53 @@ impl Worker {
                 self.credentials_refused(reason);
                 Ok(false)
             }
+        }
+    }
+
+    /// Keeps X's holds as they are now for the leader after this one. Best effort: one not
+    /// kept costs that leader a request X refuses, as it would without.
+    async fn keep_holds(&self) {
+        let holds = Holds {
+            posting_until: *self.shared.paused_until.lock().expect("not poisoned"),
+            deleting_until: *self
+                .shared
+                .deletions_paused_until
+                .lock()
+                .expect("not poisoned"),
+            day_left: *self.shared.day_left.lock().expect("not poisoned"),
+        };
+        if let Err(e) = self.store.save_holds(&holds, now_ms()).await {
+            tracing::warn!(error = %e, "cannot keep X's holds for the next leader");
+        }
+    }
+
+    /// On taking the lead: the holds the leader before this one kept, where this process
+    /// knows of none (a notifier restarted, a standby taking over), so that it does not send
+    /// what X would refuse. A hold already past is kept as said and lets everything through.
+    async fn take_holds(&self) {
+        let kept = match self.store.holds().await {
+            Ok(kept) => kept,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read X's holds the leader before kept; X will say them again");
+                return;
+            }
+        };
+        let take = |mine: &Mutex<Option<DateTime<Utc>>>, kept: Option<DateTime<Utc>>| {
+            let mut mine = mine.lock().expect("not poisoned");
+            *mine = (*mine).max(kept);
+        };
+        take(&self.shared.paused_until, kept.posting_until);
+        take(&self.shared.deletions_paused_until, kept.deleting_until);
+        let mut day = self.shared.day_left.lock().expect("not poisoned");
+        if day.is_none() {
+            *day = kept.day_left;
+        }
+        drop(day);
+        if let Some(until) = ahead(&self.shared.paused_until) {
+            tracing::warn!(%until, "posting waits for X's reset, as the leader before this one was told");
+        }
+        if let Some(until) = ahead(&self.shared.deletions_paused_until) {
+            tracing::warn!(%until, "deleting waits for X's reset, as the leader before this one was told");
         }
     }
 

@@ -1389,7 +1389,8 @@ async fn rate_limits_wait_for_the_reset_and_server_errors_back_off() {
 
 /// X's free tier allows an account 17 posts a day. The answer to the day's last post says
 /// nothing is left: posting waits for the day's reset from then on, and X is not sent a post it
-/// would refuse. A notifier that did not see that answer (restarted since) gets X's 429, which
+/// would refuse, nor by a notifier restarted since (the leader keeps the hold in the
+/// database). One that finds no hold kept gets X's 429, which
 /// carries the 15-minute window's reset too, long before the day's: the next tweet waits for
 /// the day's reset (asked once, not again at every window), the outbox says why, and deleting
 /// a tweet, which X limits apart, is not held back meanwhile.
@@ -1400,7 +1401,7 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
     env.until_leader(&first).await;
     env.client
         .post(format!("{}/_sandbox/faults", env.sandbox))
-        .json(&json!({ "daily_posts": 1, "daily_reset_secs": 12 }))
+        .json(&json!({ "daily_posts": 1, "daily_reset_secs": 18 }))
         .send()
         .await
         .unwrap();
@@ -1423,8 +1424,25 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
     let held = env.until_entry(&first, waiting, "pending").await;
     assert_eq!(held["attempts"], 0, "posted past the day's limit: {held}");
 
-    // Restarted, the notifier has not seen that answer: it asks, and X refuses.
+    // Restarted (or a standby taking over), the notifier holds as the one before it was told.
     drop(first);
+    let second = env.notifier(&[]).await;
+    env.until_leader(&second).await;
+    let status = env.status(&second).await;
+    assert_eq!(status["paused_until"], page["paused_until"], "{status}");
+    assert_eq!(status["posts_left"], page["posts_left"], "{status}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let held = env.until_entry(&second, waiting, "pending").await;
+    assert_eq!(held["attempts"], 0, "posted past the day's limit: {held}");
+
+    // One that finds no hold kept (the table emptied, as a notifier of an earlier build left
+    // it) asks, and X refuses.
+    drop(second);
+    let db = sqlx::PgPool::connect(&env.database_url).await.unwrap();
+    sqlx::query("DELETE FROM notifier_holds")
+        .execute(&db)
+        .await
+        .unwrap();
     let n = env.notifier(&[]).await;
     env.until_leader(&n).await;
     env.until(
@@ -1475,7 +1493,7 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
             .and_then(|v| v.parse::<f64>().ok())
     };
     assert!(
-        paused("posting").is_some_and(|s| (1.0..=12.0).contains(&s)),
+        paused("posting").is_some_and(|s| (1.0..=18.0).contains(&s)),
         "{metrics}"
     );
     assert_eq!(paused("deleting"), Some(0.0), "{metrics}");

@@ -210,3 +210,48 @@ async fn only_a_posted_entry_is_marked_for_deleting_its_tweet() {
         assert!(store.at(&[4]).await.unwrap().is_empty(), "{url}");
     }
 }
+
+/// X's holds, kept by one leader for the next, on both backends: none kept reads as none;
+/// what is kept comes back to the millisecond, the day's posts with it; a later save replaces
+/// the whole (a hold over reads as none again).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_holds_a_leader_keeps_are_read_back_whole() {
+    use chrono::{DateTime, Utc};
+    use lately_notifier::store::Holds;
+    use lately_notifier::x::DayLeft;
+
+    let (_dir, sqlite) = lately_testkit::sqlite_database();
+    for url in [lately_testkit::postgres_database().await, sqlite] {
+        let log = EventLog::connect(&url, LogOptions::default()).unwrap();
+        log.migrate().await.unwrap();
+        let store = Store::new(&log);
+        assert_eq!(store.holds().await.unwrap(), Holds::default(), "{url}");
+
+        let at = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+        let kept = Holds {
+            posting_until: Some(at(1_796_000_000_123)),
+            deleting_until: Some(at(1_796_000_900_456)),
+            day_left: Some(DayLeft {
+                remaining: 0,
+                limit: 17,
+                resets_at: at(1_796_000_000_123),
+            }),
+        };
+        store.save_holds(&kept, 1).await.unwrap();
+        assert_eq!(store.holds().await.unwrap(), kept, "{url}");
+
+        let after = Holds {
+            deleting_until: None,
+            posting_until: None,
+            day_left: Some(DayLeft {
+                remaining: 16,
+                limit: 17,
+                resets_at: at(1_796_086_400_000),
+            }),
+        };
+        store.save_holds(&after, 2).await.unwrap();
+        assert_eq!(store.holds().await.unwrap(), after, "{url}");
+        store.save_holds(&Holds::default(), 3).await.unwrap();
+        assert_eq!(store.holds().await.unwrap(), Holds::default(), "{url}");
+    }
+}
