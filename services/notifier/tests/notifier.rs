@@ -125,17 +125,23 @@ impl Env {
         };
         // Ready, or up and refused by X already: as ready as it will be.
         self.until("the notifier is ready", || async {
-            match self.client.get(format!("{}/readyz", n.url)).send().await {
-                Ok(r) if r.status() == 200 => true,
-                Ok(r) => r
-                    .text()
-                    .await
-                    .is_ok_and(|t| t.contains("refused the credentials")),
-                Err(_) => false,
-            }
+            self.readyz(&n).await.is_some_and(|(status, says)| {
+                status == 200 || says.contains("refused the credentials")
+            })
         })
         .await;
         n
+    }
+
+    /// `/readyz`'s status and body, if the notifier answers.
+    async fn readyz(&self, n: &Notifier) -> Option<(u16, String)> {
+        let r = self
+            .client
+            .get(format!("{}/readyz", n.url))
+            .send()
+            .await
+            .ok()?;
+        Some((r.status().as_u16(), r.text().await.ok()?))
     }
 
     async fn get(&self, url: String) -> Value {
@@ -1213,13 +1219,11 @@ async fn a_look_up_refused_for_its_credentials_stops_posting_as_a_post_would() {
         entry["attempts"], 1,
         "a refusal counted as a failure: {entry}"
     );
-    let ready = env
-        .client
-        .get(format!("{}/readyz", wrong.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 503);
+    let (status, says) = env.readyz(&wrong).await.unwrap();
+    assert!(
+        status == 503 && says.contains("refused the credentials"),
+        "{status} {says}"
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     let waiting = env.until_entry(&wrong, held, "pending").await;
     assert_eq!(waiting["attempts"], 0, "sent for X to refuse: {waiting}");
@@ -1723,18 +1727,11 @@ async fn wrong_credentials_are_refused_and_stop_posting_loudly() {
         env.status(&n).await["auth_failed"].is_string()
     })
     .await;
-    let ready = env
-        .client
-        .get(format!("{}/readyz", n.url))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ready.status(), 503);
-    assert!(ready
-        .text()
-        .await
-        .unwrap()
-        .contains("refused the credentials"));
+    let (status, says) = env.readyz(&n).await.unwrap();
+    assert!(
+        status == 503 && says.contains("refused the credentials"),
+        "{status} {says}"
+    );
     let entry = env.until_entry(&n, position, "pending").await;
     assert!(entry["reason"].as_str().unwrap().contains("401"));
     assert!(env.tweets().await.is_empty());
