@@ -19,8 +19,12 @@ pub fn tweet_line(e: &Value) -> String {
         e["item_id"].as_str().unwrap_or("")
     );
     let text = e["text"].as_str().filter(|t| !t.is_empty());
-    let reason = e["reason"].as_str().filter(|r| !r.is_empty());
-    for (i, part) in [text, reason].into_iter().flatten().enumerate() {
+    let reason = e["reason"]
+        .as_str()
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .or_else(|| (status == "pending").then(|| when_due(e, chrono::Local::now())));
+    for (i, part) in [text, reason.as_deref()].into_iter().flatten().enumerate() {
         line.push_str(if i == 0 { "  " } else { " — " });
         line.push_str(part);
     }
@@ -72,6 +76,27 @@ pub fn stars(rating: &Value) -> String {
             )
         })
         .unwrap_or_default()
+}
+
+/// When a pending tweet that waits on nothing goes out, as your log's page says it: within
+/// the grace delay (a finish taken back or changed meanwhile is tweeted as it ends up, or
+/// not at all), or due and not out yet (the notifier catching up, or down). The time is this
+/// machine's, to the second, its day said when it is not `now`'s.
+pub fn when_due(e: &Value, now: chrono::DateTime<chrono::Local>) -> String {
+    let due = e["due_at"]
+        .as_str()
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Local));
+    match due {
+        Some(due) if due > now => {
+            let format = match due.date_naive() == now.date_naive() {
+                true => "%H:%M:%S",
+                false => "%Y-%m-%d %H:%M:%S",
+            };
+            format!("goes out at {}", due.format(format))
+        }
+        _ => "due, not out yet".to_owned(),
+    }
 }
 
 /// " by A, B" for an item's creators, "" for none.
@@ -176,7 +201,7 @@ pub fn private_mark(v: &Value) -> &'static str {
 mod tests {
     use serde_json::json;
 
-    use super::tweet_line;
+    use super::{tweet_line, when_due};
 
     #[test]
     fn a_failed_tweet_says_the_command_that_retries_it_and_no_other_does() {
@@ -201,6 +226,49 @@ mod tests {
             tweet_line(&entry("dry_run", "no X credentials: recorded, not posted")),
             "      42  dry run  dune  Finished reading “Dune” — no X credentials: recorded, not \
              posted"
+        );
+    }
+
+    /// A pending tweet waiting on nothing says when it goes out (the grace delay), or that it
+    /// is due and not out yet; one waiting on X says X's reason instead.
+    #[test]
+    fn a_pending_tweet_says_when_it_goes_out() {
+        use chrono::TimeZone;
+        let local = |h, m, s| {
+            chrono::Local
+                .with_ymd_and_hms(2026, 12, 7, h, m, s)
+                .unwrap()
+        };
+        let now = local(21, 0, 0);
+        let due = |at: chrono::DateTime<chrono::Local>| json!({ "due_at": at.to_rfc3339() });
+        assert_eq!(
+            when_due(&due(local(21, 5, 30)), now),
+            "goes out at 21:05:30"
+        );
+        let tomorrow = now + chrono::Duration::hours(5);
+        assert_eq!(
+            when_due(&due(tomorrow), now),
+            format!("goes out at {}", tomorrow.format("%Y-%m-%d %H:%M:%S"))
+        );
+        assert_eq!(when_due(&due(local(20, 59, 59)), now), "due, not out yet");
+        assert_eq!(when_due(&json!({}), now), "due, not out yet");
+
+        let pending = |reason: serde_json::Value| {
+            json!({
+                "finish_position": 7,
+                "status": "pending",
+                "item_id": "heat",
+                "due_at": "2000-01-01T00:00:00Z",
+                "reason": reason,
+            })
+        };
+        assert_eq!(
+            tweet_line(&pending(serde_json::Value::Null)),
+            "       7  pending  heat  due, not out yet"
+        );
+        assert_eq!(
+            tweet_line(&pending(json!("rate limited (429): …"))),
+            "       7  pending  heat  rate limited (429): …"
         );
     }
 }
