@@ -9,8 +9,9 @@ use crate::how_far;
 /// tweet's text (once composed), and why it is where it is (a posted one's only when there
 /// is something to know: it went without its cover, say). A failed one ends with the command
 /// that retries it: the notifier's reason says what to fix, and each of the owner's tools how
-/// to retry (your log's page has a button).
-pub fn tweet_line(e: &Value) -> String {
+/// to retry (your log's page has a button). `posting_held` is the outbox's `paused_until`: a
+/// pending tweet goes out once X's rate limit lets it.
+pub fn tweet_line(e: &Value, posting_held: &Value) -> String {
     let status = e["status"].as_str().unwrap_or("");
     let position = e["finish_position"].as_i64().unwrap_or_default();
     let mut line = format!(
@@ -23,7 +24,7 @@ pub fn tweet_line(e: &Value) -> String {
         .as_str()
         .filter(|r| !r.is_empty())
         .map(str::to_owned)
-        .or_else(|| (status == "pending").then(|| when_due(e, chrono::Local::now())));
+        .or_else(|| (status == "pending").then(|| when_due(e, posting_held, chrono::Local::now())));
     for (i, part) in [text, reason.as_deref()].into_iter().flatten().enumerate() {
         line.push_str(if i == 0 { "  " } else { " — " });
         line.push_str(part);
@@ -78,16 +79,18 @@ pub fn stars(rating: &Value) -> String {
         .unwrap_or_default()
 }
 
-/// When a pending tweet that waits on nothing goes out, as your log's page says it: within
-/// the grace delay (a finish taken back or changed meanwhile is tweeted as it ends up, or
-/// not at all), or due and not out yet (the notifier catching up, or down). The time is this
-/// machine's, to the second, its day said when it is not `now`'s.
-pub fn when_due(e: &Value, now: chrono::DateTime<chrono::Local>) -> String {
-    let due = e["due_at"]
-        .as_str()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&chrono::Local));
-    match due {
+/// When a pending tweet that waits on nothing of its own goes out, as your log's page says
+/// it: after the grace delay (a finish taken back or changed meanwhile is tweeted as it ends
+/// up, or not at all) and X's hold on posting, if any (`posting_held`); or due and not out yet
+/// (the notifier catching up, or down). The time is this machine's, to the second, its day
+/// said when it is not `now`'s.
+pub fn when_due(e: &Value, posting_held: &Value, now: chrono::DateTime<chrono::Local>) -> String {
+    let at = |t: &Value| {
+        t.as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| t.with_timezone(&chrono::Local))
+    };
+    match at(&e["due_at"]).max(at(posting_held)) {
         Some(due) if due > now => {
             let format = match due.date_naive() == now.date_naive() {
                 true => "%H:%M:%S",
@@ -215,15 +218,21 @@ mod tests {
             })
         };
         assert_eq!(
-            tweet_line(&entry(
-                "failed",
-                "X answered 403: Forbidden (…, then retry the tweet)"
-            )),
+            tweet_line(
+                &entry(
+                    "failed",
+                    "X answered 403: Forbidden (…, then retry the tweet)"
+                ),
+                &json!(null)
+            ),
             "      42  failed   dune  Finished reading “Dune” — X answered 403: Forbidden (…, \
              then retry the tweet) → lately retry-tweet 42"
         );
         assert_eq!(
-            tweet_line(&entry("dry_run", "no X credentials: recorded, not posted")),
+            tweet_line(
+                &entry("dry_run", "no X credentials: recorded, not posted"),
+                &json!(null)
+            ),
             "      42  dry run  dune  Finished reading “Dune” — no X credentials: recorded, not \
              posted"
         );
@@ -241,17 +250,39 @@ mod tests {
         };
         let now = local(21, 0, 0);
         let due = |at: chrono::DateTime<chrono::Local>| json!({ "due_at": at.to_rfc3339() });
+        let none = serde_json::Value::Null;
         assert_eq!(
-            when_due(&due(local(21, 5, 30)), now),
+            when_due(&due(local(21, 5, 30)), &none, now),
             "goes out at 21:05:30"
         );
         let tomorrow = now + chrono::Duration::hours(5);
         assert_eq!(
-            when_due(&due(tomorrow), now),
+            when_due(&due(tomorrow), &none, now),
             format!("goes out at {}", tomorrow.format("%Y-%m-%d %H:%M:%S"))
         );
-        assert_eq!(when_due(&due(local(20, 59, 59)), now), "due, not out yet");
-        assert_eq!(when_due(&json!({}), now), "due, not out yet");
+        assert_eq!(
+            when_due(&due(local(20, 59, 59)), &none, now),
+            "due, not out yet"
+        );
+        assert_eq!(when_due(&json!({}), &none, now), "due, not out yet");
+        // X holding posting back: at the hold's end, not before.
+        let held = json!(local(21, 12, 0).to_rfc3339());
+        assert_eq!(
+            when_due(&due(local(20, 59, 59)), &held, now),
+            "goes out at 21:12:00"
+        );
+        assert_eq!(
+            when_due(&due(local(21, 30, 0)), &held, now),
+            "goes out at 21:30:00"
+        );
+        assert_eq!(
+            when_due(
+                &due(local(20, 0, 0)),
+                &json!(local(20, 30, 0).to_rfc3339()),
+                now
+            ),
+            "due, not out yet"
+        );
 
         let pending = |reason: serde_json::Value| {
             json!({
@@ -263,11 +294,11 @@ mod tests {
             })
         };
         assert_eq!(
-            tweet_line(&pending(serde_json::Value::Null)),
+            tweet_line(&pending(serde_json::Value::Null), &none),
             "       7  pending  heat  due, not out yet"
         );
         assert_eq!(
-            tweet_line(&pending(json!("rate limited (429): …"))),
+            tweet_line(&pending(json!("rate limited (429): …")), &none),
             "       7  pending  heat  rate limited (429): …"
         );
     }

@@ -94,7 +94,9 @@ pub async fn tweets(
                     .unwrap_or_default()
             );
         }
-        entries.iter().try_for_each(|e| say(tweet_line(e)))?;
+        entries
+            .iter()
+            .try_for_each(|e| say(tweet_line(e, &page["paused_until"])))?;
         printed += entries.len();
         match page["next_before"].as_i64() {
             Some(next) => before = Some(next),
@@ -133,6 +135,9 @@ pub fn notes(page: &Value) -> Vec<String> {
     let day = &page["posts_left"];
     if !held.is_empty() {
         let which = match (day["remaining"].as_u64(), day["limit"].as_u64()) {
+            (Some(0), Some(1)) if !page["paused_until"].is_null() => {
+                "the account's only post of the day is used up".to_owned()
+            }
             (Some(0), Some(limit)) if !page["paused_until"].is_null() => {
                 format!("the account's {limit} posts of the day are used up")
             }
@@ -323,6 +328,14 @@ mod tests {
             [
                 "X's rate limit holds posting until 2026-12-07 09:12:00 UTC (the account's 17 \
               posts of the day are used up)"
+            ]
+        );
+        let only = json!({ "remaining": 0, "limit": 1, "resets_at": "2026-12-07T09:12:00Z" });
+        assert_eq!(
+            notes(&page(json!("2026-12-07T09:12:00Z"), Value::Null, only)),
+            [
+                "X's rate limit holds posting until 2026-12-07 09:12:00 UTC (the account's only \
+              post of the day is used up)"
             ]
         );
         assert_eq!(
