@@ -855,6 +855,8 @@
   // of tweets where the notifier cannot be read (not published, an older one): the list is
   // the page's work, the tweets an aside.
   let tweets = new Map();
+  // Until when X's rate limit holds posting back, as the outbox's page last said.
+  let postingHeld = null;
   let tweetsAgain = 0;
   const ON_ITS_WAY = ["pending", "posting", "deleting"];
   async function tweeting(wait = 2000) {
@@ -885,6 +887,7 @@
     }
     tweets = new Map(page.entries.map((t) => [t.finish_position, t]));
     const { auth_failed: refused, paused_until: heldUntil, deletions_paused_until: deletionsHeld } = page;
+    postingHeld = heldUntil;
     // In place, not the whole list again: a review being typed in a "Change…" stays.
     document.querySelectorAll("#finished .tweet").forEach(tweetSays);
     // What holds them all back, above the list: refused credentials, or X's rate limit on
@@ -926,8 +929,12 @@
       case "pending":
         // Within the grace delay, or waiting on X (its reason says for what, and until when),
         // or due and not out yet (the notifier catching up, or down).
+        // One waiting on nothing of its own goes out after the grace delay and X's hold on
+        // posting, if any (the day's last post said none is left: no tweet was refused).
+        const at = new Date(Math.max(new Date(t.due_at), postingHeld ? new Date(postingHeld) : 0));
+        const today = at.toDateString() === new Date().toDateString();
         if (t.attempts) p.append("Tweet waiting: " + t.reason);
-        else if (new Date(t.due_at) > new Date()) p.append("Tweet goes out at " + new Date(t.due_at).toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" }));
+        else if (at > new Date()) p.append("Tweet goes out at " + at.toLocaleString(undefined, { weekday: today ? undefined : "short", hour: "2-digit", minute: "2-digit" }));
         else p.append("Tweet due, not out yet");
         break;
       case "posting":
