@@ -159,7 +159,11 @@ impl Worker {
         }
         if ahead(&self.shared.paused_until).is_none() {
             for entry in self.store.due(now_ms(), 20).await? {
-                if !self.post(projection, &entry).await? {
+                // The day's last post holds the rest of the batch back too, not only the
+                // rounds after it.
+                if ahead(&self.shared.paused_until).is_some()
+                    || !self.post(projection, &entry).await?
+                {
                     break;
                 }
             }
@@ -584,11 +588,13 @@ impl Worker {
                     tracing::warn!(until = %day.resets_at, limit = day.limit, "the day's posts are used up; posting waits for the day's reset");
                     *self.shared.paused_until.lock().expect("not poisoned") = Some(day.resets_at);
                 }
-                self.keep_holds().await;
                 metrics::counter!("lately_notifier_posted_total").increment(1);
                 self.store
                     .settle_posted(position, Some(&id), without.as_deref(), now)
                     .await?;
+                // After the post is recorded: nothing between posting and recording but the
+                // recording (the window a crash leaves to reconciliation).
+                self.keep_holds().await;
                 Ok(true)
             }
             Posted::RateLimited(Limited { until, why }) => {
