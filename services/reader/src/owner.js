@@ -926,17 +926,18 @@
         // A tweet recorded from X's "duplicate" answer has no id to link to.
         if (t.tweet_id) p.append(" · ", Object.assign(el("a", "", "see it on X"), { href: "https://x.com/i/web/status/" + encodeURIComponent(t.tweet_id) }));
         break;
-      case "pending":
-        // Within the grace delay, or waiting on X (its reason says for what, and until when),
-        // or due and not out yet (the notifier catching up, or down).
-        // One waiting on nothing of its own goes out after the grace delay and X's hold on
-        // posting, if any (the day's last post said none is left: no tweet was refused).
+      case "pending": {
+        // Waiting on X (its reason says for what, and until when); or on nothing of its own,
+        // going out after the grace delay and X's hold on posting, if any (the day's last post
+        // said none is left: no tweet was refused); or due and not out yet (the notifier
+        // catching up, or down).
         const at = new Date(Math.max(new Date(t.due_at), postingHeld ? new Date(postingHeld) : 0));
         const today = at.toDateString() === new Date().toDateString();
         if (t.attempts) p.append("Tweet waiting: " + t.reason);
         else if (at > new Date()) p.append("Tweet goes out at " + at.toLocaleString(undefined, { weekday: today ? undefined : "short", hour: "2-digit", minute: "2-digit" }));
         else p.append("Tweet due, not out yet");
         break;
+      }
       case "posting":
         p.append("Tweeting…");
         break;

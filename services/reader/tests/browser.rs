@@ -2140,28 +2140,32 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     assert_eq!(posted["data"].as_array().unwrap().len(), 2, "{posted}");
 
     // A day of one post, spent by Heat's: Severance's tweet, refused by no one (the notifier
-    // holds it back itself), says it goes out at the day's reset, not that it is overdue.
-    faults(json!({ "daily_posts": 1, "daily_reset_secs": 15 })).await;
+    // holds it back itself), says it goes out at the day's reset, not that it is overdue. (A
+    // day of ten minutes: the test does not wait for it, and a slow machine does not see it
+    // end; the notifier's tests see the tweet go out at the reset.)
+    faults(json!({ "daily_posts": 1, "daily_reset_secs": 600 })).await;
     let (_, heat) = finish("movie", "Heat", "public", json!({})).await;
     lately_testkit::until("Heat's tweet, the day's only one", || async {
-        outbox(heat).await["status"] == "posted"
+        let entry = outbox(heat).await;
+        entry["finish_position"] == heat && entry["status"] == "posted"
     })
     .await;
     finish("tv", "Severance", "public", json!({})).await;
     browser.goto(&format!("{reader}/owner")).await;
     let first = format!(
-        "{}; const h = document.querySelector('.hold'); return [l[0][0], l[0][1] && l[0][1].startsWith('Tweet goes out at '), h.hidden ? null : h.textContent.split(' until ')[0]]",
+        "{}; const h = document.querySelector('.hold'); return [l[0][0], l[0][1] && l[0][1].replace(/ at .*$/, ' at …'), h.hidden ? null : h.textContent.split(' until ')[0]]",
         lines.replacen("return ", "const l = ", 1)
     );
     browser
         .until(
             &first,
-            &json!(["Severance", true, "X's rate limit holds your tweets back"]),
-            Duration::from_secs(10),
+            &json!([
+                "Severance",
+                "Tweet goes out at …",
+                "X's rate limit holds your tweets back"
+            ]),
+            Duration::from_secs(15),
         )
-        .await;
-    browser
-        .until(&line(0), &tweeted("Severance"), Duration::from_secs(30))
         .await;
     browser.quit().await;
 }
