@@ -2040,10 +2040,14 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     faults(json!({ "rate_limit": 1, "rate_limit_reset_secs": 10 })).await;
     browser.eval(&tap("Past Lives")).await;
     browser.says("“Past Lives” will be tweeted.").await;
-    let held = format!(
-        "{}; const h = document.querySelector('.hold'); return [l[1][1].split(';')[0], h.hidden ? null : h.textContent.split(' until ')[0]]",
-        lines.replacen("return ", "const l = ", 1)
-    );
+    // What `of` says of the lines (`l`), beside the hold said above them, up to its "until".
+    let with_hold = |of: &str| {
+        format!(
+            "{}; const h = document.querySelector('.hold'); return [{of}, h.hidden ? null : h.textContent.split(' until ')[0]]",
+            lines.replacen("return ", "const l = ", 1)
+        )
+    };
+    let held = with_hold("l[1][1].split(';')[0]");
     browser
         .until(
             &held,
@@ -2115,10 +2119,7 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     )
     .await;
     browser.goto(&format!("{reader}/owner")).await;
-    let deleting = format!(
-        "{}; const h = document.querySelector('.hold'); return [l[2], h.hidden ? null : h.textContent.split(' until ')[0]]",
-        lines.replacen("return ", "const l = ", 1)
-    );
+    let deleting = with_hold("l[2]");
     browser
         .until(
             &deleting,
@@ -2152,10 +2153,7 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     .await;
     finish("tv", "Severance", "public", json!({})).await;
     browser.goto(&format!("{reader}/owner")).await;
-    let first = format!(
-        "{}; const h = document.querySelector('.hold'); return [l[0][0], l[0][1] && l[0][1].replace(/ at .*$/, ' at …'), h.hidden ? null : h.textContent.split(' until ')[0]]",
-        lines.replacen("return ", "const l = ", 1)
-    );
+    let first = with_hold("l[0][0], l[0][1] && l[0][1].replace(/ at .*$/, ' at …')");
     browser
         .until(
             &first,
