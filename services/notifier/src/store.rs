@@ -169,19 +169,44 @@ impl Store {
             .unwrap_or_default())
     }
 
-    /// Keeps `holds` for the leader after this one, in place of what was kept.
+    /// Keeps `holds` for the leader after this one, merged with what was kept: each hold
+    /// only moves on. A hold ends later, never sooner (one past lets everything through
+    /// anyway); the day's count is the one of the later day, or the lower of one day's. So a
+    /// deposed leader finishing a round with what it was told before its successor took
+    /// over does not write it over what the successor was told since, and a later leader
+    /// sends nothing X has already said it would refuse.
     pub async fn save_holds(&self, holds: &Holds, now_ms: i64) -> Result<()> {
         let ms = |t: Option<DateTime<Utc>>| t.map(|t| t.timestamp_millis());
         let count = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         let day = holds.day_left;
+        // The day of `excluded` is later than the kept one, or the same with fewer posts left
+        // (a NULL compared is not true: none kept takes the new one, none new keeps the kept).
+        const LATER_DAY: &str = "(notifier_holds.posts_reset_ms IS NULL \
+             OR excluded.posts_reset_ms > notifier_holds.posts_reset_ms \
+             OR (excluded.posts_reset_ms = notifier_holds.posts_reset_ms \
+             AND excluded.posts_left < notifier_holds.posts_left))";
+        // One statement, the same on both backends (SQLite's two-argument `max` is NULL if
+        // either is, PostgreSQL has `GREATEST` instead): comparisons with NULL are not true.
         exec!(
             &self.db,
-            "INSERT INTO notifier_holds (id, posting_until_ms, deleting_until_ms, posts_left, \
+            &format!(
+                "INSERT INTO notifier_holds (id, posting_until_ms, deleting_until_ms, posts_left, \
              posts_limit, posts_reset_ms, updated_ms) VALUES (1, $1, $2, $3, $4, $5, $6) \
-             ON CONFLICT (id) DO UPDATE SET posting_until_ms = excluded.posting_until_ms, \
-             deleting_until_ms = excluded.deleting_until_ms, posts_left = excluded.posts_left, \
-             posts_limit = excluded.posts_limit, posts_reset_ms = excluded.posts_reset_ms, \
-             updated_ms = excluded.updated_ms",
+             ON CONFLICT (id) DO UPDATE SET \
+             posting_until_ms = CASE WHEN notifier_holds.posting_until_ms IS NULL \
+             OR excluded.posting_until_ms > notifier_holds.posting_until_ms \
+             THEN excluded.posting_until_ms ELSE notifier_holds.posting_until_ms END, \
+             deleting_until_ms = CASE WHEN notifier_holds.deleting_until_ms IS NULL \
+             OR excluded.deleting_until_ms > notifier_holds.deleting_until_ms \
+             THEN excluded.deleting_until_ms ELSE notifier_holds.deleting_until_ms END, \
+             posts_left = CASE WHEN {LATER_DAY} THEN excluded.posts_left \
+             ELSE notifier_holds.posts_left END, \
+             posts_limit = CASE WHEN {LATER_DAY} THEN excluded.posts_limit \
+             ELSE notifier_holds.posts_limit END, \
+             posts_reset_ms = CASE WHEN {LATER_DAY} THEN excluded.posts_reset_ms \
+             ELSE notifier_holds.posts_reset_ms END, \
+             updated_ms = excluded.updated_ms"
+            ),
             ms(holds.posting_until),
             ms(holds.deleting_until),
             day.map(|d| count(d.remaining)),

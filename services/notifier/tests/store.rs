@@ -212,10 +212,12 @@ async fn only_a_posted_entry_is_marked_for_deleting_its_tweet() {
 }
 
 /// X's holds, kept by one leader for the next, on both backends: none kept reads as none;
-/// what is kept comes back to the millisecond, the day's posts with it; a later save replaces
-/// the whole (a hold over reads as none again).
+/// what is kept comes back to the millisecond, the day's posts with it. A save only moves
+/// them on: what an older leader was told (holds ending sooner, more posts left of the same
+/// day, none at all) leaves them as they are; a hold ending later, or the next day's count,
+/// replaces its part and leaves the rest.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_holds_a_leader_keeps_are_read_back_whole() {
+async fn the_holds_a_leader_keeps_only_move_on() {
     use chrono::{DateTime, Utc};
     use lately_notifier::store::Holds;
     use lately_notifier::x::DayLeft;
@@ -240,18 +242,53 @@ async fn the_holds_a_leader_keeps_are_read_back_whole() {
         store.save_holds(&kept, 1).await.unwrap();
         assert_eq!(store.holds().await.unwrap(), kept, "{url}");
 
-        let after = Holds {
+        // A deposed leader's, from before: nothing moves.
+        let older = Holds {
+            posting_until: Some(at(1_795_999_000_000)),
             deleting_until: None,
-            posting_until: None,
             day_left: Some(DayLeft {
-                remaining: 16,
+                remaining: 1,
                 limit: 17,
-                resets_at: at(1_796_086_400_000),
+                resets_at: at(1_796_000_000_123),
             }),
         };
-        store.save_holds(&after, 2).await.unwrap();
-        assert_eq!(store.holds().await.unwrap(), after, "{url}");
-        store.save_holds(&Holds::default(), 3).await.unwrap();
-        assert_eq!(store.holds().await.unwrap(), Holds::default(), "{url}");
+        for stale in [older, Holds::default()] {
+            store.save_holds(&stale, 2).await.unwrap();
+            assert_eq!(store.holds().await.unwrap(), kept, "{url}");
+        }
+        // The next day's count and a posting hold ending later; deleting as kept.
+        let next_day = DayLeft {
+            remaining: 16,
+            limit: 17,
+            resets_at: at(1_796_086_400_000),
+        };
+        let later = Holds {
+            posting_until: Some(at(1_796_000_500_000)),
+            deleting_until: None,
+            day_left: Some(next_day),
+        };
+        store.save_holds(&later, 3).await.unwrap();
+        assert_eq!(
+            store.holds().await.unwrap(),
+            Holds {
+                deleting_until: kept.deleting_until,
+                ..later
+            },
+            "{url}"
+        );
+        // Fewer posts left of the same day.
+        let fewer = Holds {
+            day_left: Some(DayLeft {
+                remaining: 15,
+                ..next_day
+            }),
+            ..Holds::default()
+        };
+        store.save_holds(&fewer, 4).await.unwrap();
+        assert_eq!(
+            store.holds().await.unwrap().day_left,
+            fewer.day_left,
+            "{url}"
+        );
     }
 }
