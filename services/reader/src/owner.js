@@ -903,12 +903,32 @@
     const hold = log.querySelector(".hold");
     hold.hidden = !holds.length;
     hold.textContent = holds.join(" ");
-    // A tweet on its way (the notifier's grace delay, a post, a deletion): read again. A
-    // finish the notifier has not taken in yet (one this page just wrote, or written while
-    // the notifier restarts or catches up): again after 2 s, then 4, 8, 16 and 32, a minute
-    // in all, and no more (one from before the notifier's time never will be).
-    if (shown.some((p) => ON_ITS_WAY.includes((tweets.get(p) || {}).status))) readIn(5000);
+    // A tweet on its way (the notifier's grace delay, a post, a deletion): read again when
+    // the first of them can have moved on (its due time, or the end of X's hold on posting,
+    // or on deleting, if later), at least 5 s and at most a minute on. A tweet X holds back
+    // for hours is not asked after every 5 s all that time (a page left open on a phone);
+    // one retried elsewhere (the CLI), or a clock apart from the notifier's, shows within a
+    // minute, as does a notifier restarted with working credentials. A finish the notifier
+    // has not taken in yet (one this page just wrote, or written while the notifier restarts
+    // or catches up): again after 2 s, then 4, 8, 16 and 32, a minute in all, and no more
+    // (one from before the notifier's time never will be).
+    const onItsWay = shown.map((p) => tweets.get(p)).filter((t) => t && ON_ITS_WAY.includes(t.status));
+    if (onItsWay.length) readIn(Math.min(Math.max(changesAt(onItsWay, page) - Date.now() + 1000, 5000), 60000));
     else if (shown.some((p) => !tweets.has(p))) later();
+  }
+
+  // When the first of `entries` (on their way) can change, in ms since the epoch, from the
+  // outbox's `page`: a post as it is being made, at once; a pending tweet at its due time or
+  // the end of X's hold on posting, whichever is later; a deletion likewise with the hold on
+  // deleting. X refusing the credentials: nothing moves until the notifier restarts.
+  function changesAt(entries, page) {
+    if (page.auth_failed) return Infinity;
+    const ms = (t) => (t ? Date.parse(t) : 0);
+    return Math.min(
+      ...entries.map((t) =>
+        t.status === "posting" ? 0 : Math.max(ms(t.due_at), ms(t.status === "deleting" ? page.deletions_paused_until : page.paused_until)),
+      ),
+    );
   }
 
   // A finish's line about its tweet (`p`, with the finish's position, title and visibility).

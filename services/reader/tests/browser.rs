@@ -1939,7 +1939,9 @@ async fn notifier_and_sandbox(
 /// at another origin: refused by X (why, and "Try again": tweeted, with a link to it),
 /// recorded not to be tweeted ("Tweet it": tweeted after all, waiting on X's rate limit
 /// meanwhile, which the page says until it is over), private (nothing to do), made private
-/// (its tweet deleted, X's rate limit on deletions said while it holds it back).
+/// (its tweet deleted, X's rate limit on deletions said while it holds it back); a tweet
+/// held back by a day's posts used up says when it goes out, and the page does not ask after
+/// it every 5 s till then.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     let sys = system().await;
@@ -2165,6 +2167,17 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
             Duration::from_secs(15),
         )
         .await;
+    // Held back for ten minutes, its tweet is not asked after every 5 s meanwhile (twice in
+    // the 12 s below): the page reads the outbox again when the hold can have ended, or a
+    // minute on.
+    browser
+        .eval(
+            "window.outboxReads = 0; const f = window.fetch; \
+             window.fetch = (u, o) => { if (String(u).includes('/v1/outbox')) window.outboxReads++; return f(u, o); }",
+        )
+        .await;
+    tokio::time::sleep(Duration::from_secs(12)).await;
+    assert_eq!(browser.eval("return window.outboxReads").await, json!(0));
     browser.quit().await;
 }
 
