@@ -72,6 +72,10 @@ pub struct Widget {
     /// Its heading (1–100 characters; by default one for what it shows).
     #[arg(long, value_parser = widget_title)]
     title: Option<String>,
+    /// No heading shown: for a blog that puts the widget under a heading of its own (the
+    /// title still names it for screen readers).
+    #[arg(long)]
+    no_heading: bool,
     /// An `<iframe>` of the widget's page instead of the script, for a site whose pages take
     /// no outside script (the page runs its own, and stays live just the same).
     #[arg(long)]
@@ -136,6 +140,9 @@ pub fn embed(feed: &str, w: &Widget) -> Result<(), CliError> {
     options.push(("theme", value_name(&w.theme)));
     if let Some(title) = &w.title {
         options.push(("title", title.clone()));
+    }
+    if w.no_heading {
+        options.push(("heading", "false".to_owned()));
     }
     let snippet = if w.iframe {
         let query = serde_urlencoded::to_string(&options).expect("strings encode");

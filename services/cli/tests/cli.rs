@@ -3671,6 +3671,28 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
          <script src=\"https://feed.example.com/widget.js\" async></script>\n"
     );
     assert_eq!(stderr(&out), "");
+    // Under a heading of the blog's own: none shown, as the reader serves it.
+    let out = sys.lately(&["embed", "--no-heading"]).await;
+    assert!(
+        stdout(&out).starts_with(
+            r#"<div data-lately data-limit="5" data-theme="auto" data-heading="false"></div>"#
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let out = sys
+        .lately(&["embed", "--iframe", "--no-heading", "--show", "current"])
+        .await;
+    let page = reqwest::get(&iframe_src(&stdout(&out)))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<h2 class="p-name" hidden>In progress</h2>"#),
+        "{page}"
+    );
     let blank = sys.lately(&["embed", "--tag", " "]).await;
     assert_eq!(blank.status.code(), Some(2));
 

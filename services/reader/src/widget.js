@@ -5,7 +5,8 @@
 // against data-goal), data-kind, data-tag, data-year (the finishes of one year), data-reviews
 // ("true": each finish's review under it), data-layout ("covers": a grid of covers, the title
 // on a hover or a tab; the lists only), data-limit, data-theme (light|dark|auto), data-lang,
-// data-title. The
+// data-title, data-heading ("false": none shown, for a blog that puts the widget under a
+// heading of its own; the title still names the section for screen readers). The
 // feed follows the log live over Server-Sent Events: new finishes, edits and revisions, items
 // made private, removed or restored. The lists of items change by starts and progress, which
 // the stream does not carry, and it follows the whole feed, not a year: those lists, a year's
@@ -440,6 +441,10 @@
     const year = yearOf(host.dataset.year);
     const yearly = (show === "stats" || show === "finished") && year;
     const heading = el("h2", "p-name", host.dataset.title || (yearly ? "Finished in " + year : TITLE[show]));
+    if (host.dataset.heading === "false") {
+      heading.hidden = true;
+      section.setAttribute("aria-label", heading.textContent);
+    }
     section.append(heading);
     const list = el("ol");
     // A shelf of covers: the same entries, laid out by the stylesheet.

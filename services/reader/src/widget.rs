@@ -463,7 +463,7 @@ pub(crate) fn covers(layout: Option<&str>) -> Result<bool, Problem> {
     }
 }
 
-/// `GET /widget?show=finished|current|queue|stats&layout=list|covers&kind=&tag=&limit=&year=&goal=&reviews=&theme=light|dark|auto&lang=&title=`
+/// `GET /widget?show=finished|current|queue|stats&layout=list|covers&kind=&tag=&limit=&year=&goal=&reviews=&theme=light|dark|auto&lang=&title=&heading=`
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let p = params(&req)?;
     let limit = p.limit.unwrap_or(10);
@@ -534,6 +534,14 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         },
     };
     let title = escape(title);
+    // Under a heading of the blog's own ("What I'm reading"), the widget's would say it
+    // twice: `heading=false` keeps it out of sight, and the title names the section instead
+    // (what a screen reader announces for it).
+    let (named, hidden) = match get("heading") {
+        None | Some("true") => (String::new(), ""),
+        Some("false") => (format!(r#" aria-label="{title}""#), " hidden"),
+        Some(_) => return Err(bad("heading must be true or false")),
+    };
     let filter = item_filter(&p)?;
     let (kind, tag) = (filter.kind, filter.tag.clone());
     // The counts' goals: the one asked for, or else the owner's for this year's counts
@@ -615,8 +623,8 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 {CSS}</style>
 </head>
 <body>
-<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{year}{goal}{reviews}>
-<h2 class="p-name">{title}</h2>
+<section class="lately h-feed" data-live data-theme="{theme}" data-limit="{limit}" data-kind="{kind}" data-tag="{tag}" data-show="{show}"{year}{goal}{reviews}{named}>
+<h2 class="p-name"{hidden}>{title}</h2>
 <ol{list_class}>{items}</ol>{more}
 </section>
 <script src="widget.js" async></script>

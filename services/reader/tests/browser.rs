@@ -3437,7 +3437,7 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
 <div id="then" data-lately data-show="stats" data-year="2025" data-title="Back then"></div>
 <div id="films" data-lately data-show="stats" data-year="2025" data-kind="movie" data-goal="2"></div>
 <div id="pace" data-lately data-show="stats" data-kind="book" data-goal="100000"></div>
-<div id="watched" data-lately data-year="2025"></div>
+<div id="watched" data-lately data-year="2025" data-heading="false"></div>
 <script src="{reader}/widget.js" async></script></body></html>"#
     );
     let blog_port = blog(blog_html);
@@ -3475,14 +3475,26 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
             Duration::from_secs(5),
         )
         .await;
-    // A year's finishes: 2025's film, not this year's books.
+    // A year's finishes: 2025's film, not this year's books; under the blog's own heading,
+    // none of its own shown, its title naming the section (the one above shows its own).
+    let heading = |id: &str| {
+        format!(
+            "const r = document.getElementById('{id}').shadowRoot; const h = r && r.querySelector('h2'); \
+             return h ? [h.textContent, h.offsetHeight > 0, r.querySelector('section').getAttribute('aria-label'), \
+             ...[...r.querySelectorAll('li .title')].map(t => t.textContent)] : []"
+        )
+    };
     browser
         .until(
-            "const r = document.getElementById('watched').shadowRoot; return r ? [r.querySelector('h2').textContent, ...[...r.querySelectorAll('li .title')].map(t => t.textContent)] : []",
-            &json!(["Finished in 2025", "Heat"]),
+            &heading("watched"),
+            &json!(["Finished in 2025", false, "Finished in 2025", "Heat"]),
             Duration::from_secs(5),
         )
         .await;
+    assert_eq!(
+        browser.eval(&heading("then")).await,
+        json!(["Back then", true, null])
+    );
     // Against a goal: the markup the reader's own page has for the same options, and this
     // year's pace as the reader counts it (an even pace, rounded down, by the owner's date).
     let films = sys

@@ -1466,6 +1466,19 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
         "{queue}"
     );
     assert_eq!(queue.matches(r#"class="h-entry""#).count(), 1, "{queue}");
+    // Under a heading of the blog's own: none shown, the section named by its title.
+    let bare = sys
+        .json_text(format!("{reader}/widget?show=queue&heading=false"))
+        .await;
+    assert!(
+        bare.contains(r#"data-show="queue" aria-label="Up next">"#)
+            && bare.contains(r#"<h2 class="p-name" hidden>Up next</h2>"#),
+        "{bare}"
+    );
+    assert!(
+        !queue.contains("aria-label") && !queue.contains(" hidden>"),
+        "{queue}"
+    );
     let empty = sys
         .json_text(format!("{reader}/widget?show=current&kind=game"))
         .await;
@@ -1485,6 +1498,7 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
             "title must be 1 to 100 characters",
         ),
         ("show=queue&kind=scroll", "kind"),
+        ("heading=no", "heading must be true or false"),
     ] {
         let res = sys.get(format!("{reader}/widget?{bad}")).await;
         assert_eq!(res.status(), StatusCode::BAD_REQUEST, "{bad}");
