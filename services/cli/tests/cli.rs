@@ -3683,12 +3683,8 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
     let out = sys
         .lately(&["embed", "--iframe", "--no-heading", "--show", "current"])
         .await;
-    let page = reqwest::get(&iframe_src(&stdout(&out)))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let src = iframe_src(&stdout(&out));
+    let page = reqwest::get(&src).await.unwrap().text().await.unwrap();
     assert!(
         page.contains(r#"<h2 class="p-name" hidden>In progress</h2>"#),
         "{page}"
