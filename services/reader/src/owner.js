@@ -855,8 +855,10 @@
   // of tweets where the notifier cannot be read (not published, an older one): the list is
   // the page's work, the tweets an aside.
   let tweets = new Map();
-  // Until when X's rate limit holds posting back, as the outbox's page last said.
+  // Until when X's rate limit holds posting, and deleting, back, as the outbox's page last
+  // said.
   let postingHeld = null;
+  let deletingHeld = null;
   let tweetsAgain = 0;
   const ON_ITS_WAY = ["pending", "posting", "deleting"];
   async function tweeting(wait = 2000) {
@@ -888,6 +890,7 @@
     tweets = new Map(page.entries.map((t) => [t.finish_position, t]));
     const { auth_failed: refused, paused_until: heldUntil, deletions_paused_until: deletionsHeld } = page;
     postingHeld = heldUntil;
+    deletingHeld = deletionsHeld;
     // In place, not the whole list again: a review being typed in a "Change…" stays.
     document.querySelectorAll("#finished .tweet").forEach(tweetSays);
     // What holds them all back, above the list: refused credentials, or X's rate limit on
@@ -913,22 +916,19 @@
     // or catches up): again after 2 s, then 4, 8, 16 and 32, a minute in all, and no more
     // (one from before the notifier's time never will be).
     const onItsWay = shown.map((p) => tweets.get(p)).filter((t) => t && ON_ITS_WAY.includes(t.status));
-    if (onItsWay.length) readIn(Math.min(Math.max(changesAt(onItsWay, page) - Date.now() + 1000, 5000), 60000));
+    // X refusing the credentials: nothing moves until the notifier restarts.
+    const next = refused ? Infinity : Math.min(...onItsWay.map(movesOnAt));
+    if (onItsWay.length) readIn(Math.min(Math.max(next - Date.now() + 1000, 5000), 60000));
     else if (shown.some((p) => !tweets.has(p))) later();
   }
 
-  // When the first of `entries` (on their way) can change, in ms since the epoch, from the
-  // outbox's `page`: a post as it is being made, at once; a pending tweet at its due time or
-  // the end of X's hold on posting, whichever is later; a deletion likewise with the hold on
-  // deleting. X refusing the credentials: nothing moves until the notifier restarts.
-  function changesAt(entries, page) {
-    if (page.auth_failed) return Infinity;
-    const ms = (t) => (t ? Date.parse(t) : 0);
-    return Math.min(
-      ...entries.map((t) =>
-        t.status === "posting" ? 0 : Math.max(ms(t.due_at), ms(t.status === "deleting" ? page.deletions_paused_until : page.paused_until)),
-      ),
-    );
+  // When a tweet on its way can move on, in ms since the epoch: a post as it is being made,
+  // at once; a pending tweet at its due time or the end of X's hold on posting, whichever is
+  // later (when its line says it goes out); a deletion likewise with the hold on deleting.
+  function movesOnAt(t) {
+    if (t.status === "posting") return 0;
+    const ms = (at) => (at ? Date.parse(at) : 0);
+    return Math.max(ms(t.due_at), ms(t.status === "deleting" ? deletingHeld : postingHeld));
   }
 
   // A finish's line about its tweet (`p`, with the finish's position, title and visibility).
@@ -951,7 +951,7 @@
         // going out after the grace delay and X's hold on posting, if any (the day's last post
         // said none is left: no tweet was refused); or due and not out yet (the notifier
         // catching up, or down).
-        const at = new Date(Math.max(new Date(t.due_at), postingHeld ? new Date(postingHeld) : 0));
+        const at = new Date(movesOnAt(t));
         const today = at.toDateString() === new Date().toDateString();
         if (t.attempts) p.append("Tweet waiting: " + t.reason);
         else if (at > new Date()) p.append("Tweet goes out at " + at.toLocaleString(undefined, { weekday: today ? undefined : "short", hour: "2-digit", minute: "2-digit" }));
