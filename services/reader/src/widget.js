@@ -171,7 +171,8 @@
 
   // A year's counts (/v1/stats?year=), the same markup the server renders for show=stats: the
   // total with the average rating, the goals' lines (`targets`: [{ goal, kind, finished }]),
-  // then a line per kind.
+  // then a line per kind; where every finish is of one kind, the total names it instead ("2 books
+  // finished").
   function renderStats(list, s, year, targets) {
     const today = todayIn(s.time_zone);
     const goal = targets.map((t) => goalItem(t.finished, year, t, today));
@@ -179,13 +180,15 @@
       list.replaceChildren(el("li", "empty", "Nothing finished in " + year + " yet."), ...goal);
       return;
     }
+    const kinds = Object.entries(s.by_kind);
+    const one = kinds.length === 1 ? kinds[0][0] : null;
     const total = el("li", "total");
-    total.append(el("strong", null, String(s.finished)), " finished");
+    total.append(el("strong", null, String(s.finished)), (one ? " " + noun(one, s.finished) : "") + " finished");
     if (s.rated && typeof s.average_rating === "number") {
       total.append(" ", el("span", "meta", s.average_rating.toFixed(1) + "★ on average over " + s.rated + " rated"));
     }
     const rows = [total, ...goal];
-    for (const [kind, n] of Object.entries(s.by_kind)) {
+    for (const [kind, n] of one ? [] : kinds) {
       const li = el("li");
       li.dataset.kind = kind;
       li.append(el("strong", null, String(n)), " " + noun(kind, n));

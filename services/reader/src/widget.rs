@@ -343,7 +343,9 @@ fn goal_html(finished: u64, year: i32, t: &Target) -> String {
 
 /// A year's counts as the stats widget shows them: the total with the average rating, the
 /// goals' lines if it has any (each of its kind's count, or the total), a line per kind ("14
-/// books"), then the months' bars; `widget.js` renders the same for one goal.
+/// books"), then the months' bars; `widget.js` renders the same for one goal. Where every
+/// finish is of one kind (a kind's widget, or a year of books only) the total names it ("2
+/// books finished") instead of a line of its own repeating the number.
 pub(crate) fn stats_html(s: &Stats, year: i32, targets: &[Target]) -> String {
     let goal: String = targets
         .iter()
@@ -359,11 +361,16 @@ pub(crate) fn stats_html(s: &Stats, year: i32, targets: &[Target]) -> String {
         ),
         _ => String::new(),
     };
+    let one_kind = match s.by_kind.keys().collect::<Vec<_>>()[..] {
+        [kind] => Some(*kind),
+        _ => None,
+    };
+    let noun = one_kind.map_or_else(String::new, |k| format!(" {}", k.noun(s.finished)));
     let mut html = format!(
-        r#"<li class="total"><strong>{}</strong> finished{rated}</li>{goal}"#,
+        r#"<li class="total"><strong>{}</strong>{noun} finished{rated}</li>{goal}"#,
         s.finished
     );
-    for (kind, n) in &s.by_kind {
+    for (kind, n) in s.by_kind.iter().filter(|_| one_kind.is_none()) {
         html.push_str(&format!(
             r#"<li data-kind="{}"><strong>{n}</strong> {}</li>"#,
             kind.as_str(),

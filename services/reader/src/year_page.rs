@@ -18,7 +18,8 @@ use crate::startup::AppState;
 use crate::widget::{cover_tag, entry_html, filter_query, stats_html, Target};
 
 /// "42 finished in 2026: 14 books, 6 films. Favourites: “Dune”, “Heat”.": what a shared link
-/// to the page says, on one line.
+/// to the page says, on one line; of one kind, "14 books finished in 2026" (as the counts say
+/// it, not "14 finished in 2026: 14 books").
 fn description(s: &Stats, year: i32, favourites: &[&FeedEntry]) -> String {
     if s.finished == 0 {
         return format!("Nothing finished in {year}.");
@@ -28,7 +29,10 @@ fn description(s: &Stats, year: i32, favourites: &[&FeedEntry]) -> String {
         .iter()
         .map(|(kind, n)| format!("{n} {}", kind.noun(*n)))
         .collect();
-    let mut said = format!("{} finished in {year}: {}", s.finished, kinds.join(", "));
+    let mut said = match &kinds[..] {
+        [one] => format!("{one} finished in {year}"),
+        _ => format!("{} finished in {year}: {}", s.finished, kinds.join(", ")),
+    };
     if !favourites.is_empty() {
         let titles: Vec<String> = favourites
             .iter()

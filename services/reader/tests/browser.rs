@@ -3456,7 +3456,7 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
     let now = sys.json_text(format!("{reader}/widget?show=stats")).await;
     let served = stats_list(&now).to_owned();
     assert!(
-        served.contains("<strong>2</strong> finished")
+        served.contains("<strong>2</strong> books finished")
             && served.contains(r#"<li class="goal">"#)
             && served.contains("</strong> of 3 books · 66%"),
         "{served}"
@@ -3471,7 +3471,7 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
     browser
         .until(
             &shown("then"),
-            &json!(["Back then", "1 finished", "1 film", "", "JFMAMJJASOND"]),
+            &json!(["Back then", "1 film finished", "", "JFMAMJJASOND"]),
             Duration::from_secs(5),
         )
         .await;
@@ -3533,12 +3533,11 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
             &shown("pace"),
             &json!([
                 format!("Finished in {year}"),
-                "2 finished 4.0★ on average over 2 rated",
+                "2 books finished 4.0★ on average over 2 rated",
                 format!(
                     "0% 2 of 100000 books · 0% {} books behind schedule",
                     expected - 2
                 ),
-                "2 books",
                 "",
                 "JFMAMJJASOND"
             ]),
@@ -3556,9 +3555,8 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
             &shown("now"),
             &json!([
                 format!("Finished in {year}"),
-                "3 finished 4.0★ on average over 3 rated",
+                "3 books finished 4.0★ on average over 3 rated",
                 "100% 3 of 3 books · 100% goal reached",
-                "3 books",
                 "",
                 "JFMAMJJASOND"
             ]),

@@ -1587,12 +1587,16 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         )
     );
 
-    // By default the year it is now (UTC here), which holds the game finished just now.
+    // By default the year it is now (UTC here), which holds the game finished just now: one
+    // kind's finishes, counted once, the total naming the kind rather than a line repeating it.
     let year = chrono::Datelike::year(&chrono::Utc::now());
     let now = sys.json_text(format!("{reader}/widget?show=stats")).await;
     assert!(
         now.contains(&format!(r#"data-year="{year}""#))
-            && now.contains(r#"<strong>1</strong> game</li>"#),
+            && now.contains(
+                r#"<li class="total"><strong>1</strong> game finished <span class="meta">5.0★"#
+            )
+            && !now.contains(r#"data-kind="game""#),
         "{now}"
     );
     let none = sys
@@ -1699,6 +1703,10 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         .json_text(format!("{reader}/years/2025?kind=book"))
         .await;
     assert!(books_page.contains("<title>2025 in books — "));
+    assert!(
+        books_page.contains(r#"<meta property="og:description" content="2 books finished in 2025. Favourites: “Dune”.">"#),
+        "{books_page}"
+    );
     assert_eq!(titles(&books_page), ["Dune", "Piranesi"]);
     assert!(favourites(&books_page).is_some_and(|shelf| shelf.contains(">Dune</a>")));
     assert!(year_links(&books_page).is_empty(), "{books_page}");
@@ -1807,7 +1815,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     assert!(books.contains(r#"<a href="years/2025?kind=book">The whole year →</a>"#));
     let counts = stats_list(&books);
     assert!(
-        counts.starts_with(r#"<li class="total"><strong>2</strong> finished <span class="meta">4.5★ on average over 2 rated</span></li><li class="goal"><progress value="2" max="3" aria-label="66% of the goal">66%</progress> <strong>2</strong> of 3 books · 66% <span class="meta">1 book short of the goal</span></li><li data-kind="book"><strong>2</strong> books</li><li class="months" role="img" aria-label="By month: Jan 0, Feb 0, Mar 1, Apr 0, May 0, Jun 1, Jul 0,"#),
+        counts.starts_with(r#"<li class="total"><strong>2</strong> books finished <span class="meta">4.5★ on average over 2 rated</span></li><li class="goal"><progress value="2" max="3" aria-label="66% of the goal">66%</progress> <strong>2</strong> of 3 books · 66% <span class="meta">1 book short of the goal</span></li><li class="months" role="img" aria-label="By month: Jan 0, Feb 0, Mar 1, Apr 0, May 0, Jun 1, Jul 0,"#),
         "{counts}"
     );
     let stats = sys
