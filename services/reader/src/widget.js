@@ -330,7 +330,7 @@
     } else if (i.progress !== null && i.progress !== undefined) {
       const bar = el("progress", null, i.progress + "%");
       bar.value = i.progress; bar.max = 100; bar.setAttribute("aria-label", i.progress + "% done");
-      meta.push(bar, " " + howFar(i) + " · ");
+      meta.push(bar, " " + howFar(i) + " · updated ");
     } else {
       // Nothing logged since it was started: when that was.
       meta.push("started ");

@@ -3339,7 +3339,7 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
     assert_eq!(
         browser
             .eval(&format!(
-                "{SHADOW} return r.querySelector('li.h-entry .meta').textContent.includes(' page 290 of 387 · ')"
+                "{SHADOW} return r.querySelector('li.h-entry .meta').textContent.includes(' page 290 of 387 · updated ')"
             ))
             .await,
         json!(true)

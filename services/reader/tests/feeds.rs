@@ -1416,10 +1416,11 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
         .map(|s| &s[..s.find('"').unwrap()])
         .collect();
     assert_eq!(ids, [xss.as_str(), reading.as_str()], "{html}");
-    // Logged in pages: said so, with the bar at the percentage they make.
+    // Logged in pages: said so, with the bar at the percentage they make, and the day it was
+    // logged said to be that.
     assert!(
         html.contains(
-            r#"<progress value="40" max="100" aria-label="40% done">40%</progress> page 155 of 387 · "#
+            r#"<progress value="40" max="100" aria-label="40% done">40%</progress> page 155 of 387 · updated <time class="dt-updated" datetime="#
         ),
         "{html}"
     );
