@@ -296,7 +296,11 @@
         p.delete("limit");
         p.set("year", y);
         return json("v1/stats?" + p).then((s) => {
-          if (heading) heading.textContent = "Finished in " + y;
+          if (heading) {
+            heading.textContent = "Finished in " + y;
+            // Not shown: the section's name is the heading's words, and follows them.
+            if (heading.hidden) heading.parentElement.setAttribute("aria-label", heading.textContent);
+          }
           if (more) more.href = base + "years/" + y + filters(kind, tag);
           // The goal asked for, against these counts; or else the owner's for this year's
           // (LATELY_GOALS), each against its own, as the owner's page shows them.

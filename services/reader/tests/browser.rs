@@ -3438,6 +3438,7 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
 <div id="films" data-lately data-show="stats" data-year="2025" data-kind="movie" data-goal="2"></div>
 <div id="pace" data-lately data-show="stats" data-kind="book" data-goal="100000"></div>
 <div id="watched" data-lately data-year="2025" data-heading="false"></div>
+<div id="quiet" data-lately data-show="stats" data-heading="false"></div>
 <script src="{reader}/widget.js" async></script></body></html>"#
     );
     let blog_port = blog(blog_html);
@@ -3495,6 +3496,16 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
         browser.eval(&heading("then")).await,
         json!(["Back then", true, null])
     );
+    // This year's counts without a heading shown: once the counts say which year it is,
+    // the section's name says it too, not the "this year" it started with.
+    browser
+        .until(
+            "const r = document.getElementById('quiet').shadowRoot; return r && r.querySelector('ol.stats li') ? \
+             [r.querySelector('h2').hidden, r.querySelector('section').getAttribute('aria-label')] : []",
+            &json!([true, format!("Finished in {year}")]),
+            Duration::from_secs(5),
+        )
+        .await;
     // Against a goal: the markup the reader's own page has for the same options, and this
     // year's pace as the reader counts it (an even pace, rounded down, by the owner's date).
     let films = sys
