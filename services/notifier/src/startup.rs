@@ -19,7 +19,7 @@ use serde_json::{json, Value};
 
 use crate::configuration::{credentials, Config};
 use crate::store::{Entry, Store, STATUSES};
-use crate::worker::{ahead, Shared, Worker};
+use crate::worker::{Shared, Worker};
 use crate::x::XClient;
 
 pub struct Application {
@@ -189,12 +189,6 @@ async fn readyz(state: web::Data<State>) -> HttpResponse {
 /// page (or a Prometheus scrape) must not hang with it.
 const OUTBOX_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// What X last said was left of the account's day of posts, until that day resets.
-fn day_left(s: &Shared) -> Option<crate::x::DayLeft> {
-    let day = *s.day_left.lock().expect("not poisoned");
-    day.filter(|d| d.resets_at > Utc::now())
-}
-
 fn ms(t: Option<i64>) -> Option<DateTime<Utc>> {
     t.and_then(DateTime::from_timestamp_millis)
 }
@@ -226,11 +220,12 @@ async fn status(state: web::Data<State>) -> Result<HttpResponse, Problem> {
 /// page): X refusing the credentials, its rate limits on posting and on deleting, the
 /// account's day of posts.
 fn with_holds(answer: &mut Value, s: &Shared) {
+    let (held, now) = (s.holds(), Utc::now());
     let holds = json!({
         "auth_failed": s.auth_failed.lock().expect("not poisoned").clone(),
-        "paused_until": ahead(&s.paused_until),
-        "deletions_paused_until": ahead(&s.deletions_paused_until),
-        "posts_left": day_left(s),
+        "paused_until": held.posting(now),
+        "deletions_paused_until": held.deleting(now),
+        "posts_left": held.posts_left(now),
     });
     if let (Some(answer), Value::Object(holds)) = (answer.as_object_mut(), holds) {
         answer.extend(holds);
@@ -475,11 +470,12 @@ async fn metrics(state: web::Data<State>) -> HttpResponse {
         .set(f64::from(u8::from(s.leader.load(Ordering::Relaxed))));
     // How long X's rate limit still holds posting or deleting back (0: it does not): what
     // an alert on a day's posts used up watches.
+    let (held, now) = (s.holds(), Utc::now());
     for (what, pause) in [
-        ("posting", &s.paused_until),
-        ("deleting", &s.deletions_paused_until),
+        ("posting", held.posting(now)),
+        ("deleting", held.deleting(now)),
     ] {
-        let left = ahead(pause).map_or(0, |until| (until - Utc::now()).num_seconds().max(1));
+        let left = pause.map_or(0, |until| (until - now).num_seconds().max(1));
         metrics::gauge!("lately_notifier_paused_seconds", "what" => what).set(left as f64);
     }
     lately_service::metrics::endpoint().await

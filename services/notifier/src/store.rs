@@ -100,6 +100,31 @@ pub struct Holds {
     pub day_left: Option<DayLeft>,
 }
 
+impl Holds {
+    /// Until when posting waits, while it does at `now`.
+    pub fn posting(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.posting_until.filter(|until| *until > now)
+    }
+
+    /// Until when deleting waits, while it does at `now`.
+    pub fn deleting(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.deleting_until.filter(|until| *until > now)
+    }
+
+    /// What X last said was left of the account's day of posts, until that day resets.
+    pub fn posts_left(&self, now: DateTime<Utc>) -> Option<DayLeft> {
+        self.day_left.filter(|day| day.resets_at > now)
+    }
+
+    /// Takes in the holds a leader before this one kept: each hold the later of the two (one
+    /// past lets everything through anyway), the day's count where this process knows none.
+    pub fn take(&mut self, kept: Holds) {
+        self.posting_until = self.posting_until.max(kept.posting_until);
+        self.deleting_until = self.deleting_until.max(kept.deleting_until);
+        self.day_left = self.day_left.or(kept.day_left);
+    }
+}
+
 #[derive(Clone)]
 pub struct Store {
     db: Db,
@@ -585,5 +610,53 @@ impl Store {
             (String, i64),
             "SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status"
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_leader_takes_the_later_holds_and_the_days_count_it_has_none_of() {
+        let at = |s: i64| DateTime::<Utc>::from_timestamp(1_796_000_000 + s, 0).unwrap();
+        let day = |remaining| DayLeft {
+            remaining,
+            limit: 17,
+            resets_at: at(3_600),
+        };
+        let mut mine = Holds {
+            posting_until: Some(at(60)),
+            deleting_until: None,
+            day_left: None,
+        };
+        mine.take(Holds {
+            posting_until: Some(at(30)),
+            deleting_until: Some(at(90)),
+            day_left: Some(day(0)),
+        });
+        assert_eq!(
+            mine,
+            Holds {
+                posting_until: Some(at(60)),
+                deleting_until: Some(at(90)),
+                day_left: Some(day(0)),
+            }
+        );
+        // What this process was told itself stands over what was kept.
+        mine.day_left = Some(day(5));
+        mine.take(Holds {
+            posting_until: Some(at(120)),
+            deleting_until: None,
+            day_left: Some(day(2)),
+        });
+        assert_eq!(mine.posting_until, Some(at(120)));
+        assert_eq!(mine.day_left, Some(day(5)));
+        // While they last: a hold or a day past says nothing.
+        assert_eq!(mine.posting(at(119)), Some(at(120)));
+        assert_eq!(mine.posting(at(120)), None);
+        assert_eq!(mine.deleting(at(100)), None);
+        assert_eq!(mine.posts_left(at(3_599)), Some(day(5)));
+        assert_eq!(mine.posts_left(at(3_600)), None);
     }
 }

@@ -16,7 +16,7 @@ use crate::configuration::{Config, Start};
 use crate::cover;
 use crate::leader::Leadership;
 use crate::store::{Entry, Holds, Store};
-use crate::x::{DayLeft, Deleted, Limited, LookupFailed, Posted, XClient};
+use crate::x::{Deleted, Limited, LookupFailed, Posted, XClient};
 
 /// What the HTTP side reports.
 #[derive(Default)]
@@ -27,22 +27,24 @@ pub struct Shared {
     pub caught_up: AtomicBool,
     /// X refused the credentials: posting has stopped until the notifier is restarted.
     pub auth_failed: Mutex<Option<String>>,
-    /// Until when X's rate limit holds posting back.
-    pub paused_until: Mutex<Option<DateTime<Utc>>>,
-    /// What X said was left of the account's day of posts, on the latest post's answer.
-    pub day_left: Mutex<Option<DayLeft>>,
-    /// Until when it holds deleting back: X limits the two apart, and a day's posts used up
-    /// must not keep a tweet of an item made private on the account for the rest of the day.
-    pub deletions_paused_until: Mutex<Option<DateTime<Utc>>>,
+    /// What X's answers hold back: posting and deleting until their rate limits reset (X
+    /// limits the two apart, and a day's posts used up must not keep a tweet of an item made
+    /// private on the account for the rest of the day), and what is left of the day's posts.
+    /// One lock, so that what is kept for the next leader is one moment's.
+    holds: Mutex<Holds>,
     pub dry_run: AtomicBool,
 }
 
-/// A pause (`Shared::paused_until`, …), while it lasts.
-pub fn ahead(pause: &Mutex<Option<DateTime<Utc>>>) -> Option<DateTime<Utc>> {
-    pause
-        .lock()
-        .expect("not poisoned")
-        .filter(|until| *until > Utc::now())
+impl Shared {
+    /// The holds as they are now.
+    pub fn holds(&self) -> Holds {
+        *self.holds.lock().expect("not poisoned")
+    }
+
+    /// Changes the holds, under their lock.
+    fn hold<R>(&self, change: impl FnOnce(&mut Holds) -> R) -> R {
+        change(&mut self.holds.lock().expect("not poisoned"))
+    }
 }
 
 pub struct Worker {
@@ -157,18 +159,17 @@ impl Worker {
         if auth_failed() {
             return Ok(());
         }
-        if ahead(&self.shared.paused_until).is_none() {
+        let posting_held = || self.shared.holds().posting(Utc::now()).is_some();
+        if !posting_held() {
             for entry in self.store.due(now_ms(), 20).await? {
                 // The day's last post holds the rest of the batch back too, not only the
                 // rounds after it.
-                if ahead(&self.shared.paused_until).is_some()
-                    || !self.post(projection, &entry).await?
-                {
+                if posting_held() || !self.post(projection, &entry).await? {
                     break;
                 }
             }
         }
-        if auth_failed() || ahead(&self.shared.deletions_paused_until).is_some() {
+        if auth_failed() || self.shared.holds().deleting(Utc::now()).is_some() {
             return Ok(());
         }
         for entry in self.store.deleting(20).await? {
@@ -581,12 +582,17 @@ impl Worker {
         match outcome {
             Posted::Created { id, day } => {
                 tracing::info!(position, tweet_id = %id, posts_left_today = ?day.map(|d| d.remaining), "tweeted");
-                *self.shared.day_left.lock().expect("not poisoned") = day;
                 // The day's last post: the next would only be refused (X's 429), so posting
                 // waits for the day's reset from now, as it would after that refusal.
-                if let Some(day) = day.filter(|d| d.remaining == 0 && d.resets_at > Utc::now()) {
+                let used_up = day.filter(|d| d.remaining == 0 && d.resets_at > Utc::now());
+                self.shared.hold(|h| {
+                    h.day_left = day;
+                    if let Some(day) = used_up {
+                        h.posting_until = Some(day.resets_at);
+                    }
+                });
+                if let Some(day) = used_up {
                     tracing::warn!(until = %day.resets_at, limit = day.limit, "the day's posts are used up; posting waits for the day's reset");
-                    *self.shared.paused_until.lock().expect("not poisoned") = Some(day.resets_at);
                 }
                 metrics::counter!("lately_notifier_posted_total").increment(1);
                 self.store
@@ -599,7 +605,7 @@ impl Worker {
             }
             Posted::RateLimited(Limited { until, why }) => {
                 tracing::warn!(%until, %why, "rate limited by X; posting waits for the reset");
-                *self.shared.paused_until.lock().expect("not poisoned") = Some(until);
+                self.shared.hold(|h| h.posting_until = Some(until));
                 self.keep_holds().await;
                 self.store
                     .retry(
@@ -783,11 +789,7 @@ impl Worker {
             }
             Deleted::RateLimited(Limited { until, why }) => {
                 tracing::warn!(%until, %why, "rate limited by X; deleting waits for the reset");
-                *self
-                    .shared
-                    .deletions_paused_until
-                    .lock()
-                    .expect("not poisoned") = Some(until);
+                self.shared.hold(|h| h.deleting_until = Some(until));
                 self.keep_holds().await;
                 self.store
                     .note(
@@ -838,16 +840,7 @@ impl Worker {
     /// Keeps X's holds as they are now for the leader after this one. Best effort: one not
     /// kept costs that leader a request X refuses, as it would without.
     async fn keep_holds(&self) {
-        let holds = Holds {
-            posting_until: *self.shared.paused_until.lock().expect("not poisoned"),
-            deleting_until: *self
-                .shared
-                .deletions_paused_until
-                .lock()
-                .expect("not poisoned"),
-            day_left: *self.shared.day_left.lock().expect("not poisoned"),
-        };
-        if let Err(e) = self.store.save_holds(&holds, now_ms()).await {
+        if let Err(e) = self.store.save_holds(&self.shared.holds(), now_ms()).await {
             tracing::warn!(error = %e, "cannot keep X's holds for the next leader");
         }
     }
@@ -863,21 +856,14 @@ impl Worker {
                 return;
             }
         };
-        let take = |mine: &Mutex<Option<DateTime<Utc>>>, kept: Option<DateTime<Utc>>| {
-            let mut mine = mine.lock().expect("not poisoned");
-            *mine = (*mine).max(kept);
-        };
-        take(&self.shared.paused_until, kept.posting_until);
-        take(&self.shared.deletions_paused_until, kept.deleting_until);
-        let mut day = self.shared.day_left.lock().expect("not poisoned");
-        if day.is_none() {
-            *day = kept.day_left;
-        }
-        drop(day);
-        if let Some(until) = ahead(&self.shared.paused_until) {
+        let holds = self.shared.hold(|h| {
+            h.take(kept);
+            *h
+        });
+        if let Some(until) = holds.posting(Utc::now()) {
             tracing::warn!(%until, "posting waits for X's reset, as the leader before this one was told");
         }
-        if let Some(until) = ahead(&self.shared.deletions_paused_until) {
+        if let Some(until) = holds.deleting(Utc::now()) {
             tracing::warn!(%until, "deleting waits for X's reset, as the leader before this one was told");
         }
     }
