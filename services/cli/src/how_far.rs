@@ -210,9 +210,12 @@ impl Move {
                     } else {
                         "episode"
                     };
+                    // An example past where they are: 412, or a round count beyond it.
+                    let of = if n < 412 { 412 } else { (n / 100 + 2) * 100 };
                     Err(format!(
-                        "{title}: {unit} {n} of how many? Say it whole, {n}/… ({n}/412: {unit} \
-                         {n} of 412), or {n}% for a percentage"
+                        "{title}: {unit} {n} of how many? Say it whole, {n}/… ({n}/{of}: {unit} \
+                         {n} of {of}){}",
+                        or_percent(n, ", or ", " for a percentage")
                     ))
                 }
                 Some(p) => Portion::parse(n, i64::from(p.of()))
@@ -220,8 +223,9 @@ impl Move {
                     .map_err(|_| {
                         format!(
                             "{title} is at {}: {n} would be past the end (`lately finish` once \
-                             you get there; another count: {n}/…, a percentage: {n}%)",
-                            said(p)
+                             you get there; another count: {n}/…{})",
+                            said(p),
+                            or_percent(n, ", a percentage: ", "")
                         )
                     }),
                 None if n <= 100 => Ok(HowFar::Percent(n)),
@@ -261,6 +265,15 @@ impl fmt::Display for HowFar {
 
 /// Whether `raw` is said as a time (`1:20:00`, `45:10`, `1h20m`, `45m`, `+90s`), not a number
 /// (nor words: `60 pages` is no time).
+/// The percentage a bare number could also be, offered only where it can be one (not 120%).
+fn or_percent(n: i64, before: &str, after: &str) -> String {
+    if (0..=100).contains(&n) {
+        format!("{before}{n}%{after}")
+    } else {
+        String::new()
+    }
+}
+
 fn is_time(raw: &str) -> bool {
     let raw = raw.trim().trim_start_matches('+');
     raw.contains(':')
@@ -371,8 +384,17 @@ mod tests {
         assert_eq!(at(" 90 ", &book).unwrap().to_string(), "90/304");
         let past = at("350", &book).unwrap_err();
         assert!(
-            past.contains("Dune is at page 183 of 304: 350 would be past the end"),
+            past.contains("Dune is at page 183 of 304: 350 would be past the end")
+                && past.ends_with("another count: 350/…)"),
             "{past}"
+        );
+        let short = json!({"title": "Essay", "kind": "article", "progress": 10,
+                           "progress_done": 2, "progress_of": 20});
+        assert!(
+            at("40", &short)
+                .unwrap_err()
+                .ends_with("another count: 40/…, a percentage: 40%)"),
+            "a percentage where it can be one"
         );
         // With a % it is a percentage whatever the item; with a count, a count.
         assert_eq!(Move::parse("90%").unwrap(), Move::To(HowFar::Percent(90)));
@@ -385,9 +407,15 @@ mod tests {
         // A book or a show with nothing logged yet: page 45 of how many? (Not 45%.)
         let unread = json!({"title": "Dune", "kind": "book", "progress": null});
         let asked = at("45", &unread).unwrap_err();
-        assert!(
-            asked.contains("Dune: page 45 of how many? Say it whole, 45/…"),
-            "{asked}"
+        assert_eq!(
+            asked,
+            "Dune: page 45 of how many? Say it whole, 45/… (45/412: page 45 of 412), or 45% for \
+             a percentage"
+        );
+        // Past 100 it cannot be a percentage, and the example count is past it.
+        assert_eq!(
+            at("520", &unread).unwrap_err(),
+            "Dune: page 520 of how many? Say it whole, 520/… (520/700: page 520 of 700)"
         );
         let show = json!({"title": "Severance", "kind": "tv"});
         assert!(at("3", &show)
