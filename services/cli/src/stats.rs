@@ -202,14 +202,20 @@ pub async fn tags(client: &Client, all: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The first line of `lately stats`: the year's (or all time's) count by kind, the average
-/// rating, and the calendar the readers counted in when it is not UTC (`LATELY_TIME_ZONE`:
-/// a finish on New Year's Eve in California is that year's there, the next one's in UTC).
+/// The first line of `lately stats`: the year's (or all time's) count by kind ("7 finished
+/// (book 5, movie 2)", or of one kind "5 books finished", as the reader's pages say it), the
+/// average rating, and the calendar the readers counted in when it is not UTC
+/// (`LATELY_TIME_ZONE`: a finish on New Year's Eve in California is that year's there, the
+/// next one's in UTC).
 pub fn stats_header(year: Option<i32>, s: &Value) -> String {
-    let kinds: Vec<String> = s["by_kind"]
-        .as_object()
+    let by_kind = s["by_kind"].as_object();
+    let kinds: Vec<String> = by_kind
         .map(|k| k.iter().map(|(kind, n)| format!("{kind} {n}")).collect())
         .unwrap_or_default();
+    let one_kind = match by_kind.map(|k| k.keys().collect::<Vec<_>>()).as_deref() {
+        Some([kind]) => kind.parse::<MediaKind>().ok(),
+        _ => None,
+    };
     let rated = match (s["rated"].as_u64(), s["average_rating"].as_f64()) {
         (Some(n), Some(avg)) if n > 0 => format!("; {avg}★ on average over {n} rated"),
         _ => String::new(),
@@ -218,15 +224,15 @@ pub fn stats_header(year: Option<i32>, s: &Value) -> String {
         Some(zone) if zone != "UTC" => format!(" (counted in {zone})"),
         _ => String::new(),
     };
+    let finished = s["finished"].as_u64().unwrap_or(0);
+    let counted = match one_kind {
+        Some(kind) => format!("{finished} {} finished", kind.noun(finished)),
+        None if kinds.is_empty() => format!("{finished} finished"),
+        None => format!("{finished} finished ({})", kinds.join(", ")),
+    };
     format!(
-        "{}: {} finished{}{rated}{zone}",
+        "{}: {counted}{rated}{zone}",
         year.map_or_else(|| "All time".to_owned(), |y| y.to_string()),
-        s["finished"],
-        if kinds.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", kinds.join(", "))
-        }
     )
 }
 
@@ -244,13 +250,22 @@ mod tests {
         };
         assert_eq!(
             stats_header(Some(2025), &stats("America/Los_Angeles")),
-            "2025: 2 finished (book 2); 4.5★ on average over 1 rated \
+            "2025: 2 books finished; 4.5★ on average over 1 rated \
              (counted in America/Los_Angeles)"
         );
         assert_eq!(
             stats_header(None, &stats("UTC")),
-            "All time: 2 finished (book 2); 4.5★ on average over 1 rated"
+            "All time: 2 books finished; 4.5★ on average over 1 rated"
         );
+        // Of several kinds, each counted; of none, the count alone.
+        let mixed = json!({"finished": 3, "by_kind": {"book": 2, "movie": 1}, "rated": 0,
+                           "time_zone": "UTC"});
+        assert_eq!(
+            stats_header(Some(2026), &mixed),
+            "2026: 3 finished (book 2, movie 1)"
+        );
+        let none = json!({"finished": 0, "by_kind": {}, "rated": 0, "time_zone": "UTC"});
+        assert_eq!(stats_header(Some(1999), &none), "1999: 0 finished");
     }
 
     #[test]

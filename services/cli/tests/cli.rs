@@ -907,7 +907,7 @@ async fn add_start_finish_and_list() {
     let year = stdout(&sys.lately(&["stats", "--year", "2026"]).await);
     let lines: Vec<&str> = year.lines().collect();
     assert_eq!(
-        lines[0], "2026: 1 finished (book 1); 4.5★ on average over 1 rated",
+        lines[0], "2026: 1 book finished; 4.5★ on average over 1 rated",
         "{year}"
     );
     assert_eq!(lines.len(), 13, "{year}");
@@ -915,14 +915,14 @@ async fn add_start_finish_and_list() {
     assert_eq!(lines[11], format!(" Nov    1 {}", "▇".repeat(40)), "{year}");
     let all = stdout(&sys.lately(&["stats"]).await);
     assert!(
-        all.starts_with("All time: 1 finished (book 1)") && all.contains("\n2026    1 ▇"),
+        all.starts_with("All time: 1 book finished") && all.contains("\n2026    1 ▇"),
         "{all}"
     );
     let books = stdout(
         &sys.lately(&["stats", "--year", "2026", "--kind", "book"])
             .await,
     );
-    assert!(books.starts_with("2026: 1 finished (book 1)"), "{books}");
+    assert!(books.starts_with("2026: 1 book finished"), "{books}");
     let goal = stdout(
         &sys.lately(&["stats", "--year", "2026", "--kind", "book", "--goal", "1"])
             .await,
@@ -1060,7 +1060,7 @@ async fn items_lists_private_and_abandoned_items_for_the_owner() {
     );
     let counted = stdout(&sys.lately(&["stats", "--all"]).await);
     assert!(
-        counted.starts_with("All time: 1 finished (book 1); 3★ on average over 1 rated"),
+        counted.starts_with("All time: 1 book finished; 3★ on average over 1 rated"),
         "{counted}"
     );
     let public = stdout(&sys.lately(&["stats"]).await);
