@@ -650,8 +650,8 @@
       return input;
     };
     const title = Object.assign(field("title", item.title, "Title"), { required: true, maxLength: 300 });
-    const by = field("by", item.creators.join(", "), "By (a comma between names)");
-    const tags = field("tags", item.tags.join(", "), "Tags (a comma between)");
+    const by = field("by", item.creators.join(", "), "By (comma-separated)");
+    const tags = field("tags", item.tags.join(", "), "Tags (comma-separated)");
     const link = Object.assign(field("url", item.url || "", "Link to its page"), { type: "url" });
     const cover = field("cover", item.cover_url || "", "Cover: a picture's link or ISBN");
     const secret = Object.assign(el("input"), { type: "checkbox", name: "private", checked: item.visibility === "private" });

@@ -93,14 +93,14 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <section id="log" hidden>
 <form id="add"><select name="kind" aria-label="Kind">{kinds}</select>
 <input name="title" required maxlength="300" placeholder="Title" aria-label="Title">
-<input name="by" placeholder="By (a comma between names)" aria-label="By">
+<input name="by" placeholder="By (comma-separated)" aria-label="By">
 <label><input type="checkbox" name="private">Private</label>
 <button>Add</button>
 <button value="finished" title="Add it as finished today: the article just read, the film just seen">Add, finished</button>
 <details class="more"><summary>Link, cover, tags</summary><div>
 <input name="url" type="url" placeholder="Link to its page" aria-label="Link">
 <input name="cover" placeholder="Cover: a picture's link or ISBN" aria-label="Cover">
-<input name="tags" placeholder="Tags (a comma between)" aria-label="Tags">
+<input name="tags" placeholder="Tags (comma-separated)" aria-label="Tags">
 <img class="cover preview" alt="" hidden>
 </div></details></form>
 <input type="search" id="find" placeholder="Find in your lists: title, by, tag" aria-label="Find in your lists">
