@@ -118,7 +118,7 @@ impl Worker {
                         self.take_holds().await;
                         self.shared.leader.store(true, Ordering::Relaxed);
                     }
-                    Ok(None) => {}
+                    Ok(None) => self.mirror_holds().await,
                     Err(e) => tracing::debug!(error = %e, "cannot try the leader lock"),
                 }
             }
@@ -842,6 +842,16 @@ impl Worker {
     async fn keep_holds(&self) {
         if let Err(e) = self.store.save_holds(&self.shared.holds(), now_ms()).await {
             tracing::warn!(error = %e, "cannot keep X's holds for the next leader");
+        }
+    }
+
+    /// A standby's: the holds the leader keeps, as they are, so that this notifier's status,
+    /// outbox page and metrics say what holds the tweets back (as the leader's do), not
+    /// nothing, or what it was told itself while it led.
+    async fn mirror_holds(&self) {
+        match self.store.holds().await {
+            Ok(kept) => self.shared.hold(|h| *h = kept),
+            Err(e) => tracing::debug!(error = %e, "cannot read the holds the leader keeps"),
         }
     }
 

@@ -1442,6 +1442,16 @@ async fn a_days_posts_used_up_wait_for_the_days_reset_and_deleting_goes_on() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let held = env.until_entry(&second, waiting, "pending").await;
     assert_eq!(held["attempts"], 0, "posted past the day's limit: {held}");
+    // A standby beside it says the same holds, the ones the leader keeps, not none.
+    let standby = env.notifier(&[]).await;
+    env.until("a standby says the leader's holds", || async {
+        let s = env.status(&standby).await;
+        s["leader"] == false
+            && s["paused_until"] == page["paused_until"]
+            && s["posts_left"] == page["posts_left"]
+    })
+    .await;
+    drop(standby);
 
     // One that finds no hold kept (the table emptied, as a notifier of an earlier build left
     // it) asks, and X refuses.
