@@ -88,8 +88,8 @@ macro_rules! entry_columns {
 
 const ENTRY: &str = concat!("SELECT ", entry_columns!(), " FROM outbox");
 
-/// What X's answers said holds the notifier back, as the leader keeps it for the one after it
-/// (migration 0009 says why).
+/// What X's answers said holds the notifier back: the worker's (`Shared`), and as the leader
+/// keeps it for the one after it (migration 0009 says why) and the standbys show it.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Holds {
     /// Posting waits until then (a 429, or the day's last post).
