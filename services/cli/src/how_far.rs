@@ -263,8 +263,6 @@ impl fmt::Display for HowFar {
     }
 }
 
-/// Whether `raw` is said as a time (`1:20:00`, `45:10`, `1h20m`, `45m`, `+90s`), not a number
-/// (nor words: `60 pages` is no time).
 /// The percentage a bare number could also be, offered only where it can be one (not 120%).
 fn or_percent(n: i64, before: &str, after: &str) -> String {
     if (0..=100).contains(&n) {
@@ -274,6 +272,8 @@ fn or_percent(n: i64, before: &str, after: &str) -> String {
     }
 }
 
+/// Whether `raw` is said as a time (`1:20:00`, `45:10`, `1h20m`, `45m`, `+90s`), not a number
+/// (nor words: `60 pages` is no time).
 fn is_time(raw: &str) -> bool {
     let raw = raw.trim().trim_start_matches('+');
     raw.contains(':')
