@@ -371,12 +371,14 @@ pub(crate) fn stats_html(s: &Stats, year: i32, targets: &[Target]) -> String {
         r#"<li class="total"><strong>{}</strong>{noun} finished{rated}</li>{goal}"#,
         s.finished
     );
-    for (kind, n) in s.by_kind.iter().filter(|_| one_kind.is_none()) {
-        html.push_str(&format!(
-            r#"<li data-kind="{}"><strong>{n}</strong> {}</li>"#,
-            kind.as_str(),
-            kind.noun(*n)
-        ));
+    if one_kind.is_none() {
+        for (kind, n) in &s.by_kind {
+            html.push_str(&format!(
+                r#"<li data-kind="{}"><strong>{n}</strong> {}</li>"#,
+                kind.as_str(),
+                kind.noun(*n)
+            ));
+        }
     }
     if let Some(months) = &s.by_month {
         html.push_str(&months_html(months));
