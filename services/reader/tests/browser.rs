@@ -2049,7 +2049,8 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
             lines.replacen("return ", "const l = ", 1)
         )
     };
-    let held = with_hold("l[1][1].split(';')[0]");
+    // Asked while the page redraws its lines: a line without its tweet's words yet is null.
+    let held = with_hold("l[1] && l[1][1] && l[1][1].split(';')[0]");
     browser
         .until(
             &held,
@@ -2155,7 +2156,9 @@ async fn the_owners_log_page_says_how_each_finishs_tweet_went() {
     .await;
     finish("tv", "Severance", "public", json!({})).await;
     browser.goto(&format!("{reader}/owner")).await;
-    let first = with_hold("l[0][0], l[0][1] && l[0][1].replace(/ at .*$/, ' at …')");
+    // Asked until the page has drawn its lists: right after loading it has none (no `l[0]`).
+    let first =
+        with_hold("l[0] && l[0][0], l[0] && l[0][1] && l[0][1].replace(/ at .*$/, ' at …')");
     browser
         .until(
             &first,
