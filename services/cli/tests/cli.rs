@@ -33,23 +33,9 @@ async fn system_on(
     sqlite: Option<tempfile::TempDir>,
     poll_ms: u64,
 ) -> System {
-    let writer = lately_writer::startup::Application::build(
-        lately_writer::configuration::Config::parse_from([
-            "lately-writer",
-            "--database-url",
-            &database_url,
-            "--listen",
-            "127.0.0.1:0",
-            "--token",
-            TOKEN,
-            "--workers",
-            "1",
-        ]),
-    )
-    .await
-    .unwrap();
-    let writer_url = format!("http://127.0.0.1:{}", writer.port());
-    tokio::spawn(writer.run_until_stopped());
+    let writer_url = lately_writer::startup::Application::spawn_local(&database_url, TOKEN, &[])
+        .await
+        .unwrap();
     until_ready(&writer_url).await;
     let poll_ms = poll_ms.to_string();
     let reader_url = reader(

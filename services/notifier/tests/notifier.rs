@@ -1,6 +1,5 @@
 //! The real notifier binary, a real PostgreSQL, the real writer and the X sandbox.
 
-use clap::Parser;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -36,23 +35,9 @@ fn free_port() -> u16 {
 
 async fn env() -> Env {
     let database_url = lately_testkit::postgres_database().await;
-    let writer = lately_writer::startup::Application::build(
-        lately_writer::configuration::Config::parse_from([
-            "lately-writer",
-            "--database-url",
-            &database_url,
-            "--listen",
-            "127.0.0.1:0",
-            "--token",
-            TOKEN,
-            "--workers",
-            "1",
-        ]),
-    )
-    .await
-    .unwrap();
-    let writer_url = format!("http://127.0.0.1:{}", writer.port());
-    tokio::spawn(writer.run_until_stopped());
+    let writer_url = lately_writer::startup::Application::spawn_local(&database_url, TOKEN, &[])
+        .await
+        .unwrap();
     let sandbox = lately_x_sandbox::Sandbox::build(lately_x_sandbox::Config {
         listen: "127.0.0.1:0".into(),
         consumer_key: CONSUMER_KEY.into(),

@@ -22,23 +22,13 @@ async fn a_postgres_restart_under_load_loses_and_doubles_nothing() {
         return;
     }
     let database_url = lately_testkit::postgres_database().await;
-    let writer = lately_writer::startup::Application::build(
-        lately_writer::configuration::Config::parse_from([
-            "lately-writer",
-            "--database-url",
-            &database_url,
-            "--listen",
-            "127.0.0.1:0",
-            "--token",
-            TOKEN,
-            "--db-timeout-ms",
-            "500",
-        ]),
+    let writer_url = lately_writer::startup::Application::spawn_local(
+        &database_url,
+        TOKEN,
+        &["--db-timeout-ms", "500"],
     )
     .await
     .unwrap();
-    let writer_url = format!("http://127.0.0.1:{}", writer.port());
-    tokio::spawn(writer.run_until_stopped());
     let reader = lately_reader::startup::Application::build(
         lately_reader::configuration::Config::parse_from([
             "lately-reader",

@@ -42,6 +42,33 @@ pub struct Application {
 }
 
 impl Application {
+    /// A writer on a free port of 127.0.0.1 with one HTTP worker, serving in this process
+    /// until it ends: what the other services' tests write through. `flags` are more of its
+    /// command line (`["--db-timeout-ms", "500"]`). Returns its base URL at once; it answers
+    /// `/readyz` once the schema is migrated.
+    pub async fn spawn_local(
+        database_url: &str,
+        token: &str,
+        flags: &[&str],
+    ) -> anyhow::Result<String> {
+        use clap::Parser;
+        let args = [
+            "lately-writer",
+            "--database-url",
+            database_url,
+            "--listen",
+            "127.0.0.1:0",
+            "--token",
+            token,
+            "--workers",
+            "1",
+        ];
+        let app = Self::build(Config::try_parse_from(args.iter().chain(flags))?).await?;
+        let url = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Ok(url)
+    }
+
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         lately_service::metrics::handle();
         let token = match (&config.token, config.insecure_local) {

@@ -2,7 +2,6 @@
 
 #![allow(dead_code)] // each test file uses its own part
 
-use clap::Parser;
 use reqwest::Method;
 use serde_json::{json, Value};
 
@@ -18,26 +17,12 @@ pub struct Writer {
 
 impl Writer {
     pub async fn start(database_url: &str) -> Self {
-        let app = lately_writer::startup::Application::build(
-            lately_writer::configuration::Config::parse_from([
-                "lately-writer",
-                "--database-url",
-                database_url,
-                "--listen",
-                "127.0.0.1:0",
-                "--token",
-                TOKEN,
-                "--workers",
-                "1",
-            ]),
-        )
-        .await
-        .unwrap();
         let writer = Self {
-            url: format!("http://127.0.0.1:{}", app.port()),
+            url: lately_writer::startup::Application::spawn_local(database_url, TOKEN, &[])
+                .await
+                .unwrap(),
             client: reqwest::Client::new(),
         };
-        tokio::spawn(app.run_until_stopped());
         until("the writer is ready", || async {
             writer
                 .client

@@ -37,23 +37,9 @@ pub fn reader_config(database_url: &str) -> ReaderConfig {
 
 pub async fn system() -> System {
     let database_url = lately_testkit::postgres_database().await;
-    let writer = lately_writer::startup::Application::build(
-        lately_writer::configuration::Config::parse_from([
-            "lately-writer",
-            "--database-url",
-            &database_url,
-            "--listen",
-            "127.0.0.1:0",
-            "--token",
-            TOKEN,
-            "--workers",
-            "1",
-        ]),
-    )
-    .await
-    .unwrap();
-    let address = format!("http://127.0.0.1:{}", writer.port());
-    tokio::spawn(writer.run_until_stopped());
+    let address = lately_writer::startup::Application::spawn_local(&database_url, TOKEN, &[])
+        .await
+        .unwrap();
     let system = System {
         database_url,
         writer: address,
