@@ -106,11 +106,15 @@ fn base_url(raw: &str) -> Result<String, String> {
     }
 }
 
+/// What an item is, as the API names it. `film` and `show` are taken too, as the pages say
+/// them ("Film", "TV show"): `lately add film "Alien"` is what comes to mind first.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum Kind {
     Book,
     Article,
+    #[value(alias = "film")]
     Movie,
+    #[value(alias = "show")]
     Tv,
     Game,
     Podcast,
@@ -1344,4 +1348,40 @@ async fn retract(client: &Client, id: &str, what: &str) -> Result<(), CliError> 
         )
         .await?;
     written(id, &out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_kind_is_taken_as_the_pages_name_it_too() {
+        let added = |kind: &str| match Cli::try_parse_from(["lately", "add", kind, "Alien"]) {
+            Ok(Cli {
+                command: Command::Add { kind, .. },
+                ..
+            }) => Ok(kind.as_str()),
+            Ok(other) => panic!("not an add: {other:?}"),
+            Err(e) => Err(e.to_string()),
+        };
+        assert_eq!(added("movie"), Ok("movie"));
+        assert_eq!(added("film"), Ok("movie"));
+        assert_eq!(added("tv"), Ok("tv"));
+        assert_eq!(added("show"), Ok("tv"));
+        let refused = added("flim").unwrap_err();
+        assert!(
+            refused.contains("[possible values: book, article, movie, tv, game, podcast]"),
+            "{refused}"
+        );
+        // The filters take them too.
+        match Cli::try_parse_from(["lately", "list", "--kind", "film"])
+            .unwrap()
+            .command
+        {
+            Command::List { filter, .. } => {
+                assert_eq!(filter.kind.map(Kind::as_str), Some("movie"))
+            }
+            other => panic!("not a list: {other:?}"),
+        }
+    }
 }
