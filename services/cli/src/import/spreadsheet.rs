@@ -186,10 +186,17 @@ pub fn plan_csv(csv_text: &str) -> Result<Vec<Planned>, CliError> {
         let line = i + 2;
         let mut row =
             row.map_err(|e| CliError::Usage(format!("row {line}: not a CSV row: {e}")))?;
-        // A spreadsheet's `Book` or `Private` means what export's `book` and `private` do.
+        // A spreadsheet's `Book` or `Private` means what export's `book` and `private` do, and
+        // its `Film` or `TV show` what `movie` and `tv` do: the pages' names for them.
         for column in [&mut row.kind, &mut row.visibility, &mut row.status] {
             *column = column.trim().to_lowercase();
         }
+        row.kind = match row.kind.as_str() {
+            "film" => "movie",
+            "show" | "tv show" => "tv",
+            kind => kind,
+        }
+        .to_owned();
         check_row(&row).map_err(|e| CliError::Usage(format!("row {line}: {e}")))?;
         let name = match row.id.trim() {
             "" => format!(
@@ -484,6 +491,18 @@ mod tests {
     }
 
     #[test]
+    fn a_spreadsheets_films_and_tv_shows_are_movies_and_tv() {
+        let plan = plan_csv("kind,title\nFilm,Heat\nTV show,Severance\nshow,Andor\n").unwrap();
+        let kinds: Vec<_> = plan.iter().map(|p| p.add["kind"].clone()).collect();
+        assert_eq!(kinds, ["movie", "tv", "tv"]);
+        // The same film under either name is one item.
+        let plan =
+            plan_csv("kind,title,finished_at\nfilm,Heat,2024-01-01\nmovie,Heat,2025-01-01\n")
+                .unwrap();
+        assert_eq!(plan.len(), 1);
+    }
+
+    #[test]
     fn a_finish_listened_to_says_so() {
         let plan = plan_csv(
             "kind,title,finished_at,listened\n\
@@ -510,7 +529,7 @@ mod tests {
     #[test]
     fn a_row_the_writer_would_refuse_is_named_with_its_column() {
         for (row, error) in [
-            ("film,Heat,,", "row 2: kind: unknown kind \"film\""),
+            ("album,Heat,,", "row 2: kind: unknown kind \"album\""),
             (",Heat,,", "row 2: kind: unknown kind \"\""),
             ("movie,,,", "row 2: title: "),
             (
