@@ -202,16 +202,21 @@ pub async fn tags(client: &Client, all: bool) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The first line of `lately stats`: the year's (or all time's) count by kind ("7 finished
-/// (book 5, movie 2)", or of one kind "5 books finished", as the reader's pages say it), the
+/// The first line of `lately stats`: the year's (or all time's) count by kind ("7 finished (5
+/// books, 2 films)", or of one kind "5 books finished", as the reader's pages say it), the
 /// average rating, and the calendar the readers counted in when it is not UTC
 /// (`LATELY_TIME_ZONE`: a finish on New Year's Eve in California is that year's there, the
 /// next one's in UTC).
 pub fn stats_header(year: Option<i32>, s: &Value) -> String {
     let by_kind = s["by_kind"].as_object();
-    let kinds: Vec<String> = by_kind
-        .map(|k| k.iter().map(|(kind, n)| format!("{kind} {n}")).collect())
-        .unwrap_or_default();
+    // In the pages' order and words: "5 books, 2 films, 1 TV show".
+    let kinds: Vec<String> = MediaKind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let n = by_kind?.get(kind.as_str())?.as_u64()?;
+            Some(format!("{n} {}", kind.noun(n)))
+        })
+        .collect();
     let one_kind = match by_kind.map(|k| k.keys().collect::<Vec<_>>()).as_deref() {
         Some([kind]) => kind.parse::<MediaKind>().ok(),
         _ => None,
@@ -258,11 +263,11 @@ mod tests {
             "All time: 2 books finished; 4.5★ on average over 1 rated"
         );
         // Of several kinds, each counted; of none, the count alone.
-        let mixed = json!({"finished": 3, "by_kind": {"book": 2, "movie": 1}, "rated": 0,
-                           "time_zone": "UTC"});
+        let mixed = json!({"finished": 5, "by_kind": {"tv": 1, "book": 2, "movie": 1, "podcast": 1},
+                           "rated": 0, "time_zone": "UTC"});
         assert_eq!(
             stats_header(Some(2026), &mixed),
-            "2026: 3 finished (book 2, movie 1)"
+            "2026: 5 finished (2 books, 1 film, 1 TV show, 1 podcast)"
         );
         let none = json!({"finished": 0, "by_kind": {}, "rated": 0, "time_zone": "UTC"});
         assert_eq!(stats_header(Some(1999), &none), "1999: 0 finished");
