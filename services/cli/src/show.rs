@@ -1,5 +1,6 @@
 //! `lately show`: an item, then its history, a line per event, as the owner reads it.
 
+use lately_domain::MediaKind;
 use serde_json::Value;
 
 use crate::client::{CliError, Client};
@@ -33,10 +34,12 @@ pub async fn show(client: &Client, id: &str) -> Result<(), CliError> {
         e => e,
     })?;
     let item = &answer["item"];
+    // What it is as the pages say it: "a film", "a TV show", not the API's "movie" and "tv".
+    let kind = item["kind"].as_str().unwrap_or("");
     say(format_args!(
         "{} — {}{}  ({}){}",
         item["title"].as_str().unwrap_or(""),
-        item["kind"].as_str().unwrap_or(""),
+        MediaKind::parse(kind).map_or(kind, |k| k.noun(1)),
         by(item),
         item["id"].as_str().unwrap_or(id),
         private_mark(item)

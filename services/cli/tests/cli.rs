@@ -1179,6 +1179,11 @@ async fn a_removed_item_is_found_and_restored_with_its_finish() {
     let show = sys.lately(&["show", &id]).await;
     assert!(show.status.success(), "{}", stderr(&show));
     let shown = stdout(&show);
+    // A film, as the pages say it (the API's kind is `movie`).
+    assert!(
+        shown.starts_with(&format!("Heat — film by Michael Mann  ({id})")),
+        "{shown}"
+    );
     assert!(
         shown.contains(&format!(
             "removed: in no output (`lately restore {id}` brings it back)"
