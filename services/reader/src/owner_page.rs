@@ -50,7 +50,7 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner li details { margin: .5rem 0 0; }
 .lately.owner summary { cursor: pointer; color: var(--accent); }
 .lately.owner .again { padding-left: 1.1rem; }
-.lately.owner li input[name=at] { width: 7rem; }
+.lately.owner li input[name=at] { flex: 1 1 7rem; min-width: 0; max-width: 14rem; }
 .lately.owner li input[name=day] { width: 9.5rem; }
 .lately.owner label { display: flex; gap: .35rem; align-items: center; }
 .lately.owner .tip { margin-bottom: .75rem; }
