@@ -177,8 +177,14 @@ impl Move {
                     (None, Some(percent)) => format!("{title} is followed in percent ({percent}%)"),
                     (None, None) => format!("{title} has no running time to go by"),
                 };
+                // A game runs as long as it takes to play (a guide's "40 hours"), not as a
+                // player's clock shows it.
+                let example = match kind(item) {
+                    MediaKind::Game => "12h/40h",
+                    _ => "1:20:00/4:12:00",
+                };
                 Err(format!(
-                    "{at}: say where you are of how long it runs first (1:20:00/4:12:00)"
+                    "{at}: say where you are of how long it runs first ({example})"
                 ))
             }
             (Self::By(n) | Self::At(n), Some(p)) => {
@@ -559,7 +565,16 @@ mod tests {
         let queued = json!({"title": "Heat", "kind": "movie"});
         assert!(to("1:00:00", &queued)
             .unwrap_err()
-            .contains("Heat has no running time to go by"));
+            .ends_with("Heat has no running time to go by: say where you are of how long it runs first (1:20:00/4:12:00)"));
+        // A game's hours played, of how many it takes.
+        let game = json!({"title": "Outer Wilds", "kind": "game", "progress": 50});
+        assert_eq!(
+            to("12h", &game).unwrap_err(),
+            "Outer Wilds is followed in percent (50%): say where you are of how long it runs \
+             first (12h/40h)"
+        );
+        let hours = to("12h/40h", &game).unwrap();
+        assert_eq!(hours.said(MediaKind::Game), "12h of 40h (30%)");
         assert!(Move::parse("+0m").is_err() && Move::parse("1:99").is_err());
         // A stored event's data says its unit as `unit`.
         let event = json!({"percent": 31, "done": 4_800, "of": 15_120, "unit": "seconds"});

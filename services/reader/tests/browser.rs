@@ -3248,6 +3248,53 @@ async fn the_owners_log_page_follows_an_audiobook_in_running_time() {
     browser.quit().await;
 }
 
+/// A game followed in hours played of how many it takes (a guide's "40 hours"): a time alone is
+/// refused with an example in hours, writing nothing, and "12h/40h" is taken and said in hours.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_takes_a_games_hours_played_of_how_many_it_takes() {
+    let sys = system().await;
+    let reader = owners_reader(&sys).await;
+    let game = sys
+        .add_item(json!({ "kind": "game", "title": "Outer Wilds" }))
+        .await;
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{game}/progress"),
+        json!({ "percent": 50 }),
+    )
+    .await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    let within = Duration::from_secs(5);
+    browser
+        .until(FIRST_IN_PROGRESS, &json!("Game · 50%"), within)
+        .await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let head = log.head().await.unwrap();
+    browser.eval(&log_progress("12h")).await;
+    browser
+        .says("“Outer Wilds” is at 50%: say where you are of how long it runs first (12h/40h).")
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "a time alone wrote");
+    browser.eval(&log_progress("12h/40h")).await;
+    browser
+        .until(FIRST_IN_PROGRESS, &json!("Game · 12h of 40h"), within)
+        .await;
+    let last = log.read_stream(&game).await.unwrap().pop().unwrap();
+    let data = last.data.value().unwrap();
+    assert_eq!(
+        (&data["done"], &data["of"], &data["unit"], &data["percent"]),
+        (
+            &json!(43_200),
+            &json!(144_000),
+            &json!("seconds"),
+            &json!(30)
+        )
+    );
+    browser.quit().await;
+}
+
 /// A blog's "currently reading": `data-show="current"` lists the public items in progress of
 /// the kind asked for, with how far along each is, and shows new progress when it reads the
 /// list again (every minute, and when the page becomes visible: here, told so).
