@@ -47,7 +47,7 @@ pub fn item_line(i: &Value) -> String {
     // Who made it, as the feed's lines say: two books of one title are told apart by it.
     format!(
         "{:<8} {}{}{progress}{since}  ({})",
-        i["kind"].as_str().unwrap_or(""),
+        kind_word(&i["kind"]),
         i["title"].as_str().unwrap_or(""),
         by(i),
         i["id"].as_str().unwrap_or("")
@@ -147,6 +147,15 @@ pub fn took(e: &Value) -> String {
     }
 }
 
+/// An item's kind in a line, as the pages name it: a `movie` is a "film" (what `--kind` takes
+/// too), the others as the API names them.
+fn kind_word(kind: &Value) -> &str {
+    match kind.as_str().unwrap_or("") {
+        "movie" => "film",
+        kind => kind,
+    }
+}
+
 pub fn feed_line(e: &Value) -> String {
     let stars = stars(&e["rating"]);
     let by = by(&e["item"]);
@@ -155,7 +164,7 @@ pub fn feed_line(e: &Value) -> String {
     format!(
         "{}  {:<8} {}{by}{}{}{}{}  ({}){}",
         day(&e["finished_at"]),
-        e["item"]["kind"].as_str().unwrap_or(""),
+        kind_word(&e["item"]["kind"]),
         e["item"]["title"].as_str().unwrap_or(""),
         stars,
         took(e),

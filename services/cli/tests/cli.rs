@@ -1156,7 +1156,7 @@ async fn a_removed_item_is_found_and_restored_with_its_finish() {
         .await
         .status
         .success());
-    let listed = format!("movie    Heat by Michael Mann ★★★★½  ({id})\n");
+    let listed = format!("film     Heat by Michael Mann ★★★★½  ({id})\n");
     let list = stdout(&sys.lately(&["list"]).await);
     assert!(list.ends_with(&listed), "{list}");
     let removed = sys.lately(&["remove", &id]).await;
@@ -1170,7 +1170,7 @@ async fn a_removed_item_is_found_and_restored_with_its_finish() {
     assert_eq!(stdout(&sys.lately(&["items"]).await), "");
     assert_eq!(
         stdout(&sys.lately(&["items", "--status", "removed"]).await),
-        format!("removed     movie    Heat by Michael Mann  ({id})\n")
+        format!("removed     film     Heat by Michael Mann  ({id})\n")
     );
     let finish = sys.lately(&["finish", &id]).await;
     assert_eq!(finish.status.code(), Some(1));
@@ -2330,7 +2330,7 @@ async fn list_reads_as_many_pages_as_the_limit_takes() {
 
     let titles = |out: String| -> Vec<String> {
         out.lines()
-            .map(|l| l.split("movie    ").nth(1).expect("a title").to_owned())
+            .map(|l| l.split("film     ").nth(1).expect("a title").to_owned())
             .collect()
     };
     let some = sys.lately(&["list", "--limit", "103"]).await;
@@ -2790,7 +2790,7 @@ async fn importing_twice_adds_nothing_the_second_time() {
         stderr(&queued)
     );
     let queue = stdout(&sys.lately(&["queue", "--kind", "movie"]).await);
-    assert!(queue.starts_with("movie    Aftersun (2022)  ("), "{queue}");
+    assert!(queue.starts_with("film     Aftersun (2022)  ("), "{queue}");
     assert!(!queue.contains("Amélie"), "{queue}");
     // Covers come from ISBNs, which only Goodreads' books have.
     let covers = sys
@@ -2851,7 +2851,7 @@ async fn importing_twice_adds_nothing_the_second_time() {
     );
     assert_eq!(films.matches("Heat (1995)").count(), 1, "{films}");
     assert!(
-        films.contains("2024-05-18  movie    Heat (1995) by Michael Mann ★★★★½"),
+        films.contains("2024-05-18  film     Heat (1995) by Michael Mann ★★★★½"),
         "{films}"
     );
     let games = stdout(&sys.lately(&["list", "--kind", "game"]).await);
@@ -3600,7 +3600,7 @@ async fn an_export_imported_into_another_log_exports_the_same() {
     assert!(mine.status.success(), "{}", stderr(&mine));
     let list = stdout(&to.lately(&["list", "--kind", "movie"]).await);
     assert!(
-        list.starts_with("2026-02-02  movie    Heat ★★★★½"),
+        list.starts_with("2026-02-02  film     Heat ★★★★½"),
         "{list}"
     );
 }
