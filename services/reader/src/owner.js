@@ -419,12 +419,15 @@
     const meta = [item.kind === "book" && unit === "seconds" ? "Audiobook" : LABEL[item.kind] || item.kind];
     if (item.creators.length) meta.push(item.creators.join(", "));
     if (visibility === "private") meta.push("private");
+    // How far, kept on one line (widget.css's .far): a phone broke "page 172 of" from "462".
     const far = where(item);
-    if (far) meta.push(far);
+    if (far) meta.push(el("span", "far", far));
     // What is kept on this device for it, not sent yet: "kept on this device: finishing".
     const waiting = kept.filter((k) => itemOf(k.path) === item.id).map((k) => k.what.replace(/ “.*$/, ""));
     if (waiting.length) meta.push("kept on this device: " + waiting.join(", "));
-    body.append(el("span", "meta", meta.concat(more || []).join(" · ")));
+    const line = el("span", "meta");
+    meta.concat(more || []).forEach((part, n) => line.append(...(n ? [" · ", part] : [part])));
+    body.append(line);
     li.append(body);
     return [li, body];
   }

@@ -334,7 +334,9 @@
     } else if (i.progress !== null && i.progress !== undefined) {
       const bar = el("progress", null, i.progress + "%");
       bar.value = i.progress; bar.max = 100; bar.setAttribute("aria-label", i.progress + "% done");
-      meta.push(bar, " " + howFar(i) + " · updated ");
+      const far = el("span", "far");
+      far.append(bar, " " + howFar(i));
+      meta.push(far, " · updated ");
     } else {
       // Nothing logged since it was started: when that was.
       meta.push("started ");

@@ -267,8 +267,10 @@ pub(crate) fn again_html(finish_number: u32) -> String {
     )
 }
 
-/// An item in progress: how far (a bar and the percentage) and when that was logged ("updated
-/// 3 Dec 2026", said so: a bare day after "page 120 of 300" read as the day it was started),
+/// An item in progress: how far (a bar and the percentage, kept together on one line as far as
+/// the width allows: a phone broke "6h" from "42m of 16h 10m") and when that was logged
+/// ("updated 3 Dec 2026", said so: a bare day after "page 120 of 300" read as the day it was
+/// started),
 /// or, before any progress was logged, when it was started; or an item waiting, and when it
 /// was added.
 pub(crate) fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
@@ -279,7 +281,7 @@ pub(crate) fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
                 .portion()
                 .map_or_else(|| format!("{p}%"), |n| n.describe(i.kind));
             format!(
-                r#"<progress value="{p}" max="100" aria-label="{p}% done">{p}%</progress> {said} · updated {}"#,
+                r#"<span class="far"><progress value="{p}" max="100" aria-label="{p}% done">{p}%</progress> {said}</span> · updated {}"#,
                 time_html("dt-updated", i.updated_at, zone)
             )
         }

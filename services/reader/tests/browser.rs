@@ -1307,6 +1307,14 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             within,
         )
         .await;
+    // In a phone's narrow column how far is kept on one line, moved under the kind whole
+    // ("page 172 of" on one line and "462" on the next was how it broke).
+    assert_eq!(
+        browser
+            .eval("document.body.style.width = '240px'; const far = document.querySelector('#current li .meta .far'); const words = document.createRange(); words.selectNodeContents(far); const lines = words.getClientRects().length; const under = far.getBoundingClientRect().top > far.parentElement.getBoundingClientRect().top + 2; document.body.style.width = ''; return [far.textContent, lines, under]")
+            .await,
+        json!(["page 172 of 462", 1, true])
+    );
     assert_eq!(browser.eval(shown).await, json!([false, true]));
     // Start Dune; log page 200 of the other.
     let act = |id: &str, form: &str, before: &str| {
@@ -3416,6 +3424,16 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
             Duration::from_secs(5),
         )
         .await;
+    // In a phone's narrow column, how far stays on one line beside its bar (moved under the
+    // kind whole), not "2h" on one line and "5m of 4h 12m" on the next.
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "{SHADOW} document.querySelector('[data-lately]').style.width = '280px'; const far = r.querySelector('li.h-entry .far'); const words = document.createRange(); words.selectNodeContents(far.lastChild); const lines = words.getClientRects(); const bar = far.querySelector('progress').getBoundingClientRect(); return [far.lastChild.textContent, lines.length, bar.bottom > lines[0].top && bar.top < lines[0].bottom, far.getBoundingClientRect().top > r.querySelector('li.h-entry .kind').getBoundingClientRect().bottom - 2]"
+            ))
+            .await,
+        json!([" 2h 5m of 4h 12m", 1, true, true])
+    );
     browser.screenshot("widget-current.png").await;
 
     // Finished: the blog's list of finishes names it as it was had, an audiobook (the other

@@ -1420,7 +1420,7 @@ async fn the_widget_shows_what_is_in_progress_and_what_is_up_next() {
     // logged said to be that.
     assert!(
         html.contains(
-            r#"<progress value="40" max="100" aria-label="40% done">40%</progress> page 155 of 387 · updated <time class="dt-updated" datetime="#
+            r#"<span class="far"><progress value="40" max="100" aria-label="40% done">40%</progress> page 155 of 387</span> · updated <time class="dt-updated" datetime="#
         ),
         "{html}"
     );
