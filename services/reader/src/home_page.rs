@@ -267,7 +267,7 @@ fn render(
         state,
         Level::Home,
         theme,
-        &card,
+        Some(&card),
         &escape(&state.feed_title),
         "home",
         &filters,

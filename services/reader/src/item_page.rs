@@ -165,9 +165,9 @@ fn render(
     );
     crate::page::html(
         state,
-        Level::Under,
+        Level::Under(1),
         theme,
-        &card,
+        Some(&card),
         &escape(&item.title),
         "",
         "",

@@ -120,7 +120,7 @@ fn render(
         state,
         Level::Beside,
         theme,
-        &card,
+        Some(&card),
         title,
         "",
         &filters,

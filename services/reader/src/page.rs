@@ -1,12 +1,15 @@
 //! What the reader's own pages share (`/`, `/items/{id}`, `/years/{year}`): no script, the
 //! widget's stylesheet with a page's rules over it, a card for a shared link, and a policy
-//! that allows nothing else.
+//! that allows nothing else; and their problems, as a page of the same kind to a browser.
 //!
 //! Their links are relative (`feed.atom` from the home page and those beside it, `../items/…`
 //! from a page one level under it), so that a reader served under a path of a blog's own
 //! server links within it.
 
-use actix_web::http::header;
+use actix_web::body::{to_bytes, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{header, Method};
+use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse};
 use lately_service::Problem;
@@ -70,16 +73,17 @@ pub fn one_line(said: &str, max: usize) -> String {
     }
 }
 
-/// Where a page sits: the home page (`/`), beside it (`/up-next`), or one level under it
-/// (`/items/…`, `/years/…`).
+/// Where a page sits: the home page (`/`), beside it (`/up-next`), or levels under it
+/// (`/items/…` and `/years/…` one; an error page as deep as the address asked).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Level {
     Home,
     Beside,
-    Under,
+    Under(usize),
 }
 
-/// A whole page: `title` and `body` as HTML (escaped by the caller), `main` the classes of its
+/// A whole page: `title` and `body` as HTML (escaped by the caller), `card` what a link to it
+/// shows (none for an error's page, which is not indexed either), `main` the classes of its
 /// `<main>` beside `lately page`. A page under the home page links back to it; the home page
 /// to the owner's own (`LATELY_HOME_PAGE_URL`), if there is one. `filters` are the page's kind
 /// and tag (`?kind=book`, or empty), which the feeds it names for a feed reader keep: the
@@ -89,23 +93,42 @@ pub fn html(
     state: &AppState,
     level: Level,
     theme: &str,
-    card: &Card<'_>,
+    card: Option<&Card<'_>>,
     title: &str,
     main: &str,
     filters: &str,
     body: &str,
 ) -> String {
-    let image = card.image.map_or_else(String::new, |src| {
-        format!("\n<meta property=\"og:image\" content=\"{}\">", escape(src))
-    });
+    let card = card.map_or_else(
+        || "\n<meta name=\"robots\" content=\"noindex\">".to_owned(),
+        |card| {
+            let image = card.image.map_or_else(String::new, |src| {
+                format!("\n<meta property=\"og:image\" content=\"{}\">", escape(src))
+            });
+            format!(
+                r#"
+<meta name="description" content="{description}">
+<link rel="canonical" href="{url}">
+<meta property="og:type" content="website">
+<meta property="og:url" content="{url}">
+<meta property="og:title" content="{card_title}">
+<meta property="og:description" content="{description}">{image}
+<meta name="twitter:card" content="summary">"#,
+                url = escape(card.url),
+                card_title = escape(card.title),
+                description = escape(card.description),
+            )
+        },
+    );
     let feed_title = escape(&state.feed_title);
     let (root, back) = match (level, state.home_page_url.as_deref()) {
-        (Level::Under, _) => (
-            "../",
-            format!(r#"<p class="back"><a href="../">← {feed_title}</a></p>"#),
-        ),
+        (Level::Under(levels), _) => {
+            let root = "../".repeat(levels);
+            let back = format!(r#"<p class="back"><a href="{root}">← {feed_title}</a></p>"#);
+            (root, back)
+        }
         (Level::Beside, _) => (
-            "",
+            String::new(),
             format!(r#"<p class="back"><a href="./">← {feed_title}</a></p>"#),
         ),
         (Level::Home, Some(home)) => {
@@ -114,7 +137,7 @@ pub fn html(
                 .map_or(home, |(_, rest)| rest)
                 .trim_end_matches('/');
             (
-                "",
+                String::new(),
                 format!(
                     r#"<p class="back"><a href="{}" rel="me">← {}</a></p>"#,
                     escape(home),
@@ -122,7 +145,7 @@ pub fn html(
                 ),
             )
         }
-        (Level::Home, None) => ("", String::new()),
+        (Level::Home, None) => (String::new(), String::new()),
     };
     // The home page's title is the feed's; another page's names it too.
     let title = if level == Level::Home {
@@ -136,14 +159,7 @@ pub fn html(
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<meta name="description" content="{description}">
-<link rel="canonical" href="{url}">
-<meta property="og:type" content="website">
-<meta property="og:url" content="{url}">
-<meta property="og:title" content="{card_title}">
-<meta property="og:description" content="{description}">{image}
-<meta name="twitter:card" content="summary">
+<title>{title}</title>{card}
 <link rel="icon" href="{root}owner-icon.svg">
 <link rel="alternate" type="application/atom+xml" href="{root}feed.atom{filters}" title="{feed_title}">
 <link rel="alternate" type="application/feed+json" href="{root}feed.json{filters}" title="{feed_title}">
@@ -158,10 +174,7 @@ pub fn html(
 </body>
 </html>
 "#,
-        url = escape(card.url),
         filters = escape(filters),
-        card_title = escape(card.title),
-        description = escape(card.description),
         main = if main.is_empty() {
             String::new()
         } else {
@@ -212,13 +225,93 @@ pub fn answer(
     };
     let mut res =
         crate::routes::answer_varying(req, position, varies, "text/html; charset=utf-8", body);
-    res.headers_mut().insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static(
-            "default-src 'none'; img-src http: https:; style-src 'unsafe-inline'; frame-ancestors *",
-        ),
-    );
+    res.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, POLICY);
     res
+}
+
+/// What a page may load: its own styles and the covers, no script.
+const POLICY: header::HeaderValue = header::HeaderValue::from_static(
+    "default-src 'none'; img-src http: https:; style-src 'unsafe-inline'; frame-ancestors *",
+);
+
+/// A problem as a page, for a person who opened an address in a browser: a link followed to
+/// an item removed or made private since, a year mistyped. They read what went wrong and the
+/// way to the home page, not the problem's JSON. A browser opening an address asks for HTML
+/// (`Accept: text/html,…`); the widget's and the owner page's reads do not, and the API's
+/// addresses (`/v1/…`) answer JSON whatever is asked. Same status and headers, HTML body.
+pub async fn problems_as_pages(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let wants_page = matches!(*req.method(), Method::GET | Method::HEAD)
+        && !req.path().starts_with("/v1/")
+        && req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.to_ascii_lowercase().contains("text/html"));
+    let res = next.call(req).await?;
+    let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|t| {
+        t.as_bytes()
+            .starts_with(lately_service::problem::CONTENT_TYPE.as_bytes())
+    });
+    if !wants_page || !is_problem {
+        return Ok(res.map_into_left_body());
+    }
+    let (req, res) = res.into_parts();
+    let (mut head, body) = res.into_parts();
+    let body = to_bytes(body)
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.into().to_string()))?;
+    let problem: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    let said = |key: &str| problem[key].as_str().unwrap_or_default().to_owned();
+    let page = match req.app_data::<actix_web::web::Data<AppState>>() {
+        Some(state) => problem_page(&req, state, &said("title"), &said("detail")),
+        None => return Ok(ServiceResponse::new(req, head.set_body(body)).map_into_right_body()),
+    };
+    let headers = head.headers_mut();
+    headers.remove(header::CONTENT_LENGTH);
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, POLICY);
+    Ok(ServiceResponse::new(req, head.set_body(Bytes::from(page))).map_into_right_body())
+}
+
+/// The page of a problem titled `title` (its heading) saying `detail`, linking back to the
+/// home page from as deep as `req`'s address is.
+fn problem_page(req: &HttpRequest, state: &AppState, title: &str, detail: &str) -> String {
+    let levels = req.path().trim_start_matches('/').matches('/').count();
+    let level = if levels == 0 {
+        Level::Beside
+    } else {
+        Level::Under(levels)
+    };
+    let body = format!(
+        "<h1>{}</h1>\n<p>{}</p>",
+        escape(title),
+        escape(&capitalized(detail))
+    );
+    html(state, level, "auto", None, &escape(title), "", "", &body)
+}
+
+/// `detail` as a sentence: a problem's starts in lower case ("no public item …"), to follow
+/// its title in a log line.
+fn capitalized(detail: &str) -> String {
+    let mut chars = detail.chars();
+    match chars.next() {
+        Some(first) => {
+            let ends = if detail.ends_with(['.', '?', '!', ')']) {
+                ""
+            } else {
+                "."
+            };
+            format!("{}{}{ends}", first.to_uppercase(), chars.as_str())
+        }
+        None => String::new(),
+    }
 }
 
 /// A finish as the pages' tests build one: of [`a_book`] `title`, now, at `position`.

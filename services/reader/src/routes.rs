@@ -479,9 +479,12 @@ pub async fn item(
     }
 }
 
-/// The 404 for an id that names no public item (private and removed ones are not shown).
+/// The 404 for an id that names no public item (private and removed ones are not shown, nor
+/// said to be: the detail is the same for all three).
 pub(crate) fn no_public_item(id: &str) -> Problem {
-    Problem::not_found(format!("no public item {id:?}"))
+    Problem::not_found(format!(
+        "no public item {id:?}: it was removed or made private, or never added"
+    ))
 }
 
 /// `GET /v1/owner/items/{id}?as_of=` — an item of the owner's, private or public, and its

@@ -200,6 +200,7 @@ impl Application {
                 .max_age(3600);
             App::new()
                 .app_data(state.clone())
+                .wrap(from_fn(crate::page::problems_as_pages))
                 .wrap(cors)
                 .wrap(from_fn(lately_service::metrics::track))
                 .wrap(TracingLogger::<RequestSpan>::new())

@@ -265,9 +265,9 @@ fn render(
     );
     crate::page::html(
         state,
-        Level::Under,
+        Level::Under(1),
         theme,
-        &card,
+        Some(&card),
         &title,
         "h-feed",
         &filters,

@@ -614,13 +614,91 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
     // Private, unknown: not found, as the API says it.
     let (private, at) = sys.add("Hidden", "private").await;
     sys.converged(std::slice::from_ref(&reader), at).await;
-    for id in [private, "no-such-item".to_owned()] {
+    for id in [private.clone(), "no-such-item".to_owned()] {
         let res = sys.get(format!("{reader}/items/{id}")).await;
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{id}");
         assert_eq!(res.headers()["content-type"], "application/problem+json");
     }
     let res = sys.get(format!("{dune}?theme=neon")).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+
+    // A link followed in a browser to an item made private since, a page's address mistyped:
+    // a page saying so, with the way back to the home page (relative, as every page's links),
+    // not the problem's JSON. Same status, no script, not for a search engine to index.
+    const BROWSER: &str = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let opened = |url: String| {
+        let client = sys.client.clone();
+        async move {
+            client
+                .get(url)
+                .header("Accept", BROWSER)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for (path, status, heading, said, back) in [
+        (
+            format!("items/{private}"),
+            StatusCode::NOT_FOUND,
+            "Not found",
+            format!("No public item &quot;{private}&quot;: it was removed or made private, or never added."),
+            "../",
+        ),
+        (
+            "2026".to_owned(),
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no route GET /2026.".to_owned(),
+            "./",
+        ),
+        (
+            "years/2026/books".to_owned(),
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "There is no route GET /years/2026/books.".to_owned(),
+            "../../",
+        ),
+        (
+            format!(
+                "{}?theme=neon",
+                dune.strip_prefix(&format!("{reader}/")).unwrap()
+            ),
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "Theme must be light, dark or auto.".to_owned(),
+            "../",
+        ),
+    ] {
+        let res = opened(format!("{reader}/{path}")).await;
+        assert_eq!(res.status(), status, "{path}");
+        assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
+        allows_no_script(&res);
+        let html = res.text().await.unwrap();
+        assert!(
+            html.contains(&format!(
+                "<title>{heading} — Ann&#39;s recently finished</title>"
+            )),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<meta name="robots" content="noindex">"#),
+            "{html}"
+        );
+        assert!(!html.contains("canonical"), "{html}");
+        assert!(
+            html.contains(&format!(r#"<p class="back"><a href="{back}">← "#)),
+            "{path}: {html}"
+        );
+        assert!(
+            html.contains(&format!("<h1>{heading}</h1>\n<p>{said}</p>")),
+            "{path}: {html}"
+        );
+    }
+    // The API's addresses answer JSON, whoever asks.
+    let res = opened(format!("{reader}/v1/items/{private}")).await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
 
 /// A reading list longer than the home page shows: the page lists the first ten and links to
