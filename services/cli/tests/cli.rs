@@ -2700,6 +2700,150 @@ async fn an_overcast_export_imports_the_episodes_played() {
     assert_eq!(sys.head().await, head);
 }
 
+/// Letterboxd's export as it is downloaded, a zip: its diary with its reviews, or its
+/// watchlist, read from it as from the files unzipped (the same rows, the same keys); the
+/// deleted entries' folder left alone; another source's export zipped is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn letterboxds_export_is_imported_as_downloaded_zipped() {
+    use std::io::Write;
+    let sys = system().await;
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+    let fixture = |name: &str| std::fs::read_to_string(format!("{fixtures}/{name}")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let zipped = |name: &str, files: &[(&str, String)]| {
+        let path = dir.path().join(name);
+        let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
+        for (name, text) in files {
+            zip.start_file(*name, zip::write::SimpleFileOptions::default())
+                .unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let export = zipped(
+        "letterboxd-ann-2026-12-07-10-00-utc.zip",
+        &[
+            (
+                "profile.csv",
+                "Date Joined,Username\n2019-01-01,ann\n".to_owned(),
+            ),
+            ("diary.csv", fixture("letterboxd_diary.csv")),
+            ("reviews.csv", fixture("reviews.csv")),
+            ("watchlist.csv", fixture("letterboxd_watchlist.csv")),
+            (
+                "deleted/diary.csv",
+                "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n\
+                 2024-04-01,Cats,2019,https://boxd.it/cats,0.5,,,2024-03-31\n"
+                    .to_owned(),
+            ),
+        ],
+    );
+
+    let imported = sys.lately(&["import", "letterboxd", &export]).await;
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert_eq!(
+        stdout(&imported),
+        "3 rows: 3 recorded, 0 already in the log, 0 refused\n"
+    );
+    assert_eq!(
+        stderr(&imported),
+        format!("diary.csv in {export}\n2 reviews from reviews.csv in {export}\n")
+    );
+    let history = stdout(&sys.lately(&["show", "past lives"]).await);
+    assert!(
+        history.contains("finished ★★★★★ (not to be tweeted)  Better the second time.\n"),
+        "{history}"
+    );
+    let list = stdout(&sys.lately(&["list", "--limit", "50"]).await);
+    assert!(!list.contains("Cats"), "{list}");
+    // The diary unzipped is the same rows: nothing new.
+    let unzipped = dir.path().join("diary.csv");
+    std::fs::write(&unzipped, fixture("letterboxd_diary.csv")).unwrap();
+    let again = sys
+        .lately(&["import", "letterboxd", unzipped.to_str().unwrap()])
+        .await;
+    assert_eq!(
+        stdout(&again),
+        "3 rows: 0 recorded, 3 already in the log, 0 refused\n",
+        "{}",
+        stderr(&again)
+    );
+    // Its watchlist, from the same zip: one film to watch, the other in the diary already.
+    let queued = sys
+        .lately(&["import", "letterboxd-watchlist", &export])
+        .await;
+    assert_eq!(
+        stdout(&queued),
+        "2 rows: 1 recorded, 1 already in the log, 0 refused\n",
+        "{}",
+        stderr(&queued)
+    );
+    assert_eq!(stderr(&queued), format!("watchlist.csv in {export}\n"));
+
+    // Films only marked watched, a diary without an entry: watched.csv is read instead.
+    let watched = zipped(
+        "watched.zip",
+        &[
+            (
+                "diary.csv",
+                "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n".to_owned(),
+            ),
+            (
+                "watched.csv",
+                "Date,Name,Year,Letterboxd URI\n2024-06-01,Perfect Days,2023,https://boxd.it/pd\n"
+                    .to_owned(),
+            ),
+        ],
+    );
+    let read = sys.lately(&["import", "letterboxd", &watched]).await;
+    assert_eq!(
+        stdout(&read),
+        "1 row: 1 recorded, 0 already in the log, 0 refused\n",
+        "{}",
+        stderr(&read)
+    );
+    assert_eq!(stderr(&read), format!("watched.csv in {watched}\n"));
+
+    // Refused, nothing written: a zip without a diary, another source's export zipped, and
+    // a file that is not text at all.
+    let head = sys.head().await;
+    let lists = zipped(
+        "lists.zip",
+        &[("lists/favourites.csv", "Name\nHeat\n".to_owned())],
+    );
+    for (source, file, said) in [
+        (
+            "letterboxd",
+            lists.clone(),
+            format!("{lists} has no diary.csv nor watched.csv: is it Letterboxd's export?"),
+        ),
+        (
+            "goodreads",
+            export.clone(),
+            format!(
+                "{export} is a zip archive: goodreads is imported from the export's file itself"
+            ),
+        ),
+    ] {
+        let refused = sys.lately(&["import", source, &file]).await;
+        assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+        assert!(stderr(&refused).contains(&said), "{}", stderr(&refused));
+    }
+    let binary = dir.path().join("cover.jpg");
+    std::fs::write(&binary, b"\xff\xd8\xff\xe0 not text").unwrap();
+    let refused = sys
+        .lately(&["import", "imdb", binary.to_str().unwrap()])
+        .await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("cover.jpg: it is not text (an export is a CSV file)"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(sys.head().await, head);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn importing_twice_adds_nothing_the_second_time() {
     let sys = system().await;

@@ -20,6 +20,7 @@ mod letterboxd;
 mod overcast;
 mod spreadsheet;
 mod storygraph;
+mod zipped;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -49,10 +50,12 @@ pub enum Source {
     /// latest; currently reading or paused: started; did not finish: started and abandoned.
     Storygraph,
     /// Letterboxd export: diary.csv (or watched.csv), with each entry's review from the
-    /// export's reviews.csv beside it.
+    /// export's reviews.csv beside it; or the export's zip as downloaded, its diary and reviews
+    /// read from it.
     Letterboxd,
-    /// Letterboxd export's watchlist.csv: films to watch, added to your queue. (Its columns
-    /// are watched.csv's: imported as `letterboxd`, every film would be marked watched.)
+    /// Letterboxd export's watchlist.csv (or the export's zip): films to watch, added to your
+    /// queue. (Its columns are watched.csv's: imported as `letterboxd`, every film would be
+    /// marked watched.)
     LetterboxdWatchlist,
     /// IMDb export: your ratings (ratings.csv: each title rated is finished, rated in half
     /// the stars) or a watchlist (titles not rated yet are added, to watch).
@@ -306,6 +309,56 @@ pub async fn apply(client: &Client, plan: Vec<Planned>, what: &str) -> Result<()
     }
 }
 
+/// A file read from a zip archive: where (said to the user), and its text.
+type Unzipped = (String, String);
+
+/// What an import reads from a zip archive, Letterboxd's export as downloaded: its diary (or,
+/// with no entry in it, the films marked watched), with its reviews; or its watchlist. Another
+/// source's export is a file of its own, and a zip of it is refused, saying so.
+fn unzipped(
+    source: Source,
+    bytes: &[u8],
+    shown: String,
+) -> Result<(String, String, Option<Unzipped>), CliError> {
+    let wanted: &[&str] = match source {
+        Source::Letterboxd => &["diary.csv", "watched.csv"],
+        Source::LetterboxdWatchlist => &["watchlist.csv"],
+        _ => {
+            let name = source.to_possible_value().expect("no source is skipped");
+            return Err(CliError::Usage(format!(
+                "{shown} is a zip archive: {} is imported from the export's file itself \
+                 (unzip it, and import the file that was in it)",
+                name.get_name()
+            )));
+        }
+    };
+    let mut archive = zipped::Archive::open(bytes, shown.clone())?;
+    let mut found = None;
+    for name in wanted {
+        if let Some(text) = archive.text(name)? {
+            // A diary of no entry (films only marked watched): the films watched, then.
+            let entries = text.lines().skip(1).any(|l| !l.trim().is_empty());
+            found = Some((name, text));
+            if entries {
+                break;
+            }
+        }
+    }
+    let Some((name, text)) = found else {
+        return Err(CliError::Usage(format!(
+            "{shown} has no {}: is it Letterboxd's export?",
+            wanted.join(" nor ")
+        )));
+    };
+    let reviews = match source {
+        Source::Letterboxd => archive
+            .text("reviews.csv")?
+            .map(|text| (archive.said("reviews.csv"), text)),
+        _ => None,
+    };
+    Ok((archive.said(name), text, reviews))
+}
+
 pub async fn run(
     client: &Client,
     source: Source,
@@ -324,12 +377,34 @@ pub async fn run(
                 .into(),
         ));
     }
-    let text = if file == Path::new("-") {
-        std::io::read_to_string(std::io::stdin())
-            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?
+    let (shown, bytes) = if file == Path::new("-") {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| CliError::Usage(format!("cannot read standard input: {e}")))?;
+        ("standard input".to_owned(), bytes)
     } else {
-        std::fs::read_to_string(file)
-            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?
+        let bytes = std::fs::read(file)
+            .map_err(|e| CliError::Usage(format!("cannot read {}: {e}", file.display())))?;
+        (file.display().to_string(), bytes)
+    };
+    // Letterboxd's export as downloaded: its files are read from the zip.
+    let mut reviews_zipped = None;
+    let text = if zipped::is_zip(&bytes) {
+        let (name, text, reviews) = unzipped(source, &bytes, shown)?;
+        eprintln!("{name}");
+        reviews_zipped = reviews;
+        text
+    } else {
+        String::from_utf8(bytes).map_err(|_| {
+            CliError::Usage(format!(
+                "cannot read {shown}: it is not text (an export is a CSV file{})",
+                if matches!(source, Source::Overcast) {
+                    ", Overcast's an OPML file"
+                } else {
+                    ""
+                }
+            ))
+        })?
     };
     let text = text.trim_start_matches('\u{feff}');
     // Letterboxd's watchlist has watched.csv's columns: only its name tells them apart.
@@ -364,17 +439,24 @@ pub async fn run(
             (plan, "rows")
         }
         Source::Letterboxd => {
-            // The export's reviews.csv, if it is beside the diary.
+            // The export's reviews.csv: in its zip, or beside the diary.
             let beside = file.with_file_name("reviews.csv");
-            let reviews = match std::fs::read_to_string(&beside) {
-                Ok(reviews) if file != Path::new("-") => {
+            let found = match reviews_zipped {
+                Some(found) => Some(found),
+                None if file != Path::new("-") => std::fs::read_to_string(&beside)
+                    .ok()
+                    .map(|text| (beside.display().to_string(), text)),
+                None => None,
+            };
+            let reviews = match found {
+                Some((from, reviews)) => {
                     let reviews = letterboxd_reviews(reviews.trim_start_matches('\u{feff}'))?;
                     let n = reviews.len();
                     let noun = if n == 1 { "review" } else { "reviews" };
-                    eprintln!("{n} {noun} from {}", beside.display());
+                    eprintln!("{n} {noun} from {from}");
                     reviews
                 }
-                _ => LetterboxdReviews::new(),
+                None => LetterboxdReviews::new(),
             };
             (plan_letterboxd(text, &reviews)?, "rows")
         }
