@@ -138,15 +138,23 @@ pub fn allow(allow: &'static str) -> actix_web::Route {
     })
 }
 
-/// A read-only resource: GET (and HEAD) only; any other method is a 405 problem.
+/// A read-only resource: GET and HEAD only; any other method is a 405 problem.
+///
+/// A HEAD is answered by the GET's handler, whose body the server leaves unsent: actix-web
+/// routes it to no GET route by itself, and uptime monitors and link checkers ask with it.
 pub fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
 where
     F: actix_web::Handler<Args>,
     Args: actix_web::FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
+    use actix_web::guard;
     actix_web::web::resource(path)
-        .route(actix_web::web::get().to(handler))
+        .route(
+            actix_web::web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(handler),
+        )
         .default_service(allow("GET, HEAD"))
 }
 

@@ -134,10 +134,9 @@ async fn main() -> anyhow::Result<()> {
         App::new()
             .app_data(state.clone())
             .app_data(web::PayloadConfig::new(64 * 1024))
-            .route(
-                "/healthz",
-                web::get().to(|| async { HttpResponse::Ok().json(serde_json_ok()) }),
-            )
+            .service(lately_service::problem::get("/healthz", || async {
+                HttpResponse::Ok().json(serde_json_ok())
+            }))
             .default_service(web::to(forward))
     })
     .bind(&config.listen)?

@@ -699,6 +699,29 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
     let res = opened(format!("{reader}/v1/items/{private}")).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
+
+    // HEAD (a link checker's, an uptime monitor's): the GET's status and headers, no body; not
+    // the 405 it was, whose `Allow` named HEAD.
+    for (url, status) in [
+        (dune.clone(), StatusCode::OK),
+        (format!("{reader}/"), StatusCode::OK),
+        (format!("{reader}/v1/feed"), StatusCode::OK),
+        (format!("{reader}/feed.atom"), StatusCode::OK),
+        (format!("{reader}/healthz"), StatusCode::OK),
+        (format!("{reader}/items/{private}"), StatusCode::NOT_FOUND),
+    ] {
+        let get = sys.get(url.clone()).await;
+        let head = sys.client.head(&url).send().await.unwrap();
+        assert_eq!(head.status(), status, "{url}");
+        for name in ["content-type", "etag"] {
+            assert_eq!(
+                head.headers().get(name),
+                get.headers().get(name),
+                "{url}: {name}"
+            );
+        }
+        assert_eq!(head.bytes().await.unwrap().len(), 0, "{url}");
+    }
 }
 
 /// A reading list longer than the home page shows: the page lists the first ten and links to

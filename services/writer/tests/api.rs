@@ -1475,6 +1475,22 @@ async fn unknown_routes_and_methods_are_problems_too() {
         "TRACE is not supported",
     )
     .await;
+    // HEAD, which the 405 says is allowed, is (an uptime monitor's): the GET's answer without
+    // its body.
+    for path in ["/healthz", "/readyz", "/openapi.json"] {
+        let head = app
+            .client
+            .head(format!("{}{path}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(head.status(), StatusCode::OK, "{path}");
+        assert!(head.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json"));
+        assert_eq!(head.bytes().await.unwrap().len(), 0, "{path}");
+    }
 }
 
 #[tokio::test]
