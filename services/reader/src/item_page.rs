@@ -17,7 +17,8 @@ use crate::routes::{params, position_for};
 use crate::startup::AppState;
 use crate::widget::{again_html, cover_html, name_html, time_html, took_html};
 
-/// Where the item stands: "In progress: page 172 of 462 (37%), since 2026-12-02".
+/// Where the item stands: "In progress: page 172 of 462 (37%), since 2026-12-02", how far kept
+/// on one line (widget.css's `.far`) as the lists keep it.
 fn standing(i: &ItemView, zone: Zone) -> String {
     let since = i.started_at.map_or_else(String::new, |t| {
         format!(", since {}", time_html("", t, zone))
@@ -25,7 +26,10 @@ fn standing(i: &ItemView, zone: Zone) -> String {
     match i.status {
         Status::InProgress => {
             let far = match (i.portion(), i.progress) {
-                (Some(n), Some(p)) => format!(": {} ({p}%)", n.describe(i.kind)),
+                (Some(n), Some(p)) => format!(
+                    r#": <span class="far">{} ({p}%)</span>"#,
+                    n.describe(i.kind)
+                ),
                 (None, Some(p)) => format!(": {p}%"),
                 _ => String::new(),
             };

@@ -606,7 +606,9 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
         ))
         .await;
     assert!(
-        html.contains("In progress: page 172 of 462 (37%), since <time datetime="),
+        html.contains(
+            r#"In progress: <span class="far">page 172 of 462 (37%)</span>, since <time datetime="#
+        ),
         "{html}"
     );
     assert!(html.contains(r#"<ol class="finishes"></ol>"#));
