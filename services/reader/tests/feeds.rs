@@ -2133,8 +2133,17 @@ async fn read_events(res: reqwest::Response, n: usize) -> Vec<Sse> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_stream_sends_new_public_finishes_live_and_resumes_from_last_event_id() {
     let (sys, reader) = fixture().await;
-    let res = sys.get(format!("{reader}/v1/stream")).await;
+    // Asked as a browser asks, compression accepted: never compressed, each event sent as it
+    // happens (a compressor would hold it back).
+    let res = sys
+        .client
+        .get(format!("{reader}/v1/stream"))
+        .header("Accept-Encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["content-type"], "text/event-stream");
+    assert!(res.headers().get("content-encoding").is_none());
     let live = tokio::spawn(read_events(res, 2));
     tokio::time::sleep(Duration::from_millis(200)).await;
     let (_, hidden) = sys
@@ -2161,6 +2170,54 @@ async fn the_stream_sends_new_public_finishes_live_and_resumes_from_last_event_i
     let events = read_events(resumed, 1).await;
     assert_eq!((&*events[0].event, events[0].id), ("finish", second));
     assert_eq!(events[0].data["item"]["title"], "Live two");
+}
+
+/// What a browser or a feed reader loads is compressed when it asks (`Accept-Encoding`): the
+/// widget's script on every view of a blog, the pages, the feeds, the API's answers, a page's
+/// problem; as they are to a client that does not ask.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn answers_are_compressed_for_a_client_that_asks() {
+    use std::io::Read;
+    let (sys, reader) = fixture().await;
+    for (path, status) in [
+        ("widget.js", StatusCode::OK),
+        ("", StatusCode::OK),
+        ("feed.atom", StatusCode::OK),
+        ("v1/feed?limit=20", StatusCode::OK),
+        ("items/no-such-item", StatusCode::NOT_FOUND),
+    ] {
+        let url = format!("{reader}/{path}");
+        let asked = |encoding: Option<&'static str>| {
+            let mut req = sys.client.get(&url).header("Accept", "text/html,*/*;q=0.8");
+            if let Some(encoding) = encoding {
+                req = req.header("Accept-Encoding", encoding);
+            }
+            req.send()
+        };
+        let plain = asked(None).await.unwrap();
+        assert_eq!(plain.status(), status, "{path}");
+        assert!(plain.headers().get("content-encoding").is_none(), "{path}");
+        let plain = plain.bytes().await.unwrap();
+        let zipped = asked(Some("gzip")).await.unwrap();
+        assert_eq!(zipped.status(), status, "{path}");
+        assert_eq!(zipped.headers()["content-encoding"], "gzip", "{path}");
+        let vary = zipped.headers()["vary"].to_str().unwrap().to_lowercase();
+        assert!(vary.contains("accept-encoding"), "{path}: {vary}");
+        let zipped = zipped.bytes().await.unwrap();
+        let mut unzipped = Vec::new();
+        flate2::read::GzDecoder::new(&zipped[..])
+            .read_to_end(&mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, plain, "{path}");
+        if path == "widget.js" {
+            assert!(
+                zipped.len() * 2 < plain.len(),
+                "{} of {}",
+                zipped.len(),
+                plain.len()
+            );
+        }
+    }
 }
 
 /// A widget that shows a finish follows what happens to it: an edit of its item and a
