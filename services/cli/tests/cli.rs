@@ -335,7 +335,7 @@ async fn an_audiobook_is_followed_in_running_time() {
         .await
         .unwrap();
     assert!(
-        page.contains("In progress: 2h 5m of 4h 12m (49%)"),
+        page.contains(r#"In progress: <span class="far">2h 5m of 4h 12m (49%)</span>"#),
         "{page}"
     );
     // A bare number or a step of pages is no time: refused, nothing written.

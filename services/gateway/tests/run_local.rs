@@ -150,6 +150,27 @@ async fn make_run_starts_everything_serves_tweets_and_stops_cleanly() {
         feeds[0]["items"][0]["id"]
     );
 
+    // Through the gateway as from a replica: a compressed answer whole, its Content-Encoding
+    // passed on; and HEAD of the gateway's own /healthz, as an uptime monitor asks.
+    let mut widget = Vec::new();
+    for port in [8082, 8080] {
+        let res = client
+            .get(format!("{}/widget.js", url(port)))
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.headers()["content-encoding"], "gzip", "{port}");
+        widget.push(res.bytes().await.unwrap());
+    }
+    assert_eq!(widget[0], widget[1]);
+    let head = client
+        .head(format!("{}/healthz", url(8080)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status(), reqwest::StatusCode::OK);
+
     // Without a link of its own, the tweet links to the finish on its page on the feed.
     let text = format!(
         "Finished reading “Two Servers Side by Side” ★★★★★ {}/items/{id}#finish-{position}",
