@@ -2730,6 +2730,14 @@ async fn letterboxds_export_is_imported_as_downloaded_zipped() {
             ),
             ("diary.csv", fixture("letterboxd_diary.csv")),
             ("reviews.csv", fixture("reviews.csv")),
+            (
+                "watched.csv",
+                "Date,Name,Year,Letterboxd URI\n\
+                 2024-01-06,Past Lives,2023,https://boxd.it/hTha\n\
+                 2019-05-01,Perfect Days,2023,https://boxd.it/pd\n\
+                 2024-02-11,Amélie,2001,https://boxd.it/2b0k\n"
+                    .to_owned(),
+            ),
             ("watchlist.csv", fixture("letterboxd_watchlist.csv")),
             (
                 "deleted/diary.csv",
@@ -2742,13 +2750,17 @@ async fn letterboxds_export_is_imported_as_downloaded_zipped() {
 
     let imported = sys.lately(&["import", "letterboxd", &export]).await;
     assert!(imported.status.success(), "{}", stderr(&imported));
+    // The diary's three entries, and the one film marked watched that it does not log.
     assert_eq!(
         stdout(&imported),
-        "3 rows: 3 recorded, 0 already in the log, 0 refused\n"
+        "4 rows: 4 recorded, 0 already in the log, 0 refused\n"
     );
     assert_eq!(
         stderr(&imported),
-        format!("diary.csv in {export}\n2 reviews from reviews.csv in {export}\n")
+        format!(
+            "diary.csv in {export}\n2 reviews from reviews.csv in {export}\n\
+             1 film from watched.csv in {export} not in the diary\n"
+        )
     );
     let history = stdout(&sys.lately(&["show", "past lives"]).await);
     assert!(
@@ -2757,6 +2769,11 @@ async fn letterboxds_export_is_imported_as_downloaded_zipped() {
     );
     let list = stdout(&sys.lately(&["list", "--limit", "50"]).await);
     assert!(!list.contains("Cats"), "{list}");
+    assert_eq!(list.matches("Past Lives (2023)").count(), 2, "{list}");
+    assert!(
+        list.contains("2019-05-01  film     Perfect Days (2023)"),
+        "{list}"
+    );
     // The diary unzipped is the same rows: nothing new.
     let unzipped = dir.path().join("diary.csv");
     std::fs::write(&unzipped, fixture("letterboxd_diary.csv")).unwrap();
@@ -2791,7 +2808,7 @@ async fn letterboxds_export_is_imported_as_downloaded_zipped() {
             ),
             (
                 "watched.csv",
-                "Date,Name,Year,Letterboxd URI\n2024-06-01,Perfect Days,2023,https://boxd.it/pd\n"
+                "Date,Name,Year,Letterboxd URI\n2024-06-01,Paterson,2016,https://boxd.it/pat\n"
                     .to_owned(),
             ),
         ],

@@ -22,7 +22,7 @@ mod spreadsheet;
 mod storygraph;
 mod zipped;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use clap::ValueEnum;
@@ -50,8 +50,9 @@ pub enum Source {
     /// latest; currently reading or paused: started; did not finish: started and abandoned.
     Storygraph,
     /// Letterboxd export: diary.csv (or watched.csv), with each entry's review from the
-    /// export's reviews.csv beside it; or the export's zip as downloaded, its diary and reviews
-    /// read from it.
+    /// export's reviews.csv beside it; or the export's zip as downloaded: its diary and
+    /// reviews, and the films marked watched that the diary does not log, finished on the day
+    /// they were marked.
     Letterboxd,
     /// Letterboxd export's watchlist.csv (or the export's zip): films to watch, added to your
     /// queue. (Its columns are watched.csv's: imported as `letterboxd`, every film would be
@@ -310,16 +311,24 @@ pub async fn apply(client: &Client, plan: Vec<Planned>, what: &str) -> Result<()
 }
 
 /// A file read from a zip archive: where (said to the user), and its text.
-type Unzipped = (String, String);
+type Read = (String, String);
 
-/// What an import reads from a zip archive, Letterboxd's export as downloaded: its diary (or,
-/// with no entry in it, the films marked watched), with its reviews; or its watchlist. Another
-/// source's export is a file of its own, and a zip of it is refused, saying so.
-fn unzipped(
-    source: Source,
-    bytes: &[u8],
-    shown: String,
-) -> Result<(String, String, Option<Unzipped>), CliError> {
+/// What an import reads from a zip archive.
+struct Unzipped {
+    /// The file imported: the diary, the films watched, the watchlist.
+    file: Read,
+    /// The diary's reviews.
+    reviews: Option<Read>,
+    /// Beside the diary, every film marked watched: those never logged in the diary (seen
+    /// before it was kept) are finished too.
+    watched: Option<Read>,
+}
+
+/// What an import reads from a zip archive, Letterboxd's export as downloaded: its diary with
+/// its reviews and the films marked watched (only those, with a diary of no entry); or its
+/// watchlist. Another source's export is a file of its own, and a zip of it is refused, saying
+/// so.
+fn unzipped(source: Source, bytes: &[u8], shown: String) -> Result<Unzipped, CliError> {
     let wanted: &[&str] = match source {
         Source::Letterboxd => &["diary.csv", "watched.csv"],
         Source::LetterboxdWatchlist => &["watchlist.csv"],
@@ -350,13 +359,18 @@ fn unzipped(
             wanted.join(" nor ")
         )));
     };
-    let reviews = match source {
-        Source::Letterboxd => archive
-            .text("reviews.csv")?
-            .map(|text| (archive.said("reviews.csv"), text)),
-        _ => None,
+    let mut beside = |other: &str| -> Result<Option<Read>, CliError> {
+        if !matches!(source, Source::Letterboxd) || *name == other {
+            return Ok(None);
+        }
+        Ok(archive.text(other)?.map(|text| (archive.said(other), text)))
     };
-    Ok((archive.said(name), text, reviews))
+    let (reviews, watched) = (beside("reviews.csv")?, beside("watched.csv")?);
+    Ok(Unzipped {
+        file: (archive.said(name), text),
+        reviews,
+        watched,
+    })
 }
 
 pub async fn run(
@@ -388,12 +402,12 @@ pub async fn run(
         (file.display().to_string(), bytes)
     };
     // Letterboxd's export as downloaded: its files are read from the zip.
-    let mut reviews_zipped = None;
+    let (mut reviews_zipped, mut watched_zipped) = (None, None);
     let text = if zipped::is_zip(&bytes) {
-        let (name, text, reviews) = unzipped(source, &bytes, shown)?;
-        eprintln!("{name}");
-        reviews_zipped = reviews;
-        text
+        let read = unzipped(source, &bytes, shown)?;
+        eprintln!("{}", read.file.0);
+        (reviews_zipped, watched_zipped) = (read.reviews, read.watched);
+        read.file.1
     } else {
         String::from_utf8(bytes).map_err(|_| {
             CliError::Usage(format!(
@@ -458,7 +472,22 @@ pub async fn run(
                 }
                 None => LetterboxdReviews::new(),
             };
-            (plan_letterboxd(text, &reviews)?, "rows")
+            let mut plan = plan_letterboxd(text, &reviews)?;
+            // The films marked watched and never logged in the diary: finished on the day
+            // they were marked so, the one day the export knows.
+            if let Some((from, watched)) = watched_zipped {
+                let logged: HashSet<String> = plan.iter().map(|p| p.add_key.clone()).collect();
+                let before = plan.len();
+                plan.extend(
+                    plan_letterboxd(watched.trim_start_matches('\u{feff}'), &reviews)?
+                        .into_iter()
+                        .filter(|p| !logged.contains(&p.add_key)),
+                );
+                let n = plan.len() - before;
+                let noun = if n == 1 { "film" } else { "films" };
+                eprintln!("{n} {noun} from {from} not in the diary");
+            }
+            (plan, "rows")
         }
         Source::LetterboxdWatchlist => (plan_letterboxd_watchlist(text)?, "rows"),
         Source::Imdb => (plan_imdb(text)?, "rows"),
