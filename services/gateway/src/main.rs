@@ -127,6 +127,9 @@ async fn main() -> anyhow::Result<()> {
         next: AtomicUsize::new(0),
         client: reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_millis(500))
+            // A replica's redirect is the client's to follow, as through nginx: followed here,
+            // the client would get the page at an address that is not its own.
+            .redirect(reqwest::redirect::Policy::none())
             .build()?,
     });
     tracing::info!(listen = %config.listen, backends = ?state.backends, "balancing");

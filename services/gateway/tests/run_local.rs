@@ -170,6 +170,17 @@ async fn make_run_starts_everything_serves_tweets_and_stops_cleanly() {
         .await
         .unwrap();
     assert_eq!(head.status(), reqwest::StatusCode::OK);
+    // A replica's redirect reaches the client, to follow from its own address.
+    let slashed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{}/up-next/", url(8080)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(slashed.status(), reqwest::StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(slashed.headers()["location"], "../up-next");
 
     // Without a link of its own, the tweet links to the finish on its page on the feed.
     let text = format!(

@@ -280,6 +280,29 @@ pub async fn problems_as_pages(
     Ok(ServiceResponse::new(req, head.set_body(Bytes::from(page))).map_into_right_body())
 }
 
+/// An address no route serves. One ending in a slash (`/up-next/`, `/items/dune-3f2a1c/`:
+/// typed so, or a blog's platform adding it) is redirected to the address without it, by a
+/// relative `Location` (`../up-next`), as the pages link relatively to work under a path of a
+/// blog's own server; any other is a 404 problem (a page to a browser).
+pub async fn no_such_page(req: HttpRequest) -> HttpResponse {
+    let path = req.path();
+    let slashed = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty() && !p.ends_with('/'));
+    if let (Some(trimmed), true) = (slashed, matches!(*req.method(), Method::GET | Method::HEAD)) {
+        let last = trimmed.rsplit('/').next().unwrap_or_default();
+        let query = req.query_string();
+        let location = match query {
+            "" => format!("../{last}"),
+            q => format!("../{last}?{q}"),
+        };
+        return HttpResponse::PermanentRedirect()
+            .insert_header((header::LOCATION, location))
+            .finish();
+    }
+    lately_service::problem::no_such_route(req).await
+}
+
 /// The page of a problem titled `title` (its heading) saying `detail`, linking back to the
 /// home page from as deep as `req`'s address is.
 fn problem_page(req: &HttpRequest, state: &AppState, title: &str, detail: &str) -> String {

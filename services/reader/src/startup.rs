@@ -12,7 +12,7 @@ use actix_web::{web, App, HttpServer};
 use anyhow::Context;
 use lately_log::{EventLog, LogOptions};
 use lately_projection::Zone;
-use lately_service::problem::{get, no_such_route};
+use lately_service::problem::get;
 use lately_service::request_span::RequestSpan;
 use tracing_actix_web::TracingLogger;
 
@@ -248,7 +248,7 @@ impl Application {
                         .service(get("/robots.txt", crate::sitemap::robots))
                         .service(get("/favicon.ico", owner_page::icon_png))
                         .service(get("/openapi.json", routes::openapi))
-                        .default_service(web::to(no_such_route)),
+                        .default_service(web::to(crate::page::no_such_page)),
                 )
         })
         // Without it, a live stream's small writes wait for the client's delayed ACK (Nagle):

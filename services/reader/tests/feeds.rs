@@ -702,6 +702,42 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 
+    // An address with a slash after it (typed so, or a blog's platform adding it) is sent on
+    // to the one without, relatively (the pages work under a path of a blog's own server),
+    // its query kept; two slashes, or the home page's own, are not.
+    let unfollowed = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let item_path = dune.strip_prefix(&reader).unwrap().to_owned();
+    let item_id = item_path.rsplit('/').next().unwrap().to_owned();
+    for (path, location) in [
+        ("/up-next/".to_owned(), Some("../up-next".to_owned())),
+        (
+            format!("{item_path}/?theme=dark"),
+            Some(format!("../{item_id}?theme=dark")),
+        ),
+        ("/up-next//".to_owned(), None),
+        ("/".to_owned(), None),
+    ] {
+        let res = unfollowed
+            .get(format!("{reader}{path}"))
+            .send()
+            .await
+            .unwrap();
+        match location {
+            Some(location) => {
+                assert_eq!(res.status(), StatusCode::PERMANENT_REDIRECT, "{path}");
+                assert_eq!(res.headers()["location"], location.as_str(), "{path}");
+            }
+            None => assert_ne!(res.status(), StatusCode::PERMANENT_REDIRECT, "{path}"),
+        }
+    }
+    // Followed, the page itself, at its own address.
+    let followed = sys.get(format!("{reader}{item_path}/")).await;
+    assert_eq!(followed.status(), StatusCode::OK);
+    assert_eq!(followed.url().as_str(), dune);
+
     // HEAD (a link checker's, an uptime monitor's): the GET's status and headers, no body; not
     // the 405 it was, whose `Allow` named HEAD.
     for (url, status) in [
