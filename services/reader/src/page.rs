@@ -244,19 +244,23 @@ pub async fn problems_as_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let wants_page = matches!(*req.method(), Method::GET | Method::HEAD)
-        && !req.path().starts_with("/v1/")
-        && req
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|a| a.to_str().ok())
-            .is_some_and(|a| a.to_ascii_lowercase().contains("text/html"));
     let res = next.call(req).await?;
+    // Asked of the answer first: most answers are no problem, and nothing more is looked at.
     let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|t| {
         t.as_bytes()
             .starts_with(lately_service::problem::CONTENT_TYPE.as_bytes())
     });
-    if !wants_page || !is_problem {
+    let asked = res.request();
+    let wants_page = || {
+        matches!(*asked.method(), Method::GET | Method::HEAD)
+            && !asked.path().starts_with("/v1/")
+            && asked
+                .headers()
+                .get(header::ACCEPT)
+                .and_then(|a| a.to_str().ok())
+                .is_some_and(|a| a.to_ascii_lowercase().contains("text/html"))
+    };
+    if !is_problem || !wants_page() {
         return Ok(res.map_into_left_body());
     }
     let (req, res) = res.into_parts();
