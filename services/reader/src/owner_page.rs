@@ -50,7 +50,8 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner li details { margin: .5rem 0 0; }
 .lately.owner summary { cursor: pointer; color: var(--accent); }
 .lately.owner .again { padding-left: 1.1rem; }
-.lately.owner li input[name=at] { flex: 1 1 7rem; min-width: 0; max-width: 14rem; }
+/* Wide enough for its placeholder (episode (of 600), 40% or 45:10/1:20:00): on a phone it takes the row, its buttons below. */
+.lately.owner li input[name=at] { flex: 1 1 11rem; min-width: 0; max-width: 16rem; }
 .lately.owner li input[name=day] { width: 9.5rem; }
 .lately.owner label { display: flex; gap: .35rem; align-items: center; }
 .lately.owner .tip { margin-bottom: .75rem; }

@@ -1315,6 +1315,15 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
             .await,
         json!(["page 172 of 462", 1, true])
     );
+    // On a phone the field for how far is wide enough to show the longest placeholder it is
+    // given whole (a film's; "at (of 16h 10m" and "episode (of 600" were cut), its button
+    // below it.
+    assert_eq!(
+        browser
+            .eval("document.body.style.width = '360px'; const at = document.querySelector('#current li input[name=at]'); const was = at.placeholder; at.placeholder = '40% or 45:10/1:20:00'; const style = getComputedStyle(at); const pen = document.createElement('canvas').getContext('2d'); pen.font = style.font; const room = at.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight); const fits = pen.measureText(at.placeholder).width <= room; const button = at.form.querySelector('button').getBoundingClientRect().top > at.getBoundingClientRect().bottom; at.placeholder = was; document.body.style.width = ''; return [was, fits, button]")
+            .await,
+        json!(["page (of 462)", true, true])
+    );
     assert_eq!(browser.eval(shown).await, json!([false, true]));
     // Start Dune; log page 200 of the other.
     let act = |id: &str, form: &str, before: &str| {
