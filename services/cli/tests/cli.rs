@@ -2721,6 +2721,10 @@ async fn letterboxds_export_is_imported_as_downloaded_zipped() {
         zip.finish().unwrap();
         path.to_str().unwrap().to_owned()
     };
+    let watched_csv = "Date,Name,Year,Letterboxd URI\n\
+                       2024-01-06,Past Lives,2023,https://boxd.it/hTha\n\
+                       2019-05-01,Perfect Days,2023,https://boxd.it/pd\n\
+                       2024-02-11,Amélie,2001,https://boxd.it/2b0k\n";
     let export = zipped(
         "letterboxd-ann-2026-12-07-10-00-utc.zip",
         &[
@@ -2730,14 +2734,7 @@ async fn letterboxds_export_is_imported_as_downloaded_zipped() {
             ),
             ("diary.csv", fixture("letterboxd_diary.csv")),
             ("reviews.csv", fixture("reviews.csv")),
-            (
-                "watched.csv",
-                "Date,Name,Year,Letterboxd URI\n\
-                 2024-01-06,Past Lives,2023,https://boxd.it/hTha\n\
-                 2019-05-01,Perfect Days,2023,https://boxd.it/pd\n\
-                 2024-02-11,Amélie,2001,https://boxd.it/2b0k\n"
-                    .to_owned(),
-            ),
+            ("watched.csv", watched_csv.to_owned()),
             ("watchlist.csv", fixture("letterboxd_watchlist.csv")),
             (
                 "deleted/diary.csv",
@@ -2774,11 +2771,11 @@ async fn letterboxds_export_is_imported_as_downloaded_zipped() {
         list.contains("2019-05-01  film     Perfect Days (2023)"),
         "{list}"
     );
-    // The diary unzipped is the same rows: nothing new.
-    let unzipped = dir.path().join("diary.csv");
-    std::fs::write(&unzipped, fixture("letterboxd_diary.csv")).unwrap();
+    // The diary alone is the same rows: nothing new.
+    let alone = dir.path().join("diary.csv");
+    std::fs::write(&alone, fixture("letterboxd_diary.csv")).unwrap();
     let again = sys
-        .lately(&["import", "letterboxd", unzipped.to_str().unwrap()])
+        .lately(&["import", "letterboxd", alone.to_str().unwrap()])
         .await;
     assert_eq!(
         stdout(&again),
@@ -2786,6 +2783,41 @@ async fn letterboxds_export_is_imported_as_downloaded_zipped() {
         "{}",
         stderr(&again)
     );
+    // Unzipped, its diary is read with the films watched beside it, whichever is named: the
+    // same rows as the zip's, nothing new (watched.csv read after the diary finished every
+    // film of the diary a second time).
+    let unzipped = dir.path().join("letterboxd-ann");
+    std::fs::create_dir(&unzipped).unwrap();
+    for (name, text) in [
+        ("diary.csv", fixture("letterboxd_diary.csv")),
+        ("reviews.csv", fixture("reviews.csv")),
+        ("watched.csv", watched_csv.to_owned()),
+    ] {
+        std::fs::write(unzipped.join(name), text).unwrap();
+    }
+    let at = |name: &str| unzipped.join(name).to_str().unwrap().to_owned();
+    for file in ["diary.csv", "watched.csv"] {
+        let again = sys.lately(&["import", "letterboxd", &at(file)]).await;
+        assert_eq!(
+            stdout(&again),
+            "4 rows: 0 recorded, 4 already in the log, 0 refused\n",
+            "{}",
+            stderr(&again)
+        );
+        let diary = if file == "watched.csv" {
+            format!("{}, the diary beside {}\n", at("diary.csv"), at(file))
+        } else {
+            String::new()
+        };
+        assert_eq!(
+            stderr(&again),
+            format!(
+                "{diary}2 reviews from {}\n1 film from {} not in the diary\n",
+                at("reviews.csv"),
+                at("watched.csv")
+            )
+        );
+    }
     // Its watchlist, from the same zip: one film to watch, the other in the diary already.
     let queued = sys
         .lately(&["import", "letterboxd-watchlist", &export])

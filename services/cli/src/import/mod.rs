@@ -49,10 +49,10 @@ pub enum Source {
     /// and a finish, the book's rating (quarter stars rounded up to the half) and review on the
     /// latest; currently reading or paused: started; did not finish: started and abandoned.
     Storygraph,
-    /// Letterboxd export: diary.csv (or watched.csv), with each entry's review from the
-    /// export's reviews.csv beside it; or the export's zip as downloaded: its diary and
-    /// reviews, and the films marked watched that the diary does not log, finished on the day
-    /// they were marked.
+    /// Letterboxd export, its zip as downloaded or unzipped (diary.csv or watched.csv named,
+    /// the other files beside it): the diary's entries, each with its review from
+    /// reviews.csv, and the films marked watched that the diary does not log, finished on the
+    /// day they were marked.
     Letterboxd,
     /// Letterboxd export's watchlist.csv (or the export's zip): films to watch, added to your
     /// queue. (Its columns are watched.csv's: imported as `letterboxd`, every film would be
@@ -313,6 +313,11 @@ pub async fn apply(client: &Client, plan: Vec<Planned>, what: &str) -> Result<()
 /// A file read from a zip archive: where (said to the user), and its text.
 type Read = (String, String);
 
+/// Whether a CSV file has a row under its header.
+fn has_entries(csv_text: &str) -> bool {
+    csv_text.lines().skip(1).any(|l| !l.trim().is_empty())
+}
+
 /// What an import reads from a zip archive.
 struct Unzipped {
     /// The file imported: the diary, the films watched, the watchlist.
@@ -346,7 +351,7 @@ fn unzipped(source: Source, bytes: &[u8], shown: String) -> Result<Unzipped, Cli
     for name in wanted {
         if let Some(text) = archive.text(name)? {
             // A diary of no entry (films only marked watched): the films watched, then.
-            let entries = text.lines().skip(1).any(|l| !l.trim().is_empty());
+            let entries = has_entries(&text);
             found = Some((name, text));
             if entries {
                 break;
@@ -402,11 +407,12 @@ pub async fn run(
         (file.display().to_string(), bytes)
     };
     // Letterboxd's export as downloaded: its files are read from the zip.
-    let (mut reviews_zipped, mut watched_zipped) = (None, None);
-    let text = if zipped::is_zip(&bytes) {
+    let (mut reviews_zipped, mut watched_beside) = (None, None);
+    let from_zip = zipped::is_zip(&bytes);
+    let mut text = if from_zip {
         let read = unzipped(source, &bytes, shown)?;
         eprintln!("{}", read.file.0);
-        (reviews_zipped, watched_zipped) = (read.reviews, read.watched);
+        (reviews_zipped, watched_beside) = (read.reviews, read.watched);
         read.file.1
     } else {
         String::from_utf8(bytes).map_err(|_| {
@@ -420,7 +426,6 @@ pub async fn run(
             ))
         })?
     };
-    let text = text.trim_start_matches('\u{feff}');
     // Letterboxd's watchlist has watched.csv's columns: only its name tells them apart.
     let named = |name: &str| {
         file.file_name()
@@ -441,6 +446,26 @@ pub async fn run(
             file.display()
         )));
     }
+    // Letterboxd's export unzipped: its diary read with the films watched beside it, as from
+    // the zip, whichever of the two is named. (Read one after the other, every film of the
+    // diary, which watched.csv lists too, was finished twice.)
+    if matches!(source, Source::Letterboxd) && !from_zip && file != Path::new("-") {
+        let beside = |name: &str| {
+            let path = file.with_file_name(name);
+            let text = std::fs::read_to_string(&path).ok()?;
+            Some((path.display().to_string(), text))
+        };
+        if named("watched.csv") {
+            if let Some((diary, diary_text)) = beside("diary.csv").filter(|(_, t)| has_entries(t)) {
+                eprintln!("{diary}, the diary beside {}", file.display());
+                let watched = std::mem::replace(&mut text, diary_text);
+                watched_beside = Some((file.display().to_string(), watched));
+            }
+        } else {
+            watched_beside = beside("watched.csv");
+        }
+    }
+    let text = text.trim_start_matches('\u{feff}');
     let (mut plan, what) = match source {
         Source::Goodreads | Source::Storygraph => {
             let mut plan = match source {
@@ -475,7 +500,7 @@ pub async fn run(
             let mut plan = plan_letterboxd(text, &reviews)?;
             // The films marked watched and never logged in the diary: finished on the day
             // they were marked so, the one day the export knows.
-            if let Some((from, watched)) = watched_zipped {
+            if let Some((from, watched)) = watched_beside {
                 let logged: HashSet<String> = plan.iter().map(|p| p.add_key.clone()).collect();
                 let before = plan.len();
                 plan.extend(
