@@ -324,13 +324,22 @@ impl MediaKind {
         Self::Podcast,
     ];
 
+    /// A kind as typed by a person: its name, or `film` for a movie and `show` for TV, as the
+    /// pages say them ("Film", "TV show") and the CLI takes them. (Stored events, and the
+    /// writer's bodies, name a kind only by [`MediaKind::as_str`].)
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        match raw {
+            "film" => return Ok(Self::Movie),
+            "show" => return Ok(Self::Tv),
+            _ => {}
+        }
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == raw)
             .ok_or_else(|| {
                 ParseError(format!(
-                    "unknown kind {raw:?}: expected one of book, article, movie, tv, game, podcast"
+                    "unknown kind {raw:?}: expected one of book, article, movie (or film), tv \
+                     (or show), game, podcast"
                 ))
             })
     }
@@ -904,10 +913,13 @@ mod tests {
         for k in MediaKind::ALL {
             assert_eq!(MediaKind::parse(k.as_str()).unwrap(), k);
         }
-        assert!(MediaKind::parse("vinyl")
-            .unwrap_err()
-            .0
-            .contains("book, article"));
+        assert_eq!(MediaKind::parse("film").unwrap(), MediaKind::Movie);
+        assert_eq!(MediaKind::parse("show").unwrap(), MediaKind::Tv);
+        assert_eq!(
+            MediaKind::parse("vinyl").unwrap_err().0,
+            "unknown kind \"vinyl\": expected one of book, article, movie (or film), tv (or show), \
+             game, podcast"
+        );
         assert_eq!(MediaKind::Podcast.verb(Unit::Own), "listened to");
     }
 

@@ -99,6 +99,21 @@ async fn json_feed_is_valid_json_feed_1_1_with_escaped_html() {
             .len(),
         1
     );
+    // A film, as the pages name it (and the CLI takes it), is a movie.
+    let films = sys
+        .json(format!("{reader}/feed.json?kind=film&limit=5"))
+        .await;
+    let movies: Value = serde_json::from_str(&movies).unwrap();
+    for field in ["title", "home_page_url", "items"] {
+        assert_eq!(films[field], movies[field], "{field}");
+    }
+    let vinyl = sys.get(format!("{reader}/v1/feed?kind=vinyl")).await;
+    assert_eq!(vinyl.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        vinyl.json::<Value>().await.unwrap()["detail"],
+        "kind: unknown kind \"vinyl\": expected one of book, article, movie (or film), tv (or \
+         show), game, podcast"
+    );
 
     // A tag filter matches as tags are stored: trimmed and lower-cased.
     let tagged = sys
@@ -820,6 +835,10 @@ async fn a_long_reading_list_is_a_page_of_its_own() {
     let films = sys.json_text(format!("{reader}/up-next?kind=movie")).await;
     assert_eq!(listed(&films, "<h1"), ["Queued film"]);
     assert!(films.contains(r#"Only films · <a href="up-next">everything</a>"#));
+    assert_eq!(
+        sys.json_text(format!("{reader}/up-next?kind=film")).await,
+        films
+    );
     let nothing = sys.json_text(format!("{reader}/up-next?kind=game")).await;
     assert!(nothing.contains(r#"<li class="empty">Nothing up next.</li>"#));
     let now = sys.json_text(format!("{reader}/in-progress")).await;
