@@ -660,17 +660,18 @@ impl Portion {
     pub fn percent(self) -> Percent {
         Percent((u64::from(self.done) * 100 / u64::from(self.of)) as u8)
     }
-    /// As a person says it of an item of `kind`: "page 183 of 304", "episode 5 of 10"; of
-    /// the kinds whose unit could be several things (a film's minutes or a podcast's
-    /// episodes), "183 of 304"; in running time, "1h 20m of 4h 12m". The widget's script says
-    /// it the same way.
+    /// As a person says it of an item of `kind`: "page 183 of 304", "episode 5 of 10" (a
+    /// show's, or a podcast's counted in its own units: an episode itself is followed in
+    /// running time); of the kinds whose unit could be several things (a film's minutes or
+    /// chapters, a game's hours or missions), "183 of 304"; in running time, "1h 20m of 4h
+    /// 12m". The widget's script and your log's page say it the same way.
     pub fn describe(self, kind: MediaKind) -> String {
         if self.unit == Unit::Seconds {
             return format!("{} of {}", duration(self.done), duration(self.of));
         }
         let unit = match kind {
             MediaKind::Book => "page ",
-            MediaKind::Tv => "episode ",
+            MediaKind::Tv | MediaKind::Podcast => "episode ",
             _ => "",
         };
         format!("{unit}{} of {}", self.done, self.of)
@@ -970,7 +971,8 @@ mod tests {
         assert!(Portion::parse(1, max + 1).is_err());
         assert_eq!(p.describe(MediaKind::Book), "page 183 of 304");
         assert_eq!(p.describe(MediaKind::Tv), "episode 183 of 304");
-        assert_eq!(p.describe(MediaKind::Podcast), "183 of 304");
+        assert_eq!(p.describe(MediaKind::Podcast), "episode 183 of 304");
+        assert_eq!(p.describe(MediaKind::Game), "183 of 304");
     }
 
     #[test]

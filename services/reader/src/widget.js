@@ -311,7 +311,7 @@
 
   // How far, as the owner counted: "page 183 of 304", "1h 20m of 4h 12m" in running time (as
   // the reader's Portion::describe says it), or the percentage.
-  const UNIT = { book: "page ", tv: "episode " };
+  const UNIT = { book: "page ", tv: "episode ", podcast: "episode " };
   function howFar(i) {
     if (i.progress_done === undefined || i.progress_of === undefined) return i.progress + "%";
     if (i.progress_unit === "seconds") return duration(i.progress_done) + " of " + duration(i.progress_of);

@@ -3445,6 +3445,54 @@ async fn widget_js_shows_what_is_in_progress_with_how_far() {
     );
     browser.screenshot("widget-current.png").await;
 
+    // A podcast counted in its own units is counted in episodes, as a show is: said so by the
+    // script as by the reader's own markup (they said "412 of 600", your log's page "episode").
+    let show = sys
+        .write(
+            reqwest::Method::POST,
+            "/v1/items",
+            json!({ "kind": "podcast", "title": "The Rest Is History" }),
+        )
+        .await;
+    let show = show["id"].as_str().unwrap();
+    post(format!("/v1/items/{show}/start"), json!({})).await;
+    let counted = post(
+        format!("/v1/items/{show}/progress"),
+        json!({ "done": 412, "of": 600 }),
+    )
+    .await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        counted["position"].as_i64().unwrap(),
+    )
+    .await;
+    let podcasts = blog(format!(
+        r#"<!doctype html><html lang="en"><head></head><body>
+<div data-lately data-show="current" data-kind="podcast" data-theme="light"></div>
+<script src="{reader}/widget.js" async></script></body></html>"#
+    ));
+    browser
+        .open_blog(podcasts, &json!(["The Rest Is History"]))
+        .await;
+    assert_eq!(
+        browser
+            .eval(&format!(
+                "{SHADOW} return r.querySelector('li.h-entry .far').textContent"
+            ))
+            .await,
+        json!("68% episode 412 of 600")
+    );
+    let markup = sys
+        .get(format!("{reader}/widget?show=current&kind=podcast"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        markup.contains("68%</progress> episode 412 of 600</span>"),
+        "{markup}"
+    );
+
     // Finished: the blog's list of finishes names it as it was had, an audiobook (the other
     // finish a book).
     let done = post(format!("/v1/items/{reading}/finish"), json!({})).await;
