@@ -2796,18 +2796,22 @@ async fn letterboxds_export_is_imported_as_downloaded_zipped() {
         std::fs::write(unzipped.join(name), text).unwrap();
     }
     let at = |name: &str| unzipped.join(name).to_str().unwrap().to_owned();
-    for file in ["diary.csv", "watched.csv"] {
-        let again = sys.lately(&["import", "letterboxd", &at(file)]).await;
+    for file in ["diary.csv", "watched.csv", "the folder"] {
+        let named = match file {
+            "the folder" => unzipped.to_str().unwrap().to_owned(),
+            file => at(file),
+        };
+        let again = sys.lately(&["import", "letterboxd", &named]).await;
         assert_eq!(
             stdout(&again),
             "4 rows: 0 recorded, 4 already in the log, 0 refused\n",
             "{}",
             stderr(&again)
         );
-        let diary = if file == "watched.csv" {
-            format!("{}, the diary beside {}\n", at("diary.csv"), at(file))
-        } else {
-            String::new()
+        let diary = match file {
+            "watched.csv" => format!("{}, the diary beside {}\n", at("diary.csv"), at(file)),
+            "the folder" => format!("{}\n", at("diary.csv")),
+            _ => String::new(),
         };
         assert_eq!(
             stderr(&again),
@@ -2854,14 +2858,29 @@ async fn letterboxds_export_is_imported_as_downloaded_zipped() {
     );
     assert_eq!(stderr(&read), format!("watched.csv in {watched}\n"));
 
-    // Refused, nothing written: a zip without a diary, another source's export zipped, and
-    // a file that is not text at all.
+    // Refused, nothing written: a zip or a folder without a diary, another source's export
+    // zipped or a folder, and a file that is not text at all.
     let head = sys.head().await;
     let lists = zipped(
         "lists.zip",
         &[("lists/favourites.csv", "Name\nHeat\n".to_owned())],
     );
+    let folder = dir.path().join("lists");
+    std::fs::create_dir(&folder).unwrap();
+    let folder = folder.to_str().unwrap().to_owned();
     for (source, file, said) in [
+        (
+            "letterboxd",
+            folder.clone(),
+            format!(
+                "{folder} has no diary.csv nor watched.csv: is it Letterboxd's export, unzipped?"
+            ),
+        ),
+        (
+            "goodreads",
+            folder.clone(),
+            format!("{folder} is a folder: import the export's file in it"),
+        ),
         (
             "letterboxd",
             lists.clone(),

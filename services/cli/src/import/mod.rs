@@ -49,8 +49,8 @@ pub enum Source {
     /// and a finish, the book's rating (quarter stars rounded up to the half) and review on the
     /// latest; currently reading or paused: started; did not finish: started and abandoned.
     Storygraph,
-    /// Letterboxd export, its zip as downloaded or unzipped (diary.csv or watched.csv named,
-    /// the other files beside it): the diary's entries, each with its review from
+    /// Letterboxd export, its zip as downloaded or unzipped (its folder, or diary.csv or
+    /// watched.csv named, the other files beside it): the diary's entries, each with its review from
     /// reviews.csv, and the films marked watched that the diary does not log, finished on the
     /// day they were marked.
     Letterboxd,
@@ -396,6 +396,35 @@ pub async fn run(
                 .into(),
         ));
     }
+    // Letterboxd's export unzipped into a folder: the folder named, its file is read.
+    let in_folder;
+    let file = if file.is_dir() {
+        let wanted: &[&str] = match source {
+            Source::Letterboxd => &["diary.csv", "watched.csv"],
+            Source::LetterboxdWatchlist => &["watchlist.csv"],
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "{} is a folder: import the export's file in it",
+                    file.display()
+                )))
+            }
+        };
+        in_folder = wanted
+            .iter()
+            .map(|name| file.join(name))
+            .find(|path| path.is_file())
+            .ok_or_else(|| {
+                CliError::Usage(format!(
+                    "{} has no {}: is it Letterboxd's export, unzipped?",
+                    file.display(),
+                    wanted.join(" nor ")
+                ))
+            })?;
+        eprintln!("{}", in_folder.display());
+        in_folder.as_path()
+    } else {
+        file
+    };
     let (shown, bytes) = if file == Path::new("-") {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
