@@ -656,12 +656,23 @@ impl Command {
 /// words of the item's title: `lately finish "left hand"` finishes the one item of yours whose
 /// title contains them (any case), and says which; when several do, it lists them and does
 /// nothing. The id is tried first, so that an id always means its item; a refused write
-/// changes nothing, so trying it costs nothing but the request.
+/// changes nothing, so trying it costs nothing but the request. Words that cannot be an id (a
+/// space, a capital letter, a comma) are looked for at once: no request the writer can only
+/// refuse, logging a 404 each time.
 async fn run(mut command: Command, client: &Client) -> Result<(), CliError> {
     let Some(typed) = command.item().cloned() else {
         return run_once(command, client).await;
     };
-    match run_once(command.clone(), client).await {
+    let an_id = lately_domain::ItemId::parse(&typed).is_ok();
+    let tried = if an_id {
+        run_once(command.clone(), client).await
+    } else {
+        Err(CliError::Rejected {
+            status: 404,
+            detail: String::new(),
+        })
+    };
+    match tried {
         Err(CliError::Rejected {
             status: 404,
             detail,
@@ -675,18 +686,42 @@ async fn run(mut command: Command, client: &Client) -> Result<(), CliError> {
                 },
                 _ => by_title(client, &typed, false).await?,
             };
+            let removed = matches!(command, Command::Restore { .. });
+            // `show` says which lists it looked in itself.
+            let shown = matches!(command, Command::Show { .. });
             match found {
                 Some(id) => {
                     *command.item().expect("names an item") = id;
                     run_once(command, client).await
                 }
-                None => Err(CliError::Rejected {
+                // The words as typed, then: the answer to them (a 401 without a token).
+                None if !an_id => match run_once(command, client).await {
+                    Err(CliError::Rejected { status: 404, .. }) if !shown => {
+                        Err(not_named(&typed, removed))
+                    }
+                    other => other,
+                },
+                None if shown => Err(CliError::Rejected {
                     status: 404,
                     detail,
                 }),
+                None => Err(not_named(&typed, removed)),
             }
         }
         other => other,
+    }
+}
+
+/// No item (removed, for `restore`) has the id `typed`, nor its words in its title.
+fn not_named(typed: &str, removed: bool) -> CliError {
+    let (which, listed) = if removed {
+        ("removed item", "`lately items --status removed` lists them")
+    } else {
+        ("item", "`lately items` lists yours")
+    };
+    CliError::Rejected {
+        status: 404,
+        detail: format!("no {which} has the id {typed:?}, nor those words in its title ({listed})"),
     }
 }
 

@@ -1255,13 +1255,19 @@ async fn an_item_can_be_named_by_words_of_its_title() {
         "{said}"
     );
     assert_eq!(sys.head().await, head, "nothing written");
-    let nothing = sys.lately(&["start", "piranesi"]).await;
-    assert_eq!(nothing.status.code(), Some(1));
-    assert!(
-        stderr(&nothing).contains("no item with this id"),
-        "{}",
-        stderr(&nothing)
-    );
+    // Nothing has them: said of the words as of an id.
+    for typed in ["piranesi", "The Book of Sand"] {
+        let nothing = sys.lately(&["start", typed]).await;
+        assert_eq!(nothing.status.code(), Some(1));
+        assert_eq!(
+            stderr(&nothing),
+            format!(
+                "lately: 404: no item has the id {typed:?}, nor those words in its title \
+                 (`lately items` lists yours)\n"
+            )
+        );
+    }
+    assert_eq!(sys.head().await, head, "nothing written");
     // `restore` looks among the removed items; `show` among the others.
     assert!(sys.lately(&["remove", messiah]).await.status.success());
     let restored = sys.lately(&["restore", "messiah"]).await;
