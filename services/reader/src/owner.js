@@ -15,6 +15,8 @@
   // never): the finishes that can say which, as the writer's `listened` allows.
   const HEARD_OR_READ = new Set(["book", "article"]);
   const UNIT = { book: "page", tv: "episode", podcast: "episode" };
+  // How far, as an item with nothing counted yet would say it (the field's placeholder).
+  const HINT = { podcast: "40% or 45:10/1:20:00", movie: "40% or 45:10/1:20:00", game: "40% or 12h/40h", tv: "40% or 3/10" };
   // Where a step taken back leaves an item that stood so before it.
   const BACK = {
     queued: "up next again",
@@ -464,8 +466,9 @@
       inputMode: item.progress_of && !item.progress_unit ? "numeric" : "text",
       placeholder: item.progress_unit === "seconds" ? "at (of " + duration(item.progress_of) + ")"
         : item.progress_of ? (UNIT[item.kind] || "at") + " (of " + item.progress_of + ")"
-        // A podcast's episode, a film stopped half-way: where the player is, of how long.
-        : item.kind === "podcast" || item.kind === "movie" ? "40% or 45:10/1:20:00" : "40% or 120/304",
+        // A podcast's episode, a film stopped half-way: where the player is, of how long; a
+        // game: hours played of how long it takes; a show: episodes.
+        : HINT[item.kind] || "40% or 120/304",
       // The whole of what it takes, where a pointer shows it (the placeholder is a phone's width).
       title: "A percentage (40%), where you are of how many (120/304) or of how long it runs (1:20:00/4:12:00); then a page (200), a time (2:05:00), or how much further (+20, +45m)",
     });

@@ -3163,15 +3163,21 @@ async fn the_owners_log_page_counts_an_episode_on() {
 async fn the_owners_log_page_asks_a_first_page_of_how_many() {
     let sys = system().await;
     let reader = owners_reader(&sys).await;
-    let podcast = sys
-        .add_item(json!({ "kind": "podcast", "title": "The Rest Is History: Napoleon" }))
+    let mut begun = Vec::new();
+    for (kind, title) in [
+        ("game", "Outer Wilds"),
+        ("tv", "Severance, season 2"),
+        ("podcast", "The Rest Is History: Napoleon"),
+    ] {
+        let id = sys.add_item(json!({ "kind": kind, "title": title })).await;
+        sys.write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{id}/start"),
+            json!({}),
+        )
         .await;
-    sys.write(
-        reqwest::Method::POST,
-        &format!("/v1/items/{podcast}/start"),
-        json!({}),
-    )
-    .await;
+        begun.push(id);
+    }
     let (book, _) = sys.start("Dune", "public", None).await;
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
@@ -3197,12 +3203,13 @@ async fn the_owners_log_page_asks_a_first_page_of_how_many() {
     let last = log.read_stream(&book).await.unwrap().pop().unwrap();
     let data = last.data.value().unwrap();
     assert_eq!((&data["done"], &data["of"]), (&json!(60), &json!(412)));
-    // A podcast's episode begun: its field asks for the player's time.
+    // A podcast's episode begun: its field asks for the player's time; a game's for hours
+    // played of how long it takes; a show's for episodes.
     assert_eq!(
         browser
-            .eval(&format!("return document.querySelector('li[data-id=\"{podcast}\"] form.progress input').placeholder"))
+            .eval(&format!("return {begun:?}.map(id => document.querySelector('li[data-id=\"' + id + '\"] form.progress input').placeholder)"))
             .await,
-        json!("40% or 45:10/1:20:00")
+        json!(["40% or 12h/40h", "40% or 3/10", "40% or 45:10/1:20:00"])
     );
     browser.quit().await;
 }
