@@ -50,9 +50,9 @@ pub enum Source {
     /// latest; currently reading or paused: started; did not finish: started and abandoned.
     Storygraph,
     /// Letterboxd export, its zip as downloaded or unzipped (its folder, or diary.csv or
-    /// watched.csv named, the other files beside it): the diary's entries, each with its review from
-    /// reviews.csv, and the films marked watched that the diary does not log, finished on the
-    /// day they were marked.
+    /// watched.csv named, the other files beside it): the diary's entries, each with its
+    /// review from reviews.csv, and the films marked watched that the diary does not log,
+    /// finished on the day they were marked.
     Letterboxd,
     /// Letterboxd export's watchlist.csv (or the export's zip): films to watch, added to your
     /// queue. (Its columns are watched.csv's: imported as `letterboxd`, every film would be
