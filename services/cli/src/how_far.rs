@@ -172,20 +172,24 @@ impl Move {
         match (self, timed) {
             (Self::To(how_far), _) => Ok(how_far),
             (Self::ByTime(_) | Self::AtTime(_), None) => {
+                // A game runs as long as it takes to play (a guide's "40 hours"), not as a
+                // player's clock shows it.
+                let (time, ask) = match kind(item) {
+                    MediaKind::Game => (
+                        "hours played",
+                        "the hours played of how many it takes first (12h/40h)",
+                    ),
+                    _ => (
+                        "running time",
+                        "where you are of how long it runs first (1:20:00/4:12:00)",
+                    ),
+                };
                 let at = match (counted, item["progress"].as_i64()) {
                     (Some(p), _) => format!("{title} is at {}", said(p)),
                     (None, Some(percent)) => format!("{title} is followed in percent ({percent}%)"),
-                    (None, None) => format!("{title} has no running time to go by"),
+                    (None, None) => format!("{title} has no {time} to go by"),
                 };
-                // A game runs as long as it takes to play (a guide's "40 hours"), not as a
-                // player's clock shows it.
-                let example = match kind(item) {
-                    MediaKind::Game => "12h/40h",
-                    _ => "1:20:00/4:12:00",
-                };
-                Err(format!(
-                    "{at}: say where you are of how long it runs first ({example})"
-                ))
+                Err(format!("{at}: say {ask}"))
             }
             (Self::By(n) | Self::At(n), Some(p)) => {
                 let meant = match self {
@@ -570,7 +574,13 @@ mod tests {
         let game = json!({"title": "Outer Wilds", "kind": "game", "progress": 50});
         assert_eq!(
             to("12h", &game).unwrap_err(),
-            "Outer Wilds is followed in percent (50%): say where you are of how long it runs \
+            "Outer Wilds is followed in percent (50%): say the hours played of how many it \
+             takes first (12h/40h)"
+        );
+        let begun = json!({"title": "Outer Wilds", "kind": "game"});
+        assert_eq!(
+            to("+2h", &begun).unwrap_err(),
+            "Outer Wilds has no hours played to go by: say the hours played of how many it takes \
              first (12h/40h)"
         );
         let hours = to("12h/40h", &game).unwrap();

@@ -274,7 +274,12 @@
       const n = seconds(step ? t.slice(1) : t);
       if (n === null || (step && n < 1)) return null;
       // A game runs as long as it takes to play (a guide's "40 hours"), not as a player's clock.
-      if (!timed) return "“" + item.title + "” " + (where(item) ? "is at " + where(item) : "has no running time to go by") + ": say where you are of how long it runs first (" + (item.kind === "game" ? "12h/40h" : "1:20:00/4:12:00") + ").";
+      if (!timed) {
+        const [time, ask] = item.kind === "game"
+          ? ["hours played", "the hours played of how many it takes first (12h/40h)"]
+          : ["running time", "where you are of how long it runs first (1:20:00/4:12:00)"];
+        return "“" + item.title + "” " + (where(item) ? "is at " + where(item) : "has no " + time + " to go by") + ": say " + ask + ".";
+      }
       const done = step ? item.progress_done + n : n;
       if (done > item.progress_of) return "“" + item.title + "” is at " + where(item) + ": " + duration(done) + " would be past the end (Finish… once you get there).";
       return { done, of: item.progress_of, unit: "seconds", expected_version: item.version };

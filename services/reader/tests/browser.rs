@@ -3298,7 +3298,7 @@ async fn the_owners_log_page_takes_a_games_hours_played_of_how_many_it_takes() {
     let head = log.head().await.unwrap();
     browser.eval(&log_progress("12h")).await;
     browser
-        .says("“Outer Wilds” is at 50%: say where you are of how long it runs first (12h/40h).")
+        .says("“Outer Wilds” is at 50%: say the hours played of how many it takes first (12h/40h).")
         .await;
     assert_eq!(log.head().await.unwrap(), head, "a time alone wrote");
     browser.eval(&log_progress("12h/40h")).await;
