@@ -43,7 +43,10 @@ pub struct Started {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawProgress", into = "RawProgress")]
 pub struct ProgressLogged {
-    pub percent: Percent,
+    /// `None` only for time spent of no known whole (a game's 12 hours played), which is no
+    /// share of anything: such an event is schema version 2, which older builds refuse as
+    /// newer than they know; every other is stored as version 1, as before.
+    pub percent: Option<Percent>,
     /// Where they are in the item's own units (page 183 of 304) or its running time, when
     /// they said it so; the percentage was made from it. Stored as two optional fields, `done`
     /// and `of`, beside `percent`, and `unit` when they are seconds, which older builds ignore:
@@ -52,10 +55,23 @@ pub struct ProgressLogged {
     pub at: DateTime<Utc>,
 }
 
-/// [`ProgressLogged`] as its JSON reads: `done` and `of` both or neither.
+impl ProgressLogged {
+    /// A percentage alone, or a portion with the percentage it is.
+    pub fn new(percent: Option<Percent>, portion: Option<Portion>, at: DateTime<Utc>) -> Self {
+        Self {
+            percent: portion.map_or(percent, Portion::percent),
+            portion,
+            at,
+        }
+    }
+}
+
+/// [`ProgressLogged`] as its JSON reads: `done` and `of` both or neither, or `done` alone in
+/// seconds with no `percent`.
 #[derive(Serialize, Deserialize)]
 struct RawProgress {
-    percent: Percent,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    percent: Option<Percent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     done: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -69,6 +85,17 @@ impl TryFrom<RawProgress> for ProgressLogged {
     type Error = ParseError;
     fn try_from(raw: RawProgress) -> Result<Self, ParseError> {
         let portion = Portion::from_parts(raw.done, raw.of, raw.unit)?;
+        // A percentage, unless the time spent is of no known whole, which has none.
+        let open = portion.is_some_and(|p| p.of().is_none());
+        match (raw.percent, open) {
+            (Some(_), true) => {
+                return Err(ParseError(
+                    "time spent of no known whole (done without of) is no percentage".into(),
+                ))
+            }
+            (None, false) => return Err(ParseError("percent is missing".into())),
+            _ => {}
+        }
         Ok(Self {
             percent: raw.percent,
             portion,
@@ -82,7 +109,7 @@ impl From<ProgressLogged> for RawProgress {
         Self {
             percent: p.percent,
             done: p.portion.map(|p| i64::from(p.done())),
-            of: p.portion.map(|p| i64::from(p.of())),
+            of: p.portion.and_then(Portion::of).map(i64::from),
             unit: p.portion.map(Portion::unit).filter(|u| !u.is_own()),
             at: p.at,
         }
@@ -346,7 +373,7 @@ pub enum DecodeError {
 const TYPES: [(&str, i32); 13] = [
     ("item_added", 2),
     ("item_started", 1),
-    ("item_progress_logged", 1),
+    ("item_progress_logged", 2),
     ("item_finished", 2),
     ("item_abandoned", 1),
     ("item_edited", 1),
@@ -365,7 +392,12 @@ impl ItemEvent {
     }
 
     pub fn schema_version(&self) -> i32 {
-        TYPES[self.type_index()].1
+        match self {
+            // Version 2 only where version 1 cannot say it, so that every other progress
+            // event stays readable by a build before it.
+            Self::ProgressLogged(p) if p.percent.is_some() => 1,
+            _ => TYPES[self.type_index()].1,
+        }
     }
 
     fn type_index(&self) -> usize {
@@ -446,15 +478,21 @@ impl ItemEvent {
         json: &str,
     ) -> Result<Self, DecodeError> {
         let (name, current) = known(event_type, schema_version)?;
-        if schema_version < current {
+        if schema_version < current && !reads_as_current(name, schema_version) {
             let data = serde_json::from_str(json)
                 .map_err(|e| malformed(name, schema_version, e.to_string()))?;
             return Self::upcast_and_parse(name, schema_version, current, data);
         }
         let mut de = serde_json::Deserializer::from_str(json);
-        Self::parse(name, &mut de)
+        let event = Self::parse(name, &mut de)
             .and_then(|event| de.end().map(|()| event))
-            .map_err(|e| malformed(name, schema_version, e.to_string()))
+            .map_err(|e| malformed(name, schema_version, e.to_string()))?;
+        match &event {
+            ItemEvent::ProgressLogged(p) if schema_version == 1 && p.percent.is_none() => Err(
+                malformed(name, schema_version, V1_PROGRESS_HAS_A_PERCENT.to_owned()),
+            ),
+            _ => Ok(event),
+        }
     }
 
     /// A payload of `name` at `version`, upcast to `current` and read into its type.
@@ -491,6 +529,15 @@ impl ItemEvent {
     }
 }
 
+/// Whether `version` of `name` is read as the current version is, with no upcast: so it is
+/// when the current version only widened what the payload may say. (The log's replay reads
+/// most events so, straight from their text.)
+fn reads_as_current(name: &str, version: i32) -> bool {
+    matches!((name, version), ("item_progress_logged", 1))
+}
+
+const V1_PROGRESS_HAS_A_PERCENT: &str = "item_progress_logged v1 always has a percent";
+
 /// The type's name as [`TYPES`] spells it and its current schema version, if this build can
 /// read `schema_version` of it.
 fn known(event_type: &str, schema_version: i32) -> Result<(&'static str, i32), DecodeError> {
@@ -521,6 +568,9 @@ fn malformed(name: &str, version: i32, reason: String) -> DecodeError {
 /// * `item_added` v1 → v2: a single optional `author` string became the `creators` list, and
 ///   `visibility` was introduced (everything before it was public).
 /// * `item_finished` v1 → v2: whole `stars` (1–5) became `rating` in half steps (0.5–5.0).
+/// * `item_progress_logged` v1 → v2: the same payload; v2 may leave `percent` out, for time
+///   spent of no known whole (`done` in seconds without `of`). Only such events are stored as
+///   v2 ([`ItemEvent::schema_version`]).
 fn upcast(event_type: &str, from: i32, mut data: Value) -> Result<Value, String> {
     let obj = data
         .as_object_mut()
@@ -539,6 +589,11 @@ fn upcast(event_type: &str, from: i32, mut data: Value) -> Result<Value, String>
                 if !stars.is_null() {
                     obj.insert("rating".into(), stars);
                 }
+            }
+        }
+        ("item_progress_logged", 1) => {
+            if obj.get("percent").is_none_or(Value::is_null) {
+                return Err(V1_PROGRESS_HAS_A_PERCENT.to_owned());
             }
         }
         _ => {
@@ -573,18 +628,23 @@ mod tests {
             }),
             ItemEvent::Started(Started { at: at() }),
             ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(40).unwrap(),
+                percent: Some(Percent::parse(40).unwrap()),
                 portion: None,
                 at: at(),
             }),
             ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(60).unwrap(),
+                percent: Some(Percent::parse(60).unwrap()),
                 portion: Some(Portion::parse(183, 304).unwrap()),
                 at: at(),
             }),
             ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(31).unwrap(),
+                percent: Some(Percent::parse(31).unwrap()),
                 portion: Some(Portion::parse_in(4_800, 15_120, Unit::Seconds).unwrap()),
+                at: at(),
+            }),
+            ItemEvent::ProgressLogged(ProgressLogged {
+                percent: None,
+                portion: Some(Portion::played(43_200).unwrap()),
                 at: at(),
             }),
             ItemEvent::Finished(Finished {
@@ -731,7 +791,7 @@ mod tests {
     #[test]
     fn progress_in_pages_is_stored_beside_its_percentage() {
         let event = ItemEvent::ProgressLogged(ProgressLogged {
-            percent: Percent::parse(60).unwrap(),
+            percent: Some(Percent::parse(60).unwrap()),
             portion: Some(Portion::parse(183, 304).unwrap()),
             at: at(),
         });
@@ -742,7 +802,7 @@ mod tests {
         );
         // A running time says so: seconds, which an older build would take for pages.
         let timed = ItemEvent::ProgressLogged(ProgressLogged {
-            percent: Percent::parse(31).unwrap(),
+            percent: Some(Percent::parse(31).unwrap()),
             portion: Some(Portion::parse_in(4_800, 15_120, Unit::Seconds).unwrap()),
             at: at(),
         });
@@ -768,6 +828,60 @@ mod tests {
         ] {
             let bad = ItemEvent::decode("item_progress_logged", 1, half.clone());
             assert!(matches!(bad, Err(DecodeError::Malformed { .. })), "{half}");
+        }
+    }
+
+    /// A game's hours played, of no known whole, has no percentage: it is the one progress
+    /// event stored as v2, which an older build refuses as newer than it knows rather than
+    /// misreading; every other stays v1, which older builds read. A v1 without a percentage,
+    /// or a percentage beside time played, is no event.
+    #[test]
+    fn time_played_is_stored_as_v2_without_a_percentage_and_the_rest_as_v1() {
+        let played = ItemEvent::ProgressLogged(ProgressLogged::new(
+            None,
+            Some(Portion::played(43_200).unwrap()),
+            at(),
+        ));
+        let stored = played.encode();
+        assert_eq!(stored.schema_version, 2);
+        assert_eq!(
+            stored.data,
+            json!({"done": 43_200, "unit": "seconds", "at": at()})
+        );
+        let text = stored.data.to_string();
+        assert_eq!(
+            ItemEvent::decode_json("item_progress_logged", 2, &text).unwrap(),
+            played
+        );
+        // Every progress with a percentage, as before.
+        let pages = ItemEvent::ProgressLogged(ProgressLogged::new(
+            None,
+            Some(Portion::parse(183, 304).unwrap()),
+            at(),
+        ));
+        assert_eq!(pages.encode().schema_version, 1);
+        assert!(matches!(
+            &pages,
+            ItemEvent::ProgressLogged(p) if p.percent == Some(Percent::parse(60).unwrap())
+        ));
+        for (version, bad) in [
+            (1, json!({"done": 43_200, "unit": "seconds", "at": at()})),
+            (
+                2,
+                json!({"percent": 5, "done": 43_200, "unit": "seconds", "at": at()}),
+            ),
+            (2, json!({"at": at()})),
+            (2, json!({"done": 45, "at": at()})),
+        ] {
+            for decoded in [
+                ItemEvent::decode_json("item_progress_logged", version, &bad.to_string()),
+                ItemEvent::decode("item_progress_logged", version, bad.clone()),
+            ] {
+                assert!(
+                    matches!(decoded, Err(DecodeError::Malformed { .. })),
+                    "v{version} {bad}: {decoded:?}"
+                );
+            }
         }
     }
 

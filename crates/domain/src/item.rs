@@ -25,7 +25,8 @@ pub enum Status {
 /// How far through an item they are, as they last said.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Progress {
-    pub percent: Percent,
+    /// `None` for time spent of no known whole (a game's hours played).
+    pub percent: Option<Percent>,
     /// In the item's own units (page 183 of 304) or its running time, when they said it so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub portion: Option<Portion>,
@@ -587,7 +588,7 @@ mod tests {
         let unstart = || ItemEvent::StartRetracted(StartRetracted { at: on(20) });
         let halfway = || {
             ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(50).unwrap(),
+                percent: Some(Percent::parse(50).unwrap()),
                 portion: None,
                 at: on(12),
             })
@@ -690,13 +691,13 @@ mod tests {
     fn what_a_read_is_followed_in_is_its_last_count() {
         let count = |done, of, unit, day| {
             ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(10).unwrap(),
+                percent: Some(Percent::parse(10).unwrap()),
                 portion: Some(Portion::parse_in(done, of, unit).unwrap()),
                 at: on(day),
             })
         };
         let percent = ItemEvent::ProgressLogged(ProgressLogged {
-            percent: Percent::parse(50).unwrap(),
+            percent: Some(Percent::parse(50).unwrap()),
             portion: None,
             at: on(6),
         });
@@ -766,7 +767,7 @@ mod tests {
         let unstart = || ItemEvent::StartRetracted(StartRetracted { at: on(16) });
         let unabandon = || ItemEvent::AbandonRetracted(AbandonRetracted { at: on(20) });
         let halfway = ItemEvent::ProgressLogged(ProgressLogged {
-            percent: Percent::parse(40).unwrap(),
+            percent: Some(Percent::parse(40).unwrap()),
             portion: Some(Portion::parse(120, 304).unwrap()),
             at: on(5),
         });
@@ -832,7 +833,7 @@ mod tests {
     fn a_removed_item_is_restored_to_where_it_stood_once() {
         let restored = || ItemEvent::Restored(Restored { at: at() });
         let halfway = ItemEvent::ProgressLogged(ProgressLogged {
-            percent: Percent::parse(40).unwrap(),
+            percent: Some(Percent::parse(40).unwrap()),
             portion: None,
             at: at(),
         });
@@ -842,7 +843,7 @@ mod tests {
         assert_eq!(
             (
                 s.status,
-                s.progress.map(|p| p.percent.get()),
+                s.progress.and_then(|p| p.percent).map(Percent::get),
                 s.times_finished
             ),
             (Status::InProgress, Some(40), 1)
@@ -980,7 +981,7 @@ mod tests {
             (
                 Status::InProgress,
                 Some(Progress {
-                    percent: Percent::parse(40).unwrap(),
+                    percent: Some(Percent::parse(40).unwrap()),
                     portion: Some(page)
                 }),
                 0
@@ -1025,7 +1026,7 @@ mod tests {
     fn a_read_in_progress_knows_when_it_began_until_it_ends() {
         let progress = |day| {
             ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(50).unwrap(),
+                percent: Some(Percent::parse(50).unwrap()),
                 portion: None,
                 at: on(day),
             })
@@ -1065,7 +1066,7 @@ mod tests {
             })
         };
         let progress = ItemEvent::ProgressLogged(ProgressLogged {
-            percent: Percent::parse(40).unwrap(),
+            percent: Some(Percent::parse(40).unwrap()),
             portion: None,
             at: on(15),
         });

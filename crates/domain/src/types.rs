@@ -552,11 +552,17 @@ impl From<Percent> for u8 {
 /// or in its running time (1h 20m of 4h 12m: an audiobook, a podcast, a film stopped half-way),
 /// when they count that way rather than in percent. `done` is at most `of`, and `of` is
 /// 1–1,000,000 (a long book's pages; 277 hours in seconds).
+///
+/// Or time spent of a whole nobody knows: a game's 12 hours played, where no total is to be
+/// had (how long a game takes depends on who plays it). Only running time can be open so (a
+/// book's pages or a show's episodes always have their count), up to 10,000 hours, and it is
+/// no percentage of anything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawPortion", into = "RawPortion")]
 pub struct Portion {
     done: u32,
-    of: u32,
+    /// `None`: time spent of no known whole (only in [`Unit::Seconds`]).
+    of: Option<u32>,
     unit: Unit,
 }
 
@@ -582,7 +588,8 @@ impl Unit {
 #[derive(Serialize, Deserialize)]
 struct RawPortion {
     done: i64,
-    of: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    of: Option<i64>,
     #[serde(default, skip_serializing_if = "Unit::is_own")]
     unit: Unit,
 }
@@ -590,7 +597,8 @@ struct RawPortion {
 impl TryFrom<RawPortion> for Portion {
     type Error = ParseError;
     fn try_from(raw: RawPortion) -> Result<Self, ParseError> {
-        Self::parse_in(raw.done, raw.of, raw.unit)
+        Self::from_parts(Some(raw.done), raw.of, Some(raw.unit))?
+            .ok_or_else(|| ParseError("done is missing".into()))
     }
 }
 
@@ -598,7 +606,7 @@ impl From<Portion> for RawPortion {
     fn from(p: Portion) -> Self {
         Self {
             done: p.done.into(),
-            of: p.of.into(),
+            of: p.of.map(i64::from),
             unit: p.unit,
         }
     }
@@ -606,10 +614,14 @@ impl From<Portion> for RawPortion {
 
 impl Portion {
     pub const MAX: u32 = 1_000_000;
+    /// The most time spent of no known whole: 10,000 hours, in seconds.
+    pub const PLAYED_MAX: u32 = 36_000_000;
 
     /// A count given as optional fields, as the stored event and the writer's body carry it:
-    /// `done` and `of` both (a count, of `unit` or else the item's own units), or neither
-    /// (`None`); one without the other, or a unit without a count, is refused.
+    /// `done` and `of` both (a count, of `unit` or else the item's own units), `done` alone in
+    /// seconds (time spent of no known whole: [`Portion::played`]), or neither (`None`); `of`
+    /// without `done`, a count of the item's own units without its whole, or a unit without a
+    /// count, is refused.
     pub fn from_parts(
         done: Option<i64>,
         of: Option<i64>,
@@ -617,10 +629,31 @@ impl Portion {
     ) -> Result<Option<Self>, ParseError> {
         match (done, of) {
             (Some(done), Some(of)) => Self::parse_in(done, of, unit.unwrap_or_default()).map(Some),
-            (None, None) if unit.is_some() => err("unit goes with done and of"),
+            (Some(done), None) if unit == Some(Unit::Seconds) => Self::played(done).map(Some),
+            (Some(_), None) => err(
+                "done goes with of (page 120 of 304), unless it is time spent of no known \
+                 whole, in seconds (a game's hours played: unit \"seconds\")",
+            ),
+            (None, None) if unit.is_some() => err("unit goes with done"),
             (None, None) => Ok(None),
-            _ => err("done and of go together"),
+            (None, Some(_)) => err("of goes with done"),
         }
+    }
+
+    /// Time spent of no known whole, in seconds: a game's 12 hours played.
+    pub fn played(seconds: i64) -> Result<Self, ParseError> {
+        let max = i64::from(Self::PLAYED_MAX);
+        if !(0..=max).contains(&seconds) {
+            return err(format!(
+                "time played must be a whole number of seconds from 0 to {max} (10,000 hours) \
+                 (got {seconds})"
+            ));
+        }
+        Ok(Self {
+            done: seconds as u32,
+            of: None,
+            unit: Unit::Seconds,
+        })
     }
 
     /// In the item's own units.
@@ -643,7 +676,7 @@ impl Portion {
         // Both in 0..=1,000,000 now.
         Ok(Self {
             done: done as u32,
-            of: of as u32,
+            of: Some(of as u32),
             unit,
         })
     }
@@ -653,28 +686,38 @@ impl Portion {
     pub fn done(self) -> u32 {
         self.done
     }
-    pub fn of(self) -> u32 {
+    /// The whole it is counted of; `None` for time spent of no known whole.
+    pub fn of(self) -> Option<u32> {
         self.of
     }
     /// The percentage it is, rounded down: only the end is 100%, and 303 of 304 pages is 99%.
-    pub fn percent(self) -> Percent {
-        Percent((u64::from(self.done) * 100 / u64::from(self.of)) as u8)
+    /// `None` for time spent of no known whole, which is no share of anything.
+    pub fn percent(self) -> Option<Percent> {
+        self.of
+            .map(|of| Percent((u64::from(self.done) * 100 / u64::from(of)) as u8))
     }
     /// As a person says it of an item of `kind`: "page 183 of 304", "episode 5 of 10" (a
     /// show's, or a podcast's counted in its own units: an episode itself is followed in
     /// running time); of the kinds whose unit could be several things (a film's minutes or
     /// chapters, a game's hours or missions), "183 of 304"; in running time, "1h 20m of 4h
-    /// 12m". The widget's script and your log's page say it the same way.
+    /// 12m"; time of no known whole, "12h played" of a game, else "45m in". The widget's
+    /// script and your log's page say it the same way.
     pub fn describe(self, kind: MediaKind) -> String {
+        let Some(of) = self.of else {
+            return match kind {
+                MediaKind::Game => format!("{} played", duration(self.done)),
+                _ => format!("{} in", duration(self.done)),
+            };
+        };
         if self.unit == Unit::Seconds {
-            return format!("{} of {}", duration(self.done), duration(self.of));
+            return format!("{} of {}", duration(self.done), duration(of));
         }
         let unit = match kind {
             MediaKind::Book => "page ",
             MediaKind::Tv | MediaKind::Podcast => "episode ",
             _ => "",
         };
-        format!("{unit}{} of {}", self.done, self.of)
+        format!("{unit}{} of {of}", self.done)
     }
 }
 
@@ -953,12 +996,13 @@ mod tests {
     #[test]
     fn portions_are_within_their_whole_and_round_down() {
         let p = Portion::parse(183, 304).unwrap();
-        assert_eq!((p.done(), p.of(), p.percent().get()), (183, 304, 60));
-        assert_eq!(Portion::parse(303, 304).unwrap().percent().get(), 99);
-        assert_eq!(Portion::parse(304, 304).unwrap().percent().get(), 100);
-        assert_eq!(Portion::parse(0, 1).unwrap().percent().get(), 0);
+        let pct = |p: Portion| p.percent().unwrap().get();
+        assert_eq!((p.done(), p.of(), pct(p)), (183, Some(304), 60));
+        assert_eq!(pct(Portion::parse(303, 304).unwrap()), 99);
+        assert_eq!(pct(Portion::parse(304, 304).unwrap()), 100);
+        assert_eq!(pct(Portion::parse(0, 1).unwrap()), 0);
         let max = i64::from(Portion::MAX);
-        assert_eq!(Portion::parse(max - 1, max).unwrap().percent().get(), 99);
+        assert_eq!(pct(Portion::parse(max - 1, max).unwrap()), 99);
         assert!(Portion::parse(305, 304)
             .unwrap_err()
             .0
@@ -975,10 +1019,39 @@ mod tests {
         assert_eq!(p.describe(MediaKind::Game), "183 of 304");
     }
 
+    /// A game's hours played, of no known whole: no percentage, said as time played, stored
+    /// without `of`; only running time can be open so.
+    #[test]
+    fn time_played_of_no_known_whole_is_no_percentage() {
+        let played = Portion::from_parts(Some(43_200), None, Some(Unit::Seconds))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (played.done(), played.of(), played.percent()),
+            (43_200, None, None)
+        );
+        assert_eq!(played.describe(MediaKind::Game), "12h played");
+        assert_eq!(played.describe(MediaKind::Podcast), "12h in");
+        let json = serde_json::to_value(played).unwrap();
+        assert_eq!(json, serde_json::json!({"done": 43_200, "unit": "seconds"}));
+        assert_eq!(serde_json::from_value::<Portion>(json).unwrap(), played);
+        // Pages or episodes always have their count.
+        let err = Portion::from_parts(Some(45), None, None).unwrap_err().0;
+        assert!(err.contains("done goes with of"), "{err}");
+        assert!(serde_json::from_value::<Portion>(serde_json::json!({"done": 45})).is_err());
+        assert!(Portion::from_parts(None, Some(304), None).is_err());
+        assert!(Portion::played(i64::from(Portion::PLAYED_MAX)).is_ok());
+        assert!(Portion::played(i64::from(Portion::PLAYED_MAX) + 1)
+            .unwrap_err()
+            .0
+            .contains("10,000 hours"));
+        assert!(Portion::played(-1).is_err());
+    }
+
     #[test]
     fn a_running_time_is_said_as_one_and_stored_only_when_counted_so() {
         let audiobook = Portion::parse_in(4_800, 15_120, Unit::Seconds).unwrap();
-        assert_eq!(audiobook.percent().get(), 31);
+        assert_eq!(audiobook.percent().unwrap().get(), 31);
         assert_eq!(audiobook.describe(MediaKind::Book), "1h 20m of 4h 12m");
         let episode = Portion::parse_in(2_730, 3_600, Unit::Seconds).unwrap();
         assert_eq!(episode.describe(MediaKind::Podcast), "45m of 1h");
@@ -1003,7 +1076,7 @@ mod tests {
         assert!(Portion::from_parts(None, None, Some(Unit::Seconds))
             .unwrap_err()
             .0
-            .contains("unit goes with done and of"));
+            .contains("unit goes with done"));
     }
 
     #[test]

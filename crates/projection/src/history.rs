@@ -190,6 +190,11 @@ enum WireEvent<'a> {
         listened: bool,
         at: Ts,
     },
+    /// Time spent of no known whole (a game's hours played), in seconds: no percentage.
+    ProgressPlayed {
+        done: u32,
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -217,24 +222,33 @@ impl<'a> WireEvent<'a> {
                 at: a.at.into(),
             },
             ItemEvent::Started(e) => Self::Started { at: e.at.into() },
-            ItemEvent::ProgressLogged(e) => match e.portion {
-                None => Self::ProgressLogged {
-                    percent: e.percent.get(),
-                    at: e.at.into(),
-                },
-                Some(portion) if portion.unit() == Unit::Seconds => Self::ProgressTimed {
-                    percent: e.percent.get(),
-                    done: portion.done(),
-                    of: portion.of(),
-                    at: e.at.into(),
-                },
-                Some(portion) => Self::ProgressCounted {
-                    percent: e.percent.get(),
-                    done: portion.done(),
-                    of: portion.of(),
-                    at: e.at.into(),
-                },
-            },
+            ItemEvent::ProgressLogged(e) => {
+                let percent = e.percent.map_or(0, Percent::get);
+                match e.portion.map(|p| (p, p.of())) {
+                    None => Self::ProgressLogged {
+                        percent,
+                        at: e.at.into(),
+                    },
+                    Some((portion, None)) => Self::ProgressPlayed {
+                        done: portion.done(),
+                        at: e.at.into(),
+                    },
+                    Some((portion, Some(of))) if portion.unit() == Unit::Seconds => {
+                        Self::ProgressTimed {
+                            percent,
+                            done: portion.done(),
+                            of,
+                            at: e.at.into(),
+                        }
+                    }
+                    Some((portion, Some(of))) => Self::ProgressCounted {
+                        percent,
+                        done: portion.done(),
+                        of,
+                        at: e.at.into(),
+                    },
+                }
+            }
             ItemEvent::Finished(e) if e.listened => Self::FinishListened {
                 at: e.at.into(),
                 half_stars: e.rating.map(Rating::half_stars),
@@ -329,7 +343,7 @@ impl<'a> WireEvent<'a> {
             }),
             Self::Started { at } => ItemEvent::Started(Started { at: at.try_into()? }),
             Self::ProgressLogged { percent, at } => ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(percent.into())?,
+                percent: Some(Percent::parse(percent.into())?),
                 portion: None,
                 at: at.try_into()?,
             }),
@@ -427,6 +441,11 @@ impl<'a> WireEvent<'a> {
                 of,
                 at,
             } => counted_progress(percent, done, of, Unit::Seconds, at)?,
+            Self::ProgressPlayed { done, at } => ItemEvent::ProgressLogged(ProgressLogged {
+                percent: None,
+                portion: Some(Portion::played(done.into())?),
+                at: at.try_into()?,
+            }),
         })
     }
 }
@@ -440,7 +459,7 @@ fn counted_progress(
     at: Ts,
 ) -> Result<ItemEvent, HistoryError> {
     Ok(ItemEvent::ProgressLogged(ProgressLogged {
-        percent: Percent::parse(percent.into())?,
+        percent: Some(Percent::parse(percent.into())?),
         portion: Some(Portion::parse_in(done.into(), of.into(), unit)?),
         at: at.try_into()?,
     }))
@@ -650,7 +669,8 @@ impl<'a> WireEntry<'a> {
             WireEvent::Started { at } => (at, SkimmedEvent::Started),
             WireEvent::ProgressLogged { at, .. }
             | WireEvent::ProgressCounted { at, .. }
-            | WireEvent::ProgressTimed { at, .. } => (at, SkimmedEvent::ProgressLogged),
+            | WireEvent::ProgressTimed { at, .. }
+            | WireEvent::ProgressPlayed { at, .. } => (at, SkimmedEvent::ProgressLogged),
             WireEvent::Finished {
                 at,
                 half_stars,

@@ -44,7 +44,8 @@ pub use zone::Zone;
 /// 3: a finish in a history keeps whether it may be tweeted.
 /// 4: progress may be counted in running time (a history variant older code cannot read).
 /// 5: a finish, or a revision of one, may say it was listened to (two more variants).
-pub const PROJECTION_VERSION: i32 = 5;
+/// 6: progress may be time spent of no known whole, a game's hours played (one more variant).
+pub const PROJECTION_VERSION: i32 = 6;
 
 /// One event of an item's history, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,9 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use lately_domain::{ItemState, MediaKind, Portion, Rating, Status, Tag, Unit, Visibility};
+use lately_domain::{
+    ItemState, MediaKind, Percent, Portion, Rating, Status, Tag, Unit, Visibility,
+};
 use serde::Serialize;
 
 use crate::{FinishKey, HistoryEntry, Projection, Summary, Zone};
@@ -40,6 +42,8 @@ pub struct ItemView {
     pub cover_url: Option<String>,
     pub tags: Vec<String>,
     pub status: Status,
+    /// The percentage; `null` before any progress, and for time spent of no known whole (a
+    /// game's hours played: `progress_done` seconds, no `progress_of`).
     pub progress: Option<u8>,
     /// Where `progress` was made from, in the item's own units (page `progress_done` of
     /// `progress_of`), when the owner counted so. Left out otherwise, as a feed's finished
@@ -108,15 +112,15 @@ pub struct ItemFilter {
 
 impl ItemView {
     /// Where its progress was made from, in the item's own units or its running time, if it
-    /// was counted so.
+    /// was counted so (or time spent of no known whole).
     pub fn portion(&self) -> Option<Portion> {
-        let (done, of) = (self.progress_done?, self.progress_of?);
-        Portion::parse_in(
-            done.into(),
-            of.into(),
-            self.progress_unit.unwrap_or_default(),
+        Portion::from_parts(
+            Some(self.progress_done?.into()),
+            self.progress_of.map(i64::from),
+            Some(self.progress_unit.unwrap_or_default()),
         )
         .ok()
+        .flatten()
     }
 }
 
@@ -221,9 +225,9 @@ fn view(id: &str, s: &ItemState) -> ItemView {
         cover_url: s.cover_url.as_ref().map(ToString::to_string),
         tags: s.tags.iter().map(ToString::to_string).collect(),
         status: s.status,
-        progress: s.progress.map(|p| p.percent.get()),
+        progress: s.progress.and_then(|p| p.percent).map(Percent::get),
         progress_done: s.progress.and_then(|p| p.portion).map(Portion::done),
-        progress_of: s.progress.and_then(|p| p.portion).map(Portion::of),
+        progress_of: s.progress.and_then(|p| p.portion).and_then(Portion::of),
         progress_unit: s
             .progress
             .and_then(|p| p.portion)

@@ -895,15 +895,15 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                 }),
                 1 => ItemEvent::Started(Started { at }),
                 2 => {
-                    // In pages (`d` of 400), in seconds or in percent.
-                    let unit = if d % 2 == 0 { Unit::Seconds } else { Unit::Own };
-                    let portion = flag.then(|| Portion::parse_in(d.into(), 400, unit).unwrap());
-                    ItemEvent::ProgressLogged(ProgressLogged {
-                        percent: portion
-                            .map_or(Percent::parse(i64::from(d % 101)).unwrap(), |p| p.percent()),
-                        portion,
-                        at,
-                    })
+                    // In pages (`d` of 400), in seconds of 400 or of no known whole (a
+                    // game's hours played), or in percent.
+                    let portion = flag.then(|| match d % 3 {
+                        0 => Portion::played(i64::from(d) * 60).unwrap(),
+                        1 => Portion::parse_in(d.into(), 400, Unit::Own).unwrap(),
+                        _ => Portion::parse_in(d.into(), 400, Unit::Seconds).unwrap(),
+                    });
+                    let percent = Percent::parse(i64::from(d % 101)).unwrap();
+                    ItemEvent::ProgressLogged(ProgressLogged::new(Some(percent), portion, at))
                 }
                 3 | 4 => ItemEvent::Finished(Finished {
                     at,
@@ -1351,7 +1351,7 @@ fn a_retracted_start_puts_the_item_back_where_it_stood() {
         (
             "a",
             ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(30).unwrap(),
+                percent: Some(Percent::parse(30).unwrap()),
                 portion: None,
                 at: day(3),
             }),
@@ -1415,7 +1415,7 @@ fn a_retracted_give_up_puts_the_read_back_in_progress() {
         (
             "a",
             ItemEvent::ProgressLogged(ProgressLogged {
-                percent: Percent::parse(30).unwrap(),
+                percent: Some(Percent::parse(30).unwrap()),
                 portion: Portion::parse(90, 300).ok(),
                 at: day(3),
             }),
@@ -1708,7 +1708,7 @@ proptest! {
 fn each_finish_says_when_its_read_began_and_the_lists_since_when_in_progress() {
     let progress = |d| {
         ItemEvent::ProgressLogged(ProgressLogged {
-            percent: Percent::parse(30).unwrap(),
+            percent: Some(Percent::parse(30).unwrap()),
             portion: None,
             at: day(d),
         })

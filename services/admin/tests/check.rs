@@ -22,7 +22,7 @@ fn step(op: u8, n: usize) -> ItemEvent {
     match op % 13 {
         0 => ItemEvent::Started(Started { at }),
         1 => ItemEvent::ProgressLogged(ProgressLogged {
-            percent: Percent::parse((n % 101) as i64).unwrap(),
+            percent: Some(Percent::parse((n % 101) as i64).unwrap()),
             portion: n
                 .is_multiple_of(2)
                 .then(|| Portion::parse((n % 101) as i64, 100).unwrap()),

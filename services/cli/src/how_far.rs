@@ -1,8 +1,8 @@
 //! How far through an item, as a person says it: a percentage (`60`, `60%`), where they are
 //! of how many (`183/304`: page 183 of 304), or of how long in running time, as a player shows
-//! it (`1:20:00/4:12:00`, `45:10/1:20:00`, `5h30m/12h`: an audiobook, a podcast). `lately
-//! progress` takes it, and so does the `progress` column of a CSV import; `lately export`
-//! writes it back the same way.
+//! it (`1:20:00/4:12:00`, `45:10/1:20:00`, `5h30m/12h`: an audiobook, a podcast), or a game's
+//! hours played of no known whole (`12h`). `lately progress` takes it, and so does the
+//! `progress` column of a CSV import; `lately export` writes it back the same way.
 //! `lately progress` also takes how much further ([`Move::By`], `+20`), and a bare number
 //! ([`Move::At`], `200`: page 200 of the item's own count when it has one, else 200 percent,
 //! as your log's page takes it), each the item's own business: made absolute here, from the
@@ -28,8 +28,13 @@ impl HowFar {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let raw = raw.trim();
         let expected = "expected a percentage (60, 60%), where you are of how many (183/304) or \
-                        of how long (1:20:00/4:12:00, 5h30m/12h)";
+                        of how long (1:20:00/4:12:00, 5h30m/12h), or time played (12h)";
         match raw.split_once('/') {
+            // Time played of no known whole (a game's), as `lately export` writes it.
+            None if is_time(raw) => seconds(raw)
+                .and_then(|n| Portion::played(n).ok())
+                .map(Self::Counted)
+                .ok_or_else(|| format!("{raw}: {expected}")),
             Some((done, of)) if is_time(done) || is_time(of) => {
                 let (Some(done), Some(of)) = (seconds(done), seconds(of)) else {
                     return Err(format!("{raw}: {expected}"));
@@ -67,11 +72,12 @@ impl HowFar {
         }
     }
 
-    /// As the item's line says it: "page 203 of 304 (66%)", "episode 4 of 12 (33%)", "40%".
+    /// As the item's line says it: "page 203 of 304 (66%)", "episode 4 of 12 (33%)", "40%",
+    /// "12h played".
     pub fn said(self, kind: MediaKind) -> String {
         match self {
             Self::Percent(percent) => format!("{percent}%"),
-            Self::Counted(p) => format!("{} ({}%)", p.describe(kind), p.percent().get()),
+            Self::Counted(p) => with_percent(p, kind),
         }
     }
 
@@ -104,22 +110,22 @@ pub enum Move {
 
 impl Move {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        let bare = raw.trim();
+        // "12h played", as the pages say a game's hours back.
+        let raw = raw.trim();
+        let bare = raw.strip_suffix(" played").unwrap_or(raw).trim();
         if is_time(bare) && !bare.contains('/') {
-            return match bare.strip_prefix('+') {
-                Some(step) => seconds(step)
-                    .filter(|n| (1..=i64::from(Portion::MAX)).contains(n))
-                    .map(Self::ByTime),
-                None => seconds(bare)
-                    .filter(|n| *n <= i64::from(Portion::MAX))
-                    .map(Self::AtTime),
-            }
-            .ok_or_else(|| {
-                format!(
+            // As long as hours played can be (a whole's end is the item's to check).
+            let max = i64::from(Portion::PLAYED_MAX);
+            let step = bare.strip_prefix('+');
+            return match seconds(step.unwrap_or(bare)) {
+                Some(n) if n > max => Err(format!("{bare}: at most 10,000 hours")),
+                Some(n) if step.is_some() && n > 0 => Ok(Self::ByTime(n)),
+                Some(n) if step.is_none() => Ok(Self::AtTime(n)),
+                _ => Err(format!(
                     "{bare}: expected a time as a player shows it (1:20:00, 45:10) or 1h20m, \
                      45m, 90s; +45m: forty-five minutes on"
-                )
-            });
+                )),
+            };
         }
         if !bare.is_empty() && bare.bytes().all(|b| b.is_ascii_digit()) {
             return bare
@@ -171,13 +177,25 @@ impl Move {
         };
         match (self, timed) {
             (Self::To(how_far), _) => Ok(how_far),
+            // A game's time alone is its hours played, of however long it takes: a guide's
+            // "40 hours" is no whole anyone is held to.
+            (Self::AtTime(n), None) if kind(item) == MediaKind::Game => {
+                Portion::played(n).map(HowFar::Counted).map_err(|e| e.0)
+            }
+            (Self::ByTime(n), None)
+                if kind(item) == MediaKind::Game
+                    && counted.is_none()
+                    && item["progress"].is_null() =>
+            {
+                Portion::played(n).map(HowFar::Counted).map_err(|e| e.0)
+            }
             (Self::ByTime(_) | Self::AtTime(_), None) => {
                 // A game runs as long as it takes to play (a guide's "40 hours"), not as a
                 // player's clock shows it.
                 let (time, ask) = match kind(item) {
                     MediaKind::Game => (
                         "hours played",
-                        "the hours played of how many it takes first (12h/40h)",
+                        "the hours played (12h), or of how many it takes (12h/40h)",
                     ),
                     _ => (
                         "running time",
@@ -201,14 +219,20 @@ impl Move {
                     said(p)
                 ))
             }
-            (Self::ByTime(n), Some(p)) => {
-                Portion::parse_in(i64::from(p.done()) + n, i64::from(p.of()), Unit::Seconds)
-                    .map(HowFar::Counted)
-                    .map_err(|_| past_the_end(said(p), format!("{} more", duration(n as u32))))
+            (Self::ByTime(n), Some(p)) => match p.of() {
+                Some(of) => {
+                    Portion::parse_in(i64::from(p.done()) + n, i64::from(of), Unit::Seconds)
+                        .map_err(|_| past_the_end(said(p), format!("{} more", duration(n as u32))))
+                }
+                None => Portion::played(i64::from(p.done()) + n).map_err(|e| e.0),
             }
-            (Self::AtTime(n), Some(p)) => Portion::parse_in(n, i64::from(p.of()), Unit::Seconds)
-                .map(HowFar::Counted)
-                .map_err(|_| past_the_end(said(p), duration(n as u32))),
+            .map(HowFar::Counted),
+            (Self::AtTime(n), Some(p)) => match p.of() {
+                Some(of) => Portion::parse_in(n, i64::from(of), Unit::Seconds)
+                    .map_err(|_| past_the_end(said(p), duration(n as u32))),
+                None => Portion::played(n).map_err(|e| e.0),
+            }
+            .map(HowFar::Counted),
             (Self::At(n), None) => match counted {
                 // Nothing logged yet of a book or a show: its "45" is page 45 far more often
                 // than 45%, and of how many is not known yet. Asked, not taken for a percentage.
@@ -228,7 +252,7 @@ impl Move {
                         or_percent(n, ", or ", " for a percentage")
                     ))
                 }
-                Some(p) => Portion::parse(n, i64::from(p.of()))
+                Some(p) => Portion::parse(n, p.of().map_or(0, i64::from))
                     .map(HowFar::Counted)
                     .map_err(|_| {
                         format!(
@@ -245,9 +269,11 @@ impl Move {
                 )),
             },
             (Self::By(n), None) => match (counted, item["progress"].as_i64()) {
-                (Some(p), _) => Portion::parse(i64::from(p.done()) + n, i64::from(p.of()))
-                    .map(HowFar::Counted)
-                    .map_err(|_| past_the_end(said(p), format!("+{n}"))),
+                (Some(p), _) => {
+                    Portion::parse(i64::from(p.done()) + n, p.of().map_or(0, i64::from))
+                        .map(HowFar::Counted)
+                        .map_err(|_| past_the_end(said(p), format!("+{n}")))
+                }
                 (None, Some(percent)) if percent + n <= 100 => Ok(HowFar::Percent(percent + n)),
                 (None, Some(percent)) => Err(past_the_end(format!("{percent}%"), format!("+{n}"))),
                 (None, None) => Err(format!(
@@ -259,17 +285,27 @@ impl Move {
     }
 }
 
-/// As it was given: `60`, `183/304` or `1:20:00/4:12:00` (what a CSV's `progress` column
-/// holds).
+/// As it was given: `60`, `183/304`, `1:20:00/4:12:00` or `12:00:00` (time played: what a
+/// CSV's `progress` column holds).
 impl fmt::Display for HowFar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Percent(percent) => write!(f, "{percent}"),
-            Self::Counted(p) if p.unit() == Unit::Seconds => {
-                write!(f, "{}/{}", clock(p.done()), clock(p.of()))
-            }
-            Self::Counted(p) => write!(f, "{}/{}", p.done(), p.of()),
+            Self::Counted(p) => match (p.unit(), p.of()) {
+                (_, None) => write!(f, "{}", clock(p.done())),
+                (Unit::Seconds, Some(of)) => write!(f, "{}/{}", clock(p.done()), clock(of)),
+                (Unit::Own, Some(of)) => write!(f, "{}/{of}", p.done()),
+            },
         }
+    }
+}
+
+/// A count as a person reads it, with the percentage it is: "page 183 of 304 (60%)"; time
+/// played of no known whole has none ("12h played").
+fn with_percent(p: Portion, kind: MediaKind) -> String {
+    match p.percent() {
+        Some(percent) => format!("{} ({}%)", p.describe(kind), percent.get()),
+        None => p.describe(kind),
     }
 }
 
@@ -336,24 +372,24 @@ fn clock(seconds: u32) -> String {
 }
 
 /// An item's progress as the readers answer it (`progress`, and `progress_done` of
-/// `progress_of` when it was counted), as a person reads it: "page 183 of 304 (60%)" or "60%".
+/// `progress_of` when it was counted), as a person reads it: "page 183 of 304 (60%)", "60%"
+/// or "12h played".
 pub fn said(item: &Value) -> Option<String> {
-    let percent = item["progress"].as_u64()?;
-    Some(match counted(item, "progress_done", "progress_of") {
-        Some(p) => format!("{} ({percent}%)", p.describe(kind(item))),
-        None => format!("{percent}%"),
-    })
+    match counted(item, "progress_done", "progress_of") {
+        Some(p) => Some(with_percent(p, kind(item))),
+        None => Some(format!("{}%", item["progress"].as_u64()?)),
+    }
 }
 
 /// An `item_progress_logged` event's data in `item`'s history, as [`said`] says it.
 pub fn said_of_event(data: &Value, item: &Value) -> String {
     match counted(data, "done", "of") {
-        Some(p) => format!("{} ({}%)", p.describe(kind(item)), data["percent"]),
+        Some(p) => with_percent(p, kind(item)),
         None => format!("{}%", data["percent"]),
     }
 }
 
-/// An item's progress as a CSV's `progress` column holds it: `183/304` or `60`.
+/// An item's progress as a CSV's `progress` column holds it: `183/304`, `60` or `12:00:00`.
 pub fn column(item: &Value) -> String {
     match counted(item, "progress_done", "progress_of") {
         Some(p) => HowFar::Counted(p).to_string(),
@@ -365,12 +401,14 @@ pub fn column(item: &Value) -> String {
 }
 
 /// The count at `done` of `of` in `v`, in seconds when `v` says so (`progress_unit` of an
-/// item as the readers answer it, `unit` of a stored event's data).
+/// item as the readers answer it, `unit` of a stored event's data), or `done` seconds alone
+/// (time played).
 fn counted(v: &Value, done: &str, of: &str) -> Option<Portion> {
-    let (done, of) = (v[done].as_i64()?, v[of].as_i64()?);
     let timed = [&v["progress_unit"], &v["unit"]].contains(&&json!("seconds"));
     let unit = if timed { Unit::Seconds } else { Unit::Own };
-    Portion::parse_in(done, of, unit).ok()
+    Portion::from_parts(Some(v[done].as_i64()?), v[of].as_i64(), Some(unit))
+        .ok()
+        .flatten()
 }
 
 fn kind(item: &Value) -> MediaKind {
@@ -570,21 +608,59 @@ mod tests {
         assert!(to("1:00:00", &queued)
             .unwrap_err()
             .ends_with("Heat has no running time to go by: say where you are of how long it runs first (1:20:00/4:12:00)"));
-        // A game's hours played, of how many it takes.
+        // A game's hours played: of no known whole, or of how many it takes.
         let game = json!({"title": "Outer Wilds", "kind": "game", "progress": 50});
+        let played = to("12h", &game).unwrap();
+        assert_eq!(played.said(MediaKind::Game), "12h played");
+        assert_eq!(played.body(), json!({"done": 43_200, "unit": "seconds"}));
+        assert_eq!(played.to_string(), "12:00:00");
+        assert_eq!(HowFar::parse("12:00:00").unwrap(), played);
         assert_eq!(
-            to("12h", &game).unwrap_err(),
-            "Outer Wilds is followed in percent (50%): say the hours played of how many it \
-             takes first (12h/40h)"
+            to("+2h", &game).unwrap_err(),
+            "Outer Wilds is followed in percent (50%): say the hours played (12h), or of how \
+             many it takes (12h/40h)"
         );
-        let begun = json!({"title": "Outer Wilds", "kind": "game"});
+        let begun = json!({"title": "Outer Wilds", "kind": "game", "progress": null});
         assert_eq!(
-            to("+2h", &begun).unwrap_err(),
-            "Outer Wilds has no hours played to go by: say the hours played of how many it takes \
-             first (12h/40h)"
+            to("+2h", &begun).unwrap().said(MediaKind::Game),
+            "2h played"
         );
+        assert_eq!(to("12h played", &begun).unwrap(), played);
+        // Then on from them, in time; a bare number is no time.
+        let playing = json!({"title": "Outer Wilds", "kind": "game", "progress": null,
+                             "progress_done": 43_200, "progress_unit": "seconds"});
+        assert_eq!(said(&playing).unwrap(), "12h played");
+        assert_eq!(column(&playing), "12:00:00");
+        assert_eq!(
+            to("+2h30m", &playing).unwrap().said(MediaKind::Game),
+            "14h 30m played"
+        );
+        assert_eq!(
+            to("13h", &playing).unwrap().said(MediaKind::Game),
+            "13h played"
+        );
+        assert!(to("+2", &playing)
+            .unwrap_err()
+            .contains("is at 12h played, in running time"));
+        assert_eq!(
+            to("300h", &playing).unwrap().said(MediaKind::Game),
+            "300h played"
+        );
+        assert_eq!(
+            Move::parse("10001h").unwrap_err(),
+            "10001h: at most 10,000 hours"
+        );
+        assert!(to("+9999h", &playing).unwrap_err().contains("10,000 hours"));
         let hours = to("12h/40h", &game).unwrap();
         assert_eq!(hours.said(MediaKind::Game), "12h of 40h (30%)");
+        // A podcast's time alone still asks of how long it runs.
+        let episode = json!({"title": "Episode 12", "kind": "podcast", "progress": null});
+        assert!(to("45m", &episode)
+            .unwrap_err()
+            .contains("has no running time to go by"));
+        // A stored event of hours played has no percentage.
+        let event = json!({"done": 43_200, "unit": "seconds"});
+        assert_eq!(said_of_event(&event, &game), "12h played");
         assert!(Move::parse("+0m").is_err() && Move::parse("1:99").is_err());
         // A stored event's data says its unit as `unit`.
         let event = json!({"percent": 31, "done": 4_800, "of": 15_120, "unit": "seconds"});

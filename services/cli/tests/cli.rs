@@ -354,6 +354,84 @@ async fn an_audiobook_is_followed_in_running_time() {
     );
 }
 
+/// A game's hours played, of however long it takes: `12h` alone is that, with no percentage,
+/// said so by the CLI and the readers, stepped on in time, and exported as a time, which an
+/// import of the export lands where it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_games_hours_played_are_followed_without_a_whole() {
+    let sys = system().await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let out = sys.lately(&["add", "game", "Elden Ring"]).await;
+    let game = stdout(&out).trim().to_owned();
+    let out = sys.lately(&["progress", &game, "12h"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("“Elden Ring”: now 12h played"),
+        "{}",
+        stderr(&out)
+    );
+    let last = log.read_stream(&game).await.unwrap().pop().unwrap();
+    assert_eq!(
+        (
+            last.schema_version,
+            last.data.value().unwrap().get("percent")
+        ),
+        (2, None)
+    );
+    let out = sys.lately(&["progress", &game, "+2h30m"]).await;
+    assert!(
+        stderr(&out).contains("“Elden Ring”: now 14h 30m played"),
+        "{}",
+        stderr(&out)
+    );
+    let out = sys.lately(&["current"]).await;
+    assert!(
+        stdout(&out).contains("Elden Ring 14h 30m played"),
+        "{}",
+        stdout(&out)
+    );
+    let show = stdout(&sys.lately(&["show", &game]).await);
+    assert!(show.contains("  12h played\n"), "{show}");
+    let current: serde_json::Value = reqwest::get(format!("{}/v1/current", sys.reader))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let item = &current["items"][0];
+    assert_eq!(
+        (
+            &item["progress"],
+            &item["progress_done"],
+            item.get("progress_of"),
+            &item["progress_unit"]
+        ),
+        (
+            &serde_json::json!(null),
+            &serde_json::json!(52_200),
+            None,
+            &serde_json::json!("seconds")
+        )
+    );
+    let exported = sys.lately(&["export"]).await;
+    assert!(
+        stdout(&exported).contains(",14:30:00,"),
+        "{}",
+        stdout(&exported)
+    );
+    let to = system().await;
+    let import = to
+        .lately_stdin(&["import", "csv", "-"], &exported.stdout)
+        .await;
+    assert!(import.status.success(), "{}", stderr(&import));
+    let out = to.lately(&["current"]).await;
+    assert!(
+        stdout(&out).contains("Elden Ring 14h 30m played"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 /// `stats --year` names the year's favourites, as its page shows them: the finishes rated
 /// highest (four stars or more), newest first; the owner's private ones only with `--all`; of a
 /// kind, that kind's, none when every finish has the top rating.

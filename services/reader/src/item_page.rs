@@ -31,7 +31,9 @@ fn standing(i: &ItemView, zone: Zone) -> String {
                     n.describe(i.kind)
                 ),
                 (None, Some(p)) => format!(": {p}%"),
-                _ => String::new(),
+                // Time played of no known whole: "12h played".
+                (Some(n), None) => format!(r#": <span class="far">{}</span>"#, n.describe(i.kind)),
+                (None, None) => String::new(),
             };
             format!("In progress{far}{since}")
         }

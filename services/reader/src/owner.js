@@ -16,7 +16,7 @@
   const HEARD_OR_READ = new Set(["book", "article"]);
   const UNIT = { book: "page", tv: "episode", podcast: "episode" };
   // How far, as an item with nothing counted yet would say it (the field's placeholder).
-  const HINT = { podcast: "40% or 45:10/1:20:00", movie: "40% or 45:10/1:20:00", game: "40% or 12h/40h", tv: "40% or 3/10" };
+  const HINT = { podcast: "40% or 45:10/1:20:00", movie: "40% or 45:10/1:20:00", game: "12h played or 40%", tv: "40% or 3/10" };
   // Where a step taken back leaves an item that stood so before it.
   const BACK = {
     queued: "up next again",
@@ -259,10 +259,13 @@
   // it (pages of its count, or points of its percentage), sent with the item's version as
   // "+1 episode" is. In running time, as a player shows it or in letters (an audiobook, a
   // podcast): "1:20:00/4:12:00", "45:10/1:20:00", "5h30m/12h"; then "2:05:00" (where you are)
-  // or "+45m" (further on). A string is what is wrong with it. (As the CLI's how_far.rs.)
+  // or "+45m" (further on). A game's time alone is its hours played, of however long it
+  // takes ("12h", "12h played"; then "14h" or "+2h"). A string is what is wrong with it. (As
+  // the CLI's how_far.rs.)
   function howFar(text, item) {
-    const t = text.trim();
+    const t = text.trim().replace(/\s+played$/i, "");
     const timed = item.progress_unit === "seconds" && item.progress_of;
+    const played = isPlayed(item);
     let m = /^(.+?)\s*\/\s*(.+)$/.exec(t);
     if (m && (isTime(m[1]) || isTime(m[2]))) {
       const [done, of] = [seconds(m[1]), seconds(m[2])];
@@ -273,10 +276,17 @@
       const step = t.startsWith("+");
       const n = seconds(step ? t.slice(1) : t);
       if (n === null || (step && n < 1)) return null;
+      // Hours played, of no known whole: on from those played, or from none.
+      const none = item.progress === null || item.progress === undefined;
+      if (played || (item.kind === "game" && (!step || none))) {
+        const done = step && played ? item.progress_done + n : n;
+        if (done > PLAYED_MAX) return "At most 10,000 hours played.";
+        return Object.assign({ done, unit: "seconds" }, step ? { expected_version: item.version } : {});
+      }
       // A game runs as long as it takes to play (a guide's "40 hours"), not as a player's clock.
       if (!timed) {
         const [time, ask] = item.kind === "game"
-          ? ["hours played", "the hours played of how many it takes first (12h/40h)"]
+          ? ["hours played", "the hours played (12h), or of how many it takes (12h/40h)"]
           : ["running time", "where you are of how long it runs first (1:20:00/4:12:00)"];
         return "“" + item.title + "” " + (where(item) ? "is at " + where(item) : "has no " + time + " to go by") + ": say " + ask + ".";
       }
@@ -284,8 +294,8 @@
       if (done > item.progress_of) return "“" + item.title + "” is at " + where(item) + ": " + duration(done) + " would be past the end (Finish… once you get there).";
       return { done, of: item.progress_of, unit: "seconds", expected_version: item.version };
     }
-    if (timed && /^\+?\s*\d+$/.test(t)) {
-      return "“" + item.title + "” is at " + where(item) + ", in running time: say it as a time (2:05:00 where you are, +45m further on).";
+    if ((timed || played) && /^\+?\s*\d+$/.test(t)) {
+      return "“" + item.title + "” is at " + where(item) + ", in " + (played && item.kind === "game" ? "hours played: say it as a time (14h in all, +2h further on)." : "running time: say it as a time (2:05:00 where you are, +45m further on).");
     }
     m = /^\+\s*(\d+)$/.exec(t);
     if (m && +m[1] > 0) {
@@ -339,7 +349,13 @@
     return m ? h + "h " + m + "m" : h + "h";
   }
 
+  // Time spent of no known whole: a game's hours played (Portion::played).
+  const PLAYED_MAX = 36000000;
+  function isPlayed(item) {
+    return item.progress_unit === "seconds" && item.progress_done !== undefined && item.progress_done !== null && !item.progress_of;
+  }
   function where(item) {
+    if (isPlayed(item)) return duration(item.progress_done) + (item.kind === "game" ? " played" : " in");
     if (item.progress_of && item.progress_unit === "seconds") return duration(item.progress_done) + " of " + duration(item.progress_of);
     if (item.progress_of) return [UNIT[item.kind], item.progress_done, "of", item.progress_of].filter((w) => w !== undefined).join(" ");
     if (item.progress) return item.progress + "%";
@@ -469,13 +485,14 @@
       // A phone's number pad has no "/", "%", ":" nor "+": only for an item counted in pages or
       // episodes, where a bare number (page 200 of its count) is what is typed.
       inputMode: item.progress_of && !item.progress_unit ? "numeric" : "text",
-      placeholder: item.progress_unit === "seconds" ? "at (of " + duration(item.progress_of) + ")"
+      placeholder: isPlayed(item) ? "at (" + where(item) + ")"
+        : item.progress_unit === "seconds" ? "at (of " + duration(item.progress_of) + ")"
         : item.progress_of ? (UNIT[item.kind] || "at") + " (of " + item.progress_of + ")"
         // A podcast's episode, a film stopped half-way: where the player is, of how long; a
-        // game: hours played of how long it takes; a show: episodes.
+        // game: hours played (of how long it takes, if known); a show: episodes.
         : HINT[item.kind] || "40% or 120/304",
       // The whole of what it takes, where a pointer shows it (the placeholder is a phone's width).
-      title: "A percentage (40%), where you are of how many (120/304) or of how long it runs (1:20:00/4:12:00); then a page (200), a time (2:05:00), or how much further (+20, +45m)",
+      title: "A percentage (40%), where you are of how many (120/304) or of how long it runs (1:20:00/4:12:00), a game's hours played (12h); then a page (200), a time (2:05:00), or how much further (+20, +45m)",
     });
     at.setAttribute("aria-label", "How far");
     progress.append(at, el("button", "", "Log progress"));
@@ -489,10 +506,11 @@
       // meanwhile on another device is a conflict. An item with no progress yet has none.
       const was = item.progress_of
         ? Object.assign({ done: item.progress_done, of: item.progress_of }, item.progress_unit ? { unit: item.progress_unit } : {})
+        : isPlayed(item) ? { done: item.progress_done, unit: "seconds" }
         : item.progress !== null && item.progress !== undefined ? { percent: item.progress } : null;
       acting(progress, async () => {
         const wrote = await write("POST", path(item, "progress"), to);
-        const now = to.of ? where(Object.assign({}, item, { progress_done: to.done, progress_of: to.of, progress_unit: to.unit })) : to.percent + "%";
+        const now = to.done !== undefined ? where(Object.assign({}, item, { progress_done: to.done, progress_of: to.of, progress_unit: to.unit })) : to.percent + "%";
         return [
           "“" + item.title + "”: " + now + ".",
           was && (async () => {

@@ -309,10 +309,14 @@
         });
       }));
 
-  // How far, as the owner counted: "page 183 of 304", "1h 20m of 4h 12m" in running time (as
-  // the reader's Portion::describe says it), or the percentage.
+  // How far, as the owner counted: "page 183 of 304", "1h 20m of 4h 12m" in running time, a
+  // game's "12h played" of no known whole (as the reader's Portion::describe says it), or the
+  // percentage.
   const UNIT = { book: "page ", tv: "episode ", podcast: "episode " };
   function howFar(i) {
+    if (i.progress_done !== undefined && i.progress_of === undefined && i.progress_unit === "seconds") {
+      return duration(i.progress_done) + (i.kind === "game" ? " played" : " in");
+    }
     if (i.progress_done === undefined || i.progress_of === undefined) return i.progress + "%";
     if (i.progress_unit === "seconds") return duration(i.progress_done) + " of " + duration(i.progress_of);
     return (UNIT[i.kind] || "") + i.progress_done + " of " + i.progress_of;
@@ -337,6 +341,9 @@
       const far = el("span", "far");
       far.append(bar, " " + howFar(i));
       meta.push(far, " · updated ");
+    } else if (i.progress_done !== undefined) {
+      // Time played of no known whole: no bar, as it is no share of anything.
+      meta.push(el("span", "far", howFar(i)), " · updated ");
     } else {
       // Nothing logged since it was started: when that was.
       meta.push("started ");

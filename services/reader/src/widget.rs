@@ -272,21 +272,25 @@ pub(crate) fn again_html(finish_number: u32) -> String {
 /// ("updated 3 Dec 2026", said so: a bare day after "page 120 of 300" read as the day it was
 /// started),
 /// or, before any progress was logged, when it was started; or an item waiting, and when it
-/// was added.
+/// was added. Time played of no known whole (a game's "12h played") has no bar: it is no share
+/// of anything.
 pub(crate) fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
-    let meta = match (show, i.progress) {
-        (Show::Queue, _) => format!("added {}", time_html("dt-updated", i.added_at, zone)),
-        (_, Some(p)) => {
-            let said = i
-                .portion()
-                .map_or_else(|| format!("{p}%"), |n| n.describe(i.kind));
+    let meta = match (show, i.progress, i.portion()) {
+        (Show::Queue, ..) => format!("added {}", time_html("dt-updated", i.added_at, zone)),
+        (_, None, Some(played)) => format!(
+            r#"<span class="far">{}</span> · updated {}"#,
+            played.describe(i.kind),
+            time_html("dt-updated", i.updated_at, zone)
+        ),
+        (_, Some(p), portion) => {
+            let said = portion.map_or_else(|| format!("{p}%"), |n| n.describe(i.kind));
             format!(
                 r#"<span class="far"><progress value="{p}" max="100" aria-label="{p}% done">{p}%</progress> {said}</span> · updated {}"#,
                 time_html("dt-updated", i.updated_at, zone)
             )
         }
         // Nothing logged since it was started: when that was.
-        (_, None) => format!(
+        (_, None, None) => format!(
             "started {}",
             time_html("", i.started_at.unwrap_or(i.updated_at), zone)
         ),

@@ -3204,12 +3204,12 @@ async fn the_owners_log_page_asks_a_first_page_of_how_many() {
     let data = last.data.value().unwrap();
     assert_eq!((&data["done"], &data["of"]), (&json!(60), &json!(412)));
     // A podcast's episode begun: its field asks for the player's time; a game's for hours
-    // played of how long it takes; a show's for episodes.
+    // played; a show's for episodes.
     assert_eq!(
         browser
             .eval(&format!("return {begun:?}.map(id => document.querySelector('li[data-id=\"' + id + '\"] form.progress input').placeholder)"))
             .await,
-        json!(["40% or 12h/40h", "40% or 3/10", "40% or 45:10/1:20:00"])
+        json!(["12h played or 40%", "40% or 3/10", "40% or 45:10/1:20:00"])
     );
     browser.quit().await;
 }
@@ -3272,10 +3272,12 @@ async fn the_owners_log_page_follows_an_audiobook_in_running_time() {
     browser.quit().await;
 }
 
-/// A game followed in hours played of how many it takes (a guide's "40 hours"): a time alone is
-/// refused with an example in hours, writing nothing, and "12h/40h" is taken and said in hours.
+/// A game followed in hours played, of however long it takes: a time alone is its hours
+/// played, with no percentage (a guide's "40 hours" is no whole anyone is held to), said so on
+/// the owner's page, in the widget (no bar) and on the item's page; "+2h" goes on from them,
+/// and its Undo goes back; "12h/40h", of how many it takes, is taken too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_owners_log_page_takes_a_games_hours_played_of_how_many_it_takes() {
+async fn the_owners_log_page_takes_a_games_hours_played() {
     let sys = system().await;
     let reader = owners_reader(&sys).await;
     let game = sys
@@ -3295,12 +3297,79 @@ async fn the_owners_log_page_takes_a_games_hours_played_of_how_many_it_takes() {
         .until(FIRST_IN_PROGRESS, &json!("Game · 50%"), within)
         .await;
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
-    let head = log.head().await.unwrap();
-    browser.eval(&log_progress("12h")).await;
+    browser.eval(&log_progress("12h played")).await;
+    browser.says("“Outer Wilds”: 12h played.").await;
     browser
-        .says("“Outer Wilds” is at 50%: say the hours played of how many it takes first (12h/40h).")
+        .until(FIRST_IN_PROGRESS, &json!("Game · 12h played"), within)
         .await;
-    assert_eq!(log.head().await.unwrap(), head, "a time alone wrote");
+    let last = log.read_stream(&game).await.unwrap().pop().unwrap();
+    assert_eq!(last.schema_version, 2);
+    assert_eq!(
+        last.data.value().unwrap(),
+        json!({ "done": 43_200, "unit": "seconds", "at": last.data.value().unwrap()["at"] })
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('#current li form.progress input').placeholder")
+            .await,
+        json!("at (12h played)")
+    );
+    // On from there, and back.
+    browser.eval(&log_progress("+2h")).await;
+    browser.says("“Outer Wilds”: 14h played.").await;
+    browser
+        .until(FIRST_IN_PROGRESS, &json!("Game · 14h played"), within)
+        .await;
+    browser.undo().await;
+    browser.says("“Outer Wilds”: back at 12h played.").await;
+    browser
+        .until(FIRST_IN_PROGRESS, &json!("Game · 12h played"), within)
+        .await;
+    // A bare number is no time.
+    let head = log.head().await.unwrap();
+    browser.eval(&log_progress("+2")).await;
+    browser
+        .says("“Outer Wilds” is at 12h played, in hours played: say it as a time (14h in all, +2h further on).")
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "a bare step wrote");
+    // The public side: the widget's list and the item's page say the hours, with no bar.
+    let widget = reqwest::get(format!("{reader}/widget?show=current&kind=game"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        widget.contains(r#"<span class="far">12h played</span> · updated"#)
+            && !widget.contains("<progress"),
+        "{widget}"
+    );
+    let page = reqwest::get(format!("{reader}/items/{game}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"In progress: <span class="far">12h played</span>"#),
+        "{page}"
+    );
+    // And a blog's "now playing", by the widget's script.
+    let blog_port = blog(format!(
+        r#"<!doctype html><html lang="en"><head></head><body>
+<div data-lately data-show="current" data-kind="game"></div>
+<script src="{reader}/widget.js" async></script></body></html>"#
+    ));
+    let visitor = Browser::start().await;
+    visitor.open_blog(blog_port, &json!(["Outer Wilds"])).await;
+    assert_eq!(
+        visitor
+            .eval("const r = document.querySelector('[data-lately]').shadowRoot; return [r.querySelector('li .far').textContent, r.querySelectorAll('li progress').length]")
+            .await,
+        json!(["12h played", 0])
+    );
+    visitor.quit().await;
+    // Of how many it takes, when that is known.
     browser.eval(&log_progress("12h/40h")).await;
     browser
         .until(FIRST_IN_PROGRESS, &json!("Game · 12h of 40h"), within)
@@ -3316,6 +3385,7 @@ async fn the_owners_log_page_takes_a_games_hours_played_of_how_many_it_takes() {
             &json!(30)
         )
     );
+    assert_eq!(last.schema_version, 1);
     browser.quit().await;
 }
 

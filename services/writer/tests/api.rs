@@ -266,6 +266,59 @@ async fn every_command_appends_its_event() {
     assert_eq!(stream[8].data.value().unwrap()["tweet"], false);
 }
 
+/// A game's hours played, of a whole nobody knows: stored as they were given, with no
+/// percentage, as the one progress event of schema version 2; the next hours go on from them.
+#[tokio::test]
+async fn a_games_hours_played_are_logged_of_no_known_whole() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/v1/items",
+            json!({ "kind": "game", "title": "Elden Ring" }),
+        )
+        .await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (done, version) in [(43_200, 2), (50_400, 3)] {
+        let res = app
+            .post(
+                &format!("/v1/items/{id}/progress"),
+                json!({ "done": done, "unit": "seconds" }),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.json::<Value>().await.unwrap()["version"], version);
+    }
+    let stream = app.log.read_stream(&id).await.unwrap();
+    let played = &stream[1];
+    assert_eq!(
+        (played.event_type.as_str(), played.schema_version),
+        ("item_progress_logged", 2)
+    );
+    let data = played.data.value().unwrap();
+    assert_eq!(
+        (
+            data.get("percent"),
+            &data["done"],
+            data.get("of"),
+            &data["unit"]
+        ),
+        (None, &json!(43_200), None, &json!("seconds"))
+    );
+    // A percentage after them is a version 1 event, as every progress before hours played.
+    let res = app
+        .post(
+            &format!("/v1/items/{id}/progress"),
+            json!({ "percent": 80 }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let stream = app.log.read_stream(&id).await.unwrap();
+    assert_eq!(stream.last().unwrap().schema_version, 1);
+}
+
 /// A finish says it was listened to (an audiobook), stored only then; and a revision says it
 /// afterwards, or takes it back. Of a film, either is refused and appends nothing.
 #[tokio::test]
@@ -1007,7 +1060,28 @@ async fn bad_input_gets_a_precise_problem_and_appends_nothing() {
             format!("/v1/items/{id}/progress"),
             json!({"done": 183}),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "done and of go together",
+            "done goes with of (page 120 of 304), unless it is time spent of no known whole",
+        ),
+        (
+            "progress of nothing counted",
+            format!("/v1/items/{id}/progress"),
+            json!({"of": 304}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "of goes with done",
+        ),
+        (
+            "time played beyond 10,000 hours",
+            format!("/v1/items/{id}/progress"),
+            json!({"done": 36_000_001, "unit": "seconds"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "time played must be a whole number of seconds from 0 to 36000000 (10,000 hours)",
+        ),
+        (
+            "time played with a percentage",
+            format!("/v1/items/{id}/progress"),
+            json!({"percent": 30, "done": 43_200, "unit": "seconds"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "give percent, or done and of, not both",
         ),
         (
             "progress in an unknown unit",
@@ -1021,7 +1095,7 @@ async fn bad_input_gets_a_precise_problem_and_appends_nothing() {
             format!("/v1/items/{id}/progress"),
             json!({"percent": 60, "unit": "seconds"}),
             StatusCode::UNPROCESSABLE_ENTITY,
-            "unit goes with done and of",
+            "unit goes with done",
         ),
         (
             "progress of nothing said",
