@@ -209,6 +209,19 @@ impl Move {
                 };
                 Err(format!("{at}: say {ask}"))
             }
+            // A game's hours played are counted in hours, a running time in minutes.
+            (Self::By(n) | Self::At(n), Some(p))
+                if p.of().is_none() && kind(item) == MediaKind::Game =>
+            {
+                let meant = match self {
+                    Self::By(_) => format!("+{n}h: {n} hours more"),
+                    _ => format!("{n}h: {n} hours played"),
+                };
+                Err(format!(
+                    "{title} is at {}, in hours played: {n} what? ({meant})",
+                    said(p)
+                ))
+            }
             (Self::By(n) | Self::At(n), Some(p)) => {
                 let meant = match self {
                     Self::By(_) => format!("+{n}m: {n} minutes further on"),
@@ -639,9 +652,13 @@ mod tests {
             to("13h", &playing).unwrap().said(MediaKind::Game),
             "13h played"
         );
-        assert!(to("+2", &playing)
+        assert_eq!(
+            to("+2", &playing).unwrap_err(),
+            "Outer Wilds is at 12h played, in hours played: 2 what? (+2h: 2 hours more)"
+        );
+        assert!(to("20", &playing)
             .unwrap_err()
-            .contains("is at 12h played, in running time"));
+            .ends_with("20 what? (20h: 20 hours played)"));
         assert_eq!(
             to("300h", &playing).unwrap().said(MediaKind::Game),
             "300h played"
