@@ -138,6 +138,16 @@ impl ItemState {
             .map_or(Unit::Own, Portion::unit)
     }
 
+    /// The time played of the read in progress, when its last progress counted it so, of no
+    /// known whole (a game's 62 hours played): just before a finish, what the finish's read
+    /// took to play.
+    pub fn time_played(&self) -> Option<u32> {
+        self.progress
+            .and_then(|p| p.portion)
+            .filter(|p| p.of().is_none())
+            .map(Portion::done)
+    }
+
     /// What a finish's read was followed in, as its wording says it: running time when the
     /// finish (as revised) says it was listened to, else what the item just before it
     /// (`before`, folded to the finish's position) was followed in.

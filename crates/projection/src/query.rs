@@ -172,6 +172,11 @@ pub struct FeedEntry {
     /// listened to all the same. What your log's page offers to change.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub listened: bool,
+    /// The hours played of the read it ended, in seconds, when its last progress logged
+    /// counted them of no known whole (a game's 62 hours: [`ItemState::time_played`]); left
+    /// out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_played: Option<u32>,
     pub item: ItemView,
     /// The item's, in the owner's feed only ([`FeedQuery::owner`]).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -390,6 +395,7 @@ impl Projection {
                 .or_else(|| before.as_ref()?.in_progress_since()),
             followed_in: ItemState::finish_followed_in(before.as_ref(), values.listened),
             listened: values.listened,
+            time_played: before.as_ref().and_then(ItemState::time_played),
             rating: values.rating.map(Rating::stars),
             review: values.review.map(ToString::to_string),
             revised_at: values.revised_at,

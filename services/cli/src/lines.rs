@@ -147,6 +147,17 @@ pub fn took(e: &Value) -> String {
     }
 }
 
+/// ", 62h played": the hours a finish's read took to play, when they were logged of no known
+/// whole (a game's), as the pages say them.
+fn played(e: &Value) -> String {
+    e["time_played"]
+        .as_u64()
+        .and_then(|s| u32::try_from(s).ok())
+        .map_or_else(String::new, |s| {
+            format!(", {} played", lately_domain::duration(s))
+        })
+}
+
 /// An item's kind in a line, as the pages name it: a `movie` is a "film" (what `--kind` takes
 /// too), the others as the API names them.
 fn kind_word(kind: &Value) -> &str {
@@ -162,12 +173,13 @@ pub fn feed_line(e: &Value) -> String {
     // The id last, as `current` shows it: what `edit`, `finish` (a re-read) and `remove` take;
     // then, in the owner's feed, whether it is private, as `items` marks it.
     format!(
-        "{}  {:<8} {}{by}{}{}{}{}  ({}){}",
+        "{}  {:<8} {}{by}{}{}{}{}{}  ({}){}",
         day(&e["finished_at"]),
         kind_word(&e["item"]["kind"]),
         e["item"]["title"].as_str().unwrap_or(""),
         stars,
         took(e),
+        played(e),
         again(e),
         heard(e),
         e["item"]["id"].as_str().unwrap_or(""),

@@ -430,6 +430,34 @@ async fn a_games_hours_played_are_followed_without_a_whole() {
         "{}",
         stdout(&out)
     );
+    // Finished, the hours it took to play go with the finish: in the list, the feed's entry,
+    // the widget and the item's page.
+    let out = sys
+        .lately(&["finish", &game, "--rating", "5", "--no-tweet"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list = stdout(&sys.lately(&["list"]).await);
+    assert!(
+        list.contains("Elden Ring ★★★★★, 14h 30m played  ("),
+        "{list}"
+    );
+    let feed: serde_json::Value = reqwest::get(format!("{}/v1/feed", sys.reader))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(feed["items"][0]["time_played"], 52_200);
+    for page in [
+        format!("{}/widget", sys.reader),
+        format!("{}/items/{game}", sys.reader),
+    ] {
+        let html = reqwest::get(&page).await.unwrap().text().await.unwrap();
+        assert!(
+            html.contains(r#" · <span class="played">14h 30m played</span>"#),
+            "{page}: {html}"
+        );
+    }
 }
 
 /// `stats --year` names the year's favourites, as its page shows them: the finishes rated

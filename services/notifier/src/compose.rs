@@ -5,22 +5,24 @@
 //! long, the review is shortened first, then the title, each with "…" — never the URL, which
 //! must stay intact to work.
 
-use lately_domain::{for_the_nth_time, ordinal, MediaKind, Rating, Unit};
+use lately_domain::{duration, for_the_nth_time, ordinal, MediaKind, Rating, Unit};
 use lately_projection::Goal;
 
 /// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
 /// watching, playing, listening to), `{kind}`, `{title}`, `{creators}`, `{by}` (" by …" or
 /// nothing), `{again}` (" for the 2nd time" or nothing), `{took}` (" in 13 days", or nothing
-/// for a read begun the day it ended or never started), `{stars}` (★★★★½), `{rating}` (4.5),
+/// for a read begun the day it ended or never started), `{played}` (" (62h played)": a game's
+/// hours played, logged of no known whole; or nothing), `{stars}` (★★★★½), `{rating}` (4.5),
 /// `{review}`, `{url}`, `{count}` ("12th book of 2026"), `{goal}` (" (12 of 24 books in
 /// 2026)", or nothing without a goal for it in `LATELY_GOALS`), `{hashtags}` (the item's
 /// tags as hashtags, " #sf #leguin", or nothing).
-pub const DEFAULT_TEMPLATE: &str = "Finished {verbing} “{title}”{by}{again}{took} {stars} {url}";
+pub const DEFAULT_TEMPLATE: &str =
+    "Finished {verbing} “{title}”{by}{again}{took}{played} {stars} {url}";
 
 /// Every placeholder [`fill`] knows.
-const PLACEHOLDERS: [&str; 15] = [
-    "verb", "verbing", "kind", "title", "creators", "by", "again", "took", "stars", "rating",
-    "review", "url", "count", "goal", "hashtags",
+const PLACEHOLDERS: [&str; 16] = [
+    "verb", "verbing", "kind", "title", "creators", "by", "again", "took", "played", "stars",
+    "rating", "review", "url", "count", "goal", "hashtags",
 ];
 
 /// Whether `template` says where a finish stands in its year (`{count}`, `{goal}`): only then
@@ -78,6 +80,9 @@ pub struct Finish<'a> {
     /// What the read it ended was followed in: a book followed in running time was listened
     /// to (`{verb}`, `{verbing}`).
     pub followed_in: Unit,
+    /// The hours played of the read it ended, in seconds, when they were logged of no known
+    /// whole (a game's: `{played}`).
+    pub played: Option<u32>,
 }
 
 /// Where a finish stands in the year of its day (the owner's calendar), as the public stats
@@ -164,6 +169,11 @@ fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str, tags: &str) -
         .replace("{by}", &by)
         .replace("{again}", &again(f.nth))
         .replace("{took}", &took(f.days))
+        .replace(
+            "{played}",
+            &f.played
+                .map_or_else(String::new, |s| format!(" ({} played)", duration(s))),
+        )
         .replace(
             "{stars}",
             &f.rating.map(Rating::to_stars).unwrap_or_default(),
@@ -281,6 +291,7 @@ mod tests {
             in_year: None,
             tags: &[],
             followed_in: Unit::Own,
+            played: None,
         }
     }
 
@@ -323,6 +334,18 @@ mod tests {
         assert_eq!(
             compose("Just {verb} {title}", &audiobook),
             "Just listened to Project Hail Mary"
+        );
+        // A game's hours played, logged of no known whole, say how long it took to play.
+        let game = Finish {
+            kind: MediaKind::Game,
+            url: None,
+            days: Some(13),
+            played: Some(223_200),
+            ..finish("Elden Ring", &[])
+        };
+        assert_eq!(
+            compose(DEFAULT_TEMPLATE, &game),
+            "Finished playing “Elden Ring” in 13 days (62h played) ★★★★½"
         );
         // A read begun on an earlier day says how long it took; one begun the day it ended
         // (or never started) says nothing.
@@ -490,6 +513,7 @@ mod tests {
             halves in proptest::option::of(1u8..=10),
             nth in 1usize..1000,
             days in proptest::option::of(0i64..100_000),
+            played in proptest::option::of(0u32..=36_000_000),
             tags in proptest::collection::vec("\\PC{1,50}", 0..6),
         ) {
             let url = "https://example.com/items/some-long-path-that-is-longer-than-twenty-three";
@@ -505,6 +529,7 @@ mod tests {
                 in_year: Some(InYear { year: 2026, of_kind: nth as u64, goal: None }),
                 tags: &tags,
                 followed_in: Unit::Own,
+                played,
             };
             for template in [DEFAULT_TEMPLATE, "{title} {stars}\n{review}\n{url}", "{title} {stars}: {count}{goal}\n{review}\n{url}", "{title}{hashtags} {review} {url}"] {
                 let text = compose(template, &f);

@@ -525,6 +525,7 @@ impl Worker {
                 in_year,
                 tags: &item.tags,
                 followed_in: ItemState::finish_followed_in(before.as_ref(), finish.listened),
+                played: before.as_ref().and_then(ItemState::time_played),
             },
         );
         let Some(x) = &self.x else {

@@ -291,7 +291,7 @@ async fn each_public_finish_is_tweeted_once_with_the_right_text() {
         .add(json!({ "kind": "movie", "title": "Secret film", "visibility": "private" }))
         .await;
     let secret_finish = env.finish(&secret, json!({})).await;
-    // Played for nine days: the tweet says how long it took.
+    // Played for nine days, 22 hours in all: the tweet says how long it took.
     let game = env
         .add(json!({ "kind": "game", "title": "Outer Wilds" }))
         .await;
@@ -302,9 +302,18 @@ async fn each_public_finish_is_tweeted_once_with_the_right_text() {
         json!({ "at": begun }),
     )
     .await;
+    env.write(
+        Method::POST,
+        &format!("/v1/items/{game}/progress"),
+        json!({ "done": 79_200, "unit": "seconds" }),
+    )
+    .await;
     env.finish(&game, json!({})).await;
     let tweets = env.until_tweets(3).await;
-    assert_eq!(tweets[0], "Finished playing “Outer Wilds” in 9 days");
+    assert_eq!(
+        tweets[0],
+        "Finished playing “Outer Wilds” in 9 days (22h played)"
+    );
     assert_eq!(
         tweets[1],
         "Finished reading “Dune” by Frank Herbert for the 2nd time ★★★★★ https://example.com/dune"

@@ -15,7 +15,7 @@ use crate::feeds::{base_url, escape, stars, text};
 use crate::page::{Card, Level};
 use crate::routes::{params, position_for};
 use crate::startup::AppState;
-use crate::widget::{again_html, cover_html, name_html, time_html, took_html};
+use crate::widget::{again_html, cover_html, name_html, played_html, time_html, took_html};
 
 /// Where the item stands: "In progress: page 172 of 462 (37%), since 2026-12-02", how far kept
 /// on one line (widget.css's `.far`) as the lists keep it.
@@ -62,8 +62,9 @@ fn finish_html(e: &FeedEntry, zone: Zone) -> String {
         format!(r#"<p class="review p-content">{}</p>"#, escape(text))
     });
     format!(
-        r#"<li class="h-entry" id="finish-{position}"><div><span class="meta">Finished {time}{took}{again}{rating}</span>{review}</div></li>"#,
+        r#"<li class="h-entry" id="finish-{position}"><div><span class="meta">Finished {time}{took}{played}{again}{rating}</span>{review}</div></li>"#,
         position = e.position,
+        played = played_html(e.time_played),
         again = again_html(e.finish_number),
         time = time_html("dt-published", e.finished_at, zone),
     )
@@ -201,6 +202,7 @@ mod tests {
             finish_number: 1,
             followed_in: lately_domain::Unit::Own,
             listened: false,
+            time_played: None,
             item: item(&["Frank Herbert"]),
             visibility: None,
         };

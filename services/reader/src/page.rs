@@ -358,6 +358,7 @@ pub(crate) fn a_finish(
         finish_number: 1,
         followed_in: lately_domain::Unit::Own,
         listened: false,
+        time_played: None,
         item: a_book(title, &[]),
         visibility: None,
     }

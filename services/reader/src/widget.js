@@ -124,6 +124,8 @@
     const li = renderItem(e.item, meta, e.finished_at, "dt-published", look.lang, permalink, e.followed_in);
     const days = e.started_at ? daysBetween(e.started_at, e.finished_at) : 0;
     if (days > 0) li.querySelector(".meta").append(" · ", el("span", "took", "took " + days + (days === 1 ? " day" : " days")));
+    // A game's hours played, as the server's played_html.
+    if (e.time_played !== undefined) li.querySelector(".meta").append(" · ", el("span", "played", duration(e.time_played) + " played"));
     // A re-read's, a rewatch's mark, as the server's again_html.
     if (e.finish_number > 1) li.querySelector(".meta").append(" · ", el("span", "again", ordinal(e.finish_number) + " time"));
     if (look.reviews && e.review) li.lastChild.append(el("p", "review p-content", e.review));

@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use lately_domain::{ordinal, MediaKind, Tag};
+use lately_domain::{duration, ordinal, MediaKind, Tag};
 use lately_projection::{
     FeedEntry, FeedQuery, Goal, Goals, ItemFilter, ItemView, Pace, Page, Stats, StatsQuery, Zone,
 };
@@ -233,10 +233,11 @@ pub(crate) fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool, root: &str) -
         e.item.kind.label_in(e.followed_in),
         &format!(r#"data-position="{}""#, e.position),
         &format!(
-            r#"{rating}<a class="u-url permalink" href="{root}items/{}#finish-{}">{}</a>{took}{again}"#,
+            r#"{rating}<a class="u-url permalink" href="{root}items/{}#finish-{}">{}</a>{took}{}{again}"#,
             e.item.id,
             e.position,
-            time_html("dt-published", e.finished_at, zone)
+            time_html("dt-published", e.finished_at, zone),
+            played_html(e.time_played),
         ),
         &review,
         root,
@@ -253,6 +254,14 @@ pub(crate) fn took_html(start: DateTime<Utc>, end: DateTime<Utc>, zone: Zone) ->
         ),
         _ => String::new(),
     }
+}
+
+/// The hours a finish's read took to play (" · 62h played"), when they were logged of no
+/// known whole (a game's); nothing otherwise.
+pub(crate) fn played_html(seconds: Option<u32>) -> String {
+    seconds.map_or_else(String::new, |s| {
+        format!(r#" · <span class="played">{} played</span>"#, duration(s))
+    })
 }
 
 /// A re-read's, a rewatch's mark (" · 2nd time"), as a diary marks one: nothing for an item's

@@ -3354,10 +3354,33 @@ async fn the_owners_log_page_takes_a_games_hours_played() {
         page.contains(r#"In progress: <span class="far">12h played</span>"#),
         "{page}"
     );
-    // And a blog's "now playing", by the widget's script.
+    // And a blog's "now playing" and "recently finished", by the widget's script: a game
+    // finished after 62 hours says them.
+    let hades = sys
+        .add_item(json!({ "kind": "game", "title": "Hades" }))
+        .await;
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{hades}/progress"),
+        json!({ "done": 223_200, "unit": "seconds" }),
+    )
+    .await;
+    let last = sys
+        .write(
+            reqwest::Method::POST,
+            &format!("/v1/items/{hades}/finish"),
+            json!({ "tweet": false }),
+        )
+        .await;
+    sys.converged(
+        std::slice::from_ref(&reader),
+        last["position"].as_i64().unwrap(),
+    )
+    .await;
     let blog_port = blog(format!(
         r#"<!doctype html><html lang="en"><head></head><body>
 <div data-lately data-show="current" data-kind="game"></div>
+<div id="finished" data-lately></div>
 <script src="{reader}/widget.js" async></script></body></html>"#
     ));
     let visitor = Browser::start().await;
@@ -3368,6 +3391,13 @@ async fn the_owners_log_page_takes_a_games_hours_played() {
             .await,
         json!(["12h played", 0])
     );
+    visitor
+        .until(
+            "const h = document.getElementById('finished'); const p = h.shadowRoot && h.shadowRoot.querySelector('li .played'); return p ? p.textContent : ''",
+            &json!("62h played"),
+            within,
+        )
+        .await;
     visitor.quit().await;
     // Of how many it takes, when that is known.
     browser.eval(&log_progress("12h/40h")).await;
