@@ -448,6 +448,13 @@ async fn a_games_hours_played_are_followed_without_a_whole() {
         .await
         .unwrap();
     assert_eq!(feed["items"][0]["time_played"], 52_200);
+    let json_feed: serde_json::Value = reqwest::get(format!("{}/feed.json", sys.reader))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json_feed["items"][0]["_lately"]["time_played"], 52_200);
     for page in [
         format!("{}/widget", sys.reader),
         format!("{}/items/{game}", sys.reader),

@@ -228,6 +228,9 @@ pub async fn json_feed(
             if !e.followed_in.is_own() {
                 item["_lately"]["followed_in"] = json!(e.followed_in);
             }
+            if let Some(played) = e.time_played {
+                item["_lately"]["time_played"] = json!(played);
+            }
             // What the finish is of: the book's, the film's own page.
             if let Some(url) = &e.item.url {
                 item["external_url"] = json!(url);
