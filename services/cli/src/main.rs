@@ -325,7 +325,9 @@ enum Command {
         /// how much further since the last time: +20 (twenty pages on, or one more episode
         /// with +1; twenty points for an item followed in percent). An audiobook, a podcast:
         /// where you are of how long it runs, as a player shows it (1:20:00/4:12:00, 45:10/1:20:00)
-        /// or in letters (5h30m/12h), then 2:05:00 (where you are now) or +45m (further on).
+        /// or in letters (5h30m/12h), then 2:05:00 (where you are now) or +45m (further on). A
+        /// game: its hours played, 12h (of however long it takes: no percentage), then 14h or
+        /// +2h; or of how many it takes, if you know (12h/40h).
         #[arg(value_parser = Move::parse, value_name = "HOW_FAR")]
         how_far: Move,
     },
