@@ -155,6 +155,21 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// What a reader answers at `url`, as JSON.
+async fn json_at(url: &str) -> serde_json::Value {
+    reqwest::get(url).await.unwrap().json().await.unwrap()
+}
+
+/// A reader's page at `url`.
+async fn page_at(url: &str) -> String {
+    reqwest::get(url).await.unwrap().text().await.unwrap()
+}
+
+/// Asserts that a command's output (or a page) says `what`, showing it whole when not.
+fn says(out: &str, what: &str) {
+    assert!(out.contains(what), "{out}");
+}
+
 /// `stats --year` of this year says how far along the owner's goals are, as the readers have
 /// them (`LATELY_GOALS`); `--goal` asks for another instead.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,12 +324,7 @@ async fn an_audiobook_is_followed_in_running_time() {
         stdout(&out)
     );
     // The readers answer the unit beside the count, and the pages say it as a time.
-    let current: serde_json::Value = reqwest::get(format!("{}/v1/current", sys.reader))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let current = json_at(&format!("{}/v1/current", sys.reader)).await;
     let item = &current["items"][0];
     assert_eq!(
         (
@@ -328,12 +338,7 @@ async fn an_audiobook_is_followed_in_running_time() {
             &serde_json::json!("seconds")
         )
     );
-    let page = reqwest::get(format!("{}/items/{book}", sys.reader))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = page_at(&format!("{}/items/{book}", sys.reader)).await;
     assert!(
         page.contains(r#"In progress: <span class="far">2h 5m of 4h 12m (49%)</span>"#),
         "{page}"
@@ -365,11 +370,7 @@ async fn a_games_hours_played_are_followed_without_a_whole() {
     let game = stdout(&out).trim().to_owned();
     let out = sys.lately(&["progress", &game, "12h"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("“Elden Ring”: now 12h played"),
-        "{}",
-        stderr(&out)
-    );
+    says(&stderr(&out), "“Elden Ring”: now 12h played");
     let last = log.read_stream(&game).await.unwrap().pop().unwrap();
     assert_eq!(
         (
@@ -379,25 +380,14 @@ async fn a_games_hours_played_are_followed_without_a_whole() {
         (2, None)
     );
     let out = sys.lately(&["progress", &game, "+2h30m"]).await;
-    assert!(
-        stderr(&out).contains("“Elden Ring”: now 14h 30m played"),
-        "{}",
-        stderr(&out)
-    );
+    says(&stderr(&out), "“Elden Ring”: now 14h 30m played");
     let out = sys.lately(&["current"]).await;
-    assert!(
-        stdout(&out).contains("Elden Ring 14h 30m played"),
-        "{}",
-        stdout(&out)
+    says(&stdout(&out), "Elden Ring 14h 30m played");
+    says(
+        &stdout(&sys.lately(&["show", &game]).await),
+        "  12h played\n",
     );
-    let show = stdout(&sys.lately(&["show", &game]).await);
-    assert!(show.contains("  12h played\n"), "{show}");
-    let current: serde_json::Value = reqwest::get(format!("{}/v1/current", sys.reader))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let current = json_at(&format!("{}/v1/current", sys.reader)).await;
     let item = &current["items"][0];
     assert_eq!(
         (
@@ -414,55 +404,35 @@ async fn a_games_hours_played_are_followed_without_a_whole() {
         )
     );
     let exported = sys.lately(&["export"]).await;
-    assert!(
-        stdout(&exported).contains(",14:30:00,"),
-        "{}",
-        stdout(&exported)
-    );
+    says(&stdout(&exported), ",14:30:00,");
     let to = system().await;
     let import = to
         .lately_stdin(&["import", "csv", "-"], &exported.stdout)
         .await;
     assert!(import.status.success(), "{}", stderr(&import));
     let out = to.lately(&["current"]).await;
-    assert!(
-        stdout(&out).contains("Elden Ring 14h 30m played"),
-        "{}",
-        stdout(&out)
-    );
+    says(&stdout(&out), "Elden Ring 14h 30m played");
     // Finished, the hours it took to play go with the finish: in the list, the feed's entry,
     // the widget and the item's page.
     let out = sys
         .lately(&["finish", &game, "--rating", "5", "--no-tweet"])
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let list = stdout(&sys.lately(&["list"]).await);
-    assert!(
-        list.contains("Elden Ring ★★★★★, 14h 30m played  ("),
-        "{list}"
+    says(
+        &stdout(&sys.lately(&["list"]).await),
+        "Elden Ring ★★★★★, 14h 30m played  (",
     );
-    let feed: serde_json::Value = reqwest::get(format!("{}/v1/feed", sys.reader))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let feed = json_at(&format!("{}/v1/feed", sys.reader)).await;
     assert_eq!(feed["items"][0]["time_played"], 52_200);
-    let json_feed: serde_json::Value = reqwest::get(format!("{}/feed.json", sys.reader))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let json_feed = json_at(&format!("{}/feed.json", sys.reader)).await;
     assert_eq!(json_feed["items"][0]["_lately"]["time_played"], 52_200);
     for page in [
         format!("{}/widget", sys.reader),
         format!("{}/items/{game}", sys.reader),
     ] {
-        let html = reqwest::get(&page).await.unwrap().text().await.unwrap();
-        assert!(
-            html.contains(r#" · <span class="played">14h 30m played</span>"#),
-            "{page}: {html}"
+        says(
+            &page_at(&page).await,
+            r#" · <span class="played">14h 30m played</span>"#,
         );
     }
 }
@@ -600,12 +570,7 @@ async fn a_finish_says_it_was_listened_to() {
         list.contains(&format!("Piranesi ★★★★★  ({piranesi})")),
         "{list}"
     );
-    let feed: serde_json::Value = reqwest::get(format!("{}/v1/feed", sys.reader))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let feed = json_at(&format!("{}/v1/feed", sys.reader)).await;
     let followed: Vec<_> = feed["items"]
         .as_array()
         .unwrap()
@@ -3558,12 +3523,7 @@ async fn tweets_lists_the_outbox_and_retry_tweet_says_why_not() {
 
     // The notifier starts from the log's head as it first sees it: finish after that.
     for _ in 0..200 {
-        let status: serde_json::Value = reqwest::get(format!("{url}/v1/status"))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let status = json_at(&format!("{url}/v1/status")).await;
         if status["checkpoint"].is_i64() {
             break;
         }
@@ -4006,7 +3966,7 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
         .lately(&["embed", "--iframe", "--no-heading", "--show", "current"])
         .await;
     let src = iframe_src(&stdout(&out));
-    let page = reqwest::get(&src).await.unwrap().text().await.unwrap();
+    let page = page_at(&src).await;
     assert!(
         page.contains(r#"<h2 class="p-name" hidden>In progress</h2>"#),
         "{page}"
@@ -4054,7 +4014,7 @@ async fn embed_prints_a_snippet_that_the_reader_serves() {
         .await;
     let src = iframe_src(&stdout(&out));
     assert!(src.contains("layout=covers"), "{src}");
-    let page = reqwest::get(&src).await.unwrap().text().await.unwrap();
+    let page = page_at(&src).await;
     assert!(
         page.contains(r#"data-show="queue""#) && page.contains(r#"<ol class="covers">"#),
         "{page}"
