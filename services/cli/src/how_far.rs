@@ -110,9 +110,17 @@ pub enum Move {
 
 impl Move {
     pub fn parse(raw: &str) -> Result<Self, String> {
-        // "12h played", as the pages say a game's hours back.
+        // "12h played", as the pages say a game's hours back: time played, of no known whole,
+        // whatever whole was given before.
         let raw = raw.trim();
         let bare = raw.strip_suffix(" played").unwrap_or(raw).trim();
+        if bare.len() < raw.len() && is_time(bare) && !bare.starts_with('+') && !bare.contains('/')
+        {
+            return seconds(bare)
+                .ok_or_else(|| format!("{bare}: expected a time (12h, 12h30m, 12:30:00)"))
+                .and_then(|n| Portion::played(n).map_err(|e| e.0))
+                .map(|p| Self::To(HowFar::Counted(p)));
+        }
         if is_time(bare) && !bare.contains('/') {
             // As long as hours played can be (a whole's end is the item's to check).
             let max = i64::from(Portion::PLAYED_MAX);
@@ -639,6 +647,18 @@ mod tests {
             "2h played"
         );
         assert_eq!(to("12h played", &begun).unwrap(), played);
+        // Said "played", a whole given before is dropped.
+        let of_40 = json!({"title": "Outer Wilds", "kind": "game", "progress": 30,
+                           "progress_done": 43_200, "progress_of": 144_000,
+                           "progress_unit": "seconds"});
+        assert_eq!(
+            to("13h", &of_40).unwrap().said(MediaKind::Game),
+            "13h of 40h (32%)"
+        );
+        assert_eq!(
+            to("13h played", &of_40).unwrap().said(MediaKind::Game),
+            "13h played"
+        );
         // Then on from them, in time; a bare number is no time.
         let playing = json!({"title": "Outer Wilds", "kind": "game", "progress": null,
                              "progress_done": 43_200, "progress_unit": "seconds"});

@@ -263,7 +263,12 @@
   // takes ("12h", "12h played"; then "14h" or "+2h"). A string is what is wrong with it. (As
   // the CLI's how_far.rs.)
   function howFar(text, item) {
-    const t = text.trim().replace(/\s+played$/i, "");
+    const said = text.trim();
+    const t = said.replace(/\s+played$/i, "");
+    // Said "played": time played of no known whole, whatever whole was given before.
+    if (t !== said && isTime(t) && !t.startsWith("+") && seconds(t) !== null) {
+      return seconds(t) > PLAYED_MAX ? "At most 10,000 hours played." : { done: seconds(t), unit: "seconds" };
+    }
     const timed = item.progress_unit === "seconds" && item.progress_of;
     const played = isPlayed(item);
     let m = /^(.+?)\s*\/\s*(.+)$/.exec(t);
