@@ -281,9 +281,10 @@
       const step = t.startsWith("+");
       const n = seconds(step ? t.slice(1) : t);
       if (n === null || (step && n < 1)) return null;
-      // Hours played, of no known whole: on from those played, or from none.
+      // Hours played, of no known whole: on from those played, or from none (a game given
+      // a whole goes on in it, as the CLI's).
       const none = item.progress === null || item.progress === undefined;
-      if (played || (item.kind === "game" && (!step || none))) {
+      if (played || (item.kind === "game" && !timed && (!step || none))) {
         const done = step && played ? item.progress_done + n : n;
         if (done > PLAYED_MAX) return "At most 10,000 hours played.";
         return Object.assign({ done, unit: "seconds" }, step ? { expected_version: item.version } : {});

@@ -3416,7 +3416,11 @@ async fn the_owners_log_page_takes_a_games_hours_played() {
         )
     );
     assert_eq!(last.schema_version, 1);
-    // Said "played", the whole is dropped again.
+    // A time is then of that whole; said "played", the whole is dropped again.
+    browser.eval(&log_progress("13h")).await;
+    browser
+        .until(FIRST_IN_PROGRESS, &json!("Game · 13h of 40h"), within)
+        .await;
     browser.eval(&log_progress("13h played")).await;
     browser
         .until(FIRST_IN_PROGRESS, &json!("Game · 13h played"), within)
