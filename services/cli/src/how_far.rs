@@ -273,6 +273,7 @@ impl Move {
                         or_percent(n, ", or ", " for a percentage")
                     ))
                 }
+                // (A count of the item's own units always has its whole: only time is open.)
                 Some(p) => Portion::parse(n, p.of().map_or(0, i64::from))
                     .map(HowFar::Counted)
                     .map_err(|_| {
