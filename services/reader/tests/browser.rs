@@ -2684,13 +2684,17 @@ async fn the_owners_log_page_asks_before_adding_what_is_there_already() {
         .says("“The Slow Web” is in your list already (up next). Add another all the same (another edition, a remake)?")
         .await;
     assert_eq!(log.head().await.unwrap(), head, "asking wrote");
-    // Another edition of the book after all: "Add it anyway".
+    // Another edition of the book after all: "Add it anyway", once the page asks of it (the
+    // question about the article has a button of the same name: tapped, it would add that).
     browser
         .eval(&add(
             "book",
             "dune!",
             "f.elements.by.value = 'frank herbert';",
         ))
+        .await;
+    browser
+        .says("“Dune” by Frank Herbert is in your list already (finished 2 times). Add another all the same (another edition, a remake)?")
         .await;
     browser
         .until(
