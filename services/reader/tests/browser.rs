@@ -1224,6 +1224,15 @@ fn log_progress(how_far: &str) -> String {
     format!("const f = document.querySelector('#current li form.progress'); f.elements.at.value = '{how_far}'; f.requestSubmit();")
 }
 
+/// Types `how_far` into the first line in progress's field on the owner's page, logs it, and
+/// waits until that line says `shows`.
+async fn logs(browser: &Browser, how_far: &str, shows: &str) {
+    browser.eval(&log_progress(how_far)).await;
+    browser
+        .until(FIRST_IN_PROGRESS, &json!(shows), Duration::from_secs(5))
+        .await;
+}
+
 async fn give_token(browser: &Browser, token: &str) {
     browser
         .until(
@@ -3129,10 +3138,7 @@ async fn the_owners_log_page_counts_an_episode_on() {
         .await;
     // Two episodes on, typed as the CLI takes it; five more would be past the end: refused by
     // the page, nothing written.
-    browser.eval(&log_progress("+2")).await;
-    browser
-        .until(meta, &json!("TV · episode 8 of 10"), within)
-        .await;
+    logs(&browser, "+2", "TV · episode 8 of 10").await;
     assert_eq!(
         browser.eval(STATUS).await,
         json!("“Severance, season 2”: episode 8 of 10.")
@@ -3196,14 +3202,8 @@ async fn the_owners_log_page_asks_a_first_page_of_how_many() {
         .says("“Dune”: page 45 of how many? Say it whole, 45/… (45/412: page 45 of 412), or 45% for a percentage.")
         .await;
     assert_eq!(log.head().await.unwrap(), head, "a first bare number wrote");
-    browser.eval(&log_progress("45/412")).await;
-    browser
-        .until(meta, &json!("Book · page 45 of 412"), within)
-        .await;
-    browser.eval(&log_progress("60")).await;
-    browser
-        .until(meta, &json!("Book · page 60 of 412"), within)
-        .await;
+    logs(&browser, "45/412", "Book · page 45 of 412").await;
+    logs(&browser, "60", "Book · page 60 of 412").await;
     let last = log.read_stream(&book).await.unwrap().pop().unwrap();
     let data = last.data.value().unwrap();
     assert_eq!((&data["done"], &data["of"]), (&json!(60), &json!(412)));
@@ -3404,10 +3404,7 @@ async fn the_owners_log_page_takes_a_games_hours_played() {
         .await;
     visitor.quit().await;
     // Of how many it takes, when that is known.
-    browser.eval(&log_progress("12h/40h")).await;
-    browser
-        .until(FIRST_IN_PROGRESS, &json!("Game · 12h of 40h"), within)
-        .await;
+    logs(&browser, "12h/40h", "Game · 12h of 40h").await;
     let last = log.read_stream(&game).await.unwrap().pop().unwrap();
     let data = last.data.value().unwrap();
     assert_eq!(
@@ -3421,14 +3418,8 @@ async fn the_owners_log_page_takes_a_games_hours_played() {
     );
     assert_eq!(last.schema_version, 1);
     // A time is then of that whole; said "played", the whole is dropped again.
-    browser.eval(&log_progress("13h")).await;
-    browser
-        .until(FIRST_IN_PROGRESS, &json!("Game · 13h of 40h"), within)
-        .await;
-    browser.eval(&log_progress("13h played")).await;
-    browser
-        .until(FIRST_IN_PROGRESS, &json!("Game · 13h played"), within)
-        .await;
+    logs(&browser, "13h", "Game · 13h of 40h").await;
+    logs(&browser, "13h played", "Game · 13h played").await;
     browser.quit().await;
 }
 
