@@ -487,11 +487,19 @@ impl ItemEvent {
         let event = Self::parse(name, &mut de)
             .and_then(|event| de.end().map(|()| event))
             .map_err(|e| malformed(name, schema_version, e.to_string()))?;
-        match &event {
-            ItemEvent::ProgressLogged(p) if schema_version == 1 && p.percent.is_none() => Err(
-                malformed(name, schema_version, V1_PROGRESS_HAS_A_PERCENT.to_owned()),
-            ),
-            _ => Ok(event),
+        event.within(schema_version)
+    }
+
+    /// The event, if its schema version could say it: one read as a later version is read
+    /// ([`reads_as_current`]) must not say what only that version can.
+    fn within(self, version: i32) -> Result<Self, DecodeError> {
+        match &self {
+            Self::ProgressLogged(p) if version == 1 && p.percent.is_none() => Err(malformed(
+                "item_progress_logged",
+                version,
+                "item_progress_logged v1 always has a percent".to_owned(),
+            )),
+            _ => Ok(self),
         }
     }
 
@@ -502,10 +510,14 @@ impl ItemEvent {
         current: i32,
         mut data: Value,
     ) -> Result<Self, DecodeError> {
-        for from in version..current {
-            data = upcast(name, from, data).map_err(|e| malformed(name, version, e))?;
+        if !reads_as_current(name, version) {
+            for from in version..current {
+                data = upcast(name, from, data).map_err(|e| malformed(name, version, e))?;
+            }
         }
-        Self::parse(name, data).map_err(|e| malformed(name, version, e.to_string()))
+        Self::parse(name, data)
+            .map_err(|e| malformed(name, version, e.to_string()))?
+            .within(version)
     }
 
     /// The event `name` (one of [`TYPES`]) read from `de`.
@@ -530,13 +542,16 @@ impl ItemEvent {
 }
 
 /// Whether `version` of `name` is read as the current version is, with no upcast: so it is
-/// when the current version only widened what the payload may say. (The log's replay reads
-/// most events so, straight from their text.)
+/// when the current version only widened what the payload may say, and
+/// [`ItemEvent::within`] refuses what the older version could not say. (The log's replay
+/// reads most events so, straight from their text.)
+///
+/// * `item_progress_logged` v1 as v2: the same payload; v2 may leave `percent` out, for time
+///   spent of no known whole (`done` in seconds without `of`). Only such events are stored as
+///   v2 ([`ItemEvent::schema_version`]).
 fn reads_as_current(name: &str, version: i32) -> bool {
     matches!((name, version), ("item_progress_logged", 1))
 }
-
-const V1_PROGRESS_HAS_A_PERCENT: &str = "item_progress_logged v1 always has a percent";
 
 /// The type's name as [`TYPES`] spells it and its current schema version, if this build can
 /// read `schema_version` of it.
@@ -568,9 +583,7 @@ fn malformed(name: &str, version: i32, reason: String) -> DecodeError {
 /// * `item_added` v1 → v2: a single optional `author` string became the `creators` list, and
 ///   `visibility` was introduced (everything before it was public).
 /// * `item_finished` v1 → v2: whole `stars` (1–5) became `rating` in half steps (0.5–5.0).
-/// * `item_progress_logged` v1 → v2: the same payload; v2 may leave `percent` out, for time
-///   spent of no known whole (`done` in seconds without `of`). Only such events are stored as
-///   v2 ([`ItemEvent::schema_version`]).
+/// * `item_progress_logged` v1 → v2: none ([`reads_as_current`]).
 fn upcast(event_type: &str, from: i32, mut data: Value) -> Result<Value, String> {
     let obj = data
         .as_object_mut()
@@ -589,11 +602,6 @@ fn upcast(event_type: &str, from: i32, mut data: Value) -> Result<Value, String>
                 if !stars.is_null() {
                     obj.insert("rating".into(), stars);
                 }
-            }
-        }
-        ("item_progress_logged", 1) => {
-            if obj.get("percent").is_none_or(Value::is_null) {
-                return Err(V1_PROGRESS_HAS_A_PERCENT.to_owned());
             }
         }
         _ => {

@@ -266,9 +266,8 @@
     const said = text.trim();
     const t = said.replace(/\s+played$/i, "");
     // Said "played": time played of no known whole, whatever whole was given before.
-    if (t !== said && isTime(t) && !t.startsWith("+") && seconds(t) !== null) {
-      return seconds(t) > PLAYED_MAX ? "At most 10,000 hours played." : { done: seconds(t), unit: "seconds" };
-    }
+    const hours = t !== said && isTime(t) && !t.startsWith("+") ? seconds(t) : null;
+    if (hours !== null) return hours > PLAYED_MAX ? "At most 10,000 hours played." : { done: hours, unit: "seconds" };
     const timed = item.progress_unit === "seconds" && item.progress_of;
     const played = isPlayed(item);
     let m = /^(.+?)\s*\/\s*(.+)$/.exec(t);

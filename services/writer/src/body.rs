@@ -194,12 +194,13 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
 
 /// `POST /v1/items/{id}/progress`: how far, as `percent` or as `done` of `of` in the item's
 /// own units (page 183 of 304), or with `"unit": "seconds"` of its running time (an
-/// audiobook's 4,800 s of 15,120), whose percentage is made here; or `done` seconds alone,
-/// time spent of no known whole (a game's 43,200 s, 12 hours, played), which has none.
+/// audiobook's 4,800 s of 15,120), whose percentage the event makes
+/// ([`lately_domain::event::ProgressLogged::new`]); or `done` seconds alone, time spent of no
+/// known whole (a game's 43,200 s, 12 hours, played), which has none.
 #[derive(Debug, Deserialize)]
 #[serde(try_from = "RawProgress")]
 pub struct Progress {
-    /// `None` for time spent of no known whole.
+    /// As given: `None` when a count is (its percentage is made from it).
     pub percent: Option<Percent>,
     pub portion: Option<Portion>,
     pub at: Option<DateTime<Utc>>,
@@ -230,19 +231,15 @@ impl TryFrom<RawProgress> for Progress {
         }
         let portion = Portion::from_parts(raw.done, raw.of, raw.unit)
             .map_err(|e| format!("{} {EXAMPLE}", e.0))?;
-        let (percent, portion) = match (raw.percent, portion) {
-            (Some(percent), _) => (Some(percent), None),
-            (None, Some(portion)) => (portion.percent(), Some(portion)),
-            (None, None) => {
-                return Err(format!(
-                    "progress needs percent (0 to 100), or done and of {EXAMPLE}, or done \
-                     seconds alone with \"unit\": \"seconds\" for time played of no known \
-                     whole (12 hours of a game: {{\"done\": 43200, \"unit\": \"seconds\"}})"
-                ))
-            }
-        };
+        if raw.percent.is_none() && portion.is_none() {
+            return Err(format!(
+                "progress needs percent (0 to 100), or done and of {EXAMPLE}, or done seconds \
+                 alone with \"unit\": \"seconds\" for time played of no known whole (12 hours \
+                 of a game: {{\"done\": 43200, \"unit\": \"seconds\"}})"
+            ));
+        }
         Ok(Self {
-            percent,
+            percent: raw.percent,
             portion,
             at: raw.at,
             expected_version: raw.expected_version,

@@ -240,11 +240,7 @@ pub async fn revise_start(request: ItemRequest) -> Result<HttpResponse, ApiError
 /// `POST /v1/items/{id}/progress`
 pub async fn progress(request: ItemRequest) -> Result<HttpResponse, ApiError> {
     on_item(request, false, |b: body::Progress, now| {
-        let event = ProgressLogged {
-            percent: b.percent,
-            portion: b.portion,
-            at: when(b.at, now)?,
-        };
+        let event = ProgressLogged::new(b.percent, b.portion, when(b.at, now)?);
         Ok((ItemEvent::ProgressLogged(event), b.expected_version))
     })
     .await
