@@ -43,9 +43,10 @@ pub struct Started {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawProgress", into = "RawProgress")]
 pub struct ProgressLogged {
-    /// `None` only for time spent of no known whole (a game's 12 hours played), which is no
-    /// share of anything: such an event is schema version 2, which older builds refuse as
-    /// newer than they know; every other is stored as version 1, as before.
+    /// `None` only for time spent of no known whole (a game's 12 hours played) and for an
+    /// episode of a season (a show's S2 E5), which are no share of anything: such an event is
+    /// schema version 2, or 3 with a season, which older builds refuse as newer than they know;
+    /// every other is stored as version 1, as before.
     pub percent: Option<Percent>,
     /// Where they are in the item's own units (page 183 of 304) or its running time, when
     /// they said it so; the percentage was made from it. Stored as two optional fields, `done`
@@ -67,7 +68,7 @@ impl ProgressLogged {
 }
 
 /// [`ProgressLogged`] as its JSON reads: `done` and `of` both or neither, or `done` alone in
-/// seconds with no `percent`.
+/// seconds or with a `season`, with no `percent`.
 #[derive(Serialize, Deserialize)]
 struct RawProgress {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -78,19 +79,24 @@ struct RawProgress {
     of: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unit: Option<Unit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    season: Option<i64>,
     at: DateTime<Utc>,
 }
 
 impl TryFrom<RawProgress> for ProgressLogged {
     type Error = ParseError;
     fn try_from(raw: RawProgress) -> Result<Self, ParseError> {
-        let portion = Portion::from_parts(raw.done, raw.of, raw.unit)?;
-        // A percentage, unless the time spent is of no known whole, which has none.
+        let portion = Portion::from_parts(raw.done, raw.of, raw.unit, raw.season)?;
+        // A percentage, unless the count is of no known whole (time played, an episode of a
+        // season), which has none.
         let open = portion.is_some_and(|p| p.of().is_none());
         match (raw.percent, open) {
             (Some(_), true) => {
                 return Err(ParseError(
-                    "time spent of no known whole (done without of) is no percentage".into(),
+                    "a count of no known whole (done without of: time played, an episode of a \
+                     season) is no percentage"
+                        .into(),
                 ))
             }
             (None, false) => return Err(ParseError("percent is missing".into())),
@@ -111,6 +117,7 @@ impl From<ProgressLogged> for RawProgress {
             done: p.portion.map(|p| i64::from(p.done())),
             of: p.portion.and_then(Portion::of).map(i64::from),
             unit: p.portion.map(Portion::unit).filter(|u| !u.is_own()),
+            season: p.portion.and_then(Portion::season).map(i64::from),
             at: p.at,
         }
     }
@@ -373,7 +380,7 @@ pub enum DecodeError {
 const TYPES: [(&str, i32); 13] = [
     ("item_added", 2),
     ("item_started", 1),
-    ("item_progress_logged", 2),
+    ("item_progress_logged", 3),
     ("item_finished", 2),
     ("item_abandoned", 1),
     ("item_edited", 1),
@@ -393,9 +400,10 @@ impl ItemEvent {
 
     pub fn schema_version(&self) -> i32 {
         match self {
-            // Version 2 only where version 1 cannot say it, so that every other progress
-            // event stays readable by a build before it.
+            // Version 2 only where version 1 cannot say it, and 3 only where 2 cannot, so that
+            // every other progress event stays readable by a build before it.
             Self::ProgressLogged(p) if p.percent.is_some() => 1,
+            Self::ProgressLogged(p) if p.portion.and_then(Portion::season).is_none() => 2,
             _ => TYPES[self.type_index()].1,
         }
     }
@@ -499,6 +507,15 @@ impl ItemEvent {
                 version,
                 "item_progress_logged v1 always has a percent".to_owned(),
             )),
+            Self::ProgressLogged(p)
+                if version < 3 && p.portion.and_then(Portion::season).is_some() =>
+            {
+                Err(malformed(
+                    "item_progress_logged",
+                    version,
+                    format!("item_progress_logged v{version} has no season"),
+                ))
+            }
             _ => Ok(self),
         }
     }
@@ -546,11 +563,12 @@ impl ItemEvent {
 /// [`ItemEvent::within`] refuses what the older version could not say. (The log's replay
 /// reads most events so, straight from their text.)
 ///
-/// * `item_progress_logged` v1 as v2: the same payload; v2 may leave `percent` out, for time
-///   spent of no known whole (`done` in seconds without `of`). Only such events are stored as
-///   v2 ([`ItemEvent::schema_version`]).
+/// * `item_progress_logged` v1 and v2 as v3: the same payload; v2 may leave `percent` out, for
+///   time spent of no known whole (`done` in seconds without `of`), and v3 for an episode of a
+///   season too (`done` with `season`). Only such events are stored as v2 and v3
+///   ([`ItemEvent::schema_version`]).
 fn reads_as_current(name: &str, version: i32) -> bool {
-    matches!((name, version), ("item_progress_logged", 1))
+    matches!((name, version), ("item_progress_logged", 1 | 2))
 }
 
 /// The type's name as [`TYPES`] spells it and its current schema version, if this build can
@@ -583,7 +601,7 @@ fn malformed(name: &str, version: i32, reason: String) -> DecodeError {
 /// * `item_added` v1 → v2: a single optional `author` string became the `creators` list, and
 ///   `visibility` was introduced (everything before it was public).
 /// * `item_finished` v1 → v2: whole `stars` (1–5) became `rating` in half steps (0.5–5.0).
-/// * `item_progress_logged` v1 → v2: none ([`reads_as_current`]).
+/// * `item_progress_logged` v1 → v2 → v3: none ([`reads_as_current`]).
 fn upcast(event_type: &str, from: i32, mut data: Value) -> Result<Value, String> {
     let obj = data
         .as_object_mut()
@@ -893,6 +911,57 @@ mod tests {
         }
     }
 
+    /// A show's episode of a season is stored as v3 (a build that knows v2 would misread the
+    /// season it does not know of), read back from text and from a value; a season in a v1 or
+    /// v2 payload, or beside a percentage, is no event.
+    #[test]
+    fn an_episode_of_a_season_is_stored_as_v3() {
+        let episode = ItemEvent::ProgressLogged(ProgressLogged::new(
+            None,
+            Some(Portion::episode(2, 5).unwrap()),
+            at(),
+        ));
+        let stored = episode.encode();
+        assert_eq!(stored.schema_version, 3);
+        assert_eq!(stored.data, json!({"done": 5, "season": 2, "at": at()}));
+        let text = stored.data.to_string();
+        assert_eq!(
+            ItemEvent::decode_json("item_progress_logged", 3, &text).unwrap(),
+            episode
+        );
+        assert_eq!(
+            ItemEvent::decode("item_progress_logged", 3, stored.data.clone()).unwrap(),
+            episode
+        );
+        // Time played stays v2, a percentage v1, and both read as v3 reads them.
+        let played = json!({"done": 43_200, "unit": "seconds", "at": at()});
+        assert!(ItemEvent::decode_json("item_progress_logged", 2, &played.to_string()).is_ok());
+        for (version, bad) in [
+            (1, json!({"done": 5, "season": 2, "at": at()})),
+            (2, json!({"done": 5, "season": 2, "at": at()})),
+            (
+                3,
+                json!({"percent": 10, "done": 5, "season": 2, "at": at()}),
+            ),
+            (3, json!({"done": 5, "of": 10, "season": 2, "at": at()})),
+            (3, json!({"season": 2, "at": at()})),
+        ] {
+            for decoded in [
+                ItemEvent::decode_json("item_progress_logged", version, &bad.to_string()),
+                ItemEvent::decode("item_progress_logged", version, bad.clone()),
+            ] {
+                assert!(
+                    matches!(decoded, Err(DecodeError::Malformed { .. })),
+                    "v{version} {bad}: {decoded:?}"
+                );
+            }
+        }
+        assert!(matches!(
+            ItemEvent::decode("item_progress_logged", 4, json!({"percent": 1, "at": at()})),
+            Err(DecodeError::FromTheFuture { known: 3, .. })
+        ));
+    }
+
     #[test]
     fn an_edit_distinguishes_clearing_from_leaving_alone() {
         let clear: ItemChanges = serde_json::from_value(json!({"url": null})).unwrap();
@@ -954,6 +1023,8 @@ mod tests {
                         Just("percent".to_string()),
                         Just("done".to_string()),
                         Just("of".to_string()),
+                        Just("unit".to_string()),
+                        Just("season".to_string()),
                         "[a-z]{1,8}"
                     ],
                     inner,
@@ -972,7 +1043,7 @@ mod tests {
         fn decoding_arbitrary_payloads_never_panics_and_text_agrees_with_value(
             data in arbitrary_json(),
             t in 0..TYPES.len() + 1,
-            version in -1..4i32,
+            version in -1..5i32,
         ) {
             let name = TYPES.get(t).map_or("nonsense", |(n, _)| *n);
             let from_text = ItemEvent::decode_json(name, version, &data.to_string());

@@ -144,7 +144,7 @@ impl ItemState {
     pub fn time_played(&self) -> Option<u32> {
         self.progress
             .and_then(|p| p.portion)
-            .filter(|p| p.of().is_none())
+            .filter(|p| p.is_played())
             .map(Portion::done)
     }
 

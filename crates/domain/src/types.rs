@@ -557,13 +557,20 @@ impl From<Percent> for u8 {
 /// had (how long a game takes depends on who plays it). Only running time can be open so (a
 /// book's pages or a show's episodes always have their count), up to 10,000 hours, and it is
 /// no percentage of anything.
+///
+/// Or a show's episode in its season: season 2, episode 5 ("S2 E5"), as every player and
+/// every tracker says where you are in a series. The item is the show, and how many episodes
+/// it will have in all nobody knows, so it is no percentage either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawPortion", into = "RawPortion")]
 pub struct Portion {
     done: u32,
-    /// `None`: time spent of no known whole (only in [`Unit::Seconds`]).
+    /// `None`: time spent of no known whole (only in [`Unit::Seconds`]), or an episode of a
+    /// season (only with `season`).
     of: Option<u32>,
     unit: Unit,
+    /// The season `done` is an episode of (only in the item's own units, and without `of`).
+    season: Option<u16>,
 }
 
 /// What a [`Portion`] counts. Stored beside `done` and `of` only when it is not the item's own
@@ -592,12 +599,14 @@ struct RawPortion {
     of: Option<i64>,
     #[serde(default, skip_serializing_if = "Unit::is_own")]
     unit: Unit,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    season: Option<i64>,
 }
 
 impl TryFrom<RawPortion> for Portion {
     type Error = ParseError;
     fn try_from(raw: RawPortion) -> Result<Self, ParseError> {
-        Self::from_parts(Some(raw.done), raw.of, Some(raw.unit))?
+        Self::from_parts(Some(raw.done), raw.of, Some(raw.unit), raw.season)?
             .ok_or_else(|| ParseError("done is missing".into()))
     }
 }
@@ -608,6 +617,7 @@ impl From<Portion> for RawPortion {
             done: p.done.into(),
             of: p.of.map(i64::from),
             unit: p.unit,
+            season: p.season.map(i64::from),
         }
     }
 }
@@ -616,23 +626,40 @@ impl Portion {
     pub const MAX: u32 = 1_000_000;
     /// The most time spent of no known whole: 10,000 hours, in seconds.
     pub const PLAYED_MAX: u32 = 36_000_000;
+    /// The highest season (some shows number theirs by the year: season 2024).
+    pub const SEASON_MAX: u16 = 9_999;
+    /// The highest episode of a season (a daily show's run).
+    pub const EPISODE_MAX: u32 = 99_999;
 
     /// A count given as optional fields, as the stored event and the writer's body carry it:
     /// `done` and `of` both (a count, of `unit` or else the item's own units), `done` alone in
-    /// seconds (time spent of no known whole: [`Portion::played`]), or neither (`None`); `of`
-    /// without `done`, a count of the item's own units without its whole, or a unit without a
-    /// count, is refused.
+    /// seconds (time spent of no known whole: [`Portion::played`]), `done` alone with `season`
+    /// (an episode of a season: [`Portion::episode`]), or none (`None`); `of` without `done`,
+    /// a count of the item's own units without its whole, a season with a whole or in
+    /// seconds, or a unit or a season without a count, is refused.
     pub fn from_parts(
         done: Option<i64>,
         of: Option<i64>,
         unit: Option<Unit>,
+        season: Option<i64>,
     ) -> Result<Option<Self>, ParseError> {
+        if let Some(season) = season {
+            return match (done, of, unit.unwrap_or_default()) {
+                (Some(episode), None, Unit::Own) => Self::episode(season, episode).map(Some),
+                (None, ..) => err("season goes with done, its episode (S2 E5: season 2, done 5)"),
+                _ => err(
+                    "season goes with done alone, its episode in the item's own units: how many \
+                     the show will have is not known",
+                ),
+            };
+        }
         match (done, of) {
             (Some(done), Some(of)) => Self::parse_in(done, of, unit.unwrap_or_default()).map(Some),
             (Some(done), None) if unit == Some(Unit::Seconds) => Self::played(done).map(Some),
             (Some(_), None) => err(
                 "done goes with of (page 120 of 304), unless it is time spent of no known \
-                 whole, in seconds (a game's hours played: unit \"seconds\")",
+                 whole, in seconds (a game's hours played: unit \"seconds\"), or an episode of \
+                 a season (S2 E5: season 2)",
             ),
             (None, None) if unit.is_some() => err("unit goes with done"),
             (None, None) => Ok(None),
@@ -653,6 +680,29 @@ impl Portion {
             done: seconds as u32,
             of: None,
             unit: Unit::Seconds,
+            season: None,
+        })
+    }
+
+    /// A show's episode of a season, "S2 E5" (season 0: its specials).
+    pub fn episode(season: i64, episode: i64) -> Result<Self, ParseError> {
+        let (seasons, episodes) = (i64::from(Self::SEASON_MAX), i64::from(Self::EPISODE_MAX));
+        if !(0..=seasons).contains(&season) {
+            return err(format!(
+                "season must be a whole number from 0 to {seasons} (got {season})"
+            ));
+        }
+        if !(0..=episodes).contains(&episode) {
+            return err(format!(
+                "an episode of a season must be a whole number from 0 to {episodes} (got \
+                 {episode})"
+            ));
+        }
+        Ok(Self {
+            done: episode as u32,
+            of: None,
+            unit: Unit::Own,
+            season: Some(season as u16),
         })
     }
 
@@ -678,6 +728,7 @@ impl Portion {
             done: done as u32,
             of: Some(of as u32),
             unit,
+            season: None,
         })
     }
     pub fn unit(self) -> Unit {
@@ -686,12 +737,22 @@ impl Portion {
     pub fn done(self) -> u32 {
         self.done
     }
-    /// The whole it is counted of; `None` for time spent of no known whole.
+    /// The whole it is counted of; `None` for time spent of no known whole and for an episode
+    /// of a season.
     pub fn of(self) -> Option<u32> {
         self.of
     }
+    /// The season `done` is an episode of, when it is one.
+    pub fn season(self) -> Option<u16> {
+        self.season
+    }
+    /// Time spent of no known whole (a game's hours played).
+    pub fn is_played(self) -> bool {
+        self.of.is_none() && self.unit == Unit::Seconds
+    }
     /// The percentage it is, rounded down: only the end is 100%, and 303 of 304 pages is 99%.
-    /// `None` for time spent of no known whole, which is no share of anything.
+    /// `None` for time spent of no known whole and for an episode of a season, which are no
+    /// share of anything.
     pub fn percent(self) -> Option<Percent> {
         self.of
             .map(|of| Percent((u64::from(self.done) * 100 / u64::from(of)) as u8))
@@ -700,9 +761,12 @@ impl Portion {
     /// show's, or a podcast's counted in its own units: an episode itself is followed in
     /// running time); of the kinds whose unit could be several things (a film's minutes or
     /// chapters, a game's hours or missions), "183 of 304"; in running time, "1h 20m of 4h
-    /// 12m"; time of no known whole, "12h played" of a game, else "45m in". The widget's
-    /// script and your log's page say it the same way.
+    /// 12m"; time of no known whole, "12h played" of a game, else "45m in"; an episode of a
+    /// season, "S2 E5". The widget's script and your log's page say it the same way.
     pub fn describe(self, kind: MediaKind) -> String {
+        if let Some(season) = self.season {
+            return format!("S{season} E{}", self.done);
+        }
         let Some(of) = self.of else {
             return match kind {
                 MediaKind::Game => format!("{} played", duration(self.done)),
@@ -1023,7 +1087,7 @@ mod tests {
     /// without `of`; only running time can be open so.
     #[test]
     fn time_played_of_no_known_whole_is_no_percentage() {
-        let played = Portion::from_parts(Some(43_200), None, Some(Unit::Seconds))
+        let played = Portion::from_parts(Some(43_200), None, Some(Unit::Seconds), None)
             .unwrap()
             .unwrap();
         assert_eq!(
@@ -1036,16 +1100,65 @@ mod tests {
         assert_eq!(json, serde_json::json!({"done": 43_200, "unit": "seconds"}));
         assert_eq!(serde_json::from_value::<Portion>(json).unwrap(), played);
         // Pages or episodes always have their count.
-        let err = Portion::from_parts(Some(45), None, None).unwrap_err().0;
+        let err = Portion::from_parts(Some(45), None, None, None)
+            .unwrap_err()
+            .0;
         assert!(err.contains("done goes with of"), "{err}");
         assert!(serde_json::from_value::<Portion>(serde_json::json!({"done": 45})).is_err());
-        assert!(Portion::from_parts(None, Some(304), None).is_err());
+        assert!(Portion::from_parts(None, Some(304), None, None).is_err());
         assert!(Portion::played(i64::from(Portion::PLAYED_MAX)).is_ok());
         assert!(Portion::played(i64::from(Portion::PLAYED_MAX) + 1)
             .unwrap_err()
             .0
             .contains("10,000 hours"));
         assert!(Portion::played(-1).is_err());
+    }
+
+    /// A show's episode of a season: no percentage (the show's episodes in all are not known),
+    /// said "S2 E5", stored as `season` beside `done`; refused with a whole, in seconds, or
+    /// without its episode.
+    #[test]
+    fn an_episode_of_a_season_is_no_percentage() {
+        let episode = Portion::from_parts(Some(5), None, None, Some(2))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                episode.season(),
+                episode.done(),
+                episode.of(),
+                episode.percent()
+            ),
+            (Some(2), 5, None, None)
+        );
+        assert!(!episode.is_played());
+        assert_eq!(episode.describe(MediaKind::Tv), "S2 E5");
+        assert_eq!(episode.describe(MediaKind::Podcast), "S2 E5");
+        let json = serde_json::to_value(episode).unwrap();
+        assert_eq!(json, serde_json::json!({"done": 5, "season": 2}));
+        assert_eq!(serde_json::from_value::<Portion>(json).unwrap(), episode);
+        // Season 0, a show's specials; a season numbered by its year.
+        assert_eq!(
+            Portion::episode(0, 1).unwrap().describe(MediaKind::Tv),
+            "S0 E1"
+        );
+        assert!(Portion::episode(2024, 180).is_ok());
+        let refused =
+            |done, of, unit, season| Portion::from_parts(done, of, unit, season).unwrap_err().0;
+        let err = refused(Some(5), Some(10), None, Some(2));
+        assert!(err.contains("season goes with done alone"), "{err}");
+        let err = refused(Some(5), None, Some(Unit::Seconds), Some(2));
+        assert!(err.contains("season goes with done alone"), "{err}");
+        let err = refused(None, None, None, Some(2));
+        assert!(err.contains("season goes with done"), "{err}");
+        let err = refused(Some(5), None, None, Some(10_000));
+        assert!(
+            err.contains("season must be a whole number from 0 to 9999"),
+            "{err}"
+        );
+        let err = refused(Some(100_000), None, None, Some(1));
+        assert!(err.contains("from 0 to 99999"), "{err}");
+        assert!(Portion::episode(-1, 1).is_err() && Portion::episode(1, -1).is_err());
     }
 
     #[test]
@@ -1073,7 +1186,7 @@ mod tests {
             serde_json::json!({"done": 1, "of": 2, "unit": "hours"})
         )
         .is_err());
-        assert!(Portion::from_parts(None, None, Some(Unit::Seconds))
+        assert!(Portion::from_parts(None, None, Some(Unit::Seconds), None)
             .unwrap_err()
             .0
             .contains("unit goes with done"));

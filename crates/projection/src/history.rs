@@ -195,6 +195,12 @@ enum WireEvent<'a> {
         done: u32,
         at: Ts,
     },
+    /// A show's episode of a season (S2 E5): no percentage.
+    ProgressEpisode {
+        season: u16,
+        episode: u32,
+        at: Ts,
+    },
 }
 
 fn strs<T, F: Fn(&T) -> &str>(values: &[T], f: F) -> Vec<&str> {
@@ -227,6 +233,11 @@ impl<'a> WireEvent<'a> {
                 match e.portion.map(|p| (p, p.of())) {
                     None => Self::ProgressLogged {
                         percent,
+                        at: e.at.into(),
+                    },
+                    Some((portion, None)) if portion.season().is_some() => Self::ProgressEpisode {
+                        season: portion.season().unwrap_or_default(),
+                        episode: portion.done(),
                         at: e.at.into(),
                     },
                     Some((portion, None)) => Self::ProgressPlayed {
@@ -444,6 +455,15 @@ impl<'a> WireEvent<'a> {
             Self::ProgressPlayed { done, at } => ItemEvent::ProgressLogged(ProgressLogged {
                 percent: None,
                 portion: Some(Portion::played(done.into())?),
+                at: at.try_into()?,
+            }),
+            Self::ProgressEpisode {
+                season,
+                episode,
+                at,
+            } => ItemEvent::ProgressLogged(ProgressLogged {
+                percent: None,
+                portion: Some(Portion::episode(season.into(), episode.into())?),
                 at: at.try_into()?,
             }),
         })
@@ -670,7 +690,8 @@ impl<'a> WireEntry<'a> {
             WireEvent::ProgressLogged { at, .. }
             | WireEvent::ProgressCounted { at, .. }
             | WireEvent::ProgressTimed { at, .. }
-            | WireEvent::ProgressPlayed { at, .. } => (at, SkimmedEvent::ProgressLogged),
+            | WireEvent::ProgressPlayed { at, .. }
+            | WireEvent::ProgressEpisode { at, .. } => (at, SkimmedEvent::ProgressLogged),
             WireEvent::Finished {
                 at,
                 half_stars,

@@ -45,7 +45,8 @@ pub use zone::Zone;
 /// 4: progress may be counted in running time (a history variant older code cannot read).
 /// 5: a finish, or a revision of one, may say it was listened to (two more variants).
 /// 6: progress may be time spent of no known whole, a game's hours played (one more variant).
-pub const PROJECTION_VERSION: i32 = 6;
+/// 7: progress may be a show's episode of a season (one more variant).
+pub const PROJECTION_VERSION: i32 = 7;
 
 /// One event of an item's history, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

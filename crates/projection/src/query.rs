@@ -42,8 +42,9 @@ pub struct ItemView {
     pub cover_url: Option<String>,
     pub tags: Vec<String>,
     pub status: Status,
-    /// The percentage; `null` before any progress, and for time spent of no known whole (a
-    /// game's hours played: `progress_done` seconds, no `progress_of`).
+    /// The percentage; `null` before any progress, for time spent of no known whole (a
+    /// game's hours played: `progress_done` seconds, no `progress_of`), and for an episode of a
+    /// season (`progress_done` of `progress_season`).
     pub progress: Option<u8>,
     /// Where `progress` was made from, in the item's own units (page `progress_done` of
     /// `progress_of`), when the owner counted so. Left out otherwise, as a feed's finished
@@ -56,6 +57,10 @@ pub struct ItemView {
     /// out for the item's own units.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress_unit: Option<Unit>,
+    /// The season `progress_done` is an episode of (a show's S2 E5: season 2, done 5); left
+    /// out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress_season: Option<u16>,
     pub times_finished: u32,
     pub added_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -112,12 +117,13 @@ pub struct ItemFilter {
 
 impl ItemView {
     /// Where its progress was made from, in the item's own units or its running time, if it
-    /// was counted so (or time spent of no known whole).
+    /// was counted so (or time spent of no known whole, or an episode of a season).
     pub fn portion(&self) -> Option<Portion> {
         Portion::from_parts(
             Some(self.progress_done?.into()),
             self.progress_of.map(i64::from),
             Some(self.progress_unit.unwrap_or_default()),
+            self.progress_season.map(i64::from),
         )
         .ok()
         .flatten()
@@ -238,6 +244,7 @@ fn view(id: &str, s: &ItemState) -> ItemView {
             .and_then(|p| p.portion)
             .map(Portion::unit)
             .filter(|u| !u.is_own()),
+        progress_season: s.progress.and_then(|p| p.portion).and_then(Portion::season),
         times_finished: s.times_finished,
         added_at: s.added_at,
         updated_at: s.updated_at,

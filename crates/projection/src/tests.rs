@@ -896,10 +896,11 @@ fn valid_events() -> impl Strategy<Value = Vec<(String, ItemEvent)>> {
                 1 => ItemEvent::Started(Started { at }),
                 2 => {
                     // In pages (`d` of 400), in seconds of 400 or of no known whole (a
-                    // game's hours played), or in percent.
-                    let portion = flag.then(|| match d % 3 {
+                    // game's hours played), as an episode of a season, or in percent.
+                    let portion = flag.then(|| match d % 4 {
                         0 => Portion::played(i64::from(d) * 60).unwrap(),
                         1 => Portion::parse_in(d.into(), 400, Unit::Own).unwrap(),
+                        2 => Portion::episode(i64::from(d % 7), d.into()).unwrap(),
                         _ => Portion::parse_in(d.into(), 400, Unit::Seconds).unwrap(),
                     });
                     let percent = Percent::parse(i64::from(d % 101)).unwrap();

@@ -380,6 +380,7 @@ pub(crate) fn a_book(title: &str, creators: &[&str]) -> lately_projection::ItemV
         progress_done: None,
         progress_of: None,
         progress_unit: None,
+        progress_season: None,
         times_finished: 1,
         added_at: chrono::Utc::now(),
         updated_at: chrono::Utc::now(),

@@ -196,7 +196,8 @@ fn present<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(
 /// own units (page 183 of 304), or with `"unit": "seconds"` of its running time (an
 /// audiobook's 4,800 s of 15,120), whose percentage the event makes
 /// ([`lately_domain::event::ProgressLogged::new`]); or `done` seconds alone, time spent of no
-/// known whole (a game's 43,200 s, 12 hours, played), which has none.
+/// known whole (a game's 43,200 s, 12 hours, played), or `done` with a `season`, a show's
+/// episode of a season (S2 E5), which have none.
 #[derive(Debug, Deserialize)]
 #[serde(try_from = "RawProgress")]
 pub struct Progress {
@@ -218,6 +219,8 @@ struct RawProgress {
     of: Option<i64>,
     #[serde(default, deserialize_with = "present")]
     unit: Option<Unit>,
+    #[serde(default, deserialize_with = "present")]
+    season: Option<i64>,
     at: Option<DateTime<Utc>>,
     expected_version: Option<i64>,
 }
@@ -229,13 +232,25 @@ impl TryFrom<RawProgress> for Progress {
         if raw.percent.is_some() && (raw.done.is_some() || raw.of.is_some()) {
             return Err("give percent, or done and of, not both".into());
         }
-        let portion = Portion::from_parts(raw.done, raw.of, raw.unit)
-            .map_err(|e| format!("{} {EXAMPLE}", e.0))?;
+        if raw.percent.is_some() && raw.season.is_some() {
+            return Err(
+                "an episode of a season is no percentage: give done and season (S2 E5 is \
+                 {\"season\": 2, \"done\": 5}), or percent"
+                    .into(),
+            );
+        }
+        let example = match raw.season {
+            Some(_) => r#"(S2 E5 is {"season": 2, "done": 5})"#,
+            None => EXAMPLE,
+        };
+        let portion = Portion::from_parts(raw.done, raw.of, raw.unit, raw.season)
+            .map_err(|e| format!("{} {example}", e.0))?;
         if raw.percent.is_none() && portion.is_none() {
             return Err(format!(
                 "progress needs percent (0 to 100), or done and of {EXAMPLE}, or done seconds \
                  alone with \"unit\": \"seconds\" for time played of no known whole (12 hours \
-                 of a game: {{\"done\": 43200, \"unit\": \"seconds\"}})"
+                 of a game: {{\"done\": 43200, \"unit\": \"seconds\"}}), or done with season \
+                 for a show's episode of a season (S2 E5: {{\"season\": 2, \"done\": 5}})"
             ));
         }
         Ok(Self {

@@ -319,6 +319,56 @@ async fn a_games_hours_played_are_logged_of_no_known_whole() {
     assert_eq!(stream.last().unwrap().schema_version, 1);
 }
 
+/// A show followed by season and episode: `{"season": 2, "done": 5}` is stored as a v3 event
+/// with no percentage (how many episodes the show will have is not known) and read back as
+/// "S2 E5"; a percentage after it is v1 again.
+#[tokio::test]
+async fn a_shows_episode_of_a_season_is_logged_without_a_whole() {
+    let app = spawn_app().await;
+    let res = app
+        .post("/v1/items", json!({ "kind": "tv", "title": "Severance" }))
+        .await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (season, episode, version) in [(1, 9, 2), (2, 5, 3)] {
+        let res = app
+            .post(
+                &format!("/v1/items/{id}/progress"),
+                json!({ "season": season, "done": episode }),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.json::<Value>().await.unwrap()["version"], version);
+    }
+    let stream = app.log.read_stream(&id).await.unwrap();
+    let episode = &stream[2];
+    assert_eq!(
+        (episode.event_type.as_str(), episode.schema_version),
+        ("item_progress_logged", 3)
+    );
+    let data = episode.data.value().unwrap();
+    assert_eq!(
+        (
+            data.get("percent"),
+            &data["season"],
+            &data["done"],
+            data.get("of")
+        ),
+        (None, &json!(2), &json!(5), None)
+    );
+    let res = app
+        .post(
+            &format!("/v1/items/{id}/progress"),
+            json!({ "percent": 80 }),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let stream = app.log.read_stream(&id).await.unwrap();
+    assert_eq!(stream.last().unwrap().schema_version, 1);
+}
+
 /// A finish says it was listened to (an audiobook), stored only then; and a revision says it
 /// afterwards, or takes it back. Of a film, either is refused and appends nothing.
 #[tokio::test]
@@ -1082,6 +1132,35 @@ async fn bad_input_gets_a_precise_problem_and_appends_nothing() {
             json!({"percent": 30, "done": 43_200, "unit": "seconds"}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "give percent, or done and of, not both",
+        ),
+        (
+            "a season's episode with a whole",
+            format!("/v1/items/{id}/progress"),
+            json!({"season": 2, "done": 5, "of": 10}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "season goes with done alone, its episode in the item's own units: how many the \
+             show will have is not known (S2 E5 is {\"season\": 2, \"done\": 5})",
+        ),
+        (
+            "a season without its episode",
+            format!("/v1/items/{id}/progress"),
+            json!({"season": 2}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "season goes with done, its episode",
+        ),
+        (
+            "a season's episode with a percentage",
+            format!("/v1/items/{id}/progress"),
+            json!({"season": 2, "percent": 40}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "an episode of a season is no percentage",
+        ),
+        (
+            "a season past any show's",
+            format!("/v1/items/{id}/progress"),
+            json!({"season": 10_000, "done": 1}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "season must be a whole number from 0 to 9999 (got 10000)",
         ),
         (
             "progress in an unknown unit",
