@@ -16,7 +16,7 @@
   const HEARD_OR_READ = new Set(["book", "article"]);
   const UNIT = { book: "page", tv: "episode", podcast: "episode" };
   // How far, as an item with nothing counted yet would say it (the field's placeholder).
-  const HINT = { podcast: "40% or 45:10/1:20:00", movie: "40% or 45:10/1:20:00", game: "12h played or 40%", tv: "40% or 3/10" };
+  const HINT = { podcast: "40% or 45:10/1:20:00", movie: "40% or 45:10/1:20:00", game: "12h played or 40%", tv: "S2E5 or 3/10" };
   // Where a step taken back leaves an item that stood so before it.
   const BACK = {
     queued: "up next again",
@@ -260,17 +260,34 @@
   // "+1 episode" is. In running time, as a player shows it or in letters (an audiobook, a
   // podcast): "1:20:00/4:12:00", "45:10/1:20:00", "5h30m/12h"; then "2:05:00" (where you are)
   // or "+45m" (further on). A game's time alone is its hours played, of however long it
-  // takes ("12h", "12h played"; then "14h" or "+2h"). A string is what is wrong with it. (As
-  // the CLI's how_far.rs.)
+  // takes ("12h", "12h played"; then "14h" or "+2h"). A show's season and episode, as every
+  // player says it ("S2E5", "s2 e5", "2x05"; then "+1" or "6", an episode of that season). A
+  // string is what is wrong with it. (As the CLI's how_far.rs.)
   function howFar(text, item) {
     const said = text.trim();
     const t = said.replace(/\s+played$/i, "");
+    let m;
     // Said "played": time played of no known whole, whatever whole was given before.
     const hours = t !== said && isTime(t) && !t.startsWith("+") ? seconds(t) : null;
     if (hours !== null) return hours > PLAYED_MAX ? "At most 10,000 hours played." : { done: hours, unit: "seconds" };
+    const episode = seasonEpisode(t);
+    if (episode) {
+      if (episode.season > SEASON_MAX) return "A season is at most " + SEASON_MAX + ".";
+      if (episode.done > EPISODE_MAX) return "An episode of a season is at most " + EPISODE_MAX + ".";
+      return episode;
+    }
+    // Followed by season: a step or a bare number is an episode of the same season.
+    if (isSeasonal(item)) {
+      m = /^(\+?)\s*(\d+)$/.exec(t);
+      if (m && (!m[1] || +m[2] > 0)) {
+        const done = m[1] ? item.progress_done + +m[2] : +m[2];
+        if (done > EPISODE_MAX) return "An episode of a season is at most " + EPISODE_MAX + ".";
+        return Object.assign({ season: item.progress_season, done }, m[1] ? { expected_version: item.version } : {});
+      }
+    }
     const timed = item.progress_unit === "seconds" && item.progress_of;
     const played = isPlayed(item);
-    let m = /^(.+?)\s*\/\s*(.+)$/.exec(t);
+    m = /^(.+?)\s*\/\s*(.+)$/.exec(t);
     if (m && (isTime(m[1]) || isTime(m[2]))) {
       const [done, of] = [seconds(m[1]), seconds(m[2])];
       if (done === null || of === null || of < 1 || done > of) return "Where you are must be at most how long it runs (1:20:00/4:12:00: 1h 20m of 4h 12m).";
@@ -324,7 +341,8 @@
     const none = item.progress === null || item.progress === undefined;
     if (m && none && (item.kind === "book" || item.kind === "tv")) {
       const unit = UNIT[item.kind];
-      return "“" + item.title + "”: " + unit + " " + t + " of how many? Say it whole, " + t + "/… (" + t + "/412: " + unit + " " + t + " of 412), or " + t + "% for a percentage.";
+      const season = item.kind === "tv" ? ", S1E" + t + " for season 1's" : "";
+      return "“" + item.title + "”: " + unit + " " + t + " of how many? Say it whole, " + t + "/… (" + t + "/412: " + unit + " " + t + " of 412)" + season + ", or " + t + "% for a percentage.";
     }
     if (m) return item.progress_of ? { done: +t, of: item.progress_of } : { percent: +t };
     return null;
@@ -359,7 +377,18 @@
   function isPlayed(item) {
     return item.progress_unit === "seconds" && item.progress_done !== undefined && item.progress_done !== null && !item.progress_of;
   }
+  // A show's episode of a season (Portion::episode): "S2E5", "S02E05", "s2 e5", "season 2
+  // episode 5", "2x05"; null if the words are not one.
+  const SEASON_MAX = 9999, EPISODE_MAX = 99999;
+  function seasonEpisode(t) {
+    const m = /^s(?:eason)?\s*(\d{1,6})\s*,?\s*e(?:p(?:isode)?)?\s*(\d{1,7})$/i.exec(t) || /^(\d{1,6})x(\d{1,7})$/i.exec(t);
+    return m ? { season: +m[1], done: +m[2] } : null;
+  }
+  function isSeasonal(item) {
+    return item.progress_season !== undefined && item.progress_season !== null && item.progress_done !== undefined;
+  }
   function where(item) {
+    if (isSeasonal(item)) return "S" + item.progress_season + " E" + item.progress_done;
     if (isPlayed(item)) return duration(item.progress_done) + (item.kind === "game" ? " played" : " in");
     if (item.progress_of && item.progress_unit === "seconds") return duration(item.progress_done) + " of " + duration(item.progress_of);
     if (item.progress_of) return [UNIT[item.kind], item.progress_done, "of", item.progress_of].filter((w) => w !== undefined).join(" ");
@@ -490,14 +519,14 @@
       // A phone's number pad has no "/", "%", ":" nor "+": only for an item counted in pages or
       // episodes, where a bare number (page 200 of its count) is what is typed.
       inputMode: item.progress_of && !item.progress_unit ? "numeric" : "text",
-      placeholder: isPlayed(item) ? "at (" + where(item) + ")"
+      placeholder: isPlayed(item) || isSeasonal(item) ? "at (" + where(item) + ")"
         : item.progress_unit === "seconds" ? "at (of " + duration(item.progress_of) + ")"
         : item.progress_of ? (UNIT[item.kind] || "at") + " (of " + item.progress_of + ")"
         // A podcast's episode, a film stopped half-way: where the player is, of how long; a
         // game: hours played (of how long it takes, if known); a show: episodes.
         : HINT[item.kind] || "40% or 120/304",
       // The whole of what it takes, where a pointer shows it (the placeholder is a phone's width).
-      title: "A percentage (40%), where you are of how many (120/304) or of how long it runs (1:20:00/4:12:00), a game's hours played (12h); then a page (200), a time (2:05:00), or how much further (+20, +45m)",
+      title: "A percentage (40%), where you are of how many (120/304) or of how long it runs (1:20:00/4:12:00), a game's hours played (12h), a show's season and episode (S2E5); then a page (200), a time (2:05:00), or how much further (+20, +45m)",
     });
     at.setAttribute("aria-label", "How far");
     progress.append(at, el("button", "", "Log progress"));
@@ -512,10 +541,11 @@
       const was = item.progress_of
         ? Object.assign({ done: item.progress_done, of: item.progress_of }, item.progress_unit ? { unit: item.progress_unit } : {})
         : isPlayed(item) ? { done: item.progress_done, unit: "seconds" }
+        : isSeasonal(item) ? { season: item.progress_season, done: item.progress_done }
         : item.progress !== null && item.progress !== undefined ? { percent: item.progress } : null;
       acting(progress, async () => {
         const wrote = await write("POST", path(item, "progress"), to);
-        const now = to.done !== undefined ? where(Object.assign({}, item, { progress_done: to.done, progress_of: to.of, progress_unit: to.unit })) : to.percent + "%";
+        const now = to.done !== undefined ? where(Object.assign({}, item, { progress_done: to.done, progress_of: to.of, progress_unit: to.unit, progress_season: to.season })) : to.percent + "%";
         return [
           "“" + item.title + "”: " + now + ".",
           was && (async () => {
@@ -527,7 +557,7 @@
     };
     // One more episode (of a show, a podcast; a count of anything but a book's pages, which
     // go more than one at a time) in a tap: "+1", with the item's version as any step.
-    if (item.kind !== "book" && item.progress_of && !item.progress_unit && item.progress_done < item.progress_of) {
+    if (item.kind !== "book" && ((item.progress_of && !item.progress_unit && item.progress_done < item.progress_of) || isSeasonal(item))) {
       const next = el("button", "next", "+1" + (UNIT[item.kind] ? " " + UNIT[item.kind] : ""));
       next.type = "button";
       next.addEventListener("click", () => logProgress("+1"));

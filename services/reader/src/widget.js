@@ -312,10 +312,11 @@
       }));
 
   // How far, as the owner counted: "page 183 of 304", "1h 20m of 4h 12m" in running time, a
-  // game's "12h played" of no known whole (as the reader's Portion::describe says it), or the
-  // percentage.
+  // game's "12h played" of no known whole, a show's "S2 E5" (as the reader's
+  // Portion::describe says it), or the percentage.
   const UNIT = { book: "page ", tv: "episode ", podcast: "episode " };
   function howFar(i) {
+    if (i.progress_season !== undefined) return "S" + i.progress_season + " E" + i.progress_done;
     if (i.progress_done !== undefined && i.progress_of === undefined && i.progress_unit === "seconds") {
       return duration(i.progress_done) + (i.kind === "game" ? " played" : " in");
     }
@@ -344,7 +345,8 @@
       far.append(bar, " " + howFar(i));
       meta.push(far, " · updated ");
     } else if (i.progress_done !== undefined) {
-      // Time played of no known whole: no bar, as it is no share of anything.
+      // Time played of no known whole, an episode of a season: no bar, as neither is a share
+      // of anything.
       meta.push(el("span", "far", howFar(i)), " · updated ");
     } else {
       // Nothing logged since it was started: when that was.

@@ -281,14 +281,14 @@ pub(crate) fn again_html(finish_number: u32) -> String {
 /// ("updated 3 Dec 2026", said so: a bare day after "page 120 of 300" read as the day it was
 /// started),
 /// or, before any progress was logged, when it was started; or an item waiting, and when it
-/// was added. Time played of no known whole (a game's "12h played") has no bar: it is no share
-/// of anything.
+/// was added. Time played of no known whole (a game's "12h played") and a show's episode of a
+/// season ("S2 E5") have no bar: they are no share of anything.
 pub(crate) fn list_item_html(i: &ItemView, show: Show, zone: Zone) -> String {
     let meta = match (show, i.progress, i.portion()) {
         (Show::Queue, ..) => format!("added {}", time_html("dt-updated", i.added_at, zone)),
-        (_, None, Some(played)) => format!(
+        (_, None, Some(open)) => format!(
             r#"<span class="far">{}</span> · updated {}"#,
-            played.describe(i.kind),
+            open.describe(i.kind),
             time_html("dt-updated", i.updated_at, zone)
         ),
         (_, Some(p), portion) => {

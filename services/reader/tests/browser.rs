@@ -3208,12 +3208,12 @@ async fn the_owners_log_page_asks_a_first_page_of_how_many() {
     let data = last.data.value().unwrap();
     assert_eq!((&data["done"], &data["of"]), (&json!(60), &json!(412)));
     // A podcast's episode begun: its field asks for the player's time; a game's for hours
-    // played; a show's for episodes.
+    // played; a show's for its season and episode, or episodes of a count.
     assert_eq!(
         browser
             .eval(&format!("return {begun:?}.map(id => document.querySelector('li[data-id=\"' + id + '\"] form.progress input').placeholder)"))
             .await,
-        json!(["12h played or 40%", "40% or 3/10", "40% or 45:10/1:20:00"])
+        json!(["12h played or 40%", "S2E5 or 3/10", "40% or 45:10/1:20:00"])
     );
     browser.quit().await;
 }
@@ -3420,6 +3420,99 @@ async fn the_owners_log_page_takes_a_games_hours_played() {
     // A time is then of that whole; said "played", the whole is dropped again.
     logs(&browser, "13h", "Game · 13h of 40h").await;
     logs(&browser, "13h played", "Game · 13h played").await;
+    browser.quit().await;
+}
+
+/// A show followed by season and episode on your log's page: "S2E5" is a v3 event with no
+/// percentage, shown "S2 E5" with no bar (on the page, the widget's page, the item's page and
+/// `widget.js` on a blog); "+1 episode" and a bare number go on in that season, each with its
+/// Undo; "s3e1" moves on to the next; a first bare number names the season's way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_follows_a_show_by_season_and_episode() {
+    let sys = system().await;
+    let reader = owners_reader(&sys).await;
+    let show = sys
+        .add_item(json!({ "kind": "tv", "title": "Severance" }))
+        .await;
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{show}/start"),
+        json!({}),
+    )
+    .await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    let input = "return document.querySelector('#current li form.progress input').placeholder";
+    browser
+        .until(input, &json!("S2E5 or 3/10"), Duration::from_secs(5))
+        .await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let head = log.head().await.unwrap();
+    browser.eval(&log_progress("3")).await;
+    browser
+        .says("“Severance”: episode 3 of how many? Say it whole, 3/… (3/412: episode 3 of 412), S1E3 for season 1's, or 3% for a percentage.")
+        .await;
+    assert_eq!(log.head().await.unwrap(), head, "a first bare number wrote");
+    logs(&browser, "S2E5", "TV · S2 E5").await;
+    browser.says("“Severance”: S2 E5.").await;
+    let last = log.read_stream(&show).await.unwrap().pop().unwrap();
+    let data = last.data.value().unwrap();
+    assert_eq!(
+        (
+            last.schema_version,
+            &data["season"],
+            &data["done"],
+            data.get("percent")
+        ),
+        (3, &json!(2), &json!(5), None)
+    );
+    assert_eq!(browser.eval(input).await, json!("at (S2 E5)"));
+    browser
+        .eval("document.querySelector('#current li button.next').click()")
+        .await;
+    browser.says("“Severance”: S2 E6.").await;
+    browser.undo().await;
+    browser.says("“Severance”: back at S2 E5.").await;
+    logs(&browser, "7", "TV · S2 E7").await;
+    logs(&browser, "s3e1", "TV · S3 E1").await;
+    // The public side, with no bar: the widget's page, the item's page, and a blog's
+    // "now watching" by the widget's script.
+    let widget = reqwest::get(format!("{reader}/widget?show=current"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        widget.contains(r#"<span class="far">S3 E1</span> · updated"#)
+            && !widget.contains("<progress"),
+        "{widget}"
+    );
+    let page = reqwest::get(format!("{reader}/items/{show}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"In progress: <span class="far">S3 E1</span>"#),
+        "{page}"
+    );
+    let blog_port = blog(format!(
+        r#"<!doctype html><html lang="en"><head></head><body>
+<div data-lately data-show="current"></div>
+<script src="{reader}/widget.js" async></script></body></html>"#
+    ));
+    let visitor = Browser::start().await;
+    visitor.open_blog(blog_port, &json!(["Severance"])).await;
+    assert_eq!(
+        visitor
+            .eval("const r = document.querySelector('[data-lately]').shadowRoot; return [r.querySelector('li .far').textContent, r.querySelectorAll('li progress').length]")
+            .await,
+        json!(["S3 E1", 0])
+    );
+    visitor.quit().await;
     browser.quit().await;
 }
 
