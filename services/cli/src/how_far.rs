@@ -1,7 +1,8 @@
 //! How far through an item, as a person says it: a percentage (`60`, `60%`), where they are
 //! of how many (`183/304`: page 183 of 304), or of how long in running time, as a player shows
-//! it (`1:20:00/4:12:00`, `45:10/1:20:00`, `5h30m/12h`: an audiobook, a podcast), or a game's
-//! hours played of no known whole (`12h`). `lately progress` takes it, and so does the
+//! it (`1:20:00/4:12:00`, `45:10/1:20:00`, `5h30m/12h`: an audiobook, a podcast), a game's
+//! hours played of no known whole (`12h`), or a show's season and episode (`S2E5`, `2x05`),
+//! of no known whole either. `lately progress` takes it, and so does the
 //! `progress` column of a CSV import; `lately export` writes it back the same way.
 //! `lately progress` also takes how much further ([`Move::By`], `+20`), and a bare number
 //! ([`Move::At`], `200`: page 200 of the item's own count when it has one, else 200 percent,
@@ -28,7 +29,13 @@ impl HowFar {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let raw = raw.trim();
         let expected = "expected a percentage (60, 60%), where you are of how many (183/304) or \
-                        of how long (1:20:00/4:12:00, 5h30m/12h), or time played (12h)";
+                        of how long (1:20:00/4:12:00, 5h30m/12h), time played (12h), or a \
+                        season's episode (S2E5)";
+        if let Some((season, episode)) = season_episode(raw) {
+            return Portion::episode(season, episode)
+                .map(Self::Counted)
+                .map_err(|e| format!("{raw}: {}", e.0));
+        }
         match raw.split_once('/') {
             // Time played of no known whole (a game's), as `lately export` writes it.
             None if is_time(raw) => seconds(raw)
@@ -73,7 +80,7 @@ impl HowFar {
     }
 
     /// As the item's line says it: "page 203 of 304 (66%)", "episode 4 of 12 (33%)", "40%",
-    /// "12h played".
+    /// "12h played", "S2 E5".
     pub fn said(self, kind: MediaKind) -> String {
         match self {
             Self::Percent(percent) => format!("{percent}%"),
@@ -166,10 +173,11 @@ impl Move {
     }
 
     /// Where the move lands for `item` (as the feed answers it, with `progress`, and
-    /// `progress_done` of `progress_of` when counted, in `progress_unit` when not its own): a
-    /// step goes on in the item's own units (page 183 of 304, +20: page 203 of 304), in its
-    /// running time (+45m), or in points of its percentage; a bare number is a place in those
-    /// units (200: page 200 of 304), or a percentage; a time, a place in its running time.
+    /// `progress_done` of `progress_of` when counted, in `progress_unit` when not its own, of
+    /// `progress_season` when an episode of it): a step goes on in the item's own units (page
+    /// 183 of 304, +20: page 203 of 304; S2 E5, +1: S2 E6), in its running time (+45m), or in
+    /// points of its percentage; a bare number is a place in those units (200: page 200 of
+    /// 304; 6: S2 E6), or a percentage; a time, a place in its running time.
     /// Refused past the end (that is a finish), with no progress to go on from, and where a
     /// time and a count of pages or a percentage would mix.
     pub fn from(self, item: &Value) -> Result<HowFar, String> {
@@ -260,20 +268,26 @@ impl Move {
                 None if item["progress"].is_null()
                     && matches!(kind(item), MediaKind::Book | MediaKind::Tv) =>
                 {
-                    let unit = if kind(item) == MediaKind::Book {
-                        "page"
+                    let (unit, season) = if kind(item) == MediaKind::Book {
+                        ("page", String::new())
                     } else {
-                        "episode"
+                        ("episode", format!(", S1E{n} for season 1's"))
                     };
                     // An example past where they are: 412, or a round count beyond it.
                     let of = if n < 412 { 412 } else { (n / 100 + 2) * 100 };
                     Err(format!(
                         "{title}: {unit} {n} of how many? Say it whole, {n}/… ({n}/{of}: {unit} \
-                         {n} of {of}){}",
+                         {n} of {of}){season}{}",
                         or_percent(n, ", or ", " for a percentage")
                     ))
                 }
-                // (A count of the item's own units always has its whole: only time is open.)
+                // An episode of the season it is in.
+                Some(p) if p.season().is_some() => {
+                    Portion::episode(p.season().map_or(0, i64::from), n)
+                        .map(HowFar::Counted)
+                        .map_err(|e| e.0)
+                }
+                // (Any other count of the item's own units has its whole: only time is open.)
                 Some(p) => Portion::parse(n, p.of().map_or(0, i64::from))
                     .map(HowFar::Counted)
                     .map_err(|_| {
@@ -291,6 +305,11 @@ impl Move {
                 )),
             },
             (Self::By(n), None) => match (counted, item["progress"].as_i64()) {
+                (Some(p), _) if p.season().is_some() => {
+                    Portion::episode(p.season().map_or(0, i64::from), i64::from(p.done()) + n)
+                        .map(HowFar::Counted)
+                        .map_err(|e| e.0)
+                }
                 (Some(p), _) => {
                     Portion::parse(i64::from(p.done()) + n, p.of().map_or(0, i64::from))
                         .map(HowFar::Counted)
@@ -307,12 +326,15 @@ impl Move {
     }
 }
 
-/// As it was given: `60`, `183/304`, `1:20:00/4:12:00` or `12:00:00` (time played: what a
-/// CSV's `progress` column holds).
+/// As it was given: `60`, `183/304`, `1:20:00/4:12:00`, `12:00:00` (time played) or `S02E05`
+/// (what a CSV's `progress` column holds).
 impl fmt::Display for HowFar {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Percent(percent) => write!(f, "{percent}"),
+            Self::Counted(p) if p.season().is_some() => {
+                write!(f, "S{:02}E{:02}", p.season().unwrap_or_default(), p.done())
+            }
             Self::Counted(p) => match (p.unit(), p.of()) {
                 (_, None) => write!(f, "{}", clock(p.done())),
                 (Unit::Seconds, Some(of)) => write!(f, "{}/{}", clock(p.done()), clock(of)),
@@ -338,6 +360,37 @@ fn or_percent(n: i64, before: &str, after: &str) -> String {
     } else {
         String::new()
     }
+}
+
+/// A show's season and episode as players and trackers say them: `S2E5`, `s02e05`, `S2 E5`,
+/// `season 2, episode 5`, `2x05`.
+fn season_episode(raw: &str) -> Option<(i64, i64)> {
+    let said: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != ',')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    // A number of at most 7 digits, and what follows it.
+    let number = |s: &str| {
+        let end = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+        let n = (1..=7).contains(&end).then(|| s[..end].parse::<i64>().ok());
+        n.flatten().map(|n| (n, s[end..].to_owned()))
+    };
+    let (season, rest) = match said.strip_prefix("season").or(said.strip_prefix('s')) {
+        Some(rest) => {
+            let (season, rest) = number(rest)?;
+            let rest = ["episode", "ep", "e"]
+                .iter()
+                .find_map(|e| rest.strip_prefix(e))?;
+            (season, rest.to_owned())
+        }
+        None => {
+            let (season, rest) = number(&said)?;
+            (season, rest.strip_prefix('x')?.to_owned())
+        }
+    };
+    let (episode, rest) = number(&rest)?;
+    rest.is_empty().then_some((season, episode))
 }
 
 /// Whether `raw` is said as a time (`1:20:00`, `45:10`, `1h20m`, `45m`, `+90s`), not a number
@@ -424,11 +477,12 @@ pub fn column(item: &Value) -> String {
 
 /// The count at `done` of `of` in `v`, in seconds when `v` says so (`progress_unit` of an
 /// item as the readers answer it, `unit` of a stored event's data), or `done` seconds alone
-/// (time played).
+/// (time played), or `done` of a season (`progress_season`, `season`).
 fn counted(v: &Value, done: &str, of: &str) -> Option<Portion> {
     let timed = [&v["progress_unit"], &v["unit"]].contains(&&json!("seconds"));
     let unit = if timed { Unit::Seconds } else { Unit::Own };
-    Portion::from_parts(Some(v[done].as_i64()?), v[of].as_i64(), Some(unit))
+    let season = v["progress_season"].as_i64().or(v["season"].as_i64());
+    Portion::from_parts(Some(v[done].as_i64()?), v[of].as_i64(), Some(unit), season)
         .ok()
         .flatten()
 }
@@ -725,5 +779,62 @@ mod tests {
         let event = json!({"percent": 50, "done": 4, "of": 8});
         let tv = json!({"kind": "tv"});
         assert_eq!(said_of_event(&event, &tv), "episode 4 of 8 (50%)");
+    }
+
+    /// A show followed by season and episode, as players say it: "S2E5" and its spellings,
+    /// said "S2 E5" with no percentage, a CSV's `S02E05`; then a step or a bare number is an
+    /// episode of that season, and "S3E1" moves on to the next.
+    #[test]
+    fn a_shows_season_and_episode() {
+        let episode = |raw: &str| match HowFar::parse(raw) {
+            Ok(HowFar::Counted(p)) => (p.season(), p.done(), p.percent()),
+            other => panic!("{raw}: {other:?}"),
+        };
+        for raw in [
+            "S2E5",
+            "s02e05",
+            "S2 E5",
+            "s2, e5",
+            "Season 2 Episode 5",
+            "season 2 ep 5",
+            "2x05",
+        ] {
+            assert_eq!(episode(raw), (Some(2), 5, None), "{raw}");
+        }
+        assert_eq!(episode("S0E1"), (Some(0), 1, None));
+        for raw in ["S2", "E5", "S2E", "2x", "S2E5x", "s-2e5", "S12345678E1"] {
+            assert!(HowFar::parse(raw).is_err(), "{raw}");
+        }
+        let past = HowFar::parse("S10000E1").unwrap_err();
+        assert!(
+            past.contains("season must be a whole number from 0 to 9999"),
+            "{past}"
+        );
+        let s2e5 = HowFar::parse("s2e5").unwrap();
+        assert_eq!(s2e5.said(MediaKind::Tv), "S2 E5");
+        assert_eq!(s2e5.to_string(), "S02E05");
+        assert_eq!(HowFar::parse(&s2e5.to_string()).unwrap(), s2e5);
+        assert_eq!(s2e5.body(), json!({"done": 5, "season": 2}));
+        // As the readers answer it, and as the stored event says it.
+        let show = json!({"title": "Severance", "kind": "tv", "progress": null,
+                          "progress_done": 5, "progress_season": 2});
+        assert_eq!(said(&show).unwrap(), "S2 E5");
+        assert_eq!(column(&show), "S02E05");
+        let event = json!({"done": 5, "season": 2});
+        assert_eq!(said_of_event(&event, &show), "S2 E5");
+        // On in the season: +1, a bare number; the next season said whole.
+        let at = |raw: &str| Move::parse(raw).unwrap().from(&show).map(|h| h.to_string());
+        assert_eq!(at("+1").unwrap(), "S02E06");
+        assert_eq!(at("9").unwrap(), "S02E09");
+        assert_eq!(at("S3E1").unwrap(), "S03E01");
+        assert!(at("+99999").unwrap_err().contains("from 0 to 99999"));
+        assert!(at("45m").unwrap_err().contains("Severance is at S2 E5"));
+        // A show with nothing logged yet names the season's way too.
+        let new = json!({"title": "Severance", "kind": "tv", "progress": null});
+        let asked = Move::parse("3").unwrap().from(&new).unwrap_err();
+        assert!(
+            asked.contains("episode 3 of how many? Say it whole, 3/… (3/412: episode 3 of 412), S1E3 for season 1's, or 3% for a percentage"),
+            "{asked}"
+        );
     }
 }

@@ -327,7 +327,8 @@ enum Command {
         /// where you are of how long it runs, as a player shows it (1:20:00/4:12:00, 45:10/1:20:00)
         /// or in letters (5h30m/12h), then 2:05:00 (where you are now) or +45m (further on). A
         /// game: its hours played, 12h (of however long it takes: no percentage), then 14h or
-        /// +2h; or of how many it takes, if you know (12h/40h).
+        /// +2h; or of how many it takes, if you know (12h/40h). A show: its season and
+        /// episode, S2E5 (or 2x05: no percentage), then +1 or 6 (an episode of that season).
         #[arg(value_parser = Move::parse, value_name = "HOW_FAR")]
         how_far: Move,
     },
@@ -1019,9 +1020,10 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 Move::To(to) => {
                     // A time is said back as it was read: 5:30/12:30 is minutes and seconds,
                     // as a player shows them ("now 5m of 12m"), which a listener who meant
-                    // hours sees at once. (A running time is said the same of every kind.)
+                    // hours sees at once. (A running time is said the same of every kind.) A
+                    // season's episode too: 2x05 is said back "now S2 E5".
                     if let HowFar::Counted(p) = to {
-                        if p.unit() == Unit::Seconds {
+                        if p.unit() == Unit::Seconds || p.season().is_some() {
                             landed = Some(format!("now {}", to.said(MediaKind::Book)));
                         }
                     }

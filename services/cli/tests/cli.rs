@@ -167,7 +167,7 @@ async fn page_at(url: &str) -> String {
 
 /// Asserts that a command's output (or a page) says `what`, showing it whole when not.
 fn says(out: &str, what: &str) {
-    assert!(out.contains(what), "{out}");
+    assert!(out.contains(what), "{out}\n(wanted: {what})");
 }
 
 /// `stats --year` of this year says how far along the owner's goals are, as the readers have
@@ -435,6 +435,65 @@ async fn a_games_hours_played_are_followed_without_a_whole() {
             r#" · <span class="played">14h 30m played</span>"#,
         );
     }
+}
+
+/// A show followed by season and episode: `progress ID S2E5` is a v3 event with no
+/// percentage, said "S2 E5" by the CLI, the readers' JSON, the widget's page and the item's
+/// page (no bar: it is no share of anything); `+1` is the next episode of that season; an
+/// export's `S02E06` imports as the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_show_is_followed_by_season_and_episode() {
+    let sys = system().await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let out = sys.lately(&["add", "tv", "Severance"]).await;
+    let show = stdout(&out).trim().to_owned();
+    assert!(sys.lately(&["start", &show]).await.status.success());
+    let out = sys.lately(&["progress", &show, "S2E5"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    says(&stderr(&out), "now S2 E5");
+    let last = log.read_stream(&show).await.unwrap().pop().unwrap();
+    let data = last.data.value().unwrap();
+    assert_eq!(
+        (last.schema_version, data.get("percent"), &data["season"]),
+        (3, None, &serde_json::json!(2))
+    );
+    let out = sys.lately(&["progress", &show, "+1"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    says(&stderr(&out), "“Severance”: now S2 E6");
+    says(&stdout(&sys.lately(&["current"]).await), "Severance S2 E6");
+    says(&stdout(&sys.lately(&["show", &show]).await), "  S2 E5\n");
+    let current = json_at(&format!("{}/v1/current", sys.reader)).await;
+    let item = &current["items"][0];
+    assert_eq!(
+        (
+            &item["progress"],
+            &item["progress_done"],
+            &item["progress_season"],
+            item.get("progress_of")
+        ),
+        (
+            &serde_json::json!(null),
+            &serde_json::json!(6),
+            &serde_json::json!(2),
+            None
+        )
+    );
+    for page in [
+        format!("{}/widget?show=current", sys.reader),
+        format!("{}/items/{show}", sys.reader),
+    ] {
+        let html = page_at(&page).await;
+        says(&html, r#"<span class="far">S2 E6</span>"#);
+        assert!(!html.contains("<progress"), "{page}: a bar of nothing");
+    }
+    let exported = sys.lately(&["export"]).await;
+    says(&stdout(&exported), ",S02E06,");
+    let to = system().await;
+    let import = to
+        .lately_stdin(&["import", "csv", "-"], &exported.stdout)
+        .await;
+    assert!(import.status.success(), "{}", stderr(&import));
+    says(&stdout(&to.lately(&["current"]).await), "Severance S2 E6");
 }
 
 /// `stats --year` names the year's favourites, as its page shows them: the finishes rated
