@@ -16,6 +16,6 @@ pub mod types;
 pub use event::{DecodeError, ItemChanges, ItemEvent, StoredEvent};
 pub use item::{check, check_expected_version, ItemState, Progress, Rejection, Status};
 pub use types::{
-    duration, for_the_nth_time, ordinal, Creator, ItemId, MediaKind, ParseError, Percent, Portion,
-    Rating, Review, Tag, Title, Unit, Url, Visibility,
+    duration, for_the_nth_time, hours_played, in_days, ordinal, Creator, ItemId, MediaKind,
+    ParseError, Percent, Portion, Rating, Review, Tag, Title, Unit, Url, Visibility,
 };

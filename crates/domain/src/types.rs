@@ -819,6 +819,23 @@ pub fn for_the_nth_time(n: u64) -> String {
     format!(" for the {} time", ordinal(n))
 }
 
+/// " in 13 days", " in a day" after the title of a finish whose read took `days` days of the
+/// owner's calendar, as the tweet and the feeds' text say it; nothing for a read begun the day
+/// it ended (a film) or recorded without a start (`None`).
+pub fn in_days(days: Option<i64>) -> String {
+    match days {
+        Some(1) => " in a day".to_owned(),
+        Some(days @ 2..) => format!(" in {days} days"),
+        _ => String::new(),
+    }
+}
+
+/// " (62h played)" after it, when the read's hours played were logged of no known whole (a
+/// game's), as the tweet and the feeds' text say them; nothing otherwise.
+pub fn hours_played(seconds: Option<u32>) -> String {
+    seconds.map_or_else(String::new, |s| format!(" ({} played)", duration(s)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,7 +5,7 @@
 //! long, the review is shortened first, then the title, each with "…" — never the URL, which
 //! must stay intact to work.
 
-use lately_domain::{duration, for_the_nth_time, ordinal, MediaKind, Rating, Unit};
+use lately_domain::{for_the_nth_time, hours_played, in_days, ordinal, MediaKind, Rating, Unit};
 use lately_projection::Goal;
 
 /// Placeholders: `{verb}` (read, watched, played, listened to), `{verbing}` (reading,
@@ -114,16 +114,6 @@ fn goal(y: Option<InYear>) -> String {
     format!(" ({n} of {}{what} in {year})", goal.get())
 }
 
-/// `{took}`: " in 13 days", " in a day"; nothing for a read begun the day it ended (a film),
-/// or recorded without a start.
-fn took(days: Option<i64>) -> String {
-    match days {
-        Some(1) => " in a day".to_owned(),
-        Some(days @ 2..) => format!(" in {days} days"),
-        _ => String::new(),
-    }
-}
-
 /// `{hashtags}`: " #sf #leguin" — each tag as X makes a hashtag of it: its letters, digits
 /// and underscores ("sci-fi" is #scifi, "le guin" #leguin); one with no letter left (a year,
 /// "2026", which X does not take for a hashtag) and a repeat are left out. Nothing without.
@@ -168,12 +158,8 @@ fn fill(template: &str, f: &Finish<'_>, title: &str, review: &str, tags: &str) -
         .replace("{creators}", &creators)
         .replace("{by}", &by)
         .replace("{again}", &again(f.nth))
-        .replace("{took}", &took(f.days))
-        .replace(
-            "{played}",
-            &f.played
-                .map_or_else(String::new, |s| format!(" ({} played)", duration(s))),
-        )
+        .replace("{took}", &in_days(f.days))
+        .replace("{played}", &hours_played(f.played))
         .replace(
             "{stars}",
             &f.rating.map(Rating::to_stars).unwrap_or_default(),
