@@ -189,6 +189,15 @@ pub struct FeedEntry {
     pub visibility: Option<Visibility>,
 }
 
+impl FeedEntry {
+    /// How many days of the owner's calendar (`zone`) its read took, from its start to the
+    /// finish: 0 for one begun the day it ended (a film); `None` with no start.
+    pub fn days_taken(&self, zone: Zone) -> Option<i64> {
+        self.started_at
+            .map(|start| (zone.date(self.finished_at) - zone.date(start)).num_days())
+    }
+}
+
 /// One event of a live stream (see [`Projection::live_after`]).
 #[derive(Debug, Clone, PartialEq)]
 pub enum LiveEvent {

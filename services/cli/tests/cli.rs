@@ -426,6 +426,10 @@ async fn a_games_hours_played_are_followed_without_a_whole() {
     assert_eq!(feed["items"][0]["time_played"], 52_200);
     let json_feed = json_at(&format!("{}/feed.json", sys.reader)).await;
     assert_eq!(json_feed["items"][0]["_lately"]["time_played"], 52_200);
+    assert_eq!(
+        json_feed["items"][0]["content_text"],
+        "Finished playing “Elden Ring” (14h 30m played) — ★★★★★"
+    );
     for page in [
         format!("{}/widget", sys.reader),
         format!("{}/items/{game}", sys.reader),

@@ -7,8 +7,8 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use atom_syndication as atom;
 use chrono::Utc;
-use lately_domain::for_the_nth_time;
-use lately_projection::{FeedEntry, FeedQuery};
+use lately_domain::{for_the_nth_time, hours_played, in_days};
+use lately_projection::{FeedEntry, FeedQuery, Zone};
 use lately_service::Problem;
 use serde_json::json;
 
@@ -47,13 +47,20 @@ fn verbing(e: &FeedEntry) -> &'static str {
     e.item.kind.verbing(e.followed_in)
 }
 
-/// "Finished reading “Dune” by Frank Herbert — ★★★★½", then the review.
-pub fn text(e: &FeedEntry) -> String {
+/// How long the read took and, of a game played so, its hours played: " in 13 days (62h
+/// played)", as the tweet says them after the title (days of the owner's calendar, `zone`).
+fn took(e: &FeedEntry, zone: Zone) -> String {
+    in_days(e.days_taken(zone)) + &hours_played(e.time_played)
+}
+
+/// "Finished reading “Dune” by Frank Herbert in 13 days — ★★★★½", then the review.
+pub fn text(e: &FeedEntry, zone: Zone) -> String {
     let mut s = format!("Finished {} “{}”", verbing(e), e.item.title);
     if !e.item.creators.is_empty() {
         s.push_str(&format!(" by {}", e.item.creators.join(", ")));
     }
     s.push_str(&for_the_nth_time(e.finish_number.into()));
+    s.push_str(&took(e, zone));
     if let Some(r) = e.rating {
         s.push_str(&format!(" — {}", stars(r)));
     }
@@ -65,7 +72,7 @@ pub fn text(e: &FeedEntry) -> String {
 }
 
 /// The same as HTML, every piece of user text escaped.
-pub fn html(e: &FeedEntry) -> String {
+pub fn html(e: &FeedEntry, zone: Zone) -> String {
     // The cover first, as a Goodreads update shows it: JSON Feed's `image` names it too, the
     // hint that it is the entry's main picture; Atom has no other place a reader shows.
     let mut s = match &e.item.cover_url {
@@ -85,6 +92,7 @@ pub fn html(e: &FeedEntry) -> String {
         s.push_str(&format!(" by {}", escape(&e.item.creators.join(", "))));
     }
     s.push_str(&for_the_nth_time(e.finish_number.into()));
+    s.push_str(&took(e, zone));
     if let Some(r) = e.rating {
         s.push_str(&format!(
             " — <span role=\"img\" aria-label=\"{r} out of 5 stars\">{}</span>",
@@ -210,8 +218,8 @@ pub async fn json_feed(
                 "id": entry_id(&base, e),
                 "url": permalink(&base, e),
                 "title": e.item.title,
-                "content_html": html(e),
-                "content_text": text(e),
+                "content_html": html(e, state.zone),
+                "content_text": text(e, state.zone),
                 "date_published": e.finished_at.to_rfc3339(),
                 "date_modified": updated(e).to_rfc3339(),
                 "tags": e.item.tags,
@@ -306,10 +314,10 @@ pub async fn atom_feed(
                 links.push(link(url.clone(), "related", None));
             }
             entry.set_links(links);
-            entry.set_summary(Some(atom::Text::plain(text(e))));
+            entry.set_summary(Some(atom::Text::plain(text(e, state.zone))));
             let mut content = atom::Content::default();
             content.set_content_type(Some("html".to_owned()));
-            content.set_value(Some(html(e)));
+            content.set_value(Some(html(e, state.zone)));
             entry.set_content(Some(content));
             let authors = if e.item.creators.is_empty() {
                 vec![person(&state.author)]

@@ -49,9 +49,7 @@ fn standing(i: &ItemView, zone: Zone) -> String {
 
 /// One finish: its day, how long it took, its rating, and its review whole.
 fn finish_html(e: &FeedEntry, zone: Zone) -> String {
-    let took = e
-        .started_at
-        .map_or_else(String::new, |start| took_html(start, e.finished_at, zone));
+    let took = took_html(e, zone);
     let rating = e.rating.map_or_else(String::new, |r| {
         format!(
             r#" · <span class="stars" role="img" aria-label="{r} out of 5 stars">{}</span>"#,
@@ -73,9 +71,9 @@ fn finish_html(e: &FeedEntry, zone: Zone) -> String {
 /// What a link to the page shows when shared (a tweet's card, a chat's preview): the latest
 /// finish as the feeds say it, review included, on one line and cut to 200 characters; or,
 /// never finished, what the item is.
-fn description(item: &ItemView, latest: Option<&FeedEntry>) -> String {
+fn description(item: &ItemView, latest: Option<&FeedEntry>, zone: Zone) -> String {
     let said = match latest {
-        Some(e) => text(e),
+        Some(e) => text(e, zone),
         None if item.creators.is_empty() => item.kind.label().to_owned(),
         None => format!("{} by {}", item.kind.label(), item.creators.join(", ")),
     };
@@ -148,7 +146,7 @@ fn render(
     let card = Card {
         url: &url,
         title: &item.title,
-        description: &description(item, finishes.first()),
+        description: &description(item, finishes.first(), zone),
         image: item.cover_url.as_deref(),
     };
     let body = format!(
@@ -206,7 +204,7 @@ mod tests {
             item: item(&["Frank Herbert"]),
             visibility: None,
         };
-        let said = description(&e.item, Some(&e));
+        let said = description(&e.item, Some(&e), Zone::default());
         assert_eq!(said.chars().count(), 200);
         assert!(
             said.starts_with("Finished reading “Dune” by Frank Herbert Spice. ǅǅ")
@@ -214,9 +212,9 @@ mod tests {
             "{said}"
         );
         assert_eq!(
-            description(&item(&["Frank Herbert"]), None),
+            description(&item(&["Frank Herbert"]), None, Zone::default()),
             "Book by Frank Herbert"
         );
-        assert_eq!(description(&item(&[]), None), "Book");
+        assert_eq!(description(&item(&[]), None, Zone::default()), "Book");
     }
 }

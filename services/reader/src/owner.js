@@ -523,7 +523,8 @@
         : item.progress_unit === "seconds" ? "at (of " + duration(item.progress_of) + ")"
         : item.progress_of ? (UNIT[item.kind] || "at") + " (of " + item.progress_of + ")"
         // A podcast's episode, a film stopped half-way: where the player is, of how long; a
-        // game: hours played (of how long it takes, if known); a show: episodes.
+        // game: hours played (of how long it takes, if known); a show: its season and episode,
+        // or episodes of a count.
         : HINT[item.kind] || "40% or 120/304",
       // The whole of what it takes, where a pointer shows it (the placeholder is a phone's width).
       title: "A percentage (40%), where you are of how many (120/304) or of how long it runs (1:20:00/4:12:00), a game's hours played (12h), a show's season and episode (S2E5); then a page (200), a time (2:05:00), or how much further (+20, +45m)",

@@ -224,9 +224,7 @@ pub(crate) fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool, root: &str) -
         Some(text) if reviews => format!(r#"<p class="review p-content">{}</p>"#, escape(text)),
         _ => String::new(),
     };
-    let took = e
-        .started_at
-        .map_or_else(String::new, |start| took_html(start, e.finished_at, zone));
+    let took = took_html(e, zone);
     let again = again_html(e.finish_number);
     item_html(
         &e.item,
@@ -246,9 +244,9 @@ pub(crate) fn entry_html(e: &FeedEntry, zone: Zone, reviews: bool, root: &str) -
 
 /// How long a finish's read took, in days of the calendar (" · took 13 days"): nothing for
 /// one started and finished on the same day, or recorded as finished before it was started.
-pub(crate) fn took_html(start: DateTime<Utc>, end: DateTime<Utc>, zone: Zone) -> String {
-    match (zone.date(end) - zone.date(start)).num_days() {
-        days @ 1.. => format!(
+pub(crate) fn took_html(e: &FeedEntry, zone: Zone) -> String {
+    match e.days_taken(zone) {
+        Some(days @ 1..) => format!(
             r#" · <span class="took">took {days} {}</span>"#,
             if days == 1 { "day" } else { "days" }
         ),

@@ -559,7 +559,7 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
         format!(r#"<link rel="canonical" href="https://feed.example.com/items/{id}">"#),
         r#"<meta property="og:title" content="Dune">"#.to_owned(),
         r#"<meta property="og:image" content="https://example.com/dune.jpg">"#.to_owned(),
-        r#"<meta property="og:description" content="Finished reading “Dune” by Frank Herbert for the 2nd time — ★★★★★ Better the second time. The &lt;b&gt;desert&lt;/b&gt; &amp; the spice. 3 4 5 6">"#.to_owned(),
+        r#"<meta property="og:description" content="Finished reading “Dune” by Frank Herbert for the 2nd time in 12 days — ★★★★★ Better the second time. The &lt;b&gt;desert&lt;/b&gt; &amp; the spice. 3 4 5 6">"#.to_owned(),
         r#"<meta name="twitter:card" content="summary">"#.to_owned(),
         r#"<meta name="description" content="Finished reading “Dune”"#.to_owned(),
     ] {
@@ -591,7 +591,7 @@ async fn an_items_page_shows_it_and_each_finish_where_the_feeds_link() {
         numbers,
         [
             (
-                "Finished reading “Dune” by Frank Herbert for the 2nd time".to_owned(),
+                "Finished reading “Dune” by Frank Herbert for the 2nd time in 12 days".to_owned(),
                 json!(2)
             ),
             (
@@ -1330,6 +1330,27 @@ async fn a_finish_says_when_its_read_began_and_the_widget_how_long_it_took() {
         "2026-11-20T20:00:00+00:00"
     );
     assert!(doc["items"][2]["_lately"].get("started_at").is_none());
+    // The feeds' text says it as the tweet does, in days of the owner's calendar.
+    let text = |doc: &Value, i: usize| doc["items"][i]["content_text"].clone();
+    assert_eq!(
+        [text(&doc, 0), text(&doc, 1), text(&doc, 2)],
+        [
+            json!("Finished reading “Slow read” in 13 days"),
+            json!("Finished reading “Quick read”"),
+            json!("Finished reading “Film”")
+        ]
+    );
+    let atom = sys.json_text(format!("{utc}/feed.atom")).await;
+    assert!(
+        atom.contains("Finished reading “Slow read” in 13 days</summary>"),
+        "{atom}"
+    );
+    let doc = sys.json(format!("{auckland}/feed.json")).await;
+    assert_eq!(text(&doc, 0), "Finished reading “Slow read” in 12 days");
+    assert_eq!(
+        doc["items"][0]["content_html"],
+        "<p>Finished reading <cite>Slow read</cite> in 12 days</p>"
+    );
 
     let took = |page: &str| -> Vec<String> {
         page.match_indices(r#"<span class="took">"#)
