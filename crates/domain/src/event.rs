@@ -857,6 +857,20 @@ mod tests {
         }
     }
 
+    /// Asserts that `bad`, an `item_progress_logged` payload at `version`, is malformed, read
+    /// from its text (as the replay reads it) and from its value alike.
+    fn malformed_progress(version: i32, bad: &Value) {
+        for decoded in [
+            ItemEvent::decode_json("item_progress_logged", version, &bad.to_string()),
+            ItemEvent::decode("item_progress_logged", version, bad.clone()),
+        ] {
+            assert!(
+                matches!(decoded, Err(DecodeError::Malformed { .. })),
+                "v{version} {bad}: {decoded:?}"
+            );
+        }
+    }
+
     /// A game's hours played, of no known whole, has no percentage: it is the one progress
     /// event stored as v2, which an older build refuses as newer than it knows rather than
     /// misreading; every other stays v1, which older builds read. A v1 without a percentage,
@@ -899,15 +913,7 @@ mod tests {
             (2, json!({"at": at()})),
             (2, json!({"done": 45, "at": at()})),
         ] {
-            for decoded in [
-                ItemEvent::decode_json("item_progress_logged", version, &bad.to_string()),
-                ItemEvent::decode("item_progress_logged", version, bad.clone()),
-            ] {
-                assert!(
-                    matches!(decoded, Err(DecodeError::Malformed { .. })),
-                    "v{version} {bad}: {decoded:?}"
-                );
-            }
+            malformed_progress(version, &bad);
         }
     }
 
@@ -946,15 +952,7 @@ mod tests {
             (3, json!({"done": 5, "of": 10, "season": 2, "at": at()})),
             (3, json!({"season": 2, "at": at()})),
         ] {
-            for decoded in [
-                ItemEvent::decode_json("item_progress_logged", version, &bad.to_string()),
-                ItemEvent::decode("item_progress_logged", version, bad.clone()),
-            ] {
-                assert!(
-                    matches!(decoded, Err(DecodeError::Malformed { .. })),
-                    "v{version} {bad}: {decoded:?}"
-                );
-            }
+            malformed_progress(version, &bad);
         }
         assert!(matches!(
             ItemEvent::decode("item_progress_logged", 4, json!({"percent": 1, "at": at()})),

@@ -3337,23 +3337,15 @@ async fn the_owners_log_page_takes_a_games_hours_played() {
         .await;
     assert_eq!(log.head().await.unwrap(), head, "a bare step wrote");
     // The public side: the widget's list and the item's page say the hours, with no bar.
-    let widget = reqwest::get(format!("{reader}/widget?show=current&kind=game"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let widget = sys
+        .json_text(format!("{reader}/widget?show=current&kind=game"))
+        .await;
     assert!(
         widget.contains(r#"<span class="far">12h played</span> · updated"#)
             && !widget.contains("<progress"),
         "{widget}"
     );
-    let page = reqwest::get(format!("{reader}/items/{game}"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = sys.json_text(format!("{reader}/items/{game}")).await;
     assert!(
         page.contains(r#"In progress: <span class="far">12h played</span>"#),
         "{page}"
@@ -3478,23 +3470,13 @@ async fn the_owners_log_page_follows_a_show_by_season_and_episode() {
     logs(&browser, "s3e1", "TV · S3 E1").await;
     // The public side, with no bar: the widget's page, the item's page, and a blog's
     // "now watching" by the widget's script.
-    let widget = reqwest::get(format!("{reader}/widget?show=current"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let widget = sys.json_text(format!("{reader}/widget?show=current")).await;
     assert!(
         widget.contains(r#"<span class="far">S3 E1</span> · updated"#)
             && !widget.contains("<progress"),
         "{widget}"
     );
-    let page = reqwest::get(format!("{reader}/items/{show}"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = sys.json_text(format!("{reader}/items/{show}")).await;
     assert!(
         page.contains(r#"In progress: <span class="far">S3 E1</span>"#),
         "{page}"

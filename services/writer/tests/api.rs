@@ -102,8 +102,22 @@ impl TestApp {
 
     /// Adds a book and returns its id.
     async fn add_book(&self, title: &str) -> String {
+        self.add("book", title).await
+    }
+
+    /// Logs progress on `id`, which must be taken, and returns the item's version after it.
+    async fn progress(&self, id: &str, body: Value) -> i64 {
+        let res = self.post(&format!("/v1/items/{id}/progress"), body).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        res.json::<Value>().await.unwrap()["version"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// Adds an item of `kind` and returns its id.
+    async fn add(&self, kind: &str, title: &str) -> String {
         let res = self
-            .post("/v1/items", json!({ "kind": "book", "title": title }))
+            .post("/v1/items", json!({ "kind": kind, "title": title }))
             .await;
         assert_eq!(res.status(), StatusCode::CREATED);
         res.json::<Value>().await.unwrap()["id"]
@@ -271,25 +285,10 @@ async fn every_command_appends_its_event() {
 #[tokio::test]
 async fn a_games_hours_played_are_logged_of_no_known_whole() {
     let app = spawn_app().await;
-    let res = app
-        .post(
-            "/v1/items",
-            json!({ "kind": "game", "title": "Elden Ring" }),
-        )
-        .await;
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.add("game", "Elden Ring").await;
     for (done, version) in [(43_200, 2), (50_400, 3)] {
-        let res = app
-            .post(
-                &format!("/v1/items/{id}/progress"),
-                json!({ "done": done, "unit": "seconds" }),
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::OK);
-        assert_eq!(res.json::<Value>().await.unwrap()["version"], version);
+        let body = json!({ "done": done, "unit": "seconds" });
+        assert_eq!(app.progress(&id, body).await, version);
     }
     let stream = app.log.read_stream(&id).await.unwrap();
     let played = &stream[1];
@@ -308,39 +307,21 @@ async fn a_games_hours_played_are_logged_of_no_known_whole() {
         (None, &json!(43_200), None, &json!("seconds"))
     );
     // A percentage after them is a version 1 event, as every progress before hours played.
-    let res = app
-        .post(
-            &format!("/v1/items/{id}/progress"),
-            json!({ "percent": 80 }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    app.progress(&id, json!({ "percent": 80 })).await;
     let stream = app.log.read_stream(&id).await.unwrap();
     assert_eq!(stream.last().unwrap().schema_version, 1);
 }
 
 /// A show followed by season and episode: `{"season": 2, "done": 5}` is stored as a v3 event
-/// with no percentage (how many episodes the show will have is not known) and read back as
-/// "S2 E5"; a percentage after it is v1 again.
+/// with no percentage (how many episodes the show will have is not known); a percentage after
+/// it is v1 again.
 #[tokio::test]
 async fn a_shows_episode_of_a_season_is_logged_without_a_whole() {
     let app = spawn_app().await;
-    let res = app
-        .post("/v1/items", json!({ "kind": "tv", "title": "Severance" }))
-        .await;
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = app.add("tv", "Severance").await;
     for (season, episode, version) in [(1, 9, 2), (2, 5, 3)] {
-        let res = app
-            .post(
-                &format!("/v1/items/{id}/progress"),
-                json!({ "season": season, "done": episode }),
-            )
-            .await;
-        assert_eq!(res.status(), StatusCode::OK);
-        assert_eq!(res.json::<Value>().await.unwrap()["version"], version);
+        let body = json!({ "season": season, "done": episode });
+        assert_eq!(app.progress(&id, body).await, version);
     }
     let stream = app.log.read_stream(&id).await.unwrap();
     let episode = &stream[2];
@@ -358,13 +339,7 @@ async fn a_shows_episode_of_a_season_is_logged_without_a_whole() {
         ),
         (None, &json!(2), &json!(5), None)
     );
-    let res = app
-        .post(
-            &format!("/v1/items/{id}/progress"),
-            json!({ "percent": 80 }),
-        )
-        .await;
-    assert_eq!(res.status(), StatusCode::OK);
+    app.progress(&id, json!({ "percent": 80 })).await;
     let stream = app.log.read_stream(&id).await.unwrap();
     assert_eq!(stream.last().unwrap().schema_version, 1);
 }
@@ -382,16 +357,7 @@ async fn a_finish_says_whether_it_was_listened_to() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
-    let res = app
-        .post(
-            "/v1/items",
-            json!({ "kind": "movie", "title": "Perfect Days" }),
-        )
-        .await;
-    let film = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let film = app.add("movie", "Perfect Days").await;
     let head = app.head().await;
     let refused = app
         .post(
