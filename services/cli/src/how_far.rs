@@ -281,6 +281,26 @@ impl Move {
                         or_percent(n, ", or ", " for a percentage")
                     ))
                 }
+                // A game's "20" is as likely 20 hours as 20%, a podcast's or a film's "45"
+                // 45 minutes: asked too. (Only an article is followed in percent alone.)
+                None if item["progress"].is_null()
+                    && matches!(
+                        kind(item),
+                        MediaKind::Game | MediaKind::Podcast | MediaKind::Movie
+                    ) =>
+                {
+                    let say = match kind(item) {
+                        MediaKind::Game => format!("{n}h for hours played"),
+                        _ if n < 60 => format!(
+                            "where you are of how long it runs ({n}:00/1:20:00: {n}m of 1h 20m)"
+                        ),
+                        _ => "where you are of how long it runs (1:20:00/4:12:00)".to_owned(),
+                    };
+                    Err(format!(
+                        "{title}: {n} what? Say {say}{}",
+                        or_percent(n, ", or ", " for a percentage")
+                    ))
+                }
                 // An episode of the season it is in.
                 Some(p) if p.season().is_some() => {
                     Portion::episode(p.season().map_or(0, i64::from), n)
@@ -525,7 +545,7 @@ mod tests {
         assert_eq!(at("90/412", &book).unwrap().to_string(), "90/412");
         // An item followed in percent, or not yet at all: a percentage, at most 100.
         let article = json!({"title": "Essay", "kind": "article", "progress": 30});
-        let queued = json!({"title": "Heat", "kind": "movie", "progress": null});
+        let queued = json!({"title": "Slow Web", "kind": "article", "progress": null});
         assert_eq!(at("40", &article).unwrap(), HowFar::Percent(40));
         assert_eq!(at("40", &queued).unwrap(), HowFar::Percent(40));
         // A book or a show with nothing logged yet: page 45 of how many? (Not 45%.)
@@ -545,12 +565,29 @@ mod tests {
         assert!(at("3", &show)
             .unwrap_err()
             .contains("episode 3 of how many?"));
+        // A game's, a podcast's, a film's: hours, minutes, or a percentage? Asked too.
+        let game = json!({"title": "Outer Wilds", "kind": "game", "progress": null});
+        assert_eq!(
+            at("20", &game).unwrap_err(),
+            "Outer Wilds: 20 what? Say 20h for hours played, or 20% for a percentage"
+        );
+        let episode = json!({"title": "Napoleon", "kind": "podcast", "progress": null});
+        assert_eq!(
+            at("45", &episode).unwrap_err(),
+            "Napoleon: 45 what? Say where you are of how long it runs (45:00/1:20:00: 45m of 1h \
+             20m), or 45% for a percentage"
+        );
+        let film = json!({"title": "Heat", "kind": "movie", "progress": null});
+        assert_eq!(
+            at("120", &film).unwrap_err(),
+            "Heat: 120 what? Say where you are of how long it runs (1:20:00/4:12:00)"
+        );
         // Once followed in percent, a bare number is a percentage.
         let percent = json!({"title": "Dune", "kind": "book", "progress": 30});
         assert_eq!(at("45", &percent).unwrap(), HowFar::Percent(45));
         let over = at("120", &queued).unwrap_err();
         assert!(
-            over.contains("Heat is followed in percent, and 120 is more than 100"),
+            over.contains("Slow Web is followed in percent, and 120 is more than 100"),
             "{over}"
         );
         assert!(Move::parse("2000000").is_err());

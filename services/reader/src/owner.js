@@ -255,7 +255,8 @@
   });
 
   // "120/304" is page 120 of 304; "40%" is 40 percent; a bare number is a page of the item's
-  // own count when it has one, else a percentage; "+20" is twenty on from where the page shows
+  // own count when it has one, else a percentage (the first, with nothing logged, is asked
+  // about unless the item is an article: a page, an episode, hours or minutes?); "+20" is twenty on from where the page shows
   // it (pages of its count, or points of its percentage), sent with the item's version as
   // "+1 episode" is. In running time, as a player shows it or in letters (an audiobook, a
   // podcast): "1:20:00/4:12:00", "45:10/1:20:00", "5h30m/12h"; then "2:05:00" (where you are)
@@ -343,6 +344,15 @@
       const unit = UNIT[item.kind];
       const season = item.kind === "tv" ? ", S1E" + t + " for season 1's" : "";
       return "“" + item.title + "”: " + unit + " " + t + " of how many? Say it whole, " + t + "/… (" + t + "/412: " + unit + " " + t + " of 412)" + season + ", or " + t + "% for a percentage.";
+    }
+    // A game's "20" is as likely 20 hours as 20%, a podcast's or a film's "45" 45 minutes:
+    // asked too. (Only an article is followed in percent alone.)
+    if (m && none && (item.kind === "game" || item.kind === "podcast" || item.kind === "movie")) {
+      const n = +t;
+      const say = item.kind === "game" ? n + "h for hours played"
+        : n < 60 ? "where you are of how long it runs (" + n + ":00/1:20:00: " + n + "m of 1h 20m)"
+        : "where you are of how long it runs (1:20:00/4:12:00)";
+      return "“" + item.title + "”: " + n + " what? Say " + say + (n <= 100 ? ", or " + n + "% for a percentage." : ".");
     }
     if (m) return item.progress_of ? { done: +t, of: item.progress_of } : { percent: +t };
     return null;

@@ -3168,7 +3168,8 @@ async fn the_owners_log_page_counts_an_episode_on() {
 
 /// A book begun with nothing logged: "45" on the owner's page is asked about (page 45 of how
 /// many?), not logged as 45%; said whole, it is page 45 of its count, and then a bare number
-/// is a page. A podcast's episode begun asks for the player's time.
+/// is a page. A podcast's episode begun asks for the player's time, and a game's first "20"
+/// and a podcast's first "45" are asked about too (hours, minutes, or a percentage?).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_owners_log_page_asks_a_first_page_of_how_many() {
     let sys = system().await;
@@ -3215,6 +3216,17 @@ async fn the_owners_log_page_asks_a_first_page_of_how_many() {
             .await,
         json!(["12h played or 40%", "S2E5 or 3/10", "40% or 45:10/1:20:00"])
     );
+    let head = log.head().await.unwrap();
+    for (id, typed, asked) in [
+        (&begun[0], "20", "“Outer Wilds”: 20 what? Say 20h for hours played, or 20% for a percentage."),
+        (&begun[2], "45", "“The Rest Is History: Napoleon”: 45 what? Say where you are of how long it runs (45:00/1:20:00: 45m of 1h 20m), or 45% for a percentage."),
+    ] {
+        browser
+            .eval(&format!("const f = document.querySelector('li[data-id=\"{id}\"] form.progress'); f.elements.at.value = '{typed}'; f.requestSubmit();"))
+            .await;
+        browser.says(asked).await;
+    }
+    assert_eq!(log.head().await.unwrap(), head, "a first bare number wrote");
     browser.quit().await;
 }
 
