@@ -320,8 +320,9 @@ enum Command {
         /// 304: 183/304; episode 3 of 8: 3/8), kept as you said it (`current` and the widget
         /// say "page 183 of 304") with the percentage it makes, rounded down (only the last
         /// page is 100%). A bare number is where you are in the item's own count when it has
-        /// one (200: page 200 of its 304, as your log's page takes it), else a percentage (a
-        /// book's or a show's first is asked about instead: page 45 of how many?). Or
+        /// one (200: page 200 of its 304, as your log's page takes it), else a percentage (the
+        /// first, nothing logged yet, is asked about instead, unless of an article: page 45 of
+        /// how many? 20 hours played or 20%?). Or
         /// how much further since the last time: +20 (twenty pages on, or one more episode
         /// with +1; twenty points for an item followed in percent). An audiobook, a podcast:
         /// where you are of how long it runs, as a player shows it (1:20:00/4:12:00, 45:10/1:20:00)
