@@ -51,7 +51,8 @@ pub struct ProgressLogged {
     /// Where they are in the item's own units (page 183 of 304) or its running time, when
     /// they said it so; the percentage was made from it. Stored as two optional fields, `done`
     /// and `of`, beside `percent`, and `unit` when they are seconds, which older builds ignore:
-    /// no new schema version.
+    /// no new schema version. (`done` without `of`, time played or with its `season`, has no
+    /// percentage: v2 and v3, above.)
     pub portion: Option<Portion>,
     pub at: DateTime<Utc>,
 }

@@ -554,9 +554,9 @@ impl From<Percent> for u8 {
 /// 1–1,000,000 (a long book's pages; 277 hours in seconds).
 ///
 /// Or time spent of a whole nobody knows: a game's 12 hours played, where no total is to be
-/// had (how long a game takes depends on who plays it). Only running time can be open so (a
-/// book's pages or a show's episodes always have their count), up to 10,000 hours, and it is
-/// no percentage of anything.
+/// had (how long a game takes depends on who plays it). Of the counts, only running time can
+/// be open so (a book's pages, and episodes counted as such, always have their count), up to
+/// 10,000 hours, and it is no percentage of anything.
 ///
 /// Or a show's episode in its season: season 2, episode 5 ("S2 E5"), as every player and
 /// every tracker says where you are in a series. The item is the show, and how many episodes

@@ -235,14 +235,16 @@ impl<'a> WireEvent<'a> {
                         percent,
                         at: e.at.into(),
                     },
-                    Some((portion, None)) if portion.season().is_some() => Self::ProgressEpisode {
-                        season: portion.season().unwrap_or_default(),
-                        episode: portion.done(),
-                        at: e.at.into(),
-                    },
-                    Some((portion, None)) => Self::ProgressPlayed {
-                        done: portion.done(),
-                        at: e.at.into(),
+                    Some((portion, None)) => match portion.season() {
+                        Some(season) => Self::ProgressEpisode {
+                            season,
+                            episode: portion.done(),
+                            at: e.at.into(),
+                        },
+                        None => Self::ProgressPlayed {
+                            done: portion.done(),
+                            at: e.at.into(),
+                        },
                     },
                     Some((portion, Some(of))) if portion.unit() == Unit::Seconds => {
                         Self::ProgressTimed {
