@@ -194,7 +194,7 @@ impl FeedEntry {
     /// finish: 0 for one begun the day it ended (a film); `None` with no start.
     pub fn days_taken(&self, zone: Zone) -> Option<i64> {
         self.started_at
-            .map(|start| (zone.date(self.finished_at) - zone.date(start)).num_days())
+            .map(|start| zone.days_between(start, self.finished_at))
     }
 }
 

@@ -37,6 +37,12 @@ impl Zone {
         at.with_timezone(&self.0).date_naive()
     }
 
+    /// How many days of the calendar here lie between `from` and `to`: how long a read took
+    /// (0 for one begun the day it ended), as the feeds, the widget and the tweet count it.
+    pub fn days_between(self, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+        (self.date(to) - self.date(from)).num_days()
+    }
+
     /// Its IANA name (`Europe/Berlin`).
     pub fn name(self) -> &'static str {
         self.0.name()

@@ -502,7 +502,7 @@ impl Worker {
         let zone = self.config.time_zone;
         let days = revised_start
             .or_else(|| before.as_ref()?.in_progress_since())
-            .map(|start| (zone.date(finish.at) - zone.date(start)).num_days());
+            .map(|start| zone.days_between(start, finish.at));
         let review = finish.review.as_ref().map(|r| r.to_string());
         // The item's own link, or else the finish on its page on the feed, if the feed's
         // address is known.
