@@ -3447,7 +3447,8 @@ async fn the_owners_log_page_follows_a_show_by_season_and_episode() {
     let browser = Browser::start().await;
     browser.goto(&format!("{reader}/owner")).await;
     give_token(&browser, common::TOKEN).await;
-    let input = "return document.querySelector('#current li form.progress input').placeholder";
+    // Null-safe: the list is drawn after the page loads, and again after each write.
+    let input = "const i = document.querySelector('#current li form.progress input'); return i ? i.placeholder : ''";
     browser
         .until(input, &json!("S2E5 or 3/10"), Duration::from_secs(5))
         .await;
@@ -3471,7 +3472,9 @@ async fn the_owners_log_page_follows_a_show_by_season_and_episode() {
         ),
         (3, &json!(2), &json!(5), None)
     );
-    assert_eq!(browser.eval(input).await, json!("at (S2 E5)"));
+    browser
+        .until(input, &json!("at (S2 E5)"), Duration::from_secs(5))
+        .await;
     browser
         .eval("document.querySelector('#current li button.next').click()")
         .await;
