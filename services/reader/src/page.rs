@@ -244,23 +244,30 @@ pub async fn problems_as_pages(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let res = next.call(req).await?;
+    let mut res = next.call(req).await?;
     // Asked of the answer first: most answers are no problem, and nothing more is looked at.
     let is_problem = res.headers().get(header::CONTENT_TYPE).is_some_and(|t| {
         t.as_bytes()
             .starts_with(lately_service::problem::CONTENT_TYPE.as_bytes())
     });
+    if !is_problem {
+        return Ok(res.map_into_left_body());
+    }
     let asked = res.request();
-    let wants_page = || {
-        matches!(*asked.method(), Method::GET | Method::HEAD)
-            && !asked.path().starts_with("/v1/")
-            && asked
-                .headers()
-                .get(header::ACCEPT)
-                .and_then(|a| a.to_str().ok())
-                .is_some_and(|a| a.to_ascii_lowercase().contains("text/html"))
-    };
-    if !is_problem || !wants_page() {
+    let outside_api = !asked.path().starts_with("/v1/");
+    let wants_page = outside_api
+        && matches!(*asked.method(), Method::GET | Method::HEAD)
+        && asked
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|a| a.to_str().ok())
+            .is_some_and(|a| a.to_ascii_lowercase().contains("text/html"));
+    // A problem outside the API is a page or JSON by what was asked: a cache in front of the
+    // readers keeps the two apart.
+    if outside_api {
+        add_vary(res.headers_mut(), "accept");
+    }
+    if !wants_page {
         return Ok(res.map_into_left_body());
     }
     let (req, res) = res.into_parts();
@@ -282,6 +289,38 @@ pub async fn problems_as_pages(
     );
     headers.insert(header::CONTENT_SECURITY_POLICY, POLICY);
     Ok(ServiceResponse::new(req, head.set_body(Bytes::from(page))).map_into_right_body())
+}
+
+/// Every answer that may be compressed says it varies with `Accept-Encoding`, compressed or
+/// not. The compressor marks only what it compressed: a shared cache in front of the readers
+/// (a CDN) that stored an uncompressed answer without the mark would give it to every browser
+/// after, however they asked.
+pub async fn vary_with_encoding(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    add_vary(res.headers_mut(), "accept-encoding");
+    Ok(res)
+}
+
+/// `name` added to the answer's `Vary`, unless it names it already (or `*`), as one line: the
+/// CORS middleware outside adds its names to the first `Vary` line and drops any other (the
+/// compressor appends one of its own).
+fn add_vary(headers: &mut header::HeaderMap, name: &'static str) {
+    let mut names: Vec<String> = headers
+        .get_all(header::VARY)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if !names.iter().any(|n| n == "*" || n.eq_ignore_ascii_case(name)) {
+        names.push(name.to_owned());
+    }
+    if let Ok(value) = header::HeaderValue::from_str(&names.join(", ")) {
+        headers.insert(header::VARY, value);
+    }
 }
 
 /// An address no route serves. One ending in a slash (`/up-next/`, `/items/dune-3f2a1c/`:

@@ -214,6 +214,7 @@ impl Application {
                     web::scope("")
                         .wrap(from_fn(crate::page::problems_as_pages))
                         .wrap(actix_web::middleware::Compress::default())
+                        .wrap(from_fn(crate::page::vary_with_encoding))
                         .service(get("/healthz", routes::healthz))
                         .service(get("/readyz", routes::readyz))
                         .service(get("/metrics", lately_service::metrics::endpoint))
