@@ -30,6 +30,7 @@ mod retag;
 mod show;
 mod show_artwork;
 mod stats;
+mod tmdb;
 mod web_page;
 mod when;
 
@@ -42,7 +43,7 @@ use serde_json::{json, Value};
 
 use already::{not_added_already, not_finished_already};
 use client::{CliError, Client};
-use covers::book_cover;
+use covers::{book_cover, poster};
 use embed::Widget;
 use how_far::{HowFar, Move};
 use last_write::LastWrite;
@@ -206,7 +207,8 @@ enum Command {
         url: Option<String>,
         /// A cover image's URL (http or https), or a book's ISBN (`978-0-441-17271-9`): its
         /// cover on Open Library. A book given with `--by` and without it gets its cover from
-        /// Open Library by its title and author, when it has one (not a private one).
+        /// Open Library by its title and author, when it has one; a film or a show, its poster
+        /// from TMDB by its title, given your key (`LATELY_TMDB_TOKEN`). Not a private one.
         #[arg(long, value_parser = isbn::cover)]
         cover: Option<String>,
         /// No cover, and none looked up.
@@ -522,14 +524,17 @@ enum Command {
         /// Goodreads and StoryGraph: each book added gets its cover from Open Library, by its
         /// ISBN (a link your blog's readers' browsers will load), else by its title and author.
         /// Overcast: each episode gets its show's artwork, read from the show's feed (one
-        /// request a show).
+        /// request a show). Letterboxd and IMDb: each film and show gets its poster from TMDB,
+        /// by its title and year, given your key (`LATELY_TMDB_TOKEN`).
         #[arg(long)]
         covers: bool,
     },
     /// Give your books without a cover Open Library's, found by title and author as `add`
-    /// finds one: those added before, or imported without `--covers`. Each public book with
-    /// an author and no cover is looked up (a private one's title is not sent out); each
-    /// cover found is set with the book's version, so an edit made meanwhile is not undone.
+    /// finds one, and your films and shows TMDB's posters, by title, given your key
+    /// (`LATELY_TMDB_TOKEN`): those added before, or imported without `--covers`. Each public
+    /// book with an author and no cover, film and show is looked up (a private one's title is
+    /// not sent out); each cover found is set with the item's version, so an edit made
+    /// meanwhile is not undone.
     Covers {
         /// Say what would be set; set nothing.
         #[arg(long)]
@@ -899,11 +904,12 @@ async fn run_once(command: Command, client: &Client) -> Result<(), CliError> {
                 not_added_already(client, kind, &title, &creators, url.as_deref(), finishing)
                     .await?;
             }
-            // A book's cover by its title and author: a private one's title is not sent out.
+            // A book's cover by its title and author, a film's or a show's poster by its
+            // title: a private one's title is not sent out.
             let cover = match cover {
-                None if matches!(kind, Kind::Book) && !no_cover && !private => {
-                    book_cover(&title, &creators).await
-                }
+                None if no_cover || private => None,
+                None if matches!(kind, Kind::Book) => book_cover(&title, &creators).await,
+                None => poster(kind.as_str(), &title).await,
                 given => given,
             };
             let mut body = json!({

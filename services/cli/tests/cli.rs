@@ -96,7 +96,10 @@ impl System {
             .env("LATELY_STATE_DIR", self.state.path())
             // No test asks the real Open Library for a book's cover: a port nothing listens on,
             // unless a test gives its stand-in.
-            .env("LATELY_OPEN_LIBRARY_URL", "http://127.0.0.1:9");
+            .env("LATELY_OPEN_LIBRARY_URL", "http://127.0.0.1:9")
+            // Nor TMDB for a film's poster, whatever key the machine's user has.
+            .env_remove("LATELY_TMDB_TOKEN")
+            .env("LATELY_TMDB_URL", "http://127.0.0.1:9");
         command
     }
 
@@ -1903,6 +1906,320 @@ async fn open_library() -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>
     (url, asked)
 }
 
+/// What the TMDB stand-in was asked: the kind searched (`movie`, `tv`), the title and the
+/// year.
+type Searches = std::sync::Arc<std::sync::Mutex<Vec<(String, String, Option<String>)>>>;
+
+/// A TMDB stand-in: its searches answer the token `tmdb-read-token` (as a bearer's) or the key
+/// `0123456789abcdef0123456789abcdef` (as `api_key`), and 401 with TMDB's own words to any
+/// other. It knows Past Lives, Dune (2021's first, after "Dune: Part Two"; 1984's by its
+/// year), Heat of 1995, Aftersun of 2022 and the show Severance; nothing else. Each search is
+/// kept.
+async fn tmdb() -> (String, Searches) {
+    let asked: Searches = Default::default();
+    let kept = asked.clone();
+    let server = actix_web::HttpServer::new(move || {
+        let asked = kept.clone();
+        actix_web::App::new().route(
+            "/3/search/{kind}",
+            actix_web::web::get().to(
+                move |req: actix_web::HttpRequest,
+                      kind: actix_web::web::Path<String>,
+                      q: actix_web::web::Query<std::collections::HashMap<String, String>>| {
+                    let asked = asked.clone();
+                    async move {
+                        let bearer = req
+                            .headers()
+                            .get("authorization")
+                            .and_then(|a| a.to_str().ok())
+                            == Some("Bearer tmdb-read-token");
+                        let key = q.get("api_key").map(String::as_str)
+                            == Some("0123456789abcdef0123456789abcdef");
+                        if !bearer && !key {
+                            return actix_web::HttpResponse::Unauthorized().json(serde_json::json!({
+                                "status_code": 7,
+                                "status_message": "Invalid API key: You must be granted a valid key.",
+                                "success": false
+                            }));
+                        }
+                        assert_eq!(q["include_adult"], "false");
+                        let year = q.get("year").or(q.get("first_air_date_year")).cloned();
+                        let title = q["query"].clone();
+                        asked
+                            .lock()
+                            .unwrap()
+                            .push((kind.to_string(), title.clone(), year.clone()));
+                        let results = match (kind.as_str(), title.as_str(), year.as_deref()) {
+                            ("movie", "Past Lives", None) => serde_json::json!([
+                                { "title": "Past Lives", "original_title": "Past Lives", "poster_path": "/pastlives.jpg" },
+                            ]),
+                            ("movie", "Dune", None) => serde_json::json!([
+                                { "title": "Dune: Part Two", "original_title": "Dune: Part Two", "poster_path": "/two.jpg" },
+                                { "title": "Dune", "original_title": "Dune", "poster_path": "/2021.jpg" },
+                            ]),
+                            ("movie", "Dune", Some("1984")) => serde_json::json!([
+                                { "title": "Dune", "original_title": "Dune", "poster_path": "/1984.jpg" },
+                            ]),
+                            ("movie", "Heat", Some("1995")) => serde_json::json!([
+                                { "title": "Heat", "original_title": "Heat", "poster_path": "/heat.jpg" },
+                            ]),
+                            ("movie", "Aftersun", Some("2022")) => serde_json::json!([
+                                { "title": "Aftersun", "original_title": "Aftersun", "poster_path": "/aftersun.jpg" },
+                            ]),
+                            ("tv", "Severance", None) => serde_json::json!([
+                                { "name": "Severance", "original_name": "Severance", "poster_path": "/severance.jpg" },
+                            ]),
+                            _ => serde_json::json!([]),
+                        };
+                        actix_web::HttpResponse::Ok()
+                            .json(serde_json::json!({ "page": 1, "results": results }))
+                    }
+                },
+            ),
+        )
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let url = format!("http://127.0.0.1:{}", server.addrs()[0].port());
+    tokio::spawn(server.run());
+    (url, asked)
+}
+
+/// A film or a show added without a cover gets TMDB's poster, found by its title (and the year
+/// an import's title ends with), given the owner's key: the widget's shelf of films is a row of
+/// letters otherwise. Without a key nothing is asked, and `covers` says how many wait for one;
+/// a private one's title is not sent; a key TMDB refuses adds the film without one, saying
+/// TMDB's words; `covers` covers those added before, an import's `--covers` its films.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_film_or_a_show_without_a_cover_gets_tmdbs_poster_given_a_key() {
+    let sys = system().await;
+    let (tmdb, asked) = tmdb().await;
+    let lately = |token: &'static str, args: Vec<&str>| {
+        let mut command = sys.command(&args);
+        command.env("LATELY_TMDB_URL", &tmdb);
+        if !token.is_empty() {
+            command.env("LATELY_TMDB_TOKEN", token);
+        }
+        async move { command.output().await.unwrap() }
+    };
+    let with_key = |args: &[&'static str]| lately("tmdb-read-token", args.to_vec());
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let cover_of = |id: String| {
+        let log = &log;
+        async move {
+            let events = log.read_stream(id.trim()).await.unwrap();
+            let mut cover = events[0].data.value().unwrap()["cover_url"].clone();
+            for e in &events[1..] {
+                if let Some(c) = e.data.value().unwrap()["changes"].get("cover_url") {
+                    cover = c.clone();
+                }
+            }
+            cover
+        }
+    };
+    let poster = |path: &str| serde_json::json!(format!("https://image.tmdb.org/t/p/w342{path}"));
+
+    // No key: added as before, nothing asked.
+    let unkeyed = lately("", vec!["add", "movie", "Past Lives"]).await;
+    assert!(unkeyed.status.success(), "{}", stderr(&unkeyed));
+    let past_lives = stdout(&unkeyed).trim().to_owned();
+    assert_eq!(cover_of(past_lives.clone()).await, serde_json::Value::Null);
+    assert_eq!(stderr(&unkeyed), "", "said of a poster with no key");
+
+    for (args, path) in [
+        (
+            &["add", "film", "Past Lives", "--duplicate"][..],
+            Some("/pastlives.jpg"),
+        ),
+        // The most looked-at of the name, not its sequel; of a year, that year's.
+        (&["add", "movie", "Dune"], Some("/2021.jpg")),
+        (&["add", "movie", "Dune (1984)"], Some("/1984.jpg")),
+        (&["add", "show", "Severance"], Some("/severance.jpg")),
+        (&["add", "movie", "Nothing Like It"], None),
+    ] {
+        let added = with_key(args).await;
+        assert!(added.status.success(), "{args:?}: {}", stderr(&added));
+        let cover = cover_of(stdout(&added)).await;
+        match path {
+            Some(path) => {
+                assert_eq!(cover, poster(path), "{args:?}");
+                assert!(
+                    stderr(&added).contains(&format!(
+                        "cover: TMDB's poster ({})",
+                        poster(path).as_str().unwrap()
+                    )),
+                    "{}",
+                    stderr(&added)
+                );
+            }
+            None => {
+                assert_eq!(cover, serde_json::Value::Null, "{args:?}");
+                assert!(
+                    stderr(&added)
+                        .contains("no poster of it on TMDB (--cover takes a picture's link)"),
+                    "{}",
+                    stderr(&added)
+                );
+            }
+        }
+    }
+    // Not looked up: a private film, one with its cover given or none wanted, a game.
+    let mut unlooked = Vec::new();
+    for args in [
+        &["add", "movie", "Home Movies", "--private"][..],
+        &["add", "movie", "Heat (1995)", "--no-cover"],
+        &[
+            "add",
+            "movie",
+            "Alien",
+            "--cover",
+            "https://img.example/alien.jpg",
+        ],
+        &["add", "game", "Hades"],
+    ] {
+        let added = with_key(args).await;
+        assert!(added.status.success(), "{args:?}: {}", stderr(&added));
+        unlooked.push(stdout(&added).trim().to_owned());
+    }
+    let heat = unlooked[1].clone();
+    // The short key is taken too; a key TMDB refuses adds the film without a poster.
+    let short = lately(
+        "0123456789abcdef0123456789abcdef",
+        vec!["add", "movie", "Dune", "--duplicate"],
+    )
+    .await;
+    assert_eq!(
+        cover_of(stdout(&short)).await,
+        poster("/2021.jpg"),
+        "{}",
+        stderr(&short)
+    );
+    let refused = lately("expired", vec!["add", "movie", "Arrival"]).await;
+    assert!(refused.status.success(), "{}", stderr(&refused));
+    let arrival = stdout(&refused).trim().to_owned();
+    assert_eq!(cover_of(arrival.clone()).await, serde_json::Value::Null);
+    assert!(
+        stderr(&refused).contains(
+            "no poster: TMDB answered 401 Unauthorized: Invalid API key: You must be granted a \
+             valid key."
+        ),
+        "{}",
+        stderr(&refused)
+    );
+    let searched = |kind: &str, title: &str, year: Option<&str>| {
+        (kind.to_owned(), title.to_owned(), year.map(str::to_owned))
+    };
+    assert_eq!(
+        std::mem::take(&mut *asked.lock().unwrap()),
+        [
+            searched("movie", "Past Lives", None),
+            searched("movie", "Dune", None),
+            searched("movie", "Dune", Some("1984")),
+            searched("tv", "Severance", None),
+            searched("movie", "Nothing Like It", None),
+            searched("movie", "Dune", None),
+        ],
+        "a private film, one with a cover or none wanted, or a game was looked up"
+    );
+
+    // `covers`: without a key, how many wait for one; with it, each found set.
+    let head = sys.head().await;
+    let unkeyed = lately("", vec!["covers"]).await;
+    assert!(unkeyed.status.success(), "{}", stderr(&unkeyed));
+    assert!(
+        stderr(&unkeyed).contains(
+            "4 films and shows without a cover: give your TMDB key (LATELY_TMDB_TOKEN) to look \
+             up their posters"
+        ),
+        "{}",
+        stderr(&unkeyed)
+    );
+    assert_eq!(sys.head().await, head, "written without a key");
+    let covered = with_key(&["covers"]).await;
+    assert!(covered.status.success(), "{}", stderr(&covered));
+    let mut lines: Vec<String> = stdout(&covered).lines().map(str::to_owned).collect();
+    lines.sort();
+    let mut wanted = vec![
+        format!("{heat}  Heat (1995)  https://image.tmdb.org/t/p/w342/heat.jpg"),
+        format!("{past_lives}  Past Lives  https://image.tmdb.org/t/p/w342/pastlives.jpg"),
+    ];
+    wanted.sort();
+    assert_eq!(lines, wanted);
+    assert!(
+        stderr(&covered)
+            .contains("posters set for 2 of 4 films and shows without one, found on TMDB by title"),
+        "{}",
+        stderr(&covered)
+    );
+    assert_eq!(cover_of(heat).await, poster("/heat.jpg"));
+    assert_eq!(cover_of(arrival).await, serde_json::Value::Null);
+    asked.lock().unwrap().clear();
+
+    // An import's films, each once (a rewatch is the same film's), by title and year.
+    let dir = tempfile::tempdir().unwrap();
+    let diary = dir.path().join("diary.csv");
+    std::fs::write(
+        &diary,
+        "Date,Name,Year,Letterboxd URI,Rating,Rewatch,Tags,Watched Date\n\
+         2024-05-02,Aftersun,2022,https://boxd.it/a1,5,,,2024-05-01\n\
+         2024-09-02,Aftersun,2022,https://boxd.it/a2,5,Yes,,2024-09-01\n\
+         2024-10-02,Unknown Film,2003,https://boxd.it/u1,3,,,2024-10-01\n",
+    )
+    .unwrap();
+    let diary = diary.to_str().unwrap();
+    let head = sys.head().await;
+    let unkeyed = lately("", vec!["import", "letterboxd", diary, "--covers"]).await;
+    assert_eq!(unkeyed.status.code(), Some(2), "{}", stderr(&unkeyed));
+    assert!(
+        stderr(&unkeyed).contains("give it as LATELY_TMDB_TOKEN"),
+        "{}",
+        stderr(&unkeyed)
+    );
+    assert_eq!(sys.head().await, head, "written without a key");
+    let imported = lately(
+        "tmdb-read-token",
+        vec!["import", "letterboxd", diary, "--covers"],
+    )
+    .await;
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(
+        stderr(&imported)
+            .contains("posters for 1 of 2 films and shows, found on TMDB by title and year"),
+        "{}",
+        stderr(&imported)
+    );
+    // Two at a time: in either order.
+    asked.lock().unwrap().sort();
+    assert_eq!(
+        *asked.lock().unwrap(),
+        [
+            searched("movie", "Aftersun", Some("2022")),
+            searched("movie", "Unknown Film", Some("2003")),
+        ]
+    );
+    let added: Vec<(String, serde_json::Value)> = log
+        .read_after(head, 100)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event_type == "item_added")
+        .map(|e| {
+            let data = e.data.value().unwrap();
+            (
+                data["title"].as_str().unwrap().to_owned(),
+                data["cover_url"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        added,
+        [
+            ("Aftersun (2022)".to_owned(), poster("/aftersun.jpg")),
+            ("Unknown Film (2003)".to_owned(), serde_json::Value::Null),
+        ]
+    );
+}
+
 /// A private book by an author, which no look-up may send out.
 const PRIVATE_BOOK: &[&str] = &[
     "add",
@@ -3151,12 +3468,18 @@ async fn importing_twice_adds_nothing_the_second_time() {
     let queue = stdout(&sys.lately(&["queue", "--kind", "movie"]).await);
     assert!(queue.starts_with("film     Aftersun (2022)  ("), "{queue}");
     assert!(!queue.contains("Amélie"), "{queue}");
-    // Covers come from ISBNs, which only Goodreads' books have.
+    // Covers come from ISBNs, a show's feed or TMDB: an Instapaper export's articles have
+    // none; a Letterboxd export's films, only with a TMDB key.
+    let covers = sys
+        .lately(&["import", "instapaper", &letterboxd, "--covers"])
+        .await;
+    assert_eq!(covers.status.code(), Some(2), "{}", stderr(&covers));
+    assert!(stderr(&covers).contains("--covers is for goodreads"));
     let covers = sys
         .lately(&["import", "letterboxd", &letterboxd, "--covers"])
         .await;
     assert_eq!(covers.status.code(), Some(2), "{}", stderr(&covers));
-    assert!(stderr(&covers).contains("--covers is for goodreads"));
+    assert!(stderr(&covers).contains("LATELY_TMDB_TOKEN"));
     // Its columns are watched.csv's: as a diary, it is refused by its name, nothing written.
     let head = sys.head().await;
     let dir = tempfile::tempdir().unwrap();

@@ -315,7 +315,10 @@ fn add_vary(headers: &mut header::HeaderMap, name: &'static str) {
         .map(|n| n.trim().to_owned())
         .filter(|n| !n.is_empty())
         .collect();
-    if !names.iter().any(|n| n == "*" || n.eq_ignore_ascii_case(name)) {
+    if !names
+        .iter()
+        .any(|n| n == "*" || n.eq_ignore_ascii_case(name))
+    {
         names.push(name.to_owned());
     }
     if let Ok(value) = header::HeaderValue::from_str(&names.join(", ")) {

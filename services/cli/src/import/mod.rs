@@ -206,6 +206,75 @@ async fn covers_by_title(plan: &mut [Planned]) {
     }
 }
 
+/// The films and shows planned (each add, once: a film's rewatches are the same item's) get
+/// TMDB's poster, found by their title and year ("Heat (1995)"), two looked up at a time; a
+/// look-up that failed is said on stderr, and its item goes without. Asked before anything is
+/// written, as the books' covers are: an import run again adds nothing, so its items are
+/// covered by `lately covers` after.
+async fn posters_by_title(plan: &mut [Planned], token: &str) {
+    use futures::StreamExt;
+
+    let (http, base) = (crate::open_library::client(), crate::tmdb::base());
+    let mut firsts = HashSet::new();
+    let wanted: Vec<usize> = (0..plan.len())
+        .filter(|&i| {
+            let add = &plan[i].add;
+            add.get("cover_url").is_none()
+                && add["kind"]
+                    .as_str()
+                    .and_then(crate::tmdb::Searched::of)
+                    .is_some()
+                && firsts.insert(plan[i].add_key.clone())
+        })
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let asked = wanted.iter().map(|&i| {
+        let (http, base, add) = (&http, &base, &plan[i].add);
+        async move { (i, crate::tmdb::find_for(http, base, token, add).await) }
+    });
+    let found: Vec<(usize, Result<Option<String>, String>)> = futures::stream::iter(asked)
+        .buffer_unordered(2)
+        .collect()
+        .await;
+    let (mut covered, mut failed) = (HashMap::new(), Vec::new());
+    for (i, poster) in found {
+        match poster {
+            Ok(Some(poster)) => {
+                covered.insert(plan[i].add_key.clone(), poster);
+            }
+            Ok(None) => {}
+            Err(why) => failed.push(format!("“{}”: {why}", plan[i].label)),
+        }
+    }
+    // Every row of the item: whichever of its rows adds it (rows run side by side).
+    for p in plan.iter_mut() {
+        if let Some(poster) = covered.get(&p.add_key) {
+            p.add["cover_url"] = json!(poster);
+        }
+    }
+    let n = wanted.len();
+    eprintln!(
+        "posters for {} of {n} {}, found on TMDB by title and year",
+        covered.len(),
+        if n == 1 {
+            "film or show"
+        } else {
+            "films and shows"
+        }
+    );
+    if let Some(first) = failed.first() {
+        eprintln!(
+            "{} could not be looked up ({first})",
+            match failed.len() {
+                1 => "1 poster".to_owned(),
+                n => format!("{n} posters"),
+            }
+        );
+    }
+}
+
 /// How many items an import writes at once. An item's writes go one after the other, in the
 /// file's order (a film's rewatches, a spreadsheet's re-reads); the items go side by side, so
 /// that an import into a writer across the internet waits for a round trip per write of each
@@ -384,15 +453,30 @@ pub async fn run(
     file: &Path,
     covers: bool,
 ) -> Result<(), CliError> {
+    let films = matches!(
+        source,
+        Source::Letterboxd | Source::LetterboxdWatchlist | Source::Imdb
+    );
     if covers
+        && !films
         && !matches!(
             source,
             Source::Goodreads | Source::Storygraph | Source::Overcast
         )
     {
         return Err(CliError::Usage(
-            "--covers is for goodreads and storygraph, whose books have ISBNs, and overcast, \
-             whose shows' feeds have artwork"
+            "--covers is for goodreads and storygraph, whose books have ISBNs, overcast, whose \
+             shows' feeds have artwork, and letterboxd, letterboxd-watchlist and imdb, whose \
+             films and shows have posters on TMDB"
+                .into(),
+        ));
+    }
+    let tmdb_token = crate::tmdb::token();
+    if covers && films && tmdb_token.is_none() {
+        return Err(CliError::Usage(
+            "--covers looks up the films' and shows' posters on TMDB, which answers only with \
+             a key of your own: give it as LATELY_TMDB_TOKEN (your TMDB account's settings, \
+             \"API\"), or import without --covers"
                 .into(),
         ));
     }
@@ -558,6 +642,9 @@ pub async fn run(
         }
         Source::Csv => (plan_csv(text)?, "items"),
     };
+    if let Some(token) = tmdb_token.filter(|_| covers && films) {
+        posters_by_title(&mut plan, &token).await;
+    }
     // An import is history, not news: none of its finishes is tweeted, however recent (a
     // finish in another lately's export was tweeted there already).
     for (command, body, _) in plan.iter_mut().flat_map(|p| p.steps.iter_mut()) {
