@@ -113,6 +113,16 @@ pub struct Config {
     )]
     pub open_library_url: String,
 
+    /// Where your log's page (`/owner`) looks up a film's or a show's poster by its title when
+    /// one is added without a cover (TMDB's search, asked by your browser with the TMDB key you
+    /// give the page, kept on that device alone). Empty: nothing looked up.
+    #[arg(
+        long,
+        env = "LATELY_TMDB_URL",
+        default_value = "https://api.themoviedb.org"
+    )]
+    pub tmdb_url: String,
+
     /// Serve the owner's list without a token. Only for a machine nobody else can reach.
     #[arg(long, env = "LATELY_INSECURE_LOCAL", default_value_t = false)]
     pub insecure_local: bool,

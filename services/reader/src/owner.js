@@ -1243,7 +1243,8 @@
 
   settingsForm.addEventListener("submit", (ev) => {
     ev.preventDefault();
-    settings = { token: settingsForm.elements.token.value.trim(), writer: settingsForm.elements.writer.value.trim() };
+    // The TMDB key kept with them, if one was given.
+    settings = Object.assign(settings, { token: settingsForm.elements.token.value.trim(), writer: settingsForm.elements.writer.value.trim() });
     localStorage.setItem(KEY, JSON.stringify(settings));
     open();
   });
@@ -1254,6 +1255,26 @@
     localStorage.removeItem(LISTS);
     settings = { writer: defaultWriter };
     open();
+  });
+
+  // Your TMDB key, for the films' and shows' posters: kept with the token, on this device
+  // alone (the page holds no secret of its own; "Forget" drops it too).
+  const postersForm = document.getElementById("posters");
+  document.getElementById("posters-open").addEventListener("click", (ev) => {
+    ev.preventDefault();
+    postersForm.elements.tmdb.value = settings.tmdb || "";
+    postersForm.hidden = !postersForm.hidden;
+  });
+  postersForm.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const given = postersForm.elements.tmdb.value.trim();
+    if (given) settings.tmdb = given;
+    else delete settings.tmdb;
+    localStorage.setItem(KEY, JSON.stringify(settings));
+    postersForm.hidden = true;
+    say(given
+      ? "Your TMDB key is kept on this device: a film or a show added without a cover gets its poster."
+      : "No TMDB key on this device: no poster is looked up.");
   });
 
   // Words as the list is searched for a title or a maker: lower case, without the punctuation.
@@ -1311,6 +1332,38 @@
       return "";
     }
   }
+  // TMDB's poster of the film or show called `title`, as `lately add movie …` finds it
+  // (tmdb.rs, the same rule, a wrong poster being worse than none): the first result called
+  // so word for word (its title or its original one) that has a poster, of the year the title
+  // ends with ("Heat (1995)"), if it does. None without a key on this device, when there is
+  // none, or when TMDB cannot be asked within 5 s (the add is kept without it).
+  async function poster(kind, title) {
+    const base = main.dataset.tmdb;
+    if (!base || !settings.tmdb) return "";
+    const show = kind === "tv";
+    const dated = /^(.*\S)\s+\((\d{4})\)$/.exec(title.trim());
+    const year = dated && +dated[2] >= 1870 ? dated[2] : "";
+    const name = year ? dated[1] : title.trim();
+    const q = new URLSearchParams({ query: name, include_adult: "false" });
+    if (year) q.set(show ? "first_air_date_year" : "year", year);
+    // The short API key goes in the query, the read access token as a bearer's.
+    const headers = {};
+    if (/^[0-9a-fA-F]{32}$/.test(settings.tmdb)) q.set("api_key", settings.tmdb);
+    else headers.Authorization = "Bearer " + settings.tmdb;
+    try {
+      const answer = await fetch(base + "/3/search/" + (show ? "tv" : "movie") + "?" + q, { headers, signal: AbortSignal.timeout(5000) });
+      if (!answer.ok) return "";
+      const wanted = words(name);
+      const names = show ? ["name", "original_name"] : ["title", "original_title"];
+      const found = ((await answer.json()).results || []).find((r) =>
+        names.some((n) => typeof r[n] === "string" && words(r[n]) === wanted) &&
+        typeof r.poster_path === "string" && r.poster_path.length > 1 && r.poster_path.startsWith("/"));
+      return found && wanted ? "https://image.tmdb.org/t/p/w342" + found.poster_path : "";
+    } catch (_) {
+      return "";
+    }
+  }
+
   const idCover = (id) => "https://covers.openlibrary.org/b/id/" + id + "-M.jpg?default=false";
 
   // Open Library's search asked `query` (5 s at most): the works it found; it throws why not.
@@ -1405,6 +1458,10 @@
       if (!body.cover_url && body.kind === "book" && body.visibility === "public" && body.creators.length) {
         body.cover_url = await bookCover(body.title, body.creators);
         if (body.cover_url) covered = " Its cover is Open Library's.";
+        else delete body.cover_url;
+      } else if (!body.cover_url && (body.kind === "movie" || body.kind === "tv") && body.visibility === "public") {
+        body.cover_url = await poster(body.kind, body.title);
+        if (body.cover_url) covered = " Its poster is TMDB's.";
         else delete body.cover_url;
       }
       let added;

@@ -82,7 +82,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <style>{CSS}
 {PAGE_CSS}
 {OWNER_CSS}</style></head>
-<body><main class="lately page owner" data-theme="auto" data-writer="{writer}" data-notifier="{notifier}" data-open-library="{open_library}">
+<body><main class="lately page owner" data-theme="auto" data-writer="{writer}" data-notifier="{notifier}" data-open-library="{open_library}" data-tmdb="{tmdb}">
 <h1>Your log</h1>
 <p class="status" role="status" aria-live="polite">Reading your list…</p>
 <p class="kept" hidden><span></span> <button type="button">Send now</button></p>
@@ -113,13 +113,18 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <h2>Given up</h2><ol id="dropped"></ol>
 <p><button type="button" class="all" data-list="dropped" hidden></button></p>
 <p class="back tip">From any page: drag <a href="#" id="bookmarklet">+ lately</a> to your bookmarks and tap it there to add that page here; on a phone, with this page on your home screen, share a page to “lately”.</p>
-<p class="back"><a href="./">Your page</a> · <a href="#" id="forget">Forget the token on this device</a></p>
+<p class="back"><a href="./">Your page</a> · <a href="#" id="forget">Forget the token on this device</a> · <a href="#" id="posters-open">Posters of films and shows</a></p>
+<form id="posters" hidden><p class="tip">A film or a show added here without a cover gets its poster from TMDB (The Movie Database), found by its title, given your TMDB key (your account's settings, “API”: the read access token, or the API key). It is kept on this device alone; empty, none is looked up. This product uses the TMDB API but is not endorsed or certified by TMDB.</p>
+<label>TMDB key <input type="password" name="tmdb" autocomplete="off"></label>
+<button>Save on this device</button>
+</form>
 </section>
 <noscript><p>This page needs JavaScript; the <code>lately</code> command does all it does.</p></noscript>
 </main><script src="owner.js"></script></body></html>"##,
         writer = escape(writer),
         notifier = escape(notifier),
         open_library = escape(&state.open_library_url),
+        tmdb = escape(&state.tmdb_url),
     );
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")

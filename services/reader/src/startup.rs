@@ -45,6 +45,8 @@ pub struct AppState {
     /// Where the owner's page looks a book or its cover up (`LATELY_OPEN_LIBRARY_URL`; empty:
     /// not).
     pub open_library_url: String,
+    /// TMDB's API, for your log's page's posters (empty: none looked up).
+    pub tmdb_url: String,
     /// The log's primary (`DATABASE_URL`), asked for its head when a position waited for never
     /// arrives: see [`AppState::log_head_since`].
     log: EventLog,
@@ -183,6 +185,7 @@ impl Application {
             writer_public_url: config.writer_public_url.clone(),
             notifier_public_url: config.notifier_public_url.clone(),
             open_library_url: config.open_library_url.trim_end_matches('/').to_owned(),
+            tmdb_url: config.tmdb_url.trim_end_matches('/').to_owned(),
             log,
             log_head: tokio::sync::Mutex::new(None),
             hash_cache: Mutex::new(None),

@@ -2635,6 +2635,173 @@ async fn the_owners_log_page_looks_a_book_up_on_open_library() {
     browser.quit().await;
 }
 
+/// A film or a show added from the owner's page without a cover gets TMDB's poster, found by
+/// its title as `lately add movie` finds it, asked by the phone's browser with the TMDB key
+/// given to the page (kept on the device; TMDB answers with CORS, the stand-in too): the read
+/// token as a bearer's, the short key as `api_key`; a private film is not looked up, nor any
+/// once the key is emptied; none found, none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_owners_log_page_finds_a_films_poster_on_tmdb_given_a_key() {
+    let sys = system().await;
+    type Asked = std::sync::Arc<std::sync::Mutex<Vec<(String, String, String, String)>>>;
+    let asked: Asked = Default::default();
+    let kept = asked.clone();
+    let server = HttpServer::new(move || {
+        let asked = kept.clone();
+        App::new().wrap(actix_cors::Cors::permissive()).route(
+            "/3/search/{kind}",
+            web::get().to(
+                move |req: actix_web::HttpRequest,
+                      kind: web::Path<String>,
+                      q: web::Query<std::collections::HashMap<String, String>>| {
+                    let asked = asked.clone();
+                    async move {
+                        let key = match req.headers().get("authorization") {
+                            Some(bearer) => bearer.to_str().unwrap().to_owned(),
+                            None => format!("api_key {}", q.get("api_key").map_or("", String::as_str)),
+                        };
+                        let year = q.get("year").or(q.get("first_air_date_year")).cloned().unwrap_or_default();
+                        let title = q["query"].clone();
+                        asked.lock().unwrap().push((kind.to_string(), title.clone(), year.clone(), key));
+                        let results = match (kind.as_str(), title.as_str(), year.as_str()) {
+                            ("movie", "Past Lives", "") => json!([
+                                { "title": "Past Lives", "original_title": "Past Lives", "poster_path": "/pastlives.jpg" },
+                            ]),
+                            ("movie", "Dune", "") => json!([
+                                { "title": "Dune: Part Two", "original_title": "Dune: Part Two", "poster_path": "/two.jpg" },
+                                { "title": "Dune", "original_title": "Dune", "poster_path": "/2021.jpg" },
+                            ]),
+                            ("movie", "Dune", "1984") => json!([
+                                { "title": "Dune", "original_title": "Dune", "poster_path": "/1984.jpg" },
+                            ]),
+                            ("tv", "Severance", "") => json!([
+                                { "title": "Severance", "poster_path": "/not-a-show.jpg" },
+                                { "name": "Severance", "original_name": "Severance", "poster_path": "/severance.jpg" },
+                            ]),
+                            _ => json!([]),
+                        };
+                        HttpResponse::Ok().json(json!({ "page": 1, "results": results }))
+                    }
+                },
+            ),
+        )
+    })
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let tmdb = format!("http://127.0.0.1:{}", server.addrs()[0].port());
+    tokio::spawn(server.run());
+    let reader = owners_reader_on(&sys, &sys.writer, "", &["--tmdb-url", &tmdb]).await;
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    browser.says("").await;
+    let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
+    let add = |kind: &str, title: &str, more: &str| {
+        format!("const f = document.getElementById('add'); f.elements.kind.value = '{kind}'; f.elements.title.value = '{title}'; {more} f.requestSubmit();")
+    };
+    let cover_added = || async {
+        let added = log
+            .read_after(log.head().await.unwrap() - 1, 1)
+            .await
+            .unwrap();
+        assert_eq!(added[0].event_type, "item_added");
+        added[0].data.value().unwrap()["cover_url"].clone()
+    };
+    let give_key = |key: &str| {
+        format!("document.getElementById('posters-open').click(); const f = document.getElementById('posters'); f.elements.tmdb.value = '{key}'; f.requestSubmit();")
+    };
+    let poster = |path: &str| json!(format!("https://image.tmdb.org/t/p/w342{path}"));
+
+    // No key yet: added as before, nothing asked.
+    browser.eval(&add("movie", "Perfect Days", "")).await;
+    browser.says("Added “Perfect Days”: up next.").await;
+    assert_eq!(cover_added().await, Value::Null);
+    browser.eval(&give_key("tmdb-read-token")).await;
+    browser
+        .says("Your TMDB key is kept on this device: a film or a show added without a cover gets its poster.")
+        .await;
+    for (kind, title, path) in [
+        ("movie", "Past Lives", "/pastlives.jpg"),
+        ("tv", "Severance", "/severance.jpg"),
+        ("movie", "Dune (1984)", "/1984.jpg"),
+    ] {
+        browser
+            .eval(&add(
+                kind,
+                title,
+                "document.querySelector('#add [name=private]').checked = false;",
+            ))
+            .await;
+        browser
+            .says(&format!("Added “{title}”: up next. Its poster is TMDB's."))
+            .await;
+        assert_eq!(cover_added().await, poster(path), "{title}");
+    }
+    browser
+        .eval(&add(
+            "movie",
+            "Home Movies",
+            "document.querySelector('#add [name=private]').checked = true;",
+        ))
+        .await;
+    browser.says("Added “Home Movies”: up next.").await;
+    assert_eq!(cover_added().await, Value::Null);
+    browser
+        .eval(&add(
+            "movie",
+            "Nothing Like It",
+            "document.querySelector('#add [name=private]').checked = false;",
+        ))
+        .await;
+    browser.says("Added “Nothing Like It”: up next.").await;
+    assert_eq!(cover_added().await, Value::Null);
+    // The short key, in the query; kept across a reload.
+    browser
+        .eval(&give_key("0123456789abcdef0123456789abcdef"))
+        .await;
+    browser.goto(&format!("{reader}/owner")).await;
+    browser.says("").await;
+    browser.eval(&add("movie", "Dune", "")).await;
+    browser
+        .says("Added “Dune”: up next. Its poster is TMDB's.")
+        .await;
+    assert_eq!(cover_added().await, poster("/2021.jpg"));
+    // Emptied: none looked up.
+    browser.eval(&give_key("")).await;
+    browser
+        .says("No TMDB key on this device: no poster is looked up.")
+        .await;
+    browser.eval(&add("movie", "Arrival", "")).await;
+    browser.says("Added “Arrival”: up next.").await;
+    assert_eq!(cover_added().await, Value::Null);
+    let searched = |kind: &str, title: &str, year: &str, key: &str| {
+        (
+            kind.to_owned(),
+            title.to_owned(),
+            year.to_owned(),
+            key.to_owned(),
+        )
+    };
+    let bearer = "Bearer tmdb-read-token";
+    assert_eq!(
+        *asked.lock().unwrap(),
+        [
+            searched("movie", "Past Lives", "", bearer),
+            searched("tv", "Severance", "", bearer),
+            searched("movie", "Dune", "1984", bearer),
+            searched("movie", "Nothing Like It", "", bearer),
+            searched(
+                "movie",
+                "Dune",
+                "",
+                "api_key 0123456789abcdef0123456789abcdef"
+            ),
+        ],
+        "a private film's title was sent, or one with no key on the device"
+    );
+    browser.quit().await;
+}
+
 /// What the list holds already is asked about before it is added again from the owner's page,
 /// as `lately add` refuses it: the same kind and title (in any case and punctuation) with a
 /// maker in common, or the same page by its link; nothing is written until "Add it anyway".
