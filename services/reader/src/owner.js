@@ -591,6 +591,11 @@
   }
 
   // A day of this device's calendar, as a date input holds it (2026-12-04).
+  // Days of this device's calendar from one instant to another (widget.js counts the same).
+  const daysBetween = (from, to) => {
+    const day = (iso) => { const t = new Date(iso); return Date.UTC(t.getFullYear(), t.getMonth(), t.getDate()); };
+    return Math.round((day(to) - day(from)) / 86400000);
+  };
   const localDay = (d) => [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n) => String(n).padStart(2, "0")).join("-");
 
   // A date input's day as the time to send: its noon here, as the CLI's `--at` takes a day.
@@ -878,7 +883,12 @@
     const when = new Date(entry.finished_at).toLocaleDateString(undefined, { year: "numeric", month: "short", day: "numeric" });
     // A re-read's "2nd time", as your page says it.
     const nth = entry.finish_number > 1 ? [ordinal(entry.finish_number) + " time"] : [];
-    const more = (entry.rating ? [stars(entry.rating)] : []).concat(nth, [when]);
+    // How long its read took, in this device's days (none for one begun the day it ended, or
+    // never started), and a game's hours played, as your page and the widget say them.
+    const took = entry.started_at ? daysBetween(entry.started_at, entry.finished_at) : 0;
+    const spent = (took > 0 ? ["took " + took + (took === 1 ? " day" : " days")] : [])
+      .concat(entry.time_played !== undefined ? [duration(entry.time_played) + " played"] : []);
+    const more = (entry.rating ? [stars(entry.rating)] : []).concat(nth, [when], spent);
     const [li, body] = row(entry.item, entry.visibility, more, entry.followed_in);
     if (entry.review) body.append(el("p", "review", entry.review));
     const tweet = el("p", "tweet");

@@ -3530,10 +3530,17 @@ async fn the_owners_log_page_takes_a_games_hours_played() {
         "{page}"
     );
     // And a blog's "now playing" and "recently finished", by the widget's script: a game
-    // finished after 62 hours says them.
+    // begun three days ago and finished after 62 hours says them, as your log's page does.
     let hades = sys
         .add_item(json!({ "kind": "game", "title": "Hades" }))
         .await;
+    let begun = chrono::Utc::now() - chrono::Duration::days(3);
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{hades}/start"),
+        json!({ "at": begun.to_rfc3339() }),
+    )
+    .await;
     sys.write(
         reqwest::Method::POST,
         &format!("/v1/items/{hades}/progress"),
@@ -3574,6 +3581,17 @@ async fn the_owners_log_page_takes_a_games_hours_played() {
         )
         .await;
     visitor.quit().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    browser.finished_first("Hades").await;
+    let meta = browser
+        .eval("return document.querySelector('#finished .meta').textContent")
+        .await;
+    assert!(
+        meta.as_str()
+            .unwrap()
+            .ends_with(" · took 3 days · 62h played"),
+        "{meta}"
+    );
     // Of how many it takes, when that is known.
     logs(&browser, "12h/40h", "Game · 12h of 40h").await;
     let last = log.read_stream(&game).await.unwrap().pop().unwrap();
