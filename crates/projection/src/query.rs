@@ -233,6 +233,10 @@ pub struct Stats {
     pub by_month: Option<[u64; 12]>,
     /// Without a year: finishes per year.
     pub by_year: Option<BTreeMap<i32, u64>>,
+    /// The hours the games finished took to play, in seconds: each finish's whose last
+    /// progress logged counted them of no known whole (the feed's `time_played`), summed.
+    /// `None` when no game finish counted any.
+    pub time_played: Option<u64>,
 }
 
 fn view(id: &str, s: &ItemState) -> ItemView {
@@ -797,6 +801,7 @@ impl Projection {
             rated: 0,
             by_month: year.map(|_| [0; 12]),
             by_year: year.is_none().then(BTreeMap::new),
+            time_played: None,
         };
         let mut rating_sum = 0u64;
         // Each finished item's kind, if it is shown (now, and at `as_of`), or the owner's, and
@@ -854,6 +859,15 @@ impl Projection {
             }
             if let Some(years) = &mut stats.by_year {
                 *years.entry(finished_in).or_default() += 1;
+            }
+            // A game's hours played, as its feed entry says them: folded from its history
+            // before the finish, for the games alone (the other kinds' finishes, most of them,
+            // fold nothing).
+            if kind == MediaKind::Game {
+                let played = self.before(&finish.item_id, *position);
+                if let Some(s) = played.as_ref().and_then(ItemState::time_played) {
+                    *stats.time_played.get_or_insert(0) += u64::from(s);
+                }
             }
         }
         if stats.rated > 0 {

@@ -627,24 +627,51 @@ fn the_public_lists_filter_by_kind_and_tag() {
     assert_eq!(p.listed(Status::Queued, &filter(None, None), Some(4)), 4);
 }
 
+/// A progress of time spent, of no known whole (a game's hours played).
+fn played(hours: i64, d: u32) -> ItemEvent {
+    ItemEvent::ProgressLogged(ProgressLogged::new(
+        None,
+        Some(Portion::played(hours * 3600).unwrap()),
+        day(d),
+    ))
+}
+
 #[test]
 fn stats_count_per_kind_rating_and_month() {
     let p = project(&[
         ("a", added("A", MediaKind::Book, Visibility::Public, &[], 1)),
         ("b", added("B", MediaKind::Game, Visibility::Public, &[], 1)),
+        ("c", added("C", MediaKind::Game, Visibility::Public, &[], 1)),
         ("a", finished(0, Some(4.0))),  // January
         ("a", finished(30, Some(5.0))), // February
-        ("b", finished(31, None)),      // February
+        ("b", played(40, 30)),
+        ("b", finished(31, None)), // February
+        ("c", finished(32, None)), // no hours logged
+        ("b", played(12, 33)),     // a replay, not finished: not counted
+        // A podcast's time in is no game's hours played.
+        (
+            "d",
+            added("D", MediaKind::Podcast, Visibility::Public, &[], 1),
+        ),
+        ("d", played(1, 34)),
+        ("d", finished(34, None)),
     ]);
     let s = p.stats(Some(2026), Zone::default(), None);
-    assert_eq!(s.finished, 3);
+    assert_eq!(s.finished, 5);
     assert_eq!(s.by_kind[&MediaKind::Book], 2);
     assert_eq!(s.average_rating, Some(4.5));
-    assert_eq!(s.by_month.unwrap()[..3], [1, 2, 0]);
+    assert_eq!(s.by_month.unwrap()[..3], [1, 4, 0]);
+    assert_eq!(s.time_played, Some(40 * 3600), "the games' hours played");
     assert_eq!(p.stats(Some(2025), Zone::default(), None).finished, 0);
+    assert_eq!(p.stats(Some(2025), Zone::default(), None).time_played, None);
     assert_eq!(
         p.stats(None, Zone::default(), None).by_year.unwrap()[&2026],
-        3
+        5
+    );
+    // As of before the game's finish, its hours counted nowhere.
+    assert_eq!(
+        p.stats(Some(2026), Zone::default(), Some(6)).time_played,
+        None
     );
 }
 

@@ -209,12 +209,20 @@ pub async fn tags(client: &Client, all: bool) -> Result<(), CliError> {
 /// next one's in UTC).
 pub fn stats_header(year: Option<i32>, s: &Value) -> String {
     let by_kind = s["by_kind"].as_object();
+    // The games' hours played beside their count, as the pages say them: " · 142h played".
+    let played = |kind: MediaKind| match s["time_played"].as_u64() {
+        Some(secs) if kind == MediaKind::Game => format!(
+            " · {} played",
+            lately_domain::duration(u32::try_from(secs).unwrap_or(u32::MAX))
+        ),
+        _ => String::new(),
+    };
     // In the pages' order and words: "5 books, 2 films, 1 TV show".
     let kinds: Vec<String> = MediaKind::ALL
         .into_iter()
         .filter_map(|kind| {
             let n = by_kind?.get(kind.as_str())?.as_u64()?;
-            Some(format!("{n} {}", kind.noun(n)))
+            Some(format!("{n} {}{}", kind.noun(n), played(kind)))
         })
         .collect();
     let one_kind = match by_kind.map(|k| k.keys().collect::<Vec<_>>()).as_deref() {
@@ -231,7 +239,11 @@ pub fn stats_header(year: Option<i32>, s: &Value) -> String {
     };
     let finished = s["finished"].as_u64().unwrap_or(0);
     let counted = match one_kind {
-        Some(kind) => format!("{finished} {} finished", kind.noun(finished)),
+        Some(kind) => format!(
+            "{finished} {} finished{}",
+            kind.noun(finished),
+            played(kind)
+        ),
         None if kinds.is_empty() => format!("{finished} finished"),
         None => format!("{finished} finished ({})", kinds.join(", ")),
     };
@@ -271,6 +283,19 @@ mod tests {
         );
         let none = json!({"finished": 0, "by_kind": {}, "rated": 0, "time_zone": "UTC"});
         assert_eq!(stats_header(Some(1999), &none), "1999: 0 finished");
+        // The games' hours played beside them.
+        let games = json!({"finished": 3, "by_kind": {"game": 2, "book": 1}, "rated": 0,
+                           "time_zone": "UTC", "time_played": 511_200});
+        assert_eq!(
+            stats_header(Some(2026), &games),
+            "2026: 3 finished (1 book, 2 games · 142h played)"
+        );
+        let games = json!({"finished": 2, "by_kind": {"game": 2}, "rated": 1,
+                           "average_rating": 4.5, "time_zone": "UTC", "time_played": 1_800});
+        assert_eq!(
+            stats_header(Some(2026), &games),
+            "2026: 2 games finished · 30m played; 4.5★ on average over 1 rated"
+        );
     }
 
     #[test]

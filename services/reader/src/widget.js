@@ -184,16 +184,20 @@
     }
     const kinds = Object.entries(s.by_kind);
     const one = kinds.length === 1 ? kinds[0][0] : null;
+    // The games' hours played, beside their count (widget.rs's `played`).
+    const played = (kind) => (kind === "game" && typeof s.time_played === "number"
+      ? [" ", el("span", "meta played", "· " + duration(s.time_played) + " played")] : []);
     const total = el("li", "total");
     total.append(el("strong", null, String(s.finished)), (one ? " " + noun(one, s.finished) : "") + " finished");
     if (s.rated && typeof s.average_rating === "number") {
       total.append(" ", el("span", "meta", s.average_rating.toFixed(1) + "★ on average over " + s.rated + " rated"));
     }
+    total.append(...played(one));
     const rows = [total, ...goal];
     for (const [kind, n] of one ? [] : kinds) {
       const li = el("li");
       li.dataset.kind = kind;
-      li.append(el("strong", null, String(n)), " " + noun(kind, n));
+      li.append(el("strong", null, String(n)), " " + noun(kind, n), ...played(kind));
       rows.push(li);
     }
     if (Array.isArray(s.by_month)) {

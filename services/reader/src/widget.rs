@@ -380,16 +380,26 @@ pub(crate) fn stats_html(s: &Stats, year: i32, targets: &[Target]) -> String {
         _ => None,
     };
     let noun = one_kind.map_or_else(String::new, |k| format!(" {}", k.noun(s.finished)));
+    // The games' hours played, beside their count: "3 games · 142h played".
+    let played = |kind: MediaKind| match s.time_played {
+        Some(secs) if kind == MediaKind::Game => format!(
+            r#" <span class="meta played">· {} played</span>"#,
+            lately_domain::duration(u32::try_from(secs).unwrap_or(u32::MAX))
+        ),
+        _ => String::new(),
+    };
     let mut html = format!(
-        r#"<li class="total"><strong>{}</strong>{noun} finished{rated}</li>{goal}"#,
-        s.finished
+        r#"<li class="total"><strong>{}</strong>{noun} finished{rated}{}</li>{goal}"#,
+        s.finished,
+        one_kind.map_or_else(String::new, played)
     );
     if one_kind.is_none() {
         for (kind, n) in &s.by_kind {
             html.push_str(&format!(
-                r#"<li data-kind="{}"><strong>{n}</strong> {}</li>"#,
+                r#"<li data-kind="{}"><strong>{n}</strong> {}{}</li>"#,
                 kind.as_str(),
-                kind.noun(*n)
+                kind.noun(*n),
+                played(*kind)
             ));
         }
     }

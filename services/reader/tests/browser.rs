@@ -3929,16 +3929,32 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
         )
         .await;
     let heat = backdated["id"].as_str().unwrap();
-    let done = sys
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{heat}/finish"),
+        json!({ "at": "2025-07-01T12:00:00Z" }),
+    )
+    .await;
+    // A game finished this year after 62 hours played: its hours beside its count.
+    let hades = sys
+        .add_item(json!({ "kind": "game", "title": "Hades" }))
+        .await;
+    sys.write(
+        reqwest::Method::POST,
+        &format!("/v1/items/{hades}/progress"),
+        json!({ "done": 223_200, "unit": "seconds" }),
+    )
+    .await;
+    let played = sys
         .write(
             reqwest::Method::POST,
-            &format!("/v1/items/{heat}/finish"),
-            json!({ "at": "2025-07-01T12:00:00Z" }),
+            &format!("/v1/items/{hades}/finish"),
+            json!({ "tweet": false }),
         )
         .await;
     sys.converged(
         std::slice::from_ref(&reader),
-        done["position"].as_i64().unwrap().max(last),
+        played["position"].as_i64().unwrap().max(last),
     )
     .await;
 
@@ -3968,7 +3984,10 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
     let now = sys.json_text(format!("{reader}/widget?show=stats")).await;
     let served = stats_list(&now).to_owned();
     assert!(
-        served.contains("<strong>2</strong> books finished")
+        served.contains(r#"<li data-kind="book"><strong>2</strong> books</li>"#)
+            && served.contains(
+                r#"<li data-kind="game"><strong>1</strong> game <span class="meta played">· 62h played</span></li>"#
+            )
             && served.contains(r#"<li class="goal">"#)
             && served.contains("</strong> of 3 books · 66%"),
         "{served}"
@@ -4077,8 +4096,10 @@ async fn widget_js_counts_a_year_by_kind_and_against_a_goal() {
             &shown("now"),
             &json!([
                 format!("Finished in {year}"),
-                "3 books finished 4.0★ on average over 3 rated",
+                "4 finished 4.0★ on average over 3 rated",
                 "100% 3 of 3 books · 100% goal reached",
+                "3 books",
+                "1 game · 62h played",
                 "",
                 "JFMAMJJASOND"
             ]),

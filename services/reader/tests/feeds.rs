@@ -1731,7 +1731,43 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         json!({ "at": "2025-08-01T12:00:00Z", "rating": 1 }),
     )
     .await;
-    let last = finish("game", "Hades", "public", json!({ "rating": 5 })).await;
+    // Games played for hours of no known whole: their hours beside their count.
+    let played = |title: &'static str, added: String, hours: i64, body: Value| {
+        let sys = &sys;
+        async move {
+            let game = sys
+                .add_item(json!({ "kind": "game", "title": title, "at": added }))
+                .await;
+            sys.write(
+                reqwest::Method::POST,
+                &format!("/v1/items/{game}/progress"),
+                json!({ "done": hours * 3600, "unit": "seconds", "at": added }),
+            )
+            .await;
+            sys.write(
+                reqwest::Method::POST,
+                &format!("/v1/items/{game}/finish"),
+                body,
+            )
+            .await["position"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    played(
+        "Outer Wilds",
+        "2025-08-01T12:00:00Z".to_owned(),
+        22,
+        json!({ "at": "2025-09-01T12:00:00Z" }),
+    )
+    .await;
+    let last = played(
+        "Hades",
+        chrono::Utc::now().to_rfc3339(),
+        62,
+        json!({ "rating": 5 }),
+    )
+    .await;
     sys.converged(std::slice::from_ref(&reader), last).await;
 
     let page = sys
@@ -1754,7 +1790,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         bar("Jun: 1", 100),
         bar("Jul: 1", 100),
         bar("Aug: 0", 0),
-        bar("Sep: 0", 0),
+        bar("Sep: 1", 100),
         bar("Oct: 0", 0),
         bar("Nov: 0", 0),
         bar("Dec: 0", 0),
@@ -1763,7 +1799,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     assert_eq!(
         counts,
         format!(
-            r#"<li class="total"><strong>3</strong> finished <span class="meta">4.5★ on average over 2 rated</span></li><li data-kind="book"><strong>2</strong> books</li><li data-kind="movie"><strong>1</strong> film</li><li class="months" role="img" aria-label="By month: Jan 0, Feb 0, Mar 1, Apr 0, May 0, Jun 1, Jul 1, Aug 0, Sep 0, Oct 0, Nov 0, Dec 0">{months}</li><li class="month-names" aria-hidden="true"><span>J</span><span>F</span><span>M</span><span>A</span><span>M</span><span>J</span><span>J</span><span>A</span><span>S</span><span>O</span><span>N</span><span>D</span></li>"#
+            r#"<li class="total"><strong>4</strong> finished <span class="meta">4.5★ on average over 2 rated</span></li><li data-kind="book"><strong>2</strong> books</li><li data-kind="movie"><strong>1</strong> film</li><li data-kind="game"><strong>1</strong> game <span class="meta played">· 22h played</span></li><li class="months" role="img" aria-label="By month: Jan 0, Feb 0, Mar 1, Apr 0, May 0, Jun 1, Jul 1, Aug 0, Sep 1, Oct 0, Nov 0, Dec 0">{months}</li><li class="month-names" aria-hidden="true"><span>J</span><span>F</span><span>M</span><span>A</span><span>M</span><span>J</span><span>J</span><span>A</span><span>S</span><span>O</span><span>N</span><span>D</span></li>"#
         )
     );
 
@@ -1774,7 +1810,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     assert!(
         now.contains(&format!(r#"data-year="{year}""#))
             && now.contains(
-                r#"<li class="total"><strong>1</strong> game finished <span class="meta">5.0★"#
+                r#"<li class="total"><strong>1</strong> game finished <span class="meta">5.0★ on average over 1 rated</span> <span class="meta played">· 62h played</span></li>"#
             )
             && !now.contains(r#"data-kind="game""#),
         "{now}"
@@ -1800,13 +1836,13 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     );
     assert!(listed.contains(r#"data-show="finished" data-year="2025""#));
     assert!(listed.contains(r#"<a href="years/2025">The whole year →</a>"#));
-    assert_eq!(titles(&listed), ["Heat", "Dune"]);
+    assert_eq!(titles(&listed), ["Outer Wilds", "Heat"]);
     let books = sys
         .json_text(format!("{reader}/widget?year=2025&kind=book"))
         .await;
     assert_eq!(titles(&books), ["Dune", "Piranesi"]);
     let latest = sys.json_text(format!("{reader}/widget?limit=2")).await;
-    assert_eq!(titles(&latest), ["Hades", "Heat"]);
+    assert_eq!(titles(&latest), ["Hades", "Outer Wilds"]);
     let none = sys.json_text(format!("{reader}/widget?year=1999")).await;
     assert!(none.contains(r#"<li class="empty">Nothing finished in 1999.</li>"#));
 
@@ -1823,7 +1859,10 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         "{review_page}"
     );
     assert_eq!(stats_list(&review_page), counts);
-    assert_eq!(titles(&review_page), ["Heat", "Dune", "Piranesi"]);
+    assert_eq!(
+        titles(&review_page),
+        ["Outer Wilds", "Heat", "Dune", "Piranesi"]
+    );
     // Under their months' names, newest first, each with its count.
     let months: Vec<&str> = review_page
         .split("<h3>")
@@ -1833,6 +1872,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
     assert_eq!(
         months,
         [
+            r#"September <span class="count">· 1</span>"#,
             r#"July <span class="count">· 1</span>"#,
             r#"June <span class="count">· 1</span>"#,
             r#"March <span class="count">· 1</span>"#
@@ -1863,7 +1903,7 @@ async fn the_stats_widget_counts_a_year_by_kind() {
         "{shelf}"
     );
     assert!(review_page.contains(
-        r#"<meta property="og:description" content="3 finished in 2025: 2 books, 1 film. Favourites: “Dune”.">"#
+        r#"<meta property="og:description" content="4 finished in 2025: 2 books, 1 film, 1 game. Favourites: “Dune”.">"#
     ));
     // The nearest years with finishes before and after, the filters kept: none before the
     // first, none after the latest (2025's books have no later year).
