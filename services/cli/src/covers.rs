@@ -12,7 +12,8 @@ use crate::{item_path, open_library, say, tmdb};
 struct Looked {
     /// "covers", "posters".
     what: &'static str,
-    /// "books", "films and shows".
+    /// "book", "film or show"; and of several, "books", "films and shows".
+    one: &'static str,
     of: &'static str,
     /// ", found on Open Library by title and author".
     how: &'static str,
@@ -67,6 +68,7 @@ pub async fn covers(client: &Client, dry_run: bool) -> Result<(), CliError> {
     let token = token.unwrap_or_default();
     let mut looked = vec![Looked {
         what: "covers",
+        one: "book",
         of: "books",
         how: ", found on Open Library by title and author",
         items: books,
@@ -74,6 +76,7 @@ pub async fn covers(client: &Client, dry_run: bool) -> Result<(), CliError> {
     if !screen.is_empty() {
         looked.push(Looked {
             what: "posters",
+            one: "film or show",
             of: "films and shows",
             how: ", found on TMDB by title",
             items: screen,
@@ -81,6 +84,7 @@ pub async fn covers(client: &Client, dry_run: bool) -> Result<(), CliError> {
     }
     for Looked {
         what,
+        one,
         of,
         how,
         items,
@@ -131,11 +135,7 @@ pub async fn covers(client: &Client, dry_run: bool) -> Result<(), CliError> {
         eprintln!(
             "{what} {} for {set} of {n} {} without one{how}{}",
             if dry_run { "to set" } else { "set" },
-            match (n, of) {
-                (1, "books") => "book",
-                (1, _) => "film or show",
-                _ => of,
-            },
+            if n == 1 { one } else { of },
             match failed {
                 0 => String::new(),
                 n => format!(" ({n} not looked up or not set: above)"),
