@@ -884,10 +884,12 @@
     // A re-read's "2nd time", as your page says it.
     const nth = entry.finish_number > 1 ? [ordinal(entry.finish_number) + " time"] : [];
     // How long its read took, in this device's days (none for one begun the day it ended, or
-    // never started), and a game's hours played, as your page and the widget say them.
+    // never started), and a game's hours played, as your page and the widget say them, each
+    // kept on one line ("22h 30m" was broken from "played").
     const took = entry.started_at ? daysBetween(entry.started_at, entry.finished_at) : 0;
     const spent = (took > 0 ? ["took " + took + (took === 1 ? " day" : " days")] : [])
-      .concat(entry.time_played !== undefined ? [duration(entry.time_played) + " played"] : []);
+      .concat(entry.time_played !== undefined ? [duration(entry.time_played) + " played"] : [])
+      .map((text) => el("span", "far", text));
     const more = (entry.rating ? [stars(entry.rating)] : []).concat(nth, [when], spent);
     const [li, body] = row(entry.item, entry.visibility, more, entry.followed_in);
     if (entry.review) body.append(el("p", "review", entry.review));

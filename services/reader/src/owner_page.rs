@@ -55,6 +55,7 @@ const OWNER_CSS: &str = ".lately.owner [hidden] { display: none; }
 .lately.owner li input[name=day] { width: 9.5rem; }
 .lately.owner label { display: flex; gap: .35rem; align-items: center; }
 .lately.owner .tip { margin-bottom: .75rem; }
+.lately.owner #posters { margin-top: .75rem; }
 .lately.owner li > div { flex: 1; min-width: 0; }
 .lately.owner .cover.preview { height: auto; max-height: 72px; }
 .lately.owner .status { min-height: 1.4em; margin: 0 0 .75rem; color: var(--muted); }
@@ -114,7 +115,7 @@ pub async fn page(state: web::Data<AppState>) -> HttpResponse {
 <p><button type="button" class="all" data-list="dropped" hidden></button></p>
 <p class="back tip">From any page: drag <a href="#" id="bookmarklet">+ lately</a> to your bookmarks and tap it there to add that page here; on a phone, with this page on your home screen, share a page to “lately”.</p>
 <p class="back"><a href="./">Your page</a> · <a href="#" id="forget">Forget the token on this device</a> · <a href="#" id="posters-open">Posters of films and shows</a></p>
-<form id="posters" hidden><p class="tip">A film or a show added here without a cover gets its poster from TMDB (The Movie Database), found by its title, given your TMDB key (your account's settings, “API”: the read access token, or the API key). It is kept on this device alone; empty, none is looked up. This product uses the TMDB API but is not endorsed or certified by TMDB.</p>
+<form id="posters" hidden><p class="back tip">A film or a show added here without a cover gets its poster from TMDB (The Movie Database), found by its title, given your TMDB key (your account's settings, “API”: the read access token, or the API key). It is kept on this device alone; empty, none is looked up. This product uses the TMDB API but is not endorsed or certified by TMDB.</p>
 <label>TMDB key <input type="password" name="tmdb" autocomplete="off"></label>
 <button>Save on this device</button>
 </form>
