@@ -1354,7 +1354,7 @@
     if (!base || !settings.tmdb) return "";
     const show = kind === "tv";
     const dated = /^(.*\S)\s+\((\d{4})\)$/.exec(title.trim());
-    const year = dated && +dated[2] >= 1870 ? dated[2] : "";
+    const year = dated && +dated[2] >= 1870 && +dated[2] <= 2999 ? dated[2] : "";
     const name = year ? dated[1] : title.trim();
     const q = new URLSearchParams({ query: name, include_adult: "false" });
     if (year) q.set(show ? "first_air_date_year" : "year", year);

@@ -1387,10 +1387,11 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     ]);
     browser.until(lists, &added, within).await;
     // The finish, in "Recently finished"; its review rewritten the day after, and its rating.
-    let finished = "return [...document.querySelectorAll('#finished li')].map(e => e.querySelector('.p-name').textContent + ': ' + e.querySelector('.meta').textContent.replace(/ · [^·]*$/, '') + (e.querySelector('.review') ? ' — ' + e.querySelector('.review').textContent : ''))";
+    // Its day left out ("Dec 8, 2026"): how long it took stays (begun yesterday).
+    let finished = "return [...document.querySelectorAll('#finished li')].map(e => e.querySelector('.p-name').textContent + ': ' + e.querySelector('.meta').textContent.replace(/ · [A-Z][a-z]{2} \\d{1,2}, \\d{4}/, '') + (e.querySelector('.review') ? ' — ' + e.querySelector('.review').textContent : ''))";
     assert_eq!(
         browser.eval(finished).await,
-        json!(["Dune: Book · Frank Herbert · ★★★★½ — Spice."])
+        json!(["Dune: Book · Frank Herbert · ★★★★½ · took 1 day — Spice."])
     );
     // Finished last night, in truth: the day moved to yesterday, the day its read began.
     let revise = format!("#finished li[data-id=\"{dune}\"] form.revise");
