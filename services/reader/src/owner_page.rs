@@ -26,7 +26,7 @@
 //! wherever they are, as the public pages do.
 
 use actix_web::http::header;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 
 use crate::feeds::escape;
 use crate::page::PAGE_CSS;
@@ -183,10 +183,34 @@ pub async fn service_worker() -> HttpResponse {
         .body(include_str!("owner-sw.js"))
 }
 
-/// `GET /owner.js`
-pub async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .body(include_str!("owner.js"))
+const SCRIPT: &str = include_str!("owner.js");
+
+/// `GET /owner.js`: asked again on every load (`no-cache`; its `ETag` the script's own hash,
+/// answered 304 while it is the same), as the page is: kept for minutes, a page of a new
+/// version ran with the script of the one before it after an upgrade (its new form dead).
+pub async fn script(req: HttpRequest) -> HttpResponse {
+    use std::hash::{Hash, Hasher};
+    static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let tag = TAG.get_or_init(|| {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        SCRIPT.hash(&mut hasher);
+        format!("\"{:016x}\"", hasher.finish())
+    });
+    let same = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
+    let mut res = match same {
+        true => HttpResponse::NotModified(),
+        false => HttpResponse::Ok(),
+    };
+    res.insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::ETAG, tag.as_str()));
+    match same {
+        true => res.finish(),
+        false => res
+            .content_type("text/javascript; charset=utf-8")
+            .body(SCRIPT),
+    }
 }

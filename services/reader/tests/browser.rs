@@ -1510,6 +1510,35 @@ async fn the_owners_log_page_starts_logs_finishes_and_adds() {
     );
     browser.quit().await;
 
+    // Its script is asked again on every load, as the page is (a page of a new version never
+    // runs with the script of the one before), and answered 304 while it is the same.
+    let script = sys
+        .client
+        .get(format!("{reader}/owner.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(script.headers()["cache-control"], "no-cache");
+    let tag = script.headers()["etag"].clone();
+    assert!(script.text().await.unwrap().contains("\"use strict\""));
+    let again = sys
+        .client
+        .get(format!("{reader}/owner.js"))
+        .header("If-None-Match", tag.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), reqwest::StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()["etag"], tag);
+    let other = sys
+        .client
+        .get(format!("{reader}/owner.js"))
+        .header("If-None-Match", "\"0123\"")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), reqwest::StatusCode::OK);
+
     // Added to a phone's home screen, it opens as an app of its own.
     let manifest: Value = sys
         .client
