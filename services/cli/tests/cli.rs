@@ -2197,8 +2197,21 @@ async fn a_film_or_a_show_without_a_cover_gets_tmdbs_poster_given_a_key() {
             searched("movie", "Unknown Film", Some("2003")),
         ]
     );
-    let added: Vec<(String, serde_json::Value)> = log
-        .read_after(head, 100)
+    // Items are written eight at once: in no set order.
+    let mut added = added_covers(&log, head).await;
+    added.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        added,
+        [
+            ("Aftersun (2022)".to_owned(), poster("/aftersun.jpg")),
+            ("Unknown Film (2003)".to_owned(), serde_json::Value::Null),
+        ]
+    );
+}
+
+/// The title and cover of each item added to the log after `head`, in the log's order.
+async fn added_covers(log: &lately_log::EventLog, head: i64) -> Vec<(String, serde_json::Value)> {
+    log.read_after(head, 1000)
         .await
         .unwrap()
         .iter()
@@ -2210,14 +2223,7 @@ async fn a_film_or_a_show_without_a_cover_gets_tmdbs_poster_given_a_key() {
                 data["cover_url"].clone(),
             )
         })
-        .collect();
-    assert_eq!(
-        added,
-        [
-            ("Aftersun (2022)".to_owned(), poster("/aftersun.jpg")),
-            ("Unknown Film (2003)".to_owned(), serde_json::Value::Null),
-        ]
-    );
+        .collect()
 }
 
 /// A private book by an author, which no look-up may send out.
@@ -3118,20 +3124,7 @@ async fn an_overcast_export_imports_the_episodes_played() {
         stderr(&with_covers)
     );
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
-    let mut covers: Vec<(String, serde_json::Value)> = log
-        .read_after(head, 10)
-        .await
-        .unwrap()
-        .iter()
-        .filter(|e| e.event_type == "item_added")
-        .map(|e| {
-            let data = e.data.value().unwrap();
-            (
-                data["title"].as_str().unwrap().to_owned(),
-                data["cover_url"].clone(),
-            )
-        })
-        .collect();
+    let mut covers = added_covers(&log, head).await;
     // Items are written eight at once: in no set order.
     covers.sort_by(|a, b| a.0.cmp(&b.0));
     assert_eq!(

@@ -2523,6 +2523,31 @@ async fn the_owners_log_page_goes_through_a_finished_item_again() {
     browser.quit().await;
 }
 
+/// The owner's page at `reader`, opened with the owner's token, its list read.
+async fn owners_page(reader: &str) -> Browser {
+    let browser = Browser::start().await;
+    browser.goto(&format!("{reader}/owner")).await;
+    give_token(&browser, common::TOKEN).await;
+    browser.says("").await;
+    browser
+}
+
+/// The script that fills the owner's page's add form in — its `kind` and `title`, then `more`
+/// of the test's own — and sends it.
+fn add_form(kind: &str, title: &str, more: &str) -> String {
+    format!("const f = document.getElementById('add'); f.elements.kind.value = '{kind}'; f.elements.title.value = '{title}'; {more} f.requestSubmit();")
+}
+
+/// The cover of the item that the log's last event added.
+async fn last_added_cover(log: &lately_log::EventLog) -> Value {
+    let added = log
+        .read_after(log.head().await.unwrap() - 1, 1)
+        .await
+        .unwrap();
+    assert_eq!(added[0].event_type, "item_added");
+    added[0].data.value().unwrap()["cover_url"].clone()
+}
+
 /// A book added from the owner's page without a cover gets Open Library's, found by its title
 /// and author as `lately add book` finds it (asked by the phone's browser: the stand-in answers
 /// with CORS, as Open Library's search does); a private book's title is not sent, nor is one
@@ -2567,22 +2592,10 @@ async fn the_owners_log_page_looks_a_book_up_on_open_library() {
     let open_library = format!("http://127.0.0.1:{}", server.addrs()[0].port());
     tokio::spawn(server.run());
     let reader = owners_reader_on(&sys, &sys.writer, &open_library, &[]).await;
-    let browser = Browser::start().await;
-    browser.goto(&format!("{reader}/owner")).await;
-    give_token(&browser, common::TOKEN).await;
-    browser.says("").await;
+    let browser = owners_page(&reader).await;
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
-    let add = |title: &str, more: &str| {
-        format!("const f = document.getElementById('add'); f.elements.kind.value = 'book'; f.elements.title.value = '{title}'; {more} f.requestSubmit();")
-    };
-    let cover_added = || async {
-        let added = log
-            .read_after(log.head().await.unwrap() - 1, 1)
-            .await
-            .unwrap();
-        assert_eq!(added[0].event_type, "item_added");
-        added[0].data.value().unwrap()["cover_url"].clone()
-    };
+    let add = |title: &str, more: &str| add_form("book", title, more);
+    let cover_added = || last_added_cover(&log);
 
     browser
         .eval(&add("Piranesi", "f.elements.by.value = 'Susanna Clarke';"))
@@ -2721,22 +2734,10 @@ async fn the_owners_log_page_finds_a_films_poster_on_tmdb_given_a_key() {
     let tmdb = format!("http://127.0.0.1:{}", server.addrs()[0].port());
     tokio::spawn(server.run());
     let reader = owners_reader_on(&sys, &sys.writer, "", &["--tmdb-url", &tmdb]).await;
-    let browser = Browser::start().await;
-    browser.goto(&format!("{reader}/owner")).await;
-    give_token(&browser, common::TOKEN).await;
-    browser.says("").await;
+    let browser = owners_page(&reader).await;
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
-    let add = |kind: &str, title: &str, more: &str| {
-        format!("const f = document.getElementById('add'); f.elements.kind.value = '{kind}'; f.elements.title.value = '{title}'; {more} f.requestSubmit();")
-    };
-    let cover_added = || async {
-        let added = log
-            .read_after(log.head().await.unwrap() - 1, 1)
-            .await
-            .unwrap();
-        assert_eq!(added[0].event_type, "item_added");
-        added[0].data.value().unwrap()["cover_url"].clone()
-    };
+    let add = add_form;
+    let cover_added = || last_added_cover(&log);
     let give_key = |key: &str| {
         format!("document.getElementById('posters-open').click(); const f = document.getElementById('posters'); f.elements.tmdb.value = '{key}'; f.requestSubmit();")
     };
@@ -2853,14 +2854,9 @@ async fn the_owners_log_page_asks_before_adding_what_is_there_already() {
     }
     sys.add_item(json!({ "kind": "article", "title": "The Slow Web", "url": "https://example.com/slow-web" }))
         .await;
-    let browser = Browser::start().await;
-    browser.goto(&format!("{reader}/owner")).await;
-    give_token(&browser, common::TOKEN).await;
-    browser.says("").await;
+    let browser = owners_page(&reader).await;
     let log = lately_log::EventLog::connect(&sys.database_url, Default::default()).unwrap();
-    let add = |kind: &str, title: &str, more: &str| {
-        format!("const f = document.getElementById('add'); f.elements.kind.value = '{kind}'; f.elements.title.value = '{title}'; {more} f.requestSubmit();")
-    };
+    let add = add_form;
 
     // The film of the book: another item, added without a question.
     browser.eval(&add("movie", "Dune", "")).await;
