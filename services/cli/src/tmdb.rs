@@ -9,8 +9,9 @@
 //! title (or its original title: "Amélie" asked of "Le Fabuleux Destin d'Amélie Poulain") is
 //! the one asked, word for word — "Dune" is not "Dune: Part Two" —, and of those the first,
 //! which TMDB orders by how much each is looked at: "Dune" is 2021's, not 1984's, unless the
-//! title says its year as an import writes it, "Dune (1984)" ([`title_and_year`]). [`pick`]
-//! is that rule, pure; [`find`] the request around it.
+//! title says its year as an import writes it, "Dune (1984)" ([`title_and_year`]). An item of
+//! one season of a show ("Severance, season 2") is looked up as the show ([`show_name`]), and
+//! gets its poster. [`pick`] is that rule, pure; [`find`] the request around it.
 
 use serde_json::Value;
 
@@ -70,6 +71,10 @@ pub async fn find(
     title: &str,
 ) -> Result<Option<String>, String> {
     let (title, year) = title_and_year(title);
+    let title = match searched {
+        Searched::Film => title,
+        Searched::Show => show_name(title),
+    };
     let (path, year_key) = match searched {
         Searched::Film => ("movie", "year"),
         Searched::Show => ("tv", "first_air_date_year"),
@@ -122,6 +127,41 @@ pub async fn find_for(
     };
     let title = item["title"].as_str().unwrap_or_default();
     find(http, base, token, searched, title).await
+}
+
+/// A show's name without the season an item of one season names ("Severance, season 2",
+/// "Severance: Season 2", "Severance (season 2)", "The Crown series 4", "Severance S2"): what
+/// TMDB knows it by. The title whole otherwise ("Ocean's 11", "Bones 2").
+pub fn show_name(title: &str) -> &str {
+    let title = title.trim();
+    // ASCII lower case keeps every byte where it was: the name found is a prefix of `title`.
+    let lower = title.to_ascii_lowercase();
+    let body = lower.strip_suffix(')').unwrap_or(&lower);
+    let number = body.trim_end_matches(|c: char| c.is_ascii_digit());
+    if number.len() == body.len() {
+        return title;
+    }
+    let before = number.trim_end();
+    let Some((rest, marker)) = ["season", "series", "s"]
+        .iter()
+        .find_map(|m| Some((before.strip_suffix(m)?, *m)))
+    else {
+        return title;
+    };
+    // "S2" is written as one word; each marker starts a word of its own, or a bracket.
+    let spaced = before.len() != number.len();
+    let starts_word = rest.ends_with(|c: char| c.is_whitespace() || c == '(');
+    if (marker == "s" && spaced) || !starts_word {
+        return title;
+    }
+    let name = rest
+        .trim_end()
+        .trim_end_matches(['(', ',', ':', '-', '–', '—'])
+        .trim_end();
+    match name.is_empty() {
+        true => title,
+        false => &title[..name.len()],
+    }
 }
 
 /// A title and the year it ends with, as an import tells films of one name apart ("Heat
@@ -228,6 +268,30 @@ mod tests {
             "1917",
         ] {
             assert_eq!(title_and_year(whole), (whole, None), "{whole}");
+        }
+        for season in [
+            "Severance, season 2",
+            "Severance: Season 2",
+            "Severance (season 2)",
+            "Severance - Season 12",
+            "Severance season2",
+            "Severance S2",
+            " Severance (S02) ",
+        ] {
+            assert_eq!(show_name(season), "Severance", "{season}");
+        }
+        assert_eq!(show_name("The Crown series 4"), "The Crown");
+        for whole in [
+            "Die Brücke, Staffel 2",
+            "Ocean's 11",
+            "Bones 2",
+            "Sons2",
+            "Season 2",
+            "Severance s 2",
+            "Severance-season 2",
+            "Severance",
+        ] {
+            assert_eq!(show_name(whole), whole, "{whole}");
         }
         assert_eq!(Searched::of("tv"), Some(Searched::Show));
         assert_eq!(Searched::of("book"), None);

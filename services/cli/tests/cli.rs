@@ -2035,6 +2035,11 @@ async fn a_film_or_a_show_without_a_cover_gets_tmdbs_poster_given_a_key() {
         (&["add", "movie", "Dune"], Some("/2021.jpg")),
         (&["add", "movie", "Dune (1984)"], Some("/1984.jpg")),
         (&["add", "show", "Severance"], Some("/severance.jpg")),
+        // One season of it, an item of its own: the show's.
+        (
+            &["add", "show", "Severance, season 2"],
+            Some("/severance.jpg"),
+        ),
         (&["add", "movie", "Nothing Like It"], None),
     ] {
         let added = with_key(args).await;
@@ -2115,6 +2120,7 @@ async fn a_film_or_a_show_without_a_cover_gets_tmdbs_poster_given_a_key() {
             searched("movie", "Past Lives", None),
             searched("movie", "Dune", None),
             searched("movie", "Dune", Some("1984")),
+            searched("tv", "Severance", None),
             searched("tv", "Severance", None),
             searched("movie", "Nothing Like It", None),
             searched("movie", "Dune", None),

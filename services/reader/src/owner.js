@@ -1347,15 +1347,19 @@
   // TMDB's poster of the film or show called `title`, as `lately add movie …` finds it
   // (tmdb.rs, the same rule, a wrong poster being worse than none): the first result called
   // so word for word (its title or its original one) that has a poster, of the year the title
-  // ends with ("Heat (1995)"), if it does. None without a key on this device, when there is
-  // none, or when TMDB cannot be asked within 5 s (the add is kept without it).
+  // ends with ("Heat (1995)"), if it does; an item of one season of a show ("Severance,
+  // season 2") looked up as the show (tmdb.rs's `show_name`). None without a key on this
+  // device, when there is none, or when TMDB cannot be asked within 5 s (the add is kept
+  // without it).
   async function poster(kind, title) {
     const base = main.dataset.tmdb;
     if (!base || !settings.tmdb) return "";
     const show = kind === "tv";
     const dated = /^(.*\S)\s+\((\d{4})\)$/.exec(title.trim());
     const year = dated && +dated[2] >= 1870 && +dated[2] <= 2999 ? dated[2] : "";
-    const name = year ? dated[1] : title.trim();
+    const dateless = year ? dated[1] : title.trim();
+    const season = show && /^(.*?\S)[\s,:\-–—(]*[\s(](?:(?:season|series)\s*\d+|s\d+)\)?$/i.exec(dateless);
+    const name = season ? season[1] : dateless;
     const q = new URLSearchParams({ query: name, include_adult: "false" });
     if (year) q.set(show ? "first_air_date_year" : "year", year);
     // The short API key goes in the query, the read access token as a bearer's.

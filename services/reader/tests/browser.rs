@@ -2754,6 +2754,8 @@ async fn the_owners_log_page_finds_a_films_poster_on_tmdb_given_a_key() {
     for (kind, title, path) in [
         ("movie", "Past Lives", "/pastlives.jpg"),
         ("tv", "Severance", "/severance.jpg"),
+        // One season of it, an item of its own: the show's.
+        ("tv", "Severance (Season 2)", "/severance.jpg"),
         ("movie", "Dune (1984)", "/1984.jpg"),
     ] {
         browser
@@ -2818,6 +2820,7 @@ async fn the_owners_log_page_finds_a_films_poster_on_tmdb_given_a_key() {
         *asked.lock().unwrap(),
         [
             searched("movie", "Past Lives", "", bearer),
+            searched("tv", "Severance", "", bearer),
             searched("tv", "Severance", "", bearer),
             searched("movie", "Dune", "1984", bearer),
             searched("movie", "Nothing Like It", "", bearer),
