@@ -590,12 +590,12 @@
     return details;
   }
 
-  // A day of this device's calendar, as a date input holds it (2026-12-04).
   // Days of this device's calendar from one instant to another (widget.js counts the same).
   const daysBetween = (from, to) => {
     const day = (iso) => { const t = new Date(iso); return Date.UTC(t.getFullYear(), t.getMonth(), t.getDate()); };
     return Math.round((day(to) - day(from)) / 86400000);
   };
+  // A day of this device's calendar, as a date input holds it (2026-12-04).
   const localDay = (d) => [d.getFullYear(), d.getMonth() + 1, d.getDate()].map((n) => String(n).padStart(2, "0")).join("-");
 
   // A date input's day as the time to send: its noon here, as the CLI's `--at` takes a day.
