@@ -187,14 +187,16 @@ const SCRIPT: &str = include_str!("owner.js");
 
 /// `GET /owner.js`: asked again on every load (`no-cache`; its `ETag` the script's own hash,
 /// answered 304 while it is the same), as the page is: kept for minutes, a page of a new
-/// version ran with the script of the one before it after an upgrade (its new form dead).
+/// version ran with the script of the one before it after an upgrade (its new form dead). A
+/// weak tag: the compressor sends other bytes of the same script under it. Every replica of a
+/// build hashes alike (`DefaultHasher::new` has fixed keys).
 pub async fn script(req: HttpRequest) -> HttpResponse {
     use std::hash::{Hash, Hasher};
     static TAG: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let tag = TAG.get_or_init(|| {
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
         SCRIPT.hash(&mut hasher);
-        format!("\"{:016x}\"", hasher.finish())
+        format!("W/\"{:016x}\"", hasher.finish())
     });
     let same = req
         .headers()
