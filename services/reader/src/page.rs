@@ -308,6 +308,24 @@ pub async fn vary_with_encoding(
 /// CORS middleware outside adds its names to the first `Vary` line and drops any other (the
 /// compressor appends one of its own).
 fn add_vary(headers: &mut header::HeaderMap, name: &'static str) {
+    let names_it = |v: &header::HeaderValue| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .map(str::trim)
+                .any(|n| n == "*" || n.eq_ignore_ascii_case(name))
+        })
+    };
+    // Every answer of the readers passes here: most have no `Vary` yet, or the compressor's
+    // one line, and nothing is built for them.
+    let mut lines = headers.get_all(header::VARY);
+    match (lines.next(), lines.next()) {
+        (None, _) => {
+            headers.insert(header::VARY, header::HeaderValue::from_static(name));
+            return;
+        }
+        (Some(line), None) if names_it(line) => return,
+        _ => {}
+    }
     let mut names: Vec<String> = headers
         .get_all(header::VARY)
         .filter_map(|v| v.to_str().ok())
